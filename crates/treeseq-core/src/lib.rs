@@ -1,0 +1,23 @@
+//! treeseq-core: the pure-Rust heart of treeseq.
+//!
+//! What it is for: reading and writing tskit's `.trees` files (a kastore container), holding
+//! the tables with zero-copy columns, validating them as tskit does, walking trees, and
+//! computing tskit's statistics in parallel with rayon.
+//!
+//! What it is not: a binding. It knows nothing of JavaScript, Node-API or WebAssembly; the
+//! crates `treeseq-node` and `treeseq-wasm` convert arguments and results, nothing more.
+//! All multi-byte data is little-endian on disk and the core assumes a little-endian host
+//! (x86-64, aarch64 and wasm32 all are).
+
+pub mod column;
+pub mod error;
+pub mod kastore;
+pub mod tables;
+pub mod treeseq;
+pub mod validate;
+pub mod parallel;
+
+pub use column::{AlignedBytes, Column, Offsets, Ragged};
+pub use error::{ErrorCode, Result, TreeSeqError};
+pub use tables::TableCollection;
+pub use treeseq::TreeSequence;

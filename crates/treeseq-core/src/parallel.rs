@@ -1,0 +1,1 @@
+//! Helpers for running core work on rayon.
