@@ -16,6 +16,7 @@ pub mod tables;
 pub mod treeseq;
 pub mod validate;
 pub mod parallel;
+pub mod stats;
 
 pub use column::{AlignedBytes, Column, Offsets, Ragged};
 pub use error::{ErrorCode, Result, TreeSeqError};
