@@ -90,6 +90,22 @@ impl<T: Pod> Column<T> {
         matches!(self.storage, Storage::File { .. })
     }
 
+    /// Byte offset of the first element inside the loaded file, for views.
+    pub fn file_byte_offset(&self) -> Option<usize> {
+        match &self.storage {
+            Storage::File { byte_offset, .. } => Some(*byte_offset),
+            Storage::Owned(_) => None,
+        }
+    }
+
+    /// The loaded file's buffer, for views.
+    pub fn file_buffer(&self) -> Option<&Arc<AlignedBytes>> {
+        match &self.storage {
+            Storage::File { buf, .. } => Some(buf),
+            Storage::Owned(_) => None,
+        }
+    }
+
     pub fn as_slice(&self) -> &[T] {
         match &self.storage {
             Storage::Owned(v) => v,

@@ -9,6 +9,7 @@
 //! All multi-byte data is little-endian on disk and the core assumes a little-endian host
 //! (x86-64, aarch64 and wasm32 all are).
 
+pub mod access;
 pub mod column;
 pub mod error;
 pub mod kastore;
