@@ -19,6 +19,15 @@ pub enum DType {
 }
 
 impl DType {
+    /// Bytes per element.
+    pub fn width(self) -> usize {
+        match self {
+            DType::I8 | DType::U8 => 1,
+            DType::I32 | DType::U32 => 4,
+            DType::U64 | DType::F64 => 8,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DType::I8 => "int8",
@@ -114,4 +123,26 @@ pub fn column(tables: &TableCollection, key: &str) -> Option<ColumnInfo> {
 pub fn file_buffer(tables: &TableCollection) -> Option<Arc<AlignedBytes>> {
     // Required columns of a loaded file are always views; ask them.
     tables.nodes.flags.file_buffer().or_else(|| tables.nodes.time.file_buffer()).cloned()
+}
+
+/// The tree sequence's summary (tskit's `num_*` properties, sequence length, time units) as a
+/// JSON object with camelCase keys, the form the TypeScript layer exposes as properties.
+pub fn summary_json(ts: &crate::treeseq::TreeSequence) -> String {
+    let t = &ts.tables;
+    serde_json::json!({
+        "sequenceLength": t.sequence_length,
+        "numTrees": ts.breakpoints.len().saturating_sub(1),
+        "numSamples": ts.samples.len(),
+        "numNodes": t.nodes.time.len(),
+        "numEdges": t.edges.left.len(),
+        "numSites": t.sites.position.len(),
+        "numMutations": t.mutations.site.len(),
+        "numIndividuals": t.individuals.flags.len(),
+        "numPopulations": t.populations.metadata.num_rows(),
+        "numMigrations": t.migrations.left.len(),
+        "numProvenances": t.provenances.timestamp.num_rows(),
+        "timeUnits": t.time_units,
+        "formatVersion": [t.format_version.0, t.format_version.1],
+    })
+    .to_string()
 }

@@ -101,3 +101,27 @@ macro_rules! bail {
         return Err($crate::error::TreeSeqError::new($crate::error::ErrorCode::$code, format!($($arg)*)))
     };
 }
+
+impl TreeSeqError {
+    /// The one-line form the bindings put in a JavaScript `Error` message; the TypeScript layer
+    /// parses it back into a `TreeSeqError` with `code` and `message`.
+    pub fn to_wire(&self) -> String {
+        format!("TREESEQ:{}:{}", self.code.as_str(), self.message)
+    }
+}
+
+/// Runs `f`, turning a panic into an `INTERNAL` error: a panic must never cross into the host
+/// (in Node it would kill the user's process; in WASM it would trap the instance).
+pub fn catch_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(TreeSeqError::new(ErrorCode::Internal, format!("internal error (please report): {what}")))
+        }
+    }
+}

@@ -1,1 +1,215 @@
-//! Node-API binding.
+//! Node-API binding of `treeseq-core`.
+//!
+//! What it is for: converting arguments and results between Node and the core, running long
+//! work off Node's event loop (libuv's pool hands it to our rayon pool), and catching panics
+//! so that nothing native ever takes the user's process down. What it is not: a place for
+//! statistics, validation or argument checks — those live in the core and in TypeScript.
+//!
+//! Errors cross as `Error`s whose message is `TREESEQ:<CODE>:<message>`
+//! (`TreeSeqError::to_wire`); the TypeScript layer turns them into `TreeSeqError`s.
+
+use std::sync::{Arc, RwLock};
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use rayon::{ThreadPool, ThreadPoolBuilder};
+use treeseq_core::error::{catch_panics, ErrorCode, TreeSeqError};
+use treeseq_core::{access, TreeSequence};
+
+fn to_napi(e: TreeSeqError) -> Error {
+    Error::new(Status::GenericFailure, e.to_wire())
+}
+
+static POOL: RwLock<Option<Arc<ThreadPool>>> = RwLock::new(None);
+
+fn pool() -> Result<Arc<ThreadPool>> {
+    if let Some(p) = POOL.read().ok().and_then(|p| p.clone()) {
+        return Ok(p);
+    }
+    init_threads(0)?;
+    POOL.read().ok().and_then(|p| p.clone()).ok_or_else(|| to_napi(internal("no thread pool")))
+}
+
+fn internal(msg: &str) -> TreeSeqError {
+    TreeSeqError::new(ErrorCode::Internal, msg)
+}
+
+/// Runs `f` on the pool, with panics turned into errors.
+fn on_pool<T: Send>(f: impl FnOnce() -> treeseq_core::Result<T> + Send) -> Result<T> {
+    let pool = pool()?;
+    pool.install(|| catch_panics(f)).map_err(to_napi)
+}
+
+/// (Re)builds the rayon pool with `threads` threads (0: one per available core).
+#[napi]
+pub fn init_threads(threads: u32) -> Result<u32> {
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(threads as usize)
+        .thread_name(|i| format!("treeseq-{i}"))
+        .build()
+        .map_err(|e| to_napi(internal(&format!("cannot build the thread pool: {e}"))))?;
+    let n = pool.current_num_threads() as u32;
+    let mut slot = POOL.write().map_err(|_| to_napi(internal("thread pool lock poisoned")))?;
+    *slot = Some(Arc::new(pool));
+    Ok(n)
+}
+
+#[napi]
+pub fn threads() -> Result<u32> {
+    Ok(pool()?.current_num_threads() as u32)
+}
+
+/// How many distinct pool threads ran `tasks` pieces of real work.
+#[napi]
+pub fn distinct_worker_threads(tasks: u32) -> Result<u32> {
+    on_pool(|| Ok(treeseq_core::parallel::distinct_worker_threads(tasks as usize) as u32))
+}
+
+/// A loaded tree sequence.
+#[napi]
+pub struct NativeTreeSequence {
+    inner: Arc<TreeSequence>,
+}
+
+pub struct LoadTask {
+    bytes: Uint8Array,
+}
+
+impl Task for LoadTask {
+    type Output = TreeSequence;
+    type JsValue = NativeTreeSequence;
+
+    fn compute(&mut self) -> Result<TreeSequence> {
+        let bytes: &[u8] = &self.bytes;
+        on_pool(|| TreeSequence::load(bytes))
+    }
+
+    fn resolve(&mut self, _env: Env, ts: TreeSequence) -> Result<NativeTreeSequence> {
+        Ok(NativeTreeSequence { inner: Arc::new(ts) })
+    }
+}
+
+/// Parses and validates a `.trees` file off the event loop.
+#[napi(ts_return_type = "Promise<NativeTreeSequence>")]
+pub fn load(bytes: Uint8Array) -> AsyncTask<LoadTask> {
+    AsyncTask::new(LoadTask { bytes })
+}
+
+pub struct ComputeTask {
+    ts: Arc<TreeSequence>,
+    method: String,
+    kwargs_json: String,
+}
+
+impl Task for ComputeTask {
+    type Output = (Vec<f64>, Vec<u32>);
+    type JsValue = StatResultJs;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let ts = self.ts.clone();
+        let method = self.method.clone();
+        let kwargs_json = std::mem::take(&mut self.kwargs_json);
+        let out = on_pool(move || {
+            let kwargs: serde_json::Value = serde_json::from_str(&kwargs_json).map_err(|e| {
+                TreeSeqError::new(ErrorCode::BadParam, format!("arguments are not valid JSON: {e}"))
+            })?;
+            treeseq_core::stats::compute(&ts, &method, &kwargs)
+        })?;
+        Ok((out.data, out.shape.iter().map(|&d| d as u32).collect()))
+    }
+
+    fn resolve(&mut self, _env: Env, (data, shape): Self::Output) -> Result<StatResultJs> {
+        Ok(StatResultJs { data: Float64Array::new(data), shape })
+    }
+}
+
+#[napi(object)]
+pub struct StatResultJs {
+    pub data: Float64Array,
+    pub shape: Vec<u32>,
+}
+
+/// Where a column lies: `byteOffset` into `fileBuffer()` when `inFile`, else `copy` holds it.
+#[napi(object)]
+pub struct ColumnDesc {
+    pub dtype: String,
+    pub length: f64,
+    pub in_file: bool,
+    pub byte_offset: f64,
+    pub copy: Option<Uint8Array>,
+}
+
+#[napi]
+impl NativeTreeSequence {
+    #[napi]
+    pub fn summary(&self) -> String {
+        access::summary_json(&self.inner)
+    }
+
+    #[napi]
+    pub fn samples(&self) -> Int32Array {
+        Int32Array::new(self.inner.samples.clone())
+    }
+
+    #[napi]
+    pub fn breakpoints(&self) -> Float64Array {
+        Float64Array::new(self.inner.breakpoints.clone())
+    }
+
+    /// The loaded file's bytes as one external `ArrayBuffer` (no copy): column views are made
+    /// over it. Call once per tree sequence (V8 refuses two buffers over the same memory).
+    #[napi]
+    pub fn file_buffer<'env>(&self, env: &'env Env) -> Result<Option<ArrayBuffer<'env>>> {
+        let Some(buf) = access::file_buffer(&self.inner.tables) else { return Ok(None) };
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let ptr = buf.as_bytes().as_ptr() as *mut u8;
+        let len = buf.len();
+        // SAFETY: the Arc handed to the finaliser keeps the bytes alive and unmoved until V8
+        // frees the ArrayBuffer.
+        let ab = unsafe { ArrayBuffer::from_external(env, ptr, len, buf, |_, keep| drop(keep))? };
+        Ok(Some(ab))
+    }
+
+    #[napi]
+    pub fn column(&self, key: String) -> Result<ColumnDesc> {
+        let info = access::column(&self.inner.tables, &key)
+            .ok_or_else(|| to_napi(TreeSeqError::new(ErrorCode::BadParam, format!("no column '{key}'"))))?;
+        let file = access::file_buffer(&self.inner.tables);
+        let base = file.as_ref().map(|b| b.as_bytes().as_ptr() as usize);
+        let width = info.dtype.width();
+        match (info.in_file, base) {
+            (true, Some(base)) if info.len > 0 => Ok(ColumnDesc {
+                dtype: info.dtype.as_str().into(),
+                length: info.len as f64,
+                in_file: true,
+                byte_offset: (info.ptr as usize - base) as f64,
+                copy: None,
+            }),
+            _ => {
+                // SAFETY: ptr/len describe a live column of this tree sequence.
+                let bytes = unsafe { std::slice::from_raw_parts(info.ptr, info.len * width) };
+                Ok(ColumnDesc {
+                    dtype: info.dtype.as_str().into(),
+                    length: info.len as f64,
+                    in_file: false,
+                    byte_offset: 0.0,
+                    copy: Some(Uint8Array::new(bytes.to_vec())),
+                })
+            }
+        }
+    }
+
+    #[napi]
+    pub fn dump(&self) -> Result<Buffer> {
+        let bytes = catch_panics(|| Ok(self.inner.dump())).map_err(to_napi)?;
+        Ok(bytes.into())
+    }
+
+    /// Computes tskit's `ts.<method>(**kwargs)` off the event loop.
+    #[napi(ts_return_type = "Promise<StatResultJs>")]
+    pub fn compute(&self, method: String, kwargs_json: String) -> AsyncTask<ComputeTask> {
+        AsyncTask::new(ComputeTask { ts: self.inner.clone(), method, kwargs_json })
+    }
+}

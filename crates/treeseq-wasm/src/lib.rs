@@ -1,1 +1,212 @@
-//! WASM binding.
+//! WebAssembly binding of `treeseq-core`, plus the glue that runs a rayon pool on workers.
+//!
+//! What it is for: converting arguments and results between JavaScript and the core, and, in
+//! the threaded build (`target_feature = "atomics"`), letting JavaScript workers that share one
+//! `WebAssembly.Memory` become rayon's threads. What it is not: a place for statistics,
+//! validation or argument checks — those live in the core (once) and in the TypeScript layer.
+//!
+//! Errors cross as `Error` objects whose message is `TREESEQ:<CODE>:<message>`
+//! (`TreeSeqError::to_wire`); the TypeScript layer turns them into `TreeSeqError`s.
+//!
+//! A panic in WASM aborts (traps) the instance: the TypeScript layer treats a trap as fatal for
+//! that instance and never calls into it again.
+
+use std::sync::Arc;
+
+use treeseq_core::error::{catch_panics, TreeSeqError};
+use treeseq_core::{access, TreeSequence};
+use wasm_bindgen::prelude::*;
+
+fn js_err(e: TreeSeqError) -> JsError {
+    JsError::new(&e.to_wire())
+}
+
+/// A loaded tree sequence, owned by JavaScript (free it with `free()`).
+#[wasm_bindgen]
+pub struct WasmTreeSequence {
+    inner: Arc<TreeSequence>,
+}
+
+/// Parses and validates a `.trees` file; `parallel` validates on the pool (never on a
+/// browser's main thread, which may not block).
+#[wasm_bindgen]
+pub fn load(bytes: &[u8], parallel: bool) -> Result<WasmTreeSequence, JsError> {
+    let ts = catch_panics(|| if parallel { in_pool(|| TreeSequence::load(bytes)) } else { TreeSequence::load(bytes) })
+        .map_err(js_err)?;
+    Ok(WasmTreeSequence { inner: Arc::new(ts) })
+}
+
+/// Loads on the calling thread with validation on the pool, and returns an acquired
+/// reference (see `WasmTreeSequence::acquire`): the stats worker loads, the page's thread
+/// takes the result with `WasmTreeSequence.from_acquired`, and neither blocks the other.
+#[wasm_bindgen]
+pub fn load_acquired(bytes: &[u8]) -> Result<u32, JsError> {
+    let ts = catch_panics(|| in_pool(|| TreeSequence::load(bytes))).map_err(js_err)?;
+    Ok(Arc::into_raw(Arc::new(ts)) as usize as u32)
+}
+
+#[wasm_bindgen]
+impl WasmTreeSequence {
+    /// Takes ownership of a reference from `load_acquired` or `acquire`.
+    pub fn from_acquired(ptr: u32) -> WasmTreeSequence {
+        // SAFETY: ptr came from Arc::into_raw and its count is handed over to this object.
+        WasmTreeSequence { inner: unsafe { Arc::from_raw(ptr as usize as *const TreeSequence) } }
+    }
+
+    /// The summary as JSON (see `access::summary_json`).
+    pub fn summary(&self) -> String {
+        access::summary_json(&self.inner)
+    }
+
+    pub fn samples(&self) -> Vec<i32> {
+        self.inner.samples.clone()
+    }
+
+    pub fn breakpoints(&self) -> Vec<f64> {
+        self.inner.breakpoints.clone()
+    }
+
+    /// `{"dtype", "ptr", "length"}` (JSON) of the column stored under `key`: `ptr` is its
+    /// address in this memory; JavaScript makes a typed-array view over `memory.buffer`.
+    pub fn column(&self, key: &str) -> Result<String, JsError> {
+        let info = access::column(&self.inner.tables, key).ok_or_else(|| {
+            js_err(TreeSeqError::new(treeseq_core::ErrorCode::BadParam, format!("no column '{key}'")))
+        })?;
+        Ok(format!(r#"{{"dtype":"{}","ptr":{},"length":{}}}"#, info.dtype.as_str(), info.ptr as usize, info.len))
+    }
+
+    pub fn dump(&self) -> Result<Vec<u8>, JsError> {
+        catch_panics(|| Ok(self.inner.dump())).map_err(js_err)
+    }
+
+    /// A counted reference for another thread of this memory (the stats worker); give it
+    /// back with `release`.
+    pub fn acquire(&self) -> u32 {
+        Arc::into_raw(self.inner.clone()) as usize as u32
+    }
+}
+
+/// Gives back a reference taken by `acquire`.
+///
+/// # Safety (for callers in JavaScript)
+/// `ptr` must come from `acquire` and be released once.
+#[wasm_bindgen]
+pub fn release(ptr: u32) {
+    // SAFETY: ptr came from Arc::into_raw in acquire, and is released exactly once.
+    unsafe { drop(Arc::from_raw(ptr as usize as *const TreeSequence)) }
+}
+
+/// Computes tskit's `ts.<method>(**kwargs)` on an acquired tree sequence. The result is
+/// `[ndim, shape..., data...]` in one array, so that it crosses as one copy.
+#[wasm_bindgen]
+pub fn compute(ptr: u32, method: &str, kwargs_json: &str) -> Result<Vec<f64>, JsError> {
+    // SAFETY: ptr is an acquired, not yet released reference (the caller holds it).
+    let ts: &TreeSequence = unsafe { &*(ptr as usize as *const TreeSequence) };
+    let out = catch_panics(|| {
+        let kwargs: serde_json::Value = serde_json::from_str(kwargs_json).map_err(|e| {
+            TreeSeqError::new(treeseq_core::ErrorCode::BadParam, format!("arguments are not valid JSON: {e}"))
+        })?;
+        in_pool(|| treeseq_core::stats::compute(ts, method, &kwargs))
+    })
+    .map_err(js_err)?;
+    let mut flat = Vec::with_capacity(1 + out.shape.len() + out.data.len());
+    flat.push(out.shape.len() as f64);
+    flat.extend(out.shape.iter().map(|&d| d as f64));
+    flat.extend_from_slice(&out.data);
+    Ok(flat)
+}
+
+/// Runs `f` on the pool when one was built (threaded build), else on this thread.
+fn in_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    #[cfg(target_feature = "atomics")]
+    if let Some(pool) = pool::current() {
+        return pool.install(f);
+    }
+    f()
+}
+
+/// Number of threads that run core work: the pool's size, or 1.
+#[wasm_bindgen]
+pub fn threads() -> u32 {
+    #[cfg(target_feature = "atomics")]
+    if let Some(pool) = pool::current() {
+        return pool.current_num_threads() as u32;
+    }
+    1
+}
+
+/// True in the build with atomics (workers sharing memory).
+#[wasm_bindgen]
+pub fn threaded() -> bool {
+    cfg!(target_feature = "atomics")
+}
+
+/// How many distinct pool threads ran `tasks` pieces of real work (proof that the pool is
+/// more than one thread).
+#[wasm_bindgen]
+pub fn distinct_worker_threads(tasks: u32) -> u32 {
+    in_pool(|| treeseq_core::parallel::distinct_worker_threads(tasks as usize)) as u32
+}
+
+#[cfg(target_feature = "atomics")]
+mod pool {
+    //! rayon on JavaScript workers. JavaScript first starts `n` workers on this module and
+    //! this memory; each calls `worker_run(setup)` and blocks on a channel. Then the owner
+    //! calls `pool_build(setup)`: rayon's spawn handler puts one `ThreadBuilder` per thread on
+    //! the channel and each worker runs one. Workers must be running before `pool_build`,
+    //! because a browser does not start a worker while its creator blocks.
+
+    use std::sync::mpsc::{channel, Receiver, Sender};
+    use std::sync::{Arc, Mutex, RwLock};
+
+    use rayon::{ThreadBuilder, ThreadPool, ThreadPoolBuilder};
+    use wasm_bindgen::prelude::*;
+
+    static POOL: RwLock<Option<Arc<ThreadPool>>> = RwLock::new(None);
+
+    pub fn current() -> Option<Arc<ThreadPool>> {
+        POOL.read().ok().and_then(|p| p.clone())
+    }
+
+    pub struct PoolSetup {
+        threads: usize,
+        sender: Sender<ThreadBuilder>,
+        receiver: Mutex<Receiver<ThreadBuilder>>,
+    }
+
+    /// Prepares a pool of `threads` threads; returns the setup's address for the workers.
+    #[wasm_bindgen]
+    pub fn pool_prepare(threads: u32) -> u32 {
+        let (sender, receiver) = channel();
+        let setup = Arc::new(PoolSetup { threads: threads.max(1) as usize, sender, receiver: Mutex::new(receiver) });
+        Arc::into_raw(setup) as usize as u32
+    }
+
+    /// Run by each worker: waits for its rayon thread and runs it until the pool ends.
+    #[wasm_bindgen]
+    pub fn worker_run(setup: u32) {
+        // SAFETY: setup comes from pool_prepare; its Arc is never released (pools live on).
+        let setup = unsafe { &*(setup as usize as *const PoolSetup) };
+        let builder = setup.receiver.lock().ok().and_then(|r| r.recv().ok());
+        if let Some(b) = builder {
+            b.run();
+        }
+    }
+
+    /// Builds the pool once the workers wait, and makes it the one core work runs on.
+    #[wasm_bindgen]
+    pub fn pool_build(setup: u32) -> Result<(), JsError> {
+        // SAFETY: as in worker_run.
+        let setup = unsafe { &*(setup as usize as *const PoolSetup) };
+        let sender = setup.sender.clone();
+        let pool = ThreadPoolBuilder::new()
+            .num_threads(setup.threads)
+            .spawn_handler(move |b| sender.send(b).map_err(|e| std::io::Error::other(e.to_string())))
+            .build()
+            .map_err(|e| JsError::new(&format!("TREESEQ:INTERNAL:cannot build the thread pool: {e}")))?;
+        if let Ok(mut p) = POOL.write() {
+            *p = Some(Arc::new(pool));
+        }
+        Ok(())
+    }
+}

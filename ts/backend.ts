@@ -1,0 +1,67 @@
+/**
+ * The Backend interface: what the native addon and the WebAssembly build each provide. The
+ * TreeSequence class and everything above it is written once against this interface.
+ */
+
+export type BackendName = "native" | "wasm";
+export type TypedArray = Int8Array | Uint8Array | Int32Array | Uint32Array | BigUint64Array | Float64Array;
+
+export interface StatResult {
+  /** Row-major values. */
+  data: Float64Array;
+  /** tskit's numpy shape (`[]` for a scalar). */
+  shape: number[];
+}
+
+export interface Summary {
+  sequenceLength: number;
+  numTrees: number;
+  numSamples: number;
+  numNodes: number;
+  numEdges: number;
+  numSites: number;
+  numMutations: number;
+  numIndividuals: number;
+  numPopulations: number;
+  numMigrations: number;
+  numProvenances: number;
+  timeUnits: string;
+  formatVersion: [number, number];
+}
+
+/** One loaded tree sequence inside a backend. */
+export interface Handle {
+  summary(): Summary;
+  samples(): Int32Array;
+  breakpoints(): Float64Array;
+  /** The column stored under a `.trees` key, as a typed array (a view where possible). */
+  column(key: string): TypedArray;
+  dump(): Uint8Array;
+  /** tskit's `ts.<method>(**kwargs)`, kwargs in tskit's snake_case. */
+  compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult>;
+  free(): void;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  readonly threads: number;
+  readonly version: string;
+  /** Why this backend was chosen, for `backendInfo()`. */
+  readonly reason: string;
+  load(bytes: Uint8Array): Promise<Handle>;
+  /** How many distinct pool threads ran `tasks` pieces of work. */
+  distinctWorkerThreads(tasks: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function typedArrayFor(dtype: string, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray {
+  switch (dtype) {
+    case "int8": return new Int8Array(buffer, byteOffset, length);
+    case "uint8": return new Uint8Array(buffer, byteOffset, length);
+    case "int32": return new Int32Array(buffer, byteOffset, length);
+    case "uint32": return new Uint32Array(buffer, byteOffset, length);
+    case "uint64": return new BigUint64Array(buffer, byteOffset, length);
+    case "float64": return new Float64Array(buffer, byteOffset, length);
+    default: throw new Error(`TREESEQ:INTERNAL:unknown column type ${dtype}`);
+  }
+}
