@@ -12,6 +12,7 @@
 pub mod access;
 pub mod column;
 pub mod error;
+pub mod format;
 pub mod kastore;
 pub mod tables;
 pub mod treeseq;
