@@ -28,9 +28,13 @@ interface Addon {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The addon's file for this platform, following napi-rs's naming. */
+/** The addon's file for this platform, named as napi-rs names it (e.g. linux-x64-gnu). */
 export function addonPath(): string {
-  const abi = process.platform === "linux" ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime ? "-gnu" : "-musl" : "";
+  let abi = "";
+  if (process.platform === "linux") {
+    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+    abi = report?.header?.glibcVersionRuntime ? "-gnu" : "-musl";
+  }
   return join(here, "..", "build", "native", `treeseq.${process.platform}-${process.arch}${abi}.node`);
 }
 

@@ -1,0 +1,40 @@
+/**
+ * treeseq for browsers: WebAssembly only; threaded where the page is cross-origin isolated
+ * (SharedArrayBuffer available), else the single-threaded build.
+ */
+import { setPlatform, VERSION, type BackendChoice } from "./api.js";
+import type { Backend } from "./backend.js";
+import { TreeSeqError } from "./errors.js";
+import { WasmBackend, threadedSupported } from "./wasm.js";
+
+async function create(choice: BackendChoice, threads: number): Promise<Backend> {
+  if (choice === "native") throw new TreeSeqError("BACKEND_UNAVAILABLE", "there is no native backend in a browser");
+  const why = threadedSupported()
+    ? "browser: cross-origin isolated, threaded WebAssembly"
+    : "browser: not cross-origin isolated (no SharedArrayBuffer), single-threaded WebAssembly";
+  return WasmBackend.create(threads, VERSION, why);
+}
+
+async function readSource(source: unknown): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
+  let r: Response;
+  if (source instanceof Response) r = source;
+  else if (typeof source === "string" || source instanceof URL) r = await fetch(source);
+  else throw new TreeSeqError("BAD_PARAM", "load: source must be a Uint8Array, an ArrayBuffer, a Blob, a Response or a URL");
+  if (!r.ok) throw new TreeSeqError("IO", `cannot fetch ${r.url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+setPlatform({
+  defaultThreads: () => Math.max(1, navigator.hardwareConcurrency || 1),
+  env: () => undefined,
+  create,
+  readSource,
+});
+
+export { init, load, backendInfo, TreeSequence, TreeSeqError, VERSION } from "./api.js";
+export type { InitOptions, LoadOptions, BackendInfo, BackendChoice } from "./api.js";
+export type { StatResult, Summary } from "./backend.js";
+export type { StatOptions } from "./stats.js";

@@ -1,0 +1,64 @@
+/**
+ * treeseq for Node: native addon where it loads, else threaded WebAssembly.
+ * See API.md for the contract; README.md for examples.
+ */
+import { availableParallelism } from "node:os";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { setPlatform, VERSION, type BackendChoice } from "./api.js";
+import type { Backend } from "./backend.js";
+import { TreeSeqError } from "./errors.js";
+import { loadNative } from "./native.js";
+import { WasmBackend } from "./wasm.js";
+
+async function create(choice: BackendChoice, threads: number): Promise<Backend> {
+  if (choice === "wasm") return WasmBackend.create(threads, VERSION, "requested: wasm");
+  if (choice === "native") {
+    try {
+      return loadNative(threads, VERSION, "requested: native");
+    } catch (e) {
+      throw new TreeSeqError("BACKEND_UNAVAILABLE", `the native addon did not load: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return loadNative(threads, VERSION, "auto: the native addon loaded");
+  } catch (e) {
+    return WasmBackend.create(threads, VERSION, `auto: native addon unavailable (${(e as Error).message}), using WebAssembly`);
+  }
+}
+
+async function readSource(source: unknown): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (typeof source === "string" || source instanceof URL) {
+    const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? new URL(source) : null;
+    if (url && url.protocol !== "file:") return readRemote(await fetch(url));
+    const path = url ? fileURLToPath(url) : (source as string);
+    try {
+      return new Uint8Array(await readFile(path));
+    } catch (e) {
+      throw new TreeSeqError("IO", `cannot read ${path}: ${(e as Error).message}`);
+    }
+  }
+  if (typeof Blob !== "undefined" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
+  if (typeof Response !== "undefined" && source instanceof Response) return readRemote(source);
+  throw new TreeSeqError("BAD_PARAM", "load: source must be a path, a file: or http(s): URL, a Uint8Array, an ArrayBuffer, a Blob or a Response");
+}
+
+async function readRemote(r: Response): Promise<Uint8Array> {
+  if (!r.ok) throw new TreeSeqError("IO", `cannot fetch ${r.url}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+setPlatform({
+  defaultThreads: () => availableParallelism(),
+  env: (name) => process.env[name],
+  create,
+  readSource,
+});
+
+export { init, load, backendInfo, TreeSequence, TreeSeqError, VERSION } from "./api.js";
+export type { InitOptions, LoadOptions, BackendInfo, BackendChoice } from "./api.js";
+export type { StatResult, Summary } from "./backend.js";
+export type { StatOptions } from "./stats.js";
+export type { Tables, Table } from "./tables.js";

@@ -1,0 +1,57 @@
+/**
+ * A worker of the WebAssembly backend, in Node (worker_threads) or a browser (module Worker).
+ * It instantiates the threaded build on the shared memory it is sent, then takes one role:
+ * - "pool": becomes one rayon thread (`worker_run` blocks until the pool ends);
+ * - "driver": runs the calls that block on the pool (load, statistics) so that the page's or
+ *   Node's main thread never waits.
+ */
+import { isNode } from "./workers.js";
+
+type Post = (msg: unknown, transfer?: Transferable[]) => void;
+
+async function channel(): Promise<{ post: Post; listen(cb: (m: any) => void): void }> {
+  if (isNode) {
+    const { parentPort } = await import("node:worker_threads");
+    return { post: (m, t) => parentPort!.postMessage(m, t as any), listen: (cb) => void parentPort!.on("message", cb) };
+  }
+  const scope = self as unknown as { postMessage: Post; addEventListener(t: string, cb: (e: MessageEvent) => void): void };
+  return { post: (m, t) => scope.postMessage(m, t ?? []), listen: (cb) => scope.addEventListener("message", (e) => cb(e.data)) };
+}
+
+const THREAD_STACK = 2 << 20; // 2 MiB, a multiple of the 64 KiB page as wasm-bindgen requires
+
+const { post, listen } = await channel();
+let glue: any;
+
+listen(async (m: any) => {
+  if (m.type === "init") {
+    glue = await import(m.glueUrl);
+    glue.initSync({ module: m.module, memory: m.memory, thread_stack_size: THREAD_STACK });
+    post({ type: "ready" });
+    if (m.role === "pool") {
+      glue.worker_run(m.setup);
+      post({ type: "exit" });
+    }
+    return;
+  }
+  // Driver requests: { id, op, ... } -> { type: "reply", id, ok, value | error }
+  try {
+    let value: unknown;
+    let transfer: Transferable[] = [];
+    switch (m.op) {
+      case "build": glue.pool_build(m.setup); value = glue.threads(); break;
+      case "load": value = glue.load_acquired(m.bytes); break;
+      case "compute": {
+        const flat: Float64Array = glue.compute(m.ptr, m.method, m.kwargs);
+        value = flat;
+        transfer = [flat.buffer];
+        break;
+      }
+      case "distinct": value = glue.distinct_worker_threads(m.tasks); break;
+      default: throw new Error(`TREESEQ:INTERNAL:unknown worker op ${m.op}`);
+    }
+    post({ type: "reply", id: m.id, ok: true, value }, transfer);
+  } catch (e) {
+    post({ type: "reply", id: m.id, ok: false, error: e instanceof Error ? `${e.message}` : String(e), trap: e instanceof WebAssembly.RuntimeError });
+  }
+});

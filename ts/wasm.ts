@@ -1,0 +1,169 @@
+/**
+ * The WebAssembly backend, in Node and in browsers.
+ *
+ * Threaded build (where SharedArrayBuffer is available): one shared `WebAssembly.Memory`; this
+ * thread instantiates the module for the synchronous calls (summary, columns, dump); n "pool"
+ * workers instantiate it on the same memory and become rayon's threads; one "driver" worker runs
+ * what blocks on the pool (load, statistics), so the calling thread never waits. Columns are
+ * typed-array views over the shared memory (no copy).
+ *
+ * Single-threaded build (pages without cross-origin isolation): one instance on this thread;
+ * columns are copied, since a non-shared memory's buffer is detached when it grows.
+ */
+import type { Backend, Handle, StatResult, Summary, TypedArray } from "./backend.js";
+import { typedArrayFor } from "./backend.js";
+import { guard, toTreeSeqError, TreeSeqError } from "./errors.js";
+import { spawnWorker, nextMessage, readBytes, type WorkerLike } from "./workers.js";
+
+const INITIAL_PAGES = 256; // 16 MiB; grows as needed
+const MAX_PAGES = 65536; // 4 GiB, as linked (--max-memory)
+
+export function threadedSupported(): boolean {
+  return typeof SharedArrayBuffer !== "undefined" &&
+    (typeof (globalThis as any).crossOriginIsolated === "undefined" || (globalThis as any).crossOriginIsolated === true);
+}
+
+function buildUrl(variant: "wasm-threads" | "wasm-st", file: string): URL {
+  return new URL(`../build/${variant}/${file}`, import.meta.url);
+}
+
+/** Calls into the driver worker, one promise per request. */
+class Driver {
+  private next = 1;
+  private pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  broken: string | null = null;
+  constructor(private w: WorkerLike) {
+    w.onMessage((m) => {
+      if (m?.type !== "reply") return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) w.setKeepAlive(false);
+      if (m.ok) p.resolve(m.value);
+      else {
+        if (m.trap) this.broken = m.error;
+        p.reject(toTreeSeqError(new Error(m.error)));
+      }
+    });
+    w.setKeepAlive(false);
+  }
+  call(msg: Record<string, unknown>, transfer: Transferable[] = []): Promise<any> {
+    if (this.broken) {
+      return Promise.reject(new TreeSeqError("INTERNAL", `the WebAssembly instance trapped earlier (${this.broken}); call init() again`));
+    }
+    const id = this.next++;
+    this.w.setKeepAlive(true);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.w.post({ ...msg, id }, transfer);
+    });
+  }
+}
+
+class WasmHandle implements Handle {
+  constructor(private backend: WasmBackend, private ts: any | null) {}
+  private get t(): any {
+    if (!this.ts) throw new Error("TREESEQ:DISPOSED:this tree sequence was disposed");
+    return this.ts;
+  }
+  summary(): Summary { return guard(() => JSON.parse(this.t.summary())); }
+  samples(): Int32Array { return guard(() => this.t.samples()); }
+  breakpoints(): Float64Array { return guard(() => this.t.breakpoints()); }
+  column(key: string): TypedArray {
+    return guard(() => {
+      const d = JSON.parse(this.t.column(key));
+      const view = typedArrayFor(d.dtype, this.backend.memory.buffer, d.ptr, d.length);
+      return this.backend.threaded ? view : view.slice();
+    });
+  }
+  dump(): Uint8Array { return guard(() => this.t.dump()); }
+  async compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult> {
+    const kw = JSON.stringify(kwargs);
+    let flat: Float64Array;
+    if (this.backend.driver) {
+      const ptr = guard(() => this.t.acquire());
+      try {
+        flat = await this.backend.driver.call({ op: "compute", ptr, method, kwargs: kw });
+      } finally {
+        this.backend.glue.release(ptr);
+      }
+    } else {
+      const ptr = guard(() => this.t.acquire());
+      try {
+        flat = guard(() => this.backend.glue.compute(ptr, method, kw));
+      } finally {
+        this.backend.glue.release(ptr);
+      }
+    }
+    const ndim = flat[0];
+    const shape = Array.from(flat.subarray(1, 1 + ndim));
+    return { data: flat.slice(1 + ndim), shape };
+  }
+  free(): void {
+    if (this.ts) this.ts.free();
+    this.ts = null;
+  }
+}
+
+export class WasmBackend implements Backend {
+  readonly name = "wasm" as const;
+  private constructor(
+    readonly glue: any,
+    readonly memory: WebAssembly.Memory,
+    readonly threaded: boolean,
+    readonly threads: number,
+    readonly driver: Driver | null,
+    private workers: WorkerLike[],
+    readonly version: string,
+    readonly reason: string,
+  ) {}
+
+  static async create(threads: number, version: string, reason: string, forceSingle = false): Promise<WasmBackend> {
+    const threaded = !forceSingle && threadedSupported();
+    const variant = threaded ? "wasm-threads" : "wasm-st";
+    const glueUrl = buildUrl(variant, "treeseq_wasm.js");
+    const glue = await import(/* @vite-ignore */ glueUrl.href);
+    const module = await WebAssembly.compile(await readBytes(buildUrl(variant, "treeseq_wasm_bg.wasm")) as BufferSource);
+    if (!threaded) {
+      const exports = glue.initSync({ module });
+      return new WasmBackend(glue, exports.memory, false, 1, null, [], version, reason + " (single-threaded build)");
+    }
+    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+    glue.initSync({ module, memory });
+    const n = Math.max(1, threads);
+    const setup = glue.pool_prepare(n);
+    const start = async (role: string) => {
+      const w = await spawnWorker(new URL("./wasm-worker.js", import.meta.url));
+      const ready = nextMessage(w, "ready");
+      w.post({ type: "init", role, glueUrl: glueUrl.href, module, memory, setup });
+      await ready;
+      w.setKeepAlive(false);
+      return w;
+    };
+    // The pool's workers must be running before the pool is built: a browser does not start
+    // a worker while its creator blocks.
+    const pool = await Promise.all(Array.from({ length: n }, () => start("pool")));
+    const driverWorker = await start("driver");
+    const driver = new Driver(driverWorker);
+    const built: number = await driver.call({ op: "build", setup });
+    return new WasmBackend(glue, memory, true, built, driver, [...pool, driverWorker], version, reason);
+  }
+
+  async load(bytes: Uint8Array): Promise<Handle> {
+    if (this.driver) {
+      const ptr = await this.driver.call({ op: "load", bytes });
+      return new WasmHandle(this, this.glue.WasmTreeSequence.from_acquired(ptr));
+    }
+    return new WasmHandle(this, guard(() => this.glue.load(bytes, false)));
+  }
+
+  async distinctWorkerThreads(tasks: number): Promise<number> {
+    if (this.driver) return this.driver.call({ op: "distinct", tasks });
+    return guard(() => this.glue.distinct_worker_threads(tasks));
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.workers) w.terminate();
+    this.workers = [];
+  }
+}
