@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what building and testing treeseq needs, on a fresh Debian 12 machine of this
+# workplace: each step is skipped when its tool is already there, so it is cheap to rerun.
+#  - apt: Debian's rustc-web/cargo-web 1.96 with std sources and lld (to rebuild std for
+#    wasm32 with atomics: rustup has no wasm32 target here), chromium (browser smoke test)
+#  - cargo: wasm-bindgen-cli, at the exact version of the wasm-bindgen crate
+#  - pip: tskit and msprime (the reference for every number, and the benchmark's peer)
+#  - npm: the dev dependencies in package-lock.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '== setup: %s\n' "$*"; }
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+
+need_apt=()
+[ -x /usr/bin/rustc ] && /usr/bin/rustc --version | grep -q '^rustc 1\.9[6-9]\|^rustc 1\.[1-9][0-9][0-9]' || need_apt+=(rustc-web cargo-web)
+[ -d /usr/lib/rustlib/src/rust/library ] || need_apt+=(rust-web-src)
+command -v rust-lld >/dev/null 2>&1 || [ -e /usr/bin/rust-lld ] || need_apt+=(lld-22)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+WB_VERSION=$(grep -A1 'name = "wasm-bindgen"' Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p' | head -1)
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WB_VERSION"; then
+  log "cargo install wasm-bindgen-cli $WB_VERSION (a few minutes, once)"
+  cargo install -q wasm-bindgen-cli --version "=$WB_VERSION"
+fi
+
+if ! python3 -c 'import tskit, msprime' 2>/dev/null; then
+  log "pip install tskit msprime"
+  python3 -m pip install -q tskit msprime
+fi
+
+if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+log "ready"

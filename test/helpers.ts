@@ -1,0 +1,63 @@
+/** Shared by the tests: fixture discovery, expected values, an independent kastore reader. */
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+export const BACKENDS = ["native", "wasm"] as const;
+
+/** Every fixture with an expected-values file: a new fixture needs no new test code. */
+export function fixtures(): { name: string; path: string; expected: any }[] {
+  return readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(".expected.json.gz"))
+    .sort()
+    .map((f) => {
+      const name = f.replace(".expected.json.gz", "");
+      const expected = JSON.parse(gunzipSync(readFileSync(join(FIXTURES, f))).toString("utf8"));
+      return { name, path: join(FIXTURES, `${name}.trees`), expected };
+    })
+    .filter((f) => existsSync(f.path));
+}
+
+export function badFixtures(): { file: string; path: string; what: string; tskit: any }[] {
+  const dir = join(FIXTURES, "bad");
+  return JSON.parse(readFileSync(join(dir, "index.json"), "utf8")).map((e: any) => ({ ...e, path: join(dir, e.file) }));
+}
+
+/** Relative 1e-9, absolute 1e-12 near zero; null (NaN) must be NaN. */
+export function close(actual: number, expected: number | null): boolean {
+  if (expected === null) return Number.isNaN(actual);
+  if (!Number.isFinite(expected)) return actual === expected;
+  return Math.abs(actual - expected) <= Math.max(1e-12, 1e-9 * Math.abs(expected));
+}
+
+const DTYPES: Record<number, (b: ArrayBuffer, o: number, n: number) => ArrayLike<number | bigint>> = {
+  0: (b, o, n) => new Int8Array(b, o, n), 1: (b, o, n) => new Uint8Array(b, o, n),
+  2: (b, o, n) => new Int16Array(b, o, n), 3: (b, o, n) => new Uint16Array(b, o, n),
+  4: (b, o, n) => new Int32Array(b, o, n), 5: (b, o, n) => new Uint32Array(b, o, n),
+  6: (b, o, n) => new BigInt64Array(b, o, n), 7: (b, o, n) => new BigUint64Array(b, o, n),
+  8: (b, o, n) => new Float32Array(b, o, n), 9: (b, o, n) => new Float64Array(b, o, n),
+};
+
+/**
+ * A deliberately small, independent kastore reader (header, descriptors, keys, arrays), so
+ * that column contents are checked against the file itself and not against our own loader.
+ */
+export function readKastore(bytes: Uint8Array): Map<string, ArrayLike<number | bigint>> {
+  const buf = bytes.slice().buffer;
+  const dv = new DataView(buf);
+  const n = dv.getUint32(12, true);
+  const out = new Map<string, ArrayLike<number | bigint>>();
+  for (let i = 0; i < n; i++) {
+    const d = 64 + 64 * i;
+    const type = dv.getUint8(d);
+    const keyStart = Number(dv.getBigUint64(d + 8, true));
+    const keyLen = Number(dv.getBigUint64(d + 16, true));
+    const arrStart = Number(dv.getBigUint64(d + 24, true));
+    const arrLen = Number(dv.getBigUint64(d + 32, true));
+    const key = new TextDecoder().decode(new Uint8Array(buf, keyStart, keyLen));
+    out.set(key, DTYPES[type](buf, arrStart, arrLen));
+  }
+  return out;
+}

@@ -1,0 +1,129 @@
+/**
+ * Loading, on both backends, driven by the fixtures: summaries, samples, breakpoints, column
+ * contents (against an independent reading of the file), round trips, malformed files.
+ */
+import { describe, it, expect, beforeAll } from "vitest";
+import { readFileSync } from "node:fs";
+import { init, load, backendInfo, TreeSeqError } from "../dist/index.js";
+import { distinctWorkerThreads } from "../dist/api.js";
+import { BACKENDS, fixtures, badFixtures, readKastore } from "./helpers.js";
+
+const SUMMARY_KEYS: Array<[string, string]> = [
+  ["sequence_length", "sequenceLength"], ["num_trees", "numTrees"], ["num_samples", "numSamples"],
+  ["num_nodes", "numNodes"], ["num_edges", "numEdges"], ["num_sites", "numSites"],
+  ["num_mutations", "numMutations"], ["num_individuals", "numIndividuals"],
+  ["num_populations", "numPopulations"], ["num_migrations", "numMigrations"],
+  ["num_provenances", "numProvenances"], ["time_units", "timeUnits"],
+];
+
+// Columns compared with the file's own arrays: [key in the file, table, property].
+const COLUMNS: Array<[string, string, string]> = [
+  ["nodes/flags", "nodes", "flags"], ["nodes/time", "nodes", "time"], ["nodes/population", "nodes", "population"],
+  ["nodes/individual", "nodes", "individual"], ["edges/left", "edges", "left"], ["edges/right", "edges", "right"],
+  ["edges/parent", "edges", "parent"], ["edges/child", "edges", "child"], ["sites/position", "sites", "position"],
+  ["sites/ancestral_state", "sites", "ancestralStateData"], ["mutations/site", "mutations", "site"],
+  ["mutations/node", "mutations", "node"], ["mutations/parent", "mutations", "parent"],
+  ["mutations/derived_state", "mutations", "derivedStateData"], ["individuals/flags", "individuals", "flags"],
+  ["indexes/edge_insertion_order", "indexes", "edgeInsertionOrder"],
+  ["indexes/edge_removal_order", "indexes", "edgeRemovalOrder"],
+];
+
+// tskit's error class/message -> our code.
+function expectedCode(t: { error: string; message: string }): string {
+  const m = t.message;
+  if (t.error === "EOFError") return "END_OF_FILE";
+  if (/too new. Please upgrade your kastore/.test(m)) return "KASTORE_VERSION_TOO_NEW";
+  if (t.error === "VersionTooNewError") return "VERSION_TOO_NEW";
+  if (t.error === "VersionTooOldError") return "VERSION_TOO_OLD";
+  if (/REQUIRED_COL_NOT_FOUND/.test(m)) return "REQUIRED_COLUMN";
+  if (/BAD_COLUMN_TYPE/.test(m)) return "BAD_COLUMN_TYPE";
+  if (/BAD_OFFSET/.test(m)) return "BAD_OFFSET";
+  if (/TABLES_NOT_INDEXED/.test(m)) return "TABLES_NOT_INDEXED";
+  if (/BOTH_COLUMNS_REQUIRED/.test(m)) return "BOTH_COLUMNS_REQUIRED";
+  if (/BAD_SEQUENCE_LENGTH/.test(m)) return "BAD_SEQUENCE_LENGTH";
+  if (/NODE_OUT_OF_BOUNDS|NODE_TIME_ORDERING|EDGE_INTERVAL|EDGES_NOT_SORTED/.test(m)) return "BAD_EDGES";
+  if (/SITE_POSITION/.test(m)) return "BAD_SITES";
+  if (/SITE_OUT_OF_BOUNDS/.test(m)) return "BAD_MUTATIONS";
+  return "FILE_FORMAT";
+}
+
+beforeAll(async () => {
+  await init({ threads: 2 });
+});
+
+describe.each(BACKENDS)("%s backend", (backend) => {
+  it("reports a pool of 2 real threads", async () => {
+    const info = await init({ backend, threads: 2 });
+    expect(info.name).toBe(backend);
+    expect(info.threads).toBe(2);
+    expect(backendInfo().threads).toBe(2);
+    // 64 pieces of work on a 2-thread pool: both threads must have run some.
+    expect(await distinctWorkerThreads(64, { backend })).toBe(2);
+  });
+
+  describe.each(fixtures())("$name", ({ path, expected }) => {
+    it("summary, samples and breakpoints equal tskit's", async () => {
+      const ts = await load(path, { backend });
+      expect(ts.backend).toBe(backend);
+      for (const [k, prop] of SUMMARY_KEYS) expect((ts as any)[prop], k).toEqual(expected.summary[k]);
+      expect(Array.from(ts.samples())).toEqual(expected.summary.samples);
+      expect(Array.from(ts.breakpoints())).toEqual(expected.summary.breakpoints);
+      ts.dispose();
+    });
+
+    it("columns equal the file's arrays", async () => {
+      const file = readKastore(readFileSync(path));
+      const ts = await load(path, { backend });
+      for (const [key, table, prop] of COLUMNS) {
+        const want = file.get(key);
+        if (!want) continue;
+        expect(Array.from((ts.tables as any)[table][prop]), key).toEqual(Array.from(want));
+      }
+      const states = ts.tables.sites;
+      for (let i = 0; i < Math.min(ts.numSites, 50); i++) {
+        const a = Number(file.get("sites/ancestral_state_offset")![i]);
+        const b = Number(file.get("sites/ancestral_state_offset")![i + 1]);
+        const bytes = Uint8Array.from(Array.from(file.get("sites/ancestral_state")!).slice(a, b) as number[]);
+        expect(states.ancestralState(i)).toBe(new TextDecoder().decode(bytes));
+      }
+      ts.dispose();
+    });
+
+    it("dump round-trips", async () => {
+      const ts = await load(path, { backend });
+      const again = await load(ts.dump(), { backend });
+      for (const [key, table, prop] of COLUMNS) {
+        expect(Array.from((again.tables as any)[table][prop]), key).toEqual(Array.from((ts.tables as any)[table][prop]));
+      }
+      expect(Array.from(again.breakpoints())).toEqual(Array.from(ts.breakpoints()));
+      expect(again.timeUnits).toBe(ts.timeUnits);
+      ts.dispose();
+      again.dispose();
+    });
+  });
+
+  describe.each(badFixtures())("bad/$file ($what)", ({ path, tskit }) => {
+    it(tskit.loads ? "loads, as in tskit" : "is refused with a TreeSeqError, as in tskit", async () => {
+      const p = load(path, { backend });
+      if (tskit.loads) {
+        const ts = await p;
+        expect(ts.numNodes).toBeGreaterThan(0);
+        ts.dispose();
+        return;
+      }
+      const err = await p.then(() => null, (e) => e);
+      expect(err).toBeInstanceOf(TreeSeqError);
+      expect(err.code).toBe(expectedCode(tskit));
+      expect(err.message.length).toBeGreaterThan(10);
+    });
+  });
+
+  it("refuses bad arguments and disposed use with codes", async () => {
+    await expect(load(42 as any, { backend })).rejects.toMatchObject({ code: "BAD_PARAM" });
+    await expect(load("/no/such/file.trees", { backend })).rejects.toMatchObject({ code: "IO" });
+    const ts = await load(fixtures()[0].path, { backend });
+    ts.dispose();
+    expect(() => ts.samples()).toThrow(TreeSeqError);
+    try { ts.dump(); } catch (e) { expect((e as TreeSeqError).code).toBe("DISPOSED"); }
+  });
+});
