@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The main job on the bundled example data: install and build what is missing, then load the
+# example tree sequence with both backends and print its summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >&2
+[ -f dist/cli.js ] && [ -f build/wasm-st/treeseq_wasm_bg.wasm ] && ls build/native/*.node >/dev/null 2>&1 \
+  || bash scripts/build.sh >&2
+node dist/cli.js summary "${1:-test/fixtures/medium.trees}" --backend both
