@@ -1,2 +1,374 @@
 //! The kastore container: reading items without copying, and writing them back.
-//! (To be filled in: reader, writer, and TableCollection <-> kastore.)
+//!
+//! What it is for: the byte-level layout only (header, item descriptors, keys, arrays), as
+//! kastore 1.x defines it. [`KastoreFile::parse`] copies the input once into an 8-byte-aligned
+//! buffer and checks every descriptor against the real length of the input before anything is
+//! sized by it, so a file that claims 2^60 elements is refused, never allocated.
+//! [`KastoreWriter`] lays items out exactly as kastore does (keys sorted bytewise and packed
+//! after the descriptors, arrays 8-byte aligned and adjacent).
+//!
+//! What it is not: it knows nothing of tskit's keys or tables; that is `format.rs`.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::bail;
+use crate::column::{AlignedBytes, Column, Pod};
+use crate::error::Result;
+
+/// `\x89KAS\r\n\x1a\n`: a PNG-style magic that catches text-mode and truncation damage.
+pub const MAGIC: [u8; 8] = [0x89, b'K', b'A', b'S', b'\r', b'\n', 0x1A, b'\n'];
+pub const HEADER_SIZE: usize = 64;
+pub const DESCRIPTOR_SIZE: usize = 64;
+pub const ARRAY_ALIGN: usize = 8;
+pub const VERSION_MAJOR: u16 = 1;
+pub const VERSION_MINOR: u16 = 0;
+
+/// kastore's element types, by their on-disk code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemType {
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    F32,
+    F64,
+}
+
+impl ItemType {
+    pub fn from_code(code: u8) -> Option<ItemType> {
+        use ItemType::*;
+        Some(match code {
+            0 => I8,
+            1 => U8,
+            2 => I16,
+            3 => U16,
+            4 => I32,
+            5 => U32,
+            6 => I64,
+            7 => U64,
+            8 => F32,
+            9 => F64,
+            _ => return None,
+        })
+    }
+
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// Size of one element in bytes.
+    pub fn size(self) -> usize {
+        use ItemType::*;
+        match self {
+            I8 | U8 => 1,
+            I16 | U16 => 2,
+            I32 | U32 | F32 => 4,
+            I64 | U64 | F64 => 8,
+        }
+    }
+
+    /// numpy-style name, for error messages.
+    pub fn name(self) -> &'static str {
+        use ItemType::*;
+        match self {
+            I8 => "int8",
+            U8 => "uint8",
+            I16 => "int16",
+            U16 => "uint16",
+            I32 => "int32",
+            U32 => "uint32",
+            I64 => "int64",
+            U64 => "uint64",
+            F32 => "float32",
+            F64 => "float64",
+        }
+    }
+
+    pub fn of<T: Pod>() -> ItemType {
+        // Pod's codes are kastore's codes, so this cannot fail.
+        ItemType::from_code(T::KASTORE_TYPE).unwrap_or(ItemType::U8)
+    }
+}
+
+/// One item of a kastore file: where its array lives in the buffer.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub key: String,
+    pub item_type: ItemType,
+    /// Byte offset of the array in the file (a multiple of 8).
+    pub array_start: usize,
+    /// Number of elements (not bytes).
+    pub array_len: usize,
+}
+
+impl Item {
+    pub fn byte_len(&self) -> usize {
+        // parse() checked this product against the file size.
+        self.array_len * self.item_type.size()
+    }
+}
+
+/// A parsed kastore file: the aligned copy of its bytes and its items sorted by key.
+pub struct KastoreFile {
+    buf: Arc<AlignedBytes>,
+    items: Vec<Item>,
+    pub version_minor: u16,
+}
+
+fn read_u64(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+const NOT_KASTORE: &str = "not a kastore file (or corrupt)";
+
+impl KastoreFile {
+    /// Parses `bytes`, copying them once into an aligned buffer. Bytes after the header's file
+    /// size are ignored, as tskit (which reads files as streams) ignores them.
+    pub fn parse(bytes: &[u8]) -> Result<KastoreFile> {
+        if bytes.is_empty() {
+            bail!(EndOfFile, "end of file: the input is empty");
+        }
+        if bytes.len() < HEADER_SIZE {
+            bail!(FileFormat, "{NOT_KASTORE}: {} bytes is shorter than the {HEADER_SIZE}-byte header", bytes.len());
+        }
+        if bytes[0..8] != MAGIC {
+            bail!(FileFormat, "{NOT_KASTORE}: bad magic number");
+        }
+        let major = u16::from_le_bytes([bytes[8], bytes[9]]);
+        let minor = u16::from_le_bytes([bytes[10], bytes[11]]);
+        let num_items = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as u64;
+        let file_size = read_u64(bytes, 16);
+        if major > VERSION_MAJOR {
+            bail!(KastoreVersionTooNew, "kastore format version {major}.{minor} is too new (this reader knows {VERSION_MAJOR}.x)");
+        }
+        if major < VERSION_MAJOR {
+            bail!(FileFormat, "kastore format version {major}.{minor} is too old");
+        }
+        if file_size < HEADER_SIZE as u64 || file_size > bytes.len() as u64 {
+            bail!(FileFormat, "{NOT_KASTORE}: header says the file has {file_size} bytes, it has {}", bytes.len());
+        }
+        let file_size = file_size as usize;
+        // num_items * 64 checked against the file before the item vector is sized by it.
+        let descriptors_end = num_items
+            .checked_mul(DESCRIPTOR_SIZE as u64)
+            .and_then(|d| d.checked_add(HEADER_SIZE as u64))
+            .filter(|&end| end <= file_size as u64);
+        let Some(descriptors_end) = descriptors_end else {
+            bail!(FileFormat, "{NOT_KASTORE}: {num_items} item descriptors do not fit in {file_size} bytes");
+        };
+        let descriptors_end = descriptors_end as usize;
+        let num_items = num_items as usize;
+
+        struct Raw {
+            item_type: ItemType,
+            key_start: u64,
+            key_len: u64,
+            array_start: u64,
+            array_len: u64,
+        }
+        let mut raw = Vec::with_capacity(num_items);
+        for j in 0..num_items {
+            let d = &bytes[HEADER_SIZE + j * DESCRIPTOR_SIZE..HEADER_SIZE + (j + 1) * DESCRIPTOR_SIZE];
+            let Some(item_type) = ItemType::from_code(d[0]) else {
+                bail!(FileFormat, "unknown data type {} in kastore item {j}", d[0]);
+            };
+            let r = Raw {
+                item_type,
+                key_start: read_u64(d, 8),
+                key_len: read_u64(d, 16),
+                array_start: read_u64(d, 24),
+                array_len: read_u64(d, 32),
+            };
+            let key_end = r.key_start.checked_add(r.key_len);
+            if key_end.is_none_or(|e| e > file_size as u64) {
+                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s key ({} bytes at {}) is beyond the file size {file_size}", r.key_len, r.key_start);
+            }
+            let array_end = r
+                .array_len
+                .checked_mul(item_type.size() as u64)
+                .and_then(|b| b.checked_add(r.array_start));
+            if array_end.is_none_or(|e| e > file_size as u64) {
+                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s array ({} elements of {} at byte {}) is beyond the file size {file_size}", r.array_len, item_type.name(), r.array_start);
+            }
+            raw.push(r);
+        }
+        // Keys are packed one after another right after the descriptors; arrays follow, each
+        // on the next 8-byte boundary, with nothing between them; the last ends the file.
+        // All values were bounded by file_size above, so these sums cannot overflow.
+        let mut offset = descriptors_end;
+        for (j, r) in raw.iter().enumerate() {
+            if r.key_start as usize != offset {
+                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s key starts at {} instead of {offset}", r.key_start);
+            }
+            offset += r.key_len as usize;
+        }
+        for (j, r) in raw.iter().enumerate() {
+            offset = offset.next_multiple_of(ARRAY_ALIGN);
+            if r.array_start as usize != offset {
+                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s array starts at {} instead of {offset}", r.array_start);
+            }
+            offset += r.array_len as usize * r.item_type.size();
+        }
+        if offset != file_size {
+            bail!(FileFormat, "{NOT_KASTORE}: the arrays end at byte {offset}, the file at {file_size}");
+        }
+
+        let mut items = Vec::with_capacity(num_items);
+        for (j, r) in raw.iter().enumerate() {
+            let key_bytes = &bytes[r.key_start as usize..(r.key_start + r.key_len) as usize];
+            let Ok(key) = std::str::from_utf8(key_bytes) else {
+                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s key is not UTF-8");
+            };
+            items.push(Item {
+                key: key.to_owned(),
+                item_type: r.item_type,
+                array_start: r.array_start as usize,
+                array_len: r.array_len as usize,
+            });
+        }
+        // kastore writes keys sorted bytewise; lookups rely on it, and a repeated key would
+        // make a lookup ambiguous.
+        for j in 1..items.len() {
+            if items[j - 1].key.as_bytes() >= items[j].key.as_bytes() {
+                bail!(FileFormat, "{NOT_KASTORE}: keys '{}' and '{}' are not in strictly increasing order", items[j - 1].key, items[j].key);
+            }
+        }
+        let buf = Arc::new(AlignedBytes::copy_from(&bytes[..file_size]));
+        Ok(KastoreFile { buf, items, version_minor: minor })
+    }
+
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    pub fn buffer(&self) -> &Arc<AlignedBytes> {
+        &self.buf
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Item> {
+        self.items
+            .binary_search_by(|it| it.key.as_bytes().cmp(key.as_bytes()))
+            .ok()
+            .map(|i| &self.items[i])
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The raw bytes of an item's array.
+    pub fn bytes(&self, item: &Item) -> &[u8] {
+        &self.buf.as_bytes()[item.array_start..item.array_start + item.byte_len()]
+    }
+
+    /// A zero-copy view of the item as `T`, or `None` if its type is not `T`.
+    pub fn column<T: Pod>(&self, item: &Item) -> Option<Column<T>> {
+        if item.item_type.code() != T::KASTORE_TYPE {
+            return None;
+        }
+        // Arrays start on 8-byte boundaries of an 8-byte-aligned buffer, inside the file.
+        Column::view(&self.buf, item.array_start, item.array_len)
+    }
+}
+
+/// The bytes of a plain slice, for writing.
+pub fn as_bytes<T: Pod>(data: &[T]) -> &[u8] {
+    // SAFETY: T is Pod (no padding, any bit pattern), so its memory is plain bytes.
+    unsafe { std::slice::from_raw_parts(data.as_ptr() as *const u8, std::mem::size_of_val(data)) }
+}
+
+/// Collects items (borrowed, not copied) and writes them as one kastore file.
+#[derive(Default)]
+pub struct KastoreWriter<'a> {
+    items: Vec<(String, ItemType, Cow<'a, [u8]>)>,
+}
+
+impl<'a> KastoreWriter<'a> {
+    pub fn new() -> Self {
+        KastoreWriter { items: Vec::new() }
+    }
+
+    pub fn put<T: Pod>(&mut self, key: &str, data: &'a [T]) {
+        self.items.push((key.to_owned(), ItemType::of::<T>(), Cow::Borrowed(as_bytes(data))));
+    }
+
+    /// For arrays made while writing (e.g. offsets narrowed to u32).
+    pub fn put_owned<T: Pod>(&mut self, key: &str, data: Vec<T>) {
+        self.items.push((key.to_owned(), ItemType::of::<T>(), Cow::Owned(as_bytes(&data).to_vec())));
+    }
+
+    /// Lays out and writes the file. Keys must be distinct (the format layer guarantees it).
+    pub fn finish(mut self) -> Vec<u8> {
+        self.items.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        debug_assert!(self.items.windows(2).all(|w| w[0].0 != w[1].0), "duplicate kastore key");
+        let n = self.items.len();
+        let keys_start = HEADER_SIZE + n * DESCRIPTOR_SIZE;
+        let mut key_starts = Vec::with_capacity(n);
+        let mut offset = keys_start;
+        for (key, _, _) in &self.items {
+            key_starts.push(offset);
+            offset += key.len();
+        }
+        let mut array_starts = Vec::with_capacity(n);
+        for (_, _, data) in &self.items {
+            offset = offset.next_multiple_of(ARRAY_ALIGN);
+            array_starts.push(offset);
+            offset += data.len();
+        }
+        let file_size = offset;
+        let mut out = vec![0u8; file_size];
+        out[0..8].copy_from_slice(&MAGIC);
+        out[8..10].copy_from_slice(&VERSION_MAJOR.to_le_bytes());
+        out[10..12].copy_from_slice(&VERSION_MINOR.to_le_bytes());
+        out[12..16].copy_from_slice(&(n as u32).to_le_bytes());
+        out[16..24].copy_from_slice(&(file_size as u64).to_le_bytes());
+        for (j, (key, ty, data)) in self.items.iter().enumerate() {
+            let d = HEADER_SIZE + j * DESCRIPTOR_SIZE;
+            out[d] = ty.code();
+            out[d + 8..d + 16].copy_from_slice(&(key_starts[j] as u64).to_le_bytes());
+            out[d + 16..d + 24].copy_from_slice(&(key.len() as u64).to_le_bytes());
+            out[d + 24..d + 32].copy_from_slice(&(array_starts[j] as u64).to_le_bytes());
+            out[d + 32..d + 40].copy_from_slice(&((data.len() / ty.size()) as u64).to_le_bytes());
+            out[key_starts[j]..key_starts[j] + key.len()].copy_from_slice(key.as_bytes());
+            out[array_starts[j]..array_starts[j] + data.len()].copy_from_slice(data.as_ref());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_then_read() {
+        let a = [1i32, -2, 3];
+        let b = [0.5f64];
+        let c = b"xyz";
+        let mut w = KastoreWriter::new();
+        w.put("b", &b);
+        w.put("a", &a);
+        w.put("c", c.as_slice());
+        let bytes = w.finish();
+        let f = KastoreFile::parse(&bytes).unwrap();
+        assert_eq!(f.items().iter().map(|i| i.key.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+        let col: Column<i32> = f.column(f.get("a").unwrap()).unwrap();
+        assert!(col.is_view());
+        assert_eq!(&*col, &a);
+        assert!(f.column::<f32>(f.get("b").unwrap()).is_none());
+        assert_eq!(f.bytes(f.get("c").unwrap()), b"xyz");
+    }
+
+    #[test]
+    fn empty_and_short() {
+        assert_eq!(KastoreFile::parse(&[]).err().unwrap().code, crate::ErrorCode::EndOfFile);
+        assert_eq!(KastoreFile::parse(&MAGIC).err().unwrap().code, crate::ErrorCode::FileFormat);
+    }
+}

@@ -11,6 +11,7 @@
 
 pub mod column;
 pub mod error;
+pub mod format;
 pub mod kastore;
 pub mod tables;
 pub mod treeseq;

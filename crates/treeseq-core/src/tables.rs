@@ -126,3 +126,51 @@ pub struct TableCollection {
     pub edge_insertion_order: Column<i32>,
     pub edge_removal_order: Column<i32>,
 }
+
+impl TableCollection {
+    /// Writes the tables as a `.trees` file (see `format::dump_tables`).
+    pub fn dump(&self) -> Vec<u8> {
+        crate::format::dump_tables(self)
+    }
+
+    /// Loads tables from a `.trees` file without validating their values.
+    pub fn load(bytes: &[u8]) -> crate::Result<TableCollection> {
+        crate::format::load_tables(bytes)
+    }
+
+    /// (Re)builds the edge indexes as tskit does: insertion order sorts edge ids by
+    /// (left, time[parent], parent, child), removal order by (right, -time[parent], -parent,
+    /// -child). Fails (`BadEdges`) if an edge's parent is not a node id.
+    pub fn build_indexes(&mut self) -> crate::Result<()> {
+        let e = &self.edges;
+        let t = &self.nodes.time;
+        if e.right.len() != e.left.len() || e.parent.len() != e.left.len() || e.child.len() != e.left.len() {
+            crate::bail!(ColumnLength, "edges: columns left, right, parent, child differ in length");
+        }
+        if let Some(j) = e.parent.iter().position(|&p| p < 0 || p as usize >= t.len()) {
+            crate::bail!(BadEdges, "edges row {j}: parent {} is not a node id (0..{})", e.parent[j], t.len());
+        }
+        let mut ins: Vec<i32> = (0..e.left.len() as i32).collect();
+        let mut rem = ins.clone();
+        let pt = |j: i32| t[e.parent[j as usize] as usize];
+        ins.sort_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            e.left[a]
+                .total_cmp(&e.left[b])
+                .then(pt(a as i32).total_cmp(&pt(b as i32)))
+                .then(e.parent[a].cmp(&e.parent[b]))
+                .then(e.child[a].cmp(&e.child[b]))
+        });
+        rem.sort_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            e.right[a]
+                .total_cmp(&e.right[b])
+                .then(pt(b as i32).total_cmp(&pt(a as i32)))
+                .then(e.parent[b].cmp(&e.parent[a]))
+                .then(e.child[b].cmp(&e.child[a]))
+        });
+        self.edge_insertion_order = Column::owned(ins);
+        self.edge_removal_order = Column::owned(rem);
+        Ok(())
+    }
+}

@@ -1,6 +1,16 @@
 //! A validated, immutable tree sequence: tables plus what is derived from them once.
+//!
+//! What it is for: the one entry point for loading (`load`), adopting in-memory tables
+//! (`from_tables`) and writing (`dump`), and the counts everyone asks for. Every
+//! `TreeSequence` has passed `validate::validate`, so tree and statistics code may rely on
+//! ids being in range, sort orders and the edge indexes.
+//!
+//! What it is not: tree traversal or statistics (they live in their own modules).
 
-use crate::tables::TableCollection;
+use crate::error::Result;
+use crate::format;
+use crate::tables::{TableCollection, NODE_IS_SAMPLE};
+use crate::validate;
 
 pub struct TreeSequence {
     pub tables: TableCollection,
@@ -11,7 +21,95 @@ pub struct TreeSequence {
 }
 
 impl TreeSequence {
+    /// Loads a `.trees` file (tskit format 12.x) from its bytes. The bytes are copied once
+    /// into an aligned buffer that the columns view; the tables are then validated as tskit
+    /// does when it loads a tree sequence.
+    pub fn load(bytes: &[u8]) -> Result<TreeSequence> {
+        TreeSequence::from_tables(format::load_tables(bytes)?)
+    }
+
+    /// Validates `tables` and derives samples and breakpoints. Like tskit, the edge indexes
+    /// must be present when there are edges (see `TableCollection::build_indexes`).
+    pub fn from_tables(tables: TableCollection) -> Result<TreeSequence> {
+        validate::validate(&tables)?;
+        let samples = tables
+            .nodes
+            .flags
+            .iter()
+            .enumerate()
+            .filter(|(_, &f)| f & NODE_IS_SAMPLE != 0)
+            .map(|(u, _)| u as i32)
+            .collect();
+        let breakpoints = breakpoints(&tables);
+        Ok(TreeSequence { tables, samples, breakpoints })
+    }
+
+    /// Writes the tree sequence as a `.trees` file that tskit loads (format 12.7).
+    pub fn dump(&self) -> Vec<u8> {
+        self.tables.dump()
+    }
+
     pub fn num_trees(&self) -> usize {
         self.breakpoints.len() - 1
     }
+
+    pub fn num_samples(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn num_nodes(&self) -> usize {
+        self.tables.nodes.time.len()
+    }
+
+    pub fn num_edges(&self) -> usize {
+        self.tables.edges.left.len()
+    }
+
+    pub fn num_sites(&self) -> usize {
+        self.tables.sites.position.len()
+    }
+
+    pub fn num_mutations(&self) -> usize {
+        self.tables.mutations.site.len()
+    }
+
+    pub fn num_individuals(&self) -> usize {
+        self.tables.individuals.flags.len()
+    }
+
+    pub fn num_populations(&self) -> usize {
+        self.tables.populations.metadata.num_rows()
+    }
+
+    pub fn num_migrations(&self) -> usize {
+        self.tables.migrations.left.len()
+    }
+
+    pub fn num_provenances(&self) -> usize {
+        self.tables.provenances.timestamp.num_rows()
+    }
+
+    pub fn sequence_length(&self) -> f64 {
+        self.tables.sequence_length
+    }
+
+    pub fn time_units(&self) -> &str {
+        &self.tables.time_units
+    }
+}
+
+/// Sorted distinct values of {0, L} and every edge's left and right. Where no edge starts or
+/// ends the tree cannot change, and tskit starts a new tree at each such value, so these are
+/// exactly tskit's tree breakpoints (empty stretches included).
+fn breakpoints(tables: &TableCollection) -> Vec<f64> {
+    let e = &tables.edges;
+    let mut v = Vec::with_capacity(2 * e.left.len() + 2);
+    v.push(0.0);
+    v.push(tables.sequence_length);
+    v.extend_from_slice(&e.left);
+    v.extend_from_slice(&e.right);
+    // Validation guarantees finite values in [0, L], so total_cmp orders them numerically.
+    v.sort_unstable_by(f64::total_cmp);
+    v.dedup();
+    v
 }
