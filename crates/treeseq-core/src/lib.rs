@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod column;
+pub mod cursor;
 pub mod error;
 pub mod format;
 pub mod kastore;

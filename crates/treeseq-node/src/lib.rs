@@ -213,3 +213,132 @@ impl NativeTreeSequence {
         AsyncTask::new(ComputeTask { ts: self.inner.clone(), method, kwargs_json })
     }
 }
+
+/// A view of `bytes` owned by Rust memory that outlives it (see the callers); JavaScript must
+/// not keep the view longer than its owner object, which the TypeScript layer guarantees.
+fn external_view<'env>(env: &'env Env, bytes: &[u8]) -> Result<ArrayBuffer<'env>> {
+    if bytes.is_empty() {
+        return ArrayBuffer::from_data(env, Vec::<u8>::new());
+    }
+    // SAFETY: the memory is owned by a cursor whose JavaScript wrapper the TypeScript layer
+    // keeps alongside every view it makes; it is never reallocated.
+    unsafe { ArrayBuffer::from_external(env, bytes.as_ptr() as *mut u8, bytes.len(), (), |_, _| {}) }
+}
+
+fn as_bytes<T>(s: &[T]) -> &[u8] {
+    // SAFETY: plain numeric slices viewed as bytes.
+    unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, std::mem::size_of_val(s)) }
+}
+
+/// A tree cursor (tskit's `Tree`): its arrays are updated in place as it moves.
+#[napi]
+pub struct NativeTree {
+    cursor: Box<treeseq_core::cursor::TreeCursor>,
+}
+
+#[napi]
+impl NativeTree {
+    /// "first", "last", "next" or "prev"; false past either end.
+    #[napi]
+    pub fn step(&mut self, how: String) -> Result<bool> {
+        catch_panics(|| self.cursor.step(&how)).map_err(to_napi)
+    }
+
+    #[napi]
+    pub fn seek(&mut self, position: f64) -> Result<()> {
+        catch_panics(|| self.cursor.seek(position)).map_err(to_napi)
+    }
+
+    #[napi]
+    pub fn seek_index(&mut self, index: i64) -> Result<()> {
+        catch_panics(|| self.cursor.seek_index(index)).map_err(to_napi)
+    }
+
+    /// Float64 view of `[index, left, right, total_branch_length, sites_start, sites_end, num_edges]`.
+    #[napi]
+    pub fn state_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
+        external_view(env, as_bytes(self.cursor.state()))
+    }
+
+    /// Int32 view of a per-node array (length num_nodes + 1; the last is the virtual root).
+    #[napi]
+    pub fn array_buffer<'env>(&self, env: &'env Env, name: String) -> Result<ArrayBuffer<'env>> {
+        let a = self.cursor.array(&name).ok_or_else(|| {
+            to_napi(TreeSeqError::new(ErrorCode::BadParam, format!("no tree array '{name}'")))
+        })?;
+        external_view(env, as_bytes(a))
+    }
+
+    #[napi]
+    pub fn preorder(&self) -> Int32Array {
+        Int32Array::new(self.cursor.tree().preorder())
+    }
+
+    #[napi]
+    pub fn postorder(&self) -> Int32Array {
+        Int32Array::new(self.cursor.tree().postorder())
+    }
+
+    #[napi]
+    pub fn mrca(&self, u: i32, v: i32) -> Result<i32> {
+        catch_panics(|| self.cursor.tree().mrca(u, v)).map_err(to_napi)
+    }
+
+    #[napi]
+    pub fn tmrca(&self, u: i32, v: i32) -> Result<f64> {
+        catch_panics(|| self.cursor.tree().tmrca(u, v)).map_err(to_napi)
+    }
+}
+
+/// A variant cursor (tskit's `variants()`): genotypes decoded into one reused buffer.
+#[napi]
+pub struct NativeVariants {
+    cursor: Box<treeseq_core::cursor::VariantCursor>,
+}
+
+#[napi]
+impl NativeVariants {
+    #[napi]
+    pub fn next(&mut self) -> Result<bool> {
+        catch_panics(|| Ok(self.cursor.next())).map_err(to_napi)
+    }
+
+    #[napi]
+    pub fn decode(&mut self, site: i32) -> Result<()> {
+        catch_panics(|| self.cursor.decode(site)).map_err(to_napi)
+    }
+
+    #[napi]
+    pub fn site(&self) -> i32 {
+        self.cursor.site()
+    }
+
+    #[napi]
+    pub fn position(&self) -> f64 {
+        self.cursor.position()
+    }
+
+    #[napi]
+    pub fn alleles(&self) -> String {
+        self.cursor.alleles_json()
+    }
+
+    /// Int32 view of the genotype buffer (one entry per sample).
+    #[napi]
+    pub fn genotypes_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
+        external_view(env, as_bytes(self.cursor.genotypes()))
+    }
+}
+
+#[napi]
+impl NativeTreeSequence {
+    #[napi]
+    pub fn tree_cursor(&self) -> NativeTree {
+        NativeTree { cursor: Box::new(treeseq_core::cursor::TreeCursor::new(self.inner.clone())) }
+    }
+
+    #[napi]
+    pub fn variant_cursor(&self) -> NativeVariants {
+        NativeVariants { cursor: Box::new(treeseq_core::cursor::VariantCursor::new(self.inner.clone())) }
+    }
+}

@@ -210,3 +210,97 @@ mod pool {
         Ok(())
     }
 }
+
+/// A tree cursor (tskit's `Tree`): JavaScript views its arrays in this memory by address.
+#[wasm_bindgen]
+pub struct WasmTree {
+    cursor: treeseq_core::cursor::TreeCursor,
+}
+
+#[wasm_bindgen]
+impl WasmTree {
+    /// "first", "last", "next" or "prev"; false past either end.
+    pub fn step(&mut self, how: &str) -> Result<bool, JsError> {
+        self.cursor.step(how).map_err(js_err)
+    }
+
+    pub fn seek(&mut self, position: f64) -> Result<(), JsError> {
+        self.cursor.seek(position).map_err(js_err)
+    }
+
+    pub fn seek_index(&mut self, index: f64) -> Result<(), JsError> {
+        self.cursor.seek_index(index as i64).map_err(js_err)
+    }
+
+    /// Address of the float64 state block (see `cursor::tree_state`).
+    pub fn state_ptr(&self) -> u32 {
+        self.cursor.state().as_ptr() as usize as u32
+    }
+
+    /// Address of a per-node int32 array (length num_nodes + 1).
+    pub fn array_ptr(&self, name: &str) -> Result<u32, JsError> {
+        self.cursor.array(name).map(|a| a.as_ptr() as usize as u32).ok_or_else(|| {
+            js_err(TreeSeqError::new(treeseq_core::ErrorCode::BadParam, format!("no tree array '{name}'")))
+        })
+    }
+
+    pub fn preorder(&self) -> Vec<i32> {
+        self.cursor.tree().preorder()
+    }
+
+    pub fn postorder(&self) -> Vec<i32> {
+        self.cursor.tree().postorder()
+    }
+
+    pub fn mrca(&self, u: i32, v: i32) -> Result<i32, JsError> {
+        self.cursor.tree().mrca(u, v).map_err(js_err)
+    }
+
+    pub fn tmrca(&self, u: i32, v: i32) -> Result<f64, JsError> {
+        self.cursor.tree().tmrca(u, v).map_err(js_err)
+    }
+}
+
+/// A variant cursor: genotypes decoded into one buffer that JavaScript views by address.
+#[wasm_bindgen]
+pub struct WasmVariants {
+    cursor: treeseq_core::cursor::VariantCursor,
+}
+
+#[wasm_bindgen]
+impl WasmVariants {
+    pub fn next(&mut self) -> bool {
+        self.cursor.next()
+    }
+
+    pub fn decode(&mut self, site: i32) -> Result<(), JsError> {
+        self.cursor.decode(site).map_err(js_err)
+    }
+
+    pub fn site(&self) -> i32 {
+        self.cursor.site()
+    }
+
+    pub fn position(&self) -> f64 {
+        self.cursor.position()
+    }
+
+    pub fn alleles(&self) -> String {
+        self.cursor.alleles_json()
+    }
+
+    pub fn genotypes_ptr(&self) -> u32 {
+        self.cursor.genotypes().as_ptr() as usize as u32
+    }
+}
+
+#[wasm_bindgen]
+impl WasmTreeSequence {
+    pub fn tree_cursor(&self) -> WasmTree {
+        WasmTree { cursor: treeseq_core::cursor::TreeCursor::new(self.inner.clone()) }
+    }
+
+    pub fn variant_cursor(&self) -> WasmVariants {
+        WasmVariants { cursor: treeseq_core::cursor::VariantCursor::new(self.inner.clone()) }
+    }
+}

@@ -1,0 +1,170 @@
+//! Owned tree and variant cursors, for embedders that cannot hold a borrow (the Node and WASM
+//! bindings hand these to JavaScript, which keeps them as long as it likes).
+//!
+//! Each cursor owns an `Arc` of its tree sequence, so the tree sequence outlives the cursor
+//! even when JavaScript disposes of it first. The per-node arrays (`parent`, `left_child`, ...)
+//! and a small `state` block are allocated once and updated in place as the cursor moves, so
+//! JavaScript can keep typed-array views of them and read nodes without calling back in.
+
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::tree::Tree;
+use crate::treeseq::TreeSequence;
+use crate::variants::Variants;
+
+/// Where each field of [`TreeCursor::state`] is.
+pub mod tree_state {
+    pub const INDEX: usize = 0;
+    pub const LEFT: usize = 1;
+    pub const RIGHT: usize = 2;
+    pub const TOTAL_BRANCH_LENGTH: usize = 3;
+    pub const SITES_START: usize = 4;
+    pub const SITES_END: usize = 5;
+    pub const NUM_EDGES: usize = 6;
+    pub const LEN: usize = 8;
+}
+
+/// The tree arrays a cursor exposes, by name, in this order.
+pub const TREE_ARRAYS: [&str; 7] =
+    ["parent", "left_child", "right_child", "left_sib", "right_sib", "num_children", "num_samples"];
+
+pub struct TreeCursor {
+    // Declared before `ts`, so dropped before the tree sequence it borrows.
+    tree: Tree<'static>,
+    state: Box<[f64; tree_state::LEN]>,
+    ts: Arc<TreeSequence>,
+}
+
+impl TreeCursor {
+    pub fn new(ts: Arc<TreeSequence>) -> TreeCursor {
+        // SAFETY: the tree borrows the TreeSequence inside `ts`'s allocation, which does not
+        // move and lives until this cursor (which owns the Arc) is dropped; the tree is
+        // dropped first (field order) and never handed out with the 'static lifetime.
+        let ts_ref: &'static TreeSequence = unsafe { &*Arc::as_ptr(&ts) };
+        let mut c = TreeCursor { tree: Tree::new(ts_ref), state: Box::new([0.0; tree_state::LEN]), ts };
+        c.sync();
+        c
+    }
+
+    pub fn tree(&self) -> &Tree<'_> {
+        &self.tree
+    }
+
+    pub fn tree_sequence(&self) -> &Arc<TreeSequence> {
+        &self.ts
+    }
+
+    fn sync(&mut self) {
+        let t = &self.tree;
+        let (left, right) = t.interval();
+        let s = &mut *self.state;
+        s[tree_state::INDEX] = t.index() as f64;
+        s[tree_state::LEFT] = left;
+        s[tree_state::RIGHT] = right;
+        s[tree_state::TOTAL_BRANCH_LENGTH] = t.total_branch_length();
+        s[tree_state::SITES_START] = t.sites().start as f64;
+        s[tree_state::SITES_END] = t.sites().end as f64;
+        s[tree_state::NUM_EDGES] = t.num_edges() as f64;
+    }
+
+    /// Moves: "first", "last", "next", "prev". Returns false (and the null tree) past either end.
+    pub fn step(&mut self, how: &str) -> Result<bool> {
+        let moved = match how {
+            "first" => self.tree.first(),
+            "last" => self.tree.last(),
+            "next" => self.tree.next(),
+            "prev" => self.tree.prev(),
+            other => crate::bail!(BadParam, "unknown tree move '{other}'"),
+        };
+        self.sync();
+        Ok(moved)
+    }
+
+    pub fn seek(&mut self, position: f64) -> Result<()> {
+        let r = self.tree.seek(position);
+        self.sync();
+        r
+    }
+
+    pub fn seek_index(&mut self, index: i64) -> Result<()> {
+        if index < 0 {
+            crate::bail!(BadParam, "tree index {index} is negative");
+        }
+        let r = self.tree.seek_index(index as usize);
+        self.sync();
+        r
+    }
+
+    /// `[index, left, right, total_branch_length, sites_start, sites_end, num_edges, 0]`.
+    pub fn state(&self) -> &[f64] {
+        &self.state[..]
+    }
+
+    /// The named per-node array (see [`TREE_ARRAYS`]): length `num_nodes + 1`, the last entry
+    /// being tskit's virtual root.
+    pub fn array(&self, name: &str) -> Option<&[i32]> {
+        let t = &self.tree;
+        Some(match name {
+            "parent" => t.parent_array(),
+            "left_child" => t.left_child_array(),
+            "right_child" => t.right_child_array(),
+            "left_sib" => t.left_sib_array(),
+            "right_sib" => t.right_sib_array(),
+            "num_children" => t.num_children_array(),
+            "num_samples" => t.num_samples_array(),
+            _ => return None,
+        })
+    }
+}
+
+pub struct VariantCursor {
+    // Declared before `ts`, as in TreeCursor.
+    variants: Variants<'static>,
+    ts: Arc<TreeSequence>,
+}
+
+impl VariantCursor {
+    pub fn new(ts: Arc<TreeSequence>) -> VariantCursor {
+        // SAFETY: as in TreeCursor::new.
+        let ts_ref: &'static TreeSequence = unsafe { &*Arc::as_ptr(&ts) };
+        VariantCursor { variants: Variants::new(ts_ref), ts }
+    }
+
+    pub fn tree_sequence(&self) -> &Arc<TreeSequence> {
+        &self.ts
+    }
+
+    /// Decodes the next site; false after the last.
+    pub fn next(&mut self) -> bool {
+        self.variants.decode_next()
+    }
+
+    pub fn decode(&mut self, site: i32) -> Result<()> {
+        self.variants.decode(site)
+    }
+
+    pub fn site(&self) -> i32 {
+        self.variants.site()
+    }
+
+    pub fn position(&self) -> f64 {
+        self.variants.position()
+    }
+
+    /// Genotypes of the current site, indexed like `samples`; the buffer never moves.
+    pub fn genotypes(&self) -> &[i32] {
+        self.variants.genotypes()
+    }
+
+    /// The current site's alleles as a JSON array of strings, with `null` last when some
+    /// sample is missing data (tskit's `None`).
+    pub fn alleles_json(&self) -> String {
+        let mut v: Vec<serde_json::Value> =
+            self.variants.alleles().iter().map(|a| String::from_utf8_lossy(a).into_owned().into()).collect();
+        if self.variants.has_missing_data() {
+            v.push(serde_json::Value::Null);
+        }
+        serde_json::Value::Array(v).to_string()
+    }
+}

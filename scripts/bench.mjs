@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+/**
+ * treeseq's benchmark: node scripts/bench.mjs FILE [--repeats N] [--cases a,b] [--json OUT]
+ *   [--no-tskit] [--max-case-seconds S]
+ *
+ * For native and WASM, each with 1 thread and with all threads (os.availableParallelism()), it
+ * loads FILE and times the cases of /work/shared/bench/time_tskit.py plus two loops
+ * (trees, variants): one warm-up call, then N timed calls (default 5); the median is reported.
+ * If Python's tskit is importable it runs scripts/bench_tskit.py on the same cases. A case that
+ * throws is recorded as an error and shown as "error: CODE"; no time is ever invented for it.
+ * Output: a markdown table on stdout and in bench-results/latest.md; everything (every run,
+ * medians, errors, machine) as JSON in --json (default bench-results/latest.json).
+ * Progress goes to stderr.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S]";
+const CASES = [
+  "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
+  "divergence_435pairs_branch", "afs_site", "trees_total_branch_length", "variants_decode",
+];
+
+function parseArgs(argv) {
+  const a = { file: null, repeats: 5, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${k} needs a value\n${USAGE}`);
+      return argv[++i];
+    };
+    if (k === "--repeats") a.repeats = Number(val());
+    else if (k === "--cases") a.cases = val().split(",").filter(Boolean);
+    else if (k === "--json") a.json = path.resolve(val());
+    else if (k === "--no-tskit") a.tskit = false;
+    else if (k === "--max-case-seconds") a.maxCaseSeconds = Number(val());
+    else if (k === "-h" || k === "--help") { console.log(USAGE); process.exit(0); }
+    else if (k.startsWith("--")) throw new Error(`unknown option ${k}\n${USAGE}`);
+    else if (a.file === null) a.file = path.resolve(k);
+    else throw new Error(`unexpected argument ${k}\n${USAGE}`);
+  }
+  if (!a.file) throw new Error(USAGE);
+  if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new Error("--repeats must be a positive integer");
+  if (!(a.maxCaseSeconds > 0)) throw new Error("--max-case-seconds must be a positive number");
+  const unknown = a.cases.filter((c) => !CASES.includes(c));
+  if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(", ")} (known: ${CASES.join(", ")})`);
+  return a;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** `CODE: message` for the JSON; the table shows only CODE. */
+function errorString(e) {
+  const code = e && typeof e === "object" && typeof e.code === "string" ? e.code : (e?.name ?? "Error");
+  return `${code}: ${e?.message ?? String(e)}`;
+}
+const errorCode = (s) => s.split(":")[0];
+
+/** A number summarising a result (sum of finite entries), to compare with tskit's `check`. */
+function checkValue(r) {
+  if (typeof r === "number") return Number.isFinite(r) ? r : null;
+  if (r && r.data) {
+    let s = 0;
+    for (const x of r.data) if (Number.isFinite(x)) s += x;
+    return s;
+  }
+  return null;
+}
+
+/** The case functions over one loaded tree sequence, built as time_tskit.py builds them. */
+function makeCases(ts) {
+  const samples = ts.samples();
+  const pop = ts.tables.nodes.population;
+  const byPop = new Map();
+  for (const u of samples) {
+    const p = pop[u];
+    if (p < 0) continue; // tskit's ts.samples(population=p.id) never includes TSK_NULL
+    if (!byPop.has(p)) byPop.set(p, []);
+    byPop.get(p).push(u);
+  }
+  const sets = [...byPop.keys()].sort((x, y) => x - y).map((p) => Int32Array.from(byPop.get(p)));
+  const L = ts.sequenceLength;
+  const step = L / 100; // as np.linspace(0, L, 101): i * step, the last exactly L
+  const w = Array.from({ length: 101 }, (_, i) => (i === 100 ? L : i * step));
+  const pairs = [];
+  for (let i = 0; i < sets.length; i++) for (let j = i; j < sets.length; j++) pairs.push([i, j]);
+  // np.array_split(samples, 30): the first n % 30 parts have one more element.
+  const many = [];
+  const n = samples.length, base = Math.floor(n / 30), extra = n % 30;
+  for (let k = 0, start = 0; k < 30; k++) {
+    const len = base + (k < extra ? 1 : 0);
+    many.push(samples.slice(start, start + len));
+    start += len;
+  }
+  const manyPairs = [];
+  for (let i = 0; i < 30; i++) for (let j = i + 1; j < 30; j++) manyPairs.push([i, j]);
+
+  const cases = {
+    diversity_site: () => ts.diversity({ sampleSets: sets, windows: w, mode: "site" }),
+    diversity_branch: () => ts.diversity({ sampleSets: sets, windows: w, mode: "branch" }),
+    divergence_branch: () => ts.divergence({ sampleSets: sets, indexes: pairs, windows: w, mode: "branch" }),
+    tajimas_d_site: () => ts.tajimasD({ sampleSets: sets, windows: w, mode: "site" }),
+    fst_site: () => ts.fst({ sampleSets: sets, indexes: [[0, 1], [0, 2], [1, 2]], windows: w, mode: "site" }),
+    divergence_435pairs_branch: () => ts.divergence({ sampleSets: many, indexes: manyPairs, mode: "branch" }),
+    afs_site: () => ts.alleleFrequencySpectrum({ sampleSets: [sets[0]], mode: "site" }),
+    trees_total_branch_length: () => {
+      let s = 0;
+      for (const tree of ts.trees()) s += tree.totalBranchLength;
+      return s;
+    },
+    variants_decode: () => {
+      let n = 0;
+      for (const v of ts.variants()) n += v.genotypes[0];
+      return n;
+    },
+  };
+  return { cases, numSampleSets: sets.length };
+}
+
+/** One warm-up call, then up to `repeats` timed calls (fewer only if they would exceed the budget). */
+async function timeCase(f, repeats, maxSeconds) {
+  let check;
+  const t0 = performance.now();
+  try {
+    check = checkValue(await f());
+  } catch (e) {
+    return { error: errorString(e) };
+  }
+  const warm = (performance.now() - t0) / 1000;
+  const n = Math.max(1, Math.min(repeats, Math.floor(maxSeconds / Math.max(warm, 1e-9))));
+  const runs = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      await f();
+      runs.push((performance.now() - t) / 1000);
+    }
+  } catch (e) {
+    return { error: errorString(e), runs };
+  }
+  const out = { median: median(runs), min: Math.min(...runs), runs, warmup: warm, check };
+  if (n < repeats) out.note = `only ${n} of ${repeats} repeats: the warm-up took ${warm.toFixed(1)} s (--max-case-seconds ${maxSeconds})`;
+  return out;
+}
+
+async function runTskit(args) {
+  const probe = spawnSync("python3", ["-c", "import tskit"], { stdio: "ignore" });
+  if (probe.status !== 0) {
+    log("python3 cannot import tskit: no tskit column");
+    return { error: "tskit not importable" };
+  }
+  log(`tskit: python3 scripts/bench_tskit.py (${args.repeats} repeats)`);
+  const r = spawnSync("python3", [path.join(root, "scripts/bench_tskit.py"), args.file, String(args.repeats), args.cases.join(",")], {
+    stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 1 << 28,
+  });
+  if (r.status !== 0) return { error: `bench_tskit.py exited with ${r.status ?? r.signal}` };
+  try {
+    return JSON.parse(r.stdout);
+  } catch (e) {
+    return { error: `bench_tskit.py printed no JSON (${e.message})` };
+  }
+}
+
+async function runConfig(api, file, backend, threads, args) {
+  const label = `${backend} ${threads}T`;
+  const cfg = { backend, threads, cases: {} };
+  try {
+    const info = await api.init({ backend, threads });
+    cfg.info = info;
+    log(`${label}: ${info.name} ${info.threads} threads, version ${info.version}`);
+  } catch (e) {
+    cfg.error = errorString(e);
+    log(`${label}: init failed: ${cfg.error}`);
+    return cfg;
+  }
+  // Load: warm-up + repeats, keeping the last tree sequence for the cases.
+  let ts = null;
+  const loadRuns = [];
+  try {
+    for (let i = 0; i <= args.repeats; i++) {
+      ts?.dispose();
+      const t = performance.now();
+      ts = await api.load(file);
+      if (i > 0) loadRuns.push((performance.now() - t) / 1000);
+    }
+  } catch (e) {
+    cfg.error = errorString(e);
+    log(`${label}: load failed: ${cfg.error}`);
+    return cfg;
+  }
+  cfg.load = { median: median(loadRuns), min: Math.min(...loadRuns), runs: loadRuns };
+  log(`${label}: load ${fmt(cfg.load.median)} s`);
+  const { cases, numSampleSets } = makeCases(ts);
+  cfg.numSampleSets = numSampleSets;
+  for (const name of args.cases) {
+    const r = await timeCase(cases[name], args.repeats, args.maxCaseSeconds);
+    cfg.cases[name] = r;
+    log(`${label}: ${name}: ${r.error ? `error ${r.error}` : `median ${fmt(r.median)} s${r.note ? ` (${r.note})` : ""}`}`);
+  }
+  ts.dispose();
+  return cfg;
+}
+
+const fmt = (x) => (x === undefined || x === null || !Number.isFinite(x) ? "" : Number(x.toPrecision(3)).toString());
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${Number((a / b).toPrecision(3))}×` : "–");
+
+function cell(r) {
+  if (!r) return "–";
+  if (r.error) return `error: ${errorCode(r.error)}`;
+  return fmt(r.median) + (r.note ? "*" : "");
+}
+
+function table(results) {
+  const cols = [["tskit", results.tskit], ...results.configs.map((c) => [`${c.backend} ${c.threads === 1 ? "1T" : `${c.threads}T`}`, c])];
+  const get = (src, name) => {
+    if (!src || src.error && !src.cases) return src?.error ? { error: src.error } : undefined;
+    return name === "load" ? src.load : src.cases?.[name];
+  };
+  const cfg = (backend, one) => results.configs.find((c) => c.backend === backend && (one ? c.threads === 1 : c.role === "all"));
+  const n1 = cfg("native", true), nN = cfg("native", false), wN = cfg("wasm", false);
+  const head = [
+    "case", ...cols.map(([l]) => `${l} (s)`),
+    "tskit / native 1T", `native 1T / native ${nN?.threads ?? "N"}T`, `native ${nN?.threads ?? "N"}T / wasm ${wN?.threads ?? "N"}T`,
+  ];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i ? " ---: " : " --- ")).join("|")}|`];
+  for (const name of ["load", ...results.cases]) {
+    const m = (src) => { const r = get(src, name); return r && !r.error ? r.median : NaN; };
+    const row = [name, ...cols.map(([, src]) => cell(get(src, name))),
+      ratio(m(results.tskit), m(n1)), ratio(m(n1), m(nN)), ratio(m(nN), m(wN))];
+    lines.push(`| ${row.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+async function main() {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  if (!fs.existsSync(args.file)) {
+    console.error(`no such file: ${args.file}`);
+    process.exit(2);
+  }
+  const api = await import(path.join(root, "dist/index.js"));
+  const all = os.availableParallelism();
+  const machine = {
+    cpu: os.cpus()[0]?.model?.trim() ?? "unknown", cores: all, node: process.version,
+    platform: `${os.platform()} ${os.arch()}`, date: new Date().toISOString(),
+  };
+  log(`${path.relative(process.cwd(), args.file) || args.file}: ${args.repeats} repeats, ${machine.cpu}, ${all} cores`);
+
+  const results = { file: args.file, repeats: args.repeats, cases: args.cases, machine, tskit: null, configs: [] };
+  results.tskit = args.tskit ? await runTskit(args) : { error: "skipped (--no-tskit)" };
+  for (const backend of ["native", "wasm"]) {
+    for (const [role, threads] of [["one", 1], ["all", all]]) {
+      const c = await runConfig(api, args.file, backend, threads, args);
+      c.role = role;
+      results.configs.push(c);
+    }
+  }
+
+  const t = results.tskit;
+  const tskitLine = t && !t.error ? `tskit ${t.tskit_version} (Python ${t.python_version})` : `tskit: ${t?.error ?? "not run"}`;
+  const n1 = results.configs.find((c) => c.backend === "native" && c.role === "one");
+  const shape = t && !t.error ? `${t.num_samples} samples, ${t.num_trees} trees, ${t.num_sites} sites` : "";
+  const md = [
+    `## treeseq benchmark: ${path.basename(args.file)}${shape ? ` (${shape})` : ""}`,
+    "",
+    `Median of ${args.repeats} runs after one warm-up, in seconds (3 significant digits); ratios > 1 mean the right-hand side is faster.` +
+      (results.configs.some((c) => Object.values(c.cases).some((r) => r.note)) ? " * = fewer repeats (see JSON)." : ""),
+    "",
+    table(results),
+    "",
+    `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ${machine.date}; ${tskitLine}` +
+      (n1?.info ? `; treeseq ${n1.info.version}` : ""),
+    "",
+  ].join("\n");
+
+  fs.mkdirSync(path.dirname(args.json), { recursive: true });
+  fs.writeFileSync(args.json, JSON.stringify(results, null, 1) + "\n");
+  const mdPath = path.join(root, "bench-results/latest.md");
+  fs.mkdirSync(path.dirname(mdPath), { recursive: true });
+  fs.writeFileSync(mdPath, md);
+  process.stdout.write(md);
+  log(`wrote ${path.relative(process.cwd(), args.json)} and ${path.relative(process.cwd(), mdPath)}`);
+}
+
+main().then(
+  () => process.exit(0), // worker pools may keep the event loop alive
+  (e) => { console.error(e?.stack ?? e); process.exit(1); },
+);
