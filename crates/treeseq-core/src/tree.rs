@@ -11,9 +11,10 @@
 //! a validated [`TreeSequence`] and assumes what validation guarantees (ids in range, edges
 //! and indexes sorted).
 //!
-//! Memory: every array is allocated once, in [`Tree::new`], and updated in place; its address
-//! never changes while the tree lives, so bindings may hand out typed-array views over it.
-//! Arrays have `num_nodes + 1` entries; the last is the virtual root.
+//! Memory: every array is allocated once, when the tree is made ([`Tree::new`]), and updated
+//! in place; its address never changes while the tree lives, so bindings may hand out
+//! typed-array views over it. Arrays have `num_nodes + 1` entries; the last is the virtual
+//! root.
 //!
 //! Orders match tskit's exactly, including where they depend on history: a child is appended
 //! at the right end of its parent's children when its edge is inserted, and a node that
@@ -35,7 +36,9 @@ pub const NULL: i32 = -1;
 ///
 /// Starts in the *null* state (index -1, no edges, every sample a root). Use it as tskit's:
 ///
-/// ```ignore
+/// ```no_run
+/// # use treeseq_core::{Tree, TreeSequence};
+/// let ts = TreeSequence::load(&std::fs::read("example.trees").unwrap()).unwrap();
 /// let mut tree = Tree::new(&ts);
 /// while tree.next() {
 ///     println!("{:?} {}", tree.interval(), tree.total_branch_length());
@@ -216,6 +219,9 @@ impl<'a> Tree<'a> {
 
     /// Moves to the next tree; from the null state, to the first. After the last tree it
     /// returns false and leaves the tree null, as tskit's `next` does.
+    // tskit's name. Not `Iterator::next`: the tree is itself the cursor, updated in place,
+    // so it cannot hand out items that outlive the next move.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> bool {
         let num_trees = self.num_trees();
         if num_trees == 0 {
