@@ -11,9 +11,10 @@
 //! a validated [`TreeSequence`] and assumes what validation guarantees (ids in range, edges
 //! and indexes sorted).
 //!
-//! Memory: every array is allocated once, in [`Tree::new`], and updated in place; its address
-//! never changes while the tree lives, so bindings may hand out typed-array views over it.
-//! Arrays have `num_nodes + 1` entries; the last is the virtual root.
+//! Memory: every array is allocated once, when the tree is made ([`Tree::new`]), and updated
+//! in place; its address never changes while the tree lives, so bindings may hand out
+//! typed-array views over it. Arrays have `num_nodes + 1` entries; the last is the virtual
+//! root.
 //!
 //! Orders match tskit's exactly, including where they depend on history: a child is appended
 //! at the right end of its parent's children when its edge is inserted, and a node that
@@ -35,7 +36,9 @@ pub const NULL: i32 = -1;
 ///
 /// Starts in the *null* state (index -1, no edges, every sample a root). Use it as tskit's:
 ///
-/// ```ignore
+/// ```no_run
+/// # use treeseq_core::{Tree, TreeSequence};
+/// let ts = TreeSequence::load(&std::fs::read("example.trees").unwrap()).unwrap();
 /// let mut tree = Tree::new(&ts);
 /// while tree.next() {
 ///     println!("{:?} {}", tree.interval(), tree.total_branch_length());
@@ -69,6 +72,15 @@ pub struct Tree<'a> {
     subtree_branch_length: Box<[f64]>,
     total_branch_length: f64,
     num_edges: usize,
+    /// tskit's sample lists (its `TSK_SAMPLE_LISTS` option), kept only when asked for: the
+    /// samples below each node as a linked list over sample indexes, `left_sample[u]` to
+    /// `right_sample[u]` following `next_sample`. Reading the samples below a node then
+    /// touches only samples, which is what makes genotype decoding fast. Empty when off.
+    pub(crate) left_sample: Box<[i32]>,
+    pub(crate) right_sample: Box<[i32]>,
+    pub(crate) next_sample: Box<[i32]>,
+    /// Node id -> index in `ts.samples`, or -1 (only with sample lists).
+    pub(crate) sample_index_map: Box<[i32]>,
 
     index: i32,
     left: f64,
@@ -84,6 +96,17 @@ pub struct Tree<'a> {
 impl<'a> Tree<'a> {
     /// A tree over `ts`, in the null state. Allocates all its arrays here, once.
     pub fn new(ts: &'a TreeSequence) -> Tree<'a> {
+        Tree::build(ts, false)
+    }
+
+    /// A tree that also keeps tskit's sample lists, for visiting the samples below a node in
+    /// time proportional to their number (see [`Tree::samples_below`]). Moving costs a little
+    /// more: each edge change relinks the lists on the path to the root.
+    pub fn with_sample_lists(ts: &'a TreeSequence) -> Tree<'a> {
+        Tree::build(ts, true)
+    }
+
+    fn build(ts: &'a TreeSequence, sample_lists: bool) -> Tree<'a> {
         let tables = &ts.tables;
         let num_nodes = tables.nodes.time.len();
         let n = num_nodes + 1;
@@ -110,6 +133,10 @@ impl<'a> Tree<'a> {
             subtree_branch_length: vec![0.0; n].into_boxed_slice(),
             total_branch_length: 0.0,
             num_edges: 0,
+            left_sample: Box::default(),
+            right_sample: Box::default(),
+            next_sample: Box::default(),
+            sample_index_map: Box::default(),
             index: -1,
             left: 0.0,
             right: 0.0,
@@ -117,8 +144,23 @@ impl<'a> Tree<'a> {
             insertion_cursor: 0,
             removal_cursor: 0,
         };
+        if sample_lists {
+            tree.left_sample = vec![NULL; n].into_boxed_slice();
+            tree.right_sample = vec![NULL; n].into_boxed_slice();
+            tree.next_sample = vec![NULL; ts.samples.len()].into_boxed_slice();
+            let mut map = vec![NULL; n];
+            for (j, &u) in ts.samples.iter().enumerate() {
+                map[u as usize] = j as i32;
+            }
+            tree.sample_index_map = map.into_boxed_slice();
+        }
         tree.clear();
         tree
+    }
+
+    /// Whether this tree keeps sample lists ([`Tree::with_sample_lists`]).
+    pub fn has_sample_lists(&self) -> bool {
+        !self.sample_index_map.is_empty()
     }
 
     /// Back to the null state (tskit's `clear`): no edges, every sample a root, in sample order.
@@ -145,6 +187,15 @@ impl<'a> Tree<'a> {
         for &u in samples {
             self.num_samples[u as usize] = 1;
         }
+        if self.has_sample_lists() {
+            self.left_sample.fill(NULL);
+            self.right_sample.fill(NULL);
+            self.next_sample.fill(NULL);
+            for (j, &u) in samples.iter().enumerate() {
+                self.left_sample[u as usize] = j as i32;
+                self.right_sample[u as usize] = j as i32;
+            }
+        }
         // A sample is a root by itself (root threshold 1), so the null tree's roots are all
         // the samples, in the order of `ts.samples`.
         for &u in samples {
@@ -168,6 +219,9 @@ impl<'a> Tree<'a> {
 
     /// Moves to the next tree; from the null state, to the first. After the last tree it
     /// returns false and leaves the tree null, as tskit's `next` does.
+    // tskit's name. Not `Iterator::next`: the tree is itself the cursor, updated in place,
+    // so it cannot hand out items that outlive the next move.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> bool {
         let num_trees = self.num_trees();
         if num_trees == 0 {
@@ -417,6 +471,9 @@ impl<'a> Tree<'a> {
         self.insert_branch(p, c);
         self.num_edges += 1;
         self.edge[cu] = e as i32;
+        if self.has_sample_lists() {
+            self.update_sample_lists(p);
+        }
     }
 
     fn remove_edge(&mut self, e: usize) {
@@ -466,6 +523,38 @@ impl<'a> Tree<'a> {
         }
         if self.num_edges == 0 {
             self.total_branch_length = 0.0;
+        }
+        if self.has_sample_lists() {
+            self.update_sample_lists(p);
+        }
+    }
+
+    /// Rebuilds the sample lists of `node` and its ancestors from their children's lists
+    /// (tskit's `update_sample_lists`): a node's list is itself, if a sample, followed by
+    /// its children's lists left to right, chained through `next_sample`.
+    fn update_sample_lists(&mut self, node: i32) {
+        let mut u = node;
+        while u != NULL {
+            let uu = u as usize;
+            let own = self.sample_index_map[uu];
+            let (mut head, mut tail) = (own, own);
+            let mut v = self.left_child[uu];
+            while v != NULL {
+                let vv = v as usize;
+                let child_head = self.left_sample[vv];
+                if child_head != NULL {
+                    if head == NULL {
+                        head = child_head;
+                    } else {
+                        self.next_sample[tail as usize] = child_head;
+                    }
+                    tail = self.right_sample[vv];
+                }
+                v = self.right_sib[vv];
+            }
+            self.left_sample[uu] = head;
+            self.right_sample[uu] = tail;
+            u = self.parent[uu];
         }
     }
 
@@ -732,10 +821,44 @@ impl<'a> Tree<'a> {
         u
     }
 
+    /// Indexes (into `ts.samples`) of the samples at or below `u`, in no particular order.
+    /// Needs sample lists ([`Tree::with_sample_lists`]); `u` must be a node id below
+    /// `num_nodes` (the virtual root has no list).
+    ///
+    /// # Panics
+    /// If the tree keeps no sample lists or `u` is out of range.
+    pub fn samples_below(&self, u: i32) -> SamplesBelow<'_> {
+        assert!(self.has_sample_lists(), "samples_below needs a tree made with_sample_lists");
+        let uu = u as usize;
+        assert!(uu < self.num_nodes, "samples_below: node {u} is out of range");
+        SamplesBelow { next_sample: &self.next_sample, current: self.left_sample[uu], stop: self.right_sample[uu] }
+    }
+
     /// Whether node `u` is a sample.
     pub fn is_sample(&self, u: i32) -> bool {
         u >= 0
             && (u as usize) < self.num_nodes
             && self.ts.tables.nodes.flags[u as usize] & NODE_IS_SAMPLE != 0
+    }
+}
+
+/// Iterator over the sample indexes below a node, following the tree's sample lists.
+pub struct SamplesBelow<'t> {
+    next_sample: &'t [i32],
+    current: i32,
+    stop: i32,
+}
+
+impl Iterator for SamplesBelow<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        if self.current == NULL {
+            return None;
+        }
+        let j = self.current;
+        self.current = if j == self.stop { NULL } else { self.next_sample[j as usize] };
+        Some(j as usize)
     }
 }

@@ -421,9 +421,12 @@ fn check_indexes(tc: &TableCollection) -> Result<()> {
     Ok(())
 }
 
-/// Walks along the genome as the tree iterator does, with the edge indexes: no node may have
-/// two parents at once (overlapping edges for one child), and a mutation with a known time
-/// must be younger than the parent of its node in the tree at its site.
+/// Walks along the genome as the tree iterator does, with the edge indexes, and checks what
+/// needs the trees: no node has two parents at once (overlapping edges for one child); a
+/// mutation with a known time is younger than the parent of its node; and each mutation's
+/// parent is the one the topology gives (tskit 1.x refuses files where it is not): the
+/// latest earlier mutation at the same site on its node, or else on the nearest ancestor that
+/// has one.
 fn check_trees(tc: &TableCollection) -> Result<()> {
     let e = &tc.edges;
     let (ins, rem) = (&tc.edge_insertion_order, &tc.edge_removal_order);
@@ -432,21 +435,24 @@ fn check_trees(tc: &TableCollection) -> Result<()> {
     let node_time = &tc.nodes.time;
     let pos = &tc.sites.position;
     let m = &tc.mutations;
-    // The edge row that sets each node's parent, or usize::MAX for none.
-    let mut parent_edge = vec![usize::MAX; node_time.len()];
+    const NONE: usize = usize::MAX;
+    // The edge row that sets each node's parent in the current tree, or NONE.
+    let mut parent_edge = vec![NONE; node_time.len()];
+    // Per node, the latest mutation at the current site seen so far (reset after each site).
+    let mut bottom_mutation = vec![-1i32; node_time.len()];
     let (mut j, mut k) = (0usize, 0usize);
     let (mut site, mut mutation) = (0usize, 0usize);
     let mut left = 0.0;
     while j < num_edges || left < l {
         while k < num_edges && e.right[rem[k] as usize] == left {
-            parent_edge[e.child[rem[k] as usize] as usize] = usize::MAX;
+            parent_edge[e.child[rem[k] as usize] as usize] = NONE;
             k += 1;
         }
         while j < num_edges && e.left[ins[j] as usize] == left {
             let edge = ins[j] as usize;
             let child = e.child[edge] as usize;
             let other = parent_edge[child];
-            if other != usize::MAX {
+            if other != NONE {
                 bail!(BadEdges, "edges rows {other} and {edge}: child {child} has two parents ({} and {}) at position {left:?}", e.parent[other], e.parent[edge]);
             }
             parent_edge[child] = edge;
@@ -463,19 +469,40 @@ fn check_trees(tc: &TableCollection) -> Result<()> {
         if right.partial_cmp(&left) != Some(std::cmp::Ordering::Greater) {
             bail!(TablesNotIndexed, "the edge indexes are inconsistent with the edges at position {left:?}; they must be rebuilt");
         }
+        let parent_of = |u: usize| match parent_edge[u] {
+            NONE => None,
+            edge => Some(e.parent[edge] as usize),
+        };
         while site < pos.len() && pos[site] < right {
+            let first = mutation;
             while mutation < m.site.len() && m.site[mutation] as usize == site {
-                let time = m.time[mutation];
                 let node = m.node[mutation] as usize;
-                let edge = parent_edge[node];
-                if !is_unknown_time(time) && edge != usize::MAX {
-                    let parent = e.parent[edge];
-                    let tp = node_time[parent as usize];
-                    if time >= tp {
-                        bail!(BadMutations, "mutations row {mutation}: time {time:?} is not younger than node {node}'s parent {parent} (time {tp:?}) in the tree at site {site} (position {:?})", pos[site]);
+                let time = m.time[mutation];
+                if !is_unknown_time(time) {
+                    if let Some(p) = parent_of(node) {
+                        let tp = node_time[p];
+                        if time >= tp {
+                            bail!(BadMutations, "mutations row {mutation}: time {time:?} is not younger than node {node}'s parent {p} (time {tp:?}) in the tree at site {site} (position {:?})", pos[site]);
+                        }
                     }
                 }
+                let mut u = Some(node);
+                let mut expected = -1;
+                while let Some(v) = u {
+                    if bottom_mutation[v] != -1 {
+                        expected = bottom_mutation[v];
+                        break;
+                    }
+                    u = parent_of(v);
+                }
+                if m.parent[mutation] != expected {
+                    bail!(BadMutations, "mutations row {mutation}: parent is {} but the tree at site {site} (position {:?}) gives {expected} (the latest earlier mutation at the site on node {node} or its nearest ancestor)", m.parent[mutation], pos[site]);
+                }
+                bottom_mutation[node] = mutation as i32;
                 mutation += 1;
+            }
+            for r in first..mutation {
+                bottom_mutation[m.node[r] as usize] = -1;
             }
             site += 1;
         }

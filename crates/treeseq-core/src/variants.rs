@@ -47,9 +47,9 @@ pub struct Variant {
 ///   genotype buffer keeps its address for the life of the decoder (bindings may view it).
 pub struct Variants<'a> {
     ts: &'a TreeSequence,
+    /// Keeps sample lists, so that setting the genotypes below a mutation touches only the
+    /// samples there (as tskit's decoder does).
     tree: Tree<'a>,
-    /// Node id -> index in `ts.samples`, or -1.
-    sample_index_map: Box<[i32]>,
     genotypes: Box<[i32]>,
     alleles: Vec<&'a [u8]>,
     has_missing_data: bool,
@@ -61,15 +61,9 @@ pub struct Variants<'a> {
 
 impl<'a> Variants<'a> {
     pub fn new(ts: &'a TreeSequence) -> Variants<'a> {
-        let num_nodes = ts.tables.nodes.time.len();
-        let mut sample_index_map = vec![NULL; num_nodes + 1].into_boxed_slice();
-        for (j, &u) in ts.samples.iter().enumerate() {
-            sample_index_map[u as usize] = j as i32;
-        }
         Variants {
             ts,
-            tree: Tree::new(ts),
-            sample_index_map,
+            tree: Tree::with_sample_lists(ts),
             genotypes: vec![0; ts.samples.len()].into_boxed_slice(),
             alleles: Vec::with_capacity(4),
             has_missing_data: false,
@@ -220,7 +214,7 @@ impl<'a> Variants<'a> {
         while root != NULL {
             let r = root as usize;
             if left_child[r] == NULL {
-                let j = self.sample_index_map[r];
+                let j = self.tree.sample_index_map[r];
                 if j != NULL {
                     self.genotypes[j as usize] = MISSING_DATA;
                     num_missing += 1;
@@ -234,39 +228,13 @@ impl<'a> Variants<'a> {
     /// Sets `allele` for every sample at or below `node`; returns how many of them had been
     /// missing.
     fn set_genotypes_below(&mut self, node: i32, allele: i32) -> usize {
-        let left_child = self.tree.left_child_array();
-        let right_sib = self.tree.right_sib_array();
-        let parent = self.tree.parent_array();
         let mut no_longer_missing = 0;
-        // Stackless preorder of node's subtree: down the left children, then the next
-        // sibling, climbing back up until we return to `node`.
-        let mut u = node;
-        loop {
-            let j = self.sample_index_map[u as usize];
-            if j != NULL {
-                let g = &mut self.genotypes[j as usize];
-                if *g == MISSING_DATA {
-                    no_longer_missing += 1;
-                }
-                *g = allele;
-            }
-            let lc = left_child[u as usize];
-            if lc != NULL {
-                u = lc;
-                continue;
-            }
-            loop {
-                if u == node {
-                    return no_longer_missing;
-                }
-                let rs = right_sib[u as usize];
-                if rs != NULL {
-                    u = rs;
-                    break;
-                }
-                u = parent[u as usize];
-            }
+        for j in self.tree.samples_below(node) {
+            let g = &mut self.genotypes[j];
+            no_longer_missing += (*g == MISSING_DATA) as usize;
+            *g = allele;
         }
+        no_longer_missing
     }
 }
 
