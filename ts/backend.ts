@@ -29,6 +29,34 @@ export interface Summary {
   formatVersion: [number, number];
 }
 
+/** A tree cursor inside a backend: views are updated in place as it moves. */
+export interface TreeCursor {
+  step(how: "first" | "last" | "next" | "prev"): boolean;
+  seek(position: number): void;
+  seekIndex(index: number): void;
+  /** Float64 view: [index, left, right, totalBranchLength, sitesStart, sitesEnd, numEdges]. */
+  state(): Float64Array;
+  /** Int32 view of a per-node array (length numNodes + 1; the last is the virtual root). */
+  array(name: string): Int32Array;
+  preorder(): Int32Array;
+  postorder(): Int32Array;
+  mrca(u: number, v: number): number;
+  tmrca(u: number, v: number): number;
+  free(): void;
+}
+
+/** A variant cursor inside a backend: genotypes decoded into one reused buffer. */
+export interface VariantCursor {
+  next(): boolean;
+  decode(site: number): void;
+  site(): number;
+  position(): number;
+  alleles(): Array<string | null>;
+  /** Int32 view of the genotype buffer. */
+  genotypes(): Int32Array;
+  free(): void;
+}
+
 /** One loaded tree sequence inside a backend. */
 export interface Handle {
   summary(): Summary;
@@ -37,6 +65,8 @@ export interface Handle {
   /** The column stored under a `.trees` key, as a typed array (a view where possible). */
   column(key: string): TypedArray;
   dump(): Uint8Array;
+  treeCursor(): TreeCursor;
+  variantCursor(): VariantCursor;
   /** tskit's `ts.<method>(**kwargs)`, kwargs in tskit's snake_case. */
   compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult>;
   free(): void;

@@ -62,3 +62,4 @@ export type { InitOptions, LoadOptions, BackendInfo, BackendChoice } from "./api
 export type { StatResult, Summary } from "./backend.js";
 export type { StatOptions } from "./stats.js";
 export type { Tables, Table } from "./tables.js";
+export type { Tree, Variant, Interval } from "./tree.js";

@@ -6,11 +6,32 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { join, dirname } from "node:path";
-import type { Backend, Handle, StatResult, Summary, TypedArray } from "./backend.js";
+import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
 import { typedArrayFor } from "./backend.js";
 import { guard, guardAsync } from "./errors.js";
 
+interface NativeTreeCursorRaw {
+  step(how: string): boolean;
+  seek(position: number): void;
+  seekIndex(index: number): void;
+  stateBuffer(): ArrayBuffer;
+  arrayBuffer(name: string): ArrayBuffer;
+  preorder(): Int32Array;
+  postorder(): Int32Array;
+  mrca(u: number, v: number): number;
+  tmrca(u: number, v: number): number;
+}
+interface NativeVariantsRaw {
+  next(): boolean;
+  decode(site: number): void;
+  site(): number;
+  position(): number;
+  alleles(): string;
+  genotypesBuffer(): ArrayBuffer;
+}
 interface NativeTs {
+  treeCursor(): NativeTreeCursorRaw;
+  variantCursor(): NativeVariantsRaw;
   summary(): string;
   samples(): Int32Array;
   breakpoints(): Float64Array;
@@ -61,6 +82,8 @@ class NativeHandle implements Handle {
     });
   }
   dump(): Uint8Array { return guard(() => new Uint8Array(this.t.dump())); }
+  treeCursor(): TreeCursor { return guard(() => new NativeTreeCursor(this.t.treeCursor())); }
+  variantCursor(): VariantCursor { return guard(() => new NativeVariantCursor(this.t.variantCursor())); }
   compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult> {
     return guardAsync(async () => {
       const r = await this.t.compute(method, JSON.stringify(kwargs));
@@ -68,6 +91,50 @@ class NativeHandle implements Handle {
     });
   }
   free(): void { this.ts = null; this.file = null; }
+}
+
+/**
+ * The views below are external ArrayBuffers over the cursor's own memory: each is made once
+ * (V8 refuses two buffers over the same memory) and kept beside the cursor, never alone.
+ */
+class NativeTreeCursor implements TreeCursor {
+  private stateView: Float64Array;
+  private arrays = new Map<string, Int32Array>();
+  constructor(private c: NativeTreeCursorRaw) {
+    this.stateView = new Float64Array(c.stateBuffer());
+  }
+  step(how: "first" | "last" | "next" | "prev"): boolean { return guard(() => this.c.step(how)); }
+  seek(position: number): void { guard(() => this.c.seek(position)); }
+  seekIndex(index: number): void { guard(() => this.c.seekIndex(index)); }
+  state(): Float64Array { return this.stateView; }
+  array(name: string): Int32Array {
+    let a = this.arrays.get(name);
+    if (!a) {
+      a = new Int32Array(guard(() => this.c.arrayBuffer(name)));
+      this.arrays.set(name, a);
+    }
+    return a;
+  }
+  preorder(): Int32Array { return this.c.preorder(); }
+  postorder(): Int32Array { return this.c.postorder(); }
+  mrca(u: number, v: number): number { return guard(() => this.c.mrca(u, v)); }
+  tmrca(u: number, v: number): number { return guard(() => this.c.tmrca(u, v)); }
+  free(): void { this.arrays.clear(); }
+}
+
+class NativeVariantCursor implements VariantCursor {
+  private genotypesView: Int32Array | null = null;
+  constructor(private c: NativeVariantsRaw) {}
+  next(): boolean { return guard(() => this.c.next()); }
+  decode(site: number): void { guard(() => this.c.decode(site)); }
+  site(): number { return this.c.site(); }
+  position(): number { return this.c.position(); }
+  alleles(): Array<string | null> { return JSON.parse(this.c.alleles()); }
+  genotypes(): Int32Array {
+    if (!this.genotypesView) this.genotypesView = new Int32Array(this.c.genotypesBuffer());
+    return this.genotypesView;
+  }
+  free(): void { this.genotypesView = null; }
 }
 
 export class NativeBackend implements Backend {

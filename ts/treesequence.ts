@@ -5,6 +5,7 @@
 import type { Backend, Handle, StatResult, Summary } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { makeTables, type Tables } from "./tables.js";
+import { Tree, type Variant } from "./tree.js";
 import { STATISTICS, toKwargs, type StatName, type StatOptions } from "./stats.js";
 
 type StatMethods = { [K in StatName]: (options?: StatOptions) => Promise<StatResult> };
@@ -63,6 +64,64 @@ export class TreeSequence {
       });
     }
     return this.tablesCache;
+  }
+
+  private newTree(): Tree {
+    return new Tree(this.h.treeCursor(), this.tables.nodes.time as Float64Array, this.info.numNodes);
+  }
+
+  /**
+   * Every tree, left to right (or right to left with `{ reverse: true }`). As in tskit, the
+   * same `Tree` object is yielded each time and updated in place: copy what you keep
+   * (`tree.parentArray()` returns a copy).
+   */
+  *trees(options: { reverse?: boolean } = {}): Generator<Tree> {
+    const tree = this.newTree();
+    const how = options.reverse ? "prev" : "next";
+    while (tree.step(how)) {
+      yield tree;
+      this.h; // throws DISPOSED if the tree sequence was disposed meanwhile
+    }
+  }
+
+  /** The tree covering `position` (a new Tree, found without walking from the start). */
+  at(position: number): Tree {
+    if (typeof position !== "number" || !(position >= 0 && position < this.sequenceLength)) {
+      throw new TreeSeqError("BAD_PARAM", `position ${position} is outside [0, ${this.sequenceLength})`);
+    }
+    const tree = this.newTree();
+    tree.seek(position);
+    return tree;
+  }
+
+  /** The tree with the given index (negative counts from the end, as in tskit). */
+  atIndex(index: number): Tree {
+    const i = index < 0 ? this.numTrees + index : index;
+    if (!Number.isInteger(i) || i < 0 || i >= this.numTrees) {
+      throw new TreeSeqError("BAD_PARAM", `tree index ${index} is out of range for ${this.numTrees} trees`);
+    }
+    const tree = this.newTree();
+    tree.seekIndex(i);
+    return tree;
+  }
+
+  /**
+   * Every site's variant: alleles and genotypes as tskit's `variants()` gives them (isolated
+   * samples are missing data, -1). With `{ copy: false }` the genotypes array is one buffer
+   * reused for every site (faster; copy what you keep).
+   */
+  *variants(options: { copy?: boolean } = {}): Generator<Variant> {
+    const copy = options.copy ?? true;
+    const cursor = this.h.variantCursor();
+    try {
+      while (cursor.next()) {
+        const g = cursor.genotypes();
+        yield { site: cursor.site(), position: cursor.position(), alleles: cursor.alleles(), genotypes: copy ? g.slice() : g };
+        this.h;
+      }
+    } finally {
+      cursor.free();
+    }
   }
 
   /** A `.trees` file that tskit loads, with the same tables. */

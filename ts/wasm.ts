@@ -10,7 +10,7 @@
  * Single-threaded build (pages without cross-origin isolation): one instance on this thread;
  * columns are copied, since a non-shared memory's buffer is detached when it grows.
  */
-import type { Backend, Handle, StatResult, Summary, TypedArray } from "./backend.js";
+import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
 import { typedArrayFor } from "./backend.js";
 import { guard, toTreeSeqError, TreeSeqError } from "./errors.js";
 import { spawnWorker, nextMessage, readBytes, type WorkerLike } from "./workers.js";
@@ -77,6 +77,8 @@ class WasmHandle implements Handle {
     });
   }
   dump(): Uint8Array { return guard(() => this.t.dump()); }
+  treeCursor(): TreeCursor { return guard(() => new WasmTreeCursor(this.backend, this.t.tree_cursor(), this.summary().numNodes)); }
+  variantCursor(): VariantCursor { return guard(() => new WasmVariantCursor(this.backend, this.t.variant_cursor(), this.summary().numSamples)); }
   async compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult> {
     const kw = JSON.stringify(kwargs);
     let flat: Float64Array;
@@ -103,6 +105,67 @@ class WasmHandle implements Handle {
     if (this.ts) this.ts.free();
     this.ts = null;
   }
+}
+
+/**
+ * Views over this instance's memory by address. A shared memory's buffer only ever grows, so
+ * views stay valid; a non-shared one is replaced when it grows, so views are re-made then.
+ */
+class Views {
+  private buffer: ArrayBufferLike | null = null;
+  private cache = new Map<string, TypedArray>();
+  constructor(private memory: WebAssembly.Memory) {}
+  get(key: string, make: (buffer: ArrayBufferLike) => TypedArray): any {
+    if (this.memory.buffer !== this.buffer) {
+      this.buffer = this.memory.buffer;
+      this.cache.clear();
+    }
+    let v = this.cache.get(key);
+    if (!v) {
+      v = make(this.buffer);
+      this.cache.set(key, v);
+    }
+    return v;
+  }
+}
+
+class WasmTreeCursor implements TreeCursor {
+  private views: Views;
+  constructor(backend: WasmBackend, private c: any, private numNodes: number) {
+    this.views = new Views(backend.memory);
+  }
+  step(how: "first" | "last" | "next" | "prev"): boolean { return guard(() => this.c.step(how)); }
+  seek(position: number): void { guard(() => this.c.seek(position)); }
+  seekIndex(index: number): void { guard(() => this.c.seek_index(index)); }
+  state(): Float64Array {
+    return this.views.get("state", (b) => new Float64Array(b, this.c.state_ptr(), 8));
+  }
+  array(name: string): Int32Array {
+    return this.views.get(name, (b) => new Int32Array(b, guard(() => this.c.array_ptr(name)), this.numNodes + 1));
+  }
+  preorder(): Int32Array { return Int32Array.from(this.c.preorder()); }
+  postorder(): Int32Array { return Int32Array.from(this.c.postorder()); }
+  mrca(u: number, v: number): number { return guard(() => this.c.mrca(u, v)); }
+  tmrca(u: number, v: number): number { return guard(() => this.c.tmrca(u, v)); }
+  free(): void { this.c.free(); }
+}
+
+class WasmVariantCursor implements VariantCursor {
+  private views: Views;
+  private numSamples: number;
+  constructor(backend: WasmBackend, private c: any, numSamples: number) {
+    this.views = new Views(backend.memory);
+    this.numSamples = numSamples;
+  }
+  next(): boolean { return guard(() => this.c.next()); }
+  decode(site: number): void { guard(() => this.c.decode(site)); }
+  site(): number { return this.c.site(); }
+  position(): number { return this.c.position(); }
+  alleles(): Array<string | null> { return JSON.parse(this.c.alleles()); }
+  genotypes(): Int32Array {
+    return this.views.get("genotypes", (b) => new Int32Array(b, this.c.genotypes_ptr(), this.numSamples));
+  }
+  free(): void { this.c.free(); }
 }
 
 export class WasmBackend implements Backend {

@@ -6,7 +6,7 @@
 //! table, and the shape of ragged offset columns (so that no row access can go out of bounds).
 //! Errors follow tskit's: a missing key is `RequiredColumn`, half of a data/offset pair is
 //! `BothColumnsRequired`, a table column of the wrong type is `BadColumnType` (a top-level key
-//! of the wrong type is `FileFormat`, as kastore reports it), unequal lengths `ColumnLength`.
+//! of the wrong type is `FileFormat`, as kastore reports it), unequal lengths in a file `FileFormat` too (tskit: "File format error"); `ColumnLength` is for tables built in memory.
 //!
 //! What it is not: the integrity checks on values (ids in range, sort orders, times), which
 //! are in `validate.rs` and run for tables from any source.
@@ -53,7 +53,7 @@ impl<'a> TableReader<'a> {
         match &self.rows {
             None => self.rows = Some((rows, key.to_owned())),
             Some((n, first)) if *n != rows => {
-                bail!(ColumnLength, "{key} has {rows} rows but {first} has {n}")
+                bail!(FileFormat, "{key} has {rows} rows but {first} has {n}: columns of one table must have equal lengths")
             }
             _ => {}
         }

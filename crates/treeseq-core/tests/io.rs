@@ -89,7 +89,7 @@ const TSKIT_ERRORS: &[(&str, &[ErrorCode])] = &[
     ("File format version is too new. Please upgrade your kastore", &[ErrorCode::KastoreVersionTooNew]),
     ("Unknown data type", &[ErrorCode::FileFormat]),
     // tskit says FILE_FORMAT both for a bad format name and for columns of unequal length.
-    ("TSK_ERR_FILE_FORMAT", &[ErrorCode::FileFormat, ErrorCode::ColumnLength]),
+    ("TSK_ERR_FILE_FORMAT", &[ErrorCode::FileFormat]),
     ("TSK_ERR_FILE_VERSION_TOO_NEW", &[ErrorCode::VersionTooNew]),
     ("TSK_ERR_FILE_VERSION_TOO_OLD", &[ErrorCode::VersionTooOld]),
     ("TSK_ERR_REQUIRED_COL_NOT_FOUND", &[ErrorCode::RequiredColumn]),
