@@ -6,9 +6,31 @@
 //! `sample_sets` flat or nested, `indexes` one tuple or a list, `windows` null, a list,
 //! `"trees"` or `"sites"`) and returns the result flattened row-major with tskit's shape.
 //! Normalising arguments and dropping dimensions happens here, once, for every backend.
+//!
+//! Layout of the module:
+//! - `params.rs`: parsing and checking keyword arguments (shared with other statistics);
+//! - `summaries.rs`: the table of methods and their summary functions;
+//! - `engine.rs`: the parallel tree traversal that sums a summary over the genealogy.
+//!
+//! What it is not: `divergence_matrix`, `genetic_relatedness_matrix`, `mean_descendants`
+//! and `genealogical_nearest_neighbours` have algorithms of their own and are not here.
+//!
+//! Beyond tskit: windows need not start at 0 or end at the sequence length, and every
+//! branch-mode statistic accepts `time_windows` (a time-window axis after the window axis,
+//! as tskit's allele frequency spectrum has).
 
+pub mod engine;
+pub mod params;
+pub mod summaries;
+
+use serde_json::Value;
+
+use crate::bail;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
+use engine::{GeneralStat, Summary};
+use params::{Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
+use summaries::{AfsSummary, Arity, Derived, Input, Polarised, StatDef, SummaryArgs, SummaryKind};
 
 /// A statistic's result: `data` row-major with `shape` exactly as tskit's numpy shape
 /// (`[]` for a scalar).
@@ -19,7 +41,291 @@ pub struct StatOutput {
 }
 
 /// Computes tskit's `ts.<method>(**kwargs)`.
-pub fn compute(ts: &TreeSequence, method: &str, kwargs: &serde_json::Value) -> Result<StatOutput> {
-    let _ = (ts, kwargs);
-    crate::bail!(BadParam, "unknown statistic '{method}'")
+pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOutput> {
+    let Some(def) = summaries::lookup(method) else {
+        let known: Vec<&str> = summaries::STATS.iter().map(|d| d.method).collect();
+        bail!(BadParam, "unknown statistic '{method}' (known: {})", known.join(", "));
+    };
+    let req = Request::parse(ts, def, kwargs)?;
+    req.run(ts)
+}
+
+/// A statistic call with its arguments parsed and checked.
+struct Request {
+    def: &'static StatDef,
+    mode: Mode,
+    windows: Windows,
+    time_windows: Option<Vec<f64>>,
+    span_normalise: bool,
+    polarised: bool,
+    proportion: bool,
+    centre: bool,
+    /// Sample sets (None for weight-based statistics).
+    sets: Option<SampleSets>,
+    /// Weights the engine sums: indicators of the sets, or the transformed `W`.
+    weights: Weights,
+    /// Number of weight columns the caller gave (W's columns; sets for set statistics).
+    num_inputs: usize,
+    indexes: Option<Indexes>,
+    /// Column sums of `W` (genetic_relatedness_weighted's centring).
+    weight_totals: Vec<f64>,
+}
+
+impl Request {
+    fn parse(ts: &TreeSequence, def: &'static StatDef, kwargs: &Value) -> Result<Request> {
+        let method = def.method;
+        let mut allowed = vec!["windows", "mode", "time_windows"];
+        allowed.push(if def.input == Input::Weights { "W" } else { "sample_sets" });
+        if matches!(def.arity, Arity::Tuples(_)) {
+            allowed.push("indexes");
+        }
+        if def.span_normalise {
+            allowed.push("span_normalise");
+        }
+        if matches!(def.polarised, Polarised::Option(_)) {
+            allowed.push("polarised");
+        }
+        if def.proportion {
+            allowed.push("proportion");
+        }
+        if def.centre {
+            allowed.push("centre");
+        }
+        let kw = Kwargs::new(method, kwargs, &allowed)?;
+
+        let mode = params::parse_mode(method, kw.get("mode"))?;
+        if def.arity == Arity::Afs && mode == Mode::Node {
+            bail!(BadParam, "{method}: mode \"node\" is not supported for this method");
+        }
+        let windows = params::parse_windows(ts, method, kw.get("windows"))?;
+        let time_windows = params::parse_time_windows(method, kw.get("time_windows"))?;
+        if time_windows.is_some() && mode != Mode::Branch {
+            bail!(BadParam, "{method}: time_windows are only supported in branch mode (mode is \"{}\")", mode.as_str());
+        }
+        let span_normalise = def.span_normalise && kw.bool_or("span_normalise", true)?;
+        let polarised = match def.polarised {
+            Polarised::Never => false,
+            Polarised::Option(default) => kw.bool_or("polarised", default)?,
+        };
+        let proportion = def.proportion && kw.bool_or("proportion", true)?;
+        let centre = def.centre && kw.bool_or("centre", true)?;
+
+        let (sets, weights, num_inputs, weight_totals) = if def.input == Input::Weights {
+            let w = params::parse_weights(ts, method, kw.get("W"))?;
+            let totals = w.column_sums();
+            let k = w.num_cols;
+            let weights = match def.summary {
+                SummaryKind::TraitCovariance => centred(&w),
+                SummaryKind::TraitCorrelation => standardised(method, &w)?,
+                _ => with_fraction_column(&w),
+            };
+            (None, weights, k, totals)
+        } else {
+            let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"))?;
+            let sets = match (given, def.input) {
+                (Some(s), _) => s,
+                (None, Input::SampleSetsDefaultAll) => SampleSets { sets: vec![ts.samples.clone()], dropped: true },
+                (None, Input::SampleSetsDefaultAllNested) => SampleSets { sets: vec![ts.samples.clone()], dropped: false },
+                (None, _) => bail!(BadSampleSets, "{method}: missing required argument sample_sets"),
+            };
+            let sets = if def.arity == Arity::Afs {
+                // The spectrum keeps one axis per set even for a flat list of ids.
+                SampleSets { dropped: false, ..sets }
+            } else {
+                sets
+            };
+            if matches!(def.arity, Arity::Tuples(_)) && sets.dropped {
+                bail!(BadSampleSets, "{method}: sample_sets must be a list of sample sets (lists of ids), not one flat list");
+            }
+            let weights = params::indicator_weights(ts, &sets.sets, def.arity == Arity::Afs);
+            let k = sets.sets.len();
+            (Some(sets), weights, k, Vec::new())
+        };
+
+        let indexes = match def.arity {
+            Arity::Tuples(k) => {
+                let what = if def.input == Input::Weights { "columns in W" } else { "sample sets" };
+                Some(match params::parse_indexes(method, kw.get("indexes"), k, num_inputs)? {
+                    Some(i) => i,
+                    None => params::default_indexes(method, k, num_inputs, what)?,
+                })
+            }
+            _ => None,
+        };
+
+        Ok(Request {
+            def,
+            mode,
+            windows,
+            time_windows,
+            span_normalise,
+            polarised,
+            proportion,
+            centre,
+            sets,
+            weights,
+            num_inputs,
+            indexes,
+            weight_totals,
+        })
+    }
+
+    fn set_sizes(&self) -> Vec<f64> {
+        self.sets.as_ref().map_or_else(Vec::new, |s| s.sets.iter().map(|x| x.len() as f64).collect())
+    }
+
+    fn general<'a>(&'a self, weights: &'a Weights, summary: Summary<'a>) -> GeneralStat<'a> {
+        GeneralStat {
+            weights,
+            summary,
+            mode: self.mode,
+            windows: &self.windows.breaks,
+            time_windows: self.time_windows.as_deref(),
+            polarised: self.polarised,
+            span_normalise: self.span_normalise,
+        }
+    }
+
+    fn run(&self, ts: &TreeSequence) -> Result<StatOutput> {
+        let def = self.def;
+        let set_sizes = self.set_sizes();
+        let tuples: &[Vec<usize>] = self.indexes.as_ref().map_or(&[], |i| &i.tuples);
+
+        let (sums, m) = if def.arity == Arity::Afs {
+            let sizes: Vec<usize> = self.sets.as_ref().expect("AFS takes sample sets").sets.iter().map(Vec::len).collect();
+            let afs = AfsSummary::new(&sizes, ts.num_samples(), self.polarised);
+            (engine::run(ts, &self.general(&self.weights, Summary::Afs(&afs)))?, afs.size())
+        } else {
+            let args = SummaryArgs {
+                set_sizes: &set_sizes,
+                tuples,
+                centre: self.centre,
+                weight_totals: &self.weight_totals,
+                num_weights: self.num_inputs,
+                num_samples: ts.num_samples(),
+            };
+            let f = summaries::make_summary(def.summary, &args);
+            (engine::run(ts, &self.general(&self.weights, Summary::Dense(f.as_ref())))?, f.output_dim())
+        };
+
+        let derived = if def.derived == Derived::None && def.proportion && self.proportion {
+            Derived::RelatednessProportion
+        } else {
+            def.derived
+        };
+        let data = match derived {
+            Derived::None => sums,
+            _ => {
+                // genetic_relatedness(proportion=True) divides by the segregating sites of
+                // the union of the sets, computed (unpolarised) with the same windows.
+                let denominators = if derived == Derived::RelatednessProportion {
+                    let mut union: Vec<i32> = self.sets.as_ref().unwrap().sets.concat();
+                    union.sort_unstable();
+                    union.dedup();
+                    let w = params::indicator_weights(ts, &[union.clone()], false);
+                    let seg = summaries::SegregatingSites::new(&[union.len() as f64]);
+                    let mut s = self.general(&w, Summary::Dense(&seg));
+                    s.polarised = false;
+                    engine::run(ts, &s)?
+                } else {
+                    Vec::new()
+                };
+                let rows = sums.len() / m;
+                let mut data = Vec::with_capacity(rows * tuples.len().max(set_sizes.len()));
+                for r in 0..rows {
+                    let den = denominators.get(r).copied().unwrap_or(f64::NAN);
+                    derived.finish(&sums[r * m..(r + 1) * m], &set_sizes, tuples, den, &mut data);
+                }
+                data
+            }
+        };
+        Ok(StatOutput { shape: self.shape(ts), data })
+    }
+
+    /// tskit's output shape: windows, time windows, nodes, then the statistic's axes, with
+    /// the axes tskit drops dropped.
+    fn shape(&self, ts: &TreeSequence) -> Vec<usize> {
+        let mut shape = Vec::new();
+        if self.windows.given {
+            shape.push(self.windows.num_windows());
+        }
+        if let Some(t) = &self.time_windows {
+            shape.push(t.len() - 1);
+        }
+        if self.mode == Mode::Node {
+            shape.push(ts.num_nodes());
+        }
+        match self.def.arity {
+            Arity::PerSet => {
+                let s = self.sets.as_ref().expect("per-set statistics take sample sets");
+                if !s.dropped {
+                    shape.push(s.sets.len());
+                }
+            }
+            Arity::Tuples(_) => {
+                let i = self.indexes.as_ref().expect("k-way statistics have indexes");
+                if !i.dropped {
+                    shape.push(i.tuples.len());
+                }
+            }
+            Arity::PerColumn => shape.push(self.num_inputs),
+            Arity::Afs => shape.extend(self.sets.as_ref().unwrap().sets.iter().map(|s| s.len() + 1)),
+        }
+        shape
+    }
+}
+
+/// W minus its column means (trait_covariance).
+fn centred(w: &Weights) -> Weights {
+    let n = w.num_rows as f64;
+    let means: Vec<f64> = w.column_sums().iter().map(|s| s / n).collect();
+    let mut data = Vec::with_capacity(w.data.len());
+    for i in 0..w.num_rows {
+        data.extend(w.row(i).iter().zip(&means).map(|(x, m)| x - m));
+    }
+    Weights { data, num_rows: w.num_rows, num_cols: w.num_cols }
+}
+
+/// W centred and scaled by its sample standard deviation, plus a column of 1/n
+/// (trait_correlation). Columns without variance are refused, as tskit refuses them.
+fn standardised(method: &str, w: &Weights) -> Result<Weights> {
+    let n = w.num_rows as f64;
+    let k = w.num_cols;
+    let mut means = vec![0.0; k];
+    let mut meansqs = vec![0.0; k];
+    for i in 0..w.num_rows {
+        for (j, &x) in w.row(i).iter().enumerate() {
+            means[j] += x;
+            meansqs[j] += x * x;
+        }
+    }
+    for j in 0..k {
+        means[j] /= n;
+        // tskit's Python refuses a column whose population variance is zero.
+        let column_constant = (0..w.num_rows).all(|i| w.row(i)[j] == w.row(0)[j]);
+        if column_constant {
+            bail!(BadParam, "{method}: weight column {j} has zero variance; weight columns must have positive variance to compute correlation");
+        }
+        meansqs[j] -= means[j] * means[j] * n;
+        meansqs[j] /= n - 1.0;
+    }
+    let sds: Vec<f64> = meansqs.iter().map(|v| v.sqrt()).collect();
+    let mut data = Vec::with_capacity(w.num_rows * (k + 1));
+    for i in 0..w.num_rows {
+        data.extend(w.row(i).iter().zip(&means).zip(&sds).map(|((x, m), s)| (x - m) / s));
+        data.push(1.0 / n);
+    }
+    Ok(Weights { data, num_rows: w.num_rows, num_cols: k + 1 })
+}
+
+/// W plus a column of 1/n: the fraction of samples below a node
+/// (genetic_relatedness_weighted's centring).
+fn with_fraction_column(w: &Weights) -> Weights {
+    let n = w.num_rows as f64;
+    let mut data = Vec::with_capacity(w.num_rows * (w.num_cols + 1));
+    for i in 0..w.num_rows {
+        data.extend_from_slice(w.row(i));
+        data.push(1.0 / n);
+    }
+    Weights { data, num_rows: w.num_rows, num_cols: w.num_cols + 1 }
 }

@@ -1,0 +1,878 @@
+//! The general statistic engine: one traversal of the trees for every statistic, in site,
+//! branch and node mode, over genome windows (and time windows in branch mode), in parallel.
+//!
+//! What it is for: given sample weights (one row per sample), a summary function and the
+//! options, summing the summary over the genealogy exactly as tskit's
+//! `tsk_treeseq_general_stat` defines it, and the allele frequency spectrum as
+//! `tsk_treeseq_allele_frequency_spectrum` does. Output is row-major
+//! `[window][time window][node (node mode)][output]`, span-normalised on request.
+//!
+//! What it is not: argument parsing, statistics' formulas or output shapes (see
+//! `params.rs`, `summaries.rs`, `mod.rs`).
+//!
+//! How it runs in parallel: the genome (the part the windows cover) is cut at tree
+//! boundaries into chunks of about equal numbers of edge insertions and removals; how many
+//! depends only on the data, never on the thread count. Each chunk seeks to its first tree
+//! (the edges covering its start, found for all chunks in one scan of the edge table, give
+//! the parent pointers; one pass over them in edge-table order, which is parent-time order,
+//! builds every node's weight sums), then moves from tree to tree incrementally as tskit
+//! does, with `edge_removal_order` and `edge_insertion_order`. Each chunk sums into the
+//! windows it overlaps; chunk results are added into the output in chunk order. So the
+//! result is the same, bit for bit, on any number of threads. Statistics with many outputs
+//! (index tuples) are also split into groups of outputs, each group a task of its own.
+//!
+//! Per tree transition, a node whose weights or branch change is "touched" once: its old
+//! contribution is taken out before the first change and its summary is recomputed once
+//! after all of the transition's edges are applied, rather than once per edge as in tskit.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::params::{Mode, Weights};
+use super::summaries::{AfsSummary, SummaryFunc};
+use crate::bail;
+use crate::column::Ragged;
+use crate::error::Result;
+use crate::treeseq::TreeSequence;
+
+/// The summary a statistic sums: a dense function, or the allele frequency spectrum.
+#[derive(Clone, Copy)]
+pub enum Summary<'a> {
+    Dense(&'a dyn SummaryFunc),
+    Afs(&'a AfsSummary),
+}
+
+impl Summary<'_> {
+    pub fn output_dim(&self) -> usize {
+        match self {
+            Summary::Dense(f) => f.output_dim(),
+            Summary::Afs(a) => a.size(),
+        }
+    }
+}
+
+/// One general-statistic computation.
+#[derive(Clone, Copy)]
+pub struct GeneralStat<'a> {
+    /// Row i is the weight vector of sample `ts.samples[i]`.
+    pub weights: &'a Weights,
+    pub summary: Summary<'a>,
+    pub mode: Mode,
+    /// Window breakpoints, strictly increasing inside [0, L] (checked by `params`).
+    pub windows: &'a [f64],
+    /// Branch mode only: time window breakpoints, starting at 0, strictly increasing.
+    pub time_windows: Option<&'a [f64]>,
+    pub polarised: bool,
+    pub span_normalise: bool,
+}
+
+/// Outputs of a dense summary per task: more are split into groups (tasks of their own).
+const MAX_OUTPUTS_PER_TASK: usize = 64;
+/// Upper bound on genome chunks.
+const MAX_CHUNKS: usize = 64;
+/// A chunk's seek (one pass over a whole tree) should cost about this fraction of the
+/// chunk's incremental work, or less.
+const SEEK_SHARE: f64 = 1.0 / 16.0;
+
+/// Runs the general statistic; the result is `[window][time window][node?][output]`.
+pub fn run(ts: &TreeSequence, stat: &GeneralStat) -> Result<Vec<f64>> {
+    run_with_chunks(ts, stat, None)
+}
+
+/// As [`run`], with the number of genome chunks forced (tests use it to check that chunking
+/// changes nothing beyond rounding).
+pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usize>) -> Result<Vec<f64>> {
+    let nw = stat.windows.len() - 1;
+    let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+    if stat.time_windows.is_some() && stat.mode != Mode::Branch {
+        bail!(BadParam, "time_windows are only supported in branch mode (mode is {})", stat.mode.as_str());
+    }
+    if matches!(stat.summary, Summary::Afs(_)) && stat.mode == Mode::Node {
+        bail!(BadParam, "the allele frequency spectrum does not support mode \"node\"");
+    }
+    let m = stat.summary.output_dim();
+    let num_nodes = ts.num_nodes();
+    let per_window = nt * if stat.mode == Mode::Node { num_nodes } else { 1 } * m;
+    let data = Data::new(ts, stat);
+    let plan = plan_chunks(&data, stat.windows, chunks);
+
+    // Output groups: many outputs of a dense summary are split across tasks.
+    let groups: Vec<Range<usize>> = match stat.summary {
+        Summary::Dense(_) => (0..m).step_by(MAX_OUTPUTS_PER_TASK).map(|a| a..(a + MAX_OUTPUTS_PER_TASK).min(m)).collect(),
+        Summary::Afs(_) => vec![0..m],
+    };
+    let tasks: Vec<(usize, usize)> =
+        (0..plan.chunks.len()).flat_map(|c| (0..groups.len()).map(move |g| (c, g))).collect();
+
+    let mut result = vec![0.0; nw * per_window];
+    let add = |result: &mut [f64], (c, g): (usize, usize), partial: &[f64]| {
+        let chunk = &plan.chunks[c];
+        let cols = &groups[g];
+        let gm = cols.len();
+        // Partial rows are [window - w_first][time window][node?][output in group].
+        let rows = partial.len() / gm;
+        let row_base = chunk.w_first * per_window / m;
+        for r in 0..rows {
+            let dst = &mut result[(row_base + r) * m + cols.start..][..gm];
+            for (d, s) in dst.iter_mut().zip(&partial[r * gm..(r + 1) * gm]) {
+                *d += s;
+            }
+        }
+    };
+    let run_task = |&(c, g): &(usize, usize)| run_chunk(&data, stat, &plan.chunks[c], groups[g].clone());
+    if stat.mode == Mode::Node {
+        // Node-mode partials are as large as the node table: keep a few alive at a time. The
+        // adds still happen in task order, so the wave size cannot change the result.
+        let wave = rayon::current_num_threads().max(1);
+        for batch in tasks.chunks(wave) {
+            let partials: Vec<Vec<f64>> = batch.par_iter().map(run_task).collect();
+            for (t, p) in batch.iter().zip(&partials) {
+                add(&mut result, *t, p);
+            }
+        }
+    } else {
+        let partials: Vec<Vec<f64>> = tasks.par_iter().map(run_task).collect();
+        for (t, p) in tasks.iter().zip(&partials) {
+            add(&mut result, *t, p);
+        }
+    }
+
+    if stat.span_normalise {
+        for (w, row) in result.chunks_mut(per_window.max(1)).enumerate().take(nw) {
+            let span = stat.windows[w + 1] - stat.windows[w];
+            for v in row {
+                *v /= span;
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// The tables and derived arrays every chunk reads.
+struct Data<'a> {
+    num_nodes: usize,
+    num_edges: usize,
+    time: &'a [f64],
+    edge_left: &'a [f64],
+    edge_right: &'a [f64],
+    edge_parent: &'a [i32],
+    edge_child: &'a [i32],
+    insertion: &'a [i32],
+    removal: &'a [i32],
+    breakpoints: &'a [f64],
+    site_position: &'a [f64],
+    /// Mutations of site s are `site_mutations[s]..site_mutations[s + 1]`.
+    site_mutations: Vec<usize>,
+    mutation_node: &'a [i32],
+    mutation_parent: &'a [i32],
+    ancestral_state: &'a Ragged<u8>,
+    derived_state: &'a Ragged<u8>,
+    samples: &'a [i32],
+    /// Weight columns (the state dimension).
+    k: usize,
+    /// Column sums of the weights: the state of the ancestral allele, and `total - x` for
+    /// unpolarised statistics.
+    total: Vec<f64>,
+}
+
+impl<'a> Data<'a> {
+    fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
+        let t = &ts.tables;
+        let num_sites = t.sites.position.len();
+        let mut site_mutations = vec![0usize; num_sites + 1];
+        // Mutations are sorted by site: count, then prefix-sum.
+        for &s in t.mutations.site.iter() {
+            if (s as usize) < num_sites {
+                site_mutations[s as usize + 1] += 1;
+            }
+        }
+        for s in 0..num_sites {
+            site_mutations[s + 1] += site_mutations[s];
+        }
+        Data {
+            num_nodes: ts.num_nodes(),
+            num_edges: ts.num_edges(),
+            time: &t.nodes.time,
+            edge_left: &t.edges.left,
+            edge_right: &t.edges.right,
+            edge_parent: &t.edges.parent,
+            edge_child: &t.edges.child,
+            insertion: &t.edge_insertion_order,
+            removal: &t.edge_removal_order,
+            breakpoints: &ts.breakpoints,
+            site_position: &t.sites.position,
+            site_mutations,
+            mutation_node: &t.mutations.node,
+            mutation_parent: &t.mutations.parent,
+            ancestral_state: &t.sites.ancestral_state,
+            derived_state: &t.mutations.derived_state,
+            samples: &ts.samples,
+            k: stat.weights.num_cols,
+            total: stat.weights.column_sums(),
+        }
+    }
+
+    /// Number of edges with left <= x (they have been inserted once the tree at x is built).
+    fn inserted_by(&self, x: f64) -> usize {
+        self.insertion.partition_point(|&e| self.edge_left[e as usize] <= x)
+    }
+
+    /// Number of edges with right <= x (they have been removed by then).
+    fn removed_by(&self, x: f64) -> usize {
+        self.removal.partition_point(|&e| self.edge_right[e as usize] <= x)
+    }
+}
+
+/// A stretch of consecutive trees processed as one task.
+struct Chunk {
+    start: f64,
+    end: f64,
+    /// Edges covering `start`, in edge-table (parent time) order.
+    alive: Vec<i32>,
+    /// First and last window the chunk overlaps.
+    w_first: usize,
+    w_last: usize,
+}
+
+struct Plan {
+    chunks: Vec<Chunk>,
+}
+
+/// Cuts the trees overlapping the windows into chunks of about equal edge work.
+fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Plan {
+    let bp = d.breakpoints;
+    let (a, b) = (windows[0], windows[windows.len() - 1]);
+    // Trees first..end overlap [a, b).
+    let first = bp.partition_point(|&x| x <= a).saturating_sub(1);
+    let end = bp.partition_point(|&x| x < b).max(first + 1).min(bp.len() - 1);
+    let work = |t: usize| d.inserted_by(bp[t]) + d.removed_by(bp[t]);
+    let (w0, w1) = (work(first), work(end));
+
+    let num_chunks = forced.unwrap_or_else(|| {
+        // Seeking costs one pass over a tree (about the mean number of edges per tree);
+        // each edge insertion or removal costs a walk to the root (about log2 n nodes).
+        let span: f64 = d.edge_left.iter().zip(d.edge_right).map(|(l, r)| r - l).sum();
+        let tree_edges = (span / (bp[bp.len() - 1] - bp[0])).max(1.0);
+        let depth = ((d.samples.len() + 1) as f64).log2() + 1.0;
+        let incremental = (w1 - w0) as f64 * depth;
+        ((incremental * SEEK_SHARE / tree_edges) as usize).clamp(1, MAX_CHUNKS)
+    });
+    let num_chunks = num_chunks.clamp(1, end - first);
+
+    let mut cuts = vec![first];
+    for i in 1..num_chunks {
+        let target = w0 + (w1 - w0) * i / num_chunks;
+        // Smallest tree boundary t whose cumulative work reaches the target.
+        let (mut lo, mut hi) = (cuts[cuts.len() - 1] + 1, end);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if work(mid) >= target {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        if lo < end && lo > *cuts.last().unwrap() {
+            cuts.push(lo);
+        }
+    }
+    cuts.push(end);
+
+    let starts: Vec<f64> = cuts[..cuts.len() - 1].iter().map(|&t| bp[t]).collect();
+    let alive = alive_edges(d, &starts);
+    let nw = windows.len() - 1;
+    let chunks = cuts
+        .windows(2)
+        .zip(alive)
+        .map(|(c, alive)| {
+            let (start, end) = (bp[c[0]], bp[c[1]]);
+            let w_first = windows.partition_point(|&w| w <= start.max(a)).saturating_sub(1).min(nw - 1);
+            let w_last = windows.partition_point(|&w| w < end.min(b)).saturating_sub(1).min(nw - 1);
+            Chunk { start, end, alive, w_first, w_last }
+        })
+        .collect();
+    Plan { chunks }
+}
+
+/// For each position in `starts` (increasing), the edges with left <= x < right, in
+/// edge-table order: one scan of the edge table, split into blocks scanned in parallel and
+/// concatenated in order.
+fn alive_edges(d: &Data, starts: &[f64]) -> Vec<Vec<i32>> {
+    const BLOCK: usize = 1 << 15;
+    let blocks: Vec<Vec<Vec<i32>>> = (0..d.num_edges.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|blk| {
+            let mut lists = vec![Vec::new(); starts.len()];
+            for e in blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges) {
+                let (l, r) = (d.edge_left[e], d.edge_right[e]);
+                let mut i = starts.partition_point(|&s| s < l);
+                while i < starts.len() && starts[i] < r {
+                    lists[i].push(e as i32);
+                    i += 1;
+                }
+            }
+            lists
+        })
+        .collect();
+    let mut out: Vec<Vec<i32>> = vec![Vec::new(); starts.len()];
+    for lists in blocks {
+        for (o, l) in out.iter_mut().zip(lists) {
+            o.extend(l);
+        }
+    }
+    out
+}
+
+/// Parent pointers and weight sums of the current tree.
+struct TreeState {
+    k: usize,
+    parent: Vec<i32>,
+    /// Row u: the sum of the weights of the samples at or below u.
+    x: Vec<f64>,
+    /// Scratch: the state moved by one edge.
+    delta: Vec<f64>,
+    /// Next positions in `edge_insertion_order` and `edge_removal_order`.
+    tj: usize,
+    tk: usize,
+}
+
+impl TreeState {
+    /// Builds the tree at `chunk.start`: parents from the covering edges, weight sums by one
+    /// pass over them in parent-time order (a child's sum is complete before it is added to
+    /// its parent's).
+    fn seek(d: &Data, weights: &Weights, chunk: &Chunk) -> TreeState {
+        let k = d.k;
+        let mut parent = vec![-1i32; d.num_nodes];
+        let mut x = vec![0.0; d.num_nodes * k];
+        for (i, &u) in d.samples.iter().enumerate() {
+            x[u as usize * k..][..k].copy_from_slice(weights.row(i));
+        }
+        for &e in &chunk.alive {
+            let (p, c) = (d.edge_parent[e as usize] as usize, d.edge_child[e as usize] as usize);
+            parent[c] = p as i32;
+            for j in 0..k {
+                let v = x[c * k + j];
+                x[p * k + j] += v;
+            }
+        }
+        TreeState { k, parent, x, delta: vec![0.0; k], tj: d.inserted_by(chunk.start), tk: d.removed_by(chunk.start) }
+    }
+
+    #[inline]
+    fn row(&self, u: usize) -> &[f64] {
+        &self.x[u * self.k..(u + 1) * self.k]
+    }
+
+    /// Moves to the tree starting at `pos`: removes the edges ending there, then inserts
+    /// those starting there. `touch(u, parent)` is called for each node before its weights
+    /// or its parent change (at most once per node matters; callers deduplicate).
+    #[inline]
+    fn advance<T: FnMut(usize, i32)>(&mut self, d: &Data, pos: f64, mut touch: T) {
+        let k = self.k;
+        while self.tk < d.num_edges && d.edge_right[d.removal[self.tk] as usize] == pos {
+            let e = d.removal[self.tk] as usize;
+            self.tk += 1;
+            let (p, c) = (d.edge_parent[e], d.edge_child[e] as usize);
+            touch(c, self.parent[c]);
+            self.delta.copy_from_slice(&self.x[c * k..(c + 1) * k]);
+            let mut v = p;
+            while v >= 0 {
+                let vu = v as usize;
+                touch(vu, self.parent[vu]);
+                for (a, b) in self.x[vu * k..(vu + 1) * k].iter_mut().zip(&self.delta) {
+                    *a -= b;
+                }
+                v = self.parent[vu];
+            }
+            self.parent[c] = -1;
+        }
+        while self.tj < d.num_edges && d.edge_left[d.insertion[self.tj] as usize] == pos {
+            let e = d.insertion[self.tj] as usize;
+            self.tj += 1;
+            let (p, c) = (d.edge_parent[e], d.edge_child[e] as usize);
+            touch(c, self.parent[c]);
+            self.parent[c] = p;
+            self.delta.copy_from_slice(&self.x[c * k..(c + 1) * k]);
+            let mut v = p;
+            while v >= 0 {
+                let vu = v as usize;
+                touch(vu, self.parent[vu]);
+                for (a, b) in self.x[vu * k..(vu + 1) * k].iter_mut().zip(&self.delta) {
+                    *a += b;
+                }
+                v = self.parent[vu];
+            }
+        }
+    }
+
+    /// Right end of the current tree (starting at `left`), capped at `end`.
+    #[inline]
+    fn tree_right(&self, d: &Data, end: f64) -> f64 {
+        let mut r = end;
+        if self.tj < d.num_edges {
+            r = r.min(d.edge_left[d.insertion[self.tj] as usize]);
+        }
+        if self.tk < d.num_edges {
+            r = r.min(d.edge_right[d.removal[self.tk] as usize]);
+        }
+        r
+    }
+}
+
+/// Evaluates a dense summary, adding f(total - x) when unpolarised (branch and node modes).
+struct Evaluator<'a> {
+    f: &'a dyn SummaryFunc,
+    cols: Range<usize>,
+    total: Option<&'a [f64]>,
+    complement: Vec<f64>,
+    tmp: Vec<f64>,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(f: &'a dyn SummaryFunc, cols: Range<usize>, total: Option<&'a [f64]>) -> Self {
+        let m = cols.len();
+        let k = total.map_or(0, <[f64]>::len);
+        Evaluator { f, cols, total, complement: vec![0.0; k], tmp: vec![0.0; m] }
+    }
+
+    #[inline]
+    fn eval(&mut self, x: &[f64], out: &mut [f64]) {
+        self.f.eval(x, self.cols.clone(), out);
+        if let Some(total) = self.total {
+            for ((c, t), xi) in self.complement.iter_mut().zip(total).zip(x) {
+                *c = t - xi;
+            }
+            self.f.eval(&self.complement, self.cols.clone(), &mut self.tmp);
+            for (o, t) in out.iter_mut().zip(&self.tmp) {
+                *o += t;
+            }
+        }
+    }
+}
+
+/// The length of the branch from a node at time `tu` to its parent at `tp` inside each time
+/// window (all of it when there are no time windows).
+#[inline]
+fn branch_in_time_windows(tu: f64, tp: f64, time_windows: Option<&[f64]>, out: &mut [f64]) {
+    match time_windows {
+        None => out[0] = tp - tu,
+        Some(tw) => {
+            for (t, o) in out.iter_mut().enumerate() {
+                let len = tp.min(tw[t + 1]) - tu.max(tw[t]);
+                *o = if len > 0.0 { len } else { 0.0 };
+            }
+        }
+    }
+}
+
+fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, cols: Range<usize>) -> Vec<f64> {
+    match (stat.mode, stat.summary) {
+        (Mode::Site, Summary::Dense(f)) => site_dense(d, stat, chunk, f, cols),
+        (Mode::Site, Summary::Afs(a)) => site_afs(d, stat, chunk, a),
+        (Mode::Branch, Summary::Dense(f)) => branch_dense(d, stat, chunk, f, cols),
+        (Mode::Branch, Summary::Afs(a)) => branch_afs(d, stat, chunk, a),
+        (Mode::Node, Summary::Dense(f)) => node_dense(d, stat, chunk, f, cols),
+        (Mode::Node, Summary::Afs(_)) => unreachable!("refused in run()"),
+    }
+}
+
+/// The allele states of one site: row 0 the ancestral allele (starting from the total
+/// weight), then one row per distinct derived state; each mutation moves its node's weight
+/// from its parent mutation's allele (or the ancestral) to its own.
+struct AlleleStates {
+    k: usize,
+    states: Vec<f64>,
+    num_alleles: usize,
+    /// For allele a >= 1, the mutation that introduced it (its derived state is the text).
+    introduced_by: Vec<usize>,
+    /// The allele of each of the site's mutations so far.
+    mutation_allele: Vec<usize>,
+}
+
+impl AlleleStates {
+    fn new(k: usize) -> Self {
+        AlleleStates { k, states: Vec::new(), num_alleles: 0, introduced_by: Vec::new(), mutation_allele: Vec::new() }
+    }
+
+    fn compute(&mut self, d: &Data, st: &TreeState, site: usize) {
+        let k = self.k;
+        let muts = d.site_mutations[site]..d.site_mutations[site + 1];
+        self.states.clear();
+        self.states.resize((muts.len() + 1) * k, 0.0);
+        self.states[..k].copy_from_slice(&d.total);
+        self.introduced_by.clear();
+        self.mutation_allele.clear();
+        self.num_alleles = 1;
+        let ancestral = d.ancestral_state.row(site);
+        for m in muts.clone() {
+            let derived = d.derived_state.row(m);
+            // Alleles are identified by their text, numbered in order of first appearance.
+            let allele = if derived == ancestral {
+                0
+            } else {
+                match self.introduced_by.iter().position(|&i| d.derived_state.row(i) == derived) {
+                    Some(a) => a + 1,
+                    None => {
+                        self.introduced_by.push(m);
+                        self.num_alleles += 1;
+                        self.num_alleles - 1
+                    }
+                }
+            };
+            self.mutation_allele.push(allele);
+            // The weight below the mutation leaves its parent mutation's allele (tskit
+            // requires the parent to be an earlier mutation of the same site).
+            let p = d.mutation_parent[m];
+            let parent_allele = if p >= muts.start as i32 && (p as usize) < m {
+                self.mutation_allele[p as usize - muts.start]
+            } else {
+                0
+            };
+            let xs = st.row(d.mutation_node[m] as usize);
+            for j in 0..k {
+                self.states[allele * k + j] += xs[j];
+                self.states[parent_allele * k + j] -= xs[j];
+            }
+        }
+    }
+
+    fn row(&self, a: usize) -> &[f64] {
+        &self.states[a * self.k..(a + 1) * self.k]
+    }
+}
+
+/// Windows overlapping the chunk, as a [w_first, w_last] range of rows.
+fn chunk_rows(chunk: &Chunk) -> usize {
+    chunk.w_last - chunk.w_first + 1
+}
+
+/// Site mode: per site, the sum of f over its alleles' weights (the ancestral allele left
+/// out when polarised), added to the site's window.
+fn site_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>) -> Vec<f64> {
+    let gm = cols.len();
+    let windows = stat.windows;
+    let (a, b) = (windows[0], windows[windows.len() - 1]);
+    let mut out = vec![0.0; chunk_rows(chunk) * gm];
+    let mut st = TreeState::seek(d, stat.weights, chunk);
+    let mut alleles = AlleleStates::new(d.k);
+    let (mut site_sum, mut tmp) = (vec![0.0; gm], vec![0.0; gm]);
+    let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
+    let mut w = chunk.w_first;
+    loop {
+        let right = st.tree_right(d, chunk.end);
+        while site < d.site_position.len() && d.site_position[site] < right.min(b) {
+            let pos = d.site_position[site];
+            while windows[w + 1] <= pos {
+                w += 1;
+            }
+            alleles.compute(d, &st, site);
+            site_sum.iter_mut().for_each(|v| *v = 0.0);
+            for allele in stat.polarised as usize..alleles.num_alleles {
+                f.eval(alleles.row(allele), cols.clone(), &mut tmp);
+                for (s, t) in site_sum.iter_mut().zip(&tmp) {
+                    *s += t;
+                }
+            }
+            for (o, s) in out[(w - chunk.w_first) * gm..][..gm].iter_mut().zip(&site_sum) {
+                *o += s;
+            }
+            site += 1;
+        }
+        if right >= chunk.end {
+            break;
+        }
+        st.advance(d, right, |_, _| {});
+    }
+    out
+}
+
+/// Site-mode allele frequency spectrum.
+fn site_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary) -> Vec<f64> {
+    let size = afs.size();
+    let windows = stat.windows;
+    let (a, b) = (windows[0], windows[windows.len() - 1]);
+    let mut out = vec![0.0; chunk_rows(chunk) * size];
+    let mut st = TreeState::seek(d, stat.weights, chunk);
+    let mut alleles = AlleleStates::new(d.k);
+    // Unpolarised, each allele counts half: a biallelic site adds 1 to its folded cell.
+    let increment = if afs.polarised { 1.0 } else { 0.5 };
+    let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
+    let mut w = chunk.w_first;
+    loop {
+        let right = st.tree_right(d, chunk.end);
+        while site < d.site_position.len() && d.site_position[site] < right.min(b) {
+            let pos = d.site_position[site];
+            while windows[w + 1] <= pos {
+                w += 1;
+            }
+            alleles.compute(d, &st, site);
+            for allele in afs.polarised as usize..alleles.num_alleles {
+                if let Some(cell) = afs.cell(alleles.row(allele)) {
+                    out[(w - chunk.w_first) * size + cell] += increment;
+                }
+            }
+            site += 1;
+        }
+        if right >= chunk.end {
+            break;
+        }
+        st.advance(d, right, |_, _| {});
+    }
+    out
+}
+
+/// Nodes touched during one tree transition, each listed once.
+struct Touched {
+    flag: Vec<bool>,
+    list: Vec<u32>,
+}
+
+impl Touched {
+    fn new(n: usize) -> Self {
+        Touched { flag: vec![false; n], list: Vec::new() }
+    }
+
+    /// True the first time `u` is touched in this transition.
+    #[inline]
+    fn first(&mut self, u: usize) -> bool {
+        if self.flag[u] {
+            false
+        } else {
+            self.flag[u] = true;
+            self.list.push(u as u32);
+            true
+        }
+    }
+
+    /// Calls `f` on each touched node, in the order first touched, and forgets them.
+    #[inline]
+    fn finish(&mut self, mut f: impl FnMut(usize)) {
+        for &u in &self.list {
+            self.flag[u as usize] = false;
+            f(u as usize);
+        }
+        self.list.clear();
+    }
+}
+
+/// Branch mode, dense summary: a running sum over nodes of branch length (per time window)
+/// times f(node); each tree adds running sum times its overlap with each window.
+fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>) -> Vec<f64> {
+    let gm = cols.len();
+    let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+    let windows = stat.windows;
+    let mut out = vec![0.0; chunk_rows(chunk) * nt * gm];
+    let mut st = TreeState::seek(d, stat.weights, chunk);
+    let total = (!stat.polarised).then_some(&d.total[..]);
+    let mut eval = Evaluator::new(f, cols, total);
+    let n = d.num_nodes;
+    // The summary of every node with a parent (others are recomputed when they get one).
+    let mut summary = vec![0.0; n * gm];
+    let mut running = vec![0.0; nt * gm];
+    let mut bl = vec![0.0; nt];
+    let time = d.time;
+    let tw = stat.time_windows;
+
+    // Adds sign * branch length * summary(u) to the running sum.
+    let contribute = |running: &mut [f64], bl: &mut [f64], summary: &[f64], u: usize, p: i32, sign: f64| {
+        if p < 0 {
+            return;
+        }
+        branch_in_time_windows(time[u], time[p as usize], tw, bl);
+        let s = &summary[u * gm..(u + 1) * gm];
+        for (t, &len) in bl.iter().enumerate() {
+            if len != 0.0 {
+                let len = sign * len;
+                for (r, v) in running[t * gm..(t + 1) * gm].iter_mut().zip(s) {
+                    *r += len * v;
+                }
+            }
+        }
+    };
+
+    for &e in &chunk.alive {
+        let c = d.edge_child[e as usize] as usize;
+        eval.eval(st.row(c), &mut summary[c * gm..(c + 1) * gm]);
+        contribute(&mut running, &mut bl, &summary, c, st.parent[c], 1.0);
+    }
+
+    let mut touched = Touched::new(n);
+    let mut w = chunk.w_first;
+    let mut left = chunk.start;
+    loop {
+        let right = st.tree_right(d, chunk.end);
+        // This tree adds running * overlap to each window it overlaps.
+        while w < windows.len() - 1 && windows[w] < right {
+            let overlap = right.min(windows[w + 1]) - left.max(windows[w]);
+            if overlap > 0.0 {
+                let row = &mut out[(w - chunk.w_first) * nt * gm..][..nt * gm];
+                for (o, r) in row.iter_mut().zip(&running) {
+                    *o += r * overlap;
+                }
+            }
+            if windows[w + 1] <= right {
+                w += 1;
+            } else {
+                break;
+            }
+        }
+        if right >= chunk.end || w >= windows.len() - 1 {
+            break;
+        }
+        left = right;
+        st.advance(d, left, |u, p| {
+            if touched.first(u) {
+                contribute(&mut running, &mut bl, &summary, u, p, -1.0);
+            }
+        });
+        touched.finish(|u| {
+            let p = st.parent[u];
+            if p >= 0 {
+                eval.eval(st.row(u), &mut summary[u * gm..(u + 1) * gm]);
+                contribute(&mut running, &mut bl, &summary, u, p, 1.0);
+            }
+        });
+        if st.tj == st.tk {
+            // A tree without edges has no branches: its sum is exactly zero, not the rounding
+            // residue of every contribution added and taken out since the chunk started.
+            running.iter_mut().for_each(|r| *r = 0.0);
+        }
+    }
+    out
+}
+
+/// Lazily accumulated per-node sums (node mode and the branch-mode AFS): each node's value
+/// is constant between the positions where it is touched, so its contribution since its last
+/// update is flushed then, and for every node at each window boundary.
+struct Lazy {
+    last: Vec<f64>,
+    /// Current window (absolute index); None outside the windows.
+    window: Option<usize>,
+}
+
+/// Window boundaries in (left, right], in order, with the window that starts at each
+/// (None past the last window).
+fn window_boundaries(windows: &[f64], left: f64, right: f64) -> impl Iterator<Item = (f64, Option<usize>)> + '_ {
+    let nw = windows.len() - 1;
+    let i = windows.partition_point(|&w| w <= left);
+    windows[i..].iter().take_while(move |&&w| w <= right).enumerate().map(move |(j, &w)| {
+        let idx = i + j;
+        (w, (idx < nw).then_some(idx))
+    })
+}
+
+fn current_window(windows: &[f64], pos: f64) -> Option<usize> {
+    let i = windows.partition_point(|&w| w <= pos);
+    (i >= 1 && i < windows.len()).then(|| i - 1)
+}
+
+/// Node mode: output per window and node, f(node) times the span it held that value.
+fn node_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>) -> Vec<f64> {
+    let gm = cols.len();
+    let n = d.num_nodes;
+    let windows = stat.windows;
+    let mut out = vec![0.0; chunk_rows(chunk) * n * gm];
+    let mut st = TreeState::seek(d, stat.weights, chunk);
+    let total = (!stat.polarised).then_some(&d.total[..]);
+    let mut eval = Evaluator::new(f, cols, total);
+    let mut summary = vec![0.0; n * gm];
+    for u in 0..n {
+        eval.eval(st.row(u), &mut summary[u * gm..(u + 1) * gm]);
+    }
+    let mut lazy = Lazy { last: vec![chunk.start; n], window: current_window(windows, chunk.start) };
+    let w_first = chunk.w_first;
+    let flush = |out: &mut [f64], lazy: &mut Lazy, summary: &[f64], u: usize, pos: f64| {
+        if let Some(w) = lazy.window {
+            let span = pos - lazy.last[u];
+            let dst = &mut out[((w - w_first) * n + u) * gm..][..gm];
+            for (o, s) in dst.iter_mut().zip(&summary[u * gm..(u + 1) * gm]) {
+                *o += s * span;
+            }
+        }
+        lazy.last[u] = pos;
+    };
+    let mut touched = Touched::new(n);
+    let mut left = chunk.start;
+    loop {
+        let right = st.tree_right(d, chunk.end);
+        for (b, next) in window_boundaries(windows, left, right) {
+            for u in 0..n {
+                flush(&mut out, &mut lazy, &summary, u, b);
+            }
+            lazy.window = next;
+        }
+        if right >= chunk.end {
+            break;
+        }
+        left = right;
+        st.advance(d, left, |u, _| {
+            if touched.first(u) {
+                flush(&mut out, &mut lazy, &summary, u, left);
+            }
+        });
+        touched.finish(|u| eval.eval(st.row(u), &mut summary[u * gm..(u + 1) * gm]));
+    }
+    // The rest of the last window the chunk reaches into (a window starting exactly at the
+    // chunk's end belongs to the next chunk).
+    if lazy.window.is_some_and(|w| w <= chunk.w_last) {
+        for u in 0..n {
+            flush(&mut out, &mut lazy, &summary, u, chunk.end);
+        }
+    }
+    out
+}
+
+/// Branch-mode allele frequency spectrum: each node's branch (per time window) times span
+/// goes to the cell of its sample counts, flushed lazily.
+fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary) -> Vec<f64> {
+    let size = afs.size();
+    let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+    let tw = stat.time_windows;
+    let n = d.num_nodes;
+    let windows = stat.windows;
+    let mut out = vec![0.0; chunk_rows(chunk) * nt * size];
+    let mut st = TreeState::seek(d, stat.weights, chunk);
+    let mut cell: Vec<u32> = (0..n).map(|u| afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32)).collect();
+    let mut lazy = Lazy { last: vec![chunk.start; n], window: current_window(windows, chunk.start) };
+    let time = d.time;
+    let w_first = chunk.w_first;
+    let mut bl = vec![0.0; nt];
+    let flush = |out: &mut [f64], lazy: &mut Lazy, bl: &mut [f64], cell: &[u32], u: usize, p: i32, pos: f64| {
+        if let (Some(w), true, true) = (lazy.window, p >= 0, cell[u] != u32::MAX) {
+            let span = pos - lazy.last[u];
+            branch_in_time_windows(time[u], time[p as usize], tw, bl);
+            for (t, &len) in bl.iter().enumerate() {
+                out[((w - w_first) * nt + t) * size + cell[u] as usize] += len * span;
+            }
+        }
+        lazy.last[u] = pos;
+    };
+    let mut touched = Touched::new(n);
+    let mut left = chunk.start;
+    loop {
+        let right = st.tree_right(d, chunk.end);
+        for (b, next) in window_boundaries(windows, left, right) {
+            for u in 0..n {
+                flush(&mut out, &mut lazy, &mut bl, &cell, u, st.parent[u], b);
+            }
+            lazy.window = next;
+        }
+        if right >= chunk.end {
+            break;
+        }
+        left = right;
+        st.advance(d, left, |u, p| {
+            if touched.first(u) {
+                flush(&mut out, &mut lazy, &mut bl, &cell, u, p, left);
+            }
+        });
+        touched.finish(|u| cell[u] = afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32));
+    }
+    if lazy.window.is_some_and(|w| w <= chunk.w_last) {
+        for u in 0..n {
+            flush(&mut out, &mut lazy, &mut bl, &cell, u, st.parent[u], chunk.end);
+        }
+    }
+    out
+}

@@ -1,0 +1,496 @@
+//! Parsing and checking tskit's statistics keyword arguments, given as JSON.
+//!
+//! What it is for: turning `sample_sets`, `indexes`, `windows`, `time_windows`, `mode`, `W`
+//! and the boolean options into plain Rust values, with tskit's defaults and tskit's
+//! refusals (as [`TreeSeqError`](crate::TreeSeqError)s with codes `BAD_SAMPLE_SETS`,
+//! `BAD_WINDOWS` or `BAD_PARAM` and a message naming the argument and the element). Every
+//! helper is public and independent of any one statistic, so that other statistics
+//! (`divergence_matrix`, `mean_descendants`, ...) parse their arguments the same way.
+//!
+//! What it is not: the statistics themselves, their defaults for a given method (see
+//! `summaries.rs`), or output shapes (see `mod.rs`).
+//!
+//! Two extensions beyond tskit are accepted here: windows that do not start at 0 or end at
+//! the sequence length (they must still lie inside `[0, L]`), and `time_windows` for every
+//! branch-mode statistic.
+
+use serde_json::Value;
+
+use crate::bail;
+use crate::error::Result;
+use crate::treeseq::TreeSequence;
+
+/// tskit's three ways of summing a statistic over the genealogy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Site,
+    Branch,
+    Node,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Site => "site",
+            Mode::Branch => "branch",
+            Mode::Node => "node",
+        }
+    }
+}
+
+/// Sample sets as given: `dropped` is true when the caller passed one flat list of ids, in
+/// which case tskit drops the statistic's output axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleSets {
+    pub sets: Vec<Vec<i32>>,
+    pub dropped: bool,
+}
+
+impl SampleSets {
+    pub fn sizes(&self) -> Vec<usize> {
+        self.sets.iter().map(Vec::len).collect()
+    }
+}
+
+/// Index tuples into the sample sets (or into the weight columns): `dropped` is true when a
+/// single tuple was given (not a list of tuples), in which case tskit drops the output axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Indexes {
+    pub tuples: Vec<Vec<usize>>,
+    pub dropped: bool,
+}
+
+/// Genome windows: `breaks` has at least two strictly increasing positions inside `[0, L]`.
+/// `given` is false when the caller passed no windows, in which case the window axis is
+/// dropped from the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Windows {
+    pub breaks: Vec<f64>,
+    pub given: bool,
+}
+
+impl Windows {
+    pub fn num_windows(&self) -> usize {
+        self.breaks.len() - 1
+    }
+}
+
+/// A weight matrix with one row per sample (in `ts.samples` order), row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Weights {
+    pub data: Vec<f64>,
+    pub num_rows: usize,
+    pub num_cols: usize,
+}
+
+impl Weights {
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.num_cols..(i + 1) * self.num_cols]
+    }
+
+    pub fn column_sums(&self) -> Vec<f64> {
+        let mut s = vec![0.0; self.num_cols];
+        for i in 0..self.num_rows {
+            for (a, &w) in s.iter_mut().zip(self.row(i)) {
+                *a += w;
+            }
+        }
+        s
+    }
+}
+
+/// The keyword arguments as a JSON object; `null` counts as no arguments.
+pub struct Kwargs<'a> {
+    map: Option<&'a serde_json::Map<String, Value>>,
+    method: &'a str,
+}
+
+impl<'a> Kwargs<'a> {
+    /// Wraps `kwargs` (an object or null) and refuses any key outside `allowed`, as Python
+    /// refuses an unexpected keyword argument.
+    pub fn new(method: &'a str, kwargs: &'a Value, allowed: &[&str]) -> Result<Kwargs<'a>> {
+        let map = match kwargs {
+            Value::Null => None,
+            Value::Object(m) => Some(m),
+            other => bail!(BadParam, "{method}: keyword arguments must be a JSON object, got {}", kind(other)),
+        };
+        if let Some(m) = map {
+            for key in m.keys() {
+                if !allowed.contains(&key.as_str()) {
+                    bail!(
+                        BadParam,
+                        "{method}() got an unexpected keyword argument '{key}' (accepted: {})",
+                        allowed.join(", ")
+                    );
+                }
+            }
+        }
+        Ok(Kwargs { map, method })
+    }
+
+    pub fn method(&self) -> &str {
+        self.method
+    }
+
+    /// The value of `key`, or None when absent or null (tskit's `None`).
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        self.map.and_then(|m| m.get(key)).filter(|v| !v.is_null())
+    }
+
+    pub fn bool_or(&self, key: &str, default: bool) -> Result<bool> {
+        parse_bool(self.method, key, self.get(key), default)
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A boolean option (`span_normalise`, `polarised`, `proportion`, `centre`); absent or null
+/// gives `default`.
+pub fn parse_bool(method: &str, key: &str, v: Option<&Value>, default: bool) -> Result<bool> {
+    match v {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => bail!(BadParam, "{method}: {key} must be true or false, got {}", kind(other)),
+    }
+}
+
+/// `mode`: "site" (the default), "branch" or "node".
+pub fn parse_mode(method: &str, v: Option<&Value>) -> Result<Mode> {
+    match v {
+        None | Some(Value::Null) => Ok(Mode::Site),
+        Some(Value::String(s)) => match s.as_str() {
+            "site" => Ok(Mode::Site),
+            "branch" => Ok(Mode::Branch),
+            "node" => Ok(Mode::Node),
+            _ => bail!(BadParam, "{method}: unrecognised stats mode '{s}' (use \"site\", \"branch\" or \"node\")"),
+        },
+        Some(other) => bail!(BadParam, "{method}: mode must be a string, got {}", kind(other)),
+    }
+}
+
+/// A node id from JSON: an integer (or an integral float, as numpy arrays serialise).
+fn parse_id(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Some(i)
+            } else {
+                let f = n.as_f64()?;
+                (f.fract() == 0.0 && f.abs() < 9e15).then_some(f as i64)
+            }
+        }
+        _ => None,
+    }
+}
+
+fn parse_id_list(method: &str, what: &str, v: &Value) -> Result<Vec<i64>> {
+    let Value::Array(items) = v else {
+        bail!(BadSampleSets, "{method}: {what} must be a list of node ids, got {}", kind(v));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| match parse_id(x) {
+            Some(id) => Ok(id),
+            None => bail!(BadSampleSets, "{method}: {what}[{i}] must be an integer node id, got {}", kind(x)),
+        })
+        .collect()
+}
+
+/// Parses `sample_sets`: a list of lists of sample node ids, or one flat list (then
+/// `dropped`). Absent or null gives None; the caller applies the method's default.
+/// The sets are checked as tskit checks them: none empty, every id a sample node, no id
+/// twice in one set (ids may repeat across sets).
+pub fn parse_sample_sets(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Option<SampleSets>> {
+    let Some(v) = v else { return Ok(None) };
+    let Value::Array(items) = v else {
+        bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of sample ids, got {}", kind(v));
+    };
+    let flat = !items.is_empty() && items.iter().all(|x| !x.is_array());
+    let raw: Vec<Vec<i64>> = if items.is_empty() {
+        // numpy turns [] into one empty 1-D set, which tskit then refuses as empty.
+        vec![vec![]]
+    } else if flat {
+        vec![parse_id_list(method, "sample_sets", v)?]
+    } else {
+        let mut sets = Vec::with_capacity(items.len());
+        for (j, item) in items.iter().enumerate() {
+            if !item.is_array() {
+                bail!(
+                    BadSampleSets,
+                    "{method}: sample_sets mixes lists and single ids (element {j} is {})",
+                    kind(item)
+                );
+            }
+            sets.push(parse_id_list(method, &format!("sample_sets[{j}]"), item)?);
+        }
+        sets
+    };
+    let sets = check_sample_sets(ts, method, raw)?;
+    Ok(Some(SampleSets { sets, dropped: flat || items.is_empty() }))
+}
+
+/// The checks tskit makes on sample sets, in tskit's order.
+pub fn check_sample_sets(ts: &TreeSequence, method: &str, raw: Vec<Vec<i64>>) -> Result<Vec<Vec<i32>>> {
+    let num_nodes = ts.num_nodes() as i64;
+    let index = sample_index_map(ts);
+    let mut seen = vec![u32::MAX; ts.num_samples()];
+    let mut sets = Vec::with_capacity(raw.len());
+    for (j, set) in raw.into_iter().enumerate() {
+        if set.is_empty() {
+            bail!(BadSampleSets, "{method}: sample_sets[{j}] is empty; sample sets must contain at least one element");
+        }
+        let mut out = Vec::with_capacity(set.len());
+        for (i, u) in set.into_iter().enumerate() {
+            if u < 0 || u >= num_nodes {
+                bail!(BadSampleSets, "{method}: node {u} in sample_sets[{j}][{i}] is out of bounds (the tree sequence has {num_nodes} nodes)");
+            }
+            let s = index[u as usize];
+            if s < 0 {
+                bail!(BadSampleSets, "{method}: node {u} in sample_sets[{j}][{i}] is not a sample");
+            }
+            if seen[s as usize] == j as u32 {
+                bail!(BadSampleSets, "{method}: node {u} appears twice in sample_sets[{j}] (duplicate sample value)");
+            }
+            seen[s as usize] = j as u32;
+            out.push(u as i32);
+        }
+        sets.push(out);
+    }
+    Ok(sets)
+}
+
+/// For each node, its index in `ts.samples`, or -1 when it is not a sample.
+pub fn sample_index_map(ts: &TreeSequence) -> Vec<i32> {
+    let mut index = vec![-1i32; ts.num_nodes()];
+    for (i, &u) in ts.samples.iter().enumerate() {
+        index[u as usize] = i as i32;
+    }
+    index
+}
+
+/// Parses `indexes` for a `k`-way statistic over `num_sets` sets (or weight columns).
+/// One tuple gives `dropped`; absent or null gives None (the caller applies tskit's default,
+/// [`default_indexes`]).
+pub fn parse_indexes(method: &str, v: Option<&Value>, k: usize, num_sets: usize) -> Result<Option<Indexes>> {
+    let Some(v) = v else { return Ok(None) };
+    let bad_shape = || -> Result<Option<Indexes>> {
+        bail!(BadParam, "{method}: indexes must be a {k}-tuple or a list of {k}-tuples of sample set indexes")
+    };
+    let Value::Array(items) = v else { return bad_shape() };
+    let single = !items.is_empty() && items.iter().all(|x| !x.is_array());
+    let rows: Vec<&Value> = if single { vec![v] } else { items.iter().collect() };
+    if rows.is_empty() {
+        return bad_shape();
+    }
+    let mut tuples = Vec::with_capacity(rows.len());
+    for (r, row) in rows.iter().enumerate() {
+        let Value::Array(xs) = row else { return bad_shape() };
+        if xs.len() != k {
+            bail!(BadParam, "{method}: indexes[{r}] has {} elements; indexes must be {k}-tuples", xs.len());
+        }
+        let mut t = Vec::with_capacity(k);
+        for x in xs {
+            let Some(i) = parse_id(x) else {
+                bail!(BadParam, "{method}: indexes[{r}] must hold integers, got {}", kind(x));
+            };
+            if i < 0 || i >= num_sets as i64 {
+                bail!(BadSampleSets, "{method}: sample set index {i} in indexes[{r}] is out of bounds (there are {num_sets} sets)");
+            }
+            t.push(i as usize);
+        }
+        tuples.push(t);
+    }
+    Ok(Some(Indexes { tuples, dropped: single }))
+}
+
+/// tskit's default when no indexes are given: exactly `k` sets are required, and the one
+/// tuple (0, 1, ..., k-1) is used with its axis dropped.
+pub fn default_indexes(method: &str, k: usize, num_sets: usize, what: &str) -> Result<Indexes> {
+    if num_sets != k {
+        bail!(BadParam, "{method}: must specify indexes if there are not exactly {k} {what} (got {num_sets})");
+    }
+    Ok(Indexes { tuples: vec![(0..k).collect()], dropped: true })
+}
+
+fn parse_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        // JSON has no infinity; accept the usual spellings for an open-ended time window.
+        Value::String(s) if matches!(s.to_ascii_lowercase().as_str(), "inf" | "infinity" | "+inf") => Some(f64::INFINITY),
+        _ => None,
+    }
+}
+
+/// Parses `windows`: null (one window over the whole genome, axis dropped), a list of
+/// breakpoints, `"trees"` (the tree breakpoints) or `"sites"` (one window per site, as
+/// tskit builds it). Explicit windows must be strictly increasing inside `[0, L]`; unlike
+/// tskit they need not start at 0 or end at L (the result then covers just these windows).
+pub fn parse_windows(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Windows> {
+    let l = ts.sequence_length();
+    let Some(v) = v else {
+        return Ok(Windows { breaks: vec![0.0, l], given: false });
+    };
+    let breaks = match v {
+        Value::String(s) if s == "trees" => ts.breakpoints.clone(),
+        Value::String(s) if s == "sites" => {
+            // tskit: 0, then every site position but the first, then L.
+            let pos = &ts.tables.sites.position;
+            let mut b = Vec::with_capacity(pos.len() + 1);
+            b.push(0.0);
+            b.extend(pos.iter().skip(1).copied());
+            b.push(l);
+            b
+        }
+        Value::String(s) => bail!(BadWindows, "{method}: unrecognised window specification '{s}' (the only allowed strings are \"sites\" and \"trees\")"),
+        Value::Array(items) => {
+            let mut b = Vec::with_capacity(items.len());
+            for (i, x) in items.iter().enumerate() {
+                match x {
+                    Value::Number(n) => b.push(n.as_f64().unwrap_or(f64::NAN)),
+                    other => bail!(BadWindows, "{method}: windows[{i}] must be a number, got {}", kind(other)),
+                }
+            }
+            b
+        }
+        other => bail!(BadWindows, "{method}: windows must be a list of positions, \"trees\" or \"sites\", got {}", kind(other)),
+    };
+    check_windows(method, &breaks, l)?;
+    Ok(Windows { breaks, given: true })
+}
+
+/// Window breakpoints must number at least two, be finite, strictly increasing and inside
+/// `[0, sequence_length]`.
+pub fn check_windows(method: &str, breaks: &[f64], sequence_length: f64) -> Result<()> {
+    if breaks.len() < 2 {
+        bail!(BadWindows, "{method}: windows must have at least 2 elements (got {})", breaks.len());
+    }
+    for (i, &b) in breaks.iter().enumerate() {
+        if !b.is_finite() || b < 0.0 || b > sequence_length {
+            bail!(BadWindows, "{method}: windows[{i}] = {b} is outside [0, {sequence_length}]");
+        }
+        if i > 0 && breaks[i - 1] >= b {
+            bail!(BadWindows, "{method}: windows must be strictly increasing (windows[{}] = {} >= windows[{i}] = {b})", i - 1, breaks[i - 1]);
+        }
+    }
+    Ok(())
+}
+
+/// Parses `time_windows`: null (None), or a list of times starting at 0 and strictly
+/// increasing, as tskit requires; the last may be infinite (`"inf"` in JSON).
+pub fn parse_time_windows(method: &str, v: Option<&Value>) -> Result<Option<Vec<f64>>> {
+    let Some(v) = v else { return Ok(None) };
+    let Value::Array(items) = v else {
+        bail!(BadWindows, "{method}: time_windows must be a list of times, got {}", kind(v));
+    };
+    let mut t = Vec::with_capacity(items.len());
+    for (i, x) in items.iter().enumerate() {
+        match parse_number(x) {
+            Some(f) => t.push(f),
+            None => bail!(BadWindows, "{method}: time_windows[{i}] must be a number (or \"inf\"), got {}", kind(x)),
+        }
+    }
+    if t.len() < 2 {
+        bail!(BadWindows, "{method}: time_windows must have at least 2 elements (got {})", t.len());
+    }
+    if t[0] != 0.0 {
+        bail!(BadWindows, "{method}: time_windows must start at zero (time_windows[0] = {})", t[0]);
+    }
+    for i in 1..t.len() {
+        if t[i].is_nan() || t[i - 1] >= t[i] {
+            bail!(BadWindows, "{method}: time_windows must be strictly increasing (time_windows[{}] = {} >= time_windows[{i}] = {})", i - 1, t[i - 1], t[i]);
+        }
+    }
+    Ok(Some(t))
+}
+
+/// Parses the weight matrix `W`: a list of rows (one per sample, all the same length), or
+/// `{"data": [...], "shape": [num_samples, k]}` row-major.
+pub fn parse_weights(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Weights> {
+    let n = ts.num_samples();
+    let Some(v) = v else {
+        bail!(BadParam, "{method}: missing required argument W (a matrix with one row per sample)");
+    };
+    let w = match v {
+        Value::Array(rows) => {
+            if rows.iter().any(|r| !r.is_array()) {
+                bail!(BadParam, "{method}: W must be a 2-D matrix (a list of rows, one per sample)");
+            }
+            let num_cols = rows.first().and_then(Value::as_array).map_or(0, Vec::len);
+            let mut data = Vec::with_capacity(rows.len() * num_cols);
+            for (i, r) in rows.iter().enumerate() {
+                let r = r.as_array().expect("checked above");
+                if r.len() != num_cols {
+                    bail!(BadParam, "{method}: W row {i} has {} columns but row 0 has {num_cols}", r.len());
+                }
+                for (j, x) in r.iter().enumerate() {
+                    match parse_number(x) {
+                        Some(f) => data.push(f),
+                        None => bail!(BadParam, "{method}: W[{i}][{j}] must be a number, got {}", kind(x)),
+                    }
+                }
+            }
+            Weights { data, num_rows: rows.len(), num_cols }
+        }
+        Value::Object(m) => {
+            let shape: Vec<usize> = match m.get("shape").and_then(Value::as_array) {
+                Some(s) => s.iter().map(|x| x.as_u64().map(|u| u as usize)).collect::<Option<_>>().unwrap_or_default(),
+                None => vec![],
+            };
+            if shape.len() != 2 {
+                bail!(BadParam, "{method}: W.shape must be [num_samples, k]");
+            }
+            let Some(items) = m.get("data").and_then(Value::as_array) else {
+                bail!(BadParam, "{method}: W.data must be a list of numbers");
+            };
+            if items.len() != shape[0] * shape[1] {
+                bail!(BadParam, "{method}: W.data has {} values but W.shape is {:?}", items.len(), shape);
+            }
+            let mut data = Vec::with_capacity(items.len());
+            for (i, x) in items.iter().enumerate() {
+                match parse_number(x) {
+                    Some(f) => data.push(f),
+                    None => bail!(BadParam, "{method}: W.data[{i}] must be a number, got {}", kind(x)),
+                }
+            }
+            Weights { data, num_rows: shape[0], num_cols: shape[1] }
+        }
+        other => bail!(BadParam, "{method}: W must be a matrix (list of rows or {{data, shape}}), got {}", kind(other)),
+    };
+    if w.num_rows != n {
+        bail!(BadParam, "{method}: first dimension of W ({}) must equal the number of samples ({n})", w.num_rows);
+    }
+    if w.num_cols == 0 {
+        bail!(BadParam, "{method}: W must have at least one column");
+    }
+    Ok(w)
+}
+
+/// The indicator weights of sample sets: row i (sample `ts.samples[i]`) has 1 in column j
+/// when the sample is in set j. `extra_all` appends a column of ones (every sample).
+pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) -> Weights {
+    let index = sample_index_map(ts);
+    let k = sets.len() + extra_all as usize;
+    let n = ts.num_samples();
+    let mut data = vec![0.0; n * k];
+    for (j, set) in sets.iter().enumerate() {
+        for &u in set {
+            data[index[u as usize] as usize * k + j] = 1.0;
+        }
+    }
+    if extra_all {
+        for i in 0..n {
+            data[i * k + k - 1] = 1.0;
+        }
+    }
+    Weights { data, num_rows: n, num_cols: k }
+}

@@ -1,0 +1,642 @@
+//! Every statistic, defined once: its summary function, its arity and its options.
+//!
+//! What it is for: the summary functions f of tskit's general statistic (f maps the vector x
+//! of weight sums below a node, one entry per sample set or weight column, to the output
+//! vector), the allele frequency spectrum's coordinate function, and [`STATS`], the table
+//! that says for each tskit method which input it takes (sample sets or `W`), which summary,
+//! how many sets each output combines, which keyword arguments it accepts and its defaults.
+//! Statistics that tskit derives from others (Fst, Tajima's D, relatedness as a proportion)
+//! say so in the table and are finished by [`Derived::finish`] from the engine's sums.
+//!
+//! What it is not: the tree traversal (see `engine.rs`), argument parsing (`params.rs`) or
+//! output shapes (`mod.rs`).
+//!
+//! Formulas follow tskit's `trees.c` and `trees.py`. Denominators that depend only on the
+//! sample set sizes are computed once; where a summary is a product with such a denominator
+//! it multiplies by the reciprocal, which keeps exact zeros zero (so f(0) = f(n) = 0 still
+//! holds exactly) and differs from tskit's division by at most an ulp elsewhere.
+
+use std::ops::Range;
+
+/// A summary function f: x (one entry per weight column) -> outputs.
+///
+/// `eval` writes the outputs numbered `cols` (a sub-range of `0..output_dim()`) into `out`,
+/// so that the engine can split statistics with many index tuples across tasks.
+pub trait SummaryFunc: Send + Sync {
+    fn output_dim(&self) -> usize;
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]);
+}
+
+/// Per-set statistics (one output per sample set j, from x[j] and the set size n[j]).
+pub struct Diversity {
+    n: Vec<f64>,
+    inv_denom: Vec<f64>,
+}
+
+impl Diversity {
+    pub fn new(n: &[f64]) -> Self {
+        Diversity { n: n.to_vec(), inv_denom: n.iter().map(|&n| 1.0 / (n * (n - 1.0))).collect() }
+    }
+}
+
+impl SummaryFunc for Diversity {
+    fn output_dim(&self) -> usize {
+        self.n.len()
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        for (o, j) in out.iter_mut().zip(cols) {
+            *o = x[j] * (self.n[j] - x[j]) * self.inv_denom[j];
+        }
+    }
+}
+
+/// Segregating sites: (x > 0)(1 - x/n). Summed over all alleles of a site this counts the
+/// site once if it segregates, because the allele frequencies sum to one. Divides, so that
+/// an allele carried by every sample gives exactly 0.
+pub struct SegregatingSites {
+    n: Vec<f64>,
+}
+
+impl SegregatingSites {
+    pub fn new(n: &[f64]) -> Self {
+        SegregatingSites { n: n.to_vec() }
+    }
+}
+
+impl SummaryFunc for SegregatingSites {
+    fn output_dim(&self) -> usize {
+        self.n.len()
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        for (o, j) in out.iter_mut().zip(cols) {
+            *o = if x[j] > 0.0 { 1.0 - x[j] / self.n[j] } else { 0.0 };
+        }
+    }
+}
+
+pub struct Y1 {
+    n: Vec<f64>,
+    inv_denom: Vec<f64>,
+}
+
+impl Y1 {
+    pub fn new(n: &[f64]) -> Self {
+        Y1 { n: n.to_vec(), inv_denom: n.iter().map(|&n| 1.0 / (n * (n - 1.0) * (n - 2.0))).collect() }
+    }
+}
+
+impl SummaryFunc for Y1 {
+    fn output_dim(&self) -> usize {
+        self.n.len()
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        for (o, j) in out.iter_mut().zip(cols) {
+            let (xi, ni) = (x[j], self.n[j]);
+            *o = xi * (ni - xi) * (ni - xi - 1.0) * self.inv_denom[j];
+        }
+    }
+}
+
+/// Which k-way statistic a [`Tuples`] summary computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TupleStat {
+    Divergence,
+    Y2,
+    F2,
+    Y3,
+    F3,
+    F4,
+    /// genetic_relatedness with `centre=false`.
+    RelatednessNoncentred,
+}
+
+impl TupleStat {
+    pub fn arity(self) -> usize {
+        match self {
+            TupleStat::Divergence | TupleStat::Y2 | TupleStat::F2 | TupleStat::RelatednessNoncentred => 2,
+            TupleStat::Y3 | TupleStat::F3 => 3,
+            TupleStat::F4 => 4,
+        }
+    }
+}
+
+/// k-way statistics of sample-set counts: one output per index tuple (i, j[, k[, l]]).
+pub struct Tuples {
+    stat: TupleStat,
+    /// Index tuples padded to 4 entries.
+    idx: Vec<[usize; 4]>,
+    n: Vec<f64>,
+    inv_denom: Vec<f64>,
+}
+
+impl Tuples {
+    pub fn new(stat: TupleStat, n: &[f64], tuples: &[Vec<usize>]) -> Self {
+        let idx: Vec<[usize; 4]> = tuples
+            .iter()
+            .map(|t| {
+                let mut a = [0usize; 4];
+                a[..t.len()].copy_from_slice(t);
+                a
+            })
+            .collect();
+        let inv_denom = idx
+            .iter()
+            .map(|&[i, j, k, l]| {
+                let (ni, nj, nk, nl) = (n[i], n[j], n[k], n[l]);
+                let denom = match stat {
+                    TupleStat::Divergence => ni * (nj - (i == j) as u8 as f64),
+                    TupleStat::Y2 => ni * nj * (nj - 1.0),
+                    TupleStat::F2 => ni * (ni - 1.0) * nj * (nj - 1.0),
+                    TupleStat::Y3 => ni * nj * nk,
+                    TupleStat::F3 => ni * (ni - 1.0) * nj * nk,
+                    TupleStat::F4 => ni * nj * nk * nl,
+                    TupleStat::RelatednessNoncentred => ni * nj,
+                };
+                1.0 / denom
+            })
+            .collect();
+        Tuples { stat, idx, n: n.to_vec(), inv_denom }
+    }
+}
+
+impl SummaryFunc for Tuples {
+    fn output_dim(&self) -> usize {
+        self.idx.len()
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        let n = &self.n;
+        let idx = &self.idx[cols.clone()];
+        let inv = &self.inv_denom[cols];
+        // One loop per statistic, so that the match is taken once per call, not per tuple.
+        macro_rules! each {
+            (|$i:ident, $j:ident, $k:ident, $l:ident| $e:expr) => {
+                for ((o, &[$i, $j, $k, $l]), &d) in out.iter_mut().zip(idx).zip(inv) {
+                    let _ = ($k, $l);
+                    *o = $e * d;
+                }
+            };
+        }
+        match self.stat {
+            TupleStat::Divergence => each!(|i, j, k, l| x[i] * (n[j] - x[j])),
+            TupleStat::Y2 => each!(|i, j, k, l| x[i] * (n[j] - x[j]) * (n[j] - x[j] - 1.0)),
+            TupleStat::F2 => each!(|i, j, k, l| x[i] * (x[i] - 1.0) * (n[j] - x[j]) * (n[j] - x[j] - 1.0)
+                - x[i] * (n[i] - x[i]) * (n[j] - x[j]) * x[j]),
+            TupleStat::Y3 => each!(|i, j, k, l| x[i] * (n[j] - x[j]) * (n[k] - x[k])),
+            TupleStat::F3 => each!(|i, j, k, l| x[i] * (x[i] - 1.0) * (n[j] - x[j]) * (n[k] - x[k])
+                - x[i] * (n[i] - x[i]) * (n[j] - x[j]) * x[k]),
+            TupleStat::F4 => each!(|i, j, k, l| x[i] * x[k] * (n[j] - x[j]) * (n[l] - x[l])
+                - x[i] * x[l] * (n[j] - x[j]) * (n[k] - x[k])),
+            TupleStat::RelatednessNoncentred => each!(|i, j, k, l| x[i] * x[j]),
+        }
+    }
+}
+
+/// genetic_relatedness, centred: (x_i/n_i - m)(x_j/n_j - m) with m the mean over all sets of
+/// x/n.
+pub struct RelatednessCentred {
+    idx: Vec<[usize; 2]>,
+    n: Vec<f64>,
+}
+
+impl RelatednessCentred {
+    pub fn new(n: &[f64], tuples: &[Vec<usize>]) -> Self {
+        RelatednessCentred { idx: tuples.iter().map(|t| [t[0], t[1]]).collect(), n: n.to_vec() }
+    }
+}
+
+impl SummaryFunc for RelatednessCentred {
+    fn output_dim(&self) -> usize {
+        self.idx.len()
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        let mut sum = 0.0;
+        for (xk, nk) in x.iter().zip(&self.n) {
+            sum += xk / nk;
+        }
+        let mean = sum / self.n.len() as f64;
+        for (o, &[i, j]) in out.iter_mut().zip(&self.idx[cols]) {
+            *o = (x[i] / self.n[i] - mean) * (x[j] / self.n[j] - mean);
+        }
+    }
+}
+
+/// genetic_relatedness_weighted. The state has the weight columns plus a last column of
+/// 1/num_samples per sample (the fraction of samples below); `totals` are the column sums.
+pub struct RelatednessWeighted {
+    idx: Vec<[usize; 2]>,
+    totals: Vec<f64>,
+    centred: bool,
+}
+
+impl RelatednessWeighted {
+    pub fn new(totals: &[f64], tuples: &[Vec<usize>], centred: bool) -> Self {
+        RelatednessWeighted { idx: tuples.iter().map(|t| [t[0], t[1]]).collect(), totals: totals.to_vec(), centred }
+    }
+}
+
+impl SummaryFunc for RelatednessWeighted {
+    fn output_dim(&self) -> usize {
+        self.idx.len()
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        let idx = &self.idx[cols];
+        if self.centred {
+            let p = x[x.len() - 1];
+            for (o, &[i, j]) in out.iter_mut().zip(idx) {
+                *o = (x[i] - self.totals[i] * p) * (x[j] - self.totals[j] * p);
+            }
+        } else {
+            for (o, &[i, j]) in out.iter_mut().zip(idx) {
+                *o = x[i] * x[j];
+            }
+        }
+    }
+}
+
+/// trait_covariance: x_j^2 / (2 (n-1)^2) over mean-centred weights.
+pub struct TraitCovariance {
+    num_weights: usize,
+    inv_denom: f64,
+}
+
+impl TraitCovariance {
+    pub fn new(num_weights: usize, num_samples: usize) -> Self {
+        let n = num_samples as f64;
+        TraitCovariance { num_weights, inv_denom: 1.0 / (2.0 * (n - 1.0) * (n - 1.0)) }
+    }
+}
+
+impl SummaryFunc for TraitCovariance {
+    fn output_dim(&self) -> usize {
+        self.num_weights
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        for (o, j) in out.iter_mut().zip(cols) {
+            *o = x[j] * x[j] * self.inv_denom;
+        }
+    }
+}
+
+/// trait_correlation over standardised weights, with a last column of 1/n (the fraction p
+/// of samples below): x_j^2 / (2 p (1-p) n (n-1)) when 0 < p < 1, else 0.
+pub struct TraitCorrelation {
+    num_weights: usize,
+    n: f64,
+}
+
+impl TraitCorrelation {
+    pub fn new(num_weights: usize, num_samples: usize) -> Self {
+        TraitCorrelation { num_weights, n: num_samples as f64 }
+    }
+}
+
+impl SummaryFunc for TraitCorrelation {
+    fn output_dim(&self) -> usize {
+        self.num_weights
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        let p = x[x.len() - 1];
+        let n = self.n;
+        for (o, j) in out.iter_mut().zip(cols) {
+            *o = if p > 0.0 && p < 1.0 { x[j] * x[j] / (2.0 * (p * (1.0 - p)) * n * (n - 1.0)) } else { 0.0 };
+        }
+    }
+}
+
+/// Several summaries over the same state, outputs side by side (how Fst and Tajima's D get
+/// all their ingredients from one pass over the trees).
+pub struct Concat {
+    parts: Vec<Box<dyn SummaryFunc>>,
+    starts: Vec<usize>,
+}
+
+impl Concat {
+    pub fn new(parts: Vec<Box<dyn SummaryFunc>>) -> Self {
+        let mut starts = vec![0];
+        for p in &parts {
+            starts.push(starts.last().unwrap() + p.output_dim());
+        }
+        Concat { parts, starts }
+    }
+}
+
+impl SummaryFunc for Concat {
+    fn output_dim(&self) -> usize {
+        *self.starts.last().unwrap()
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        for (p, part) in self.parts.iter().enumerate() {
+            let (a, b) = (self.starts[p].max(cols.start), self.starts[p + 1].min(cols.end));
+            if a < b {
+                let base = self.starts[p];
+                part.eval(x, a - base..b - base, &mut out[a - cols.start..b - cols.start]);
+            }
+        }
+    }
+}
+
+/// The allele frequency spectrum's "summary": the (joint) frequency of an allele or of the
+/// samples below a node is one cell of an array with one axis of length n_k + 1 per sample
+/// set. The state has one column per sample set plus a last column counting all samples;
+/// tskit counts only what is carried by some but not all samples. Unpolarised spectra are
+/// folded (tskit's `fold`).
+#[derive(Clone, Debug)]
+pub struct AfsSummary {
+    /// n_k + 1 per sample set.
+    pub dims: Vec<usize>,
+    strides: Vec<usize>,
+    pub num_samples: f64,
+    pub polarised: bool,
+}
+
+impl AfsSummary {
+    pub fn new(set_sizes: &[usize], num_samples: usize, polarised: bool) -> Self {
+        let dims: Vec<usize> = set_sizes.iter().map(|n| n + 1).collect();
+        let mut strides = vec![1usize; dims.len()];
+        for k in (0..dims.len().saturating_sub(1)).rev() {
+            strides[k] = strides[k + 1] * dims[k + 1];
+        }
+        AfsSummary { dims, strides, num_samples: num_samples as f64, polarised }
+    }
+
+    /// Number of cells of one spectrum.
+    pub fn size(&self) -> usize {
+        self.dims.iter().product()
+    }
+
+    /// The flat cell for counts `x` (sample sets, then all samples), or None when the allele
+    /// is carried by no sample or by all of them.
+    #[inline]
+    pub fn cell(&self, x: &[f64]) -> Option<usize> {
+        let k = self.dims.len();
+        let all = x[k];
+        if !(all > 0.0 && all < self.num_samples) {
+            return None;
+        }
+        let coord = |j: usize| x[j] as usize;
+        let flip = !self.polarised && self.fold_flips(x);
+        let mut cell = 0;
+        for j in 0..k {
+            let c = if flip { self.dims[j] - 1 - coord(j) } else { coord(j) };
+            cell += c * self.strides[j];
+        }
+        Some(cell)
+    }
+
+    /// tskit's fold: a coordinate is replaced by its complement when its total exceeds half
+    /// the total of all sets; ties are broken by dropping the last sets one by one.
+    fn fold_flips(&self, x: &[f64]) -> bool {
+        let k = self.dims.len();
+        let mut half = 0.0;
+        let mut s: i64 = 0;
+        for j in 0..k {
+            half += (self.dims[j] - 1) as f64;
+            s += x[j] as i64;
+        }
+        half /= 2.0;
+        let mut j = k;
+        while s as f64 == half && j > 0 {
+            j -= 1;
+            half -= (self.dims[j] - 1) as f64 / 2.0;
+            s -= x[j] as i64;
+        }
+        s as f64 > half
+    }
+}
+
+/// What a method takes as its main input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// `sample_sets`, defaulting to all samples as one flat set (output axis dropped).
+    SampleSetsDefaultAll,
+    /// `sample_sets`, defaulting to `[all samples]` (the AFS: nothing dropped).
+    SampleSetsDefaultAllNested,
+    /// `sample_sets` is required.
+    SampleSetsRequired,
+    /// `W`, a weight matrix with one row per sample.
+    Weights,
+}
+
+/// How outputs relate to the sets (or weight columns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arity {
+    /// One output per sample set.
+    PerSet,
+    /// One output per index tuple of this many sets (or weight columns).
+    Tuples(usize),
+    /// One output per weight column.
+    PerColumn,
+    /// The allele frequency spectrum.
+    Afs,
+}
+
+/// The summary function of a statistic, made from the parsed arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SummaryKind {
+    Diversity,
+    SegregatingSites,
+    Y1,
+    Tuple(TupleStat),
+    /// genetic_relatedness: centred or not, by the `centre` argument.
+    Relatedness,
+    RelatednessWeighted,
+    TraitCovariance,
+    TraitCorrelation,
+    Afs,
+    /// Fst's ingredients: diversity of every set, then divergence of each pair.
+    FstParts,
+    /// Tajima's D's ingredients: diversity of every set, then segregating sites of every set.
+    TajimasDParts,
+}
+
+/// Statistics that tskit computes from others after the sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Derived {
+    None,
+    Fst,
+    TajimasD,
+    /// genetic_relatedness with `proportion=true`: divided by the segregating sites of the
+    /// union of the sample sets (a second pass).
+    RelatednessProportion,
+}
+
+/// The polarisation of a method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Polarised {
+    /// Not an argument; tskit always computes the method unpolarised.
+    Never,
+    /// A `polarised` argument with this default.
+    Option(bool),
+}
+
+/// One tskit method: everything the dispatcher needs, and nothing per language.
+#[derive(Clone, Copy, Debug)]
+pub struct StatDef {
+    pub method: &'static str,
+    pub input: Input,
+    pub arity: Arity,
+    pub summary: SummaryKind,
+    pub polarised: Polarised,
+    /// Whether `span_normalise` is an argument (Tajima's D has none and never normalises).
+    pub span_normalise: bool,
+    /// Whether `proportion` and `centre` are arguments (genetic relatedness).
+    pub proportion: bool,
+    pub centre: bool,
+    pub derived: Derived,
+}
+
+const fn def(method: &'static str, input: Input, arity: Arity, summary: SummaryKind) -> StatDef {
+    StatDef {
+        method,
+        input,
+        arity,
+        summary,
+        polarised: Polarised::Never,
+        span_normalise: true,
+        proportion: false,
+        centre: false,
+        derived: Derived::None,
+    }
+}
+
+use Arity::*;
+use Input::*;
+use SummaryKind as S;
+
+/// tskit's single-site statistics, by Python method name.
+pub static STATS: &[StatDef] = &[
+    def("diversity", SampleSetsDefaultAll, PerSet, S::Diversity),
+    def("segregating_sites", SampleSetsDefaultAll, PerSet, S::SegregatingSites),
+    StatDef { span_normalise: false, derived: Derived::TajimasD, ..def("Tajimas_D", SampleSetsDefaultAll, PerSet, S::TajimasDParts) },
+    def("Y1", SampleSetsRequired, PerSet, S::Y1),
+    def("divergence", SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::Divergence)),
+    StatDef { derived: Derived::Fst, ..def("Fst", SampleSetsRequired, Tuples(2), S::FstParts) },
+    def("f2", SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::F2)),
+    def("Y2", SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::Y2)),
+    def("f3", SampleSetsRequired, Tuples(3), S::Tuple(TupleStat::F3)),
+    def("Y3", SampleSetsRequired, Tuples(3), S::Tuple(TupleStat::Y3)),
+    def("f4", SampleSetsRequired, Tuples(4), S::Tuple(TupleStat::F4)),
+    StatDef {
+        polarised: Polarised::Option(true),
+        proportion: true,
+        centre: true,
+        ..def("genetic_relatedness", SampleSetsRequired, Tuples(2), S::Relatedness)
+    },
+    StatDef {
+        polarised: Polarised::Option(false),
+        centre: true,
+        ..def("genetic_relatedness_weighted", Weights, Tuples(2), S::RelatednessWeighted)
+    },
+    def("trait_covariance", Weights, PerColumn, S::TraitCovariance),
+    def("trait_correlation", Weights, PerColumn, S::TraitCorrelation),
+    StatDef { polarised: Polarised::Option(false), ..def("allele_frequency_spectrum", SampleSetsDefaultAllNested, Afs, S::Afs) },
+];
+
+/// The table entry for a tskit method name.
+pub fn lookup(method: &str) -> Option<&'static StatDef> {
+    STATS.iter().find(|d| d.method == method)
+}
+
+/// What a summary is built from.
+pub struct SummaryArgs<'a> {
+    /// Sample set sizes (or, for weights, unused).
+    pub set_sizes: &'a [f64],
+    pub tuples: &'a [Vec<usize>],
+    pub centre: bool,
+    /// Column sums of the weights (genetic_relatedness_weighted).
+    pub weight_totals: &'a [f64],
+    pub num_weights: usize,
+    pub num_samples: usize,
+}
+
+/// Builds the dense summary function of `kind` (not the AFS, which has its own accumulator).
+pub fn make_summary(kind: SummaryKind, a: &SummaryArgs) -> Box<dyn SummaryFunc> {
+    let n = a.set_sizes;
+    match kind {
+        S::Diversity => Box::new(Diversity::new(n)),
+        S::SegregatingSites => Box::new(SegregatingSites::new(n)),
+        S::Y1 => Box::new(Y1::new(n)),
+        S::Tuple(t) => Box::new(Tuples::new(t, n, a.tuples)),
+        S::Relatedness if a.centre => Box::new(RelatednessCentred::new(n, a.tuples)),
+        S::Relatedness => Box::new(Tuples::new(TupleStat::RelatednessNoncentred, n, a.tuples)),
+        S::RelatednessWeighted => Box::new(RelatednessWeighted::new(a.weight_totals, a.tuples, a.centre)),
+        S::TraitCovariance => Box::new(TraitCovariance::new(a.num_weights, a.num_samples)),
+        S::TraitCorrelation => Box::new(TraitCorrelation::new(a.num_weights, a.num_samples)),
+        S::FstParts => Box::new(Concat::new(vec![
+            Box::new(Diversity::new(n)),
+            Box::new(Tuples::new(TupleStat::Divergence, n, a.tuples)),
+        ])),
+        S::TajimasDParts => Box::new(Concat::new(vec![Box::new(Diversity::new(n)), Box::new(SegregatingSites::new(n))])),
+        S::Afs => unreachable!("the AFS is not a dense summary"),
+    }
+}
+
+impl Derived {
+    /// Turns one row of the engine's sums (the outputs of the summary at one window, time
+    /// window and node) into the statistic's outputs. `denominator` is the second pass's
+    /// value at the same place (relatedness as a proportion).
+    pub fn finish(self, row: &[f64], set_sizes: &[f64], tuples: &[Vec<usize>], denominator: f64, out: &mut Vec<f64>) {
+        match self {
+            Derived::None => out.extend_from_slice(row),
+            Derived::RelatednessProportion => out.extend(row.iter().map(|v| v / denominator)),
+            Derived::Fst => {
+                let k = set_sizes.len();
+                let (diversity, divergence) = row.split_at(k);
+                for (t, d) in tuples.iter().zip(divergence) {
+                    let (pu, pv) = (diversity[t[0]], diversity[t[1]]);
+                    let denom = pu + pv + 2.0 * d;
+                    out.push(1.0 - 2.0 * (pu + pv) / denom);
+                }
+            }
+            Derived::TajimasD => {
+                let k = set_sizes.len();
+                let (pi, segsites) = row.split_at(k);
+                for j in 0..k {
+                    out.push(tajimas_d(set_sizes[j], pi[j], segsites[j]));
+                }
+            }
+        }
+    }
+}
+
+/// Tajima's D from the (unnormalised) diversity T and segregating sites S of n samples,
+/// as tskit's Python computes it; NaN where its denominators vanish.
+pub fn tajimas_d(n: f64, t: f64, s: f64) -> f64 {
+    let m = n as usize;
+    let mut h = 0.0;
+    let mut g = 0.0;
+    for i in 1..m {
+        let i = i as f64;
+        h += 1.0 / i;
+        g += 1.0 / (i * i);
+    }
+    let a = (n + 1.0) / (3.0 * (n - 1.0) * h) - 1.0 / (h * h);
+    let b = 2.0 * (n * n + n + 3.0) / (9.0 * n * (n - 1.0)) - (n + 2.0) / (h * n) + g / (h * h);
+    (t - s / h) / (a * s + (b / (h * h + g)) * s * (s - 1.0)).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_matches_tskit_for_one_set() {
+        let afs = AfsSummary::new(&[4], 10, false);
+        // counts 1 and 3 of 4 fold onto 1; 2 stays in the middle.
+        assert_eq!(afs.cell(&[1.0, 1.0]), Some(1));
+        assert_eq!(afs.cell(&[3.0, 3.0]), Some(1));
+        assert_eq!(afs.cell(&[2.0, 2.0]), Some(2));
+        assert_eq!(afs.cell(&[0.0, 0.0]), None);
+        assert_eq!(afs.cell(&[0.0, 10.0]), None);
+    }
+
+    #[test]
+    fn concat_splits_columns() {
+        let c = Concat::new(vec![Box::new(Diversity::new(&[4.0, 4.0])), Box::new(SegregatingSites::new(&[4.0, 4.0]))]);
+        let mut all = vec![0.0; 4];
+        c.eval(&[1.0, 2.0], 0..4, &mut all);
+        let mut mid = vec![0.0; 2];
+        c.eval(&[1.0, 2.0], 1..3, &mut mid);
+        assert_eq!(mid, all[1..3]);
+    }
+}
