@@ -168,48 +168,87 @@ class WasmVariantCursor implements VariantCursor {
   free(): void { this.c.free(); }
 }
 
+/**
+ * One instance per build per process: wasm-bindgen's glue is a module-level singleton, so the
+ * module, its memory and the driver worker are made once; `init()` with another thread count
+ * only replaces the rayon pool (and the pool's workers) on the same memory.
+ */
+interface Instance {
+  glue: any;
+  memory: WebAssembly.Memory;
+  threaded: boolean;
+  module: WebAssembly.Module;
+  glueUrl: URL;
+  driver: Driver | null;
+  pool: WorkerLike[];
+  threads: number;
+}
+
+const instances = new Map<string, Promise<Instance>>();
+
+async function instantiate(threaded: boolean): Promise<Instance> {
+  const variant = threaded ? "wasm-threads" : "wasm-st";
+  const glueUrl = buildUrl(variant, "treeseq_wasm.js");
+  const glue = await import(/* @vite-ignore */ glueUrl.href);
+  const module = await WebAssembly.compile(await readBytes(buildUrl(variant, "treeseq_wasm_bg.wasm")) as BufferSource);
+  if (!threaded) {
+    const exports = glue.initSync({ module });
+    return { glue, memory: exports.memory, threaded, module, glueUrl, driver: null, pool: [], threads: 1 };
+  }
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+  glue.initSync({ module, memory });
+  const inst: Instance = { glue, memory, threaded, module, glueUrl, driver: null, pool: [], threads: 0 };
+  inst.driver = new Driver(await startWorker(inst, "driver", 0));
+  return inst;
+}
+
+async function startWorker(inst: Instance, role: "pool" | "driver", setup: number): Promise<WorkerLike> {
+  const w = await spawnWorker(new URL("./wasm-worker.js", import.meta.url));
+  const ready = nextMessage(w, "ready");
+  w.post({ type: "init", role, glueUrl: inst.glueUrl.href, module: inst.module, memory: inst.memory, setup });
+  await ready;
+  w.setKeepAlive(false);
+  return w;
+}
+
+/** Replaces the instance's rayon pool with one of `n` threads. */
+async function resizePool(inst: Instance, n: number): Promise<void> {
+  if (inst.threads === n) return;
+  const setup = inst.glue.pool_prepare(n);
+  // The pool's workers must be running before the pool is built: a browser does not start
+  // a worker while its creator blocks.
+  const fresh = await Promise.all(Array.from({ length: n }, () => startWorker(inst, "pool", setup)));
+  const old = inst.pool;
+  const exits = old.map((w) => nextMessage(w, "exit"));
+  inst.threads = await inst.driver!.call({ op: "build", setup });
+  inst.pool = fresh;
+  // The old pool ends once nothing uses it; its workers then return from Rust and say so.
+  // Only then are they terminated: stopping a worker inside Rust could leave a lock held.
+  void Promise.all(exits).then(() => old.forEach((w) => w.terminate()));
+}
+
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
-  private constructor(
-    readonly glue: any,
-    readonly memory: WebAssembly.Memory,
-    readonly threaded: boolean,
-    readonly threads: number,
-    readonly driver: Driver | null,
-    private workers: WorkerLike[],
-    readonly version: string,
-    readonly reason: string,
-  ) {}
+  private constructor(private inst: Instance, readonly threads: number, readonly version: string, readonly reason: string) {}
 
-  static async create(threads: number, version: string, reason: string, forceSingle = false): Promise<WasmBackend> {
-    const threaded = !forceSingle && threadedSupported();
-    const variant = threaded ? "wasm-threads" : "wasm-st";
-    const glueUrl = buildUrl(variant, "treeseq_wasm.js");
-    const glue = await import(/* @vite-ignore */ glueUrl.href);
-    const module = await WebAssembly.compile(await readBytes(buildUrl(variant, "treeseq_wasm_bg.wasm")) as BufferSource);
-    if (!threaded) {
-      const exports = glue.initSync({ module });
-      return new WasmBackend(glue, exports.memory, false, 1, null, [], version, reason + " (single-threaded build)");
+  get glue(): any { return this.inst.glue; }
+  get memory(): WebAssembly.Memory { return this.inst.memory; }
+  get threaded(): boolean { return this.inst.threaded; }
+  get driver(): Driver | null { return this.inst.driver; }
+
+  static async create(threads: number, version: string, reason: string): Promise<WasmBackend> {
+    const threaded = threadedSupported();
+    const key = threaded ? "threads" : "st";
+    let p = instances.get(key);
+    if (!p) {
+      p = instantiate(threaded);
+      instances.set(key, p);
+      p.catch(() => instances.delete(key));
     }
-    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
-    glue.initSync({ module, memory });
-    const n = Math.max(1, threads);
-    const setup = glue.pool_prepare(n);
-    const start = async (role: string) => {
-      const w = await spawnWorker(new URL("./wasm-worker.js", import.meta.url));
-      const ready = nextMessage(w, "ready");
-      w.post({ type: "init", role, glueUrl: glueUrl.href, module, memory, setup });
-      await ready;
-      w.setKeepAlive(false);
-      return w;
-    };
-    // The pool's workers must be running before the pool is built: a browser does not start
-    // a worker while its creator blocks.
-    const pool = await Promise.all(Array.from({ length: n }, () => start("pool")));
-    const driverWorker = await start("driver");
-    const driver = new Driver(driverWorker);
-    const built: number = await driver.call({ op: "build", setup });
-    return new WasmBackend(glue, memory, true, built, driver, [...pool, driverWorker], version, reason);
+    const inst = await p;
+    if (!threaded) return new WasmBackend(inst, 1, version, reason + " (single-threaded build)");
+    await resizePool(inst, Math.max(1, threads));
+    return new WasmBackend(inst, inst.threads, version, reason);
   }
 
   async load(bytes: Uint8Array): Promise<Handle> {
@@ -225,8 +264,6 @@ export class WasmBackend implements Backend {
     return guard(() => this.glue.distinct_worker_threads(tasks));
   }
 
-  async close(): Promise<void> {
-    for (const w of this.workers) w.terminate();
-    this.workers = [];
-  }
+  /** Nothing to free: the instance lives for the process and is shared by later inits. */
+  async close(): Promise<void> {}
 }
