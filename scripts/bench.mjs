@@ -1,18 +1,22 @@
 #!/usr/bin/env node
 /**
  * treeseq's benchmark: node scripts/bench.mjs FILE [--repeats N] [--cases a,b] [--json OUT]
- *   [--no-tskit] [--max-case-seconds S]
+ *   [--no-tskit] [--max-case-seconds S] [--timeout S]
  *
  * For native and WASM, each with 1 thread and with all threads (os.availableParallelism()), it
  * loads FILE and times the cases of /work/shared/bench/time_tskit.py plus two loops
  * (trees, variants): one warm-up call, then N timed calls (default 5); the median is reported.
+ * Each configuration runs in its own Node process (a fresh backend and heap each time). A case
+ * whose warm-up takes long gets fewer timed calls (N * warm-up <= --max-case-seconds, default
+ * 300; at least one; the JSON says so); a case silent for --timeout seconds (default 1800) is
+ * killed and recorded as TIMEOUT, and the remaining cases go on in a new process.
  * If Python's tskit is importable it runs scripts/bench_tskit.py on the same cases. A case that
  * throws is recorded as an error and shown as "error: CODE"; no time is ever invented for it.
  * Output: a markdown table on stdout and in bench-results/latest.md; everything (every run,
  * medians, errors, machine) as JSON in --json (default bench-results/latest.json).
  * Progress goes to stderr.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -22,14 +26,14 @@ import { performance } from "node:perf_hooks";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
-const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S]";
+const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S]";
 const CASES = [
   "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
   "divergence_435pairs_branch", "afs_site", "trees_total_branch_length", "variants_decode",
 ];
 
 function parseArgs(argv) {
-  const a = { file: null, repeats: 5, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300 };
+  const a = { file: null, repeats: 5, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -41,6 +45,8 @@ function parseArgs(argv) {
     else if (k === "--json") a.json = path.resolve(val());
     else if (k === "--no-tskit") a.tskit = false;
     else if (k === "--max-case-seconds") a.maxCaseSeconds = Number(val());
+    else if (k === "--timeout") a.timeout = Number(val());
+    else if (k === "--child") a.child = { backend: val(), threads: Number(val()) }; // internal
     else if (k === "-h" || k === "--help") { console.log(USAGE); process.exit(0); }
     else if (k.startsWith("--")) throw new Error(`unknown option ${k}\n${USAGE}`);
     else if (a.file === null) a.file = path.resolve(k);
@@ -49,6 +55,7 @@ function parseArgs(argv) {
   if (!a.file) throw new Error(USAGE);
   if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new Error("--repeats must be a positive integer");
   if (!(a.maxCaseSeconds > 0)) throw new Error("--max-case-seconds must be a positive number");
+  if (!(a.timeout > 0)) throw new Error("--timeout must be a positive number");
   const unknown = a.cases.filter((c) => !CASES.includes(c));
   if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(", ")} (known: ${CASES.join(", ")})`);
   return a;
@@ -158,7 +165,7 @@ async function runTskit(args) {
   const probe = spawnSync("python3", ["-c", "import tskit"], { stdio: "ignore" });
   if (probe.status !== 0) {
     log("python3 cannot import tskit: no tskit column");
-    return { error: "tskit not importable" };
+    return { skipped: "python3 cannot import tskit" };
   }
   log(`tskit: python3 scripts/bench_tskit.py (${args.repeats} repeats)`);
   const r = spawnSync("python3", [path.join(root, "scripts/bench_tskit.py"), args.file, String(args.repeats), args.cases.join(",")], {
@@ -172,43 +179,100 @@ async function runTskit(args) {
   }
 }
 
-async function runConfig(api, file, backend, threads, args) {
+/** Child mode: one configuration in this process; one JSON line on stdout per result. */
+async function child(backend, threads, args) {
+  const emit = (o) => process.stdout.write(JSON.stringify(o) + "\n");
   const label = `${backend} ${threads}T`;
-  const cfg = { backend, threads, cases: {} };
+  const api = await import(path.join(root, "dist/index.js"));
+  let info;
   try {
-    const info = await api.init({ backend, threads });
-    cfg.info = info;
-    log(`${label}: ${info.name} ${info.threads} threads, version ${info.version}`);
+    info = await api.init({ backend, threads });
   } catch (e) {
-    cfg.error = errorString(e);
-    log(`${label}: init failed: ${cfg.error}`);
-    return cfg;
+    emit({ type: "fatal", error: errorString(e) });
+    return;
   }
-  // Load: warm-up + repeats, keeping the last tree sequence for the cases.
+  emit({ type: "info", info });
+  log(`${label}: ${info.name}, ${info.threads} thread(s), treeseq ${info.version}`);
+  if (info.name !== backend || info.threads !== threads) {
+    log(`${label}: warning: asked for ${backend} with ${threads} threads, got ${info.name} with ${info.threads}`);
+  }
+  // Load: one warm-up + repeats; the last tree sequence is kept for the cases.
   let ts = null;
   const loadRuns = [];
   try {
     for (let i = 0; i <= args.repeats; i++) {
       ts?.dispose();
       const t = performance.now();
-      ts = await api.load(file);
+      ts = await api.load(args.file);
       if (i > 0) loadRuns.push((performance.now() - t) / 1000);
     }
   } catch (e) {
-    cfg.error = errorString(e);
-    log(`${label}: load failed: ${cfg.error}`);
-    return cfg;
+    emit({ type: "fatal", error: errorString(e) });
+    return;
   }
-  cfg.load = { median: median(loadRuns), min: Math.min(...loadRuns), runs: loadRuns };
-  log(`${label}: load ${fmt(cfg.load.median)} s`);
+  const load = { median: median(loadRuns), min: Math.min(...loadRuns), runs: loadRuns };
+  emit({ type: "load", result: load });
+  log(`${label}: load ${fmt(load.median)} s`);
   const { cases, numSampleSets } = makeCases(ts);
-  cfg.numSampleSets = numSampleSets;
+  emit({ type: "sets", numSampleSets });
   for (const name of args.cases) {
+    log(`${label}: ${name} ...`);
     const r = await timeCase(cases[name], args.repeats, args.maxCaseSeconds);
-    cfg.cases[name] = r;
+    emit({ type: "case", name, result: r });
     log(`${label}: ${name}: ${r.error ? `error ${r.error}` : `median ${fmt(r.median)} s${r.note ? ` (${r.note})` : ""}`}`);
   }
   ts.dispose();
+}
+
+/** Runs `cases` of one configuration in a child process; restarts it after a hang or crash. */
+function spawnChild(backend, threads, cases, args, cfg) {
+  return new Promise((resolve) => {
+    const argv = [fileURLToPath(import.meta.url), "--child", backend, String(threads), args.file,
+      "--repeats", String(args.repeats), "--cases", cases.join(","), "--max-case-seconds", String(args.maxCaseSeconds)];
+    const p = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
+    let buf = "", timedOut = false, timer = null;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { timedOut = true; p.kill("SIGKILL"); }, args.timeout * 1000);
+    };
+    arm();
+    p.stdout.setEncoding("utf8");
+    p.stdout.on("data", (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (!line.trim()) continue;
+        arm();
+        let m;
+        try { m = JSON.parse(line); } catch { log(`${backend} ${threads}T: ignored output: ${line}`); continue; }
+        if (m.type === "info") cfg.info = m.info;
+        else if (m.type === "load") cfg.load = m.result;
+        else if (m.type === "sets") cfg.numSampleSets = m.numSampleSets;
+        else if (m.type === "case") cfg.cases[m.name] = m.result;
+        else if (m.type === "fatal") cfg.error = m.error;
+      }
+    });
+    p.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve(timedOut ? `TIMEOUT: no result for ${args.timeout} s (--timeout)` : code === 0 ? null : `CRASH: child exited with ${code ?? signal}`);
+    });
+  });
+}
+
+async function runConfig(backend, threads, args) {
+  const cfg = { backend, threads, cases: {} };
+  let todo = [...args.cases];
+  while (todo.length && !cfg.error) {
+    const failure = await spawnChild(backend, threads, todo, args, cfg);
+    todo = todo.filter((c) => !cfg.cases[c]);
+    if (!failure) break;
+    log(`${backend} ${threads}T: ${failure}`);
+    if (!cfg.load) { cfg.error ??= failure; break; } // failed before the cases began
+    if (todo.length) { cfg.cases[todo[0]] = { error: failure }; todo.shift(); }
+  }
+  for (const c of todo) cfg.cases[c] ??= { error: cfg.error ?? "NOT_RUN: the child process stopped early" };
   return cfg;
 }
 
@@ -255,7 +319,7 @@ async function main() {
     console.error(`no such file: ${args.file}`);
     process.exit(2);
   }
-  const api = await import(path.join(root, "dist/index.js"));
+  if (args.child) return child(args.child.backend, args.child.threads, args);
   const all = os.availableParallelism();
   const machine = {
     cpu: os.cpus()[0]?.model?.trim() ?? "unknown", cores: all, node: process.version,
@@ -264,27 +328,41 @@ async function main() {
   log(`${path.relative(process.cwd(), args.file) || args.file}: ${args.repeats} repeats, ${machine.cpu}, ${all} cores`);
 
   const results = { file: args.file, repeats: args.repeats, cases: args.cases, machine, tskit: null, configs: [] };
-  results.tskit = args.tskit ? await runTskit(args) : { error: "skipped (--no-tskit)" };
+  results.tskit = args.tskit ? await runTskit(args) : { skipped: "skipped (--no-tskit)" };
   for (const backend of ["native", "wasm"]) {
     for (const [role, threads] of [["one", 1], ["all", all]]) {
-      const c = await runConfig(api, args.file, backend, threads, args);
+      const c = await runConfig(backend, threads, args);
       c.role = role;
       results.configs.push(c);
     }
   }
 
+  // Sanity: each result's sum should agree with tskit's (the tests check the numbers; this
+  // only catches a benchmark that times the wrong thing).
+  results.checkMismatches = [];
+  for (const c of results.configs) {
+    for (const [name, r] of Object.entries(c.cases)) {
+      const ref = results.tskit?.cases?.[name]?.check;
+      if (r.check == null || ref == null) continue;
+      if (Math.abs(r.check - ref) > 1e-8 * Math.max(1, Math.abs(ref))) {
+        results.checkMismatches.push({ case: name, backend: c.backend, threads: c.threads, check: r.check, tskit: ref });
+        log(`warning: ${c.backend} ${c.threads}T ${name}: result sum ${r.check} != tskit's ${ref}`);
+      }
+    }
+  }
   const t = results.tskit;
-  const tskitLine = t && !t.error ? `tskit ${t.tskit_version} (Python ${t.python_version})` : `tskit: ${t?.error ?? "not run"}`;
+  const tskitLine = t && !t.error ? `tskit ${t.tskit_version} (Python ${t.python_version})` : `tskit: ${t?.error ?? t?.skipped ?? "not run"}`;
   const n1 = results.configs.find((c) => c.backend === "native" && c.role === "one");
   const shape = t && !t.error ? `${t.num_samples} samples, ${t.num_trees} trees, ${t.num_sites} sites` : "";
   const md = [
     `## treeseq benchmark: ${path.basename(args.file)}${shape ? ` (${shape})` : ""}`,
     "",
-    `Median of ${args.repeats} runs after one warm-up, in seconds (3 significant digits); ratios > 1 mean the right-hand side is faster.` +
+    `Median of ${args.repeats} run${args.repeats === 1 ? "" : "s"} after one warm-up, in seconds (3 significant digits); ratios > 1 mean the right-hand side is faster.` +
       (results.configs.some((c) => Object.values(c.cases).some((r) => r.note)) ? " * = fewer repeats (see JSON)." : ""),
     "",
     table(results),
     "",
+    ...(results.checkMismatches.length ? [`**Warning**: ${results.checkMismatches.length} result(s) differ from tskit's (checkMismatches in the JSON).`, ""] : []),
     `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ${machine.date}; ${tskitLine}` +
       (n1?.info ? `; treeseq ${n1.info.version}` : ""),
     "",
