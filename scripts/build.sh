@@ -25,13 +25,13 @@ wasm_build() { # $1 = out dir name, $2 = RUSTFLAGS
 
 log "WebAssembly, threaded"
 # Shared, imported memory up to 4 GiB, and the TLS exports each worker instance needs.
-wasm_build wasm-threads "-C target-feature=+atomics,+bulk-memory,+mutable-globals \
+wasm_build wasm-threads "-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 \
   -C link-arg=--shared-memory -C link-arg=--import-memory -C link-arg=--max-memory=4294967296 \
   -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
   -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
 
 log "WebAssembly, single-threaded"
-wasm_build wasm-st "-C target-feature=+bulk-memory,+mutable-globals -C link-arg=--max-memory=4294967296"
+wasm_build wasm-st "-C target-feature=+bulk-memory,+mutable-globals,+simd128 -C link-arg=--max-memory=4294967296"
 
 log "TypeScript"
 npx --no-install tsc -p tsconfig.json

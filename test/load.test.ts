@@ -3,7 +3,10 @@
  * contents (against an independent reading of the file), round trips, malformed files.
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { init, load, backendInfo, TreeSeqError } from "../dist/index.js";
 import { distinctWorkerThreads } from "../dist/api.js";
 import { BACKENDS, fixtures, badFixtures, readKastore } from "./helpers.js";
@@ -100,6 +103,24 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       ts.dispose();
       again.dispose();
     });
+  });
+
+  it("dumps files that tskit loads with equal tables", async () => {
+    const py = spawnSync("python3", ["-c", "import tskit"]);
+    if (py.status !== 0) {
+      // Without Python's tskit this check cannot run here; CI installs it, so there it must.
+      expect(process.env.CI, "python3 with tskit is required in CI (npm run setup installs it)").toBeFalsy();
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), "treeseq-dump-"));
+    for (const { name, path } of fixtures()) {
+      const ts = await load(path, { backend });
+      const out = join(dir, `${name}.${backend}.trees`);
+      writeFileSync(out, ts.dump());
+      ts.dispose();
+      const r = spawnSync("python3", ["scripts/check_dump_with_tskit.py", path, out], { encoding: "utf8" });
+      expect(r.status, `${name}: ${r.stderr}`).toBe(0);
+    }
   });
 
   describe.each(badFixtures())("bad/$file ($what)", ({ path, tskit }) => {

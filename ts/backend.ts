@@ -49,9 +49,10 @@ export interface TreeCursor {
 export interface VariantCursor {
   next(): boolean;
   decode(site: number): void;
-  site(): number;
-  position(): number;
-  alleles(): Array<string | null>;
+  /** Float64 view: [site, position, numAlleles, hasMissingData]. */
+  state(): Float64Array;
+  /** The current site's alleles as JSON (parsed by the caller, which caches repeats). */
+  allelesJson(): string;
   /** Int32 view of the genotype buffer. */
   genotypes(): Int32Array;
   free(): void;

@@ -24,9 +24,8 @@ interface NativeTreeCursorRaw {
 interface NativeVariantsRaw {
   next(): boolean;
   decode(site: number): void;
-  site(): number;
-  position(): number;
   alleles(): string;
+  stateBuffer(): ArrayBuffer;
   genotypesBuffer(): ArrayBuffer;
 }
 interface NativeTs {
@@ -124,12 +123,14 @@ class NativeTreeCursor implements TreeCursor {
 
 class NativeVariantCursor implements VariantCursor {
   private genotypesView: Int32Array | null = null;
-  constructor(private c: NativeVariantsRaw) {}
+  private stateView: Float64Array;
+  constructor(private c: NativeVariantsRaw) {
+    this.stateView = new Float64Array(c.stateBuffer());
+  }
   next(): boolean { return guard(() => this.c.next()); }
   decode(site: number): void { guard(() => this.c.decode(site)); }
-  site(): number { return this.c.site(); }
-  position(): number { return this.c.position(); }
-  alleles(): Array<string | null> { return JSON.parse(this.c.alleles()); }
+  state(): Float64Array { return this.stateView; }
+  allelesJson(): string { return this.c.alleles(); }
   genotypes(): Int32Array {
     if (!this.genotypesView) this.genotypesView = new Int32Array(this.c.genotypesBuffer());
     return this.genotypesView;

@@ -113,10 +113,19 @@ export class TreeSequence {
   *variants(options: { copy?: boolean } = {}): Generator<Variant> {
     const copy = options.copy ?? true;
     const cursor = this.h.variantCursor();
+    const state = cursor.state();
+    // Most sites repeat a few allele lists: parse each distinct one once.
+    let lastJson = "";
+    let lastAlleles: Array<string | null> = [];
     try {
       while (cursor.next()) {
         const g = cursor.genotypes();
-        yield { site: cursor.site(), position: cursor.position(), alleles: cursor.alleles(), genotypes: copy ? g.slice() : g };
+        const json = cursor.allelesJson();
+        if (json !== lastJson) {
+          lastJson = json;
+          lastAlleles = JSON.parse(json);
+        }
+        yield { site: state[0], position: state[1], alleles: lastAlleles.slice(), genotypes: copy ? g.slice() : g };
         this.h;
       }
     } finally {

@@ -48,6 +48,7 @@ listen(async (m: any) => {
         break;
       }
       case "distinct": value = glue.distinct_worker_threads(m.tasks); break;
+      case "trap": glue.trap_for_tests(); break;
       default: throw new Error(`TREESEQ:INTERNAL:unknown worker op ${m.op}`);
     }
     post({ type: "reply", id: m.id, ok: true, value }, transfer);

@@ -66,33 +66,33 @@ class WasmHandle implements Handle {
     if (!this.ts) throw new Error("TREESEQ:DISPOSED:this tree sequence was disposed");
     return this.ts;
   }
-  summary(): Summary { return guard(() => JSON.parse(this.t.summary())); }
-  samples(): Int32Array { return guard(() => this.t.samples()); }
-  breakpoints(): Float64Array { return guard(() => this.t.breakpoints()); }
+  summary(): Summary { return this.backend.call(() => JSON.parse(this.t.summary())); }
+  samples(): Int32Array { return this.backend.call(() => this.t.samples()); }
+  breakpoints(): Float64Array { return this.backend.call(() => this.t.breakpoints()); }
   column(key: string): TypedArray {
-    return guard(() => {
+    return this.backend.call(() => {
       const d = JSON.parse(this.t.column(key));
       const view = typedArrayFor(d.dtype, this.backend.memory.buffer, d.ptr, d.length);
       return this.backend.threaded ? view : view.slice();
     });
   }
-  dump(): Uint8Array { return guard(() => this.t.dump()); }
-  treeCursor(): TreeCursor { return guard(() => new WasmTreeCursor(this.backend, this.t.tree_cursor(), this.summary().numNodes)); }
-  variantCursor(): VariantCursor { return guard(() => new WasmVariantCursor(this.backend, this.t.variant_cursor(), this.summary().numSamples)); }
+  dump(): Uint8Array { return this.backend.call(() => this.t.dump()); }
+  treeCursor(): TreeCursor { return this.backend.call(() => new WasmTreeCursor(this.backend, this.t.tree_cursor(), this.summary().numNodes)); }
+  variantCursor(): VariantCursor { return this.backend.call(() => new WasmVariantCursor(this.backend, this.t.variant_cursor(), this.summary().numSamples)); }
   async compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult> {
     const kw = JSON.stringify(kwargs);
     let flat: Float64Array;
     if (this.backend.driver) {
-      const ptr = guard(() => this.t.acquire());
+      const ptr = this.backend.call(() => this.t.acquire());
       try {
         flat = await this.backend.driver.call({ op: "compute", ptr, method, kwargs: kw });
       } finally {
         this.backend.glue.release(ptr);
       }
     } else {
-      const ptr = guard(() => this.t.acquire());
+      const ptr = this.backend.call(() => this.t.acquire());
       try {
-        flat = guard(() => this.backend.glue.compute(ptr, method, kw));
+        flat = this.backend.call(() => this.backend.glue.compute(ptr, method, kw));
       } finally {
         this.backend.glue.release(ptr);
       }
@@ -131,37 +131,38 @@ class Views {
 
 class WasmTreeCursor implements TreeCursor {
   private views: Views;
-  constructor(backend: WasmBackend, private c: any, private numNodes: number) {
+  constructor(private backend: WasmBackend, private c: any, private numNodes: number) {
     this.views = new Views(backend.memory);
   }
-  step(how: "first" | "last" | "next" | "prev"): boolean { return guard(() => this.c.step(how)); }
-  seek(position: number): void { guard(() => this.c.seek(position)); }
-  seekIndex(index: number): void { guard(() => this.c.seek_index(index)); }
+  step(how: "first" | "last" | "next" | "prev"): boolean { return this.backend.call(() => this.c.step(how)); }
+  seek(position: number): void { this.backend.call(() => this.c.seek(position)); }
+  seekIndex(index: number): void { this.backend.call(() => this.c.seek_index(index)); }
   state(): Float64Array {
     return this.views.get("state", (b) => new Float64Array(b, this.c.state_ptr(), 8));
   }
   array(name: string): Int32Array {
-    return this.views.get(name, (b) => new Int32Array(b, guard(() => this.c.array_ptr(name)), this.numNodes + 1));
+    return this.views.get(name, (b) => new Int32Array(b, this.backend.call(() => this.c.array_ptr(name)), this.numNodes + 1));
   }
   preorder(): Int32Array { return Int32Array.from(this.c.preorder()); }
   postorder(): Int32Array { return Int32Array.from(this.c.postorder()); }
-  mrca(u: number, v: number): number { return guard(() => this.c.mrca(u, v)); }
-  tmrca(u: number, v: number): number { return guard(() => this.c.tmrca(u, v)); }
+  mrca(u: number, v: number): number { return this.backend.call(() => this.c.mrca(u, v)); }
+  tmrca(u: number, v: number): number { return this.backend.call(() => this.c.tmrca(u, v)); }
   free(): void { this.c.free(); }
 }
 
 class WasmVariantCursor implements VariantCursor {
   private views: Views;
   private numSamples: number;
-  constructor(backend: WasmBackend, private c: any, numSamples: number) {
+  constructor(private backend: WasmBackend, private c: any, numSamples: number) {
     this.views = new Views(backend.memory);
     this.numSamples = numSamples;
   }
-  next(): boolean { return guard(() => this.c.next()); }
-  decode(site: number): void { guard(() => this.c.decode(site)); }
-  site(): number { return this.c.site(); }
-  position(): number { return this.c.position(); }
-  alleles(): Array<string | null> { return JSON.parse(this.c.alleles()); }
+  next(): boolean { return this.backend.call(() => this.c.next()); }
+  decode(site: number): void { this.backend.call(() => this.c.decode(site)); }
+  state(): Float64Array {
+    return this.views.get("state", (b) => new Float64Array(b, this.c.state_ptr(), 4));
+  }
+  allelesJson(): string { return this.c.alleles(); }
   genotypes(): Int32Array {
     return this.views.get("genotypes", (b) => new Int32Array(b, this.c.genotypes_ptr(), this.numSamples));
   }
@@ -182,22 +183,28 @@ interface Instance {
   driver: Driver | null;
   pool: WorkerLike[];
   threads: number;
+  /** Set when the instance trapped (a Rust panic aborts): it is never called again. */
+  broken: string | null;
 }
 
 const instances = new Map<string, Promise<Instance>>();
+let generation = 0;
 
 async function instantiate(threaded: boolean): Promise<Instance> {
   const variant = threaded ? "wasm-threads" : "wasm-st";
+  // A fresh URL gives a fresh copy of the glue module (a singleton per URL), for the fresh
+  // instance that replaces one that trapped.
   const glueUrl = buildUrl(variant, "treeseq_wasm.js");
+  if (generation++ > 0) glueUrl.searchParams.set("instance", String(generation));
   const glue = await import(/* @vite-ignore */ glueUrl.href);
   const module = await WebAssembly.compile(await readBytes(buildUrl(variant, "treeseq_wasm_bg.wasm")) as BufferSource);
   if (!threaded) {
     const exports = glue.initSync({ module });
-    return { glue, memory: exports.memory, threaded, module, glueUrl, driver: null, pool: [], threads: 1 };
+    return { glue, memory: exports.memory, threaded, module, glueUrl, driver: null, pool: [], threads: 1, broken: null };
   }
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
   glue.initSync({ module, memory });
-  const inst: Instance = { glue, memory, threaded, module, glueUrl, driver: null, pool: [], threads: 0 };
+  const inst: Instance = { glue, memory, threaded, module, glueUrl, driver: null, pool: [], threads: 0, broken: null };
   inst.driver = new Driver(await startWorker(inst, "driver", 0));
   return inst;
 }
@@ -231,6 +238,20 @@ export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   private constructor(private inst: Instance, readonly threads: number, readonly version: string, readonly reason: string) {}
 
+  /** Calls into this thread's instance; a trap marks the instance broken for good. */
+  call<T>(f: () => T): T {
+    const broken = this.inst.broken ?? this.inst.driver?.broken;
+    if (broken) {
+      throw new TreeSeqError("INTERNAL", `the WebAssembly instance trapped earlier (${broken}); call init() and load again`);
+    }
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) this.inst.broken = e.message;
+      throw toTreeSeqError(e);
+    }
+  }
+
   get glue(): any { return this.inst.glue; }
   get memory(): WebAssembly.Memory { return this.inst.memory; }
   get threaded(): boolean { return this.inst.threaded; }
@@ -240,6 +261,13 @@ export class WasmBackend implements Backend {
     const threaded = threadedSupported();
     const key = threaded ? "threads" : "st";
     let p = instances.get(key);
+    if (p) {
+      const old = await p.catch(() => null);
+      if (!old || old.broken || old.driver?.broken) {
+        old?.pool.forEach((w) => w.terminate());
+        p = undefined;
+      }
+    }
     if (!p) {
       p = instantiate(threaded);
       instances.set(key, p);
@@ -256,7 +284,7 @@ export class WasmBackend implements Backend {
       const ptr = await this.driver.call({ op: "load", bytes });
       return new WasmHandle(this, this.glue.WasmTreeSequence.from_acquired(ptr));
     }
-    return new WasmHandle(this, guard(() => this.glue.load(bytes, false)));
+    return new WasmHandle(this, this.call(() => this.glue.load(bytes, false)));
   }
 
   async distinctWorkerThreads(tasks: number): Promise<number> {

@@ -118,9 +118,19 @@ impl TreeCursor {
     }
 }
 
+/// Where each field of [`VariantCursor::state`] is.
+pub mod variant_state {
+    pub const SITE: usize = 0;
+    pub const POSITION: usize = 1;
+    pub const NUM_ALLELES: usize = 2;
+    pub const HAS_MISSING_DATA: usize = 3;
+    pub const LEN: usize = 4;
+}
+
 pub struct VariantCursor {
     // Declared before `ts`, as in TreeCursor.
     variants: Variants<'static>,
+    state: Box<[f64; variant_state::LEN]>,
     ts: Arc<TreeSequence>,
 }
 
@@ -128,7 +138,23 @@ impl VariantCursor {
     pub fn new(ts: Arc<TreeSequence>) -> VariantCursor {
         // SAFETY: as in TreeCursor::new.
         let ts_ref: &'static TreeSequence = unsafe { &*Arc::as_ptr(&ts) };
-        VariantCursor { variants: Variants::new(ts_ref), ts }
+        let mut c = VariantCursor { variants: Variants::new(ts_ref), state: Box::new([0.0; variant_state::LEN]), ts };
+        c.sync();
+        c
+    }
+
+    fn sync(&mut self) {
+        let v = &self.variants;
+        let s = &mut *self.state;
+        s[variant_state::SITE] = v.site() as f64;
+        s[variant_state::POSITION] = v.position();
+        s[variant_state::NUM_ALLELES] = v.alleles().len() as f64;
+        s[variant_state::HAS_MISSING_DATA] = if v.has_missing_data() { 1.0 } else { 0.0 };
+    }
+
+    /// `[site, position, num_alleles, has_missing_data]` of the current site.
+    pub fn state(&self) -> &[f64] {
+        &self.state[..]
     }
 
     pub fn tree_sequence(&self) -> &Arc<TreeSequence> {
@@ -137,11 +163,15 @@ impl VariantCursor {
 
     /// Decodes the next site; false after the last.
     pub fn next(&mut self) -> bool {
-        self.variants.decode_next()
+        let more = self.variants.decode_next();
+        self.sync();
+        more
     }
 
     pub fn decode(&mut self, site: i32) -> Result<()> {
-        self.variants.decode(site)
+        let r = self.variants.decode(site);
+        self.sync();
+        r
     }
 
     pub fn site(&self) -> i32 {

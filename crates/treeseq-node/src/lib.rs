@@ -323,6 +323,12 @@ impl NativeVariants {
         self.cursor.alleles_json()
     }
 
+    /// Float64 view of `[site, position, num_alleles, has_missing_data]`.
+    #[napi]
+    pub fn state_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
+        external_view(env, as_bytes(self.cursor.state()))
+    }
+
     /// Int32 view of the genotype buffer (one entry per sample).
     #[napi]
     pub fn genotypes_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {

@@ -289,6 +289,11 @@ impl WasmVariants {
         self.cursor.alleles_json()
     }
 
+    /// Address of the float64 state block `[site, position, num_alleles, has_missing_data]`.
+    pub fn state_ptr(&self) -> u32 {
+        self.cursor.state().as_ptr() as usize as u32
+    }
+
     pub fn genotypes_ptr(&self) -> u32 {
         self.cursor.genotypes().as_ptr() as usize as u32
     }
@@ -303,4 +308,11 @@ impl WasmTreeSequence {
     pub fn variant_cursor(&self) -> WasmVariants {
         WasmVariants { cursor: treeseq_core::cursor::VariantCursor::new(self.inner.clone()) }
     }
+}
+
+/// Panics on purpose, so that tests can check that a trapped instance is never used again and
+/// that `init()` replaces it. Not part of the public API.
+#[wasm_bindgen]
+pub fn trap_for_tests() {
+    panic!("deliberate panic for tests");
 }
