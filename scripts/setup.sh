@@ -33,8 +33,10 @@ if ! python3 -c 'import tskit, msprime' 2>/dev/null; then
   python3 -m pip install -q tskit msprime
 fi
 
+# `npm install` with the committed lock, not `npm ci`: npm 11 leaves some optional
+# platform packages of @napi-rs/cli's dependencies out of the lock, and `npm ci` then refuses.
 if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  log "npm install"
+  npm install --no-audit --no-fund --loglevel=error
 fi
 log "ready"

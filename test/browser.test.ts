@@ -38,8 +38,12 @@ describe("browser (headless Chromium)", () => {
     }
   }
 
+  let threadedDiversity: number[] = [];
+
   it("threaded WASM on a cross-origin-isolated page: 2 threads, file loaded", async () => {
     const r = await run(true);
+    threadedDiversity = r.diversity;
+    expect(r.diversity.length).toBe(61);
     expect(r.error).toBeUndefined();
     expect(r.crossOriginIsolated).toBe(true);
     expect(r.info.name).toBe("wasm");
@@ -55,5 +59,7 @@ describe("browser (headless Chromium)", () => {
     expect(r.crossOriginIsolated).toBe(false);
     expect(r.threads).toBe(1);
     expect(r.numTrees).toBe(61);
+    // Statistics run in the build's worker, with the same bits as the threaded build.
+    expect(r.diversity).toEqual(threadedDiversity);
   });
 });

@@ -26,3 +26,15 @@ it("a trapped WASM instance is retired and replaced", async () => {
   expect(again.summary().numTrees).toBe(fixture.expected.summary.num_trees);
   expect(await fresh.distinctWorkerThreads(64)).toBe(2);
 });
+
+it("the single-threaded build computes off the calling thread, with the threaded build's bits", async () => {
+  const fixture = fixtures().find((f) => f.name === "small")!;
+  const bytes = readFileSync(fixture.path);
+  const st = await WasmBackend.create(1, "test", "test", true);
+  expect(st.threaded).toBe(false);
+  const mt = await WasmBackend.create(2, "test", "test");
+  const a = await (await st.load(bytes)).compute("diversity", { mode: "site", windows: "trees" });
+  const b = await (await mt.load(bytes)).compute("diversity", { mode: "site", windows: "trees" });
+  expect(a.shape).toEqual([fixture.expected.summary.num_trees]);
+  expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
+});

@@ -4,6 +4,8 @@
  * - "pool": becomes one rayon thread (`worker_run` blocks until the pool ends);
  * - "driver": runs the calls that block on the pool (load, statistics) so that the page's or
  *   Node's main thread never waits.
+ * - "st": the single-threaded build (no shared memory): an instance of its own that keeps a
+ *   copy of each loaded file, by id, and computes statistics off the page's main thread.
  */
 import { isNode } from "./workers.js";
 
@@ -22,11 +24,20 @@ const THREAD_STACK = 2 << 20; // 2 MiB, a multiple of the 64 KiB page as wasm-bi
 
 const { post, listen } = await channel();
 let glue: any;
+const files = new Map<number, any>(); // "st" role: id -> WasmTreeSequence
+let nextFile = 1;
+
+function fileById(id: number): any {
+  const f = files.get(id);
+  if (!f) throw new Error(`TREESEQ:DISPOSED:tree sequence ${id} is not loaded in the worker`);
+  return f;
+}
 
 listen(async (m: any) => {
   if (m.type === "init") {
     glue = await import(m.glueUrl);
-    glue.initSync({ module: m.module, memory: m.memory, thread_stack_size: THREAD_STACK });
+    if (m.role === "st") glue.initSync({ module: m.module });
+    else glue.initSync({ module: m.module, memory: m.memory, thread_stack_size: THREAD_STACK });
     post({ type: "ready" });
     if (m.role === "pool") {
       glue.worker_run(m.setup);
@@ -40,9 +51,25 @@ listen(async (m: any) => {
     let transfer: Transferable[] = [];
     switch (m.op) {
       case "build": glue.pool_build(m.setup); value = glue.threads(); break;
-      case "load": value = glue.load_acquired(m.bytes); break;
+      case "load":
+        if (glue.threaded()) value = glue.load_acquired(m.bytes);
+        else {
+          files.set(nextFile, glue.load(m.bytes, false));
+          value = nextFile++;
+        }
+        break;
+      case "free": fileById(m.handle).free(); files.delete(m.handle); break;
       case "compute": {
-        const flat: Float64Array = glue.compute(m.ptr, m.method, m.kwargs);
+        let flat: Float64Array;
+        if (m.handle === undefined) flat = glue.compute(m.ptr, m.method, m.kwargs);
+        else {
+          const ptr = fileById(m.handle).acquire();
+          try {
+            flat = glue.compute(ptr, m.method, m.kwargs);
+          } finally {
+            glue.release(ptr);
+          }
+        }
         value = flat;
         transfer = [flat.buffer];
         break;

@@ -12,7 +12,7 @@
  */
 import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
 import { typedArrayFor } from "./backend.js";
-import { guard, toTreeSeqError, TreeSeqError } from "./errors.js";
+import { toTreeSeqError, TreeSeqError } from "./errors.js";
 import { spawnWorker, nextMessage, readBytes, type WorkerLike } from "./workers.js";
 
 const INITIAL_PAGES = 256; // 16 MiB; grows as needed
@@ -61,7 +61,8 @@ class Driver {
 }
 
 class WasmHandle implements Handle {
-  constructor(private backend: WasmBackend, private ts: any | null) {}
+  /** `remote`: the id of this file's copy in the single-threaded build's stats worker. */
+  constructor(private backend: WasmBackend, private ts: any | null, private remote: number | null = null) {}
   private get t(): any {
     if (!this.ts) throw new Error("TREESEQ:DISPOSED:this tree sequence was disposed");
     return this.ts;
@@ -82,20 +83,17 @@ class WasmHandle implements Handle {
   async compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult> {
     const kw = JSON.stringify(kwargs);
     let flat: Float64Array;
-    if (this.backend.driver) {
+    const driver = this.backend.driver!;
+    if (this.backend.threaded) {
       const ptr = this.backend.call(() => this.t.acquire());
       try {
-        flat = await this.backend.driver.call({ op: "compute", ptr, method, kwargs: kw });
+        flat = await driver.call({ op: "compute", ptr, method, kwargs: kw });
       } finally {
         this.backend.glue.release(ptr);
       }
     } else {
-      const ptr = this.backend.call(() => this.t.acquire());
-      try {
-        flat = this.backend.call(() => this.backend.glue.compute(ptr, method, kw));
-      } finally {
-        this.backend.glue.release(ptr);
-      }
+      this.t; // throws DISPOSED after dispose()
+      flat = await driver.call({ op: "compute", handle: this.remote, method, kwargs: kw });
     }
     const ndim = flat[0];
     const shape = Array.from(flat.subarray(1, 1 + ndim));
@@ -103,7 +101,9 @@ class WasmHandle implements Handle {
   }
   free(): void {
     if (this.ts) this.ts.free();
+    if (this.remote !== null) void this.backend.driver?.call({ op: "free", handle: this.remote }).catch(() => {});
     this.ts = null;
+    this.remote = null;
   }
 }
 
@@ -199,8 +199,12 @@ async function instantiate(threaded: boolean): Promise<Instance> {
   const glue = await import(/* @vite-ignore */ glueUrl.href);
   const module = await WebAssembly.compile(await readBytes(buildUrl(variant, "treeseq_wasm_bg.wasm")) as BufferSource);
   if (!threaded) {
+    // Without shared memory, statistics run on a second instance in a worker (with its own
+    // copy of each file), so that they never block the page's main thread.
     const exports = glue.initSync({ module });
-    return { glue, memory: exports.memory, threaded, module, glueUrl, driver: null, pool: [], threads: 1, broken: null };
+    const inst: Instance = { glue, memory: exports.memory, threaded, module, glueUrl, driver: null, pool: [], threads: 1, broken: null };
+    inst.driver = new Driver(await startWorker(inst, "st", 0));
+    return inst;
   }
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
   glue.initSync({ module, memory });
@@ -209,10 +213,11 @@ async function instantiate(threaded: boolean): Promise<Instance> {
   return inst;
 }
 
-async function startWorker(inst: Instance, role: "pool" | "driver", setup: number): Promise<WorkerLike> {
+async function startWorker(inst: Instance, role: "pool" | "driver" | "st", setup: number): Promise<WorkerLike> {
   const w = await spawnWorker(new URL("./wasm-worker.js", import.meta.url));
   const ready = nextMessage(w, "ready");
-  w.post({ type: "init", role, glueUrl: inst.glueUrl.href, module: inst.module, memory: inst.memory, setup });
+  const memory = inst.threaded ? inst.memory : undefined;
+  w.post({ type: "init", role, glueUrl: inst.glueUrl.href, module: inst.module, memory, setup });
   await ready;
   w.setKeepAlive(false);
   return w;
@@ -257,8 +262,9 @@ export class WasmBackend implements Backend {
   get threaded(): boolean { return this.inst.threaded; }
   get driver(): Driver | null { return this.inst.driver; }
 
-  static async create(threads: number, version: string, reason: string): Promise<WasmBackend> {
-    const threaded = threadedSupported();
+  /** `singleThreaded` forces the build without atomics (what pages without isolation get). */
+  static async create(threads: number, version: string, reason: string, singleThreaded = false): Promise<WasmBackend> {
+    const threaded = !singleThreaded && threadedSupported();
     const key = threaded ? "threads" : "st";
     let p = instances.get(key);
     if (p) {
@@ -280,16 +286,22 @@ export class WasmBackend implements Backend {
   }
 
   async load(bytes: Uint8Array): Promise<Handle> {
-    if (this.driver) {
-      const ptr = await this.driver.call({ op: "load", bytes });
+    if (this.threaded) {
+      const ptr = await this.driver!.call({ op: "load", bytes });
       return new WasmHandle(this, this.glue.WasmTreeSequence.from_acquired(ptr));
     }
-    return new WasmHandle(this, this.call(() => this.glue.load(bytes, false)));
+    const local = this.call(() => this.glue.load(bytes, false));
+    try {
+      const remote = await this.driver!.call({ op: "load", bytes });
+      return new WasmHandle(this, local, remote);
+    } catch (e) {
+      local.free();
+      throw e;
+    }
   }
 
   async distinctWorkerThreads(tasks: number): Promise<number> {
-    if (this.driver) return this.driver.call({ op: "distinct", tasks });
-    return guard(() => this.glue.distinct_worker_threads(tasks));
+    return this.driver!.call({ op: "distinct", tasks });
   }
 
   /** Nothing to free: the instance lives for the process and is shared by later inits. */
