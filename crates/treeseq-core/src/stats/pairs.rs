@@ -47,10 +47,12 @@ use crate::column::Ragged;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
 
-/// Above this many index pairs `stats::compute` takes the pair path. Measured on the
-/// 360-sample fixture and the 30,000-sample benchmark (`examples/bench_pairs.rs`): the pair
-/// path breaks even with the engine at about 6 to 10 pairs in branch mode, and it never loses
-/// by much in site mode; 16 leaves the engine (the reference) in charge of everyday calls.
+/// Above this many index pairs `stats::compute` takes the pair path. Measured with
+/// `examples/bench_pairs.rs threshold` (divergence, 12 sets, 2 threads): in branch mode the
+/// pair path is faster from one pair on (2x at 16 pairs, 3.5x at 32 on the 30,000-sample
+/// benchmark); in site mode, where the engine also evaluates the summary only at sites, the
+/// engine is as fast or up to 20% faster up to 16 pairs and the pair path wins beyond (one
+/// pass for all pairs). 16 leaves the engine, the reference, in charge of everyday calls.
 pub const MANY_PAIRS: usize = 16;
 
 /// Sets per block: with more sets than this, the sets are split into blocks and each pair of
@@ -496,12 +498,10 @@ impl Features {
     }
 }
 
-/// Per window: the branch area `sum_u bl(u) * span`, the linear moment
-/// `sum_u bl(u) phi(u) * span` (`dim` per window) and the symmetric `dim x dim` moment.
+/// Per window: the branch area `sum_u bl(u) * span` and the symmetric `dim x dim` moment.
 pub(crate) struct BranchMoments {
     pub dim: usize,
     pub area: Vec<f64>,
-    pub linear: Vec<f64>,
     pub matrix: Vec<f64>,
 }
 
@@ -539,7 +539,7 @@ pub(crate) fn branch_moments_with(
         .map(|&(r, c)| if r == c { blocks[r].clone().collect() } else { blocks[r].clone().chain(blocks[c].clone()).collect() })
         .collect();
 
-    let partials: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = tasks
+    let partials: Vec<(Vec<f64>, Vec<f64>)> = tasks
         .par_iter()
         .map(|&(c, b)| {
             let cols: &[usize] = locals.get(b).map_or(&[], Vec::as_slice);
@@ -550,8 +550,7 @@ pub(crate) fn branch_moments_with(
     // Raw (unsymmetrised) sums, added in task order, which is chunk order.
     let mut raw = vec![0.0; nw * f * f];
     let mut area = vec![0.0; nw];
-    let mut linear = vec![0.0; nw * f];
-    for (&(c, b), (part_area, part_linear, part_h)) in tasks.iter().zip(&partials) {
+    for (&(c, b), (part_area, part_h)) in tasks.iter().zip(&partials) {
         let rows = chunk_windows(windows, &chunks[c]);
         if b == 0 {
             for (r, w) in rows.clone().enumerate() {
@@ -563,13 +562,6 @@ pub(crate) fn branch_moments_with(
         let lf = cols.len();
         // Local index ranges of the two blocks.
         let (rr, cr) = if br == bc { (0..lf, 0..lf) } else { (0..blocks[br].len(), blocks[br].len()..lf) };
-        if br == bc {
-            for (r, w) in rows.clone().enumerate() {
-                for (li, &col) in cols.iter().enumerate() {
-                    linear[w * f + col] += part_linear[r * lf + li];
-                }
-            }
-        }
         for (r, w) in rows.enumerate() {
             let h = &part_h[r * lf * lf..(r + 1) * lf * lf];
             let dst = &mut raw[w * f * f..(w + 1) * f * f];
@@ -592,7 +584,7 @@ pub(crate) fn branch_moments_with(
             }
         }
     }
-    BranchMoments { dim: f, area, linear, matrix }
+    BranchMoments { dim: f, area, matrix }
 }
 
 /// The incremental state of one task: parents, features per node, and the running
@@ -606,8 +598,6 @@ struct QuadState<'g, 'a> {
     phi: Vec<f64>,
     h: Vec<f64>,
     branch_total: f64,
-    /// sum of bl(u) phi(u) over the tree.
-    linear: Vec<f64>,
     sx: Vec<f64>,
     w: Vec<f64>,
     delta: Vec<f64>,
@@ -689,39 +679,22 @@ impl QuadState<'_, '_> {
                 }
             }
         }
-        // The path's branches and the child's gain or lose delta.
-        let moved = beta + bl_c;
         if insert {
             self.parent[c] = p as i32;
             self.branch_total += bl_c;
-            for (l, &d) in self.linear.iter_mut().zip(&self.delta) {
-                *l += moved * d;
-            }
         } else {
             self.parent[c] = -1;
             self.branch_total -= bl_c;
-            for (l, &d) in self.linear.iter_mut().zip(&self.delta) {
-                *l -= moved * d;
-            }
         }
     }
 }
 
-/// One task: the moments of the features `cols` over one chunk. Returns the branch area, the
-/// linear moment (|cols|) and the local `h` (|cols|^2) for each window the chunk reaches,
-/// consecutively.
-fn moments_chunk(
-    g: &Genome,
-    feats: &Features,
-    cols: &[usize],
-    kind: Moment,
-    windows: &[f64],
-    chunk: &Chunk,
-) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+/// One task: the moments of the features `cols` over one chunk. Returns the branch area and
+/// the local `h` (|cols|^2) for each window the chunk reaches, consecutively.
+fn moments_chunk(g: &Genome, feats: &Features, cols: &[usize], kind: Moment, windows: &[f64], chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
     let f = cols.len();
     let rows = chunk_windows(windows, chunk);
     let mut out_area = vec![0.0; rows.len()];
-    let mut out_linear = vec![0.0; rows.len() * f];
     let mut out_h = vec![0.0; rows.len() * f * f];
     let mut phi = vec![0.0; g.num_nodes * f];
     for (i, &s) in g.samples.iter().enumerate() {
@@ -739,7 +712,6 @@ fn moments_chunk(
         phi,
         h: vec![0.0; f * f],
         branch_total: 0.0,
-        linear: vec![0.0; f],
         sx: vec![0.0; f],
         w: vec![0.0; f],
         delta: vec![0.0; f],
@@ -757,16 +729,12 @@ fn moments_chunk(
         if cur.tree_is_empty() {
             // No branches: exactly zero, not the residue of everything added and removed.
             st.h.iter_mut().for_each(|v| *v = 0.0);
-            st.linear.iter_mut().for_each(|v| *v = 0.0);
             st.branch_total = 0.0;
         }
-        let (h, lin, bt) = (&st.h, &st.linear, st.branch_total);
+        let (h, bt) = (&st.h, st.branch_total);
         wc.each(windows, left, right, |w, overlap| {
             let r = w - rows.start;
             out_area[r] += bt * overlap;
-            for (o, v) in out_linear[r * f..(r + 1) * f].iter_mut().zip(lin) {
-                *o += v * overlap;
-            }
             for (o, v) in out_h[r * f * f..(r + 1) * f * f].iter_mut().zip(h) {
                 *o += v * overlap;
             }
@@ -782,7 +750,7 @@ fn moments_chunk(
         }
         left = right;
     }
-    (out_area, out_linear, out_h)
+    (out_area, out_h)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1113,5 +1081,115 @@ impl PairRequest {
             shape.push(tuples.len());
         }
         Ok(StatOutput { data, shape })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> TreeSequence {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../test/fixtures/{name}.trees"));
+        TreeSequence::load(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    /// Sample sets for the tests: `parts` consecutive runs of the samples.
+    fn splits(ts: &TreeSequence, parts: usize) -> Vec<Vec<i32>> {
+        let n = ts.samples.len();
+        (0..parts).map(|i| ts.samples[i * n / parts..(i + 1) * n / parts].to_vec()).collect()
+    }
+
+    /// The moment of each tree by brute force, independently of the incremental walk: the
+    /// tree's parent array from the edges covering its left end, features summed up from
+    /// every sample, then the sum over branches.
+    fn brute_force(ts: &TreeSequence, feats: &Features, kind: Moment) -> Vec<f64> {
+        let f = feats.dim;
+        let t = &ts.tables;
+        let mut out = Vec::new();
+        for w in ts.breakpoints.windows(2) {
+            let mut parent = vec![-1i32; ts.num_nodes()];
+            for e in 0..ts.num_edges() {
+                if t.edges.left[e] <= w[0] && w[0] < t.edges.right[e] {
+                    parent[t.edges.child[e] as usize] = t.edges.parent[e];
+                }
+            }
+            let mut phi = vec![0.0; ts.num_nodes() * f];
+            for (i, &s) in ts.samples.iter().enumerate() {
+                let mut u = s;
+                while u >= 0 {
+                    for a in 0..f {
+                        phi[u as usize * f + a] += feats.rows[i * f + a];
+                    }
+                    u = parent[u as usize];
+                }
+            }
+            let mut m = vec![0.0; f * f];
+            for u in 0..ts.num_nodes() {
+                if parent[u] < 0 {
+                    continue;
+                }
+                let bl = t.nodes.time[parent[u] as usize] - t.nodes.time[u];
+                let x = &phi[u * f..(u + 1) * f];
+                for i in 0..f {
+                    for j in 0..f {
+                        m[i * f + j] += bl
+                            * match kind {
+                                Moment::Gram => x[i] * x[j],
+                                Moment::Cross => x[i] * (feats.total[j] - x[j]) + (feats.total[i] - x[i]) * x[j],
+                            };
+                    }
+                }
+            }
+            out.extend(m.iter().map(|v| v * (w[1] - w[0])));
+        }
+        out
+    }
+
+    fn assert_close(got: &[f64], want: &[f64], what: &str) {
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1.0);
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!((g - w).abs() <= 1e-10 * w.abs() + 1e-13 * scale, "{what}: [{i}] {g:e} != {w:e}");
+        }
+    }
+
+    #[test]
+    fn moments_match_brute_force_per_tree() {
+        for name in ["small", "nonbinary", "ancient_gaps", "multiallelic"] {
+            let ts = fixture(name);
+            let x = Features::indicators(&ts, &splits(&ts, 5));
+            // Also features that are not counts (the centred frequencies of relatedness).
+            let centred = Features::new(5, x.rows.iter().map(|v| v / 3.0 - 0.1).collect());
+            for (feats, kind) in [(&x, Moment::Cross), (&x, Moment::Gram), (&centred, Moment::Gram)] {
+                let mo = branch_moments(&ts, feats, kind, &ts.breakpoints);
+                assert_close(&mo.matrix, &brute_force(&ts, feats, kind), &format!("{name} {kind:?}"));
+            }
+        }
+    }
+
+    #[test]
+    fn set_blocks_change_no_bit() {
+        let ts = fixture("small");
+        let feats = Features::indicators(&ts, &splits(&ts, 24));
+        let l = ts.sequence_length();
+        let windows = [0.0, l / 3.0, l / 2.0, l];
+        for kind in [Moment::Cross, Moment::Gram] {
+            let whole = branch_moments_with(&ts, &feats, kind, &windows, MAX_CHUNKS, 64);
+            for block in [1, 4, 7] {
+                let blocked = branch_moments_with(&ts, &feats, kind, &windows, MAX_CHUNKS, block);
+                assert!(whole.matrix.iter().zip(&blocked.matrix).all(|(a, b)| a.to_bits() == b.to_bits()), "{kind:?} block {block}");
+                assert_eq!(whole.area, blocked.area);
+            }
+        }
+    }
+
+    #[test]
+    fn chunking_changes_only_rounding() {
+        let ts = fixture("medium");
+        let feats = Features::indicators(&ts, &splits(&ts, 6));
+        let windows = [0.0, ts.sequence_length() / 2.0, ts.sequence_length()];
+        let one = branch_moments_with(&ts, &feats, Moment::Cross, &windows, 1, FEATURE_BLOCK);
+        let many = branch_moments_with(&ts, &feats, Moment::Cross, &windows, MAX_CHUNKS, FEATURE_BLOCK);
+        assert!(plan_chunks(&Genome::new(&ts), windows[0], windows[2], MAX_CHUNKS).len() > 1);
+        assert_close(&many.matrix, &one.matrix, "chunks");
     }
 }
