@@ -20,7 +20,7 @@
 //!   boundaries, how many depending only on the data), [`Cursor`] (incremental tree moves),
 //!   [`WindowCursor`] and per-site allele weights ([`AlleleStates`]).
 //!
-//! What it is not: the general engine (`engine.rs`), which stays the reference for every
+//! What it is not: the general engine (`engine`), which stays the reference for every
 //! statistic and is used for few pairs, node mode and time windows; nor argument parsing
 //! (done by `params.rs` helpers, with `summaries.rs`'s table for defaults).
 //!
@@ -32,8 +32,10 @@
 //! Accuracy: the branch-mode values come from sums arranged differently from the engine's;
 //! the moments are accumulated with compensated (Kahan) sums, and agree with the engine and
 //! with an extended-precision per-tree evaluation to about 1e-12 relative, including f2 of
-//! alike sets, which is a small difference of moments. Counts are integers, so site-mode
-//! sums are exact until the final division.
+//! alike sets, which is a small difference of moments. (Fst near 0 is a ratio 1 - a/b with
+//! a close to b and keeps only the digits that survive that, here as in the engine and
+//! tskit.) Site mode evaluates the engine's summary functions on the same allele weights, so
+//! it differs from the engine only in the order sites are added up.
 
 use std::ops::Range;
 
@@ -934,8 +936,7 @@ impl PairRequest {
         (sums, m)
     }
 
-    /// Branch mode from the moments of the sets the pairs use (all sets for centred
-    /// relatedness, whose mean runs over every set).
+    /// Branch mode from the moments of the sets the pairs use.
     fn branch_sums(&self, ts: &TreeSequence, n: &[f64]) -> (Vec<f64>, usize) {
         let tuples = &self.indexes.tuples;
         let k = n.len();
@@ -944,7 +945,7 @@ impl PairRequest {
         let summary = self.def.summary;
         let relatedness = summary == SummaryKind::Relatedness;
         // Sets used, and each set's index among them.
-        let mut used: Vec<usize> = if relatedness && self.centre { (0..k).collect() } else { tuples.iter().flatten().copied().collect() };
+        let mut used: Vec<usize> = tuples.iter().flatten().copied().collect();
         used.sort_unstable();
         used.dedup();
         let mut local = vec![usize::MAX; k];
@@ -985,20 +986,26 @@ impl PairRequest {
         }
         if relatedness && (self.centre || self.polarised) {
             // Gram moments of phi: centred, phi_i = x_i/n_i - mean_k(x_k/n_k) (the engine's
-            // summary, which is linear in x, so the sum of its products is a Gram matrix);
-            // uncentred, phi = x and the summary divides by n_i n_j.
+            // summary, which is linear in x, so the sum of its products is a Gram matrix; the
+            // mean runs over every set, so a sample's phi_i is its own membership of set i over
+            // n_i minus its mean membership over all sets); uncentred, phi = x and the summary
+            // divides by n_i n_j.
             let x = Features::indicators(ts, &used_sets);
             let feats = if self.centre {
-                let mut rows = Vec::with_capacity(x.rows.len());
-                for r in x.rows.chunks(k) {
-                    let mut mean = 0.0;
-                    for (xk, nk) in r.iter().zip(n) {
-                        mean += xk / nk;
+                let index = params::sample_index_map(ts);
+                let mut mean = vec![0.0; ts.num_samples()];
+                for (set, &size) in self.sets.sets.iter().zip(n) {
+                    for &u in set {
+                        mean[index[u as usize] as usize] += 1.0 / size;
                     }
-                    mean /= k as f64;
-                    rows.extend(r.iter().zip(n).map(|(xk, nk)| xk / nk - mean));
                 }
-                Features::new(k, rows)
+                let f = used.len();
+                let mut rows = Vec::with_capacity(x.rows.len());
+                for (r, m) in x.rows.chunks(f.max(1)).zip(&mean) {
+                    let m = m / k as f64;
+                    rows.extend(r.iter().zip(&used).map(|(xi, &s)| xi / n[s] - m));
+                }
+                Features::new(f, rows)
             } else {
                 x
             };
