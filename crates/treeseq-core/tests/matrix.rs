@@ -262,7 +262,8 @@ fn many_pair_cases(ts: &TreeSequence) -> Vec<(&'static str, Value)> {
     for (sets, used) in [(&disjoint, 7), (&overlapping, 6), (&nine, 6)] {
         let pairs: Vec<[usize; 2]> = (0..used).flat_map(|i| (i..used).map(move |j| [i, j])).collect();
         for mode in ["branch", "site"] {
-            for win in [Value::Null, windows.clone(), json!("trees")] {
+            // treeseq's windows may also leave parts of the genome out.
+            for win in [Value::Null, windows.clone(), json!("trees"), json!([l * 0.1, l * 0.35, l * 0.6])] {
                 let base = json!({"sample_sets": sets, "indexes": pairs, "mode": mode, "windows": win});
                 for method in ["divergence", "Fst", "f2"] {
                     cases.push((method, base.clone()));
@@ -414,6 +415,12 @@ fn refusals_and_conventions_as_tskit() {
     // The pair path refuses what it does not handle, rather than guessing.
     let sets = array_split(&ts.samples, 3);
     assert!(pairs::compute_pairs_path(&ts, "divergence", &json!({"sample_sets": sets, "indexes": [[0, 1]], "mode": "node"})).is_err());
+    // Many pairs with time windows or in node mode go to the engine, which handles both.
+    let pairs20: Vec<[usize; 2]> = (0..20).map(|i| [i % 3, (i + 1) % 3]).collect();
+    let out = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": pairs20, "mode": "branch", "time_windows": [0.0, 100.0, "inf"]})).unwrap();
+    assert_eq!(out.shape, vec![2, 20]);
+    let out = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": pairs20, "mode": "node"})).unwrap();
+    assert_eq!(out.shape, vec![ts.num_nodes(), 20]);
     // And compute leaves argument errors with many pairs to the general path's messages.
     let many: Vec<[usize; 2]> = (0..20).map(|_| [0, 5]).collect();
     let e = refused(&ts, "divergence", json!({"sample_sets": sets, "indexes": many}));
