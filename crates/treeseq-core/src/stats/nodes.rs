@@ -20,7 +20,8 @@
 //! number of threads.
 //!
 //! Arguments are node ids rather than samples, which the `params` helpers (built for sample
-//! sets) refuse; [`node_lists`] reads them, with the same messages and error codes.
+//! sets) refuse; `node_lists` reads them, in the same style (a message naming the element,
+//! code `BAD_SAMPLE_SETS`, or `BAD_PARAM` for `focal`).
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -29,7 +30,7 @@ use super::pairs::{self, Chunk, Cursor, Genome};
 use super::params::Kwargs;
 use super::StatOutput;
 use crate::bail;
-use crate::error::Result;
+use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::treeseq::TreeSequence;
 
 /// Upper bound on genome chunks (each keeps per-node or per-focal sums until it is added).
@@ -156,7 +157,7 @@ pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Res
     let Some(focal_value) = kw.get("focal") else {
         bail!(BadParam, "{method}: missing required argument focal (a list of node ids)");
     };
-    let focal = node_list(ts, method, "focal", focal_value).map_err(|e| crate::error::TreeSeqError { code: crate::error::ErrorCode::BadParam, ..e })?;
+    let focal = node_list(ts, method, "focal", focal_value, ErrorCode::BadParam)?;
     let sets = node_lists(ts, method, kw.get("sample_sets"))?;
     let s = sets.len();
     let k = s + 1;
@@ -278,10 +279,12 @@ fn node_id(v: &Value) -> Option<i64> {
     }
 }
 
-/// A flat list of node ids, each checked to be a node of `ts` (`what` names the argument).
-fn node_list(ts: &TreeSequence, method: &str, what: &str, v: &Value) -> Result<Vec<i32>> {
+/// A flat list of node ids, each checked to be a node of `ts` (`what` names the argument,
+/// `code` is the error code for it).
+fn node_list(ts: &TreeSequence, method: &str, what: &str, v: &Value, code: ErrorCode) -> Result<Vec<i32>> {
+    let fail = |message: String| TreeSeqError::new(code, message);
     let Value::Array(items) = v else {
-        bail!(BadSampleSets, "{method}: {what} must be a list of node ids");
+        return Err(fail(format!("{method}: {what} must be a list of node ids")));
     };
     let num_nodes = ts.num_nodes() as i64;
     items
@@ -289,8 +292,8 @@ fn node_list(ts: &TreeSequence, method: &str, what: &str, v: &Value) -> Result<V
         .enumerate()
         .map(|(i, x)| match node_id(x) {
             Some(u) if (0..num_nodes).contains(&u) => Ok(u as i32),
-            Some(u) => bail!(BadSampleSets, "{method}: node {u} in {what}[{i}] is out of bounds (the tree sequence has {num_nodes} nodes)"),
-            None => bail!(BadSampleSets, "{method}: {what}[{i}] must be an integer node id"),
+            Some(u) => Err(fail(format!("{method}: node {u} in {what}[{i}] is out of bounds (the tree sequence has {num_nodes} nodes)"))),
+            None => Err(fail(format!("{method}: {what}[{i}] must be an integer node id"))),
         })
         .collect()
 }
@@ -314,7 +317,7 @@ fn node_lists(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<
             if !item.is_array() {
                 bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of node ids (element {j} is not a list)");
             }
-            node_list(ts, method, &format!("sample_sets[{j}]"), item)
+            node_list(ts, method, &format!("sample_sets[{j}]"), item, ErrorCode::BadSampleSets)
         })
         .collect()
 }

@@ -16,9 +16,10 @@
 //!   `branch_length * phi`: the cost per edge is (path length + nonzeros of delta) x sets, never
 //!   x pairs. Site mode evaluates the statistics' own summary functions (from `summaries.rs`)
 //!   for all pairs at each site in one traversal.
-//! - The shared walk: [`Genome`] (table slices), [`plan_chunks`] (genome chunks cut at tree
-//!   boundaries, how many depending only on the data), [`Cursor`] (incremental tree moves),
-//!   [`WindowCursor`] and per-site allele weights ([`AlleleStates`]).
+//! - The shared walk (crate-internal): `Genome` (table slices), `plan_chunks` (genome chunks
+//!   cut at tree boundaries, how many depending only on the data), `Cursor` (incremental tree
+//!   moves), `WindowCursor`, per-site allele weights (`AlleleStates`) and `run_chunks` (chunk
+//!   results added in chunk order).
 //!
 //! What it is not: the general engine (`engine`), which stays the reference for every
 //! statistic and is used for few pairs, node mode and time windows; nor argument parsing
@@ -391,9 +392,9 @@ impl AlleleStates {
             let parent_allele =
                 if p >= muts.start as i32 && (p as usize) < m { self.mutation_allele[p as usize - muts.start] } else { 0 };
             let xs = st.row(g.mutation_node[m] as usize);
-            for j in 0..k {
-                self.states[allele * k + j] += xs[j];
-                self.states[parent_allele * k + j] -= xs[j];
+            for (j, &v) in xs.iter().enumerate() {
+                self.states[allele * k + j] += v;
+                self.states[parent_allele * k + j] -= v;
             }
         }
     }
