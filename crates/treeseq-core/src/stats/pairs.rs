@@ -544,48 +544,54 @@ pub(crate) fn branch_moments_with(
         .map(|&(r, c)| if r == c { blocks[r].clone().collect() } else { blocks[r].clone().chain(blocks[c].clone()).collect() })
         .collect();
 
-    let partials: Vec<(Vec<f64>, Vec<f64>)> = tasks
-        .par_iter()
-        .map(|&(c, b)| {
-            let cols: &[usize] = locals.get(b).map_or(&[], Vec::as_slice);
-            moments_chunk(&g, feats, cols, kind, windows, &chunks[c])
-        })
-        .collect();
-
-    // Raw (unsymmetrised) sums, added in task order, which is chunk order.
+    // Raw (unsymmetrised) sums, added in task order, which is chunk order. Tasks run in waves
+    // so that only a few partials (each as large as its windows x sets^2) are alive at once;
+    // the order of the adds does not depend on the wave size.
     let mut raw = vec![0.0; nw * f * f];
     let mut area = vec![0.0; nw];
-    for (&(c, b), (part_area, part_h)) in tasks.iter().zip(&partials) {
-        let rows = chunk_windows(windows, &chunks[c]);
-        if b == 0 {
-            for (r, w) in rows.clone().enumerate() {
-                area[w] += part_area[r];
+    let wave = 2 * rayon::current_num_threads().max(1);
+    for batch in tasks.chunks(wave) {
+        let partials: Vec<(Vec<f64>, Vec<f64>)> = batch
+            .par_iter()
+            .map(|&(c, b)| {
+                let cols: &[usize] = locals.get(b).map_or(&[], Vec::as_slice);
+                moments_chunk(&g, feats, cols, kind, windows, &chunks[c])
+            })
+            .collect();
+        for (&(c, b), (part_area, part_h)) in batch.iter().zip(&partials) {
+            let rows = chunk_windows(windows, &chunks[c]);
+            if b == 0 {
+                for (r, w) in rows.clone().enumerate() {
+                    area[w] += part_area[r];
+                }
             }
-        }
-        let Some(&(br, bc)) = block_pairs.get(b) else { continue };
-        let cols = &locals[b];
-        let lf = cols.len();
-        // Local index ranges of the two blocks.
-        let (rr, cr) = if br == bc { (0..lf, 0..lf) } else { (0..blocks[br].len(), blocks[br].len()..lf) };
-        for (r, w) in rows.enumerate() {
-            let h = &part_h[r * lf * lf..(r + 1) * lf * lf];
-            let dst = &mut raw[w * f * f..(w + 1) * f * f];
-            for li in rr.clone() {
-                for lj in cr.clone() {
-                    dst[cols[li] * f + cols[lj]] += h[li * lf + lj];
-                    if br != bc {
-                        dst[cols[lj] * f + cols[li]] += h[lj * lf + li];
+            let Some(&(br, bc)) = block_pairs.get(b) else { continue };
+            let cols = &locals[b];
+            let lf = cols.len();
+            // Local index ranges of the two blocks.
+            let (rr, cr) = if br == bc { (0..lf, 0..lf) } else { (0..blocks[br].len(), blocks[br].len()..lf) };
+            for (r, w) in rows.enumerate() {
+                let h = &part_h[r * lf * lf..(r + 1) * lf * lf];
+                let dst = &mut raw[w * f * f..(w + 1) * f * f];
+                for li in rr.clone() {
+                    for lj in cr.clone() {
+                        dst[cols[li] * f + cols[lj]] += h[li * lf + lj];
+                        if br != bc {
+                            dst[cols[lj] * f + cols[li]] += h[lj * lf + li];
+                        }
                     }
                 }
             }
         }
     }
-    let mut matrix = vec![0.0; nw * f * f];
-    for w in 0..nw {
-        let (src, dst) = (&raw[w * f * f..(w + 1) * f * f], &mut matrix[w * f * f..(w + 1) * f * f]);
+    // The moment is the symmetric part, h + h^T, formed in place.
+    let mut matrix = raw;
+    for m in matrix.chunks_mut((f * f).max(1)) {
         for i in 0..f {
-            for j in 0..f {
-                dst[i * f + j] = src[i * f + j] + src[j * f + i];
+            for j in i..f {
+                let v = m[i * f + j] + m[j * f + i];
+                m[i * f + j] = v;
+                m[j * f + i] = v;
             }
         }
     }
