@@ -59,8 +59,8 @@ pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOu
             _ => site_pair_differences(ts, &sets, breaks),
         }
     };
-    // Counts of differing ordered pairs -> mean divergence, as tskit: distinct pairs on the
-    // diagonal (a set of one keeps its exact zero), every pair elsewhere.
+    // Sums over pairs of samples -> means, as tskit: over ordered pairs of distinct samples on
+    // the diagonal (a set of one keeps its exact zero), over all pairs elsewhere.
     for w in 0..nw.min(data.len() / (k * k).max(1)) {
         let d = &mut data[w * k * k..(w + 1) * k * k];
         for i in 0..k {
@@ -123,7 +123,7 @@ fn site_pair_differences(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64]) 
     let weights = params::indicator_weights(ts, sets, false);
     let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
     let nw = windows.len() - 1;
-    let chunks = pairs::plan_chunks(&g, windows[0], windows[nw], 64);
+    let chunks = pairs::plan_chunks(&g, windows[0], windows[nw], pairs::MAX_CHUNKS);
     // One row per window: the number of sites, then sum over sites and alleles of x_a x_a^T.
     let row_len = 1 + k * k;
     let sums = pairs::run_chunks(windows, &chunks, row_len, |chunk: &Chunk| {

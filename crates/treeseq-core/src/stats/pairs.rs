@@ -66,7 +66,7 @@ pub const MANY_PAIRS: usize = 16;
 pub const FEATURE_BLOCK: usize = 64;
 
 /// Upper bound on genome chunks.
-const MAX_CHUNKS: usize = 64;
+pub(crate) const MAX_CHUNKS: usize = 64;
 
 // ---------------------------------------------------------------------------------------
 // The walk shared by the pair statistics, the matrices and the node statistics.
