@@ -20,6 +20,9 @@
 //! as tskit's allele frequency spectrum has).
 
 pub mod engine;
+pub mod matrix;
+pub mod nodes;
+pub mod pairs;
 pub mod params;
 pub mod summaries;
 
@@ -42,6 +45,16 @@ pub struct StatOutput {
 
 /// Computes tskit's `ts.<method>(**kwargs)`.
 pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOutput> {
+    // Methods with algorithms of their own, then many index pairs (see pairs.rs).
+    match method {
+        "divergence_matrix" | "genetic_relatedness_matrix" => return matrix::compute(ts, method, kwargs),
+        "mean_descendants" => return nodes::mean_descendants(ts, kwargs),
+        "genealogical_nearest_neighbours" => return nodes::genealogical_nearest_neighbours(ts, kwargs),
+        _ => {}
+    }
+    if let Some(out) = pairs::compute_many_pairs(ts, method, kwargs)? {
+        return Ok(out);
+    }
     let Some(def) = summaries::lookup(method) else {
         let known: Vec<&str> = summaries::STATS.iter().map(|d| d.method).collect();
         bail!(BadParam, "unknown statistic '{method}' (known: {})", known.join(", "));

@@ -1,0 +1,323 @@
+//! Per-node statistics of reference sets: tskit's `mean_descendants` and
+//! `genealogical_nearest_neighbours`.
+//!
+//! What it is for:
+//! - `mean_descendants(sample_sets)`: for every node u and set k, the genome-averaged number
+//!   of members of set k at or below u, averaged over the part of the genome where u has any
+//!   member of any set at or below it (0 where it never has). Shape `[num_nodes, num_sets]`.
+//!   Sets may hold any nodes, may overlap, and may be empty (tskit allows all three; a node
+//!   in two sets counts once towards "any").
+//! - `genealogical_nearest_neighbours(focal, sample_sets)`: for every focal node, per tree,
+//!   the nearest ancestor with a member of the reference sets below it other than the focal
+//!   node itself, and the fractions of those members in each set, averaged over the genome
+//!   weighted by tree span (over the trees where such an ancestor exists). Shape
+//!   `[num_focal, num_sets]`. Reference sets must not share a node (tskit: "Duplicate
+//!   sample value").
+//!
+//! What it is not: windowed (tskit has no windows for these), nor a general statistic. The
+//! tree walk is `pairs.rs`'s: the genome is cut into chunks at tree boundaries, each chunk a
+//! rayon task, chunk results added in chunk order, so results are the same bit for bit on any
+//! number of threads.
+//!
+//! Arguments are node ids rather than samples, which the `params` helpers (built for sample
+//! sets) refuse; `node_lists` reads them, in the same style (a message naming the element,
+//! code `BAD_SAMPLE_SETS`, or `BAD_PARAM` for `focal`).
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::pairs::{self, Chunk, Cursor, Genome};
+use super::params::Kwargs;
+use super::StatOutput;
+use crate::bail;
+use crate::error::{ErrorCode, Result, TreeSeqError};
+use crate::treeseq::TreeSequence;
+
+/// Upper bound on genome chunks (each keeps per-node or per-focal sums until it is added).
+const MAX_CHUNKS: usize = 64;
+
+/// tskit's `ts.mean_descendants(sample_sets)`.
+pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput> {
+    let method = "mean_descendants";
+    let kw = Kwargs::new(method, kwargs, &["sample_sets"])?;
+    let sets = node_lists(ts, method, kw.get("sample_sets"))?;
+    let s = sets.len();
+    let k = s + 1;
+    let n = ts.num_nodes();
+    // Initial counts: 1 for each set a node is in, and 1 in the last column if it is in any.
+    let mut init = vec![0.0; n * k];
+    for (j, set) in sets.iter().enumerate() {
+        for &u in set {
+            init[u as usize * k + j] = 1.0;
+            init[u as usize * k + s] = 1.0;
+        }
+    }
+    let g = Genome::new(ts);
+    let chunks = pairs::plan_chunks(&g, 0.0, ts.sequence_length(), MAX_CHUNKS);
+    let mut sums = vec![0.0; n * s];
+    let mut covered = vec![0.0; n];
+    // Each chunk's partial is as large as the node table: keep a few alive at a time. Adds
+    // happen in chunk order whatever the wave size.
+    let wave = rayon::current_num_threads().max(1);
+    for batch in chunks.chunks(wave) {
+        let partials: Vec<(Vec<f64>, Vec<f64>)> = batch.par_iter().map(|c| descendants_chunk(&g, &init, k, c)).collect();
+        for (ps, pc) in &partials {
+            for (a, b) in sums.iter_mut().zip(ps) {
+                *a += b;
+            }
+            for (a, b) in covered.iter_mut().zip(pc) {
+                *a += b;
+            }
+        }
+    }
+    for (u, &len) in covered.iter().enumerate() {
+        if len > 0.0 {
+            sums[u * s..(u + 1) * s].iter_mut().for_each(|v| *v /= len);
+        }
+    }
+    Ok(StatOutput { data: sums, shape: vec![n, s] })
+}
+
+/// One chunk of mean_descendants: per node, the sum of span x count per set, and the span
+/// where its total count is positive. A node's counts are constant between the positions
+/// where an edge on its path to the root changes, so its span is added lazily, then and at
+/// the chunk's end.
+fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
+    let n = g.num_nodes;
+    let s = k - 1;
+    let mut parent = vec![-1i32; n];
+    let mut x = init.to_vec();
+    for &e in &chunk.alive {
+        let (p, c) = (g.edge_parent[e as usize] as usize, g.edge_child[e as usize] as usize);
+        parent[c] = p as i32;
+        for j in 0..k {
+            let v = x[c * k + j];
+            x[p * k + j] += v;
+        }
+    }
+    let mut sums = vec![0.0; n * s];
+    let mut covered = vec![0.0; n];
+    let mut last = vec![chunk.start; n];
+    let flush = |sums: &mut [f64], covered: &mut [f64], last: &mut [f64], x: &[f64], u: usize, pos: f64| {
+        let row = &x[u * k..(u + 1) * k];
+        if row[s] > 0.0 {
+            let len = pos - last[u];
+            covered[u] += len;
+            for (a, &c) in sums[u * s..(u + 1) * s].iter_mut().zip(row) {
+                *a += len * c;
+            }
+        }
+        last[u] = pos;
+    };
+    let mut cur = Cursor::at(g, chunk.start);
+    let mut delta = vec![0.0; k];
+    loop {
+        let right = cur.tree_right(g, chunk.end);
+        if right >= chunk.end {
+            break;
+        }
+        for insert in [false, true] {
+            loop {
+                let next = if insert { cur.next_insertion(g, right) } else { cur.next_removal(g, right) };
+                let Some(e) = next else { break };
+                let (p, c) = (g.edge_parent[e], g.edge_child[e] as usize);
+                delta.copy_from_slice(&x[c * k..(c + 1) * k]);
+                let sign = if insert { 1.0 } else { -1.0 };
+                let mut v = p;
+                while v >= 0 {
+                    let vu = v as usize;
+                    if last[vu] != right {
+                        flush(&mut sums, &mut covered, &mut last, &x, vu, right);
+                    }
+                    for (a, &d) in x[vu * k..(vu + 1) * k].iter_mut().zip(&delta) {
+                        *a += sign * d;
+                    }
+                    v = parent[vu];
+                }
+                parent[c] = if insert { p } else { -1 };
+            }
+        }
+    }
+    for u in 0..n {
+        flush(&mut sums, &mut covered, &mut last, &x, u, chunk.end);
+    }
+    (sums, covered)
+}
+
+/// tskit's `ts.genealogical_nearest_neighbours(focal, sample_sets)` (`num_threads` is
+/// accepted and ignored: the rayon pool decides).
+pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput> {
+    let method = "genealogical_nearest_neighbours";
+    let kw = Kwargs::new(method, kwargs, &["focal", "sample_sets", "num_threads"])?;
+    if let Some(t) = kw.get("num_threads") {
+        if t.as_i64().is_none() {
+            bail!(BadParam, "{method}: num_threads must be an integer (it is ignored: treeseq uses its thread pool)");
+        }
+    }
+    let Some(focal_value) = kw.get("focal") else {
+        bail!(BadParam, "{method}: missing required argument focal (a list of node ids)");
+    };
+    let focal = node_list(ts, method, "focal", focal_value, ErrorCode::BadParam)?;
+    let sets = node_lists(ts, method, kw.get("sample_sets"))?;
+    let s = sets.len();
+    let k = s + 1;
+    let n = ts.num_nodes();
+    let mut set_of = vec![-1i32; n];
+    let mut init = vec![0.0; n * k];
+    for (j, set) in sets.iter().enumerate() {
+        for (i, &u) in set.iter().enumerate() {
+            if set_of[u as usize] >= 0 {
+                bail!(
+                    BadSampleSets,
+                    "{method}: node {u} (sample_sets[{j}][{i}]) is already in sample_sets[{}]: duplicate sample value (reference sets must not share nodes)",
+                    set_of[u as usize]
+                );
+            }
+            set_of[u as usize] = j as i32;
+            init[u as usize * k + j] = 1.0;
+            init[u as usize * k + s] = 1.0;
+        }
+    }
+    let g = Genome::new(ts);
+    let chunks = pairs::plan_chunks(&g, 0.0, ts.sequence_length(), MAX_CHUNKS);
+    let nf = focal.len();
+    let partials: Vec<(Vec<f64>, Vec<f64>)> =
+        chunks.par_iter().map(|c| gnn_chunk(&g, &init, k, &set_of, &focal, c)).collect();
+    let mut result = vec![0.0; nf * s];
+    let mut length = vec![0.0; nf];
+    for (pa, pl) in &partials {
+        for (a, b) in result.iter_mut().zip(pa) {
+            *a += b;
+        }
+        for (a, b) in length.iter_mut().zip(pl) {
+            *a += b;
+        }
+    }
+    for (j, &len) in length.iter().enumerate() {
+        if len > 0.0 {
+            result[j * s..(j + 1) * s].iter_mut().for_each(|v| *v /= len);
+        }
+    }
+    Ok(StatOutput { data: result, shape: vec![nf, s] })
+}
+
+/// One chunk of GNN: per tree, per focal node u, the nearest node at or above u whose count
+/// of reference nodes (excluding u itself) is positive adds its per-set fractions times the
+/// tree's span.
+fn gnn_chunk(g: &Genome, init: &[f64], k: usize, set_of: &[i32], focal: &[i32], chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
+    let n = g.num_nodes;
+    let s = k - 1;
+    let mut parent = vec![-1i32; n];
+    let mut x = init.to_vec();
+    for &e in &chunk.alive {
+        let (p, c) = (g.edge_parent[e as usize] as usize, g.edge_child[e as usize] as usize);
+        parent[c] = p as i32;
+        for j in 0..k {
+            let v = x[c * k + j];
+            x[p * k + j] += v;
+        }
+    }
+    let mut result = vec![0.0; focal.len() * s];
+    let mut length = vec![0.0; focal.len()];
+    let mut cur = Cursor::at(g, chunk.start);
+    let mut delta = vec![0.0; k];
+    let mut left = chunk.start;
+    loop {
+        let right = cur.tree_right(g, chunk.end);
+        let span = right - left;
+        for (j, &u) in focal.iter().enumerate() {
+            let own = set_of[u as usize];
+            let minus = (own >= 0) as u8 as f64;
+            let mut p = u;
+            while p >= 0 && x[p as usize * k + s] <= minus {
+                p = parent[p as usize];
+            }
+            if p >= 0 {
+                let row = &x[p as usize * k..(p as usize + 1) * k];
+                let scale = span / (row[s] - minus);
+                length[j] += span;
+                for (a, &c) in result[j * s..(j + 1) * s].iter_mut().zip(row) {
+                    *a += c * scale;
+                }
+                if own >= 0 {
+                    // u itself is not its own neighbour.
+                    result[j * s + own as usize] -= scale;
+                }
+            }
+        }
+        if right >= chunk.end {
+            break;
+        }
+        for insert in [false, true] {
+            loop {
+                let next = if insert { cur.next_insertion(g, right) } else { cur.next_removal(g, right) };
+                let Some(e) = next else { break };
+                let (p, c) = (g.edge_parent[e], g.edge_child[e] as usize);
+                delta.copy_from_slice(&x[c * k..(c + 1) * k]);
+                let sign = if insert { 1.0 } else { -1.0 };
+                let mut v = p;
+                while v >= 0 {
+                    let vu = v as usize;
+                    for (a, &d) in x[vu * k..(vu + 1) * k].iter_mut().zip(&delta) {
+                        *a += sign * d;
+                    }
+                    v = parent[vu];
+                }
+                parent[c] = if insert { p } else { -1 };
+            }
+        }
+        left = right;
+    }
+    (result, length)
+}
+
+/// A node id from JSON: an integer, or an integral float (as numpy arrays may serialise).
+fn node_id(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(x) => x.as_i64().or_else(|| x.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+        _ => None,
+    }
+}
+
+/// A flat list of node ids, each checked to be a node of `ts` (`what` names the argument,
+/// `code` is the error code for it).
+fn node_list(ts: &TreeSequence, method: &str, what: &str, v: &Value, code: ErrorCode) -> Result<Vec<i32>> {
+    let fail = |message: String| TreeSeqError::new(code, message);
+    let Value::Array(items) = v else {
+        return Err(fail(format!("{method}: {what} must be a list of node ids")));
+    };
+    let num_nodes = ts.num_nodes() as i64;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| match node_id(x) {
+            Some(u) if (0..num_nodes).contains(&u) => Ok(u as i32),
+            Some(u) => Err(fail(format!("{method}: node {u} in {what}[{i}] is out of bounds (the tree sequence has {num_nodes} nodes)"))),
+            None => Err(fail(format!("{method}: {what}[{i}] must be an integer node id"))),
+        })
+        .collect()
+}
+
+/// `sample_sets` for these methods: a non-empty list of lists of node ids (any nodes, not
+/// only samples; a list may be empty).
+fn node_lists(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<Vec<i32>>> {
+    let Some(v) = v else {
+        bail!(BadSampleSets, "{method}: missing required argument sample_sets (a list of lists of node ids)");
+    };
+    let Value::Array(items) = v else {
+        bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of node ids");
+    };
+    if items.is_empty() {
+        bail!(BadSampleSets, "{method}: must have at least one sample set");
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(j, item)| {
+            if !item.is_array() {
+                bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of node ids (element {j} is not a list)");
+            }
+            node_list(ts, method, &format!("sample_sets[{j}]"), item, ErrorCode::BadSampleSets)
+        })
+        .collect()
+}
