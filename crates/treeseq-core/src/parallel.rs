@@ -12,20 +12,30 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 /// Runs `n_tasks` equal pieces of CPU work on the rayon pool and returns how many distinct
-/// pool threads ran at least one of them. With a pool of more than one thread and enough tasks
-/// this is more than 1, which is how the bindings prove their pool is really parallel.
+/// pool threads ran at least one of them: the bindings use it to prove that a pool of n
+/// threads is n real threads (on WASM: workers sharing one memory), not a label.
 ///
-/// Each piece is real work of about a millisecond (a pass of the same kind of range and
-/// ordering checks validation does, over generated values), so that idle threads have time to
-/// steal; a trivially short task could all run on the calling thread.
+/// Each piece is real work of about a millisecond (the same kind of range and ordering checks
+/// validation does, over generated values). The first round is a rayon broadcast, which runs
+/// one piece on every thread of the pool whatever else the machine is doing (so the answer
+/// does not depend on scheduling luck); the remaining pieces are shared out as usual.
 pub fn distinct_worker_threads(n_tasks: usize) -> usize {
+    if n_tasks == 0 {
+        return 0;
+    }
     let threads = Mutex::new(HashSet::new());
-    (0..n_tasks).into_par_iter().for_each(|task| {
-        std::hint::black_box(check_generated_rows(task as u64, 1 << 16));
-        // Outside the pool (n_tasks == 0 never gets here) rayon runs on its own threads, so
-        // the index is always present; fall back to one shared id just in case.
+    let record = || {
         let id = rayon::current_thread_index().unwrap_or(usize::MAX);
         threads.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+    };
+    let per_thread = rayon::broadcast(|ctx| {
+        std::hint::black_box(check_generated_rows(ctx.index() as u64, 1 << 16));
+        record();
+    });
+    let rest = n_tasks.saturating_sub(per_thread.len());
+    (0..rest).into_par_iter().for_each(|task| {
+        std::hint::black_box(check_generated_rows(task as u64, 1 << 16));
+        record();
     });
     threads.into_inner().unwrap_or_else(|e| e.into_inner()).len()
 }
