@@ -120,7 +120,13 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
             }
         }
     };
-    let run_task = |&(c, g): &(usize, usize)| run_chunk(&data, stat, &plan.chunks[c], groups[g].clone());
+    let pool = WorkspacePool::default();
+    let run_task = |&(c, g): &(usize, usize)| {
+        let mut ws = pool.take();
+        let partial = run_chunk(&data, stat, &plan.chunks[c], groups[g].clone(), &mut ws);
+        pool.give(ws);
+        partial
+    };
     if stat.mode == Mode::Node {
         // Node-mode partials are as large as the node table: keep a few alive at a time. The
         // adds still happen in task order, so the wave size cannot change the result.
@@ -306,7 +312,8 @@ fn alive_edges(d: &Data, starts: &[f64]) -> Vec<Vec<i32>> {
             let mut lists = vec![Vec::new(); starts.len()];
             for e in blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges) {
                 let (l, r) = (d.edge_left[e], d.edge_right[e]);
-                let mut i = starts.partition_point(|&s| s < l);
+                // Counting beats a binary search over a few dozen starts: no branches.
+                let mut i = starts.iter().map(|&s| (s < l) as usize).sum::<usize>();
                 while i < starts.len() && starts[i] < r {
                     lists[i].push(e as i32);
                     i += 1;
@@ -324,81 +331,161 @@ fn alive_edges(d: &Data, starts: &[f64]) -> Vec<Vec<i32>> {
     out
 }
 
-/// Parent pointers and weight sums of the current tree.
+/// One edge insertion or removal: where it happens and the edge's parent and child.
+#[derive(Clone, Copy)]
+struct EdgeEvent {
+    position: f64,
+    parent: i32,
+    child: i32,
+}
+
+/// Parent pointers and weight sums of the current tree, and the chunk's edge events.
 struct TreeState {
     k: usize,
+    /// Values per node record: the k weight sums, then `stride - k` values a mode keeps per
+    /// node (e.g. its summary), in one record so that visiting a node touches one place.
+    stride: usize,
+    /// Offset of record 0 in `x` (for alignment).
+    base: usize,
     parent: Vec<i32>,
-    /// Row u: the sum of the weights of the samples at or below u.
+    /// Record u starts with the sum of the weights of the samples at or below u.
     x: Vec<f64>,
     /// Scratch: the state moved by one edge.
     delta: Vec<f64>,
-    /// Next positions in `edge_insertion_order` and `edge_removal_order`.
-    tj: usize,
-    tk: usize,
+    /// The chunk's removals (in `edge_removal_order`) and insertions (in
+    /// `edge_insertion_order`), gathered once so that the tree loop reads them in sequence
+    /// instead of chasing edge ids into the edge table.
+    removals: Vec<EdgeEvent>,
+    insertions: Vec<EdgeEvent>,
+    /// Next removal and insertion.
+    next_removal: usize,
+    next_insertion: usize,
+    /// Edges in the current tree.
+    num_edges: usize,
 }
 
 impl TreeState {
     /// Builds the tree at `chunk.start`: parents from the covering edges, weight sums by one
     /// pass over them in parent-time order (a child's sum is complete before it is added to
     /// its parent's).
-    fn seek(d: &Data, weights: &Weights, chunk: &Chunk) -> TreeState {
+    /// `extra` values per node are reserved after the weight sums (zeroed).
+    fn seek(d: &Data, weights: &Weights, chunk: &Chunk, ws: &mut Workspace, extra: usize) -> TreeState {
         let k = d.k;
-        let mut parent = vec![-1i32; d.num_nodes];
-        let mut x = vec![0.0; d.num_nodes * k];
+        // Records are cache-line aligned and do not straddle lines: a tree walk is bound by
+        // the latency of fetching each node's record, so one line per node matters.
+        let stride = match k + extra {
+            r if r <= 8 => r.next_power_of_two(),
+            r => r.div_ceil(8) * 8,
+        };
+        let mut parent = refill(std::mem::take(&mut ws.parent), d.num_nodes, -1i32);
+        let mut buf = refill(std::mem::take(&mut ws.x), d.num_nodes * stride + 8, 0.0);
+        let base = (buf.as_ptr() as usize / 8).wrapping_neg() % 8;
+        let x = &mut buf[base..];
         for (i, &u) in d.samples.iter().enumerate() {
-            x[u as usize * k..][..k].copy_from_slice(weights.row(i));
+            for (a, &b) in x[u as usize * stride..][..k].iter_mut().zip(weights.row(i)) {
+                *a = b;
+            }
         }
         for &e in &chunk.alive {
             let (p, c) = (d.edge_parent[e as usize] as usize, d.edge_child[e as usize] as usize);
             parent[c] = p as i32;
             for j in 0..k {
-                let v = x[c * k + j];
-                x[p * k + j] += v;
+                let v = x[c * stride + j];
+                x[p * stride + j] += v;
             }
         }
-        TreeState { k, parent, x, delta: vec![0.0; k], tj: d.inserted_by(chunk.start), tk: d.removed_by(chunk.start) }
+        let x = buf;
+        let gather = |mut events: Vec<EdgeEvent>, order: &[i32], coord: &[f64], range: Range<usize>| {
+            events.clear();
+            events.extend(order[range].iter().map(|&e| {
+                let e = e as usize;
+                EdgeEvent { position: coord[e], parent: d.edge_parent[e], child: d.edge_child[e] }
+            }));
+            events
+        };
+        let removals = gather(std::mem::take(&mut ws.removals), d.removal, d.edge_right, d.removed_by(chunk.start)..d.removed_by(chunk.end));
+        let insertions =
+            gather(std::mem::take(&mut ws.insertions), d.insertion, d.edge_left, d.inserted_by(chunk.start)..d.inserted_by(chunk.end));
+        TreeState {
+            k,
+            stride,
+            base,
+            parent,
+            x,
+            delta: vec![0.0; k],
+            removals,
+            insertions,
+            next_removal: 0,
+            next_insertion: 0,
+            num_edges: chunk.alive.len(),
+        }
+    }
+
+    /// Hands the buffers back for the next chunk.
+    fn release(self, ws: &mut Workspace) {
+        ws.parent = self.parent;
+        ws.x = self.x;
+        ws.removals = self.removals;
+        ws.insertions = self.insertions;
+    }
+
+    /// The weight sums of node u.
+    #[inline]
+    fn row(&self, u: usize) -> &[f64] {
+        &self.x[self.base + u * self.stride..][..self.k]
+    }
+
+    /// Node u's whole record.
+    #[inline]
+    fn record(&self, u: usize) -> &[f64] {
+        &self.x[self.base + u * self.stride..][..self.stride]
     }
 
     #[inline]
-    fn row(&self, u: usize) -> &[f64] {
-        &self.x[u * self.k..(u + 1) * self.k]
+    fn record_mut(&mut self, u: usize) -> &mut [f64] {
+        &mut self.x[self.base + u * self.stride..][..self.stride]
     }
 
     /// Moves to the tree starting at `pos`: removes the edges ending there, then inserts
-    /// those starting there. `touch(u, parent)` is called for each node before its weights
-    /// or its parent change (at most once per node matters; callers deduplicate).
+    /// those starting there. `touch(u, parent, x)` is called for each node before its
+    /// weights x or its parent change (callers keep the first call per node).
     #[inline]
-    fn advance<T: FnMut(usize, i32)>(&mut self, d: &Data, pos: f64, mut touch: T) {
-        let k = self.k;
-        while self.tk < d.num_edges && d.edge_right[d.removal[self.tk] as usize] == pos {
-            let e = d.removal[self.tk] as usize;
-            self.tk += 1;
-            let (p, c) = (d.edge_parent[e], d.edge_child[e] as usize);
-            touch(c, self.parent[c]);
-            self.delta.copy_from_slice(&self.x[c * k..(c + 1) * k]);
-            let mut v = p;
+    fn advance<T: FnMut(usize, i32, &[f64])>(&mut self, pos: f64, mut touch: T) {
+        let (k, r) = (self.k, self.stride);
+        let x = &mut self.x[self.base..];
+        while let Some(&ev) = self.removals.get(self.next_removal).filter(|ev| ev.position == pos) {
+            self.next_removal += 1;
+            self.num_edges -= 1;
+            let c = ev.child as usize;
+            touch(c, self.parent[c], &x[c * r..][..k]);
+            for j in 0..k {
+                self.delta[j] = x[c * r + j];
+            }
+            let mut v = ev.parent;
             while v >= 0 {
                 let vu = v as usize;
-                touch(vu, self.parent[vu]);
-                for (a, b) in self.x[vu * k..(vu + 1) * k].iter_mut().zip(&self.delta) {
+                touch(vu, self.parent[vu], &x[vu * r..][..k]);
+                for (a, b) in x[vu * r..][..k].iter_mut().zip(&self.delta) {
                     *a -= b;
                 }
                 v = self.parent[vu];
             }
             self.parent[c] = -1;
         }
-        while self.tj < d.num_edges && d.edge_left[d.insertion[self.tj] as usize] == pos {
-            let e = d.insertion[self.tj] as usize;
-            self.tj += 1;
-            let (p, c) = (d.edge_parent[e], d.edge_child[e] as usize);
-            touch(c, self.parent[c]);
-            self.parent[c] = p;
-            self.delta.copy_from_slice(&self.x[c * k..(c + 1) * k]);
-            let mut v = p;
+        while let Some(&ev) = self.insertions.get(self.next_insertion).filter(|ev| ev.position == pos) {
+            self.next_insertion += 1;
+            self.num_edges += 1;
+            let c = ev.child as usize;
+            touch(c, self.parent[c], &x[c * r..][..k]);
+            self.parent[c] = ev.parent;
+            for j in 0..k {
+                self.delta[j] = x[c * r + j];
+            }
+            let mut v = ev.parent;
             while v >= 0 {
                 let vu = v as usize;
-                touch(vu, self.parent[vu]);
-                for (a, b) in self.x[vu * k..(vu + 1) * k].iter_mut().zip(&self.delta) {
+                touch(vu, self.parent[vu], &x[vu * r..][..k]);
+                for (a, b) in x[vu * r..][..k].iter_mut().zip(&self.delta) {
                     *a += b;
                 }
                 v = self.parent[vu];
@@ -406,15 +493,15 @@ impl TreeState {
         }
     }
 
-    /// Right end of the current tree (starting at `left`), capped at `end`.
+    /// Right end of the current tree, capped at the chunk's end.
     #[inline]
-    fn tree_right(&self, d: &Data, end: f64) -> f64 {
+    fn tree_right(&self, end: f64) -> f64 {
         let mut r = end;
-        if self.tj < d.num_edges {
-            r = r.min(d.edge_left[d.insertion[self.tj] as usize]);
+        if let Some(ev) = self.insertions.get(self.next_insertion) {
+            r = r.min(ev.position);
         }
-        if self.tk < d.num_edges {
-            r = r.min(d.edge_right[d.removal[self.tk] as usize]);
+        if let Some(ev) = self.removals.get(self.next_removal) {
+            r = r.min(ev.position);
         }
         r
     }
@@ -438,17 +525,49 @@ impl<'a> Evaluator<'a> {
 
     #[inline]
     fn eval(&mut self, x: &[f64], out: &mut [f64]) {
-        self.f.eval(x, self.cols.clone(), out);
-        if let Some(total) = self.total {
-            for ((c, t), xi) in self.complement.iter_mut().zip(total).zip(x) {
-                *c = t - xi;
-            }
-            self.f.eval(&self.complement, self.cols.clone(), &mut self.tmp);
-            for (o, t) in out.iter_mut().zip(&self.tmp) {
-                *o += t;
-            }
+        match self.total {
+            None => self.f.eval(x, self.cols.clone(), out),
+            Some(total) => self.f.eval_unpolarised(x, total, self.cols.clone(), out, &mut self.complement, &mut self.tmp),
         }
     }
+}
+
+/// Per-thread buffers reused from chunk to chunk: a fresh node-sized allocation per chunk
+/// would cost a page fault per page touched.
+#[derive(Default)]
+struct Workspace {
+    parent: Vec<i32>,
+    x: Vec<f64>,
+    values: Vec<f64>,
+    last: Vec<f64>,
+    cell: Vec<u32>,
+    flags: Vec<bool>,
+    removals: Vec<EdgeEvent>,
+    insertions: Vec<EdgeEvent>,
+}
+
+/// Workspaces of one `run`, handed to tasks as they start and returned when they finish;
+/// at most one per running task exists, and all are freed when the run ends.
+#[derive(Default)]
+struct WorkspacePool(std::sync::Mutex<Vec<Workspace>>);
+
+impl WorkspacePool {
+    fn take(&self) -> Workspace {
+        self.0.lock().map(|mut v| v.pop()).ok().flatten().unwrap_or_default()
+    }
+
+    fn give(&self, ws: Workspace) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(ws);
+        }
+    }
+}
+
+/// `v` emptied and refilled with `len` copies of `fill`, keeping its allocation.
+fn refill<T: Clone>(mut v: Vec<T>, len: usize, fill: T) -> Vec<T> {
+    v.clear();
+    v.resize(len, fill);
+    v
 }
 
 /// The length of the branch from a node at time `tu` to its parent at `tp` inside each time
@@ -466,13 +585,13 @@ fn branch_in_time_windows(tu: f64, tp: f64, time_windows: Option<&[f64]>, out: &
     }
 }
 
-fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, cols: Range<usize>) -> Vec<f64> {
+fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, cols: Range<usize>, ws: &mut Workspace) -> Vec<f64> {
     match (stat.mode, stat.summary) {
-        (Mode::Site, Summary::Dense(f)) => site_dense(d, stat, chunk, f, cols),
-        (Mode::Site, Summary::Afs(a)) => site_afs(d, stat, chunk, a),
-        (Mode::Branch, Summary::Dense(f)) => branch_dense(d, stat, chunk, f, cols),
-        (Mode::Branch, Summary::Afs(a)) => branch_afs(d, stat, chunk, a),
-        (Mode::Node, Summary::Dense(f)) => node_dense(d, stat, chunk, f, cols),
+        (Mode::Site, Summary::Dense(f)) => site_dense(d, stat, chunk, f, cols, ws),
+        (Mode::Site, Summary::Afs(a)) => site_afs(d, stat, chunk, a, ws),
+        (Mode::Branch, Summary::Dense(f)) => branch_dense(d, stat, chunk, f, cols, ws),
+        (Mode::Branch, Summary::Afs(a)) => branch_afs(d, stat, chunk, a, ws),
+        (Mode::Node, Summary::Dense(f)) => node_dense(d, stat, chunk, f, cols, ws),
         (Mode::Node, Summary::Afs(_)) => unreachable!("refused in run()"),
     }
 }
@@ -549,18 +668,18 @@ fn chunk_rows(chunk: &Chunk) -> usize {
 
 /// Site mode: per site, the sum of f over its alleles' weights (the ancestral allele left
 /// out when polarised), added to the site's window.
-fn site_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>) -> Vec<f64> {
+fn site_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>, ws: &mut Workspace) -> Vec<f64> {
     let gm = cols.len();
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     let mut out = vec![0.0; chunk_rows(chunk) * gm];
-    let mut st = TreeState::seek(d, stat.weights, chunk);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0);
     let mut alleles = AlleleStates::new(d.k);
     let (mut site_sum, mut tmp) = (vec![0.0; gm], vec![0.0; gm]);
     let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
     let mut w = chunk.w_first;
     loop {
-        let right = st.tree_right(d, chunk.end);
+        let right = st.tree_right(chunk.end);
         while site < d.site_position.len() && d.site_position[site] < right.min(b) {
             let pos = d.site_position[site];
             while windows[w + 1] <= pos {
@@ -582,25 +701,26 @@ fn site_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, 
         if right >= chunk.end {
             break;
         }
-        st.advance(d, right, |_, _| {});
+        st.advance(right, |_, _, _| {});
     }
+    st.release(ws);
     out
 }
 
 /// Site-mode allele frequency spectrum.
-fn site_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary) -> Vec<f64> {
+fn site_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
     let size = afs.size();
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     let mut out = vec![0.0; chunk_rows(chunk) * size];
-    let mut st = TreeState::seek(d, stat.weights, chunk);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0);
     let mut alleles = AlleleStates::new(d.k);
     // Unpolarised, each allele counts half: a biallelic site adds 1 to its folded cell.
     let increment = if afs.polarised { 1.0 } else { 0.5 };
     let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
     let mut w = chunk.w_first;
     loop {
-        let right = st.tree_right(d, chunk.end);
+        let right = st.tree_right(chunk.end);
         while site < d.site_position.len() && d.site_position[site] < right.min(b) {
             let pos = d.site_position[site];
             while windows[w + 1] <= pos {
@@ -617,8 +737,9 @@ fn site_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary) -> Ve
         if right >= chunk.end {
             break;
         }
-        st.advance(d, right, |_, _| {});
+        st.advance(right, |_, _, _| {});
     }
+    st.release(ws);
     out
 }
 
@@ -629,8 +750,12 @@ struct Touched {
 }
 
 impl Touched {
-    fn new(n: usize) -> Self {
-        Touched { flag: vec![false; n], list: Vec::new() }
+    fn new(n: usize, ws: &mut Workspace) -> Self {
+        Touched { flag: refill(std::mem::take(&mut ws.flags), n, false), list: Vec::new() }
+    }
+
+    fn release(self, ws: &mut Workspace) {
+        ws.flags = self.flag;
     }
 
     /// True the first time `u` is touched in this transition.
@@ -658,50 +783,75 @@ impl Touched {
 
 /// Branch mode, dense summary: a running sum over nodes of branch length (per time window)
 /// times f(node); each tree adds running sum times its overlap with each window.
-fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>) -> Vec<f64> {
+///
+/// Each node's record holds its weights, its summary and its branch length (0 without a
+/// parent). A node touched in a transition keeps its old parent and weights; if both come
+/// out unchanged (above the point where a moved subtree left and rejoined, the weights lose
+/// and regain the same amount) its term in the running sum is left alone: no summary to
+/// recompute, no rounding added.
+fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>, ws: &mut Workspace) -> Vec<f64> {
     let gm = cols.len();
+    let k = d.k;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let windows = stat.windows;
     let mut out = vec![0.0; chunk_rows(chunk) * nt * gm];
-    let mut st = TreeState::seek(d, stat.weights, chunk);
+    // Record: x (k), summary (gm), branch length.
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, gm + 1);
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut eval = Evaluator::new(f, cols, total);
     let n = d.num_nodes;
-    // The summary of every node with a parent (others are recomputed when they get one).
-    let mut summary = vec![0.0; n * gm];
     let mut running = vec![0.0; nt * gm];
     let mut bl = vec![0.0; nt];
     let time = d.time;
     let tw = stat.time_windows;
 
-    // Adds sign * branch length * summary(u) to the running sum.
-    let contribute = |running: &mut [f64], bl: &mut [f64], summary: &[f64], u: usize, p: i32, sign: f64| {
-        if p < 0 {
-            return;
-        }
-        branch_in_time_windows(time[u], time[p as usize], tw, bl);
-        let s = &summary[u * gm..(u + 1) * gm];
-        for (t, &len) in bl.iter().enumerate() {
-            if len != 0.0 {
+    // Adds sign * (u's branch within each time window) * summary to the running sum. Without
+    // time windows the record's branch length is used as is.
+    let contribute = |running: &mut [f64], bl: &mut [f64], record: &[f64], u: usize, p: i32, sign: f64| {
+        let (summary, len) = (&record[k..k + gm], record[k + gm]);
+        match tw {
+            None => {
                 let len = sign * len;
-                for (r, v) in running[t * gm..(t + 1) * gm].iter_mut().zip(s) {
+                for (r, v) in running.iter_mut().zip(summary) {
                     *r += len * v;
+                }
+            }
+            Some(_) => {
+                branch_in_time_windows(time[u], time[p as usize], tw, bl);
+                for (t, &len) in bl.iter().enumerate() {
+                    if len != 0.0 {
+                        let len = sign * len;
+                        for (r, v) in running[t * gm..(t + 1) * gm].iter_mut().zip(summary) {
+                            *r += len * v;
+                        }
+                    }
                 }
             }
         }
     };
+    // Recomputes u's summary and branch length (it has parent p) and adds its term.
+    let refresh = |st: &mut TreeState, eval: &mut Evaluator, running: &mut [f64], bl: &mut [f64], u: usize, p: i32| {
+        let record = st.record_mut(u);
+        let (x, rest) = record.split_at_mut(k);
+        eval.eval(x, &mut rest[..gm]);
+        rest[gm] = time[p as usize] - time[u];
+        contribute(running, bl, record, u, p, 1.0);
+    };
 
     for &e in &chunk.alive {
         let c = d.edge_child[e as usize] as usize;
-        eval.eval(st.row(c), &mut summary[c * gm..(c + 1) * gm]);
-        contribute(&mut running, &mut bl, &summary, c, st.parent[c], 1.0);
+        let p = st.parent[c];
+        refresh(&mut st, &mut eval, &mut running, &mut bl, c, p);
     }
 
-    let mut touched = Touched::new(n);
+    let mut touched = Touched::new(n, ws);
+    // Parent and weights of each touched node before the transition, in touch order.
+    let mut old_parent: Vec<i32> = Vec::new();
+    let mut old_x: Vec<f64> = Vec::new();
     let mut w = chunk.w_first;
     let mut left = chunk.start;
     loop {
-        let right = st.tree_right(d, chunk.end);
+        let right = st.tree_right(chunk.end);
         // This tree adds running * overlap to each window it overlaps.
         while w < windows.len() - 1 && windows[w] < right {
             let overlap = right.min(windows[w + 1]) - left.max(windows[w]);
@@ -721,24 +871,43 @@ fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc
             break;
         }
         left = right;
-        st.advance(d, left, |u, p| {
+        old_parent.clear();
+        old_x.clear();
+        st.advance(left, |u, p, x| {
             if touched.first(u) {
-                contribute(&mut running, &mut bl, &summary, u, p, -1.0);
+                old_parent.push(p);
+                // Element by element: a memcpy call costs more than copying a few values.
+                for &v in x {
+                    old_x.push(v);
+                }
             }
         });
+        let mut i = 0;
         touched.finish(|u| {
-            let p = st.parent[u];
+            let (p_old, p) = (old_parent[i], st.parent[u]);
+            let x_old = &old_x[i * k..(i + 1) * k];
+            i += 1;
+            if p_old == p && st.row(u).iter().zip(x_old).all(|(a, b)| a == b) {
+                return;
+            }
+            if p_old >= 0 {
+                // The record still holds the summary and branch length of before.
+                contribute(&mut running, &mut bl, st.record(u), u, p_old, -1.0);
+            }
             if p >= 0 {
-                eval.eval(st.row(u), &mut summary[u * gm..(u + 1) * gm]);
-                contribute(&mut running, &mut bl, &summary, u, p, 1.0);
+                refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
+            } else {
+                st.record_mut(u)[k + gm] = 0.0;
             }
         });
-        if st.tj == st.tk {
+        if st.num_edges == 0 {
             // A tree without edges has no branches: its sum is exactly zero, not the rounding
             // residue of every contribution added and taken out since the chunk started.
             running.iter_mut().for_each(|r| *r = 0.0);
         }
     }
+    st.release(ws);
+    touched.release(ws);
     out
 }
 
@@ -768,19 +937,19 @@ fn current_window(windows: &[f64], pos: f64) -> Option<usize> {
 }
 
 /// Node mode: output per window and node, f(node) times the span it held that value.
-fn node_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>) -> Vec<f64> {
+fn node_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>, ws: &mut Workspace) -> Vec<f64> {
     let gm = cols.len();
     let n = d.num_nodes;
     let windows = stat.windows;
     let mut out = vec![0.0; chunk_rows(chunk) * n * gm];
-    let mut st = TreeState::seek(d, stat.weights, chunk);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0);
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut eval = Evaluator::new(f, cols, total);
-    let mut summary = vec![0.0; n * gm];
+    let mut summary = refill(std::mem::take(&mut ws.values), n * gm, 0.0);
     for u in 0..n {
         eval.eval(st.row(u), &mut summary[u * gm..(u + 1) * gm]);
     }
-    let mut lazy = Lazy { last: vec![chunk.start; n], window: current_window(windows, chunk.start) };
+    let mut lazy = Lazy { last: refill(std::mem::take(&mut ws.last), n, chunk.start), window: current_window(windows, chunk.start) };
     let w_first = chunk.w_first;
     let flush = |out: &mut [f64], lazy: &mut Lazy, summary: &[f64], u: usize, pos: f64| {
         if let Some(w) = lazy.window {
@@ -792,10 +961,10 @@ fn node_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, 
         }
         lazy.last[u] = pos;
     };
-    let mut touched = Touched::new(n);
+    let mut touched = Touched::new(n, ws);
     let mut left = chunk.start;
     loop {
-        let right = st.tree_right(d, chunk.end);
+        let right = st.tree_right(chunk.end);
         for (b, next) in window_boundaries(windows, left, right) {
             for u in 0..n {
                 flush(&mut out, &mut lazy, &summary, u, b);
@@ -806,7 +975,7 @@ fn node_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, 
             break;
         }
         left = right;
-        st.advance(d, left, |u, _| {
+        st.advance(left, |u, _, _| {
             if touched.first(u) {
                 flush(&mut out, &mut lazy, &summary, u, left);
             }
@@ -820,21 +989,27 @@ fn node_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, 
             flush(&mut out, &mut lazy, &summary, u, chunk.end);
         }
     }
+    st.release(ws);
+    touched.release(ws);
+    ws.values = summary;
+    ws.last = lazy.last;
     out
 }
 
 /// Branch-mode allele frequency spectrum: each node's branch (per time window) times span
 /// goes to the cell of its sample counts, flushed lazily.
-fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary) -> Vec<f64> {
+fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
     let size = afs.size();
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let tw = stat.time_windows;
     let n = d.num_nodes;
     let windows = stat.windows;
     let mut out = vec![0.0; chunk_rows(chunk) * nt * size];
-    let mut st = TreeState::seek(d, stat.weights, chunk);
-    let mut cell: Vec<u32> = (0..n).map(|u| afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32)).collect();
-    let mut lazy = Lazy { last: vec![chunk.start; n], window: current_window(windows, chunk.start) };
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0);
+    let mut cell = std::mem::take(&mut ws.cell);
+    cell.clear();
+    cell.extend((0..n).map(|u| afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32)));
+    let mut lazy = Lazy { last: refill(std::mem::take(&mut ws.last), n, chunk.start), window: current_window(windows, chunk.start) };
     let time = d.time;
     let w_first = chunk.w_first;
     let mut bl = vec![0.0; nt];
@@ -848,10 +1023,10 @@ fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary) -> 
         }
         lazy.last[u] = pos;
     };
-    let mut touched = Touched::new(n);
+    let mut touched = Touched::new(n, ws);
     let mut left = chunk.start;
     loop {
-        let right = st.tree_right(d, chunk.end);
+        let right = st.tree_right(chunk.end);
         for (b, next) in window_boundaries(windows, left, right) {
             for u in 0..n {
                 flush(&mut out, &mut lazy, &mut bl, &cell, u, st.parent[u], b);
@@ -862,7 +1037,7 @@ fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary) -> 
             break;
         }
         left = right;
-        st.advance(d, left, |u, p| {
+        st.advance(left, |u, p, _| {
             if touched.first(u) {
                 flush(&mut out, &mut lazy, &mut bl, &cell, u, p, left);
             }
@@ -874,5 +1049,9 @@ fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary) -> 
             flush(&mut out, &mut lazy, &mut bl, &cell, u, st.parent[u], chunk.end);
         }
     }
+    st.release(ws);
+    touched.release(ws);
+    ws.last = lazy.last;
+    ws.cell = cell;
     out
 }

@@ -25,6 +25,22 @@ use std::ops::Range;
 pub trait SummaryFunc: Send + Sync {
     fn output_dim(&self) -> usize;
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]);
+
+    /// f(x) + f(total - x): the unpolarised summary of branch and node modes (the branch
+    /// above a node separates x from the rest). `complement` (len of x) and `tmp` (len of
+    /// `cols`) are scratch. A provided method, so each summary gets its own copy with `eval`
+    /// inlined.
+    #[inline]
+    fn eval_unpolarised(&self, x: &[f64], total: &[f64], cols: Range<usize>, out: &mut [f64], complement: &mut [f64], tmp: &mut [f64]) {
+        self.eval(x, cols.clone(), out);
+        for ((c, t), xi) in complement.iter_mut().zip(total).zip(x) {
+            *c = t - xi;
+        }
+        self.eval(complement, cols, tmp);
+        for (o, t) in out.iter_mut().zip(tmp.iter()) {
+            *o += t;
+        }
+    }
 }
 
 /// Per-set statistics (one output per sample set j, from x[j] and the set size n[j]).
