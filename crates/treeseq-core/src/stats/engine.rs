@@ -155,15 +155,24 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
     Ok(result)
 }
 
+/// An edge's columns side by side: the chunks gather their edge events in insertion and
+/// removal order, and one cache line per edge beats one per column.
+#[derive(Clone, Copy)]
+struct EdgeRecord {
+    left: f64,
+    right: f64,
+    parent: i32,
+    child: i32,
+}
+
 /// The tables and derived arrays every chunk reads.
 struct Data<'a> {
+    edges: Vec<EdgeRecord>,
     num_nodes: usize,
     num_edges: usize,
     time: &'a [f64],
     edge_left: &'a [f64],
     edge_right: &'a [f64],
-    edge_parent: &'a [i32],
-    edge_child: &'a [i32],
     insertion: &'a [i32],
     removal: &'a [i32],
     breakpoints: &'a [f64],
@@ -196,14 +205,19 @@ impl<'a> Data<'a> {
         for s in 0..num_sites {
             site_mutations[s + 1] += site_mutations[s];
         }
+        let e = &t.edges;
+        let edges = (0..ts.num_edges())
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .map(|i| EdgeRecord { left: e.left[i], right: e.right[i], parent: e.parent[i], child: e.child[i] })
+            .collect();
         Data {
+            edges,
             num_nodes: ts.num_nodes(),
             num_edges: ts.num_edges(),
             time: &t.nodes.time,
             edge_left: &t.edges.left,
             edge_right: &t.edges.right,
-            edge_parent: &t.edges.parent,
-            edge_child: &t.edges.child,
             insertion: &t.edge_insertion_order,
             removal: &t.edge_removal_order,
             breakpoints: &ts.breakpoints,
@@ -234,8 +248,8 @@ impl<'a> Data<'a> {
 struct Chunk {
     start: f64,
     end: f64,
-    /// Edges covering `start`, in edge-table (parent time) order.
-    alive: Vec<i32>,
+    /// (parent, child) of the edges covering `start`, in edge-table (parent time) order.
+    alive: Vec<[i32; 2]>,
     /// First and last window the chunk overlaps.
     w_first: usize,
     w_last: usize,
@@ -301,28 +315,28 @@ fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Plan {
     Plan { chunks }
 }
 
-/// For each position in `starts` (increasing), the edges with left <= x < right, in
-/// edge-table order: one scan of the edge table, split into blocks scanned in parallel and
-/// concatenated in order.
-fn alive_edges(d: &Data, starts: &[f64]) -> Vec<Vec<i32>> {
+/// For each position in `starts` (increasing), (parent, child) of the edges with
+/// left <= x < right, in edge-table order: one scan of the edge table, split into blocks
+/// scanned in parallel and concatenated in order.
+fn alive_edges(d: &Data, starts: &[f64]) -> Vec<Vec<[i32; 2]>> {
     const BLOCK: usize = 1 << 15;
-    let blocks: Vec<Vec<Vec<i32>>> = (0..d.num_edges.div_ceil(BLOCK))
+    let blocks: Vec<Vec<Vec<[i32; 2]>>> = (0..d.num_edges.div_ceil(BLOCK))
         .into_par_iter()
         .map(|blk| {
             let mut lists = vec![Vec::new(); starts.len()];
-            for e in blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges) {
-                let (l, r) = (d.edge_left[e], d.edge_right[e]);
+            for edge in &d.edges[blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges)] {
+                let (l, r) = (edge.left, edge.right);
                 // Counting beats a binary search over a few dozen starts: no branches.
                 let mut i = starts.iter().map(|&s| (s < l) as usize).sum::<usize>();
                 while i < starts.len() && starts[i] < r {
-                    lists[i].push(e as i32);
+                    lists[i].push([edge.parent, edge.child]);
                     i += 1;
                 }
             }
             lists
         })
         .collect();
-    let mut out: Vec<Vec<i32>> = vec![Vec::new(); starts.len()];
+    let mut out: Vec<Vec<[i32; 2]>> = vec![Vec::new(); starts.len()];
     for lists in blocks {
         for (o, l) in out.iter_mut().zip(lists) {
             o.extend(l);
@@ -386,8 +400,8 @@ impl TreeState {
                 *a = b;
             }
         }
-        for &e in &chunk.alive {
-            let (p, c) = (d.edge_parent[e as usize] as usize, d.edge_child[e as usize] as usize);
+        for &[p, c] in &chunk.alive {
+            let (p, c) = (p as usize, c as usize);
             parent[c] = p as i32;
             for j in 0..k {
                 let v = x[c * stride + j];
@@ -395,17 +409,17 @@ impl TreeState {
             }
         }
         let x = buf;
-        let gather = |mut events: Vec<EdgeEvent>, order: &[i32], coord: &[f64], range: Range<usize>| {
+        let gather = |mut events: Vec<EdgeEvent>, order: &[i32], range: Range<usize>, insert: bool| {
             events.clear();
             events.extend(order[range].iter().map(|&e| {
-                let e = e as usize;
-                EdgeEvent { position: coord[e], parent: d.edge_parent[e], child: d.edge_child[e] }
+                let r = d.edges[e as usize];
+                EdgeEvent { position: if insert { r.left } else { r.right }, parent: r.parent, child: r.child }
             }));
             events
         };
-        let removals = gather(std::mem::take(&mut ws.removals), d.removal, d.edge_right, d.removed_by(chunk.start)..d.removed_by(chunk.end));
+        let removals = gather(std::mem::take(&mut ws.removals), d.removal, d.removed_by(chunk.start)..d.removed_by(chunk.end), false);
         let insertions =
-            gather(std::mem::take(&mut ws.insertions), d.insertion, d.edge_left, d.inserted_by(chunk.start)..d.inserted_by(chunk.end));
+            gather(std::mem::take(&mut ws.insertions), d.insertion, d.inserted_by(chunk.start)..d.inserted_by(chunk.end), true);
         TreeState {
             k,
             stride,
@@ -795,8 +809,13 @@ fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let windows = stat.windows;
     let mut out = vec![0.0; chunk_rows(chunk) * nt * gm];
-    // Record: x (k), summary (gm), branch length.
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, gm + 1);
+    // Record: x (k), summary (gm), branch length, node time (read with the record, not from
+    // the node table, when a branch length is recomputed).
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, gm + 2);
+    let time_at = k + gm + 1;
+    for (u, &t) in d.time.iter().enumerate() {
+        st.record_mut(u)[time_at] = t;
+    }
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut eval = Evaluator::new(f, cols, total);
     let n = d.num_nodes;
@@ -831,17 +850,20 @@ fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc
     };
     // Recomputes u's summary and branch length (it has parent p) and adds its term.
     let refresh = |st: &mut TreeState, eval: &mut Evaluator, running: &mut [f64], bl: &mut [f64], u: usize, p: i32| {
+        let parent_time = st.record(p as usize)[time_at];
         let record = st.record_mut(u);
         let (x, rest) = record.split_at_mut(k);
         eval.eval(x, &mut rest[..gm]);
-        rest[gm] = time[p as usize] - time[u];
+        rest[gm] = parent_time - rest[gm + 1];
         contribute(running, bl, record, u, p, 1.0);
     };
 
-    for &e in &chunk.alive {
-        let c = d.edge_child[e as usize] as usize;
-        let p = st.parent[c];
-        refresh(&mut st, &mut eval, &mut running, &mut bl, c, p);
+    // Every node with a parent, in id order (records in memory order).
+    for u in 0..n {
+        let p = st.parent[u];
+        if p >= 0 {
+            refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
+        }
     }
 
     let mut touched = Touched::new(n, ws);

@@ -59,9 +59,11 @@ impl SummaryFunc for Diversity {
     fn output_dim(&self) -> usize {
         self.n.len()
     }
+    #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        for (o, j) in out.iter_mut().zip(cols) {
-            *o = x[j] * (self.n[j] - x[j]) * self.inv_denom[j];
+        let (x, n, inv) = (&x[cols.clone()], &self.n[cols.clone()], &self.inv_denom[cols]);
+        for (((o, &x), &n), &inv) in out.iter_mut().zip(x).zip(n).zip(inv) {
+            *o = x * (n - x) * inv;
         }
     }
 }
@@ -83,9 +85,10 @@ impl SummaryFunc for SegregatingSites {
     fn output_dim(&self) -> usize {
         self.n.len()
     }
+    #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        for (o, j) in out.iter_mut().zip(cols) {
-            *o = if x[j] > 0.0 { 1.0 - x[j] / self.n[j] } else { 0.0 };
+        for ((o, &x), &n) in out.iter_mut().zip(&x[cols.clone()]).zip(&self.n[cols]) {
+            *o = if x > 0.0 { 1.0 - x / n } else { 0.0 };
         }
     }
 }
@@ -105,10 +108,11 @@ impl SummaryFunc for Y1 {
     fn output_dim(&self) -> usize {
         self.n.len()
     }
+    #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        for (o, j) in out.iter_mut().zip(cols) {
-            let (xi, ni) = (x[j], self.n[j]);
-            *o = xi * (ni - xi) * (ni - xi - 1.0) * self.inv_denom[j];
+        let (x, n, inv) = (&x[cols.clone()], &self.n[cols.clone()], &self.inv_denom[cols]);
+        for (((o, &xi), &ni), &inv) in out.iter_mut().zip(x).zip(n).zip(inv) {
+            *o = xi * (ni - xi) * (ni - xi - 1.0) * inv;
         }
     }
 }
