@@ -78,11 +78,12 @@ fn check_case(ts: &TreeSequence, case: &Value) -> Result<Verdict, String> {
         return Err(format!("{} values, tskit {}", out.data.len(), values.len()));
     }
     let mut verdict = Verdict::Matches;
+    let mut exact = Exact::default();
     for (i, (&g, &w)) in out.data.iter().zip(&values).enumerate() {
         if close(g, w) {
             continue;
         }
-        match exact_value(ts, method, &case["kwargs"], &out, i) {
+        match exact.value(ts, method, &case["kwargs"], &out, i) {
             Some(exact) if !close(w, exact) && close(g, exact) => verdict = Verdict::TskitOff,
             Some(exact) => return Err(format!("value [{i}] = {g:e}, tskit {w:e}, exact {exact:e}")),
             None => return Err(format!("value [{i}] = {g:e}, tskit {w:e}")),
@@ -91,28 +92,47 @@ fn check_case(ts: &TreeSequence, case: &Value) -> Result<Verdict, String> {
     Ok(verdict)
 }
 
-/// An exact value for element `i` of a branch-mode result, computed here without the engine,
-/// where tskit 1.0.3 is known to be off:
+/// Exact values for a branch-mode result, computed here without the engine, where tskit
+/// 1.0.3 is known to be off:
 /// - in a window that no edge overlaps, every branch-mode sum is exactly 0 (and ratios of
 ///   sums, Fst, Tajima's D and relatedness as a proportion, are NaN), where tskit returns the
 ///   rounding residue of its running sum;
 /// - the branch-mode allele frequency spectrum, which tskit computes with a stale
 ///   `last_update` for a node that leaves the trees and comes back later (its new branch is
 ///   also counted over the stretch where the node was absent): here it is summed tree by tree.
-fn exact_value(ts: &TreeSequence, method: &str, kwargs: &Value, out: &StatOutput, i: usize) -> Option<f64> {
+#[derive(Default)]
+struct Exact {
+    /// The brute-force spectrum of the case, once computed.
+    afs: Option<Vec<f64>>,
+}
+
+impl Exact {
+    fn value(&mut self, ts: &TreeSequence, method: &str, kwargs: &Value, out: &StatOutput, i: usize) -> Option<f64> {
+        if method == "allele_frequency_spectrum" && kwargs["mode"] == "branch" && self.afs.is_none() {
+            self.afs = brute_afs_of_case(ts, kwargs);
+        }
+        match &self.afs {
+            Some(afs) => afs.get(i).copied(),
+            None => edge_free_value(ts, method, kwargs, out, i),
+        }
+    }
+}
+
+fn brute_afs_of_case(ts: &TreeSequence, kwargs: &Value) -> Option<Vec<f64>> {
+    let sets: Vec<Vec<i32>> = match kwargs.get("sample_sets").filter(|v| !v.is_null()) {
+        Some(v) => serde_json::from_value(v.clone()).ok()?,
+        None => vec![ts.samples.clone()],
+    };
+    let windows = window_breaks(ts, &kwargs["windows"]);
+    let polarised = kwargs["polarised"].as_bool().unwrap_or(false);
+    let span_normalise = kwargs["span_normalise"].as_bool().unwrap_or(true);
+    Some(brute::branch_afs(ts, &sets, &windows, None, polarised, span_normalise))
+}
+
+/// In a window no edge overlaps, a branch-mode sum is 0 and a ratio of sums NaN.
+fn edge_free_value(ts: &TreeSequence, method: &str, kwargs: &Value, out: &StatOutput, i: usize) -> Option<f64> {
     if kwargs["mode"] != "branch" {
         return None;
-    }
-    if method == "allele_frequency_spectrum" {
-        let sets: Vec<Vec<i32>> = match kwargs.get("sample_sets").filter(|v| !v.is_null()) {
-            Some(v) => serde_json::from_value(v.clone()).ok()?,
-            None => vec![ts.samples.clone()],
-        };
-        let windows = window_breaks(ts, &kwargs["windows"]);
-        let polarised = kwargs["polarised"].as_bool().unwrap_or(false);
-        let span_normalise = kwargs["span_normalise"].as_bool().unwrap_or(true);
-        let afs = brute::branch_afs(ts, &sets, &windows, None, polarised, span_normalise);
-        return Some(afs[i]);
     }
     let windows = window_breaks(ts, &kwargs["windows"]);
     let per_window = out.data.len() / (windows.len() - 1);
