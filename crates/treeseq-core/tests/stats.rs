@@ -611,3 +611,58 @@ fn refusals() {
         }
     }
 }
+
+/// Chunk boundaries change nothing but rounding: one chunk, one chunk per tree and the
+/// default agree in every mode, with windows that do and do not align with trees.
+#[test]
+fn chunking_changes_only_rounding() {
+    use treeseq_core::stats::engine::{run_with_chunks, GeneralStat, Summary};
+    use treeseq_core::stats::params::{indicator_weights, Mode};
+    use treeseq_core::stats::summaries::{AfsSummary, TupleStat, Tuples};
+    for name in ["small", "ancient_gaps", "multiallelic", "nonbinary"] {
+        let ts = load(name);
+        let sets = sample_sets(name);
+        let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
+        let l = ts.sequence_length();
+        let windows = [0.0, l * 0.2, ts.breakpoints[ts.num_trees() / 2], l * 0.77, l];
+        let counts = indicator_weights(&ts, &sets, false);
+        let counts_all = indicator_weights(&ts, &sets[..2], true);
+        let last = sets.len() - 1;
+        let f = Tuples::new(TupleStat::F4, &n, &[vec![0, 1, last, 0], vec![1, 0, 1, last]]);
+        let afs = AfsSummary::new(&[sets[0].len(), sets[1].len()], ts.num_samples(), false);
+        let tw = [0.0, 50.0, 500.0, f64::INFINITY];
+        for mode in [Mode::Site, Mode::Branch, Mode::Node] {
+            for (weights, summary) in [(&counts, Summary::Dense(&f)), (&counts_all, Summary::Afs(&afs))] {
+                if mode == Mode::Node && matches!(summary, Summary::Afs(_)) {
+                    continue;
+                }
+                let time_windows = (mode == Mode::Branch).then_some(&tw[..]);
+                let stat = GeneralStat { weights, summary, mode, windows: &windows, time_windows, polarised: false, span_normalise: true };
+                let one = run_with_chunks(&ts, &stat, Some(1)).unwrap();
+                for chunks in [Some(ts.num_trees()), Some(3), None] {
+                    let other = run_with_chunks(&ts, &stat, chunks).unwrap();
+                    assert_close(&format!("{name} {mode:?} chunks {chunks:?}"), &other, &one);
+                }
+            }
+        }
+    }
+}
+
+/// Many index tuples are split across tasks; each output equals the same tuple computed
+/// alone.
+#[test]
+fn many_index_tuples_split_cleanly() {
+    let ts = load("small");
+    let sets = sample_sets("small");
+    let tuples: Vec<[usize; 2]> = (0..150).map(|i| [i % 3, (i / 3) % 3]).collect();
+    for mode in ["site", "branch"] {
+        let all = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": tuples, "windows": [0, 5000, 20000], "mode": mode})).unwrap();
+        assert_eq!(all.shape, vec![2, tuples.len()]);
+        for (j, t) in tuples.iter().enumerate().step_by(7) {
+            let one = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": [t], "windows": [0, 5000, 20000], "mode": mode})).unwrap();
+            for w in 0..2 {
+                assert_eq!(all.data[w * tuples.len() + j].to_bits(), one.data[w].to_bits(), "{mode} tuple {j} window {w}");
+            }
+        }
+    }
+}
