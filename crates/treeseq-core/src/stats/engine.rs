@@ -95,7 +95,10 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
     let num_nodes = ts.num_nodes();
     let per_window = nt * if stat.mode == Mode::Node { num_nodes } else { 1 } * m;
     let data = Data::new(ts, stat);
-    let plan = plan_chunks(&data, stat.windows, chunks);
+    // Branch mode with a dense summary carries its running sum across chunks, so its chunks
+    // start one tree early (see `branch_dense`).
+    let warmup = stat.mode == Mode::Branch && matches!(stat.summary, Summary::Dense(_));
+    let plan = plan_chunks(&data, stat.windows, chunks, warmup);
 
     // Output groups: many outputs of a dense summary are split across tasks.
     let groups: Vec<Range<usize>> = match stat.summary {
@@ -106,20 +109,44 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
         (0..plan.chunks.len()).flat_map(|c| (0..groups.len()).map(move |g| (c, g))).collect();
 
     let mut result = vec![0.0; nw * per_window];
-    let add = |result: &mut [f64], (c, g): (usize, usize), partial: &[f64]| {
+    // Adds a task's partial into the result; `running` (per output group) carries the
+    // branch-mode running sum from chunk to chunk (see `Base`).
+    let add = |result: &mut [f64], running: &mut [Vec<f64>], (c, g): (usize, usize), partial: &Partial| {
         let chunk = &plan.chunks[c];
         let cols = &groups[g];
         let gm = cols.len();
         // Partial rows are [window - w_first][time window][node?][output in group].
-        let rows = partial.len() / gm;
+        let rows = partial.out.len() / gm;
         let row_base = chunk.w_first * per_window / m;
         for r in 0..rows {
             let dst = &mut result[(row_base + r) * m + cols.start..][..gm];
-            for (d, s) in dst.iter_mut().zip(&partial[r * gm..(r + 1) * gm]) {
+            for (d, s) in dst.iter_mut().zip(&partial.out[r * gm..(r + 1) * gm]) {
                 *d += s;
             }
         }
+        if let Some(base) = &partial.base {
+            let r_start = &mut running[g];
+            r_start.resize(nt * gm, 0.0);
+            for (w, &coef) in base.coef.iter().enumerate() {
+                if coef != 0.0 {
+                    for t in 0..nt {
+                        let dst = &mut result[((chunk.w_first + w) * nt + t) * m + cols.start..][..gm];
+                        for (d, r) in dst.iter_mut().zip(&r_start[t * gm..(t + 1) * gm]) {
+                            *d += coef * r;
+                        }
+                    }
+                }
+            }
+            if base.absolute_end {
+                r_start.copy_from_slice(&base.delta_end);
+            } else {
+                for (r, d) in r_start.iter_mut().zip(&base.delta_end) {
+                    *r += d;
+                }
+            }
+        }
     };
+    let mut running: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
     let pool = WorkspacePool::default();
     let run_task = |&(c, g): &(usize, usize)| {
         let mut ws = pool.take();
@@ -132,15 +159,15 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
         // adds still happen in task order, so the wave size cannot change the result.
         let wave = rayon::current_num_threads().max(1);
         for batch in tasks.chunks(wave) {
-            let partials: Vec<Vec<f64>> = batch.par_iter().map(run_task).collect();
+            let partials: Vec<Partial> = batch.par_iter().map(run_task).collect();
             for (t, p) in batch.iter().zip(&partials) {
-                add(&mut result, *t, p);
+                add(&mut result, &mut running, *t, p);
             }
         }
     } else {
-        let partials: Vec<Vec<f64>> = tasks.par_iter().map(run_task).collect();
+        let partials: Vec<Partial> = tasks.par_iter().map(run_task).collect();
         for (t, p) in tasks.iter().zip(&partials) {
-            add(&mut result, *t, p);
+            add(&mut result, &mut running, *t, p);
         }
     }
 
@@ -244,11 +271,34 @@ impl<'a> Data<'a> {
     }
 }
 
+/// What one task returns: its sums for the windows its chunk overlaps, and for branch mode
+/// what the combination needs to add the running sum the chunk started from.
+struct Partial {
+    out: Vec<f64>,
+    base: Option<Base>,
+}
+
+/// Branch mode computes each chunk's running sum relative to the running sum R of the tree
+/// before the chunk (known only once the previous chunks are combined). The true sums are
+/// `out + coef[w] * R`, and R after the chunk is `R + delta_end` (or `delta_end` alone when
+/// the chunk passed an edge-free tree, where the running sum is exactly 0, or started with a
+/// full evaluation).
+struct Base {
+    /// Per window the chunk overlaps: the span over which its running sum was relative.
+    coef: Vec<f64>,
+    /// `[time window][output]`: the running sum at the chunk's last tree.
+    delta_end: Vec<f64>,
+    absolute_end: bool,
+}
+
 /// A stretch of consecutive trees processed as one task.
 struct Chunk {
+    /// Where the task builds its first tree: `start`, or the start of the tree before it
+    /// when the chunk warms up on that tree.
+    seek_at: f64,
     start: f64,
     end: f64,
-    /// (parent, child) of the edges covering `start`, in edge-table (parent time) order.
+    /// (parent, child) of the edges covering `seek_at`, in edge-table (parent time) order.
     alive: Vec<[i32; 2]>,
     /// First and last window the chunk overlaps.
     w_first: usize,
@@ -260,7 +310,8 @@ struct Plan {
 }
 
 /// Cuts the trees overlapping the windows into chunks of about equal edge work.
-fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Plan {
+/// With `warmup`, every chunk but the first starts on the tree before its first.
+fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warmup: bool) -> Plan {
     let bp = d.breakpoints;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     // Trees first..end overlap [a, b).
@@ -299,17 +350,19 @@ fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Plan {
     }
     cuts.push(end);
 
-    let starts: Vec<f64> = cuts[..cuts.len() - 1].iter().map(|&t| bp[t]).collect();
-    let alive = alive_edges(d, &starts);
+    let seeks: Vec<f64> =
+        cuts[..cuts.len() - 1].iter().enumerate().map(|(i, &t)| bp[if warmup && i > 0 { t - 1 } else { t }]).collect();
+    let alive = alive_edges(d, &seeks);
     let nw = windows.len() - 1;
     let chunks = cuts
         .windows(2)
         .zip(alive)
-        .map(|(c, alive)| {
+        .zip(seeks)
+        .map(|((c, alive), seek_at)| {
             let (start, end) = (bp[c[0]], bp[c[1]]);
             let w_first = windows.partition_point(|&w| w <= start.max(a)).saturating_sub(1).min(nw - 1);
             let w_last = windows.partition_point(|&w| w < end.min(b)).saturating_sub(1).min(nw - 1);
-            Chunk { start, end, alive, w_first, w_last }
+            Chunk { seek_at, start, end, alive, w_first, w_last }
         })
         .collect();
     Plan { chunks }
@@ -379,11 +432,13 @@ struct TreeState {
 }
 
 impl TreeState {
-    /// Builds the tree at `chunk.start`: parents from the covering edges, weight sums by one
+    /// Builds the tree at `chunk.seek_at`: parents from the covering edges, weight sums by one
     /// pass over them in parent-time order (a child's sum is complete before it is added to
     /// its parent's).
-    /// `extra` values per node are reserved after the weight sums (zeroed).
-    fn seek(d: &Data, weights: &Weights, chunk: &Chunk, ws: &mut Workspace, extra: usize) -> TreeState {
+    /// `extra` values per node are reserved after the weight sums; they are not cleared
+    /// (the mode tracks which are valid), except that slot `time_slot`, if given, is set to
+    /// the node's time.
+    fn seek(d: &Data, weights: &Weights, chunk: &Chunk, ws: &mut Workspace, extra: usize, time_slot: Option<usize>) -> TreeState {
         let k = d.k;
         // Records are cache-line aligned and do not straddle lines: a tree walk is bound by
         // the latency of fetching each node's record, so one line per node matters.
@@ -392,9 +447,18 @@ impl TreeState {
             r => r.div_ceil(8) * 8,
         };
         let mut parent = refill(std::mem::take(&mut ws.parent), d.num_nodes, -1i32);
-        let mut buf = refill(std::mem::take(&mut ws.x), d.num_nodes * stride + 8, 0.0);
+        // Only the weight sums (and times) are written: with many outputs per node most of
+        // a record is summaries, and clearing them would cost more than the chunk's work.
+        let mut buf = std::mem::take(&mut ws.x);
+        buf.resize(d.num_nodes * stride + 8, 0.0);
         let base = (buf.as_ptr() as usize / 8).wrapping_neg() % 8;
         let x = &mut buf[base..];
+        for (u, record) in x.chunks_exact_mut(stride).take(d.num_nodes).enumerate() {
+            record[..k].iter_mut().for_each(|v| *v = 0.0);
+            if let Some(slot) = time_slot {
+                record[slot] = d.time[u];
+            }
+        }
         for (i, &u) in d.samples.iter().enumerate() {
             for (a, &b) in x[u as usize * stride..][..k].iter_mut().zip(weights.row(i)) {
                 *a = b;
@@ -417,9 +481,9 @@ impl TreeState {
             }));
             events
         };
-        let removals = gather(std::mem::take(&mut ws.removals), d.removal, d.removed_by(chunk.start)..d.removed_by(chunk.end), false);
+        let removals = gather(std::mem::take(&mut ws.removals), d.removal, d.removed_by(chunk.seek_at)..d.removed_by(chunk.end), false);
         let insertions =
-            gather(std::mem::take(&mut ws.insertions), d.insertion, d.inserted_by(chunk.start)..d.inserted_by(chunk.end), true);
+            gather(std::mem::take(&mut ws.insertions), d.insertion, d.inserted_by(chunk.seek_at)..d.inserted_by(chunk.end), true);
         TreeState {
             k,
             stride,
@@ -556,6 +620,7 @@ struct Workspace {
     last: Vec<f64>,
     cell: Vec<u32>,
     flags: Vec<bool>,
+    valid: Vec<bool>,
     removals: Vec<EdgeEvent>,
     insertions: Vec<EdgeEvent>,
 }
@@ -599,13 +664,14 @@ fn branch_in_time_windows(tu: f64, tp: f64, time_windows: Option<&[f64]>, out: &
     }
 }
 
-fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, cols: Range<usize>, ws: &mut Workspace) -> Vec<f64> {
+fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, cols: Range<usize>, ws: &mut Workspace) -> Partial {
+    let plain = |out| Partial { out, base: None };
     match (stat.mode, stat.summary) {
-        (Mode::Site, Summary::Dense(f)) => site_dense(d, stat, chunk, f, cols, ws),
-        (Mode::Site, Summary::Afs(a)) => site_afs(d, stat, chunk, a, ws),
+        (Mode::Site, Summary::Dense(f)) => plain(site_dense(d, stat, chunk, f, cols, ws)),
+        (Mode::Site, Summary::Afs(a)) => plain(site_afs(d, stat, chunk, a, ws)),
         (Mode::Branch, Summary::Dense(f)) => branch_dense(d, stat, chunk, f, cols, ws),
-        (Mode::Branch, Summary::Afs(a)) => branch_afs(d, stat, chunk, a, ws),
-        (Mode::Node, Summary::Dense(f)) => node_dense(d, stat, chunk, f, cols, ws),
+        (Mode::Branch, Summary::Afs(a)) => plain(branch_afs(d, stat, chunk, a, ws)),
+        (Mode::Node, Summary::Dense(f)) => plain(node_dense(d, stat, chunk, f, cols, ws)),
         (Mode::Node, Summary::Afs(_)) => unreachable!("refused in run()"),
     }
 }
@@ -687,7 +753,7 @@ fn site_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, 
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     let mut out = vec![0.0; chunk_rows(chunk) * gm];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
     let mut alleles = AlleleStates::new(d.k);
     let (mut site_sum, mut tmp) = (vec![0.0; gm], vec![0.0; gm]);
     let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
@@ -727,7 +793,7 @@ fn site_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary, ws: &
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     let mut out = vec![0.0; chunk_rows(chunk) * size];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
     let mut alleles = AlleleStates::new(d.k);
     // Unpolarised, each allele counts half: a biallelic site adds 1 to its folded cell.
     let increment = if afs.polarised { 1.0 } else { 0.5 };
@@ -798,51 +864,54 @@ impl Touched {
 /// Branch mode, dense summary: a running sum over nodes of branch length (per time window)
 /// times f(node); each tree adds running sum times its overlap with each window.
 ///
-/// Each node's record holds its weights, its summary and its branch length (0 without a
-/// parent). A node touched in a transition keeps its old parent and weights; if both come
-/// out unchanged (above the point where a moved subtree left and rejoined, the weights lose
-/// and regain the same amount) its term in the running sum is left alone: no summary to
-/// recompute, no rounding added.
-fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>, ws: &mut Workspace) -> Vec<f64> {
+/// Each node's record holds its weights, its summary, its branch length and its time. A
+/// node touched in a transition keeps its old parent and weights; if both come out unchanged
+/// (above the point where a moved subtree left and rejoined, the weights lose and regain the
+/// same amount) its term is left alone: no summary to recompute, no rounding added.
+///
+/// Only the first chunk evaluates f over a whole tree. Every other chunk builds the weights
+/// of the tree before its first (the warm-up tree, whose span belongs to the previous chunk),
+/// keeps its running sum relative to that tree's (unknown here, see [`Base`]), and computes a
+/// node's old summary only when the node first changes. So a chunk costs about what its own
+/// edge changes cost, and chunks are cheap enough to be many.
+fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>, ws: &mut Workspace) -> Partial {
     let gm = cols.len();
     let k = d.k;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let windows = stat.windows;
-    let mut out = vec![0.0; chunk_rows(chunk) * nt * gm];
+    let rows = chunk_rows(chunk);
+    let mut out = vec![0.0; rows * nt * gm];
+    let mut coef = vec![0.0; rows];
     // Record: x (k), summary (gm), branch length, node time (read with the record, not from
     // the node table, when a branch length is recomputed).
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, gm + 2);
-    let time_at = k + gm + 1;
-    for (u, &t) in d.time.iter().enumerate() {
-        st.record_mut(u)[time_at] = t;
-    }
+    let (bl_at, time_at) = (k + gm, k + gm + 1);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, gm + 2, Some(time_at));
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut eval = Evaluator::new(f, cols, total);
     let n = d.num_nodes;
+    // Whether a node's record holds its current summary and branch length.
+    let mut valid = refill(std::mem::take(&mut ws.valid), n, false);
     let mut running = vec![0.0; nt * gm];
     let mut bl = vec![0.0; nt];
     let time = d.time;
     let tw = stat.time_windows;
 
     // Adds sign * (u's branch within each time window) * summary to the running sum. Without
-    // time windows the record's branch length is used as is.
-    let contribute = |running: &mut [f64], bl: &mut [f64], record: &[f64], u: usize, p: i32, sign: f64| {
-        let (summary, len) = (&record[k..k + gm], record[k + gm]);
-        match tw {
-            None => {
-                let len = sign * len;
-                for (r, v) in running.iter_mut().zip(summary) {
-                    *r += len * v;
-                }
+    // time windows the branch length `len` is used as is.
+    let contribute = |running: &mut [f64], bl: &mut [f64], summary: &[f64], len: f64, u: usize, p: i32, sign: f64| match tw {
+        None => {
+            let len = sign * len;
+            for (r, v) in running.iter_mut().zip(summary) {
+                *r += len * v;
             }
-            Some(_) => {
-                branch_in_time_windows(time[u], time[p as usize], tw, bl);
-                for (t, &len) in bl.iter().enumerate() {
-                    if len != 0.0 {
-                        let len = sign * len;
-                        for (r, v) in running[t * gm..(t + 1) * gm].iter_mut().zip(summary) {
-                            *r += len * v;
-                        }
+        }
+        Some(_) => {
+            branch_in_time_windows(time[u], time[p as usize], tw, bl);
+            for (t, &len) in bl.iter().enumerate() {
+                if len != 0.0 {
+                    let len = sign * len;
+                    for (r, v) in running[t * gm..(t + 1) * gm].iter_mut().zip(summary) {
+                        *r += len * v;
                     }
                 }
             }
@@ -854,15 +923,21 @@ fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc
         let record = st.record_mut(u);
         let (x, rest) = record.split_at_mut(k);
         eval.eval(x, &mut rest[..gm]);
-        rest[gm] = parent_time - rest[gm + 1];
-        contribute(running, bl, record, u, p, 1.0);
+        let len = parent_time - rest[gm + 1];
+        rest[gm] = len;
+        contribute(running, bl, &rest[..gm], len, u, p, 1.0);
     };
 
-    // Every node with a parent, in id order (records in memory order).
-    for u in 0..n {
-        let p = st.parent[u];
-        if p >= 0 {
-            refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
+    // The first chunk starts from the full sum over its first tree; the others from zero,
+    // relative to the sum of their warm-up tree.
+    let mut absolute = chunk.seek_at == chunk.start;
+    if absolute {
+        for u in 0..n {
+            let p = st.parent[u];
+            if p >= 0 {
+                refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
+                valid[u] = true;
+            }
         }
     }
 
@@ -870,17 +945,21 @@ fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc
     // Parent and weights of each touched node before the transition, in touch order.
     let mut old_parent: Vec<i32> = Vec::new();
     let mut old_x: Vec<f64> = Vec::new();
+    let mut old_summary = vec![0.0; gm];
     let mut w = chunk.w_first;
-    let mut left = chunk.start;
+    let mut left = chunk.seek_at;
     loop {
         let right = st.tree_right(chunk.end);
-        // This tree adds running * overlap to each window it overlaps.
-        while w < windows.len() - 1 && windows[w] < right {
+        // This tree adds running * overlap to each window it overlaps (not the warm-up tree).
+        while left >= chunk.start && w < windows.len() - 1 && windows[w] < right {
             let overlap = right.min(windows[w + 1]) - left.max(windows[w]);
             if overlap > 0.0 {
                 let row = &mut out[(w - chunk.w_first) * nt * gm..][..nt * gm];
                 for (o, r) in row.iter_mut().zip(&running) {
                     *o += r * overlap;
+                }
+                if !absolute {
+                    coef[w - chunk.w_first] += overlap;
                 }
             }
             if windows[w + 1] <= right {
@@ -913,24 +992,35 @@ fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc
                 return;
             }
             if p_old >= 0 {
-                // The record still holds the summary and branch length of before.
-                contribute(&mut running, &mut bl, st.record(u), u, p_old, -1.0);
+                let record = st.record(u);
+                if valid[u] {
+                    contribute(&mut running, &mut bl, &record[k..k + gm], record[bl_at], u, p_old, -1.0);
+                } else {
+                    // First change of a node of the warm-up tree: its old term, from its old
+                    // weights.
+                    eval.eval(x_old, &mut old_summary);
+                    let len = st.record(p_old as usize)[time_at] - record[time_at];
+                    contribute(&mut running, &mut bl, &old_summary, len, u, p_old, -1.0);
+                }
             }
             if p >= 0 {
                 refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
+                valid[u] = true;
             } else {
-                st.record_mut(u)[k + gm] = 0.0;
+                valid[u] = false;
             }
         });
         if st.num_edges == 0 {
             // A tree without edges has no branches: its sum is exactly zero, not the rounding
-            // residue of every contribution added and taken out since the chunk started.
+            // residue of every contribution added and taken out, and no longer relative.
             running.iter_mut().for_each(|r| *r = 0.0);
+            absolute = true;
         }
     }
     st.release(ws);
     touched.release(ws);
-    out
+    ws.valid = valid;
+    Partial { out, base: Some(Base { coef, delta_end: running, absolute_end: absolute }) }
 }
 
 /// Lazily accumulated per-node sums (node mode and the branch-mode AFS): each node's value
@@ -964,7 +1054,7 @@ fn node_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, 
     let n = d.num_nodes;
     let windows = stat.windows;
     let mut out = vec![0.0; chunk_rows(chunk) * n * gm];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut eval = Evaluator::new(f, cols, total);
     let mut summary = refill(std::mem::take(&mut ws.values), n * gm, 0.0);
@@ -1027,7 +1117,7 @@ fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary, ws:
     let n = d.num_nodes;
     let windows = stat.windows;
     let mut out = vec![0.0; chunk_rows(chunk) * nt * size];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
     let mut cell = std::mem::take(&mut ws.cell);
     cell.clear();
     cell.extend((0..n).map(|u| afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32)));
