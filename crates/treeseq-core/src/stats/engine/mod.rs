@@ -45,7 +45,7 @@ use branch::{branch_afs, branch_dense};
 use node::node_dense;
 use plan::{plan_chunks, Chunk, Data};
 use site::{site_afs, site_dense};
-use tree::{Workspace, WorkspacePool};
+use tree::{Workspace, WORKSPACES};
 
 /// The summary a statistic sums: a dense function, or the allele frequency spectrum.
 #[derive(Clone, Copy)]
@@ -153,7 +153,7 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
         }
     };
     let mut running: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
-    let pool = WorkspacePool::default();
+    let pool = &WORKSPACES;
     let run_task = |&(c, g): &(usize, usize)| {
         let mut ws = pool.take();
         let partial = run_chunk(&data, stat, &plan.chunks[c], groups[g].clone(), &mut ws);

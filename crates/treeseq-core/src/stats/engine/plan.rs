@@ -12,28 +12,18 @@ use crate::treeseq::TreeSequence;
 
 /// Upper bound on genome chunks.
 const MAX_CHUNKS: usize = 64;
-/// A chunk's seek (one pass over a whole tree) should cost about this fraction of the
-/// chunk's incremental work, or less.
-const SEEK_SHARE: f64 = 1.0 / 16.0;
-
-/// An edge's columns side by side: the chunks gather their edge events in insertion and
-/// removal order, and one cache line per edge beats one per column.
-#[derive(Clone, Copy)]
-pub(super) struct EdgeRecord {
-    pub(super) left: f64,
-    pub(super) right: f64,
-    pub(super) parent: i32,
-    pub(super) child: i32,
-}
+/// Edge insertions plus removals per chunk, in units of a tree's edges.
+const TURNOVERS_PER_CHUNK: f64 = 2.0;
 
 /// The tables and derived arrays every chunk reads.
 pub(super) struct Data<'a> {
-    pub(super) edges: Vec<EdgeRecord>,
     pub(super) num_nodes: usize,
     pub(super) num_edges: usize,
     pub(super) time: &'a [f64],
     pub(super) edge_left: &'a [f64],
     pub(super) edge_right: &'a [f64],
+    pub(super) edge_parent: &'a [i32],
+    pub(super) edge_child: &'a [i32],
     pub(super) insertion: &'a [i32],
     pub(super) removal: &'a [i32],
     pub(super) breakpoints: &'a [f64],
@@ -66,14 +56,9 @@ impl<'a> Data<'a> {
         for s in 0..num_sites {
             site_mutations[s + 1] += site_mutations[s];
         }
-        let e = &t.edges;
-        let edges = (0..ts.num_edges())
-            .into_par_iter()
-            .with_min_len(1 << 14)
-            .map(|i| EdgeRecord { left: e.left[i], right: e.right[i], parent: e.parent[i], child: e.child[i] })
-            .collect();
         Data {
-            edges,
+            edge_parent: &t.edges.parent,
+            edge_child: &t.edges.child,
             num_nodes: ts.num_nodes(),
             num_edges: ts.num_edges(),
             time: &t.nodes.time,
@@ -113,7 +98,8 @@ pub(super) struct Chunk {
     pub(super) start: f64,
     pub(super) end: f64,
     /// (parent, child) of the edges covering `seek_at`, in edge-table (parent time) order.
-    pub(super) alive: Vec<[i32; 2]>,
+    /// In pieces (one per block of the edge table scanned in parallel), in order.
+    pub(super) alive: Vec<Vec<[i32; 2]>>,
     /// First and last window the chunk overlaps.
     pub(super) w_first: usize,
     pub(super) w_last: usize,
@@ -131,17 +117,24 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
     // Trees first..end overlap [a, b).
     let first = bp.partition_point(|&x| x <= a).saturating_sub(1);
     let end = bp.partition_point(|&x| x < b).max(first + 1).min(bp.len() - 1);
-    let work = |t: usize| d.inserted_by(bp[t]) + d.removed_by(bp[t]);
-    let (w0, w1) = (work(first), work(end));
+    // Edge events before tree t: those at its left end belong to its own seek, and removals
+    // at the sequence's end never happen.
+    let work = |t: usize| {
+        let x = bp[t];
+        d.insertion.partition_point(|&e| d.edge_left[e as usize] < x) + d.removal.partition_point(|&e| d.edge_right[e as usize] < x)
+    };
+    // The first chunk's seek takes in everything at or before its start.
+    let (w0, w1) = (d.inserted_by(bp[first]) + d.removed_by(bp[first]), work(end));
 
     let num_chunks = forced.unwrap_or_else(|| {
-        // Seeking costs one pass over a tree (about the mean number of edges per tree);
-        // each edge insertion or removal costs a walk to the root (about log2 n nodes).
-        let span: f64 = d.edge_left.iter().zip(d.edge_right).map(|(l, r)| r - l).sum();
-        let tree_edges = (span / (bp[bp.len() - 1] - bp[0])).max(1.0);
-        let depth = ((d.samples.len() + 1) as f64).log2() + 1.0;
-        let incremental = (w1 - w0) as f64 * depth;
-        ((incremental * SEEK_SHARE / tree_edges) as usize).clamp(1, MAX_CHUNKS)
+        // A chunk's seek costs about one pass over a tree's edges; its incremental work is
+        // its edge insertions and removals, each a walk towards the root. A chunk should
+        // turn its tree over a few times, so that seeking stays a small part of its work.
+        // Counts are rounded up to a multiple of 4 so that 2 or 4 threads share them evenly.
+        let tree_edges = (d.inserted_by(bp[first]) - d.removed_by(bp[first])).max(1) as f64;
+        let turnovers = (w1 - w0) as f64 / tree_edges;
+        let c = (turnovers / TURNOVERS_PER_CHUNK).ceil() as usize;
+        if c <= 1 { 1 } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
     });
     let num_chunks = num_chunks.clamp(1, end - first);
 
@@ -182,31 +175,37 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
     Plan { chunks }
 }
 
-/// For each position in `starts` (increasing), (parent, child) of the edges with
-/// left <= x < right, in edge-table order: one scan of the edge table, split into blocks
-/// scanned in parallel and concatenated in order.
-pub(super) fn alive_edges(d: &Data, starts: &[f64]) -> Vec<Vec<[i32; 2]>> {
+/// For each position in `seeks` (increasing), (parent, child) of the edges with
+/// left <= x < right, in edge-table order: one scan of the edge table, in blocks scanned in
+/// parallel; each position gets its edges as one piece per block, in block order.
+pub(super) fn alive_edges(d: &Data, seeks: &[f64]) -> Vec<Vec<Vec<[i32; 2]>>> {
     const BLOCK: usize = 1 << 15;
+    let (left, right, parent, child) = (d.edge_left, d.edge_right, d.edge_parent, d.edge_child);
     let blocks: Vec<Vec<Vec<[i32; 2]>>> = (0..d.num_edges.div_ceil(BLOCK))
         .into_par_iter()
         .map(|blk| {
-            let mut lists = vec![Vec::new(); starts.len()];
-            for edge in &d.edges[blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges)] {
-                let (l, r) = (edge.left, edge.right);
-                // Counting beats a binary search over a few dozen starts: no branches.
-                let mut i = starts.iter().map(|&s| (s < l) as usize).sum::<usize>();
-                while i < starts.len() && starts[i] < r {
-                    lists[i].push([edge.parent, edge.child]);
-                    i += 1;
+            let mut lists = vec![Vec::new(); seeks.len()];
+            for e in blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges) {
+                let (l, r) = (left[e], right[e]);
+                // Seek positions in [l, r), by counting rather than searching: no branches
+                // to mispredict but the loop's own.
+                let (mut first, mut last) = (0, 0);
+                for &s in seeks {
+                    first += (s < l) as usize;
+                    last += (s < r) as usize;
+                }
+                for list in &mut lists[first..last] {
+                    list.push([parent[e], child[e]]);
                 }
             }
             lists
         })
         .collect();
-    let mut out: Vec<Vec<[i32; 2]>> = vec![Vec::new(); starts.len()];
+    // Transposed without copying: each position gets its pieces, one per block, in order.
+    let mut out: Vec<Vec<Vec<[i32; 2]>>> = (0..seeks.len()).map(|_| Vec::with_capacity(blocks.len())).collect();
     for lists in blocks {
         for (o, l) in out.iter_mut().zip(lists) {
-            o.extend(l);
+            o.push(l);
         }
     }
     out

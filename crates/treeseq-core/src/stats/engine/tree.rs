@@ -76,7 +76,7 @@ impl TreeState {
                 *a = b;
             }
         }
-        for &[p, c] in &chunk.alive {
+        for &[p, c] in chunk.alive.iter().flatten() {
             let (p, c) = (p as usize, c as usize);
             parent[c] = p as i32;
             for j in 0..k {
@@ -88,8 +88,9 @@ impl TreeState {
         let gather = |mut events: Vec<EdgeEvent>, order: &[i32], range: Range<usize>, insert: bool| {
             events.clear();
             events.extend(order[range].iter().map(|&e| {
-                let r = d.edges[e as usize];
-                EdgeEvent { position: if insert { r.left } else { r.right }, parent: r.parent, child: r.child }
+                let e = e as usize;
+                let position = if insert { d.edge_left[e] } else { d.edge_right[e] };
+                EdgeEvent { position, parent: d.edge_parent[e], child: d.edge_child[e] }
             }));
             events
         };
@@ -107,7 +108,7 @@ impl TreeState {
             insertions,
             next_removal: 0,
             next_insertion: 0,
-            num_edges: chunk.alive.len(),
+            num_edges: chunk.alive.iter().map(Vec::len).sum(),
         }
     }
 
@@ -260,8 +261,7 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-/// Per-thread buffers reused from chunk to chunk: a fresh node-sized allocation per chunk
-/// would cost a page fault per page touched.
+/// Buffers reused from chunk to chunk (see [`WorkspacePool`]).
 #[derive(Default)]
 pub(super) struct Workspace {
     pub(super) parent: Vec<i32>,
@@ -275,10 +275,17 @@ pub(super) struct Workspace {
     pub(super) insertions: Vec<EdgeEvent>,
 }
 
-/// Workspaces of one `run`, handed to tasks as they start and returned when they finish;
-/// at most one per running task exists, and all are freed when the run ends.
-#[derive(Default)]
+/// Workspaces kept between tasks and between calls, like a thread's scratch space: a task
+/// takes one (or makes one) and gives it back. Fresh node-sized buffers would cost a page
+/// fault per page at every call. Only a few, and none above [`MAX_KEPT_BYTES`], are kept.
 pub(super) struct WorkspacePool(std::sync::Mutex<Vec<Workspace>>);
+
+pub(super) static WORKSPACES: WorkspacePool = WorkspacePool(std::sync::Mutex::new(Vec::new()));
+
+/// Workspaces larger than this are freed when their task ends.
+const MAX_KEPT_BYTES: usize = 64 << 20;
+/// At most this many workspaces are kept.
+const MAX_KEPT: usize = 16;
 
 impl WorkspacePool {
     pub(super) fn take(&self) -> Workspace {
@@ -286,12 +293,33 @@ impl WorkspacePool {
     }
 
     pub(super) fn give(&self, ws: Workspace) {
+        if ws.bytes() > MAX_KEPT_BYTES {
+            return;
+        }
         if let Ok(mut v) = self.0.lock() {
-            v.push(ws);
+            if v.len() < MAX_KEPT {
+                v.push(ws);
+            }
         }
     }
 }
 
+impl Workspace {
+    fn bytes(&self) -> usize {
+        fn size<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        size(&self.parent)
+            + size(&self.x)
+            + size(&self.values)
+            + size(&self.last)
+            + size(&self.cell)
+            + size(&self.flags)
+            + size(&self.valid)
+            + size(&self.removals)
+            + size(&self.insertions)
+    }
+}
 
 /// `v` emptied and refilled with `len` copies of `fill`, keeping its allocation.
 pub(super) fn refill<T: Clone>(mut v: Vec<T>, len: usize, fill: T) -> Vec<T> {
