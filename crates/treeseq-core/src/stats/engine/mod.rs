@@ -45,7 +45,7 @@ use branch::{branch_afs, branch_dense};
 use node::node_dense;
 use plan::{plan_chunks, Chunk, Data};
 use site::{site_afs, site_dense};
-use tree::{Workspace, WORKSPACES};
+use tree::{Workspace, WorkspacePool, WORKSPACES};
 
 /// The summary a statistic sums: a dense function, or the allele frequency spectrum.
 #[derive(Clone, Copy)]
@@ -153,9 +153,11 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
         }
     };
     let mut running: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
-    let pool = &WORKSPACES;
+    // Workspaces circulate freely within this run; afterwards the kept pool takes back
+    // those it keeps.
+    let pool = WorkspacePool::default();
     let run_task = |&(c, g): &(usize, usize)| {
-        let mut ws = pool.take();
+        let mut ws = pool.take().unwrap_or_else(|| WORKSPACES.take().unwrap_or_default());
         let partial = run_chunk(&data, stat, &plan.chunks[c], groups[g].clone(), &mut ws);
         pool.give(ws);
         partial
@@ -175,6 +177,10 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
         for (t, p) in tasks.iter().zip(&partials) {
             add(&mut result, &mut running, *t, p);
         }
+    }
+
+    for ws in pool.drain() {
+        WORKSPACES.keep(ws);
     }
 
     if stat.span_normalise {

@@ -275,24 +275,37 @@ pub(super) struct Workspace {
     pub(super) insertions: Vec<EdgeEvent>,
 }
 
-/// Workspaces kept between tasks and between calls, like a thread's scratch space: a task
-/// takes one (or makes one) and gives it back. Fresh node-sized buffers would cost a page
-/// fault per page at every call. Only a few, and none above [`MAX_KEPT_BYTES`], are kept.
+/// Workspaces handed from task to task: a task takes one (or makes one) and gives it back.
+/// Fresh node-sized buffers would cost a page fault per page at every chunk.
+#[derive(Default)]
 pub(super) struct WorkspacePool(std::sync::Mutex<Vec<Workspace>>);
 
+/// Workspaces kept between calls, like threads' scratch space: only a few, and none above
+/// [`MAX_KEPT_BYTES`].
 pub(super) static WORKSPACES: WorkspacePool = WorkspacePool(std::sync::Mutex::new(Vec::new()));
 
-/// Workspaces larger than this are freed when their task ends.
+/// Workspaces larger than this are freed when their run ends.
 const MAX_KEPT_BYTES: usize = 64 << 20;
-/// At most this many workspaces are kept.
+/// At most this many workspaces are kept between runs.
 const MAX_KEPT: usize = 16;
 
 impl WorkspacePool {
-    pub(super) fn take(&self) -> Workspace {
-        self.0.lock().map(|mut v| v.pop()).ok().flatten().unwrap_or_default()
+    pub(super) fn take(&self) -> Option<Workspace> {
+        self.0.lock().ok().and_then(|mut v| v.pop())
     }
 
     pub(super) fn give(&self, ws: Workspace) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(ws);
+        }
+    }
+
+    pub(super) fn drain(&self) -> Vec<Workspace> {
+        self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+    }
+
+    /// Keeps `ws` for later runs, unless it is large or enough are kept already.
+    pub(super) fn keep(&self, ws: Workspace) {
         if ws.bytes() > MAX_KEPT_BYTES {
             return;
         }
