@@ -273,6 +273,7 @@ mod brute {
     /// A branch-mode statistic: sum over trees, windows and branches of
     /// overlap * branch length (per time window) * (f(x) [+ f(total - x)]).
     /// Result `[window][time window][output]`.
+    #[allow(clippy::too_many_arguments)]
     pub fn branch_stat(
         ts: &TreeSequence,
         weights: &[Vec<f64>],
@@ -448,7 +449,7 @@ fn results_are_identical_at_any_thread_count() {
 #[test]
 fn windows_need_not_cover_the_genome() {
     for name in ["small", "ancient_gaps", "medium"] {
-        let ts = load(&name);
+        let ts = load(name);
         let sets = sample_sets(name);
         let l = ts.sequence_length();
         let bp = &ts.breakpoints;
@@ -496,7 +497,7 @@ fn windows_need_not_cover_the_genome() {
 #[test]
 fn time_windows_match_brute_force() {
     for name in ["small", "ancient_gaps", "nonbinary"] {
-        let ts = load(&name);
+        let ts = load(name);
         let sets = sample_sets(name);
         let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
         let max_time = ts.tables.nodes.time.iter().cloned().fold(0.0, f64::max);

@@ -409,9 +409,9 @@ impl AfsSummary {
         let k = self.dims.len();
         let mut half = 0.0;
         let mut s: i64 = 0;
-        for j in 0..k {
-            half += (self.dims[j] - 1) as f64;
-            s += x[j] as i64;
+        for (d, &c) in self.dims.iter().zip(x) {
+            half += (d - 1) as f64;
+            s += c as i64;
         }
         half /= 2.0;
         let mut j = k;

@@ -79,11 +79,11 @@ pub(super) fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn 
     // relative to the sum of their warm-up tree.
     let mut absolute = chunk.seek_at == chunk.start;
     if absolute {
-        for u in 0..n {
+        for (u, valid) in valid.iter_mut().enumerate() {
             let p = st.parent[u];
             if p >= 0 {
                 refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
-                valid[u] = true;
+                *valid = true;
             }
         }
     }

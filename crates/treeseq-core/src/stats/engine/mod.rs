@@ -106,11 +106,13 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
     let warmup = stat.mode == Mode::Branch && matches!(stat.summary, Summary::Dense(_));
     let plan = plan_chunks(&data, stat.windows, chunks, warmup);
 
-    // Output groups: many outputs of a dense summary are split across tasks.
-    let groups: Vec<Range<usize>> = match stat.summary {
-        Summary::Dense(_) => (0..m).step_by(MAX_OUTPUTS_PER_TASK).map(|a| a..(a + MAX_OUTPUTS_PER_TASK).min(m)).collect(),
-        Summary::Afs(_) => vec![0..m],
+    // Output groups: many outputs of a dense summary are split across tasks (the spectrum's
+    // cells are one group: a node adds to one cell, wherever it is).
+    let group_size = match stat.summary {
+        Summary::Dense(_) => MAX_OUTPUTS_PER_TASK,
+        Summary::Afs(_) => m,
     };
+    let groups: Vec<Range<usize>> = (0..m).step_by(group_size).map(|a| a..(a + group_size).min(m)).collect();
     let tasks: Vec<(usize, usize)> =
         (0..plan.chunks.len()).flat_map(|c| (0..groups.len()).map(move |g| (c, g))).collect();
 

@@ -61,9 +61,9 @@ impl AlleleStates {
                 0
             };
             let xs = st.row(d.mutation_node[m] as usize);
-            for j in 0..k {
-                self.states[allele * k + j] += xs[j];
-                self.states[parent_allele * k + j] -= xs[j];
+            for (j, &v) in xs.iter().enumerate() {
+                self.states[allele * k + j] += v;
+                self.states[parent_allele * k + j] -= v;
             }
         }
     }
