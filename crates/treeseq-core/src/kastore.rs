@@ -3,7 +3,9 @@
 //! What it is for: the byte-level layout only (header, item descriptors, keys, arrays), as
 //! kastore 1.x defines it. [`KastoreFile::parse`] copies the input once into an 8-byte-aligned
 //! buffer and checks every descriptor against the real length of the input before anything is
-//! sized by it, so a file that claims 2^60 elements is refused, never allocated.
+//! sized by it, so a file that claims 2^60 elements is refused, never allocated. Like kastore
+//! it insists on the packing (keys right after the descriptors, arrays aligned and adjacent)
+//! but not on key order, which it only needs for lookups; a repeated key is refused.
 //! [`KastoreWriter`] lays items out exactly as kastore does (keys sorted bytewise and packed
 //! after the descriptors, arrays 8-byte aligned and adjacent).
 //!
@@ -98,7 +100,9 @@ impl ItemType {
 /// One item of a kastore file: where its array lives in the buffer.
 #[derive(Clone, Debug)]
 pub struct Item {
+    /// The key as text (lossy if the file's key is not UTF-8; `raw_key` is exact).
     pub key: String,
+    pub raw_key: Vec<u8>,
     pub item_type: ItemType,
     /// Byte offset of the array in the file (a multiple of 8).
     pub array_start: usize,
@@ -221,23 +225,22 @@ impl KastoreFile {
         }
 
         let mut items = Vec::with_capacity(num_items);
-        for (j, r) in raw.iter().enumerate() {
-            let key_bytes = &bytes[r.key_start as usize..(r.key_start + r.key_len) as usize];
-            let Ok(key) = std::str::from_utf8(key_bytes) else {
-                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s key is not UTF-8");
-            };
+        for r in &raw {
+            let raw_key = bytes[r.key_start as usize..(r.key_start + r.key_len) as usize].to_vec();
             items.push(Item {
-                key: key.to_owned(),
+                key: String::from_utf8_lossy(&raw_key).into_owned(),
+                raw_key,
                 item_type: r.item_type,
                 array_start: r.array_start as usize,
                 array_len: r.array_len as usize,
             });
         }
-        // kastore writes keys sorted bytewise; lookups rely on it, and a repeated key would
-        // make a lookup ambiguous.
+        // kastore writes keys sorted bytewise but, like kastore, we do not insist on it when
+        // reading: sort (stably) for lookups. A repeated key would make a lookup ambiguous.
+        items.sort_by(|a, b| a.raw_key.cmp(&b.raw_key));
         for j in 1..items.len() {
-            if items[j - 1].key.as_bytes() >= items[j].key.as_bytes() {
-                bail!(FileFormat, "{NOT_KASTORE}: keys '{}' and '{}' are not in strictly increasing order", items[j - 1].key, items[j].key);
+            if items[j - 1].raw_key == items[j].raw_key {
+                bail!(FileFormat, "{NOT_KASTORE}: key '{}' appears twice", items[j].key);
             }
         }
         let buf = Arc::new(AlignedBytes::copy_from(&bytes[..file_size]));
@@ -254,7 +257,7 @@ impl KastoreFile {
 
     pub fn get(&self, key: &str) -> Option<&Item> {
         self.items
-            .binary_search_by(|it| it.key.as_bytes().cmp(key.as_bytes()))
+            .binary_search_by(|it| it.raw_key.as_slice().cmp(key.as_bytes()))
             .ok()
             .map(|i| &self.items[i])
     }
@@ -359,11 +362,30 @@ mod tests {
         let bytes = w.finish();
         let f = KastoreFile::parse(&bytes).unwrap();
         assert_eq!(f.items().iter().map(|i| i.key.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(&bytes[HEADER_SIZE + 3 * DESCRIPTOR_SIZE..][..3], b"abc", "keys written sorted");
         let col: Column<i32> = f.column(f.get("a").unwrap()).unwrap();
         assert!(col.is_view());
         assert_eq!(&*col, &a);
         assert!(f.column::<f32>(f.get("b").unwrap()).is_none());
         assert_eq!(f.bytes(f.get("c").unwrap()), b"xyz");
+    }
+
+    /// Keys out of order still load (kastore only needs order for lookups); repeated keys not.
+    #[test]
+    fn unsorted_and_repeated_keys() {
+        let (a, b) = ([1u8], [2u8]);
+        let mut w = KastoreWriter::new();
+        w.put("aa", &a);
+        w.put("bb", &b);
+        let mut bytes = w.finish();
+        let keys = HEADER_SIZE + 2 * DESCRIPTOR_SIZE;
+        // Swap the two keys' text: now "bb" comes first in the file and names the 1.
+        bytes[keys..keys + 4].copy_from_slice(b"bbaa");
+        let f = KastoreFile::parse(&bytes).unwrap();
+        assert_eq!(f.bytes(f.get("bb").unwrap()), &[1]);
+        assert_eq!(f.bytes(f.get("aa").unwrap()), &[2]);
+        bytes[keys..keys + 4].copy_from_slice(b"aaaa");
+        assert_eq!(KastoreFile::parse(&bytes).err().unwrap().code, crate::ErrorCode::FileFormat);
     }
 
     #[test]

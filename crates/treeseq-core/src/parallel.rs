@@ -1,1 +1,60 @@
 //! Helpers for running core work on rayon.
+//!
+//! What it is for: small facts about the thread pool that callers (the bindings, tests,
+//! benchmarks) need to show that work really is spread over threads.
+//!
+//! What it is not: a scheduler. The core uses rayon's global pool directly (`rayon::join`,
+//! parallel iterators); the embedder sizes that pool.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+/// Runs `n_tasks` equal pieces of CPU work on the rayon pool and returns how many distinct
+/// pool threads ran at least one of them. With a pool of more than one thread and enough tasks
+/// this is more than 1, which is how the bindings prove their pool is really parallel.
+///
+/// Each piece is real work of about a millisecond (a pass of the same kind of range and
+/// ordering checks validation does, over generated values), so that idle threads have time to
+/// steal; a trivially short task could all run on the calling thread.
+pub fn distinct_worker_threads(n_tasks: usize) -> usize {
+    let threads = Mutex::new(HashSet::new());
+    (0..n_tasks).into_par_iter().for_each(|task| {
+        std::hint::black_box(check_generated_rows(task as u64, 1 << 16));
+        // Outside the pool (n_tasks == 0 never gets here) rayon runs on its own threads, so
+        // the index is always present; fall back to one shared id just in case.
+        let id = rayon::current_thread_index().unwrap_or(usize::MAX);
+        threads.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+    });
+    threads.into_inner().unwrap_or_else(|e| e.into_inner()).len()
+}
+
+/// Generates `rows` sorted positions from a linear congruential sequence and counts how many
+/// are in order and in range, as the site checks do: a deterministic, non-trivial workload.
+fn check_generated_rows(seed: u64, rows: usize) -> usize {
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut last = 0.0f64;
+    let mut ok = 0;
+    for _ in 0..rows {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let x = last + (state >> 11) as f64 / (1u64 << 53) as f64;
+        if x >= last && x.is_finite() {
+            ok += 1;
+        }
+        last = x;
+    }
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn probe_counts_threads() {
+        let n = super::distinct_worker_threads(64);
+        assert!(n >= 1 && n <= rayon::current_num_threads());
+        if rayon::current_num_threads() > 1 {
+            assert!(n > 1, "64 tasks ran on one thread of {}", rayon::current_num_threads());
+        }
+    }
+}

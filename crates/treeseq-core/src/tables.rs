@@ -104,7 +104,8 @@ pub struct ReferenceSequence {
 
 #[derive(Clone, Debug, Default)]
 pub struct TableCollection {
-    /// Format version as read from `format/version` (written back as 12.7... see kastore).
+    /// Format version as read from `format/version`; `dump` always writes 12.7, the version
+    /// whose keys it writes.
     pub format_version: (u32, u32),
     pub sequence_length: f64,
     /// The 36-character UUID text, as stored.

@@ -1,63 +1,512 @@
-//! Validation of tables as tskit does at load and in its integrity checks.
+//! Validation of tables as tskit does when it loads a tree sequence.
 //!
-//! What it is for: deciding whether a [`TableCollection`] is a valid tree sequence, with the
-//! first problem reported as an [`ErrorCode`](crate::ErrorCode) and a message naming the
-//! table, column, row and values.
+//! What it is for: deciding whether a [`TableCollection`] is a valid tree sequence (tskit's
+//! `tsk_table_collection_check_integrity` with the tree checks that `tsk_treeseq_init` runs),
+//! reporting the first problem as an [`ErrorCode`](crate::ErrorCode) and a message naming the
+//! table, row and values. Once `validate` passes, the rest of the crate may index columns by
+//! the ids they hold without further checks.
 //!
-//! What it is not: file parsing (`format.rs` checks keys and types); nothing here repairs.
+//! The checks per table are independent, so they run in parallel (`rayon::join`, and the row
+//! checks of the large tables in chunks); each produces its first error and the errors are then
+//! taken in a fixed order (nodes, individuals, edges, sites, mutations, migrations, indexes,
+//! then the walk along the trees), so the answer never depends on the number of threads.
+//!
+//! What it is not: file parsing (`format.rs` checks keys, types and offsets while reading);
+//! nothing here repairs or rebuilds (`TableCollection::build_indexes` does).
+
+use rayon::prelude::*;
 
 use crate::bail;
-use crate::error::Result;
+use crate::error::{Result, TreeSeqError};
 use crate::format::check_offsets;
-use crate::tables::TableCollection;
+use crate::tables::{is_unknown_time, TableCollection};
 
-/// All checks, in a fixed order; the first failure is returned.
+/// Rows per chunk for the chunked row checks: large enough that scheduling costs nothing,
+/// small enough that big tables spread over the pool.
+const CHUNK_ROWS: usize = 1 << 15;
+
+/// All checks; the first failure in the fixed order described in the module docs.
 pub fn validate(tc: &TableCollection) -> Result<()> {
     check_structure(tc)?;
-    Ok(())
+    let l = tc.sequence_length;
+    // Written so that NaN fails too.
+    if !(l > 0.0 && l.is_finite()) {
+        bail!(BadSequenceLength, "sequence_length is {l:?}; it must be a finite number > 0");
+    }
+    let ((nodes, individuals), (edges, ((sites, mutations), (migrations, indexes)))) = rayon::join(
+        || rayon::join(|| check_nodes(tc), || check_individuals(tc)),
+        || {
+            rayon::join(
+                || check_edges(tc),
+                || {
+                    rayon::join(
+                        || rayon::join(|| check_sites(tc), || check_mutations(tc)),
+                        || rayon::join(|| check_migrations(tc), || check_indexes(tc)),
+                    )
+                },
+            )
+        },
+    );
+    nodes?;
+    individuals?;
+    edges?;
+    sites?;
+    mutations?;
+    migrations?;
+    indexes?;
+    check_trees(tc)
 }
 
-fn same_len(table: &str, columns: &[(&str, usize)]) -> Result<usize> {
+fn same_len(table: &str, columns: &[(&str, usize)]) -> Result<()> {
     let (first, n) = columns[0];
     for &(name, len) in &columns[1..] {
         if len != n {
             bail!(ColumnLength, "{table}/{name} has {len} rows but {table}/{first} has {n}");
         }
     }
-    Ok(n)
+    Ok(())
 }
 
 /// Column lengths agree within each table and ragged offsets are well formed: what makes
 /// every row access in bounds. Tables read from a file already passed this in `format.rs`;
-/// in-memory tables meet it here.
+/// tables built in memory meet it here.
 pub fn check_structure(tc: &TableCollection) -> Result<()> {
+    macro_rules! offsets {
+        ($key:literal, $r:expr) => {
+            check_offsets($key, &$r.offset, $r.data.len())?
+        };
+    }
     let n = &tc.nodes;
-    check_offsets("nodes/metadata_offset", &n.metadata.offset, n.metadata.data.len())?;
+    offsets!("nodes/metadata_offset", n.metadata);
     same_len("nodes", &[("flags", n.flags.len()), ("time", n.time.len()), ("population", n.population.len()), ("individual", n.individual.len()), ("metadata_offset", n.metadata.num_rows())])?;
     let e = &tc.edges;
-    check_offsets("edges/metadata_offset", &e.metadata.offset, e.metadata.data.len())?;
+    offsets!("edges/metadata_offset", e.metadata);
     same_len("edges", &[("left", e.left.len()), ("right", e.right.len()), ("parent", e.parent.len()), ("child", e.child.len()), ("metadata_offset", e.metadata.num_rows())])?;
     let s = &tc.sites;
-    check_offsets("sites/ancestral_state_offset", &s.ancestral_state.offset, s.ancestral_state.data.len())?;
-    check_offsets("sites/metadata_offset", &s.metadata.offset, s.metadata.data.len())?;
+    offsets!("sites/ancestral_state_offset", s.ancestral_state);
+    offsets!("sites/metadata_offset", s.metadata);
     same_len("sites", &[("position", s.position.len()), ("ancestral_state_offset", s.ancestral_state.num_rows()), ("metadata_offset", s.metadata.num_rows())])?;
     let m = &tc.mutations;
-    check_offsets("mutations/derived_state_offset", &m.derived_state.offset, m.derived_state.data.len())?;
-    check_offsets("mutations/metadata_offset", &m.metadata.offset, m.metadata.data.len())?;
+    offsets!("mutations/derived_state_offset", m.derived_state);
+    offsets!("mutations/metadata_offset", m.metadata);
     same_len("mutations", &[("site", m.site.len()), ("node", m.node.len()), ("parent", m.parent.len()), ("time", m.time.len()), ("derived_state_offset", m.derived_state.num_rows()), ("metadata_offset", m.metadata.num_rows())])?;
     let g = &tc.migrations;
-    check_offsets("migrations/metadata_offset", &g.metadata.offset, g.metadata.data.len())?;
+    offsets!("migrations/metadata_offset", g.metadata);
     same_len("migrations", &[("left", g.left.len()), ("right", g.right.len()), ("node", g.node.len()), ("source", g.source.len()), ("dest", g.dest.len()), ("time", g.time.len()), ("metadata_offset", g.metadata.num_rows())])?;
     let i = &tc.individuals;
-    check_offsets("individuals/location_offset", &i.location.offset, i.location.data.len())?;
-    check_offsets("individuals/parents_offset", &i.parents.offset, i.parents.data.len())?;
-    check_offsets("individuals/metadata_offset", &i.metadata.offset, i.metadata.data.len())?;
+    offsets!("individuals/location_offset", i.location);
+    offsets!("individuals/parents_offset", i.parents);
+    offsets!("individuals/metadata_offset", i.metadata);
     same_len("individuals", &[("flags", i.flags.len()), ("location_offset", i.location.num_rows()), ("parents_offset", i.parents.num_rows()), ("metadata_offset", i.metadata.num_rows())])?;
-    let p = &tc.populations;
-    check_offsets("populations/metadata_offset", &p.metadata.offset, p.metadata.data.len())?;
+    offsets!("populations/metadata_offset", tc.populations.metadata);
     let v = &tc.provenances;
-    check_offsets("provenances/timestamp_offset", &v.timestamp.offset, v.timestamp.data.len())?;
-    check_offsets("provenances/record_offset", &v.record.offset, v.record.data.len())?;
+    offsets!("provenances/timestamp_offset", v.timestamp);
+    offsets!("provenances/record_offset", v.record);
     same_len("provenances", &[("timestamp_offset", v.timestamp.num_rows()), ("record_offset", v.record.num_rows())])?;
+    // Ids are i32: a table with more rows than that could not be referred to.
+    for (table, rows) in [("nodes", n.time.len()), ("edges", e.left.len()), ("sites", s.position.len()), ("mutations", m.site.len()), ("individuals", i.flags.len()), ("populations", tc.populations.metadata.num_rows())] {
+        if rows > i32::MAX as usize {
+            bail!(ColumnLength, "{table} has {rows} rows, more than ids (int32) can address");
+        }
+    }
+    Ok(())
+}
+
+/// Runs `check(range)` over `0..rows` in chunks on the rayon pool and returns the error of
+/// the lowest chunk that has one: the same answer a sequential pass gives.
+fn chunked(rows: usize, check: impl Fn(std::ops::Range<usize>) -> Result<()> + Sync) -> Result<()> {
+    if rows <= CHUNK_ROWS {
+        return check(0..rows);
+    }
+    let starts: Vec<usize> = (0..rows).step_by(CHUNK_ROWS).collect();
+    let errors: Vec<Option<TreeSeqError>> = starts
+        .par_iter()
+        .map(|&s| check(s..(s + CHUNK_ROWS).min(rows)).err())
+        .collect();
+    match errors.into_iter().flatten().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// True when `id` is -1 (null) or a row of a table with `n` rows.
+fn null_or_in(id: i32, n: usize) -> bool {
+    id == -1 || in_range(id, n)
+}
+
+fn in_range(id: i32, n: usize) -> bool {
+    id >= 0 && (id as usize) < n
+}
+
+fn check_nodes(tc: &TableCollection) -> Result<()> {
+    let n = &tc.nodes;
+    let num_pops = tc.populations.metadata.num_rows();
+    let num_inds = tc.individuals.flags.len();
+    chunked(n.time.len(), |rows| {
+        for j in rows {
+            let t = n.time[j];
+            if !t.is_finite() {
+                bail!(BadNodes, "nodes row {j}: time {t:?} is not finite");
+            }
+            let p = n.population[j];
+            if !null_or_in(p, num_pops) {
+                bail!(BadNodes, "nodes row {j}: population {p} is not -1 or a population id (0..{num_pops})");
+            }
+            let i = n.individual[j];
+            if !null_or_in(i, num_inds) {
+                bail!(BadNodes, "nodes row {j}: individual {i} is not -1 or an individual id (0..{num_inds})");
+            }
+        }
+        Ok(())
+    })
+}
+
+fn check_individuals(tc: &TableCollection) -> Result<()> {
+    let ind = &tc.individuals;
+    let num_inds = ind.flags.len();
+    for j in 0..num_inds {
+        for &p in ind.parents.row(j) {
+            if !null_or_in(p, num_inds) {
+                bail!(BadIndividuals, "individuals row {j}: parent {p} is not -1 or an individual id (0..{num_inds})");
+            }
+            if p as usize == j {
+                bail!(BadIndividuals, "individuals row {j}: the individual is its own parent");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Per-row edge checks (ids, interval, times) in parallel chunks, then the sort order, which
+/// compares each row with the one before and tracks which parents were seen.
+fn check_edges(tc: &TableCollection) -> Result<()> {
+    let e = &tc.edges;
+    let time = &tc.nodes.time;
+    let num_nodes = time.len();
+    let l = tc.sequence_length;
+    chunked(e.left.len(), |rows| {
+        for j in rows {
+            let (parent, child, left, right) = (e.parent[j], e.child[j], e.left[j], e.right[j]);
+            if parent == -1 {
+                bail!(BadEdges, "edges row {j}: parent is null (-1)");
+            }
+            if child == -1 {
+                bail!(BadEdges, "edges row {j}: child is null (-1)");
+            }
+            if !in_range(parent, num_nodes) {
+                bail!(BadEdges, "edges row {j}: parent {parent} is not a node id (0..{num_nodes})");
+            }
+            if !in_range(child, num_nodes) {
+                bail!(BadEdges, "edges row {j}: child {child} is not a node id (0..{num_nodes})");
+            }
+            if !left.is_finite() || !right.is_finite() {
+                bail!(BadEdges, "edges row {j}: interval [{left:?}, {right:?}) is not finite");
+            }
+            if left < 0.0 {
+                bail!(BadEdges, "edges row {j}: left {left:?} is < 0");
+            }
+            if right > l {
+                bail!(BadEdges, "edges row {j}: right {right:?} is > sequence_length {l:?}");
+            }
+            if left >= right {
+                bail!(BadEdges, "edges row {j}: left {left:?} is not < right {right:?}");
+            }
+            let (tp, tc_) = (time[parent as usize], time[child as usize]);
+            if tc_ >= tp {
+                bail!(BadEdges, "edges row {j}: child {child} (time {tc_:?}) is not younger than parent {parent} (time {tp:?})");
+            }
+        }
+        Ok(())
+    })?;
+
+    // Sorted by (time[parent], parent, child, left), each parent's edges contiguous, and one
+    // child's intervals under one parent disjoint. Like tskit, parents of equal time need only
+    // be contiguous, not in id order.
+    let mut parent_seen = vec![false; num_nodes];
+    for j in 0..e.left.len() {
+        let (parent, child) = (e.parent[j], e.child[j]);
+        if j > 0 {
+            let (lp, lc) = (e.parent[j - 1], e.child[j - 1]);
+            let (tp, tlp) = (time[parent as usize], time[lp as usize]);
+            if tp < tlp {
+                bail!(BadEdges, "edges rows {} and {j} are not sorted by parent time: parent {lp} (time {tlp:?}) comes before parent {parent} (time {tp:?})", j - 1);
+            }
+            if parent == lp {
+                if child < lc {
+                    bail!(BadEdges, "edges rows {} and {j} (parent {parent}) are not sorted by child: {lc} comes before {child}", j - 1);
+                }
+                if child == lc {
+                    let (ll, lr, left) = (e.left[j - 1], e.right[j - 1], e.left[j]);
+                    if left == ll {
+                        bail!(BadEdges, "edges rows {} and {j} are duplicates (parent {parent}, child {child}, left {left:?})", j - 1);
+                    }
+                    if left < ll {
+                        bail!(BadEdges, "edges rows {} and {j} (parent {parent}, child {child}) are not sorted by left: {ll:?} comes before {left:?}", j - 1);
+                    }
+                    if left < lr {
+                        bail!(BadEdges, "edges rows {} and {j}: child {child}'s intervals [{ll:?}, {lr:?}) and [{left:?}, {:?}) under parent {parent} overlap", j - 1, e.right[j]);
+                    }
+                }
+            } else if parent_seen[parent as usize] {
+                bail!(BadEdges, "edges row {j}: parent {parent}'s edges are not contiguous (it also has edges before row {})", j - 1);
+            }
+        }
+        parent_seen[parent as usize] = true;
+    }
+    Ok(())
+}
+
+fn check_sites(tc: &TableCollection) -> Result<()> {
+    let pos = &tc.sites.position;
+    let l = tc.sequence_length;
+    chunked(pos.len(), |rows| {
+        for j in rows {
+            let x = pos[j];
+            // Written so that NaN fails too.
+            if !(x >= 0.0 && x < l) {
+                bail!(BadSites, "sites row {j}: position {x:?} is not in [0, sequence_length {l:?})");
+            }
+            if j > 0 {
+                let last = pos[j - 1];
+                if x == last {
+                    bail!(BadSites, "sites rows {} and {j}: duplicate position {x:?}", j - 1);
+                }
+                if x < last {
+                    bail!(BadSites, "sites rows {} and {j} are not sorted by position: {last:?} comes before {x:?}", j - 1);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Per-row mutation checks (all need only the row, its predecessor and its parent):
+/// ids in range, sorted by site, parent earlier and on the same site, and tskit's time rules:
+/// a known time is finite, >= its node's time and <= its parent mutation's time; within a
+/// site times are all known or all unknown, and known ones never increase.
+fn check_mutations(tc: &TableCollection) -> Result<()> {
+    let m = &tc.mutations;
+    let num_muts = m.site.len();
+    let num_sites = tc.sites.position.len();
+    let node_time = &tc.nodes.time;
+    let num_nodes = node_time.len();
+    chunked(num_muts, |rows| {
+        for j in rows {
+            let (site, node, parent, time) = (m.site[j], m.node[j], m.parent[j], m.time[j]);
+            if !in_range(site, num_sites) {
+                bail!(BadMutations, "mutations row {j}: site {site} is not a site id (0..{num_sites})");
+            }
+            if !in_range(node, num_nodes) {
+                bail!(BadMutations, "mutations row {j}: node {node} is not a node id (0..{num_nodes})");
+            }
+            if !null_or_in(parent, num_muts) {
+                bail!(BadMutations, "mutations row {j}: parent {parent} is not -1 or a mutation id (0..{num_muts})");
+            }
+            if parent as usize == j {
+                bail!(BadMutations, "mutations row {j}: the mutation is its own parent");
+            }
+            let unknown = is_unknown_time(time);
+            if !unknown && !time.is_finite() {
+                bail!(BadMutations, "mutations row {j}: time {time:?} is not finite (nor tskit's 'unknown')");
+            }
+            if j > 0 {
+                let last_site = m.site[j - 1];
+                if site < last_site {
+                    bail!(BadMutations, "mutations rows {} and {j} are not sorted by site: {last_site} comes before {site}", j - 1);
+                }
+                let last_time = m.time[j - 1];
+                if site == last_site {
+                    if unknown != is_unknown_time(last_time) {
+                        bail!(BadMutations, "mutations rows {} and {j} (site {site}): times must be all known or all unknown within a site", j - 1);
+                    }
+                    if !unknown && time > last_time {
+                        bail!(BadMutations, "mutations rows {} and {j} (site {site}) are not sorted by decreasing time: {last_time:?} comes before {time:?}", j - 1);
+                    }
+                }
+            }
+            if parent != -1 {
+                let p = parent as usize;
+                if m.site[p] != site {
+                    bail!(BadMutations, "mutations row {j}: parent mutation {parent} is at site {}, not at site {site}", m.site[p]);
+                }
+                if p > j {
+                    bail!(BadMutations, "mutations row {j}: parent mutation {parent} comes after its child");
+                }
+            }
+            if !unknown {
+                let tn = node_time[node as usize];
+                if time < tn {
+                    bail!(BadMutations, "mutations row {j}: time {time:?} is younger than its node {node} (time {tn:?})");
+                }
+                if parent != -1 {
+                    let tp = m.time[parent as usize];
+                    if !is_unknown_time(tp) && time > tp {
+                        bail!(BadMutations, "mutations row {j}: time {time:?} is older than its parent mutation {parent} (time {tp:?})");
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn check_migrations(tc: &TableCollection) -> Result<()> {
+    let g = &tc.migrations;
+    let num_nodes = tc.nodes.time.len();
+    let num_pops = tc.populations.metadata.num_rows();
+    let l = tc.sequence_length;
+    for j in 0..g.left.len() {
+        let (left, right, node, time) = (g.left[j], g.right[j], g.node[j], g.time[j]);
+        if !in_range(node, num_nodes) {
+            bail!(BadMigrations, "migrations row {j}: node {node} is not a node id (0..{num_nodes})");
+        }
+        for (what, p) in [("source", g.source[j]), ("dest", g.dest[j])] {
+            if !in_range(p, num_pops) {
+                bail!(BadMigrations, "migrations row {j}: {what} {p} is not a population id (0..{num_pops})");
+            }
+        }
+        if !left.is_finite() || !right.is_finite() {
+            bail!(BadMigrations, "migrations row {j}: interval [{left:?}, {right:?}) is not finite");
+        }
+        if !(left >= 0.0 && left < right && right <= l) {
+            bail!(BadMigrations, "migrations row {j}: interval [{left:?}, {right:?}) is not inside [0, {l:?}) with left < right");
+        }
+        if !time.is_finite() {
+            bail!(BadMigrations, "migrations row {j}: time {time:?} is not finite");
+        }
+        if j > 0 && time < g.time[j - 1] {
+            bail!(BadMigrations, "migrations rows {} and {j} are not sorted by time: {:?} comes before {time:?}", j - 1, g.time[j - 1]);
+        }
+    }
+    Ok(())
+}
+
+/// The edge indexes: present when there are edges (tskit does not rebuild them at load), one
+/// entry per edge, each edge exactly once, and sorted by left (insertion) and right (removal),
+/// which the tree walk needs to visit every edge in order.
+fn check_indexes(tc: &TableCollection) -> Result<()> {
+    let e = &tc.edges;
+    let num_edges = e.left.len();
+    let (ins, rem) = (&tc.edge_insertion_order, &tc.edge_removal_order);
+    if ins.is_empty() && rem.is_empty() {
+        if num_edges > 0 {
+            bail!(TablesNotIndexed, "the edge indexes (indexes/edge_insertion_order and edge_removal_order) are missing; tskit requires them (build them with tskit's `tables.build_index()` or `TableCollection::build_indexes`)");
+        }
+        return Ok(());
+    }
+    for (name, index, by_left) in [("edge_insertion_order", ins, true), ("edge_removal_order", rem, false)] {
+        if index.len() != num_edges {
+            bail!(TablesNotIndexed, "indexes/{name} has {} entries but there are {num_edges} edges; the indexes must be rebuilt", index.len());
+        }
+        let mut seen = vec![false; num_edges];
+        let key = |edge: usize| if by_left { e.left[edge] } else { e.right[edge] };
+        for (k, &id) in index.iter().enumerate() {
+            if !in_range(id, num_edges) {
+                bail!(TablesNotIndexed, "indexes/{name}[{k}] is {id}, not an edge id (0..{num_edges})");
+            }
+            let id = id as usize;
+            if std::mem::replace(&mut seen[id], true) {
+                bail!(TablesNotIndexed, "indexes/{name}[{k}]: edge {id} is listed twice; the indexes must be rebuilt");
+            }
+            if k > 0 {
+                let prev = index[k - 1] as usize;
+                // A NaN coordinate fails too (the edge checks report it first).
+                if key(prev).partial_cmp(&key(id)).is_none_or(|o| o.is_gt()) {
+                    let side = if by_left { "left" } else { "right" };
+                    bail!(TablesNotIndexed, "indexes/{name}[{}..={k}]: edges {prev} and {id} are not in order of {side} ({:?} then {:?}); the indexes must be rebuilt", k - 1, key(prev), key(id));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Walks along the genome as the tree iterator does, with the edge indexes, and checks what
+/// needs the trees: no node has two parents at once (overlapping edges for one child); a
+/// mutation with a known time is younger than the parent of its node; and each mutation's
+/// parent is the one the topology gives (tskit 1.x refuses files where it is not): the
+/// latest earlier mutation at the same site on its node, or else on the nearest ancestor that
+/// has one.
+fn check_trees(tc: &TableCollection) -> Result<()> {
+    let e = &tc.edges;
+    let (ins, rem) = (&tc.edge_insertion_order, &tc.edge_removal_order);
+    let num_edges = e.left.len();
+    let l = tc.sequence_length;
+    let node_time = &tc.nodes.time;
+    let pos = &tc.sites.position;
+    let m = &tc.mutations;
+    const NONE: usize = usize::MAX;
+    // The edge row that sets each node's parent in the current tree, or NONE.
+    let mut parent_edge = vec![NONE; node_time.len()];
+    // Per node, the latest mutation at the current site seen so far (reset after each site).
+    let mut bottom_mutation = vec![-1i32; node_time.len()];
+    let (mut j, mut k) = (0usize, 0usize);
+    let (mut site, mut mutation) = (0usize, 0usize);
+    let mut left = 0.0;
+    while j < num_edges || left < l {
+        while k < num_edges && e.right[rem[k] as usize] == left {
+            parent_edge[e.child[rem[k] as usize] as usize] = NONE;
+            k += 1;
+        }
+        while j < num_edges && e.left[ins[j] as usize] == left {
+            let edge = ins[j] as usize;
+            let child = e.child[edge] as usize;
+            let other = parent_edge[child];
+            if other != NONE {
+                bail!(BadEdges, "edges rows {other} and {edge}: child {child} has two parents ({} and {}) at position {left:?}", e.parent[other], e.parent[edge]);
+            }
+            parent_edge[child] = edge;
+            j += 1;
+        }
+        let mut right = l;
+        if j < num_edges {
+            right = right.min(e.left[ins[j] as usize]);
+        }
+        if k < num_edges {
+            right = right.min(e.right[rem[k] as usize]);
+        }
+        // Sorted, consistent indexes always move forward; this also guarantees termination.
+        if right.partial_cmp(&left) != Some(std::cmp::Ordering::Greater) {
+            bail!(TablesNotIndexed, "the edge indexes are inconsistent with the edges at position {left:?}; they must be rebuilt");
+        }
+        let parent_of = |u: usize| match parent_edge[u] {
+            NONE => None,
+            edge => Some(e.parent[edge] as usize),
+        };
+        while site < pos.len() && pos[site] < right {
+            let first = mutation;
+            while mutation < m.site.len() && m.site[mutation] as usize == site {
+                let node = m.node[mutation] as usize;
+                let time = m.time[mutation];
+                if !is_unknown_time(time) {
+                    if let Some(p) = parent_of(node) {
+                        let tp = node_time[p];
+                        if time >= tp {
+                            bail!(BadMutations, "mutations row {mutation}: time {time:?} is not younger than node {node}'s parent {p} (time {tp:?}) in the tree at site {site} (position {:?})", pos[site]);
+                        }
+                    }
+                }
+                let mut u = Some(node);
+                let mut expected = -1;
+                while let Some(v) = u {
+                    if bottom_mutation[v] != -1 {
+                        expected = bottom_mutation[v];
+                        break;
+                    }
+                    u = parent_of(v);
+                }
+                if m.parent[mutation] != expected {
+                    bail!(BadMutations, "mutations row {mutation}: parent is {} but the tree at site {site} (position {:?}) gives {expected} (the latest earlier mutation at the site on node {node} or its nearest ancestor)", m.parent[mutation], pos[site]);
+                }
+                bottom_mutation[node] = mutation as i32;
+                mutation += 1;
+            }
+            for r in first..mutation {
+                bottom_mutation[m.node[r] as usize] = -1;
+            }
+            site += 1;
+        }
+        left = right;
+    }
     Ok(())
 }
