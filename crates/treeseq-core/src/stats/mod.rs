@@ -231,10 +231,11 @@ impl Request {
                     Vec::new()
                 };
                 let rows = sums.len() / m;
+                let finisher = summaries::Finisher::new(derived, &set_sizes, tuples);
                 let mut data = Vec::with_capacity(rows * tuples.len().max(set_sizes.len()));
                 for r in 0..rows {
                     let den = denominators.get(r).copied().unwrap_or(f64::NAN);
-                    derived.finish(&sums[r * m..(r + 1) * m], &set_sizes, tuples, den, &mut data);
+                    finisher.finish(&sums[r * m..(r + 1) * m], den, &mut data);
                 }
                 data
             }
