@@ -126,12 +126,12 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
     // The first chunk's seek takes in everything at or before its start.
     let (w0, w1) = (d.inserted_by(bp[first]) + d.removed_by(bp[first]), work(end));
 
+    let tree_edges = (d.inserted_by(bp[first]) - d.removed_by(bp[first])).max(1) as f64;
     let num_chunks = forced.unwrap_or_else(|| {
         // A chunk's seek costs about one pass over a tree's edges; its incremental work is
         // its edge insertions and removals, each a walk towards the root. A chunk should
         // turn its tree over a few times, so that seeking stays a small part of its work.
         // Counts are rounded up to a multiple of 4 so that 2 or 4 threads share them evenly.
-        let tree_edges = (d.inserted_by(bp[first]) - d.removed_by(bp[first])).max(1) as f64;
         let turnovers = (w1 - w0) as f64 / tree_edges;
         let c = (turnovers / TURNOVERS_PER_CHUNK).ceil() as usize;
         if c <= 1 { 1 } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
@@ -159,7 +159,7 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
 
     let seeks: Vec<f64> =
         cuts[..cuts.len() - 1].iter().enumerate().map(|(i, &t)| bp[if warmup && i > 0 { t - 1 } else { t }]).collect();
-    let alive = alive_edges(d, &seeks);
+    let alive = alive_edges(d, &seeks, tree_edges);
     let nw = windows.len() - 1;
     let chunks = cuts
         .windows(2)
@@ -178,14 +178,18 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
 /// For each position in `seeks` (increasing), (parent, child) of the edges with
 /// left <= x < right, in edge-table order: one scan of the edge table, in blocks scanned in
 /// parallel; each position gets its edges as one piece per block, in block order.
-pub(super) fn alive_edges(d: &Data, seeks: &[f64]) -> Vec<Vec<Vec<[i32; 2]>>> {
+pub(super) fn alive_edges(d: &Data, seeks: &[f64], tree_edges: f64) -> Vec<Vec<Vec<[i32; 2]>>> {
     const BLOCK: usize = 1 << 15;
     let (left, right, parent, child) = (d.edge_left, d.edge_right, d.edge_parent, d.edge_child);
     let blocks: Vec<Vec<Vec<[i32; 2]>>> = (0..d.num_edges.div_ceil(BLOCK))
         .into_par_iter()
         .map(|blk| {
-            let mut lists = vec![Vec::new(); seeks.len()];
-            for e in blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges) {
+            let edges = blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges);
+            // About a tree's worth of edges cover each seek; reserving that share of the
+            // block spares the lists their regrowth.
+            let expect = (edges.len() as f64 * tree_edges / d.num_edges.max(1) as f64 * 1.25) as usize;
+            let mut lists: Vec<Vec<[i32; 2]>> = (0..seeks.len()).map(|_| Vec::with_capacity(expect)).collect();
+            for e in edges {
                 let (l, r) = (left[e], right[e]);
                 // Seek positions in [l, r), by counting rather than searching: no branches
                 // to mispredict but the loop's own.
