@@ -52,10 +52,10 @@ impl TreeState {
     /// the node's time.
     pub(super) fn seek(d: &Data, weights: &Weights, chunk: &Chunk, ws: &mut Workspace, extra: usize, time_slot: Option<usize>) -> TreeState {
         let k = d.k;
-        // Records are cache-line aligned and do not straddle lines: a tree walk is bound by
-        // the latency of fetching each node's record, so one line per node matters.
+        // Records start on a cache line; records of more than 8 values fill whole lines
+        // (a tree walk waits on fetching each node's record), smaller ones stay small.
         let stride = match k + extra {
-            r if r <= 8 => r.next_power_of_two(),
+            r if r < 8 => r,
             r => r.div_ceil(8) * 8,
         };
         let mut parent = refill(std::mem::take(&mut ws.parent), d.num_nodes, -1i32);
