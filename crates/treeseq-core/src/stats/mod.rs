@@ -10,7 +10,7 @@
 //! Layout of the module:
 //! - `params.rs`: parsing and checking keyword arguments (shared with other statistics);
 //! - `summaries.rs`: the table of methods and their summary functions;
-//! - `engine.rs`: the parallel tree traversal that sums a summary over the genealogy.
+//! - `engine/`: the parallel tree traversal that sums a summary over the genealogy.
 //!
 //! What it is not: `divergence_matrix`, `genetic_relatedness_matrix`, `mean_descendants`
 //! and `genealogical_nearest_neighbours` have algorithms of their own and are not here.

@@ -6,9 +6,9 @@
 //! that says for each tskit method which input it takes (sample sets or `W`), which summary,
 //! how many sets each output combines, which keyword arguments it accepts and its defaults.
 //! Statistics that tskit derives from others (Fst, Tajima's D, relatedness as a proportion)
-//! say so in the table and are finished by [`Derived::finish`] from the engine's sums.
+//! say so in the table and are finished by a [`Finisher`] from the engine's sums.
 //!
-//! What it is not: the tree traversal (see `engine.rs`), argument parsing (`params.rs`) or
+//! What it is not: the tree traversal (see `engine/`), argument parsing (`params.rs`) or
 //! output shapes (`mod.rs`).
 //!
 //! Formulas follow tskit's `trees.c` and `trees.py`. Denominators that depend only on the
@@ -43,7 +43,7 @@ pub trait SummaryFunc: Send + Sync {
     }
 }
 
-/// Per-set statistics (one output per sample set j, from x[j] and the set size n[j]).
+/// Diversity, one output per sample set j: `x[j] (n[j] - x[j]) / (n[j] (n[j] - 1))`.
 pub struct Diversity {
     n: Vec<f64>,
     inv_denom: Vec<f64>,
