@@ -311,8 +311,8 @@ pub fn tables_from_kastore(file: &KastoreFile) -> Result<TableCollection> {
     // neither do we (an absent pair leaves both columns empty: `validate` refuses that when
     // there are edges).
     let t = TableReader::new(file, "indexes");
-    let insertion = t.typed::<i32>("indexes/edge_insertion_order")?;
-    let removal = t.typed::<i32>("indexes/edge_removal_order")?;
+    let insertion = t.typed::<i32>(&t.key("edge_insertion_order"))?;
+    let removal = t.typed::<i32>(&t.key("edge_removal_order"))?;
     match (insertion, removal) {
         (Some(i), Some(r)) => {
             let num_edges = tc.edges.left.len();

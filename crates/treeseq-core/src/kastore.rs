@@ -370,6 +370,24 @@ mod tests {
         assert_eq!(f.bytes(f.get("c").unwrap()), b"xyz");
     }
 
+    /// Keys out of order still load (kastore only needs order for lookups); repeated keys not.
+    #[test]
+    fn unsorted_and_repeated_keys() {
+        let (a, b) = ([1u8], [2u8]);
+        let mut w = KastoreWriter::new();
+        w.put("aa", &a);
+        w.put("bb", &b);
+        let mut bytes = w.finish();
+        let keys = HEADER_SIZE + 2 * DESCRIPTOR_SIZE;
+        // Swap the two keys' text: now "bb" comes first in the file and names the 1.
+        bytes[keys..keys + 4].copy_from_slice(b"bbaa");
+        let f = KastoreFile::parse(&bytes).unwrap();
+        assert_eq!(f.bytes(f.get("bb").unwrap()), &[1]);
+        assert_eq!(f.bytes(f.get("aa").unwrap()), &[2]);
+        bytes[keys..keys + 4].copy_from_slice(b"aaaa");
+        assert_eq!(KastoreFile::parse(&bytes).err().unwrap().code, crate::ErrorCode::FileFormat);
+    }
+
     #[test]
     fn empty_and_short() {
         assert_eq!(KastoreFile::parse(&[]).err().unwrap().code, crate::ErrorCode::EndOfFile);

@@ -48,13 +48,23 @@ fn close(got: f64, want: f64) -> bool {
     (got - want).abs() <= 1e-12 || (got - want).abs() <= 1e-9 * want.abs()
 }
 
-/// Compares one fixture case; Err says what differs.
-fn check_case(ts: &TreeSequence, case: &Value) -> Result<(), String> {
+/// How one value of a fixture case came out.
+enum Verdict {
+    /// Within tolerance of tskit.
+    Matches,
+    /// tskit's value is demonstrably off and ours equals an exact answer computed
+    /// independently in this test (see [`exact_value`]).
+    TskitOff,
+}
+
+/// Compares one fixture case; Err says what differs. Values that differ from tskit's are
+/// accepted only where [`exact_value`] shows tskit's value to be wrong and ours right.
+fn check_case(ts: &TreeSequence, case: &Value) -> Result<Verdict, String> {
     let method = case["method"].as_str().unwrap();
     let result = compute(ts, method, &case["kwargs"]);
     if case.get("error").is_some() {
         return match result {
-            Err(_) => Ok(()),
+            Err(_) => Ok(Verdict::Matches),
             Ok(out) => Err(format!("tskit refuses this ({}) but we returned shape {:?}", case["message"], out.shape)),
         };
     }
@@ -67,12 +77,85 @@ fn check_case(ts: &TreeSequence, case: &Value) -> Result<(), String> {
     if out.data.len() != values.len() {
         return Err(format!("{} values, tskit {}", out.data.len(), values.len()));
     }
+    let mut verdict = Verdict::Matches;
+    let mut exact = Exact::default();
     for (i, (&g, &w)) in out.data.iter().zip(&values).enumerate() {
-        if !close(g, w) {
-            return Err(format!("value [{i}] = {g:e}, tskit {w:e}"));
+        if close(g, w) {
+            continue;
+        }
+        match exact.value(ts, method, &case["kwargs"], &out, i) {
+            Some(exact) if !close(w, exact) && close(g, exact) => verdict = Verdict::TskitOff,
+            Some(exact) => return Err(format!("value [{i}] = {g:e}, tskit {w:e}, exact {exact:e}")),
+            None => return Err(format!("value [{i}] = {g:e}, tskit {w:e}")),
         }
     }
-    Ok(())
+    Ok(verdict)
+}
+
+/// Exact values for a branch-mode result, computed here without the engine, where tskit
+/// 1.0.3 is known to be off:
+/// - in a window that no edge overlaps, every branch-mode sum is exactly 0 (and ratios of
+///   sums, Fst, Tajima's D and relatedness as a proportion, are NaN), where tskit returns the
+///   rounding residue of its running sum;
+/// - the branch-mode allele frequency spectrum, which tskit computes with a stale
+///   `last_update` for a node that leaves the trees and comes back later (its new branch is
+///   also counted over the stretch where the node was absent): here it is summed tree by tree.
+#[derive(Default)]
+struct Exact {
+    /// The brute-force spectrum of the case, once computed.
+    afs: Option<Vec<f64>>,
+}
+
+impl Exact {
+    fn value(&mut self, ts: &TreeSequence, method: &str, kwargs: &Value, out: &StatOutput, i: usize) -> Option<f64> {
+        if method == "allele_frequency_spectrum" && kwargs["mode"] == "branch" && self.afs.is_none() {
+            self.afs = brute_afs_of_case(ts, kwargs);
+        }
+        match &self.afs {
+            Some(afs) => afs.get(i).copied(),
+            None => edge_free_value(ts, method, kwargs, out, i),
+        }
+    }
+}
+
+fn brute_afs_of_case(ts: &TreeSequence, kwargs: &Value) -> Option<Vec<f64>> {
+    let sets: Vec<Vec<i32>> = match kwargs.get("sample_sets").filter(|v| !v.is_null()) {
+        Some(v) => serde_json::from_value(v.clone()).ok()?,
+        None => vec![ts.samples.clone()],
+    };
+    let windows = window_breaks(ts, &kwargs["windows"]);
+    let polarised = kwargs["polarised"].as_bool().unwrap_or(false);
+    let span_normalise = kwargs["span_normalise"].as_bool().unwrap_or(true);
+    Some(brute::branch_afs(ts, &sets, &windows, None, polarised, span_normalise))
+}
+
+/// In a window no edge overlaps, a branch-mode sum is 0 and a ratio of sums NaN.
+fn edge_free_value(ts: &TreeSequence, method: &str, kwargs: &Value, out: &StatOutput, i: usize) -> Option<f64> {
+    if kwargs["mode"] != "branch" {
+        return None;
+    }
+    let windows = window_breaks(ts, &kwargs["windows"]);
+    let per_window = out.data.len() / (windows.len() - 1);
+    let w = i / per_window;
+    let (l, r) = (windows[w], windows[w + 1]);
+    let t = &ts.tables.edges;
+    let edge_free = t.left.iter().zip(t.right.iter()).all(|(&el, &er)| er <= l || el >= r);
+    if !edge_free {
+        return None;
+    }
+    let ratio = matches!(method, "Fst" | "Tajimas_D")
+        || (method == "genetic_relatedness" && kwargs["proportion"].as_bool().unwrap_or(true));
+    Some(if ratio { f64::NAN } else { 0.0 })
+}
+
+/// The window breakpoints of a `windows` argument (null, a list or "trees"; "sites" is not
+/// needed here).
+fn window_breaks(ts: &TreeSequence, windows: &Value) -> Vec<f64> {
+    match windows {
+        Value::Null => vec![0.0, ts.sequence_length()],
+        Value::String(s) if s == "trees" => ts.breakpoints.clone(),
+        v => serde_json::from_value(v.clone()).unwrap(),
+    }
 }
 
 fn brief(kwargs: &Value) -> String {
@@ -94,7 +177,7 @@ fn brief(kwargs: &Value) -> String {
 
 #[test]
 fn every_fixture_case_matches_tskit() {
-    let (mut passed, mut failed) = (0usize, Vec::new());
+    let (mut passed, mut tskit_off, mut failed) = (0usize, Vec::new(), Vec::new());
     for name in fixture_names() {
         let ts = load(&name);
         let exp = expected(&name);
@@ -104,20 +187,483 @@ fn every_fixture_case_matches_tskit() {
             if NOT_HERE.contains(&method) {
                 continue;
             }
+            let what = format!("{name}: {method} {}", brief(&case["kwargs"]));
             match check_case(&ts, case) {
-                Ok(()) => p += 1,
+                Ok(Verdict::Matches) => p += 1,
+                Ok(Verdict::TskitOff) => {
+                    p += 1;
+                    tskit_off.push(what);
+                }
                 Err(why) => {
                     f += 1;
-                    failed.push(format!("{name}: {method} {}: {why}", brief(&case["kwargs"])));
+                    failed.push(format!("{what}: {why}"));
                 }
             }
         }
         println!("{name}: {p} passed, {f} failed");
         passed += p;
     }
-    for f in failed.iter().take(400) {
+    for c in &tskit_off {
+        println!("exact where tskit is off: {c}");
+    }
+    for f in &failed {
         println!("FAIL {f}");
     }
-    println!("statistics fixture cases: {passed} passed, {} failed", failed.len());
+    println!(
+        "statistics fixture cases: {passed} passed ({} of them where tskit's value is off and ours is exact), {} failed",
+        tskit_off.len(),
+        failed.len()
+    );
     assert!(failed.is_empty(), "{} fixture cases failed", failed.len());
+}
+
+/// Brute-force statistics written without the engine: every tree is rebuilt from the edges
+/// covering it, weights are summed up the tree in time order, and every branch is visited.
+mod brute {
+    use treeseq_core::TreeSequence;
+
+    /// Each tree's interval and parent array.
+    pub fn trees(ts: &TreeSequence) -> Vec<(f64, f64, Vec<i32>)> {
+        let e = &ts.tables.edges;
+        let bp = &ts.breakpoints;
+        (0..bp.len() - 1)
+            .map(|t| {
+                let (l, r) = (bp[t], bp[t + 1]);
+                let mut parent = vec![-1i32; ts.num_nodes()];
+                for j in 0..e.left.len() {
+                    if e.left[j] <= l && l < e.right[j] {
+                        parent[e.child[j] as usize] = e.parent[j];
+                    }
+                }
+                (l, r, parent)
+            })
+            .collect()
+    }
+
+    /// Sums of per-sample weight vectors below every node of a tree.
+    pub fn node_sums(ts: &TreeSequence, parent: &[i32], weights: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        let time = &ts.tables.nodes.time;
+        let k = weights[0].len();
+        let mut x = vec![vec![0.0; k]; ts.num_nodes()];
+        for (i, &u) in ts.samples.iter().enumerate() {
+            x[u as usize] = weights[i].clone();
+        }
+        let mut order: Vec<usize> = (0..ts.num_nodes()).collect();
+        order.sort_by(|&a, &b| time[a].total_cmp(&time[b]).then(a.cmp(&b)));
+        for u in order {
+            let p = parent[u];
+            if p >= 0 {
+                let xu = x[u].clone();
+                for (a, b) in x[p as usize].iter_mut().zip(xu) {
+                    *a += b;
+                }
+            }
+        }
+        x
+    }
+
+    /// Length of the branch [tu, tp] inside each time window.
+    pub fn in_time_windows(tu: f64, tp: f64, time_windows: Option<&[f64]>) -> Vec<f64> {
+        match time_windows {
+            None => vec![tp - tu],
+            Some(tw) => tw.windows(2).map(|w| (tp.min(w[1]) - tu.max(w[0])).max(0.0)).collect(),
+        }
+    }
+
+    /// A branch-mode statistic: sum over trees, windows and branches of
+    /// overlap * branch length (per time window) * (f(x) [+ f(total - x)]).
+    /// Result `[window][time window][output]`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn branch_stat(
+        ts: &TreeSequence,
+        weights: &[Vec<f64>],
+        f: &dyn Fn(&[f64]) -> Vec<f64>,
+        m: usize,
+        windows: &[f64],
+        time_windows: Option<&[f64]>,
+        polarised: bool,
+        span_normalise: bool,
+    ) -> Vec<f64> {
+        let time = &ts.tables.nodes.time;
+        let k = weights[0].len();
+        let total: Vec<f64> = (0..k).map(|j| weights.iter().map(|w| w[j]).sum()).collect();
+        let nt = time_windows.map_or(1, |t| t.len() - 1);
+        let nw = windows.len() - 1;
+        let mut out = vec![0.0; nw * nt * m];
+        for (l, r, parent) in trees(ts) {
+            let x = node_sums(ts, &parent, weights);
+            for w in 0..nw {
+                let overlap = r.min(windows[w + 1]) - l.max(windows[w]);
+                if overlap <= 0.0 {
+                    continue;
+                }
+                for u in 0..ts.num_nodes() {
+                    let p = parent[u];
+                    if p < 0 {
+                        continue;
+                    }
+                    let mut v = f(&x[u]);
+                    if !polarised {
+                        let c: Vec<f64> = total.iter().zip(&x[u]).map(|(t, a)| t - a).collect();
+                        for (a, b) in v.iter_mut().zip(f(&c)) {
+                            *a += b;
+                        }
+                    }
+                    for (t, len) in in_time_windows(time[u], time[p as usize], time_windows).into_iter().enumerate() {
+                        for j in 0..m {
+                            out[(w * nt + t) * m + j] += overlap * len * v[j];
+                        }
+                    }
+                }
+            }
+        }
+        if span_normalise {
+            for w in 0..nw {
+                for v in &mut out[w * nt * m..(w + 1) * nt * m] {
+                    *v /= windows[w + 1] - windows[w];
+                }
+            }
+        }
+        out
+    }
+
+    /// tskit's fold of a joint frequency.
+    fn fold(c: &mut [usize], dims: &[usize]) {
+        let mut n: f64 = dims.iter().map(|d| (d - 1) as f64).sum::<f64>() / 2.0;
+        let mut s: i64 = c.iter().map(|&x| x as i64).sum();
+        let mut k = c.len();
+        while s as f64 == n && k > 0 {
+            k -= 1;
+            n -= (dims[k] - 1) as f64 / 2.0;
+            s -= c[k] as i64;
+        }
+        if s as f64 > n {
+            for (x, d) in c.iter_mut().zip(dims) {
+                *x = d - 1 - *x;
+            }
+        }
+    }
+
+    /// The branch-mode allele frequency spectrum, `[window][time window][cells]`.
+    pub fn branch_afs(
+        ts: &TreeSequence,
+        sets: &[Vec<i32>],
+        windows: &[f64],
+        time_windows: Option<&[f64]>,
+        polarised: bool,
+        span_normalise: bool,
+    ) -> Vec<f64> {
+        let time = &ts.tables.nodes.time;
+        let n = ts.num_samples();
+        let weights: Vec<Vec<f64>> = ts
+            .samples
+            .iter()
+            .map(|u| sets.iter().map(|s| s.contains(u) as u8 as f64).chain([1.0]).collect())
+            .collect();
+        let dims: Vec<usize> = sets.iter().map(|s| s.len() + 1).collect();
+        let size: usize = dims.iter().product();
+        let nt = time_windows.map_or(1, |t| t.len() - 1);
+        let nw = windows.len() - 1;
+        let mut out = vec![0.0; nw * nt * size];
+        for (l, r, parent) in trees(ts) {
+            let x = node_sums(ts, &parent, &weights);
+            for w in 0..nw {
+                let overlap = r.min(windows[w + 1]) - l.max(windows[w]);
+                if overlap <= 0.0 {
+                    continue;
+                }
+                for u in 0..ts.num_nodes() {
+                    let p = parent[u];
+                    let all = x[u][sets.len()] as usize;
+                    if p < 0 || all == 0 || all == n {
+                        continue;
+                    }
+                    let mut c: Vec<usize> = x[u][..sets.len()].iter().map(|&v| v as usize).collect();
+                    if !polarised {
+                        fold(&mut c, &dims);
+                    }
+                    let cell = c.iter().zip(&dims).fold(0, |acc, (&ci, &d)| acc * d + ci);
+                    for (t, len) in in_time_windows(time[u], time[p as usize], time_windows).into_iter().enumerate() {
+                        out[(w * nt + t) * size + cell] += overlap * len;
+                    }
+                }
+            }
+        }
+        if span_normalise {
+            for w in 0..nw {
+                for v in &mut out[w * nt * size..(w + 1) * nt * size] {
+                    *v /= windows[w + 1] - windows[w];
+                }
+            }
+        }
+        out
+    }
+}
+
+fn assert_close(what: &str, got: &[f64], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        assert!(close(g, w), "{what}: [{i}] = {g:e}, expected {w:e}");
+    }
+}
+
+fn sample_sets(name: &str) -> Vec<Vec<i32>> {
+    serde_json::from_value(expected(name)["sample_sets"].clone()).unwrap()
+}
+
+/// The same statistics on rayon pools of 1, 2, 3 and 8 threads give the same bits.
+#[test]
+fn results_are_identical_at_any_thread_count() {
+    let ts = load("medium");
+    let sets = sample_sets("medium");
+    let l = ts.sequence_length();
+    let windows: Vec<f64> = (0..=10).map(|i| l * i as f64 / 10.0).collect();
+    let w: Vec<Vec<f64>> = (0..ts.num_samples()).map(|i| vec![(i % 7) as f64 - 3.0, ((i * 13) % 5) as f64]).collect();
+    let cases = vec![
+        ("diversity", json!({"sample_sets": sets, "windows": windows, "mode": "site"})),
+        ("diversity", json!({"sample_sets": sets, "windows": windows, "mode": "branch"})),
+        ("divergence", json!({"sample_sets": sets, "indexes": [[0, 1], [1, 2], [0, 0]], "windows": "trees", "mode": "branch"})),
+        ("Fst", json!({"sample_sets": sets, "indexes": [[0, 1], [1, 2]], "windows": windows, "mode": "site"})),
+        ("Tajimas_D", json!({"sample_sets": sets, "mode": "branch", "time_windows": [0, 100, 1000, "inf"]})),
+        ("allele_frequency_spectrum", json!({"sample_sets": [sets[0], sets[1]], "windows": windows, "mode": "branch"})),
+        ("diversity", json!({"sample_sets": sets, "windows": windows, "mode": "node"})),
+        ("trait_covariance", json!({"W": w, "windows": windows, "mode": "branch"})),
+    ];
+    for (method, kwargs) in &cases {
+        let run = |threads: usize| -> StatOutput {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| compute(&ts, method, kwargs)).unwrap()
+        };
+        let one = run(1);
+        for threads in [2, 3, 8] {
+            let other = run(threads);
+            assert_eq!(one.shape, other.shape);
+            let same = one.data.iter().zip(&other.data).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{method} {}: {threads} threads differ from 1 thread", kwargs["mode"]);
+        }
+    }
+}
+
+/// Windows that start after 0 and end before L give the rows of the same windows within a
+/// tskit-style covering of the whole genome.
+#[test]
+fn windows_need_not_cover_the_genome() {
+    for name in ["small", "ancient_gaps", "medium"] {
+        let ts = load(name);
+        let sets = sample_sets(name);
+        let l = ts.sequence_length();
+        let bp = &ts.breakpoints;
+        // Inner windows: one edge at a tree boundary, the others inside trees.
+        let inner = vec![l * 0.137, bp[bp.len() / 2], l * 0.71, l * 0.93];
+        let mut full = vec![0.0];
+        full.extend(&inner);
+        full.push(l);
+        let stats: Vec<(&str, Value)> = vec![
+            ("diversity", json!({"sample_sets": sets})),
+            ("divergence", json!({"sample_sets": sets, "indexes": [[0, 1], [1, 1]]})),
+            ("segregating_sites", json!({"sample_sets": sets})),
+            ("allele_frequency_spectrum", json!({"sample_sets": [sets[0]]})),
+            ("Fst", json!({"sample_sets": sets, "indexes": [[0, 1]]})),
+        ];
+        for (method, base) in &stats {
+            for mode in ["site", "branch", "node"] {
+                if *method == "allele_frequency_spectrum" && mode == "node" {
+                    continue;
+                }
+                for span_normalise in [true, false] {
+                    let mut kw = base.clone();
+                    kw["mode"] = json!(mode);
+                    if *method != "Tajimas_D" {
+                        kw["span_normalise"] = json!(span_normalise);
+                    }
+                    kw["windows"] = json!(inner);
+                    let part = compute(&ts, method, &kw).unwrap();
+                    kw["windows"] = json!(full);
+                    let whole = compute(&ts, method, &kw).unwrap();
+                    assert_eq!(part.shape[0], inner.len() - 1);
+                    assert_eq!(&part.shape[1..], &whole.shape[1..]);
+                    let row = whole.data.len() / whole.shape[0];
+                    let expect = &whole.data[row..row * inner.len()];
+                    assert_close(&format!("{name} {method} {mode} span_normalise={span_normalise}"), &part.data, expect);
+                }
+            }
+        }
+    }
+}
+
+/// `time_windows` in branch mode: each branch contributes the part of its length inside each
+/// time window. Checked against the brute force above, for counts and weights, polarised
+/// and not, with and without genome windows, and for the allele frequency spectrum.
+#[test]
+fn time_windows_match_brute_force() {
+    for name in ["small", "ancient_gaps", "nonbinary"] {
+        let ts = load(name);
+        let sets = sample_sets(name);
+        let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
+        let max_time = ts.tables.nodes.time.iter().cloned().fold(0.0, f64::max);
+        let tw = vec![0.0, max_time * 0.01, max_time * 0.1, max_time * 0.5, f64::INFINITY];
+        let tw_json = json!([tw[0], tw[1], tw[2], tw[3], "inf"]);
+        let l = ts.sequence_length();
+        let windows = vec![0.0, l * 0.3, l * 0.65, l];
+        let weights: Vec<Vec<f64>> = ts.samples.iter().map(|u| sets.iter().map(|s| s.contains(u) as u8 as f64).collect()).collect();
+
+        // diversity, unpolarised, with and without genome windows.
+        let diversity = |x: &[f64]| -> Vec<f64> { x.iter().zip(&n).map(|(x, n)| x * (n - x) / (n * (n - 1.0))).collect() };
+        for (win, win_json) in [(vec![0.0, l], Value::Null), (windows.clone(), json!(windows))] {
+            let got = compute(&ts, "diversity", &json!({"sample_sets": sets, "mode": "branch", "windows": win_json, "time_windows": tw_json})).unwrap();
+            let want = brute::branch_stat(&ts, &weights, &diversity, sets.len(), &win, Some(&tw), false, true);
+            assert_close(&format!("{name} diversity time windows"), &got.data, &want);
+            let mut shape = if win_json.is_null() { vec![] } else { vec![win.len() - 1] };
+            shape.extend([tw.len() - 1, sets.len()]);
+            assert_eq!(got.shape, shape);
+        }
+
+        // f2 over pairs, not span-normalised.
+        let pairs = [[0usize, 1usize], [1, 0]];
+        let f2 = |x: &[f64]| -> Vec<f64> {
+            pairs
+                .iter()
+                .map(|&[i, j]| {
+                    let (ni, nj) = (n[i], n[j]);
+                    (x[i] * (x[i] - 1.0) * (nj - x[j]) * (nj - x[j] - 1.0) - x[i] * (ni - x[i]) * (nj - x[j]) * x[j]) / (ni * (ni - 1.0) * nj * (nj - 1.0))
+                })
+                .collect()
+        };
+        let got = compute(&ts, "f2", &json!({"sample_sets": sets, "indexes": pairs, "mode": "branch", "windows": windows, "time_windows": tw_json, "span_normalise": false})).unwrap();
+        let want = brute::branch_stat(&ts, &weights, &f2, 2, &windows, Some(&tw), false, false);
+        assert_close(&format!("{name} f2 time windows"), &got.data, &want);
+
+        // genetic relatedness, polarised and centred (the default), without proportion.
+        let rel = |x: &[f64]| -> Vec<f64> {
+            let mean = x.iter().zip(&n).map(|(x, n)| x / n).sum::<f64>() / n.len() as f64;
+            vec![(x[0] / n[0] - mean) * (x[1] / n[1] - mean)]
+        };
+        let got = compute(&ts, "genetic_relatedness", &json!({"sample_sets": sets, "indexes": [0, 1], "mode": "branch", "time_windows": tw_json, "proportion": false})).unwrap();
+        let want = brute::branch_stat(&ts, &weights, &rel, 1, &[0.0, l], Some(&tw), true, true);
+        assert_close(&format!("{name} genetic_relatedness time windows"), &got.data, &want);
+        assert_eq!(got.shape, vec![tw.len() - 1]);
+
+        // trait covariance over arbitrary weights (centred by the statistic).
+        let raw: Vec<Vec<f64>> = (0..ts.num_samples()).map(|i| vec![((i * 7) % 11) as f64 * 0.5, (i % 3) as f64]).collect();
+        let means: Vec<f64> = (0..2).map(|j| raw.iter().map(|r| r[j]).sum::<f64>() / raw.len() as f64).collect();
+        let centred: Vec<Vec<f64>> = raw.iter().map(|r| r.iter().zip(&means).map(|(a, m)| a - m).collect()).collect();
+        let ns = ts.num_samples() as f64;
+        let cov = |x: &[f64]| -> Vec<f64> { x.iter().map(|v| v * v / (2.0 * (ns - 1.0) * (ns - 1.0))).collect() };
+        let got = compute(&ts, "trait_covariance", &json!({"W": raw, "mode": "branch", "windows": windows, "time_windows": tw_json})).unwrap();
+        let want = brute::branch_stat(&ts, &centred, &cov, 2, &windows, Some(&tw), false, true);
+        assert_close(&format!("{name} trait_covariance time windows"), &got.data, &want);
+
+        // The allele frequency spectrum, joint and folded, and polarised.
+        for polarised in [false, true] {
+            let two = vec![sets[0].clone(), sets[1].clone()];
+            let got = compute(&ts, "allele_frequency_spectrum", &json!({"sample_sets": two, "mode": "branch", "windows": windows, "time_windows": tw_json, "polarised": polarised})).unwrap();
+            let want = brute::branch_afs(&ts, &two, &windows, Some(&tw), polarised, true);
+            assert_close(&format!("{name} AFS time windows polarised={polarised}"), &got.data, &want);
+            assert_eq!(got.shape, vec![windows.len() - 1, tw.len() - 1, two[0].len() + 1, two[1].len() + 1]);
+        }
+
+        // Time windows partition each branch: their sum is the statistic without them.
+        let with = compute(&ts, "Y2", &json!({"sample_sets": sets, "indexes": [[0, 1], [1, 0]], "mode": "branch", "windows": windows, "time_windows": tw_json})).unwrap();
+        let without = compute(&ts, "Y2", &json!({"sample_sets": sets, "indexes": [[0, 1], [1, 0]], "mode": "branch", "windows": windows})).unwrap();
+        let nt = tw.len() - 1;
+        let summed: Vec<f64> = (0..without.data.len()).map(|i| (0..nt).map(|t| with.data[(i / 2 * nt + t) * 2 + i % 2]).sum()).collect();
+        assert_close(&format!("{name} Y2 summed over time windows"), &summed, &without.data);
+    }
+}
+
+/// What tskit refuses is refused, with the error code the API promises.
+#[test]
+fn refusals() {
+    use treeseq_core::ErrorCode::*;
+    let ts = load("small");
+    let sets = sample_sets("small");
+    let cases: Vec<(&str, Value, treeseq_core::ErrorCode)> = vec![
+        ("no_such_stat", json!({}), BadParam),
+        ("diversity", json!({"sample_sets": sets, "polarised": true}), BadParam),
+        ("diversity", json!({"sample_sets": [[0, 0, 1]]}), BadSampleSets),
+        ("diversity", json!({"sample_sets": [[0, 1], []]}), BadSampleSets),
+        ("diversity", json!({"sample_sets": [[0, 100000]]}), BadSampleSets),
+        ("diversity", json!({"sample_sets": [[0, 30]]}), BadSampleSets),
+        ("diversity", json!({"windows": [0]}), BadWindows),
+        ("diversity", json!({"windows": [0, 5000, 5000, 20000]}), BadWindows),
+        ("diversity", json!({"windows": [0, 30000]}), BadWindows),
+        ("diversity", json!({"windows": [-1, 20000]}), BadWindows),
+        ("diversity", json!({"windows": "genes"}), BadWindows),
+        ("diversity", json!({"mode": "tree"}), BadParam),
+        ("diversity", json!({"mode": "site", "time_windows": [0, 10]}), BadParam),
+        ("diversity", json!({"mode": "branch", "time_windows": [5, 10]}), BadWindows),
+        ("divergence", json!({"sample_sets": sets}), BadParam),
+        ("divergence", json!({"sample_sets": sets, "indexes": [[0, 5]]}), BadSampleSets),
+        ("divergence", json!({"sample_sets": sets, "indexes": [[0, 1, 2]]}), BadParam),
+        ("divergence", json!({"indexes": [[0, 1]]}), BadSampleSets),
+        ("f4", json!({"sample_sets": sets, "indexes": [0, 1, 2]}), BadParam),
+        ("allele_frequency_spectrum", json!({"mode": "node"}), BadParam),
+        ("trait_covariance", json!({"W": [[1.0], [2.0]]}), BadParam),
+        ("trait_correlation", json!({"W": vec![[1.0]; 24]}), BadParam),
+        ("genetic_relatedness_weighted", json!({"W": vec![[1.0, 2.0, 3.0]; 24]}), BadParam),
+    ];
+    for (method, kwargs, code) in cases {
+        match compute(&ts, method, &kwargs) {
+            Ok(out) => panic!("{method} {kwargs} was accepted (shape {:?})", out.shape),
+            Err(e) => {
+                assert_eq!(e.code, code, "{method} {kwargs}: {e}");
+                assert!(!e.message.is_empty());
+            }
+        }
+    }
+}
+
+/// Chunk boundaries change nothing but rounding: one chunk, one chunk per tree and the
+/// default agree in every mode, with windows that do and do not align with trees.
+#[test]
+fn chunking_changes_only_rounding() {
+    use treeseq_core::stats::engine::{run_with_chunks, GeneralStat, Summary};
+    use treeseq_core::stats::params::{indicator_weights, Mode};
+    use treeseq_core::stats::summaries::{AfsSummary, TupleStat, Tuples};
+    for name in ["small", "ancient_gaps", "multiallelic", "nonbinary"] {
+        let ts = load(name);
+        let sets = sample_sets(name);
+        let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
+        let l = ts.sequence_length();
+        let windows = [0.0, l * 0.2, ts.breakpoints[ts.num_trees() / 2], l * 0.77, l];
+        let counts = indicator_weights(&ts, &sets, false);
+        let counts_all = indicator_weights(&ts, &sets[..2], true);
+        let last = sets.len() - 1;
+        let f = Tuples::new(TupleStat::F4, &n, &[vec![0, 1, last, 0], vec![1, 0, 1, last]]);
+        let afs = AfsSummary::new(&[sets[0].len(), sets[1].len()], ts.num_samples(), false);
+        let tw = [0.0, 50.0, 500.0, f64::INFINITY];
+        for mode in [Mode::Site, Mode::Branch, Mode::Node] {
+            for (weights, summary) in [(&counts, Summary::Dense(&f)), (&counts_all, Summary::Afs(&afs))] {
+                if mode == Mode::Node && matches!(summary, Summary::Afs(_)) {
+                    continue;
+                }
+                let time_windows = (mode == Mode::Branch).then_some(&tw[..]);
+                let stat = GeneralStat { weights, summary, mode, windows: &windows, time_windows, polarised: false, span_normalise: true };
+                let one = run_with_chunks(&ts, &stat, Some(1)).unwrap();
+                for chunks in [Some(ts.num_trees()), Some(3), None] {
+                    let other = run_with_chunks(&ts, &stat, chunks).unwrap();
+                    assert_close(&format!("{name} {mode:?} chunks {chunks:?}"), &other, &one);
+                }
+            }
+        }
+    }
+}
+
+/// Many index tuples are split across tasks; each output equals the same tuple computed
+/// alone.
+#[test]
+fn many_index_tuples_split_cleanly() {
+    let ts = load("small");
+    let sets = sample_sets("small");
+    let tuples: Vec<[usize; 2]> = (0..150).map(|i| [i % 3, (i / 3) % 3]).collect();
+    for mode in ["site", "branch"] {
+        let all = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": tuples, "windows": [0, 5000, 20000], "mode": mode})).unwrap();
+        assert_eq!(all.shape, vec![2, tuples.len()]);
+        for (j, t) in tuples.iter().enumerate().step_by(7) {
+            let one = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": [t], "windows": [0, 5000, 20000], "mode": mode})).unwrap();
+            for w in 0..2 {
+                assert_eq!(all.data[w * tuples.len() + j].to_bits(), one.data[w].to_bits(), "{mode} tuple {j} window {w}");
+            }
+        }
+    }
 }

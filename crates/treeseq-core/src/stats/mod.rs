@@ -10,7 +10,7 @@
 //! Layout of the module:
 //! - `params.rs`: parsing and checking keyword arguments (shared with other statistics);
 //! - `summaries.rs`: the table of methods and their summary functions;
-//! - `engine.rs`: the parallel tree traversal that sums a summary over the genealogy.
+//! - `engine/`: the parallel tree traversal that sums a summary over the genealogy.
 //!
 //! What it is not: `divergence_matrix`, `genetic_relatedness_matrix`, `mean_descendants`
 //! and `genealogical_nearest_neighbours` have algorithms of their own and are not here.
@@ -244,10 +244,11 @@ impl Request {
                     Vec::new()
                 };
                 let rows = sums.len() / m;
+                let finisher = summaries::Finisher::new(derived, &set_sizes, tuples);
                 let mut data = Vec::with_capacity(rows * tuples.len().max(set_sizes.len()));
                 for r in 0..rows {
                     let den = denominators.get(r).copied().unwrap_or(f64::NAN);
-                    derived.finish(&sums[r * m..(r + 1) * m], &set_sizes, tuples, den, &mut data);
+                    finisher.finish(&sums[r * m..(r + 1) * m], den, &mut data);
                 }
                 data
             }

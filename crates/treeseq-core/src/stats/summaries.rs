@@ -6,9 +6,9 @@
 //! that says for each tskit method which input it takes (sample sets or `W`), which summary,
 //! how many sets each output combines, which keyword arguments it accepts and its defaults.
 //! Statistics that tskit derives from others (Fst, Tajima's D, relatedness as a proportion)
-//! say so in the table and are finished by [`Derived::finish`] from the engine's sums.
+//! say so in the table and are finished by a [`Finisher`] from the engine's sums.
 //!
-//! What it is not: the tree traversal (see `engine.rs`), argument parsing (`params.rs`) or
+//! What it is not: the tree traversal (see `engine/`), argument parsing (`params.rs`) or
 //! output shapes (`mod.rs`).
 //!
 //! Formulas follow tskit's `trees.c` and `trees.py`. Denominators that depend only on the
@@ -25,9 +25,25 @@ use std::ops::Range;
 pub trait SummaryFunc: Send + Sync {
     fn output_dim(&self) -> usize;
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]);
+
+    /// f(x) + f(total - x): the unpolarised summary of branch and node modes (the branch
+    /// above a node separates x from the rest). `complement` (len of x) and `tmp` (len of
+    /// `cols`) are scratch. A provided method, so each summary gets its own copy with `eval`
+    /// inlined.
+    #[inline]
+    fn eval_unpolarised(&self, x: &[f64], total: &[f64], cols: Range<usize>, out: &mut [f64], complement: &mut [f64], tmp: &mut [f64]) {
+        self.eval(x, cols.clone(), out);
+        for ((c, t), xi) in complement.iter_mut().zip(total).zip(x) {
+            *c = t - xi;
+        }
+        self.eval(complement, cols, tmp);
+        for (o, t) in out.iter_mut().zip(tmp.iter()) {
+            *o += t;
+        }
+    }
 }
 
-/// Per-set statistics (one output per sample set j, from x[j] and the set size n[j]).
+/// Diversity, one output per sample set j: `x[j] (n[j] - x[j]) / (n[j] (n[j] - 1))`.
 pub struct Diversity {
     n: Vec<f64>,
     inv_denom: Vec<f64>,
@@ -43,9 +59,11 @@ impl SummaryFunc for Diversity {
     fn output_dim(&self) -> usize {
         self.n.len()
     }
+    #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        for (o, j) in out.iter_mut().zip(cols) {
-            *o = x[j] * (self.n[j] - x[j]) * self.inv_denom[j];
+        let (x, n, inv) = (&x[cols.clone()], &self.n[cols.clone()], &self.inv_denom[cols]);
+        for (((o, &x), &n), &inv) in out.iter_mut().zip(x).zip(n).zip(inv) {
+            *o = x * (n - x) * inv;
         }
     }
 }
@@ -67,9 +85,10 @@ impl SummaryFunc for SegregatingSites {
     fn output_dim(&self) -> usize {
         self.n.len()
     }
+    #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        for (o, j) in out.iter_mut().zip(cols) {
-            *o = if x[j] > 0.0 { 1.0 - x[j] / self.n[j] } else { 0.0 };
+        for ((o, &x), &n) in out.iter_mut().zip(&x[cols.clone()]).zip(&self.n[cols]) {
+            *o = if x > 0.0 { 1.0 - x / n } else { 0.0 };
         }
     }
 }
@@ -89,10 +108,11 @@ impl SummaryFunc for Y1 {
     fn output_dim(&self) -> usize {
         self.n.len()
     }
+    #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        for (o, j) in out.iter_mut().zip(cols) {
-            let (xi, ni) = (x[j], self.n[j]);
-            *o = xi * (ni - xi) * (ni - xi - 1.0) * self.inv_denom[j];
+        let (x, n, inv) = (&x[cols.clone()], &self.n[cols.clone()], &self.inv_denom[cols]);
+        for (((o, &xi), &ni), &inv) in out.iter_mut().zip(x).zip(n).zip(inv) {
+            *o = xi * (ni - xi) * (ni - xi - 1.0) * inv;
         }
     }
 }
@@ -389,9 +409,9 @@ impl AfsSummary {
         let k = self.dims.len();
         let mut half = 0.0;
         let mut s: i64 = 0;
-        for j in 0..k {
-            half += (self.dims[j] - 1) as f64;
-            s += x[j] as i64;
+        for (d, &c) in self.dims.iter().zip(x) {
+            half += (d - 1) as f64;
+            s += c as i64;
         }
         half /= 2.0;
         let mut j = k;
@@ -571,48 +591,80 @@ pub fn make_summary(kind: SummaryKind, a: &SummaryArgs) -> Box<dyn SummaryFunc> 
     }
 }
 
-impl Derived {
+/// Finishes derived statistics row by row, with what depends only on the sample set sizes
+/// computed once.
+pub struct Finisher<'a> {
+    derived: Derived,
+    tuples: &'a [Vec<usize>],
+    num_sets: usize,
+    tajima: Vec<TajimaConstants>,
+}
+
+impl<'a> Finisher<'a> {
+    pub fn new(derived: Derived, set_sizes: &[f64], tuples: &'a [Vec<usize>]) -> Self {
+        let tajima = match derived {
+            Derived::TajimasD => set_sizes.iter().map(|&n| TajimaConstants::new(n)).collect(),
+            _ => Vec::new(),
+        };
+        Finisher { derived, tuples, num_sets: set_sizes.len(), tajima }
+    }
+
     /// Turns one row of the engine's sums (the outputs of the summary at one window, time
     /// window and node) into the statistic's outputs. `denominator` is the second pass's
     /// value at the same place (relatedness as a proportion).
-    pub fn finish(self, row: &[f64], set_sizes: &[f64], tuples: &[Vec<usize>], denominator: f64, out: &mut Vec<f64>) {
-        match self {
+    pub fn finish(&self, row: &[f64], denominator: f64, out: &mut Vec<f64>) {
+        match self.derived {
             Derived::None => out.extend_from_slice(row),
             Derived::RelatednessProportion => out.extend(row.iter().map(|v| v / denominator)),
             Derived::Fst => {
-                let k = set_sizes.len();
-                let (diversity, divergence) = row.split_at(k);
-                for (t, d) in tuples.iter().zip(divergence) {
+                let (diversity, divergence) = row.split_at(self.num_sets);
+                for (t, d) in self.tuples.iter().zip(divergence) {
                     let (pu, pv) = (diversity[t[0]], diversity[t[1]]);
                     let denom = pu + pv + 2.0 * d;
                     out.push(1.0 - 2.0 * (pu + pv) / denom);
                 }
             }
             Derived::TajimasD => {
-                let k = set_sizes.len();
-                let (pi, segsites) = row.split_at(k);
-                for j in 0..k {
-                    out.push(tajimas_d(set_sizes[j], pi[j], segsites[j]));
+                let (pi, segsites) = row.split_at(self.num_sets);
+                for ((c, &t), &s) in self.tajima.iter().zip(pi).zip(segsites) {
+                    out.push(c.d(t, s));
                 }
             }
         }
     }
 }
 
-/// Tajima's D from the (unnormalised) diversity T and segregating sites S of n samples,
-/// as tskit's Python computes it; NaN where its denominators vanish.
-pub fn tajimas_d(n: f64, t: f64, s: f64) -> f64 {
-    let m = n as usize;
-    let mut h = 0.0;
-    let mut g = 0.0;
-    for i in 1..m {
-        let i = i as f64;
-        h += 1.0 / i;
-        g += 1.0 / (i * i);
+/// What Tajima's D needs of the sample size n, as tskit's Python computes it: the harmonic
+/// sums h = sum 1/i and g = sum 1/i^2 (i < n) and the variance coefficients a and b. tskit
+/// evaluates n^2 and 9n(n-1) in 32-bit integers, which wrap for n > 21845; here they are
+/// floating point.
+#[derive(Clone, Copy, Debug)]
+pub struct TajimaConstants {
+    h: f64,
+    g: f64,
+    a: f64,
+    b: f64,
+}
+
+impl TajimaConstants {
+    pub fn new(n: f64) -> Self {
+        let (mut h, mut g) = (0.0, 0.0);
+        for i in 1..n as usize {
+            let i = i as f64;
+            h += 1.0 / i;
+            g += 1.0 / (i * i);
+        }
+        let a = (n + 1.0) / (3.0 * (n - 1.0) * h) - 1.0 / (h * h);
+        let b = 2.0 * (n * n + n + 3.0) / (9.0 * n * (n - 1.0)) - (n + 2.0) / (h * n) + g / (h * h);
+        TajimaConstants { h, g, a, b }
     }
-    let a = (n + 1.0) / (3.0 * (n - 1.0) * h) - 1.0 / (h * h);
-    let b = 2.0 * (n * n + n + 3.0) / (9.0 * n * (n - 1.0)) - (n + 2.0) / (h * n) + g / (h * h);
-    (t - s / h) / (a * s + (b / (h * h + g)) * s * (s - 1.0)).sqrt()
+
+    /// Tajima's D from the (unnormalised) diversity t and segregating sites s; NaN where its
+    /// denominators vanish.
+    pub fn d(&self, t: f64, s: f64) -> f64 {
+        let TajimaConstants { h, g, a, b } = *self;
+        (t - s / h) / (a * s + (b / (h * h + g)) * s * (s - 1.0)).sqrt()
+    }
 }
 
 #[cfg(test)]

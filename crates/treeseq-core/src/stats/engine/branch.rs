@@ -1,0 +1,231 @@
+//! Branch mode: branch length times the summary of the samples below, summed over branches
+//! and along the genome (and the branch-mode allele frequency spectrum).
+
+use std::ops::Range;
+
+use super::plan::{Chunk, Data};
+use super::tree::{branch_in_time_windows, chunk_rows, current_window, refill, window_boundaries, Evaluator, Lazy, Touched, TreeState, Workspace};
+use super::{Base, GeneralStat, Partial};
+use crate::stats::summaries::{AfsSummary, SummaryFunc};
+
+/// Branch mode, dense summary: a running sum over nodes of branch length (per time window)
+/// times f(node); each tree adds running sum times its overlap with each window.
+///
+/// Each node's record holds its weights, its summary, its branch length and its time. A
+/// node touched in a transition keeps its old parent and weights; if both come out unchanged
+/// (above the point where a moved subtree left and rejoined, the weights lose and regain the
+/// same amount) its term is left alone: no summary to recompute, no rounding added.
+///
+/// Only the first chunk evaluates f over a whole tree. Every other chunk builds the weights
+/// of the tree before its first (the warm-up tree, whose span belongs to the previous chunk),
+/// keeps its running sum relative to that tree's (unknown here, see [`Base`]), and computes a
+/// node's old summary only when the node first changes. So a chunk costs about what its own
+/// edge changes cost, and chunks are cheap enough to be many.
+pub(super) fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>, ws: &mut Workspace) -> Partial {
+    let gm = cols.len();
+    let k = d.k;
+    let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+    let windows = stat.windows;
+    let rows = chunk_rows(chunk);
+    let mut out = vec![0.0; rows * nt * gm];
+    let mut coef = vec![0.0; rows];
+    // Record: x (k), summary (gm), branch length, node time (read with the record, not from
+    // the node table, when a branch length is recomputed).
+    let (bl_at, time_at) = (k + gm, k + gm + 1);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, gm + 2, Some(time_at));
+    let total = (!stat.polarised).then_some(&d.total[..]);
+    let mut eval = Evaluator::new(f, cols, total);
+    let n = d.num_nodes;
+    // Whether a node's record holds its current summary and branch length.
+    let mut valid = refill(std::mem::take(&mut ws.valid), n, false);
+    let mut running = vec![0.0; nt * gm];
+    let mut bl = vec![0.0; nt];
+    let time = d.time;
+    let tw = stat.time_windows;
+
+    // Adds sign * (u's branch within each time window) * summary to the running sum. Without
+    // time windows the branch length `len` is used as is.
+    let contribute = |running: &mut [f64], bl: &mut [f64], summary: &[f64], len: f64, u: usize, p: i32, sign: f64| match tw {
+        None => {
+            let len = sign * len;
+            for (r, v) in running.iter_mut().zip(summary) {
+                *r += len * v;
+            }
+        }
+        Some(_) => {
+            branch_in_time_windows(time[u], time[p as usize], tw, bl);
+            for (t, &len) in bl.iter().enumerate() {
+                if len != 0.0 {
+                    let len = sign * len;
+                    for (r, v) in running[t * gm..(t + 1) * gm].iter_mut().zip(summary) {
+                        *r += len * v;
+                    }
+                }
+            }
+        }
+    };
+    // Recomputes u's summary and branch length (it has parent p) and adds its term.
+    let refresh = |st: &mut TreeState, eval: &mut Evaluator, running: &mut [f64], bl: &mut [f64], u: usize, p: i32| {
+        let parent_time = st.record(p as usize)[time_at];
+        let record = st.record_mut(u);
+        let (x, rest) = record.split_at_mut(k);
+        eval.eval(x, &mut rest[..gm]);
+        let len = parent_time - rest[gm + 1];
+        rest[gm] = len;
+        contribute(running, bl, &rest[..gm], len, u, p, 1.0);
+    };
+
+    // The first chunk starts from the full sum over its first tree; the others from zero,
+    // relative to the sum of their warm-up tree.
+    let mut absolute = chunk.seek_at == chunk.start;
+    if absolute {
+        for (u, valid) in valid.iter_mut().enumerate() {
+            let p = st.parent[u];
+            if p >= 0 {
+                refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
+                *valid = true;
+            }
+        }
+    }
+
+    let mut touched = Touched::new(n, ws);
+    // Parent and weights of each touched node before the transition, in touch order.
+    let mut old_parent: Vec<i32> = Vec::new();
+    let mut old_x: Vec<f64> = Vec::new();
+    let mut old_summary = vec![0.0; gm];
+    let mut w = chunk.w_first;
+    let mut left = chunk.seek_at;
+    loop {
+        let right = st.tree_right(chunk.end);
+        // This tree adds running * overlap to each window it overlaps (not the warm-up tree).
+        while left >= chunk.start && w < windows.len() - 1 && windows[w] < right {
+            let overlap = right.min(windows[w + 1]) - left.max(windows[w]);
+            if overlap > 0.0 {
+                let row = &mut out[(w - chunk.w_first) * nt * gm..][..nt * gm];
+                for (o, r) in row.iter_mut().zip(&running) {
+                    *o += r * overlap;
+                }
+                if !absolute {
+                    coef[w - chunk.w_first] += overlap;
+                }
+            }
+            if windows[w + 1] <= right {
+                w += 1;
+            } else {
+                break;
+            }
+        }
+        if right >= chunk.end || w >= windows.len() - 1 {
+            break;
+        }
+        left = right;
+        old_parent.clear();
+        old_x.clear();
+        st.advance(left, |u, p, x| {
+            if touched.first(u) {
+                old_parent.push(p);
+                // Element by element: a memcpy call costs more than copying a few values.
+                for &v in x {
+                    old_x.push(v);
+                }
+            }
+        });
+        let mut i = 0;
+        touched.finish(|u| {
+            let (p_old, p) = (old_parent[i], st.parent[u]);
+            let x_old = &old_x[i * k..(i + 1) * k];
+            i += 1;
+            if p_old == p && st.row(u).iter().zip(x_old).all(|(a, b)| a == b) {
+                return;
+            }
+            if p_old >= 0 {
+                let record = st.record(u);
+                if valid[u] {
+                    contribute(&mut running, &mut bl, &record[k..k + gm], record[bl_at], u, p_old, -1.0);
+                } else {
+                    // First change of a node of the warm-up tree: its old term, from its old
+                    // weights.
+                    eval.eval(x_old, &mut old_summary);
+                    let len = st.record(p_old as usize)[time_at] - record[time_at];
+                    contribute(&mut running, &mut bl, &old_summary, len, u, p_old, -1.0);
+                }
+            }
+            if p >= 0 {
+                refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
+                valid[u] = true;
+            } else {
+                valid[u] = false;
+            }
+        });
+        if st.num_edges == 0 {
+            // A tree without edges has no branches: its sum is exactly zero, not the rounding
+            // residue of every contribution added and taken out, and no longer relative.
+            running.iter_mut().for_each(|r| *r = 0.0);
+            absolute = true;
+        }
+    }
+    st.release(ws);
+    touched.release(ws);
+    ws.valid = valid;
+    Partial { out, base: Some(Base { coef, delta_end: running, absolute_end: absolute }) }
+}
+
+/// Branch-mode allele frequency spectrum: each node's branch (per time window) times span
+/// goes to the cell of its sample counts, flushed lazily.
+pub(super) fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
+    let size = afs.size();
+    let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+    let tw = stat.time_windows;
+    let n = d.num_nodes;
+    let windows = stat.windows;
+    let mut out = vec![0.0; chunk_rows(chunk) * nt * size];
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
+    let mut cell = std::mem::take(&mut ws.cell);
+    cell.clear();
+    cell.extend((0..n).map(|u| afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32)));
+    let mut lazy = Lazy { last: refill(std::mem::take(&mut ws.last), n, chunk.start), window: current_window(windows, chunk.start) };
+    let time = d.time;
+    let w_first = chunk.w_first;
+    let mut bl = vec![0.0; nt];
+    let flush = |out: &mut [f64], lazy: &mut Lazy, bl: &mut [f64], cell: &[u32], u: usize, p: i32, pos: f64| {
+        if let (Some(w), true, true) = (lazy.window, p >= 0, cell[u] != u32::MAX) {
+            let span = pos - lazy.last[u];
+            branch_in_time_windows(time[u], time[p as usize], tw, bl);
+            for (t, &len) in bl.iter().enumerate() {
+                out[((w - w_first) * nt + t) * size + cell[u] as usize] += len * span;
+            }
+        }
+        lazy.last[u] = pos;
+    };
+    let mut touched = Touched::new(n, ws);
+    let mut left = chunk.start;
+    loop {
+        let right = st.tree_right(chunk.end);
+        for (b, next) in window_boundaries(windows, left, right) {
+            for u in 0..n {
+                flush(&mut out, &mut lazy, &mut bl, &cell, u, st.parent[u], b);
+            }
+            lazy.window = next;
+        }
+        if right >= chunk.end {
+            break;
+        }
+        left = right;
+        st.advance(left, |u, p, _| {
+            if touched.first(u) {
+                flush(&mut out, &mut lazy, &mut bl, &cell, u, p, left);
+            }
+        });
+        touched.finish(|u| cell[u] = afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32));
+    }
+    if lazy.window.is_some_and(|w| w <= chunk.w_last) {
+        for u in 0..n {
+            flush(&mut out, &mut lazy, &mut bl, &cell, u, st.parent[u], chunk.end);
+        }
+    }
+    st.release(ws);
+    touched.release(ws);
+    ws.last = lazy.last;
+    ws.cell = cell;
+    out
+}

@@ -1,0 +1,231 @@
+//! The general statistic engine: one traversal of the trees for every statistic, in site,
+//! branch and node mode, over genome windows (and time windows in branch mode), in parallel.
+//!
+//! What it is for: given sample weights (one row per sample), a summary function and the
+//! options, summing the summary over the genealogy exactly as tskit's
+//! `tsk_treeseq_general_stat` defines it, and the allele frequency spectrum as
+//! `tsk_treeseq_allele_frequency_spectrum` does. Output is row-major
+//! `[window][time window][node (node mode)][output]`, span-normalised on request.
+//!
+//! What it is not: argument parsing, statistics' formulas or output shapes (see
+//! `params.rs`, `summaries.rs` and `stats/mod.rs`).
+//!
+//! How it runs in parallel: the genome (the part the windows cover) is cut at tree
+//! boundaries into chunks of about equal numbers of edge insertions and removals; how many
+//! depends only on the data, never on the thread count (`plan.rs`). Each chunk seeks to its
+//! first tree (the edges covering its start, found for all chunks in one scan of the edge
+//! table, give the parent pointers; one pass over them in edge-table order, which is
+//! parent-time order, builds every node's weight sums), then moves from tree to tree
+//! incrementally as tskit does, with `edge_removal_order` and `edge_insertion_order`
+//! (`tree.rs`). Each chunk sums into the windows it overlaps (`site.rs`, `branch.rs`,
+//! `node.rs`); chunk results are added into the output in chunk order, here. So the result
+//! is the same, bit for bit, on any number of threads. Statistics with many outputs (index
+//! tuples) are also split into groups of outputs, each group a task of its own.
+//!
+//! Per tree transition, a node whose weights or branch change is "touched" once: its old
+//! value is kept before the first change and its summary is recomputed once after all of the
+//! transition's edges are applied, rather than once per edge as in tskit.
+
+mod branch;
+mod node;
+mod plan;
+mod site;
+mod tree;
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::params::{Mode, Weights};
+use super::summaries::{AfsSummary, SummaryFunc};
+use crate::bail;
+use crate::error::Result;
+use crate::treeseq::TreeSequence;
+use branch::{branch_afs, branch_dense};
+use node::node_dense;
+use plan::{plan_chunks, Chunk, Data};
+use site::{site_afs, site_dense};
+use tree::{Workspace, WorkspacePool, WORKSPACES};
+
+/// The summary a statistic sums: a dense function, or the allele frequency spectrum.
+#[derive(Clone, Copy)]
+pub enum Summary<'a> {
+    Dense(&'a dyn SummaryFunc),
+    Afs(&'a AfsSummary),
+}
+
+impl Summary<'_> {
+    pub fn output_dim(&self) -> usize {
+        match self {
+            Summary::Dense(f) => f.output_dim(),
+            Summary::Afs(a) => a.size(),
+        }
+    }
+}
+
+/// One general-statistic computation.
+#[derive(Clone, Copy)]
+pub struct GeneralStat<'a> {
+    /// Row i is the weight vector of sample `ts.samples[i]`.
+    pub weights: &'a Weights,
+    pub summary: Summary<'a>,
+    pub mode: Mode,
+    /// Window breakpoints, strictly increasing inside [0, L] (checked by `params`).
+    pub windows: &'a [f64],
+    /// Branch mode only: time window breakpoints, starting at 0, strictly increasing.
+    pub time_windows: Option<&'a [f64]>,
+    pub polarised: bool,
+    pub span_normalise: bool,
+}
+
+/// Outputs of a dense summary per task: more are split into groups (tasks of their own).
+const MAX_OUTPUTS_PER_TASK: usize = 64;
+
+/// Runs the general statistic; the result is `[window][time window][node?][output]`.
+pub fn run(ts: &TreeSequence, stat: &GeneralStat) -> Result<Vec<f64>> {
+    run_with_chunks(ts, stat, None)
+}
+
+/// As [`run`], with the number of genome chunks forced (tests use it to check that chunking
+/// changes nothing beyond rounding).
+pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usize>) -> Result<Vec<f64>> {
+    let nw = stat.windows.len() - 1;
+    let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+    if stat.time_windows.is_some() && stat.mode != Mode::Branch {
+        bail!(BadParam, "time_windows are only supported in branch mode (mode is {})", stat.mode.as_str());
+    }
+    if matches!(stat.summary, Summary::Afs(_)) && stat.mode == Mode::Node {
+        bail!(BadParam, "the allele frequency spectrum does not support mode \"node\"");
+    }
+    let m = stat.summary.output_dim();
+    let num_nodes = ts.num_nodes();
+    let per_window = nt * if stat.mode == Mode::Node { num_nodes } else { 1 } * m;
+    let data = Data::new(ts, stat);
+    // Branch mode with a dense summary carries its running sum across chunks, so its chunks
+    // start one tree early (see `branch_dense`).
+    let warmup = stat.mode == Mode::Branch && matches!(stat.summary, Summary::Dense(_));
+    let plan = plan_chunks(&data, stat.windows, chunks, warmup);
+
+    // Output groups: many outputs of a dense summary are split across tasks (the spectrum's
+    // cells are one group: a node adds to one cell, wherever it is).
+    let group_size = match stat.summary {
+        Summary::Dense(_) => MAX_OUTPUTS_PER_TASK,
+        Summary::Afs(_) => m,
+    };
+    let groups: Vec<Range<usize>> = (0..m).step_by(group_size).map(|a| a..(a + group_size).min(m)).collect();
+    let tasks: Vec<(usize, usize)> =
+        (0..plan.chunks.len()).flat_map(|c| (0..groups.len()).map(move |g| (c, g))).collect();
+
+    let mut result = vec![0.0; nw * per_window];
+    // Adds a task's partial into the result; `running` (per output group) carries the
+    // branch-mode running sum from chunk to chunk (see `Base`).
+    let add = |result: &mut [f64], running: &mut [Vec<f64>], (c, g): (usize, usize), partial: &Partial| {
+        let chunk = &plan.chunks[c];
+        let cols = &groups[g];
+        let gm = cols.len();
+        // Partial rows are [window - w_first][time window][node?][output in group].
+        let rows = partial.out.len() / gm;
+        let row_base = chunk.w_first * per_window / m;
+        for r in 0..rows {
+            let dst = &mut result[(row_base + r) * m + cols.start..][..gm];
+            for (d, s) in dst.iter_mut().zip(&partial.out[r * gm..(r + 1) * gm]) {
+                *d += s;
+            }
+        }
+        if let Some(base) = &partial.base {
+            let r_start = &mut running[g];
+            r_start.resize(nt * gm, 0.0);
+            for (w, &coef) in base.coef.iter().enumerate() {
+                if coef != 0.0 {
+                    for t in 0..nt {
+                        let dst = &mut result[((chunk.w_first + w) * nt + t) * m + cols.start..][..gm];
+                        for (d, r) in dst.iter_mut().zip(&r_start[t * gm..(t + 1) * gm]) {
+                            *d += coef * r;
+                        }
+                    }
+                }
+            }
+            if base.absolute_end {
+                r_start.copy_from_slice(&base.delta_end);
+            } else {
+                for (r, d) in r_start.iter_mut().zip(&base.delta_end) {
+                    *r += d;
+                }
+            }
+        }
+    };
+    let mut running: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
+    // Workspaces circulate freely within this run; afterwards the kept pool takes back
+    // those it keeps.
+    let pool = WorkspacePool::default();
+    let run_task = |&(c, g): &(usize, usize)| {
+        let mut ws = pool.take().unwrap_or_else(|| WORKSPACES.take().unwrap_or_default());
+        let partial = run_chunk(&data, stat, &plan.chunks[c], groups[g].clone(), &mut ws);
+        pool.give(ws);
+        partial
+    };
+    if stat.mode == Mode::Node {
+        // Node-mode partials are as large as the node table: keep a few alive at a time. The
+        // adds still happen in task order, so the wave size cannot change the result.
+        let wave = rayon::current_num_threads().max(1);
+        for batch in tasks.chunks(wave) {
+            let partials: Vec<Partial> = batch.par_iter().map(run_task).collect();
+            for (t, p) in batch.iter().zip(&partials) {
+                add(&mut result, &mut running, *t, p);
+            }
+        }
+    } else {
+        let partials: Vec<Partial> = tasks.par_iter().map(run_task).collect();
+        for (t, p) in tasks.iter().zip(&partials) {
+            add(&mut result, &mut running, *t, p);
+        }
+    }
+
+    for ws in pool.drain() {
+        WORKSPACES.keep(ws);
+    }
+
+    if stat.span_normalise {
+        for (w, row) in result.chunks_mut(per_window.max(1)).enumerate().take(nw) {
+            let span = stat.windows[w + 1] - stat.windows[w];
+            for v in row {
+                *v /= span;
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// What one task returns: its sums for the windows its chunk overlaps, and for branch mode
+/// what the combination needs to add the running sum the chunk started from.
+struct Partial {
+    out: Vec<f64>,
+    base: Option<Base>,
+}
+
+/// Branch mode computes each chunk's running sum relative to the running sum R of the tree
+/// before the chunk (known only once the previous chunks are combined). The true sums are
+/// `out + coef[w] * R`, and R after the chunk is `R + delta_end` (or `delta_end` alone when
+/// the chunk passed an edge-free tree, where the running sum is exactly 0, or started with a
+/// full evaluation).
+struct Base {
+    /// Per window the chunk overlaps: the span over which its running sum was relative.
+    coef: Vec<f64>,
+    /// `[time window][output]`: the running sum at the chunk's last tree.
+    delta_end: Vec<f64>,
+    absolute_end: bool,
+}
+
+/// One task: a chunk of trees, for the outputs `cols` of the summary.
+fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, cols: Range<usize>, ws: &mut Workspace) -> Partial {
+    let plain = |out| Partial { out, base: None };
+    match (stat.mode, stat.summary) {
+        (Mode::Site, Summary::Dense(f)) => plain(site_dense(d, stat, chunk, f, cols, ws)),
+        (Mode::Site, Summary::Afs(a)) => plain(site_afs(d, stat, chunk, a, ws)),
+        (Mode::Branch, Summary::Dense(f)) => branch_dense(d, stat, chunk, f, cols, ws),
+        (Mode::Branch, Summary::Afs(a)) => plain(branch_afs(d, stat, chunk, a, ws)),
+        (Mode::Node, Summary::Dense(f)) => plain(node_dense(d, stat, chunk, f, cols, ws)),
+        (Mode::Node, Summary::Afs(_)) => unreachable!("refused in run()"),
+    }
+}
+

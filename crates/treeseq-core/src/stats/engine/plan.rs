@@ -1,0 +1,216 @@
+//! Cutting the genome into chunks: which trees each task covers, where it seeks, and the
+//! edges covering each seek position. Also the tables every chunk reads ([`Data`]).
+//!
+//! What it is not: the tree walk itself (`tree.rs`) or what is summed (`site.rs`,
+//! `branch.rs`, `node.rs`).
+
+use rayon::prelude::*;
+
+use super::GeneralStat;
+use crate::column::Ragged;
+use crate::treeseq::TreeSequence;
+
+/// Upper bound on genome chunks.
+const MAX_CHUNKS: usize = 64;
+/// Edge insertions plus removals per chunk, in units of a tree's edges.
+const TURNOVERS_PER_CHUNK: f64 = 2.0;
+
+/// The tables and derived arrays every chunk reads.
+pub(super) struct Data<'a> {
+    pub(super) num_nodes: usize,
+    pub(super) num_edges: usize,
+    pub(super) time: &'a [f64],
+    pub(super) edge_left: &'a [f64],
+    pub(super) edge_right: &'a [f64],
+    pub(super) edge_parent: &'a [i32],
+    pub(super) edge_child: &'a [i32],
+    pub(super) insertion: &'a [i32],
+    pub(super) removal: &'a [i32],
+    pub(super) breakpoints: &'a [f64],
+    pub(super) site_position: &'a [f64],
+    /// Mutations of site s are `site_mutations[s]..site_mutations[s + 1]`.
+    pub(super) site_mutations: Vec<usize>,
+    pub(super) mutation_node: &'a [i32],
+    pub(super) mutation_parent: &'a [i32],
+    pub(super) ancestral_state: &'a Ragged<u8>,
+    pub(super) derived_state: &'a Ragged<u8>,
+    pub(super) samples: &'a [i32],
+    /// Weight columns (the state dimension).
+    pub(super) k: usize,
+    /// Column sums of the weights: the state of the ancestral allele, and `total - x` for
+    /// unpolarised statistics.
+    pub(super) total: Vec<f64>,
+}
+
+impl<'a> Data<'a> {
+    pub(super) fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
+        let t = &ts.tables;
+        let num_sites = t.sites.position.len();
+        let mut site_mutations = vec![0usize; num_sites + 1];
+        // Mutations are sorted by site: count, then prefix-sum.
+        for &s in t.mutations.site.iter() {
+            if (s as usize) < num_sites {
+                site_mutations[s as usize + 1] += 1;
+            }
+        }
+        for s in 0..num_sites {
+            site_mutations[s + 1] += site_mutations[s];
+        }
+        Data {
+            edge_parent: &t.edges.parent,
+            edge_child: &t.edges.child,
+            num_nodes: ts.num_nodes(),
+            num_edges: ts.num_edges(),
+            time: &t.nodes.time,
+            edge_left: &t.edges.left,
+            edge_right: &t.edges.right,
+            insertion: &t.edge_insertion_order,
+            removal: &t.edge_removal_order,
+            breakpoints: &ts.breakpoints,
+            site_position: &t.sites.position,
+            site_mutations,
+            mutation_node: &t.mutations.node,
+            mutation_parent: &t.mutations.parent,
+            ancestral_state: &t.sites.ancestral_state,
+            derived_state: &t.mutations.derived_state,
+            samples: &ts.samples,
+            k: stat.weights.num_cols,
+            total: stat.weights.column_sums(),
+        }
+    }
+
+    /// Number of edges with left <= x (they have been inserted once the tree at x is built).
+    pub(super) fn inserted_by(&self, x: f64) -> usize {
+        self.insertion.partition_point(|&e| self.edge_left[e as usize] <= x)
+    }
+
+    /// Number of edges with right <= x (they have been removed by then).
+    pub(super) fn removed_by(&self, x: f64) -> usize {
+        self.removal.partition_point(|&e| self.edge_right[e as usize] <= x)
+    }
+}
+
+/// A stretch of consecutive trees processed as one task.
+pub(super) struct Chunk {
+    /// Where the task builds its first tree: `start`, or the start of the tree before it
+    /// when the chunk warms up on that tree.
+    pub(super) seek_at: f64,
+    pub(super) start: f64,
+    pub(super) end: f64,
+    /// (parent, child) of the edges covering `seek_at`, in edge-table (parent time) order.
+    /// In pieces (one per block of the edge table scanned in parallel), in order.
+    pub(super) alive: Vec<Vec<[i32; 2]>>,
+    /// First and last window the chunk overlaps.
+    pub(super) w_first: usize,
+    pub(super) w_last: usize,
+}
+
+pub(super) struct Plan {
+    pub(super) chunks: Vec<Chunk>,
+}
+
+/// Cuts the trees overlapping the windows into chunks of about equal edge work.
+/// With `warmup`, every chunk but the first starts on the tree before its first.
+pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warmup: bool) -> Plan {
+    let bp = d.breakpoints;
+    let (a, b) = (windows[0], windows[windows.len() - 1]);
+    // Trees first..end overlap [a, b).
+    let first = bp.partition_point(|&x| x <= a).saturating_sub(1);
+    let end = bp.partition_point(|&x| x < b).max(first + 1).min(bp.len() - 1);
+    // Edge events before tree t: those at its left end belong to its own seek, and removals
+    // at the sequence's end never happen.
+    let work = |t: usize| {
+        let x = bp[t];
+        d.insertion.partition_point(|&e| d.edge_left[e as usize] < x) + d.removal.partition_point(|&e| d.edge_right[e as usize] < x)
+    };
+    // The first chunk's seek takes in everything at or before its start.
+    let (w0, w1) = (d.inserted_by(bp[first]) + d.removed_by(bp[first]), work(end));
+
+    let tree_edges = (d.inserted_by(bp[first]) - d.removed_by(bp[first])).max(1) as f64;
+    let num_chunks = forced.unwrap_or_else(|| {
+        // A chunk's seek costs about one pass over a tree's edges; its incremental work is
+        // its edge insertions and removals, each a walk towards the root. A chunk should
+        // turn its tree over a few times, so that seeking stays a small part of its work.
+        // Counts are rounded up to a multiple of 4 so that 2 or 4 threads share them evenly.
+        let turnovers = (w1 - w0) as f64 / tree_edges;
+        let c = (turnovers / TURNOVERS_PER_CHUNK).ceil() as usize;
+        if c <= 1 { 1 } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
+    });
+    let num_chunks = num_chunks.clamp(1, end - first);
+
+    let mut cuts = vec![first];
+    for i in 1..num_chunks {
+        let target = w0 + (w1 - w0) * i / num_chunks;
+        // Smallest tree boundary t whose cumulative work reaches the target.
+        let (mut lo, mut hi) = (cuts[cuts.len() - 1] + 1, end);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if work(mid) >= target {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        if lo < end && lo > *cuts.last().unwrap() {
+            cuts.push(lo);
+        }
+    }
+    cuts.push(end);
+
+    let seeks: Vec<f64> =
+        cuts[..cuts.len() - 1].iter().enumerate().map(|(i, &t)| bp[if warmup && i > 0 { t - 1 } else { t }]).collect();
+    let alive = alive_edges(d, &seeks, tree_edges);
+    let nw = windows.len() - 1;
+    let chunks = cuts
+        .windows(2)
+        .zip(alive)
+        .zip(seeks)
+        .map(|((c, alive), seek_at)| {
+            let (start, end) = (bp[c[0]], bp[c[1]]);
+            let w_first = windows.partition_point(|&w| w <= start.max(a)).saturating_sub(1).min(nw - 1);
+            let w_last = windows.partition_point(|&w| w < end.min(b)).saturating_sub(1).min(nw - 1);
+            Chunk { seek_at, start, end, alive, w_first, w_last }
+        })
+        .collect();
+    Plan { chunks }
+}
+
+/// For each position in `seeks` (increasing), (parent, child) of the edges with
+/// left <= x < right, in edge-table order: one scan of the edge table, in blocks scanned in
+/// parallel; each position gets its edges as one piece per block, in block order.
+pub(super) fn alive_edges(d: &Data, seeks: &[f64], tree_edges: f64) -> Vec<Vec<Vec<[i32; 2]>>> {
+    const BLOCK: usize = 1 << 15;
+    let (left, right, parent, child) = (d.edge_left, d.edge_right, d.edge_parent, d.edge_child);
+    let blocks: Vec<Vec<Vec<[i32; 2]>>> = (0..d.num_edges.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|blk| {
+            let edges = blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges);
+            // About a tree's worth of edges cover each seek; reserving that share of the
+            // block spares the lists their regrowth.
+            let expect = (edges.len() as f64 * tree_edges / d.num_edges.max(1) as f64 * 1.25) as usize;
+            let mut lists: Vec<Vec<[i32; 2]>> = (0..seeks.len()).map(|_| Vec::with_capacity(expect)).collect();
+            for e in edges {
+                let (l, r) = (left[e], right[e]);
+                // Seek positions in [l, r), by counting rather than searching: no branches
+                // to mispredict but the loop's own.
+                let (mut first, mut last) = (0, 0);
+                for &s in seeks {
+                    first += (s < l) as usize;
+                    last += (s < r) as usize;
+                }
+                for list in &mut lists[first..last] {
+                    list.push([parent[e], child[e]]);
+                }
+            }
+            lists
+        })
+        .collect();
+    // Transposed without copying: each position gets its pieces, one per block, in order.
+    let mut out: Vec<Vec<Vec<[i32; 2]>>> = (0..seeks.len()).map(|_| Vec::with_capacity(blocks.len())).collect();
+    for lists in blocks {
+        for (o, l) in out.iter_mut().zip(lists) {
+            o.push(l);
+        }
+    }
+    out
+}

@@ -1,0 +1,387 @@
+//! The tree a chunk walks: parent pointers and per-node records of weight sums, moved from
+//! tree to tree by the chunk's edge events; and the small pieces every mode shares (touched
+//! nodes, the unpolarised evaluator, reusable buffers, lazily flushed per-node sums).
+//!
+//! What it is not: what is summed over the tree (`site.rs`, `branch.rs`, `node.rs`).
+
+use std::ops::Range;
+
+use super::plan::{Chunk, Data};
+use crate::stats::params::Weights;
+use crate::stats::summaries::SummaryFunc;
+
+/// One edge insertion or removal: where it happens and the edge's parent and child.
+#[derive(Clone, Copy)]
+pub(super) struct EdgeEvent {
+    pub(super) position: f64,
+    pub(super) parent: i32,
+    pub(super) child: i32,
+}
+
+/// Parent pointers and weight sums of the current tree, and the chunk's edge events.
+pub(super) struct TreeState {
+    pub(super) k: usize,
+    /// Values per node record: the k weight sums, then `stride - k` values a mode keeps per
+    /// node (e.g. its summary), in one record so that visiting a node touches one place.
+    pub(super) stride: usize,
+    /// Offset of record 0 in `x` (for alignment).
+    pub(super) base: usize,
+    pub(super) parent: Vec<i32>,
+    /// Record u starts with the sum of the weights of the samples at or below u.
+    pub(super) x: Vec<f64>,
+    /// Scratch: the state moved by one edge.
+    pub(super) delta: Vec<f64>,
+    /// The chunk's removals (in `edge_removal_order`) and insertions (in
+    /// `edge_insertion_order`), gathered once so that the tree loop reads them in sequence
+    /// instead of chasing edge ids into the edge table.
+    pub(super) removals: Vec<EdgeEvent>,
+    pub(super) insertions: Vec<EdgeEvent>,
+    /// Next removal and insertion.
+    pub(super) next_removal: usize,
+    pub(super) next_insertion: usize,
+    /// Edges in the current tree.
+    pub(super) num_edges: usize,
+}
+
+impl TreeState {
+    /// Builds the tree at `chunk.seek_at`: parents from the covering edges, weight sums by one
+    /// pass over them in parent-time order (a child's sum is complete before it is added to
+    /// its parent's).
+    /// `extra` values per node are reserved after the weight sums; they are not cleared
+    /// (the mode tracks which are valid), except that slot `time_slot`, if given, is set to
+    /// the node's time.
+    pub(super) fn seek(d: &Data, weights: &Weights, chunk: &Chunk, ws: &mut Workspace, extra: usize, time_slot: Option<usize>) -> TreeState {
+        let k = d.k;
+        // Records start on a cache line; records of more than 8 values fill whole lines
+        // (a tree walk waits on fetching each node's record), smaller ones stay small.
+        let stride = match k + extra {
+            r if r < 8 => r,
+            r => r.div_ceil(8) * 8,
+        };
+        let mut parent = refill(std::mem::take(&mut ws.parent), d.num_nodes, -1i32);
+        // Only the weight sums (and times) are written: with many outputs per node most of
+        // a record is summaries, and clearing them would cost more than the chunk's work.
+        let mut buf = std::mem::take(&mut ws.x);
+        buf.resize(d.num_nodes * stride + 8, 0.0);
+        let base = (buf.as_ptr() as usize / 8).wrapping_neg() % 8;
+        let x = &mut buf[base..];
+        for (u, record) in x.chunks_exact_mut(stride).take(d.num_nodes).enumerate() {
+            record[..k].iter_mut().for_each(|v| *v = 0.0);
+            if let Some(slot) = time_slot {
+                record[slot] = d.time[u];
+            }
+        }
+        for (i, &u) in d.samples.iter().enumerate() {
+            for (a, &b) in x[u as usize * stride..][..k].iter_mut().zip(weights.row(i)) {
+                *a = b;
+            }
+        }
+        for &[p, c] in chunk.alive.iter().flatten() {
+            let (p, c) = (p as usize, c as usize);
+            parent[c] = p as i32;
+            for j in 0..k {
+                let v = x[c * stride + j];
+                x[p * stride + j] += v;
+            }
+        }
+        let x = buf;
+        let gather = |mut events: Vec<EdgeEvent>, order: &[i32], range: Range<usize>, insert: bool| {
+            events.clear();
+            events.extend(order[range].iter().map(|&e| {
+                let e = e as usize;
+                let position = if insert { d.edge_left[e] } else { d.edge_right[e] };
+                EdgeEvent { position, parent: d.edge_parent[e], child: d.edge_child[e] }
+            }));
+            events
+        };
+        let removals = gather(std::mem::take(&mut ws.removals), d.removal, d.removed_by(chunk.seek_at)..d.removed_by(chunk.end), false);
+        let insertions =
+            gather(std::mem::take(&mut ws.insertions), d.insertion, d.inserted_by(chunk.seek_at)..d.inserted_by(chunk.end), true);
+        TreeState {
+            k,
+            stride,
+            base,
+            parent,
+            x,
+            delta: vec![0.0; k],
+            removals,
+            insertions,
+            next_removal: 0,
+            next_insertion: 0,
+            num_edges: chunk.alive.iter().map(Vec::len).sum(),
+        }
+    }
+
+    /// Hands the buffers back for the next chunk.
+    pub(super) fn release(self, ws: &mut Workspace) {
+        ws.parent = self.parent;
+        ws.x = self.x;
+        ws.removals = self.removals;
+        ws.insertions = self.insertions;
+    }
+
+    /// The weight sums of node u.
+    #[inline]
+    pub(super) fn row(&self, u: usize) -> &[f64] {
+        &self.x[self.base + u * self.stride..][..self.k]
+    }
+
+    /// Node u's whole record.
+    #[inline]
+    pub(super) fn record(&self, u: usize) -> &[f64] {
+        &self.x[self.base + u * self.stride..][..self.stride]
+    }
+
+    #[inline]
+    pub(super) fn record_mut(&mut self, u: usize) -> &mut [f64] {
+        &mut self.x[self.base + u * self.stride..][..self.stride]
+    }
+
+    /// Moves to the tree starting at `pos`: removes the edges ending there, then inserts
+    /// those starting there. `touch(u, parent, x)` is called for each node before its
+    /// weights x or its parent change (callers keep the first call per node).
+    #[inline]
+    pub(super) fn advance<T: FnMut(usize, i32, &[f64])>(&mut self, pos: f64, mut touch: T) {
+        let (k, r) = (self.k, self.stride);
+        let x = &mut self.x[self.base..];
+        while let Some(&ev) = self.removals.get(self.next_removal).filter(|ev| ev.position == pos) {
+            self.next_removal += 1;
+            self.num_edges -= 1;
+            let c = ev.child as usize;
+            touch(c, self.parent[c], &x[c * r..][..k]);
+            for j in 0..k {
+                self.delta[j] = x[c * r + j];
+            }
+            let mut v = ev.parent;
+            while v >= 0 {
+                let vu = v as usize;
+                touch(vu, self.parent[vu], &x[vu * r..][..k]);
+                for (a, b) in x[vu * r..][..k].iter_mut().zip(&self.delta) {
+                    *a -= b;
+                }
+                v = self.parent[vu];
+            }
+            self.parent[c] = -1;
+        }
+        while let Some(&ev) = self.insertions.get(self.next_insertion).filter(|ev| ev.position == pos) {
+            self.next_insertion += 1;
+            self.num_edges += 1;
+            let c = ev.child as usize;
+            touch(c, self.parent[c], &x[c * r..][..k]);
+            self.parent[c] = ev.parent;
+            for j in 0..k {
+                self.delta[j] = x[c * r + j];
+            }
+            let mut v = ev.parent;
+            while v >= 0 {
+                let vu = v as usize;
+                touch(vu, self.parent[vu], &x[vu * r..][..k]);
+                for (a, b) in x[vu * r..][..k].iter_mut().zip(&self.delta) {
+                    *a += b;
+                }
+                v = self.parent[vu];
+            }
+        }
+    }
+
+    /// Right end of the current tree, capped at the chunk's end.
+    #[inline]
+    pub(super) fn tree_right(&self, end: f64) -> f64 {
+        let mut r = end;
+        if let Some(ev) = self.insertions.get(self.next_insertion) {
+            r = r.min(ev.position);
+        }
+        if let Some(ev) = self.removals.get(self.next_removal) {
+            r = r.min(ev.position);
+        }
+        r
+    }
+}
+
+/// Nodes touched during one tree transition, each listed once.
+pub(super) struct Touched {
+    pub(super) flag: Vec<bool>,
+    pub(super) list: Vec<u32>,
+}
+
+impl Touched {
+    pub(super) fn new(n: usize, ws: &mut Workspace) -> Self {
+        Touched { flag: refill(std::mem::take(&mut ws.flags), n, false), list: Vec::new() }
+    }
+
+    pub(super) fn release(self, ws: &mut Workspace) {
+        ws.flags = self.flag;
+    }
+
+    /// True the first time `u` is touched in this transition.
+    #[inline]
+    pub(super) fn first(&mut self, u: usize) -> bool {
+        if self.flag[u] {
+            false
+        } else {
+            self.flag[u] = true;
+            self.list.push(u as u32);
+            true
+        }
+    }
+
+    /// Calls `f` on each touched node, in the order first touched, and forgets them.
+    #[inline]
+    pub(super) fn finish(&mut self, mut f: impl FnMut(usize)) {
+        for &u in &self.list {
+            self.flag[u as usize] = false;
+            f(u as usize);
+        }
+        self.list.clear();
+    }
+}
+
+/// Evaluates a dense summary, adding f(total - x) when unpolarised (branch and node modes).
+pub(super) struct Evaluator<'a> {
+    pub(super) f: &'a dyn SummaryFunc,
+    pub(super) cols: Range<usize>,
+    pub(super) total: Option<&'a [f64]>,
+    pub(super) complement: Vec<f64>,
+    pub(super) tmp: Vec<f64>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub(super) fn new(f: &'a dyn SummaryFunc, cols: Range<usize>, total: Option<&'a [f64]>) -> Self {
+        let m = cols.len();
+        let k = total.map_or(0, <[f64]>::len);
+        Evaluator { f, cols, total, complement: vec![0.0; k], tmp: vec![0.0; m] }
+    }
+
+    #[inline]
+    pub(super) fn eval(&mut self, x: &[f64], out: &mut [f64]) {
+        match self.total {
+            None => self.f.eval(x, self.cols.clone(), out),
+            Some(total) => self.f.eval_unpolarised(x, total, self.cols.clone(), out, &mut self.complement, &mut self.tmp),
+        }
+    }
+}
+
+/// Buffers reused from chunk to chunk (see [`WorkspacePool`]).
+#[derive(Default)]
+pub(super) struct Workspace {
+    pub(super) parent: Vec<i32>,
+    pub(super) x: Vec<f64>,
+    pub(super) values: Vec<f64>,
+    pub(super) last: Vec<f64>,
+    pub(super) cell: Vec<u32>,
+    pub(super) flags: Vec<bool>,
+    pub(super) valid: Vec<bool>,
+    pub(super) removals: Vec<EdgeEvent>,
+    pub(super) insertions: Vec<EdgeEvent>,
+}
+
+/// Workspaces handed from task to task: a task takes one (or makes one) and gives it back.
+/// Fresh node-sized buffers would cost a page fault per page at every chunk.
+#[derive(Default)]
+pub(super) struct WorkspacePool(std::sync::Mutex<Vec<Workspace>>);
+
+/// Workspaces kept between calls, like threads' scratch space: only a few, and none above
+/// [`MAX_KEPT_BYTES`].
+pub(super) static WORKSPACES: WorkspacePool = WorkspacePool(std::sync::Mutex::new(Vec::new()));
+
+/// Workspaces larger than this are freed when their run ends.
+const MAX_KEPT_BYTES: usize = 64 << 20;
+/// At most this many workspaces are kept between runs.
+const MAX_KEPT: usize = 16;
+
+impl WorkspacePool {
+    pub(super) fn take(&self) -> Option<Workspace> {
+        self.0.lock().ok().and_then(|mut v| v.pop())
+    }
+
+    pub(super) fn give(&self, ws: Workspace) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(ws);
+        }
+    }
+
+    pub(super) fn drain(&self) -> Vec<Workspace> {
+        self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+    }
+
+    /// Keeps `ws` for later runs, unless it is large or enough are kept already.
+    pub(super) fn keep(&self, ws: Workspace) {
+        if ws.bytes() > MAX_KEPT_BYTES {
+            return;
+        }
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < MAX_KEPT {
+                v.push(ws);
+            }
+        }
+    }
+}
+
+impl Workspace {
+    fn bytes(&self) -> usize {
+        fn size<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        size(&self.parent)
+            + size(&self.x)
+            + size(&self.values)
+            + size(&self.last)
+            + size(&self.cell)
+            + size(&self.flags)
+            + size(&self.valid)
+            + size(&self.removals)
+            + size(&self.insertions)
+    }
+}
+
+/// `v` emptied and refilled with `len` copies of `fill`, keeping its allocation.
+pub(super) fn refill<T: Clone>(mut v: Vec<T>, len: usize, fill: T) -> Vec<T> {
+    v.clear();
+    v.resize(len, fill);
+    v
+}
+
+/// The length of the branch from a node at time `tu` to its parent at `tp` inside each time
+/// window (all of it when there are no time windows).
+#[inline]
+pub(super) fn branch_in_time_windows(tu: f64, tp: f64, time_windows: Option<&[f64]>, out: &mut [f64]) {
+    match time_windows {
+        None => out[0] = tp - tu,
+        Some(tw) => {
+            for (t, o) in out.iter_mut().enumerate() {
+                let len = tp.min(tw[t + 1]) - tu.max(tw[t]);
+                *o = if len > 0.0 { len } else { 0.0 };
+            }
+        }
+    }
+}
+
+/// Windows overlapping the chunk, as a [w_first, w_last] range of rows.
+pub(super) fn chunk_rows(chunk: &Chunk) -> usize {
+    chunk.w_last - chunk.w_first + 1
+}
+
+/// Lazily accumulated per-node sums (node mode and the branch-mode AFS): each node's value
+/// is constant between the positions where it is touched, so its contribution since its last
+/// update is flushed then, and for every node at each window boundary.
+pub(super) struct Lazy {
+    pub(super) last: Vec<f64>,
+    /// Current window (absolute index); None outside the windows.
+    pub(super) window: Option<usize>,
+}
+
+/// Window boundaries in (left, right], in order, with the window that starts at each
+/// (None past the last window).
+pub(super) fn window_boundaries(windows: &[f64], left: f64, right: f64) -> impl Iterator<Item = (f64, Option<usize>)> + '_ {
+    let nw = windows.len() - 1;
+    let i = windows.partition_point(|&w| w <= left);
+    windows[i..].iter().take_while(move |&&w| w <= right).enumerate().map(move |(j, &w)| {
+        let idx = i + j;
+        (w, (idx < nw).then_some(idx))
+    })
+}
+
+pub(super) fn current_window(windows: &[f64], pos: f64) -> Option<usize> {
+    let i = windows.partition_point(|&w| w <= pos);
+    (i >= 1 && i < windows.len()).then(|| i - 1)
+}
