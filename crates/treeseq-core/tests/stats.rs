@@ -649,8 +649,10 @@ fn chunking_changes_only_rounding() {
     }
 }
 
-/// Many index tuples are split across tasks; each output equals the same tuple computed
-/// alone.
+/// Many index tuples: each output equals the same tuple computed alone. With more than 16
+/// pairs, divergence takes the many-pairs path (stats/pairs.rs), which sums in another order
+/// than the one-tuple engine, so the two agree to rounding (1e-12 relative), not bit for bit;
+/// bit identity across thread counts is checked by `results_are_identical_at_any_thread_count`.
 #[test]
 fn many_index_tuples_split_cleanly() {
     let ts = load("small");
@@ -662,7 +664,8 @@ fn many_index_tuples_split_cleanly() {
         for (j, t) in tuples.iter().enumerate().step_by(7) {
             let one = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": [t], "windows": [0, 5000, 20000], "mode": mode})).unwrap();
             for w in 0..2 {
-                assert_eq!(all.data[w * tuples.len() + j].to_bits(), one.data[w].to_bits(), "{mode} tuple {j} window {w}");
+                let (a, b) = (all.data[w * tuples.len() + j], one.data[w]);
+                assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-300), "{mode} tuple {j} window {w}: {a} vs {b}");
             }
         }
     }

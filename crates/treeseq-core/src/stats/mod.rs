@@ -226,33 +226,8 @@ impl Request {
         } else {
             def.derived
         };
-        let data = match derived {
-            Derived::None => sums,
-            _ => {
-                // genetic_relatedness(proportion=True) divides by the segregating sites of
-                // the union of the sets, computed (unpolarised) with the same windows.
-                let denominators = if derived == Derived::RelatednessProportion {
-                    let mut union: Vec<i32> = self.sets.as_ref().unwrap().sets.concat();
-                    union.sort_unstable();
-                    union.dedup();
-                    let w = params::indicator_weights(ts, &[union.clone()], false);
-                    let seg = summaries::SegregatingSites::new(&[union.len() as f64]);
-                    let mut s = self.general(&w, Summary::Dense(&seg));
-                    s.polarised = false;
-                    engine::run(ts, &s)?
-                } else {
-                    Vec::new()
-                };
-                let rows = sums.len() / m;
-                let finisher = summaries::Finisher::new(derived, &set_sizes, tuples);
-                let mut data = Vec::with_capacity(rows * tuples.len().max(set_sizes.len()));
-                for r in 0..rows {
-                    let den = denominators.get(r).copied().unwrap_or(f64::NAN);
-                    finisher.finish(&sums[r * m..(r + 1) * m], den, &mut data);
-                }
-                data
-            }
-        };
+        let sets = self.sets.as_ref().map_or(&[][..], |s| &s.sets[..]);
+        let data = finish_derived(ts, derived, sums, m, &set_sizes, tuples, sets, self.mode, &self.windows.breaks, self.span_normalise)?;
         Ok(StatOutput { shape: self.shape(ts), data })
     }
 
@@ -342,4 +317,53 @@ fn with_fraction_column(w: &Weights) -> Weights {
         data.push(1.0 / n);
     }
     Weights { data, num_rows: w.num_rows, num_cols: w.num_cols + 1 }
+}
+
+/// Turns the engine's sums (rows of `m`) into a derived statistic's outputs (Tajima's D, Fst,
+/// relatedness as a proportion, ...), for the general path and the many-pairs path alike.
+/// `genetic_relatedness(proportion=True)` divides by the segregating sites of the union of the
+/// sets, computed unpolarised with the same windows and normalisation.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish_derived(
+    ts: &TreeSequence,
+    derived: Derived,
+    sums: Vec<f64>,
+    m: usize,
+    set_sizes: &[f64],
+    tuples: &[Vec<usize>],
+    sets: &[Vec<i32>],
+    mode: Mode,
+    windows: &[f64],
+    span_normalise: bool,
+) -> Result<Vec<f64>> {
+    if derived == Derived::None {
+        return Ok(sums);
+    }
+    let denominators = if derived == Derived::RelatednessProportion {
+        let mut union: Vec<i32> = sets.concat();
+        union.sort_unstable();
+        union.dedup();
+        let w = params::indicator_weights(ts, &[union.clone()], false);
+        let seg = summaries::SegregatingSites::new(&[union.len() as f64]);
+        let stat = GeneralStat {
+            weights: &w,
+            summary: Summary::Dense(&seg),
+            mode,
+            windows,
+            time_windows: None,
+            polarised: false,
+            span_normalise,
+        };
+        engine::run(ts, &stat)?
+    } else {
+        Vec::new()
+    };
+    let rows = sums.len() / m.max(1);
+    let finisher = summaries::Finisher::new(derived, set_sizes, tuples);
+    let mut data = Vec::with_capacity(rows * tuples.len().max(set_sizes.len()));
+    for r in 0..rows {
+        let den = denominators.get(r).copied().unwrap_or(f64::NAN);
+        finisher.finish(&sums[r * m..(r + 1) * m], den, &mut data);
+    }
+    Ok(data)
 }

@@ -43,7 +43,6 @@ use std::ops::Range;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::engine::{self, GeneralStat, Summary};
 use super::params::{self, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
 use super::summaries::{self, Arity, Derived, Polarised, StatDef, SummaryArgs, SummaryFunc, SummaryKind, TupleStat};
 use super::StatOutput;
@@ -1076,38 +1075,7 @@ impl PairRequest {
         } else {
             self.def.derived
         };
-        let data = if derived == Derived::None {
-            sums
-        } else {
-            let denominators = if derived == Derived::RelatednessProportion {
-                // As the general path: segregating sites of the union of the sets, unpolarised,
-                // same windows and normalisation, from the engine.
-                let mut union: Vec<i32> = self.sets.sets.concat();
-                union.sort_unstable();
-                union.dedup();
-                let w = params::indicator_weights(ts, &[union.clone()], false);
-                let seg = summaries::SegregatingSites::new(&[union.len() as f64]);
-                let stat = GeneralStat {
-                    weights: &w,
-                    summary: Summary::Dense(&seg),
-                    mode: self.mode,
-                    windows: &self.windows.breaks,
-                    time_windows: None,
-                    polarised: false,
-                    span_normalise: self.span_normalise,
-                };
-                engine::run(ts, &stat)?
-            } else {
-                Vec::new()
-            };
-            let rows = sums.len() / m.max(1);
-            let mut data = Vec::with_capacity(rows * tuples.len());
-            for r in 0..rows {
-                let den = denominators.get(r).copied().unwrap_or(f64::NAN);
-                derived.finish(&sums[r * m..(r + 1) * m], &n, tuples, den, &mut data);
-            }
-            data
-        };
+        let data = super::finish_derived(ts, derived, sums, m, &n, tuples, &self.sets.sets, self.mode, &self.windows.breaks, self.span_normalise)?;
         let mut shape = Vec::new();
         if self.windows.given {
             shape.push(self.windows.num_windows());
