@@ -86,11 +86,16 @@ pub fn run_with_chunks(
     let d = Data::new(ts, sets);
     let plan = plan_chunks(&d, windows, chunks);
 
-    let parts: Vec<Vec<f64>> = plan.par_iter().map(|c| run_chunk(&d, &afs, windows, c)).collect();
-    let mut result = Vec::with_capacity((windows.len() - 1) * size);
-    for p in parts {
-        result.extend_from_slice(&p);
+    // Each chunk writes its own rows of the result in place.
+    let mut result = vec![0.0; (windows.len() - 1) * size];
+    let mut rows: Vec<&mut [f64]> = Vec::with_capacity(plan.len());
+    let mut rest = &mut result[..];
+    for c in &plan {
+        let (mine, tail) = rest.split_at_mut((c.end - c.first) * size);
+        rows.push(mine);
+        rest = tail;
     }
+    plan.par_iter().zip(rows).for_each(|(c, out)| run_chunk(&d, &afs, windows, c, out));
     if span_normalise {
         for (w, row) in result.chunks_mut(size).enumerate() {
             let span = windows[w + 1] - windows[w];
@@ -239,11 +244,21 @@ struct State<'a> {
     size: usize,
     parent: Vec<i32>,
     branch_length: Vec<f64>,
+    /// tskit's `last_update`, except that a window end's flush of a node without a branch
+    /// (which credits nothing) is not written: the value in force is the larger of this and
+    /// `window_left`.
     last_update: Vec<f64>,
+    /// Left end of the window being accumulated.
+    window_left: f64,
     counts: Vec<f64>,
+    /// The spectrum cell of each node's counts (kept with the counts), or [`NO_CELL`] when
+    /// it carries no sample or every sample.
+    cell: Vec<u32>,
     /// Rows: the chunk's windows, each one spectrum.
-    out: Vec<f64>,
+    out: &'a mut [f64],
 }
+
+const NO_CELL: u32 = u32::MAX;
 
 impl State<'_> {
     /// tskit's `update`: credits u's branch since its last flush to the cell of its current
@@ -251,12 +266,10 @@ impl State<'_> {
     /// is skipped: adding +0.0 to a sum of non-negative terms changes no bit.
     #[inline]
     fn flush(&mut self, u: usize, x: f64, row: usize) {
-        let credit = (x - self.last_update[u]) * self.branch_length[u];
-        if credit != 0.0 {
-            let k = self.d.k;
-            if let Some(cell) = self.afs.cell(&self.counts[u * k..(u + 1) * k]) {
-                self.out[row * self.size + cell] += credit;
-            }
+        let credit = (x - self.last_update[u].max(self.window_left)) * self.branch_length[u];
+        let cell = self.cell[u];
+        if credit != 0.0 && cell != NO_CELL {
+            self.out[row * self.size + cell as usize] += credit;
         }
         self.last_update[u] = x;
     }
@@ -269,12 +282,19 @@ impl State<'_> {
             let c = self.counts[u * k + j];
             self.counts[v * k + j] += sign * c;
         }
+        self.update_cell(v);
+    }
+
+    #[inline]
+    fn update_cell(&mut self, v: usize) {
+        let k = self.d.k;
+        self.cell[v] = self.afs.cell(&self.counts[v * k..(v + 1) * k]).map_or(NO_CELL, |c| c as u32);
     }
 }
 
-/// Runs one chunk: seek to its first window's left end, then tskit's loop over trees until
-/// its last window's right end.
-fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk) -> Vec<f64> {
+/// Runs one chunk into `out` (its windows' rows, zeroed): seek to its first window's left
+/// end, then tskit's loop over trees until its last window's right end.
+fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &mut [f64]) {
     let n = d.num_nodes;
     let size = afs.size();
     let start = windows[chunk.first];
@@ -285,16 +305,24 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk) -> Vec<
         parent: vec![-1; n],
         branch_length: vec![0.0; n],
         last_update: vec![start; n],
+        window_left: start,
         counts: d.initial_counts.clone(),
-        out: vec![0.0; (chunk.end - chunk.first) * size],
+        cell: vec![NO_CELL; n],
+        out,
     };
     // The tree covering `start`. Edge-table order is parent-time order, so a child's counts
     // are complete before they are added to its parent's.
+    let k = d.k;
     for &e in &chunk.alive {
         let (p, c) = (d.edge_parent[e as usize] as usize, d.edge_child[e as usize] as usize);
         st.parent[c] = p as i32;
         st.branch_length[c] = d.time[p] - d.time[c];
-        st.move_counts(p, c, 1.0);
+        for j in 0..k {
+            st.counts[p * k + j] += st.counts[c * k + j];
+        }
+    }
+    for u in 0..n {
+        st.update_cell(u);
     }
     let mut tj = d.inserted_by(start);
     let mut tk = d.removed_by(start);
@@ -309,12 +337,17 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk) -> Vec<
             t_right = t_right.min(d.edge_right[d.removal[tk] as usize]);
         }
         // Window ends inside or at the end of this tree: flush every node into the window.
+        // Nodes without a branch credit nothing; their flush only moves `last_update` to the
+        // window end, which `window_left` stands for.
         while w < chunk.end && windows[w + 1] <= t_right {
             let row = w - chunk.first;
             for u in 0..n {
-                st.flush(u, windows[w + 1], row);
+                if st.branch_length[u] != 0.0 {
+                    st.flush(u, windows[w + 1], row);
+                }
             }
             w += 1;
+            st.window_left = windows[w];
         }
         if w == chunk.end {
             break;
@@ -352,5 +385,4 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk) -> Vec<
             }
         }
     }
-    st.out
 }
