@@ -19,6 +19,7 @@
 //! branch-mode statistic accepts `time_windows` (a time-window axis after the window axis,
 //! as tskit's allele frequency spectrum has).
 
+pub mod afs_branch;
 pub mod engine;
 pub mod matrix;
 pub mod nodes;
@@ -204,7 +205,12 @@ impl Request {
         let set_sizes = self.set_sizes();
         let tuples: &[Vec<usize>] = self.indexes.as_ref().map_or(&[], |i| &i.tuples);
 
-        let (sums, m) = if def.arity == Arity::Afs {
+        let (sums, m) = if def.arity == Arity::Afs && self.mode == Mode::Branch && self.time_windows.is_none() {
+            // tskit's own accumulation, which is not the sum over trees (see afs_branch.rs).
+            let sets = &self.sets.as_ref().expect("AFS takes sample sets").sets;
+            let m = sets.iter().map(|s| s.len() + 1).product();
+            (afs_branch::run(ts, sets, &self.windows.breaks, self.polarised, self.span_normalise)?, m)
+        } else if def.arity == Arity::Afs {
             let sizes: Vec<usize> = self.sets.as_ref().expect("AFS takes sample sets").sets.iter().map(Vec::len).collect();
             let afs = AfsSummary::new(&sizes, ts.num_samples(), self.polarised);
             (engine::run(ts, &self.general(&self.weights, Summary::Afs(&afs)))?, afs.size())

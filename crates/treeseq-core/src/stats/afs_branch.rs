@@ -1,0 +1,388 @@
+//! Branch-mode allele frequency spectrum, accumulated exactly as tskit 1.0.3 accumulates it.
+//!
+//! What it is for: `allele_frequency_spectrum(mode="branch")` without `time_windows`, giving
+//! tskit's numbers on every tree sequence, including those where tskit's numbers are not the
+//! plain "sum over trees of branch length times span" (see below). Output is row-major
+//! `[window][cell of the (joint) spectrum]`, span-normalised on request; the caller
+//! (`mod.rs`) parses the arguments (`params.rs`) and gives the shape.
+//!
+//! What it is not: the site-mode spectrum, or the spectrum with time windows (both stay in
+//! `engine.rs`), or a general statistic.
+//!
+//! # Why it copies tskit's accumulation on purpose
+//!
+//! tskit's `tsk_treeseq_branch_allele_frequency_spectrum` keeps, per node, its parent, its
+//! branch length, the time (position) it was last "flushed", and its sample counts (one
+//! column per sample set, plus a last column counting all samples). A flush of node `u` at
+//! position `x` adds `(x - last_update[u]) * branch_length[u]` to the spectrum cell of `u`'s
+//! current counts (folded when unpolarised; only if `0 < all samples below u < num_samples`)
+//! and sets `last_update[u] = x`. At each tree boundary it flushes the child of every removed
+//! edge and every ancestor it walks through, but when it *inserts* an edge it sets the
+//! child's new branch length **without flushing the child first**. So a node that had no
+//! parent for a while (across an empty stretch of the genome, or any node whose edge is
+//! removed at `x` and re-inserted at `y > x` with nothing below it changing at `y`) is
+//! credited its new branch length back to its previous flush, as if it had been in the tree
+//! all along. On `ancient_gaps.trees` (ancient samples and two stretches without edges) that
+//! makes tskit's spectrum differ from the sum over trees by up to 6%, except with
+//! `windows="trees"`, where every window boundary flushes every node.
+//!
+//! tskit's values are this project's ground truth, so this module reproduces that
+//! accumulation step by step: removals in `edge_removal_order` (flush the child, then flush
+//! each ancestor before taking the child's counts out of it), insertions in
+//! `edge_insertion_order` (set parent and branch length, then flush each ancestor before
+//! adding the child's counts), and at every window end a flush of every node. On tree
+//! sequences where no node is re-attached without a flush (e.g. msprime output with all
+//! samples at time 0 and no gaps) this equals the sum over trees; the tests check both.
+//!
+//! Unpolarised spectra put the whole of each flush into the folded cell (tskit's `fold`), as
+//! the C code does: the branch-mode spectrum has no factor one half (the site-mode spectrum
+//! counts each of a site's alleles with weight one half instead).
+//!
+//! # Parallelism
+//!
+//! Every window end flushes every node, so windows are independent: the state at a window's
+//! left end is the tree covering it, with `last_update = left` for every node, whatever
+//! happened before. Windows are grouped into chunks of consecutive whole windows (how many
+//! and where depends only on the data and the windows, never on the thread count); each
+//! chunk seeks to its first window's left end (parents, branch lengths and counts from the
+//! edges covering it) and then proceeds as tskit does. Chunks write disjoint rows of the
+//! result, so the result is bit-for-bit the same on any number of threads, and in fact for
+//! any chunking. Windows need not start at 0 or end at the sequence length (our extension):
+//! the first chunk seeks to the first window's left end and the last stops at the last
+//! window's right end. One window is one chunk, run sequentially.
+
+use rayon::prelude::*;
+
+use super::summaries::AfsSummary;
+use crate::error::Result;
+use crate::treeseq::TreeSequence;
+
+/// Upper bound on chunks of windows.
+const MAX_CHUNKS: usize = 64;
+/// A chunk's seek should cost about this fraction of the chunk's own work, or less.
+const SEEK_SHARE: f64 = 1.0 / 16.0;
+
+/// tskit's branch-mode allele frequency spectrum of `sets` over `windows` (strictly
+/// increasing inside `[0, L]`, as `params::parse_windows` checks): one spectrum of
+/// `prod(n_k + 1)` cells per window, row-major, divided by the window span when
+/// `span_normalise`.
+pub fn run(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64], polarised: bool, span_normalise: bool) -> Result<Vec<f64>> {
+    run_with_chunks(ts, sets, windows, polarised, span_normalise, None)
+}
+
+/// As [`run`], with the number of chunks of windows forced (clamped to `1..=windows`); the
+/// tests use it to show that chunking changes nothing, not even the last bit.
+pub fn run_with_chunks(
+    ts: &TreeSequence,
+    sets: &[Vec<i32>],
+    windows: &[f64],
+    polarised: bool,
+    span_normalise: bool,
+    chunks: Option<usize>,
+) -> Result<Vec<f64>> {
+    let sizes: Vec<usize> = sets.iter().map(Vec::len).collect();
+    let afs = AfsSummary::new(&sizes, ts.num_samples(), polarised);
+    let size = afs.size();
+    let d = Data::new(ts, sets);
+    let plan = plan_chunks(&d, windows, chunks);
+
+    // Each chunk writes its own rows of the result in place.
+    let mut result = vec![0.0; (windows.len() - 1) * size];
+    let mut rows: Vec<&mut [f64]> = Vec::with_capacity(plan.len());
+    let mut rest = &mut result[..];
+    for c in &plan {
+        let (mine, tail) = rest.split_at_mut((c.end - c.first) * size);
+        rows.push(mine);
+        rest = tail;
+    }
+    plan.par_iter().zip(rows).for_each(|(c, out)| run_chunk(&d, &afs, windows, c, out));
+    if span_normalise {
+        for (w, row) in result.chunks_mut(size).enumerate() {
+            let span = windows[w + 1] - windows[w];
+            for v in row {
+                *v /= span;
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// What every chunk reads.
+struct Data<'a> {
+    num_nodes: usize,
+    num_samples: usize,
+    num_edges: usize,
+    sequence_length: f64,
+    time: &'a [f64],
+    edge_left: &'a [f64],
+    edge_right: &'a [f64],
+    edge_parent: &'a [i32],
+    edge_child: &'a [i32],
+    insertion: &'a [i32],
+    removal: &'a [i32],
+    /// Count columns: one per sample set, then all samples.
+    k: usize,
+    /// The counts of every node before any edge: row u has 1 in column j when u is in set j,
+    /// and 1 in the last column when u is a sample.
+    initial_counts: Vec<f64>,
+}
+
+impl<'a> Data<'a> {
+    fn new(ts: &'a TreeSequence, sets: &[Vec<i32>]) -> Self {
+        let t = &ts.tables;
+        let n = ts.num_nodes();
+        let k = sets.len() + 1;
+        let mut initial_counts = vec![0.0; n * k];
+        for (j, set) in sets.iter().enumerate() {
+            for &u in set {
+                initial_counts[u as usize * k + j] = 1.0;
+            }
+        }
+        for &u in &ts.samples {
+            initial_counts[u as usize * k + k - 1] = 1.0;
+        }
+        Data {
+            num_nodes: n,
+            num_samples: ts.num_samples(),
+            num_edges: ts.num_edges(),
+            sequence_length: ts.sequence_length(),
+            time: &t.nodes.time,
+            edge_left: &t.edges.left,
+            edge_right: &t.edges.right,
+            edge_parent: &t.edges.parent,
+            edge_child: &t.edges.child,
+            insertion: &t.edge_insertion_order,
+            removal: &t.edge_removal_order,
+            k,
+            initial_counts,
+        }
+    }
+
+    /// Number of edges with left <= x: those inserted once the tree at x is built.
+    fn inserted_by(&self, x: f64) -> usize {
+        self.insertion.partition_point(|&e| self.edge_left[e as usize] <= x)
+    }
+
+    /// Number of edges with right <= x: those removed by then.
+    fn removed_by(&self, x: f64) -> usize {
+        self.removal.partition_point(|&e| self.edge_right[e as usize] <= x)
+    }
+}
+
+/// Consecutive whole windows `first..end`, run as one task.
+struct Chunk {
+    first: usize,
+    end: usize,
+    /// Edges covering `windows[first]` (left <= x < right), in edge-table order.
+    alive: Vec<i32>,
+}
+
+/// Groups the windows into chunks of about equal work. Each window costs its edge
+/// insertions and removals (a walk to the root each) plus one flush of every node at its
+/// end; a seek costs about a flush of every node plus the edges of one tree.
+fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Vec<Chunk> {
+    let nw = windows.len() - 1;
+    let n = d.num_nodes as f64;
+    // Edge work up to each window boundary.
+    let edge_work: Vec<usize> = windows.iter().map(|&x| d.inserted_by(x) + d.removed_by(x)).collect();
+    let depth = ((d.num_samples + 1) as f64).log2() + 1.0;
+    let window_work = |w: usize| (edge_work[w + 1] - edge_work[w]) as f64 * depth + n;
+    let mut cumulative = Vec::with_capacity(nw + 1);
+    cumulative.push(0.0);
+    for w in 0..nw {
+        cumulative.push(cumulative[w] + window_work(w));
+    }
+    let total = cumulative[nw];
+
+    let num_chunks = forced.unwrap_or_else(|| {
+        let span: f64 = d.edge_left.iter().zip(d.edge_right).map(|(l, r)| r - l).sum();
+        let tree_edges = span / d.sequence_length;
+        let seek = n + tree_edges + 1.0;
+        ((total * SEEK_SHARE / seek) as usize).clamp(1, MAX_CHUNKS)
+    });
+    let num_chunks = num_chunks.clamp(1, nw);
+
+    // Chunk i starts at the first window whose cumulative work reaches i/num_chunks of the
+    // total (kept strictly increasing, so every chunk has at least one window).
+    let mut starts = vec![0usize];
+    for i in 1..num_chunks {
+        let target = total * i as f64 / num_chunks as f64;
+        let w = cumulative.partition_point(|&c| c < target).max(starts[starts.len() - 1] + 1);
+        if w < nw {
+            starts.push(w);
+        }
+    }
+    let positions: Vec<f64> = starts.iter().map(|&w| windows[w]).collect();
+    let alive = alive_edges(d, &positions);
+    starts
+        .iter()
+        .enumerate()
+        .zip(alive)
+        .map(|((i, &first), alive)| Chunk { first, end: starts.get(i + 1).copied().unwrap_or(nw), alive })
+        .collect()
+}
+
+/// For each position in `starts` (increasing), the edges covering it, in edge-table order:
+/// one scan of the edge table.
+fn alive_edges(d: &Data, starts: &[f64]) -> Vec<Vec<i32>> {
+    let mut out = vec![Vec::new(); starts.len()];
+    for e in 0..d.num_edges {
+        let (l, r) = (d.edge_left[e], d.edge_right[e]);
+        let mut i = starts.partition_point(|&s| s < l);
+        while i < starts.len() && starts[i] < r {
+            out[i].push(e as i32);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// tskit's per-node state, and the spectra of the chunk's windows.
+struct State<'a> {
+    d: &'a Data<'a>,
+    afs: &'a AfsSummary,
+    size: usize,
+    parent: Vec<i32>,
+    branch_length: Vec<f64>,
+    /// tskit's `last_update`, except that a window end's flush of a node without a branch
+    /// (which credits nothing) is not written: the value in force is the larger of this and
+    /// `window_left`.
+    last_update: Vec<f64>,
+    /// Left end of the window being accumulated.
+    window_left: f64,
+    counts: Vec<f64>,
+    /// The spectrum cell of each node's counts (kept with the counts), or [`NO_CELL`] when
+    /// it carries no sample or every sample.
+    cell: Vec<u32>,
+    /// Rows: the chunk's windows, each one spectrum.
+    out: &'a mut [f64],
+}
+
+const NO_CELL: u32 = u32::MAX;
+
+impl State<'_> {
+    /// tskit's `update`: credits u's branch since its last flush to the cell of its current
+    /// counts (in the chunk's window row `row`), then marks it flushed at `x`. A zero credit
+    /// is skipped: adding +0.0 to a sum of non-negative terms changes no bit.
+    #[inline]
+    fn flush(&mut self, u: usize, x: f64, row: usize) {
+        let credit = (x - self.last_update[u].max(self.window_left)) * self.branch_length[u];
+        let cell = self.cell[u];
+        if credit != 0.0 && cell != NO_CELL {
+            self.out[row * self.size + cell as usize] += credit;
+        }
+        self.last_update[u] = x;
+    }
+
+    /// Adds `sign` times u's counts to v's.
+    #[inline]
+    fn move_counts(&mut self, v: usize, u: usize, sign: f64) {
+        let k = self.d.k;
+        for j in 0..k {
+            let c = self.counts[u * k + j];
+            self.counts[v * k + j] += sign * c;
+        }
+        self.update_cell(v);
+    }
+
+    #[inline]
+    fn update_cell(&mut self, v: usize) {
+        let k = self.d.k;
+        self.cell[v] = self.afs.cell(&self.counts[v * k..(v + 1) * k]).map_or(NO_CELL, |c| c as u32);
+    }
+}
+
+/// Runs one chunk into `out` (its windows' rows, zeroed): seek to its first window's left
+/// end, then tskit's loop over trees until its last window's right end.
+fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &mut [f64]) {
+    let n = d.num_nodes;
+    let size = afs.size();
+    let start = windows[chunk.first];
+    let mut st = State {
+        d,
+        afs,
+        size,
+        parent: vec![-1; n],
+        branch_length: vec![0.0; n],
+        last_update: vec![start; n],
+        window_left: start,
+        counts: d.initial_counts.clone(),
+        cell: vec![NO_CELL; n],
+        out,
+    };
+    // The tree covering `start`. Edge-table order is parent-time order, so a child's counts
+    // are complete before they are added to its parent's.
+    let k = d.k;
+    for &e in &chunk.alive {
+        let (p, c) = (d.edge_parent[e as usize] as usize, d.edge_child[e as usize] as usize);
+        st.parent[c] = p as i32;
+        st.branch_length[c] = d.time[p] - d.time[c];
+        for j in 0..k {
+            st.counts[p * k + j] += st.counts[c * k + j];
+        }
+    }
+    for u in 0..n {
+        st.update_cell(u);
+    }
+    let mut tj = d.inserted_by(start);
+    let mut tk = d.removed_by(start);
+
+    let mut w = chunk.first;
+    loop {
+        let mut t_right = d.sequence_length;
+        if tj < d.num_edges {
+            t_right = t_right.min(d.edge_left[d.insertion[tj] as usize]);
+        }
+        if tk < d.num_edges {
+            t_right = t_right.min(d.edge_right[d.removal[tk] as usize]);
+        }
+        // Window ends inside or at the end of this tree: flush every node into the window.
+        // Nodes without a branch credit nothing; their flush only moves `last_update` to the
+        // window end, which `window_left` stands for.
+        while w < chunk.end && windows[w + 1] <= t_right {
+            let row = w - chunk.first;
+            for u in 0..n {
+                if st.branch_length[u] != 0.0 {
+                    st.flush(u, windows[w + 1], row);
+                }
+            }
+            w += 1;
+            st.window_left = windows[w];
+        }
+        if w == chunk.end {
+            break;
+        }
+        let t_left = t_right;
+        let row = w - chunk.first;
+        while tk < d.num_edges && d.edge_right[d.removal[tk] as usize] == t_left {
+            let h = d.removal[tk] as usize;
+            tk += 1;
+            let u = d.edge_child[h] as usize;
+            st.flush(u, t_left, row);
+            let mut v = d.edge_parent[h];
+            while v >= 0 {
+                let vu = v as usize;
+                st.flush(vu, t_left, row);
+                st.move_counts(vu, u, -1.0);
+                v = st.parent[vu];
+            }
+            st.parent[u] = -1;
+            st.branch_length[u] = 0.0;
+        }
+        while tj < d.num_edges && d.edge_left[d.insertion[tj] as usize] == t_left {
+            let h = d.insertion[tj] as usize;
+            tj += 1;
+            let (u, p) = (d.edge_child[h] as usize, d.edge_parent[h]);
+            // As tskit: the child's new branch is set without flushing the child first.
+            st.parent[u] = p;
+            st.branch_length[u] = d.time[p as usize] - d.time[u];
+            let mut v = p;
+            while v >= 0 {
+                let vu = v as usize;
+                st.flush(vu, t_left, row);
+                st.move_counts(vu, u, 1.0);
+                v = st.parent[vu];
+            }
+        }
+    }
+}
