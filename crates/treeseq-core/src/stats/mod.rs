@@ -46,6 +46,13 @@ pub struct StatOutput {
 
 /// Computes tskit's `ts.<method>(**kwargs)`.
 pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOutput> {
+    // As tskit: branch lengths mean nothing when node times are not calibrated.
+    if kwargs.get("mode").and_then(Value::as_str) == Some("branch") && ts.time_units() == "uncalibrated" {
+        bail!(
+            BadParam,
+            "{method}: mode=\"branch\" needs calibrated node times, but this tree sequence's time_units is \"uncalibrated\""
+        );
+    }
     // Methods with algorithms of their own, then many index pairs (see pairs.rs).
     match method {
         "divergence_matrix" | "genetic_relatedness_matrix" => return matrix::compute(ts, method, kwargs),
