@@ -6,38 +6,12 @@
 //! independently (so the only difference from the sum over trees is tskit's accumulation,
 //! which shows on `ancient_gaps`).
 
-use std::io::Read;
-use std::path::PathBuf;
+mod common;
+use common::*;
 
 use serde_json::{json, Value};
 use treeseq_core::stats::{afs_branch, compute, params};
 use treeseq_core::{Tree, TreeSequence};
-
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures")
-}
-
-fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
-        .expect("test/fixtures exists")
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter_map(|n| n.strip_suffix(".expected.json.gz").map(str::to_string))
-        .collect();
-    names.sort();
-    names
-}
-
-fn load(name: &str) -> TreeSequence {
-    let bytes = std::fs::read(fixtures_dir().join(format!("{name}.trees"))).unwrap();
-    TreeSequence::load(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn expected(name: &str) -> Value {
-    let gz = std::fs::read(fixtures_dir().join(format!("{name}.expected.json.gz"))).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 fn close(got: f64, want: f64) -> bool {
     if want.is_nan() || got.is_nan() {
@@ -50,16 +24,6 @@ fn is_branch_afs(case: &Value) -> bool {
     case["method"] == "allele_frequency_spectrum"
         && case["kwargs"]["mode"] == "branch"
         && case["kwargs"].get("time_windows").is_none_or(Value::is_null)
-}
-
-fn brief(kwargs: &Value) -> String {
-    let mut k = kwargs.clone();
-    if let Some(m) = k.as_object_mut() {
-        if let Some(v) = m.get_mut("sample_sets") {
-            *v = json!(format!("<{} sets>", v.as_array().map_or(0, Vec::len)));
-        }
-    }
-    k.to_string()
 }
 
 /// One fixture case against tskit's shape and values; Err says what differs.

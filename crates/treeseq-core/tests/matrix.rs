@@ -7,8 +7,8 @@
 //!
 //! A new fixture needs no new code: every test iterates over the fixture files.
 
-use std::io::Read;
-use std::path::PathBuf;
+mod common;
+use common::*;
 
 use serde_json::{json, Value};
 use treeseq_core::stats::{compute, pairs, StatOutput};
@@ -16,33 +16,6 @@ use treeseq_core::{ErrorCode, TreeSequence};
 
 const MATRIX_METHODS: &[&str] = &["divergence_matrix", "genetic_relatedness_matrix", "mean_descendants", "genealogical_nearest_neighbours"];
 const PAIR_METHODS: &[&str] = &["divergence", "Fst", "f2", "genetic_relatedness"];
-
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures")
-}
-
-fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
-        .expect("test/fixtures exists")
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter_map(|n| n.strip_suffix(".expected.json.gz").map(str::to_string))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no fixtures in {}", fixtures_dir().display());
-    names
-}
-
-fn load(name: &str) -> TreeSequence {
-    let bytes = std::fs::read(fixtures_dir().join(format!("{name}.trees"))).unwrap();
-    TreeSequence::load(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn expected(name: &str) -> Value {
-    let gz = std::fs::read(fixtures_dir().join(format!("{name}.expected.json.gz"))).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 /// Relative 1e-9, or absolute `abs`; NaN only equals NaN.
 fn close(got: f64, want: f64, abs: f64) -> bool {
@@ -130,25 +103,6 @@ fn check_case(result: treeseq_core::Result<StatOutput>, case: &Value, allow: All
     let shape: Vec<usize> = case["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
     let values: Vec<f64> = case["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect();
     compare(&out, &shape, &values, allow)
-}
-
-fn brief(kwargs: &Value) -> String {
-    let mut k = kwargs.clone();
-    if let Some(m) = k.as_object_mut() {
-        for key in ["sample_sets", "focal", "indexes"] {
-            if let Some(v) = m.get_mut(key) {
-                if v.as_array().is_some_and(|a| a.len() > 4) {
-                    *v = json!(format!("<{} entries>", v.as_array().unwrap().len()));
-                }
-            }
-        }
-        if let Some(w) = m.get_mut("windows") {
-            if w.as_array().is_some_and(|a| a.len() > 6) {
-                *w = json!("<many>");
-            }
-        }
-    }
-    k.to_string()
 }
 
 /// Runs `check` on every case of the given methods in every fixture; prints the counts and

@@ -2,8 +2,8 @@
 //! thread-count independence (bit for bit), windows that do not cover the genome, and time
 //! windows against a brute-force sum over trees written independently of the engine.
 
-use std::io::Read;
-use std::path::PathBuf;
+mod common;
+use common::*;
 
 use serde_json::{json, Value};
 use treeseq_core::stats::{compute, StatOutput};
@@ -11,32 +11,6 @@ use treeseq_core::TreeSequence;
 
 /// Methods with algorithms of their own, not the general statistic.
 const NOT_HERE: &[&str] = &["divergence_matrix", "genetic_relatedness_matrix", "mean_descendants", "genealogical_nearest_neighbours"];
-
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures")
-}
-
-fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
-        .expect("test/fixtures exists")
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter_map(|n| n.strip_suffix(".expected.json.gz").map(str::to_string))
-        .collect();
-    names.sort();
-    names
-}
-
-fn load(name: &str) -> TreeSequence {
-    let bytes = std::fs::read(fixtures_dir().join(format!("{name}.trees"))).unwrap();
-    TreeSequence::load(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn expected(name: &str) -> Value {
-    let gz = std::fs::read(fixtures_dir().join(format!("{name}.expected.json.gz"))).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 fn close(got: f64, want: f64) -> bool {
     if want.is_nan() || got.is_nan() {
@@ -124,23 +98,6 @@ fn window_breaks(ts: &TreeSequence, windows: &Value) -> Vec<f64> {
         Value::String(s) if s == "trees" => ts.breakpoints.clone(),
         v => serde_json::from_value(v.clone()).unwrap(),
     }
-}
-
-fn brief(kwargs: &Value) -> String {
-    let mut k = kwargs.clone();
-    if let Some(m) = k.as_object_mut() {
-        for key in ["W", "sample_sets"] {
-            if let Some(v) = m.get_mut(key) {
-                *v = json!(format!("<{} entries>", v.as_array().map_or(0, Vec::len)));
-            }
-        }
-        if let Some(w) = m.get_mut("windows") {
-            if w.as_array().is_some_and(|a| a.len() > 6) {
-                *w = json!("<many>");
-            }
-        }
-    }
-    k.to_string()
 }
 
 #[test]

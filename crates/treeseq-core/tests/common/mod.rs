@@ -1,0 +1,57 @@
+//! Shared by the integration tests: where the fixtures are, how to read them, and how values
+//! are compared with tskit's (relative 1e-9, absolute 1e-12 near zero, NaN only equals NaN).
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+use treeseq_core::TreeSequence;
+
+pub fn fixtures_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures")
+}
+
+/// Every fixture with expected values, sorted: a new fixture needs no new test code.
+pub fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("test/fixtures exists")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".expected.json.gz").map(str::to_string))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no fixtures in {}", fixtures_dir().display());
+    names
+}
+
+pub fn load(name: &str) -> TreeSequence {
+    let bytes = std::fs::read(fixtures_dir().join(format!("{name}.trees"))).unwrap();
+    TreeSequence::load(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+pub fn expected(name: &str) -> Value {
+    let gz = std::fs::read(fixtures_dir().join(format!("{name}.expected.json.gz"))).unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A case's kwargs, with long arrays replaced by their length, for messages.
+pub fn brief(kwargs: &Value) -> String {
+    let mut k = kwargs.clone();
+    if let Some(m) = k.as_object_mut() {
+        for key in ["W", "sample_sets", "focal", "indexes"] {
+            if let Some(v) = m.get_mut(key) {
+                if v.as_array().is_some_and(|a| a.len() > 4) {
+                    *v = json!(format!("<{} entries>", v.as_array().map_or(0, Vec::len)));
+                }
+            }
+        }
+        if let Some(w) = m.get_mut("windows") {
+            if w.as_array().is_some_and(|a| a.len() > 6) {
+                *w = json!("<many>");
+            }
+        }
+    }
+    k.to_string()
+}
