@@ -4,7 +4,9 @@ import { gunzipSync } from "node:zlib";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+const BUNDLED = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+/** TREESEQ_FIXTURES points the tests at other fixtures (e.g. from scripts/make_fixture.py). */
+export const FIXTURES = process.env.TREESEQ_FIXTURES || BUNDLED;
 export const BACKENDS = ["native", "wasm"] as const;
 
 /** Every fixture with an expected-values file: a new fixture needs no new test code. */
@@ -20,8 +22,13 @@ export function fixtures(): { name: string; path: string; expected: any }[] {
     .filter((f) => existsSync(f.path));
 }
 
+/** A fixture bundled with the project, whatever TREESEQ_FIXTURES says. */
+export function bundled(name: string): string {
+  return join(BUNDLED, `${name}.trees`);
+}
+
 export function badFixtures(): { file: string; path: string; what: string; tskit: any }[] {
-  const dir = join(FIXTURES, "bad");
+  const dir = join(BUNDLED, "bad");
   return JSON.parse(readFileSync(join(dir, "index.json"), "utf8")).map((e: any) => ({ ...e, path: join(dir, e.file) }));
 }
 

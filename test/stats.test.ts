@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { init, load, TreeSeqError } from "../dist/index.js";
 import { STATISTICS } from "../dist/stats.js";
-import { BACKENDS, fixtures, close } from "./helpers.js";
+import { BACKENDS, fixtures, close, bundled } from "./helpers.js";
 
 const TO_TREESEQ = Object.fromEntries(Object.entries(STATISTICS).map(([ours, theirs]) => [theirs, ours]));
 const KWARG_TO_OPTION: Record<string, string> = {
@@ -98,7 +98,7 @@ describe("statistics arguments", () => {
   it("does not block the event loop while computing", async () => {
     await init({ threads: 2 });
     for (const backend of BACKENDS) {
-      const ts = await load(fixtures().find((f) => f.name === "medium")!.path, { backend });
+      const ts = await load(bundled("medium"), { backend });
       const sets = Array.from({ length: 30 }, (_, k) => ts.samples().filter((_, j) => j % 30 === k));
       const indexes = sets.flatMap((_, a) => sets.map((_, b) => [a, b])).filter(([a, b]) => a < b);
       let ticks = 0;
