@@ -46,16 +46,21 @@ impl<'a> Data<'a> {
     pub(super) fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
         let t = &ts.tables;
         let num_sites = t.sites.position.len();
+        // Mutations are sorted by site: the first mutation of each site (and of none past the
+        // last), found in parallel pieces of the site table, each from one binary search.
+        let msite = &t.mutations.site;
         let mut site_mutations = vec![0usize; num_sites + 1];
-        // Mutations are sorted by site: count, then prefix-sum.
-        for &s in t.mutations.site.iter() {
-            if (s as usize) < num_sites {
-                site_mutations[s as usize + 1] += 1;
+        const PIECE: usize = 1 << 13;
+        site_mutations.par_chunks_mut(PIECE).enumerate().for_each(|(i, piece)| {
+            let s0 = i * PIECE;
+            let mut m = msite.partition_point(|&s| (s as usize) < s0);
+            for (j, v) in piece.iter_mut().enumerate() {
+                while m < msite.len() && (msite[m] as usize) < s0 + j {
+                    m += 1;
+                }
+                *v = m;
             }
-        }
-        for s in 0..num_sites {
-            site_mutations[s + 1] += site_mutations[s];
-        }
+        });
         Data {
             edge_parent: &t.edges.parent,
             edge_child: &t.edges.child,
@@ -138,20 +143,30 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
     });
     let num_chunks = num_chunks.clamp(1, end - first);
 
-    let mut cuts = vec![first];
-    for i in 1..num_chunks {
-        let target = w0 + (w1 - w0) * i / num_chunks;
-        // Smallest tree boundary t whose cumulative work reaches the target.
-        let (mut lo, mut hi) = (cuts[cuts.len() - 1] + 1, end);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if work(mid) >= target {
-                hi = mid;
-            } else {
-                lo = mid + 1;
+    // Smallest tree boundary in (first, end) whose cumulative work reaches each target (end if
+    // none): independent searches, so in parallel (each is a few dozen cache misses).
+    let reach: Vec<usize> = (1..num_chunks)
+        .into_par_iter()
+        .map(|i| {
+            let target = w0 + (w1 - w0) * i / num_chunks;
+            let (mut lo, mut hi) = (first + 1, end);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if work(mid) >= target {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
             }
-        }
-        if lo < end && lo > *cuts.last().unwrap() {
+            lo
+        })
+        .collect();
+    let mut cuts = vec![first];
+    for r in reach {
+        // Work never decreases, so the smallest boundary after the last cut reaching the
+        // target is the later of the two.
+        let lo = r.max(cuts[cuts.len() - 1] + 1);
+        if lo < end {
             cuts.push(lo);
         }
     }
