@@ -13,8 +13,8 @@
 //! How it runs in parallel: the genome (the part the windows cover) is cut at tree
 //! boundaries into chunks of about equal numbers of edge insertions and removals; how many
 //! depends only on the data, never on the thread count (`plan.rs`). Each chunk seeks to its
-//! first tree (the edges covering its start, found for all chunks in one scan of the edge
-//! table, give the parent pointers; one pass over them in edge-table order, which is
+//! first tree (the edges covering its start, found for all chunks in one parallel scan of the
+//! edge table into a bitmap, give the parent pointers; one pass over them in edge-table order, which is
 //! parent-time order, builds every node's weight sums), then moves from tree to tree
 //! incrementally as tskit does, with `edge_removal_order` and `edge_insertion_order`
 //! (`tree.rs`). Each chunk sums into the windows it overlaps (`site.rs`, `branch.rs`,

@@ -46,16 +46,21 @@ impl<'a> Data<'a> {
     pub(super) fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
         let t = &ts.tables;
         let num_sites = t.sites.position.len();
+        // Mutations are sorted by site: the first mutation of each site (and of none past the
+        // last), found in parallel pieces of the site table, each from one binary search.
+        let msite = &t.mutations.site;
         let mut site_mutations = vec![0usize; num_sites + 1];
-        // Mutations are sorted by site: count, then prefix-sum.
-        for &s in t.mutations.site.iter() {
-            if (s as usize) < num_sites {
-                site_mutations[s as usize + 1] += 1;
+        const PIECE: usize = 1 << 13;
+        site_mutations.par_chunks_mut(PIECE).enumerate().for_each(|(i, piece)| {
+            let s0 = i * PIECE;
+            let mut m = msite.partition_point(|&s| (s as usize) < s0);
+            for (j, v) in piece.iter_mut().enumerate() {
+                while m < msite.len() && (msite[m] as usize) < s0 + j {
+                    m += 1;
+                }
+                *v = m;
             }
-        }
-        for s in 0..num_sites {
-            site_mutations[s + 1] += site_mutations[s];
-        }
+        });
         Data {
             edge_parent: &t.edges.parent,
             edge_child: &t.edges.child,
@@ -97,9 +102,9 @@ pub(super) struct Chunk {
     pub(super) seek_at: f64,
     pub(super) start: f64,
     pub(super) end: f64,
-    /// (parent, child) of the edges covering `seek_at`, in edge-table (parent time) order.
-    /// In pieces (one per block of the edge table scanned in parallel), in order.
-    pub(super) alive: Vec<Vec<[i32; 2]>>,
+    /// The edges covering `seek_at`: bit `seek` of [`Alive`].
+    pub(super) alive: std::sync::Arc<Alive>,
+    pub(super) seek: usize,
     /// First and last window the chunk overlaps.
     pub(super) w_first: usize,
     pub(super) w_last: usize,
@@ -138,20 +143,30 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
     });
     let num_chunks = num_chunks.clamp(1, end - first);
 
-    let mut cuts = vec![first];
-    for i in 1..num_chunks {
-        let target = w0 + (w1 - w0) * i / num_chunks;
-        // Smallest tree boundary t whose cumulative work reaches the target.
-        let (mut lo, mut hi) = (cuts[cuts.len() - 1] + 1, end);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if work(mid) >= target {
-                hi = mid;
-            } else {
-                lo = mid + 1;
+    // Smallest tree boundary in (first, end) whose cumulative work reaches each target (end if
+    // none): independent searches, so in parallel (each is a few dozen cache misses).
+    let reach: Vec<usize> = (1..num_chunks)
+        .into_par_iter()
+        .map(|i| {
+            let target = w0 + (w1 - w0) * i / num_chunks;
+            let (mut lo, mut hi) = (first + 1, end);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if work(mid) >= target {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
             }
-        }
-        if lo < end && lo > *cuts.last().unwrap() {
+            lo
+        })
+        .collect();
+    let mut cuts = vec![first];
+    for r in reach {
+        // Work never decreases, so the smallest boundary after the last cut reaching the
+        // target is the later of the two.
+        let lo = r.max(cuts[cuts.len() - 1] + 1);
+        if lo < end {
             cuts.push(lo);
         }
     }
@@ -159,58 +174,67 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
 
     let seeks: Vec<f64> =
         cuts[..cuts.len() - 1].iter().enumerate().map(|(i, &t)| bp[if warmup && i > 0 { t - 1 } else { t }]).collect();
-    let alive = alive_edges(d, &seeks, tree_edges);
+    let alive = std::sync::Arc::new(alive_edges(d, &seeks));
     let nw = windows.len() - 1;
     let chunks = cuts
         .windows(2)
-        .zip(alive)
         .zip(seeks)
-        .map(|((c, alive), seek_at)| {
+        .enumerate()
+        .map(|(seek, (c, seek_at))| {
             let (start, end) = (bp[c[0]], bp[c[1]]);
             let w_first = windows.partition_point(|&w| w <= start.max(a)).saturating_sub(1).min(nw - 1);
             let w_last = windows.partition_point(|&w| w < end.min(b)).saturating_sub(1).min(nw - 1);
-            Chunk { seek_at, start, end, alive, w_first, w_last }
+            Chunk { seek_at, start, end, alive: alive.clone(), seek, w_first, w_last }
         })
         .collect();
     Plan { chunks }
 }
 
-/// For each position in `seeks` (increasing), (parent, child) of the edges with
-/// left <= x < right, in edge-table order: one scan of the edge table, in blocks scanned in
-/// parallel; each position gets its edges as one piece per block, in block order.
-pub(super) fn alive_edges(d: &Data, seeks: &[f64], tree_edges: f64) -> Vec<Vec<Vec<[i32; 2]>>> {
-    const BLOCK: usize = 1 << 15;
-    let (left, right, parent, child) = (d.edge_left, d.edge_right, d.edge_parent, d.edge_child);
-    let blocks: Vec<Vec<Vec<[i32; 2]>>> = (0..d.num_edges.div_ceil(BLOCK))
-        .into_par_iter()
-        .map(|blk| {
-            let edges = blk * BLOCK..((blk + 1) * BLOCK).min(d.num_edges);
-            // About a tree's worth of edges cover each seek; reserving that share of the
-            // block spares the lists their regrowth.
-            let expect = (edges.len() as f64 * tree_edges / d.num_edges.max(1) as f64 * 1.25) as usize;
-            let mut lists: Vec<Vec<[i32; 2]>> = (0..seeks.len()).map(|_| Vec::with_capacity(expect)).collect();
-            for e in edges {
-                let (l, r) = (left[e], right[e]);
-                // Seek positions in [l, r), by counting rather than searching: no branches
-                // to mispredict but the loop's own.
-                let (mut first, mut last) = (0, 0);
-                for &s in seeks {
-                    first += (s < l) as usize;
-                    last += (s < r) as usize;
-                }
-                for list in &mut lists[first..last] {
-                    list.push([parent[e], child[e]]);
-                }
+/// Which edges cover each seek position: a bit per (edge, seek position), word-major
+/// (`words[w * num_seeks + s]` holds edges `64 w..64 w + 64` for seek position s), so that
+/// blocks of the edge table are scanned in parallel into disjoint, cache-line-aligned parts.
+pub(super) struct Alive {
+    words: Vec<u64>,
+    num_seeks: usize,
+}
+
+impl Alive {
+    /// Calls `f(e)` for each edge covering seek position `s`, in edge-table order.
+    #[inline]
+    pub(super) fn for_each(&self, s: usize, mut f: impl FnMut(usize)) {
+        for (w, chunk) in self.words.chunks_exact(self.num_seeks).enumerate() {
+            let mut b = chunk[s];
+            while b != 0 {
+                f(w * 64 + b.trailing_zeros() as usize);
+                b &= b - 1;
             }
-            lists
-        })
-        .collect();
-    // Transposed without copying: each position gets its pieces, one per block, in order.
-    let mut out: Vec<Vec<Vec<[i32; 2]>>> = (0..seeks.len()).map(|_| Vec::with_capacity(blocks.len())).collect();
-    for lists in blocks {
-        for (o, l) in out.iter_mut().zip(lists) {
-            o.push(l);
         }
     }
-    out
+}
+
+/// For each position in `seeks` (increasing), the edges with left <= x < right: one scan of
+/// the edge table, in blocks scanned in parallel. A bitmap rather than lists of edges: it is
+/// small (an edge table's bits per position), so filling it allocates and faults in little.
+pub(super) fn alive_edges(d: &Data, seeks: &[f64]) -> Alive {
+    /// Words (of 64 edges) per block.
+    const BLOCK_WORDS: usize = 1 << 9;
+    let (left, right) = (d.edge_left, d.edge_right);
+    let ns = seeks.len().max(1);
+    let mut words = vec![0u64; d.num_edges.div_ceil(64) * ns];
+    words.par_chunks_mut(BLOCK_WORDS * ns).enumerate().for_each(|(blk, part)| {
+        let e0 = blk * BLOCK_WORDS * 64;
+        let e1 = (e0 + BLOCK_WORDS * 64).min(d.num_edges);
+        let (l, r) = (&left[e0..e1], &right[e0..e1]);
+        for (w, (l, r)) in l.chunks(64).zip(r.chunks(64)).enumerate() {
+            for (si, &x) in seeks.iter().enumerate() {
+                // Branch-free over the word's 64 edges, so that it vectorises.
+                let mut bits = 0u64;
+                for (i, (&l, &r)) in l.iter().zip(r).enumerate() {
+                    bits |= (((l <= x) & (x < r)) as u64) << i;
+                }
+                part[w * ns + si] = bits;
+            }
+        }
+    });
+    Alive { words, num_seeks: ns }
 }

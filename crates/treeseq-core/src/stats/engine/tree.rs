@@ -76,14 +76,16 @@ impl TreeState {
                 *a = b;
             }
         }
-        for &[p, c] in chunk.alive.iter().flatten() {
-            let (p, c) = (p as usize, c as usize);
+        let mut num_edges = 0;
+        chunk.alive.for_each(chunk.seek, |e| {
+            let (p, c) = (d.edge_parent[e] as usize, d.edge_child[e] as usize);
+            num_edges += 1;
             parent[c] = p as i32;
             for j in 0..k {
                 let v = x[c * stride + j];
                 x[p * stride + j] += v;
             }
-        }
+        });
         let x = buf;
         let gather = |mut events: Vec<EdgeEvent>, order: &[i32], range: Range<usize>, insert: bool| {
             events.clear();
@@ -108,7 +110,7 @@ impl TreeState {
             insertions,
             next_removal: 0,
             next_insertion: 0,
-            num_edges: chunk.alive.iter().map(Vec::len).sum(),
+            num_edges,
         }
     }
 
