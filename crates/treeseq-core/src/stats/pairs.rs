@@ -166,23 +166,7 @@ pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<
     let wanted = ((w1 - w0) as f64 * depth / 16.0 / tree_edges) as usize;
     let num_chunks = wanted.clamp(1, max_chunks.max(1)).min(end - first);
 
-    let mut cuts = vec![first];
-    for i in 1..num_chunks {
-        let target = w0 + (w1 - w0) * i / num_chunks;
-        let (mut lo, mut hi) = (cuts[cuts.len() - 1] + 1, end);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if work(mid) >= target {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        if lo < end && lo > *cuts.last().unwrap() {
-            cuts.push(lo);
-        }
-    }
-    cuts.push(end);
+    let cuts = super::engine::cut_by_work(first, end, num_chunks, &work);
     let starts: Vec<f64> = cuts[..cuts.len() - 1].iter().map(|&t| bp[t]).collect();
     let mut alive: Vec<Vec<i32>> = vec![Vec::new(); starts.len()];
     for e in 0..g.num_edges {

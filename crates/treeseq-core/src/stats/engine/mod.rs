@@ -29,6 +29,7 @@
 mod branch;
 mod node;
 mod plan;
+pub(crate) use plan::cut_by_work;
 mod site;
 mod tree;
 

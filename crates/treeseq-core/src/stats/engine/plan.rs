@@ -116,33 +116,11 @@ pub(super) struct Plan {
 
 /// Cuts the trees overlapping the windows into chunks of about equal edge work.
 /// With `warmup`, every chunk but the first starts on the tree before its first.
-pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warmup: bool) -> Plan {
-    let bp = d.breakpoints;
-    let (a, b) = (windows[0], windows[windows.len() - 1]);
-    // Trees first..end overlap [a, b).
-    let first = bp.partition_point(|&x| x <= a).saturating_sub(1);
-    let end = bp.partition_point(|&x| x < b).max(first + 1).min(bp.len() - 1);
-    // Edge events before tree t: those at its left end belong to its own seek, and removals
-    // at the sequence's end never happen.
-    let work = |t: usize| {
-        let x = bp[t];
-        d.insertion.partition_point(|&e| d.edge_left[e as usize] < x) + d.removal.partition_point(|&e| d.edge_right[e as usize] < x)
-    };
-    // The first chunk's seek takes in everything at or before its start.
-    let (w0, w1) = (d.inserted_by(bp[first]) + d.removed_by(bp[first]), work(end));
-
-    let tree_edges = (d.inserted_by(bp[first]) - d.removed_by(bp[first])).max(1) as f64;
-    let num_chunks = forced.unwrap_or_else(|| {
-        // A chunk's seek costs about one pass over a tree's edges; its incremental work is
-        // its edge insertions and removals, each a walk towards the root. A chunk should
-        // turn its tree over a few times, so that seeking stays a small part of its work.
-        // Counts are rounded up to a multiple of 4 so that 2 or 4 threads share them evenly.
-        let turnovers = (w1 - w0) as f64 / tree_edges;
-        let c = (turnovers / TURNOVERS_PER_CHUNK).ceil() as usize;
-        if c <= 1 { 1 } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
-    });
-    let num_chunks = num_chunks.clamp(1, end - first);
-
+/// Cuts the trees `first..end` into at most `num_chunks` runs of about equal work, where
+/// `work(t)` is the cumulative work before tree `t` (never decreasing). Returns the cut
+/// points, starting with `first` and ending with `end`. Shared by every chunked statistic.
+pub(crate) fn cut_by_work(first: usize, end: usize, num_chunks: usize, work: impl Fn(usize) -> usize + Sync) -> Vec<usize> {
+    let (w0, w1) = (work(first), work(end));
     // Smallest tree boundary in (first, end) whose cumulative work reaches each target (end if
     // none): independent searches, so in parallel (each is a few dozen cache misses).
     let reach: Vec<usize> = (1..num_chunks)
@@ -171,6 +149,37 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
         }
     }
     cuts.push(end);
+    cuts
+}
+
+pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warmup: bool) -> Plan {
+    let bp = d.breakpoints;
+    let (a, b) = (windows[0], windows[windows.len() - 1]);
+    // Trees first..end overlap [a, b).
+    let first = bp.partition_point(|&x| x <= a).saturating_sub(1);
+    let end = bp.partition_point(|&x| x < b).max(first + 1).min(bp.len() - 1);
+    // Edge events before tree t: those at its left end belong to its own seek, and removals
+    // at the sequence's end never happen.
+    let work = |t: usize| {
+        let x = bp[t];
+        d.insertion.partition_point(|&e| d.edge_left[e as usize] < x) + d.removal.partition_point(|&e| d.edge_right[e as usize] < x)
+    };
+    // The first chunk's seek takes in everything at or before its start.
+    let (w0, w1) = (d.inserted_by(bp[first]) + d.removed_by(bp[first]), work(end));
+
+    let tree_edges = (d.inserted_by(bp[first]) - d.removed_by(bp[first])).max(1) as f64;
+    let num_chunks = forced.unwrap_or_else(|| {
+        // A chunk's seek costs about one pass over a tree's edges; its incremental work is
+        // its edge insertions and removals, each a walk towards the root. A chunk should
+        // turn its tree over a few times, so that seeking stays a small part of its work.
+        // Counts are rounded up to a multiple of 4 so that 2 or 4 threads share them evenly.
+        let turnovers = (w1 - w0) as f64 / tree_edges;
+        let c = (turnovers / TURNOVERS_PER_CHUNK).ceil() as usize;
+        if c <= 1 { 1 } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
+    });
+    let num_chunks = num_chunks.clamp(1, end - first);
+
+    let cuts = cut_by_work(first, end, num_chunks, work);
 
     let seeks: Vec<f64> =
         cuts[..cuts.len() - 1].iter().enumerate().map(|(i, &t)| bp[if warmup && i > 0 { t - 1 } else { t }]).collect();
