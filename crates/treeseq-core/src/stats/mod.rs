@@ -20,6 +20,7 @@
 //! as tskit's allele frequency spectrum has).
 
 pub mod afs_branch;
+pub(crate) mod alleles;
 pub mod engine;
 pub mod matrix;
 pub mod nodes;

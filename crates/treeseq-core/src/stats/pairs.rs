@@ -18,7 +18,7 @@
 //!   for all pairs at each site in one traversal.
 //! - The shared walk (crate-internal): `Genome` (table slices), `plan_chunks` (genome chunks
 //!   cut at tree boundaries, how many depending only on the data), `Cursor` (incremental tree
-//!   moves), `WindowCursor`, per-site allele weights (`AlleleStates`) and `run_chunks` (chunk
+//!   moves), `WindowCursor`, per-site allele weights (`AlleleStates`, from stats/alleles.rs) and `run_chunks` (chunk
 //!   results added in chunk order).
 //!
 //! What it is not: the general engine (`engine`), which stays the reference for every
@@ -45,6 +45,7 @@ use serde_json::Value;
 
 use super::params::{self, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
 use super::summaries::{self, Arity, Derived, Polarised, StatDef, SummaryArgs, SummaryFunc, SummaryKind, TupleStat};
+use super::alleles::{AlleleStates, SiteMutations};
 use super::StatOutput;
 use crate::bail;
 use crate::column::Ragged;
@@ -95,6 +96,17 @@ pub(crate) struct Genome<'a> {
 }
 
 impl<'a> Genome<'a> {
+    /// The mutation columns for per-site allele weights.
+    pub(crate) fn site_muts(&self) -> SiteMutations<'_> {
+        SiteMutations {
+            site_mutations: &self.site_mutations,
+            mutation_node: self.mutation_node,
+            mutation_parent: self.mutation_parent,
+            ancestral_state: self.ancestral_state,
+            derived_state: self.derived_state,
+        }
+    }
+
     pub fn new(ts: &'a TreeSequence) -> Genome<'a> {
         let t = &ts.tables;
         let num_sites = t.sites.position.len();
@@ -328,66 +340,6 @@ impl Counts {
     }
 }
 
-/// The allele weights of one site: row 0 the ancestral allele (starting from the total
-/// weight), then one row per distinct derived state in order of first appearance; each
-/// mutation moves its node's weight from its parent mutation's allele (or the ancestral one)
-/// to its own, as tskit's `get_allele_weights` does. A derived state equal to the ancestral
-/// state is allele 0.
-pub(crate) struct AlleleStates {
-    k: usize,
-    states: Vec<f64>,
-    pub num_alleles: usize,
-    introduced_by: Vec<usize>,
-    mutation_allele: Vec<usize>,
-}
-
-impl AlleleStates {
-    pub fn new(k: usize) -> Self {
-        AlleleStates { k, states: Vec::new(), num_alleles: 0, introduced_by: Vec::new(), mutation_allele: Vec::new() }
-    }
-
-    pub fn compute(&mut self, g: &Genome, st: &Counts, total: &[f64], site: usize) {
-        let k = self.k;
-        let muts = g.site_mutations[site]..g.site_mutations[site + 1];
-        self.states.clear();
-        self.states.resize((muts.len() + 1) * k, 0.0);
-        self.states[..k].copy_from_slice(total);
-        self.introduced_by.clear();
-        self.mutation_allele.clear();
-        self.num_alleles = 1;
-        let ancestral = g.ancestral_state.row(site);
-        for m in muts.clone() {
-            let derived = g.derived_state.row(m);
-            let allele = if derived == ancestral {
-                0
-            } else {
-                match self.introduced_by.iter().position(|&i| g.derived_state.row(i) == derived) {
-                    Some(a) => a + 1,
-                    None => {
-                        self.introduced_by.push(m);
-                        self.num_alleles += 1;
-                        self.num_alleles - 1
-                    }
-                }
-            };
-            self.mutation_allele.push(allele);
-            let p = g.mutation_parent[m];
-            let parent_allele =
-                if p >= muts.start as i32 && (p as usize) < m { self.mutation_allele[p as usize - muts.start] } else { 0 };
-            let xs = st.row(g.mutation_node[m] as usize);
-            for (j, &v) in xs.iter().enumerate() {
-                self.states[allele * k + j] += v;
-                self.states[parent_allele * k + j] -= v;
-            }
-        }
-    }
-
-    #[inline]
-    pub fn row(&self, a: usize) -> &[f64] {
-        &self.states[a * self.k..(a + 1) * self.k]
-    }
-}
-
 /// Walks the sites of one chunk inside the windows, calling `visit(window, alleles)` for each
 /// (windows given as breakpoints; sites outside `[windows[0], windows[last])` are skipped).
 pub(crate) fn walk_sites(g: &Genome, weights: &Weights, windows: &[f64], chunk: &Chunk, mut visit: impl FnMut(usize, &AlleleStates)) {
@@ -406,7 +358,7 @@ pub(crate) fn walk_sites(g: &Genome, weights: &Weights, windows: &[f64], chunk: 
             while windows[w + 1] <= pos {
                 w += 1;
             }
-            alleles.compute(g, &st, &total, site);
+            alleles.compute(g.site_muts(), |u| st.row(u), &total, site);
             visit(w, &alleles);
             site += 1;
         }

@@ -43,6 +43,17 @@ pub(super) struct Data<'a> {
 }
 
 impl<'a> Data<'a> {
+    /// The mutation columns for per-site allele weights.
+    pub(super) fn site_muts(&self) -> crate::stats::alleles::SiteMutations<'_> {
+        crate::stats::alleles::SiteMutations {
+            site_mutations: &self.site_mutations,
+            mutation_node: self.mutation_node,
+            mutation_parent: self.mutation_parent,
+            ancestral_state: self.ancestral_state,
+            derived_state: self.derived_state,
+        }
+    }
+
     pub(super) fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
         let t = &ts.tables;
         let num_sites = t.sites.position.len();

@@ -1,0 +1,82 @@
+//! The allele weights of one site, shared by every site-mode path (the general engine, the
+//! many-pairs path and the matrices): row 0 is the ancestral allele (starting from the total
+//! weight), then one row per distinct derived state in order of first appearance; each
+//! mutation moves its node's weight from its parent mutation's allele (or the ancestral one) to
+//! its own, as tskit's `get_allele_weights` does. A derived state equal to the ancestral state
+//! is allele 0.
+
+use crate::column::Ragged;
+
+/// The mutation columns a site's allele weights are read from.
+#[derive(Clone, Copy)]
+pub(crate) struct SiteMutations<'a> {
+    /// Mutations of site s are `site_mutations[s]..site_mutations[s + 1]`.
+    pub site_mutations: &'a [usize],
+    pub mutation_node: &'a [i32],
+    pub mutation_parent: &'a [i32],
+    pub ancestral_state: &'a Ragged<u8>,
+    pub derived_state: &'a Ragged<u8>,
+}
+
+pub(crate) struct AlleleStates {
+    k: usize,
+    states: Vec<f64>,
+    pub num_alleles: usize,
+    /// For allele a >= 1, the mutation that introduced it (its derived state is the text).
+    introduced_by: Vec<usize>,
+    /// The allele of each of the site's mutations so far.
+    mutation_allele: Vec<usize>,
+}
+
+impl AlleleStates {
+    /// For weight vectors of `k` columns.
+    pub fn new(k: usize) -> Self {
+        AlleleStates { k, states: Vec::new(), num_alleles: 0, introduced_by: Vec::new(), mutation_allele: Vec::new() }
+    }
+
+    /// The allele weights of `site`, given the weight below each node (`below(u)`) in the tree
+    /// that holds the site and the total weight.
+    pub fn compute<'r>(&mut self, m: SiteMutations, below: impl Fn(usize) -> &'r [f64], total: &[f64], site: usize) {
+        let k = self.k;
+        let muts = m.site_mutations[site]..m.site_mutations[site + 1];
+        self.states.clear();
+        self.states.resize((muts.len() + 1) * k, 0.0);
+        self.states[..k].copy_from_slice(total);
+        self.introduced_by.clear();
+        self.mutation_allele.clear();
+        self.num_alleles = 1;
+        let ancestral = m.ancestral_state.row(site);
+        for mu in muts.clone() {
+            let derived = m.derived_state.row(mu);
+            // Alleles are identified by their text, numbered in order of first appearance.
+            let allele = if derived == ancestral {
+                0
+            } else {
+                match self.introduced_by.iter().position(|&i| m.derived_state.row(i) == derived) {
+                    Some(a) => a + 1,
+                    None => {
+                        self.introduced_by.push(mu);
+                        self.num_alleles += 1;
+                        self.num_alleles - 1
+                    }
+                }
+            };
+            self.mutation_allele.push(allele);
+            // The weight below the mutation leaves its parent mutation's allele (tskit
+            // requires the parent to be an earlier mutation of the same site).
+            let p = m.mutation_parent[mu];
+            let parent_allele =
+                if p >= muts.start as i32 && (p as usize) < mu { self.mutation_allele[p as usize - muts.start] } else { 0 };
+            let xs = below(m.mutation_node[mu] as usize);
+            for (j, &v) in xs.iter().enumerate() {
+                self.states[allele * k + j] += v;
+                self.states[parent_allele * k + j] -= v;
+            }
+        }
+    }
+
+    #[inline]
+    pub fn row(&self, a: usize) -> &[f64] {
+        &self.states[a * self.k..(a + 1) * self.k]
+    }
+}
