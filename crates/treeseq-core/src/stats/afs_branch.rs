@@ -54,6 +54,7 @@
 use rayon::prelude::*;
 
 use super::summaries::AfsSummary;
+use super::genome::Genome;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
 
@@ -107,19 +108,12 @@ pub fn run_with_chunks(
     Ok(result)
 }
 
-/// What every chunk reads.
+/// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the counts
+/// every node starts with.
 struct Data<'a> {
-    num_nodes: usize,
+    g: Genome<'a>,
     num_samples: usize,
-    num_edges: usize,
     sequence_length: f64,
-    time: &'a [f64],
-    edge_left: &'a [f64],
-    edge_right: &'a [f64],
-    edge_parent: &'a [i32],
-    edge_child: &'a [i32],
-    insertion: &'a [i32],
-    removal: &'a [i32],
     /// Count columns: one per sample set, then all samples.
     k: usize,
     /// The counts of every node before any edge: row u has 1 in column j when u is in set j,
@@ -127,9 +121,15 @@ struct Data<'a> {
     initial_counts: Vec<f64>,
 }
 
+impl<'a> std::ops::Deref for Data<'a> {
+    type Target = Genome<'a>;
+    fn deref(&self) -> &Genome<'a> {
+        &self.g
+    }
+}
+
 impl<'a> Data<'a> {
     fn new(ts: &'a TreeSequence, sets: &[Vec<i32>]) -> Self {
-        let t = &ts.tables;
         let n = ts.num_nodes();
         let k = sets.len() + 1;
         let mut initial_counts = vec![0.0; n * k];
@@ -141,31 +141,7 @@ impl<'a> Data<'a> {
         for &u in &ts.samples {
             initial_counts[u as usize * k + k - 1] = 1.0;
         }
-        Data {
-            num_nodes: n,
-            num_samples: ts.num_samples(),
-            num_edges: ts.num_edges(),
-            sequence_length: ts.sequence_length(),
-            time: &t.nodes.time,
-            edge_left: &t.edges.left,
-            edge_right: &t.edges.right,
-            edge_parent: &t.edges.parent,
-            edge_child: &t.edges.child,
-            insertion: &t.edge_insertion_order,
-            removal: &t.edge_removal_order,
-            k,
-            initial_counts,
-        }
-    }
-
-    /// Number of edges with left <= x: those inserted once the tree at x is built.
-    fn inserted_by(&self, x: f64) -> usize {
-        self.insertion.partition_point(|&e| self.edge_left[e as usize] <= x)
-    }
-
-    /// Number of edges with right <= x: those removed by then.
-    fn removed_by(&self, x: f64) -> usize {
-        self.removal.partition_point(|&e| self.edge_right[e as usize] <= x)
+        Data { g: Genome::new(ts), num_samples: ts.num_samples(), sequence_length: ts.sequence_length(), k, initial_counts }
     }
 }
 

@@ -45,10 +45,9 @@ use serde_json::Value;
 
 use super::params::{self, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
 use super::summaries::{self, Arity, Derived, Polarised, StatDef, SummaryArgs, SummaryFunc, SummaryKind, TupleStat};
-use super::alleles::{AlleleStates, SiteMutations};
+use super::alleles::AlleleStates;
 use super::StatOutput;
 use crate::bail;
-use crate::column::Ragged;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
 
@@ -72,85 +71,7 @@ pub(crate) const MAX_CHUNKS: usize = 64;
 // The walk shared by the pair statistics, the matrices and the node statistics.
 // ---------------------------------------------------------------------------------------
 
-/// The tables a walk reads, as plain slices (columns deref through a match on their storage;
-/// taking the slices once keeps that out of the inner loops).
-pub(crate) struct Genome<'a> {
-    pub num_nodes: usize,
-    pub num_edges: usize,
-    pub time: &'a [f64],
-    pub edge_left: &'a [f64],
-    pub edge_right: &'a [f64],
-    pub edge_parent: &'a [i32],
-    pub edge_child: &'a [i32],
-    pub insertion: &'a [i32],
-    pub removal: &'a [i32],
-    pub breakpoints: &'a [f64],
-    pub site_position: &'a [f64],
-    /// Mutations of site s are `site_mutations[s]..site_mutations[s + 1]`.
-    pub site_mutations: Vec<usize>,
-    pub mutation_node: &'a [i32],
-    pub mutation_parent: &'a [i32],
-    pub ancestral_state: &'a Ragged<u8>,
-    pub derived_state: &'a Ragged<u8>,
-    pub samples: &'a [i32],
-}
-
-impl<'a> Genome<'a> {
-    /// The mutation columns for per-site allele weights.
-    pub(crate) fn site_muts(&self) -> SiteMutations<'_> {
-        SiteMutations {
-            site_mutations: &self.site_mutations,
-            mutation_node: self.mutation_node,
-            mutation_parent: self.mutation_parent,
-            ancestral_state: self.ancestral_state,
-            derived_state: self.derived_state,
-        }
-    }
-
-    pub fn new(ts: &'a TreeSequence) -> Genome<'a> {
-        let t = &ts.tables;
-        let num_sites = t.sites.position.len();
-        let mut site_mutations = vec![0usize; num_sites + 1];
-        // Mutations are sorted by site (validation guarantees it): count, then prefix-sum.
-        for &s in t.mutations.site.iter() {
-            if (s as usize) < num_sites {
-                site_mutations[s as usize + 1] += 1;
-            }
-        }
-        for s in 0..num_sites {
-            site_mutations[s + 1] += site_mutations[s];
-        }
-        Genome {
-            num_nodes: ts.num_nodes(),
-            num_edges: ts.num_edges(),
-            time: &t.nodes.time,
-            edge_left: &t.edges.left,
-            edge_right: &t.edges.right,
-            edge_parent: &t.edges.parent,
-            edge_child: &t.edges.child,
-            insertion: &t.edge_insertion_order,
-            removal: &t.edge_removal_order,
-            breakpoints: &ts.breakpoints,
-            site_position: &t.sites.position,
-            site_mutations,
-            mutation_node: &t.mutations.node,
-            mutation_parent: &t.mutations.parent,
-            ancestral_state: &t.sites.ancestral_state,
-            derived_state: &t.mutations.derived_state,
-            samples: &ts.samples,
-        }
-    }
-
-    /// Number of edges with left <= x (inserted once the tree at x is built).
-    fn inserted_by(&self, x: f64) -> usize {
-        self.insertion.partition_point(|&e| self.edge_left[e as usize] <= x)
-    }
-
-    /// Number of edges with right <= x (removed by then).
-    fn removed_by(&self, x: f64) -> usize {
-        self.removal.partition_point(|&e| self.edge_right[e as usize] <= x)
-    }
-}
+pub(crate) use super::genome::Genome;
 
 /// A run of consecutive trees processed as one task.
 pub(crate) struct Chunk {

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use super::GeneralStat;
-use crate::column::Ragged;
+use crate::stats::genome::Genome;
 use crate::treeseq::TreeSequence;
 
 /// Upper bound on genome chunks.
@@ -15,26 +15,10 @@ const MAX_CHUNKS: usize = 64;
 /// Edge insertions plus removals per chunk, in units of a tree's edges.
 const TURNOVERS_PER_CHUNK: f64 = 2.0;
 
-/// The tables and derived arrays every chunk reads.
+/// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the
+/// weights' width and totals.
 pub(super) struct Data<'a> {
-    pub(super) num_nodes: usize,
-    pub(super) num_edges: usize,
-    pub(super) time: &'a [f64],
-    pub(super) edge_left: &'a [f64],
-    pub(super) edge_right: &'a [f64],
-    pub(super) edge_parent: &'a [i32],
-    pub(super) edge_child: &'a [i32],
-    pub(super) insertion: &'a [i32],
-    pub(super) removal: &'a [i32],
-    pub(super) breakpoints: &'a [f64],
-    pub(super) site_position: &'a [f64],
-    /// Mutations of site s are `site_mutations[s]..site_mutations[s + 1]`.
-    pub(super) site_mutations: Vec<usize>,
-    pub(super) mutation_node: &'a [i32],
-    pub(super) mutation_parent: &'a [i32],
-    pub(super) ancestral_state: &'a Ragged<u8>,
-    pub(super) derived_state: &'a Ragged<u8>,
-    pub(super) samples: &'a [i32],
+    pub(super) g: Genome<'a>,
     /// Weight columns (the state dimension).
     pub(super) k: usize,
     /// Column sums of the weights: the state of the ancestral allele, and `total - x` for
@@ -42,67 +26,16 @@ pub(super) struct Data<'a> {
     pub(super) total: Vec<f64>,
 }
 
+impl<'a> std::ops::Deref for Data<'a> {
+    type Target = Genome<'a>;
+    fn deref(&self) -> &Genome<'a> {
+        &self.g
+    }
+}
+
 impl<'a> Data<'a> {
-    /// The mutation columns for per-site allele weights.
-    pub(super) fn site_muts(&self) -> crate::stats::alleles::SiteMutations<'_> {
-        crate::stats::alleles::SiteMutations {
-            site_mutations: &self.site_mutations,
-            mutation_node: self.mutation_node,
-            mutation_parent: self.mutation_parent,
-            ancestral_state: self.ancestral_state,
-            derived_state: self.derived_state,
-        }
-    }
-
     pub(super) fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
-        let t = &ts.tables;
-        let num_sites = t.sites.position.len();
-        // Mutations are sorted by site: the first mutation of each site (and of none past the
-        // last), found in parallel pieces of the site table, each from one binary search.
-        let msite = &t.mutations.site;
-        let mut site_mutations = vec![0usize; num_sites + 1];
-        const PIECE: usize = 1 << 13;
-        site_mutations.par_chunks_mut(PIECE).enumerate().for_each(|(i, piece)| {
-            let s0 = i * PIECE;
-            let mut m = msite.partition_point(|&s| (s as usize) < s0);
-            for (j, v) in piece.iter_mut().enumerate() {
-                while m < msite.len() && (msite[m] as usize) < s0 + j {
-                    m += 1;
-                }
-                *v = m;
-            }
-        });
-        Data {
-            edge_parent: &t.edges.parent,
-            edge_child: &t.edges.child,
-            num_nodes: ts.num_nodes(),
-            num_edges: ts.num_edges(),
-            time: &t.nodes.time,
-            edge_left: &t.edges.left,
-            edge_right: &t.edges.right,
-            insertion: &t.edge_insertion_order,
-            removal: &t.edge_removal_order,
-            breakpoints: &ts.breakpoints,
-            site_position: &t.sites.position,
-            site_mutations,
-            mutation_node: &t.mutations.node,
-            mutation_parent: &t.mutations.parent,
-            ancestral_state: &t.sites.ancestral_state,
-            derived_state: &t.mutations.derived_state,
-            samples: &ts.samples,
-            k: stat.weights.num_cols,
-            total: stat.weights.column_sums(),
-        }
-    }
-
-    /// Number of edges with left <= x (they have been inserted once the tree at x is built).
-    pub(super) fn inserted_by(&self, x: f64) -> usize {
-        self.insertion.partition_point(|&e| self.edge_left[e as usize] <= x)
-    }
-
-    /// Number of edges with right <= x (they have been removed by then).
-    pub(super) fn removed_by(&self, x: f64) -> usize {
-        self.removal.partition_point(|&e| self.edge_right[e as usize] <= x)
+        Data { g: Genome::new(ts), k: stat.weights.num_cols, total: stat.weights.column_sums() }
     }
 }
 
