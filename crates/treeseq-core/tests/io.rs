@@ -4,35 +4,21 @@
 //! `NAME.trees` with its `NAME.expected.json.gz`, or a `bad/*.trees` with its entry in
 //! `bad/index.json`) needs no new test code.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use treeseq_core::{ErrorCode, TreeSequence};
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures")
-}
+mod common;
+use common::fixtures_dir;
 
 /// The good fixtures: (name, file bytes, expected JSON).
 fn good_fixtures() -> Vec<(String, Vec<u8>, Value)> {
-    let dir = fixtures_dir();
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("test/fixtures exists")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".trees").map(str::to_owned))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no fixtures found in {}", dir.display());
-    names
+    common::fixture_names()
         .into_iter()
         .map(|name| {
-            let bytes = std::fs::read(dir.join(format!("{name}.trees"))).unwrap();
-            let gz = std::fs::read(dir.join(format!("{name}.expected.json.gz")))
-                .unwrap_or_else(|_| panic!("{name}.trees has no {name}.expected.json.gz"));
-            let mut text = String::new();
-            flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
-            let expected: Value = serde_json::from_str(&text).unwrap();
+            let bytes = std::fs::read(fixtures_dir().join(format!("{name}.trees"))).unwrap();
+            let expected = common::expected(&name);
             (name, bytes, expected)
         })
         .collect()

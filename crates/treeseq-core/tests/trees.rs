@@ -7,8 +7,7 @@
 //! those walks are checked for the same tree and sets, and for traversals that agree with the
 //! tree's own child order; forward iteration is checked value for value.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+
 
 use serde_json::Value;
 use treeseq_core::column::{Column, Ragged};
@@ -16,9 +15,7 @@ use treeseq_core::tables::{TableCollection, NODE_IS_SAMPLE};
 use treeseq_core::tree::NULL;
 use treeseq_core::{Tree, TreeSequence, Variants};
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures")
-}
+mod common;
 
 struct Fixture {
     name: String,
@@ -28,25 +25,9 @@ struct Fixture {
 
 /// Every fixture that has expected values: loaded tree sequence and tskit's JSON.
 fn fixtures() -> Vec<Fixture> {
-    let dir = fixtures_dir();
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("test/fixtures exists")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".expected.json.gz").map(str::to_owned))
-        .collect();
-    names.sort();
-    assert!(!names.is_empty(), "no fixtures found in {}", dir.display());
-    names
+    common::fixture_names()
         .into_iter()
-        .map(|name| {
-            let bytes = std::fs::read(dir.join(format!("{name}.trees"))).unwrap();
-            let ts = TreeSequence::load(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let gz = std::fs::read(dir.join(format!("{name}.expected.json.gz"))).unwrap();
-            let mut text = String::new();
-            flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
-            let expected = serde_json::from_str(&text).unwrap();
-            Fixture { name, ts, expected }
-        })
+        .map(|name| Fixture { ts: common::load(&name), expected: common::expected(&name), name })
         .collect()
 }
 
