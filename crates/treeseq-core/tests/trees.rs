@@ -7,8 +7,6 @@
 //! those walks are checked for the same tree and sets, and for traversals that agree with the
 //! tree's own child order; forward iteration is checked value for value.
 
-
-
 use serde_json::Value;
 use treeseq_core::column::{Column, Ragged};
 use treeseq_core::tables::{TableCollection, NODE_IS_SAMPLE};

@@ -62,19 +62,11 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
     for batch in chunks.chunks(wave) {
         let partials: Vec<(Vec<f64>, Vec<f64>)> = batch.par_iter().map(|c| descendants_chunk(&g, &init, k, c)).collect();
         for (ps, pc) in &partials {
-            for (a, b) in sums.iter_mut().zip(ps) {
-                *a += b;
-            }
-            for (a, b) in covered.iter_mut().zip(pc) {
-                *a += b;
-            }
+            add_into(&mut sums, ps);
+            add_into(&mut covered, pc);
         }
     }
-    for (u, &len) in covered.iter().enumerate() {
-        if len > 0.0 {
-            sums[u * s..(u + 1) * s].iter_mut().for_each(|v| *v /= len);
-        }
-    }
+    divide_rows(&mut sums, &covered, s);
     Ok(StatOutput { data: sums, shape: vec![n, s] })
 }
 
@@ -186,18 +178,10 @@ pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Res
     let mut result = vec![0.0; nf * s];
     let mut length = vec![0.0; nf];
     for (pa, pl) in &partials {
-        for (a, b) in result.iter_mut().zip(pa) {
-            *a += b;
-        }
-        for (a, b) in length.iter_mut().zip(pl) {
-            *a += b;
-        }
+        add_into(&mut result, pa);
+        add_into(&mut length, pl);
     }
-    for (j, &len) in length.iter().enumerate() {
-        if len > 0.0 {
-            result[j * s..(j + 1) * s].iter_mut().for_each(|v| *v /= len);
-        }
-    }
+    divide_rows(&mut result, &length, s);
     Ok(StatOutput { data: result, shape: vec![nf, s] })
 }
 
@@ -320,4 +304,21 @@ fn node_lists(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<
             node_list(ts, method, &format!("sample_sets[{j}]"), item, ErrorCode::BadSampleSets)
         })
         .collect()
+}
+
+/// Adds a chunk's partial sums into the totals (callers add chunks in chunk order).
+fn add_into(total: &mut [f64], part: &[f64]) {
+    for (a, b) in total.iter_mut().zip(part) {
+        *a += b;
+    }
+}
+
+/// Divides row i of `sums` (rows of `width`) by `lengths[i]` where that is positive: sums
+/// over the genome become means over the span each node or focal node was counted.
+fn divide_rows(sums: &mut [f64], lengths: &[f64], width: usize) {
+    for (i, &len) in lengths.iter().enumerate() {
+        if len > 0.0 {
+            sums[i * width..(i + 1) * width].iter_mut().for_each(|v| *v /= len);
+        }
+    }
 }
