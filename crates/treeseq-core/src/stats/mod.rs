@@ -97,23 +97,7 @@ struct Request {
 impl Request {
     fn parse(ts: &TreeSequence, def: &'static StatDef, kwargs: &Value) -> Result<Request> {
         let method = def.method;
-        let mut allowed = vec!["windows", "mode", "time_windows"];
-        allowed.push(if def.input == Input::Weights { "W" } else { "sample_sets" });
-        if matches!(def.arity, Arity::Tuples(_)) {
-            allowed.push("indexes");
-        }
-        if def.span_normalise {
-            allowed.push("span_normalise");
-        }
-        if matches!(def.polarised, Polarised::Option(_)) {
-            allowed.push("polarised");
-        }
-        if def.proportion {
-            allowed.push("proportion");
-        }
-        if def.centre {
-            allowed.push("centre");
-        }
+        let allowed = def.allowed_kwargs();
         let kw = Kwargs::new(method, kwargs, &allowed)?;
 
         let mode = params::parse_mode(method, kw.get("mode"))?;

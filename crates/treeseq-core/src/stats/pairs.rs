@@ -727,19 +727,7 @@ impl PairRequest {
         if def.arity != Arity::Tuples(2) {
             return None;
         }
-        let mut allowed = vec!["windows", "mode", "time_windows", "sample_sets", "indexes"];
-        if def.span_normalise {
-            allowed.push("span_normalise");
-        }
-        if matches!(def.polarised, Polarised::Option(_)) {
-            allowed.push("polarised");
-        }
-        if def.proportion {
-            allowed.push("proportion");
-        }
-        if def.centre {
-            allowed.push("centre");
-        }
+        let allowed = def.allowed_kwargs();
         let kw = Kwargs::new(method, kwargs, &allowed).ok()?;
         let mode = params::parse_mode(method, kw.get("mode")).ok()?;
         if mode == Mode::Node || kw.get("time_windows").is_some() {

@@ -505,6 +505,30 @@ pub struct StatDef {
     pub derived: Derived,
 }
 
+impl StatDef {
+    /// The keyword arguments this statistic takes (tskit's names); anything else is refused.
+    pub fn allowed_kwargs(&self) -> Vec<&'static str> {
+        let mut allowed = vec!["windows", "mode", "time_windows"];
+        allowed.push(if self.input == Input::Weights { "W" } else { "sample_sets" });
+        if matches!(self.arity, Arity::Tuples(_)) {
+            allowed.push("indexes");
+        }
+        if self.span_normalise {
+            allowed.push("span_normalise");
+        }
+        if matches!(self.polarised, Polarised::Option(_)) {
+            allowed.push("polarised");
+        }
+        if self.proportion {
+            allowed.push("proportion");
+        }
+        if self.centre {
+            allowed.push("centre");
+        }
+        allowed
+    }
+}
+
 const fn def(method: &'static str, input: Input, arity: Arity, summary: SummaryKind) -> StatDef {
     StatDef {
         method,
