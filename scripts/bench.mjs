@@ -168,7 +168,7 @@ async function runTskit(args) {
     return { skipped: "python3 cannot import tskit" };
   }
   log(`tskit: python3 scripts/bench_tskit.py (${args.repeats} repeats)`);
-  const r = spawnSync("python3", [path.join(root, "scripts/bench_tskit.py"), args.file, String(args.repeats), args.cases.join(",")], {
+  const r = spawnSync("python3", [path.join(root, "scripts/bench_tskit.py"), args.file, String(args.repeats), args.cases.join(","), String(args.maxCaseSeconds)], {
     stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 1 << 28,
   });
   if (r.status !== 0) return { error: `bench_tskit.py exited with ${r.status ?? r.signal}` };
@@ -261,9 +261,14 @@ function spawnChild(backend, threads, cases, args, cfg) {
   });
 }
 
-async function runConfig(backend, threads, args) {
+/** Loops that walk one cursor from start to end: threads cannot change them, so they run only
+ * in the 1-thread configurations (they take minutes on large files). */
+const SEQUENTIAL = new Set(["trees_total_branch_length", "variants_decode"]);
+
+async function runConfig(backend, threads, args, role) {
   const cfg = { backend, threads, cases: {} };
-  let todo = [...args.cases];
+  let todo = args.cases.filter((c) => role === "one" || !SEQUENTIAL.has(c));
+  for (const c of args.cases) if (!todo.includes(c)) cfg.cases[c] = { skipped: "sequential: run at 1 thread only" };
   while (todo.length && !cfg.error) {
     const failure = await spawnChild(backend, threads, todo, args, cfg);
     todo = todo.filter((c) => !cfg.cases[c]);
@@ -282,7 +287,8 @@ const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${
 function cell(r) {
   if (!r) return "–";
   if (r.error) return `error: ${errorCode(r.error)}`;
-  return fmt(r.median) + (r.note ? "*" : "");
+  if (r.skipped) return "–";
+  return (r.extrapolated ? "≈" : "") + fmt(r.median) + (r.note && !r.extrapolated ? "*" : "");
 }
 
 function table(results) {
@@ -331,7 +337,7 @@ async function main() {
   results.tskit = args.tskit ? await runTskit(args) : { skipped: "skipped (--no-tskit)" };
   for (const backend of ["native", "wasm"]) {
     for (const [role, threads] of [["one", 1], ["all", all]]) {
-      const c = await runConfig(backend, threads, args);
+      const c = await runConfig(backend, threads, args, role);
       c.role = role;
       results.configs.push(c);
     }
@@ -358,7 +364,9 @@ async function main() {
     `## treeseq benchmark: ${path.basename(args.file)}${shape ? ` (${shape})` : ""}`,
     "",
     `Median of ${args.repeats} run${args.repeats === 1 ? "" : "s"} after one warm-up, in seconds (3 significant digits); ratios > 1 mean the right-hand side is faster.` +
-      (results.configs.some((c) => Object.values(c.cases).some((r) => r.note)) ? " * = fewer repeats (see JSON)." : ""),
+      ([...results.configs, results.tskit ?? {}].some((c) => Object.values(c.cases ?? {}).some((r) => r.note && !r.extrapolated)) ? " * = fewer repeats (see JSON)." : "") +
+      (Object.values(results.tskit?.cases ?? {}).some((r) => r.extrapolated) ? " ≈ = tskit's Python loop stopped at --max-case-seconds and its time extrapolated from the part done (see JSON)." : "") +
+      (args.cases.some((c) => SEQUENTIAL.has(c)) ? " The trees and variants loops are sequential and run at 1 thread only." : ""),
     "",
     table(results),
     "",

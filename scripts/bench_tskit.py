@@ -1,10 +1,11 @@
-"""tskit's side of `npm run bench`: python3 scripts/bench_tskit.py FILE REPEATS [CASES].
+"""tskit's side of `npm run bench`: python3 scripts/bench_tskit.py FILE REPEATS [CASES] [MAX_CASE_SECONDS].
 
 Times tskit on the cases of /work/shared/bench/time_tskit.py (windows = 100 equal windows;
 sample sets = populations with samples; pairs (i, j) for i <= j; 30 equal sets of samples via
 np.array_split for all 435 pairs), plus two loops: trees_total_branch_length and
 variants_decode. CASES is an optional comma-separated subset. Each case runs once to warm up,
-then REPEATS times; the JSON on stdout gives per case the median, the min and every run, and a
+then REPEATS times, or fewer when the warm-up shows that REPEATS runs would take more than
+MAX_CASE_SECONDS (default 300; always at least one timed run; the JSON says so); the JSON on stdout gives per case the median, the min and every run, and a
 `check` value (a sum over the result) to compare with treeseq's. A case that raises is recorded
 as {"error": "..."} and the others go on. Progress goes to stderr.
 """
@@ -35,6 +36,7 @@ def main():
     path = sys.argv[1]
     reps = max(1, int(sys.argv[2]))
     only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 and sys.argv[3] else None
+    max_case_seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 300.0
 
     load_runs = []
     for _ in range(reps):
@@ -49,17 +51,28 @@ def main():
     many = np.array_split(ts.samples(), 30)
     many_pairs = list(itertools.combinations(range(30), 2))
 
+    # The two Python loops can take many minutes on large files (about 14 minutes for the
+    # trees of 300,000 samples). A pass that runs past max_case_seconds stops there; its time
+    # is then extrapolated from the part done, and the JSON and the table say so.
+    class Partial(Exception):
+        def __init__(self, done, total, seconds):
+            super().__init__(f"{done} of {total}")
+            self.done, self.total, self.seconds = done, total, seconds
+
+    def timed_loop(items, total, step):
+        t0 = time.perf_counter()
+        acc = 0.0
+        for i, item in enumerate(items):
+            acc += step(item)
+            if i % 64 == 63 and time.perf_counter() - t0 > max_case_seconds and i + 1 < total:
+                raise Partial(i + 1, total, time.perf_counter() - t0)
+        return acc
+
     def trees_total_branch_length():
-        s = 0.0
-        for tree in ts.trees():
-            s += tree.total_branch_length
-        return s
+        return timed_loop(ts.trees(), ts.num_trees, lambda tree: tree.total_branch_length)
 
     def variants_decode():
-        n = 0
-        for v in ts.variants():
-            n += int(v.genotypes[0])
-        return n
+        return timed_loop(ts.variants(), ts.num_sites, lambda v: int(v.genotypes[0]))
 
     cases = {
         "diversity_site": lambda: ts.diversity(sets, windows=w, mode="site"),
@@ -94,12 +107,23 @@ def main():
         if only is not None and name not in only:
             continue
         try:
+            t = time.perf_counter()
             check = check_value(f())  # warm-up
+            warm = time.perf_counter() - t
+            n = max(1, min(reps, int(max_case_seconds // max(warm, 1e-9))))
             runs = []
-            for _ in range(reps):
+            for _ in range(n):
                 t = time.perf_counter()
                 f()
                 runs.append(time.perf_counter() - t)
+        except Partial as p:
+            est = p.seconds * p.total / p.done
+            out["cases"][name] = {"median": est, "min": est, "runs": [], "extrapolated": True,
+                                  "check": None,
+                                  "note": f"extrapolated: one pass stopped after {p.seconds:.0f} s at {p.done} of "
+                                          f"{p.total} (--max-case-seconds {max_case_seconds:g})"}
+            log(f"{name}: about {est:.3g} s (extrapolated from {p.done} of {p.total})")
+            continue
         except Exception as e:  # recorded, never hidden
             out["cases"][name] = {"error": f"{type(e).__name__}: {e}"}
             log(f"{name}: error {type(e).__name__}: {e}")
@@ -107,6 +131,9 @@ def main():
         med = statistics.median(runs)
         out["cases"][name] = {"median": med, "min": min(runs), "runs": runs,
                               "check": check if math.isfinite(check) else None}
+        if n < reps:
+            out["cases"][name]["note"] = (f"only {n} of {reps} repeats: the warm-up took {warm:.1f} s "
+                                          f"(--max-case-seconds {max_case_seconds:g})")
         log(f"{name}: median {med:.3g} s")
     print(json.dumps(out, indent=1))
 
