@@ -95,6 +95,38 @@ describe("statistics arguments", () => {
     ts.dispose();
   });
 
+  it("takes ids, windows and weights as typed or plain arrays alike, and names bad elements", async () => {
+    for (const backend of BACKENDS) {
+      await init({ backend, threads: 2 });
+      const ts = await load(bundled("medium"), { backend });
+      const s = ts.samples();
+      const half = s.length >> 1;
+      const [a, b] = [s.subarray(0, half), s.subarray(half)];
+      const windows = [0, ts.sequenceLength / 3, ts.sequenceLength];
+      const typed = await ts.divergence({ sampleSets: [a, b], windows: Float64Array.from(windows), mode: "branch" });
+      const plainArgs = await ts.divergence({ sampleSets: [Array.from(a), Array.from(b)], windows, mode: "branch" });
+      const uint = await ts.divergence({ sampleSets: [Uint32Array.from(a), Array.from(b)], windows, mode: "branch" });
+      expect(bits(typed.data), backend).toBe(bits(plainArgs.data));
+      expect(bits(uint.data), backend).toBe(bits(plainArgs.data));
+
+      const rows = Array.from(s, (_, i) => [i % 3, 1]);
+      const byRows = await ts.traitCovariance({ weights: rows, mode: "site" });
+      const byData = await ts.traitCovariance({ weights: { data: Float64Array.from(rows.flat()), shape: [s.length, 2] }, mode: "site" });
+      expect(bits(byRows.data), backend).toBe(bits(byData.data));
+
+      // Infinity cannot be written in JSON; as a typed array it needs no spelling.
+      const open = await ts.diversity({ sampleSets: [a], mode: "branch", timeWindows: [0, 100, Infinity] });
+      const spelled = await ts.diversity({ sampleSets: [a], mode: "branch", timeWindows: [0, 100, "inf"] as any });
+      expect(bits(open.data), backend).toBe(bits(spelled.data));
+
+      await expect(ts.diversity({ sampleSets: [[s[0], 1.5]] })).rejects.toMatchObject({ code: "BAD_SAMPLE_SETS", message: expect.stringContaining("sample_sets[0][1]") });
+      await expect(ts.diversity({ sampleSets: [[s[0], 2 ** 40]] })).rejects.toMatchObject({ code: "BAD_SAMPLE_SETS", message: expect.stringContaining("out of bounds") });
+      await expect(ts.diversity({ sampleSets: [Int32Array.from([s[0], -1])] })).rejects.toMatchObject({ code: "BAD_SAMPLE_SETS", message: expect.stringContaining("sample_sets[0][1]") });
+      await expect(ts.diversity({ windows: Float64Array.from([0, NaN]) })).rejects.toMatchObject({ code: "BAD_WINDOWS" });
+      ts.dispose();
+    }
+  });
+
   it("does not block the event loop while computing", async () => {
     await init({ threads: 2 });
     for (const backend of BACKENDS) {

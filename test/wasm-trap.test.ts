@@ -6,6 +6,7 @@ import { it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { WasmBackend } from "../dist/wasm.js";
 import { TreeSeqError } from "../dist/errors.js";
+import { toKwargs } from "../dist/stats.js";
 import { fixtures } from "./helpers.js";
 
 it("a trapped WASM instance is retired and replaced", async () => {
@@ -33,8 +34,9 @@ it("the single-threaded build computes off the calling thread, with the threaded
   const st = await WasmBackend.create(1, "test", "test", true);
   expect(st.threaded).toBe(false);
   const mt = await WasmBackend.create(2, "test", "test");
-  const a = await (await st.load(bytes)).compute("diversity", { mode: "site", windows: "trees" });
-  const b = await (await mt.load(bytes)).compute("diversity", { mode: "site", windows: "trees" });
+  const args = () => toKwargs("diversity", { mode: "site", windows: "trees" });
+  const a = await (await st.load(bytes)).compute("diversity", args());
+  const b = await (await mt.load(bytes)).compute("diversity", args());
   expect(a.shape).toEqual([fixture.expected.summary.num_trees]);
   expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
 });

@@ -3,6 +3,8 @@
  * TreeSequence class and everything above it is written once against this interface.
  */
 
+import type { StatArgs } from "./stats.js";
+
 export type BackendName = "native" | "wasm";
 export type TypedArray = Int8Array | Uint8Array | Int32Array | Uint32Array | BigUint64Array | Float64Array;
 
@@ -68,8 +70,9 @@ export interface Handle {
   dump(): Uint8Array;
   treeCursor(): TreeCursor;
   variantCursor(): VariantCursor;
-  /** tskit's `ts.<method>(**kwargs)`, kwargs in tskit's snake_case. */
-  compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult>;
+  /** tskit's `ts.<method>(**kwargs)`, kwargs in tskit's snake_case with large arrays beside
+   * the JSON (see `StatArgs` in stats.ts). */
+  compute(method: string, args: StatArgs): Promise<StatResult>;
   free(): void;
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { existsSync } from "node:fs";
 import { join, dirname } from "node:path";
 import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
+import type { StatArgs } from "./stats.js";
 import { typedArrayFor } from "./backend.js";
 import { guard, guardAsync } from "./errors.js";
 
@@ -37,7 +38,7 @@ interface NativeTs {
   fileBuffer(): ArrayBuffer | null;
   column(key: string): { dtype: string; length: number; inFile: boolean; byteOffset: number; copy?: Uint8Array | null };
   dump(): Uint8Array;
-  compute(method: string, kwargsJson: string): Promise<{ data: Float64Array; shape: number[] }>;
+  compute(method: string, kwargsJson: string, i32s: Int32Array, f64s: Float64Array): Promise<{ data: Float64Array; shape: number[] }>;
 }
 interface Addon {
   load(bytes: Uint8Array): Promise<NativeTs>;
@@ -83,9 +84,9 @@ class NativeHandle implements Handle {
   dump(): Uint8Array { return guard(() => new Uint8Array(this.t.dump())); }
   treeCursor(): TreeCursor { return guard(() => new NativeTreeCursor(this.t.treeCursor())); }
   variantCursor(): VariantCursor { return guard(() => new NativeVariantCursor(this.t.variantCursor())); }
-  compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult> {
+  compute(method: string, args: StatArgs): Promise<StatResult> {
     return guardAsync(async () => {
-      const r = await this.t.compute(method, JSON.stringify(kwargs));
+      const r = await this.t.compute(method, args.json, args.i32s, args.f64s);
       return { data: r.data, shape: Array.from(r.shape) };
     });
   }

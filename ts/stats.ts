@@ -73,10 +73,113 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+/**
+ * A statistic's arguments as they cross to the core: tskit's keyword arguments as JSON, with
+ * the large numeric arrays (sample sets, focal nodes, windows, time windows, `W`) moved into
+ * two typed arrays beside it. The JSON names each moved array by a placeholder,
+ * `{"$i32": [offset, length]}` or `{"$f64": [offset, length]}`. Writing 300,000 sample ids
+ * as JSON text and parsing them again took longer than many statistics take to compute.
+ */
+export interface StatArgs {
+  json: string;
+  i32s: Int32Array;
+  f64s: Float64Array;
+}
+
+const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;
+
+/** Collects arrays and hands out placeholders for them. */
+class ArrayPacker {
+  private i32Parts: ArrayLike<number>[] = [];
+  private f64Parts: ArrayLike<number>[] = [];
+  private i32Len = 0;
+  private f64Len = 0;
+
+  /** A placeholder for a list of node ids, or the list as plain JSON when it is not one
+   * (non-integers, out of range: the core then says what is wrong with which element). */
+  ids(v: unknown): unknown {
+    let xs: ArrayLike<number> | null = null;
+    if (v instanceof Int32Array) xs = v;
+    else if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof Float32Array) && !(v instanceof Float64Array)
+      && !(typeof BigInt64Array !== "undefined" && (v instanceof BigInt64Array || v instanceof BigUint64Array))) {
+      const a = v as unknown as ArrayLike<number>;
+      if (allInt32(a)) xs = a;
+    } else if (Array.isArray(v) && allInt32(v)) xs = v as number[];
+    if (xs === null) return plain(v);
+    const ref = { $i32: [this.i32Len, xs.length] };
+    this.i32Parts.push(xs);
+    this.i32Len += xs.length;
+    return ref;
+  }
+
+  /** A placeholder for a list of numbers (windows, weights), or plain JSON when it is not one. */
+  floats(v: unknown): unknown {
+    let xs: ArrayLike<number> | null = null;
+    if (v instanceof Float64Array) xs = v;
+    else if (ArrayBuffer.isView(v) && !(v instanceof DataView)
+      && !(typeof BigInt64Array !== "undefined" && (v instanceof BigInt64Array || v instanceof BigUint64Array))) xs = v as unknown as ArrayLike<number>;
+    else if (Array.isArray(v) && v.every((x) => typeof x === "number")) xs = v as number[];
+    if (xs === null) return plain(v);
+    const ref = { $f64: [this.f64Len, xs.length] };
+    this.f64Parts.push(xs);
+    this.f64Len += xs.length;
+    return ref;
+  }
+
+  /** Sample sets: a list of id lists, or one flat list of ids. */
+  idLists(v: unknown): unknown {
+    if (Array.isArray(v) && v.length > 0 && v.every((s) => Array.isArray(s) || ArrayBuffer.isView(s))) return v.map((s) => this.ids(s));
+    return this.ids(v);
+  }
+
+  /** `W`: a list of equal rows, or `{data, shape}`; anything else stays JSON for the core to refuse. */
+  weights(v: unknown): unknown {
+    if (Array.isArray(v) && v.length > 0 && v.every((r) => Array.isArray(r) || ArrayBuffer.isView(r))) {
+      const rows = v as ArrayLike<number>[];
+      const k = rows[0].length;
+      const numeric = rows.every((r) => r.length === k && Array.prototype.every.call(r, (x: unknown) => typeof x === "number"));
+      if (!numeric) return plain(v);
+      const data = new Float64Array(rows.length * k);
+      rows.forEach((r, i) => data.set(r, i * k));
+      return { data: this.floats(data), shape: [rows.length, k] };
+    }
+    if (v && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && "data" in v) {
+      const { data, ...rest } = v as { data: unknown };
+      return { ...(plain(rest) as object), data: this.floats(data) };
+    }
+    return plain(v);
+  }
+
+  finish(kwargs: Record<string, unknown>): StatArgs {
+    const join = <T extends Int32Array | Float64Array>(out: T, parts: ArrayLike<number>[]): T => {
+      let off = 0;
+      for (const p of parts) {
+        out.set(p, off);
+        off += p.length;
+      }
+      return out;
+    };
+    return {
+      json: JSON.stringify(kwargs),
+      i32s: join(new Int32Array(this.i32Len), this.i32Parts),
+      f64s: join(new Float64Array(this.f64Len), this.f64Parts),
+    };
+  }
+}
+
+function allInt32(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (typeof x !== "number" || !Number.isInteger(x) || x < INT32_MIN || x > INT32_MAX) return false;
+  }
+  return true;
+}
+
 /** Converts treeseq options to tskit's kwargs, refusing names tskit would not know. */
-export function toKwargs(name: string, options: StatOptions | undefined): Record<string, unknown> {
+export function toKwargs(name: string, options: StatOptions | undefined): StatArgs {
   const kwargs: Record<string, unknown> = {};
-  if (options === undefined || options === null) return kwargs;
+  const pack = new ArrayPacker();
+  if (options === undefined || options === null) return pack.finish(kwargs);
   if (typeof options !== "object" || Array.isArray(options)) {
     throw new TreeSeqError("BAD_PARAM", `${name}: expected an options object such as { sampleSets, windows, mode }`);
   }
@@ -85,9 +188,15 @@ export function toKwargs(name: string, options: StatOptions | undefined): Record
     if (!key) {
       throw new TreeSeqError("BAD_PARAM", `${name}: unknown option '${k}' (known: ${Object.keys(OPTION_TO_TSKIT).join(", ")})`);
     }
-    if (v !== undefined) kwargs[key] = plain(v);
+    if (v === undefined) continue;
+    if (v === null) kwargs[key] = null;
+    else if (k === "sampleSets" || k === "referenceSets") kwargs[key] = pack.idLists(v);
+    else if (k === "focal") kwargs[key] = pack.ids(v);
+    else if (k === "windows" || k === "timeWindows") kwargs[key] = typeof v === "string" ? v : pack.floats(v);
+    else if (k === "weights") kwargs[key] = pack.weights(v);
+    else kwargs[key] = plain(v);
   }
-  return kwargs;
+  return pack.finish(kwargs);
 }
 
 export type { StatResult };

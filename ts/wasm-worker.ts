@@ -61,11 +61,11 @@ listen(async (m: any) => {
       case "free": fileById(m.handle).free(); files.delete(m.handle); break;
       case "compute": {
         let flat: Float64Array;
-        if (m.handle === undefined) flat = glue.compute(m.ptr, m.method, m.kwargs);
+        if (m.handle === undefined) flat = glue.compute(m.ptr, m.method, m.kwargs, m.i32s, m.f64s);
         else {
           const ptr = fileById(m.handle).acquire();
           try {
-            flat = glue.compute(ptr, m.method, m.kwargs);
+            flat = glue.compute(ptr, m.method, m.kwargs, m.i32s, m.f64s);
           } finally {
             glue.release(ptr);
           }

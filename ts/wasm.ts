@@ -11,6 +11,7 @@
  * columns are copied, since a non-shared memory's buffer is detached when it grows.
  */
 import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
+import type { StatArgs } from "./stats.js";
 import { typedArrayFor } from "./backend.js";
 import { toTreeSeqError, TreeSeqError } from "./errors.js";
 import { spawnWorker, nextMessage, readBytes, type WorkerLike } from "./workers.js";
@@ -80,20 +81,22 @@ class WasmHandle implements Handle {
   dump(): Uint8Array { return this.backend.call(() => this.t.dump()); }
   treeCursor(): TreeCursor { return this.backend.call(() => new WasmTreeCursor(this.backend, this.t.tree_cursor(), this.summary().numNodes)); }
   variantCursor(): VariantCursor { return this.backend.call(() => new WasmVariantCursor(this.backend, this.t.variant_cursor(), this.summary().numSamples)); }
-  async compute(method: string, kwargs: Record<string, unknown>): Promise<StatResult> {
-    const kw = JSON.stringify(kwargs);
+  async compute(method: string, args: StatArgs): Promise<StatResult> {
+    // The arrays are the caller's own copies (see toKwargs): moved to the worker, not copied.
+    const msg = { method, kwargs: args.json, i32s: args.i32s, f64s: args.f64s };
+    const transfer = [args.i32s.buffer, args.f64s.buffer];
     let flat: Float64Array;
     const driver = this.backend.driver!;
     if (this.backend.threaded) {
       const ptr = this.backend.call(() => this.t.acquire());
       try {
-        flat = await driver.call({ op: "compute", ptr, method, kwargs: kw });
+        flat = await driver.call({ op: "compute", ptr, ...msg }, transfer);
       } finally {
         this.backend.glue.release(ptr);
       }
     } else {
       this.t; // throws DISPOSED after dispose()
-      flat = await driver.call({ op: "compute", handle: this.remote, method, kwargs: kw });
+      flat = await driver.call({ op: "compute", handle: this.remote, ...msg }, transfer);
     }
     const ndim = flat[0];
     const shape = Array.from(flat.subarray(1, 1 + ndim));

@@ -11,7 +11,9 @@ use std::time::Instant;
 use treeseq_core::{Tree, TreeSequence, Variants};
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: walk_trees FILE.trees");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: walk_trees FILE.trees");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
 
     let start = Instant::now();

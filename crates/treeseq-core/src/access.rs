@@ -52,7 +52,12 @@ pub struct ColumnInfo {
 }
 
 fn info<T: Pod>(c: &Column<T>, dtype: DType) -> ColumnInfo {
-    ColumnInfo { dtype, ptr: c.as_ptr() as *const u8, len: c.len(), in_file: c.is_view() }
+    ColumnInfo {
+        dtype,
+        ptr: c.as_ptr() as *const u8,
+        len: c.len(),
+        in_file: c.is_view(),
+    }
 }
 
 fn offsets_info(o: &Offsets) -> ColumnInfo {
@@ -122,7 +127,12 @@ pub fn column(tables: &TableCollection, key: &str) -> Option<ColumnInfo> {
 /// The loaded file's bytes that view columns borrow from (`None` for tables built in memory).
 pub fn file_buffer(tables: &TableCollection) -> Option<Arc<AlignedBytes>> {
     // Required columns of a loaded file are always views; ask them.
-    tables.nodes.flags.file_buffer().or_else(|| tables.nodes.time.file_buffer()).cloned()
+    tables
+        .nodes
+        .flags
+        .file_buffer()
+        .or_else(|| tables.nodes.time.file_buffer())
+        .cloned()
 }
 
 /// The tree sequence's summary (tskit's `num_*` properties, sequence length, time units) as a

@@ -16,16 +16,36 @@ pub unsafe trait Pod: Copy + Send + Sync + 'static {
     /// kastore's type code for this element type.
     const KASTORE_TYPE: u8;
 }
-unsafe impl Pod for i8 { const KASTORE_TYPE: u8 = 0; }
-unsafe impl Pod for u8 { const KASTORE_TYPE: u8 = 1; }
-unsafe impl Pod for i16 { const KASTORE_TYPE: u8 = 2; }
-unsafe impl Pod for u16 { const KASTORE_TYPE: u8 = 3; }
-unsafe impl Pod for i32 { const KASTORE_TYPE: u8 = 4; }
-unsafe impl Pod for u32 { const KASTORE_TYPE: u8 = 5; }
-unsafe impl Pod for i64 { const KASTORE_TYPE: u8 = 6; }
-unsafe impl Pod for u64 { const KASTORE_TYPE: u8 = 7; }
-unsafe impl Pod for f32 { const KASTORE_TYPE: u8 = 8; }
-unsafe impl Pod for f64 { const KASTORE_TYPE: u8 = 9; }
+unsafe impl Pod for i8 {
+    const KASTORE_TYPE: u8 = 0;
+}
+unsafe impl Pod for u8 {
+    const KASTORE_TYPE: u8 = 1;
+}
+unsafe impl Pod for i16 {
+    const KASTORE_TYPE: u8 = 2;
+}
+unsafe impl Pod for u16 {
+    const KASTORE_TYPE: u8 = 3;
+}
+unsafe impl Pod for i32 {
+    const KASTORE_TYPE: u8 = 4;
+}
+unsafe impl Pod for u32 {
+    const KASTORE_TYPE: u8 = 5;
+}
+unsafe impl Pod for i64 {
+    const KASTORE_TYPE: u8 = 6;
+}
+unsafe impl Pod for u64 {
+    const KASTORE_TYPE: u8 = 7;
+}
+unsafe impl Pod for f32 {
+    const KASTORE_TYPE: u8 = 8;
+}
+unsafe impl Pod for f64 {
+    const KASTORE_TYPE: u8 = 9;
+}
 
 /// A byte buffer whose start is 8-byte aligned (backed by `u64` words).
 pub struct AlignedBytes {
@@ -39,9 +59,16 @@ impl AlignedBytes {
         let mut words = vec![0u64; bytes.len().div_ceil(8)];
         // SAFETY: words has at least bytes.len() bytes of storage.
         unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), words.as_mut_ptr() as *mut u8, bytes.len());
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                words.as_mut_ptr() as *mut u8,
+                bytes.len(),
+            );
         }
-        AlignedBytes { words, len: bytes.len() }
+        AlignedBytes {
+            words,
+            len: bytes.len(),
+        }
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -60,7 +87,11 @@ impl AlignedBytes {
 
 enum Storage<T: Pod> {
     /// `len` elements starting at `byte_offset` (a multiple of `align_of::<T>()`) of `buf`.
-    File { buf: Arc<AlignedBytes>, byte_offset: usize, len: usize },
+    File {
+        buf: Arc<AlignedBytes>,
+        byte_offset: usize,
+        len: usize,
+    },
     Owned(Vec<T>),
 }
 
@@ -78,11 +109,19 @@ impl<T: Pod> Column<T> {
         if end > buf.len() || byte_offset % std::mem::align_of::<T>() != 0 {
             return None;
         }
-        Some(Column { storage: Storage::File { buf: buf.clone(), byte_offset, len } })
+        Some(Column {
+            storage: Storage::File {
+                buf: buf.clone(),
+                byte_offset,
+                len,
+            },
+        })
     }
 
     pub fn owned(v: Vec<T>) -> Self {
-        Column { storage: Storage::Owned(v) }
+        Column {
+            storage: Storage::Owned(v),
+        }
     }
 
     /// True when the column borrows the loaded file's bytes (no copy was made).
@@ -109,10 +148,17 @@ impl<T: Pod> Column<T> {
     pub fn as_slice(&self) -> &[T] {
         match &self.storage {
             Storage::Owned(v) => v,
-            Storage::File { buf, byte_offset, len } => {
+            Storage::File {
+                buf,
+                byte_offset,
+                len,
+            } => {
                 // SAFETY: `view` checked bounds and alignment; T is Pod; buf lives as long as self.
                 unsafe {
-                    std::slice::from_raw_parts(buf.as_bytes().as_ptr().add(*byte_offset) as *const T, *len)
+                    std::slice::from_raw_parts(
+                        buf.as_bytes().as_ptr().add(*byte_offset) as *const T,
+                        *len,
+                    )
                 }
             }
         }
@@ -136,9 +182,17 @@ impl<T: Pod> Clone for Column<T> {
     fn clone(&self) -> Self {
         match &self.storage {
             Storage::Owned(v) => Column::owned(v.clone()),
-            Storage::File { buf, byte_offset, len } => {
-                Column { storage: Storage::File { buf: buf.clone(), byte_offset: *byte_offset, len: *len } }
-            }
+            Storage::File {
+                buf,
+                byte_offset,
+                len,
+            } => Column {
+                storage: Storage::File {
+                    buf: buf.clone(),
+                    byte_offset: *byte_offset,
+                    len: *len,
+                },
+            },
         }
     }
 }
@@ -193,14 +247,20 @@ pub struct Ragged<T: Pod> {
 
 impl<T: Pod> Default for Ragged<T> {
     fn default() -> Self {
-        Ragged { data: Column::default(), offset: Offsets::default() }
+        Ragged {
+            data: Column::default(),
+            offset: Offsets::default(),
+        }
     }
 }
 
 impl<T: Pod> Ragged<T> {
     /// An empty ragged column with `rows` empty rows.
     pub fn empty_rows(rows: usize) -> Self {
-        Ragged { data: Column::default(), offset: Offsets::U32(Column::owned(vec![0; rows + 1])) }
+        Ragged {
+            data: Column::default(),
+            offset: Offsets::U32(Column::owned(vec![0; rows + 1])),
+        }
     }
 
     pub fn num_rows(&self) -> usize {

@@ -26,8 +26,15 @@ pub mod tree_state {
 }
 
 /// The tree arrays a cursor exposes, by name, in this order.
-pub const TREE_ARRAYS: [&str; 7] =
-    ["parent", "left_child", "right_child", "left_sib", "right_sib", "num_children", "num_samples"];
+pub const TREE_ARRAYS: [&str; 7] = [
+    "parent",
+    "left_child",
+    "right_child",
+    "left_sib",
+    "right_sib",
+    "num_children",
+    "num_samples",
+];
 
 pub struct TreeCursor {
     // Declared before `ts`, so dropped before the tree sequence it borrows.
@@ -42,7 +49,11 @@ impl TreeCursor {
         // move and lives until this cursor (which owns the Arc) is dropped; the tree is
         // dropped first (field order) and never handed out with the 'static lifetime.
         let ts_ref: &'static TreeSequence = unsafe { &*Arc::as_ptr(&ts) };
-        let mut c = TreeCursor { tree: Tree::new(ts_ref), state: Box::new([0.0; tree_state::LEN]), ts };
+        let mut c = TreeCursor {
+            tree: Tree::new(ts_ref),
+            state: Box::new([0.0; tree_state::LEN]),
+            ts,
+        };
         c.sync();
         c
     }
@@ -138,7 +149,11 @@ impl VariantCursor {
     pub fn new(ts: Arc<TreeSequence>) -> VariantCursor {
         // SAFETY: as in TreeCursor::new.
         let ts_ref: &'static TreeSequence = unsafe { &*Arc::as_ptr(&ts) };
-        let mut c = VariantCursor { variants: Variants::new(ts_ref), state: Box::new([0.0; variant_state::LEN]), ts };
+        let mut c = VariantCursor {
+            variants: Variants::new(ts_ref),
+            state: Box::new([0.0; variant_state::LEN]),
+            ts,
+        };
         c.sync();
         c
     }
@@ -190,8 +205,12 @@ impl VariantCursor {
     /// The current site's alleles as a JSON array of strings, with `null` last when some
     /// sample is missing data (tskit's `None`).
     pub fn alleles_json(&self) -> String {
-        let mut v: Vec<serde_json::Value> =
-            self.variants.alleles().iter().map(|a| String::from_utf8_lossy(a).into_owned().into()).collect();
+        let mut v: Vec<serde_json::Value> = self
+            .variants
+            .alleles()
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned().into())
+            .collect();
         if self.variants.has_missing_data() {
             v.push(serde_json::Value::Null);
         }

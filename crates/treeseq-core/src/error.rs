@@ -80,7 +80,10 @@ pub struct TreeSeqError {
 
 impl TreeSeqError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        TreeSeqError { code, message: message.into() }
+        TreeSeqError {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -121,7 +124,10 @@ pub fn catch_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Err(TreeSeqError::new(ErrorCode::Internal, format!("internal error (please report): {what}")))
+            Err(TreeSeqError::new(
+                ErrorCode::Internal,
+                format!("internal error (please report): {what}"),
+            ))
         }
     }
 }

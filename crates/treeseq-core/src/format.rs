@@ -38,7 +38,11 @@ struct TableReader<'a> {
 
 impl<'a> TableReader<'a> {
     fn new(file: &'a KastoreFile, table: &'static str) -> Self {
-        TableReader { file, table, rows: None }
+        TableReader {
+            file,
+            table,
+            rows: None,
+        }
     }
 
     fn key(&self, column: &str) -> String {
@@ -61,7 +65,9 @@ impl<'a> TableReader<'a> {
     }
 
     fn typed<T: Pod>(&self, key: &str) -> Result<Option<Column<T>>> {
-        let Some(item) = self.file.get(key) else { return Ok(None) };
+        let Some(item) = self.file.get(key) else {
+            return Ok(None);
+        };
         match self.file.column::<T>(item) {
             Some(c) => Ok(Some(c)),
             None => bail!(
@@ -93,11 +99,17 @@ impl<'a> TableReader<'a> {
     }
 
     fn offsets(&self, key: &str) -> Result<Option<Offsets>> {
-        let Some(item) = self.file.get(key) else { return Ok(None) };
+        let Some(item) = self.file.get(key) else {
+            return Ok(None);
+        };
         let off = match item.item_type {
             ItemType::U32 => self.file.column::<u32>(item).map(Offsets::U32),
             ItemType::U64 => self.file.column::<u64>(item).map(Offsets::U64),
-            other => bail!(BadColumnType, "{key} is {}, expected uint32 or uint64", other.name()),
+            other => bail!(
+                BadColumnType,
+                "{key} is {}, expected uint32 or uint64",
+                other.name()
+            ),
         };
         Ok(off)
     }
@@ -114,11 +126,20 @@ impl<'a> TableReader<'a> {
             (Some(d), Some(o)) => (d, o),
             (None, None) if !required => return Ok(None),
             (None, _) if required => bail!(RequiredColumn, "required column {key} is missing"),
-            (None, _) => bail!(BothColumnsRequired, "{offset_key} is present but {key} is missing"),
-            (Some(_), None) => bail!(BothColumnsRequired, "{key} is present but {offset_key} is missing"),
+            (None, _) => bail!(
+                BothColumnsRequired,
+                "{offset_key} is present but {key} is missing"
+            ),
+            (Some(_), None) => bail!(
+                BothColumnsRequired,
+                "{key} is present but {offset_key} is missing"
+            ),
         };
         if offset.is_empty() {
-            bail!(FileFormat, "{offset_key} is empty (it needs one entry per row plus one)");
+            bail!(
+                FileFormat,
+                "{offset_key} is empty (it needs one entry per row plus one)"
+            );
         }
         self.note_rows(&offset_key, offset.len() - 1)?;
         check_offsets(&offset_key, &offset, data.len())?;
@@ -145,27 +166,44 @@ impl<'a> TableReader<'a> {
 pub fn check_offsets(what: &str, offset: &Offsets, data_len: usize) -> Result<()> {
     let n = offset.len();
     if n == 0 {
-        bail!(BadOffset, "{what} is empty (it needs one entry per row plus one)");
+        bail!(
+            BadOffset,
+            "{what} is empty (it needs one entry per row plus one)"
+        );
     }
     if offset.get(0) != 0 {
         bail!(BadOffset, "{what}[0] is {}, must be 0", offset.get(0));
     }
     if offset.get(n - 1) != data_len as u64 {
-        bail!(BadOffset, "{what}: last offset is {} but the data has {data_len} elements", offset.get(n - 1));
+        bail!(
+            BadOffset,
+            "{what}: last offset is {} but the data has {data_len} elements",
+            offset.get(n - 1)
+        );
     }
     let decreasing = match offset {
         Offsets::U32(c) => c.windows(2).position(|w| w[0] > w[1]),
         Offsets::U64(c) => c.windows(2).position(|w| w[0] > w[1]),
     };
     if let Some(i) = decreasing {
-        bail!(BadOffset, "{what} decreases at row {i}: {} then {}", offset.get(i), offset.get(i + 1));
+        bail!(
+            BadOffset,
+            "{what} decreases at row {i}: {} then {}",
+            offset.get(i),
+            offset.get(i + 1)
+        );
     }
     Ok(())
 }
 
 /// A top-level key's bytes. A wrong type is a `FileFormat` error here, as kastore reports a
 /// type mismatch for these keys.
-fn top_level<'f>(file: &'f KastoreFile, key: &str, ty: ItemType, required: bool) -> Result<Option<&'f [u8]>> {
+fn top_level<'f>(
+    file: &'f KastoreFile,
+    key: &str,
+    ty: ItemType,
+    required: bool,
+) -> Result<Option<&'f [u8]>> {
     let Some(item) = file.get(key) else {
         if required {
             bail!(RequiredColumn, "required key {key} is missing");
@@ -173,13 +211,20 @@ fn top_level<'f>(file: &'f KastoreFile, key: &str, ty: ItemType, required: bool)
         return Ok(None);
     };
     if item.item_type != ty {
-        bail!(FileFormat, "{key} is {}, expected {}", item.item_type.name(), ty.name());
+        bail!(
+            FileFormat,
+            "{key} is {}, expected {}",
+            item.item_type.name(),
+            ty.name()
+        );
     }
     Ok(Some(file.bytes(item)))
 }
 
 fn text(bytes: Option<&[u8]>) -> String {
-    bytes.map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
+    bytes
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default()
 }
 
 /// Builds the tables from a parsed kastore file (zero-copy: columns view the file's buffer).
@@ -188,11 +233,19 @@ pub fn tables_from_kastore(file: &KastoreFile) -> Result<TableCollection> {
 
     let name = top_level(file, "format/name", ItemType::I8, true)?.unwrap_or_default();
     if name != FORMAT_NAME.as_bytes() {
-        bail!(FileFormat, "format/name is '{}', not '{FORMAT_NAME}'", String::from_utf8_lossy(name));
+        bail!(
+            FileFormat,
+            "format/name is '{}', not '{FORMAT_NAME}'",
+            String::from_utf8_lossy(name)
+        );
     }
     let version = top_level(file, "format/version", ItemType::U32, true)?.unwrap_or_default();
     if version.len() != 8 {
-        bail!(FileFormat, "format/version has {} elements, expected 2", version.len() / 4);
+        bail!(
+            FileFormat,
+            "format/version has {} elements, expected 2",
+            version.len() / 4
+        );
     }
     let major = u32::from_le_bytes([version[0], version[1], version[2], version[3]]);
     let minor = u32::from_le_bytes([version[4], version[5], version[6], version[7]]);
@@ -206,7 +259,11 @@ pub fn tables_from_kastore(file: &KastoreFile) -> Result<TableCollection> {
 
     let seq = top_level(file, "sequence_length", ItemType::F64, true)?.unwrap_or_default();
     if seq.len() != 8 {
-        bail!(FileFormat, "sequence_length has {} elements, expected 1", seq.len() / 8);
+        bail!(
+            FileFormat,
+            "sequence_length has {} elements, expected 1",
+            seq.len() / 8
+        );
     }
     tc.sequence_length = f64::from_le_bytes(seq.try_into().unwrap_or([0; 8]));
 
@@ -219,7 +276,9 @@ pub fn tables_from_kastore(file: &KastoreFile) -> Result<TableCollection> {
         Some(t) => text(Some(t)),
         None => DEFAULT_TIME_UNITS.to_owned(),
     };
-    tc.metadata = top_level(file, "metadata", ItemType::I8, false)?.unwrap_or_default().to_vec();
+    tc.metadata = top_level(file, "metadata", ItemType::I8, false)?
+        .unwrap_or_default()
+        .to_vec();
     tc.metadata_schema = text(top_level(file, "metadata_schema", ItemType::I8, false)?);
 
     // Each table: plain columns first, then ragged ones, then the schema.
@@ -260,7 +319,15 @@ pub fn tables_from_kastore(file: &KastoreFile) -> Result<TableCollection> {
     let derived_state = t.ragged("derived_state", true)?.unwrap_or_default();
     let metadata = t.ragged("metadata", true)?.unwrap_or_default();
     let time = time.unwrap_or_else(|| Column::owned(vec![unknown_time(); t.num_rows()]));
-    tc.mutations = MutationTable { site, node, parent, time, derived_state, metadata, metadata_schema: t.schema()? };
+    tc.mutations = MutationTable {
+        site,
+        node,
+        parent,
+        time,
+        derived_state,
+        metadata,
+        metadata_schema: t.schema()?,
+    };
 
     let mut t = TableReader::new(file, "migrations");
     tc.migrations = MigrationTable {
@@ -298,7 +365,9 @@ pub fn tables_from_kastore(file: &KastoreFile) -> Result<TableCollection> {
 
     let t = TableReader::new(file, "reference_sequence");
     let ref_bytes = |column: &str| -> Result<Vec<u8>> {
-        Ok(t.typed::<u8>(&t.key(column))?.map(|c| c.to_vec()).unwrap_or_default())
+        Ok(t.typed::<u8>(&t.key(column))?
+            .map(|c| c.to_vec())
+            .unwrap_or_default())
     };
     tc.reference_sequence = ReferenceSequence {
         data: String::from_utf8_lossy(&ref_bytes("data")?).into_owned(),
@@ -316,17 +385,30 @@ pub fn tables_from_kastore(file: &KastoreFile) -> Result<TableCollection> {
     match (insertion, removal) {
         (Some(i), Some(r)) => {
             let num_edges = tc.edges.left.len();
-            for (key, c) in [("indexes/edge_insertion_order", &i), ("indexes/edge_removal_order", &r)] {
+            for (key, c) in [
+                ("indexes/edge_insertion_order", &i),
+                ("indexes/edge_removal_order", &r),
+            ] {
                 if c.len() != num_edges {
-                    bail!(FileFormat, "{key} has {} entries but the edge table has {num_edges} rows", c.len());
+                    bail!(
+                        FileFormat,
+                        "{key} has {} entries but the edge table has {num_edges} rows",
+                        c.len()
+                    );
                 }
             }
             tc.edge_insertion_order = i;
             tc.edge_removal_order = r;
         }
         (None, None) => {}
-        (Some(_), None) => bail!(BothColumnsRequired, "indexes/edge_insertion_order is present but indexes/edge_removal_order is missing"),
-        (None, Some(_)) => bail!(BothColumnsRequired, "indexes/edge_removal_order is present but indexes/edge_insertion_order is missing"),
+        (Some(_), None) => bail!(
+            BothColumnsRequired,
+            "indexes/edge_insertion_order is present but indexes/edge_removal_order is missing"
+        ),
+        (None, Some(_)) => bail!(
+            BothColumnsRequired,
+            "indexes/edge_removal_order is present but indexes/edge_insertion_order is missing"
+        ),
     }
     Ok(tc)
 }
@@ -350,7 +432,14 @@ pub fn new_uuid() -> String {
     bytes[6] = (bytes[6] & 0x0F) | 0x40;
     bytes[8] = (bytes[8] & 0x3F) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// Writes a ragged column as tskit does: offsets as u32, unless the data is too long for u32
@@ -364,9 +453,10 @@ fn put_ragged<'a, T: Pod>(w: &mut KastoreWriter<'a>, key: &str, r: &'a Ragged<T>
         // A hand-built table may have no offsets at all: that is zero rows, one offset.
         _ if n == 0 => w.put_owned(&offset_key, vec![0u32]),
         Offsets::U32(c) => w.put(&offset_key, &c[..]),
-        Offsets::U64(c) if last <= u32::MAX as u64 => {
-            w.put_owned(&offset_key, c.iter().map(|&o| o as u32).collect::<Vec<u32>>())
-        }
+        Offsets::U64(c) if last <= u32::MAX as u64 => w.put_owned(
+            &offset_key,
+            c.iter().map(|&o| o as u32).collect::<Vec<u32>>(),
+        ),
         Offsets::U64(c) => w.put(&offset_key, &c[..]),
     }
 }
@@ -446,11 +536,18 @@ pub fn dump_tables(tc: &TableCollection) -> Vec<u8> {
 
     // tskit writes the reference sequence only when some part of it is set.
     let r = &tc.reference_sequence;
-    if !(r.data.is_empty() && r.url.is_empty() && r.metadata.is_empty() && r.metadata_schema.is_empty()) {
+    if !(r.data.is_empty()
+        && r.url.is_empty()
+        && r.metadata.is_empty()
+        && r.metadata_schema.is_empty())
+    {
         w.put("reference_sequence/data", r.data.as_bytes());
         w.put("reference_sequence/url", r.url.as_bytes());
         w.put("reference_sequence/metadata", &r.metadata[..]);
-        w.put("reference_sequence/metadata_schema", r.metadata_schema.as_bytes());
+        w.put(
+            "reference_sequence/metadata_schema",
+            r.metadata_schema.as_bytes(),
+        );
     }
     w.finish()
 }

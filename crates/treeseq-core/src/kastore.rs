@@ -140,7 +140,11 @@ impl KastoreFile {
             bail!(EndOfFile, "end of file: the input is empty");
         }
         if bytes.len() < HEADER_SIZE {
-            bail!(FileFormat, "{NOT_KASTORE}: {} bytes is shorter than the {HEADER_SIZE}-byte header", bytes.len());
+            bail!(
+                FileFormat,
+                "{NOT_KASTORE}: {} bytes is shorter than the {HEADER_SIZE}-byte header",
+                bytes.len()
+            );
         }
         if bytes[0..8] != MAGIC {
             bail!(FileFormat, "{NOT_KASTORE}: bad magic number");
@@ -153,10 +157,17 @@ impl KastoreFile {
             bail!(KastoreVersionTooNew, "kastore format version {major}.{minor} is too new (this reader knows {VERSION_MAJOR}.x)");
         }
         if major < VERSION_MAJOR {
-            bail!(FileFormat, "kastore format version {major}.{minor} is too old");
+            bail!(
+                FileFormat,
+                "kastore format version {major}.{minor} is too old"
+            );
         }
         if file_size < HEADER_SIZE as u64 || file_size > bytes.len() as u64 {
-            bail!(FileFormat, "{NOT_KASTORE}: header says the file has {file_size} bytes, it has {}", bytes.len());
+            bail!(
+                FileFormat,
+                "{NOT_KASTORE}: header says the file has {file_size} bytes, it has {}",
+                bytes.len()
+            );
         }
         let file_size = file_size as usize;
         // num_items * 64 checked against the file before the item vector is sized by it.
@@ -165,7 +176,10 @@ impl KastoreFile {
             .and_then(|d| d.checked_add(HEADER_SIZE as u64))
             .filter(|&end| end <= file_size as u64);
         let Some(descriptors_end) = descriptors_end else {
-            bail!(FileFormat, "{NOT_KASTORE}: {num_items} item descriptors do not fit in {file_size} bytes");
+            bail!(
+                FileFormat,
+                "{NOT_KASTORE}: {num_items} item descriptors do not fit in {file_size} bytes"
+            );
         };
         let descriptors_end = descriptors_end as usize;
         let num_items = num_items as usize;
@@ -179,7 +193,8 @@ impl KastoreFile {
         }
         let mut raw = Vec::with_capacity(num_items);
         for j in 0..num_items {
-            let d = &bytes[HEADER_SIZE + j * DESCRIPTOR_SIZE..HEADER_SIZE + (j + 1) * DESCRIPTOR_SIZE];
+            let d =
+                &bytes[HEADER_SIZE + j * DESCRIPTOR_SIZE..HEADER_SIZE + (j + 1) * DESCRIPTOR_SIZE];
             let Some(item_type) = ItemType::from_code(d[0]) else {
                 bail!(FileFormat, "unknown data type {} in kastore item {j}", d[0]);
             };
@@ -209,19 +224,30 @@ impl KastoreFile {
         let mut offset = descriptors_end;
         for (j, r) in raw.iter().enumerate() {
             if r.key_start as usize != offset {
-                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s key starts at {} instead of {offset}", r.key_start);
+                bail!(
+                    FileFormat,
+                    "{NOT_KASTORE}: item {j}'s key starts at {} instead of {offset}",
+                    r.key_start
+                );
             }
             offset += r.key_len as usize;
         }
         for (j, r) in raw.iter().enumerate() {
             offset = offset.next_multiple_of(ARRAY_ALIGN);
             if r.array_start as usize != offset {
-                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s array starts at {} instead of {offset}", r.array_start);
+                bail!(
+                    FileFormat,
+                    "{NOT_KASTORE}: item {j}'s array starts at {} instead of {offset}",
+                    r.array_start
+                );
             }
             offset += r.array_len as usize * r.item_type.size();
         }
         if offset != file_size {
-            bail!(FileFormat, "{NOT_KASTORE}: the arrays end at byte {offset}, the file at {file_size}");
+            bail!(
+                FileFormat,
+                "{NOT_KASTORE}: the arrays end at byte {offset}, the file at {file_size}"
+            );
         }
 
         let mut items = Vec::with_capacity(num_items);
@@ -240,11 +266,19 @@ impl KastoreFile {
         items.sort_by(|a, b| a.raw_key.cmp(&b.raw_key));
         for j in 1..items.len() {
             if items[j - 1].raw_key == items[j].raw_key {
-                bail!(FileFormat, "{NOT_KASTORE}: key '{}' appears twice", items[j].key);
+                bail!(
+                    FileFormat,
+                    "{NOT_KASTORE}: key '{}' appears twice",
+                    items[j].key
+                );
             }
         }
         let buf = Arc::new(AlignedBytes::copy_from(&bytes[..file_size]));
-        Ok(KastoreFile { buf, items, version_minor: minor })
+        Ok(KastoreFile {
+            buf,
+            items,
+            version_minor: minor,
+        })
     }
 
     pub fn items(&self) -> &[Item] {
@@ -299,18 +333,30 @@ impl<'a> KastoreWriter<'a> {
     }
 
     pub fn put<T: Pod>(&mut self, key: &str, data: &'a [T]) {
-        self.items.push((key.to_owned(), ItemType::of::<T>(), Cow::Borrowed(as_bytes(data))));
+        self.items.push((
+            key.to_owned(),
+            ItemType::of::<T>(),
+            Cow::Borrowed(as_bytes(data)),
+        ));
     }
 
     /// For arrays made while writing (e.g. offsets narrowed to u32).
     pub fn put_owned<T: Pod>(&mut self, key: &str, data: Vec<T>) {
-        self.items.push((key.to_owned(), ItemType::of::<T>(), Cow::Owned(as_bytes(&data).to_vec())));
+        self.items.push((
+            key.to_owned(),
+            ItemType::of::<T>(),
+            Cow::Owned(as_bytes(&data).to_vec()),
+        ));
     }
 
     /// Lays out and writes the file. Keys must be distinct (the format layer guarantees it).
     pub fn finish(mut self) -> Vec<u8> {
-        self.items.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        debug_assert!(self.items.windows(2).all(|w| w[0].0 != w[1].0), "duplicate kastore key");
+        self.items
+            .sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        debug_assert!(
+            self.items.windows(2).all(|w| w[0].0 != w[1].0),
+            "duplicate kastore key"
+        );
         let n = self.items.len();
         let keys_start = HEADER_SIZE + n * DESCRIPTOR_SIZE;
         let mut key_starts = Vec::with_capacity(n);
@@ -361,8 +407,15 @@ mod tests {
         w.put("c", c.as_slice());
         let bytes = w.finish();
         let f = KastoreFile::parse(&bytes).unwrap();
-        assert_eq!(f.items().iter().map(|i| i.key.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
-        assert_eq!(&bytes[HEADER_SIZE + 3 * DESCRIPTOR_SIZE..][..3], b"abc", "keys written sorted");
+        assert_eq!(
+            f.items().iter().map(|i| i.key.as_str()).collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+        assert_eq!(
+            &bytes[HEADER_SIZE + 3 * DESCRIPTOR_SIZE..][..3],
+            b"abc",
+            "keys written sorted"
+        );
         let col: Column<i32> = f.column(f.get("a").unwrap()).unwrap();
         assert!(col.is_view());
         assert_eq!(&*col, &a);
@@ -385,12 +438,21 @@ mod tests {
         assert_eq!(f.bytes(f.get("bb").unwrap()), &[1]);
         assert_eq!(f.bytes(f.get("aa").unwrap()), &[2]);
         bytes[keys..keys + 4].copy_from_slice(b"aaaa");
-        assert_eq!(KastoreFile::parse(&bytes).err().unwrap().code, crate::ErrorCode::FileFormat);
+        assert_eq!(
+            KastoreFile::parse(&bytes).err().unwrap().code,
+            crate::ErrorCode::FileFormat
+        );
     }
 
     #[test]
     fn empty_and_short() {
-        assert_eq!(KastoreFile::parse(&[]).err().unwrap().code, crate::ErrorCode::EndOfFile);
-        assert_eq!(KastoreFile::parse(&MAGIC).err().unwrap().code, crate::ErrorCode::FileFormat);
+        assert_eq!(
+            KastoreFile::parse(&[]).err().unwrap().code,
+            crate::ErrorCode::EndOfFile
+        );
+        assert_eq!(
+            KastoreFile::parse(&MAGIC).err().unwrap().code,
+            crate::ErrorCode::FileFormat
+        );
     }
 }

@@ -37,17 +37,24 @@ pub fn distinct_worker_threads(n_tasks: usize) -> usize {
         std::hint::black_box(check_generated_rows(task as u64, 1 << 16));
         record();
     });
-    threads.into_inner().unwrap_or_else(|e| e.into_inner()).len()
+    threads
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .len()
 }
 
 /// Generates `rows` sorted positions from a linear congruential sequence and counts how many
 /// are in order and in range, as the site checks do: a deterministic, non-trivial workload.
 fn check_generated_rows(seed: u64, rows: usize) -> usize {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut last = 0.0f64;
     let mut ok = 0;
     for _ in 0..rows {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let x = last + (state >> 11) as f64 / (1u64 << 53) as f64;
         if x >= last && x.is_finite() {
             ok += 1;
@@ -64,7 +71,11 @@ mod tests {
         let n = super::distinct_worker_threads(64);
         assert!(n >= 1 && n <= rayon::current_num_threads());
         if rayon::current_num_threads() > 1 {
-            assert!(n > 1, "64 tasks ran on one thread of {}", rayon::current_num_threads());
+            assert!(
+                n > 1,
+                "64 tasks ran on one thread of {}",
+                rayon::current_num_threads()
+            );
         }
     }
 }

@@ -145,11 +145,26 @@ impl TableCollection {
     pub fn build_indexes(&mut self) -> crate::Result<()> {
         let e = &self.edges;
         let t = &self.nodes.time;
-        if e.right.len() != e.left.len() || e.parent.len() != e.left.len() || e.child.len() != e.left.len() {
-            crate::bail!(ColumnLength, "edges: columns left, right, parent, child differ in length");
+        if e.right.len() != e.left.len()
+            || e.parent.len() != e.left.len()
+            || e.child.len() != e.left.len()
+        {
+            crate::bail!(
+                ColumnLength,
+                "edges: columns left, right, parent, child differ in length"
+            );
         }
-        if let Some(j) = e.parent.iter().position(|&p| p < 0 || p as usize >= t.len()) {
-            crate::bail!(BadEdges, "edges row {j}: parent {} is not a node id (0..{})", e.parent[j], t.len());
+        if let Some(j) = e
+            .parent
+            .iter()
+            .position(|&p| p < 0 || p as usize >= t.len())
+        {
+            crate::bail!(
+                BadEdges,
+                "edges row {j}: parent {} is not a node id (0..{})",
+                e.parent[j],
+                t.len()
+            );
         }
         let mut ins: Vec<i32> = (0..e.left.len() as i32).collect();
         let mut rem = ins.clone();

@@ -328,7 +328,9 @@ impl<'a> Tree<'a> {
         if index >= num_trees {
             return Err(TreeSeqError::new(
                 ErrorCode::BadParam,
-                format!("seek_index: tree index {index} is out of range (there are {num_trees} trees)"),
+                format!(
+                    "seek_index: tree index {index} is out of range (there are {num_trees} trees)"
+                ),
             ));
         }
         self.seek_from_null(index, self.breakpoints[index]);
@@ -637,7 +639,10 @@ impl<'a> Tree<'a> {
         if u < 0 || u as usize > self.num_nodes {
             return Err(TreeSeqError::new(
                 ErrorCode::BadParam,
-                format!("node {u} is out of bounds (there are {} nodes)", self.num_nodes),
+                format!(
+                    "node {u} is out of bounds (there are {} nodes)",
+                    self.num_nodes
+                ),
             ));
         }
         Ok(u as usize)
@@ -687,14 +692,22 @@ impl<'a> Tree<'a> {
     /// Node time; the virtual root's is infinite (as tskit).
     pub fn time(&self, u: i32) -> Result<f64> {
         let uu = self.check_node(u)?;
-        Ok(if uu == self.num_nodes { f64::INFINITY } else { self.time[uu] })
+        Ok(if uu == self.num_nodes {
+            f64::INFINITY
+        } else {
+            self.time[uu]
+        })
     }
 
     /// `time[parent] - time[u]`; 0 for roots, nodes not in the tree and the virtual root.
     pub fn branch_length(&self, u: i32) -> Result<f64> {
         let uu = self.check_node(u)?;
         let p = self.parent[uu];
-        Ok(if p == NULL { 0.0 } else { self.time[p as usize] - self.time[uu] })
+        Ok(if p == NULL {
+            0.0
+        } else {
+            self.time[p as usize] - self.time[uu]
+        })
     }
 
     /// Sum of the branch lengths reachable from the roots (tskit's definition: branches in
@@ -828,10 +841,20 @@ impl<'a> Tree<'a> {
     /// # Panics
     /// If the tree keeps no sample lists or `u` is out of range.
     pub fn samples_below(&self, u: i32) -> SamplesBelow<'_> {
-        assert!(self.has_sample_lists(), "samples_below needs a tree made with_sample_lists");
+        assert!(
+            self.has_sample_lists(),
+            "samples_below needs a tree made with_sample_lists"
+        );
         let uu = u as usize;
-        assert!(uu < self.num_nodes, "samples_below: node {u} is out of range");
-        SamplesBelow { next_sample: &self.next_sample, current: self.left_sample[uu], stop: self.right_sample[uu] }
+        assert!(
+            uu < self.num_nodes,
+            "samples_below: node {u} is out of range"
+        );
+        SamplesBelow {
+            next_sample: &self.next_sample,
+            current: self.left_sample[uu],
+            stop: self.right_sample[uu],
+        }
     }
 
     /// Whether node `u` is a sample.
@@ -858,7 +881,11 @@ impl Iterator for SamplesBelow<'_> {
             return None;
         }
         let j = self.current;
-        self.current = if j == self.stop { NULL } else { self.next_sample[j as usize] };
+        self.current = if j == self.stop {
+            NULL
+        } else {
+            self.next_sample[j as usize]
+        };
         Some(j as usize)
     }
 }

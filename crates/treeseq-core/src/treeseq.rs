@@ -41,7 +41,11 @@ impl TreeSequence {
             .map(|(u, _)| u as i32)
             .collect();
         let breakpoints = breakpoints(&tables);
-        Ok(TreeSequence { tables, samples, breakpoints })
+        Ok(TreeSequence {
+            tables,
+            samples,
+            breakpoints,
+        })
     }
 
     /// Writes the tree sequence as a `.trees` file that tskit loads (format 12.7).

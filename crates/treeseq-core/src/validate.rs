@@ -31,7 +31,10 @@ pub fn validate(tc: &TableCollection) -> Result<()> {
     let l = tc.sequence_length;
     // Written so that NaN fails too.
     if !(l > 0.0 && l.is_finite()) {
-        bail!(BadSequenceLength, "sequence_length is {l:?}; it must be a finite number > 0");
+        bail!(
+            BadSequenceLength,
+            "sequence_length is {l:?}; it must be a finite number > 0"
+        );
     }
     let ((nodes, individuals), (edges, ((sites, mutations), (migrations, indexes)))) = rayon::join(
         || rayon::join(|| check_nodes(tc), || check_individuals(tc)),
@@ -61,7 +64,10 @@ fn same_len(table: &str, columns: &[(&str, usize)]) -> Result<()> {
     let (first, n) = columns[0];
     for &(name, len) in &columns[1..] {
         if len != n {
-            bail!(ColumnLength, "{table}/{name} has {len} rows but {table}/{first} has {n}");
+            bail!(
+                ColumnLength,
+                "{table}/{name} has {len} rows but {table}/{first} has {n}"
+            );
         }
     }
     Ok(())
@@ -78,35 +84,105 @@ pub fn check_structure(tc: &TableCollection) -> Result<()> {
     }
     let n = &tc.nodes;
     offsets!("nodes/metadata_offset", n.metadata);
-    same_len("nodes", &[("flags", n.flags.len()), ("time", n.time.len()), ("population", n.population.len()), ("individual", n.individual.len()), ("metadata_offset", n.metadata.num_rows())])?;
+    same_len(
+        "nodes",
+        &[
+            ("flags", n.flags.len()),
+            ("time", n.time.len()),
+            ("population", n.population.len()),
+            ("individual", n.individual.len()),
+            ("metadata_offset", n.metadata.num_rows()),
+        ],
+    )?;
     let e = &tc.edges;
     offsets!("edges/metadata_offset", e.metadata);
-    same_len("edges", &[("left", e.left.len()), ("right", e.right.len()), ("parent", e.parent.len()), ("child", e.child.len()), ("metadata_offset", e.metadata.num_rows())])?;
+    same_len(
+        "edges",
+        &[
+            ("left", e.left.len()),
+            ("right", e.right.len()),
+            ("parent", e.parent.len()),
+            ("child", e.child.len()),
+            ("metadata_offset", e.metadata.num_rows()),
+        ],
+    )?;
     let s = &tc.sites;
     offsets!("sites/ancestral_state_offset", s.ancestral_state);
     offsets!("sites/metadata_offset", s.metadata);
-    same_len("sites", &[("position", s.position.len()), ("ancestral_state_offset", s.ancestral_state.num_rows()), ("metadata_offset", s.metadata.num_rows())])?;
+    same_len(
+        "sites",
+        &[
+            ("position", s.position.len()),
+            ("ancestral_state_offset", s.ancestral_state.num_rows()),
+            ("metadata_offset", s.metadata.num_rows()),
+        ],
+    )?;
     let m = &tc.mutations;
     offsets!("mutations/derived_state_offset", m.derived_state);
     offsets!("mutations/metadata_offset", m.metadata);
-    same_len("mutations", &[("site", m.site.len()), ("node", m.node.len()), ("parent", m.parent.len()), ("time", m.time.len()), ("derived_state_offset", m.derived_state.num_rows()), ("metadata_offset", m.metadata.num_rows())])?;
+    same_len(
+        "mutations",
+        &[
+            ("site", m.site.len()),
+            ("node", m.node.len()),
+            ("parent", m.parent.len()),
+            ("time", m.time.len()),
+            ("derived_state_offset", m.derived_state.num_rows()),
+            ("metadata_offset", m.metadata.num_rows()),
+        ],
+    )?;
     let g = &tc.migrations;
     offsets!("migrations/metadata_offset", g.metadata);
-    same_len("migrations", &[("left", g.left.len()), ("right", g.right.len()), ("node", g.node.len()), ("source", g.source.len()), ("dest", g.dest.len()), ("time", g.time.len()), ("metadata_offset", g.metadata.num_rows())])?;
+    same_len(
+        "migrations",
+        &[
+            ("left", g.left.len()),
+            ("right", g.right.len()),
+            ("node", g.node.len()),
+            ("source", g.source.len()),
+            ("dest", g.dest.len()),
+            ("time", g.time.len()),
+            ("metadata_offset", g.metadata.num_rows()),
+        ],
+    )?;
     let i = &tc.individuals;
     offsets!("individuals/location_offset", i.location);
     offsets!("individuals/parents_offset", i.parents);
     offsets!("individuals/metadata_offset", i.metadata);
-    same_len("individuals", &[("flags", i.flags.len()), ("location_offset", i.location.num_rows()), ("parents_offset", i.parents.num_rows()), ("metadata_offset", i.metadata.num_rows())])?;
+    same_len(
+        "individuals",
+        &[
+            ("flags", i.flags.len()),
+            ("location_offset", i.location.num_rows()),
+            ("parents_offset", i.parents.num_rows()),
+            ("metadata_offset", i.metadata.num_rows()),
+        ],
+    )?;
     offsets!("populations/metadata_offset", tc.populations.metadata);
     let v = &tc.provenances;
     offsets!("provenances/timestamp_offset", v.timestamp);
     offsets!("provenances/record_offset", v.record);
-    same_len("provenances", &[("timestamp_offset", v.timestamp.num_rows()), ("record_offset", v.record.num_rows())])?;
+    same_len(
+        "provenances",
+        &[
+            ("timestamp_offset", v.timestamp.num_rows()),
+            ("record_offset", v.record.num_rows()),
+        ],
+    )?;
     // Ids are i32: a table with more rows than that could not be referred to.
-    for (table, rows) in [("nodes", n.time.len()), ("edges", e.left.len()), ("sites", s.position.len()), ("mutations", m.site.len()), ("individuals", i.flags.len()), ("populations", tc.populations.metadata.num_rows())] {
+    for (table, rows) in [
+        ("nodes", n.time.len()),
+        ("edges", e.left.len()),
+        ("sites", s.position.len()),
+        ("mutations", m.site.len()),
+        ("individuals", i.flags.len()),
+        ("populations", tc.populations.metadata.num_rows()),
+    ] {
         if rows > i32::MAX as usize {
-            bail!(ColumnLength, "{table} has {rows} rows, more than ids (int32) can address");
+            bail!(
+                ColumnLength,
+                "{table} has {rows} rows, more than ids (int32) can address"
+            );
         }
     }
     Ok(())
@@ -150,11 +226,17 @@ fn check_nodes(tc: &TableCollection) -> Result<()> {
             }
             let p = n.population[j];
             if !null_or_in(p, num_pops) {
-                bail!(BadNodes, "nodes row {j}: population {p} is not -1 or a population id (0..{num_pops})");
+                bail!(
+                    BadNodes,
+                    "nodes row {j}: population {p} is not -1 or a population id (0..{num_pops})"
+                );
             }
             let i = n.individual[j];
             if !null_or_in(i, num_inds) {
-                bail!(BadNodes, "nodes row {j}: individual {i} is not -1 or an individual id (0..{num_inds})");
+                bail!(
+                    BadNodes,
+                    "nodes row {j}: individual {i} is not -1 or an individual id (0..{num_inds})"
+                );
             }
         }
         Ok(())
@@ -167,10 +249,16 @@ fn check_individuals(tc: &TableCollection) -> Result<()> {
     for j in 0..num_inds {
         for &p in ind.parents.row(j) {
             if !null_or_in(p, num_inds) {
-                bail!(BadIndividuals, "individuals row {j}: parent {p} is not -1 or an individual id (0..{num_inds})");
+                bail!(
+                    BadIndividuals,
+                    "individuals row {j}: parent {p} is not -1 or an individual id (0..{num_inds})"
+                );
             }
             if p as usize == j {
-                bail!(BadIndividuals, "individuals row {j}: the individual is its own parent");
+                bail!(
+                    BadIndividuals,
+                    "individuals row {j}: the individual is its own parent"
+                );
             }
         }
     }
@@ -194,22 +282,37 @@ fn check_edges(tc: &TableCollection) -> Result<()> {
                 bail!(BadEdges, "edges row {j}: child is null (-1)");
             }
             if !in_range(parent, num_nodes) {
-                bail!(BadEdges, "edges row {j}: parent {parent} is not a node id (0..{num_nodes})");
+                bail!(
+                    BadEdges,
+                    "edges row {j}: parent {parent} is not a node id (0..{num_nodes})"
+                );
             }
             if !in_range(child, num_nodes) {
-                bail!(BadEdges, "edges row {j}: child {child} is not a node id (0..{num_nodes})");
+                bail!(
+                    BadEdges,
+                    "edges row {j}: child {child} is not a node id (0..{num_nodes})"
+                );
             }
             if !left.is_finite() || !right.is_finite() {
-                bail!(BadEdges, "edges row {j}: interval [{left:?}, {right:?}) is not finite");
+                bail!(
+                    BadEdges,
+                    "edges row {j}: interval [{left:?}, {right:?}) is not finite"
+                );
             }
             if left < 0.0 {
                 bail!(BadEdges, "edges row {j}: left {left:?} is < 0");
             }
             if right > l {
-                bail!(BadEdges, "edges row {j}: right {right:?} is > sequence_length {l:?}");
+                bail!(
+                    BadEdges,
+                    "edges row {j}: right {right:?} is > sequence_length {l:?}"
+                );
             }
             if left >= right {
-                bail!(BadEdges, "edges row {j}: left {left:?} is not < right {right:?}");
+                bail!(
+                    BadEdges,
+                    "edges row {j}: left {left:?} is not < right {right:?}"
+                );
             }
             let (tp, tc_) = (time[parent as usize], time[child as usize]);
             if tc_ >= tp {
@@ -264,12 +367,19 @@ fn check_sites(tc: &TableCollection) -> Result<()> {
             let x = pos[j];
             // Written so that NaN fails too.
             if !(x >= 0.0 && x < l) {
-                bail!(BadSites, "sites row {j}: position {x:?} is not in [0, sequence_length {l:?})");
+                bail!(
+                    BadSites,
+                    "sites row {j}: position {x:?} is not in [0, sequence_length {l:?})"
+                );
             }
             if j > 0 {
                 let last = pos[j - 1];
                 if x == last {
-                    bail!(BadSites, "sites rows {} and {j}: duplicate position {x:?}", j - 1);
+                    bail!(
+                        BadSites,
+                        "sites rows {} and {j}: duplicate position {x:?}",
+                        j - 1
+                    );
                 }
                 if x < last {
                     bail!(BadSites, "sites rows {} and {j} are not sorted by position: {last:?} comes before {x:?}", j - 1);
@@ -294,20 +404,35 @@ fn check_mutations(tc: &TableCollection) -> Result<()> {
         for j in rows {
             let (site, node, parent, time) = (m.site[j], m.node[j], m.parent[j], m.time[j]);
             if !in_range(site, num_sites) {
-                bail!(BadMutations, "mutations row {j}: site {site} is not a site id (0..{num_sites})");
+                bail!(
+                    BadMutations,
+                    "mutations row {j}: site {site} is not a site id (0..{num_sites})"
+                );
             }
             if !in_range(node, num_nodes) {
-                bail!(BadMutations, "mutations row {j}: node {node} is not a node id (0..{num_nodes})");
+                bail!(
+                    BadMutations,
+                    "mutations row {j}: node {node} is not a node id (0..{num_nodes})"
+                );
             }
             if !null_or_in(parent, num_muts) {
-                bail!(BadMutations, "mutations row {j}: parent {parent} is not -1 or a mutation id (0..{num_muts})");
+                bail!(
+                    BadMutations,
+                    "mutations row {j}: parent {parent} is not -1 or a mutation id (0..{num_muts})"
+                );
             }
             if parent as usize == j {
-                bail!(BadMutations, "mutations row {j}: the mutation is its own parent");
+                bail!(
+                    BadMutations,
+                    "mutations row {j}: the mutation is its own parent"
+                );
             }
             let unknown = is_unknown_time(time);
             if !unknown && !time.is_finite() {
-                bail!(BadMutations, "mutations row {j}: time {time:?} is not finite (nor tskit's 'unknown')");
+                bail!(
+                    BadMutations,
+                    "mutations row {j}: time {time:?} is not finite (nor tskit's 'unknown')"
+                );
             }
             if j > 0 {
                 let last_site = m.site[j - 1];
@@ -330,7 +455,10 @@ fn check_mutations(tc: &TableCollection) -> Result<()> {
                     bail!(BadMutations, "mutations row {j}: parent mutation {parent} is at site {}, not at site {site}", m.site[p]);
                 }
                 if p > j {
-                    bail!(BadMutations, "mutations row {j}: parent mutation {parent} comes after its child");
+                    bail!(
+                        BadMutations,
+                        "mutations row {j}: parent mutation {parent} comes after its child"
+                    );
                 }
             }
             if !unknown {
@@ -358,24 +486,41 @@ fn check_migrations(tc: &TableCollection) -> Result<()> {
     for j in 0..g.left.len() {
         let (left, right, node, time) = (g.left[j], g.right[j], g.node[j], g.time[j]);
         if !in_range(node, num_nodes) {
-            bail!(BadMigrations, "migrations row {j}: node {node} is not a node id (0..{num_nodes})");
+            bail!(
+                BadMigrations,
+                "migrations row {j}: node {node} is not a node id (0..{num_nodes})"
+            );
         }
         for (what, p) in [("source", g.source[j]), ("dest", g.dest[j])] {
             if !in_range(p, num_pops) {
-                bail!(BadMigrations, "migrations row {j}: {what} {p} is not a population id (0..{num_pops})");
+                bail!(
+                    BadMigrations,
+                    "migrations row {j}: {what} {p} is not a population id (0..{num_pops})"
+                );
             }
         }
         if !left.is_finite() || !right.is_finite() {
-            bail!(BadMigrations, "migrations row {j}: interval [{left:?}, {right:?}) is not finite");
+            bail!(
+                BadMigrations,
+                "migrations row {j}: interval [{left:?}, {right:?}) is not finite"
+            );
         }
         if !(left >= 0.0 && left < right && right <= l) {
             bail!(BadMigrations, "migrations row {j}: interval [{left:?}, {right:?}) is not inside [0, {l:?}) with left < right");
         }
         if !time.is_finite() {
-            bail!(BadMigrations, "migrations row {j}: time {time:?} is not finite");
+            bail!(
+                BadMigrations,
+                "migrations row {j}: time {time:?} is not finite"
+            );
         }
         if j > 0 && time < g.time[j - 1] {
-            bail!(BadMigrations, "migrations rows {} and {j} are not sorted by time: {:?} comes before {time:?}", j - 1, g.time[j - 1]);
+            bail!(
+                BadMigrations,
+                "migrations rows {} and {j} are not sorted by time: {:?} comes before {time:?}",
+                j - 1,
+                g.time[j - 1]
+            );
         }
     }
     Ok(())
@@ -394,7 +539,10 @@ fn check_indexes(tc: &TableCollection) -> Result<()> {
         }
         return Ok(());
     }
-    for (name, index, by_left) in [("edge_insertion_order", ins, true), ("edge_removal_order", rem, false)] {
+    for (name, index, by_left) in [
+        ("edge_insertion_order", ins, true),
+        ("edge_removal_order", rem, false),
+    ] {
         if index.len() != num_edges {
             bail!(TablesNotIndexed, "indexes/{name} has {} entries but there are {num_edges} edges; the indexes must be rebuilt", index.len());
         }
@@ -402,11 +550,17 @@ fn check_indexes(tc: &TableCollection) -> Result<()> {
         let key = |edge: usize| if by_left { e.left[edge] } else { e.right[edge] };
         for (k, &id) in index.iter().enumerate() {
             if !in_range(id, num_edges) {
-                bail!(TablesNotIndexed, "indexes/{name}[{k}] is {id}, not an edge id (0..{num_edges})");
+                bail!(
+                    TablesNotIndexed,
+                    "indexes/{name}[{k}] is {id}, not an edge id (0..{num_edges})"
+                );
             }
             let id = id as usize;
             if std::mem::replace(&mut seen[id], true) {
-                bail!(TablesNotIndexed, "indexes/{name}[{k}]: edge {id} is listed twice; the indexes must be rebuilt");
+                bail!(
+                    TablesNotIndexed,
+                    "indexes/{name}[{k}]: edge {id} is listed twice; the indexes must be rebuilt"
+                );
             }
             if k > 0 {
                 let prev = index[k - 1] as usize;

@@ -132,8 +132,11 @@ impl<'a> Variants<'a> {
         if self.site < 0 {
             return None;
         }
-        let mut alleles: Vec<Option<String>> =
-            self.alleles.iter().map(|a| Some(String::from_utf8_lossy(a).into_owned())).collect();
+        let mut alleles: Vec<Option<String>> = self
+            .alleles
+            .iter()
+            .map(|a| Some(String::from_utf8_lossy(a).into_owned()))
+            .collect();
         if self.has_missing_data {
             alleles.push(None);
         }

@@ -23,23 +23,39 @@ fn close(got: f64, want: f64) -> bool {
 fn is_branch_afs(case: &Value) -> bool {
     case["method"] == "allele_frequency_spectrum"
         && case["kwargs"]["mode"] == "branch"
-        && case["kwargs"].get("time_windows").is_none_or(Value::is_null)
+        && case["kwargs"]
+            .get("time_windows")
+            .is_none_or(Value::is_null)
 }
 
 /// One fixture case against tskit's shape and values; Err says what differs.
 fn check_case(ts: &TreeSequence, case: &Value) -> Result<(), String> {
-    let out = compute(ts, "allele_frequency_spectrum", &case["kwargs"]).map_err(|e| format!("refused: {e}"))?;
-    let shape: Vec<usize> = case["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    let out = compute(ts, "allele_frequency_spectrum", &case["kwargs"])
+        .map_err(|e| format!("refused: {e}"))?;
+    let shape: Vec<usize> = case["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
     if out.shape != shape {
         return Err(format!("shape {:?}, tskit {:?}", out.shape, shape));
     }
-    let values: Vec<f64> = case["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect();
+    let values: Vec<f64> = case["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap_or(f64::NAN))
+        .collect();
     if out.data.len() != values.len() {
         return Err(format!("{} values, tskit {}", out.data.len(), values.len()));
     }
     for (i, (&g, &w)) in out.data.iter().zip(&values).enumerate() {
         if !close(g, w) {
-            return Err(format!("value [{i}] = {g:e}, tskit {w:e} (relative {:.3e})", (g - w).abs() / w.abs()));
+            return Err(format!(
+                "value [{i}] = {g:e}, tskit {w:e} (relative {:.3e})",
+                (g - w).abs() / w.abs()
+            ));
         }
     }
     Ok(())
@@ -51,11 +67,22 @@ fn every_branch_afs_fixture_case_matches_tskit() {
     for name in fixture_names() {
         let ts = load(&name);
         let exp = expected(&name);
-        let cases: Vec<&Value> = exp["stats"].as_array().unwrap().iter().filter(|c| is_branch_afs(c)).collect();
-        assert!(!cases.is_empty(), "{name}: no branch-mode AFS case in the fixture");
+        let cases: Vec<&Value> = exp["stats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| is_branch_afs(c))
+            .collect();
+        assert!(
+            !cases.is_empty(),
+            "{name}: no branch-mode AFS case in the fixture"
+        );
         let (mut p, mut f) = (0, 0);
         for case in cases {
-            assert!(case.get("error").is_none(), "{name}: tskit refuses a branch AFS case; check it here");
+            assert!(
+                case.get("error").is_none(),
+                "{name}: tskit refuses a branch AFS case; check it here"
+            );
             match check_case(&ts, case) {
                 Ok(()) => p += 1,
                 Err(why) => {
@@ -70,15 +97,29 @@ fn every_branch_afs_fixture_case_matches_tskit() {
     for f in &failed {
         println!("FAIL {f}");
     }
-    println!("branch AFS fixture cases: {passed} passed, {} failed", failed.len());
-    assert!(failed.is_empty(), "{} branch AFS fixture cases failed", failed.len());
+    println!(
+        "branch AFS fixture cases: {passed} passed, {} failed",
+        failed.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "{} branch AFS fixture cases failed",
+        failed.len()
+    );
     // 24 cases in each of 6 fixtures and 18 in medium (no windows="trees") when this was
     // written; fewer means the fixtures lost cases.
-    assert!(passed >= 6 * 24 + 18, "only {passed} branch AFS cases found");
+    assert!(
+        passed >= 6 * 24 + 18,
+        "only {passed} branch AFS cases found"
+    );
 }
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(f)
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
 }
 
 fn same_bits(a: &[f64], b: &[f64]) -> bool {
@@ -92,8 +133,10 @@ fn calls(name: &str, ts: &TreeSequence) -> Vec<Value> {
     let two: Vec<Value> = sets.as_array().unwrap().iter().take(2).cloned().collect();
     // Per-tree windows with two sets of up to 12 samples: a joint spectrum per tree of
     // medium's two sets of 120 would be 6,719 x 121 x 121 values.
-    let two_small: Vec<Value> =
-        two.iter().map(|s| Value::Array(s.as_array().unwrap().iter().take(12).cloned().collect())).collect();
+    let two_small: Vec<Value> = two
+        .iter()
+        .map(|s| Value::Array(s.as_array().unwrap().iter().take(12).cloned().collect()))
+        .collect();
     let l = ts.sequence_length();
     let inner = [l * 0.1, l * 0.37, l * 0.5, l * 0.9];
     vec![
@@ -112,26 +155,55 @@ fn identical_bits_on_1_2_and_8_threads() {
         let ts = load(&name);
         let calls = calls(&name, &ts);
         for kwargs in &calls {
-            let reference = in_pool(1, || compute(&ts, "allele_frequency_spectrum", kwargs)).unwrap();
+            let reference =
+                in_pool(1, || compute(&ts, "allele_frequency_spectrum", kwargs)).unwrap();
             for threads in [2, 8] {
-                let out = in_pool(threads, || compute(&ts, "allele_frequency_spectrum", kwargs)).unwrap();
+                let out = in_pool(threads, || {
+                    compute(&ts, "allele_frequency_spectrum", kwargs)
+                })
+                .unwrap();
                 assert_eq!(out.shape, reference.shape);
-                assert!(same_bits(&out.data, &reference.data), "{name} {}: 1 and {threads} threads differ", brief(kwargs));
+                assert!(
+                    same_bits(&out.data, &reference.data),
+                    "{name} {}: 1 and {threads} threads differ",
+                    brief(kwargs)
+                );
             }
         }
-        println!("{name}: {} calls bit-identical on 1, 2 and 8 threads", calls.len());
+        println!(
+            "{name}: {} calls bit-identical on 1, 2 and 8 threads",
+            calls.len()
+        );
     }
 }
 
 /// Parsed sample sets and windows of a call, as `compute` parses them.
 fn parsed(ts: &TreeSequence, kwargs: &Value) -> (Vec<Vec<i32>>, Vec<f64>, bool, bool) {
     let method = "allele_frequency_spectrum";
-    let sets = params::parse_sample_sets(ts, method, kwargs.get("sample_sets").filter(|v| !v.is_null()))
-        .unwrap()
-        .map_or_else(|| vec![ts.samples.clone()], |s| s.sets);
-    let windows = params::parse_windows(ts, method, kwargs.get("windows").filter(|v| !v.is_null())).unwrap().breaks;
-    let polarised = kwargs.get("polarised").and_then(Value::as_bool).unwrap_or(false);
-    let span_normalise = kwargs.get("span_normalise").and_then(Value::as_bool).unwrap_or(true);
+    let sets = params::parse_sample_sets(
+        ts,
+        method,
+        kwargs.get("sample_sets").filter(|v| !v.is_null()),
+        Default::default(),
+    )
+    .unwrap()
+    .map_or_else(|| vec![ts.samples.clone()], |s| s.sets);
+    let windows = params::parse_windows(
+        ts,
+        method,
+        kwargs.get("windows").filter(|v| !v.is_null()),
+        Default::default(),
+    )
+    .unwrap()
+    .breaks;
+    let polarised = kwargs
+        .get("polarised")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let span_normalise = kwargs
+        .get("span_normalise")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
     (sets, windows, polarised, span_normalise)
 }
 
@@ -142,11 +214,29 @@ fn chunking_of_windows_changes_no_bit() {
         for kwargs in calls(&name, &ts) {
             let (sets, windows, polarised, norm) = parsed(&ts, &kwargs);
             let nw = windows.len() - 1;
-            let one = afs_branch::run_with_chunks(&ts, &sets, &windows, polarised, norm, Some(1)).unwrap();
-            assert_eq!(one, compute(&ts, "allele_frequency_spectrum", &kwargs).unwrap().data);
+            let one = afs_branch::run_with_chunks(&ts, &sets, &windows, polarised, norm, Some(1))
+                .unwrap();
+            assert_eq!(
+                one,
+                compute(&ts, "allele_frequency_spectrum", &kwargs)
+                    .unwrap()
+                    .data
+            );
             for chunks in [2, 3, 7, nw] {
-                let out = afs_branch::run_with_chunks(&ts, &sets, &windows, polarised, norm, Some(chunks)).unwrap();
-                assert!(same_bits(&out, &one), "{name} {}: {chunks} chunks differ from one", brief(&kwargs));
+                let out = afs_branch::run_with_chunks(
+                    &ts,
+                    &sets,
+                    &windows,
+                    polarised,
+                    norm,
+                    Some(chunks),
+                )
+                .unwrap();
+                assert!(
+                    same_bits(&out, &one),
+                    "{name} {}: {chunks} chunks differ from one",
+                    brief(&kwargs)
+                );
             }
         }
     }
@@ -168,7 +258,10 @@ fn windows_not_covering_the_genome_are_rows_of_covering_windows() {
             let part = afs_branch::run(&ts, &sets, &inner, polarised, false).unwrap();
             let whole = afs_branch::run(&ts, &sets, &covering, polarised, false).unwrap();
             let m = ts.num_samples() + 1;
-            assert!(same_bits(&part, &whole[m..3 * m]), "{name}: inner windows differ from the covering ones");
+            assert!(
+                same_bits(&part, &whole[m..3 * m]),
+                "{name}: inner windows differ from the covering ones"
+            );
         }
     }
 }
@@ -243,7 +336,10 @@ fn brute_force(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64], polarised:
             if !polarised {
                 fold(&mut c, &sizes);
             }
-            let cell = c.iter().zip(&sizes).fold(0, |acc, (&x, &nk)| acc * (nk + 1) + x);
+            let cell = c
+                .iter()
+                .zip(&sizes)
+                .fold(0, |acc, (&x, &nk)| acc * (nk + 1) + x);
             let bl = time[p as usize] - time[u];
             for &(w, overlap) in &overlaps {
                 out[w * size + cell] += bl * overlap;
@@ -255,7 +351,16 @@ fn brute_force(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64], polarised:
 }
 
 fn max_relative_difference(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| if (x - y).abs() <= 1e-12 { 0.0 } else { (x - y).abs() / y.abs().max(1e-300) }).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| {
+            if (x - y).abs() <= 1e-12 {
+                0.0
+            } else {
+                (x - y).abs() / y.abs().max(1e-300)
+            }
+        })
+        .fold(0.0, f64::max)
 }
 
 fn all_close(got: &[f64], want: &[f64]) -> bool {
@@ -266,7 +371,14 @@ fn all_close(got: &[f64], want: &[f64]) -> bool {
 /// trees: checked on every such fixture with a few windowings and set choices.
 #[test]
 fn equals_sum_over_trees_without_gaps() {
-    for name in ["small", "nonbinary", "multiallelic", "single_tree", "unknown_times", "medium"] {
+    for name in [
+        "small",
+        "nonbinary",
+        "multiallelic",
+        "single_tree",
+        "unknown_times",
+        "medium",
+    ] {
         let ts = load(name);
         let mut checked = 0;
         for kwargs in calls(name, &ts) {
@@ -301,6 +413,10 @@ fn ancient_gaps_differs_from_sum_over_trees_except_per_tree() {
         let trees = ts.breakpoints.clone();
         let ours = afs_branch::run(&ts, &sets, &trees, polarised, false).unwrap();
         let brute = brute_force(&ts, &sets, &trees, polarised);
-        assert!(all_close(&ours, &brute), "polarised={polarised}: per tree, differs by {:e}", max_relative_difference(&ours, &brute));
+        assert!(
+            all_close(&ours, &brute),
+            "polarised={polarised}: per tree, differs by {:e}",
+            max_relative_difference(&ours, &brute)
+        );
     }
 }

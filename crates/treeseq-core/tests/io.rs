@@ -48,11 +48,29 @@ fn summaries_match_tskit() {
         for (key, ours) in counts {
             assert_eq!(ours, as_usize(&s[key]), "{name}: {key}");
         }
-        assert_eq!(ts.sequence_length(), s["sequence_length"].as_f64().unwrap(), "{name}: sequence_length");
-        assert_eq!(ts.time_units(), s["time_units"].as_str().unwrap(), "{name}: time_units");
-        let samples: Vec<i32> = s["samples"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect();
+        assert_eq!(
+            ts.sequence_length(),
+            s["sequence_length"].as_f64().unwrap(),
+            "{name}: sequence_length"
+        );
+        assert_eq!(
+            ts.time_units(),
+            s["time_units"].as_str().unwrap(),
+            "{name}: time_units"
+        );
+        let samples: Vec<i32> = s["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap() as i32)
+            .collect();
         assert_eq!(ts.samples, samples, "{name}: samples");
-        let breakpoints: Vec<f64> = s["breakpoints"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let breakpoints: Vec<f64> = s["breakpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
         assert_eq!(ts.breakpoints, breakpoints, "{name}: breakpoints");
     }
 }
@@ -62,8 +80,14 @@ fn columns_are_views_into_the_file() {
     for (name, bytes, _) in good_fixtures() {
         let ts = TreeSequence::load(&bytes).unwrap();
         let t = &ts.tables;
-        assert!(t.nodes.time.is_view() && t.edges.left.is_view() && t.sites.position.is_view(), "{name}");
-        assert!(t.mutations.derived_state.data.is_view() && t.edge_insertion_order.is_view(), "{name}");
+        assert!(
+            t.nodes.time.is_view() && t.edges.left.is_view() && t.sites.position.is_view(),
+            "{name}"
+        );
+        assert!(
+            t.mutations.derived_state.data.is_view() && t.edge_insertion_order.is_view(),
+            "{name}"
+        );
     }
 }
 
@@ -72,45 +96,102 @@ fn columns_are_views_into_the_file() {
 const TSKIT_ERRORS: &[(&str, &[ErrorCode])] = &[
     ("End of file", &[ErrorCode::EndOfFile]),
     ("File not in kastore format", &[ErrorCode::FileFormat]),
-    ("File format version is too new. Please upgrade your kastore", &[ErrorCode::KastoreVersionTooNew]),
+    (
+        "File format version is too new. Please upgrade your kastore",
+        &[ErrorCode::KastoreVersionTooNew],
+    ),
     ("Unknown data type", &[ErrorCode::FileFormat]),
     // tskit says FILE_FORMAT both for a bad format name and for columns of unequal length.
     ("TSK_ERR_FILE_FORMAT", &[ErrorCode::FileFormat]),
     ("TSK_ERR_FILE_VERSION_TOO_NEW", &[ErrorCode::VersionTooNew]),
     ("TSK_ERR_FILE_VERSION_TOO_OLD", &[ErrorCode::VersionTooOld]),
-    ("TSK_ERR_REQUIRED_COL_NOT_FOUND", &[ErrorCode::RequiredColumn]),
+    (
+        "TSK_ERR_REQUIRED_COL_NOT_FOUND",
+        &[ErrorCode::RequiredColumn],
+    ),
     ("TSK_ERR_BAD_COLUMN_TYPE", &[ErrorCode::BadColumnType]),
     ("TSK_ERR_BAD_OFFSET", &[ErrorCode::BadOffset]),
     ("TSK_ERR_TABLES_NOT_INDEXED", &[ErrorCode::TablesNotIndexed]),
     // Damaged indexes; an edge change can also make the stored indexes disagree with the
     // edges, which tskit reports as bad indexes and we as the edge problem itself.
-    ("TSK_ERR_TABLES_BAD_INDEXES", &[ErrorCode::TablesNotIndexed, ErrorCode::BadEdges]),
+    (
+        "TSK_ERR_TABLES_BAD_INDEXES",
+        &[ErrorCode::TablesNotIndexed, ErrorCode::BadEdges],
+    ),
     ("TSK_ERR_EDGE_OUT_OF_BOUNDS", &[ErrorCode::TablesNotIndexed]),
-    ("TSK_ERR_BOTH_COLUMNS_REQUIRED", &[ErrorCode::BothColumnsRequired]),
-    ("TSK_ERR_BAD_SEQUENCE_LENGTH", &[ErrorCode::BadSequenceLength]),
+    (
+        "TSK_ERR_BOTH_COLUMNS_REQUIRED",
+        &[ErrorCode::BothColumnsRequired],
+    ),
+    (
+        "TSK_ERR_BAD_SEQUENCE_LENGTH",
+        &[ErrorCode::BadSequenceLength],
+    ),
     // Edge-table problems: ids, intervals, times, order.
-    ("TSK_ERR_NODE_OUT_OF_BOUNDS", &[ErrorCode::BadEdges, ErrorCode::BadMutations, ErrorCode::BadMigrations]),
+    (
+        "TSK_ERR_NODE_OUT_OF_BOUNDS",
+        &[
+            ErrorCode::BadEdges,
+            ErrorCode::BadMutations,
+            ErrorCode::BadMigrations,
+        ],
+    ),
     ("TSK_ERR_BAD_NODE_TIME_ORDERING", &[ErrorCode::BadEdges]),
-    ("TSK_ERR_BAD_EDGE_INTERVAL", &[ErrorCode::BadEdges, ErrorCode::BadMigrations]),
+    (
+        "TSK_ERR_BAD_EDGE_INTERVAL",
+        &[ErrorCode::BadEdges, ErrorCode::BadMigrations],
+    ),
     ("TSK_ERR_EDGES_NOT_SORTED", &[ErrorCode::BadEdges]),
-    ("TSK_ERR_EDGES_NONCONTIGUOUS_PARENTS", &[ErrorCode::BadEdges]),
+    (
+        "TSK_ERR_EDGES_NONCONTIGUOUS_PARENTS",
+        &[ErrorCode::BadEdges],
+    ),
     ("TSK_ERR_DUPLICATE_EDGES", &[ErrorCode::BadEdges]),
-    ("TSK_ERR_BAD_EDGES_CONTRADICTORY_CHILDREN", &[ErrorCode::BadEdges, ErrorCode::TablesNotIndexed]),
+    (
+        "TSK_ERR_BAD_EDGES_CONTRADICTORY_CHILDREN",
+        &[ErrorCode::BadEdges, ErrorCode::TablesNotIndexed],
+    ),
     ("TSK_ERR_NULL_PARENT", &[ErrorCode::BadEdges]),
     ("TSK_ERR_NULL_CHILD", &[ErrorCode::BadEdges]),
-    ("TSK_ERR_GENOME_COORDS_NONFINITE", &[ErrorCode::BadEdges, ErrorCode::BadSites, ErrorCode::BadMigrations]),
+    (
+        "TSK_ERR_GENOME_COORDS_NONFINITE",
+        &[
+            ErrorCode::BadEdges,
+            ErrorCode::BadSites,
+            ErrorCode::BadMigrations,
+        ],
+    ),
     ("TSK_ERR_UNSORTED_MIGRATIONS", &[ErrorCode::BadMigrations]),
-    ("TSK_ERR_LEFT_LESS_ZERO", &[ErrorCode::BadEdges, ErrorCode::BadMigrations]),
-    ("TSK_ERR_RIGHT_GREATER_SEQ_LENGTH", &[ErrorCode::BadEdges, ErrorCode::BadMigrations]),
+    (
+        "TSK_ERR_LEFT_LESS_ZERO",
+        &[ErrorCode::BadEdges, ErrorCode::BadMigrations],
+    ),
+    (
+        "TSK_ERR_RIGHT_GREATER_SEQ_LENGTH",
+        &[ErrorCode::BadEdges, ErrorCode::BadMigrations],
+    ),
     ("TSK_ERR_DUPLICATE_SITE_POSITION", &[ErrorCode::BadSites]),
     ("TSK_ERR_UNSORTED_SITES", &[ErrorCode::BadSites]),
     ("TSK_ERR_BAD_SITE_POSITION", &[ErrorCode::BadSites]),
     ("TSK_ERR_SITE_OUT_OF_BOUNDS", &[ErrorCode::BadMutations]),
     ("TSK_ERR_MUTATION", &[ErrorCode::BadMutations]),
     ("TSK_ERR_UNSORTED_MUTATIONS", &[ErrorCode::BadMutations]),
-    ("TSK_ERR_POPULATION_OUT_OF_BOUNDS", &[ErrorCode::BadNodes, ErrorCode::BadMigrations]),
-    ("TSK_ERR_INDIVIDUAL_OUT_OF_BOUNDS", &[ErrorCode::BadNodes, ErrorCode::BadIndividuals]),
-    ("TSK_ERR_TIME_NONFINITE", &[ErrorCode::BadNodes, ErrorCode::BadMutations, ErrorCode::BadMigrations]),
+    (
+        "TSK_ERR_POPULATION_OUT_OF_BOUNDS",
+        &[ErrorCode::BadNodes, ErrorCode::BadMigrations],
+    ),
+    (
+        "TSK_ERR_INDIVIDUAL_OUT_OF_BOUNDS",
+        &[ErrorCode::BadNodes, ErrorCode::BadIndividuals],
+    ),
+    (
+        "TSK_ERR_TIME_NONFINITE",
+        &[
+            ErrorCode::BadNodes,
+            ErrorCode::BadMutations,
+            ErrorCode::BadMigrations,
+        ],
+    ),
 ];
 
 fn expected_codes(tskit_message: &str) -> &'static [ErrorCode] {
@@ -118,19 +199,25 @@ fn expected_codes(tskit_message: &str) -> &'static [ErrorCode] {
         .iter()
         .find(|(text, _)| tskit_message.contains(text))
         .map(|(_, codes)| *codes)
-        .unwrap_or_else(|| panic!("no mapping for tskit's error {tskit_message:?}: add one to TSKIT_ERRORS"))
+        .unwrap_or_else(|| {
+            panic!("no mapping for tskit's error {tskit_message:?}: add one to TSKIT_ERRORS")
+        })
 }
 
 #[test]
 fn bad_files_are_judged_as_tskit_judges_them() {
     let dir = fixtures_dir().join("bad");
-    let index: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
     let entries = index.as_array().unwrap();
     // Every .trees file in bad/ must have a verdict, so none is silently skipped.
     for f in std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()) {
         let name = f.file_name().into_string().unwrap();
         if name.ends_with(".trees") {
-            assert!(entries.iter().any(|e| e["file"] == name.as_str()), "bad/{name} is not in bad/index.json");
+            assert!(
+                entries.iter().any(|e| e["file"] == name.as_str()),
+                "bad/{name} is not in bad/index.json"
+            );
         }
     }
     for entry in entries {
@@ -159,13 +246,20 @@ fn bad_files_are_judged_as_tskit_judges_them() {
 
 /// Every file that should load: the good fixtures and the `bad/ok_*` ones tskit accepts.
 fn loadable_files() -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = good_fixtures().into_iter().map(|(n, b, _)| (format!("{n}.trees"), b)).collect();
+    let mut files: Vec<(String, Vec<u8>)> = good_fixtures()
+        .into_iter()
+        .map(|(n, b, _)| (format!("{n}.trees"), b))
+        .collect();
     let bad = fixtures_dir().join("bad");
-    let index: Value = serde_json::from_slice(&std::fs::read(bad.join("index.json")).unwrap()).unwrap();
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(bad.join("index.json")).unwrap()).unwrap();
     for entry in index.as_array().unwrap() {
         if entry["tskit"]["loads"].as_bool() == Some(true) {
             let file = entry["file"].as_str().unwrap();
-            files.push((format!("bad/{file}"), std::fs::read(bad.join(file)).unwrap()));
+            files.push((
+                format!("bad/{file}"),
+                std::fs::read(bad.join(file)).unwrap(),
+            ));
         }
     }
     files
@@ -198,11 +292,17 @@ impl From<u8> for Bits {
     }
 }
 
-fn ragged_rows<T: treeseq_core::column::Pod + Into<Bits>>(r: &treeseq_core::Ragged<T>) -> Vec<Vec<u64>> {
+fn ragged_rows<T: treeseq_core::column::Pod + Into<Bits>>(
+    r: &treeseq_core::Ragged<T>,
+) -> Vec<Vec<u64>> {
     (0..r.num_rows()).map(|i| bits(r.row(i))).collect()
 }
 
-fn assert_tables_equal(name: &str, a: &treeseq_core::TableCollection, b: &treeseq_core::TableCollection) {
+fn assert_tables_equal(
+    name: &str,
+    a: &treeseq_core::TableCollection,
+    b: &treeseq_core::TableCollection,
+) {
     macro_rules! same {
         ($($f:ident).+) => {
             assert_eq!(bits(&a.$($f).+), bits(&b.$($f).+), "{name}: {}", stringify!($($f).+));
@@ -218,7 +318,11 @@ fn assert_tables_equal(name: &str, a: &treeseq_core::TableCollection, b: &treese
             assert_eq!(a.$($f).+, b.$($f).+, "{name}: {}", stringify!($($f).+));
         };
     }
-    assert_eq!(a.sequence_length.to_bits(), b.sequence_length.to_bits(), "{name}: sequence_length");
+    assert_eq!(
+        a.sequence_length.to_bits(),
+        b.sequence_length.to_bits(),
+        "{name}: sequence_length"
+    );
     same_value!(time_units);
     same_value!(metadata);
     same_value!(metadata_schema);
@@ -275,11 +379,15 @@ fn load_dump_load_gives_equal_tables() {
     for (name, bytes) in loadable_files() {
         let ts = TreeSequence::load(&bytes).unwrap();
         let dumped = ts.dump();
-        let again = TreeSequence::load(&dumped).unwrap_or_else(|e| panic!("{name}: our dump does not load: {e}"));
+        let again = TreeSequence::load(&dumped)
+            .unwrap_or_else(|e| panic!("{name}: our dump does not load: {e}"));
         assert_tables_equal(&name, &ts.tables, &again.tables);
         assert_eq!(again.tables.format_version, (12, 7), "{name}");
         assert_eq!(again.tables.file_uuid.len(), 36, "{name}");
-        assert_ne!(again.tables.file_uuid, ts.tables.file_uuid, "{name}: a written file gets a new uuid, as in tskit");
+        assert_ne!(
+            again.tables.file_uuid, ts.tables.file_uuid,
+            "{name}: a written file gets a new uuid, as in tskit"
+        );
     }
 }
 
@@ -294,10 +402,16 @@ fn dump_of_a_tskit_file_is_its_bytes_but_the_uuid() {
         }
         let mut dumped = ts.dump();
         assert_eq!(dumped.len(), bytes.len(), "{name}: size");
-        let at = |b: &[u8]| b.windows(36).position(|w| w == ts.tables.file_uuid.as_bytes());
+        let at = |b: &[u8]| {
+            b.windows(36)
+                .position(|w| w == ts.tables.file_uuid.as_bytes())
+        };
         let pos = at(&bytes).unwrap();
         dumped[pos..pos + 36].copy_from_slice(ts.tables.file_uuid.as_bytes());
-        assert!(dumped == bytes, "{name}: our dump differs from tskit's file beyond the uuid");
+        assert!(
+            dumped == bytes,
+            "{name}: our dump differs from tskit's file beyond the uuid"
+        );
     }
 }
 
@@ -321,7 +435,8 @@ fn tskit_loads_our_dumps_with_equal_tables() {
         eprintln!("skipping: python3 with tskit is not available");
         return;
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_dump_with_tskit.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_dump_with_tskit.py");
     let dir = std::env::temp_dir().join(format!("treeseq-io-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let src = fixtures_dir();
@@ -329,7 +444,12 @@ fn tskit_loads_our_dumps_with_equal_tables() {
         let dumped = TreeSequence::load(&bytes).unwrap().dump();
         let out = dir.join(name.replace('/', "_"));
         std::fs::write(&out, &dumped).unwrap();
-        let result = std::process::Command::new("python3").arg(&script).arg(src.join(&name)).arg(&out).output().unwrap();
+        let result = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(src.join(&name))
+            .arg(&out)
+            .output()
+            .unwrap();
         assert!(
             result.status.success(),
             "{name}: tskit check failed: {}",
@@ -344,7 +464,10 @@ fn tskit_loads_our_dumps_with_equal_tables() {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: usize) -> usize {
@@ -368,7 +491,9 @@ fn damaged_files_never_panic() {
         // Truncations: every length in the header and descriptors, then spread over the rest.
         let n = bytes.len();
         let header_end = (64 + 64 * 70).min(n);
-        let lengths = (0..header_end).step_by(7).chain((header_end..n).step_by((n / 200).max(1)));
+        let lengths = (0..header_end)
+            .step_by(7)
+            .chain((header_end..n).step_by((n / 200).max(1)));
         for len in lengths {
             must_not_panic(&format!("{name} truncated to {len} bytes"), &bytes[..len]);
         }
@@ -379,12 +504,22 @@ fn damaged_files_never_panic() {
             let flips = 1 + rng.below(4);
             let mut changed = Vec::new();
             for _ in 0..flips {
-                let at = if case % 2 == 0 { rng.below(header_end) } else { rng.below(n) };
+                let at = if case % 2 == 0 {
+                    rng.below(header_end)
+                } else {
+                    rng.below(n)
+                };
                 let old = copy[at];
                 copy[at] ^= 1 << rng.below(8);
                 changed.push((at, old));
             }
-            must_not_panic(&format!("{name} case {case} with bytes changed at {:?}", changed.iter().map(|c| c.0).collect::<Vec<_>>()), &copy);
+            must_not_panic(
+                &format!(
+                    "{name} case {case} with bytes changed at {:?}",
+                    changed.iter().map(|c| c.0).collect::<Vec<_>>()
+                ),
+                &copy,
+            );
             for (at, old) in changed.into_iter().rev() {
                 copy[at] = old;
             }
@@ -398,7 +533,11 @@ fn fixture_tables(name: &str) -> treeseq_core::TableCollection {
 }
 
 /// Replaces one value of a column with an owned copy.
-fn with<T: treeseq_core::column::Pod>(c: &treeseq_core::Column<T>, row: usize, value: T) -> treeseq_core::Column<T> {
+fn with<T: treeseq_core::column::Pod>(
+    c: &treeseq_core::Column<T>,
+    row: usize,
+    value: T,
+) -> treeseq_core::Column<T> {
     let mut v = c.to_vec();
     v[row] = value;
     treeseq_core::Column::owned(v)
@@ -409,7 +548,11 @@ fn refused(tc: treeseq_core::TableCollection, code: ErrorCode, words: &str) {
         Ok(_) => panic!("accepted; expected {code:?} mentioning {words:?}"),
         Err(e) => {
             assert_eq!(e.code, code, "{e}");
-            assert!(e.message.contains(words), "message {:?} does not mention {words:?}", e.message);
+            assert!(
+                e.message.contains(words),
+                "message {:?} does not mention {words:?}",
+                e.message
+            );
         }
     }
 }
@@ -418,7 +561,10 @@ fn refused(tc: treeseq_core::TableCollection, code: ErrorCode, words: &str) {
 fn build_indexes_reproduces_tskit_indexes() {
     for (name, bytes, _) in good_fixtures() {
         let mut tc = TreeSequence::load(&bytes).unwrap().tables;
-        let (ins, rem) = (tc.edge_insertion_order.to_vec(), tc.edge_removal_order.to_vec());
+        let (ins, rem) = (
+            tc.edge_insertion_order.to_vec(),
+            tc.edge_removal_order.to_vec(),
+        );
         tc.edge_insertion_order = Default::default();
         tc.edge_removal_order = Default::default();
         refused(tc.clone(), ErrorCode::TablesNotIndexed, "missing");
@@ -477,14 +623,25 @@ fn validation_rules() {
     // A second parent for a child over the same stretch: contradictory children.
     let mut tc = small.clone();
     let oldest = (0..t.len()).max_by(|&a, &b| t[a].total_cmp(&t[b])).unwrap() as i32;
-    let mut cols = (e.left.to_vec(), e.right.to_vec(), e.parent.to_vec(), e.child.to_vec());
+    let mut cols = (
+        e.left.to_vec(),
+        e.right.to_vec(),
+        e.parent.to_vec(),
+        e.child.to_vec(),
+    );
     cols.0.push(0.0);
     cols.1.push(small.sequence_length);
     cols.2.push(oldest);
     cols.3.push(0);
     let mut order: Vec<usize> = (0..cols.0.len()).collect();
     // Keep the table sorted: the new edge goes with its parent's (the oldest) edges.
-    order.sort_by(|&a, &b| t[cols.2[a] as usize].total_cmp(&t[cols.2[b] as usize]).then(cols.2[a].cmp(&cols.2[b])).then(cols.3[a].cmp(&cols.3[b])).then(cols.0[a].total_cmp(&cols.0[b])));
+    order.sort_by(|&a, &b| {
+        t[cols.2[a] as usize]
+            .total_cmp(&t[cols.2[b] as usize])
+            .then(cols.2[a].cmp(&cols.2[b]))
+            .then(cols.3[a].cmp(&cols.3[b]))
+            .then(cols.0[a].total_cmp(&cols.0[b]))
+    });
     tc.edges.left = treeseq_core::Column::owned(order.iter().map(|&i| cols.0[i]).collect());
     tc.edges.right = treeseq_core::Column::owned(order.iter().map(|&i| cols.1[i]).collect());
     tc.edges.parent = treeseq_core::Column::owned(order.iter().map(|&i| cols.2[i]).collect());
@@ -541,16 +698,24 @@ fn mutation_time_rules_within_a_site() {
     use treeseq_core::tables::unknown_time;
     let tc0 = fixture_tables("multiallelic");
     let m = &tc0.mutations;
-    let j = (1..m.site.len()).find(|&j| m.site[j] == m.site[j - 1]).expect("a site with two mutations");
+    let j = (1..m.site.len())
+        .find(|&j| m.site[j] == m.site[j - 1])
+        .expect("a site with two mutations");
     let mut tc = tc0.clone();
     tc.mutations.time = with(&m.time, j, unknown_time());
     refused(tc, ErrorCode::BadMutations, "all known or all unknown");
 
     // A parent that is not the one the tree gives (tskit: TSK_ERR_BAD_MUTATION_PARENT).
-    let c = (0..m.parent.len()).find(|&c| m.parent[c] != -1).expect("a mutation with a parent");
+    let c = (0..m.parent.len())
+        .find(|&c| m.parent[c] != -1)
+        .expect("a mutation with a parent");
     let mut tc = tc0.clone();
     tc.mutations.parent = with(&m.parent, c, -1);
-    refused(tc, ErrorCode::BadMutations, &format!("mutations row {c}: parent is -1 but the tree"));
+    refused(
+        tc,
+        ErrorCode::BadMutations,
+        &format!("mutations row {c}: parent is -1 but the tree"),
+    );
 
     // Unknown everywhere is fine (files from before mutation times).
     let mut tc = tc0.clone();
@@ -565,7 +730,10 @@ fn validation_does_not_depend_on_thread_count() {
     tc.nodes.time = with(&tc.nodes.time, 10, f64::NAN);
     tc.sites.position = with(&tc.sites.position, 5, -1.0);
     let judge = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| treeseq_core::validate::validate(&tc).unwrap_err())
     };
     let one = judge(1);

@@ -14,7 +14,12 @@ use serde_json::{json, Value};
 use treeseq_core::stats::{compute, pairs, StatOutput};
 use treeseq_core::{ErrorCode, TreeSequence};
 
-const MATRIX_METHODS: &[&str] = &["divergence_matrix", "genetic_relatedness_matrix", "mean_descendants", "genealogical_nearest_neighbours"];
+const MATRIX_METHODS: &[&str] = &[
+    "divergence_matrix",
+    "genetic_relatedness_matrix",
+    "mean_descendants",
+    "genealogical_nearest_neighbours",
+];
 const PAIR_METHODS: &[&str] = &["divergence", "Fst", "f2", "genetic_relatedness"];
 
 /// Relative 1e-9, or absolute `abs`; NaN only equals NaN.
@@ -49,10 +54,21 @@ fn compare(out: &StatOutput, shape: &[usize], values: &[f64], allow: Allow) -> R
         return Err(format!("shape {:?}, expected {:?}", out.shape, shape));
     }
     if out.data.len() != values.len() {
-        return Err(format!("{} values, expected {}", out.data.len(), values.len()));
+        return Err(format!(
+            "{} values, expected {}",
+            out.data.len(),
+            values.len()
+        ));
     }
-    let scale = values.iter().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs()));
-    let abs = if allow.scaled_zero { 1e-12 * scale.max(1.0) } else { 1e-12 };
+    let scale = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let abs = if allow.scaled_zero {
+        1e-12 * scale.max(1.0)
+    } else {
+        1e-12
+    };
     let per_window = allow.branchless.map(|b| values.len() / b.len().max(1));
     for (i, (&g, &w)) in out.data.iter().zip(values).enumerate() {
         if close(g, w, abs) {
@@ -81,33 +97,62 @@ fn branchless_windows(ts: &TreeSequence, kwargs: &Value) -> Option<Vec<bool>> {
         _ => return None,
     };
     let e = &ts.tables.edges;
-    Some(breaks.windows(2).map(|w| !(0..e.left.len()).any(|j| e.left[j] < w[1] && e.right[j] > w[0])).collect())
+    Some(
+        breaks
+            .windows(2)
+            .map(|w| !(0..e.left.len()).any(|j| e.left[j] < w[1] && e.right[j] > w[0]))
+            .collect(),
+    )
 }
 
 /// Compares a result with a fixture case (or checks that an error case is refused).
-fn check_case(result: treeseq_core::Result<StatOutput>, case: &Value, allow: Allow) -> Result<(), String> {
+fn check_case(
+    result: treeseq_core::Result<StatOutput>,
+    case: &Value,
+    allow: Allow,
+) -> Result<(), String> {
     if case.get("error").is_some() {
         return match result {
             Err(e) => {
                 // tskit's refusals here are duplicate samples: say so, with the right code.
                 let msg = case["message"].as_str().unwrap_or("");
-                if msg.contains("Duplicate sample") && !(e.code == ErrorCode::BadSampleSets && e.message.contains("duplicate sample")) {
+                if msg.contains("Duplicate sample")
+                    && !(e.code == ErrorCode::BadSampleSets
+                        && e.message.contains("duplicate sample"))
+                {
                     return Err(format!("refused, but not as a duplicate sample: {e}"));
                 }
                 Ok(())
             }
-            Ok(out) => Err(format!("tskit refuses this ({}) but we returned shape {:?}", case["message"], out.shape)),
+            Ok(out) => Err(format!(
+                "tskit refuses this ({}) but we returned shape {:?}",
+                case["message"], out.shape
+            )),
         };
     }
     let out = result.map_err(|e| format!("refused: {e}"))?;
-    let shape: Vec<usize> = case["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
-    let values: Vec<f64> = case["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect();
+    let shape: Vec<usize> = case["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    let values: Vec<f64> = case["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap_or(f64::NAN))
+        .collect();
     compare(&out, &shape, &values, allow)
 }
 
 /// Runs `check` on every case of the given methods in every fixture; prints the counts and
 /// fails on any mismatch.
-fn for_fixture_cases(label: &str, methods: &[&str], check: impl Fn(&TreeSequence, &Value) -> Option<Result<(), String>>) {
+fn for_fixture_cases(
+    label: &str,
+    methods: &[&str],
+    check: impl Fn(&TreeSequence, &Value) -> Option<Result<(), String>>,
+) {
     let (mut passed, mut failed) = (0usize, Vec::new());
     for name in fixture_names() {
         let ts = load(&name);
@@ -123,7 +168,10 @@ fn for_fixture_cases(label: &str, methods: &[&str], check: impl Fn(&TreeSequence
                 Some(Ok(())) => p += 1,
                 Some(Err(why)) => {
                     f += 1;
-                    failed.push(format!("{name}: {method} {}: {why}", brief(&case["kwargs"])));
+                    failed.push(format!(
+                        "{name}: {method} {}: {why}",
+                        brief(&case["kwargs"])
+                    ));
                 }
             }
         }
@@ -140,10 +188,18 @@ fn for_fixture_cases(label: &str, methods: &[&str], check: impl Fn(&TreeSequence
 
 #[test]
 fn matrix_and_node_statistics_match_tskit() {
-    for_fixture_cases("matrix/node statistics vs tskit", MATRIX_METHODS, |ts, case| {
-        let method = case["method"].as_str().unwrap();
-        Some(check_case(compute(ts, method, &case["kwargs"]), case, Allow::default()))
-    });
+    for_fixture_cases(
+        "matrix/node statistics vs tskit",
+        MATRIX_METHODS,
+        |ts, case| {
+            let method = case["method"].as_str().unwrap();
+            Some(check_case(
+                compute(ts, method, &case["kwargs"]),
+                case,
+                Allow::default(),
+            ))
+        },
+    );
 }
 
 /// Every fixture case of the pair statistics in site or branch mode, forced through the pair
@@ -153,13 +209,22 @@ fn matrix_and_node_statistics_match_tskit() {
 fn pair_path_matches_tskit_on_every_fixture_case() {
     for_fixture_cases("pair path vs tskit", PAIR_METHODS, |ts, case| {
         let kwargs = &case["kwargs"];
-        if kwargs.get("mode").and_then(Value::as_str) == Some("node") || kwargs.get("time_windows").is_some_and(|t| !t.is_null()) {
+        if kwargs.get("mode").and_then(Value::as_str) == Some("node")
+            || kwargs.get("time_windows").is_some_and(|t| !t.is_null())
+        {
             return None;
         }
         let method = case["method"].as_str().unwrap();
         let branchless = branchless_windows(ts, kwargs);
-        let allow = Allow { scaled_zero: false, branchless: branchless.as_deref() };
-        Some(check_case(pairs::compute_pairs_path(ts, method, kwargs), case, allow))
+        let allow = Allow {
+            scaled_zero: false,
+            branchless: branchless.as_deref(),
+        };
+        Some(check_case(
+            pairs::compute_pairs_path(ts, method, kwargs),
+            case,
+            allow,
+        ))
     });
 }
 
@@ -207,27 +272,41 @@ fn many_pair_cases(ts: &TreeSequence) -> Vec<(&'static str, Value)> {
     let disjoint = array_split(samples, 7);
     // Overlapping sets: consecutive thirds of the samples, shifted.
     let n = samples.len();
-    let overlapping: Vec<Vec<i32>> = (0..6).map(|i| samples[(i * n / 9)..(i * n / 9 + n / 3).min(n)].to_vec()).collect();
+    let overlapping: Vec<Vec<i32>> = (0..6)
+        .map(|i| samples[(i * n / 9)..(i * n / 9 + n / 3).min(n)].to_vec())
+        .collect();
     let l = ts.sequence_length();
     let windows = json!([0.0, l * 0.25, l * 0.5, l * 0.9, l]);
     // Pairs among some of the sets only (centred relatedness still centres over all of them).
     let nine = array_split(samples, 9);
     let mut cases = Vec::new();
     for (sets, used) in [(&disjoint, 7), (&overlapping, 6), (&nine, 6)] {
-        let pairs: Vec<[usize; 2]> = (0..used).flat_map(|i| (i..used).map(move |j| [i, j])).collect();
+        let pairs: Vec<[usize; 2]> = (0..used)
+            .flat_map(|i| (i..used).map(move |j| [i, j]))
+            .collect();
         for mode in ["branch", "site"] {
             // treeseq's windows may also leave parts of the genome out.
-            for win in [Value::Null, windows.clone(), json!("trees"), json!([l * 0.1, l * 0.35, l * 0.6])] {
-                let base = json!({"sample_sets": sets, "indexes": pairs, "mode": mode, "windows": win});
+            for win in [
+                Value::Null,
+                windows.clone(),
+                json!("trees"),
+                json!([l * 0.1, l * 0.35, l * 0.6]),
+            ] {
+                let base =
+                    json!({"sample_sets": sets, "indexes": pairs, "mode": mode, "windows": win});
                 for method in ["divergence", "Fst", "f2"] {
                     cases.push((method, base.clone()));
                 }
                 let mut sn = base.clone();
                 sn["span_normalise"] = json!(false);
                 cases.push(("divergence", sn));
-                for (centre, polarised, proportion) in
-                    [(true, true, true), (true, false, false), (false, true, false), (false, false, false), (true, true, false)]
-                {
+                for (centre, polarised, proportion) in [
+                    (true, true, true),
+                    (true, false, false),
+                    (false, true, false),
+                    (false, false, false),
+                    (true, true, false),
+                ] {
                     let mut kw = base.clone();
                     kw["centre"] = json!(centre);
                     kw["polarised"] = json!(polarised);
@@ -247,12 +326,27 @@ fn pair_path_matches_engine_on_many_pairs() {
         let ts = load(&name);
         let mut p = 0;
         for (method, kwargs) in many_pair_cases(&ts) {
-            let got = compute(&ts, method, &kwargs).unwrap_or_else(|e| panic!("{name} {method}: {e}"));
+            let got =
+                compute(&ts, method, &kwargs).unwrap_or_else(|e| panic!("{name} {method}: {e}"));
             // compute must have taken the pair path (the same bits as forcing it).
             let forced = pairs::compute_pairs_path(&ts, method, &kwargs).unwrap();
-            assert!(got.data.iter().zip(&forced.data).all(|(a, b)| a.to_bits() == b.to_bits()), "{name} {method}: compute did not take the pair path");
+            assert!(
+                got.data
+                    .iter()
+                    .zip(&forced.data)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{name} {method}: compute did not take the pair path"
+            );
             let want = engine_reference(&ts, method, &kwargs);
-            match compare(&got, &want.shape, &want.data, Allow { scaled_zero: true, branchless: None }) {
+            match compare(
+                &got,
+                &want.shape,
+                &want.data,
+                Allow {
+                    scaled_zero: true,
+                    branchless: None,
+                },
+            ) {
                 Ok(()) => p += 1,
                 Err(why) => failed.push(format!("{name}: {method} {}: {why}", brief(&kwargs))),
             }
@@ -263,12 +357,23 @@ fn pair_path_matches_engine_on_many_pairs() {
     for f in failed.iter().take(100) {
         println!("FAIL {f}");
     }
-    println!("pair path vs engine: {passed} passed, {} failed", failed.len());
-    assert!(failed.is_empty(), "{} many-pair cases differ from the engine", failed.len());
+    println!(
+        "pair path vs engine: {passed} passed, {} failed",
+        failed.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "{} many-pair cases differ from the engine",
+        failed.len()
+    );
 }
 
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(f)
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(f)
 }
 
 #[test]
@@ -281,37 +386,81 @@ fn identical_bits_on_any_thread_count() {
         let groups = array_split(&ts.samples, 20);
         let focal: Vec<i32> = ts.samples.clone();
         let k = groups.len();
-        let all_pairs: Vec<[usize; 2]> = (0..k).flat_map(|i| (i + 1..k).map(move |j| [i, j])).collect();
+        let all_pairs: Vec<[usize; 2]> = (0..k)
+            .flat_map(|i| (i + 1..k).map(move |j| [i, j]))
+            .collect();
         let l = ts.sequence_length();
         let calls: Vec<(&str, Value)> = vec![
-            ("divergence", json!({"sample_sets": groups, "indexes": all_pairs, "mode": "branch"})),
-            ("divergence", json!({"sample_sets": groups, "indexes": all_pairs, "mode": "site", "windows": [0.0, l / 3.0, l]})),
-            ("Fst", json!({"sample_sets": groups, "indexes": all_pairs, "mode": "branch", "windows": "trees"})),
-            ("f2", json!({"sample_sets": groups, "indexes": all_pairs, "mode": "branch"})),
-            ("genetic_relatedness", json!({"sample_sets": groups, "indexes": all_pairs, "mode": "branch"})),
-            ("genetic_relatedness", json!({"sample_sets": groups, "indexes": all_pairs, "mode": "site"})),
-            ("divergence_matrix", json!({"sample_sets": groups, "mode": "branch", "windows": [0.0, l / 2.0, l]})),
+            (
+                "divergence",
+                json!({"sample_sets": groups, "indexes": all_pairs, "mode": "branch"}),
+            ),
+            (
+                "divergence",
+                json!({"sample_sets": groups, "indexes": all_pairs, "mode": "site", "windows": [0.0, l / 3.0, l]}),
+            ),
+            (
+                "Fst",
+                json!({"sample_sets": groups, "indexes": all_pairs, "mode": "branch", "windows": "trees"}),
+            ),
+            (
+                "f2",
+                json!({"sample_sets": groups, "indexes": all_pairs, "mode": "branch"}),
+            ),
+            (
+                "genetic_relatedness",
+                json!({"sample_sets": groups, "indexes": all_pairs, "mode": "branch"}),
+            ),
+            (
+                "genetic_relatedness",
+                json!({"sample_sets": groups, "indexes": all_pairs, "mode": "site"}),
+            ),
+            (
+                "divergence_matrix",
+                json!({"sample_sets": groups, "mode": "branch", "windows": [0.0, l / 2.0, l]}),
+            ),
             ("divergence_matrix", json!({"mode": "site"})),
-            ("genetic_relatedness_matrix", json!({"sample_sets": groups, "mode": "branch"})),
+            (
+                "genetic_relatedness_matrix",
+                json!({"sample_sets": groups, "mode": "branch"}),
+            ),
             ("mean_descendants", json!({"sample_sets": sets})),
-            ("genealogical_nearest_neighbours", json!({"focal": focal, "sample_sets": array_split(&ts.samples, 3)})),
+            (
+                "genealogical_nearest_neighbours",
+                json!({"focal": focal, "sample_sets": array_split(&ts.samples, 3)}),
+            ),
         ];
         for (method, kwargs) in &calls {
-            let reference = in_pool(1, || compute(&ts, method, kwargs)).unwrap_or_else(|e| panic!("{name} {method}: {e}"));
+            let reference = in_pool(1, || compute(&ts, method, kwargs))
+                .unwrap_or_else(|e| panic!("{name} {method}: {e}"));
             for threads in [2, 3, 8] {
                 let out = in_pool(threads, || compute(&ts, method, kwargs)).unwrap();
                 assert_eq!(out.shape, reference.shape);
-                let same = out.data.iter().zip(&reference.data).all(|(a, b)| a.to_bits() == b.to_bits());
-                assert!(same, "{name} {method} {}: results differ between 1 and {threads} threads", brief(kwargs));
+                let same = out
+                    .data
+                    .iter()
+                    .zip(&reference.data)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(
+                    same,
+                    "{name} {method} {}: results differ between 1 and {threads} threads",
+                    brief(kwargs)
+                );
             }
         }
-        println!("{name}: {} calls bit-identical on 1, 2, 3 and 8 threads", calls.len());
+        println!(
+            "{name}: {} calls bit-identical on 1, 2, 3 and 8 threads",
+            calls.len()
+        );
     }
 }
 
 fn refused(ts: &TreeSequence, method: &str, kwargs: Value) -> treeseq_core::TreeSeqError {
     match compute(ts, method, &kwargs) {
-        Ok(out) => panic!("{method} {kwargs}: accepted (shape {:?}), tskit refuses it", out.shape),
+        Ok(out) => panic!(
+            "{method} {kwargs}: accepted (shape {:?}), tskit refuses it",
+            out.shape
+        ),
         Err(e) => e,
     }
 }
@@ -327,11 +476,41 @@ fn refusals_and_conventions_as_tskit() {
         let e = refused(&ts, method, json!({"sample_sets": [[0, 0, 1], [2]]}));
         assert_eq!(e.code, ErrorCode::BadSampleSets);
         assert!(e.message.contains("duplicate sample value"), "{e}");
-        assert_eq!(refused(&ts, method, json!({"sample_sets": [[0, 1], [60]]})).code, ErrorCode::BadSampleSets);
-        assert_eq!(refused(&ts, method, json!({"sample_sets": [[0, 1], [500]]})).code, ErrorCode::BadSampleSets);
-        assert_eq!(refused(&ts, method, json!({"sample_sets": [[0, 1], [2]], "mode": "node"})).code, ErrorCode::BadParam);
-        assert_eq!(refused(&ts, method, json!({"sample_sets": [[0, 1], [2]], "polarised": true})).code, ErrorCode::BadParam);
-        assert_eq!(refused(&ts, method, json!({"sample_sets": [[0, 1], [2]], "windows": [0, 10, 10, l]})).code, ErrorCode::BadWindows);
+        assert_eq!(
+            refused(&ts, method, json!({"sample_sets": [[0, 1], [60]]})).code,
+            ErrorCode::BadSampleSets
+        );
+        assert_eq!(
+            refused(&ts, method, json!({"sample_sets": [[0, 1], [500]]})).code,
+            ErrorCode::BadSampleSets
+        );
+        assert_eq!(
+            refused(
+                &ts,
+                method,
+                json!({"sample_sets": [[0, 1], [2]], "mode": "node"})
+            )
+            .code,
+            ErrorCode::BadParam
+        );
+        assert_eq!(
+            refused(
+                &ts,
+                method,
+                json!({"sample_sets": [[0, 1], [2]], "polarised": true})
+            )
+            .code,
+            ErrorCode::BadParam
+        );
+        assert_eq!(
+            refused(
+                &ts,
+                method,
+                json!({"sample_sets": [[0, 1], [2]], "windows": [0, 10, 10, l]})
+            )
+            .code,
+            ErrorCode::BadWindows
+        );
         // An empty set is allowed; the error message of a later bad set names the caller's index.
         let e = refused(&ts, method, json!({"sample_sets": [[], [0, 1], [500]]}));
         assert!(e.message.contains("sample_sets[2]"), "{e}");
@@ -339,45 +518,146 @@ fn refusals_and_conventions_as_tskit() {
         let out = compute(&ts, method, &json!({"sample_sets": []})).unwrap();
         assert_eq!(out.shape, vec![0, 0]);
         // Windows need not cover the genome (tskit checks only that they lie inside it).
-        let out = compute(&ts, method, &json!({"sample_sets": [[0, 1], [2]], "windows": [1.0, l / 2.0]})).unwrap();
+        let out = compute(
+            &ts,
+            method,
+            &json!({"sample_sets": [[0, 1], [2]], "windows": [1.0, l / 2.0]}),
+        )
+        .unwrap();
         assert_eq!(out.shape, vec![1, 2, 2]);
     }
     // A flat list: one set per id for divergence_matrix; tskit's relatedness matrix fails on it.
-    let out = compute(&ts, "divergence_matrix", &json!({"sample_sets": [0, 1, 2], "mode": "branch"})).unwrap();
+    let out = compute(
+        &ts,
+        "divergence_matrix",
+        &json!({"sample_sets": [0, 1, 2], "mode": "branch"}),
+    )
+    .unwrap();
     assert_eq!(out.shape, vec![3, 3]);
-    assert_eq!(out.data[0], 0.0, "a set of one has 0 on the diagonal, as tskit");
-    assert_eq!(refused(&ts, "genetic_relatedness_matrix", json!({"sample_sets": [0, 1, 2]})).code, ErrorCode::BadSampleSets);
+    assert_eq!(
+        out.data[0], 0.0,
+        "a set of one has 0 on the diagonal, as tskit"
+    );
+    assert_eq!(
+        refused(
+            &ts,
+            "genetic_relatedness_matrix",
+            json!({"sample_sets": [0, 1, 2]})
+        )
+        .code,
+        ErrorCode::BadSampleSets
+    );
     // Empty sets give tskit's NaNs off the diagonal and 0 on it.
-    let out = compute(&ts, "divergence_matrix", &json!({"sample_sets": [[0, 1], []], "mode": "branch"})).unwrap();
-    assert!(out.data[1].is_nan() && out.data[2].is_nan() && out.data[3] == 0.0, "{:?}", out.data);
+    let out = compute(
+        &ts,
+        "divergence_matrix",
+        &json!({"sample_sets": [[0, 1], []], "mode": "branch"}),
+    )
+    .unwrap();
+    assert!(
+        out.data[1].is_nan() && out.data[2].is_nan() && out.data[3] == 0.0,
+        "{:?}",
+        out.data
+    );
 
     // GNN: reference sets must not share nodes; focal nodes in range; at least one set.
-    let e = refused(&ts, "genealogical_nearest_neighbours", json!({"focal": [0], "sample_sets": [[0, 1], [1, 2]]}));
+    let e = refused(
+        &ts,
+        "genealogical_nearest_neighbours",
+        json!({"focal": [0], "sample_sets": [[0, 1], [1, 2]]}),
+    );
     assert_eq!(e.code, ErrorCode::BadSampleSets);
     assert!(e.message.contains("duplicate sample value"), "{e}");
-    assert_eq!(refused(&ts, "genealogical_nearest_neighbours", json!({"focal": [500], "sample_sets": [[0, 1]]})).code, ErrorCode::BadParam);
-    assert_eq!(refused(&ts, "genealogical_nearest_neighbours", json!({"focal": [0], "sample_sets": []})).code, ErrorCode::BadSampleSets);
-    assert_eq!(refused(&ts, "genealogical_nearest_neighbours", json!({"focal": [0], "sample_sets": [0, 1]})).code, ErrorCode::BadSampleSets);
-    let out = compute(&ts, "genealogical_nearest_neighbours", &json!({"focal": [], "sample_sets": [[0, 1], [2]]})).unwrap();
+    assert_eq!(
+        refused(
+            &ts,
+            "genealogical_nearest_neighbours",
+            json!({"focal": [500], "sample_sets": [[0, 1]]})
+        )
+        .code,
+        ErrorCode::BadParam
+    );
+    assert_eq!(
+        refused(
+            &ts,
+            "genealogical_nearest_neighbours",
+            json!({"focal": [0], "sample_sets": []})
+        )
+        .code,
+        ErrorCode::BadSampleSets
+    );
+    assert_eq!(
+        refused(
+            &ts,
+            "genealogical_nearest_neighbours",
+            json!({"focal": [0], "sample_sets": [0, 1]})
+        )
+        .code,
+        ErrorCode::BadSampleSets
+    );
+    let out = compute(
+        &ts,
+        "genealogical_nearest_neighbours",
+        &json!({"focal": [], "sample_sets": [[0, 1], [2]]}),
+    )
+    .unwrap();
     assert_eq!(out.shape, vec![0, 2]);
     // mean_descendants: overlapping sets, non-sample nodes and empty sets are fine; ids must be nodes.
-    let out = compute(&ts, "mean_descendants", &json!({"sample_sets": [[0, 1], [1, 2, 50], []]})).unwrap();
+    let out = compute(
+        &ts,
+        "mean_descendants",
+        &json!({"sample_sets": [[0, 1], [1, 2, 50], []]}),
+    )
+    .unwrap();
     assert_eq!(out.shape, vec![ts.num_nodes(), 3]);
-    assert_eq!(refused(&ts, "mean_descendants", json!({"sample_sets": [[0, 1], [-1]]})).code, ErrorCode::BadSampleSets);
-    assert_eq!(refused(&ts, "mean_descendants", json!({"sample_sets": [[0, 1]], "windows": [0, l]})).code, ErrorCode::BadParam);
-    assert_eq!(refused(&ts, "mean_descendants", json!({})).code, ErrorCode::BadSampleSets);
+    assert_eq!(
+        refused(
+            &ts,
+            "mean_descendants",
+            json!({"sample_sets": [[0, 1], [-1]]})
+        )
+        .code,
+        ErrorCode::BadSampleSets
+    );
+    assert_eq!(
+        refused(
+            &ts,
+            "mean_descendants",
+            json!({"sample_sets": [[0, 1]], "windows": [0, l]})
+        )
+        .code,
+        ErrorCode::BadParam
+    );
+    assert_eq!(
+        refused(&ts, "mean_descendants", json!({})).code,
+        ErrorCode::BadSampleSets
+    );
 
     // The pair path refuses what it does not handle, rather than guessing.
     let sets = array_split(&ts.samples, 3);
-    assert!(pairs::compute_pairs_path(&ts, "divergence", &json!({"sample_sets": sets, "indexes": [[0, 1]], "mode": "node"})).is_err());
+    assert!(pairs::compute_pairs_path(
+        &ts,
+        "divergence",
+        &json!({"sample_sets": sets, "indexes": [[0, 1]], "mode": "node"})
+    )
+    .is_err());
     // Many pairs with time windows or in node mode go to the engine, which handles both.
     let pairs20: Vec<[usize; 2]> = (0..20).map(|i| [i % 3, (i + 1) % 3]).collect();
     let out = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": pairs20, "mode": "branch", "time_windows": [0.0, 100.0, "inf"]})).unwrap();
     assert_eq!(out.shape, vec![2, 20]);
-    let out = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": pairs20, "mode": "node"})).unwrap();
+    let out = compute(
+        &ts,
+        "divergence",
+        &json!({"sample_sets": sets, "indexes": pairs20, "mode": "node"}),
+    )
+    .unwrap();
     assert_eq!(out.shape, vec![ts.num_nodes(), 20]);
     // And compute leaves argument errors with many pairs to the general path's messages.
     let many: Vec<[usize; 2]> = (0..20).map(|_| [0, 5]).collect();
-    let e = refused(&ts, "divergence", json!({"sample_sets": sets, "indexes": many}));
+    let e = refused(
+        &ts,
+        "divergence",
+        json!({"sample_sets": sets, "indexes": many}),
+    );
     assert_eq!(e.code, ErrorCode::BadSampleSets);
 }

@@ -10,7 +10,12 @@ use treeseq_core::stats::{compute, StatOutput};
 use treeseq_core::TreeSequence;
 
 /// Methods with algorithms of their own, not the general statistic.
-const NOT_HERE: &[&str] = &["divergence_matrix", "genetic_relatedness_matrix", "mean_descendants", "genealogical_nearest_neighbours"];
+const NOT_HERE: &[&str] = &[
+    "divergence_matrix",
+    "genetic_relatedness_matrix",
+    "mean_descendants",
+    "genealogical_nearest_neighbours",
+];
 
 fn close(got: f64, want: f64) -> bool {
     if want.is_nan() || got.is_nan() {
@@ -39,15 +44,28 @@ fn check_case(ts: &TreeSequence, case: &Value) -> Result<Verdict, String> {
     if case.get("error").is_some() {
         return match result {
             Err(_) => Ok(Verdict::Matches),
-            Ok(out) => Err(format!("tskit refuses this ({}) but we returned shape {:?}", case["message"], out.shape)),
+            Ok(out) => Err(format!(
+                "tskit refuses this ({}) but we returned shape {:?}",
+                case["message"], out.shape
+            )),
         };
     }
     let out = result.map_err(|e| format!("refused: {e}"))?;
-    let shape: Vec<usize> = case["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    let shape: Vec<usize> = case["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
     if out.shape != shape {
         return Err(format!("shape {:?}, tskit {:?}", out.shape, shape));
     }
-    let values: Vec<f64> = case["values"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect();
+    let values: Vec<f64> = case["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap_or(f64::NAN))
+        .collect();
     if out.data.len() != values.len() {
         return Err(format!("{} values, tskit {}", out.data.len(), values.len()));
     }
@@ -58,7 +76,9 @@ fn check_case(ts: &TreeSequence, case: &Value) -> Result<Verdict, String> {
         }
         match edge_free_value(ts, method, &case["kwargs"], &out, i) {
             Some(exact) if !close(w, exact) && close(g, exact) => verdict = Verdict::TskitOff,
-            Some(exact) => return Err(format!("value [{i}] = {g:e}, tskit {w:e}, exact {exact:e}")),
+            Some(exact) => {
+                return Err(format!("value [{i}] = {g:e}, tskit {w:e}, exact {exact:e}"))
+            }
             None => return Err(format!("value [{i}] = {g:e}, tskit {w:e}")),
         }
     }
@@ -72,7 +92,13 @@ fn check_case(ts: &TreeSequence, case: &Value) -> Result<Verdict, String> {
 /// and comes back with its new branch over the gap, is reproduced, not corrected: see
 /// stats/afs_branch.rs.)
 /// In a window no edge overlaps, a branch-mode sum is 0 and a ratio of sums NaN.
-fn edge_free_value(ts: &TreeSequence, method: &str, kwargs: &Value, out: &StatOutput, i: usize) -> Option<f64> {
+fn edge_free_value(
+    ts: &TreeSequence,
+    method: &str,
+    kwargs: &Value,
+    out: &StatOutput,
+    i: usize,
+) -> Option<f64> {
     if kwargs["mode"] != "branch" {
         return None;
     }
@@ -81,7 +107,11 @@ fn edge_free_value(ts: &TreeSequence, method: &str, kwargs: &Value, out: &StatOu
     let w = i / per_window;
     let (l, r) = (windows[w], windows[w + 1]);
     let t = &ts.tables.edges;
-    let edge_free = t.left.iter().zip(t.right.iter()).all(|(&el, &er)| er <= l || el >= r);
+    let edge_free = t
+        .left
+        .iter()
+        .zip(t.right.iter())
+        .all(|(&el, &er)| er <= l || el >= r);
     if !edge_free {
         return None;
     }
@@ -191,7 +221,10 @@ mod brute {
     pub fn in_time_windows(tu: f64, tp: f64, time_windows: Option<&[f64]>) -> Vec<f64> {
         match time_windows {
             None => vec![tp - tu],
-            Some(tw) => tw.windows(2).map(|w| (tp.min(w[1]) - tu.max(w[0])).max(0.0)).collect(),
+            Some(tw) => tw
+                .windows(2)
+                .map(|w| (tp.min(w[1]) - tu.max(w[0])).max(0.0))
+                .collect(),
         }
     }
 
@@ -234,7 +267,10 @@ mod brute {
                             *a += b;
                         }
                     }
-                    for (t, len) in in_time_windows(time[u], time[p as usize], time_windows).into_iter().enumerate() {
+                    for (t, len) in in_time_windows(time[u], time[p as usize], time_windows)
+                        .into_iter()
+                        .enumerate()
+                    {
                         for j in 0..m {
                             out[(w * nt + t) * m + j] += overlap * len * v[j];
                         }
@@ -283,7 +319,12 @@ mod brute {
         let weights: Vec<Vec<f64>> = ts
             .samples
             .iter()
-            .map(|u| sets.iter().map(|s| s.contains(u) as u8 as f64).chain([1.0]).collect())
+            .map(|u| {
+                sets.iter()
+                    .map(|s| s.contains(u) as u8 as f64)
+                    .chain([1.0])
+                    .collect()
+            })
             .collect();
         let dims: Vec<usize> = sets.iter().map(|s| s.len() + 1).collect();
         let size: usize = dims.iter().product();
@@ -303,12 +344,16 @@ mod brute {
                     if p < 0 || all == 0 || all == n {
                         continue;
                     }
-                    let mut c: Vec<usize> = x[u][..sets.len()].iter().map(|&v| v as usize).collect();
+                    let mut c: Vec<usize> =
+                        x[u][..sets.len()].iter().map(|&v| v as usize).collect();
                     if !polarised {
                         fold(&mut c, &dims);
                     }
                     let cell = c.iter().zip(&dims).fold(0, |acc, (&ci, &d)| acc * d + ci);
-                    for (t, len) in in_time_windows(time[u], time[p as usize], time_windows).into_iter().enumerate() {
+                    for (t, len) in in_time_windows(time[u], time[p as usize], time_windows)
+                        .into_iter()
+                        .enumerate()
+                    {
                         out[(w * nt + t) * size + cell] += overlap * len;
                     }
                 }
@@ -343,28 +388,65 @@ fn results_are_identical_at_any_thread_count() {
     let sets = sample_sets("medium");
     let l = ts.sequence_length();
     let windows: Vec<f64> = (0..=10).map(|i| l * i as f64 / 10.0).collect();
-    let w: Vec<Vec<f64>> = (0..ts.num_samples()).map(|i| vec![(i % 7) as f64 - 3.0, ((i * 13) % 5) as f64]).collect();
+    let w: Vec<Vec<f64>> = (0..ts.num_samples())
+        .map(|i| vec![(i % 7) as f64 - 3.0, ((i * 13) % 5) as f64])
+        .collect();
     let cases = vec![
-        ("diversity", json!({"sample_sets": sets, "windows": windows, "mode": "site"})),
-        ("diversity", json!({"sample_sets": sets, "windows": windows, "mode": "branch"})),
-        ("divergence", json!({"sample_sets": sets, "indexes": [[0, 1], [1, 2], [0, 0]], "windows": "trees", "mode": "branch"})),
-        ("Fst", json!({"sample_sets": sets, "indexes": [[0, 1], [1, 2]], "windows": windows, "mode": "site"})),
-        ("Tajimas_D", json!({"sample_sets": sets, "mode": "branch", "time_windows": [0, 100, 1000, "inf"]})),
-        ("allele_frequency_spectrum", json!({"sample_sets": [sets[0], sets[1]], "windows": windows, "mode": "branch"})),
-        ("diversity", json!({"sample_sets": sets, "windows": windows, "mode": "node"})),
-        ("trait_covariance", json!({"W": w, "windows": windows, "mode": "branch"})),
+        (
+            "diversity",
+            json!({"sample_sets": sets, "windows": windows, "mode": "site"}),
+        ),
+        (
+            "diversity",
+            json!({"sample_sets": sets, "windows": windows, "mode": "branch"}),
+        ),
+        (
+            "divergence",
+            json!({"sample_sets": sets, "indexes": [[0, 1], [1, 2], [0, 0]], "windows": "trees", "mode": "branch"}),
+        ),
+        (
+            "Fst",
+            json!({"sample_sets": sets, "indexes": [[0, 1], [1, 2]], "windows": windows, "mode": "site"}),
+        ),
+        (
+            "Tajimas_D",
+            json!({"sample_sets": sets, "mode": "branch", "time_windows": [0, 100, 1000, "inf"]}),
+        ),
+        (
+            "allele_frequency_spectrum",
+            json!({"sample_sets": [sets[0], sets[1]], "windows": windows, "mode": "branch"}),
+        ),
+        (
+            "diversity",
+            json!({"sample_sets": sets, "windows": windows, "mode": "node"}),
+        ),
+        (
+            "trait_covariance",
+            json!({"W": w, "windows": windows, "mode": "branch"}),
+        ),
     ];
     for (method, kwargs) in &cases {
         let run = |threads: usize| -> StatOutput {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
             pool.install(|| compute(&ts, method, kwargs)).unwrap()
         };
         let one = run(1);
         for threads in [2, 3, 8] {
             let other = run(threads);
             assert_eq!(one.shape, other.shape);
-            let same = one.data.iter().zip(&other.data).all(|(a, b)| a.to_bits() == b.to_bits());
-            assert!(same, "{method} {}: {threads} threads differ from 1 thread", kwargs["mode"]);
+            let same = one
+                .data
+                .iter()
+                .zip(&other.data)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(
+                same,
+                "{method} {}: {threads} threads differ from 1 thread",
+                kwargs["mode"]
+            );
         }
     }
 }
@@ -385,9 +467,15 @@ fn windows_need_not_cover_the_genome() {
         full.push(l);
         let stats: Vec<(&str, Value)> = vec![
             ("diversity", json!({"sample_sets": sets})),
-            ("divergence", json!({"sample_sets": sets, "indexes": [[0, 1], [1, 1]]})),
+            (
+                "divergence",
+                json!({"sample_sets": sets, "indexes": [[0, 1], [1, 1]]}),
+            ),
             ("segregating_sites", json!({"sample_sets": sets})),
-            ("allele_frequency_spectrum", json!({"sample_sets": [sets[0]]})),
+            (
+                "allele_frequency_spectrum",
+                json!({"sample_sets": [sets[0]]}),
+            ),
             ("Fst", json!({"sample_sets": sets, "indexes": [[0, 1]]})),
         ];
         for (method, base) in &stats {
@@ -409,7 +497,11 @@ fn windows_need_not_cover_the_genome() {
                     assert_eq!(&part.shape[1..], &whole.shape[1..]);
                     let row = whole.data.len() / whole.shape[0];
                     let expect = &whole.data[row..row * inner.len()];
-                    assert_close(&format!("{name} {method} {mode} span_normalise={span_normalise}"), &part.data, expect);
+                    assert_close(
+                        &format!("{name} {method} {mode} span_normalise={span_normalise}"),
+                        &part.data,
+                        expect,
+                    );
                 }
             }
         }
@@ -426,19 +518,50 @@ fn time_windows_match_brute_force() {
         let sets = sample_sets(name);
         let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
         let max_time = ts.tables.nodes.time.iter().cloned().fold(0.0, f64::max);
-        let tw = vec![0.0, max_time * 0.01, max_time * 0.1, max_time * 0.5, f64::INFINITY];
+        let tw = vec![
+            0.0,
+            max_time * 0.01,
+            max_time * 0.1,
+            max_time * 0.5,
+            f64::INFINITY,
+        ];
         let tw_json = json!([tw[0], tw[1], tw[2], tw[3], "inf"]);
         let l = ts.sequence_length();
         let windows = vec![0.0, l * 0.3, l * 0.65, l];
-        let weights: Vec<Vec<f64>> = ts.samples.iter().map(|u| sets.iter().map(|s| s.contains(u) as u8 as f64).collect()).collect();
+        let weights: Vec<Vec<f64>> = ts
+            .samples
+            .iter()
+            .map(|u| sets.iter().map(|s| s.contains(u) as u8 as f64).collect())
+            .collect();
 
         // diversity, unpolarised, with and without genome windows.
-        let diversity = |x: &[f64]| -> Vec<f64> { x.iter().zip(&n).map(|(x, n)| x * (n - x) / (n * (n - 1.0))).collect() };
-        for (win, win_json) in [(vec![0.0, l], Value::Null), (windows.clone(), json!(windows))] {
+        let diversity = |x: &[f64]| -> Vec<f64> {
+            x.iter()
+                .zip(&n)
+                .map(|(x, n)| x * (n - x) / (n * (n - 1.0)))
+                .collect()
+        };
+        for (win, win_json) in [
+            (vec![0.0, l], Value::Null),
+            (windows.clone(), json!(windows)),
+        ] {
             let got = compute(&ts, "diversity", &json!({"sample_sets": sets, "mode": "branch", "windows": win_json, "time_windows": tw_json})).unwrap();
-            let want = brute::branch_stat(&ts, &weights, &diversity, sets.len(), &win, Some(&tw), false, true);
+            let want = brute::branch_stat(
+                &ts,
+                &weights,
+                &diversity,
+                sets.len(),
+                &win,
+                Some(&tw),
+                false,
+                true,
+            );
             assert_close(&format!("{name} diversity time windows"), &got.data, &want);
-            let mut shape = if win_json.is_null() { vec![] } else { vec![win.len() - 1] };
+            let mut shape = if win_json.is_null() {
+                vec![]
+            } else {
+                vec![win.len() - 1]
+            };
             shape.extend([tw.len() - 1, sets.len()]);
             assert_eq!(got.shape, shape);
         }
@@ -450,7 +573,9 @@ fn time_windows_match_brute_force() {
                 .iter()
                 .map(|&[i, j]| {
                     let (ni, nj) = (n[i], n[j]);
-                    (x[i] * (x[i] - 1.0) * (nj - x[j]) * (nj - x[j] - 1.0) - x[i] * (ni - x[i]) * (nj - x[j]) * x[j]) / (ni * (ni - 1.0) * nj * (nj - 1.0))
+                    (x[i] * (x[i] - 1.0) * (nj - x[j]) * (nj - x[j] - 1.0)
+                        - x[i] * (ni - x[i]) * (nj - x[j]) * x[j])
+                        / (ni * (ni - 1.0) * nj * (nj - 1.0))
                 })
                 .collect()
         };
@@ -465,34 +590,80 @@ fn time_windows_match_brute_force() {
         };
         let got = compute(&ts, "genetic_relatedness", &json!({"sample_sets": sets, "indexes": [0, 1], "mode": "branch", "time_windows": tw_json, "proportion": false})).unwrap();
         let want = brute::branch_stat(&ts, &weights, &rel, 1, &[0.0, l], Some(&tw), true, true);
-        assert_close(&format!("{name} genetic_relatedness time windows"), &got.data, &want);
+        assert_close(
+            &format!("{name} genetic_relatedness time windows"),
+            &got.data,
+            &want,
+        );
         assert_eq!(got.shape, vec![tw.len() - 1]);
 
         // trait covariance over arbitrary weights (centred by the statistic).
-        let raw: Vec<Vec<f64>> = (0..ts.num_samples()).map(|i| vec![((i * 7) % 11) as f64 * 0.5, (i % 3) as f64]).collect();
-        let means: Vec<f64> = (0..2).map(|j| raw.iter().map(|r| r[j]).sum::<f64>() / raw.len() as f64).collect();
-        let centred: Vec<Vec<f64>> = raw.iter().map(|r| r.iter().zip(&means).map(|(a, m)| a - m).collect()).collect();
+        let raw: Vec<Vec<f64>> = (0..ts.num_samples())
+            .map(|i| vec![((i * 7) % 11) as f64 * 0.5, (i % 3) as f64])
+            .collect();
+        let means: Vec<f64> = (0..2)
+            .map(|j| raw.iter().map(|r| r[j]).sum::<f64>() / raw.len() as f64)
+            .collect();
+        let centred: Vec<Vec<f64>> = raw
+            .iter()
+            .map(|r| r.iter().zip(&means).map(|(a, m)| a - m).collect())
+            .collect();
         let ns = ts.num_samples() as f64;
-        let cov = |x: &[f64]| -> Vec<f64> { x.iter().map(|v| v * v / (2.0 * (ns - 1.0) * (ns - 1.0))).collect() };
-        let got = compute(&ts, "trait_covariance", &json!({"W": raw, "mode": "branch", "windows": windows, "time_windows": tw_json})).unwrap();
+        let cov = |x: &[f64]| -> Vec<f64> {
+            x.iter()
+                .map(|v| v * v / (2.0 * (ns - 1.0) * (ns - 1.0)))
+                .collect()
+        };
+        let got = compute(
+            &ts,
+            "trait_covariance",
+            &json!({"W": raw, "mode": "branch", "windows": windows, "time_windows": tw_json}),
+        )
+        .unwrap();
         let want = brute::branch_stat(&ts, &centred, &cov, 2, &windows, Some(&tw), false, true);
-        assert_close(&format!("{name} trait_covariance time windows"), &got.data, &want);
+        assert_close(
+            &format!("{name} trait_covariance time windows"),
+            &got.data,
+            &want,
+        );
 
         // The allele frequency spectrum, joint and folded, and polarised.
         for polarised in [false, true] {
             let two = vec![sets[0].clone(), sets[1].clone()];
             let got = compute(&ts, "allele_frequency_spectrum", &json!({"sample_sets": two, "mode": "branch", "windows": windows, "time_windows": tw_json, "polarised": polarised})).unwrap();
             let want = brute::branch_afs(&ts, &two, &windows, Some(&tw), polarised, true);
-            assert_close(&format!("{name} AFS time windows polarised={polarised}"), &got.data, &want);
-            assert_eq!(got.shape, vec![windows.len() - 1, tw.len() - 1, two[0].len() + 1, two[1].len() + 1]);
+            assert_close(
+                &format!("{name} AFS time windows polarised={polarised}"),
+                &got.data,
+                &want,
+            );
+            assert_eq!(
+                got.shape,
+                vec![
+                    windows.len() - 1,
+                    tw.len() - 1,
+                    two[0].len() + 1,
+                    two[1].len() + 1
+                ]
+            );
         }
 
         // Time windows partition each branch: their sum is the statistic without them.
         let with = compute(&ts, "Y2", &json!({"sample_sets": sets, "indexes": [[0, 1], [1, 0]], "mode": "branch", "windows": windows, "time_windows": tw_json})).unwrap();
         let without = compute(&ts, "Y2", &json!({"sample_sets": sets, "indexes": [[0, 1], [1, 0]], "mode": "branch", "windows": windows})).unwrap();
         let nt = tw.len() - 1;
-        let summed: Vec<f64> = (0..without.data.len()).map(|i| (0..nt).map(|t| with.data[(i / 2 * nt + t) * 2 + i % 2]).sum()).collect();
-        assert_close(&format!("{name} Y2 summed over time windows"), &summed, &without.data);
+        let summed: Vec<f64> = (0..without.data.len())
+            .map(|i| {
+                (0..nt)
+                    .map(|t| with.data[(i / 2 * nt + t) * 2 + i % 2])
+                    .sum()
+            })
+            .collect();
+        assert_close(
+            &format!("{name} Y2 summed over time windows"),
+            &summed,
+            &without.data,
+        );
     }
 }
 
@@ -504,28 +675,80 @@ fn refusals() {
     let sets = sample_sets("small");
     let cases: Vec<(&str, Value, treeseq_core::ErrorCode)> = vec![
         ("no_such_stat", json!({}), BadParam),
-        ("diversity", json!({"sample_sets": sets, "polarised": true}), BadParam),
-        ("diversity", json!({"sample_sets": [[0, 0, 1]]}), BadSampleSets),
-        ("diversity", json!({"sample_sets": [[0, 1], []]}), BadSampleSets),
-        ("diversity", json!({"sample_sets": [[0, 100000]]}), BadSampleSets),
-        ("diversity", json!({"sample_sets": [[0, 30]]}), BadSampleSets),
+        (
+            "diversity",
+            json!({"sample_sets": sets, "polarised": true}),
+            BadParam,
+        ),
+        (
+            "diversity",
+            json!({"sample_sets": [[0, 0, 1]]}),
+            BadSampleSets,
+        ),
+        (
+            "diversity",
+            json!({"sample_sets": [[0, 1], []]}),
+            BadSampleSets,
+        ),
+        (
+            "diversity",
+            json!({"sample_sets": [[0, 100000]]}),
+            BadSampleSets,
+        ),
+        (
+            "diversity",
+            json!({"sample_sets": [[0, 30]]}),
+            BadSampleSets,
+        ),
         ("diversity", json!({"windows": [0]}), BadWindows),
-        ("diversity", json!({"windows": [0, 5000, 5000, 20000]}), BadWindows),
+        (
+            "diversity",
+            json!({"windows": [0, 5000, 5000, 20000]}),
+            BadWindows,
+        ),
         ("diversity", json!({"windows": [0, 30000]}), BadWindows),
         ("diversity", json!({"windows": [-1, 20000]}), BadWindows),
         ("diversity", json!({"windows": "genes"}), BadWindows),
         ("diversity", json!({"mode": "tree"}), BadParam),
-        ("diversity", json!({"mode": "site", "time_windows": [0, 10]}), BadParam),
-        ("diversity", json!({"mode": "branch", "time_windows": [5, 10]}), BadWindows),
+        (
+            "diversity",
+            json!({"mode": "site", "time_windows": [0, 10]}),
+            BadParam,
+        ),
+        (
+            "diversity",
+            json!({"mode": "branch", "time_windows": [5, 10]}),
+            BadWindows,
+        ),
         ("divergence", json!({"sample_sets": sets}), BadParam),
-        ("divergence", json!({"sample_sets": sets, "indexes": [[0, 5]]}), BadSampleSets),
-        ("divergence", json!({"sample_sets": sets, "indexes": [[0, 1, 2]]}), BadParam),
+        (
+            "divergence",
+            json!({"sample_sets": sets, "indexes": [[0, 5]]}),
+            BadSampleSets,
+        ),
+        (
+            "divergence",
+            json!({"sample_sets": sets, "indexes": [[0, 1, 2]]}),
+            BadParam,
+        ),
         ("divergence", json!({"indexes": [[0, 1]]}), BadSampleSets),
-        ("f4", json!({"sample_sets": sets, "indexes": [0, 1, 2]}), BadParam),
-        ("allele_frequency_spectrum", json!({"mode": "node"}), BadParam),
+        (
+            "f4",
+            json!({"sample_sets": sets, "indexes": [0, 1, 2]}),
+            BadParam,
+        ),
+        (
+            "allele_frequency_spectrum",
+            json!({"mode": "node"}),
+            BadParam,
+        ),
         ("trait_covariance", json!({"W": [[1.0], [2.0]]}), BadParam),
         ("trait_correlation", json!({"W": vec![[1.0]; 24]}), BadParam),
-        ("genetic_relatedness_weighted", json!({"W": vec![[1.0, 2.0, 3.0]; 24]}), BadParam),
+        (
+            "genetic_relatedness_weighted",
+            json!({"W": vec![[1.0, 2.0, 3.0]; 24]}),
+            BadParam,
+        ),
     ];
     for (method, kwargs, code) in cases {
         match compute(&ts, method, &kwargs) {
@@ -550,20 +773,41 @@ fn chunking_changes_only_rounding() {
         let sets = sample_sets(name);
         let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
         let l = ts.sequence_length();
-        let windows = [0.0, l * 0.2, ts.breakpoints[ts.num_trees() / 2], l * 0.77, l];
+        let windows = [
+            0.0,
+            l * 0.2,
+            ts.breakpoints[ts.num_trees() / 2],
+            l * 0.77,
+            l,
+        ];
         let counts = indicator_weights(&ts, &sets, false);
         let counts_all = indicator_weights(&ts, &sets[..2], true);
         let last = sets.len() - 1;
-        let f = Tuples::new(TupleStat::F4, &n, &[vec![0, 1, last, 0], vec![1, 0, 1, last]]);
+        let f = Tuples::new(
+            TupleStat::F4,
+            &n,
+            &[vec![0, 1, last, 0], vec![1, 0, 1, last]],
+        );
         let afs = AfsSummary::new(&[sets[0].len(), sets[1].len()], ts.num_samples(), false);
         let tw = [0.0, 50.0, 500.0, f64::INFINITY];
         for mode in [Mode::Site, Mode::Branch, Mode::Node] {
-            for (weights, summary) in [(&counts, Summary::Dense(&f)), (&counts_all, Summary::Afs(&afs))] {
+            for (weights, summary) in [
+                (&counts, Summary::Dense(&f)),
+                (&counts_all, Summary::Afs(&afs)),
+            ] {
                 if mode == Mode::Node && matches!(summary, Summary::Afs(_)) {
                     continue;
                 }
                 let time_windows = (mode == Mode::Branch).then_some(&tw[..]);
-                let stat = GeneralStat { weights, summary, mode, windows: &windows, time_windows, polarised: false, span_normalise: true };
+                let stat = GeneralStat {
+                    weights,
+                    summary,
+                    mode,
+                    windows: &windows,
+                    time_windows,
+                    polarised: false,
+                    span_normalise: true,
+                };
                 let one = run_with_chunks(&ts, &stat, Some(1)).unwrap();
                 for chunks in [Some(ts.num_trees()), Some(3), None] {
                     let other = run_with_chunks(&ts, &stat, chunks).unwrap();
@@ -590,7 +834,10 @@ fn many_index_tuples_split_cleanly() {
             let one = compute(&ts, "divergence", &json!({"sample_sets": sets, "indexes": [t], "windows": [0, 5000, 20000], "mode": mode})).unwrap();
             for w in 0..2 {
                 let (a, b) = (all.data[w * tuples.len() + j], one.data[w]);
-                assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-300), "{mode} tuple {j} window {w}: {a} vs {b}");
+                assert!(
+                    (a - b).abs() <= 1e-12 * b.abs().max(1e-300),
+                    "{mode} tuple {j} window {w}: {a} vs {b}"
+                );
             }
         }
     }
@@ -607,4 +854,143 @@ fn branch_mode_refused_on_uncalibrated_times() {
     assert_eq!(err.code, treeseq_core::ErrorCode::BadParam);
     assert!(err.message.contains("uncalibrated"), "{}", err.message);
     assert!(compute(&ts, "diversity", &json!({"mode": "site"})).is_ok());
+}
+
+/// The JSON of `kwargs` with sample sets, focal nodes, windows, time windows and `W`'s data
+/// moved into arrays beside it, as the bindings pass them; None when nothing moved.
+fn move_to_arrays(kwargs: &Value, i32s: &mut Vec<i32>, f64s: &mut Vec<f64>) -> Value {
+    let ids = |v: &Value, i32s: &mut Vec<i32>| -> Option<Value> {
+        let items = v.as_array()?;
+        let ids: Vec<i32> = items
+            .iter()
+            .map(|x| x.as_i64().and_then(|i| i32::try_from(i).ok()))
+            .collect::<Option<_>>()?;
+        let off = i32s.len();
+        i32s.extend(&ids);
+        Some(json!({"$i32": [off, ids.len()]}))
+    };
+    let floats = |v: &Value, f64s: &mut Vec<f64>| -> Option<Value> {
+        let xs: Vec<f64> = v
+            .as_array()?
+            .iter()
+            .map(Value::as_f64)
+            .collect::<Option<_>>()?;
+        let off = f64s.len();
+        f64s.extend(&xs);
+        Some(json!({"$f64": [off, xs.len()]}))
+    };
+    let mut out = kwargs.clone();
+    let Some(m) = out.as_object_mut() else {
+        return out;
+    };
+    if let Some(sets) = m.get("sample_sets").cloned() {
+        let moved = match sets.as_array() {
+            Some(items) if items.iter().all(Value::is_array) => items
+                .iter()
+                .map(|s| ids(s, i32s).unwrap_or_else(|| s.clone()))
+                .collect::<Vec<_>>()
+                .into(),
+            _ => ids(&sets, i32s).unwrap_or(sets),
+        };
+        m.insert("sample_sets".into(), moved);
+    }
+    for key in ["windows", "time_windows"] {
+        if let Some(v) = m.get(key).and_then(|v| floats(v, f64s)) {
+            m.insert(key.into(), v);
+        }
+    }
+    if let Some(w) = m.get("W").cloned() {
+        if let Some(rows) = w.as_array() {
+            let k = rows.first().and_then(Value::as_array).map_or(0, Vec::len);
+            let flat: Vec<Value> = rows
+                .iter()
+                .flat_map(|r| r.as_array().cloned().unwrap_or_default())
+                .collect();
+            if let Some(data) = floats(&Value::Array(flat), f64s) {
+                m.insert("W".into(), json!({"data": data, "shape": [rows.len(), k]}));
+            }
+        }
+    }
+    out
+}
+
+/// Large arguments passed beside the JSON (as the Node and WebAssembly bindings pass them)
+/// give the same results, bit for bit, and the same refusals, as the same arguments in JSON.
+#[test]
+fn arrays_beside_the_json_change_nothing() {
+    use treeseq_core::stats::{compute_with, params::Arrays};
+    let mut moved_cases = 0;
+    for name in fixture_names() {
+        let ts = load(&name);
+        for case in expected(&name)["stats"].as_array().unwrap() {
+            let method = case["method"].as_str().unwrap();
+            let (mut i32s, mut f64s) = (Vec::new(), Vec::new());
+            let kwargs = move_to_arrays(&case["kwargs"], &mut i32s, &mut f64s);
+            if i32s.is_empty() && f64s.is_empty() {
+                continue;
+            }
+            moved_cases += 1;
+            let plain = compute(&ts, method, &case["kwargs"]);
+            let beside = compute_with(
+                &ts,
+                method,
+                &kwargs,
+                Arrays {
+                    i32s: &i32s,
+                    f64s: &f64s,
+                },
+            );
+            let what = format!("{name}: {method} {}", brief(&case["kwargs"]));
+            match (plain, beside) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.shape, b.shape, "{what}");
+                    assert!(
+                        a.data
+                            .iter()
+                            .zip(&b.data)
+                            .all(|(x, y)| x.to_bits() == y.to_bits()),
+                        "{what}: values differ"
+                    );
+                }
+                (Err(a), Err(b)) => assert_eq!(a.code, b.code, "{what}: {a} / {b}"),
+                (a, b) => panic!("{what}: JSON gave {a:?}, arrays gave {b:?}"),
+            }
+        }
+    }
+    assert!(
+        moved_cases > 50,
+        "only {moved_cases} cases had arrays to move"
+    );
+
+    // Placeholders that do not fit the arrays are refused, never read out of bounds.
+    let ts = load(&fixture_names()[0]);
+    for bad in [
+        json!({"$i32": [0, 5]}),
+        json!({"$i32": [usize::MAX, 2]}),
+        json!({"$i32": [1]}),
+        json!({"$i32": "x"}),
+    ] {
+        let e = compute_with(
+            &ts,
+            "diversity",
+            &json!({"sample_sets": [bad]}),
+            Arrays {
+                i32s: &[0, 1],
+                f64s: &[],
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.code.as_str(), "BAD_PARAM", "{e}");
+    }
+    let e = compute_with(
+        &ts,
+        "diversity",
+        &json!({"windows": {"$f64": [0, 3]}}),
+        Arrays {
+            i32s: &[],
+            f64s: &[0.0, 1.0],
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code.as_str(), "BAD_PARAM", "{e}");
 }

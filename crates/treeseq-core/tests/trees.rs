@@ -25,12 +25,20 @@ struct Fixture {
 fn fixtures() -> Vec<Fixture> {
     common::fixture_names()
         .into_iter()
-        .map(|name| Fixture { ts: common::load(&name), expected: common::expected(&name), name })
+        .map(|name| Fixture {
+            ts: common::load(&name),
+            expected: common::expected(&name),
+            name,
+        })
         .collect()
 }
 
 fn ints(v: &Value) -> Vec<i32> {
-    v.as_array().expect("an array").iter().map(|x| x.as_i64().expect("an integer") as i32).collect()
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|x| x.as_i64().expect("an integer") as i32)
+        .collect()
 }
 
 fn num(v: &Value) -> f64 {
@@ -76,20 +84,54 @@ fn reference_orders(tree: &Tree) -> (Vec<i32>, Vec<i32>) {
 fn check_tree(name: &str, how: &str, ts: &TreeSequence, tree: &Tree, e: &Value, order: Order) {
     let at = format!("{name}, {how}, tree {}", e["index"]);
     let num_nodes = ts.num_nodes();
-    assert_eq!(tree.index() as i64, e["index"].as_i64().unwrap(), "{at}: index");
-    assert_eq!(tree.interval(), (num(&e["left"]), num(&e["right"])), "{at}: interval");
-    assert_eq!(&tree.parent_array()[..num_nodes], &ints(&e["parent"])[..], "{at}: parent");
-    assert_eq!(&tree.num_samples_array()[..num_nodes], &ints(&e["num_samples"])[..], "{at}: num_samples");
+    assert_eq!(
+        tree.index() as i64,
+        e["index"].as_i64().unwrap(),
+        "{at}: index"
+    );
+    assert_eq!(
+        tree.interval(),
+        (num(&e["left"]), num(&e["right"])),
+        "{at}: interval"
+    );
+    assert_eq!(
+        &tree.parent_array()[..num_nodes],
+        &ints(&e["parent"])[..],
+        "{at}: parent"
+    );
+    assert_eq!(
+        &tree.num_samples_array()[..num_nodes],
+        &ints(&e["num_samples"])[..],
+        "{at}: num_samples"
+    );
     let tbl = num(&e["total_branch_length"]);
-    assert!(close(tree.total_branch_length(), tbl), "{at}: total_branch_length {} vs {tbl}", tree.total_branch_length());
-    assert_eq!(tree.sites().collect::<Vec<_>>(), ints(&e["sites"]), "{at}: sites");
+    assert!(
+        close(tree.total_branch_length(), tbl),
+        "{at}: total_branch_length {} vs {tbl}",
+        tree.total_branch_length()
+    );
+    assert_eq!(
+        tree.sites().collect::<Vec<_>>(),
+        ints(&e["sites"]),
+        "{at}: sites"
+    );
     let (first, last) = (ts.samples[0], *ts.samples.last().unwrap());
-    assert_eq!(tree.mrca(first, last).unwrap() as i64, e["mrca_first_last"].as_i64().unwrap(), "{at}: mrca");
+    assert_eq!(
+        tree.mrca(first, last).unwrap() as i64,
+        e["mrca_first_last"].as_i64().unwrap(),
+        "{at}: mrca"
+    );
 
     let (preorder, postorder) = (tree.preorder(), tree.postorder());
     let (ref_pre, ref_post) = reference_orders(tree);
-    assert_eq!(preorder, ref_pre, "{at}: preorder disagrees with the child lists");
-    assert_eq!(postorder, ref_post, "{at}: postorder disagrees with the child lists");
+    assert_eq!(
+        preorder, ref_pre,
+        "{at}: preorder disagrees with the child lists"
+    );
+    assert_eq!(
+        postorder, ref_post,
+        "{at}: postorder disagrees with the child lists"
+    );
     match order {
         Order::Exact => {
             assert_eq!(tree.roots(), ints(&e["roots"]), "{at}: roots");
@@ -97,29 +139,56 @@ fn check_tree(name: &str, how: &str, ts: &TreeSequence, tree: &Tree, e: &Value, 
             assert_eq!(postorder, ints(&e["postorder"]), "{at}: postorder");
         }
         Order::AnyChildOrder => {
-            assert_eq!(sorted(tree.roots()), sorted(ints(&e["roots"])), "{at}: roots");
-            assert_eq!(sorted(preorder), sorted(ints(&e["preorder"])), "{at}: preorder nodes");
+            assert_eq!(
+                sorted(tree.roots()),
+                sorted(ints(&e["roots"])),
+                "{at}: roots"
+            );
+            assert_eq!(
+                sorted(preorder),
+                sorted(ints(&e["preorder"])),
+                "{at}: preorder nodes"
+            );
         }
     }
 }
 
 fn tree_fixtures() -> Vec<Fixture> {
-    fixtures().into_iter().filter(|f| f.expected.get("trees").is_some()).collect()
+    fixtures()
+        .into_iter()
+        .filter(|f| f.expected.get("trees").is_some())
+        .collect()
 }
 
 #[test]
 fn forward_iteration_matches_tskit() {
     for f in tree_fixtures() {
         let expected = f.expected["trees"].as_array().unwrap();
-        assert_eq!(expected.len(), f.ts.num_trees(), "{}: number of trees", f.name);
+        assert_eq!(
+            expected.len(),
+            f.ts.num_trees(),
+            "{}: number of trees",
+            f.name
+        );
         let mut tree = Tree::new(&f.ts);
         let mut count = 0;
         while tree.next() {
-            check_tree(&f.name, "forward", &f.ts, &tree, &expected[count], Order::Exact);
+            check_tree(
+                &f.name,
+                "forward",
+                &f.ts,
+                &tree,
+                &expected[count],
+                Order::Exact,
+            );
             count += 1;
         }
         assert_eq!(count, expected.len(), "{}: trees visited", f.name);
-        assert!(tree.is_null(), "{}: next() past the end leaves the tree null", f.name);
+        assert!(
+            tree.is_null(),
+            "{}: next() past the end leaves the tree null",
+            f.name
+        );
         // `first` restarts from any state.
         assert!(tree.first());
         check_tree(&f.name, "first", &f.ts, &tree, &expected[0], Order::Exact);
@@ -140,7 +209,14 @@ fn backward_iteration_reaches_the_same_trees() {
         assert_eq!(count, expected.len(), "{}: trees visited", f.name);
         assert!(tree.is_null());
         assert!(tree.last());
-        check_tree(&f.name, "last", &f.ts, &tree, expected.last().unwrap(), Order::AnyChildOrder);
+        check_tree(
+            &f.name,
+            "last",
+            &f.ts,
+            &tree,
+            expected.last().unwrap(),
+            Order::AnyChildOrder,
+        );
     }
 }
 
@@ -152,10 +228,19 @@ fn seek_to_each_midpoint() {
         for e in expected {
             let mid = (num(&e["left"]) + num(&e["right"])) / 2.0;
             tree.seek(mid).unwrap();
-            check_tree(&f.name, &format!("seek({mid})"), &f.ts, &tree, e, Order::AnyChildOrder);
+            check_tree(
+                &f.name,
+                &format!("seek({mid})"),
+                &f.ts,
+                &tree,
+                e,
+                Order::AnyChildOrder,
+            );
         }
         let length = f.ts.tables.sequence_length;
-        assert!(tree.seek(length).is_err() && tree.seek(-1.0).is_err() && tree.seek(f64::NAN).is_err());
+        assert!(
+            tree.seek(length).is_err() && tree.seek(-1.0).is_err() && tree.seek(f64::NAN).is_err()
+        );
     }
 }
 
@@ -171,17 +256,38 @@ fn seek_index_then_step_both_ways() {
         let mut tree = Tree::new(&f.ts);
         for &i in &indexes {
             tree.seek_index(i).unwrap();
-            check_tree(&f.name, "seek_index", &f.ts, &tree, &expected[i], Order::AnyChildOrder);
+            check_tree(
+                &f.name,
+                "seek_index",
+                &f.ts,
+                &tree,
+                &expected[i],
+                Order::AnyChildOrder,
+            );
             // The cursors left by a seek must carry on correctly in either direction.
             if tree.next() {
-                check_tree(&f.name, "seek_index+next", &f.ts, &tree, &expected[i + 1], Order::AnyChildOrder);
+                check_tree(
+                    &f.name,
+                    "seek_index+next",
+                    &f.ts,
+                    &tree,
+                    &expected[i + 1],
+                    Order::AnyChildOrder,
+                );
                 assert!(tree.prev());
             } else {
                 assert_eq!(i, n - 1);
                 tree.seek_index(i).unwrap();
             }
             if tree.prev() {
-                check_tree(&f.name, "seek_index+prev", &f.ts, &tree, &expected[i - 1], Order::AnyChildOrder);
+                check_tree(
+                    &f.name,
+                    "seek_index+prev",
+                    &f.ts,
+                    &tree,
+                    &expected[i - 1],
+                    Order::AnyChildOrder,
+                );
             } else {
                 assert_eq!(i, 0);
             }
@@ -194,17 +300,36 @@ fn seek_index_then_step_both_ways() {
 fn tree_summaries_match_tskit() {
     let mut checked = 0;
     for f in fixtures() {
-        let Some(summary) = f.expected.get("trees_summary") else { continue };
+        let Some(summary) = f.expected.get("trees_summary") else {
+            continue;
+        };
         let summary = summary.as_array().unwrap();
-        assert_eq!(summary.len(), f.ts.num_trees(), "{}: number of trees", f.name);
+        assert_eq!(
+            summary.len(),
+            f.ts.num_trees(),
+            "{}: number of trees",
+            f.name
+        );
         let check = |tree: &Tree, how: &str| {
             let i = tree.index() as usize;
             let e = &summary[i];
             let at = format!("{}, {how}, tree {i}", f.name);
-            assert_eq!(tree.interval(), (num(&e["left"]), num(&e["right"])), "{at}: interval");
-            assert_eq!(tree.num_roots() as u64, e["num_roots"].as_u64().unwrap(), "{at}: num_roots");
+            assert_eq!(
+                tree.interval(),
+                (num(&e["left"]), num(&e["right"])),
+                "{at}: interval"
+            );
+            assert_eq!(
+                tree.num_roots() as u64,
+                e["num_roots"].as_u64().unwrap(),
+                "{at}: num_roots"
+            );
             let tbl = num(&e["total_branch_length"]);
-            assert!(close(tree.total_branch_length(), tbl), "{at}: total_branch_length {} vs {tbl}", tree.total_branch_length());
+            assert!(
+                close(tree.total_branch_length(), tbl),
+                "{at}: total_branch_length {} vs {tbl}",
+                tree.total_branch_length()
+            );
         };
         let mut tree = Tree::new(&f.ts);
         let mut count = 0;
@@ -220,7 +345,8 @@ fn tree_summaries_match_tskit() {
         assert_eq!(count, 0);
         for i in (0..summary.len()).step_by((summary.len() / 50).max(1)) {
             let e = &summary[i];
-            tree.seek((num(&e["left"]) + num(&e["right"])) / 2.0).unwrap();
+            tree.seek((num(&e["left"]) + num(&e["right"])) / 2.0)
+                .unwrap();
             check(&tree, "seek");
             tree.seek_index(i).unwrap();
             check(&tree, "seek_index");
@@ -231,15 +357,26 @@ fn tree_summaries_match_tskit() {
 }
 
 fn expected_alleles(v: &Value) -> Vec<Option<String>> {
-    v.as_array().unwrap().iter().map(|a| a.as_str().map(str::to_owned)).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().map(str::to_owned))
+        .collect()
 }
 
 #[test]
 fn variants_match_tskit() {
     for f in fixtures() {
-        let Some(expected) = f.expected.get("variants") else { continue };
+        let Some(expected) = f.expected.get("variants") else {
+            continue;
+        };
         let expected = expected.as_array().unwrap();
-        assert_eq!(expected.len(), f.ts.num_sites(), "{}: number of sites", f.name);
+        assert_eq!(
+            expected.len(),
+            f.ts.num_sites(),
+            "{}: number of sites",
+            f.name
+        );
         let mut count = 0;
         for (v, e) in Variants::new(&f.ts).zip(expected) {
             let at = format!("{}, site {}", f.name, e["site"]);
@@ -259,7 +396,12 @@ fn variants_match_tskit() {
             let tree = variants.tree();
             let (left, right) = tree.interval();
             assert!(left <= variants.position() && variants.position() < right);
-            assert_eq!(variants.genotypes(), &ints(&e["genotypes"])[..], "{}, decode({site})", f.name);
+            assert_eq!(
+                variants.genotypes(),
+                &ints(&e["genotypes"])[..],
+                "{}, decode({site})",
+                f.name
+            );
         }
         assert!(variants.decode(expected.len() as i32).is_err());
     }
@@ -280,9 +422,16 @@ fn isolated_samples_ts() -> TreeSequence {
             data.extend_from_slice(r.as_bytes());
             offsets.push(data.len() as u32);
         }
-        Ragged { data: Column::owned(data), offset: treeseq_core::Offsets::U32(Column::owned(offsets)) }
+        Ragged {
+            data: Column::owned(data),
+            offset: treeseq_core::Offsets::U32(Column::owned(offsets)),
+        }
     }
-    let mut t = TableCollection { sequence_length: 10.0, format_version: (12, 7), ..Default::default() };
+    let mut t = TableCollection {
+        sequence_length: 10.0,
+        format_version: (12, 7),
+        ..Default::default()
+    };
     t.nodes.flags = Column::owned(vec![NODE_IS_SAMPLE, NODE_IS_SAMPLE, NODE_IS_SAMPLE, 0]);
     t.nodes.time = Column::owned(vec![0.0, 0.0, 0.0, 1.0]);
     t.nodes.population = Column::owned(vec![-1; 4]);
@@ -309,7 +458,9 @@ fn isolated_samples_ts() -> TreeSequence {
 #[test]
 fn isolated_samples_are_missing() {
     let ts = isolated_samples_ts();
-    let got: Vec<_> = Variants::new(&ts).map(|v| (v.alleles, v.genotypes)).collect();
+    let got: Vec<_> = Variants::new(&ts)
+        .map(|v| (v.alleles, v.genotypes))
+        .collect();
     let s = |a: &str| Some(a.to_owned());
     assert_eq!(
         got,
@@ -321,15 +472,27 @@ fn isolated_samples_are_missing() {
     );
     let mut tree = Tree::new(&ts);
     assert!(tree.next());
-    assert_eq!((tree.roots(), tree.total_branch_length()), (vec![2, 3], 2.0));
+    assert_eq!(
+        (tree.roots(), tree.total_branch_length()),
+        (vec![2, 3], 2.0)
+    );
     assert_eq!(tree.mrca(0, 2).unwrap(), NULL);
     assert!(tree.tmrca(0, 2).is_err());
     assert_eq!(tree.tmrca(0, 1).unwrap(), 1.0);
-    assert_eq!(tree.mrca(0, tree.virtual_root()).unwrap(), tree.virtual_root());
+    assert_eq!(
+        tree.mrca(0, tree.virtual_root()).unwrap(),
+        tree.virtual_root()
+    );
     assert_eq!(tree.num_samples(tree.virtual_root()).unwrap(), 3);
     assert!(tree.next());
-    assert_eq!((tree.roots(), tree.total_branch_length()), (vec![2, 3, 0], 1.0));
-    assert_eq!((tree.preorder(), tree.postorder()), (vec![2, 3, 1, 0], vec![2, 1, 3, 0]));
+    assert_eq!(
+        (tree.roots(), tree.total_branch_length()),
+        (vec![2, 3, 0], 1.0)
+    );
+    assert_eq!(
+        (tree.preorder(), tree.postorder()),
+        (vec![2, 3, 1, 0], vec![2, 1, 3, 0])
+    );
     assert!(!tree.next());
     // The null tree: every sample a root, in sample order.
     assert_eq!(tree.roots(), vec![0, 1, 2]);
@@ -337,7 +500,10 @@ fn isolated_samples_are_missing() {
 
 #[test]
 fn arrays_keep_their_memory() {
-    let f = fixtures().into_iter().find(|f| f.ts.num_trees() > 10).expect("a fixture with trees");
+    let f = fixtures()
+        .into_iter()
+        .find(|f| f.ts.num_trees() > 10)
+        .expect("a fixture with trees");
     let mut tree = Tree::new(&f.ts);
     let parent = tree.parent_array().as_ptr();
     let samples = tree.num_samples_array().as_ptr();

@@ -14,6 +14,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use treeseq_core::error::{catch_panics, ErrorCode, TreeSeqError};
+use treeseq_core::stats::params::Arrays;
 use treeseq_core::{access, TreeSequence};
 
 fn to_napi(e: TreeSeqError) -> Error {
@@ -27,7 +28,10 @@ fn pool() -> Result<Arc<ThreadPool>> {
         return Ok(p);
     }
     init_threads(0)?;
-    POOL.read().ok().and_then(|p| p.clone()).ok_or_else(|| to_napi(internal("no thread pool")))
+    POOL.read()
+        .ok()
+        .and_then(|p| p.clone())
+        .ok_or_else(|| to_napi(internal("no thread pool")))
 }
 
 fn internal(msg: &str) -> TreeSeqError {
@@ -49,7 +53,9 @@ pub fn init_threads(threads: u32) -> Result<u32> {
         .build()
         .map_err(|e| to_napi(internal(&format!("cannot build the thread pool: {e}"))))?;
     let n = pool.current_num_threads() as u32;
-    let mut slot = POOL.write().map_err(|_| to_napi(internal("thread pool lock poisoned")))?;
+    let mut slot = POOL
+        .write()
+        .map_err(|_| to_napi(internal("thread pool lock poisoned")))?;
     *slot = Some(Arc::new(pool));
     Ok(n)
 }
@@ -85,7 +91,9 @@ impl Task for LoadTask {
     }
 
     fn resolve(&mut self, _env: Env, ts: TreeSequence) -> Result<NativeTreeSequence> {
-        Ok(NativeTreeSequence { inner: Arc::new(ts) })
+        Ok(NativeTreeSequence {
+            inner: Arc::new(ts),
+        })
     }
 }
 
@@ -99,6 +107,9 @@ pub struct ComputeTask {
     ts: Arc<TreeSequence>,
     method: String,
     kwargs_json: String,
+    /// The arrays the JSON's `$i32` / `$f64` placeholders refer to.
+    i32s: Vec<i32>,
+    f64s: Vec<f64>,
 }
 
 impl Task for ComputeTask {
@@ -109,17 +120,35 @@ impl Task for ComputeTask {
         let ts = self.ts.clone();
         let method = self.method.clone();
         let kwargs_json = std::mem::take(&mut self.kwargs_json);
+        let (i32s, f64s) = (
+            std::mem::take(&mut self.i32s),
+            std::mem::take(&mut self.f64s),
+        );
         let out = on_pool(move || {
             let kwargs: serde_json::Value = serde_json::from_str(&kwargs_json).map_err(|e| {
-                TreeSeqError::new(ErrorCode::BadParam, format!("arguments are not valid JSON: {e}"))
+                TreeSeqError::new(
+                    ErrorCode::BadParam,
+                    format!("arguments are not valid JSON: {e}"),
+                )
             })?;
-            treeseq_core::stats::compute(&ts, &method, &kwargs)
+            treeseq_core::stats::compute_with(
+                &ts,
+                &method,
+                &kwargs,
+                Arrays {
+                    i32s: &i32s,
+                    f64s: &f64s,
+                },
+            )
         })?;
         Ok((out.data, out.shape.iter().map(|&d| d as u32).collect()))
     }
 
     fn resolve(&mut self, _env: Env, (data, shape): Self::Output) -> Result<StatResultJs> {
-        Ok(StatResultJs { data: Float64Array::new(data), shape })
+        Ok(StatResultJs {
+            data: Float64Array::new(data),
+            shape,
+        })
     }
 }
 
@@ -160,7 +189,9 @@ impl NativeTreeSequence {
     /// over it. Call once per tree sequence (V8 refuses two buffers over the same memory).
     #[napi]
     pub fn file_buffer<'env>(&self, env: &'env Env) -> Result<Option<ArrayBuffer<'env>>> {
-        let Some(buf) = access::file_buffer(&self.inner.tables) else { return Ok(None) };
+        let Some(buf) = access::file_buffer(&self.inner.tables) else {
+            return Ok(None);
+        };
         if buf.is_empty() {
             return Ok(None);
         }
@@ -174,8 +205,12 @@ impl NativeTreeSequence {
 
     #[napi]
     pub fn column(&self, key: String) -> Result<ColumnDesc> {
-        let info = access::column(&self.inner.tables, &key)
-            .ok_or_else(|| to_napi(TreeSeqError::new(ErrorCode::BadParam, format!("no column '{key}'"))))?;
+        let info = access::column(&self.inner.tables, &key).ok_or_else(|| {
+            to_napi(TreeSeqError::new(
+                ErrorCode::BadParam,
+                format!("no column '{key}'"),
+            ))
+        })?;
         let file = access::file_buffer(&self.inner.tables);
         let base = file.as_ref().map(|b| b.as_bytes().as_ptr() as usize);
         let width = info.dtype.width();
@@ -207,10 +242,25 @@ impl NativeTreeSequence {
         Ok(bytes.into())
     }
 
-    /// Computes tskit's `ts.<method>(**kwargs)` off the event loop.
+    /// Computes tskit's `ts.<method>(**kwargs)` off the event loop. Large arrays may come in
+    /// `i32s` and `f64s`, named from the JSON by `{"$i32": [offset, length]}` placeholders.
     #[napi(ts_return_type = "Promise<StatResultJs>")]
-    pub fn compute(&self, method: String, kwargs_json: String) -> AsyncTask<ComputeTask> {
-        AsyncTask::new(ComputeTask { ts: self.inner.clone(), method, kwargs_json })
+    pub fn compute(
+        &self,
+        method: String,
+        kwargs_json: String,
+        i32s: Option<Int32Array>,
+        f64s: Option<Float64Array>,
+    ) -> AsyncTask<ComputeTask> {
+        let i32s = i32s.map_or_else(Vec::new, |a| a.to_vec());
+        let f64s = f64s.map_or_else(Vec::new, |a| a.to_vec());
+        AsyncTask::new(ComputeTask {
+            ts: self.inner.clone(),
+            method,
+            kwargs_json,
+            i32s,
+            f64s,
+        })
     }
 }
 
@@ -222,7 +272,9 @@ fn external_view<'env>(env: &'env Env, bytes: &[u8]) -> Result<ArrayBuffer<'env>
     }
     // SAFETY: the memory is owned by a cursor whose JavaScript wrapper the TypeScript layer
     // keeps alongside every view it makes; it is never reallocated.
-    unsafe { ArrayBuffer::from_external(env, bytes.as_ptr() as *mut u8, bytes.len(), (), |_, _| {}) }
+    unsafe {
+        ArrayBuffer::from_external(env, bytes.as_ptr() as *mut u8, bytes.len(), (), |_, _| {})
+    }
 }
 
 fn as_bytes<T>(s: &[T]) -> &[u8] {
@@ -264,7 +316,10 @@ impl NativeTree {
     #[napi]
     pub fn array_buffer<'env>(&self, env: &'env Env, name: String) -> Result<ArrayBuffer<'env>> {
         let a = self.cursor.array(&name).ok_or_else(|| {
-            to_napi(TreeSeqError::new(ErrorCode::BadParam, format!("no tree array '{name}'")))
+            to_napi(TreeSeqError::new(
+                ErrorCode::BadParam,
+                format!("no tree array '{name}'"),
+            ))
         })?;
         external_view(env, as_bytes(a))
     }
@@ -340,11 +395,15 @@ impl NativeVariants {
 impl NativeTreeSequence {
     #[napi]
     pub fn tree_cursor(&self) -> NativeTree {
-        NativeTree { cursor: Box::new(treeseq_core::cursor::TreeCursor::new(self.inner.clone())) }
+        NativeTree {
+            cursor: Box::new(treeseq_core::cursor::TreeCursor::new(self.inner.clone())),
+        }
     }
 
     #[napi]
     pub fn variant_cursor(&self) -> NativeVariants {
-        NativeVariants { cursor: Box::new(treeseq_core::cursor::VariantCursor::new(self.inner.clone())) }
+        NativeVariants {
+            cursor: Box::new(treeseq_core::cursor::VariantCursor::new(self.inner.clone())),
+        }
     }
 }

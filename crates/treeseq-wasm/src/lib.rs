@@ -31,9 +31,17 @@ pub struct WasmTreeSequence {
 /// browser's main thread, which may not block).
 #[wasm_bindgen]
 pub fn load(bytes: &[u8], parallel: bool) -> Result<WasmTreeSequence, JsError> {
-    let ts = catch_panics(|| if parallel { in_pool(|| TreeSequence::load(bytes)) } else { TreeSequence::load(bytes) })
-        .map_err(js_err)?;
-    Ok(WasmTreeSequence { inner: Arc::new(ts) })
+    let ts = catch_panics(|| {
+        if parallel {
+            in_pool(|| TreeSequence::load(bytes))
+        } else {
+            TreeSequence::load(bytes)
+        }
+    })
+    .map_err(js_err)?;
+    Ok(WasmTreeSequence {
+        inner: Arc::new(ts),
+    })
 }
 
 /// Loads on the calling thread with validation on the pool, and returns an acquired
@@ -50,7 +58,9 @@ impl WasmTreeSequence {
     /// Takes ownership of a reference from `load_acquired` or `acquire`.
     pub fn from_acquired(ptr: u32) -> WasmTreeSequence {
         // SAFETY: ptr came from Arc::into_raw and its count is handed over to this object.
-        WasmTreeSequence { inner: unsafe { Arc::from_raw(ptr as usize as *const TreeSequence) } }
+        WasmTreeSequence {
+            inner: unsafe { Arc::from_raw(ptr as usize as *const TreeSequence) },
+        }
     }
 
     /// The summary as JSON (see `access::summary_json`).
@@ -70,9 +80,17 @@ impl WasmTreeSequence {
     /// address in this memory; JavaScript makes a typed-array view over `memory.buffer`.
     pub fn column(&self, key: &str) -> Result<String, JsError> {
         let info = access::column(&self.inner.tables, key).ok_or_else(|| {
-            js_err(TreeSeqError::new(treeseq_core::ErrorCode::BadParam, format!("no column '{key}'")))
+            js_err(TreeSeqError::new(
+                treeseq_core::ErrorCode::BadParam,
+                format!("no column '{key}'"),
+            ))
         })?;
-        Ok(format!(r#"{{"dtype":"{}","ptr":{},"length":{}}}"#, info.dtype.as_str(), info.ptr as usize, info.len))
+        Ok(format!(
+            r#"{{"dtype":"{}","ptr":{},"length":{}}}"#,
+            info.dtype.as_str(),
+            info.ptr as usize,
+            info.len
+        ))
     }
 
     pub fn dump(&self) -> Result<Vec<u8>, JsError> {
@@ -96,17 +114,28 @@ pub fn release(ptr: u32) {
     unsafe { drop(Arc::from_raw(ptr as usize as *const TreeSequence)) }
 }
 
-/// Computes tskit's `ts.<method>(**kwargs)` on an acquired tree sequence. The result is
-/// `[ndim, shape..., data...]` in one array, so that it crosses as one copy.
+/// Computes tskit's `ts.<method>(**kwargs)` on an acquired tree sequence. Large arrays come
+/// in `i32s` and `f64s`, named from the JSON by `{"$i32": [offset, length]}` placeholders.
+/// The result is `[ndim, shape..., data...]` in one array, so that it crosses as one copy.
 #[wasm_bindgen]
-pub fn compute(ptr: u32, method: &str, kwargs_json: &str) -> Result<Vec<f64>, JsError> {
+pub fn compute(
+    ptr: u32,
+    method: &str,
+    kwargs_json: &str,
+    i32s: &[i32],
+    f64s: &[f64],
+) -> Result<Vec<f64>, JsError> {
     // SAFETY: ptr is an acquired, not yet released reference (the caller holds it).
     let ts: &TreeSequence = unsafe { &*(ptr as usize as *const TreeSequence) };
     let out = catch_panics(|| {
         let kwargs: serde_json::Value = serde_json::from_str(kwargs_json).map_err(|e| {
-            TreeSeqError::new(treeseq_core::ErrorCode::BadParam, format!("arguments are not valid JSON: {e}"))
+            TreeSeqError::new(
+                treeseq_core::ErrorCode::BadParam,
+                format!("arguments are not valid JSON: {e}"),
+            )
         })?;
-        in_pool(|| treeseq_core::stats::compute(ts, method, &kwargs))
+        let arrays = treeseq_core::stats::params::Arrays { i32s, f64s };
+        in_pool(|| treeseq_core::stats::compute_with(ts, method, &kwargs, arrays))
     })
     .map_err(js_err)?;
     let mut flat = Vec::with_capacity(1 + out.shape.len() + out.data.len());
@@ -178,7 +207,11 @@ mod pool {
     #[wasm_bindgen]
     pub fn pool_prepare(threads: u32) -> u32 {
         let (sender, receiver) = channel();
-        let setup = Arc::new(PoolSetup { threads: threads.max(1) as usize, sender, receiver: Mutex::new(receiver) });
+        let setup = Arc::new(PoolSetup {
+            threads: threads.max(1) as usize,
+            sender,
+            receiver: Mutex::new(receiver),
+        });
         Arc::into_raw(setup) as usize as u32
     }
 
@@ -201,9 +234,17 @@ mod pool {
         let sender = setup.sender.clone();
         let pool = ThreadPoolBuilder::new()
             .num_threads(setup.threads)
-            .spawn_handler(move |b| sender.send(b).map_err(|e| std::io::Error::other(e.to_string())))
+            .spawn_handler(move |b| {
+                sender
+                    .send(b)
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+            })
             .build()
-            .map_err(|e| JsError::new(&format!("TREESEQ:INTERNAL:cannot build the thread pool: {e}")))?;
+            .map_err(|e| {
+                JsError::new(&format!(
+                    "TREESEQ:INTERNAL:cannot build the thread pool: {e}"
+                ))
+            })?;
         if let Ok(mut p) = POOL.write() {
             *p = Some(Arc::new(pool));
         }
@@ -239,9 +280,15 @@ impl WasmTree {
 
     /// Address of a per-node int32 array (length num_nodes + 1).
     pub fn array_ptr(&self, name: &str) -> Result<u32, JsError> {
-        self.cursor.array(name).map(|a| a.as_ptr() as usize as u32).ok_or_else(|| {
-            js_err(TreeSeqError::new(treeseq_core::ErrorCode::BadParam, format!("no tree array '{name}'")))
-        })
+        self.cursor
+            .array(name)
+            .map(|a| a.as_ptr() as usize as u32)
+            .ok_or_else(|| {
+                js_err(TreeSeqError::new(
+                    treeseq_core::ErrorCode::BadParam,
+                    format!("no tree array '{name}'"),
+                ))
+            })
     }
 
     pub fn preorder(&self) -> Vec<i32> {
@@ -302,11 +349,15 @@ impl WasmVariants {
 #[wasm_bindgen]
 impl WasmTreeSequence {
     pub fn tree_cursor(&self) -> WasmTree {
-        WasmTree { cursor: treeseq_core::cursor::TreeCursor::new(self.inner.clone()) }
+        WasmTree {
+            cursor: treeseq_core::cursor::TreeCursor::new(self.inner.clone()),
+        }
     }
 
     pub fn variant_cursor(&self) -> WasmVariants {
-        WasmVariants { cursor: treeseq_core::cursor::VariantCursor::new(self.inner.clone()) }
+        WasmVariants {
+            cursor: treeseq_core::cursor::VariantCursor::new(self.inner.clone()),
+        }
     }
 }
 

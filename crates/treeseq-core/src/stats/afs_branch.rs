@@ -53,8 +53,8 @@
 
 use rayon::prelude::*;
 
-use super::summaries::AfsSummary;
 use super::genome::Genome;
+use super::summaries::AfsSummary;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
 
@@ -67,7 +67,13 @@ const SEEK_SHARE: f64 = 1.0 / 16.0;
 /// increasing inside `[0, L]`, as `params::parse_windows` checks): one spectrum of
 /// `prod(n_k + 1)` cells per window, row-major, divided by the window span when
 /// `span_normalise`.
-pub fn run(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64], polarised: bool, span_normalise: bool) -> Result<Vec<f64>> {
+pub fn run(
+    ts: &TreeSequence,
+    sets: &[Vec<i32>],
+    windows: &[f64],
+    polarised: bool,
+    span_normalise: bool,
+) -> Result<Vec<f64>> {
     run_with_chunks(ts, sets, windows, polarised, span_normalise, None)
 }
 
@@ -96,7 +102,9 @@ pub fn run_with_chunks(
         rows.push(mine);
         rest = tail;
     }
-    plan.par_iter().zip(rows).for_each(|(c, out)| run_chunk(&d, &afs, windows, c, out));
+    plan.par_iter()
+        .zip(rows)
+        .for_each(|(c, out)| run_chunk(&d, &afs, windows, c, out));
     if span_normalise {
         for (w, row) in result.chunks_mut(size).enumerate() {
             let span = windows[w + 1] - windows[w];
@@ -141,7 +149,13 @@ impl<'a> Data<'a> {
         for &u in &ts.samples {
             initial_counts[u as usize * k + k - 1] = 1.0;
         }
-        Data { g: Genome::new(ts), num_samples: ts.num_samples(), sequence_length: ts.sequence_length(), k, initial_counts }
+        Data {
+            g: Genome::new(ts),
+            num_samples: ts.num_samples(),
+            sequence_length: ts.sequence_length(),
+            k,
+            initial_counts,
+        }
     }
 }
 
@@ -160,7 +174,10 @@ fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Vec<Chunk> {
     let nw = windows.len() - 1;
     let n = d.num_nodes as f64;
     // Edge work up to each window boundary.
-    let edge_work: Vec<usize> = windows.iter().map(|&x| d.inserted_by(x) + d.removed_by(x)).collect();
+    let edge_work: Vec<usize> = windows
+        .iter()
+        .map(|&x| d.inserted_by(x) + d.removed_by(x))
+        .collect();
     let depth = ((d.num_samples + 1) as f64).log2() + 1.0;
     let window_work = |w: usize| (edge_work[w + 1] - edge_work[w]) as f64 * depth + n;
     let mut cumulative = Vec::with_capacity(nw + 1);
@@ -171,7 +188,12 @@ fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Vec<Chunk> {
     let total = cumulative[nw];
 
     let num_chunks = forced.unwrap_or_else(|| {
-        let span: f64 = d.edge_left.iter().zip(d.edge_right).map(|(l, r)| r - l).sum();
+        let span: f64 = d
+            .edge_left
+            .iter()
+            .zip(d.edge_right)
+            .map(|(l, r)| r - l)
+            .sum();
         let tree_edges = span / d.sequence_length;
         let seek = n + tree_edges + 1.0;
         ((total * SEEK_SHARE / seek) as usize).clamp(1, MAX_CHUNKS)
@@ -183,7 +205,9 @@ fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Vec<Chunk> {
     let mut starts = vec![0usize];
     for i in 1..num_chunks {
         let target = total * i as f64 / num_chunks as f64;
-        let w = cumulative.partition_point(|&c| c < target).max(starts[starts.len() - 1] + 1);
+        let w = cumulative
+            .partition_point(|&c| c < target)
+            .max(starts[starts.len() - 1] + 1);
         if w < nw {
             starts.push(w);
         }
@@ -194,7 +218,11 @@ fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Vec<Chunk> {
         .iter()
         .enumerate()
         .zip(alive)
-        .map(|((i, &first), alive)| Chunk { first, end: starts.get(i + 1).copied().unwrap_or(nw), alive })
+        .map(|((i, &first), alive)| Chunk {
+            first,
+            end: starts.get(i + 1).copied().unwrap_or(nw),
+            alive,
+        })
         .collect()
 }
 
@@ -264,7 +292,10 @@ impl State<'_> {
     #[inline]
     fn update_cell(&mut self, v: usize) {
         let k = self.d.k;
-        self.cell[v] = self.afs.cell(&self.counts[v * k..(v + 1) * k]).map_or(NO_CELL, |c| c as u32);
+        self.cell[v] = self
+            .afs
+            .cell(&self.counts[v * k..(v + 1) * k])
+            .map_or(NO_CELL, |c| c as u32);
     }
 }
 
@@ -290,7 +321,10 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
     // are complete before they are added to its parent's.
     let k = d.k;
     for &e in &chunk.alive {
-        let (p, c) = (d.edge_parent[e as usize] as usize, d.edge_child[e as usize] as usize);
+        let (p, c) = (
+            d.edge_parent[e as usize] as usize,
+            d.edge_child[e as usize] as usize,
+        );
         st.parent[c] = p as i32;
         st.branch_length[c] = d.time[p] - d.time[c];
         for j in 0..k {

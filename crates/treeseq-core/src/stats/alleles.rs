@@ -31,12 +31,24 @@ pub(crate) struct AlleleStates {
 impl AlleleStates {
     /// For weight vectors of `k` columns.
     pub fn new(k: usize) -> Self {
-        AlleleStates { k, states: Vec::new(), num_alleles: 0, introduced_by: Vec::new(), mutation_allele: Vec::new() }
+        AlleleStates {
+            k,
+            states: Vec::new(),
+            num_alleles: 0,
+            introduced_by: Vec::new(),
+            mutation_allele: Vec::new(),
+        }
     }
 
     /// The allele weights of `site`, given the weight below each node (`below(u)`) in the tree
     /// that holds the site and the total weight.
-    pub fn compute<'r>(&mut self, m: SiteMutations, below: impl Fn(usize) -> &'r [f64], total: &[f64], site: usize) {
+    pub fn compute<'r>(
+        &mut self,
+        m: SiteMutations,
+        below: impl Fn(usize) -> &'r [f64],
+        total: &[f64],
+        site: usize,
+    ) {
         let k = self.k;
         let muts = m.site_mutations[site]..m.site_mutations[site + 1];
         self.states.clear();
@@ -52,7 +64,11 @@ impl AlleleStates {
             let allele = if derived == ancestral {
                 0
             } else {
-                match self.introduced_by.iter().position(|&i| m.derived_state.row(i) == derived) {
+                match self
+                    .introduced_by
+                    .iter()
+                    .position(|&i| m.derived_state.row(i) == derived)
+                {
                     Some(a) => a + 1,
                     None => {
                         self.introduced_by.push(mu);
@@ -65,8 +81,11 @@ impl AlleleStates {
             // The weight below the mutation leaves its parent mutation's allele (tskit
             // requires the parent to be an earlier mutation of the same site).
             let p = m.mutation_parent[mu];
-            let parent_allele =
-                if p >= muts.start as i32 && (p as usize) < mu { self.mutation_allele[p as usize - muts.start] } else { 0 };
+            let parent_allele = if p >= muts.start as i32 && (p as usize) < mu {
+                self.mutation_allele[p as usize - muts.start]
+            } else {
+                0
+            };
             let xs = below(m.mutation_node[mu] as usize);
             for (j, &v) in xs.iter().enumerate() {
                 self.states[allele * k + j] += v;

@@ -39,16 +39,19 @@ impl<'a> Genome<'a> {
         let msite = &t.mutations.site;
         let mut site_mutations = vec![0usize; num_sites + 1];
         const PIECE: usize = 1 << 13;
-        site_mutations.par_chunks_mut(PIECE).enumerate().for_each(|(i, piece)| {
-            let s0 = i * PIECE;
-            let mut m = msite.partition_point(|&s| (s as usize) < s0);
-            for (j, v) in piece.iter_mut().enumerate() {
-                while m < msite.len() && (msite[m] as usize) < s0 + j {
-                    m += 1;
+        site_mutations
+            .par_chunks_mut(PIECE)
+            .enumerate()
+            .for_each(|(i, piece)| {
+                let s0 = i * PIECE;
+                let mut m = msite.partition_point(|&s| (s as usize) < s0);
+                for (j, v) in piece.iter_mut().enumerate() {
+                    while m < msite.len() && (msite[m] as usize) < s0 + j {
+                        m += 1;
+                    }
+                    *v = m;
                 }
-                *v = m;
-            }
-        });
+            });
         Genome {
             num_nodes: ts.num_nodes(),
             num_edges: ts.num_edges(),
@@ -83,11 +86,13 @@ impl<'a> Genome<'a> {
 
     /// Number of edges with left <= x (they have been inserted once the tree at x is built).
     pub fn inserted_by(&self, x: f64) -> usize {
-        self.insertion.partition_point(|&e| self.edge_left[e as usize] <= x)
+        self.insertion
+            .partition_point(|&e| self.edge_left[e as usize] <= x)
     }
 
     /// Number of edges with right <= x (they have been removed by then).
     pub fn removed_by(&self, x: f64) -> usize {
-        self.removal.partition_point(|&e| self.edge_right[e as usize] <= x)
+        self.removal
+            .partition_point(|&e| self.edge_right[e as usize] <= x)
     }
 }

@@ -30,7 +30,17 @@ use crate::treeseq::TreeSequence;
 /// arguments (`sample_sets`, `windows`, `mode`, `span_normalise`; `num_threads` is accepted
 /// and ignored: the rayon pool decides).
 pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOutput> {
-    let kw = Kwargs::new(method, kwargs, &["sample_sets", "windows", "mode", "span_normalise", "num_threads"])?;
+    let kw = Kwargs::new(
+        method,
+        kwargs,
+        &[
+            "sample_sets",
+            "windows",
+            "mode",
+            "span_normalise",
+            "num_threads",
+        ],
+    )?;
     if let Some(t) = kw.get("num_threads") {
         if t.as_i64().is_none() {
             bail!(BadParam, "{method}: num_threads must be an integer (it is ignored: treeseq uses its thread pool)");
@@ -38,9 +48,12 @@ pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOu
     }
     let mode = params::parse_mode(method, kw.get("mode"))?;
     if mode == Mode::Node {
-        bail!(BadParam, "{method}: mode \"node\" is not supported for this method (use \"site\" or \"branch\")");
+        bail!(
+            BadParam,
+            "{method}: mode \"node\" is not supported for this method (use \"site\" or \"branch\")"
+        );
     }
-    let windows = params::parse_windows(ts, method, kw.get("windows"))?;
+    let windows = params::parse_windows(ts, method, kw.get("windows"), Default::default())?;
     let span_normalise = kw.bool_or("span_normalise", true)?;
     let sets = parse_sets(ts, method, kw.get("sample_sets"))?;
     let k = sets.len();
@@ -65,7 +78,11 @@ pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOu
         let d = &mut data[w * k * k..(w + 1) * k * k];
         for i in 0..k {
             let denom = sizes[i] * (sizes[i] - 1.0);
-            d[i * k + i] = if denom != 0.0 { d[i * k + i] / denom } else { 0.0 };
+            d[i * k + i] = if denom != 0.0 {
+                d[i * k + i] / denom
+            } else {
+                0.0
+            };
             for j in 0..k {
                 if j != i {
                     d[i * k + j] /= sizes[i] * sizes[j];
@@ -178,17 +195,22 @@ fn parse_sets(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<
         if method == "genetic_relatedness_matrix" {
             bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of sample ids (tskit refuses a flat list here)");
         }
-        items.iter().map(|x| Value::Array(vec![x.clone()])).collect()
+        items
+            .iter()
+            .map(|x| Value::Array(vec![x.clone()]))
+            .collect()
     } else {
         items.clone()
     };
     let is_empty_set = |x: &Value| x.as_array().is_some_and(Vec::is_empty);
-    let kept: Vec<usize> = (0..nested.len()).filter(|&j| !is_empty_set(&nested[j])).collect();
+    let kept: Vec<usize> = (0..nested.len())
+        .filter(|&j| !is_empty_set(&nested[j]))
+        .collect();
     let parsed = if kept.is_empty() {
         Vec::new()
     } else {
         let given = Value::Array(kept.iter().map(|&j| nested[j].clone()).collect());
-        match params::parse_sample_sets(ts, method, Some(&given)) {
+        match params::parse_sample_sets(ts, method, Some(&given), Default::default()) {
             Ok(s) => s.map_or_else(Vec::new, |s| s.sets),
             Err(e) if kept.len() == nested.len() => return Err(e),
             // The helper numbered the sets without the empty ones: say the caller's numbers.
@@ -228,7 +250,11 @@ fn renumber_sets(message: &str, kept: &[usize]) -> String {
         out.push_str(&rest[..at + KEY.len()]);
         rest = &rest[at + KEY.len()..];
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        match rest[..digits].parse::<usize>().ok().and_then(|i| kept.get(i)) {
+        match rest[..digits]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| kept.get(i))
+        {
             Some(j) if rest[digits..].starts_with(']') => out.push_str(&j.to_string()),
             _ => out.push_str(&rest[..digits]),
         }
@@ -248,7 +274,10 @@ mod tests {
             renumber_sets("f: node 9 in sample_sets[1][0] is out of bounds", &[0, 3]),
             "f: node 9 in sample_sets[3][0] is out of bounds"
         );
-        assert_eq!(renumber_sets("no sets here [1]", &[5, 6]), "no sets here [1]");
+        assert_eq!(
+            renumber_sets("no sets here [1]", &[5, 6]),
+            "no sets here [1]"
+        );
     }
 
     #[test]

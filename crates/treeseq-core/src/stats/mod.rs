@@ -35,7 +35,7 @@ use crate::bail;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
 use engine::{GeneralStat, Summary};
-use params::{Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
+use params::{Arrays, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
 use summaries::{AfsSummary, Arity, Derived, Input, Polarised, StatDef, SummaryArgs, SummaryKind};
 
 /// A statistic's result: `data` row-major with `shape` exactly as tskit's numpy shape
@@ -48,28 +48,59 @@ pub struct StatOutput {
 
 /// Computes tskit's `ts.<method>(**kwargs)`.
 pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOutput> {
+    compute_with(ts, method, kwargs, Arrays::default())
+}
+
+/// As [`compute`], with large arrays passed beside the JSON (see [`params::Arrays`]).
+pub fn compute_with(
+    ts: &TreeSequence,
+    method: &str,
+    kwargs: &Value,
+    arrays: Arrays,
+) -> Result<StatOutput> {
     // As tskit: branch lengths mean nothing when node times are not calibrated.
-    if kwargs.get("mode").and_then(Value::as_str) == Some("branch") && ts.time_units() == "uncalibrated" {
+    if kwargs.get("mode").and_then(Value::as_str) == Some("branch")
+        && ts.time_units() == "uncalibrated"
+    {
         bail!(
             BadParam,
             "{method}: mode=\"branch\" needs calibrated node times, but this tree sequence's time_units is \"uncalibrated\""
         );
     }
-    // Methods with algorithms of their own, then many index pairs (see pairs.rs).
-    match method {
-        "divergence_matrix" | "genetic_relatedness_matrix" => return matrix::compute(ts, method, kwargs),
-        "mean_descendants" => return nodes::mean_descendants(ts, kwargs),
-        "genealogical_nearest_neighbours" => return nodes::genealogical_nearest_neighbours(ts, kwargs),
-        _ => {}
+    // Methods with algorithms of their own (their arguments are read as plain JSON), then
+    // many index pairs (see pairs.rs).
+    if matches!(
+        method,
+        "divergence_matrix"
+            | "genetic_relatedness_matrix"
+            | "mean_descendants"
+            | "genealogical_nearest_neighbours"
+    ) {
+        let expanded;
+        let kwargs = if arrays.i32s.is_empty() && arrays.f64s.is_empty() {
+            kwargs
+        } else {
+            expanded = arrays.expand(method, kwargs)?;
+            &expanded
+        };
+        return match method {
+            "mean_descendants" => nodes::mean_descendants(ts, kwargs),
+            "genealogical_nearest_neighbours" => nodes::genealogical_nearest_neighbours(ts, kwargs),
+            _ => matrix::compute(ts, method, kwargs),
+        };
     }
-    if let Some(out) = pairs::compute_many_pairs(ts, method, kwargs)? {
+    if let Some(out) = pairs::compute_many_pairs(ts, method, kwargs, arrays)? {
         return Ok(out);
     }
     let Some(def) = summaries::lookup(method) else {
         let known: Vec<&str> = summaries::STATS.iter().map(|d| d.method).collect();
-        bail!(BadParam, "unknown statistic '{method}' (known: {})", known.join(", "));
+        bail!(
+            BadParam,
+            "unknown statistic '{method}' (known: {})",
+            known.join(", ")
+        );
     };
-    let req = Request::parse(ts, def, kwargs)?;
+    let req = Request::parse(ts, def, kwargs, arrays)?;
     req.run(ts)
 }
 
@@ -95,19 +126,31 @@ struct Request {
 }
 
 impl Request {
-    fn parse(ts: &TreeSequence, def: &'static StatDef, kwargs: &Value) -> Result<Request> {
+    fn parse(
+        ts: &TreeSequence,
+        def: &'static StatDef,
+        kwargs: &Value,
+        arrays: Arrays,
+    ) -> Result<Request> {
         let method = def.method;
         let allowed = def.allowed_kwargs();
-        let kw = Kwargs::new(method, kwargs, &allowed)?;
+        let kw = Kwargs::with_arrays(method, kwargs, &allowed, arrays)?;
 
         let mode = params::parse_mode(method, kw.get("mode"))?;
         if def.arity == Arity::Afs && mode == Mode::Node {
-            bail!(BadParam, "{method}: mode \"node\" is not supported for this method");
+            bail!(
+                BadParam,
+                "{method}: mode \"node\" is not supported for this method"
+            );
         }
-        let windows = params::parse_windows(ts, method, kw.get("windows"))?;
-        let time_windows = params::parse_time_windows(method, kw.get("time_windows"))?;
+        let windows = params::parse_windows(ts, method, kw.get("windows"), arrays)?;
+        let time_windows = params::parse_time_windows(method, kw.get("time_windows"), arrays)?;
         if time_windows.is_some() && mode != Mode::Branch {
-            bail!(BadParam, "{method}: time_windows are only supported in branch mode (mode is \"{}\")", mode.as_str());
+            bail!(
+                BadParam,
+                "{method}: time_windows are only supported in branch mode (mode is \"{}\")",
+                mode.as_str()
+            );
         }
         let span_normalise = def.span_normalise && kw.bool_or("span_normalise", true)?;
         let polarised = match def.polarised {
@@ -118,7 +161,7 @@ impl Request {
         let centre = def.centre && kw.bool_or("centre", true)?;
 
         let (sets, weights, num_inputs, weight_totals) = if def.input == Input::Weights {
-            let w = params::parse_weights(ts, method, kw.get("W"))?;
+            let w = params::parse_weights(ts, method, kw.get("W"), arrays)?;
             let totals = w.column_sums();
             let k = w.num_cols;
             let weights = match def.summary {
@@ -128,16 +171,28 @@ impl Request {
             };
             (None, weights, k, totals)
         } else {
-            let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"))?;
+            let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
             let sets = match (given, def.input) {
                 (Some(s), _) => s,
-                (None, Input::SampleSetsDefaultAll) => SampleSets { sets: vec![ts.samples.clone()], dropped: true },
-                (None, Input::SampleSetsDefaultAllNested) => SampleSets { sets: vec![ts.samples.clone()], dropped: false },
-                (None, _) => bail!(BadSampleSets, "{method}: missing required argument sample_sets"),
+                (None, Input::SampleSetsDefaultAll) => SampleSets {
+                    sets: vec![ts.samples.clone()],
+                    dropped: true,
+                },
+                (None, Input::SampleSetsDefaultAllNested) => SampleSets {
+                    sets: vec![ts.samples.clone()],
+                    dropped: false,
+                },
+                (None, _) => bail!(
+                    BadSampleSets,
+                    "{method}: missing required argument sample_sets"
+                ),
             };
             let sets = if def.arity == Arity::Afs {
                 // The spectrum keeps one axis per set even for a flat list of ids.
-                SampleSets { dropped: false, ..sets }
+                SampleSets {
+                    dropped: false,
+                    ..sets
+                }
             } else {
                 sets
             };
@@ -151,11 +206,17 @@ impl Request {
 
         let indexes = match def.arity {
             Arity::Tuples(k) => {
-                let what = if def.input == Input::Weights { "columns in W" } else { "sample sets" };
-                Some(match params::parse_indexes(method, kw.get("indexes"), k, num_inputs)? {
-                    Some(i) => i,
-                    None => params::default_indexes(method, k, num_inputs, what)?,
-                })
+                let what = if def.input == Input::Weights {
+                    "columns in W"
+                } else {
+                    "sample sets"
+                };
+                Some(
+                    match params::parse_indexes(method, kw.get("indexes"), k, num_inputs)? {
+                        Some(i) => i,
+                        None => params::default_indexes(method, k, num_inputs, what)?,
+                    },
+                )
             }
             _ => None,
         };
@@ -178,7 +239,9 @@ impl Request {
     }
 
     fn set_sizes(&self) -> Vec<f64> {
-        self.sets.as_ref().map_or_else(Vec::new, |s| s.sets.iter().map(|x| x.len() as f64).collect())
+        self.sets.as_ref().map_or_else(Vec::new, |s| {
+            s.sets.iter().map(|x| x.len() as f64).collect()
+        })
     }
 
     fn general<'a>(&'a self, weights: &'a Weights, summary: Summary<'a>) -> GeneralStat<'a> {
@@ -198,15 +261,37 @@ impl Request {
         let set_sizes = self.set_sizes();
         let tuples: &[Vec<usize>] = self.indexes.as_ref().map_or(&[], |i| &i.tuples);
 
-        let (sums, m) = if def.arity == Arity::Afs && self.mode == Mode::Branch && self.time_windows.is_none() {
+        let (sums, m) = if def.arity == Arity::Afs
+            && self.mode == Mode::Branch
+            && self.time_windows.is_none()
+        {
             // tskit's own accumulation, which is not the sum over trees (see afs_branch.rs).
             let sets = &self.sets.as_ref().expect("AFS takes sample sets").sets;
             let m = sets.iter().map(|s| s.len() + 1).product();
-            (afs_branch::run(ts, sets, &self.windows.breaks, self.polarised, self.span_normalise)?, m)
+            (
+                afs_branch::run(
+                    ts,
+                    sets,
+                    &self.windows.breaks,
+                    self.polarised,
+                    self.span_normalise,
+                )?,
+                m,
+            )
         } else if def.arity == Arity::Afs {
-            let sizes: Vec<usize> = self.sets.as_ref().expect("AFS takes sample sets").sets.iter().map(Vec::len).collect();
+            let sizes: Vec<usize> = self
+                .sets
+                .as_ref()
+                .expect("AFS takes sample sets")
+                .sets
+                .iter()
+                .map(Vec::len)
+                .collect();
             let afs = AfsSummary::new(&sizes, ts.num_samples(), self.polarised);
-            (engine::run(ts, &self.general(&self.weights, Summary::Afs(&afs)))?, afs.size())
+            (
+                engine::run(ts, &self.general(&self.weights, Summary::Afs(&afs)))?,
+                afs.size(),
+            )
         } else {
             let args = SummaryArgs {
                 set_sizes: &set_sizes,
@@ -217,7 +302,10 @@ impl Request {
                 num_samples: ts.num_samples(),
             };
             let f = summaries::make_summary(def.summary, &args);
-            (engine::run(ts, &self.general(&self.weights, Summary::Dense(f.as_ref())))?, f.output_dim())
+            (
+                engine::run(ts, &self.general(&self.weights, Summary::Dense(f.as_ref())))?,
+                f.output_dim(),
+            )
         };
 
         let derived = if def.derived == Derived::None && def.proportion && self.proportion {
@@ -226,8 +314,22 @@ impl Request {
             def.derived
         };
         let sets = self.sets.as_ref().map_or(&[][..], |s| &s.sets[..]);
-        let data = finish_derived(ts, derived, sums, m, &set_sizes, tuples, sets, self.mode, &self.windows.breaks, self.span_normalise)?;
-        Ok(StatOutput { shape: self.shape(ts), data })
+        let data = finish_derived(
+            ts,
+            derived,
+            sums,
+            m,
+            &set_sizes,
+            tuples,
+            sets,
+            self.mode,
+            &self.windows.breaks,
+            self.span_normalise,
+        )?;
+        Ok(StatOutput {
+            shape: self.shape(ts),
+            data,
+        })
     }
 
     /// tskit's output shape: windows, time windows, nodes, then the statistic's axes, with
@@ -245,19 +347,27 @@ impl Request {
         }
         match self.def.arity {
             Arity::PerSet => {
-                let s = self.sets.as_ref().expect("per-set statistics take sample sets");
+                let s = self
+                    .sets
+                    .as_ref()
+                    .expect("per-set statistics take sample sets");
                 if !s.dropped {
                     shape.push(s.sets.len());
                 }
             }
             Arity::Tuples(_) => {
-                let i = self.indexes.as_ref().expect("k-way statistics have indexes");
+                let i = self
+                    .indexes
+                    .as_ref()
+                    .expect("k-way statistics have indexes");
                 if !i.dropped {
                     shape.push(i.tuples.len());
                 }
             }
             Arity::PerColumn => shape.push(self.num_inputs),
-            Arity::Afs => shape.extend(self.sets.as_ref().unwrap().sets.iter().map(|s| s.len() + 1)),
+            Arity::Afs => {
+                shape.extend(self.sets.as_ref().unwrap().sets.iter().map(|s| s.len() + 1))
+            }
         }
         shape
     }
@@ -271,7 +381,11 @@ fn centred(w: &Weights) -> Weights {
     for i in 0..w.num_rows {
         data.extend(w.row(i).iter().zip(&means).map(|(x, m)| x - m));
     }
-    Weights { data, num_rows: w.num_rows, num_cols: w.num_cols }
+    Weights {
+        data,
+        num_rows: w.num_rows,
+        num_cols: w.num_cols,
+    }
 }
 
 /// W centred and scaled by its sample standard deviation, plus a column of 1/n
@@ -300,10 +414,20 @@ fn standardised(method: &str, w: &Weights) -> Result<Weights> {
     let sds: Vec<f64> = meansqs.iter().map(|v| v.sqrt()).collect();
     let mut data = Vec::with_capacity(w.num_rows * (k + 1));
     for i in 0..w.num_rows {
-        data.extend(w.row(i).iter().zip(&means).zip(&sds).map(|((x, m), s)| (x - m) / s));
+        data.extend(
+            w.row(i)
+                .iter()
+                .zip(&means)
+                .zip(&sds)
+                .map(|((x, m), s)| (x - m) / s),
+        );
         data.push(1.0 / n);
     }
-    Ok(Weights { data, num_rows: w.num_rows, num_cols: k + 1 })
+    Ok(Weights {
+        data,
+        num_rows: w.num_rows,
+        num_cols: k + 1,
+    })
 }
 
 /// W plus a column of 1/n: the fraction of samples below a node
@@ -315,7 +439,11 @@ fn with_fraction_column(w: &Weights) -> Weights {
         data.extend_from_slice(w.row(i));
         data.push(1.0 / n);
     }
-    Weights { data, num_rows: w.num_rows, num_cols: w.num_cols + 1 }
+    Weights {
+        data,
+        num_rows: w.num_rows,
+        num_cols: w.num_cols + 1,
+    }
 }
 
 /// Turns the engine's sums (rows of `m`) into a derived statistic's outputs (Tajima's D, Fst,

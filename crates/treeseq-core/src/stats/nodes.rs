@@ -60,14 +60,20 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
     // happen in chunk order whatever the wave size.
     let wave = rayon::current_num_threads().max(1);
     for batch in chunks.chunks(wave) {
-        let partials: Vec<(Vec<f64>, Vec<f64>)> = batch.par_iter().map(|c| descendants_chunk(&g, &init, k, c)).collect();
+        let partials: Vec<(Vec<f64>, Vec<f64>)> = batch
+            .par_iter()
+            .map(|c| descendants_chunk(&g, &init, k, c))
+            .collect();
         for (ps, pc) in &partials {
             add_into(&mut sums, ps);
             add_into(&mut covered, pc);
         }
     }
     divide_rows(&mut sums, &covered, s);
-    Ok(StatOutput { data: sums, shape: vec![n, s] })
+    Ok(StatOutput {
+        data: sums,
+        shape: vec![n, s],
+    })
 }
 
 /// One chunk of mean_descendants: per node, the sum of span x count per set, and the span
@@ -80,7 +86,10 @@ fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<
     let mut parent = vec![-1i32; n];
     let mut x = init.to_vec();
     for &e in &chunk.alive {
-        let (p, c) = (g.edge_parent[e as usize] as usize, g.edge_child[e as usize] as usize);
+        let (p, c) = (
+            g.edge_parent[e as usize] as usize,
+            g.edge_child[e as usize] as usize,
+        );
         parent[c] = p as i32;
         for j in 0..k {
             let v = x[c * k + j];
@@ -90,17 +99,18 @@ fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<
     let mut sums = vec![0.0; n * s];
     let mut covered = vec![0.0; n];
     let mut last = vec![chunk.start; n];
-    let flush = |sums: &mut [f64], covered: &mut [f64], last: &mut [f64], x: &[f64], u: usize, pos: f64| {
-        let row = &x[u * k..(u + 1) * k];
-        if row[s] > 0.0 {
-            let len = pos - last[u];
-            covered[u] += len;
-            for (a, &c) in sums[u * s..(u + 1) * s].iter_mut().zip(row) {
-                *a += len * c;
+    let flush =
+        |sums: &mut [f64], covered: &mut [f64], last: &mut [f64], x: &[f64], u: usize, pos: f64| {
+            let row = &x[u * k..(u + 1) * k];
+            if row[s] > 0.0 {
+                let len = pos - last[u];
+                covered[u] += len;
+                for (a, &c) in sums[u * s..(u + 1) * s].iter_mut().zip(row) {
+                    *a += len * c;
+                }
             }
-        }
-        last[u] = pos;
-    };
+            last[u] = pos;
+        };
     let mut cur = Cursor::at(g, chunk.start);
     let mut delta = vec![0.0; k];
     loop {
@@ -110,7 +120,11 @@ fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<
         }
         for insert in [false, true] {
             loop {
-                let next = if insert { cur.next_insertion(g, right) } else { cur.next_removal(g, right) };
+                let next = if insert {
+                    cur.next_insertion(g, right)
+                } else {
+                    cur.next_removal(g, right)
+                };
                 let Some(e) = next else { break };
                 let (p, c) = (g.edge_parent[e], g.edge_child[e] as usize);
                 delta.copy_from_slice(&x[c * k..(c + 1) * k]);
@@ -147,7 +161,10 @@ pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Res
         }
     }
     let Some(focal_value) = kw.get("focal") else {
-        bail!(BadParam, "{method}: missing required argument focal (a list of node ids)");
+        bail!(
+            BadParam,
+            "{method}: missing required argument focal (a list of node ids)"
+        );
     };
     let focal = node_list(ts, method, "focal", focal_value, ErrorCode::BadParam)?;
     let sets = node_lists(ts, method, kw.get("sample_sets"))?;
@@ -173,8 +190,10 @@ pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Res
     let g = Genome::new(ts);
     let chunks = pairs::plan_chunks(&g, 0.0, ts.sequence_length(), MAX_CHUNKS);
     let nf = focal.len();
-    let partials: Vec<(Vec<f64>, Vec<f64>)> =
-        chunks.par_iter().map(|c| gnn_chunk(&g, &init, k, &set_of, &focal, c)).collect();
+    let partials: Vec<(Vec<f64>, Vec<f64>)> = chunks
+        .par_iter()
+        .map(|c| gnn_chunk(&g, &init, k, &set_of, &focal, c))
+        .collect();
     let mut result = vec![0.0; nf * s];
     let mut length = vec![0.0; nf];
     for (pa, pl) in &partials {
@@ -182,19 +201,32 @@ pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Res
         add_into(&mut length, pl);
     }
     divide_rows(&mut result, &length, s);
-    Ok(StatOutput { data: result, shape: vec![nf, s] })
+    Ok(StatOutput {
+        data: result,
+        shape: vec![nf, s],
+    })
 }
 
 /// One chunk of GNN: per tree, per focal node u, the nearest node at or above u whose count
 /// of reference nodes (excluding u itself) is positive adds its per-set fractions times the
 /// tree's span.
-fn gnn_chunk(g: &Genome, init: &[f64], k: usize, set_of: &[i32], focal: &[i32], chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
+fn gnn_chunk(
+    g: &Genome,
+    init: &[f64],
+    k: usize,
+    set_of: &[i32],
+    focal: &[i32],
+    chunk: &Chunk,
+) -> (Vec<f64>, Vec<f64>) {
     let n = g.num_nodes;
     let s = k - 1;
     let mut parent = vec![-1i32; n];
     let mut x = init.to_vec();
     for &e in &chunk.alive {
-        let (p, c) = (g.edge_parent[e as usize] as usize, g.edge_child[e as usize] as usize);
+        let (p, c) = (
+            g.edge_parent[e as usize] as usize,
+            g.edge_child[e as usize] as usize,
+        );
         parent[c] = p as i32;
         for j in 0..k {
             let v = x[c * k + j];
@@ -234,7 +266,11 @@ fn gnn_chunk(g: &Genome, init: &[f64], k: usize, set_of: &[i32], focal: &[i32], 
         }
         for insert in [false, true] {
             loop {
-                let next = if insert { cur.next_insertion(g, right) } else { cur.next_removal(g, right) };
+                let next = if insert {
+                    cur.next_insertion(g, right)
+                } else {
+                    cur.next_removal(g, right)
+                };
                 let Some(e) = next else { break };
                 let (p, c) = (g.edge_parent[e], g.edge_child[e] as usize);
                 delta.copy_from_slice(&x[c * k..(c + 1) * k]);
@@ -258,14 +294,24 @@ fn gnn_chunk(g: &Genome, init: &[f64], k: usize, set_of: &[i32], focal: &[i32], 
 /// A node id from JSON: an integer, or an integral float (as numpy arrays may serialise).
 fn node_id(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(x) => x.as_i64().or_else(|| x.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+        Value::Number(x) => x.as_i64().or_else(|| {
+            x.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        }),
         _ => None,
     }
 }
 
 /// A flat list of node ids, each checked to be a node of `ts` (`what` names the argument,
 /// `code` is the error code for it).
-fn node_list(ts: &TreeSequence, method: &str, what: &str, v: &Value, code: ErrorCode) -> Result<Vec<i32>> {
+fn node_list(
+    ts: &TreeSequence,
+    method: &str,
+    what: &str,
+    v: &Value,
+    code: ErrorCode,
+) -> Result<Vec<i32>> {
     let fail = |message: String| TreeSeqError::new(code, message);
     let Value::Array(items) = v else {
         return Err(fail(format!("{method}: {what} must be a list of node ids")));
@@ -286,10 +332,16 @@ fn node_list(ts: &TreeSequence, method: &str, what: &str, v: &Value, code: Error
 /// only samples; a list may be empty).
 fn node_lists(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<Vec<i32>>> {
     let Some(v) = v else {
-        bail!(BadSampleSets, "{method}: missing required argument sample_sets (a list of lists of node ids)");
+        bail!(
+            BadSampleSets,
+            "{method}: missing required argument sample_sets (a list of lists of node ids)"
+        );
     };
     let Value::Array(items) = v else {
-        bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of node ids");
+        bail!(
+            BadSampleSets,
+            "{method}: sample_sets must be a list of lists of node ids"
+        );
     };
     if items.is_empty() {
         bail!(BadSampleSets, "{method}: must have at least one sample set");
@@ -318,7 +370,9 @@ fn add_into(total: &mut [f64], part: &[f64]) {
 fn divide_rows(sums: &mut [f64], lengths: &[f64], width: usize) {
     for (i, &len) in lengths.iter().enumerate() {
         if len > 0.0 {
-            sums[i * width..(i + 1) * width].iter_mut().for_each(|v| *v /= len);
+            sums[i * width..(i + 1) * width]
+                .iter_mut()
+                .for_each(|v| *v /= len);
         }
     }
 }

@@ -43,9 +43,11 @@ use std::ops::Range;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::params::{self, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
-use super::summaries::{self, Arity, Derived, Polarised, StatDef, SummaryArgs, SummaryFunc, SummaryKind, TupleStat};
 use super::alleles::AlleleStates;
+use super::params::{self, Arrays, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
+use super::summaries::{
+    self, Arity, Derived, Polarised, StatDef, SummaryArgs, SummaryFunc, SummaryKind, TupleStat,
+};
 use super::StatOutput;
 use crate::bail;
 use crate::error::Result;
@@ -88,12 +90,20 @@ pub(crate) struct Chunk {
 pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<Chunk> {
     let bp = g.breakpoints;
     let first = bp.partition_point(|&x| x <= a).saturating_sub(1);
-    let end = bp.partition_point(|&x| x < b).max(first + 1).min(bp.len() - 1);
+    let end = bp
+        .partition_point(|&x| x < b)
+        .max(first + 1)
+        .min(bp.len() - 1);
     let work = |t: usize| g.inserted_by(bp[t]) + g.removed_by(bp[t]);
     let (w0, w1) = (work(first), work(end));
     // A chunk's seek costs about one tree's edges; keep it a small share of the chunk's
     // incremental work (each edge move walks about log2(n) nodes to the root).
-    let span: f64 = g.edge_left.iter().zip(g.edge_right).map(|(l, r)| r - l).sum();
+    let span: f64 = g
+        .edge_left
+        .iter()
+        .zip(g.edge_right)
+        .map(|(l, r)| r - l)
+        .sum();
     let tree_edges = (span / (bp[bp.len() - 1] - bp[0])).max(1.0);
     let depth = ((g.samples.len() + 1) as f64).log2() + 1.0;
     let wanted = ((w1 - w0) as f64 * depth / 16.0 / tree_edges) as usize;
@@ -110,7 +120,14 @@ pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<
             i += 1;
         }
     }
-    cuts.windows(2).zip(alive).map(|(c, alive)| Chunk { start: bp[c[0]], end: bp[c[1]], alive }).collect()
+    cuts.windows(2)
+        .zip(alive)
+        .map(|(c, alive)| Chunk {
+            start: bp[c[0]],
+            end: bp[c[1]],
+            alive,
+        })
+        .collect()
 }
 
 /// Positions in `edge_insertion_order` and `edge_removal_order`: where the walk is.
@@ -122,7 +139,10 @@ pub(crate) struct Cursor {
 impl Cursor {
     /// The cursor of the tree starting at `pos` (a tree boundary).
     pub fn at(g: &Genome, pos: f64) -> Cursor {
-        Cursor { tj: g.inserted_by(pos), tk: g.removed_by(pos) }
+        Cursor {
+            tj: g.inserted_by(pos),
+            tk: g.removed_by(pos),
+        }
     }
 
     /// Right end of the current tree, capped at `end`.
@@ -175,13 +195,21 @@ pub(crate) struct WindowCursor {
 impl WindowCursor {
     /// Positioned at the window containing `pos` (the first window if `pos` is before it).
     pub fn new(windows: &[f64], pos: f64) -> WindowCursor {
-        WindowCursor { w: windows.partition_point(|&x| x <= pos).saturating_sub(1) }
+        WindowCursor {
+            w: windows.partition_point(|&x| x <= pos).saturating_sub(1),
+        }
     }
 
     /// Calls `f(window, overlap)` for each window that `[left, right)` overlaps, leaving the
     /// cursor at the last of them. Returns false once the windows are exhausted.
     #[inline]
-    pub fn each(&mut self, windows: &[f64], left: f64, right: f64, mut f: impl FnMut(usize, f64)) -> bool {
+    pub fn each(
+        &mut self,
+        windows: &[f64],
+        left: f64,
+        right: f64,
+        mut f: impl FnMut(usize, f64),
+    ) -> bool {
         let nw = windows.len() - 1;
         while self.w < nw && windows[self.w] < right {
             let overlap = right.min(windows[self.w + 1]) - left.max(windows[self.w]);
@@ -202,8 +230,14 @@ impl WindowCursor {
 pub(crate) fn chunk_windows(windows: &[f64], chunk: &Chunk) -> Range<usize> {
     let nw = windows.len() - 1;
     let (a, b) = (windows[0], windows[nw]);
-    let first = windows.partition_point(|&w| w <= chunk.start.max(a)).saturating_sub(1).min(nw - 1);
-    let last = windows.partition_point(|&w| w < chunk.end.min(b)).saturating_sub(1).min(nw - 1);
+    let first = windows
+        .partition_point(|&w| w <= chunk.start.max(a))
+        .saturating_sub(1)
+        .min(nw - 1);
+    let last = windows
+        .partition_point(|&w| w < chunk.end.min(b))
+        .saturating_sub(1)
+        .min(nw - 1);
     first..last.max(first) + 1
 }
 
@@ -227,7 +261,10 @@ impl Counts {
             x[u as usize * k..][..k].copy_from_slice(weights.row(i));
         }
         for &e in &chunk.alive {
-            let (p, c) = (g.edge_parent[e as usize] as usize, g.edge_child[e as usize] as usize);
+            let (p, c) = (
+                g.edge_parent[e as usize] as usize,
+                g.edge_child[e as usize] as usize,
+            );
             parent[c] = p as i32;
             for j in 0..k {
                 let v = x[c * k + j];
@@ -263,7 +300,13 @@ impl Counts {
 
 /// Walks the sites of one chunk inside the windows, calling `visit(window, alleles)` for each
 /// (windows given as breakpoints; sites outside `[windows[0], windows[last])` are skipped).
-pub(crate) fn walk_sites(g: &Genome, weights: &Weights, windows: &[f64], chunk: &Chunk, mut visit: impl FnMut(usize, &AlleleStates)) {
+pub(crate) fn walk_sites(
+    g: &Genome,
+    weights: &Weights,
+    windows: &[f64],
+    chunk: &Chunk,
+    mut visit: impl FnMut(usize, &AlleleStates),
+) {
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     let total = weights.column_sums();
     let mut st = Counts::seek_weights(g, weights, chunk);
@@ -271,7 +314,9 @@ pub(crate) fn walk_sites(g: &Genome, weights: &Weights, windows: &[f64], chunk: 
     let mut alleles = AlleleStates::new(weights.num_cols);
     let mut delta = Vec::with_capacity(weights.num_cols);
     let mut site = g.site_position.partition_point(|&p| p < chunk.start.max(a));
-    let mut w = windows.partition_point(|&x| x <= chunk.start.max(a)).saturating_sub(1);
+    let mut w = windows
+        .partition_point(|&x| x <= chunk.start.max(a))
+        .saturating_sub(1);
     loop {
         let right = cur.tree_right(g, chunk.end);
         while site < g.site_position.len() && g.site_position[site] < right.min(b) {
@@ -310,7 +355,10 @@ pub(crate) fn run_chunks(
     for (chunk, p) in chunks.iter().zip(&partials) {
         let rows = chunk_windows(windows, chunk);
         for (r, w) in rows.enumerate() {
-            for (o, v) in out[w * row_len..(w + 1) * row_len].iter_mut().zip(&p[r * row_len..(r + 1) * row_len]) {
+            for (o, v) in out[w * row_len..(w + 1) * row_len]
+                .iter_mut()
+                .zip(&p[r * row_len..(r + 1) * row_len])
+            {
                 *o += v;
             }
         }
@@ -374,7 +422,12 @@ impl BranchMoments {
 }
 
 /// Sums `kind` over the branches of every tree, times the span in each window.
-pub(crate) fn branch_moments(ts: &TreeSequence, feats: &Features, kind: Moment, windows: &[f64]) -> BranchMoments {
+pub(crate) fn branch_moments(
+    ts: &TreeSequence,
+    feats: &Features,
+    kind: Moment,
+    windows: &[f64],
+) -> BranchMoments {
     branch_moments_with(ts, feats, kind, windows, MAX_CHUNKS, FEATURE_BLOCK)
 }
 
@@ -392,12 +445,25 @@ pub(crate) fn branch_moments_with(
     let nw = windows.len() - 1;
     let chunks = plan_chunks(&g, windows[0], windows[nw], max_chunks);
     // Blocks of sets, and the pairs of blocks (r <= c) that are tasks of their own.
-    let blocks: Vec<Range<usize>> = (0..f).step_by(block.max(1)).map(|s| s..(s + block).min(f)).collect();
-    let block_pairs: Vec<(usize, usize)> = (0..blocks.len()).flat_map(|r| (r..blocks.len()).map(move |c| (r, c))).collect();
-    let tasks: Vec<(usize, usize)> = (0..chunks.len()).flat_map(|c| (0..block_pairs.len().max(1)).map(move |b| (c, b))).collect();
+    let blocks: Vec<Range<usize>> = (0..f)
+        .step_by(block.max(1))
+        .map(|s| s..(s + block).min(f))
+        .collect();
+    let block_pairs: Vec<(usize, usize)> = (0..blocks.len())
+        .flat_map(|r| (r..blocks.len()).map(move |c| (r, c)))
+        .collect();
+    let tasks: Vec<(usize, usize)> = (0..chunks.len())
+        .flat_map(|c| (0..block_pairs.len().max(1)).map(move |b| (c, b)))
+        .collect();
     let locals: Vec<Vec<usize>> = block_pairs
         .iter()
-        .map(|&(r, c)| if r == c { blocks[r].clone().collect() } else { blocks[r].clone().chain(blocks[c].clone()).collect() })
+        .map(|&(r, c)| {
+            if r == c {
+                blocks[r].clone().collect()
+            } else {
+                blocks[r].clone().chain(blocks[c].clone()).collect()
+            }
+        })
         .collect();
 
     // Raw (unsymmetrised) sums, added in task order, which is chunk order. Tasks run in waves
@@ -421,11 +487,17 @@ pub(crate) fn branch_moments_with(
                     area[w] += part_area[r];
                 }
             }
-            let Some(&(br, bc)) = block_pairs.get(b) else { continue };
+            let Some(&(br, bc)) = block_pairs.get(b) else {
+                continue;
+            };
             let cols = &locals[b];
             let lf = cols.len();
             // Local index ranges of the two blocks.
-            let (rr, cr) = if br == bc { (0..lf, 0..lf) } else { (0..blocks[br].len(), blocks[br].len()..lf) };
+            let (rr, cr) = if br == bc {
+                (0..lf, 0..lf)
+            } else {
+                (0..blocks[br].len(), blocks[br].len()..lf)
+            };
             for (r, w) in rows.enumerate() {
                 let h = &part_h[r * lf * lf..(r + 1) * lf * lf];
                 let dst = &mut raw[w * f * f..(w + 1) * f * f];
@@ -451,7 +523,11 @@ pub(crate) fn branch_moments_with(
             }
         }
     }
-    BranchMoments { dim: f, area, matrix }
+    BranchMoments {
+        dim: f,
+        area,
+        matrix,
+    }
 }
 
 /// The incremental state of one task: parents, features per node, and the running
@@ -518,12 +594,16 @@ impl QuadState<'_, '_> {
         match (self.kind, insert) {
             (Moment::Cross, false) => {
                 for j in 0..f {
-                    self.w[j] = 2.0 * sx[j] - beta * total[j] - beta * delta[j] - bl_c * (total[j] - delta[j]);
+                    self.w[j] = 2.0 * sx[j]
+                        - beta * total[j]
+                        - beta * delta[j]
+                        - bl_c * (total[j] - delta[j]);
                 }
             }
             (Moment::Cross, true) => {
                 for j in 0..f {
-                    self.w[j] = -(2.0 * sx[j] - beta * total[j]) - beta * delta[j] + bl_c * (total[j] - delta[j]);
+                    self.w[j] = -(2.0 * sx[j] - beta * total[j]) - beta * delta[j]
+                        + bl_c * (total[j] - delta[j]);
                 }
             }
             (Moment::Gram, false) => {
@@ -542,7 +622,10 @@ impl QuadState<'_, '_> {
         for i in 0..f {
             let d = self.delta[i];
             if d != 0.0 {
-                let (h, comp) = (&mut self.h[i * f..(i + 1) * f], &mut self.comp[i * f..(i + 1) * f]);
+                let (h, comp) = (
+                    &mut self.h[i * f..(i + 1) * f],
+                    &mut self.comp[i * f..(i + 1) * f],
+                );
                 for ((hv, cv), &wv) in h.iter_mut().zip(comp.iter_mut()).zip(&self.w) {
                     kahan_add(hv, cv, d * wv);
                 }
@@ -573,7 +656,14 @@ fn kahan_add(sum: &mut f64, comp: &mut f64, x: f64) {
 
 /// One task: the moments of the features `cols` over one chunk. Returns the branch area and
 /// the local `h` (|cols|^2) for each window the chunk reaches, consecutively.
-fn moments_chunk(g: &Genome, feats: &Features, cols: &[usize], kind: Moment, windows: &[f64], chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
+fn moments_chunk(
+    g: &Genome,
+    feats: &Features,
+    cols: &[usize],
+    kind: Moment,
+    windows: &[f64],
+    chunk: &Chunk,
+) -> (Vec<f64>, Vec<f64>) {
     let f = cols.len();
     let rows = chunk_windows(windows, chunk);
     let mut out_area = vec![0.0; rows.len()];
@@ -620,7 +710,10 @@ fn moments_chunk(g: &Genome, feats: &Features, cols: &[usize], kind: Moment, win
         wc.each(windows, left, right, |w, overlap| {
             let r = w - rows.start;
             out_area[r] += bt * overlap;
-            let (out, out_c) = (&mut out_h[r * f * f..(r + 1) * f * f], &mut out_comp[r * f * f..(r + 1) * f * f]);
+            let (out, out_c) = (
+                &mut out_h[r * f * f..(r + 1) * f * f],
+                &mut out_comp[r * f * f..(r + 1) * f * f],
+            );
             for (((o, oc), &v), &c) in out.iter_mut().zip(out_c.iter_mut()).zip(h).zip(comp) {
                 kahan_add(o, oc, (v - c) * overlap);
             }
@@ -645,7 +738,13 @@ fn moments_chunk(g: &Genome, feats: &Features, cols: &[usize], kind: Moment, win
 
 /// Per window, the sum over sites of `f` over the site's alleles (allele 0 left out when
 /// `polarised`), exactly the general statistic's site mode, in one traversal.
-fn site_sums(ts: &TreeSequence, weights: &Weights, f: &dyn SummaryFunc, polarised: bool, windows: &[f64]) -> Vec<f64> {
+fn site_sums(
+    ts: &TreeSequence,
+    weights: &Weights,
+    f: &dyn SummaryFunc,
+    polarised: bool,
+    windows: &[f64],
+) -> Vec<f64> {
     let g = Genome::new(ts);
     let m = f.output_dim();
     let nw = windows.len() - 1;
@@ -678,17 +777,22 @@ fn site_sums(ts: &TreeSequence, weights: &Weights, f: &dyn SummaryFunc, polarise
 /// `stats::compute` should take this path: more than [`MANY_PAIRS`] pairs, site or branch
 /// mode, no `time_windows`, and arguments that parse. Anything else (including every
 /// argument error) returns None, so that the general path handles it and says what is wrong.
-pub fn compute_many_pairs(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<Option<StatOutput>> {
-    match PairRequest::parse(ts, method, kwargs) {
-        Some(req) if req.indexes.tuples.len() > MANY_PAIRS => req.run(ts).map(Some),
-        _ => Ok(None),
+pub fn compute_many_pairs(
+    ts: &TreeSequence,
+    method: &str,
+    kwargs: &Value,
+    arrays: Arrays,
+) -> Result<Option<StatOutput>> {
+    match PairRequest::parse(ts, method, kwargs, arrays, MANY_PAIRS + 1) {
+        Some(req) => req.run(ts).map(Some),
+        None => Ok(None),
     }
 }
 
 /// The pair path whatever the number of pairs (tests compare it with the engine and tskit).
 /// Refuses arguments it does not handle (node mode, time windows, argument errors).
 pub fn compute_pairs_path(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOutput> {
-    match PairRequest::parse(ts, method, kwargs) {
+    match PairRequest::parse(ts, method, kwargs, Arrays::default(), 0) {
         Some(req) => req.run(ts),
         None => bail!(
             BadParam,
@@ -718,8 +822,14 @@ struct PairRequest {
 
 impl PairRequest {
     /// None when the general path should handle the call (other methods, node mode, time
-    /// windows, or any argument it would refuse).
-    fn parse(ts: &TreeSequence, method: &str, kwargs: &Value) -> Option<PairRequest> {
+    /// windows, fewer than `min_tuples` index pairs, or any argument it would refuse).
+    fn parse(
+        ts: &TreeSequence,
+        method: &str,
+        kwargs: &Value,
+        arrays: Arrays,
+        min_tuples: usize,
+    ) -> Option<PairRequest> {
         if !is_pair_method(method) {
             return None;
         }
@@ -729,11 +839,20 @@ impl PairRequest {
         }
         let allowed = def.allowed_kwargs();
         let kw = Kwargs::new(method, kwargs, &allowed).ok()?;
+        // The number of pairs decides the path: count them before reading the sample sets,
+        // which may be large (no `indexes`, or a single pair, is one tuple).
+        let num_tuples = match kw.get("indexes") {
+            Some(Value::Array(items)) if items.iter().any(Value::is_array) => items.len(),
+            _ => 1,
+        };
+        if num_tuples < min_tuples {
+            return None;
+        }
         let mode = params::parse_mode(method, kw.get("mode")).ok()?;
         if mode == Mode::Node || kw.get("time_windows").is_some() {
             return None;
         }
-        let windows = params::parse_windows(ts, method, kw.get("windows")).ok()?;
+        let windows = params::parse_windows(ts, method, kw.get("windows"), arrays).ok()?;
         let span_normalise = def.span_normalise && kw.bool_or("span_normalise", true).ok()?;
         let polarised = match def.polarised {
             Polarised::Never => false,
@@ -741,15 +860,26 @@ impl PairRequest {
         };
         let proportion = def.proportion && kw.bool_or("proportion", true).ok()?;
         let centre = def.centre && kw.bool_or("centre", true).ok()?;
-        let sets = params::parse_sample_sets(ts, method, kw.get("sample_sets")).ok()??;
+        let sets = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays).ok()??;
         if sets.dropped {
             return None;
         }
-        let indexes = match params::parse_indexes(method, kw.get("indexes"), 2, sets.sets.len()).ok()? {
-            Some(i) => i,
-            None => params::default_indexes(method, 2, sets.sets.len(), "sample sets").ok()?,
-        };
-        Some(PairRequest { def, mode, windows, span_normalise, polarised, proportion, centre, sets, indexes })
+        let indexes =
+            match params::parse_indexes(method, kw.get("indexes"), 2, sets.sets.len()).ok()? {
+                Some(i) => i,
+                None => params::default_indexes(method, 2, sets.sets.len(), "sample sets").ok()?,
+            };
+        Some(PairRequest {
+            def,
+            mode,
+            windows,
+            span_normalise,
+            polarised,
+            proportion,
+            centre,
+            sets,
+            indexes,
+        })
     }
 
     fn set_sizes(&self) -> Vec<f64> {
@@ -773,7 +903,16 @@ impl PairRequest {
                     num_samples: ts.num_samples(),
                 };
                 let f = summaries::make_summary(self.def.summary, &args);
-                (site_sums(ts, &weights, f.as_ref(), self.polarised, &self.windows.breaks), f.output_dim())
+                (
+                    site_sums(
+                        ts,
+                        &weights,
+                        f.as_ref(),
+                        self.polarised,
+                        &self.windows.breaks,
+                    ),
+                    f.output_dim(),
+                )
             }
             _ => self.branch_sums(ts, &n),
         };
@@ -829,7 +968,8 @@ impl PairRequest {
                     let (i, j) = (local[t[0]], local[t[1]]);
                     let spread = gram.at(w, i, i) + gram.at(w, j, j) - 2.0 * gram.at(w, i, j);
                     // sum bl p (1 - p) = D_ii / (2 n^2).
-                    let het = |a: usize, s: usize| cross.at(w, a, a) / (2.0 * n[s] * n[s] * (n[s] - 1.0));
+                    let het =
+                        |a: usize, s: usize| cross.at(w, a, a) / (2.0 * n[s] * n[s] * (n[s] - 1.0));
                     sums.push(spread - het(i, t[0]) - het(j, t[1]));
                 }
             }
@@ -868,7 +1008,11 @@ impl PairRequest {
                 for t in tuples {
                     let (i, j) = (t[0], t[1]);
                     let g = mo.at(w, local[i], local[j]);
-                    sums.push(if self.centre { factor * g } else { g / (n[i] * n[j]) });
+                    sums.push(if self.centre {
+                        factor * g
+                    } else {
+                        g / (n[i] * n[j])
+                    });
                 }
             }
             return (sums, tuples.len());
@@ -881,7 +1025,8 @@ impl PairRequest {
         // Diversity of set i: D_ii / (n_i (n_i - 1)); divergence of (i, j): D_ij / (n_i n_j),
         // with n_i - 1 for the second factor when i == j, as the engine's summaries.
         let diversity = |w: usize, i: usize| d(w, i, i) / (n[i] * (n[i] - 1.0));
-        let divergence = |w: usize, i: usize, j: usize| d(w, i, j) / (n[i] * (n[j] - (i == j) as u8 as f64));
+        let divergence =
+            |w: usize, i: usize, j: usize| d(w, i, j) / (n[i] * (n[j] - (i == j) as u8 as f64));
         let mut sums = Vec::new();
         let m = match summary {
             SummaryKind::Tuple(TupleStat::Divergence) => {
@@ -893,7 +1038,13 @@ impl PairRequest {
             SummaryKind::FstParts => {
                 for w in 0..nw {
                     // Diversity of the sets the pairs use (the others are never read).
-                    sums.extend((0..k).map(|i| if local[i] == usize::MAX { f64::NAN } else { diversity(w, i) }));
+                    sums.extend((0..k).map(|i| {
+                        if local[i] == usize::MAX {
+                            f64::NAN
+                        } else {
+                            diversity(w, i)
+                        }
+                    }));
                     sums.extend(tuples.iter().map(|t| divergence(w, t[0], t[1])));
                 }
                 k + tuples.len()
@@ -902,7 +1053,11 @@ impl PairRequest {
                 // Uncentred and unpolarised: x_i x_j + (n_i - x_i)(n_j - x_j) over n_i n_j, which
                 // is the branch area minus the uncorrected divergence.
                 for w in 0..nw {
-                    sums.extend(tuples.iter().map(|t| mo.area[w] - d(w, t[0], t[1]) / (n[t[0]] * n[t[1]])));
+                    sums.extend(
+                        tuples
+                            .iter()
+                            .map(|t| mo.area[w] - d(w, t[0], t[1]) / (n[t[0]] * n[t[1]])),
+                    );
                 }
                 tuples.len()
             }
@@ -915,12 +1070,24 @@ impl PairRequest {
         let (sums, m) = self.sums(ts);
         let n = self.set_sizes();
         let tuples = &self.indexes.tuples;
-        let derived = if self.def.derived == Derived::None && self.def.proportion && self.proportion {
+        let derived = if self.def.derived == Derived::None && self.def.proportion && self.proportion
+        {
             Derived::RelatednessProportion
         } else {
             self.def.derived
         };
-        let data = super::finish_derived(ts, derived, sums, m, &n, tuples, &self.sets.sets, self.mode, &self.windows.breaks, self.span_normalise)?;
+        let data = super::finish_derived(
+            ts,
+            derived,
+            sums,
+            m,
+            &n,
+            tuples,
+            &self.sets.sets,
+            self.mode,
+            &self.windows.breaks,
+            self.span_normalise,
+        )?;
         let mut shape = Vec::new();
         if self.windows.given {
             shape.push(self.windows.num_windows());
@@ -937,14 +1104,17 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> TreeSequence {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../test/fixtures/{name}.trees"));
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../../test/fixtures/{name}.trees"));
         TreeSequence::load(&std::fs::read(path).unwrap()).unwrap()
     }
 
     /// Sample sets for the tests: `parts` consecutive runs of the samples.
     fn splits(ts: &TreeSequence, parts: usize) -> Vec<Vec<i32>> {
         let n = ts.samples.len();
-        (0..parts).map(|i| ts.samples[i * n / parts..(i + 1) * n / parts].to_vec()).collect()
+        (0..parts)
+            .map(|i| ts.samples[i * n / parts..(i + 1) * n / parts].to_vec())
+            .collect()
     }
 
     /// The moment of each tree by brute force, independently of the incremental walk: the
@@ -983,7 +1153,9 @@ mod tests {
                         m[i * f + j] += bl
                             * match kind {
                                 Moment::Gram => x[i] * x[j],
-                                Moment::Cross => x[i] * (feats.total[j] - x[j]) + (feats.total[i] - x[i]) * x[j],
+                                Moment::Cross => {
+                                    x[i] * (feats.total[j] - x[j]) + (feats.total[i] - x[i]) * x[j]
+                                }
                             };
                     }
                 }
@@ -996,7 +1168,10 @@ mod tests {
     fn assert_close(got: &[f64], want: &[f64], what: &str) {
         let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1.0);
         for (i, (g, w)) in got.iter().zip(want).enumerate() {
-            assert!((g - w).abs() <= 1e-10 * w.abs() + 1e-13 * scale, "{what}: [{i}] {g:e} != {w:e}");
+            assert!(
+                (g - w).abs() <= 1e-10 * w.abs() + 1e-13 * scale,
+                "{what}: [{i}] {g:e} != {w:e}"
+            );
         }
     }
 
@@ -1007,9 +1182,17 @@ mod tests {
             let x = Features::indicators(&ts, &splits(&ts, 5));
             // Also features that are not counts (the centred frequencies of relatedness).
             let centred = Features::new(5, x.rows.iter().map(|v| v / 3.0 - 0.1).collect());
-            for (feats, kind) in [(&x, Moment::Cross), (&x, Moment::Gram), (&centred, Moment::Gram)] {
+            for (feats, kind) in [
+                (&x, Moment::Cross),
+                (&x, Moment::Gram),
+                (&centred, Moment::Gram),
+            ] {
                 let mo = branch_moments(&ts, feats, kind, &ts.breakpoints);
-                assert_close(&mo.matrix, &brute_force(&ts, feats, kind), &format!("{name} {kind:?}"));
+                assert_close(
+                    &mo.matrix,
+                    &brute_force(&ts, feats, kind),
+                    &format!("{name} {kind:?}"),
+                );
             }
         }
     }
@@ -1024,7 +1207,14 @@ mod tests {
             let whole = branch_moments_with(&ts, &feats, kind, &windows, MAX_CHUNKS, 64);
             for block in [1, 4, 7] {
                 let blocked = branch_moments_with(&ts, &feats, kind, &windows, MAX_CHUNKS, block);
-                assert!(whole.matrix.iter().zip(&blocked.matrix).all(|(a, b)| a.to_bits() == b.to_bits()), "{kind:?} block {block}");
+                assert!(
+                    whole
+                        .matrix
+                        .iter()
+                        .zip(&blocked.matrix)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{kind:?} block {block}"
+                );
                 assert_eq!(whole.area, blocked.area);
             }
         }
@@ -1036,7 +1226,14 @@ mod tests {
         let feats = Features::indicators(&ts, &splits(&ts, 6));
         let windows = [0.0, ts.sequence_length() / 2.0, ts.sequence_length()];
         let one = branch_moments_with(&ts, &feats, Moment::Cross, &windows, 1, FEATURE_BLOCK);
-        let many = branch_moments_with(&ts, &feats, Moment::Cross, &windows, MAX_CHUNKS, FEATURE_BLOCK);
+        let many = branch_moments_with(
+            &ts,
+            &feats,
+            Moment::Cross,
+            &windows,
+            MAX_CHUNKS,
+            FEATURE_BLOCK,
+        );
         assert!(plan_chunks(&Genome::new(&ts), windows[0], windows[2], MAX_CHUNKS).len() > 1);
         assert_close(&many.matrix, &one.matrix, "chunks");
     }

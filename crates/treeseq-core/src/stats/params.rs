@@ -10,6 +10,11 @@
 //! What it is not: the statistics themselves, their defaults for a given method (see
 //! `summaries.rs`), or output shapes (see `mod.rs`).
 //!
+//! Large arrays may come beside the JSON rather than in it ([`Arrays`]): a binding passes
+//! sample sets, windows and weights as typed arrays, and the JSON holds `{"$i32": [offset,
+//! length]}` or `{"$f64": [offset, length]}` where the array would be. Writing and reading
+//! 300,000 ids as JSON text costs more than many statistics themselves.
+//!
 //! Two extensions beyond tskit are accepted here: windows that do not start at 0 or end at
 //! the sequence length (they must still lie inside `[0, L]`), and `time_windows` for every
 //! branch-mode statistic.
@@ -99,10 +104,106 @@ impl Weights {
     }
 }
 
+/// Numeric arrays passed beside the JSON keyword arguments; a placeholder in the JSON names a
+/// stretch of one of them (see the module's documentation).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Arrays<'a> {
+    pub i32s: &'a [i32],
+    pub f64s: &'a [f64],
+}
+
+/// A stretch of [`Arrays`] that a JSON placeholder stands for.
+pub enum ArrayRef<'a> {
+    I32(&'a [i32]),
+    F64(&'a [f64]),
+}
+
+impl<'a> Arrays<'a> {
+    /// What `v` stands for when it is a placeholder: Ok(None) when it is not one; an error
+    /// when it is one that does not fit the arrays.
+    pub fn resolve(&self, method: &str, v: &Value) -> Result<Option<ArrayRef<'a>>> {
+        let Value::Object(m) = v else { return Ok(None) };
+        if m.len() != 1 {
+            return Ok(None);
+        }
+        let (key, range) = m.iter().next().expect("one entry");
+        if key != "$i32" && key != "$f64" {
+            return Ok(None);
+        }
+        let bounds = range
+            .as_array()
+            .filter(|r| r.len() == 2)
+            .and_then(|r| Some((r[0].as_u64()? as usize, r[1].as_u64()? as usize)));
+        let Some((off, len)) = bounds else {
+            bail!(
+                BadParam,
+                "{method}: a {key} placeholder must be [offset, length], got {range}"
+            );
+        };
+        let (total, out) = if key == "$i32" {
+            (
+                self.i32s.len(),
+                off.checked_add(len)
+                    .and_then(|end| self.i32s.get(off..end))
+                    .map(ArrayRef::I32),
+            )
+        } else {
+            (
+                self.f64s.len(),
+                off.checked_add(len)
+                    .and_then(|end| self.f64s.get(off..end))
+                    .map(ArrayRef::F64),
+            )
+        };
+        match out {
+            Some(a) => Ok(Some(a)),
+            None => bail!(
+                BadParam,
+                "{method}: {key} placeholder [{off}, {len}] is outside the {total} values passed"
+            ),
+        }
+    }
+
+    /// Whether `v` is a list: a JSON array or a placeholder.
+    pub fn is_list(&self, v: &Value) -> bool {
+        v.is_array()
+            || matches!(v, Value::Object(m) if m.len() == 1 && (m.contains_key("$i32") || m.contains_key("$f64")))
+    }
+
+    /// `v` with every placeholder replaced by the JSON array it stands for (for the
+    /// statistics whose parsing is written against plain JSON).
+    pub fn expand(&self, method: &str, v: &Value) -> Result<Value> {
+        if let Some(a) = self.resolve(method, v)? {
+            return Ok(Value::Array(match a {
+                ArrayRef::I32(xs) => xs.iter().map(|&x| Value::from(x)).collect(),
+                ArrayRef::F64(xs) => xs
+                    .iter()
+                    .map(|&x| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number))
+                    .collect(),
+            }));
+        }
+        Ok(match v {
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|x| self.expand(method, x))
+                    .collect::<Result<_>>()?,
+            ),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, x)| Ok((k.clone(), self.expand(method, x)?)))
+                    .collect::<Result<_>>()?,
+            ),
+            other => other.clone(),
+        })
+    }
+}
+
 /// The keyword arguments as a JSON object; `null` counts as no arguments.
 pub struct Kwargs<'a> {
     map: Option<&'a serde_json::Map<String, Value>>,
     method: &'a str,
+    arrays: Arrays<'a>,
 }
 
 impl<'a> Kwargs<'a> {
@@ -112,7 +213,11 @@ impl<'a> Kwargs<'a> {
         let map = match kwargs {
             Value::Null => None,
             Value::Object(m) => Some(m),
-            other => bail!(BadParam, "{method}: keyword arguments must be a JSON object, got {}", kind(other)),
+            other => bail!(
+                BadParam,
+                "{method}: keyword arguments must be a JSON object, got {}",
+                kind(other)
+            ),
         };
         if let Some(m) = map {
             for key in m.keys() {
@@ -125,7 +230,28 @@ impl<'a> Kwargs<'a> {
                 }
             }
         }
-        Ok(Kwargs { map, method })
+        Ok(Kwargs {
+            map,
+            method,
+            arrays: Arrays::default(),
+        })
+    }
+
+    /// As [`Kwargs::new`], with the arrays the JSON's placeholders refer to.
+    pub fn with_arrays(
+        method: &'a str,
+        kwargs: &'a Value,
+        allowed: &[&str],
+        arrays: Arrays<'a>,
+    ) -> Result<Kwargs<'a>> {
+        Ok(Kwargs {
+            arrays,
+            ..Kwargs::new(method, kwargs, allowed)?
+        })
+    }
+
+    pub fn arrays(&self) -> Arrays<'a> {
+        self.arrays
     }
 
     pub fn method(&self) -> &str {
@@ -159,7 +285,11 @@ pub fn parse_bool(method: &str, key: &str, v: Option<&Value>, default: bool) -> 
     match v {
         None | Some(Value::Null) => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(other) => bail!(BadParam, "{method}: {key} must be true or false, got {}", kind(other)),
+        Some(other) => bail!(
+            BadParam,
+            "{method}: {key} must be true or false, got {}",
+            kind(other)
+        ),
     }
 }
 
@@ -171,9 +301,16 @@ pub fn parse_mode(method: &str, v: Option<&Value>) -> Result<Mode> {
             "site" => Ok(Mode::Site),
             "branch" => Ok(Mode::Branch),
             "node" => Ok(Mode::Node),
-            _ => bail!(BadParam, "{method}: unrecognised stats mode '{s}' (use \"site\", \"branch\" or \"node\")"),
+            _ => bail!(
+                BadParam,
+                "{method}: unrecognised stats mode '{s}' (use \"site\", \"branch\" or \"node\")"
+            ),
         },
-        Some(other) => bail!(BadParam, "{method}: mode must be a string, got {}", kind(other)),
+        Some(other) => bail!(
+            BadParam,
+            "{method}: mode must be a string, got {}",
+            kind(other)
+        ),
     }
 }
 
@@ -192,16 +329,32 @@ fn parse_id(v: &Value) -> Option<i64> {
     }
 }
 
-fn parse_id_list(method: &str, what: &str, v: &Value) -> Result<Vec<i64>> {
+fn parse_id_list(method: &str, what: &str, v: &Value, arrays: Arrays) -> Result<Vec<i64>> {
+    match arrays.resolve(method, v)? {
+        Some(ArrayRef::I32(ids)) => return Ok(ids.iter().map(|&u| u as i64).collect()),
+        Some(ArrayRef::F64(_)) => bail!(
+            BadSampleSets,
+            "{method}: {what} must be a list of node ids, got floating-point numbers"
+        ),
+        None => {}
+    }
     let Value::Array(items) = v else {
-        bail!(BadSampleSets, "{method}: {what} must be a list of node ids, got {}", kind(v));
+        bail!(
+            BadSampleSets,
+            "{method}: {what} must be a list of node ids, got {}",
+            kind(v)
+        );
     };
     items
         .iter()
         .enumerate()
         .map(|(i, x)| match parse_id(x) {
             Some(id) => Ok(id),
-            None => bail!(BadSampleSets, "{method}: {what}[{i}] must be an integer node id, got {}", kind(x)),
+            None => bail!(
+                BadSampleSets,
+                "{method}: {what}[{i}] must be an integer node id, got {}",
+                kind(x)
+            ),
         })
         .collect()
 }
@@ -210,37 +363,67 @@ fn parse_id_list(method: &str, what: &str, v: &Value) -> Result<Vec<i64>> {
 /// `dropped`). Absent or null gives None; the caller applies the method's default.
 /// The sets are checked as tskit checks them: none empty, every id a sample node, no id
 /// twice in one set (ids may repeat across sets).
-pub fn parse_sample_sets(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Option<SampleSets>> {
+pub fn parse_sample_sets(
+    ts: &TreeSequence,
+    method: &str,
+    v: Option<&Value>,
+    arrays: Arrays,
+) -> Result<Option<SampleSets>> {
     let Some(v) = v else { return Ok(None) };
+    if arrays.resolve(method, v)?.is_some() {
+        // One flat list of ids, passed as an array.
+        let raw = vec![parse_id_list(method, "sample_sets", v, arrays)?];
+        let sets = check_sample_sets(ts, method, raw)?;
+        return Ok(Some(SampleSets {
+            sets,
+            dropped: true,
+        }));
+    }
     let Value::Array(items) = v else {
-        bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of sample ids, got {}", kind(v));
+        bail!(
+            BadSampleSets,
+            "{method}: sample_sets must be a list of lists of sample ids, got {}",
+            kind(v)
+        );
     };
-    let flat = !items.is_empty() && items.iter().all(|x| !x.is_array());
+    let flat = !items.is_empty() && items.iter().all(|x| !arrays.is_list(x));
     let raw: Vec<Vec<i64>> = if items.is_empty() {
         // numpy turns [] into one empty 1-D set, which tskit then refuses as empty.
         vec![vec![]]
     } else if flat {
-        vec![parse_id_list(method, "sample_sets", v)?]
+        vec![parse_id_list(method, "sample_sets", v, arrays)?]
     } else {
         let mut sets = Vec::with_capacity(items.len());
         for (j, item) in items.iter().enumerate() {
-            if !item.is_array() {
+            if !arrays.is_list(item) {
                 bail!(
                     BadSampleSets,
                     "{method}: sample_sets mixes lists and single ids (element {j} is {})",
                     kind(item)
                 );
             }
-            sets.push(parse_id_list(method, &format!("sample_sets[{j}]"), item)?);
+            sets.push(parse_id_list(
+                method,
+                &format!("sample_sets[{j}]"),
+                item,
+                arrays,
+            )?);
         }
         sets
     };
     let sets = check_sample_sets(ts, method, raw)?;
-    Ok(Some(SampleSets { sets, dropped: flat || items.is_empty() }))
+    Ok(Some(SampleSets {
+        sets,
+        dropped: flat || items.is_empty(),
+    }))
 }
 
 /// The checks tskit makes on sample sets, in tskit's order.
-pub fn check_sample_sets(ts: &TreeSequence, method: &str, raw: Vec<Vec<i64>>) -> Result<Vec<Vec<i32>>> {
+pub fn check_sample_sets(
+    ts: &TreeSequence,
+    method: &str,
+    raw: Vec<Vec<i64>>,
+) -> Result<Vec<Vec<i32>>> {
     let num_nodes = ts.num_nodes() as i64;
     let index = sample_index_map(ts);
     let mut seen = vec![u32::MAX; ts.num_samples()];
@@ -256,10 +439,16 @@ pub fn check_sample_sets(ts: &TreeSequence, method: &str, raw: Vec<Vec<i64>>) ->
             }
             let s = index[u as usize];
             if s < 0 {
-                bail!(BadSampleSets, "{method}: node {u} in sample_sets[{j}][{i}] is not a sample");
+                bail!(
+                    BadSampleSets,
+                    "{method}: node {u} in sample_sets[{j}][{i}] is not a sample"
+                );
             }
             if seen[s as usize] == j as u32 {
-                bail!(BadSampleSets, "{method}: node {u} appears twice in sample_sets[{j}] (duplicate sample value)");
+                bail!(
+                    BadSampleSets,
+                    "{method}: node {u} appears twice in sample_sets[{j}] (duplicate sample value)"
+                );
             }
             seen[s as usize] = j as u32;
             out.push(u as i32);
@@ -281,27 +470,51 @@ pub fn sample_index_map(ts: &TreeSequence) -> Vec<i32> {
 /// Parses `indexes` for a `k`-way statistic over `num_sets` sets (or weight columns).
 /// One tuple gives `dropped`; absent or null gives None (the caller applies tskit's default,
 /// [`default_indexes`]).
-pub fn parse_indexes(method: &str, v: Option<&Value>, k: usize, num_sets: usize) -> Result<Option<Indexes>> {
+pub fn parse_indexes(
+    method: &str,
+    v: Option<&Value>,
+    k: usize,
+    num_sets: usize,
+) -> Result<Option<Indexes>> {
     let Some(v) = v else { return Ok(None) };
     let bad_shape = || -> Result<Option<Indexes>> {
-        bail!(BadParam, "{method}: indexes must be a {k}-tuple or a list of {k}-tuples of sample set indexes")
+        bail!(
+            BadParam,
+            "{method}: indexes must be a {k}-tuple or a list of {k}-tuples of sample set indexes"
+        )
     };
-    let Value::Array(items) = v else { return bad_shape() };
+    let Value::Array(items) = v else {
+        return bad_shape();
+    };
     let single = !items.is_empty() && items.iter().all(|x| !x.is_array());
-    let rows: Vec<&Value> = if single { vec![v] } else { items.iter().collect() };
+    let rows: Vec<&Value> = if single {
+        vec![v]
+    } else {
+        items.iter().collect()
+    };
     if rows.is_empty() {
         return bad_shape();
     }
     let mut tuples = Vec::with_capacity(rows.len());
     for (r, row) in rows.iter().enumerate() {
-        let Value::Array(xs) = row else { return bad_shape() };
+        let Value::Array(xs) = row else {
+            return bad_shape();
+        };
         if xs.len() != k {
-            bail!(BadParam, "{method}: indexes[{r}] has {} elements; indexes must be {k}-tuples", xs.len());
+            bail!(
+                BadParam,
+                "{method}: indexes[{r}] has {} elements; indexes must be {k}-tuples",
+                xs.len()
+            );
         }
         let mut t = Vec::with_capacity(k);
         for x in xs {
             let Some(i) = parse_id(x) else {
-                bail!(BadParam, "{method}: indexes[{r}] must hold integers, got {}", kind(x));
+                bail!(
+                    BadParam,
+                    "{method}: indexes[{r}] must hold integers, got {}",
+                    kind(x)
+                );
             };
             if i < 0 || i >= num_sets as i64 {
                 bail!(BadSampleSets, "{method}: sample set index {i} in indexes[{r}] is out of bounds (there are {num_sets} sets)");
@@ -310,23 +523,36 @@ pub fn parse_indexes(method: &str, v: Option<&Value>, k: usize, num_sets: usize)
         }
         tuples.push(t);
     }
-    Ok(Some(Indexes { tuples, dropped: single }))
+    Ok(Some(Indexes {
+        tuples,
+        dropped: single,
+    }))
 }
 
 /// tskit's default when no indexes are given: exactly `k` sets are required, and the one
 /// tuple (0, 1, ..., k-1) is used with its axis dropped.
 pub fn default_indexes(method: &str, k: usize, num_sets: usize, what: &str) -> Result<Indexes> {
     if num_sets != k {
-        bail!(BadParam, "{method}: must specify indexes if there are not exactly {k} {what} (got {num_sets})");
+        bail!(
+            BadParam,
+            "{method}: must specify indexes if there are not exactly {k} {what} (got {num_sets})"
+        );
     }
-    Ok(Indexes { tuples: vec![(0..k).collect()], dropped: true })
+    Ok(Indexes {
+        tuples: vec![(0..k).collect()],
+        dropped: true,
+    })
 }
 
 fn parse_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         // JSON has no infinity; accept the usual spellings for an open-ended time window.
-        Value::String(s) if matches!(s.to_ascii_lowercase().as_str(), "inf" | "infinity" | "+inf") => Some(f64::INFINITY),
+        Value::String(s)
+            if matches!(s.to_ascii_lowercase().as_str(), "inf" | "infinity" | "+inf") =>
+        {
+            Some(f64::INFINITY)
+        }
         _ => None,
     }
 }
@@ -335,11 +561,33 @@ fn parse_number(v: &Value) -> Option<f64> {
 /// breakpoints, `"trees"` (the tree breakpoints) or `"sites"` (one window per site, as
 /// tskit builds it). Explicit windows must be strictly increasing inside `[0, L]`; unlike
 /// tskit they need not start at 0 or end at L (the result then covers just these windows).
-pub fn parse_windows(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Windows> {
+pub fn parse_windows(
+    ts: &TreeSequence,
+    method: &str,
+    v: Option<&Value>,
+    arrays: Arrays,
+) -> Result<Windows> {
     let l = ts.sequence_length();
     let Some(v) = v else {
-        return Ok(Windows { breaks: vec![0.0, l], given: false });
+        return Ok(Windows {
+            breaks: vec![0.0, l],
+            given: false,
+        });
     };
+    let breaks = match (arrays.resolve(method, v)?, v) {
+        (Some(ArrayRef::F64(b)), _) => b.to_vec(),
+        (Some(ArrayRef::I32(b)), _) => b.iter().map(|&x| x as f64).collect(),
+        (None, v) => parse_window_json(ts, method, v)?,
+    };
+    check_windows(method, &breaks, l)?;
+    Ok(Windows {
+        breaks,
+        given: true,
+    })
+}
+
+fn parse_window_json(ts: &TreeSequence, method: &str, v: &Value) -> Result<Vec<f64>> {
+    let l = ts.sequence_length();
     let breaks = match v {
         Value::String(s) if s == "trees" => ts.breakpoints.clone(),
         Value::String(s) if s == "sites" => {
@@ -364,19 +612,25 @@ pub fn parse_windows(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Resu
         }
         other => bail!(BadWindows, "{method}: windows must be a list of positions, \"trees\" or \"sites\", got {}", kind(other)),
     };
-    check_windows(method, &breaks, l)?;
-    Ok(Windows { breaks, given: true })
+    Ok(breaks)
 }
 
 /// Window breakpoints must number at least two, be finite, strictly increasing and inside
 /// `[0, sequence_length]`.
 pub fn check_windows(method: &str, breaks: &[f64], sequence_length: f64) -> Result<()> {
     if breaks.len() < 2 {
-        bail!(BadWindows, "{method}: windows must have at least 2 elements (got {})", breaks.len());
+        bail!(
+            BadWindows,
+            "{method}: windows must have at least 2 elements (got {})",
+            breaks.len()
+        );
     }
     for (i, &b) in breaks.iter().enumerate() {
         if !b.is_finite() || b < 0.0 || b > sequence_length {
-            bail!(BadWindows, "{method}: windows[{i}] = {b} is outside [0, {sequence_length}]");
+            bail!(
+                BadWindows,
+                "{method}: windows[{i}] = {b} is outside [0, {sequence_length}]"
+            );
         }
         if i > 0 && breaks[i - 1] >= b {
             bail!(BadWindows, "{method}: windows must be strictly increasing (windows[{}] = {} >= windows[{i}] = {b})", i - 1, breaks[i - 1]);
@@ -387,23 +641,50 @@ pub fn check_windows(method: &str, breaks: &[f64], sequence_length: f64) -> Resu
 
 /// Parses `time_windows`: null (None), or a list of times starting at 0 and strictly
 /// increasing, as tskit requires; the last may be infinite (`"inf"` in JSON).
-pub fn parse_time_windows(method: &str, v: Option<&Value>) -> Result<Option<Vec<f64>>> {
+pub fn parse_time_windows(
+    method: &str,
+    v: Option<&Value>,
+    arrays: Arrays,
+) -> Result<Option<Vec<f64>>> {
     let Some(v) = v else { return Ok(None) };
-    let Value::Array(items) = v else {
-        bail!(BadWindows, "{method}: time_windows must be a list of times, got {}", kind(v));
-    };
-    let mut t = Vec::with_capacity(items.len());
-    for (i, x) in items.iter().enumerate() {
-        match parse_number(x) {
-            Some(f) => t.push(f),
-            None => bail!(BadWindows, "{method}: time_windows[{i}] must be a number (or \"inf\"), got {}", kind(x)),
+    let t = match arrays.resolve(method, v)? {
+        Some(ArrayRef::F64(t)) => t.to_vec(),
+        Some(ArrayRef::I32(t)) => t.iter().map(|&x| x as f64).collect(),
+        None => {
+            let Value::Array(items) = v else {
+                bail!(
+                    BadWindows,
+                    "{method}: time_windows must be a list of times, got {}",
+                    kind(v)
+                );
+            };
+            let mut t = Vec::with_capacity(items.len());
+            for (i, x) in items.iter().enumerate() {
+                match parse_number(x) {
+                    Some(f) => t.push(f),
+                    None => bail!(
+                        BadWindows,
+                        "{method}: time_windows[{i}] must be a number (or \"inf\"), got {}",
+                        kind(x)
+                    ),
+                }
+            }
+            t
         }
-    }
+    };
     if t.len() < 2 {
-        bail!(BadWindows, "{method}: time_windows must have at least 2 elements (got {})", t.len());
+        bail!(
+            BadWindows,
+            "{method}: time_windows must have at least 2 elements (got {})",
+            t.len()
+        );
     }
     if t[0] != 0.0 {
-        bail!(BadWindows, "{method}: time_windows must start at zero (time_windows[0] = {})", t[0]);
+        bail!(
+            BadWindows,
+            "{method}: time_windows must start at zero (time_windows[0] = {})",
+            t[0]
+        );
     }
     for i in 1..t.len() {
         if t[i].is_nan() || t[i - 1] >= t[i] {
@@ -415,59 +696,115 @@ pub fn parse_time_windows(method: &str, v: Option<&Value>) -> Result<Option<Vec<
 
 /// Parses the weight matrix `W`: a list of rows (one per sample, all the same length), or
 /// `{"data": [...], "shape": [num_samples, k]}` row-major.
-pub fn parse_weights(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Weights> {
+pub fn parse_weights(
+    ts: &TreeSequence,
+    method: &str,
+    v: Option<&Value>,
+    arrays: Arrays,
+) -> Result<Weights> {
     let n = ts.num_samples();
     let Some(v) = v else {
-        bail!(BadParam, "{method}: missing required argument W (a matrix with one row per sample)");
+        bail!(
+            BadParam,
+            "{method}: missing required argument W (a matrix with one row per sample)"
+        );
     };
     let w = match v {
         Value::Array(rows) => {
             if rows.iter().any(|r| !r.is_array()) {
-                bail!(BadParam, "{method}: W must be a 2-D matrix (a list of rows, one per sample)");
+                bail!(
+                    BadParam,
+                    "{method}: W must be a 2-D matrix (a list of rows, one per sample)"
+                );
             }
             let num_cols = rows.first().and_then(Value::as_array).map_or(0, Vec::len);
             let mut data = Vec::with_capacity(rows.len() * num_cols);
             for (i, r) in rows.iter().enumerate() {
                 let r = r.as_array().expect("checked above");
                 if r.len() != num_cols {
-                    bail!(BadParam, "{method}: W row {i} has {} columns but row 0 has {num_cols}", r.len());
+                    bail!(
+                        BadParam,
+                        "{method}: W row {i} has {} columns but row 0 has {num_cols}",
+                        r.len()
+                    );
                 }
                 for (j, x) in r.iter().enumerate() {
                     match parse_number(x) {
                         Some(f) => data.push(f),
-                        None => bail!(BadParam, "{method}: W[{i}][{j}] must be a number, got {}", kind(x)),
+                        None => bail!(
+                            BadParam,
+                            "{method}: W[{i}][{j}] must be a number, got {}",
+                            kind(x)
+                        ),
                     }
                 }
             }
-            Weights { data, num_rows: rows.len(), num_cols }
+            Weights {
+                data,
+                num_rows: rows.len(),
+                num_cols,
+            }
         }
         Value::Object(m) => {
             let shape: Vec<usize> = match m.get("shape").and_then(Value::as_array) {
-                Some(s) => s.iter().map(|x| x.as_u64().map(|u| u as usize)).collect::<Option<_>>().unwrap_or_default(),
+                Some(s) => s
+                    .iter()
+                    .map(|x| x.as_u64().map(|u| u as usize))
+                    .collect::<Option<_>>()
+                    .unwrap_or_default(),
                 None => vec![],
             };
             if shape.len() != 2 {
                 bail!(BadParam, "{method}: W.shape must be [num_samples, k]");
             }
-            let Some(items) = m.get("data").and_then(Value::as_array) else {
-                bail!(BadParam, "{method}: W.data must be a list of numbers");
-            };
-            if items.len() != shape[0] * shape[1] {
-                bail!(BadParam, "{method}: W.data has {} values but W.shape is {:?}", items.len(), shape);
-            }
-            let mut data = Vec::with_capacity(items.len());
-            for (i, x) in items.iter().enumerate() {
-                match parse_number(x) {
-                    Some(f) => data.push(f),
-                    None => bail!(BadParam, "{method}: W.data[{i}] must be a number, got {}", kind(x)),
+            let given = m.get("data").unwrap_or(&Value::Null);
+            let data: Vec<f64> = match arrays.resolve(method, given)? {
+                Some(ArrayRef::F64(d)) => d.to_vec(),
+                Some(ArrayRef::I32(d)) => d.iter().map(|&x| x as f64).collect(),
+                None => {
+                    let Some(items) = given.as_array() else {
+                        bail!(BadParam, "{method}: W.data must be a list of numbers");
+                    };
+                    let mut data = Vec::with_capacity(items.len());
+                    for (i, x) in items.iter().enumerate() {
+                        match parse_number(x) {
+                            Some(f) => data.push(f),
+                            None => bail!(
+                                BadParam,
+                                "{method}: W.data[{i}] must be a number, got {}",
+                                kind(x)
+                            ),
+                        }
+                    }
+                    data
                 }
+            };
+            if data.len() != shape[0] * shape[1] {
+                bail!(
+                    BadParam,
+                    "{method}: W.data has {} values but W.shape is {:?}",
+                    data.len(),
+                    shape
+                );
             }
-            Weights { data, num_rows: shape[0], num_cols: shape[1] }
+            Weights {
+                data,
+                num_rows: shape[0],
+                num_cols: shape[1],
+            }
         }
-        other => bail!(BadParam, "{method}: W must be a matrix (list of rows or {{data, shape}}), got {}", kind(other)),
+        other => bail!(
+            BadParam,
+            "{method}: W must be a matrix (list of rows or {{data, shape}}), got {}",
+            kind(other)
+        ),
     };
     if w.num_rows != n {
-        bail!(BadParam, "{method}: first dimension of W ({}) must equal the number of samples ({n})", w.num_rows);
+        bail!(
+            BadParam,
+            "{method}: first dimension of W ({}) must equal the number of samples ({n})",
+            w.num_rows
+        );
     }
     if w.num_cols == 0 {
         bail!(BadParam, "{method}: W must have at least one column");
@@ -492,5 +829,9 @@ pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) 
             data[i * k + k - 1] = 1.0;
         }
     }
-    Weights { data, num_rows: n, num_cols: k }
+    Weights {
+        data,
+        num_rows: n,
+        num_cols: k,
+    }
 }

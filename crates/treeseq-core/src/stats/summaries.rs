@@ -31,7 +31,15 @@ pub trait SummaryFunc: Send + Sync {
     /// `cols`) are scratch. A provided method, so each summary gets its own copy with `eval`
     /// inlined.
     #[inline]
-    fn eval_unpolarised(&self, x: &[f64], total: &[f64], cols: Range<usize>, out: &mut [f64], complement: &mut [f64], tmp: &mut [f64]) {
+    fn eval_unpolarised(
+        &self,
+        x: &[f64],
+        total: &[f64],
+        cols: Range<usize>,
+        out: &mut [f64],
+        complement: &mut [f64],
+        tmp: &mut [f64],
+    ) {
         self.eval(x, cols.clone(), out);
         for ((c, t), xi) in complement.iter_mut().zip(total).zip(x) {
             *c = t - xi;
@@ -51,7 +59,10 @@ pub struct Diversity {
 
 impl Diversity {
     pub fn new(n: &[f64]) -> Self {
-        Diversity { n: n.to_vec(), inv_denom: n.iter().map(|&n| 1.0 / (n * (n - 1.0))).collect() }
+        Diversity {
+            n: n.to_vec(),
+            inv_denom: n.iter().map(|&n| 1.0 / (n * (n - 1.0))).collect(),
+        }
     }
 }
 
@@ -61,7 +72,11 @@ impl SummaryFunc for Diversity {
     }
     #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        let (x, n, inv) = (&x[cols.clone()], &self.n[cols.clone()], &self.inv_denom[cols]);
+        let (x, n, inv) = (
+            &x[cols.clone()],
+            &self.n[cols.clone()],
+            &self.inv_denom[cols],
+        );
         for (((o, &x), &n), &inv) in out.iter_mut().zip(x).zip(n).zip(inv) {
             *o = x * (n - x) * inv;
         }
@@ -100,7 +115,13 @@ pub struct Y1 {
 
 impl Y1 {
     pub fn new(n: &[f64]) -> Self {
-        Y1 { n: n.to_vec(), inv_denom: n.iter().map(|&n| 1.0 / (n * (n - 1.0) * (n - 2.0))).collect() }
+        Y1 {
+            n: n.to_vec(),
+            inv_denom: n
+                .iter()
+                .map(|&n| 1.0 / (n * (n - 1.0) * (n - 2.0)))
+                .collect(),
+        }
     }
 }
 
@@ -110,7 +131,11 @@ impl SummaryFunc for Y1 {
     }
     #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        let (x, n, inv) = (&x[cols.clone()], &self.n[cols.clone()], &self.inv_denom[cols]);
+        let (x, n, inv) = (
+            &x[cols.clone()],
+            &self.n[cols.clone()],
+            &self.inv_denom[cols],
+        );
         for (((o, &xi), &ni), &inv) in out.iter_mut().zip(x).zip(n).zip(inv) {
             *o = xi * (ni - xi) * (ni - xi - 1.0) * inv;
         }
@@ -133,7 +158,10 @@ pub enum TupleStat {
 impl TupleStat {
     pub fn arity(self) -> usize {
         match self {
-            TupleStat::Divergence | TupleStat::Y2 | TupleStat::F2 | TupleStat::RelatednessNoncentred => 2,
+            TupleStat::Divergence
+            | TupleStat::Y2
+            | TupleStat::F2
+            | TupleStat::RelatednessNoncentred => 2,
             TupleStat::Y3 | TupleStat::F3 => 3,
             TupleStat::F4 => 4,
         }
@@ -175,7 +203,12 @@ impl Tuples {
                 1.0 / denom
             })
             .collect();
-        Tuples { stat, idx, n: n.to_vec(), inv_denom }
+        Tuples {
+            stat,
+            idx,
+            n: n.to_vec(),
+            inv_denom,
+        }
     }
 }
 
@@ -199,10 +232,16 @@ impl SummaryFunc for Tuples {
         match self.stat {
             TupleStat::Divergence => each!(|i, j, k, l| x[i] * (n[j] - x[j])),
             TupleStat::Y2 => each!(|i, j, k, l| x[i] * (n[j] - x[j]) * (n[j] - x[j] - 1.0)),
-            TupleStat::F2 => each!(|i, j, k, l| x[i] * (x[i] - 1.0) * (n[j] - x[j]) * (n[j] - x[j] - 1.0)
+            TupleStat::F2 => each!(|i, j, k, l| x[i]
+                * (x[i] - 1.0)
+                * (n[j] - x[j])
+                * (n[j] - x[j] - 1.0)
                 - x[i] * (n[i] - x[i]) * (n[j] - x[j]) * x[j]),
             TupleStat::Y3 => each!(|i, j, k, l| x[i] * (n[j] - x[j]) * (n[k] - x[k])),
-            TupleStat::F3 => each!(|i, j, k, l| x[i] * (x[i] - 1.0) * (n[j] - x[j]) * (n[k] - x[k])
+            TupleStat::F3 => each!(|i, j, k, l| x[i]
+                * (x[i] - 1.0)
+                * (n[j] - x[j])
+                * (n[k] - x[k])
                 - x[i] * (n[i] - x[i]) * (n[j] - x[j]) * x[k]),
             TupleStat::F4 => each!(|i, j, k, l| x[i] * x[k] * (n[j] - x[j]) * (n[l] - x[l])
                 - x[i] * x[l] * (n[j] - x[j]) * (n[k] - x[k])),
@@ -220,7 +259,10 @@ pub struct RelatednessCentred {
 
 impl RelatednessCentred {
     pub fn new(n: &[f64], tuples: &[Vec<usize>]) -> Self {
-        RelatednessCentred { idx: tuples.iter().map(|t| [t[0], t[1]]).collect(), n: n.to_vec() }
+        RelatednessCentred {
+            idx: tuples.iter().map(|t| [t[0], t[1]]).collect(),
+            n: n.to_vec(),
+        }
     }
 }
 
@@ -250,7 +292,11 @@ pub struct RelatednessWeighted {
 
 impl RelatednessWeighted {
     pub fn new(totals: &[f64], tuples: &[Vec<usize>], centred: bool) -> Self {
-        RelatednessWeighted { idx: tuples.iter().map(|t| [t[0], t[1]]).collect(), totals: totals.to_vec(), centred }
+        RelatednessWeighted {
+            idx: tuples.iter().map(|t| [t[0], t[1]]).collect(),
+            totals: totals.to_vec(),
+            centred,
+        }
     }
 }
 
@@ -282,7 +328,10 @@ pub struct TraitCovariance {
 impl TraitCovariance {
     pub fn new(num_weights: usize, num_samples: usize) -> Self {
         let n = num_samples as f64;
-        TraitCovariance { num_weights, inv_denom: 1.0 / (2.0 * (n - 1.0) * (n - 1.0)) }
+        TraitCovariance {
+            num_weights,
+            inv_denom: 1.0 / (2.0 * (n - 1.0) * (n - 1.0)),
+        }
     }
 }
 
@@ -306,7 +355,10 @@ pub struct TraitCorrelation {
 
 impl TraitCorrelation {
     pub fn new(num_weights: usize, num_samples: usize) -> Self {
-        TraitCorrelation { num_weights, n: num_samples as f64 }
+        TraitCorrelation {
+            num_weights,
+            n: num_samples as f64,
+        }
     }
 }
 
@@ -318,7 +370,11 @@ impl SummaryFunc for TraitCorrelation {
         let p = x[x.len() - 1];
         let n = self.n;
         for (o, j) in out.iter_mut().zip(cols) {
-            *o = if p > 0.0 && p < 1.0 { x[j] * x[j] / (2.0 * (p * (1.0 - p)) * n * (n - 1.0)) } else { 0.0 };
+            *o = if p > 0.0 && p < 1.0 {
+                x[j] * x[j] / (2.0 * (p * (1.0 - p)) * n * (n - 1.0))
+            } else {
+                0.0
+            };
         }
     }
 }
@@ -346,10 +402,17 @@ impl SummaryFunc for Concat {
     }
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
         for (p, part) in self.parts.iter().enumerate() {
-            let (a, b) = (self.starts[p].max(cols.start), self.starts[p + 1].min(cols.end));
+            let (a, b) = (
+                self.starts[p].max(cols.start),
+                self.starts[p + 1].min(cols.end),
+            );
             if a < b {
                 let base = self.starts[p];
-                part.eval(x, a - base..b - base, &mut out[a - cols.start..b - cols.start]);
+                part.eval(
+                    x,
+                    a - base..b - base,
+                    &mut out[a - cols.start..b - cols.start],
+                );
             }
         }
     }
@@ -376,7 +439,12 @@ impl AfsSummary {
         for k in (0..dims.len().saturating_sub(1)).rev() {
             strides[k] = strides[k + 1] * dims[k + 1];
         }
-        AfsSummary { dims, strides, num_samples: num_samples as f64, polarised }
+        AfsSummary {
+            dims,
+            strides,
+            num_samples: num_samples as f64,
+            polarised,
+        }
     }
 
     /// Number of cells of one spectrum.
@@ -397,7 +465,11 @@ impl AfsSummary {
         let flip = !self.polarised && self.fold_flips(x);
         let mut cell = 0;
         for j in 0..k {
-            let c = if flip { self.dims[j] - 1 - coord(j) } else { coord(j) };
+            let c = if flip {
+                self.dims[j] - 1 - coord(j)
+            } else {
+                coord(j)
+            };
             cell += c * self.strides[j];
         }
         Some(cell)
@@ -509,7 +581,11 @@ impl StatDef {
     /// The keyword arguments this statistic takes (tskit's names); anything else is refused.
     pub fn allowed_kwargs(&self) -> Vec<&'static str> {
         let mut allowed = vec!["windows", "mode", "time_windows"];
-        allowed.push(if self.input == Input::Weights { "W" } else { "sample_sets" });
+        allowed.push(if self.input == Input::Weights {
+            "W"
+        } else {
+            "sample_sets"
+        });
         if matches!(self.arity, Arity::Tuples(_)) {
             allowed.push("indexes");
         }
@@ -550,11 +626,28 @@ use SummaryKind as S;
 /// tskit's single-site statistics, by Python method name.
 pub static STATS: &[StatDef] = &[
     def("diversity", SampleSetsDefaultAll, PerSet, S::Diversity),
-    def("segregating_sites", SampleSetsDefaultAll, PerSet, S::SegregatingSites),
-    StatDef { span_normalise: false, derived: Derived::TajimasD, ..def("Tajimas_D", SampleSetsDefaultAll, PerSet, S::TajimasDParts) },
+    def(
+        "segregating_sites",
+        SampleSetsDefaultAll,
+        PerSet,
+        S::SegregatingSites,
+    ),
+    StatDef {
+        span_normalise: false,
+        derived: Derived::TajimasD,
+        ..def("Tajimas_D", SampleSetsDefaultAll, PerSet, S::TajimasDParts)
+    },
     def("Y1", SampleSetsRequired, PerSet, S::Y1),
-    def("divergence", SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::Divergence)),
-    StatDef { derived: Derived::Fst, ..def("Fst", SampleSetsRequired, Tuples(2), S::FstParts) },
+    def(
+        "divergence",
+        SampleSetsRequired,
+        Tuples(2),
+        S::Tuple(TupleStat::Divergence),
+    ),
+    StatDef {
+        derived: Derived::Fst,
+        ..def("Fst", SampleSetsRequired, Tuples(2), S::FstParts)
+    },
     def("f2", SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::F2)),
     def("Y2", SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::Y2)),
     def("f3", SampleSetsRequired, Tuples(3), S::Tuple(TupleStat::F3)),
@@ -564,16 +657,34 @@ pub static STATS: &[StatDef] = &[
         polarised: Polarised::Option(true),
         proportion: true,
         centre: true,
-        ..def("genetic_relatedness", SampleSetsRequired, Tuples(2), S::Relatedness)
+        ..def(
+            "genetic_relatedness",
+            SampleSetsRequired,
+            Tuples(2),
+            S::Relatedness,
+        )
     },
     StatDef {
         polarised: Polarised::Option(false),
         centre: true,
-        ..def("genetic_relatedness_weighted", Weights, Tuples(2), S::RelatednessWeighted)
+        ..def(
+            "genetic_relatedness_weighted",
+            Weights,
+            Tuples(2),
+            S::RelatednessWeighted,
+        )
     },
     def("trait_covariance", Weights, PerColumn, S::TraitCovariance),
     def("trait_correlation", Weights, PerColumn, S::TraitCorrelation),
-    StatDef { polarised: Polarised::Option(false), ..def("allele_frequency_spectrum", SampleSetsDefaultAllNested, Afs, S::Afs) },
+    StatDef {
+        polarised: Polarised::Option(false),
+        ..def(
+            "allele_frequency_spectrum",
+            SampleSetsDefaultAllNested,
+            Afs,
+            S::Afs,
+        )
+    },
 ];
 
 /// The table entry for a tskit method name.
@@ -603,14 +714,21 @@ pub fn make_summary(kind: SummaryKind, a: &SummaryArgs) -> Box<dyn SummaryFunc> 
         S::Tuple(t) => Box::new(Tuples::new(t, n, a.tuples)),
         S::Relatedness if a.centre => Box::new(RelatednessCentred::new(n, a.tuples)),
         S::Relatedness => Box::new(Tuples::new(TupleStat::RelatednessNoncentred, n, a.tuples)),
-        S::RelatednessWeighted => Box::new(RelatednessWeighted::new(a.weight_totals, a.tuples, a.centre)),
+        S::RelatednessWeighted => Box::new(RelatednessWeighted::new(
+            a.weight_totals,
+            a.tuples,
+            a.centre,
+        )),
         S::TraitCovariance => Box::new(TraitCovariance::new(a.num_weights, a.num_samples)),
         S::TraitCorrelation => Box::new(TraitCorrelation::new(a.num_weights, a.num_samples)),
         S::FstParts => Box::new(Concat::new(vec![
             Box::new(Diversity::new(n)),
             Box::new(Tuples::new(TupleStat::Divergence, n, a.tuples)),
         ])),
-        S::TajimasDParts => Box::new(Concat::new(vec![Box::new(Diversity::new(n)), Box::new(SegregatingSites::new(n))])),
+        S::TajimasDParts => Box::new(Concat::new(vec![
+            Box::new(Diversity::new(n)),
+            Box::new(SegregatingSites::new(n)),
+        ])),
         S::Afs => unreachable!("the AFS is not a dense summary"),
     }
 }
@@ -630,7 +748,12 @@ impl<'a> Finisher<'a> {
             Derived::TajimasD => set_sizes.iter().map(|&n| TajimaConstants::new(n)).collect(),
             _ => Vec::new(),
         };
-        Finisher { derived, tuples, num_sets: set_sizes.len(), tajima }
+        Finisher {
+            derived,
+            tuples,
+            num_sets: set_sizes.len(),
+            tajima,
+        }
     }
 
     /// Turns one row of the engine's sums (the outputs of the summary at one window, time
@@ -708,7 +831,10 @@ mod tests {
 
     #[test]
     fn concat_splits_columns() {
-        let c = Concat::new(vec![Box::new(Diversity::new(&[4.0, 4.0])), Box::new(SegregatingSites::new(&[4.0, 4.0]))]);
+        let c = Concat::new(vec![
+            Box::new(Diversity::new(&[4.0, 4.0])),
+            Box::new(SegregatingSites::new(&[4.0, 4.0])),
+        ]);
         let mut all = vec![0.0; 4];
         c.eval(&[1.0, 2.0], 0..4, &mut all);
         let mut mid = vec![0.0; 2];

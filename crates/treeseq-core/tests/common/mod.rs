@@ -20,7 +20,11 @@ pub fn fixture_names() -> Vec<String> {
         .filter_map(|n| n.strip_suffix(".expected.json.gz").map(str::to_string))
         .collect();
     names.sort();
-    assert!(!names.is_empty(), "no fixtures in {}", fixtures_dir().display());
+    assert!(
+        !names.is_empty(),
+        "no fixtures in {}",
+        fixtures_dir().display()
+    );
     names
 }
 
@@ -32,7 +36,9 @@ pub fn load(name: &str) -> TreeSequence {
 pub fn expected(name: &str) -> Value {
     let gz = std::fs::read(fixtures_dir().join(format!("{name}.expected.json.gz"))).unwrap();
     let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 

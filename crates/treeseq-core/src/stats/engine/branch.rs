@@ -4,7 +4,10 @@
 use std::ops::Range;
 
 use super::plan::{Chunk, Data};
-use super::tree::{branch_in_time_windows, chunk_rows, current_window, refill, window_boundaries, Evaluator, Lazy, Touched, TreeState, Workspace};
+use super::tree::{
+    branch_in_time_windows, chunk_rows, current_window, refill, window_boundaries, Evaluator, Lazy,
+    Touched, TreeState, Workspace,
+};
 use super::{Base, GeneralStat, Partial};
 use crate::stats::summaries::{AfsSummary, SummaryFunc};
 
@@ -21,7 +24,14 @@ use crate::stats::summaries::{AfsSummary, SummaryFunc};
 /// keeps its running sum relative to that tree's (unknown here, see [`Base`]), and computes a
 /// node's old summary only when the node first changes. So a chunk costs about what its own
 /// edge changes cost, and chunks are cheap enough to be many.
-pub(super) fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>, ws: &mut Workspace) -> Partial {
+pub(super) fn branch_dense(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    f: &dyn SummaryFunc,
+    cols: Range<usize>,
+    ws: &mut Workspace,
+) -> Partial {
     let gm = cols.len();
     let k = d.k;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
@@ -45,7 +55,13 @@ pub(super) fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn 
 
     // Adds sign * (u's branch within each time window) * summary to the running sum. Without
     // time windows the branch length `len` is used as is.
-    let contribute = |running: &mut [f64], bl: &mut [f64], summary: &[f64], len: f64, u: usize, p: i32, sign: f64| match tw {
+    let contribute = |running: &mut [f64],
+                      bl: &mut [f64],
+                      summary: &[f64],
+                      len: f64,
+                      u: usize,
+                      p: i32,
+                      sign: f64| match tw {
         None => {
             let len = sign * len;
             for (r, v) in running.iter_mut().zip(summary) {
@@ -65,7 +81,12 @@ pub(super) fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn 
         }
     };
     // Recomputes u's summary and branch length (it has parent p) and adds its term.
-    let refresh = |st: &mut TreeState, eval: &mut Evaluator, running: &mut [f64], bl: &mut [f64], u: usize, p: i32| {
+    let refresh = |st: &mut TreeState,
+                   eval: &mut Evaluator,
+                   running: &mut [f64],
+                   bl: &mut [f64],
+                   u: usize,
+                   p: i32| {
         let parent_time = st.record(p as usize)[time_at];
         let record = st.record_mut(u);
         let (x, rest) = record.split_at_mut(k);
@@ -141,7 +162,15 @@ pub(super) fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn 
             if p_old >= 0 {
                 let record = st.record(u);
                 if valid[u] {
-                    contribute(&mut running, &mut bl, &record[k..k + gm], record[bl_at], u, p_old, -1.0);
+                    contribute(
+                        &mut running,
+                        &mut bl,
+                        &record[k..k + gm],
+                        record[bl_at],
+                        u,
+                        p_old,
+                        -1.0,
+                    );
                 } else {
                     // First change of a node of the warm-up tree: its old term, from its old
                     // weights.
@@ -167,12 +196,25 @@ pub(super) fn branch_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn 
     st.release(ws);
     touched.release(ws);
     ws.valid = valid;
-    Partial { out, base: Some(Base { coef, delta_end: running, absolute_end: absolute }) }
+    Partial {
+        out,
+        base: Some(Base {
+            coef,
+            delta_end: running,
+            absolute_end: absolute,
+        }),
+    }
 }
 
 /// Branch-mode allele frequency spectrum: each node's branch (per time window) times span
 /// goes to the cell of its sample counts, flushed lazily.
-pub(super) fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
+pub(super) fn branch_afs(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    afs: &AfsSummary,
+    ws: &mut Workspace,
+) -> Vec<f64> {
     let size = afs.size();
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let tw = stat.time_windows;
@@ -183,11 +225,20 @@ pub(super) fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsS
     let mut cell = std::mem::take(&mut ws.cell);
     cell.clear();
     cell.extend((0..n).map(|u| afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32)));
-    let mut lazy = Lazy { last: refill(std::mem::take(&mut ws.last), n, chunk.start), window: current_window(windows, chunk.start) };
+    let mut lazy = Lazy {
+        last: refill(std::mem::take(&mut ws.last), n, chunk.start),
+        window: current_window(windows, chunk.start),
+    };
     let time = d.time;
     let w_first = chunk.w_first;
     let mut bl = vec![0.0; nt];
-    let flush = |out: &mut [f64], lazy: &mut Lazy, bl: &mut [f64], cell: &[u32], u: usize, p: i32, pos: f64| {
+    let flush = |out: &mut [f64],
+                 lazy: &mut Lazy,
+                 bl: &mut [f64],
+                 cell: &[u32],
+                 u: usize,
+                 p: i32,
+                 pos: f64| {
         if let (Some(w), true, true) = (lazy.window, p >= 0, cell[u] != u32::MAX) {
             let span = pos - lazy.last[u];
             branch_in_time_windows(time[u], time[p as usize], tw, bl);
@@ -220,7 +271,15 @@ pub(super) fn branch_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsS
     }
     if lazy.window.is_some_and(|w| w <= chunk.w_last) {
         for u in 0..n {
-            flush(&mut out, &mut lazy, &mut bl, &cell, u, st.parent[u], chunk.end);
+            flush(
+                &mut out,
+                &mut lazy,
+                &mut bl,
+                &cell,
+                u,
+                st.parent[u],
+                chunk.end,
+            );
         }
     }
     st.release(ws);

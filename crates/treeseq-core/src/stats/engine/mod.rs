@@ -89,18 +89,34 @@ pub fn run(ts: &TreeSequence, stat: &GeneralStat) -> Result<Vec<f64>> {
 
 /// As [`run`], with the number of genome chunks forced (tests use it to check that chunking
 /// changes nothing beyond rounding).
-pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usize>) -> Result<Vec<f64>> {
+pub fn run_with_chunks(
+    ts: &TreeSequence,
+    stat: &GeneralStat,
+    chunks: Option<usize>,
+) -> Result<Vec<f64>> {
     let nw = stat.windows.len() - 1;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     if stat.time_windows.is_some() && stat.mode != Mode::Branch {
-        bail!(BadParam, "time_windows are only supported in branch mode (mode is {})", stat.mode.as_str());
+        bail!(
+            BadParam,
+            "time_windows are only supported in branch mode (mode is {})",
+            stat.mode.as_str()
+        );
     }
     if matches!(stat.summary, Summary::Afs(_)) && stat.mode == Mode::Node {
-        bail!(BadParam, "the allele frequency spectrum does not support mode \"node\"");
+        bail!(
+            BadParam,
+            "the allele frequency spectrum does not support mode \"node\""
+        );
     }
     let m = stat.summary.output_dim();
     let num_nodes = ts.num_nodes();
-    let per_window = nt * if stat.mode == Mode::Node { num_nodes } else { 1 } * m;
+    let per_window =
+        nt * if stat.mode == Mode::Node {
+            num_nodes
+        } else {
+            1
+        } * m;
     let data = Data::new(ts, stat);
     // Branch mode with a dense summary carries its running sum across chunks, so its chunks
     // start one tree early (see `branch_dense`).
@@ -113,14 +129,21 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
         Summary::Dense(_) => MAX_OUTPUTS_PER_TASK,
         Summary::Afs(_) => m,
     };
-    let groups: Vec<Range<usize>> = (0..m).step_by(group_size).map(|a| a..(a + group_size).min(m)).collect();
-    let tasks: Vec<(usize, usize)> =
-        (0..plan.chunks.len()).flat_map(|c| (0..groups.len()).map(move |g| (c, g))).collect();
+    let groups: Vec<Range<usize>> = (0..m)
+        .step_by(group_size)
+        .map(|a| a..(a + group_size).min(m))
+        .collect();
+    let tasks: Vec<(usize, usize)> = (0..plan.chunks.len())
+        .flat_map(|c| (0..groups.len()).map(move |g| (c, g)))
+        .collect();
 
     let mut result = vec![0.0; nw * per_window];
     // Adds a task's partial into the result; `running` (per output group) carries the
     // branch-mode running sum from chunk to chunk (see `Base`).
-    let add = |result: &mut [f64], running: &mut [Vec<f64>], (c, g): (usize, usize), partial: &Partial| {
+    let add = |result: &mut [f64],
+               running: &mut [Vec<f64>],
+               (c, g): (usize, usize),
+               partial: &Partial| {
         let chunk = &plan.chunks[c];
         let cols = &groups[g];
         let gm = cols.len();
@@ -139,7 +162,8 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
             for (w, &coef) in base.coef.iter().enumerate() {
                 if coef != 0.0 {
                     for t in 0..nt {
-                        let dst = &mut result[((chunk.w_first + w) * nt + t) * m + cols.start..][..gm];
+                        let dst =
+                            &mut result[((chunk.w_first + w) * nt + t) * m + cols.start..][..gm];
                         for (d, r) in dst.iter_mut().zip(&r_start[t * gm..(t + 1) * gm]) {
                             *d += coef * r;
                         }
@@ -160,7 +184,9 @@ pub fn run_with_chunks(ts: &TreeSequence, stat: &GeneralStat, chunks: Option<usi
     // those it keeps.
     let pool = WorkspacePool::default();
     let run_task = |&(c, g): &(usize, usize)| {
-        let mut ws = pool.take().unwrap_or_else(|| WORKSPACES.take().unwrap_or_default());
+        let mut ws = pool
+            .take()
+            .unwrap_or_else(|| WORKSPACES.take().unwrap_or_default());
         let partial = run_chunk(&data, stat, &plan.chunks[c], groups[g].clone(), &mut ws);
         pool.give(ws);
         partial
@@ -218,7 +244,13 @@ struct Base {
 }
 
 /// One task: a chunk of trees, for the outputs `cols` of the summary.
-fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, cols: Range<usize>, ws: &mut Workspace) -> Partial {
+fn run_chunk(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    cols: Range<usize>,
+    ws: &mut Workspace,
+) -> Partial {
     let plain = |out| Partial { out, base: None };
     match (stat.mode, stat.summary) {
         (Mode::Site, Summary::Dense(f)) => plain(site_dense(d, stat, chunk, f, cols, ws)),
@@ -229,4 +261,3 @@ fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, cols: Range<usize>, ws
         (Mode::Node, Summary::Afs(_)) => unreachable!("refused in run()"),
     }
 }
-

@@ -3,12 +3,22 @@
 use std::ops::Range;
 
 use super::plan::{Chunk, Data};
-use super::tree::{chunk_rows, current_window, refill, window_boundaries, Evaluator, Lazy, Touched, TreeState, Workspace};
+use super::tree::{
+    chunk_rows, current_window, refill, window_boundaries, Evaluator, Lazy, Touched, TreeState,
+    Workspace,
+};
 use super::GeneralStat;
 use crate::stats::summaries::SummaryFunc;
 
 /// Node mode: output per window and node, f(node) times the span it held that value.
-pub(super) fn node_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>, ws: &mut Workspace) -> Vec<f64> {
+pub(super) fn node_dense(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    f: &dyn SummaryFunc,
+    cols: Range<usize>,
+    ws: &mut Workspace,
+) -> Vec<f64> {
     let gm = cols.len();
     let n = d.num_nodes;
     let windows = stat.windows;
@@ -20,7 +30,10 @@ pub(super) fn node_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn Su
     for u in 0..n {
         eval.eval(st.row(u), &mut summary[u * gm..(u + 1) * gm]);
     }
-    let mut lazy = Lazy { last: refill(std::mem::take(&mut ws.last), n, chunk.start), window: current_window(windows, chunk.start) };
+    let mut lazy = Lazy {
+        last: refill(std::mem::take(&mut ws.last), n, chunk.start),
+        window: current_window(windows, chunk.start),
+    };
     let w_first = chunk.w_first;
     let flush = |out: &mut [f64], lazy: &mut Lazy, summary: &[f64], u: usize, pos: f64| {
         if let Some(w) = lazy.window {

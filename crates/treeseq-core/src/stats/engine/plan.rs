@@ -38,7 +38,11 @@ impl<'a> std::ops::Deref for Data<'a> {
 
 impl<'a> Data<'a> {
     pub(super) fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
-        Data { g: Genome::new(ts), k: stat.weights.num_cols, total: stat.weights.column_sums() }
+        Data {
+            g: Genome::new(ts),
+            k: stat.weights.num_cols,
+            total: stat.weights.column_sums(),
+        }
     }
 }
 
@@ -66,7 +70,12 @@ pub(super) struct Plan {
 /// Cuts the trees `first..end` into at most `num_chunks` runs of about equal work, where
 /// `work(t)` is the cumulative work before tree `t` (never decreasing). Returns the cut
 /// points, starting with `first` and ending with `end`. Shared by every chunked statistic.
-pub(crate) fn cut_by_work(first: usize, end: usize, num_chunks: usize, work: impl Fn(usize) -> usize + Sync) -> Vec<usize> {
+pub(crate) fn cut_by_work(
+    first: usize,
+    end: usize,
+    num_chunks: usize,
+    work: impl Fn(usize) -> usize + Sync,
+) -> Vec<usize> {
     let (w0, w1) = (work(first), work(end));
     // Smallest tree boundary in (first, end) whose cumulative work reaches each target (end if
     // none): independent searches, so in parallel (each is a few dozen cache misses).
@@ -104,15 +113,23 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     // Trees first..end overlap [a, b).
     let first = bp.partition_point(|&x| x <= a).saturating_sub(1);
-    let end = bp.partition_point(|&x| x < b).max(first + 1).min(bp.len() - 1);
+    let end = bp
+        .partition_point(|&x| x < b)
+        .max(first + 1)
+        .min(bp.len() - 1);
     // Edge events before tree t: those at its left end belong to its own seek, and removals
     // at the sequence's end never happen.
     let work = |t: usize| {
         let x = bp[t];
-        d.insertion.partition_point(|&e| d.edge_left[e as usize] < x) + d.removal.partition_point(|&e| d.edge_right[e as usize] < x)
+        d.insertion
+            .partition_point(|&e| d.edge_left[e as usize] < x)
+            + d.removal.partition_point(|&e| d.edge_right[e as usize] < x)
     };
     // The first chunk's seek takes in everything at or before its start.
-    let (w0, w1) = (d.inserted_by(bp[first]) + d.removed_by(bp[first]), work(end));
+    let (w0, w1) = (
+        d.inserted_by(bp[first]) + d.removed_by(bp[first]),
+        work(end),
+    );
 
     let tree_edges = (d.inserted_by(bp[first]) - d.removed_by(bp[first])).max(1) as f64;
     let num_chunks = forced.unwrap_or_else(|| {
@@ -129,17 +146,30 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
         // and let two or four threads share the work.
         let turnovers = (w1 - w0) as f64 / tree_edges;
         let c = (turnovers / TURNOVERS_PER_CHUNK).ceil() as usize;
-        let c = if turnovers >= MIN_TURNOVERS_TO_SPLIT { c.max(MIN_CHUNKS) } else { c };
+        let c = if turnovers >= MIN_TURNOVERS_TO_SPLIT {
+            c.max(MIN_CHUNKS)
+        } else {
+            c
+        };
         if c <= 1 { 1 } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
     });
     let num_chunks = num_chunks.clamp(1, end - first);
 
     // Every chunk pays for one seek, so chunks of equal cost are chunks of equal numbers of
     // edge events after their seek: the first chunk's seek edges are not its events.
-    let cuts = cut_by_work(first, end, num_chunks, |t| if t == first { w0 } else { work(t) });
+    let cuts = cut_by_work(first, end, num_chunks, |t| {
+        if t == first {
+            w0
+        } else {
+            work(t)
+        }
+    });
 
-    let seeks: Vec<f64> =
-        cuts[..cuts.len() - 1].iter().enumerate().map(|(i, &t)| bp[if warmup && i > 0 { t - 1 } else { t }]).collect();
+    let seeks: Vec<f64> = cuts[..cuts.len() - 1]
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| bp[if warmup && i > 0 { t - 1 } else { t }])
+        .collect();
     let alive = std::sync::Arc::new(alive_edges(d, &seeks));
     let nw = windows.len() - 1;
     let chunks = cuts
@@ -148,9 +178,23 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
         .enumerate()
         .map(|(seek, (c, seek_at))| {
             let (start, end) = (bp[c[0]], bp[c[1]]);
-            let w_first = windows.partition_point(|&w| w <= start.max(a)).saturating_sub(1).min(nw - 1);
-            let w_last = windows.partition_point(|&w| w < end.min(b)).saturating_sub(1).min(nw - 1);
-            Chunk { seek_at, start, end, alive: alive.clone(), seek, w_first, w_last }
+            let w_first = windows
+                .partition_point(|&w| w <= start.max(a))
+                .saturating_sub(1)
+                .min(nw - 1);
+            let w_last = windows
+                .partition_point(|&w| w < end.min(b))
+                .saturating_sub(1)
+                .min(nw - 1);
+            Chunk {
+                seek_at,
+                start,
+                end,
+                alive: alive.clone(),
+                seek,
+                w_first,
+                w_last,
+            }
         })
         .collect();
     Plan { chunks }
@@ -187,20 +231,26 @@ pub(super) fn alive_edges(d: &Data, seeks: &[f64]) -> Alive {
     let (left, right) = (d.edge_left, d.edge_right);
     let ns = seeks.len().max(1);
     let mut words = vec![0u64; d.num_edges.div_ceil(64) * ns];
-    words.par_chunks_mut(BLOCK_WORDS * ns).enumerate().for_each(|(blk, part)| {
-        let e0 = blk * BLOCK_WORDS * 64;
-        let e1 = (e0 + BLOCK_WORDS * 64).min(d.num_edges);
-        let (l, r) = (&left[e0..e1], &right[e0..e1]);
-        for (w, (l, r)) in l.chunks(64).zip(r.chunks(64)).enumerate() {
-            for (si, &x) in seeks.iter().enumerate() {
-                // Branch-free over the word's 64 edges, so that it vectorises.
-                let mut bits = 0u64;
-                for (i, (&l, &r)) in l.iter().zip(r).enumerate() {
-                    bits |= (((l <= x) & (x < r)) as u64) << i;
+    words
+        .par_chunks_mut(BLOCK_WORDS * ns)
+        .enumerate()
+        .for_each(|(blk, part)| {
+            let e0 = blk * BLOCK_WORDS * 64;
+            let e1 = (e0 + BLOCK_WORDS * 64).min(d.num_edges);
+            let (l, r) = (&left[e0..e1], &right[e0..e1]);
+            for (w, (l, r)) in l.chunks(64).zip(r.chunks(64)).enumerate() {
+                for (si, &x) in seeks.iter().enumerate() {
+                    // Branch-free over the word's 64 edges, so that it vectorises.
+                    let mut bits = 0u64;
+                    for (i, (&l, &r)) in l.iter().zip(r).enumerate() {
+                        bits |= (((l <= x) & (x < r)) as u64) << i;
+                    }
+                    part[w * ns + si] = bits;
                 }
-                part[w * ns + si] = bits;
             }
-        }
-    });
-    Alive { words, num_seeks: ns }
+        });
+    Alive {
+        words,
+        num_seeks: ns,
+    }
 }

@@ -11,7 +11,14 @@ use crate::stats::summaries::{AfsSummary, SummaryFunc};
 
 /// Site mode: per site, the sum of f over its alleles' weights (the ancestral allele left
 /// out when polarised), added to the site's window.
-pub(super) fn site_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn SummaryFunc, cols: Range<usize>, ws: &mut Workspace) -> Vec<f64> {
+pub(super) fn site_dense(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    f: &dyn SummaryFunc,
+    cols: Range<usize>,
+    ws: &mut Workspace,
+) -> Vec<f64> {
     let gm = cols.len();
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
@@ -36,7 +43,10 @@ pub(super) fn site_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn Su
                     *s += t;
                 }
             }
-            for (o, s) in out[(w - chunk.w_first) * gm..][..gm].iter_mut().zip(&site_sum) {
+            for (o, s) in out[(w - chunk.w_first) * gm..][..gm]
+                .iter_mut()
+                .zip(&site_sum)
+            {
                 *o += s;
             }
             site += 1;
@@ -51,7 +61,13 @@ pub(super) fn site_dense(d: &Data, stat: &GeneralStat, chunk: &Chunk, f: &dyn Su
 }
 
 /// Site-mode allele frequency spectrum.
-pub(super) fn site_afs(d: &Data, stat: &GeneralStat, chunk: &Chunk, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
+pub(super) fn site_afs(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    afs: &AfsSummary,
+    ws: &mut Workspace,
+) -> Vec<f64> {
     let size = afs.size();
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);

@@ -50,7 +50,14 @@ impl TreeState {
     /// `extra` values per node are reserved after the weight sums; they are not cleared
     /// (the mode tracks which are valid), except that slot `time_slot`, if given, is set to
     /// the node's time.
-    pub(super) fn seek(d: &Data, weights: &Weights, chunk: &Chunk, ws: &mut Workspace, extra: usize, time_slot: Option<usize>) -> TreeState {
+    pub(super) fn seek(
+        d: &Data,
+        weights: &Weights,
+        chunk: &Chunk,
+        ws: &mut Workspace,
+        extra: usize,
+        time_slot: Option<usize>,
+    ) -> TreeState {
         let k = d.k;
         // Records start on a cache line; records of more than 8 values fill whole lines
         // (a tree walk waits on fetching each node's record), smaller ones stay small.
@@ -101,18 +108,36 @@ impl TreeState {
         }
         ws.alive = alive;
         let x = buf;
-        let gather = |mut events: Vec<EdgeEvent>, order: &[i32], range: Range<usize>, insert: bool| {
-            events.clear();
-            events.extend(order[range].iter().map(|&e| {
-                let e = e as usize;
-                let position = if insert { d.edge_left[e] } else { d.edge_right[e] };
-                EdgeEvent { position, parent: d.edge_parent[e], child: d.edge_child[e] }
-            }));
-            events
-        };
-        let removals = gather(std::mem::take(&mut ws.removals), d.removal, d.removed_by(chunk.seek_at)..d.removed_by(chunk.end), false);
-        let insertions =
-            gather(std::mem::take(&mut ws.insertions), d.insertion, d.inserted_by(chunk.seek_at)..d.inserted_by(chunk.end), true);
+        let gather =
+            |mut events: Vec<EdgeEvent>, order: &[i32], range: Range<usize>, insert: bool| {
+                events.clear();
+                events.extend(order[range].iter().map(|&e| {
+                    let e = e as usize;
+                    let position = if insert {
+                        d.edge_left[e]
+                    } else {
+                        d.edge_right[e]
+                    };
+                    EdgeEvent {
+                        position,
+                        parent: d.edge_parent[e],
+                        child: d.edge_child[e],
+                    }
+                }));
+                events
+            };
+        let removals = gather(
+            std::mem::take(&mut ws.removals),
+            d.removal,
+            d.removed_by(chunk.seek_at)..d.removed_by(chunk.end),
+            false,
+        );
+        let insertions = gather(
+            std::mem::take(&mut ws.insertions),
+            d.insertion,
+            d.inserted_by(chunk.seek_at)..d.inserted_by(chunk.end),
+            true,
+        );
         TreeState {
             k,
             stride,
@@ -160,7 +185,11 @@ impl TreeState {
     pub(super) fn advance<T: FnMut(usize, i32, &[f64])>(&mut self, pos: f64, mut touch: T) {
         let (k, r) = (self.k, self.stride);
         let x = &mut self.x[self.base..];
-        while let Some(&ev) = self.removals.get(self.next_removal).filter(|ev| ev.position == pos) {
+        while let Some(&ev) = self
+            .removals
+            .get(self.next_removal)
+            .filter(|ev| ev.position == pos)
+        {
             self.next_removal += 1;
             self.num_edges -= 1;
             let c = ev.child as usize;
@@ -179,7 +208,11 @@ impl TreeState {
             }
             self.parent[c] = -1;
         }
-        while let Some(&ev) = self.insertions.get(self.next_insertion).filter(|ev| ev.position == pos) {
+        while let Some(&ev) = self
+            .insertions
+            .get(self.next_insertion)
+            .filter(|ev| ev.position == pos)
+        {
             self.next_insertion += 1;
             self.num_edges += 1;
             let c = ev.child as usize;
@@ -222,7 +255,10 @@ pub(super) struct Touched {
 
 impl Touched {
     pub(super) fn new(n: usize, ws: &mut Workspace) -> Self {
-        Touched { flag: refill(std::mem::take(&mut ws.flags), n, false), list: Vec::new() }
+        Touched {
+            flag: refill(std::mem::take(&mut ws.flags), n, false),
+            list: Vec::new(),
+        }
     }
 
     pub(super) fn release(self, ws: &mut Workspace) {
@@ -262,17 +298,34 @@ pub(super) struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub(super) fn new(f: &'a dyn SummaryFunc, cols: Range<usize>, total: Option<&'a [f64]>) -> Self {
+    pub(super) fn new(
+        f: &'a dyn SummaryFunc,
+        cols: Range<usize>,
+        total: Option<&'a [f64]>,
+    ) -> Self {
         let m = cols.len();
         let k = total.map_or(0, <[f64]>::len);
-        Evaluator { f, cols, total, complement: vec![0.0; k], tmp: vec![0.0; m] }
+        Evaluator {
+            f,
+            cols,
+            total,
+            complement: vec![0.0; k],
+            tmp: vec![0.0; m],
+        }
     }
 
     #[inline]
     pub(super) fn eval(&mut self, x: &[f64], out: &mut [f64]) {
         match self.total {
             None => self.f.eval(x, self.cols.clone(), out),
-            Some(total) => self.f.eval_unpolarised(x, total, self.cols.clone(), out, &mut self.complement, &mut self.tmp),
+            Some(total) => self.f.eval_unpolarised(
+                x,
+                total,
+                self.cols.clone(),
+                out,
+                &mut self.complement,
+                &mut self.tmp,
+            ),
         }
     }
 }
@@ -319,7 +372,10 @@ impl WorkspacePool {
     }
 
     pub(super) fn drain(&self) -> Vec<Workspace> {
-        self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
     }
 
     /// Keeps `ws` for later runs, unless it is large or enough are kept already.
@@ -376,7 +432,12 @@ pub(super) fn refill<T: Clone>(mut v: Vec<T>, len: usize, fill: T) -> Vec<T> {
 /// The length of the branch from a node at time `tu` to its parent at `tp` inside each time
 /// window (all of it when there are no time windows).
 #[inline]
-pub(super) fn branch_in_time_windows(tu: f64, tp: f64, time_windows: Option<&[f64]>, out: &mut [f64]) {
+pub(super) fn branch_in_time_windows(
+    tu: f64,
+    tp: f64,
+    time_windows: Option<&[f64]>,
+    out: &mut [f64],
+) {
     match time_windows {
         None => out[0] = tp - tu,
         Some(tw) => {
@@ -404,13 +465,21 @@ pub(super) struct Lazy {
 
 /// Window boundaries in (left, right], in order, with the window that starts at each
 /// (None past the last window).
-pub(super) fn window_boundaries(windows: &[f64], left: f64, right: f64) -> impl Iterator<Item = (f64, Option<usize>)> + '_ {
+pub(super) fn window_boundaries(
+    windows: &[f64],
+    left: f64,
+    right: f64,
+) -> impl Iterator<Item = (f64, Option<usize>)> + '_ {
     let nw = windows.len() - 1;
     let i = windows.partition_point(|&w| w <= left);
-    windows[i..].iter().take_while(move |&&w| w <= right).enumerate().map(move |(j, &w)| {
-        let idx = i + j;
-        (w, (idx < nw).then_some(idx))
-    })
+    windows[i..]
+        .iter()
+        .take_while(move |&&w| w <= right)
+        .enumerate()
+        .map(move |(j, &w)| {
+            let idx = i + j;
+            (w, (idx < nw).then_some(idx))
+        })
 }
 
 pub(super) fn current_window(windows: &[f64], pos: f64) -> Option<usize> {
