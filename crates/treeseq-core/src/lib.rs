@@ -15,6 +15,7 @@ pub mod cursor;
 pub mod error;
 pub mod format;
 pub mod kastore;
+pub mod memory;
 pub mod parallel;
 pub mod stats;
 pub mod tables;

@@ -18,6 +18,8 @@ pub struct TreeSequence {
     pub samples: Vec<i32>,
     /// Tree boundaries: 0, every distinct edge left/right, and the sequence length.
     pub breakpoints: Vec<f64>,
+    /// Per site, its first mutation (and one past the last), built on first use.
+    site_mutations: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl TreeSequence {
@@ -45,6 +47,34 @@ impl TreeSequence {
             tables,
             samples,
             breakpoints,
+            site_mutations: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Mutations of site s are `index[s]..index[s + 1]` (mutations are sorted by site).
+    /// Built once, on first use, in parallel pieces of the site table, as tskit builds its
+    /// per-site mutation lists when it loads a tree sequence.
+    pub fn site_mutation_index(&self) -> &[usize] {
+        self.site_mutations.get_or_init(|| {
+            use rayon::prelude::*;
+            let num_sites = self.tables.sites.position.len();
+            let msite = &self.tables.mutations.site;
+            let mut index = vec![0usize; num_sites + 1];
+            const PIECE: usize = 1 << 13;
+            index
+                .par_chunks_mut(PIECE)
+                .enumerate()
+                .for_each(|(i, piece)| {
+                    let s0 = i * PIECE;
+                    let mut m = msite.partition_point(|&s| (s as usize) < s0);
+                    for (j, v) in piece.iter_mut().enumerate() {
+                        while m < msite.len() && (msite[m] as usize) < s0 + j {
+                            m += 1;
+                        }
+                        *v = m;
+                    }
+                });
+            index
         })
     }
 

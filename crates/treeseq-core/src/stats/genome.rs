@@ -1,9 +1,7 @@
 //! The tables every chunked statistic reads, as plain slices taken once (columns deref
 //! through a match on their storage; taking the slices once keeps that out of inner loops),
-//! plus the per-site index of mutations. Shared by the general engine, the many-pairs path,
+//! plus the per-site index of mutations (built once per tree sequence). Shared by the general engine, the many-pairs path,
 //! the matrices, the node statistics and the branch-mode allele frequency spectrum.
-
-use rayon::prelude::*;
 
 use crate::column::Ragged;
 use crate::stats::alleles::SiteMutations;
@@ -22,7 +20,7 @@ pub(crate) struct Genome<'a> {
     pub breakpoints: &'a [f64],
     pub site_position: &'a [f64],
     /// Mutations of site s are `site_mutations[s]..site_mutations[s + 1]`.
-    pub site_mutations: Vec<usize>,
+    pub site_mutations: &'a [usize],
     pub mutation_node: &'a [i32],
     pub mutation_parent: &'a [i32],
     pub ancestral_state: &'a Ragged<u8>,
@@ -33,25 +31,6 @@ pub(crate) struct Genome<'a> {
 impl<'a> Genome<'a> {
     pub fn new(ts: &'a TreeSequence) -> Genome<'a> {
         let t = &ts.tables;
-        let num_sites = t.sites.position.len();
-        // Mutations are sorted by site: the first mutation of each site (and of none past the
-        // last), found in parallel pieces of the site table, each from one binary search.
-        let msite = &t.mutations.site;
-        let mut site_mutations = vec![0usize; num_sites + 1];
-        const PIECE: usize = 1 << 13;
-        site_mutations
-            .par_chunks_mut(PIECE)
-            .enumerate()
-            .for_each(|(i, piece)| {
-                let s0 = i * PIECE;
-                let mut m = msite.partition_point(|&s| (s as usize) < s0);
-                for (j, v) in piece.iter_mut().enumerate() {
-                    while m < msite.len() && (msite[m] as usize) < s0 + j {
-                        m += 1;
-                    }
-                    *v = m;
-                }
-            });
         Genome {
             num_nodes: ts.num_nodes(),
             num_edges: ts.num_edges(),
@@ -64,7 +43,7 @@ impl<'a> Genome<'a> {
             removal: &t.edge_removal_order,
             breakpoints: &ts.breakpoints,
             site_position: &t.sites.position,
-            site_mutations,
+            site_mutations: ts.site_mutation_index(),
             mutation_node: &t.mutations.node,
             mutation_parent: &t.mutations.parent,
             ancestral_state: &t.sites.ancestral_state,
@@ -76,7 +55,7 @@ impl<'a> Genome<'a> {
     /// The mutation columns for per-site allele weights.
     pub fn site_muts(&self) -> SiteMutations<'_> {
         SiteMutations {
-            site_mutations: &self.site_mutations,
+            site_mutations: self.site_mutations,
             mutation_node: self.mutation_node,
             mutation_parent: self.mutation_parent,
             ancestral_state: self.ancestral_state,

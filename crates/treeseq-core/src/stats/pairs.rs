@@ -94,7 +94,18 @@ pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<
         .partition_point(|&x| x < b)
         .max(first + 1)
         .min(bp.len() - 1);
-    let work = |t: usize| g.inserted_by(bp[t]) + g.removed_by(bp[t]);
+    // Edge events before tree t starts; the first chunk's seek takes in everything at or
+    // before its start, and the removals at the sequence's end never happen.
+    let w_first = g.inserted_by(bp[first]) + g.removed_by(bp[first]);
+    let work = |t: usize| {
+        if t == first {
+            return w_first;
+        }
+        let x = bp[t];
+        g.insertion
+            .partition_point(|&e| g.edge_left[e as usize] < x)
+            + g.removal.partition_point(|&e| g.edge_right[e as usize] < x)
+    };
     let (w0, w1) = (work(first), work(end));
     // A chunk's seek costs about one tree's edges; keep it a small share of the chunk's
     // incremental work (each edge move walks about log2(n) nodes to the root).
@@ -107,9 +118,16 @@ pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<
     let tree_edges = (span / (bp[bp.len() - 1] - bp[0])).max(1.0);
     let depth = ((g.samples.len() + 1) as f64).log2() + 1.0;
     let wanted = ((w1 - w0) as f64 * depth / 16.0 / tree_edges) as usize;
+    // As in the engine (see `engine::plan`): a genome with a tree's worth of edge events gets
+    // at least four chunks, so that many samples and few trees still share out over threads.
+    let wanted = if (w1 - w0) as f64 >= tree_edges {
+        wanted.max(4)
+    } else {
+        wanted
+    };
     let num_chunks = wanted.clamp(1, max_chunks.max(1)).min(end - first);
 
-    let cuts = super::engine::cut_by_work(first, end, num_chunks, &work);
+    let cuts = super::engine::cut_by_work(first, end, num_chunks, work);
     let starts: Vec<f64> = cuts[..cuts.len() - 1].iter().map(|&t| bp[t]).collect();
     let mut alive: Vec<Vec<i32>> = vec![Vec::new(); starts.len()];
     for e in 0..g.num_edges {
@@ -472,12 +490,15 @@ pub(crate) fn branch_moments_with(
     let mut raw = vec![0.0; nw * f * f];
     let mut area = vec![0.0; nw];
     let wave = 2 * rayon::current_num_threads().max(1);
+    // Per-node buffers (nodes x sets each: 165 MB for 688,000 nodes and 30 sets) handed from
+    // task to task within this call, instead of each task faulting in fresh pages.
+    let spare: Spare = std::sync::Mutex::new(Vec::new());
     for batch in tasks.chunks(wave) {
         let partials: Vec<(Vec<f64>, Vec<f64>)> = batch
             .par_iter()
             .map(|&(c, b)| {
                 let cols: &[usize] = locals.get(b).map_or(&[], Vec::as_slice);
-                moments_chunk(&g, feats, cols, kind, windows, &chunks[c])
+                moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare)
             })
             .collect();
         for (&(c, b), (part_area, part_h)) in batch.iter().zip(&partials) {
@@ -656,6 +677,9 @@ fn kahan_add(sum: &mut f64, comp: &mut f64, x: f64) {
 
 /// One task: the moments of the features `cols` over one chunk. Returns the branch area and
 /// the local `h` (|cols|^2) for each window the chunk reaches, consecutively.
+/// Buffers a finished task leaves for the next: its `phi` and `parent`.
+type Spare = std::sync::Mutex<Vec<(Vec<f64>, Vec<i32>)>>;
+
 fn moments_chunk(
     g: &Genome,
     feats: &Features,
@@ -663,13 +687,25 @@ fn moments_chunk(
     kind: Moment,
     windows: &[f64],
     chunk: &Chunk,
+    spare: &Spare,
 ) -> (Vec<f64>, Vec<f64>) {
     let f = cols.len();
     let rows = chunk_windows(windows, chunk);
     let mut out_area = vec![0.0; rows.len()];
     let mut out_h = vec![0.0; rows.len() * f * f];
     let mut out_comp = vec![0.0; rows.len() * f * f];
-    let mut phi = vec![0.0; g.num_nodes * f];
+    let (mut phi, mut parent) = spare
+        .lock()
+        .ok()
+        .and_then(|mut v| v.pop())
+        .unwrap_or_default();
+    phi.clear();
+    if phi.capacity() < g.num_nodes * f {
+        phi = crate::memory::large_vec(g.num_nodes * f);
+    }
+    phi.resize(g.num_nodes * f, 0.0);
+    parent.clear();
+    parent.resize(g.num_nodes, -1);
     for (i, &s) in g.samples.iter().enumerate() {
         let row = &feats.rows[i * feats.dim..(i + 1) * feats.dim];
         for (a, &col) in cols.iter().enumerate() {
@@ -681,7 +717,7 @@ fn moments_chunk(
         kind,
         f,
         total: cols.iter().map(|&c| feats.total[c]).collect(),
-        parent: vec![-1; g.num_nodes],
+        parent,
         phi,
         h: vec![0.0; f * f],
         comp: vec![0.0; f * f],
@@ -728,6 +764,9 @@ fn moments_chunk(
             st.update(e, true);
         }
         left = right;
+    }
+    if let Ok(mut v) = spare.lock() {
+        v.push((st.phi, st.parent));
     }
     (out_area, out_h)
 }

@@ -69,6 +69,9 @@ impl TreeState {
         // Only the weight sums (and times) are written: with many outputs per node most of
         // a record is summaries, and clearing them would cost more than the chunk's work.
         let mut buf = std::mem::take(&mut ws.x);
+        if buf.capacity() < d.num_nodes * stride + 8 {
+            buf = crate::memory::large_vec(d.num_nodes * stride + 8);
+        }
         buf.resize(d.num_nodes * stride + 8, 0.0);
         let base = (buf.as_ptr() as usize / 8).wrapping_neg() % 8;
         let x = &mut buf[base..];

@@ -1,0 +1,36 @@
+//! Large working buffers. A statistic on hundreds of thousands of samples needs per-node
+//! buffers of tens to hundreds of megabytes per thread; fresh from the system, each 4 KiB
+//! page costs a fault when first written (about 40,000 faults for 165 MB, a third of some
+//! statistics' time). On Linux such buffers ask for transparent huge pages (2 MiB), which
+//! the kernel honours where it is set to `madvise` or `always`: 512 times fewer faults.
+
+/// An empty vector with room for `len` values, backed by huge pages where the system
+/// allows. Nothing is written: the caller fills it.
+pub fn large_vec<T>(len: usize) -> Vec<T> {
+    let v: Vec<T> = Vec::with_capacity(len);
+    #[cfg(target_os = "linux")]
+    advise_huge_pages(v.as_ptr() as usize, len * std::mem::size_of::<T>());
+    v
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(addr: usize, bytes: usize) {
+    const HUGE: usize = 2 << 20;
+    const MADV_HUGEPAGE: i32 = 14;
+    if bytes < 2 * HUGE {
+        return;
+    }
+    // Only whole huge pages inside the allocation.
+    let start = addr.next_multiple_of(HUGE);
+    let end = (addr + bytes) / HUGE * HUGE;
+    if end > start {
+        extern "C" {
+            fn madvise(addr: *mut std::ffi::c_void, len: usize, advice: i32) -> i32;
+        }
+        // SAFETY: the range lies inside an allocation this process owns; MADV_HUGEPAGE only
+        // changes how the kernel backs it, never its contents, and a refusal is harmless.
+        unsafe {
+            madvise(start as *mut std::ffi::c_void, end - start, MADV_HUGEPAGE);
+        }
+    }
+}
