@@ -24,30 +24,7 @@ if [ -z "$FILE" ]; then
     if [ ! -f "$FILE" ]; then
       log "no ../shared/bench/bench-30k.trees: simulating $FILE with msprime (once)"
       mkdir -p .cache
-      python3 - "$FILE" <<'PY'
-import sys
-import msprime
-
-# Three populations of 3,000 diploids each (18,000 sample nodes), split 2,000 generations ago.
-demography = msprime.Demography()
-for name in ("A", "B", "C"):
-    demography.add_population(name=name, initial_size=10_000)
-demography.add_population(name="ANC", initial_size=10_000)
-demography.add_population_split(time=2_000, derived=["A", "B", "C"], ancestral="ANC")
-ts = msprime.sim_ancestry(
-    samples={"A": 3_000, "B": 3_000, "C": 3_000},
-    demography=demography,
-    sequence_length=1e7,
-    recombination_rate=1e-8,
-    random_seed=42,
-)
-ts = msprime.sim_mutations(ts, rate=1e-8, random_seed=43)
-tmp = sys.argv[1] + ".tmp"
-ts.dump(tmp)
-import os
-os.replace(tmp, sys.argv[1])
-print(f"{ts.num_samples} samples, {ts.num_trees} trees, {ts.num_sites} sites", file=sys.stderr)
-PY
+      python3 scripts/simulate_bench.py "$FILE" 18000 42
     fi
   fi
 fi

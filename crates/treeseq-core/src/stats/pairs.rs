@@ -119,9 +119,9 @@ pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<
     let depth = ((g.samples.len() + 1) as f64).log2() + 1.0;
     let wanted = ((w1 - w0) as f64 * depth / 16.0 / tree_edges) as usize;
     // As in the engine (see `engine::plan`): a genome with a tree's worth of edge events gets
-    // at least four chunks, so that many samples and few trees still share out over threads.
+    // at least two chunks, so that many samples and few trees still share out over threads.
     let wanted = if (w1 - w0) as f64 >= tree_edges {
-        wanted.max(4)
+        wanted.max(2)
     } else {
         wanted
     };

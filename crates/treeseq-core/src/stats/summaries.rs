@@ -783,8 +783,9 @@ impl<'a> Finisher<'a> {
 
 /// What Tajima's D needs of the sample size n, as tskit's Python computes it: the harmonic
 /// sums h = sum 1/i and g = sum 1/i^2 (i < n) and the variance coefficients a and b. tskit
-/// evaluates n^2 and 9n(n-1) in 32-bit integers, which wrap for n > 21845; here they are
-/// floating point.
+/// (1.0.3) evaluates n^2 + n + 3 and 9n(n-1) on its uint32 sample-set sizes, which wrap for
+/// a sample set of more than 21,845 samples (9n(n-1) >= 2^32), so its D is wrong there;
+/// here they are floating point, and D equals tskit's formula evaluated without the wrap.
 #[derive(Clone, Copy, Debug)]
 pub struct TajimaConstants {
     h: f64,

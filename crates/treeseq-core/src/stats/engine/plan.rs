@@ -14,8 +14,8 @@ use crate::treeseq::TreeSequence;
 const MAX_CHUNKS: usize = 64;
 /// Edge insertions plus removals per chunk, in units of a tree's edges.
 const TURNOVERS_PER_CHUNK: f64 = 2.0;
-/// Chunks for a genome with at least [`MIN_TURNOVERS_TO_SPLIT`] turnovers of its tree.
-const MIN_CHUNKS: usize = 4;
+/// Chunks (at least) for a genome with [`MIN_TURNOVERS_TO_SPLIT`] turnovers of its tree.
+const MIN_CHUNKS: usize = 2;
 const MIN_TURNOVERS_TO_SPLIT: f64 = 1.0;
 
 /// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the
@@ -136,14 +136,15 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
         // A chunk's seek costs about one pass over a tree's edges; its incremental work is
         // its edge insertions and removals, each a walk towards the root. A chunk should
         // turn its tree over a few times, so that seeking stays a small part of its work.
-        // Counts are rounded up to a multiple of 4 so that 2 or 4 threads share them evenly.
         //
         // Tree sequences of many samples and few trees (300,000 samples, say, with 120,000
         // trees) turn their tree over only once or twice along the whole genome: by that rule
-        // they would get a single chunk and no parallelism. An edge event costs several times
-        // a seek's work per edge (it walks towards the root), so once the genome holds a
-        // tree's worth of events, four chunks cost a single thread well under a half more
-        // and let two or four threads share the work.
+        // they would get a single chunk and no parallelism. Once the genome holds a tree's
+        // worth of edge events it gets at least two chunks: one more seek costs one thread
+        // about a quarter more there, and two threads then share the work. (Four chunks
+        // balanced no better on two threads and cost both one and two threads more.)
+        // Counts above two are rounded up to a multiple of 4, so that 2 or 4 threads share
+        // them evenly.
         let turnovers = (w1 - w0) as f64 / tree_edges;
         let c = (turnovers / TURNOVERS_PER_CHUNK).ceil() as usize;
         let c = if turnovers >= MIN_TURNOVERS_TO_SPLIT {
@@ -151,7 +152,7 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
         } else {
             c
         };
-        if c <= 1 { 1 } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
+        if c <= 2 { c.max(1) } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
     });
     let num_chunks = num_chunks.clamp(1, end - first);
 
