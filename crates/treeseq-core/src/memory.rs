@@ -34,3 +34,16 @@ fn advise_huge_pages(addr: usize, bytes: usize) {
         }
     }
 }
+
+/// Asks the CPU to start loading the cache line at `p` (a hint: no effect on results, and
+/// none at all where the target has no prefetch instruction, such as WebAssembly).
+#[inline(always)]
+pub fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}

@@ -164,7 +164,7 @@ struct Chunk {
     first: usize,
     end: usize,
     /// Edges covering `windows[first]` (left <= x < right), in edge-table order.
-    alive: Vec<i32>,
+    alive: Vec<u32>,
 }
 
 /// Groups the windows into chunks of about equal work. Each window costs its edge
@@ -213,7 +213,7 @@ fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Vec<Chunk> {
         }
     }
     let positions: Vec<f64> = starts.iter().map(|&w| windows[w]).collect();
-    let alive = alive_edges(d, &positions);
+    let alive = d.edges_covering(&positions).lists();
     starts
         .iter()
         .enumerate()
@@ -224,21 +224,6 @@ fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Vec<Chunk> {
             alive,
         })
         .collect()
-}
-
-/// For each position in `starts` (increasing), the edges covering it, in edge-table order:
-/// one scan of the edge table.
-fn alive_edges(d: &Data, starts: &[f64]) -> Vec<Vec<i32>> {
-    let mut out = vec![Vec::new(); starts.len()];
-    for e in 0..d.num_edges {
-        let (l, r) = (d.edge_left[e], d.edge_right[e]);
-        let mut i = starts.partition_point(|&s| s < l);
-        while i < starts.len() && starts[i] < r {
-            out[i].push(e as i32);
-            i += 1;
-        }
-    }
-    out
 }
 
 /// tskit's per-node state, and the spectra of the chunk's windows.
@@ -320,16 +305,10 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
     // The tree covering `start`. Edge-table order is parent-time order, so a child's counts
     // are complete before they are added to its parent's.
     let k = d.k;
+    d.attach_covering(&chunk.alive, &mut st.parent, &mut st.counts, k, k);
     for &e in &chunk.alive {
-        let (p, c) = (
-            d.edge_parent[e as usize] as usize,
-            d.edge_child[e as usize] as usize,
-        );
-        st.parent[c] = p as i32;
-        st.branch_length[c] = d.time[p] - d.time[c];
-        for j in 0..k {
-            st.counts[p * k + j] += st.counts[c * k + j];
-        }
+        let c = d.edge_child[e as usize] as usize;
+        st.branch_length[c] = d.time[d.edge_parent[e as usize] as usize] - d.time[c];
     }
     for u in 0..n {
         st.update_cell(u);

@@ -1,9 +1,15 @@
 //! The tables every chunked statistic reads, as plain slices taken once (columns deref
 //! through a match on their storage; taking the slices once keeps that out of inner loops),
-//! plus the per-site index of mutations (built once per tree sequence). Shared by the general engine, the many-pairs path,
+//! plus the per-site index of mutations (built once per tree sequence), and the two steps
+//! every chunked walk starts with: finding the edges that cover each chunk's start
+//! ([`Genome::edges_covering`]) and building that tree's parents and subtree sums from them
+//! ([`Genome::attach_covering`]). Shared by the general engine, the many-pairs path,
 //! the matrices, the node statistics and the branch-mode allele frequency spectrum.
 
+use rayon::prelude::*;
+
 use crate::column::Ragged;
+use crate::memory::prefetch;
 use crate::stats::alleles::SiteMutations;
 use crate::treeseq::TreeSequence;
 
@@ -73,5 +79,109 @@ impl<'a> Genome<'a> {
     pub fn removed_by(&self, x: f64) -> usize {
         self.removal
             .partition_point(|&e| self.edge_right[e as usize] <= x)
+    }
+
+    /// For each position in `positions` (increasing), the edges with left <= x < right: one
+    /// scan of the edge table, in blocks scanned in parallel. A bitmap rather than lists of
+    /// edges: it is small (an edge table's bits per position), so filling it allocates and
+    /// faults in little.
+    pub fn edges_covering(&self, positions: &[f64]) -> CoveringEdges {
+        /// Words (of 64 edges) per block.
+        const BLOCK_WORDS: usize = 1 << 9;
+        let (left, right) = (self.edge_left, self.edge_right);
+        let np = positions.len().max(1);
+        let mut words = vec![0u64; self.num_edges.div_ceil(64) * np];
+        words
+            .par_chunks_mut(BLOCK_WORDS * np)
+            .enumerate()
+            .for_each(|(blk, part)| {
+                let e0 = blk * BLOCK_WORDS * 64;
+                let e1 = (e0 + BLOCK_WORDS * 64).min(self.num_edges);
+                let (l, r) = (&left[e0..e1], &right[e0..e1]);
+                for (w, (l, r)) in l.chunks(64).zip(r.chunks(64)).enumerate() {
+                    for (si, &x) in positions.iter().enumerate() {
+                        // Branch-free over the word's 64 edges, so that it vectorises.
+                        let mut bits = 0u64;
+                        for (i, (&l, &r)) in l.iter().zip(r).enumerate() {
+                            bits |= (((l <= x) & (x < r)) as u64) << i;
+                        }
+                        part[w * np + si] = bits;
+                    }
+                }
+            });
+        CoveringEdges {
+            words,
+            num_positions: np,
+        }
+    }
+
+    /// Builds the tree made of `edges` (edges covering one position, in edge-table order,
+    /// which is parent-time order): sets `parent[child]` and adds each child's first `k`
+    /// values to its parent's, in records of `stride` values in `x` (a child's sums are
+    /// complete before they are added up). Children are scattered over the node table, so
+    /// each child's record is fetched a few edges ahead of its use: on large trees the pass
+    /// otherwise waits on a cache miss per edge.
+    pub fn attach_covering(
+        &self,
+        edges: &[u32],
+        parent: &mut [i32],
+        x: &mut [f64],
+        stride: usize,
+        k: usize,
+    ) {
+        const AHEAD: usize = 64;
+        for (i, &e) in edges.iter().enumerate() {
+            if let Some(&ahead) = edges.get(i + AHEAD) {
+                let c = self.edge_child[ahead as usize] as usize;
+                prefetch(x[c * stride..].as_ptr());
+                prefetch(parent[c..].as_ptr());
+            }
+            let e = e as usize;
+            let (p, c) = (self.edge_parent[e] as usize, self.edge_child[e] as usize);
+            parent[c] = p as i32;
+            for j in 0..k {
+                let v = x[c * stride + j];
+                x[p * stride + j] += v;
+            }
+        }
+    }
+}
+
+/// Which edges cover each of a few positions: a bit per (edge, position), word-major
+/// (`words[w * num_positions + s]` holds edges `64 w..64 w + 64` for position s), so that
+/// blocks of the edge table are filled in parallel into disjoint parts.
+pub(crate) struct CoveringEdges {
+    words: Vec<u64>,
+    num_positions: usize,
+}
+
+impl CoveringEdges {
+    /// Calls `f(e)` for each edge covering position `s`, in edge-table order.
+    #[inline]
+    pub fn for_each(&self, s: usize, mut f: impl FnMut(usize)) {
+        for (w, chunk) in self.words.chunks_exact(self.num_positions).enumerate() {
+            let mut b = chunk[s];
+            while b != 0 {
+                f(w * 64 + b.trailing_zeros() as usize);
+                b &= b - 1;
+            }
+        }
+    }
+
+    /// The edges covering position `s`, in edge-table order, into `out` (cleared first).
+    pub fn collect_into(&self, s: usize, out: &mut Vec<u32>) {
+        out.clear();
+        self.for_each(s, |e| out.push(e as u32));
+    }
+
+    /// The edges covering each position, as lists.
+    pub fn lists(&self) -> Vec<Vec<u32>> {
+        (0..self.num_positions)
+            .map(|s| {
+                let mut v = Vec::new();
+                self.collect_into(s, &mut v);
+                v
+            })
+            .collect()
     }
 }

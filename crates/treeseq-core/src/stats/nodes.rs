@@ -85,17 +85,7 @@ fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<
     let s = k - 1;
     let mut parent = vec![-1i32; n];
     let mut x = init.to_vec();
-    for &e in &chunk.alive {
-        let (p, c) = (
-            g.edge_parent[e as usize] as usize,
-            g.edge_child[e as usize] as usize,
-        );
-        parent[c] = p as i32;
-        for j in 0..k {
-            let v = x[c * k + j];
-            x[p * k + j] += v;
-        }
-    }
+    g.attach_covering(&chunk.alive, &mut parent, &mut x, k, k);
     let mut sums = vec![0.0; n * s];
     let mut covered = vec![0.0; n];
     let mut last = vec![chunk.start; n];
@@ -222,17 +212,7 @@ fn gnn_chunk(
     let s = k - 1;
     let mut parent = vec![-1i32; n];
     let mut x = init.to_vec();
-    for &e in &chunk.alive {
-        let (p, c) = (
-            g.edge_parent[e as usize] as usize,
-            g.edge_child[e as usize] as usize,
-        );
-        parent[c] = p as i32;
-        for j in 0..k {
-            let v = x[c * k + j];
-            x[p * k + j] += v;
-        }
-    }
+    g.attach_covering(&chunk.alive, &mut parent, &mut x, k, k);
     let mut result = vec![0.0; focal.len() * s];
     let mut length = vec![0.0; focal.len()];
     let mut cur = Cursor::at(g, chunk.start);

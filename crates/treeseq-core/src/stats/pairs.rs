@@ -44,6 +44,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::alleles::AlleleStates;
+use super::engine::{at_least_two_when_seek_heavy, cut_by_work, events_before, trees_overlapping};
 use super::params::{self, Arrays, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
 use super::summaries::{
     self, Arity, Derived, Polarised, StatDef, SummaryArgs, SummaryFunc, SummaryKind, TupleStat,
@@ -81,7 +82,7 @@ pub(crate) struct Chunk {
     pub end: f64,
     /// The edges covering `start`, in edge-table order, which is parent-time order: inserting
     /// them in this order attaches every child before its parent gets a parent of its own.
-    pub alive: Vec<i32>,
+    pub alive: Vec<u32>,
 }
 
 /// Cuts the trees overlapping `[a, b)` into chunks of about equal numbers of edge insertions
@@ -89,23 +90,8 @@ pub(crate) struct Chunk {
 /// thread count, so that results do not either.
 pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<Chunk> {
     let bp = g.breakpoints;
-    let first = bp.partition_point(|&x| x <= a).saturating_sub(1);
-    let end = bp
-        .partition_point(|&x| x < b)
-        .max(first + 1)
-        .min(bp.len() - 1);
-    // Edge events before tree t starts; the first chunk's seek takes in everything at or
-    // before its start, and the removals at the sequence's end never happen.
-    let w_first = g.inserted_by(bp[first]) + g.removed_by(bp[first]);
-    let work = |t: usize| {
-        if t == first {
-            return w_first;
-        }
-        let x = bp[t];
-        g.insertion
-            .partition_point(|&e| g.edge_left[e as usize] < x)
-            + g.removal.partition_point(|&e| g.edge_right[e as usize] < x)
-    };
+    let (first, end) = trees_overlapping(bp, a, b);
+    let work = events_before(g, first);
     let (w0, w1) = (work(first), work(end));
     // A chunk's seek costs about one tree's edges; keep it a small share of the chunk's
     // incremental work (each edge move walks about log2(n) nodes to the root).
@@ -118,26 +104,12 @@ pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<
     let tree_edges = (span / (bp[bp.len() - 1] - bp[0])).max(1.0);
     let depth = ((g.samples.len() + 1) as f64).log2() + 1.0;
     let wanted = ((w1 - w0) as f64 * depth / 16.0 / tree_edges) as usize;
-    // As in the engine (see `engine::plan`): a genome with a tree's worth of edge events gets
-    // at least two chunks, so that many samples and few trees still share out over threads.
-    let wanted = if (w1 - w0) as f64 >= tree_edges {
-        wanted.max(2)
-    } else {
-        wanted
-    };
+    let wanted = at_least_two_when_seek_heavy(wanted, w1 - w0, tree_edges);
     let num_chunks = wanted.clamp(1, max_chunks.max(1)).min(end - first);
 
-    let cuts = super::engine::cut_by_work(first, end, num_chunks, work);
+    let cuts = cut_by_work(first, end, num_chunks, work);
     let starts: Vec<f64> = cuts[..cuts.len() - 1].iter().map(|&t| bp[t]).collect();
-    let mut alive: Vec<Vec<i32>> = vec![Vec::new(); starts.len()];
-    for e in 0..g.num_edges {
-        let (l, r) = (g.edge_left[e], g.edge_right[e]);
-        let mut i = starts.partition_point(|&s| s < l);
-        while i < starts.len() && starts[i] < r {
-            alive[i].push(e as i32);
-            i += 1;
-        }
-    }
+    let alive = g.edges_covering(&starts).lists();
     cuts.windows(2)
         .zip(alive)
         .map(|(c, alive)| Chunk {
@@ -278,17 +250,7 @@ impl Counts {
         for (i, &u) in g.samples.iter().enumerate() {
             x[u as usize * k..][..k].copy_from_slice(weights.row(i));
         }
-        for &e in &chunk.alive {
-            let (p, c) = (
-                g.edge_parent[e as usize] as usize,
-                g.edge_child[e as usize] as usize,
-            );
-            parent[c] = p as i32;
-            for j in 0..k {
-                let v = x[c * k + j];
-                x[p * k + j] += v;
-            }
-        }
+        g.attach_covering(&chunk.alive, &mut parent, &mut x, k, k);
         Counts { k, parent, x }
     }
 

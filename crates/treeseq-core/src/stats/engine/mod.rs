@@ -29,7 +29,9 @@
 mod branch;
 mod node;
 mod plan;
-pub(crate) use plan::cut_by_work;
+pub(crate) use plan::{
+    at_least_two_when_seek_heavy, cut_by_work, events_before, trees_overlapping,
+};
 mod site;
 mod tree;
 

@@ -7,16 +7,13 @@
 use rayon::prelude::*;
 
 use super::GeneralStat;
-use crate::stats::genome::Genome;
+use crate::stats::genome::{CoveringEdges, Genome};
 use crate::treeseq::TreeSequence;
 
 /// Upper bound on genome chunks.
 const MAX_CHUNKS: usize = 64;
 /// Edge insertions plus removals per chunk, in units of a tree's edges.
 const TURNOVERS_PER_CHUNK: f64 = 2.0;
-/// Chunks (at least) for a genome with [`MIN_TURNOVERS_TO_SPLIT`] turnovers of its tree.
-const MIN_CHUNKS: usize = 2;
-const MIN_TURNOVERS_TO_SPLIT: f64 = 1.0;
 
 /// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the
 /// weights' width and totals.
@@ -53,8 +50,8 @@ pub(super) struct Chunk {
     pub(super) seek_at: f64,
     pub(super) start: f64,
     pub(super) end: f64,
-    /// The edges covering `seek_at`: bit `seek` of [`Alive`].
-    pub(super) alive: std::sync::Arc<Alive>,
+    /// The edges covering `seek_at`: position `seek` of [`CoveringEdges`].
+    pub(super) alive: std::sync::Arc<CoveringEdges>,
     pub(super) seek: usize,
     /// First and last window the chunk overlaps.
     pub(super) w_first: usize,
@@ -108,56 +105,77 @@ pub(crate) fn cut_by_work(
     cuts
 }
 
-pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warmup: bool) -> Plan {
-    let bp = d.breakpoints;
-    let (a, b) = (windows[0], windows[windows.len() - 1]);
-    // Trees first..end overlap [a, b).
+/// The trees `first..end` that overlap `[a, b)` (at least one).
+pub(crate) fn trees_overlapping(bp: &[f64], a: f64, b: f64) -> (usize, usize) {
     let first = bp.partition_point(|&x| x <= a).saturating_sub(1);
     let end = bp
         .partition_point(|&x| x < b)
         .max(first + 1)
         .min(bp.len() - 1);
-    // Edge events before tree t: those at its left end belong to its own seek, and removals
-    // at the sequence's end never happen.
-    let work = |t: usize| {
+    (first, end)
+}
+
+/// The work a chunk cut counts: edge events before tree t starts. For the first tree
+/// everything at or before its start, which its seek takes in; for the others the events
+/// strictly before (those at a tree's left end belong to its own seek), so that removals at
+/// the sequence's end, which never happen, are not counted either. Never decreasing in t.
+pub(crate) fn events_before<'g>(
+    g: &'g Genome,
+    first: usize,
+) -> impl Fn(usize) -> usize + Sync + 'g {
+    let bp = g.breakpoints;
+    let at_first = g.inserted_by(bp[first]) + g.removed_by(bp[first]);
+    move |t: usize| {
+        if t == first {
+            return at_first;
+        }
         let x = bp[t];
-        d.insertion
-            .partition_point(|&e| d.edge_left[e as usize] < x)
-            + d.removal.partition_point(|&e| d.edge_right[e as usize] < x)
-    };
-    // The first chunk's seek takes in everything at or before its start.
-    let (w0, w1) = (
-        d.inserted_by(bp[first]) + d.removed_by(bp[first]),
-        work(end),
-    );
+        g.insertion
+            .partition_point(|&e| g.edge_left[e as usize] < x)
+            + g.removal.partition_point(|&e| g.edge_right[e as usize] < x)
+    }
+}
+
+/// `chunks`, raised to two when the genome holds at least one turnover of its tree
+/// (`events >= tree_edges`): tree sequences of many samples and few trees (300,000 samples,
+/// say, with 120,000 trees) turn their tree over only once or twice along the whole genome,
+/// and by a rule of so much work per seek they would get a single chunk and no parallelism.
+/// One more seek costs one thread about a quarter more there, and two threads then share
+/// the work. (Four chunks balanced no better on two threads and cost both one and two
+/// threads more.) Shared by the engine and the many-pairs path.
+pub(crate) fn at_least_two_when_seek_heavy(chunks: usize, events: usize, tree_edges: f64) -> usize {
+    if events as f64 >= tree_edges {
+        chunks.max(2)
+    } else {
+        chunks
+    }
+}
+
+pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warmup: bool) -> Plan {
+    let bp = d.breakpoints;
+    let (a, b) = (windows[0], windows[windows.len() - 1]);
+    // Trees first..end overlap [a, b).
+    let (first, end) = trees_overlapping(bp, a, b);
+    let work = events_before(d, first);
+    let (w0, w1) = (work(first), work(end));
 
     let tree_edges = (d.inserted_by(bp[first]) - d.removed_by(bp[first])).max(1) as f64;
     let num_chunks = forced.unwrap_or_else(|| {
         // A chunk's seek costs about one pass over a tree's edges; its incremental work is
         // its edge insertions and removals, each a walk towards the root. A chunk should
         // turn its tree over a few times, so that seeking stays a small part of its work.
-        //
-        // Tree sequences of many samples and few trees (300,000 samples, say, with 120,000
-        // trees) turn their tree over only once or twice along the whole genome: by that rule
-        // they would get a single chunk and no parallelism. Once the genome holds a tree's
-        // worth of edge events it gets at least two chunks: one more seek costs one thread
-        // about a quarter more there, and two threads then share the work. (Four chunks
-        // balanced no better on two threads and cost both one and two threads more.)
-        // Counts above two are rounded up to a multiple of 4, so that 2 or 4 threads share
+        // Seek-heavy genomes get at least two chunks (see `at_least_two_when_seek_heavy`);
+        // counts above two are rounded up to a multiple of 4, so that 2 or 4 threads share
         // them evenly.
         let turnovers = (w1 - w0) as f64 / tree_edges;
         let c = (turnovers / TURNOVERS_PER_CHUNK).ceil() as usize;
-        let c = if turnovers >= MIN_TURNOVERS_TO_SPLIT {
-            c.max(MIN_CHUNKS)
-        } else {
-            c
-        };
+        let c = at_least_two_when_seek_heavy(c, w1 - w0, tree_edges);
         if c <= 2 { c.max(1) } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
     });
     let num_chunks = num_chunks.clamp(1, end - first);
 
     // Every chunk pays for one seek, so chunks of equal cost are chunks of equal numbers of
-    // edge events after their seek: the first chunk's seek edges are not its events. With a
+    // edge events after their seek (see `events_before`). With a
     // warm-up (branch mode), the first chunk alone also evaluates the summary over its whole
     // first tree; on 300,000 samples that took about what a third of a tree's edges in
     // events take, so the first chunk counts as starting that much earlier.
@@ -179,7 +197,7 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
         .enumerate()
         .map(|(i, &t)| bp[if warmup && i > 0 { t - 1 } else { t }])
         .collect();
-    let alive = std::sync::Arc::new(alive_edges(d, &seeks));
+    let alive = std::sync::Arc::new(d.edges_covering(&seeks));
     let nw = windows.len() - 1;
     let chunks = cuts
         .windows(2)
@@ -207,59 +225,4 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
         })
         .collect();
     Plan { chunks }
-}
-
-/// Which edges cover each seek position: a bit per (edge, seek position), word-major
-/// (`words[w * num_seeks + s]` holds edges `64 w..64 w + 64` for seek position s), so that
-/// blocks of the edge table are scanned in parallel into disjoint, cache-line-aligned parts.
-pub(super) struct Alive {
-    words: Vec<u64>,
-    num_seeks: usize,
-}
-
-impl Alive {
-    /// Calls `f(e)` for each edge covering seek position `s`, in edge-table order.
-    #[inline]
-    pub(super) fn for_each(&self, s: usize, mut f: impl FnMut(usize)) {
-        for (w, chunk) in self.words.chunks_exact(self.num_seeks).enumerate() {
-            let mut b = chunk[s];
-            while b != 0 {
-                f(w * 64 + b.trailing_zeros() as usize);
-                b &= b - 1;
-            }
-        }
-    }
-}
-
-/// For each position in `seeks` (increasing), the edges with left <= x < right: one scan of
-/// the edge table, in blocks scanned in parallel. A bitmap rather than lists of edges: it is
-/// small (an edge table's bits per position), so filling it allocates and faults in little.
-pub(super) fn alive_edges(d: &Data, seeks: &[f64]) -> Alive {
-    /// Words (of 64 edges) per block.
-    const BLOCK_WORDS: usize = 1 << 9;
-    let (left, right) = (d.edge_left, d.edge_right);
-    let ns = seeks.len().max(1);
-    let mut words = vec![0u64; d.num_edges.div_ceil(64) * ns];
-    words
-        .par_chunks_mut(BLOCK_WORDS * ns)
-        .enumerate()
-        .for_each(|(blk, part)| {
-            let e0 = blk * BLOCK_WORDS * 64;
-            let e1 = (e0 + BLOCK_WORDS * 64).min(d.num_edges);
-            let (l, r) = (&left[e0..e1], &right[e0..e1]);
-            for (w, (l, r)) in l.chunks(64).zip(r.chunks(64)).enumerate() {
-                for (si, &x) in seeks.iter().enumerate() {
-                    // Branch-free over the word's 64 edges, so that it vectorises.
-                    let mut bits = 0u64;
-                    for (i, (&l, &r)) in l.iter().zip(r).enumerate() {
-                        bits |= (((l <= x) & (x < r)) as u64) << i;
-                    }
-                    part[w * ns + si] = bits;
-                }
-            }
-        });
-    Alive {
-        words,
-        num_seeks: ns,
-    }
 }

@@ -20,43 +20,20 @@ pub(super) fn site_dense(
     ws: &mut Workspace,
 ) -> Vec<f64> {
     let gm = cols.len();
-    let windows = stat.windows;
-    let (a, b) = (windows[0], windows[windows.len() - 1]);
     let mut out = vec![0.0; chunk_rows(chunk) * gm];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
-    let mut alleles = AlleleStates::new(d.k);
     let (mut site_sum, mut tmp) = (vec![0.0; gm], vec![0.0; gm]);
-    let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
-    let mut w = chunk.w_first;
-    loop {
-        let right = st.tree_right(chunk.end);
-        while site < d.site_position.len() && d.site_position[site] < right.min(b) {
-            let pos = d.site_position[site];
-            while windows[w + 1] <= pos {
-                w += 1;
+    for_each_site(d, stat, chunk, ws, |row, alleles| {
+        site_sum.iter_mut().for_each(|v| *v = 0.0);
+        for allele in stat.polarised as usize..alleles.num_alleles {
+            f.eval(alleles.row(allele), cols.clone(), &mut tmp);
+            for (s, t) in site_sum.iter_mut().zip(&tmp) {
+                *s += t;
             }
-            alleles.compute(d.site_muts(), |u| st.row(u), &d.total, site);
-            site_sum.iter_mut().for_each(|v| *v = 0.0);
-            for allele in stat.polarised as usize..alleles.num_alleles {
-                f.eval(alleles.row(allele), cols.clone(), &mut tmp);
-                for (s, t) in site_sum.iter_mut().zip(&tmp) {
-                    *s += t;
-                }
-            }
-            for (o, s) in out[(w - chunk.w_first) * gm..][..gm]
-                .iter_mut()
-                .zip(&site_sum)
-            {
-                *o += s;
-            }
-            site += 1;
         }
-        if right >= chunk.end {
-            break;
+        for (o, s) in out[row * gm..][..gm].iter_mut().zip(&site_sum) {
+            *o += s;
         }
-        st.advance(right, |_, _, _| {});
-    }
-    st.release(ws);
+    });
     out
 }
 
@@ -69,13 +46,32 @@ pub(super) fn site_afs(
     ws: &mut Workspace,
 ) -> Vec<f64> {
     let size = afs.size();
-    let windows = stat.windows;
-    let (a, b) = (windows[0], windows[windows.len() - 1]);
     let mut out = vec![0.0; chunk_rows(chunk) * size];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
-    let mut alleles = AlleleStates::new(d.k);
     // Unpolarised, each allele counts half: a biallelic site adds 1 to its folded cell.
     let increment = if afs.polarised { 1.0 } else { 0.5 };
+    for_each_site(d, stat, chunk, ws, |row, alleles| {
+        for allele in afs.polarised as usize..alleles.num_alleles {
+            if let Some(cell) = afs.cell(alleles.row(allele)) {
+                out[row * size + cell] += increment;
+            }
+        }
+    });
+    out
+}
+
+/// Walks the chunk's trees and calls `visit(row, alleles)` for each site in the windows, in
+/// order, with the site's allele weights and its window's row in the chunk's output.
+fn for_each_site(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    ws: &mut Workspace,
+    mut visit: impl FnMut(usize, &AlleleStates),
+) {
+    let windows = stat.windows;
+    let (a, b) = (windows[0], windows[windows.len() - 1]);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
+    let mut alleles = AlleleStates::new(d.k);
     let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
     let mut w = chunk.w_first;
     loop {
@@ -86,11 +82,7 @@ pub(super) fn site_afs(
                 w += 1;
             }
             alleles.compute(d.site_muts(), |u| st.row(u), &d.total, site);
-            for allele in afs.polarised as usize..alleles.num_alleles {
-                if let Some(cell) = afs.cell(alleles.row(allele)) {
-                    out[(w - chunk.w_first) * size + cell] += increment;
-                }
-            }
+            visit(w - chunk.w_first, &alleles);
             site += 1;
         }
         if right >= chunk.end {
@@ -99,5 +91,4 @@ pub(super) fn site_afs(
         st.advance(right, |_, _, _| {});
     }
     st.release(ws);
-    out
 }

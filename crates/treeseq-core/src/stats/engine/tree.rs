@@ -86,29 +86,10 @@ impl TreeState {
                 *a = b;
             }
         }
-        // The covering edges in edge-table order, then one pass adding each child's sums to
-        // its parent's. Children are scattered over the node table, so each child's record is
-        // fetched a few edges ahead of its use: on large trees the pass otherwise waits on a
-        // cache miss per edge.
         let mut alive = std::mem::take(&mut ws.alive);
-        alive.clear();
-        chunk.alive.for_each(chunk.seek, |e| alive.push(e as u32));
+        chunk.alive.collect_into(chunk.seek, &mut alive);
         let num_edges = alive.len();
-        const AHEAD: usize = 64;
-        for i in 0..num_edges {
-            if let Some(&ahead) = alive.get(i + AHEAD) {
-                let c = d.edge_child[ahead as usize] as usize;
-                prefetch(x[c * stride..].as_ptr());
-                prefetch(parent[c..].as_ptr() as *const f64);
-            }
-            let e = alive[i] as usize;
-            let (p, c) = (d.edge_parent[e] as usize, d.edge_child[e] as usize);
-            parent[c] = p as i32;
-            for j in 0..k {
-                let v = x[c * stride + j];
-                x[p * stride + j] += v;
-            }
-        }
+        d.attach_covering(&alive, &mut parent, x, stride, k);
         ws.alive = alive;
         let x = buf;
         let gather =
@@ -186,8 +167,6 @@ impl TreeState {
     /// weights x or its parent change (callers keep the first call per node).
     #[inline]
     pub(super) fn advance<T: FnMut(usize, i32, &[f64])>(&mut self, pos: f64, mut touch: T) {
-        let (k, r) = (self.k, self.stride);
-        let x = &mut self.x[self.base..];
         while let Some(&ev) = self
             .removals
             .get(self.next_removal)
@@ -195,21 +174,7 @@ impl TreeState {
         {
             self.next_removal += 1;
             self.num_edges -= 1;
-            let c = ev.child as usize;
-            touch(c, self.parent[c], &x[c * r..][..k]);
-            for j in 0..k {
-                self.delta[j] = x[c * r + j];
-            }
-            let mut v = ev.parent;
-            while v >= 0 {
-                let vu = v as usize;
-                touch(vu, self.parent[vu], &x[vu * r..][..k]);
-                for (a, b) in x[vu * r..][..k].iter_mut().zip(&self.delta) {
-                    *a -= b;
-                }
-                v = self.parent[vu];
-            }
-            self.parent[c] = -1;
+            self.move_edge::<false, T>(ev, &mut touch);
         }
         while let Some(&ev) = self
             .insertions
@@ -218,22 +183,37 @@ impl TreeState {
         {
             self.next_insertion += 1;
             self.num_edges += 1;
-            let c = ev.child as usize;
-            touch(c, self.parent[c], &x[c * r..][..k]);
-            self.parent[c] = ev.parent;
-            for j in 0..k {
-                self.delta[j] = x[c * r + j];
-            }
-            let mut v = ev.parent;
-            while v >= 0 {
-                let vu = v as usize;
-                touch(vu, self.parent[vu], &x[vu * r..][..k]);
-                for (a, b) in x[vu * r..][..k].iter_mut().zip(&self.delta) {
-                    *a += b;
-                }
-                v = self.parent[vu];
-            }
+            self.move_edge::<true, T>(ev, &mut touch);
         }
+    }
+
+    /// Inserts (`INSERT`) or removes one edge: the child's weights are added to or taken
+    /// from every node on the path from the parent up, each touched before it changes.
+    #[inline(always)]
+    fn move_edge<const INSERT: bool, T: FnMut(usize, i32, &[f64])>(
+        &mut self,
+        ev: EdgeEvent,
+        touch: &mut T,
+    ) {
+        let (k, r) = (self.k, self.stride);
+        let x = &mut self.x[self.base..];
+        let c = ev.child as usize;
+        touch(c, self.parent[c], &x[c * r..][..k]);
+        self.delta.copy_from_slice(&x[c * r..][..k]);
+        let mut v = ev.parent;
+        while v >= 0 {
+            let vu = v as usize;
+            touch(vu, self.parent[vu], &x[vu * r..][..k]);
+            for (a, b) in x[vu * r..][..k].iter_mut().zip(&self.delta) {
+                if INSERT {
+                    *a += b;
+                } else {
+                    *a -= b;
+                }
+            }
+            v = self.parent[vu];
+        }
+        self.parent[c] = if INSERT { ev.parent } else { -1 };
     }
 
     /// Right end of the current tree, capped at the chunk's end.
@@ -410,19 +390,6 @@ impl Workspace {
             + size(&self.insertions)
             + size(&self.alive)
     }
-}
-
-/// Asks the CPU to start loading the cache line at `p` (a hint: no effect on results, and
-/// none at all where the target has no prefetch instruction, such as WebAssembly).
-#[inline(always)]
-pub(super) fn prefetch(p: *const f64) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint that never faults, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 /// `v` emptied and refilled with `len` copies of `fill`, keeping its allocation.
