@@ -13,13 +13,6 @@ use serde_json::{json, Value};
 use treeseq_core::stats::{afs_branch, compute, params};
 use treeseq_core::{Tree, TreeSequence};
 
-fn close(got: f64, want: f64) -> bool {
-    if want.is_nan() || got.is_nan() {
-        return want.is_nan() && got.is_nan();
-    }
-    (got - want).abs() <= 1e-12 || (got - want).abs() <= 1e-9 * want.abs()
-}
-
 fn is_branch_afs(case: &Value) -> bool {
     case["method"] == "allele_frequency_spectrum"
         && case["kwargs"]["mode"] == "branch"
@@ -32,24 +25,7 @@ fn is_branch_afs(case: &Value) -> bool {
 fn check_case(ts: &TreeSequence, case: &Value) -> Result<(), String> {
     let out = compute(ts, "allele_frequency_spectrum", &case["kwargs"])
         .map_err(|e| format!("refused: {e}"))?;
-    let shape: Vec<usize> = case["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
-    if out.shape != shape {
-        return Err(format!("shape {:?}, tskit {:?}", out.shape, shape));
-    }
-    let values: Vec<f64> = case["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap_or(f64::NAN))
-        .collect();
-    if out.data.len() != values.len() {
-        return Err(format!("{} values, tskit {}", out.data.len(), values.len()));
-    }
+    let values = same_shape(&out, case)?;
     for (i, (&g, &w)) in out.data.iter().zip(&values).enumerate() {
         if !close(g, w) {
             return Err(format!(

@@ -22,17 +22,6 @@ const MATRIX_METHODS: &[&str] = &[
 ];
 const PAIR_METHODS: &[&str] = &["divergence", "Fst", "f2", "genetic_relatedness"];
 
-/// Relative 1e-9, or absolute `abs`; NaN only equals NaN.
-fn close(got: f64, want: f64, abs: f64) -> bool {
-    if want.is_nan() || got.is_nan() {
-        return want.is_nan() && got.is_nan();
-    }
-    if want.is_infinite() || got.is_infinite() {
-        return want == got;
-    }
-    (got - want).abs() <= abs || (got - want).abs() <= 1e-9 * want.abs()
-}
-
 /// How values are compared: the fixtures' rule (relative 1e-9, absolute 1e-12), with two
 /// allowances, each for a reason that is not an error of either side.
 #[derive(Clone, Copy, Default)]
@@ -71,7 +60,7 @@ fn compare(out: &StatOutput, shape: &[usize], values: &[f64], allow: Allow) -> R
     };
     let per_window = allow.branchless.map(|b| values.len() / b.len().max(1));
     for (i, (&g, &w)) in out.data.iter().zip(values).enumerate() {
-        if close(g, w, abs) {
+        if close_abs(g, w, abs) {
             continue;
         }
         if let (Some(b), Some(row)) = (allow.branchless, per_window) {
@@ -131,18 +120,7 @@ fn check_case(
         };
     }
     let out = result.map_err(|e| format!("refused: {e}"))?;
-    let shape: Vec<usize> = case["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
-    let values: Vec<f64> = case["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap_or(f64::NAN))
-        .collect();
+    let (shape, values) = (case_shape(case), case_values(case));
     compare(&out, &shape, &values, allow)
 }
 

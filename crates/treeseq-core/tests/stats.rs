@@ -17,16 +17,6 @@ const NOT_HERE: &[&str] = &[
     "genealogical_nearest_neighbours",
 ];
 
-fn close(got: f64, want: f64) -> bool {
-    if want.is_nan() || got.is_nan() {
-        return want.is_nan() && got.is_nan();
-    }
-    if want.is_infinite() || got.is_infinite() {
-        return want == got;
-    }
-    (got - want).abs() <= 1e-12 || (got - want).abs() <= 1e-9 * want.abs()
-}
-
 /// How one value of a fixture case came out.
 enum Verdict {
     /// Within tolerance of tskit.
@@ -51,24 +41,7 @@ fn check_case(ts: &TreeSequence, case: &Value) -> Result<Verdict, String> {
         };
     }
     let out = result.map_err(|e| format!("refused: {e}"))?;
-    let shape: Vec<usize> = case["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_u64().unwrap() as usize)
-        .collect();
-    if out.shape != shape {
-        return Err(format!("shape {:?}, tskit {:?}", out.shape, shape));
-    }
-    let values: Vec<f64> = case["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap_or(f64::NAN))
-        .collect();
-    if out.data.len() != values.len() {
-        return Err(format!("{} values, tskit {}", out.data.len(), values.len()));
-    }
+    let values = same_shape(&out, case)?;
     let mut verdict = Verdict::Matches;
     for (i, (&g, &w)) in out.data.iter().zip(&values).enumerate() {
         if close(g, w) {

@@ -26,7 +26,7 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::pairs::{self, Chunk, Cursor, Genome};
+use super::pairs::{self, Chunk, Counts, Cursor, Genome};
 use super::params::Kwargs;
 use super::StatOutput;
 use crate::bail;
@@ -83,9 +83,9 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
 fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
     let n = g.num_nodes;
     let s = k - 1;
-    let mut parent = vec![-1i32; n];
-    let mut x = init.to_vec();
-    g.attach_covering(&chunk.alive, &mut parent, &mut x, k, k);
+    let Counts {
+        mut parent, mut x, ..
+    } = Counts::seek(g, init.to_vec(), k, chunk);
     let mut sums = vec![0.0; n * s];
     let mut covered = vec![0.0; n];
     let mut last = vec![chunk.start; n];
@@ -208,11 +208,8 @@ fn gnn_chunk(
     focal: &[i32],
     chunk: &Chunk,
 ) -> (Vec<f64>, Vec<f64>) {
-    let n = g.num_nodes;
     let s = k - 1;
-    let mut parent = vec![-1i32; n];
-    let mut x = init.to_vec();
-    g.attach_covering(&chunk.alive, &mut parent, &mut x, k, k);
+    let mut st = Counts::seek(g, init.to_vec(), k, chunk);
     let mut result = vec![0.0; focal.len() * s];
     let mut length = vec![0.0; focal.len()];
     let mut cur = Cursor::at(g, chunk.start);
@@ -225,11 +222,11 @@ fn gnn_chunk(
             let own = set_of[u as usize];
             let minus = (own >= 0) as u8 as f64;
             let mut p = u;
-            while p >= 0 && x[p as usize * k + s] <= minus {
-                p = parent[p as usize];
+            while p >= 0 && st.row(p as usize)[s] <= minus {
+                p = st.parent[p as usize];
             }
             if p >= 0 {
-                let row = &x[p as usize * k..(p as usize + 1) * k];
+                let row = st.row(p as usize);
                 let scale = span / (row[s] - minus);
                 length[j] += span;
                 for (a, &c) in result[j * s..(j + 1) * s].iter_mut().zip(row) {
@@ -244,27 +241,11 @@ fn gnn_chunk(
         if right >= chunk.end {
             break;
         }
-        for insert in [false, true] {
-            loop {
-                let next = if insert {
-                    cur.next_insertion(g, right)
-                } else {
-                    cur.next_removal(g, right)
-                };
-                let Some(e) = next else { break };
-                let (p, c) = (g.edge_parent[e], g.edge_child[e] as usize);
-                delta.copy_from_slice(&x[c * k..(c + 1) * k]);
-                let sign = if insert { 1.0 } else { -1.0 };
-                let mut v = p;
-                while v >= 0 {
-                    let vu = v as usize;
-                    for (a, &d) in x[vu * k..(vu + 1) * k].iter_mut().zip(&delta) {
-                        *a += sign * d;
-                    }
-                    v = parent[vu];
-                }
-                parent[c] = if insert { p } else { -1 };
-            }
+        while let Some(e) = cur.next_removal(g, right) {
+            st.apply(g, e, -1.0, &mut delta);
+        }
+        while let Some(e) = cur.next_insertion(g, right) {
+            st.apply(g, e, 1.0, &mut delta);
         }
         left = right;
     }

@@ -245,11 +245,18 @@ impl Counts {
     /// pass over them in parent-time order (a child is complete before it is added up).
     pub fn seek_weights(g: &Genome, weights: &Weights, chunk: &Chunk) -> Counts {
         let k = weights.num_cols;
-        let mut parent = vec![-1i32; g.num_nodes];
         let mut x = vec![0.0; g.num_nodes * k];
         for (i, &u) in g.samples.iter().enumerate() {
             x[u as usize * k..][..k].copy_from_slice(weights.row(i));
         }
+        Counts::seek(g, x, k, chunk)
+    }
+
+    /// As [`Counts::seek_weights`], from each node's own values (`own`, rows of `k`: what
+    /// a node counts before anything below it is added).
+    pub fn seek(g: &Genome, own: Vec<f64>, k: usize, chunk: &Chunk) -> Counts {
+        let mut parent = vec![-1i32; g.num_nodes];
+        let mut x = own;
         g.attach_covering(&chunk.alive, &mut parent, &mut x, k, k);
         Counts { k, parent, x }
     }

@@ -6,6 +6,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use serde_json::{json, Value};
+use treeseq_core::stats::StatOutput;
 use treeseq_core::TreeSequence;
 
 pub fn fixtures_dir() -> PathBuf {
@@ -60,4 +61,54 @@ pub fn brief(kwargs: &Value) -> String {
         }
     }
     k.to_string()
+}
+
+/// The fixtures' rule: relative 1e-9, or absolute `abs` near zero; NaN only equals NaN and an
+/// infinity only itself.
+pub fn close_abs(got: f64, want: f64, abs: f64) -> bool {
+    if want.is_nan() || got.is_nan() {
+        return want.is_nan() && got.is_nan();
+    }
+    if want.is_infinite() || got.is_infinite() {
+        return want == got;
+    }
+    (got - want).abs() <= abs || (got - want).abs() <= 1e-9 * want.abs()
+}
+
+/// [`close_abs`] with the fixtures' absolute 1e-12.
+pub fn close(got: f64, want: f64) -> bool {
+    close_abs(got, want, 1e-12)
+}
+
+/// A stats case's shape, as tskit gave it.
+pub fn case_shape(case: &Value) -> Vec<usize> {
+    case["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect()
+}
+
+/// A stats case's values, as tskit gave them (null, for NaN, becomes NaN).
+pub fn case_values(case: &Value) -> Vec<f64> {
+    case["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap_or(f64::NAN))
+        .collect()
+}
+
+/// Checks `out` against the case's shape and number of values; Ok gives tskit's values.
+pub fn same_shape(out: &StatOutput, case: &Value) -> Result<Vec<f64>, String> {
+    let shape = case_shape(case);
+    if out.shape != shape {
+        return Err(format!("shape {:?}, tskit {:?}", out.shape, shape));
+    }
+    let values = case_values(case);
+    if out.data.len() != values.len() {
+        return Err(format!("{} values, tskit {}", out.data.len(), values.len()));
+    }
+    Ok(values)
 }
