@@ -90,39 +90,26 @@ const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;
 
 /** Collects arrays and hands out placeholders for them. */
 class ArrayPacker {
-  private i32Parts: ArrayLike<number>[] = [];
-  private f64Parts: ArrayLike<number>[] = [];
-  private i32Len = 0;
-  private f64Len = 0;
+  private parts = { $i32: [] as ArrayLike<number>[], $f64: [] as ArrayLike<number>[] };
+  private lengths = { $i32: 0, $f64: 0 };
 
   /** A placeholder for a list of node ids, or the list as plain JSON when it is not one
    * (non-integers, out of range: the core then says what is wrong with which element). */
   ids(v: unknown): unknown {
-    let xs: ArrayLike<number> | null = null;
-    if (v instanceof Int32Array) xs = v;
-    else if (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof Float32Array) && !(v instanceof Float64Array)
-      && !(typeof BigInt64Array !== "undefined" && (v instanceof BigInt64Array || v instanceof BigUint64Array))) {
-      const a = v as unknown as ArrayLike<number>;
-      if (allInt32(a)) xs = a;
-    } else if (Array.isArray(v) && allInt32(v)) xs = v as number[];
-    if (xs === null) return plain(v);
-    const ref = { $i32: [this.i32Len, xs.length] };
-    this.i32Parts.push(xs);
-    this.i32Len += xs.length;
-    return ref;
+    const xs = numbers(v, false);
+    return xs !== null && (xs instanceof Int32Array || allInt32(xs)) ? this.add("$i32", xs) : plain(v);
   }
 
   /** A placeholder for a list of numbers (windows, weights), or plain JSON when it is not one. */
   floats(v: unknown): unknown {
-    let xs: ArrayLike<number> | null = null;
-    if (v instanceof Float64Array) xs = v;
-    else if (ArrayBuffer.isView(v) && !(v instanceof DataView)
-      && !(typeof BigInt64Array !== "undefined" && (v instanceof BigInt64Array || v instanceof BigUint64Array))) xs = v as unknown as ArrayLike<number>;
-    else if (Array.isArray(v) && v.every((x) => typeof x === "number")) xs = v as number[];
-    if (xs === null) return plain(v);
-    const ref = { $f64: [this.f64Len, xs.length] };
-    this.f64Parts.push(xs);
-    this.f64Len += xs.length;
+    const xs = numbers(v, true);
+    return xs !== null ? this.add("$f64", xs) : plain(v);
+  }
+
+  private add(kind: "$i32" | "$f64", xs: ArrayLike<number>): unknown {
+    const ref = { [kind]: [this.lengths[kind], xs.length] };
+    this.parts[kind].push(xs);
+    this.lengths[kind] += xs.length;
     return ref;
   }
 
@@ -161,10 +148,21 @@ class ArrayPacker {
     };
     return {
       json: JSON.stringify(kwargs),
-      i32s: join(new Int32Array(this.i32Len), this.i32Parts),
-      f64s: join(new Float64Array(this.f64Len), this.f64Parts),
+      i32s: join(new Int32Array(this.lengths.$i32), this.parts.$i32),
+      f64s: join(new Float64Array(this.lengths.$f64), this.parts.$f64),
     };
   }
+}
+
+/** `v` as numbers: a typed array of numbers (integer types only, unless `floats`), or a plain
+ * array whose every element is a number; null otherwise (BigInt arrays, DataViews, mixed
+ * lists). */
+function numbers(v: unknown, floats: boolean): ArrayLike<number> | null {
+  if (Array.isArray(v)) return v.every((x) => typeof x === "number") ? (v as number[]) : null;
+  if (!ArrayBuffer.isView(v) || v instanceof DataView) return null;
+  if (typeof BigInt64Array !== "undefined" && (v instanceof BigInt64Array || v instanceof BigUint64Array)) return null;
+  if (!floats && (v instanceof Float32Array || v instanceof Float64Array)) return null;
+  return v as unknown as ArrayLike<number>;
 }
 
 function allInt32(a: ArrayLike<number>): boolean {
