@@ -148,11 +148,7 @@ impl<'a> Tree<'a> {
             tree.left_sample = vec![NULL; n].into_boxed_slice();
             tree.right_sample = vec![NULL; n].into_boxed_slice();
             tree.next_sample = vec![NULL; ts.samples.len()].into_boxed_slice();
-            let mut map = vec![NULL; n];
-            for (j, &u) in ts.samples.iter().enumerate() {
-                map[u as usize] = j as i32;
-            }
-            tree.sample_index_map = map.into_boxed_slice();
+            tree.sample_index_map = ts.sample_index_map().into();
         }
         tree.clear();
         tree

@@ -20,6 +20,8 @@ pub struct TreeSequence {
     pub breakpoints: Vec<f64>,
     /// Per site, its first mutation (and one past the last), built on first use.
     site_mutations: std::sync::OnceLock<Vec<usize>>,
+    /// Per node, its index in `samples` or -1, built on first use.
+    sample_index: std::sync::OnceLock<Vec<i32>>,
 }
 
 impl TreeSequence {
@@ -48,6 +50,18 @@ impl TreeSequence {
             samples,
             breakpoints,
             site_mutations: std::sync::OnceLock::new(),
+            sample_index: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// For each node, its index in `samples`, or -1 when it is not a sample. Built once.
+    pub fn sample_index_map(&self) -> &[i32] {
+        self.sample_index.get_or_init(|| {
+            let mut index = vec![-1i32; self.num_nodes()];
+            for (i, &u) in self.samples.iter().enumerate() {
+                index[u as usize] = i as i32;
+            }
+            index
         })
     }
 

@@ -458,13 +458,10 @@ pub fn check_sample_sets(
     Ok(sets)
 }
 
-/// For each node, its index in `ts.samples`, or -1 when it is not a sample.
-pub fn sample_index_map(ts: &TreeSequence) -> Vec<i32> {
-    let mut index = vec![-1i32; ts.num_nodes()];
-    for (i, &u) in ts.samples.iter().enumerate() {
-        index[u as usize] = i as i32;
-    }
-    index
+/// For each node, its index in `ts.samples`, or -1 when it is not a sample (kept by the tree
+/// sequence).
+pub fn sample_index_map(ts: &TreeSequence) -> &[i32] {
+    ts.sample_index_map()
 }
 
 /// Parses `indexes` for a `k`-way statistic over `num_sets` sets (or weight columns).
