@@ -66,28 +66,22 @@ impl TreeSequence {
     }
 
     /// Mutations of site s are `index[s]..index[s + 1]` (mutations are sorted by site).
-    /// Built once, on first use, in parallel pieces of the site table, as tskit builds its
-    /// per-site mutation lists when it loads a tree sequence.
+    /// Built once, on first use, in one pass over the mutation table, as tskit builds its
+    /// per-site mutation lists when it loads a tree sequence. Sequential on purpose: the
+    /// variant cursor asks for it too, on a thread (a browser's main thread) that must not
+    /// wait on a pool.
     pub fn site_mutation_index(&self) -> &[usize] {
         self.site_mutations.get_or_init(|| {
-            use rayon::prelude::*;
-            let num_sites = self.tables.sites.position.len();
             let msite = &self.tables.mutations.site;
-            let mut index = vec![0usize; num_sites + 1];
-            const PIECE: usize = 1 << 13;
-            index
-                .par_chunks_mut(PIECE)
-                .enumerate()
-                .for_each(|(i, piece)| {
-                    let s0 = i * PIECE;
-                    let mut m = msite.partition_point(|&s| (s as usize) < s0);
-                    for (j, v) in piece.iter_mut().enumerate() {
-                        while m < msite.len() && (msite[m] as usize) < s0 + j {
-                            m += 1;
-                        }
-                        *v = m;
-                    }
-                });
+            let num_sites = self.tables.sites.position.len();
+            let mut index = Vec::with_capacity(num_sites + 1);
+            let mut m = 0;
+            for s in 0..=num_sites {
+                while m < msite.len() && (msite[m] as usize) < s {
+                    m += 1;
+                }
+                index.push(m);
+            }
             index
         })
     }

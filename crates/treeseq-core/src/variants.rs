@@ -17,8 +17,6 @@
 //! - when some genotype is still missing, the allele list ends with `None` (tskit appends
 //!   Python's `None` to `Variant.alleles`).
 
-use std::ops::Range;
-
 use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::tree::{Tree, NULL};
 use crate::treeseq::TreeSequence;
@@ -159,7 +157,8 @@ impl<'a> Variants<'a> {
 
         // Missing first, so that mutations directly over isolated samples overwrite it.
         let mut num_missing = self.mark_isolated_samples_missing();
-        let mutations = mutations_of_site(&tables.mutations.site, site as i32);
+        let index = self.ts.site_mutation_index();
+        let mutations = index[site]..index[site + 1];
         for m in mutations {
             let derived = tables.mutations.derived_state.row(m);
             let allele = match self.alleles.iter().position(|a| *a == derived) {
@@ -251,11 +250,4 @@ impl Iterator for Variants<'_> {
             None
         }
     }
-}
-
-/// The mutations of `site`: mutations are sorted by site, so they form one run.
-fn mutations_of_site(mutation_site: &[i32], site: i32) -> Range<usize> {
-    let start = mutation_site.partition_point(|&s| s < site);
-    let stop = start + mutation_site[start..].partition_point(|&s| s <= site);
-    start..stop
 }
