@@ -514,3 +514,34 @@ fn arrays_keep_their_memory() {
     assert_eq!(samples, tree.num_samples_array().as_ptr());
     assert_eq!(tree.parent_array().len(), f.ts.num_nodes() + 1);
 }
+
+/// The edge events the statistics walk are the edge table read in index order: insertions at
+/// each edge's left in `edge_insertion_order`, removals at its right in `edge_removal_order`,
+/// with positions that never decrease.
+#[test]
+fn edge_events_follow_the_edge_indexes() {
+    for f in fixtures() {
+        let (t, ev) = (&f.ts.tables, f.ts.edge_events());
+        let e = &t.edges;
+        for (events, order, at) in [
+            (&ev.insertions, &t.edge_insertion_order, &e.left),
+            (&ev.removals, &t.edge_removal_order, &e.right),
+        ] {
+            assert_eq!(events.len(), f.ts.num_edges(), "{}", f.name);
+            for (i, (x, &id)) in events.iter().zip(order.iter()).enumerate() {
+                let id = id as usize;
+                assert_eq!(
+                    (x.position, x.parent, x.child),
+                    (at[id], e.parent[id], e.child[id]),
+                    "{}: event {i}",
+                    f.name
+                );
+            }
+            assert!(
+                events.windows(2).all(|w| w[0].position <= w[1].position),
+                "{}",
+                f.name
+            );
+        }
+    }
+}

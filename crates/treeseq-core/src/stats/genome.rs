@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::column::Ragged;
 use crate::memory::prefetch;
 use crate::stats::alleles::SiteMutations;
-use crate::treeseq::TreeSequence;
+use crate::treeseq::{EdgeEvent, TreeSequence};
 
 pub(crate) struct Genome<'a> {
     pub num_nodes: usize,
@@ -23,6 +23,9 @@ pub(crate) struct Genome<'a> {
     pub edge_child: &'a [i32],
     pub insertion: &'a [i32],
     pub removal: &'a [i32],
+    /// The same insertions and removals as records (see [`EdgeEvents`](crate::treeseq::EdgeEvents)).
+    pub insertions: &'a [EdgeEvent],
+    pub removals: &'a [EdgeEvent],
     pub breakpoints: &'a [f64],
     pub site_position: &'a [f64],
     /// Mutations of site s are `site_mutations[s]..site_mutations[s + 1]`.
@@ -37,6 +40,7 @@ pub(crate) struct Genome<'a> {
 impl<'a> Genome<'a> {
     pub fn new(ts: &'a TreeSequence) -> Genome<'a> {
         let t = &ts.tables;
+        let events = ts.edge_events();
         Genome {
             num_nodes: ts.num_nodes(),
             num_edges: ts.num_edges(),
@@ -47,6 +51,8 @@ impl<'a> Genome<'a> {
             edge_child: &t.edges.child,
             insertion: &t.edge_insertion_order,
             removal: &t.edge_removal_order,
+            insertions: &events.insertions,
+            removals: &events.removals,
             breakpoints: &ts.breakpoints,
             site_position: &t.sites.position,
             site_mutations: ts.site_mutation_index(),
@@ -71,14 +77,12 @@ impl<'a> Genome<'a> {
 
     /// Number of edges with left <= x (they have been inserted once the tree at x is built).
     pub fn inserted_by(&self, x: f64) -> usize {
-        self.insertion
-            .partition_point(|&e| self.edge_left[e as usize] <= x)
+        self.insertions.partition_point(|ev| ev.position <= x)
     }
 
     /// Number of edges with right <= x (they have been removed by then).
     pub fn removed_by(&self, x: f64) -> usize {
-        self.removal
-            .partition_point(|&e| self.edge_right[e as usize] <= x)
+        self.removals.partition_point(|ev| ev.position <= x)
     }
 
     /// For each position in `positions` (increasing), the edges with left <= x < right: one

@@ -130,9 +130,8 @@ pub(crate) fn events_before<'g>(
             return at_first;
         }
         let x = bp[t];
-        g.insertion
-            .partition_point(|&e| g.edge_left[e as usize] < x)
-            + g.removal.partition_point(|&e| g.edge_right[e as usize] < x)
+        g.insertions.partition_point(|ev| ev.position < x)
+            + g.removals.partition_point(|ev| ev.position < x)
     }
 }
 

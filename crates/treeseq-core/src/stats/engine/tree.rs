@@ -9,17 +9,10 @@ use std::ops::Range;
 use super::plan::{Chunk, Data};
 use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
-
-/// One edge insertion or removal: where it happens and the edge's parent and child.
-#[derive(Clone, Copy)]
-pub(super) struct EdgeEvent {
-    pub(super) position: f64,
-    pub(super) parent: i32,
-    pub(super) child: i32,
-}
+use crate::treeseq::EdgeEvent;
 
 /// Parent pointers and weight sums of the current tree, and the chunk's edge events.
-pub(super) struct TreeState {
+pub(super) struct TreeState<'a> {
     pub(super) k: usize,
     /// Values per node record: the k weight sums, then `stride - k` values a mode keeps per
     /// node (e.g. its summary), in one record so that visiting a node touches one place.
@@ -29,13 +22,10 @@ pub(super) struct TreeState {
     pub(super) parent: Vec<i32>,
     /// Record u starts with the sum of the weights of the samples at or below u.
     pub(super) x: Vec<f64>,
-    /// Scratch: the state moved by one edge.
-    pub(super) delta: Vec<f64>,
     /// The chunk's removals (in `edge_removal_order`) and insertions (in
-    /// `edge_insertion_order`), gathered once so that the tree loop reads them in sequence
-    /// instead of chasing edge ids into the edge table.
-    pub(super) removals: Vec<EdgeEvent>,
-    pub(super) insertions: Vec<EdgeEvent>,
+    /// `edge_insertion_order`): its stretches of the tree sequence's edge events.
+    pub(super) removals: &'a [EdgeEvent],
+    pub(super) insertions: &'a [EdgeEvent],
     /// Next removal and insertion.
     pub(super) next_removal: usize,
     pub(super) next_insertion: usize,
@@ -43,7 +33,7 @@ pub(super) struct TreeState {
     pub(super) num_edges: usize,
 }
 
-impl TreeState {
+impl<'a> TreeState<'a> {
     /// Builds the tree at `chunk.seek_at`: parents from the covering edges, weight sums by one
     /// pass over them in parent-time order (a child's sum is complete before it is added to
     /// its parent's).
@@ -51,13 +41,13 @@ impl TreeState {
     /// (the mode tracks which are valid), except that slot `time_slot`, if given, is set to
     /// the node's time.
     pub(super) fn seek(
-        d: &Data,
+        d: &Data<'a>,
         weights: &Weights,
         chunk: &Chunk,
         ws: &mut Workspace,
         extra: usize,
         time_slot: Option<usize>,
-    ) -> TreeState {
+    ) -> TreeState<'a> {
         let k = d.k;
         // Records start on a cache line; records of more than 8 values fill whole lines
         // (a tree walk waits on fetching each node's record), smaller ones stay small.
@@ -92,43 +82,14 @@ impl TreeState {
         d.attach_covering(&alive, &mut parent, x, stride, k);
         ws.alive = alive;
         let x = buf;
-        let gather =
-            |mut events: Vec<EdgeEvent>, order: &[i32], range: Range<usize>, insert: bool| {
-                events.clear();
-                events.extend(order[range].iter().map(|&e| {
-                    let e = e as usize;
-                    let position = if insert {
-                        d.edge_left[e]
-                    } else {
-                        d.edge_right[e]
-                    };
-                    EdgeEvent {
-                        position,
-                        parent: d.edge_parent[e],
-                        child: d.edge_child[e],
-                    }
-                }));
-                events
-            };
-        let removals = gather(
-            std::mem::take(&mut ws.removals),
-            d.removal,
-            d.removed_by(chunk.seek_at)..d.removed_by(chunk.end),
-            false,
-        );
-        let insertions = gather(
-            std::mem::take(&mut ws.insertions),
-            d.insertion,
-            d.inserted_by(chunk.seek_at)..d.inserted_by(chunk.end),
-            true,
-        );
+        let removals = &d.removals[d.removed_by(chunk.seek_at)..d.removed_by(chunk.end)];
+        let insertions = &d.insertions[d.inserted_by(chunk.seek_at)..d.inserted_by(chunk.end)];
         TreeState {
             k,
             stride,
             base,
             parent,
             x,
-            delta: vec![0.0; k],
             removals,
             insertions,
             next_removal: 0,
@@ -141,8 +102,6 @@ impl TreeState {
     pub(super) fn release(self, ws: &mut Workspace) {
         ws.parent = self.parent;
         ws.x = self.x;
-        ws.removals = self.removals;
-        ws.insertions = self.insertions;
     }
 
     /// The weight sums of node u.
@@ -199,16 +158,20 @@ impl TreeState {
         let x = &mut self.x[self.base..];
         let c = ev.child as usize;
         touch(c, self.parent[c], &x[c * r..][..k]);
-        self.delta.copy_from_slice(&x[c * r..][..k]);
+        // The child's weights are read in place for each ancestor (the child is none of
+        // them): a copy of k values would be a call to memcpy per edge.
+        let cs = c * r;
         let mut v = ev.parent;
         while v >= 0 {
             let vu = v as usize;
             touch(vu, self.parent[vu], &x[vu * r..][..k]);
-            for (a, b) in x[vu * r..][..k].iter_mut().zip(&self.delta) {
+            let vs = vu * r;
+            for j in 0..k {
+                let w = x[cs + j];
                 if INSERT {
-                    *a += b;
+                    x[vs + j] += w;
                 } else {
-                    *a -= b;
+                    x[vs + j] -= w;
                 }
             }
             v = self.parent[vu];
@@ -323,8 +286,6 @@ pub(super) struct Workspace {
     pub(super) cell: Vec<u32>,
     pub(super) flags: Vec<bool>,
     pub(super) valid: Vec<bool>,
-    pub(super) removals: Vec<EdgeEvent>,
-    pub(super) insertions: Vec<EdgeEvent>,
     /// The edges covering a chunk's seek position.
     pub(super) alive: Vec<u32>,
 }
@@ -386,8 +347,6 @@ impl Workspace {
             + size(&self.cell)
             + size(&self.flags)
             + size(&self.valid)
-            + size(&self.removals)
-            + size(&self.insertions)
             + size(&self.alive)
     }
 }
