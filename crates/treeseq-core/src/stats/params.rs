@@ -93,14 +93,35 @@ impl Weights {
         &self.data[i * self.num_cols..(i + 1) * self.num_cols]
     }
 
+    /// Column sums, each added up in row order. Widths up to 4 (sample sets are usually a
+    /// few) are summed with the width known at compile time: a call sums 300,000 rows while
+    /// every thread waits for it.
     pub fn column_sums(&self) -> Vec<f64> {
-        let mut s = vec![0.0; self.num_cols];
-        for i in 0..self.num_rows {
-            for (a, &w) in s.iter_mut().zip(self.row(i)) {
-                *a += w;
+        fn fixed<const K: usize>(data: &[f64]) -> Vec<f64> {
+            let mut s = [0.0; K];
+            for row in data.chunks_exact(K) {
+                for j in 0..K {
+                    s[j] += row[j];
+                }
+            }
+            s.to_vec()
+        }
+        let data = &self.data[..self.num_rows * self.num_cols];
+        match self.num_cols {
+            1 => fixed::<1>(data),
+            2 => fixed::<2>(data),
+            3 => fixed::<3>(data),
+            4 => fixed::<4>(data),
+            k => {
+                let mut s = vec![0.0; k];
+                for row in data.chunks_exact(k.max(1)) {
+                    for (a, &w) in s.iter_mut().zip(row) {
+                        *a += w;
+                    }
+                }
+                s
             }
         }
-        s
     }
 }
 
@@ -815,7 +836,10 @@ pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) 
     let index = sample_index_map(ts);
     let k = sets.len() + extra_all as usize;
     let n = ts.num_samples();
-    let mut data = vec![0.0; n * k];
+    // Fresh each call and megabytes large on big sample sets: huge pages fault in far fewer
+    // times (see `memory.rs`).
+    let mut data = crate::memory::large_vec(n * k);
+    data.resize(n * k, 0.0);
     for (j, set) in sets.iter().enumerate() {
         for &u in set {
             data[index[u as usize] as usize * k + j] = 1.0;
