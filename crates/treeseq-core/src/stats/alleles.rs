@@ -6,6 +6,7 @@
 //! is allele 0.
 
 use crate::column::Ragged;
+use crate::stats::genome::Weight;
 
 /// The mutation columns a site's allele weights are read from.
 #[derive(Clone, Copy)]
@@ -42,10 +43,10 @@ impl AlleleStates {
 
     /// The allele weights of `site`, given the weight below each node (`below(u)`) in the tree
     /// that holds the site and the total weight.
-    pub fn compute<'r>(
+    pub fn compute<'r, V: Weight>(
         &mut self,
         m: SiteMutations,
-        below: impl Fn(usize) -> &'r [f64],
+        below: impl Fn(usize) -> &'r [V],
         total: &[f64],
         site: usize,
     ) {
@@ -88,6 +89,7 @@ impl AlleleStates {
             };
             let xs = below(m.mutation_node[mu] as usize);
             for (j, &v) in xs.iter().enumerate() {
+                let v = v.get();
                 self.states[allele * k + j] += v;
                 self.states[parent_allele * k + j] -= v;
             }

@@ -385,6 +385,7 @@ fn centred(w: &Weights) -> Weights {
         data,
         num_rows: w.num_rows,
         num_cols: w.num_cols,
+        small_integers: false,
     }
 }
 
@@ -427,6 +428,7 @@ fn standardised(method: &str, w: &Weights) -> Result<Weights> {
         data,
         num_rows: w.num_rows,
         num_cols: k + 1,
+        small_integers: false,
     })
 }
 
@@ -443,6 +445,7 @@ fn with_fraction_column(w: &Weights) -> Weights {
         data,
         num_rows: w.num_rows,
         num_cols: w.num_cols + 1,
+        small_integers: false,
     }
 }
 

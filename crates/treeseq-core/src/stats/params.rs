@@ -86,6 +86,9 @@ pub struct Weights {
     pub data: Vec<f64>,
     pub num_rows: usize,
     pub num_cols: usize,
+    /// Every weight is an integer and each column's absolute values add up to less than
+    /// 2^24, so that sums of weights are exact in f32 (see `genome::Weight`).
+    pub small_integers: bool,
 }
 
 impl Weights {
@@ -761,6 +764,7 @@ pub fn parse_weights(
                 data,
                 num_rows: rows.len(),
                 num_cols,
+                small_integers: false,
             }
         }
         Value::Object(m) => {
@@ -809,6 +813,7 @@ pub fn parse_weights(
                 data,
                 num_rows: shape[0],
                 num_cols: shape[1],
+                small_integers: false,
             }
         }
         other => bail!(
@@ -854,5 +859,7 @@ pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) 
         data,
         num_rows: n,
         num_cols: k,
+        // Indicators: each column adds up to at most n.
+        small_integers: n < 1 << 24,
     }
 }

@@ -4,9 +4,10 @@
 use std::ops::Range;
 
 use super::plan::{Chunk, Data};
-use super::tree::{chunk_rows, TreeState, Workspace};
+use super::tree::{chunk_rows, Kept, TreeState, Workspace};
 use super::GeneralStat;
 use crate::stats::alleles::AlleleStates;
+use crate::stats::genome::Weight;
 use crate::stats::summaries::{AfsSummary, SummaryFunc};
 
 /// Site mode: per site, the sum of f over its alleles' weights (the ancestral allele left
@@ -22,7 +23,7 @@ pub(super) fn site_dense(
     let gm = cols.len();
     let mut out = vec![0.0; chunk_rows(chunk) * gm];
     let (mut site_sum, mut tmp) = (vec![0.0; gm], vec![0.0; gm]);
-    for_each_site(d, stat, chunk, ws, |row, alleles| {
+    for_each_site(d, stat, chunk, ws, |row: usize, alleles: &AlleleStates| {
         site_sum.iter_mut().for_each(|v| *v = 0.0);
         for allele in stat.polarised as usize..alleles.num_alleles {
             f.eval(alleles.row(allele), cols.clone(), &mut tmp);
@@ -49,7 +50,7 @@ pub(super) fn site_afs(
     let mut out = vec![0.0; chunk_rows(chunk) * size];
     // Unpolarised, each allele counts half: a biallelic site adds 1 to its folded cell.
     let increment = if afs.polarised { 1.0 } else { 0.5 };
-    for_each_site(d, stat, chunk, ws, |row, alleles| {
+    for_each_site(d, stat, chunk, ws, |row: usize, alleles: &AlleleStates| {
         for allele in afs.polarised as usize..alleles.num_alleles {
             if let Some(cell) = afs.cell(alleles.row(allele)) {
                 out[row * size + cell] += increment;
@@ -60,8 +61,23 @@ pub(super) fn site_afs(
 }
 
 /// Walks the chunk's trees and calls `visit(row, alleles)` for each site in the windows, in
-/// order, with the site's allele weights and its window's row in the chunk's output.
+/// order, with the site's allele weights and its window's row in the chunk's output. The
+/// tree's weight sums are f32 where that is exact (see `genome::Weight`).
 fn for_each_site(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    ws: &mut Workspace,
+    visit: impl FnMut(usize, &AlleleStates),
+) {
+    if stat.weights.small_integers {
+        walk_sites::<f32>(d, stat, chunk, ws, visit);
+    } else {
+        walk_sites::<f64>(d, stat, chunk, ws, visit);
+    }
+}
+
+fn walk_sites<V: Weight + Kept>(
     d: &Data,
     stat: &GeneralStat,
     chunk: &Chunk,
@@ -70,7 +86,7 @@ fn for_each_site(
 ) {
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
+    let mut st = TreeState::<V>::seek(d, stat.weights, chunk, ws, 0, None);
     let mut alleles = AlleleStates::new(d.k);
     let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
     let mut w = chunk.w_first;

@@ -7,12 +7,14 @@
 use std::ops::Range;
 
 use super::plan::{Chunk, Data};
+use crate::stats::genome::Weight;
 use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
 use crate::treeseq::EdgeEvent;
 
-/// Parent pointers and weight sums of the current tree, and the chunk's edge events.
-pub(super) struct TreeState<'a> {
+/// Parent pointers and weight sums of the current tree, and the chunk's edge events. Sums are
+/// kept as `V`: f64, or f32 where every sum is a small integer (see [`Weight`]).
+pub(super) struct TreeState<'a, V: Weight = f64> {
     pub(super) k: usize,
     /// Values per node record: the k weight sums, then `stride - k` values a mode keeps per
     /// node (e.g. its summary), in one record so that visiting a node touches one place.
@@ -21,7 +23,7 @@ pub(super) struct TreeState<'a> {
     pub(super) base: usize,
     pub(super) parent: Vec<i32>,
     /// Record u starts with the sum of the weights of the samples at or below u.
-    pub(super) x: Vec<f64>,
+    pub(super) x: Vec<V>,
     /// The chunk's removals (in `edge_removal_order`) and insertions (in
     /// `edge_insertion_order`): its stretches of the tree sequence's edge events.
     pub(super) removals: &'a [EdgeEvent],
@@ -33,7 +35,7 @@ pub(super) struct TreeState<'a> {
     pub(super) num_edges: usize,
 }
 
-impl<'a> TreeState<'a> {
+impl<'a, V: Weight + Kept> TreeState<'a, V> {
     /// Builds the tree at `chunk.seek_at`: parents from the covering edges, weight sums by one
     /// pass over them in parent-time order (a child's sum is complete before it is added to
     /// its parent's).
@@ -47,7 +49,7 @@ impl<'a> TreeState<'a> {
         ws: &mut Workspace,
         extra: usize,
         time_slot: Option<usize>,
-    ) -> TreeState<'a> {
+    ) -> TreeState<'a, V> {
         let k = d.k;
         // Records start on a cache line; records of more than 8 values fill whole lines
         // (a tree walk waits on fetching each node's record), smaller ones stay small.
@@ -58,22 +60,24 @@ impl<'a> TreeState<'a> {
         let mut parent = refill(std::mem::take(&mut ws.parent), d.num_nodes, -1i32);
         // Only the weight sums (and times) are written: with many outputs per node most of
         // a record is summaries, and clearing them would cost more than the chunk's work.
-        let mut buf = std::mem::take(&mut ws.x);
-        if buf.capacity() < d.num_nodes * stride + 8 {
-            buf = crate::memory::large_vec(d.num_nodes * stride + 8);
+        // One cache line of values beyond the records, to start record 0 on a line.
+        let line = 64 / std::mem::size_of::<V>();
+        let mut buf = std::mem::take(V::kept(ws));
+        if buf.capacity() < d.num_nodes * stride + line {
+            buf = crate::memory::large_vec(d.num_nodes * stride + line);
         }
-        buf.resize(d.num_nodes * stride + 8, 0.0);
-        let base = (buf.as_ptr() as usize / 8).wrapping_neg() % 8;
+        buf.resize(d.num_nodes * stride + line, V::default());
+        let base = (buf.as_ptr() as usize / std::mem::size_of::<V>()).wrapping_neg() % line;
         let x = &mut buf[base..];
         for (u, record) in x.chunks_exact_mut(stride).take(d.num_nodes).enumerate() {
-            record[..k].iter_mut().for_each(|v| *v = 0.0);
+            record[..k].iter_mut().for_each(|v| *v = V::default());
             if let Some(slot) = time_slot {
-                record[slot] = d.time[u];
+                record[slot] = V::exact(d.time[u]);
             }
         }
         for (i, &u) in d.samples.iter().enumerate() {
             for (a, &b) in x[u as usize * stride..][..k].iter_mut().zip(weights.row(i)) {
-                *a = b;
+                *a = V::exact(b);
             }
         }
         let mut alive = std::mem::take(&mut ws.alive);
@@ -101,23 +105,23 @@ impl<'a> TreeState<'a> {
     /// Hands the buffers back for the next chunk.
     pub(super) fn release(self, ws: &mut Workspace) {
         ws.parent = self.parent;
-        ws.x = self.x;
+        *V::kept(ws) = self.x;
     }
 
     /// The weight sums of node u.
     #[inline]
-    pub(super) fn row(&self, u: usize) -> &[f64] {
+    pub(super) fn row(&self, u: usize) -> &[V] {
         &self.x[self.base + u * self.stride..][..self.k]
     }
 
     /// Node u's whole record.
     #[inline]
-    pub(super) fn record(&self, u: usize) -> &[f64] {
+    pub(super) fn record(&self, u: usize) -> &[V] {
         &self.x[self.base + u * self.stride..][..self.stride]
     }
 
     #[inline]
-    pub(super) fn record_mut(&mut self, u: usize) -> &mut [f64] {
+    pub(super) fn record_mut(&mut self, u: usize) -> &mut [V] {
         &mut self.x[self.base + u * self.stride..][..self.stride]
     }
 
@@ -125,7 +129,7 @@ impl<'a> TreeState<'a> {
     /// those starting there. `touch(u, parent, x)` is called for each node before its
     /// weights x or its parent change (callers keep the first call per node).
     #[inline]
-    pub(super) fn advance<T: FnMut(usize, i32, &[f64])>(&mut self, pos: f64, mut touch: T) {
+    pub(super) fn advance<T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, mut touch: T) {
         while let Some(&ev) = self
             .removals
             .get(self.next_removal)
@@ -149,7 +153,7 @@ impl<'a> TreeState<'a> {
     /// Inserts (`INSERT`) or removes one edge: the child's weights are added to or taken
     /// from every node on the path from the parent up, each touched before it changes.
     #[inline(always)]
-    fn move_edge<const INSERT: bool, T: FnMut(usize, i32, &[f64])>(
+    fn move_edge<const INSERT: bool, T: FnMut(usize, i32, &[V])>(
         &mut self,
         ev: EdgeEvent,
         touch: &mut T,
@@ -276,11 +280,30 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// Which of a [`Workspace`]'s record buffers holds records of weight sums of type `V`.
+pub(super) trait Kept: Sized {
+    fn kept(ws: &mut Workspace) -> &mut Vec<Self>;
+}
+
+impl Kept for f64 {
+    fn kept(ws: &mut Workspace) -> &mut Vec<f64> {
+        &mut ws.x
+    }
+}
+
+impl Kept for f32 {
+    fn kept(ws: &mut Workspace) -> &mut Vec<f32> {
+        &mut ws.x32
+    }
+}
+
 /// Buffers reused from chunk to chunk (see [`WorkspacePool`]).
 #[derive(Default)]
 pub(super) struct Workspace {
     pub(super) parent: Vec<i32>,
     pub(super) x: Vec<f64>,
+    /// Records of f32 weight sums (see [`Weight`]).
+    pub(super) x32: Vec<f32>,
     pub(super) values: Vec<f64>,
     pub(super) last: Vec<f64>,
     pub(super) cell: Vec<u32>,
@@ -342,6 +365,7 @@ impl Workspace {
         }
         size(&self.parent)
             + size(&self.x)
+            + size(&self.x32)
             + size(&self.values)
             + size(&self.last)
             + size(&self.cell)
