@@ -849,6 +849,78 @@ fn f32_sums_give_the_same_bits_as_f64() {
     }
 }
 
+/// Branch mode keeps each node's summary in its record on small trees and recomputes it from
+/// the node's old weights on large ones: both give the same bits, with and without time
+/// windows, polarised or not, in one chunk and in many (chunks after the first start from a
+/// warm-up tree, whose old terms are always recomputed).
+#[test]
+fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
+    use treeseq_core::stats::engine::{
+        run_with_chunks, set_keep_summaries_bytes, GeneralStat, Summary,
+    };
+    use treeseq_core::stats::params::{indicator_weights, Mode};
+    use treeseq_core::stats::summaries::{TupleStat, Tuples};
+    let runs = |keep_limit: usize| {
+        let mut all = Vec::new();
+        for name in fixture_names() {
+            let ts = load(&name);
+            let Ok(sets) =
+                serde_json::from_value::<Vec<Vec<i32>>>(expected(&name)["sample_sets"].clone())
+            else {
+                continue;
+            };
+            if sets.len() < 2 || ts.time_units() == "uncalibrated" {
+                continue;
+            }
+            let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
+            let l = ts.sequence_length();
+            let windows = [0.0, l * 0.3, l * 0.61, l];
+            let f = Tuples::new(TupleStat::F2, &n, &[vec![0, 1], vec![1, 0], vec![0, 0]]);
+            let weights = indicator_weights(&ts, &sets, false);
+            let tw = [0.0, 50.0, 500.0, f64::INFINITY];
+            for time_windows in [None, Some(&tw[..])] {
+                for polarised in [false, true] {
+                    for chunks in [Some(1), Some(3)] {
+                        let stat = GeneralStat {
+                            weights: &weights,
+                            summary: Summary::Dense(&f),
+                            mode: Mode::Branch,
+                            windows: &windows,
+                            time_windows,
+                            polarised,
+                            span_normalise: true,
+                        };
+                        let before = set_keep_summaries_bytes(keep_limit);
+                        let out = run_with_chunks(&ts, &stat, chunks);
+                        set_keep_summaries_bytes(before);
+                        all.push((
+                            format!(
+                                "{name} tw={} polarised={polarised} chunks={chunks:?}",
+                                time_windows.is_some()
+                            ),
+                            out.unwrap(),
+                        ));
+                    }
+                }
+            }
+        }
+        all
+    };
+    let kept = runs(usize::MAX);
+    let recomputed = runs(0);
+    assert!(!kept.is_empty());
+    for ((what, a), (_, b)) in kept.iter().zip(&recomputed) {
+        assert_eq!(a.len(), b.len(), "{what}");
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert_eq!(
+                x.to_bits(),
+                y.to_bits(),
+                "{what} [{i}]: kept {x}, recomputed {y}"
+            );
+        }
+    }
+}
+
 /// Many index tuples: each output equals the same tuple computed alone. With more than 16
 /// pairs, divergence takes the many-pairs path (stats/pairs.rs), which sums in another order
 /// than the one-tuple engine, so the two agree to rounding (1e-12 relative), not bit for bit;

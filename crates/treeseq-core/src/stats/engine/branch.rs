@@ -2,6 +2,7 @@
 //! and along the genome (and the branch-mode allele frequency spectrum).
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::plan::{Chunk, Data};
 use super::tree::{
@@ -11,13 +12,31 @@ use super::tree::{
 use super::{Base, GeneralStat, Partial};
 use crate::stats::summaries::{AfsSummary, SummaryFunc};
 
+/// Largest tree records (per thread) that keep each node's summary and branch length. Kept,
+/// a node's old term is read back rather than recomputed, which is faster while the records
+/// stay in cache (30,000 samples: 8 to 16 MB); beyond, fetching them costs more than
+/// recomputing (300,000 samples: 44 to 88 MB kept, 22 MB not; a third faster without).
+/// Either way the result is the same bits; tests move the limit to check that
+/// ([`set_keep_summaries_bytes`]).
+static KEEP_SUMMARIES_BYTES: AtomicUsize = AtomicUsize::new(16 << 20);
+
+/// Sets the limit above which branch-mode records keep no summaries (for tests: both ways
+/// give the same bits). Returns the previous limit.
+#[doc(hidden)]
+pub fn set_keep_summaries_bytes(bytes: usize) -> usize {
+    KEEP_SUMMARIES_BYTES.swap(bytes, Ordering::Relaxed)
+}
+
 /// Branch mode, dense summary: a running sum over nodes of branch length (per time window)
 /// times f(node); each tree adds running sum times its overlap with each window.
 ///
-/// Each node's record holds its weights, its summary, its branch length and its time. A
+/// Each node's record holds its weights and its time, and, while a tree's records fit in a
+/// thread's share of the cache ([`KEEP_SUMMARIES_BYTES`]), its summary and branch length. A
 /// node touched in a transition keeps its old parent and weights; if both come out unchanged
 /// (above the point where a moved subtree left and rejoined, the weights lose and regain the
 /// same amount) its term is left alone: no summary to recompute, no rounding added.
+/// Otherwise its old term is taken out (the kept one, or one recomputed from its old weights
+/// and parent: the same bits as when it was added) and its new term added.
 ///
 /// Only the first chunk evaluates f over a whole tree. Every other chunk builds the weights
 /// of the tree before its first (the warm-up tree, whose span belongs to the previous chunk),
@@ -39,10 +58,13 @@ pub(super) fn branch_dense(
     let rows = chunk_rows(chunk);
     let mut out = vec![0.0; rows * nt * gm];
     let mut coef = vec![0.0; rows];
-    // Record: x (k), summary (gm), branch length, node time (read with the record, not from
-    // the node table, when a branch length is recomputed).
-    let (bl_at, time_at) = (k + gm, k + gm + 1);
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, gm + 2, Some(time_at));
+    // Record: x (k), then summary (gm) and branch length if kept, then the node's time (read
+    // with the record, not from the node table, when a branch length is computed).
+    let keep = d.num_nodes * (k + gm + 2) * std::mem::size_of::<f64>()
+        <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
+    let (bl_at, time_at) = if keep { (k + gm, k + gm + 1) } else { (k, k) };
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws, time_at + 1 - k, Some(time_at));
+    let mut summary = vec![0.0; gm];
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut eval = Evaluator::new(f, cols, total);
     let n = d.num_nodes;
@@ -80,9 +102,11 @@ pub(super) fn branch_dense(
             }
         }
     };
-    // Recomputes u's summary and branch length (it has parent p) and adds its term.
+    // Recomputes u's summary and branch length (it has parent p) and adds its term; keeps
+    // them in u's record if records keep them.
     let refresh = |st: &mut TreeState,
                    eval: &mut Evaluator,
+                   summary: &mut [f64],
                    running: &mut [f64],
                    bl: &mut [f64],
                    u: usize,
@@ -90,10 +114,15 @@ pub(super) fn branch_dense(
         let parent_time = st.record(p as usize)[time_at];
         let record = st.record_mut(u);
         let (x, rest) = record.split_at_mut(k);
-        eval.eval(x, &mut rest[..gm]);
-        let len = parent_time - rest[gm + 1];
-        rest[gm] = len;
-        contribute(running, bl, &rest[..gm], len, u, p, 1.0);
+        let len = parent_time - rest[time_at - k];
+        if keep {
+            eval.eval(x, &mut rest[..gm]);
+            rest[gm] = len;
+            contribute(running, bl, &rest[..gm], len, u, p, 1.0);
+        } else {
+            eval.eval(x, summary);
+            contribute(running, bl, summary, len, u, p, 1.0);
+        }
     };
 
     // The first chunk starts from the full sum over its first tree; the others from zero,
@@ -103,8 +132,16 @@ pub(super) fn branch_dense(
         for (u, valid) in valid.iter_mut().enumerate() {
             let p = st.parent[u];
             if p >= 0 {
-                refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
-                *valid = true;
+                refresh(
+                    &mut st,
+                    &mut eval,
+                    &mut summary,
+                    &mut running,
+                    &mut bl,
+                    u,
+                    p,
+                );
+                *valid = keep;
             }
         }
     }
@@ -113,7 +150,6 @@ pub(super) fn branch_dense(
     // Parent and weights of each touched node before the transition, in touch order.
     let mut old_parent: Vec<i32> = Vec::new();
     let mut old_x: Vec<f64> = Vec::new();
-    let mut old_summary = vec![0.0; gm];
     let mut w = chunk.w_first;
     let mut left = chunk.seek_at;
     loop {
@@ -172,16 +208,24 @@ pub(super) fn branch_dense(
                         -1.0,
                     );
                 } else {
-                    // First change of a node of the warm-up tree: its old term, from its old
-                    // weights.
-                    eval.eval(x_old, &mut old_summary);
+                    // Its old term from its old weights (a node of the warm-up tree changing
+                    // for the first time, or records that keep no summaries).
+                    eval.eval(x_old, &mut summary);
                     let len = st.record(p_old as usize)[time_at] - record[time_at];
-                    contribute(&mut running, &mut bl, &old_summary, len, u, p_old, -1.0);
+                    contribute(&mut running, &mut bl, &summary, len, u, p_old, -1.0);
                 }
             }
             if p >= 0 {
-                refresh(&mut st, &mut eval, &mut running, &mut bl, u, p);
-                valid[u] = true;
+                refresh(
+                    &mut st,
+                    &mut eval,
+                    &mut summary,
+                    &mut running,
+                    &mut bl,
+                    u,
+                    p,
+                );
+                valid[u] = keep;
             } else {
                 valid[u] = false;
             }

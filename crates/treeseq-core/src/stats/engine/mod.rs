@@ -27,6 +27,7 @@
 //! transition's edges are applied, rather than once per edge as in tskit.
 
 mod branch;
+pub use branch::set_keep_summaries_bytes;
 mod node;
 mod plan;
 pub(crate) use plan::{
