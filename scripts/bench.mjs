@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * treeseq's benchmark: node scripts/bench.mjs FILE [--repeats N] [--cases a,b] [--json OUT]
- *   [--no-tskit] [--max-case-seconds S] [--timeout S]
+ * treeseq's benchmark: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b]
+ *   [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S]
  *
  * For native and WASM, each with 1 thread and with all threads (os.availableParallelism()), it
  * loads FILE and times the cases of /work/shared/bench/time_tskit.py plus two loops
@@ -12,6 +12,9 @@
  * killed and recorded as TIMEOUT, and the remaining cases go on in a new process.
  * If Python's tskit is importable it runs scripts/bench_tskit.py on the same cases. A case that
  * throws is recorded as an error and shown as "error: CODE"; no time is ever invented for it.
+ * With --passes P (default 1) the whole sequence (tskit, then each configuration) runs P times
+ * and each median is taken over all P * N timed calls: on a shared machine a busy spell then
+ * falls on several configurations a little rather than on one a lot.
  * Output: a markdown table on stdout and in bench-results/latest.md; everything (every run,
  * medians, errors, machine) as JSON in --json (default bench-results/latest.json).
  * Progress goes to stderr.
@@ -26,14 +29,14 @@ import { performance } from "node:perf_hooks";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
-const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S]";
+const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S]";
 const CASES = [
   "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
   "divergence_435pairs_branch", "afs_site", "trees_total_branch_length", "variants_decode",
 ];
 
 function parseArgs(argv) {
-  const a = { file: null, repeats: 5, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null };
+  const a = { file: null, repeats: 5, passes: 1, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -41,6 +44,7 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (k === "--repeats") a.repeats = Number(val());
+    else if (k === "--passes") a.passes = Number(val());
     else if (k === "--cases") a.cases = val().split(",").filter(Boolean);
     else if (k === "--json") a.json = path.resolve(val());
     else if (k === "--no-tskit") a.tskit = false;
@@ -54,6 +58,7 @@ function parseArgs(argv) {
   }
   if (!a.file) throw new Error(USAGE);
   if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new Error("--repeats must be a positive integer");
+  if (!Number.isInteger(a.passes) || a.passes < 1) throw new Error("--passes must be a positive integer");
   if (!(a.maxCaseSeconds > 0)) throw new Error("--max-case-seconds must be a positive number");
   if (!(a.timeout > 0)) throw new Error("--timeout must be a positive number");
   const unknown = a.cases.filter((c) => !CASES.includes(c));
@@ -158,6 +163,25 @@ async function timeCase(f, repeats, maxSeconds) {
   }
   const out = { median: median(runs), min: Math.min(...runs), runs, warmup: warm, check };
   if (n < repeats) out.note = `only ${n} of ${repeats} repeats: the warm-up took ${warm.toFixed(1)} s (--max-case-seconds ${maxSeconds})`;
+  return out;
+}
+
+/** One result (`{median, min, runs, ...}`) with the timed calls of a later pass added: the
+ * median and minimum are over all of them. An error in either pass stays an error. */
+function mergeResult(a, b) {
+  if (!a || a.error || a.skipped || !a.runs) return a;
+  if (!b || b.error) return b ?? a;
+  if (!b.runs) return a;
+  const runs = [...a.runs, ...b.runs];
+  return { ...a, runs, median: median(runs), min: Math.min(...runs) };
+}
+
+/** A configuration's (or tskit's) results with a later pass's merged in, case by case. */
+function mergeRuns(a, b) {
+  if (a.error || a.skipped) return a;
+  if (b.error || b.skipped) return b;
+  const out = { ...a, load: mergeResult(a.load, b.load), cases: { ...a.cases } };
+  for (const [name, r] of Object.entries(b.cases ?? {})) out.cases[name] = mergeResult(a.cases?.[name], r);
   return out;
 }
 
@@ -333,13 +357,19 @@ async function main() {
   };
   log(`${path.relative(process.cwd(), args.file) || args.file}: ${args.repeats} repeats, ${machine.cpu}, ${all} cores`);
 
-  const results = { file: args.file, repeats: args.repeats, cases: args.cases, machine, tskit: null, configs: [] };
-  results.tskit = args.tskit ? await runTskit(args) : { skipped: "skipped (--no-tskit)" };
-  for (const backend of ["native", "wasm"]) {
-    for (const [role, threads] of [["one", 1], ["all", all]]) {
-      const c = await runConfig(backend, threads, args, role);
-      c.role = role;
-      results.configs.push(c);
+  const results = { file: args.file, repeats: args.repeats, passes: args.passes, cases: args.cases, machine, tskit: null, configs: [] };
+  for (let pass = 1; pass <= args.passes; pass++) {
+    if (args.passes > 1) log(`pass ${pass} of ${args.passes}`);
+    const t = args.tskit ? await runTskit(args) : { skipped: "skipped (--no-tskit)" };
+    results.tskit = results.tskit ? mergeRuns(results.tskit, t) : t;
+    let i = 0;
+    for (const backend of ["native", "wasm"]) {
+      for (const [role, threads] of [["one", 1], ["all", all]]) {
+        const c = await runConfig(backend, threads, args, role);
+        c.role = role;
+        results.configs[i] = results.configs[i] ? mergeRuns(results.configs[i], c) : c;
+        i++;
+      }
     }
   }
 
@@ -366,7 +396,7 @@ async function main() {
   const md = [
     `## treeseq benchmark: ${path.basename(args.file)}${shape ? ` (${shape})` : ""}`,
     "",
-    `Median of ${args.repeats} run${args.repeats === 1 ? "" : "s"} after one warm-up, in seconds (3 significant digits); ratios > 1 mean the right-hand side is faster.` +
+    `Median of ${args.repeats * args.passes} run${args.repeats * args.passes === 1 ? "" : "s"} after one warm-up${args.passes > 1 ? ` (${args.passes} passes of ${args.repeats}, each pass running every configuration in turn)` : ""}, in seconds (3 significant digits); ratios > 1 mean the right-hand side is faster.` +
       ([...results.configs, results.tskit ?? {}].some((c) => Object.values(c.cases ?? {}).some((r) => r.note && !r.extrapolated)) ? " * = fewer repeats (see JSON)." : "") +
       (Object.values(results.tskit?.cases ?? {}).some((r) => r.extrapolated) ? " ≈ = tskit's Python loop stopped at --max-case-seconds and its time extrapolated from the part done (see JSON)." : "") +
       (args.cases.some((c) => SEQUENTIAL.has(c)) ? " The trees and variants loops are sequential and run at 1 thread only." : ""),
