@@ -124,7 +124,7 @@ pub fn run_with_chunks(
     // Branch mode with a dense summary carries its running sum across chunks, so its chunks
     // start one tree early (see `branch_dense`).
     let warmup = stat.mode == Mode::Branch && matches!(stat.summary, Summary::Dense(_));
-    let plan = plan_chunks(&data, stat.windows, chunks, warmup);
+    let plan = plan_chunks(&data, stat.windows, chunks, warmup, stat.mode == Mode::Site);
 
     // Output groups: many outputs of a dense summary are split across tasks (the spectrum's
     // cells are one group: a node adds to one cell, wherever it is).

@@ -12,8 +12,11 @@ use crate::treeseq::TreeSequence;
 
 /// Upper bound on genome chunks.
 const MAX_CHUNKS: usize = 64;
-/// Edge insertions plus removals per chunk, in units of a tree's edges.
+/// Edge insertions plus removals per chunk, in units of a tree's edges: chunks of site-mode
+/// statistics, whose edge events cost least (no summary per event), turn their tree over
+/// more times, so that their seeks stay as small a part of their work.
 const TURNOVERS_PER_CHUNK: f64 = 2.0;
+const TURNOVERS_PER_SITE_CHUNK: f64 = 4.0;
 
 /// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the
 /// weights' width and totals.
@@ -150,7 +153,13 @@ pub(crate) fn at_least_two_when_seek_heavy(chunks: usize, events: usize, tree_ed
     }
 }
 
-pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warmup: bool) -> Plan {
+pub(super) fn plan_chunks(
+    d: &Data,
+    windows: &[f64],
+    forced: Option<usize>,
+    warmup: bool,
+    site_mode: bool,
+) -> Plan {
     let bp = d.breakpoints;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     // Trees first..end overlap [a, b).
@@ -167,7 +176,12 @@ pub(super) fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>, warm
         // counts above two are rounded up to a multiple of 4, so that 2 or 4 threads share
         // them evenly.
         let turnovers = (w1 - w0) as f64 / tree_edges;
-        let c = (turnovers / TURNOVERS_PER_CHUNK).ceil() as usize;
+        let per_chunk = if site_mode {
+            TURNOVERS_PER_SITE_CHUNK
+        } else {
+            TURNOVERS_PER_CHUNK
+        };
+        let c = (turnovers / per_chunk).ceil() as usize;
         let c = at_least_two_when_seek_heavy(c, w1 - w0, tree_edges);
         if c <= 2 { c.max(1) } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
     });
