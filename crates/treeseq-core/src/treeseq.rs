@@ -24,6 +24,18 @@ pub struct TreeSequence {
     sample_index: std::sync::OnceLock<Vec<i32>>,
     /// Edge insertions and removals in index order, built on first use.
     edge_events: std::sync::OnceLock<EdgeEvents>,
+    /// Each mutation's allele number at its site, built on first use.
+    mutation_alleles: std::sync::OnceLock<MutationAlleles>,
+}
+
+/// The alleles the statistics number (as tskit's `get_allele_weights` does): at each site,
+/// allele 0 is the ancestral state, then each distinct derived state in order of first
+/// appearance; a mutation back to the ancestral state is allele 0.
+pub struct MutationAlleles {
+    /// Per mutation, its allele at its site.
+    pub allele: Vec<u32>,
+    /// Per site, how many alleles it has (1 + its distinct derived states).
+    pub num_alleles: Vec<u32>,
 }
 
 /// One edge insertion or removal: where it happens and the edge's parent and child.
@@ -71,6 +83,7 @@ impl TreeSequence {
             site_mutations: std::sync::OnceLock::new(),
             sample_index: std::sync::OnceLock::new(),
             edge_events: std::sync::OnceLock::new(),
+            mutation_alleles: std::sync::OnceLock::new(),
         })
     }
 
@@ -111,6 +124,43 @@ impl TreeSequence {
             EdgeEvents {
                 insertions: gather(&self.tables.edge_insertion_order, left),
                 removals: gather(&self.tables.edge_removal_order, right),
+            }
+        })
+    }
+
+    /// Each mutation's allele number at its site (see [`MutationAlleles`]): the states are
+    /// compared as text once per tree sequence, not once per statistic and site. Built on
+    /// first use, in one pass over the sites.
+    pub fn mutation_alleles(&self) -> &MutationAlleles {
+        self.mutation_alleles.get_or_init(|| {
+            let index = self.site_mutation_index();
+            let (ancestral, derived) = (
+                &self.tables.sites.ancestral_state,
+                &self.tables.mutations.derived_state,
+            );
+            let mut allele = vec![0u32; self.num_mutations()];
+            let mut num_alleles = Vec::with_capacity(self.num_sites());
+            // The mutation that introduced each allele after the first, at the current site.
+            let mut introduced: Vec<usize> = Vec::new();
+            for s in 0..self.num_sites() {
+                introduced.clear();
+                let a = ancestral.row(s);
+                for mu in index[s]..index[s + 1] {
+                    let d = derived.row(mu);
+                    allele[mu] = if d == a {
+                        0
+                    } else if let Some(i) = introduced.iter().position(|&m| derived.row(m) == d) {
+                        i as u32 + 1
+                    } else {
+                        introduced.push(mu);
+                        introduced.len() as u32
+                    };
+                }
+                num_alleles.push(introduced.len() as u32 + 1);
+            }
+            MutationAlleles {
+                allele,
+                num_alleles,
             }
         })
     }

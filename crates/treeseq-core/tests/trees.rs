@@ -545,3 +545,48 @@ fn edge_events_follow_the_edge_indexes() {
         }
     }
 }
+
+/// Alleles as the statistics number them: at each site, a mutation's allele is 0 exactly when
+/// its derived state is the ancestral state; two mutations share an allele exactly when they
+/// share a state; alleles are numbered in order of first appearance; a site has one allele
+/// more than it has distinct derived states other than the ancestral one.
+#[test]
+fn mutation_alleles_number_states_in_order_of_appearance() {
+    for f in fixtures() {
+        let (t, a) = (&f.ts.tables, f.ts.mutation_alleles());
+        let index = f.ts.site_mutation_index();
+        assert_eq!(a.allele.len(), f.ts.num_mutations(), "{}", f.name);
+        assert_eq!(a.num_alleles.len(), f.ts.num_sites(), "{}", f.name);
+        for s in 0..f.ts.num_sites() {
+            let anc = t.sites.ancestral_state.row(s);
+            let muts: Vec<usize> = (index[s]..index[s + 1]).collect();
+            let mut seen: Vec<&[u8]> = Vec::new();
+            for &m in &muts {
+                let d = t.mutations.derived_state.row(m);
+                assert_eq!(t.mutations.site[m] as usize, s, "{}", f.name);
+                let want = if d == anc {
+                    0
+                } else {
+                    match seen.iter().position(|&x| x == d) {
+                        Some(i) => i + 1,
+                        None => {
+                            seen.push(d);
+                            seen.len()
+                        }
+                    }
+                };
+                assert_eq!(
+                    a.allele[m] as usize, want,
+                    "{}: site {s} mutation {m}",
+                    f.name
+                );
+            }
+            assert_eq!(
+                a.num_alleles[s] as usize,
+                seen.len() + 1,
+                "{}: site {s}",
+                f.name
+            );
+        }
+    }
+}

@@ -1,11 +1,10 @@
 //! The allele weights of one site, shared by every site-mode path (the general engine, the
 //! many-pairs path and the matrices): row 0 is the ancestral allele (starting from the total
-//! weight), then one row per distinct derived state in order of first appearance; each
-//! mutation moves its node's weight from its parent mutation's allele (or the ancestral one) to
-//! its own, as tskit's `get_allele_weights` does. A derived state equal to the ancestral state
-//! is allele 0.
+//! weight), then one row per distinct derived state in order of first appearance (numbered
+//! once per tree sequence, see `TreeSequence::mutation_alleles`); each mutation moves its
+//! node's weight from its parent mutation's allele (or the ancestral one) to its own, as
+//! tskit's `get_allele_weights` does. A derived state equal to the ancestral state is allele 0.
 
-use crate::column::Ragged;
 use crate::stats::genome::Weight;
 
 /// The mutation columns a site's allele weights are read from.
@@ -15,18 +14,15 @@ pub(crate) struct SiteMutations<'a> {
     pub site_mutations: &'a [usize],
     pub mutation_node: &'a [i32],
     pub mutation_parent: &'a [i32],
-    pub ancestral_state: &'a Ragged<u8>,
-    pub derived_state: &'a Ragged<u8>,
+    /// Per mutation, its allele at its site; per site, its number of alleles.
+    pub mutation_allele: &'a [u32],
+    pub num_alleles: &'a [u32],
 }
 
 pub(crate) struct AlleleStates {
     k: usize,
     states: Vec<f64>,
     pub num_alleles: usize,
-    /// For allele a >= 1, the mutation that introduced it (its derived state is the text).
-    introduced_by: Vec<usize>,
-    /// The allele of each of the site's mutations so far.
-    mutation_allele: Vec<usize>,
 }
 
 impl AlleleStates {
@@ -36,8 +32,6 @@ impl AlleleStates {
             k,
             states: Vec::new(),
             num_alleles: 0,
-            introduced_by: Vec::new(),
-            mutation_allele: Vec::new(),
         }
     }
 
@@ -52,38 +46,17 @@ impl AlleleStates {
     ) {
         let k = self.k;
         let muts = m.site_mutations[site]..m.site_mutations[site + 1];
+        self.num_alleles = m.num_alleles[site] as usize;
         self.states.clear();
-        self.states.resize((muts.len() + 1) * k, 0.0);
+        self.states.resize(self.num_alleles * k, 0.0);
         self.states[..k].copy_from_slice(total);
-        self.introduced_by.clear();
-        self.mutation_allele.clear();
-        self.num_alleles = 1;
-        let ancestral = m.ancestral_state.row(site);
         for mu in muts.clone() {
-            let derived = m.derived_state.row(mu);
-            // Alleles are identified by their text, numbered in order of first appearance.
-            let allele = if derived == ancestral {
-                0
-            } else {
-                match self
-                    .introduced_by
-                    .iter()
-                    .position(|&i| m.derived_state.row(i) == derived)
-                {
-                    Some(a) => a + 1,
-                    None => {
-                        self.introduced_by.push(mu);
-                        self.num_alleles += 1;
-                        self.num_alleles - 1
-                    }
-                }
-            };
-            self.mutation_allele.push(allele);
+            let allele = m.mutation_allele[mu] as usize;
             // The weight below the mutation leaves its parent mutation's allele (tskit
             // requires the parent to be an earlier mutation of the same site).
             let p = m.mutation_parent[mu];
             let parent_allele = if p >= muts.start as i32 && (p as usize) < mu {
-                self.mutation_allele[p as usize - muts.start]
+                m.mutation_allele[p as usize] as usize
             } else {
                 0
             };

@@ -8,7 +8,6 @@
 
 use rayon::prelude::*;
 
-use crate::column::Ragged;
 use crate::memory::prefetch;
 use crate::stats::alleles::SiteMutations;
 use crate::treeseq::{EdgeEvent, TreeSequence};
@@ -32,8 +31,9 @@ pub(crate) struct Genome<'a> {
     pub site_mutations: &'a [usize],
     pub mutation_node: &'a [i32],
     pub mutation_parent: &'a [i32],
-    pub ancestral_state: &'a Ragged<u8>,
-    pub derived_state: &'a Ragged<u8>,
+    /// Per mutation, its allele at its site; per site, its number of alleles.
+    pub mutation_allele: &'a [u32],
+    pub site_num_alleles: &'a [u32],
     pub samples: &'a [i32],
 }
 
@@ -41,6 +41,7 @@ impl<'a> Genome<'a> {
     pub fn new(ts: &'a TreeSequence) -> Genome<'a> {
         let t = &ts.tables;
         let events = ts.edge_events();
+        let alleles = ts.mutation_alleles();
         Genome {
             num_nodes: ts.num_nodes(),
             num_edges: ts.num_edges(),
@@ -58,8 +59,8 @@ impl<'a> Genome<'a> {
             site_mutations: ts.site_mutation_index(),
             mutation_node: &t.mutations.node,
             mutation_parent: &t.mutations.parent,
-            ancestral_state: &t.sites.ancestral_state,
-            derived_state: &t.mutations.derived_state,
+            mutation_allele: &alleles.allele,
+            site_num_alleles: &alleles.num_alleles,
             samples: &ts.samples,
         }
     }
@@ -70,8 +71,8 @@ impl<'a> Genome<'a> {
             site_mutations: self.site_mutations,
             mutation_node: self.mutation_node,
             mutation_parent: self.mutation_parent,
-            ancestral_state: self.ancestral_state,
-            derived_state: self.derived_state,
+            mutation_allele: self.mutation_allele,
+            num_alleles: self.site_num_alleles,
         }
     }
 
