@@ -354,6 +354,21 @@ fn sample_sets(name: &str) -> Vec<Vec<i32>> {
     serde_json::from_value(expected(name)["sample_sets"].clone()).unwrap()
 }
 
+/// Every fixture with at least two sample sets: name, tree sequence, sets, and three windows
+/// that cut the genome unevenly.
+fn fixtures_with_sets() -> Vec<(String, TreeSequence, Vec<Vec<i32>>, [f64; 4])> {
+    fixture_names()
+        .into_iter()
+        .filter_map(|name| {
+            let sets: Vec<Vec<i32>> =
+                serde_json::from_value(expected(&name)["sample_sets"].clone()).ok()?;
+            let ts = load(&name);
+            let l = ts.sequence_length();
+            (sets.len() >= 2).then(|| (name, ts, sets, [0.0, l * 0.3, l * 0.61, l]))
+        })
+        .collect()
+}
+
 /// The same statistics on rayon pools of 1, 2, 3 and 8 threads give the same bits.
 #[test]
 fn results_are_identical_at_any_thread_count() {
@@ -799,19 +814,8 @@ fn f32_sums_give_the_same_bits_as_f64() {
     use treeseq_core::stats::engine::{run, GeneralStat, Summary};
     use treeseq_core::stats::params::{indicator_weights, Mode};
     use treeseq_core::stats::summaries::{AfsSummary, TupleStat, Tuples};
-    for name in fixture_names() {
-        let ts = load(&name);
-        let Ok(sets) =
-            serde_json::from_value::<Vec<Vec<i32>>>(expected(&name)["sample_sets"].clone())
-        else {
-            continue;
-        };
-        if sets.len() < 2 {
-            continue;
-        }
+    for (name, ts, sets, windows) in fixtures_with_sets() {
         let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
-        let l = ts.sequence_length();
-        let windows = [0.0, l * 0.3, l * 0.61, l];
         let f = Tuples::new(TupleStat::F2, &n, &[vec![0, 1], vec![1, 0]]);
         let afs = AfsSummary::new(&[sets[0].len(), sets[1].len()], ts.num_samples(), false);
         for (extra_all, summary) in [(false, Summary::Dense(&f)), (true, Summary::Afs(&afs))] {
@@ -862,19 +866,11 @@ fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
     use treeseq_core::stats::summaries::{TupleStat, Tuples};
     let runs = |keep_limit: usize| {
         let mut all = Vec::new();
-        for name in fixture_names() {
-            let ts = load(&name);
-            let Ok(sets) =
-                serde_json::from_value::<Vec<Vec<i32>>>(expected(&name)["sample_sets"].clone())
-            else {
-                continue;
-            };
-            if sets.len() < 2 || ts.time_units() == "uncalibrated" {
+        for (name, ts, sets, windows) in fixtures_with_sets() {
+            if ts.time_units() == "uncalibrated" {
                 continue;
             }
             let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
-            let l = ts.sequence_length();
-            let windows = [0.0, l * 0.3, l * 0.61, l];
             let f = Tuples::new(TupleStat::F2, &n, &[vec![0, 1], vec![1, 0], vec![0, 0]]);
             let weights = indicator_weights(&ts, &sets, false);
             let tw = [0.0, 50.0, 500.0, f64::INFINITY];
