@@ -917,6 +917,43 @@ fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
     }
 }
 
+/// A set of one sample against itself has divergence 0/0: tskit gives NaN in every window,
+/// including windows whose trees have no edges (its running sum stays NaN), and so must
+/// treeseq, in one chunk or many and at any thread count.
+#[test]
+fn nan_summaries_stay_nan_across_edge_free_trees() {
+    let ts = load("ancient_gaps");
+    assert!(ts.breakpoints.len() > 2);
+    let s = &ts.samples;
+    let kwargs = json!({
+        "sample_sets": [[s[0]], [s[1], s[2]]],
+        "indexes": [[0, 0], [0, 1]],
+        "mode": "branch",
+        "windows": "trees",
+    });
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let out = pool
+            .install(|| compute(&ts, "divergence", &kwargs))
+            .unwrap();
+        assert_eq!(out.shape, vec![ts.num_trees(), 2]);
+        for w in 0..ts.num_trees() {
+            assert!(
+                out.data[2 * w].is_nan(),
+                "window {w}: {} (threads {threads})",
+                out.data[2 * w]
+            );
+            assert!(
+                out.data[2 * w + 1].is_finite(),
+                "window {w} (threads {threads})"
+            );
+        }
+    }
+}
+
 /// Many index tuples: each output equals the same tuple computed alone. With more than 16
 /// pairs, divergence takes the many-pairs path (stats/pairs.rs), which sums in another order
 /// than the one-tuple engine, so the two agree to rounding (1e-12 relative), not bit for bit;

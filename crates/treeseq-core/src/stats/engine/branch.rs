@@ -232,8 +232,14 @@ pub(super) fn branch_dense(
         });
         if st.num_edges == 0 {
             // A tree without edges has no branches: its sum is exactly zero, not the rounding
-            // residue of every contribution added and taken out, and no longer relative.
-            running.iter_mut().for_each(|r| *r = 0.0);
+            // residue of every contribution added and taken out, and no longer relative. A sum
+            // that is NaN stays NaN, as in tskit: a summary that is NaN (0/0 for a set of one
+            // sample against itself) makes every later sum NaN.
+            running.iter_mut().for_each(|r| {
+                if !r.is_nan() {
+                    *r = 0.0
+                }
+            });
             absolute = true;
         }
     }
