@@ -17,7 +17,7 @@ fn good_fixtures() -> Vec<(String, Vec<u8>, Value)> {
     common::fixture_names()
         .into_iter()
         .map(|name| {
-            let bytes = std::fs::read(fixtures_dir().join(format!("{name}.trees"))).unwrap();
+            let bytes = std::fs::read(common::fixture_path(&format!("{name}.trees"))).unwrap();
             let expected = common::expected(&name);
             (name, bytes, expected)
         })
@@ -439,14 +439,13 @@ fn tskit_loads_our_dumps_with_equal_tables() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_dump_with_tskit.py");
     let dir = std::env::temp_dir().join(format!("treeseq-io-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let src = fixtures_dir();
     for (name, bytes) in loadable_files() {
         let dumped = TreeSequence::load(&bytes).unwrap().dump();
         let out = dir.join(name.replace('/', "_"));
         std::fs::write(&out, &dumped).unwrap();
         let result = std::process::Command::new("python3")
             .arg(&script)
-            .arg(src.join(&name))
+            .arg(common::fixture_path(&name))
             .arg(&out)
             .output()
             .unwrap();
@@ -528,7 +527,7 @@ fn damaged_files_never_panic() {
 }
 
 fn fixture_tables(name: &str) -> treeseq_core::TableCollection {
-    let bytes = std::fs::read(fixtures_dir().join(format!("{name}.trees"))).unwrap();
+    let bytes = std::fs::read(common::fixture_path(&format!("{name}.trees"))).unwrap();
     TreeSequence::load(&bytes).unwrap().tables
 }
 

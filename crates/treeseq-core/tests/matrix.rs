@@ -160,7 +160,11 @@ fn for_fixture_cases(
         println!("FAIL {f}");
     }
     println!("{label}: {passed} passed, {} failed", failed.len());
-    assert!(passed > 0, "{label}: no cases found");
+    // Fixtures made by scripts/make_fixture.py (TREESEQ_FIXTURES) have no matrix cases.
+    assert!(
+        passed > 0 || fresh_dir().is_some(),
+        "{label}: no cases found"
+    );
     assert!(failed.is_empty(), "{label}: {} cases failed", failed.len());
 }
 

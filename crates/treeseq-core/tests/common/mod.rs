@@ -9,33 +9,53 @@ use serde_json::{json, Value};
 use treeseq_core::stats::StatOutput;
 use treeseq_core::TreeSequence;
 
+/// `test/fixtures`: the fixtures tests name, and those the loops over every fixture read
+/// unless `TREESEQ_FIXTURES` names another folder.
 pub fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures")
 }
 
+/// The folder `TREESEQ_FIXTURES` names (fixtures made by `scripts/make_fixture.py`), if set:
+/// then the loops over every fixture read those instead, as the TypeScript tests do.
+pub fn fresh_dir() -> Option<PathBuf> {
+    std::env::var_os("TREESEQ_FIXTURES")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Where the fixture file `rel` (a path below the fixtures folder) is: in the
+/// `TREESEQ_FIXTURES` folder if it is there, else in `test/fixtures`.
+pub fn fixture_path(rel: &str) -> PathBuf {
+    fresh_dir()
+        .map(|d| d.join(rel))
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| fixtures_dir().join(rel))
+}
+
+fn fixture_file(name: &str, suffix: &str) -> PathBuf {
+    fixture_path(&format!("{name}{suffix}"))
+}
+
 /// Every fixture with expected values, sorted: a new fixture needs no new test code.
 pub fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+    let dir = fresh_dir().unwrap_or_else(fixtures_dir);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("test/fixtures exists")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|n| n.strip_suffix(".expected.json.gz").map(str::to_string))
         .collect();
     names.sort();
-    assert!(
-        !names.is_empty(),
-        "no fixtures in {}",
-        fixtures_dir().display()
-    );
+    assert!(!names.is_empty(), "no fixtures in {}", dir.display());
     names
 }
 
 pub fn load(name: &str) -> TreeSequence {
-    let bytes = std::fs::read(fixtures_dir().join(format!("{name}.trees"))).unwrap();
+    let bytes = std::fs::read(fixture_file(name, ".trees")).unwrap();
     TreeSequence::load(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 pub fn expected(name: &str) -> Value {
-    let gz = std::fs::read(fixtures_dir().join(format!("{name}.expected.json.gz"))).unwrap();
+    let gz = std::fs::read(fixture_file(name, ".expected.json.gz")).unwrap();
     let mut text = String::new();
     flate2::read::GzDecoder::new(&gz[..])
         .read_to_string(&mut text)
