@@ -129,8 +129,9 @@ impl TreeSequence {
     }
 
     /// Each mutation's allele number at its site (see [`MutationAlleles`]): the states are
-    /// compared as text once per tree sequence, not once per statistic and site. Built on
-    /// first use, in one pass over the sites.
+    /// compared as text once per tree sequence, not once per statistic and site, and the
+    /// variant cursor numbers genotypes by it too. Built on first use, in one pass over the
+    /// sites; sequential for the same reason as [`TreeSequence::site_mutation_index`].
     pub fn mutation_alleles(&self) -> &MutationAlleles {
         self.mutation_alleles.get_or_init(|| {
             let index = self.site_mutation_index();

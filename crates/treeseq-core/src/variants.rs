@@ -158,16 +158,14 @@ impl<'a> Variants<'a> {
         // Missing first, so that mutations directly over isolated samples overwrite it.
         let mut num_missing = self.mark_isolated_samples_missing();
         let index = self.ts.site_mutation_index();
-        let mutations = index[site]..index[site + 1];
-        for m in mutations {
-            let derived = tables.mutations.derived_state.row(m);
-            let allele = match self.alleles.iter().position(|a| *a == derived) {
-                Some(j) => j,
-                None => {
-                    self.alleles.push(derived);
-                    self.alleles.len() - 1
-                }
-            };
+        // Alleles are numbered once per tree sequence, by the rule the statistics use too;
+        // an allele's number first appears on the mutation that introduces it.
+        let numbered = &self.ts.mutation_alleles().allele;
+        for m in index[site]..index[site + 1] {
+            let allele = numbered[m] as usize;
+            if allele == self.alleles.len() {
+                self.alleles.push(tables.mutations.derived_state.row(m));
+            }
             num_missing -= self.set_genotypes_below(tables.mutations.node[m], allele as i32);
         }
         self.has_missing_data = num_missing > 0;

@@ -458,41 +458,34 @@ fn refusals_and_conventions_as_tskit() {
         let e = refused(&ts, method, json!({"sample_sets": [[0, 0, 1], [2]]}));
         assert_eq!(e.code, ErrorCode::BadSampleSets);
         assert!(e.message.contains("duplicate sample value"), "{e}");
-        assert_eq!(
-            refused(&ts, method, json!({"sample_sets": [[0, 1], [60]]})).code,
-            ErrorCode::BadSampleSets
-        );
-        assert_eq!(
-            refused(&ts, method, json!({"sample_sets": [[0, 1], [500]]})).code,
-            ErrorCode::BadSampleSets
-        );
-        assert_eq!(
-            refused(
-                &ts,
-                method,
-                json!({"sample_sets": [[0, 1], [2]], "mode": "node"})
-            )
-            .code,
-            ErrorCode::BadParam
-        );
-        assert_eq!(
-            refused(
-                &ts,
-                method,
-                json!({"sample_sets": [[0, 1], [2]], "polarised": true})
-            )
-            .code,
-            ErrorCode::BadParam
-        );
-        assert_eq!(
-            refused(
-                &ts,
-                method,
-                json!({"sample_sets": [[0, 1], [2]], "windows": [0, 10, 10, l]})
-            )
-            .code,
-            ErrorCode::BadWindows
-        );
+        for (kwargs, code) in [
+            (
+                json!({"sample_sets": [[0, 1], [60]]}),
+                ErrorCode::BadSampleSets,
+            ),
+            (
+                json!({"sample_sets": [[0, 1], [500]]}),
+                ErrorCode::BadSampleSets,
+            ),
+            (
+                json!({"sample_sets": [[0, 1], [2]], "mode": "node"}),
+                ErrorCode::BadParam,
+            ),
+            (
+                json!({"sample_sets": [[0, 1], [2]], "polarised": true}),
+                ErrorCode::BadParam,
+            ),
+            (
+                json!({"sample_sets": [[0, 1], [2]], "windows": [0, 10, 10, l]}),
+                ErrorCode::BadWindows,
+            ),
+        ] {
+            assert_eq!(
+                refused(&ts, method, kwargs.clone()).code,
+                code,
+                "{method} {kwargs}"
+            );
+        }
         // An empty set is allowed; the error message of a later bad set names the caller's index.
         let e = refused(&ts, method, json!({"sample_sets": [[], [0, 1], [500]]}));
         assert!(e.message.contains("sample_sets[2]"), "{e}");

@@ -125,16 +125,10 @@ impl Task for ComputeTask {
             std::mem::take(&mut self.f64s),
         );
         let out = on_pool(move || {
-            let kwargs: serde_json::Value = serde_json::from_str(&kwargs_json).map_err(|e| {
-                TreeSeqError::new(
-                    ErrorCode::BadParam,
-                    format!("arguments are not valid JSON: {e}"),
-                )
-            })?;
-            treeseq_core::stats::compute_with(
+            treeseq_core::stats::compute_json(
                 &ts,
                 &method,
-                &kwargs,
+                &kwargs_json,
                 Arrays {
                     i32s: &i32s,
                     f64s: &f64s,

@@ -128,14 +128,8 @@ pub fn compute(
     // SAFETY: ptr is an acquired, not yet released reference (the caller holds it).
     let ts: &TreeSequence = unsafe { &*(ptr as usize as *const TreeSequence) };
     let out = catch_panics(|| {
-        let kwargs: serde_json::Value = serde_json::from_str(kwargs_json).map_err(|e| {
-            TreeSeqError::new(
-                treeseq_core::ErrorCode::BadParam,
-                format!("arguments are not valid JSON: {e}"),
-            )
-        })?;
         let arrays = treeseq_core::stats::params::Arrays { i32s, f64s };
-        in_pool(|| treeseq_core::stats::compute_with(ts, method, &kwargs, arrays))
+        in_pool(|| treeseq_core::stats::compute_json(ts, method, kwargs_json, arrays))
     })
     .map_err(js_err)?;
     let mut flat = Vec::with_capacity(1 + out.shape.len() + out.data.len());

@@ -54,6 +54,7 @@
 use rayon::prelude::*;
 
 use super::genome::Genome;
+use super::pairs::Cursor;
 use super::summaries::AfsSummary;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
@@ -313,18 +314,11 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
     for u in 0..n {
         st.update_cell(u);
     }
-    let mut tj = d.inserted_by(start);
-    let mut tk = d.removed_by(start);
+    let mut cur = Cursor::at(d, start);
 
     let mut w = chunk.first;
     loop {
-        let mut t_right = d.sequence_length;
-        if tj < d.num_edges {
-            t_right = t_right.min(d.edge_left[d.insertion[tj] as usize]);
-        }
-        if tk < d.num_edges {
-            t_right = t_right.min(d.edge_right[d.removal[tk] as usize]);
-        }
+        let t_right = cur.tree_right(d, d.sequence_length);
         // Window ends inside or at the end of this tree: flush every node into the window.
         // Nodes without a branch credit nothing; their flush only moves `last_update` to the
         // window end, which `window_left` stands for.
@@ -343,9 +337,7 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
         }
         let t_left = t_right;
         let row = w - chunk.first;
-        while tk < d.num_edges && d.edge_right[d.removal[tk] as usize] == t_left {
-            let h = d.removal[tk] as usize;
-            tk += 1;
+        while let Some(h) = cur.next_removal(d, t_left) {
             let u = d.edge_child[h] as usize;
             st.flush(u, t_left, row);
             let mut v = d.edge_parent[h];
@@ -358,9 +350,7 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
             st.parent[u] = -1;
             st.branch_length[u] = 0.0;
         }
-        while tj < d.num_edges && d.edge_left[d.insertion[tj] as usize] == t_left {
-            let h = d.insertion[tj] as usize;
-            tj += 1;
+        while let Some(h) = cur.next_insertion(d, t_left) {
             let (u, p) = (d.edge_child[h] as usize, d.edge_parent[h]);
             // As tskit: the child's new branch is set without flushing the child first.
             st.parent[u] = p;

@@ -51,6 +51,22 @@ pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOu
     compute_with(ts, method, kwargs, Arrays::default())
 }
 
+/// As [`compute_with`], from the keyword arguments as JSON text: what both bindings receive.
+pub fn compute_json(
+    ts: &TreeSequence,
+    method: &str,
+    kwargs_json: &str,
+    arrays: Arrays,
+) -> Result<StatOutput> {
+    let kwargs: Value = serde_json::from_str(kwargs_json).map_err(|e| {
+        crate::error::TreeSeqError::new(
+            crate::error::ErrorCode::BadParam,
+            format!("arguments are not valid JSON: {e}"),
+        )
+    })?;
+    compute_with(ts, method, &kwargs, arrays)
+}
+
 /// As [`compute`], with large arrays passed beside the JSON (see [`params::Arrays`]).
 pub fn compute_with(
     ts: &TreeSequence,

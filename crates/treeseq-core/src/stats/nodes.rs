@@ -83,26 +83,26 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
 fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
     let n = g.num_nodes;
     let s = k - 1;
-    let Counts {
-        mut parent, mut x, ..
-    } = Counts::seek(g, init.to_vec(), k, chunk);
+    let mut st = Counts::seek(g, init.to_vec(), k, chunk);
     let mut sums = vec![0.0; n * s];
     let mut covered = vec![0.0; n];
     let mut last = vec![chunk.start; n];
-    let flush =
-        |sums: &mut [f64], covered: &mut [f64], last: &mut [f64], x: &[f64], u: usize, pos: f64| {
-            let row = &x[u * k..(u + 1) * k];
-            if row[s] > 0.0 {
-                let len = pos - last[u];
-                covered[u] += len;
-                for (a, &c) in sums[u * s..(u + 1) * s].iter_mut().zip(row) {
-                    *a += len * c;
-                }
+    let flush = |sums: &mut [f64],
+                 covered: &mut [f64],
+                 last: &mut [f64],
+                 row: &[f64],
+                 u: usize,
+                 pos: f64| {
+        if row[s] > 0.0 {
+            let len = pos - last[u];
+            covered[u] += len;
+            for (a, &c) in sums[u * s..(u + 1) * s].iter_mut().zip(row) {
+                *a += len * c;
             }
-            last[u] = pos;
-        };
+        }
+        last[u] = pos;
+    };
     let mut cur = Cursor::at(g, chunk.start);
-    let mut delta = vec![0.0; k];
     loop {
         let right = cur.tree_right(g, chunk.end);
         if right >= chunk.end {
@@ -116,26 +116,17 @@ fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<
                     cur.next_removal(g, right)
                 };
                 let Some(e) = next else { break };
-                let (p, c) = (g.edge_parent[e], g.edge_child[e] as usize);
-                delta.copy_from_slice(&x[c * k..(c + 1) * k]);
                 let sign = if insert { 1.0 } else { -1.0 };
-                let mut v = p;
-                while v >= 0 {
-                    let vu = v as usize;
-                    if last[vu] != right {
-                        flush(&mut sums, &mut covered, &mut last, &x, vu, right);
+                st.apply_with(g, e, sign, |v, row| {
+                    if last[v] != right {
+                        flush(&mut sums, &mut covered, &mut last, row, v, right);
                     }
-                    for (a, &d) in x[vu * k..(vu + 1) * k].iter_mut().zip(&delta) {
-                        *a += sign * d;
-                    }
-                    v = parent[vu];
-                }
-                parent[c] = if insert { p } else { -1 };
+                });
             }
         }
     }
     for u in 0..n {
-        flush(&mut sums, &mut covered, &mut last, &x, u, chunk.end);
+        flush(&mut sums, &mut covered, &mut last, st.row(u), u, chunk.end);
     }
     (sums, covered)
 }
@@ -213,7 +204,6 @@ fn gnn_chunk(
     let mut result = vec![0.0; focal.len() * s];
     let mut length = vec![0.0; focal.len()];
     let mut cur = Cursor::at(g, chunk.start);
-    let mut delta = vec![0.0; k];
     let mut left = chunk.start;
     loop {
         let right = cur.tree_right(g, chunk.end);
@@ -242,10 +232,10 @@ fn gnn_chunk(
             break;
         }
         while let Some(e) = cur.next_removal(g, right) {
-            st.apply(g, e, -1.0, &mut delta);
+            st.apply(g, e, -1.0);
         }
         while let Some(e) = cur.next_insertion(g, right) {
-            st.apply(g, e, 1.0, &mut delta);
+            st.apply(g, e, 1.0);
         }
         left = right;
     }

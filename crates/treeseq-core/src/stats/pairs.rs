@@ -140,10 +140,10 @@ impl Cursor {
     pub fn tree_right(&self, g: &Genome, end: f64) -> f64 {
         let mut r = end;
         if self.tj < g.num_edges {
-            r = r.min(g.edge_left[g.insertion[self.tj] as usize]);
+            r = r.min(g.insertions[self.tj].position);
         }
         if self.tk < g.num_edges {
-            r = r.min(g.edge_right[g.removal[self.tk] as usize]);
+            r = r.min(g.removals[self.tk].position);
         }
         r
     }
@@ -151,7 +151,7 @@ impl Cursor {
     /// The next edge removed at `pos`, if any (all removals come before any insertion).
     #[inline]
     pub fn next_removal(&mut self, g: &Genome, pos: f64) -> Option<usize> {
-        if self.tk < g.num_edges && g.edge_right[g.removal[self.tk] as usize] == pos {
+        if self.tk < g.num_edges && g.removals[self.tk].position == pos {
             self.tk += 1;
             Some(g.removal[self.tk - 1] as usize)
         } else {
@@ -162,7 +162,7 @@ impl Cursor {
     /// The next edge inserted at `pos`, if any.
     #[inline]
     pub fn next_insertion(&mut self, g: &Genome, pos: f64) -> Option<usize> {
-        if self.tj < g.num_edges && g.edge_left[g.insertion[self.tj] as usize] == pos {
+        if self.tj < g.num_edges && g.insertions[self.tj].position == pos {
             self.tj += 1;
             Some(g.insertion[self.tj - 1] as usize)
         } else {
@@ -268,16 +268,32 @@ impl Counts {
 
     /// Removes (`sign` = -1) or inserts (+1) edge `e`, updating the sums on the path up.
     #[inline]
-    pub fn apply(&mut self, g: &Genome, e: usize, sign: f64, delta: &mut Vec<f64>) {
+    pub fn apply(&mut self, g: &Genome, e: usize, sign: f64) {
+        self.apply_with(g, e, sign, |_, _| {});
+    }
+
+    /// As [`Counts::apply`], calling `before(v, sums)` on each node of the path up before
+    /// its sums change.
+    #[inline]
+    pub fn apply_with(
+        &mut self,
+        g: &Genome,
+        e: usize,
+        sign: f64,
+        mut before: impl FnMut(usize, &[f64]),
+    ) {
         let k = self.k;
         let (p, c) = (g.edge_parent[e], g.edge_child[e] as usize);
-        delta.clear();
-        delta.extend_from_slice(&self.x[c * k..(c + 1) * k]);
+        // The child's sums are read in place for each ancestor (the child is none of them):
+        // a copy of k values would be a call to memcpy per edge.
+        let cs = c * k;
         let mut v = p;
         while v >= 0 {
             let vu = v as usize;
-            for (a, b) in self.x[vu * k..(vu + 1) * k].iter_mut().zip(delta.iter()) {
-                *a += sign * b;
+            before(vu, &self.x[vu * k..(vu + 1) * k]);
+            for j in 0..k {
+                let w = self.x[cs + j];
+                self.x[vu * k + j] += sign * w;
             }
             v = self.parent[vu];
         }
@@ -299,7 +315,6 @@ pub(crate) fn walk_sites(
     let mut st = Counts::seek_weights(g, weights, chunk);
     let mut cur = Cursor::at(g, chunk.start);
     let mut alleles = AlleleStates::new(weights.num_cols);
-    let mut delta = Vec::with_capacity(weights.num_cols);
     let mut site = g.site_position.partition_point(|&p| p < chunk.start.max(a));
     let mut w = windows
         .partition_point(|&x| x <= chunk.start.max(a))
@@ -319,10 +334,10 @@ pub(crate) fn walk_sites(
             break;
         }
         while let Some(e) = cur.next_removal(g, right) {
-            st.apply(g, e, -1.0, &mut delta);
+            st.apply(g, e, -1.0);
         }
         while let Some(e) = cur.next_insertion(g, right) {
-            st.apply(g, e, 1.0, &mut delta);
+            st.apply(g, e, 1.0);
         }
     }
 }

@@ -68,8 +68,13 @@ pub(super) fn branch_dense(
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut eval = Evaluator::new(f, cols, total);
     let n = d.num_nodes;
-    // Whether a node's record holds its current summary and branch length.
-    let mut valid = refill(std::mem::take(&mut ws.valid), n, false);
+    // Whether a node's record holds its current summary and branch length (empty when
+    // records keep none).
+    let mut valid = refill(
+        std::mem::take(&mut ws.valid),
+        if keep { n } else { 0 },
+        false,
+    );
     let mut running = vec![0.0; nt * gm];
     let mut bl = vec![0.0; nt];
     let time = d.time;
@@ -129,7 +134,7 @@ pub(super) fn branch_dense(
     // relative to the sum of their warm-up tree.
     let mut absolute = chunk.seek_at == chunk.start;
     if absolute {
-        for (u, valid) in valid.iter_mut().enumerate() {
+        for u in 0..n {
             let p = st.parent[u];
             if p >= 0 {
                 refresh(
@@ -141,7 +146,9 @@ pub(super) fn branch_dense(
                     u,
                     p,
                 );
-                *valid = keep;
+                if keep {
+                    valid[u] = true;
+                }
             }
         }
     }
@@ -197,7 +204,7 @@ pub(super) fn branch_dense(
             }
             if p_old >= 0 {
                 let record = st.record(u);
-                if valid[u] {
+                if keep && valid[u] {
                     contribute(
                         &mut running,
                         &mut bl,
@@ -225,9 +232,9 @@ pub(super) fn branch_dense(
                     u,
                     p,
                 );
-                valid[u] = keep;
-            } else {
-                valid[u] = false;
+            }
+            if keep {
+                valid[u] = p >= 0;
             }
         });
         if st.num_edges == 0 {
