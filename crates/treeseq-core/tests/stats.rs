@@ -749,6 +749,66 @@ fn refusals() {
     }
 }
 
+/// Sample sets are checked in parallel, set by set; the error is still the one a check in
+/// order meets first (the first faulty set, at its first fault), from JSON and from arrays.
+#[test]
+fn sample_set_faults_are_reported_in_order() {
+    use treeseq_core::stats::{compute_with, params::Arrays};
+    let ts = load("small");
+    let n = ts.num_nodes() as i64;
+    let non_sample = (0..n as i32)
+        .find(|u| !ts.samples.contains(u))
+        .expect("a node that is not a sample") as i64;
+    let cases: Vec<(Vec<Vec<i64>>, String)> = vec![
+        (
+            vec![vec![0, 1], vec![2, 3, 2, n], vec![-1]],
+            "node 2 appears twice in sample_sets[1]".into(),
+        ),
+        (
+            vec![vec![0, 1], vec![2, n, 3, 3], vec![-1]],
+            format!("node {n} in sample_sets[1][1] is out of bounds"),
+        ),
+        (
+            vec![vec![0, non_sample, 1, 1], vec![]],
+            format!("node {non_sample} in sample_sets[0][1] is not a sample"),
+        ),
+        (
+            vec![vec![0, 1], vec![], vec![5, 5]],
+            "sample_sets[1] is empty".into(),
+        ),
+    ];
+    for (sets, expected) in cases {
+        let from_json = compute(&ts, "diversity", &json!({ "sample_sets": sets })).unwrap_err();
+        let mut i32s = Vec::new();
+        let refs: Vec<Value> = sets
+            .iter()
+            .map(|s| {
+                let r = json!({"$i32": [i32s.len(), s.len()]});
+                i32s.extend(s.iter().map(|&u| u as i32));
+                r
+            })
+            .collect();
+        let from_arrays = compute_with(
+            &ts,
+            "diversity",
+            &json!({ "sample_sets": refs }),
+            Arrays {
+                i32s: &i32s,
+                f64s: &[],
+            },
+        )
+        .unwrap_err();
+        for e in [&from_json, &from_arrays] {
+            assert_eq!(e.code.as_str(), "BAD_SAMPLE_SETS", "{sets:?}: {e}");
+            assert!(
+                e.message.contains(&expected),
+                "{sets:?}: expected \"{expected}\", got \"{}\"",
+                e.message
+            );
+        }
+    }
+}
+
 /// Chunk boundaries change nothing but rounding: one chunk, one chunk per tree and the
 /// default agree in every mode, with windows that do and do not align with trees.
 #[test]

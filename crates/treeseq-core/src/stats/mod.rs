@@ -139,6 +139,9 @@ struct Request {
     indexes: Option<Indexes>,
     /// Column sums of `W` (genetic_relatedness_weighted's centring).
     weight_totals: Vec<f64>,
+    /// The engine's chunks, planned while the inputs were read (None when the engine is not
+    /// used: the branch-mode spectrum without time windows).
+    plan: Option<engine::ChunkPlan>,
 }
 
 impl Request {
@@ -176,6 +179,48 @@ impl Request {
         let proportion = def.proportion && kw.bool_or("proportion", true)?;
         let centre = def.centre && kw.bool_or("centre", true)?;
 
+        // The chunks depend only on the windows and the kind of statistic: they are planned
+        // on another thread while this one reads the sample sets or weights.
+        let uses_engine =
+            !(def.arity == Arity::Afs && mode == Mode::Branch && time_windows.is_none());
+        let (plan, inputs) = rayon::join(
+            || {
+                uses_engine.then(|| {
+                    engine::ChunkPlan::new(ts, &windows.breaks, mode, def.arity != Arity::Afs)
+                })
+            },
+            || Request::parse_inputs(ts, def, &kw, arrays),
+        );
+        let (sets, weights, num_inputs, weight_totals, indexes) = inputs?;
+
+        Ok(Request {
+            def,
+            mode,
+            windows,
+            time_windows,
+            span_normalise,
+            polarised,
+            proportion,
+            centre,
+            sets,
+            weights,
+            num_inputs,
+            indexes,
+            weight_totals,
+            plan,
+        })
+    }
+
+    /// The inputs a statistic sums over: its sample sets (and their indicator weights) or its
+    /// weights `W`, and its index tuples.
+    #[allow(clippy::type_complexity)]
+    fn parse_inputs(
+        ts: &TreeSequence,
+        def: &'static StatDef,
+        kw: &Kwargs,
+        arrays: Arrays,
+    ) -> Result<(Option<SampleSets>, Weights, usize, Vec<f64>, Option<Indexes>)> {
+        let method = def.method;
         let (sets, weights, num_inputs, weight_totals) = if def.input == Input::Weights {
             let w = params::parse_weights(ts, method, kw.get("W"), arrays)?;
             let totals = w.column_sums();
@@ -190,14 +235,12 @@ impl Request {
             let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
             let sets = match (given, def.input) {
                 (Some(s), _) => s,
-                (None, Input::SampleSetsDefaultAll) => SampleSets {
-                    sets: vec![ts.samples.clone()],
-                    dropped: true,
-                },
-                (None, Input::SampleSetsDefaultAllNested) => SampleSets {
-                    sets: vec![ts.samples.clone()],
-                    dropped: false,
-                },
+                (None, Input::SampleSetsDefaultAll) => {
+                    SampleSets::new(vec![ts.samples.clone()], true)
+                }
+                (None, Input::SampleSetsDefaultAllNested) => {
+                    SampleSets::new(vec![ts.samples.clone()], false)
+                }
                 (None, _) => bail!(
                     BadSampleSets,
                     "{method}: missing required argument sample_sets"
@@ -215,7 +258,7 @@ impl Request {
             if matches!(def.arity, Arity::Tuples(_)) && sets.dropped {
                 bail!(BadSampleSets, "{method}: sample_sets must be a list of sample sets (lists of ids), not one flat list");
             }
-            let weights = params::indicator_weights(ts, &sets.sets, def.arity == Arity::Afs);
+            let weights = sets.indicator_weights(ts, def.arity == Arity::Afs);
             let k = sets.sets.len();
             (Some(sets), weights, k, Vec::new())
         };
@@ -236,22 +279,7 @@ impl Request {
             }
             _ => None,
         };
-
-        Ok(Request {
-            def,
-            mode,
-            windows,
-            time_windows,
-            span_normalise,
-            polarised,
-            proportion,
-            centre,
-            sets,
-            weights,
-            num_inputs,
-            indexes,
-            weight_totals,
-        })
+        Ok((sets, weights, num_inputs, weight_totals, indexes))
     }
 
     fn set_sizes(&self) -> Vec<f64> {
@@ -272,8 +300,13 @@ impl Request {
         }
     }
 
-    fn run(&self, ts: &TreeSequence) -> Result<StatOutput> {
+    fn run(mut self, ts: &TreeSequence) -> Result<StatOutput> {
         let def = self.def;
+        let plan = self.plan.take();
+        let run_engine = |stat: &GeneralStat| match plan {
+            Some(plan) => engine::run_planned(ts, stat, plan),
+            None => engine::run(ts, stat),
+        };
         let set_sizes = self.set_sizes();
         let tuples: &[Vec<usize>] = self.indexes.as_ref().map_or(&[], |i| &i.tuples);
 
@@ -305,7 +338,7 @@ impl Request {
                 .collect();
             let afs = AfsSummary::new(&sizes, ts.num_samples(), self.polarised);
             (
-                engine::run(ts, &self.general(&self.weights, Summary::Afs(&afs)))?,
+                run_engine(&self.general(&self.weights, Summary::Afs(&afs)))?,
                 afs.size(),
             )
         } else {
@@ -319,7 +352,7 @@ impl Request {
             };
             let f = summaries::make_summary(def.summary, &args);
             (
-                engine::run(ts, &self.general(&self.weights, Summary::Dense(f.as_ref())))?,
+                run_engine(&self.general(&self.weights, Summary::Dense(f.as_ref())))?,
                 f.output_dim(),
             )
         };

@@ -19,6 +19,7 @@
 //! the sequence length (they must still lie inside `[0, L]`), and `time_windows` for every
 //! branch-mode statistic.
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::bail;
@@ -45,17 +46,46 @@ impl Mode {
 
 /// Sample sets as given: `dropped` is true when the caller passed one flat list of ids, in
 /// which case tskit drops the statistic's output axis.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct SampleSets {
     pub sets: Vec<Vec<i32>>,
     pub dropped: bool,
+    /// Each set as a bitmap over sample indexes (positions in `ts.samples`), when the checks
+    /// made them: [`SampleSets::indicator_weights`] then need not make them again.
+    pub(crate) members: Option<Vec<Bitmap>>,
+}
+
+impl PartialEq for SampleSets {
+    fn eq(&self, other: &SampleSets) -> bool {
+        (&self.sets, self.dropped) == (&other.sets, other.dropped)
+    }
 }
 
 impl SampleSets {
+    /// Sets that were not checked (the tree sequence's own samples, say).
+    pub fn new(sets: Vec<Vec<i32>>, dropped: bool) -> SampleSets {
+        SampleSets {
+            sets,
+            dropped,
+            members: None,
+        }
+    }
+
     pub fn sizes(&self) -> Vec<usize> {
         self.sets.iter().map(Vec::len).collect()
     }
+
+    /// [`indicator_weights`] of these sets.
+    pub fn indicator_weights(&self, ts: &TreeSequence, extra_all: bool) -> Weights {
+        match &self.members {
+            Some(members) => weights_from_bitmaps(ts.num_samples(), members, extra_all),
+            None => indicator_weights(ts, &self.sets, extra_all),
+        }
+    }
 }
+
+/// One bit per sample (by index in `ts.samples`).
+type Bitmap = Vec<u64>;
 
 /// Index tuples into the sample sets (or into the weight columns): `dropped` is true when a
 /// single tuple was given (not a list of tuples), in which case tskit drops the output axis.
@@ -96,10 +126,30 @@ impl Weights {
         &self.data[i * self.num_cols..(i + 1) * self.num_cols]
     }
 
-    /// Column sums, each added up in row order. Widths up to 4 (sample sets are usually a
+    /// Column sums, each added up in row order (or, for small integers, whose sums are exact
+    /// in any order, by blocks of rows in parallel). Widths up to 4 (sample sets are usually a
     /// few) are summed with the width known at compile time: a call sums 300,000 rows while
     /// every thread waits for it.
     pub fn column_sums(&self) -> Vec<f64> {
+        let data = &self.data[..self.num_rows * self.num_cols];
+        let k = self.num_cols;
+        if self.small_integers && k > 0 && self.num_rows > 1 << 16 {
+            // Integer sums below 2^24 are exact in any order: sum blocks of rows in parallel.
+            return data
+                .par_chunks(k << 14)
+                .map(|block| Weights::sums_in_order(block, k))
+                .reduce(
+                    || vec![0.0; k],
+                    |mut a, b| {
+                        a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                        a
+                    },
+                );
+        }
+        Weights::sums_in_order(data, k)
+    }
+
+    fn sums_in_order(data: &[f64], k: usize) -> Vec<f64> {
         fn fixed<const K: usize>(data: &[f64]) -> Vec<f64> {
             let mut s = [0.0; K];
             for row in data.chunks_exact(K) {
@@ -109,8 +159,7 @@ impl Weights {
             }
             s.to_vec()
         }
-        let data = &self.data[..self.num_rows * self.num_cols];
-        match self.num_cols {
+        match k {
             1 => fixed::<1>(data),
             2 => fixed::<2>(data),
             3 => fixed::<3>(data),
@@ -353,9 +402,30 @@ fn parse_id(v: &Value) -> Option<i64> {
     }
 }
 
-fn parse_id_list(method: &str, what: &str, v: &Value, arrays: Arrays) -> Result<Vec<i64>> {
+/// A list of node ids as given: borrowed from the binary arrays, or read from JSON (where an
+/// id may lie outside i32; the checks then report it as it was written).
+enum IdList<'a> {
+    Borrowed(&'a [i32]),
+    Parsed(Vec<i64>),
+}
+
+impl IdList<'_> {
+    fn len(&self) -> usize {
+        match self {
+            IdList::Borrowed(v) => v.len(),
+            IdList::Parsed(v) => v.len(),
+        }
+    }
+}
+
+fn parse_id_list<'a>(
+    method: &str,
+    what: &str,
+    v: &Value,
+    arrays: Arrays<'a>,
+) -> Result<IdList<'a>> {
     match arrays.resolve(method, v)? {
-        Some(ArrayRef::I32(ids)) => return Ok(ids.iter().map(|&u| u as i64).collect()),
+        Some(ArrayRef::I32(ids)) => return Ok(IdList::Borrowed(ids)),
         Some(ArrayRef::F64(_)) => bail!(
             BadSampleSets,
             "{method}: {what} must be a list of node ids, got floating-point numbers"
@@ -380,7 +450,8 @@ fn parse_id_list(method: &str, what: &str, v: &Value, arrays: Arrays) -> Result<
                 kind(x)
             ),
         })
-        .collect()
+        .collect::<Result<Vec<i64>>>()
+        .map(IdList::Parsed)
 }
 
 /// Parses `sample_sets`: a list of lists of sample node ids, or one flat list (then
@@ -397,10 +468,11 @@ pub fn parse_sample_sets(
     if arrays.resolve(method, v)?.is_some() {
         // One flat list of ids, passed as an array.
         let raw = vec![parse_id_list(method, "sample_sets", v, arrays)?];
-        let sets = check_sample_sets(ts, method, raw)?;
+        let (sets, members) = check_id_lists(ts, method, &raw)?;
         return Ok(Some(SampleSets {
             sets,
             dropped: true,
+            members: Some(members),
         }));
     }
     let Value::Array(items) = v else {
@@ -411,9 +483,9 @@ pub fn parse_sample_sets(
         );
     };
     let flat = !items.is_empty() && items.iter().all(|x| !arrays.is_list(x));
-    let raw: Vec<Vec<i64>> = if items.is_empty() {
+    let raw: Vec<IdList> = if items.is_empty() {
         // numpy turns [] into one empty 1-D set, which tskit then refuses as empty.
-        vec![vec![]]
+        vec![IdList::Parsed(vec![])]
     } else if flat {
         vec![parse_id_list(method, "sample_sets", v, arrays)?]
     } else {
@@ -435,29 +507,77 @@ pub fn parse_sample_sets(
         }
         sets
     };
-    let sets = check_sample_sets(ts, method, raw)?;
+    let (sets, members) = check_id_lists(ts, method, &raw)?;
     Ok(Some(SampleSets {
         sets,
         dropped: flat || items.is_empty(),
+        members: Some(members),
     }))
 }
 
-/// The checks tskit makes on sample sets, in tskit's order.
-pub fn check_sample_sets(
+/// The checks tskit makes on sample sets, in tskit's order: none empty, every id a sample
+/// node, no id twice in one set. Returns the sets, and each set's bitmap of samples.
+///
+/// This runs while every other thread waits (300,000 ids take about a millisecond), so the
+/// sets are checked in parallel, each marking a bitmap of its own. (Ids checked in parallel
+/// within a set, marking a shared bitmap with atomic operations, took twice as long.) Only
+/// when a set has a fault are the sets checked again in order, for the error a check in
+/// order meets first (tskit's).
+fn check_id_lists(
     ts: &TreeSequence,
     method: &str,
-    raw: Vec<Vec<i64>>,
-) -> Result<Vec<Vec<i32>>> {
+    raw: &[IdList],
+) -> Result<(Vec<Vec<i32>>, Vec<Bitmap>)> {
+    let num_nodes = ts.num_nodes() as i64;
+    let index = sample_index_map(ts);
+    let words = ts.num_samples().div_ceil(64);
+    // A set's ids, and its bitmap; None when an id is no sample or comes twice.
+    let check = |ids: &IdList| -> Option<(Vec<i32>, Bitmap)> {
+        let mut bits = vec![0u64; words];
+        let mut out = Vec::with_capacity(ids.len());
+        let mut mark = |u: i64| -> bool {
+            if u < 0 || u >= num_nodes {
+                return false;
+            }
+            let s = index[u as usize];
+            if s < 0 {
+                return false;
+            }
+            let (word, bit) = (s as usize / 64, 1u64 << (s % 64));
+            let fresh = bits[word] & bit == 0;
+            bits[word] |= bit;
+            out.push(u as i32);
+            fresh
+        };
+        let ok = match ids {
+            IdList::Borrowed(v) => v.iter().all(|&u| mark(u as i64)),
+            IdList::Parsed(v) => v.iter().all(|&u| mark(u)),
+        };
+        (ok && !out.is_empty()).then_some((out, bits))
+    };
+    let checked: Option<Vec<(Vec<i32>, Bitmap)>> = raw.par_iter().map(check).collect();
+    match checked {
+        Some(sets) => Ok(sets.into_iter().unzip()),
+        None => {
+            check_in_order(ts, method, raw)?;
+            crate::bail!(
+                Internal,
+                "{method}: the sample sets failed a check that, made again in order, they pass"
+            )
+        }
+    }
+}
+
+/// The checks of [`check_id_lists`], one id after another, stopping at the first fault.
+fn check_in_order(ts: &TreeSequence, method: &str, raw: &[IdList]) -> Result<()> {
     let num_nodes = ts.num_nodes() as i64;
     let index = sample_index_map(ts);
     let mut seen = vec![u32::MAX; ts.num_samples()];
-    let mut sets = Vec::with_capacity(raw.len());
-    for (j, set) in raw.into_iter().enumerate() {
-        if set.is_empty() {
+    for (j, ids) in raw.iter().enumerate() {
+        if ids.len() == 0 {
             bail!(BadSampleSets, "{method}: sample_sets[{j}] is empty; sample sets must contain at least one element");
         }
-        let mut out = Vec::with_capacity(set.len());
-        for (i, u) in set.into_iter().enumerate() {
+        let mut one = |i: usize, u: i64| -> Result<()> {
             if u < 0 || u >= num_nodes {
                 bail!(BadSampleSets, "{method}: node {u} in sample_sets[{j}][{i}] is out of bounds (the tree sequence has {num_nodes} nodes)");
             }
@@ -475,11 +595,14 @@ pub fn check_sample_sets(
                 );
             }
             seen[s as usize] = j as u32;
-            out.push(u as i32);
+            Ok(())
+        };
+        match ids {
+            IdList::Borrowed(v) => v.iter().enumerate().try_for_each(|(i, &u)| one(i, u as i64))?,
+            IdList::Parsed(v) => v.iter().enumerate().try_for_each(|(i, &u)| one(i, u))?,
         }
-        sets.push(out);
     }
-    Ok(sets)
+    Ok(())
 }
 
 /// For each node, its index in `ts.samples`, or -1 when it is not a sample (kept by the tree
@@ -839,21 +962,54 @@ pub fn parse_weights(
 /// when the sample is in set j. `extra_all` appends a column of ones (every sample).
 pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) -> Weights {
     let index = sample_index_map(ts);
-    let k = sets.len() + extra_all as usize;
     let n = ts.num_samples();
+    let members: Vec<Bitmap> = sets
+        .par_iter()
+        .map(|set| {
+            let mut bits = vec![0u64; n.div_ceil(64)];
+            for &u in set {
+                let s = index[u as usize] as usize;
+                bits[s / 64] |= 1 << (s % 64);
+            }
+            bits
+        })
+        .collect();
+    weights_from_bitmaps(n, &members, extra_all)
+}
+
+/// Indicator weights of `n` samples from the sets' bitmaps. Built while every other thread
+/// waits, so by blocks of rows in parallel.
+fn weights_from_bitmaps(n: usize, members: &[Bitmap], extra_all: bool) -> Weights {
+    /// Rows per task (a multiple of 64).
+    const ROWS: usize = 1 << 12;
+    let k = members.len() + extra_all as usize;
     // Fresh each call and megabytes large on big sample sets: huge pages fault in far fewer
-    // times (see `memory.rs`).
+    // times (see `memory.rs`). Every value is written once, by blocks of rows in parallel
+    // (so the pages fault in on every thread, and nothing is zeroed first).
     let mut data = crate::memory::large_vec(n * k);
-    data.resize(n * k, 0.0);
-    for (j, set) in sets.iter().enumerate() {
-        for &u in set {
-            data[index[u as usize] as usize * k + j] = 1.0;
-        }
-    }
-    if extra_all {
-        for i in 0..n {
-            data[i * k + k - 1] = 1.0;
-        }
+    if k > 0 {
+        data.spare_capacity_mut()[..n * k]
+            .par_chunks_mut(ROWS * k)
+            .enumerate()
+            .for_each(|(b, block)| {
+                let mut words = Vec::with_capacity(members.len());
+                for (g, group) in block.chunks_mut(64 * k).enumerate() {
+                    let word = b * (ROWS / 64) + g;
+                    words.clear();
+                    words.extend(members.iter().map(|bits| bits[word]));
+                    for (r, row) in group.chunks_exact_mut(k).enumerate() {
+                        for (v, &w) in row.iter_mut().zip(&words) {
+                            v.write(((w >> r) & 1) as f64);
+                        }
+                        if extra_all {
+                            row[k - 1].write(1.0);
+                        }
+                    }
+                }
+            });
+        // SAFETY: the blocks cover the first n * k values, and each row's k values were all
+        // written above (the sets' columns, then the column of ones when `extra_all`).
+        unsafe { data.set_len(n * k) };
     }
     Weights {
         data,
@@ -861,5 +1017,50 @@ pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) 
         num_cols: k,
         // Indicators: each column adds up to at most n.
         small_integers: n < 1 << 24,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows written by blocks in parallel from bitmaps are the rows of a plain scatter, for
+    /// sample counts that are and are not multiples of 64 and of a block, with and without
+    /// the column of ones; and column sums over blocks are those in row order.
+    #[test]
+    fn indicator_rows_from_bitmaps() {
+        // 70,001 rows: column sums by blocks in parallel (above 65,536 rows).
+        for n in [1, 63, 64, 65, 4096, 4097, 10_000, 70_001] {
+            let sets: Vec<Vec<usize>> = vec![
+                (0..n).step_by(3).collect(),
+                (0..n).filter(|i| i % 7 == 2 || i % 64 == 63).collect(),
+                (n / 2..n).collect(),
+            ];
+            let members: Vec<Bitmap> = sets
+                .iter()
+                .map(|s| {
+                    let mut b = vec![0u64; n.div_ceil(64)];
+                    s.iter().for_each(|&i| b[i / 64] |= 1 << (i % 64));
+                    b
+                })
+                .collect();
+            for extra_all in [false, true] {
+                let w = weights_from_bitmaps(n, &members, extra_all);
+                let k = sets.len() + extra_all as usize;
+                let mut expected = vec![0.0; n * k];
+                for (j, s) in sets.iter().enumerate() {
+                    s.iter().for_each(|&i| expected[i * k + j] = 1.0);
+                }
+                if extra_all {
+                    (0..n).for_each(|i| expected[i * k + k - 1] = 1.0);
+                }
+                assert_eq!((w.num_rows, w.num_cols), (n, k));
+                assert_eq!(w.data, expected, "n = {n}, extra_all = {extra_all}");
+                let in_order = Weights::sums_in_order(&w.data, k);
+                assert_eq!(w.column_sums(), in_order);
+                let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
+                assert_eq!(&in_order[..sets.len()], &sizes[..]);
+            }
+        }
     }
 }
