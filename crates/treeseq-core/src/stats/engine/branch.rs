@@ -43,6 +43,7 @@ pub fn set_keep_summaries_bytes(bytes: usize) -> usize {
 /// keeps its running sum relative to that tree's (unknown here, see [`Base`]), and computes a
 /// node's old summary only when the node first changes. So a chunk costs about what its own
 /// edge changes cost, and chunks are cheap enough to be many.
+#[inline(never)] // (see `site::walk_sites`)
 pub(super) fn branch_dense(
     d: &Data,
     stat: &GeneralStat,
@@ -265,6 +266,7 @@ pub(super) fn branch_dense(
 
 /// Branch-mode allele frequency spectrum: each node's branch (per time window) times span
 /// goes to the cell of its sample counts, flushed lazily.
+#[inline(never)] // (see `site::walk_sites`)
 pub(super) fn branch_afs(
     d: &Data,
     stat: &GeneralStat,

@@ -11,6 +11,7 @@ use super::GeneralStat;
 use crate::stats::summaries::SummaryFunc;
 
 /// Node mode: output per window and node, f(node) times the span it held that value.
+#[inline(never)] // (see `site::walk_sites`)
 pub(super) fn node_dense(
     d: &Data,
     stat: &GeneralStat,

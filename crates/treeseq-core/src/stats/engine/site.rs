@@ -77,6 +77,10 @@ fn for_each_site(
     }
 }
 
+// Never inlined into the dispatcher: each walk is compiled as a function of its own, so that
+// how fast it runs does not depend on what else the dispatcher's body holds (an unrelated
+// change once made WebAssembly's site walk a third slower by merging it into `run_chunk`).
+#[inline(never)]
 fn walk_sites<V: Weight + Kept>(
     d: &Data,
     stat: &GeneralStat,

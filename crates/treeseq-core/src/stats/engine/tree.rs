@@ -128,7 +128,7 @@ impl<'a, V: Weight + Kept> TreeState<'a, V> {
     /// Moves to the tree starting at `pos`: removes the edges ending there, then inserts
     /// those starting there. `touch(u, parent, x)` is called for each node before its
     /// weights x or its parent change (callers keep the first call per node).
-    #[inline]
+    #[inline(always)]
     pub(super) fn advance<T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, mut touch: T) {
         while let Some(&ev) = self
             .removals
