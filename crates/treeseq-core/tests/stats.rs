@@ -914,9 +914,10 @@ fn f32_sums_give_the_same_bits_as_f64() {
 }
 
 /// Branch mode keeps each node's summary in its record on small trees and recomputes it from
-/// the node's old weights on large ones: both give the same bits, with and without time
-/// windows, polarised or not, in one chunk and in many (chunks after the first start from a
-/// warm-up tree, whose old terms are always recomputed).
+/// the node's old weights on large ones, whose records then hold f32 sums of indicators (f64
+/// for other weights): all three give the same bits, with and without time windows,
+/// polarised or not, in one chunk and in many (chunks after the first start from a warm-up
+/// tree, whose old terms are always recomputed).
 #[test]
 fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
     use treeseq_core::stats::engine::{
@@ -924,7 +925,7 @@ fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
     };
     use treeseq_core::stats::params::{indicator_weights, Mode};
     use treeseq_core::stats::summaries::{TupleStat, Tuples};
-    let runs = |keep_limit: usize| {
+    let runs = |keep_limit: usize, wide: bool| {
         let mut all = Vec::new();
         for (name, ts, sets, windows) in fixtures_with_sets() {
             if ts.time_units() == "uncalibrated" {
@@ -933,6 +934,11 @@ fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
             let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
             let f = Tuples::new(TupleStat::F2, &n, &[vec![0, 1], vec![1, 0], vec![0, 0]]);
             let weights = indicator_weights(&ts, &sets, false);
+            assert!(weights.small_integers);
+            let weights = treeseq_core::stats::params::Weights {
+                small_integers: !wide,
+                ..weights
+            };
             let tw = [0.0, 50.0, 500.0, f64::INFINITY];
             for time_windows in [None, Some(&tw[..])] {
                 for polarised in [false, true] {
@@ -962,17 +968,18 @@ fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
         }
         all
     };
-    let kept = runs(usize::MAX);
-    let recomputed = runs(0);
+    let kept = runs(usize::MAX, false);
     assert!(!kept.is_empty());
-    for ((what, a), (_, b)) in kept.iter().zip(&recomputed) {
-        assert_eq!(a.len(), b.len(), "{what}");
-        for (i, (x, y)) in a.iter().zip(b).enumerate() {
-            assert_eq!(
-                x.to_bits(),
-                y.to_bits(),
-                "{what} [{i}]: kept {x}, recomputed {y}"
-            );
+    for (records, recomputed) in [("f32", runs(0, false)), ("f64", runs(0, true))] {
+        for ((what, a), (_, b)) in kept.iter().zip(&recomputed) {
+            assert_eq!(a.len(), b.len(), "{what}");
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                assert_eq!(
+                    x.to_bits(),
+                    y.to_bits(),
+                    "{what} [{i}]: kept {x}, recomputed from {records} records {y}"
+                );
+            }
         }
     }
 }

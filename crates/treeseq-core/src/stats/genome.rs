@@ -160,11 +160,23 @@ impl<'a> Genome<'a> {
 /// walking two trees of 300,000 samples then share the processor's cache, rather than
 /// evicting each other from it).
 pub(crate) trait Weight:
-    Copy + Default + Send + Sync + std::ops::AddAssign + std::ops::SubAssign + 'static
+    Copy
+    + Default
+    + PartialEq
+    + Send
+    + Sync
+    + std::ops::AddAssign
+    + std::ops::SubAssign
+    + 'static
 {
     /// `v` as this type; exact wherever the type is chosen as described above.
     fn exact(v: f64) -> Self;
     fn get(self) -> f64;
+    /// `x` as f64 values: `x` itself for f64, else converted into `buf` (at least as long).
+    fn widen<'b>(x: &'b [Self], buf: &'b mut [f64]) -> &'b [f64];
+    /// `x` itself when this type is f64 (records that also hold f64 summaries).
+    fn as_f64(x: &[Self]) -> Option<&[f64]>;
+    fn as_f64_mut(x: &mut [Self]) -> Option<&mut [f64]>;
 }
 
 impl Weight for f64 {
@@ -176,6 +188,18 @@ impl Weight for f64 {
     fn get(self) -> f64 {
         self
     }
+    #[inline(always)]
+    fn widen<'b>(x: &'b [f64], _: &'b mut [f64]) -> &'b [f64] {
+        x
+    }
+    #[inline(always)]
+    fn as_f64(x: &[f64]) -> Option<&[f64]> {
+        Some(x)
+    }
+    #[inline(always)]
+    fn as_f64_mut(x: &mut [f64]) -> Option<&mut [f64]> {
+        Some(x)
+    }
 }
 
 impl Weight for f32 {
@@ -186,6 +210,21 @@ impl Weight for f32 {
     #[inline(always)]
     fn get(self) -> f64 {
         f64::from(self)
+    }
+    #[inline(always)]
+    fn widen<'b>(x: &'b [f32], buf: &'b mut [f64]) -> &'b [f64] {
+        for (b, &v) in buf.iter_mut().zip(x) {
+            *b = f64::from(v);
+        }
+        &buf[..x.len()]
+    }
+    #[inline(always)]
+    fn as_f64(_: &[f32]) -> Option<&[f64]> {
+        None
+    }
+    #[inline(always)]
+    fn as_f64_mut(_: &mut [f32]) -> Option<&mut [f64]> {
+        None
     }
 }
 

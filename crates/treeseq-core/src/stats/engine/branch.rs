@@ -6,10 +6,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::plan::{Chunk, Data};
 use super::tree::{
-    branch_in_time_windows, chunk_rows, current_window, refill, window_boundaries, Evaluator, Lazy,
-    Touched, TreeState, Workspace,
+    branch_in_time_windows, chunk_rows, current_window, refill, window_boundaries, Evaluator,
+    Kept, Lazy, Touched, TreeState, Workspace,
 };
 use super::{Base, GeneralStat, Partial};
+use crate::stats::genome::Weight;
 use crate::stats::summaries::{AfsSummary, SummaryFunc};
 
 /// Largest tree records (per thread) that keep each node's summary and branch length. Kept,
@@ -30,13 +31,18 @@ pub fn set_keep_summaries_bytes(bytes: usize) -> usize {
 /// Branch mode, dense summary: a running sum over nodes of branch length (per time window)
 /// times f(node); each tree adds running sum times its overlap with each window.
 ///
-/// Each node's record holds its weights and its time, and, while a tree's records fit in a
-/// thread's share of the cache ([`KEEP_SUMMARIES_BYTES`]), its summary and branch length. A
-/// node touched in a transition keeps its old parent and weights; if both come out unchanged
-/// (above the point where a moved subtree left and rejoined, the weights lose and regain the
-/// same amount) its term is left alone: no summary to recompute, no rounding added.
-/// Otherwise its old term is taken out (the kept one, or one recomputed from its old weights
-/// and parent: the same bits as when it was added) and its new term added.
+/// While a tree's records fit in a thread's share of the cache ([`KEEP_SUMMARIES_BYTES`]),
+/// each node's record holds its weights, its summary, its branch length and its time, all
+/// f64. Beyond, a record holds the weights alone, as f32 where that is exact (see
+/// `genome::Weight`), and times are read from the node table, which all threads share: on
+/// 300,000 samples and 3 sets a record is then 12 bytes rather than 32, and two threads'
+/// trees no longer evict each other from the cache.
+///
+/// A node touched in a transition keeps its old parent and weights; if both come out
+/// unchanged (above the point where a moved subtree left and rejoined, the weights lose and
+/// regain the same amount) its term is left alone: no summary to recompute, no rounding
+/// added. Otherwise its old term is taken out (the kept one, or one recomputed from its old
+/// weights and parent: the same bits as when it was added) and its new term added.
 ///
 /// Only the first chunk evaluates f over a whole tree. Every other chunk builds the weights
 /// of the tree before its first (the warm-up tree, whose span belongs to the previous chunk),
@@ -52,6 +58,30 @@ pub(super) fn branch_dense(
     cols: Range<usize>,
     ws: &mut Workspace,
 ) -> Partial {
+    let (k, gm) = (d.k, cols.len());
+    let keep = d.num_nodes * (k + gm + 2) * std::mem::size_of::<f64>()
+        <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
+    if keep {
+        branch_walk::<f64>(d, stat, chunk, f, cols, ws, true)
+    } else if stat.weights.small_integers {
+        branch_walk::<f32>(d, stat, chunk, f, cols, ws, false)
+    } else {
+        branch_walk::<f64>(d, stat, chunk, f, cols, ws, false)
+    }
+}
+
+/// [`branch_dense`] with records of weight sums of type `V`, keeping summaries (`keep`, f64
+/// records only) or not.
+#[inline(never)]
+fn branch_walk<V: Weight + Kept>(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    f: &dyn SummaryFunc,
+    cols: Range<usize>,
+    ws: &mut Workspace,
+    keep: bool,
+) -> Partial {
     let gm = cols.len();
     let k = d.k;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
@@ -59,12 +89,14 @@ pub(super) fn branch_dense(
     let rows = chunk_rows(chunk);
     let mut out = vec![0.0; rows * nt * gm];
     let mut coef = vec![0.0; rows];
-    // Record: x (k), then summary (gm) and branch length if kept, then the node's time (read
-    // with the record, not from the node table, when a branch length is computed).
-    let keep = d.num_nodes * (k + gm + 2) * std::mem::size_of::<f64>()
-        <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
-    let (bl_at, time_at) = if keep { (k + gm, k + gm + 1) } else { (k, k) };
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, time_at + 1 - k, Some(time_at));
+    // Kept records: x (k), summary (gm), branch length, the node's time (read with the
+    // record, not from the node table, when a branch length is computed).
+    let (bl_at, time_at) = (k + gm, k + gm + 1);
+    let mut st = if keep {
+        TreeState::<V>::seek(d, stat.weights, chunk, ws, gm + 2, Some(time_at))
+    } else {
+        TreeState::<V>::seek(d, stat.weights, chunk, ws, 0, None)
+    };
     let mut summary = vec![0.0; gm];
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut eval = Evaluator::new(f, cols, total);
@@ -78,7 +110,16 @@ pub(super) fn branch_dense(
     );
     let mut running = vec![0.0; nt * gm];
     let mut bl = vec![0.0; nt];
+    // A node's weights as f64, for the summary.
+    let mut wide = vec![0.0; k];
     let time = d.time;
+    let node_time = |st: &TreeState<V>, u: usize| {
+        if keep {
+            st.record(u)[time_at].get()
+        } else {
+            time[u]
+        }
+    };
     let tw = stat.time_windows;
 
     // Adds sign * (u's branch within each time window) * summary to the running sum. Without
@@ -110,23 +151,25 @@ pub(super) fn branch_dense(
     };
     // Recomputes u's summary and branch length (it has parent p) and adds its term; keeps
     // them in u's record if records keep them.
-    let refresh = |st: &mut TreeState,
+    let refresh = |st: &mut TreeState<V>,
                    eval: &mut Evaluator,
                    summary: &mut [f64],
+                   wide: &mut [f64],
                    running: &mut [f64],
                    bl: &mut [f64],
                    u: usize,
                    p: i32| {
-        let parent_time = st.record(p as usize)[time_at];
-        let record = st.record_mut(u);
-        let (x, rest) = record.split_at_mut(k);
-        let len = parent_time - rest[time_at - k];
+        let parent_time = node_time(st, p as usize);
         if keep {
+            let record = V::as_f64_mut(st.record_mut(u)).expect("kept records are f64");
+            let (x, rest) = record.split_at_mut(k);
+            let len = parent_time - rest[time_at - k];
             eval.eval(x, &mut rest[..gm]);
             rest[gm] = len;
             contribute(running, bl, &rest[..gm], len, u, p, 1.0);
         } else {
-            eval.eval(x, summary);
+            let len = parent_time - time[u];
+            eval.eval(V::widen(st.row(u), wide), summary);
             contribute(running, bl, summary, len, u, p, 1.0);
         }
     };
@@ -142,6 +185,7 @@ pub(super) fn branch_dense(
                     &mut st,
                     &mut eval,
                     &mut summary,
+                    &mut wide,
                     &mut running,
                     &mut bl,
                     u,
@@ -157,7 +201,7 @@ pub(super) fn branch_dense(
     let mut touched = Touched::new(n, ws);
     // Parent and weights of each touched node before the transition, in touch order.
     let mut old_parent: Vec<i32> = Vec::new();
-    let mut old_x: Vec<f64> = Vec::new();
+    let mut old_x: Vec<V> = Vec::new();
     let mut w = chunk.w_first;
     let mut left = chunk.seek_at;
     loop {
@@ -204,13 +248,14 @@ pub(super) fn branch_dense(
                 return;
             }
             if p_old >= 0 {
-                let record = st.record(u);
                 if keep && valid[u] {
+                    let record = V::as_f64(st.record(u)).expect("kept records are f64");
+                    let kept = &record[k..=bl_at];
                     contribute(
                         &mut running,
                         &mut bl,
-                        &record[k..k + gm],
-                        record[bl_at],
+                        &kept[..gm],
+                        kept[gm],
                         u,
                         p_old,
                         -1.0,
@@ -218,8 +263,8 @@ pub(super) fn branch_dense(
                 } else {
                     // Its old term from its old weights (a node of the warm-up tree changing
                     // for the first time, or records that keep no summaries).
-                    eval.eval(x_old, &mut summary);
-                    let len = st.record(p_old as usize)[time_at] - record[time_at];
+                    eval.eval(V::widen(x_old, &mut wide), &mut summary);
+                    let len = node_time(&st, p_old as usize) - node_time(&st, u);
                     contribute(&mut running, &mut bl, &summary, len, u, p_old, -1.0);
                 }
             }
@@ -228,6 +273,7 @@ pub(super) fn branch_dense(
                     &mut st,
                     &mut eval,
                     &mut summary,
+                    &mut wide,
                     &mut running,
                     &mut bl,
                     u,
