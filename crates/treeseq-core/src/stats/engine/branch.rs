@@ -76,6 +76,78 @@ pub(super) fn branch_dense(
     }
 }
 
+/// The running sum of a branch walk, and what adding a node's term to it takes.
+struct Terms<'a> {
+    eval: Evaluator<'a>,
+    /// `[time window][output]`.
+    running: Vec<f64>,
+    /// Scratch space: a branch's length in each time window, a summary, a node's weights as
+    /// f64.
+    bl: Vec<f64>,
+    summary: Vec<f64>,
+    wide: Vec<f64>,
+    time: &'a [f64],
+    time_windows: Option<&'a [f64]>,
+}
+
+impl Terms<'_> {
+    /// Adds `sign` times node u's term to the running sum, from its summary (u has parent p
+    /// and branch length `len`).
+    fn add(&mut self, summary: &[f64], len: f64, u: usize, p: i32, sign: f64) {
+        add_term(
+            &mut self.running,
+            &mut self.bl,
+            (self.time, self.time_windows),
+            summary,
+            (len, u, p, sign),
+        );
+    }
+
+    /// As [`Terms::add`], evaluating the summary of weights `x`.
+    fn add_of<V: Weight>(&mut self, x: &[V], len: f64, u: usize, p: i32, sign: f64) {
+        self.eval.eval(V::widen(x, &mut self.wide), &mut self.summary);
+        add_term(
+            &mut self.running,
+            &mut self.bl,
+            (self.time, self.time_windows),
+            &self.summary,
+            (len, u, p, sign),
+        );
+    }
+}
+
+/// Adds sign * (u's branch within each time window) * summary to `running`. Without time
+/// windows the branch length `len` is used as is.
+#[inline(always)]
+fn add_term(
+    running: &mut [f64],
+    bl: &mut [f64],
+    (time, time_windows): (&[f64], Option<&[f64]>),
+    summary: &[f64],
+    (len, u, p, sign): (f64, usize, i32, f64),
+) {
+    let gm = summary.len();
+    match time_windows {
+        None => {
+            let len = sign * len;
+            for (r, v) in running.iter_mut().zip(summary) {
+                *r += len * v;
+            }
+        }
+        Some(_) => {
+            branch_in_time_windows(time[u], time[p as usize], time_windows, bl);
+            for (t, &len) in bl.iter().enumerate() {
+                if len != 0.0 {
+                    let len = sign * len;
+                    for (r, v) in running[t * gm..(t + 1) * gm].iter_mut().zip(summary) {
+                        *r += len * v;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// [`branch_dense`] with records of weight sums of type `V`, keeping summaries (`keep`, f64
 /// records only) or not.
 #[inline(never)]
@@ -103,9 +175,17 @@ fn branch_walk<V: Weight + Kept>(
     } else {
         TreeState::<V>::seek(d, stat.weights, chunk, ws, 0, None)
     };
-    let mut summary = vec![0.0; gm];
     let total = (!stat.polarised).then_some(&d.total[..]);
-    let mut eval = Evaluator::new(f, cols, total);
+    let time = d.time;
+    let mut terms = Terms {
+        eval: Evaluator::new(f, cols, total),
+        running: vec![0.0; nt * gm],
+        bl: vec![0.0; nt],
+        summary: vec![0.0; gm],
+        wide: vec![0.0; k],
+        time,
+        time_windows: stat.time_windows,
+    };
     let n = d.num_nodes;
     // Whether a node's record holds its current summary and branch length (empty when
     // records keep none).
@@ -114,11 +194,6 @@ fn branch_walk<V: Weight + Kept>(
         if keep { n } else { 0 },
         false,
     );
-    let mut running = vec![0.0; nt * gm];
-    let mut bl = vec![0.0; nt];
-    // A node's weights as f64, for the summary.
-    let mut wide = vec![0.0; k];
-    let time = d.time;
     let node_time = |st: &TreeState<V>, u: usize| {
         if keep {
             st.record(u)[time_at].get()
@@ -126,57 +201,19 @@ fn branch_walk<V: Weight + Kept>(
             time[u]
         }
     };
-    let tw = stat.time_windows;
-
-    // Adds sign * (u's branch within each time window) * summary to the running sum. Without
-    // time windows the branch length `len` is used as is.
-    let contribute = |running: &mut [f64],
-                      bl: &mut [f64],
-                      summary: &[f64],
-                      len: f64,
-                      u: usize,
-                      p: i32,
-                      sign: f64| match tw {
-        None => {
-            let len = sign * len;
-            for (r, v) in running.iter_mut().zip(summary) {
-                *r += len * v;
-            }
-        }
-        Some(_) => {
-            branch_in_time_windows(time[u], time[p as usize], tw, bl);
-            for (t, &len) in bl.iter().enumerate() {
-                if len != 0.0 {
-                    let len = sign * len;
-                    for (r, v) in running[t * gm..(t + 1) * gm].iter_mut().zip(summary) {
-                        *r += len * v;
-                    }
-                }
-            }
-        }
-    };
     // Recomputes u's summary and branch length (it has parent p) and adds its term; keeps
     // them in u's record if records keep them.
-    let refresh = |st: &mut TreeState<V>,
-                   eval: &mut Evaluator,
-                   summary: &mut [f64],
-                   wide: &mut [f64],
-                   running: &mut [f64],
-                   bl: &mut [f64],
-                   u: usize,
-                   p: i32| {
+    let refresh = |st: &mut TreeState<V>, terms: &mut Terms, u: usize, p: i32| {
         let parent_time = node_time(st, p as usize);
         if keep {
             let record = V::as_f64_mut(st.record_mut(u)).expect("kept records are f64");
             let (x, rest) = record.split_at_mut(k);
             let len = parent_time - rest[time_at - k];
-            eval.eval(x, &mut rest[..gm]);
+            terms.eval.eval(x, &mut rest[..gm]);
             rest[gm] = len;
-            contribute(running, bl, &rest[..gm], len, u, p, 1.0);
+            terms.add(&rest[..gm], len, u, p, 1.0);
         } else {
-            let len = parent_time - time[u];
-            eval.eval(V::widen(st.row(u), wide), summary);
-            contribute(running, bl, summary, len, u, p, 1.0);
+            terms.add_of(st.row(u), parent_time - time[u], u, p, 1.0);
         }
     };
 
@@ -187,16 +224,7 @@ fn branch_walk<V: Weight + Kept>(
         for u in 0..n {
             let p = st.parent[u];
             if p >= 0 {
-                refresh(
-                    &mut st,
-                    &mut eval,
-                    &mut summary,
-                    &mut wide,
-                    &mut running,
-                    &mut bl,
-                    u,
-                    p,
-                );
+                refresh(&mut st, &mut terms, u, p);
                 if keep {
                     valid[u] = true;
                 }
@@ -217,7 +245,7 @@ fn branch_walk<V: Weight + Kept>(
             let overlap = right.min(windows[w + 1]) - left.max(windows[w]);
             if overlap > 0.0 {
                 let row = &mut out[(w - chunk.w_first) * nt * gm..][..nt * gm];
-                for (o, r) in row.iter_mut().zip(&running) {
+                for (o, r) in row.iter_mut().zip(&terms.running) {
                     *o += r * overlap;
                 }
                 if !absolute {
@@ -256,35 +284,16 @@ fn branch_walk<V: Weight + Kept>(
             if p_old >= 0 {
                 if keep && valid[u] {
                     let record = V::as_f64(st.record(u)).expect("kept records are f64");
-                    let kept = &record[k..=bl_at];
-                    contribute(
-                        &mut running,
-                        &mut bl,
-                        &kept[..gm],
-                        kept[gm],
-                        u,
-                        p_old,
-                        -1.0,
-                    );
+                    terms.add(&record[k..bl_at], record[bl_at], u, p_old, -1.0);
                 } else {
                     // Its old term from its old weights (a node of the warm-up tree changing
                     // for the first time, or records that keep no summaries).
-                    eval.eval(V::widen(x_old, &mut wide), &mut summary);
                     let len = node_time(&st, p_old as usize) - node_time(&st, u);
-                    contribute(&mut running, &mut bl, &summary, len, u, p_old, -1.0);
+                    terms.add_of(x_old, len, u, p_old, -1.0);
                 }
             }
             if p >= 0 {
-                refresh(
-                    &mut st,
-                    &mut eval,
-                    &mut summary,
-                    &mut wide,
-                    &mut running,
-                    &mut bl,
-                    u,
-                    p,
-                );
+                refresh(&mut st, &mut terms, u, p);
             }
             if keep {
                 valid[u] = p >= 0;
@@ -295,7 +304,7 @@ fn branch_walk<V: Weight + Kept>(
             // residue of every contribution added and taken out, and no longer relative. A sum
             // that is NaN stays NaN, as in tskit: a summary that is NaN (0/0 for a set of one
             // sample against itself) makes every later sum NaN.
-            running.iter_mut().for_each(|r| {
+            terms.running.iter_mut().for_each(|r| {
                 if !r.is_nan() {
                     *r = 0.0
                 }
@@ -310,7 +319,7 @@ fn branch_walk<V: Weight + Kept>(
         out,
         base: Some(Base {
             coef,
-            delta_end: running,
+            delta_end: terms.running,
             absolute_end: absolute,
         }),
     }
