@@ -75,6 +75,7 @@ pub(crate) const MAX_CHUNKS: usize = 64;
 // ---------------------------------------------------------------------------------------
 
 pub(crate) use super::genome::Genome;
+use super::genome::Weight;
 
 /// A run of consecutive trees processed as one task.
 pub(crate) struct Chunk {
@@ -389,6 +390,9 @@ pub(crate) struct Features {
     pub dim: usize,
     pub rows: Vec<f64>,
     pub total: Vec<f64>,
+    /// Every feature is an integer whose column adds up to less than 2^24 in absolute value
+    /// (set indicators): per-node sums are then kept in f32, exactly (see `genome::Weight`).
+    pub small_integers: bool,
 }
 
 impl Features {
@@ -399,13 +403,21 @@ impl Features {
                 *t += v;
             }
         }
-        Features { dim, rows, total }
+        Features {
+            dim,
+            rows,
+            total,
+            small_integers: false,
+        }
     }
 
     /// Indicator features of sample sets: x_j = 1 when the sample is in set j.
     pub fn indicators(ts: &TreeSequence, sets: &[Vec<i32>]) -> Features {
         let w = params::indicator_weights(ts, sets, false);
-        Features::new(w.num_cols, w.data)
+        Features {
+            small_integers: w.small_integers,
+            ..Features::new(w.num_cols, w.data)
+        }
     }
 }
 
@@ -474,15 +486,20 @@ pub(crate) fn branch_moments_with(
     let mut raw = vec![0.0; nw * f * f];
     let mut area = vec![0.0; nw];
     let wave = 2 * rayon::current_num_threads().max(1);
-    // Per-node buffers (nodes x sets each: 165 MB for 688,000 nodes and 30 sets) handed from
-    // task to task within this call, instead of each task faulting in fresh pages.
-    let spare: Spare = std::sync::Mutex::new(Vec::new());
+    // Per-node buffers (nodes x sets each: 165 MB for 688,000 nodes and 30 sets in f64, half
+    // that in f32) handed from task to task within this call, instead of each task faulting
+    // in fresh pages.
+    let (spare32, spare64): (Spare<f32>, Spare<f64>) = Default::default();
     for batch in tasks.chunks(wave) {
         let partials: Vec<(Vec<f64>, Vec<f64>)> = batch
             .par_iter()
             .map(|&(c, b)| {
                 let cols: &[usize] = locals.get(b).map_or(&[], Vec::as_slice);
-                moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare)
+                if feats.small_integers {
+                    moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare32)
+                } else {
+                    moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare64)
+                }
             })
             .collect();
         for (&(c, b), (part_area, part_h)) in batch.iter().zip(&partials) {
@@ -537,22 +554,25 @@ pub(crate) fn branch_moments_with(
 
 /// The incremental state of one task: parents, features per node, and the running
 /// (unsymmetrised) moment `h` of the current tree, whose symmetric part is the moment.
-struct QuadState<'g, 'a> {
+struct QuadState<'g, 'a, V: Weight> {
     g: &'g Genome<'a>,
     kind: Moment,
     f: usize,
     total: Vec<f64>,
     parent: Vec<i32>,
-    phi: Vec<f64>,
+    /// Features per node, f32 where that is exact ([`Features::small_integers`]).
+    phi: Vec<V>,
     h: Vec<f64>,
     comp: Vec<f64>,
     branch_total: f64,
     sx: Vec<f64>,
     w: Vec<f64>,
+    /// The moved child's features, as f64 for the moment and as stored for the path.
     delta: Vec<f64>,
+    delta_v: Vec<V>,
 }
 
-impl QuadState<'_, '_> {
+impl<V: Weight> QuadState<'_, '_, V> {
     /// Moves edge `e` out of (`insert` false) or into the tree. With delta = phi(child), the
     /// path from the parent up gains or loses delta; the change of the moment is then
     /// `delta w^T` (plus transpose), with w from the path sums taken before the change:
@@ -568,7 +588,10 @@ impl QuadState<'_, '_> {
         let f = self.f;
         let (p, c) = (g.edge_parent[e] as usize, g.edge_child[e] as usize);
         let time = g.time;
-        self.delta.copy_from_slice(&self.phi[c * f..(c + 1) * f]);
+        self.delta_v.copy_from_slice(&self.phi[c * f..(c + 1) * f]);
+        for (d, v) in self.delta.iter_mut().zip(&self.delta_v) {
+            *d = v.get();
+        }
         let bl_c = time[p] - time[c];
         self.sx.iter_mut().for_each(|s| *s = 0.0);
         let mut beta = 0.0;
@@ -581,15 +604,15 @@ impl QuadState<'_, '_> {
                 let bl = time[pv as usize] - time[vu];
                 beta += bl;
                 for (s, &x) in self.sx.iter_mut().zip(row.iter()) {
-                    *s += bl * x;
+                    *s += bl * x.get();
                 }
             }
             if insert {
-                for (x, &d) in row.iter_mut().zip(&self.delta) {
+                for (x, &d) in row.iter_mut().zip(&self.delta_v) {
                     *x += d;
                 }
             } else {
-                for (x, &d) in row.iter_mut().zip(&self.delta) {
+                for (x, &d) in row.iter_mut().zip(&self.delta_v) {
                     *x -= d;
                 }
             }
@@ -662,16 +685,16 @@ fn kahan_add(sum: &mut f64, comp: &mut f64, x: f64) {
 /// One task: the moments of the features `cols` over one chunk. Returns the branch area and
 /// the local `h` (|cols|^2) for each window the chunk reaches, consecutively.
 /// Buffers a finished task leaves for the next: its `phi` and `parent`.
-type Spare = std::sync::Mutex<Vec<(Vec<f64>, Vec<i32>)>>;
+type Spare<V> = std::sync::Mutex<Vec<(Vec<V>, Vec<i32>)>>;
 
-fn moments_chunk(
+fn moments_chunk<V: Weight>(
     g: &Genome,
     feats: &Features,
     cols: &[usize],
     kind: Moment,
     windows: &[f64],
     chunk: &Chunk,
-    spare: &Spare,
+    spare: &Spare<V>,
 ) -> (Vec<f64>, Vec<f64>) {
     let f = cols.len();
     let rows = chunk_windows(windows, chunk);
@@ -687,13 +710,13 @@ fn moments_chunk(
     if phi.capacity() < g.num_nodes * f {
         phi = crate::memory::large_vec(g.num_nodes * f);
     }
-    phi.resize(g.num_nodes * f, 0.0);
+    phi.resize(g.num_nodes * f, V::default());
     parent.clear();
     parent.resize(g.num_nodes, -1);
     for (i, &s) in g.samples.iter().enumerate() {
         let row = &feats.rows[i * feats.dim..(i + 1) * feats.dim];
         for (a, &col) in cols.iter().enumerate() {
-            phi[s as usize * f + a] = row[col];
+            phi[s as usize * f + a] = V::exact(row[col]);
         }
     }
     let mut st = QuadState {
@@ -709,6 +732,7 @@ fn moments_chunk(
         sx: vec![0.0; f],
         w: vec![0.0; f],
         delta: vec![0.0; f],
+        delta_v: vec![V::default(); f],
     };
     // Seek: attach the covering edges children first; each attaches to a parent that has no
     // parent yet, so the path is one node and the cost is the child's nonzeros x sets.
@@ -1239,6 +1263,34 @@ mod tests {
                     "{kind:?} block {block}"
                 );
                 assert_eq!(whole.area, blocked.area);
+            }
+        }
+    }
+
+    /// Indicator features kept per node in f32 give the same bits as in f64.
+    #[test]
+    fn f32_features_change_no_bit() {
+        for name in ["small", "nonbinary", "ancient_gaps", "multiallelic"] {
+            let ts = fixture(name);
+            let compact = Features::indicators(&ts, &splits(&ts, 7));
+            assert!(compact.small_integers, "{name}");
+            let wide = Features {
+                small_integers: false,
+                ..Features::indicators(&ts, &splits(&ts, 7))
+            };
+            let l = ts.sequence_length();
+            let windows = [0.0, l / 3.0, l / 2.0, l];
+            for kind in [Moment::Cross, Moment::Gram] {
+                let a = branch_moments_with(&ts, &compact, kind, &windows, MAX_CHUNKS, 3);
+                let b = branch_moments_with(&ts, &wide, kind, &windows, MAX_CHUNKS, 3);
+                assert!(
+                    a.matrix
+                        .iter()
+                        .zip(&b.matrix)
+                        .all(|(x, y)| x.to_bits() == y.to_bits()),
+                    "{name} {kind:?}"
+                );
+                assert_eq!(a.area, b.area, "{name} {kind:?}");
             }
         }
     }
