@@ -144,6 +144,16 @@ struct Request {
     plan: Option<engine::ChunkPlan>,
 }
 
+/// What [`Request::parse_inputs`] reads: the sample sets (and their indicator weights) or
+/// the weights `W`, and the index tuples (the fields of [`Request`] of the same names).
+struct Inputs {
+    sets: Option<SampleSets>,
+    weights: Weights,
+    num_inputs: usize,
+    weight_totals: Vec<f64>,
+    indexes: Option<Indexes>,
+}
+
 impl Request {
     fn parse(
         ts: &TreeSequence,
@@ -191,7 +201,13 @@ impl Request {
             },
             || Request::parse_inputs(ts, def, &kw, arrays),
         );
-        let (sets, weights, num_inputs, weight_totals, indexes) = inputs?;
+        let Inputs {
+            sets,
+            weights,
+            num_inputs,
+            weight_totals,
+            indexes,
+        } = inputs?;
 
         Ok(Request {
             def,
@@ -211,15 +227,13 @@ impl Request {
         })
     }
 
-    /// The inputs a statistic sums over: its sample sets (and their indicator weights) or its
-    /// weights `W`, and its index tuples.
-    #[allow(clippy::type_complexity)]
+    /// The inputs a statistic sums over (see [`Inputs`]).
     fn parse_inputs(
         ts: &TreeSequence,
         def: &'static StatDef,
         kw: &Kwargs,
         arrays: Arrays,
-    ) -> Result<(Option<SampleSets>, Weights, usize, Vec<f64>, Option<Indexes>)> {
+    ) -> Result<Inputs> {
         let method = def.method;
         let (sets, weights, num_inputs, weight_totals) = if def.input == Input::Weights {
             let w = params::parse_weights(ts, method, kw.get("W"), arrays)?;
@@ -279,7 +293,13 @@ impl Request {
             }
             _ => None,
         };
-        Ok((sets, weights, num_inputs, weight_totals, indexes))
+        Ok(Inputs {
+            sets,
+            weights,
+            num_inputs,
+            weight_totals,
+            indexes,
+        })
     }
 
     fn set_sizes(&self) -> Vec<f64> {

@@ -55,7 +55,6 @@ pub fn set_keep_summaries_bytes(bytes: usize) -> usize {
 /// keeps its running sum relative to that tree's (unknown here, see [`Base`]), and computes a
 /// node's old summary only when the node first changes. So a chunk costs about what its own
 /// edge changes cost, and chunks are cheap enough to be many.
-#[inline(never)] // (see `site::walk_sites`)
 pub(super) fn branch_dense(
     d: &Data,
     stat: &GeneralStat,
@@ -150,7 +149,7 @@ fn add_term(
 
 /// [`branch_dense`] with records of weight sums of type `V`, keeping summaries (`keep`, f64
 /// records only) or not.
-#[inline(never)]
+#[inline(never)] // (see `site::walk_sites`)
 fn branch_walk<V: Weight + Kept>(
     d: &Data,
     stat: &GeneralStat,
