@@ -35,6 +35,38 @@ fn advise_huge_pages(addr: usize, bytes: usize) {
     }
 }
 
+/// Copies a few values (a node's weights, a summary), as `dst.copy_from_slice(src)`.
+///
+/// On WebAssembly a copy of a length not known at compile time becomes `memory.copy`, which
+/// V8 runs as a call out of the module into the engine: tens of nanoseconds, more than
+/// copying a handful of values, and paid per node or per site in the walks. There each value
+/// is stored on its own (volatile stores, which the compiler cannot merge back into a
+/// `memory.copy`). Elsewhere this is `copy_from_slice`.
+#[inline(always)]
+pub fn copy_few<T: Copy>(dst: &mut [T], src: &[T]) {
+    assert_eq!(dst.len(), src.len(), "copy_few: lengths differ");
+    #[cfg(target_arch = "wasm32")]
+    for (d, &s) in dst.iter_mut().zip(src) {
+        // SAFETY: `d` is a valid, aligned, exclusive reference.
+        unsafe { std::ptr::write_volatile(d, s) };
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    dst.copy_from_slice(src);
+}
+
+/// Sets a few values to `v`, as `dst.fill(v)`; on WebAssembly without `memory.fill` (see
+/// [`copy_few`]).
+#[inline(always)]
+pub fn fill_few<T: Copy>(dst: &mut [T], v: T) {
+    #[cfg(target_arch = "wasm32")]
+    for d in dst.iter_mut() {
+        // SAFETY: `d` is a valid, aligned, exclusive reference.
+        unsafe { std::ptr::write_volatile(d, v) };
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    dst.fill(v);
+}
+
 /// Asks the CPU to start loading the cache line at `p` (a hint: no effect on results, and
 /// none at all where the target has no prefetch instruction, such as WebAssembly).
 #[inline(always)]

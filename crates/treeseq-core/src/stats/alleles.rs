@@ -5,6 +5,7 @@
 //! node's weight from its parent mutation's allele (or the ancestral one) to its own, as
 //! tskit's `get_allele_weights` does. A derived state equal to the ancestral state is allele 0.
 
+use crate::memory::{copy_few, fill_few};
 use crate::stats::genome::Weight;
 
 /// The mutation columns a site's allele weights are read from.
@@ -47,9 +48,12 @@ impl AlleleStates {
         let k = self.k;
         let muts = m.site_mutations[site]..m.site_mutations[site + 1];
         self.num_alleles = m.num_alleles[site] as usize;
-        self.states.clear();
-        self.states.resize(self.num_alleles * k, 0.0);
-        self.states[..k].copy_from_slice(total);
+        // Sized once per site, filled value by value (see `memory::copy_few`).
+        if self.states.len() < self.num_alleles * k {
+            self.states.resize(self.num_alleles * k, 0.0);
+        }
+        copy_few(&mut self.states[..k], total);
+        fill_few(&mut self.states[k..self.num_alleles * k], 0.0);
         for mu in muts.clone() {
             let allele = m.mutation_allele[mu] as usize;
             // The weight below the mutation leaves its parent mutation's allele (tskit

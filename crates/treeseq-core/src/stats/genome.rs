@@ -177,9 +177,12 @@ pub(crate) trait Weight:
     /// `x` itself when this type is f64 (records that also hold f64 summaries).
     fn as_f64(x: &[Self]) -> Option<&[f64]>;
     fn as_f64_mut(x: &mut [Self]) -> Option<&mut [f64]>;
+    /// Whether this type is f64 (`as_f64` always gives `Some`).
+    const IS_F64: bool;
 }
 
 impl Weight for f64 {
+    const IS_F64: bool = true;
     #[inline(always)]
     fn exact(v: f64) -> f64 {
         v
@@ -203,6 +206,7 @@ impl Weight for f64 {
 }
 
 impl Weight for f32 {
+    const IS_F64: bool = false;
     #[inline(always)]
     fn exact(v: f64) -> f32 {
         v as f32

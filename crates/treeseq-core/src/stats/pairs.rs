@@ -51,6 +51,7 @@ use super::summaries::{
 };
 use super::StatOutput;
 use crate::bail;
+use crate::memory::{copy_few, fill_few};
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
 
@@ -248,7 +249,7 @@ impl Counts {
         let k = weights.num_cols;
         let mut x = vec![0.0; g.num_nodes * k];
         for (i, &u) in g.samples.iter().enumerate() {
-            x[u as usize * k..][..k].copy_from_slice(weights.row(i));
+            copy_few(&mut x[u as usize * k..][..k], weights.row(i));
         }
         Counts::seek(g, x, k, chunk)
     }
@@ -588,12 +589,12 @@ impl<V: Weight> QuadState<'_, '_, V> {
         let f = self.f;
         let (p, c) = (g.edge_parent[e] as usize, g.edge_child[e] as usize);
         let time = g.time;
-        self.delta_v.copy_from_slice(&self.phi[c * f..(c + 1) * f]);
+        copy_few(&mut self.delta_v, &self.phi[c * f..(c + 1) * f]);
         for (d, v) in self.delta.iter_mut().zip(&self.delta_v) {
             *d = v.get();
         }
         let bl_c = time[p] - time[c];
-        self.sx.iter_mut().for_each(|s| *s = 0.0);
+        fill_few(&mut self.sx, 0.0);
         let mut beta = 0.0;
         let mut v = p as i32;
         while v >= 0 {
@@ -801,7 +802,7 @@ fn site_sums(
         let mut out = vec![0.0; rows.len() * m];
         let (mut site_sum, mut tmp) = (vec![0.0; m], vec![0.0; m]);
         walk_sites(&g, weights, windows, chunk, |w, alleles| {
-            site_sum.iter_mut().for_each(|v| *v = 0.0);
+            fill_few(&mut site_sum, 0.0);
             for a in polarised as usize..alleles.num_alleles {
                 f.eval(alleles.row(a), 0..m, &mut tmp);
                 for (s, t) in site_sum.iter_mut().zip(&tmp) {

@@ -6,6 +6,7 @@ use std::ops::Range;
 use super::plan::{Chunk, Data};
 use super::tree::{chunk_rows, Kept, TreeState, Workspace};
 use super::GeneralStat;
+use crate::memory::fill_few;
 use crate::stats::alleles::AlleleStates;
 use crate::stats::genome::Weight;
 use crate::stats::summaries::{AfsSummary, SummaryFunc};
@@ -24,7 +25,7 @@ pub(super) fn site_dense(
     let mut out = vec![0.0; chunk_rows(chunk) * gm];
     let (mut site_sum, mut tmp) = (vec![0.0; gm], vec![0.0; gm]);
     for_each_site(d, stat, chunk, ws, |row: usize, alleles: &AlleleStates| {
-        site_sum.iter_mut().for_each(|v| *v = 0.0);
+        fill_few(&mut site_sum, 0.0);
         for allele in stat.polarised as usize..alleles.num_alleles {
             f.eval(alleles.row(allele), cols.clone(), &mut tmp);
             for (s, t) in site_sum.iter_mut().zip(&tmp) {

@@ -7,6 +7,7 @@
 use std::ops::Range;
 
 use super::plan::{Chunk, Data};
+use crate::memory::{copy_few, fill_few};
 use crate::stats::genome::Weight;
 use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
@@ -69,15 +70,27 @@ impl<'a, V: Weight + Kept> TreeState<'a, V> {
         buf.resize(d.num_nodes * stride + line, V::default());
         let base = (buf.as_ptr() as usize / std::mem::size_of::<V>()).wrapping_neg() % line;
         let x = &mut buf[base..];
-        for (u, record) in x.chunks_exact_mut(stride).take(d.num_nodes).enumerate() {
-            record[..k].iter_mut().for_each(|v| *v = V::default());
-            if let Some(slot) = time_slot {
-                record[slot] = V::exact(d.time[u]);
+        if stride == k && time_slot.is_none() {
+            // Records of weight sums alone: one fill, not one per record (on WebAssembly each
+            // would be a call into the engine, see `memory::fill_few`).
+            x[..d.num_nodes * k].fill(V::default());
+        } else {
+            for (u, record) in x.chunks_exact_mut(stride).take(d.num_nodes).enumerate() {
+                fill_few(&mut record[..k], V::default());
+                if let Some(slot) = time_slot {
+                    record[slot] = V::exact(d.time[u]);
+                }
             }
         }
         for (i, &u) in d.samples.iter().enumerate() {
-            for (a, &b) in x[u as usize * stride..][..k].iter_mut().zip(weights.row(i)) {
-                *a = V::exact(b);
+            let (row, w) = (&mut x[u as usize * stride..][..k], weights.row(i));
+            if V::IS_F64 {
+                // (`exact` is the identity: as a loop, a copy the compiler would make a call.)
+                copy_few(V::as_f64_mut(row).expect("f64 records"), w);
+            } else {
+                for (a, &b) in row.iter_mut().zip(w) {
+                    *a = V::exact(b);
+                }
             }
         }
         let mut alive = std::mem::take(&mut ws.alive);
