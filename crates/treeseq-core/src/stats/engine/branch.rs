@@ -21,12 +21,6 @@ use crate::stats::summaries::{AfsSummary, SummaryFunc};
 /// ([`set_keep_summaries_bytes`]).
 static KEEP_SUMMARIES_BYTES: AtomicUsize = AtomicUsize::new(16 << 20);
 
-/// Whether records that keep no summaries hold f32 sums where that is exact. Not on
-/// WebAssembly: there, with two threads, f32 records made diversity on 300,000 samples
-/// slower and erratic (125 to 185 ms against a steady 130 ms with f64 records; one thread
-/// was the same either way), a difference this crate does not yet understand.
-const LEAN_F32: bool = !cfg!(target_arch = "wasm32");
-
 /// Sets the limit above which branch-mode records keep no summaries (for tests: both ways
 /// give the same bits). Returns the previous limit.
 #[doc(hidden)]
@@ -40,9 +34,9 @@ pub fn set_keep_summaries_bytes(bytes: usize) -> usize {
 /// While a tree's records fit in a thread's share of the cache ([`KEEP_SUMMARIES_BYTES`]),
 /// each node's record holds its weights, its summary, its branch length and its time, all
 /// f64. Beyond, a record holds the weights alone, as f32 where that is exact (see
-/// `genome::Weight`; f64 on WebAssembly, see [`LEAN_F32`]), and times are read from the node
-/// table, which all threads share: on 300,000 samples and 3 sets a record is then 12 bytes
-/// rather than 32, and two threads' trees no longer evict each other from the cache.
+/// `genome::Weight`), and times are read from the node table, which all threads share: on
+/// 300,000 samples and 3 sets a record is then 12 bytes rather than 32, and two threads'
+/// trees no longer evict each other from the cache.
 ///
 /// A node touched in a transition keeps its old parent and weights; if both come out
 /// unchanged (above the point where a moved subtree left and rejoined, the weights lose and
@@ -68,7 +62,7 @@ pub(super) fn branch_dense(
         <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
     if keep {
         branch_walk::<f64>(d, stat, chunk, f, cols, ws, true)
-    } else if stat.weights.small_integers && LEAN_F32 {
+    } else if stat.weights.small_integers {
         branch_walk::<f32>(d, stat, chunk, f, cols, ws, false)
     } else {
         branch_walk::<f64>(d, stat, chunk, f, cols, ws, false)
