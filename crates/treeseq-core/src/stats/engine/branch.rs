@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::plan::{Chunk, Data};
 use super::tree::{
-    branch_in_time_windows, chunk_rows, current_window, refill, window_boundaries, Evaluator,
+    branch_in_time_windows, chunk_rows, current_window, record_stride, refill, window_boundaries,
+    Evaluator,
     Kept, Lazy, Touched, TreeState, Workspace,
 };
 use super::{Base, GeneralStat, Partial};
@@ -58,7 +59,8 @@ pub(super) fn branch_dense(
     ws: &mut Workspace,
 ) -> Partial {
     let (k, gm) = (d.k, cols.len());
-    let keep = d.num_nodes * (k + gm + 2) * std::mem::size_of::<f64>()
+    // What kept records take as laid out (padded to whole cache lines).
+    let keep = d.num_nodes * record_stride(k, gm + 2) * std::mem::size_of::<f64>()
         <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
     if keep {
         branch_walk::<f64>(d, stat, chunk, f, cols, ws, true)

@@ -52,12 +52,7 @@ impl<'a, V: Weight + Kept> TreeState<'a, V> {
         time_slot: Option<usize>,
     ) -> TreeState<'a, V> {
         let k = d.k;
-        // Records start on a cache line; records of more than 8 values fill whole lines
-        // (a tree walk waits on fetching each node's record), smaller ones stay small.
-        let stride = match k + extra {
-            r if r < 8 => r,
-            r => r.div_ceil(8) * 8,
-        };
+        let stride = record_stride(k, extra);
         let mut parent = refill(std::mem::take(&mut ws.parent), d.num_nodes, -1i32);
         // Only the weight sums (and times) are written: with many outputs per node most of
         // a record is summaries, and clearing them would cost more than the chunk's work.
@@ -385,6 +380,16 @@ impl Workspace {
             + size(&self.flags)
             + size(&self.valid)
             + size(&self.alive)
+    }
+}
+
+/// Values per node record of `k` weight sums and `extra` values: records start on a cache
+/// line; records of more than 8 values fill whole lines (a tree walk waits on fetching each
+/// node's record), smaller ones stay small.
+pub(super) fn record_stride(k: usize, extra: usize) -> usize {
+    match k + extra {
+        r if r < 8 => r,
+        r => r.div_ceil(8) * 8,
     }
 }
 
