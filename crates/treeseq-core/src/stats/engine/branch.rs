@@ -17,7 +17,8 @@ use crate::stats::summaries::{AfsSummary, SummaryFunc};
 /// Largest tree records (per thread) that keep each node's summary and branch length. Kept,
 /// a node's old term is read back rather than recomputed, which is faster while the records
 /// stay in cache (30,000 samples: 8 to 11 MB); beyond, fetching them costs more than
-/// recomputing (300,000 samples: 44 to 60 MB kept, 22 MB not; a third faster without).
+/// recomputing (300,000 samples: 44 to 60 MB kept, 8 MB not, as f32 weight sums alone; a
+/// third faster without).
 /// Either way the result is the same bits; tests move the limit to check that
 /// ([`set_keep_summaries_bytes`]).
 static KEEP_SUMMARIES_BYTES: AtomicUsize = AtomicUsize::new(16 << 20);
