@@ -2,16 +2,21 @@
 /**
  * treeseq's command line, for batch jobs:
  *   treeseq summary FILE [--backend native|wasm|both] [--threads N]
- *   treeseq stat METHOD FILE [--options JSON] [--backend ...] [--threads N] [--out FILE.json]
+ *   treeseq stat METHOD FILE [--options JSON] [--sample-sets populations] [--pairs all]
+ *                [--num-windows N] [--backend ...] [--threads N] [--out FILE.json]
  * METHOD is a treeseq statistic name (diversity, fst, ...); --options is its options object.
+ * --sample-sets populations: one sample set per population that has samples (in population
+ * order); --pairs all: every pair of those sets as `indexes`; --num-windows N: N equal windows
+ * over the genome. The output JSON then also says which sets, pairs and windows were used.
  */
 import { writeFileSync } from "node:fs";
-import { init, load, TreeSeqError, type BackendChoice } from "./index.js";
+import { init, load, TreeSeqError, type BackendChoice, type TreeSequence } from "./index.js";
 import { STATISTICS, type StatName } from "./stats.js";
 
 const USAGE = `usage:
   treeseq summary FILE [--backend native|wasm|auto|both] [--threads N]
-  treeseq stat METHOD FILE [--options JSON] [--backend ...] [--threads N] [--out FILE.json]
+  treeseq stat METHOD FILE [--options JSON] [--sample-sets populations] [--pairs all]
+               [--num-windows N] [--backend ...] [--threads N] [--out FILE.json]
 statistics: ${Object.keys(STATISTICS).join(", ")}`;
 
 function parseArgs(argv: string[]) {
@@ -25,6 +30,61 @@ function parseArgs(argv: string[]) {
     } else pos.push(a);
   }
   return { pos, flags };
+}
+
+/** The samples of each population that has any, in population order, with its name. */
+function populationSets(ts: TreeSequence) {
+  const pop = ts.tables.nodes.population;
+  const members = new Map<number, number[]>();
+  for (const u of ts.samples()) {
+    if (pop[u] < 0) continue;
+    if (!members.has(pop[u])) members.set(pop[u], []);
+    members.get(pop[u])!.push(u);
+  }
+  if (members.size === 0) {
+    throw new TreeSeqError("BAD_PARAM", "--sample-sets populations: no sample of this file belongs to a population");
+  }
+  return [...members.keys()].sort((a, b) => a - b).map((population) => {
+    let name = `population ${population}`;
+    try {
+      const md = JSON.parse(new TextDecoder().decode((ts.tables.populations.metadata(population) as Uint8Array).slice()));
+      if (typeof md?.name === "string" && md.name) name = md.name;
+    } catch {
+      // metadata that is not JSON: the population's id names it
+    }
+    return { population, name, samples: Int32Array.from(members.get(population)!) };
+  });
+}
+
+/** Applies --sample-sets, --pairs and --num-windows to `options`; returns what they chose. */
+function expandFlags(ts: TreeSequence, flags: Record<string, string>, options: Record<string, unknown>) {
+  const chosen: Record<string, unknown> = {};
+  if (flags["sample-sets"] !== undefined) {
+    if (flags["sample-sets"] !== "populations") {
+      throw new TreeSeqError("BAD_PARAM", `--sample-sets: expected "populations", got "${flags["sample-sets"]}"`);
+    }
+    if (options.sampleSets !== undefined) throw new TreeSeqError("BAD_PARAM", "give sample sets either in --options or as --sample-sets, not both");
+    const sets = populationSets(ts);
+    options.sampleSets = sets.map((s) => s.samples);
+    chosen.sampleSets = sets.map(({ population, name, samples }) => ({ population, name, size: samples.length }));
+  }
+  if (flags.pairs !== undefined) {
+    if (flags.pairs !== "all") throw new TreeSeqError("BAD_PARAM", `--pairs: expected "all", got "${flags.pairs}"`);
+    const n = (options.sampleSets as unknown[] | undefined)?.length;
+    if (!n || n < 2) throw new TreeSeqError("BAD_PARAM", "--pairs all needs at least two sample sets");
+    if (options.indexes !== undefined) throw new TreeSeqError("BAD_PARAM", "give indexes either in --options or as --pairs, not both");
+    const pairs: number[][] = [];
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push([i, j]);
+    options.indexes = chosen.indexes = pairs;
+  }
+  if (flags["num-windows"] !== undefined) {
+    const n = Number(flags["num-windows"]);
+    if (!Number.isInteger(n) || n < 1) throw new TreeSeqError("BAD_PARAM", `--num-windows: expected a positive integer, got "${flags["num-windows"]}"`);
+    if (options.windows !== undefined) throw new TreeSeqError("BAD_PARAM", "give windows either in --options or as --num-windows, not both");
+    const L = ts.sequenceLength;
+    options.windows = chosen.windows = Array.from({ length: n + 1 }, (_, i) => (i === n ? L : (i * L) / n));
+  }
+  return chosen;
 }
 
 async function main(): Promise<number> {
@@ -65,12 +125,21 @@ async function main(): Promise<number> {
       const [method, file] = rest;
       if (!(method in STATISTICS)) throw new TreeSeqError("BAD_PARAM", `unknown statistic '${method}'\n${USAGE}`);
       if (!file) throw new TreeSeqError("BAD_PARAM", "stat needs METHOD and FILE");
-      const options = flags.options ? JSON.parse(flags.options) : {};
+      let options: Record<string, unknown>;
+      try {
+        options = flags.options ? JSON.parse(flags.options) : {};
+      } catch (e) {
+        throw new TreeSeqError("BAD_PARAM", `--options is not valid JSON: ${(e as Error).message}`);
+      }
       const ts = await load(file);
+      const chosen = expandFlags(ts, flags, options);
       const t0 = performance.now();
-      const r = await ts[method as StatName](options);
+      const r = await ts[method as StatName](options as never);
       const ms = performance.now() - t0;
-      const out = { method, file, backend: info.name, threads: info.threads, seconds: ms / 1000, shape: r.shape, data: Array.from(r.data) };
+      const out = {
+        method, file, backend: info.name, threads: info.threads, seconds: ms / 1000, ...chosen,
+        shape: r.shape, data: Array.from(r.data),
+      };
       if (flags.out) writeFileSync(flags.out, JSON.stringify(out));
       else console.log(JSON.stringify(out));
       ts.dispose();
