@@ -4,7 +4,8 @@
 #  - apt: Debian's rustc-web/cargo-web 1.96 with std sources and lld (to rebuild std for
 #    wasm32 with atomics: rustup has no wasm32 target here), chromium (browser smoke test)
 #  - cargo: wasm-bindgen-cli, at the exact version of the wasm-bindgen crate
-#  - pip: tskit and msprime (the reference for every number, and the benchmark's peer)
+#  - pip: tskit and msprime (the reference for every number, and the benchmark's peer), and
+#    Snakemake in .cache/snakemake (the workflow)
 #  - npm: the dev dependencies in package-lock.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,17 @@ fi
 if ! python3 -c 'import tskit, msprime' 2>/dev/null; then
   log "pip install tskit msprime"
   python3 -m pip install -q tskit msprime
+fi
+
+# Snakemake, for the workflow and its test, in a virtual environment of its own (pinned; pip
+# would otherwise change packages the system's Python tools depend on).
+SNAKEMAKE_VERSION=9.27.1
+if ! .cache/snakemake/bin/snakemake --version 2>/dev/null | grep -qx "$SNAKEMAKE_VERSION"; then
+  log "snakemake $SNAKEMAKE_VERSION into .cache/snakemake"
+  mkdir -p .cache
+  rm -rf .cache/snakemake
+  python3 -m venv .cache/snakemake
+  .cache/snakemake/bin/pip install -q "snakemake==$SNAKEMAKE_VERSION"
 fi
 
 # `npm install` with the committed lock, not `npm ci`: npm 11 leaves some optional
