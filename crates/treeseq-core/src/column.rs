@@ -106,7 +106,7 @@ impl<T: Pod> Column<T> {
     pub fn view(buf: &Arc<AlignedBytes>, byte_offset: usize, len: usize) -> Option<Self> {
         let size = std::mem::size_of::<T>();
         let end = len.checked_mul(size)?.checked_add(byte_offset)?;
-        if end > buf.len() || byte_offset % std::mem::align_of::<T>() != 0 {
+        if end > buf.len() || !byte_offset.is_multiple_of(std::mem::align_of::<T>()) {
             return None;
         }
         Some(Column {

@@ -176,7 +176,9 @@ impl VariantCursor {
         &self.ts
     }
 
-    /// Decodes the next site; false after the last.
+    /// Decodes the next site; false after the last. (Named as the JavaScript cursors' method,
+    /// not an iterator: each call reuses the decoded site's buffers.)
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> bool {
         let more = self.variants.decode_next();
         self.sync();

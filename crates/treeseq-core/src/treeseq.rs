@@ -146,9 +146,10 @@ impl TreeSequence {
             for s in 0..self.num_sites() {
                 introduced.clear();
                 let a = ancestral.row(s);
-                for mu in index[s]..index[s + 1] {
+                let muts = index[s]..index[s + 1];
+                for (mu, slot) in muts.clone().zip(&mut allele[muts]) {
                     let d = derived.row(mu);
-                    allele[mu] = if d == a {
+                    *slot = if d == a {
                         0
                     } else if let Some(i) = introduced.iter().position(|&m| derived.row(m) == d) {
                         i as u32 + 1

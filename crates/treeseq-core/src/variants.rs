@@ -161,8 +161,9 @@ impl<'a> Variants<'a> {
         // Alleles are numbered once per tree sequence, by the rule the statistics use too;
         // an allele's number first appears on the mutation that introduces it.
         let numbered = &self.ts.mutation_alleles().allele;
-        for m in index[site]..index[site + 1] {
-            let allele = numbered[m] as usize;
+        let muts = index[site]..index[site + 1];
+        for (m, &allele) in muts.clone().zip(&numbered[muts]) {
+            let allele = allele as usize;
             if allele == self.alleles.len() {
                 self.alleles.push(tables.mutations.derived_state.row(m));
             }

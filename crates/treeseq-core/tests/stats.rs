@@ -354,9 +354,12 @@ fn sample_sets(name: &str) -> Vec<Vec<i32>> {
     serde_json::from_value(expected(name)["sample_sets"].clone()).unwrap()
 }
 
-/// Every fixture with at least two sample sets: name, tree sequence, sets, and three windows
-/// that cut the genome unevenly.
-fn fixtures_with_sets() -> Vec<(String, TreeSequence, Vec<Vec<i32>>, [f64; 4])> {
+/// A fixture's name, tree sequence, sample sets, and three windows that cut its genome
+/// unevenly.
+type WithSets = (String, TreeSequence, Vec<Vec<i32>>, [f64; 4]);
+
+/// Every fixture with at least two sample sets.
+fn fixtures_with_sets() -> Vec<WithSets> {
     fixture_names()
         .into_iter()
         .filter_map(|name| {
@@ -364,7 +367,7 @@ fn fixtures_with_sets() -> Vec<(String, TreeSequence, Vec<Vec<i32>>, [f64; 4])> 
                 serde_json::from_value(expected(&name)["sample_sets"].clone()).ok()?;
             let ts = load(&name);
             let l = ts.sequence_length();
-            (sets.len() >= 2).then(|| (name, ts, sets, [0.0, l * 0.3, l * 0.61, l]))
+            (sets.len() >= 2).then_some((name, ts, sets, [0.0, l * 0.3, l * 0.61, l]))
         })
         .collect()
 }

@@ -342,7 +342,9 @@ pub struct NativeVariants {
 
 #[napi]
 impl NativeVariants {
+    /// The JavaScript cursor's `next()`: decodes the next site, false after the last.
     #[napi]
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<bool> {
         catch_panics(|| Ok(self.cursor.next())).map_err(to_napi)
     }

@@ -358,6 +358,8 @@ pub struct WasmVariants {
 
 #[wasm_bindgen]
 impl WasmVariants {
+    /// The JavaScript cursor's `next()`: decodes the next site, false after the last.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> bool {
         self.cursor.next()
     }

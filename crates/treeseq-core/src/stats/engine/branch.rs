@@ -217,6 +217,8 @@ fn branch_walk<V: Weight + Kept>(
     // relative to the sum of their warm-up tree.
     let mut absolute = chunk.seek_at == chunk.start;
     if absolute {
+        // By index: `valid` is empty when records keep no summaries.
+        #[allow(clippy::needless_range_loop)]
         for u in 0..n {
             let p = st.parent[u];
             if p >= 0 {
