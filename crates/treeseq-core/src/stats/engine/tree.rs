@@ -13,6 +13,9 @@ use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
 use crate::treeseq::EdgeEvent;
 
+/// How many edge events ahead a walk prefetches.
+const AHEAD: usize = 8;
+
 /// Parent pointers and weight sums of the current tree, and the chunk's edge events. Sums are
 /// kept as `V`: f64, or f32 where every sum is a small integer (see [`Weight`]).
 pub(super) struct TreeState<'a, V: Weight = f64> {
@@ -145,6 +148,7 @@ impl<'a, V: Weight + Kept> TreeState<'a, V> {
         {
             self.next_removal += 1;
             self.num_edges -= 1;
+            self.prefetch_event(self.removals.get(self.next_removal + AHEAD));
             self.move_edge::<false, T>(ev, &mut touch);
         }
         while let Some(&ev) = self
@@ -154,7 +158,20 @@ impl<'a, V: Weight + Kept> TreeState<'a, V> {
         {
             self.next_insertion += 1;
             self.num_edges += 1;
+            self.prefetch_event(self.insertions.get(self.next_insertion + AHEAD));
             self.move_edge::<true, T>(ev, &mut touch);
+        }
+    }
+
+    /// Starts fetching what an event a few ahead will read first: its child's and parent's
+    /// records and the parent's parent.
+    #[inline(always)]
+    fn prefetch_event(&self, ev: Option<&EdgeEvent>) {
+        if let Some(ev) = ev {
+            let x = &self.x[self.base..];
+            crate::memory::prefetch(x[ev.child as usize * self.stride..].as_ptr());
+            crate::memory::prefetch(x[ev.parent as usize * self.stride..].as_ptr());
+            crate::memory::prefetch(self.parent[ev.parent as usize..].as_ptr());
         }
     }
 
