@@ -10,6 +10,7 @@
 // tajimasD|segregatingSites|divergence|fst, mode=site|branch, windows=N, run=1 (compute on
 // load). The last result is kept in `window.__demo` for that test.
 import { init, load, backendInfo } from "../dist/browser.js";
+import { allPairs, equalWindows, populationSampleSets } from "../dist/grouping.js";
 
 const $ = (id) => document.getElementById(id);
 const PAIRWISE = new Set(["divergence", "fst"]);
@@ -47,30 +48,10 @@ async function withProgress(what, work) {
   }
 }
 
-function populationName(i) {
-  try {
-    const bytes = ts.tables.populations.metadata(i);
-    const md = JSON.parse(new TextDecoder().decode(bytes.slice()));
-    if (md && typeof md.name === "string" && md.name) return md.name;
-  } catch {
-    // metadata that is not JSON (or empty): fall back to the population's id
-  }
-  return `population ${i}`;
-}
-
-/** The samples of each population that has any, in population order. */
+/** The samples of each population that has any; without populations, all samples as one set. */
 function samplesByPopulation() {
-  const pop = ts.tables.nodes.population;
-  const byPop = new Map();
-  for (const u of ts.samples()) {
-    const p = pop[u];
-    if (p < 0) continue;
-    if (!byPop.has(p)) byPop.set(p, []);
-    byPop.get(p).push(u);
-  }
-  const out = [...byPop.keys()].sort((a, b) => a - b).map((p) => ({ name: populationName(p), samples: Int32Array.from(byPop.get(p)) }));
-  // A tree sequence without populations: all samples as one set.
-  return out.length ? out : [{ name: "all samples", samples: ts.samples() }];
+  const sets = populationSampleSets(ts);
+  return sets.length ? sets : [{ name: "all samples", samples: ts.samples() }];
 }
 
 async function openFile(source, label) {
@@ -105,12 +86,6 @@ function showSummary(label, seconds) {
   $("summary").innerHTML = rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("");
 }
 
-/** n equal windows over the genome, the last ending exactly at the sequence length. */
-function windowBreaks(n) {
-  const L = ts.sequenceLength;
-  return Array.from({ length: n + 1 }, (_, i) => (i === n ? L : (i * L) / n));
-}
-
 async function compute() {
   if (busy || !ts) return;
   const stat = $("stat").value;
@@ -127,10 +102,9 @@ async function compute() {
   busy = true;
   $("run").disabled = true;
   try {
-    const windows = windowBreaks(n);
+    const windows = equalWindows(ts.sequenceLength, n);
     const sampleSets = sets.map((s) => s.samples);
-    const pairs = [];
-    for (let i = 0; i < sets.length; i++) for (let j = i + 1; j < sets.length; j++) pairs.push([i, j]);
+    const pairs = allPairs(sets.length);
     const names = PAIRWISE.has(stat) ? pairs.map(([i, j]) => `${sets[i].name} vs ${sets[j].name}`) : sets.map((s) => s.name);
     const options = { sampleSets, windows, mode, ...(PAIRWISE.has(stat) ? { indexes: pairs } : {}) };
     const { value: r, seconds } = await withProgress(`computing ${LABELS[stat]} (${mode} mode) in ${n} windows`, () => ts[stat](options));

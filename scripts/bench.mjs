@@ -91,17 +91,10 @@ function checkValue(r) {
 }
 
 /** The case functions over one loaded tree sequence, built as time_tskit.py builds them. */
-function makeCases(ts) {
+function makeCases(ts, { populationSampleSets }) {
   const samples = ts.samples();
-  const pop = ts.tables.nodes.population;
-  const byPop = new Map();
-  for (const u of samples) {
-    const p = pop[u];
-    if (p < 0) continue; // tskit's ts.samples(population=p.id) never includes TSK_NULL
-    if (!byPop.has(p)) byPop.set(p, []);
-    byPop.get(p).push(u);
-  }
-  const sets = [...byPop.keys()].sort((x, y) => x - y).map((p) => Int32Array.from(byPop.get(p)));
+  // As time_tskit.py: ts.samples(population=p.id) for each population with samples.
+  const sets = populationSampleSets(ts).map((s) => s.samples);
   const L = ts.sequenceLength;
   const step = L / 100; // as np.linspace(0, L, 101): i * step, the last exactly L
   const w = Array.from({ length: 101 }, (_, i) => (i === 100 ? L : i * step));
@@ -237,7 +230,7 @@ async function child(backend, threads, args) {
   const load = { median: median(loadRuns), min: Math.min(...loadRuns), runs: loadRuns };
   emit({ type: "load", result: load });
   log(`${label}: load ${fmt(load.median)} s`);
-  const { cases, numSampleSets } = makeCases(ts);
+  const { cases, numSampleSets } = makeCases(ts, await import(path.join(root, "dist/grouping.js")));
   emit({ type: "sets", numSampleSets });
   for (const name of args.cases) {
     log(`${label}: ${name} ...`);

@@ -8,7 +8,8 @@ import { existsSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
-import { serve } from "./serve.js";
+import { serve } from "../scripts/serve.mjs";
+import { evenWindows, firstThreePopulations } from "./helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CHROMIUM = "/usr/bin/chromium";
@@ -86,10 +87,8 @@ describe("browser (headless Chromium)", () => {
     const api = await import("../dist/index.js");
     await api.init({ backend: "native" });
     const ts = await api.load(join(ROOT, "test/fixtures/medium.trees"));
-    const pop = ts.tables.nodes.population;
-    const sets = [0, 1, 2].map((p) => Int32Array.from(Array.from(ts.samples()).filter((u) => pop[u] === p)));
-    const L = ts.sequenceLength;
-    const windows = Array.from({ length: n + 1 }, (_, i) => (i === n ? L : (i * L) / n));
+    const sets = firstThreePopulations(ts);
+    const windows = evenWindows(ts.sequenceLength, n);
     const indexes = stat === "fst" ? { indexes: [[0, 1], [0, 2], [1, 2]] } : {};
     const r = await ts[stat]({ sampleSets: sets, windows, mode, ...indexes });
     const afs = await ts.alleleFrequencySpectrum({ sampleSets: [sets[0]], mode });

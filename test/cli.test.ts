@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as api from "../dist/index.js";
+import { firstThreePopulations } from "./helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MEDIUM = join(ROOT, "test/fixtures/medium.trees");
@@ -34,8 +35,7 @@ describe("command line", () => {
 
     await api.init({ backend: "native" });
     const ts = await api.load(MEDIUM);
-    const pop = ts.tables.nodes.population;
-    const sets = [0, 1, 2].map((p) => Int32Array.from(Array.from(ts.samples()).filter((u) => pop[u] === p)));
+    const sets = firstThreePopulations(ts);
     const want = await ts.fst({ sampleSets: sets, indexes: out.indexes, windows: out.windows, mode: "branch" });
     expect(out.data).toEqual(Array.from(want.data));
     ts.dispose();

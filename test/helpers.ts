@@ -68,3 +68,18 @@ export function readKastore(bytes: Uint8Array): Map<string, ArrayLike<number | b
   }
   return out;
 }
+
+/**
+ * The samples of populations 0, 1 and 2 of a fixture, as three sample sets: how the tests
+ * that check the CLI, the demo and the workflow build their expected values (on their own,
+ * not with the code under test).
+ */
+export function firstThreePopulations(ts: { samples(): Int32Array; tables: { nodes: { population: ArrayLike<number> } } }): Int32Array[] {
+  const pop = ts.tables.nodes.population;
+  return [0, 1, 2].map((p) => Int32Array.from(Array.from(ts.samples()).filter((u) => pop[u] === p)));
+}
+
+/** n equal windows over [0, L], the last ending exactly at L. */
+export function evenWindows(L: number, n: number): number[] {
+  return Array.from({ length: n + 1 }, (_, i) => (i === n ? L : (i * L) / n));
+}

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as api from "../dist/index.js";
+import { evenWindows, firstThreePopulations } from "./helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SNAKEMAKE = join(ROOT, ".cache/snakemake/bin/snakemake");
@@ -70,10 +71,9 @@ statistics:
     await api.init({ backend: "native" });
     for (const name of ["medium", "small"]) {
       const ts = await api.load(join(FIXTURES, `${name}.trees`));
-      const pop = ts.tables.nodes.population;
-      const sets = [0, 1, 2].map((p) => Int32Array.from(Array.from(ts.samples()).filter((u) => pop[u] === p)));
+      const sets = firstThreePopulations(ts);
       const L = ts.sequenceLength;
-      const equal = (n: number) => Array.from({ length: n + 1 }, (_, i) => (i === n ? L : (i * L) / n));
+      const equal = (n: number) => evenWindows(L, n);
       const want: Record<string, number[]> = {
         diversity_site: Array.from((await ts.diversity({ sampleSets: sets, windows: equal(5), mode: "site" })).data),
         fst_branch: Array.from((await ts.fst({ sampleSets: sets, indexes: [[0, 1], [0, 2], [1, 2]], windows: equal(4), mode: "branch" })).data),

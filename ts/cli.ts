@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { init, load, TreeSeqError, type BackendChoice, type TreeSequence } from "./index.js";
 import { STATISTICS, type StatName } from "./stats.js";
+import { allPairs, equalWindows, populationSampleSets } from "./grouping.js";
 
 const USAGE = `usage:
   treeseq summary FILE [--backend native|wasm|auto|both] [--threads N]
@@ -32,30 +33,6 @@ function parseArgs(argv: string[]) {
   return { pos, flags };
 }
 
-/** The samples of each population that has any, in population order, with its name. */
-function populationSets(ts: TreeSequence) {
-  const pop = ts.tables.nodes.population;
-  const members = new Map<number, number[]>();
-  for (const u of ts.samples()) {
-    if (pop[u] < 0) continue;
-    if (!members.has(pop[u])) members.set(pop[u], []);
-    members.get(pop[u])!.push(u);
-  }
-  if (members.size === 0) {
-    throw new TreeSeqError("BAD_PARAM", "--sample-sets populations: no sample of this file belongs to a population");
-  }
-  return [...members.keys()].sort((a, b) => a - b).map((population) => {
-    let name = `population ${population}`;
-    try {
-      const md = JSON.parse(new TextDecoder().decode((ts.tables.populations.metadata(population) as Uint8Array).slice()));
-      if (typeof md?.name === "string" && md.name) name = md.name;
-    } catch {
-      // metadata that is not JSON: the population's id names it
-    }
-    return { population, name, samples: Int32Array.from(members.get(population)!) };
-  });
-}
-
 /** Applies --sample-sets, --pairs and --num-windows to `options`; returns what they chose. */
 function expandFlags(ts: TreeSequence, flags: Record<string, string>, options: Record<string, unknown>) {
   const chosen: Record<string, unknown> = {};
@@ -64,7 +41,10 @@ function expandFlags(ts: TreeSequence, flags: Record<string, string>, options: R
       throw new TreeSeqError("BAD_PARAM", `--sample-sets: expected "populations", got "${flags["sample-sets"]}"`);
     }
     if (options.sampleSets !== undefined) throw new TreeSeqError("BAD_PARAM", "give sample sets either in --options or as --sample-sets, not both");
-    const sets = populationSets(ts);
+    const sets = populationSampleSets(ts);
+    if (sets.length === 0) {
+      throw new TreeSeqError("BAD_PARAM", "--sample-sets populations: no sample of this file belongs to a population");
+    }
     options.sampleSets = sets.map((s) => s.samples);
     chosen.sampleSets = sets.map(({ population, name, samples }) => ({ population, name, size: samples.length }));
   }
@@ -73,16 +53,13 @@ function expandFlags(ts: TreeSequence, flags: Record<string, string>, options: R
     const n = (options.sampleSets as unknown[] | undefined)?.length;
     if (!n || n < 2) throw new TreeSeqError("BAD_PARAM", "--pairs all needs at least two sample sets");
     if (options.indexes !== undefined) throw new TreeSeqError("BAD_PARAM", "give indexes either in --options or as --pairs, not both");
-    const pairs: number[][] = [];
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairs.push([i, j]);
-    options.indexes = chosen.indexes = pairs;
+    options.indexes = chosen.indexes = allPairs(n);
   }
   if (flags["num-windows"] !== undefined) {
     const n = Number(flags["num-windows"]);
     if (!Number.isInteger(n) || n < 1) throw new TreeSeqError("BAD_PARAM", `--num-windows: expected a positive integer, got "${flags["num-windows"]}"`);
     if (options.windows !== undefined) throw new TreeSeqError("BAD_PARAM", "give windows either in --options or as --num-windows, not both");
-    const L = ts.sequenceLength;
-    options.windows = chosen.windows = Array.from({ length: n + 1 }, (_, i) => (i === n ? L : (i * L) / n));
+    options.windows = chosen.windows = equalWindows(ts.sequenceLength, n);
   }
   return chosen;
 }

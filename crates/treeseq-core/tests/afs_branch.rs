@@ -98,10 +98,6 @@ fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
         .install(f)
 }
 
-fn same_bits(a: &[f64], b: &[f64]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
-}
-
 /// Calls that exercise one window, a few, many (one per tree), windows not covering the
 /// genome, one and two sets, polarised or not.
 fn calls(name: &str, ts: &TreeSequence) -> Vec<Value> {

@@ -313,10 +313,7 @@ fn pair_path_matches_engine_on_many_pairs() {
             // compute must have taken the pair path (the same bits as forcing it).
             let forced = pairs::compute_pairs_path(&ts, method, &kwargs).unwrap();
             assert!(
-                got.data
-                    .iter()
-                    .zip(&forced.data)
-                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                same_bits(&got.data, &forced.data),
                 "{name} {method}: compute did not take the pair path"
             );
             let want = engine_reference(&ts, method, &kwargs);
@@ -418,13 +415,8 @@ fn identical_bits_on_any_thread_count() {
             for threads in [2, 3, 8] {
                 let out = in_pool(threads, || compute(&ts, method, kwargs)).unwrap();
                 assert_eq!(out.shape, reference.shape);
-                let same = out
-                    .data
-                    .iter()
-                    .zip(&reference.data)
-                    .all(|(a, b)| a.to_bits() == b.to_bits());
                 assert!(
-                    same,
+                    same_bits(&out.data, &reference.data),
                     "{name} {method} {}: results differ between 1 and {threads} threads",
                     brief(kwargs)
                 );

@@ -428,13 +428,8 @@ fn results_are_identical_at_any_thread_count() {
         for threads in [2, 3, 8] {
             let other = run(threads);
             assert_eq!(one.shape, other.shape);
-            let same = one
-                .data
-                .iter()
-                .zip(&other.data)
-                .all(|(a, b)| a.to_bits() == b.to_bits());
             assert!(
-                same,
+                same_bits(&one.data, &other.data),
                 "{method} {}: {threads} threads differ from 1 thread",
                 kwargs["mode"]
             );
@@ -1150,13 +1145,7 @@ fn arrays_beside_the_json_change_nothing() {
             match (plain, beside) {
                 (Ok(a), Ok(b)) => {
                     assert_eq!(a.shape, b.shape, "{what}");
-                    assert!(
-                        a.data
-                            .iter()
-                            .zip(&b.data)
-                            .all(|(x, y)| x.to_bits() == y.to_bits()),
-                        "{what}: values differ"
-                    );
+                    assert!(same_bits(&a.data, &b.data), "{what}: values differ");
                 }
                 (Err(a), Err(b)) => assert_eq!(a.code, b.code, "{what}: {a} / {b}"),
                 (a, b) => panic!("{what}: JSON gave {a:?}, arrays gave {b:?}"),

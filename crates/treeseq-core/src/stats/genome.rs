@@ -160,14 +160,7 @@ impl<'a> Genome<'a> {
 /// walking two trees of 300,000 samples then share the processor's cache, rather than
 /// evicting each other from it).
 pub(crate) trait Weight:
-    Copy
-    + Default
-    + PartialEq
-    + Send
-    + Sync
-    + std::ops::AddAssign
-    + std::ops::SubAssign
-    + 'static
+    Copy + Default + PartialEq + Send + Sync + std::ops::AddAssign + std::ops::SubAssign + 'static
 {
     /// `v` as this type; exact wherever the type is chosen as described above.
     fn exact(v: f64) -> Self;
@@ -177,12 +170,11 @@ pub(crate) trait Weight:
     /// `x` itself when this type is f64 (records that also hold f64 summaries).
     fn as_f64(x: &[Self]) -> Option<&[f64]>;
     fn as_f64_mut(x: &mut [Self]) -> Option<&mut [f64]>;
-    /// Whether this type is f64 (`as_f64` always gives `Some`).
-    const IS_F64: bool;
+    /// Writes `src` into `dst` as this type (`exact` of each value).
+    fn exact_row(dst: &mut [Self], src: &[f64]);
 }
 
 impl Weight for f64 {
-    const IS_F64: bool = true;
     #[inline(always)]
     fn exact(v: f64) -> f64 {
         v
@@ -203,10 +195,14 @@ impl Weight for f64 {
     fn as_f64_mut(x: &mut [f64]) -> Option<&mut [f64]> {
         Some(x)
     }
+    /// A copy, value by value (as a loop, one the compiler would make a call to memcpy).
+    #[inline(always)]
+    fn exact_row(dst: &mut [f64], src: &[f64]) {
+        crate::memory::copy_few(dst, src);
+    }
 }
 
 impl Weight for f32 {
-    const IS_F64: bool = false;
     #[inline(always)]
     fn exact(v: f64) -> f32 {
         v as f32
@@ -229,6 +225,12 @@ impl Weight for f32 {
     #[inline(always)]
     fn as_f64_mut(_: &mut [f32]) -> Option<&mut [f64]> {
         None
+    }
+    #[inline(always)]
+    fn exact_row(dst: &mut [f32], src: &[f64]) {
+        for (a, &b) in dst.iter_mut().zip(src) {
+            *a = b as f32;
+        }
     }
 }
 

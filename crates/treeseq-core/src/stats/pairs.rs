@@ -51,8 +51,8 @@ use super::summaries::{
 };
 use super::StatOutput;
 use crate::bail;
-use crate::memory::{copy_few, fill_few};
 use crate::error::Result;
+use crate::memory::{copy_few, fill_few};
 use crate::treeseq::TreeSequence;
 
 /// Above this many index pairs `stats::compute` takes the pair path. Measured with
@@ -589,8 +589,10 @@ impl<V: Weight> QuadState<'_, '_, V> {
         let f = self.f;
         let (p, c) = (g.edge_parent[e] as usize, g.edge_child[e] as usize);
         let time = g.time;
-        copy_few(&mut self.delta_v, &self.phi[c * f..(c + 1) * f]);
-        for (d, v) in self.delta.iter_mut().zip(&self.delta_v) {
+        // One pass: the child's features as stored (for the path) and as f64 (for w).
+        let child = &self.phi[c * f..(c + 1) * f];
+        for ((dv, d), &v) in self.delta_v.iter_mut().zip(&mut self.delta).zip(child) {
+            *dv = v;
             *d = v.get();
         }
         let bl_c = time[p] - time[c];
@@ -1151,6 +1153,10 @@ impl PairRequest {
 mod tests {
     use super::*;
 
+    fn same_bits(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
     fn fixture(name: &str) -> TreeSequence {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(format!("../../test/fixtures/{name}.trees"));
@@ -1256,11 +1262,7 @@ mod tests {
             for block in [1, 4, 7] {
                 let blocked = branch_moments_with(&ts, &feats, kind, &windows, MAX_CHUNKS, block);
                 assert!(
-                    whole
-                        .matrix
-                        .iter()
-                        .zip(&blocked.matrix)
-                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    same_bits(&whole.matrix, &blocked.matrix),
                     "{kind:?} block {block}"
                 );
                 assert_eq!(whole.area, blocked.area);
@@ -1284,13 +1286,7 @@ mod tests {
             for kind in [Moment::Cross, Moment::Gram] {
                 let a = branch_moments_with(&ts, &compact, kind, &windows, MAX_CHUNKS, 3);
                 let b = branch_moments_with(&ts, &wide, kind, &windows, MAX_CHUNKS, 3);
-                assert!(
-                    a.matrix
-                        .iter()
-                        .zip(&b.matrix)
-                        .all(|(x, y)| x.to_bits() == y.to_bits()),
-                    "{name} {kind:?}"
-                );
+                assert!(same_bits(&a.matrix, &b.matrix), "{name} {kind:?}");
                 assert_eq!(a.area, b.area, "{name} {kind:?}");
             }
         }

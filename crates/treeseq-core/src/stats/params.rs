@@ -560,7 +560,10 @@ fn check_id_lists(
             Ok(())
         };
         match ids {
-            IdList::Borrowed(v) => v.iter().enumerate().try_for_each(|(i, &u)| mark(i, u as i64))?,
+            IdList::Borrowed(v) => v
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, &u)| mark(i, u as i64))?,
             IdList::Parsed(v) => v.iter().enumerate().try_for_each(|(i, &u)| mark(i, u))?,
         }
         Ok((out, bits))

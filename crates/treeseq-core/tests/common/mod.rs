@@ -132,3 +132,8 @@ pub fn same_shape(out: &StatOutput, case: &Value) -> Result<Vec<f64>, String> {
     }
     Ok(values)
 }
+
+/// Whether two results hold the same values, bit for bit (NaN payloads included).
+pub fn same_bits(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}

@@ -4,13 +4,11 @@
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::plan::{Chunk, Data};
 use super::tree::{
-    branch_in_time_windows, chunk_rows, current_window, record_stride, refill, window_boundaries,
-    Evaluator,
-    Kept, Lazy, Touched, TreeState, Workspace,
+    branch_in_time_windows, chunk_rows, current_window, refill, window_boundaries, Evaluator, Kept,
+    Lazy, Touched, TreeState, Workspace,
 };
-use super::{Base, GeneralStat, Partial};
+use super::{Base, Partial, Task};
 use crate::stats::genome::Weight;
 use crate::stats::summaries::{AfsSummary, SummaryFunc};
 
@@ -52,23 +50,19 @@ pub fn set_keep_summaries_bytes(bytes: usize) -> usize {
 /// node's old summary only when the node first changes. So a chunk costs about what its own
 /// edge changes cost, and chunks are cheap enough to be many.
 pub(super) fn branch_dense(
-    d: &Data,
-    stat: &GeneralStat,
-    chunk: &Chunk,
+    t: Task,
     f: &dyn SummaryFunc,
     cols: Range<usize>,
     ws: &mut Workspace,
 ) -> Partial {
-    let (k, gm) = (d.k, cols.len());
-    // What kept records take as laid out (padded to whole cache lines).
-    let keep = d.num_nodes * record_stride(k, gm + 2) * std::mem::size_of::<f64>()
+    let keep = t.d.num_nodes * (t.d.k + cols.len() + 2) * std::mem::size_of::<f64>()
         <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
     if keep {
-        branch_walk::<f64>(d, stat, chunk, f, cols, ws, true)
-    } else if stat.weights.small_integers {
-        branch_walk::<f32>(d, stat, chunk, f, cols, ws, false)
+        branch_walk::<f64>(t, f, cols, ws, true)
+    } else if t.stat.weights.small_integers {
+        branch_walk::<f32>(t, f, cols, ws, false)
     } else {
-        branch_walk::<f64>(d, stat, chunk, f, cols, ws, false)
+        branch_walk::<f64>(t, f, cols, ws, false)
     }
 }
 
@@ -101,7 +95,8 @@ impl Terms<'_> {
 
     /// As [`Terms::add`], evaluating the summary of weights `x`.
     fn add_of<V: Weight>(&mut self, x: &[V], len: f64, u: usize, p: i32, sign: f64) {
-        self.eval.eval(V::widen(x, &mut self.wide), &mut self.summary);
+        self.eval
+            .eval(V::widen(x, &mut self.wide), &mut self.summary);
         add_term(
             &mut self.running,
             &mut self.bl,
@@ -148,14 +143,13 @@ fn add_term(
 /// records only) or not.
 #[inline(never)] // (see `site::walk_sites`)
 fn branch_walk<V: Weight + Kept>(
-    d: &Data,
-    stat: &GeneralStat,
-    chunk: &Chunk,
+    t: Task,
     f: &dyn SummaryFunc,
     cols: Range<usize>,
     ws: &mut Workspace,
     keep: bool,
 ) -> Partial {
+    let Task { d, stat, chunk } = t;
     let gm = cols.len();
     let k = d.k;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
@@ -326,13 +320,8 @@ fn branch_walk<V: Weight + Kept>(
 /// Branch-mode allele frequency spectrum: each node's branch (per time window) times span
 /// goes to the cell of its sample counts, flushed lazily.
 #[inline(never)] // (see `site::walk_sites`)
-pub(super) fn branch_afs(
-    d: &Data,
-    stat: &GeneralStat,
-    chunk: &Chunk,
-    afs: &AfsSummary,
-    ws: &mut Workspace,
-) -> Vec<f64> {
+pub(super) fn branch_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
+    let Task { d, stat, chunk } = t;
     let size = afs.size();
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let tw = stat.time_windows;

@@ -173,8 +173,8 @@ fn run_inner(
     // Branch mode with a dense summary carries its running sum across chunks, so its chunks
     // start one tree early (see `branch_dense`).
     let (warmup, site_mode) = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
-    let plan = planned
-        .unwrap_or_else(|| plan_chunks(&data, stat.windows, chunks, warmup, site_mode));
+    let plan =
+        planned.unwrap_or_else(|| plan_chunks(&data, stat.windows, chunks, warmup, site_mode));
 
     // Output groups: many outputs of a dense summary are split across tasks (the spectrum's
     // cells are one group: a node adds to one cell, wherever it is).
@@ -296,6 +296,14 @@ struct Base {
     absolute_end: bool,
 }
 
+/// What every mode's walk over one chunk reads: the tables, the statistic, the chunk.
+#[derive(Clone, Copy)]
+struct Task<'t, 'a> {
+    d: &'t Data<'a>,
+    stat: &'t GeneralStat<'a>,
+    chunk: &'t Chunk,
+}
+
 /// One task: a chunk of trees, for the outputs `cols` of the summary.
 fn run_chunk(
     d: &Data,
@@ -304,13 +312,14 @@ fn run_chunk(
     cols: Range<usize>,
     ws: &mut Workspace,
 ) -> Partial {
+    let t = Task { d, stat, chunk };
     let plain = |out| Partial { out, base: None };
     match (stat.mode, stat.summary) {
-        (Mode::Site, Summary::Dense(f)) => plain(site_dense(d, stat, chunk, f, cols, ws)),
-        (Mode::Site, Summary::Afs(a)) => plain(site_afs(d, stat, chunk, a, ws)),
-        (Mode::Branch, Summary::Dense(f)) => branch_dense(d, stat, chunk, f, cols, ws),
-        (Mode::Branch, Summary::Afs(a)) => plain(branch_afs(d, stat, chunk, a, ws)),
-        (Mode::Node, Summary::Dense(f)) => plain(node_dense(d, stat, chunk, f, cols, ws)),
+        (Mode::Site, Summary::Dense(f)) => plain(site_dense(t, f, cols, ws)),
+        (Mode::Site, Summary::Afs(a)) => plain(site_afs(t, a, ws)),
+        (Mode::Branch, Summary::Dense(f)) => branch_dense(t, f, cols, ws),
+        (Mode::Branch, Summary::Afs(a)) => plain(branch_afs(t, a, ws)),
+        (Mode::Node, Summary::Dense(f)) => plain(node_dense(t, f, cols, ws)),
         (Mode::Node, Summary::Afs(_)) => unreachable!("refused in run()"),
     }
 }

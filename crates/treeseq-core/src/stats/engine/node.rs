@@ -2,24 +2,22 @@
 
 use std::ops::Range;
 
-use super::plan::{Chunk, Data};
 use super::tree::{
     chunk_rows, current_window, refill, window_boundaries, Evaluator, Lazy, Touched, TreeState,
     Workspace,
 };
-use super::GeneralStat;
+use super::Task;
 use crate::stats::summaries::SummaryFunc;
 
 /// Node mode: output per window and node, f(node) times the span it held that value.
 #[inline(never)] // (see `site::walk_sites`)
 pub(super) fn node_dense(
-    d: &Data,
-    stat: &GeneralStat,
-    chunk: &Chunk,
+    t: Task,
     f: &dyn SummaryFunc,
     cols: Range<usize>,
     ws: &mut Workspace,
 ) -> Vec<f64> {
+    let Task { d, stat, chunk } = t;
     let gm = cols.len();
     let n = d.num_nodes;
     let windows = stat.windows;

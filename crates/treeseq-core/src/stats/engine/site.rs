@@ -3,9 +3,8 @@
 
 use std::ops::Range;
 
-use super::plan::{Chunk, Data};
 use super::tree::{chunk_rows, Kept, TreeState, Workspace};
-use super::GeneralStat;
+use super::Task;
 use crate::memory::fill_few;
 use crate::stats::alleles::AlleleStates;
 use crate::stats::genome::Weight;
@@ -14,17 +13,16 @@ use crate::stats::summaries::{AfsSummary, SummaryFunc};
 /// Site mode: per site, the sum of f over its alleles' weights (the ancestral allele left
 /// out when polarised), added to the site's window.
 pub(super) fn site_dense(
-    d: &Data,
-    stat: &GeneralStat,
-    chunk: &Chunk,
+    t: Task,
     f: &dyn SummaryFunc,
     cols: Range<usize>,
     ws: &mut Workspace,
 ) -> Vec<f64> {
+    let Task { stat, chunk, .. } = t;
     let gm = cols.len();
     let mut out = vec![0.0; chunk_rows(chunk) * gm];
     let (mut site_sum, mut tmp) = (vec![0.0; gm], vec![0.0; gm]);
-    for_each_site(d, stat, chunk, ws, |row: usize, alleles: &AlleleStates| {
+    for_each_site(t, ws, |row: usize, alleles: &AlleleStates| {
         fill_few(&mut site_sum, 0.0);
         for allele in stat.polarised as usize..alleles.num_alleles {
             f.eval(alleles.row(allele), cols.clone(), &mut tmp);
@@ -40,18 +38,12 @@ pub(super) fn site_dense(
 }
 
 /// Site-mode allele frequency spectrum.
-pub(super) fn site_afs(
-    d: &Data,
-    stat: &GeneralStat,
-    chunk: &Chunk,
-    afs: &AfsSummary,
-    ws: &mut Workspace,
-) -> Vec<f64> {
+pub(super) fn site_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
     let size = afs.size();
-    let mut out = vec![0.0; chunk_rows(chunk) * size];
+    let mut out = vec![0.0; chunk_rows(t.chunk) * size];
     // Unpolarised, each allele counts half: a biallelic site adds 1 to its folded cell.
     let increment = if afs.polarised { 1.0 } else { 0.5 };
-    for_each_site(d, stat, chunk, ws, |row: usize, alleles: &AlleleStates| {
+    for_each_site(t, ws, |row: usize, alleles: &AlleleStates| {
         for allele in afs.polarised as usize..alleles.num_alleles {
             if let Some(cell) = afs.cell(alleles.row(allele)) {
                 out[row * size + cell] += increment;
@@ -64,17 +56,11 @@ pub(super) fn site_afs(
 /// Walks the chunk's trees and calls `visit(row, alleles)` for each site in the windows, in
 /// order, with the site's allele weights and its window's row in the chunk's output. The
 /// tree's weight sums are f32 where that is exact (see `genome::Weight`).
-fn for_each_site(
-    d: &Data,
-    stat: &GeneralStat,
-    chunk: &Chunk,
-    ws: &mut Workspace,
-    visit: impl FnMut(usize, &AlleleStates),
-) {
-    if stat.weights.small_integers {
-        walk_sites::<f32>(d, stat, chunk, ws, visit);
+fn for_each_site(t: Task, ws: &mut Workspace, visit: impl FnMut(usize, &AlleleStates)) {
+    if t.stat.weights.small_integers {
+        walk_sites::<f32>(t, ws, visit);
     } else {
-        walk_sites::<f64>(d, stat, chunk, ws, visit);
+        walk_sites::<f64>(t, ws, visit);
     }
 }
 
@@ -83,12 +69,11 @@ fn for_each_site(
 // change once made WebAssembly's site walk a third slower by merging it into `run_chunk`).
 #[inline(never)]
 fn walk_sites<V: Weight + Kept>(
-    d: &Data,
-    stat: &GeneralStat,
-    chunk: &Chunk,
+    t: Task,
     ws: &mut Workspace,
     mut visit: impl FnMut(usize, &AlleleStates),
 ) {
+    let Task { d, stat, chunk } = t;
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     let mut st = TreeState::<V>::seek(d, stat.weights, chunk, ws, 0, None);

@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use super::plan::{Chunk, Data};
-use crate::memory::{copy_few, fill_few};
+use crate::memory::fill_few;
 use crate::stats::genome::Weight;
 use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
@@ -55,7 +55,11 @@ impl<'a, V: Weight + Kept> TreeState<'a, V> {
         time_slot: Option<usize>,
     ) -> TreeState<'a, V> {
         let k = d.k;
-        let stride = record_stride(k, extra);
+        // Not padded to whole cache lines: a record of 11 values (divergence of 3 sets,
+        // summaries kept) spans 2.25 lines on average against 2 padded to 16, but a tree of
+        // 126,000 nodes then takes 11 MB per thread rather than 16 MB, and on 30,000 samples
+        // branch-mode divergence ran about 7% faster on one thread and on two.
+        let stride = k + extra;
         let mut parent = refill(std::mem::take(&mut ws.parent), d.num_nodes, -1i32);
         // Only the weight sums (and times) are written: with many outputs per node most of
         // a record is summaries, and clearing them would cost more than the chunk's work.
@@ -68,9 +72,9 @@ impl<'a, V: Weight + Kept> TreeState<'a, V> {
         buf.resize(d.num_nodes * stride + line, V::default());
         let base = (buf.as_ptr() as usize / std::mem::size_of::<V>()).wrapping_neg() % line;
         let x = &mut buf[base..];
-        if stride == k && time_slot.is_none() {
-            // Records of weight sums alone: one fill, not one per record (on WebAssembly each
-            // would be a call into the engine, see `memory::fill_few`).
+        if stride == k {
+            // Records of weight sums alone are contiguous: one fill (a memset) is faster than
+            // the stores record by record (on 300,000 samples, about 1 ms a seek).
             x[..d.num_nodes * k].fill(V::default());
         } else {
             for (u, record) in x.chunks_exact_mut(stride).take(d.num_nodes).enumerate() {
@@ -81,15 +85,7 @@ impl<'a, V: Weight + Kept> TreeState<'a, V> {
             }
         }
         for (i, &u) in d.samples.iter().enumerate() {
-            let (row, w) = (&mut x[u as usize * stride..][..k], weights.row(i));
-            if V::IS_F64 {
-                // (`exact` is the identity: as a loop, a copy the compiler would make a call.)
-                copy_few(V::as_f64_mut(row).expect("f64 records"), w);
-            } else {
-                for (a, &b) in row.iter_mut().zip(w) {
-                    *a = V::exact(b);
-                }
-            }
+            V::exact_row(&mut x[u as usize * stride..][..k], weights.row(i));
         }
         let mut alive = std::mem::take(&mut ws.alive);
         chunk.alive.collect_into(chunk.seek, &mut alive);
@@ -398,15 +394,6 @@ impl Workspace {
             + size(&self.valid)
             + size(&self.alive)
     }
-}
-
-/// Values per node record of `k` weight sums and `extra` values. Records are not padded to
-/// whole cache lines: a record of 11 values (divergence of 3 sets, summaries kept) spans 2.25
-/// lines on average unpadded against 2 padded to 16 values, but a tree of 126,000 nodes then
-/// takes 11 MB per thread rather than 16 MB, and on 30,000 samples branch-mode divergence ran
-/// about 7% faster on one thread and on two (interleaved runs).
-pub(super) fn record_stride(k: usize, extra: usize) -> usize {
-    k + extra
 }
 
 /// `v` emptied and refilled with `len` copies of `fill`, keeping its allocation.
