@@ -864,27 +864,44 @@ fn chunking_changes_only_rounding() {
     }
 }
 
-/// Site mode keeps indicator sums in f32 (exact below 2^24): the same statistics from the same
-/// weights kept in f64 give the same bits, for a dense summary and the spectrum, polarised or
-/// not, on every fixture (multiallelic sites and back mutations included).
+/// Site mode keeps indicator sums as packed counts (three sets or more, fewer than 2^21
+/// samples) or in f32 (exact below 2^24): the same statistics from the same weights kept
+/// all three ways give the same bits, for a dense summary and the spectrum, polarised or not,
+/// on every fixture (multiallelic sites and back mutations included).
 #[test]
-fn f32_sums_give_the_same_bits_as_f64() {
+fn packed_and_f32_sums_give_the_same_bits_as_f64() {
     use treeseq_core::stats::engine::{run, GeneralStat, Summary};
-    use treeseq_core::stats::params::{indicator_weights, Mode};
+    use treeseq_core::stats::params::{indicator_weights, Mode, Weights};
     use treeseq_core::stats::summaries::{AfsSummary, TupleStat, Tuples};
     for (name, ts, sets, windows) in fixtures_with_sets() {
-        let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
-        let f = Tuples::new(TupleStat::F2, &n, &[vec![0, 1], vec![1, 0]]);
+        // Three sets (the third overlapping the first two) for the dense summary; the
+        // spectrum of two sets has a third column, of ones.
+        let mut both: Vec<i32> = sets[0].iter().chain(&sets[1]).copied().collect();
+        both.sort_unstable();
+        both.dedup();
+        let three = [sets[0].clone(), sets[1].clone(), both];
+        let n: Vec<f64> = three.iter().map(|s| s.len() as f64).collect();
+        let f = Tuples::new(
+            TupleStat::F2,
+            &n,
+            &[vec![0, 1], vec![1, 2], vec![2, 0]],
+        );
         let afs = AfsSummary::new(&[sets[0].len(), sets[1].len()], ts.num_samples(), false);
-        for (extra_all, summary) in [(false, Summary::Dense(&f)), (true, Summary::Afs(&afs))] {
-            let compact = indicator_weights(&ts, &sets[..2], extra_all);
+        for (summary, counts) in [
+            (Summary::Dense(&f), indicator_weights(&ts, &three, false)),
+            (Summary::Afs(&afs), indicator_weights(&ts, &sets[..2], true)),
+        ] {
             assert!(
-                compact.small_integers,
-                "{name}: indicators should be small integers"
+                counts.counts && counts.small_integers && counts.num_cols == 3,
+                "{name}: three columns of indicators should be packed"
             );
-            let wide = treeseq_core::stats::params::Weights {
+            let f32_sums = Weights {
+                counts: false,
+                ..counts.clone()
+            };
+            let f64_sums = Weights {
                 small_integers: false,
-                ..compact.clone()
+                ..f32_sums.clone()
             };
             for polarised in [false, true] {
                 let stat = |weights| GeneralStat {
@@ -896,15 +913,17 @@ fn f32_sums_give_the_same_bits_as_f64() {
                     polarised,
                     span_normalise: true,
                 };
-                let a = run(&ts, &stat(&compact)).unwrap();
-                let b = run(&ts, &stat(&wide)).unwrap();
-                assert_eq!(a.len(), b.len());
-                for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-                    assert_eq!(
-                        x.to_bits(),
-                        y.to_bits(),
-                        "{name} polarised={polarised} [{i}]: {x} vs {y}"
-                    );
+                let wide = run(&ts, &stat(&f64_sums)).unwrap();
+                for (kind, weights) in [("packed", &counts), ("f32", &f32_sums)] {
+                    let out = run(&ts, &stat(weights)).unwrap();
+                    assert_eq!(out.len(), wide.len());
+                    for (i, (x, y)) in out.iter().zip(&wide).enumerate() {
+                        assert_eq!(
+                            x.to_bits(),
+                            y.to_bits(),
+                            "{name} {kind} polarised={polarised} [{i}]: {x} vs {y}"
+                        );
+                    }
                 }
             }
         }

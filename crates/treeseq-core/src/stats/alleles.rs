@@ -6,7 +6,7 @@
 //! tskit's `get_allele_weights` does. A derived state equal to the ancestral state is allele 0.
 
 use crate::memory::{copy_few, fill_few};
-use crate::stats::genome::Weight;
+use crate::stats::genome::Sums;
 
 /// The mutation columns a site's allele weights are read from.
 #[derive(Clone, Copy)]
@@ -38,7 +38,7 @@ impl AlleleStates {
 
     /// The allele weights of `site`, given the weight below each node (`below(u)`) in the tree
     /// that holds the site and the total weight.
-    pub fn compute<'r, V: Weight>(
+    pub fn compute<'r, V: Sums>(
         &mut self,
         m: SiteMutations,
         below: impl Fn(usize) -> &'r [V],
@@ -65,11 +65,10 @@ impl AlleleStates {
                 0
             };
             let xs = below(m.mutation_node[mu] as usize);
-            for (j, &v) in xs.iter().enumerate() {
-                let v = v.get();
+            V::each(xs, k, |j, v| {
                 self.states[allele * k + j] += v;
                 self.states[parent_allele * k + j] -= v;
-            }
+            });
         }
     }
 

@@ -455,6 +455,7 @@ fn centred(w: &Weights) -> Weights {
         num_rows: w.num_rows,
         num_cols: w.num_cols,
         small_integers: false,
+        counts: false,
     }
 }
 
@@ -498,6 +499,7 @@ fn standardised(method: &str, w: &Weights) -> Result<Weights> {
         num_rows: w.num_rows,
         num_cols: k + 1,
         small_integers: false,
+        counts: false,
     })
 }
 
@@ -515,6 +517,7 @@ fn with_fraction_column(w: &Weights) -> Weights {
         num_rows: w.num_rows,
         num_cols: w.num_cols + 1,
         small_integers: false,
+        counts: false,
     }
 }
 

@@ -119,6 +119,9 @@ pub struct Weights {
     /// Every weight is an integer and each column's absolute values add up to less than
     /// 2^24, so that sums of weights are exact in f32 (see `genome::Weight`).
     pub small_integers: bool,
+    /// Every weight is 0 or 1 (sample set indicators): a node's sums count samples, and
+    /// can be packed (see `genome::PackedCounts`).
+    pub counts: bool,
 }
 
 impl Weights {
@@ -861,6 +864,7 @@ pub fn parse_weights(
                 num_rows: rows.len(),
                 num_cols,
                 small_integers: false,
+                counts: false,
             }
         }
         Value::Object(m) => {
@@ -910,6 +914,7 @@ pub fn parse_weights(
                 num_rows: shape[0],
                 num_cols: shape[1],
                 small_integers: false,
+                counts: false,
             }
         }
         other => bail!(
@@ -990,6 +995,7 @@ fn weights_from_bitmaps(n: usize, members: &[Bitmap], extra_all: bool) -> Weight
         num_cols: k,
         // Indicators: each column adds up to at most n.
         small_integers: n < 1 << 24,
+        counts: true,
     }
 }
 

@@ -161,9 +161,11 @@ fn branch_walk<V: Weight + Kept>(
     // record, not from the node table, when a branch length is computed).
     let (bl_at, time_at) = (k + gm, k + gm + 1);
     let mut st = if keep {
-        TreeState::<V>::seek(d, stat.weights, chunk, ws, gm + 2, Some(time_at))
+        TreeState::<V>::seek_with(d, stat.weights, chunk, ws, gm + 2, |u, extra| {
+            extra[time_at - k] = V::exact(d.time[u]);
+        })
     } else {
-        TreeState::<V>::seek(d, stat.weights, chunk, ws, 0, None)
+        TreeState::<V>::seek(d, stat.weights, chunk, ws)
     };
     let total = (!stat.polarised).then_some(&d.total[..]);
     let time = d.time;
@@ -328,7 +330,7 @@ pub(super) fn branch_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f
     let n = d.num_nodes;
     let windows = stat.windows;
     let mut out = vec![0.0; chunk_rows(chunk) * nt * size];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws);
     let mut cell = std::mem::take(&mut ws.cell);
     cell.clear();
     cell.extend((0..n).map(|u| afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32)));

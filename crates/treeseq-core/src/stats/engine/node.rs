@@ -22,7 +22,7 @@ pub(super) fn node_dense(
     let n = d.num_nodes;
     let windows = stat.windows;
     let mut out = vec![0.0; chunk_rows(chunk) * n * gm];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws, 0, None);
+    let mut st = TreeState::seek(d, stat.weights, chunk, ws);
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut eval = Evaluator::new(f, cols, total);
     let mut summary = refill(std::mem::take(&mut ws.values), n * gm, 0.0);

@@ -7,7 +7,7 @@ use super::tree::{chunk_rows, Kept, TreeState, Workspace};
 use super::Task;
 use crate::memory::fill_few;
 use crate::stats::alleles::AlleleStates;
-use crate::stats::genome::Weight;
+use crate::stats::genome::{PackedCounts, Sums};
 use crate::stats::summaries::{AfsSummary, SummaryFunc};
 
 /// Site mode: per site, the sum of f over its alleles' weights (the ancestral allele left
@@ -55,9 +55,13 @@ pub(super) fn site_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64
 
 /// Walks the chunk's trees and calls `visit(row, alleles)` for each site in the windows, in
 /// order, with the site's allele weights and its window's row in the chunk's output. The
-/// tree's weight sums are f32 where that is exact (see `genome::Weight`).
+/// tree's weight sums are packed sample counts or f32 where that is exact (see
+/// `genome::Sums`).
 fn for_each_site(t: Task, ws: &mut Workspace, visit: impl FnMut(usize, &AlleleStates)) {
-    if t.stat.weights.small_integers {
+    let w = t.stat.weights;
+    if w.counts && PackedCounts::fits(w.num_rows, w.num_cols) {
+        walk_sites::<PackedCounts>(t, ws, visit);
+    } else if w.small_integers {
         walk_sites::<f32>(t, ws, visit);
     } else {
         walk_sites::<f64>(t, ws, visit);
@@ -68,7 +72,7 @@ fn for_each_site(t: Task, ws: &mut Workspace, visit: impl FnMut(usize, &AlleleSt
 // how fast it runs does not depend on what else the dispatcher's body holds (an unrelated
 // change once made WebAssembly's site walk a third slower by merging it into `run_chunk`).
 #[inline(never)]
-fn walk_sites<V: Weight + Kept>(
+fn walk_sites<V: Sums + Kept>(
     t: Task,
     ws: &mut Workspace,
     mut visit: impl FnMut(usize, &AlleleStates),
@@ -76,7 +80,7 @@ fn walk_sites<V: Weight + Kept>(
     let Task { d, stat, chunk } = t;
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
-    let mut st = TreeState::<V>::seek(d, stat.weights, chunk, ws, 0, None);
+    let mut st = TreeState::<V>::seek(d, stat.weights, chunk, ws);
     let mut alleles = AlleleStates::new(d.k);
     let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
     let mut w = chunk.w_first;

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use super::plan::{Chunk, Data};
 use crate::memory::fill_few;
-use crate::stats::genome::Weight;
+use crate::stats::genome::{PackedCounts, Sums};
 use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
 use crate::treeseq::EdgeEvent;
@@ -17,8 +17,10 @@ use crate::treeseq::EdgeEvent;
 const AHEAD: usize = 8;
 
 /// Parent pointers and weight sums of the current tree, and the chunk's edge events. Sums are
-/// kept as `V`: f64, or f32 where every sum is a small integer (see [`Weight`]).
-pub(super) struct TreeState<'a, V: Weight = f64> {
+/// kept as `V`: f64, or f32 where every sum is a small integer, or packed sample counts (see
+/// [`Sums`]).
+pub(super) struct TreeState<'a, V: Sums = f64> {
+    /// Stored values of a node's weight sums (`V::width` of the weights' columns).
     pub(super) k: usize,
     /// Values per node record: the k weight sums, then `stride - k` values a mode keeps per
     /// node (e.g. its summary), in one record so that visiting a node touches one place.
@@ -39,22 +41,31 @@ pub(super) struct TreeState<'a, V: Weight = f64> {
     pub(super) num_edges: usize,
 }
 
-impl<'a, V: Weight + Kept> TreeState<'a, V> {
+impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// Builds the tree at `chunk.seek_at`: parents from the covering edges, weight sums by one
     /// pass over them in parent-time order (a child's sum is complete before it is added to
-    /// its parent's).
-    /// `extra` values per node are reserved after the weight sums; they are not cleared
-    /// (the mode tracks which are valid), except that slot `time_slot`, if given, is set to
-    /// the node's time.
+    /// its parent's). Records hold the weight sums alone.
     pub(super) fn seek(
         d: &Data<'a>,
         weights: &Weights,
         chunk: &Chunk,
         ws: &mut Workspace,
-        extra: usize,
-        time_slot: Option<usize>,
     ) -> TreeState<'a, V> {
-        let k = d.k;
+        Self::seek_with(d, weights, chunk, ws, 0, |_, _| {})
+    }
+
+    /// As [`TreeState::seek`], with `extra` values per node reserved after the weight sums.
+    /// They are not cleared (the mode tracks which are valid); `init(u, extra)` sets those
+    /// it needs from the start.
+    pub(super) fn seek_with(
+        d: &Data<'a>,
+        weights: &Weights,
+        chunk: &Chunk,
+        ws: &mut Workspace,
+        extra: usize,
+        mut init: impl FnMut(usize, &mut [V]),
+    ) -> TreeState<'a, V> {
+        let k = V::width(d.k);
         // Not padded to whole cache lines: a record of 11 values (divergence of 3 sets,
         // summaries kept) spans 2.25 lines on average against 2 padded to 16, but a tree of
         // 126,000 nodes then takes 11 MB per thread rather than 16 MB, and on 30,000 samples
@@ -79,9 +90,7 @@ impl<'a, V: Weight + Kept> TreeState<'a, V> {
         } else {
             for (u, record) in x.chunks_exact_mut(stride).take(d.num_nodes).enumerate() {
                 fill_few(&mut record[..k], V::default());
-                if let Some(slot) = time_slot {
-                    record[slot] = V::exact(d.time[u]);
-                }
+                init(u, &mut record[k..]);
             }
         }
         for (i, &u) in d.samples.iter().enumerate() {
@@ -312,6 +321,12 @@ impl Kept for f64 {
     }
 }
 
+impl Kept for PackedCounts {
+    fn kept(ws: &mut Workspace) -> &mut Vec<PackedCounts> {
+        &mut ws.packed
+    }
+}
+
 impl Kept for f32 {
     fn kept(ws: &mut Workspace) -> &mut Vec<f32> {
         &mut ws.x32
@@ -325,6 +340,8 @@ pub(super) struct Workspace {
     pub(super) x: Vec<f64>,
     /// Records of f32 weight sums (see [`Weight`]).
     pub(super) x32: Vec<f32>,
+    /// Records of packed sample counts (see [`PackedCounts`]).
+    pub(super) packed: Vec<PackedCounts>,
     pub(super) values: Vec<f64>,
     pub(super) last: Vec<f64>,
     pub(super) cell: Vec<u32>,
@@ -387,6 +404,7 @@ impl Workspace {
         size(&self.parent)
             + size(&self.x)
             + size(&self.x32)
+            + size(&self.packed)
             + size(&self.values)
             + size(&self.last)
             + size(&self.cell)
