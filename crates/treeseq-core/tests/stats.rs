@@ -881,11 +881,7 @@ fn packed_and_f32_sums_give_the_same_bits_as_f64() {
         both.dedup();
         let three = [sets[0].clone(), sets[1].clone(), both];
         let n: Vec<f64> = three.iter().map(|s| s.len() as f64).collect();
-        let f = Tuples::new(
-            TupleStat::F2,
-            &n,
-            &[vec![0, 1], vec![1, 2], vec![2, 0]],
-        );
+        let f = Tuples::new(TupleStat::F2, &n, &[vec![0, 1], vec![1, 2], vec![2, 0]]);
         let afs = AfsSummary::new(&[sets[0].len(), sets[1].len()], ts.num_samples(), false);
         for (summary, counts) in [
             (Summary::Dense(&f), indicator_weights(&ts, &three, false)),

@@ -125,12 +125,7 @@ impl Task for ComputeTask {
         let i32s: &[i32] = self.i32s.as_deref().unwrap_or(&[]);
         let f64s: &[f64] = self.f64s.as_deref().unwrap_or(&[]);
         let out = on_pool(move || {
-            treeseq_core::stats::compute_json(
-                &ts,
-                &method,
-                &kwargs_json,
-                Arrays { i32s, f64s },
-            )
+            treeseq_core::stats::compute_json(&ts, &method, &kwargs_json, Arrays { i32s, f64s })
         })?;
         Ok((out.data, out.shape.iter().map(|&d| d as u32).collect()))
     }

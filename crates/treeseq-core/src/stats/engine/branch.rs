@@ -5,8 +5,8 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::tree::{
-    branch_in_time_windows, chunk_rows, current_window, refill, window_boundaries, Evaluator, Kept,
-    Lazy, Touched, TreeState, Workspace,
+    branch_in_time_windows, chunk_rows, refill, walk_lazily, Evaluator, Kept, LazySums, Touched,
+    TreeState, Workspace,
 };
 use super::{Base, Partial, Task};
 use crate::stats::genome::Weight;
@@ -55,8 +55,9 @@ pub(super) fn branch_dense(
     cols: Range<usize>,
     ws: &mut Workspace,
 ) -> Partial {
-    let keep = t.d.num_nodes * (t.d.k + cols.len() + 2) * std::mem::size_of::<f64>()
-        <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
+    let keep =
+        t.d.num_nodes * KeptLayout::new(t.d.k, cols.len()).stride() * std::mem::size_of::<f64>()
+            <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
     if keep {
         branch_walk::<f64>(t, f, cols, ws, true)
     } else if t.stat.weights.small_integers {
@@ -139,6 +140,36 @@ fn add_term(
     }
 }
 
+/// Where a record that keeps summaries holds what: the k weight sums, the node's summary (gm
+/// outputs), its branch length and its time, all f64.
+#[derive(Clone, Copy)]
+struct KeptLayout {
+    k: usize,
+    gm: usize,
+}
+
+impl KeptLayout {
+    fn new(k: usize, gm: usize) -> Self {
+        KeptLayout { k, gm }
+    }
+    /// Values after the weight sums.
+    fn extra(self) -> usize {
+        self.gm + 2
+    }
+    fn stride(self) -> usize {
+        self.k + self.extra()
+    }
+    fn summary(self) -> Range<usize> {
+        self.k..self.k + self.gm
+    }
+    fn branch_length(self) -> usize {
+        self.k + self.gm
+    }
+    fn time(self) -> usize {
+        self.k + self.gm + 1
+    }
+}
+
 /// [`branch_dense`] with records of weight sums of type `V`, keeping summaries (`keep`, f64
 /// records only) or not.
 #[inline(never)] // (see `site::walk_sites`)
@@ -157,12 +188,12 @@ fn branch_walk<V: Weight + Kept>(
     let rows = chunk_rows(chunk);
     let mut out = vec![0.0; rows * nt * gm];
     let mut coef = vec![0.0; rows];
-    // Kept records: x (k), summary (gm), branch length, the node's time (read with the
-    // record, not from the node table, when a branch length is computed).
-    let (bl_at, time_at) = (k + gm, k + gm + 1);
+    // Kept records hold the node's time too: read with the record, not from the node table,
+    // when a branch length is computed.
+    let layout = KeptLayout::new(k, gm);
     let mut st = if keep {
-        TreeState::<V>::seek_with(d, stat.weights, chunk, ws, gm + 2, |u, extra| {
-            extra[time_at - k] = V::exact(d.time[u]);
+        TreeState::<V>::seek_with(d, stat.weights, chunk, ws, layout.extra(), |u, extra| {
+            extra[layout.time() - k] = V::exact(d.time[u]);
         })
     } else {
         TreeState::<V>::seek(d, stat.weights, chunk, ws)
@@ -188,7 +219,7 @@ fn branch_walk<V: Weight + Kept>(
     );
     let node_time = |st: &TreeState<V>, u: usize| {
         if keep {
-            st.record(u)[time_at].get()
+            st.record(u)[layout.time()].get()
         } else {
             time[u]
         }
@@ -200,9 +231,9 @@ fn branch_walk<V: Weight + Kept>(
         if keep {
             let record = V::as_f64_mut(st.record_mut(u)).expect("kept records are f64");
             let (x, rest) = record.split_at_mut(k);
-            let len = parent_time - rest[time_at - k];
+            let len = parent_time - rest[layout.time() - k];
             terms.eval.eval(x, &mut rest[..gm]);
-            rest[gm] = len;
+            rest[layout.branch_length() - k] = len;
             terms.add(&rest[..gm], len, u, p, 1.0);
         } else {
             terms.add_of(st.row(u), parent_time - time[u], u, p, 1.0);
@@ -278,7 +309,8 @@ fn branch_walk<V: Weight + Kept>(
             if p_old >= 0 {
                 if keep && valid[u] {
                     let record = V::as_f64(st.record(u)).expect("kept records are f64");
-                    terms.add(&record[k..bl_at], record[bl_at], u, p_old, -1.0);
+                    let len = record[layout.branch_length()];
+                    terms.add(&record[layout.summary()], len, u, p_old, -1.0);
                 } else {
                     // Its old term from its old weights (a node of the warm-up tree changing
                     // for the first time, or records that keep no summaries).
@@ -324,76 +356,56 @@ fn branch_walk<V: Weight + Kept>(
 #[inline(never)] // (see `site::walk_sites`)
 pub(super) fn branch_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
     let Task { d, stat, chunk } = t;
-    let size = afs.size();
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
-    let tw = stat.time_windows;
-    let n = d.num_nodes;
-    let windows = stat.windows;
-    let mut out = vec![0.0; chunk_rows(chunk) * nt * size];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws);
-    let mut cell = std::mem::take(&mut ws.cell);
-    cell.clear();
-    cell.extend((0..n).map(|u| afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32)));
-    let mut lazy = Lazy {
-        last: refill(std::mem::take(&mut ws.last), n, chunk.start),
-        window: current_window(windows, chunk.start),
+    let st = TreeState::seek(d, stat.weights, chunk, ws);
+    let mut sums = AfsBranches {
+        out: vec![0.0; chunk_rows(chunk) * nt * afs.size()],
+        cell: refill(std::mem::take(&mut ws.cell), d.num_nodes, u32::MAX),
+        bl: vec![0.0; nt],
+        afs,
+        time: d.time,
+        time_windows: stat.time_windows,
+        w_first: chunk.w_first,
     };
-    let time = d.time;
-    let w_first = chunk.w_first;
-    let mut bl = vec![0.0; nt];
-    let flush = |out: &mut [f64],
-                 lazy: &mut Lazy,
-                 bl: &mut [f64],
-                 cell: &[u32],
-                 u: usize,
-                 p: i32,
-                 pos: f64| {
-        if let (Some(w), true, true) = (lazy.window, p >= 0, cell[u] != u32::MAX) {
-            let span = pos - lazy.last[u];
-            branch_in_time_windows(time[u], time[p as usize], tw, bl);
-            for (t, &len) in bl.iter().enumerate() {
-                out[((w - w_first) * nt + t) * size + cell[u] as usize] += len * span;
-            }
+    walk_lazily(t, st, ws, &mut sums);
+    ws.cell = sums.cell;
+    sums.out
+}
+
+/// Each node's spectrum cell (`u32::MAX` for none), and the output rows
+/// `[window - w_first][time window][cell]`.
+struct AfsBranches<'a> {
+    out: Vec<f64>,
+    cell: Vec<u32>,
+    /// Scratch: a branch's length in each time window.
+    bl: Vec<f64>,
+    afs: &'a AfsSummary,
+    time: &'a [f64],
+    time_windows: Option<&'a [f64]>,
+    w_first: usize,
+}
+
+impl LazySums for AfsBranches<'_> {
+    #[inline(always)]
+    fn add(&mut self, u: usize, p: i32, w: usize, span: f64) {
+        let cell = self.cell[u];
+        if p < 0 || cell == u32::MAX {
+            return;
         }
-        lazy.last[u] = pos;
-    };
-    let mut touched = Touched::new(n, ws);
-    let mut left = chunk.start;
-    loop {
-        let right = st.tree_right(chunk.end);
-        for (b, next) in window_boundaries(windows, left, right) {
-            for u in 0..n {
-                flush(&mut out, &mut lazy, &mut bl, &cell, u, st.parent[u], b);
-            }
-            lazy.window = next;
-        }
-        if right >= chunk.end {
-            break;
-        }
-        left = right;
-        st.advance(left, |u, p, _| {
-            if touched.first(u) {
-                flush(&mut out, &mut lazy, &mut bl, &cell, u, p, left);
-            }
-        });
-        touched.finish(|u| cell[u] = afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32));
-    }
-    if lazy.window.is_some_and(|w| w <= chunk.w_last) {
-        for u in 0..n {
-            flush(
-                &mut out,
-                &mut lazy,
-                &mut bl,
-                &cell,
-                u,
-                st.parent[u],
-                chunk.end,
-            );
+        let (nt, size) = (self.bl.len(), self.afs.size());
+        branch_in_time_windows(
+            self.time[u],
+            self.time[p as usize],
+            self.time_windows,
+            &mut self.bl,
+        );
+        for (t, &len) in self.bl.iter().enumerate() {
+            self.out[((w - self.w_first) * nt + t) * size + cell as usize] += len * span;
         }
     }
-    st.release(ws);
-    touched.release(ws);
-    ws.last = lazy.last;
-    ws.cell = cell;
-    out
+
+    #[inline(always)]
+    fn refresh(&mut self, st: &TreeState<f64>, u: usize) {
+        self.cell[u] = self.afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32);
+    }
 }

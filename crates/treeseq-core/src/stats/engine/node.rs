@@ -2,10 +2,7 @@
 
 use std::ops::Range;
 
-use super::tree::{
-    chunk_rows, current_window, refill, window_boundaries, Evaluator, Lazy, Touched, TreeState,
-    Workspace,
-};
+use super::tree::{chunk_rows, refill, walk_lazily, Evaluator, LazySums, TreeState, Workspace};
 use super::Task;
 use crate::stats::summaries::SummaryFunc;
 
@@ -20,61 +17,45 @@ pub(super) fn node_dense(
     let Task { d, stat, chunk } = t;
     let gm = cols.len();
     let n = d.num_nodes;
-    let windows = stat.windows;
-    let mut out = vec![0.0; chunk_rows(chunk) * n * gm];
-    let mut st = TreeState::seek(d, stat.weights, chunk, ws);
+    let st = TreeState::seek(d, stat.weights, chunk, ws);
     let total = (!stat.polarised).then_some(&d.total[..]);
-    let mut eval = Evaluator::new(f, cols, total);
-    let mut summary = refill(std::mem::take(&mut ws.values), n * gm, 0.0);
-    for u in 0..n {
-        eval.eval(st.row(u), &mut summary[u * gm..(u + 1) * gm]);
-    }
-    let mut lazy = Lazy {
-        last: refill(std::mem::take(&mut ws.last), n, chunk.start),
-        window: current_window(windows, chunk.start),
+    let mut sums = NodeSums {
+        out: vec![0.0; chunk_rows(chunk) * n * gm],
+        summary: refill(std::mem::take(&mut ws.values), n * gm, 0.0),
+        eval: Evaluator::new(f, cols, total),
+        n,
+        gm,
+        w_first: chunk.w_first,
     };
-    let w_first = chunk.w_first;
-    let flush = |out: &mut [f64], lazy: &mut Lazy, summary: &[f64], u: usize, pos: f64| {
-        if let Some(w) = lazy.window {
-            let span = pos - lazy.last[u];
-            let dst = &mut out[((w - w_first) * n + u) * gm..][..gm];
-            for (o, s) in dst.iter_mut().zip(&summary[u * gm..(u + 1) * gm]) {
-                *o += s * span;
-            }
-        }
-        lazy.last[u] = pos;
-    };
-    let mut touched = Touched::new(n, ws);
-    let mut left = chunk.start;
-    loop {
-        let right = st.tree_right(chunk.end);
-        for (b, next) in window_boundaries(windows, left, right) {
-            for u in 0..n {
-                flush(&mut out, &mut lazy, &summary, u, b);
-            }
-            lazy.window = next;
-        }
-        if right >= chunk.end {
-            break;
-        }
-        left = right;
-        st.advance(left, |u, _, _| {
-            if touched.first(u) {
-                flush(&mut out, &mut lazy, &summary, u, left);
-            }
-        });
-        touched.finish(|u| eval.eval(st.row(u), &mut summary[u * gm..(u + 1) * gm]));
-    }
-    // The rest of the last window the chunk reaches into (a window starting exactly at the
-    // chunk's end belongs to the next chunk).
-    if lazy.window.is_some_and(|w| w <= chunk.w_last) {
-        for u in 0..n {
-            flush(&mut out, &mut lazy, &summary, u, chunk.end);
+    walk_lazily(t, st, ws, &mut sums);
+    ws.values = sums.summary;
+    sums.out
+}
+
+/// Each node's summary, and the output rows `[window - w_first][node][output]`.
+struct NodeSums<'a> {
+    out: Vec<f64>,
+    summary: Vec<f64>,
+    eval: Evaluator<'a>,
+    n: usize,
+    gm: usize,
+    w_first: usize,
+}
+
+impl LazySums for NodeSums<'_> {
+    #[inline(always)]
+    fn add(&mut self, u: usize, _: i32, w: usize, span: f64) {
+        let gm = self.gm;
+        let dst = &mut self.out[((w - self.w_first) * self.n + u) * gm..][..gm];
+        for (o, s) in dst.iter_mut().zip(&self.summary[u * gm..(u + 1) * gm]) {
+            *o += s * span;
         }
     }
-    st.release(ws);
-    touched.release(ws);
-    ws.values = summary;
-    ws.last = lazy.last;
-    out
+
+    #[inline(always)]
+    fn refresh(&mut self, st: &TreeState<f64>, u: usize) {
+        let gm = self.gm;
+        self.eval
+            .eval(st.row(u), &mut self.summary[u * gm..(u + 1) * gm]);
+    }
 }

@@ -446,18 +446,80 @@ pub(super) fn chunk_rows(chunk: &Chunk) -> usize {
     chunk.w_last - chunk.w_first + 1
 }
 
-/// Lazily accumulated per-node sums (node mode and the branch-mode AFS): each node's value
-/// is constant between the positions where it is touched, so its contribution since its last
-/// update is flushed then, and for every node at each window boundary.
-pub(super) struct Lazy {
-    pub(super) last: Vec<f64>,
-    /// Current window (absolute index); None outside the windows.
-    pub(super) window: Option<usize>,
+/// What a lazily flushed walk sums (node mode and the branch-mode spectrum): per node, a
+/// value that stays constant between the positions where the node is touched.
+pub(super) trait LazySums {
+    /// Adds node u's value (u has parent p) times `span` to window `w` (absolute index).
+    fn add(&mut self, u: usize, p: i32, w: usize, span: f64);
+    /// Recomputes node u's value after a transition touched it.
+    fn refresh(&mut self, st: &TreeState<f64>, u: usize);
+}
+
+/// Walks a chunk's trees from `st` (sought to the chunk's start), summing lazily: every
+/// node's value is computed at the start; then a node's value times the span since its last
+/// flush is added when the node is touched, and for every node at each window boundary and at
+/// the chunk's end. Hands the tree's buffers back to `ws` at the end.
+pub(super) fn walk_lazily(
+    t: super::Task,
+    mut st: TreeState<f64>,
+    ws: &mut Workspace,
+    sums: &mut impl LazySums,
+) {
+    let (n, windows, chunk) = (t.d.num_nodes, t.stat.windows, t.chunk);
+    for u in 0..n {
+        sums.refresh(&st, u);
+    }
+    // Where each node was last flushed, and the current window (None outside the windows).
+    let mut last = refill(std::mem::take(&mut ws.last), n, chunk.start);
+    let mut window = current_window(windows, chunk.start);
+    #[inline(always)]
+    fn flush(
+        sums: &mut impl LazySums,
+        last: &mut [f64],
+        window: Option<usize>,
+        (u, p, pos): (usize, i32, f64),
+    ) {
+        if let Some(w) = window {
+            sums.add(u, p, w, pos - last[u]);
+        }
+        last[u] = pos;
+    }
+    let mut touched = Touched::new(n, ws);
+    let mut left = chunk.start;
+    loop {
+        let right = st.tree_right(chunk.end);
+        for (b, next) in window_boundaries(windows, left, right) {
+            for u in 0..n {
+                flush(sums, &mut last, window, (u, st.parent[u], b));
+            }
+            window = next;
+        }
+        if right >= chunk.end {
+            break;
+        }
+        left = right;
+        st.advance(left, |u, p, _| {
+            if touched.first(u) {
+                flush(sums, &mut last, window, (u, p, left));
+            }
+        });
+        touched.finish(|u| sums.refresh(&st, u));
+    }
+    // The rest of the last window the chunk reaches into (a window starting exactly at the
+    // chunk's end belongs to the next chunk).
+    if window.is_some_and(|w| w <= chunk.w_last) {
+        for u in 0..n {
+            flush(sums, &mut last, window, (u, st.parent[u], chunk.end));
+        }
+    }
+    touched.release(ws);
+    st.release(ws);
+    ws.last = last;
 }
 
 /// Window boundaries in (left, right], in order, with the window that starts at each
 /// (None past the last window).
-pub(super) fn window_boundaries(
+fn window_boundaries(
     windows: &[f64],
     left: f64,
     right: f64,
@@ -474,7 +536,7 @@ pub(super) fn window_boundaries(
         })
 }
 
-pub(super) fn current_window(windows: &[f64], pos: f64) -> Option<usize> {
+fn current_window(windows: &[f64], pos: f64) -> Option<usize> {
     let i = windows.partition_point(|&w| w <= pos);
     (i >= 1 && i < windows.len()).then(|| i - 1)
 }
