@@ -29,8 +29,18 @@ describe("browser (headless Chromium)", () => {
     const { server, url } = await serve(ROOT, isolated);
     try {
       const page = await browser.newPage();
+      // What the page printed or threw, to say where it stopped if it never reports.
+      const log: string[] = [];
+      page.on("console", (m) => log.push(`console.${m.type()}: ${m.text()}`));
+      page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
+      page.on("requestfailed", (r) => log.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
       await page.goto(`${url}/test/browser/smoke.html`);
-      await page.waitForFunction(() => (window as any).__result, null, { timeout: 60_000 });
+      try {
+        await page.waitForFunction(() => (window as any).__result, null, { timeout: 60_000 });
+      } catch (e) {
+        const shown = await page.locator("#out").textContent().catch(() => "?");
+        throw new Error(`smoke page gave no result (it shows ${JSON.stringify(shown)}); ${log.join("; ") || "no console output"}: ${e}`);
+      }
       const r = await page.evaluate(() => (window as any).__result);
       await page.close();
       return r;
