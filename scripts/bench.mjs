@@ -2,6 +2,7 @@
 /**
  * treeseq's benchmark: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b]
  *   [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S]
+ * or node scripts/bench.mjs --render RESULTS.json: the table of an earlier run, again.
  *
  * For native and WASM, each with 1 thread and with all threads (os.availableParallelism()), it
  * loads FILE and times the cases of /work/shared/bench/time_tskit.py plus two loops
@@ -12,11 +13,14 @@
  * killed and recorded as TIMEOUT, and the remaining cases go on in a new process.
  * If Python's tskit is importable it runs scripts/bench_tskit.py on the same cases. A case that
  * throws is recorded as an error and shown as "error: CODE"; no time is ever invented for it.
- * With --passes P (default 1) the whole sequence (tskit, then each configuration) runs P times
- * and each median is taken over all P * N timed calls: on a shared machine a busy spell then
- * falls on several configurations a little rather than on one a lot.
+ * With --passes P (default 3) the statistics (tskit, then each configuration) run P times in
+ * turn and each median is taken over all P * N timed calls: on a shared machine a busy spell
+ * then falls on several configurations a little rather than on one a lot. The two loops,
+ * which take minutes on large files and run at 1 thread only, run in the first pass only.
  * Output: a markdown table on stdout and in bench-results/latest.md; everything (every run,
- * medians, errors, machine) as JSON in --json (default bench-results/latest.json).
+ * medians, errors, machine) as JSON in --json (default bench-results/latest.json). The table's
+ * ratios compare tskit with native on 1 thread, native on all threads with native on 1, and
+ * WASM with native at the same thread count (1 and all).
  * Progress goes to stderr.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -29,14 +33,14 @@ import { performance } from "node:perf_hooks";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
-const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S]";
+const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S]\n       node scripts/bench.mjs --render RESULTS.json";
 const CASES = [
   "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
   "divergence_435pairs_branch", "afs_site", "trees_total_branch_length", "variants_decode",
 ];
 
 function parseArgs(argv) {
-  const a = { file: null, repeats: 5, passes: 1, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null };
+  const a = { file: null, repeats: 5, passes: 3, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null, render: null };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -50,12 +54,14 @@ function parseArgs(argv) {
     else if (k === "--no-tskit") a.tskit = false;
     else if (k === "--max-case-seconds") a.maxCaseSeconds = Number(val());
     else if (k === "--timeout") a.timeout = Number(val());
+    else if (k === "--render") a.render = path.resolve(val());
     else if (k === "--child") a.child = { backend: val(), threads: Number(val()) }; // internal
     else if (k === "-h" || k === "--help") { console.log(USAGE); process.exit(0); }
     else if (k.startsWith("--")) throw new Error(`unknown option ${k}\n${USAGE}`);
     else if (a.file === null) a.file = path.resolve(k);
     else throw new Error(`unexpected argument ${k}\n${USAGE}`);
   }
+  if (a.render) return a;
   if (!a.file) throw new Error(USAGE);
   if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new Error("--repeats must be a positive integer");
   if (!Number.isInteger(a.passes) || a.passes < 1) throw new Error("--passes must be a positive integer");
@@ -315,19 +321,53 @@ function table(results) {
     return name === "load" ? src.load : src.cases?.[name];
   };
   const cfg = (backend, one) => results.configs.find((c) => c.backend === backend && (one ? c.threads === 1 : c.role === "all"));
-  const n1 = cfg("native", true), nN = cfg("native", false), wN = cfg("wasm", false);
+  const n1 = cfg("native", true), nN = cfg("native", false), w1 = cfg("wasm", true), wN = cfg("wasm", false);
   const head = [
     "case", ...cols.map(([l]) => `${l} (s)`),
-    "tskit / native 1T", `native 1T / native ${nN?.threads ?? "N"}T`, `native ${nN?.threads ?? "N"}T / wasm ${wN?.threads ?? "N"}T`,
+    "tskit / native 1T", `native 1T / native ${nN?.threads ?? "N"}T`, "native 1T / wasm 1T",
+    `native ${nN?.threads ?? "N"}T / wasm ${wN?.threads ?? "N"}T`,
   ];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i ? " ---: " : " --- ")).join("|")}|`];
   for (const name of ["load", ...results.cases]) {
     const m = (src) => { const r = get(src, name); return r && !r.error ? r.median : NaN; };
     const row = [name, ...cols.map(([, src]) => cell(get(src, name))),
-      ratio(m(results.tskit), m(n1)), ratio(m(n1), m(nN)), ratio(m(nN), m(wN))];
+      ratio(m(results.tskit), m(n1)), ratio(m(n1), m(nN)), ratio(m(n1), m(w1)), ratio(m(nN), m(wN))];
     lines.push(`| ${row.join(" | ")} |`);
   }
   return lines.join("\n");
+}
+
+/** The markdown report of a run's results (what --render prints again from the JSON). */
+function render(results) {
+  const t = results.tskit;
+  const tskitLine = t && !t.error ? `tskit ${t.tskit_version} (Python ${t.python_version})` : `tskit: ${t?.error ?? t?.skipped ?? "not run"}`;
+  const n1 = results.configs.find((c) => c.backend === "native" && c.role === "one");
+  const shape = t && !t.error ? `${t.num_samples} samples, ${t.num_trees} trees, ${t.num_sites} sites` : "";
+  return [
+    `## treeseq benchmark: ${path.basename(results.file)}${shape ? ` (${shape})` : ""}`,
+    "",
+    `Median of ${results.repeats * results.passes} run${results.repeats * results.passes === 1 ? "" : "s"} after one warm-up${results.passes > 1 ? ` (${results.passes} passes of ${results.repeats}, each pass running every configuration in turn)` : ""}, in seconds (3 significant digits); ratios > 1 mean the right-hand side is faster.` +
+      ([...results.configs, results.tskit ?? {}].some((c) => Object.values(c.cases ?? {}).some((r) => r.note && !r.extrapolated)) ? " * = fewer repeats (see JSON)." : "") +
+      (Object.values(results.tskit?.cases ?? {}).some((r) => r.extrapolated) ? " ≈ = tskit's Python loop stopped at --max-case-seconds and its time extrapolated from the part done (see JSON)." : "") +
+      (results.cases.some((c) => SEQUENTIAL.has(c)) ? ` The trees and variants loops are sequential and run at 1 thread only${results.passes > 1 ? `, in the first pass (median of ${results.repeats})` : ""}.` : ""),
+    "",
+    table(results),
+    "",
+    ...Object.values(results.tskit?.cases ?? {}).filter((c) => c.note_exact).flatMap((c) => [`Note: ${c.note_exact}.`, ""]),
+    ...(results.checkMismatches.length ? [`**Warning**: ${results.checkMismatches.length} result(s) differ from tskit's (checkMismatches in the JSON).`, ""] : []),
+    `Machine: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${results.machine.platform}, ${results.machine.date}; ${tskitLine}` +
+      (n1?.info ? `; treeseq ${n1.info.version}` : ""),
+    "",
+  ].join("\n");
+}
+
+/** Writes the report to bench-results/latest.md and stdout. */
+function publish(md) {
+  const mdPath = path.join(root, "bench-results/latest.md");
+  fs.mkdirSync(path.dirname(mdPath), { recursive: true });
+  fs.writeFileSync(mdPath, md);
+  process.stdout.write(md);
+  return mdPath;
 }
 
 async function main() {
@@ -337,6 +377,18 @@ async function main() {
   } catch (e) {
     console.error(e.message);
     process.exit(2);
+  }
+  if (args.render) {
+    let results;
+    try {
+      results = JSON.parse(fs.readFileSync(args.render, "utf8"));
+    } catch (e) {
+      console.error(`cannot read ${args.render}: ${e.message}`);
+      process.exit(2);
+    }
+    const mdPath = publish(render(results));
+    log(`wrote ${path.relative(process.cwd(), mdPath)}`);
+    return;
   }
   if (!fs.existsSync(args.file)) {
     console.error(`no such file: ${args.file}`);
@@ -350,15 +402,18 @@ async function main() {
   };
   log(`${path.relative(process.cwd(), args.file) || args.file}: ${args.repeats} repeats, ${machine.cpu}, ${all} cores`);
 
-  const results = { file: args.file, repeats: args.repeats, passes: args.passes, cases: args.cases, machine, tskit: null, configs: [] };
-  for (let pass = 1; pass <= args.passes; pass++) {
-    if (args.passes > 1) log(`pass ${pass} of ${args.passes}`);
-    const t = args.tskit ? await runTskit(args) : { skipped: "skipped (--no-tskit)" };
+  // The loops (minutes on large files, and no threads to compare) run in the first pass only.
+  const passes = args.cases.some((c) => !SEQUENTIAL.has(c)) ? args.passes : 1;
+  const results = { file: args.file, repeats: args.repeats, passes, cases: args.cases, machine, tskit: null, configs: [] };
+  for (let pass = 1; pass <= passes; pass++) {
+    const passArgs = pass === 1 ? args : { ...args, cases: args.cases.filter((c) => !SEQUENTIAL.has(c)) };
+    if (passes > 1) log(`pass ${pass} of ${passes}`);
+    const t = args.tskit ? await runTskit(passArgs) : { skipped: "skipped (--no-tskit)" };
     results.tskit = results.tskit ? mergeRuns(results.tskit, t) : t;
     let i = 0;
     for (const backend of ["native", "wasm"]) {
       for (const [role, threads] of [["one", 1], ["all", all]]) {
-        const c = await runConfig(backend, threads, args, role);
+        const c = await runConfig(backend, threads, passArgs, role);
         c.role = role;
         results.configs[i] = results.configs[i] ? mergeRuns(results.configs[i], c) : c;
         i++;
@@ -382,33 +437,9 @@ async function main() {
       }
     }
   }
-  const t = results.tskit;
-  const tskitLine = t && !t.error ? `tskit ${t.tskit_version} (Python ${t.python_version})` : `tskit: ${t?.error ?? t?.skipped ?? "not run"}`;
-  const n1 = results.configs.find((c) => c.backend === "native" && c.role === "one");
-  const shape = t && !t.error ? `${t.num_samples} samples, ${t.num_trees} trees, ${t.num_sites} sites` : "";
-  const md = [
-    `## treeseq benchmark: ${path.basename(args.file)}${shape ? ` (${shape})` : ""}`,
-    "",
-    `Median of ${args.repeats * args.passes} run${args.repeats * args.passes === 1 ? "" : "s"} after one warm-up${args.passes > 1 ? ` (${args.passes} passes of ${args.repeats}, each pass running every configuration in turn)` : ""}, in seconds (3 significant digits); ratios > 1 mean the right-hand side is faster.` +
-      ([...results.configs, results.tskit ?? {}].some((c) => Object.values(c.cases ?? {}).some((r) => r.note && !r.extrapolated)) ? " * = fewer repeats (see JSON)." : "") +
-      (Object.values(results.tskit?.cases ?? {}).some((r) => r.extrapolated) ? " ≈ = tskit's Python loop stopped at --max-case-seconds and its time extrapolated from the part done (see JSON)." : "") +
-      (args.cases.some((c) => SEQUENTIAL.has(c)) ? " The trees and variants loops are sequential and run at 1 thread only." : ""),
-    "",
-    table(results),
-    "",
-    ...Object.values(results.tskit?.cases ?? {}).filter((c) => c.note_exact).flatMap((c) => [`Note: ${c.note_exact}.`, ""]),
-    ...(results.checkMismatches.length ? [`**Warning**: ${results.checkMismatches.length} result(s) differ from tskit's (checkMismatches in the JSON).`, ""] : []),
-    `Machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${machine.platform}, ${machine.date}; ${tskitLine}` +
-      (n1?.info ? `; treeseq ${n1.info.version}` : ""),
-    "",
-  ].join("\n");
-
   fs.mkdirSync(path.dirname(args.json), { recursive: true });
   fs.writeFileSync(args.json, JSON.stringify(results, null, 1) + "\n");
-  const mdPath = path.join(root, "bench-results/latest.md");
-  fs.mkdirSync(path.dirname(mdPath), { recursive: true });
-  fs.writeFileSync(mdPath, md);
-  process.stdout.write(md);
+  const mdPath = publish(render(results));
   log(`wrote ${path.relative(process.cwd(), args.json)} and ${path.relative(process.cwd(), mdPath)}`);
 }
 

@@ -3,9 +3,12 @@
 # Times treeseq (native and WASM, 1 thread and all threads) against tskit on FILE; see
 # scripts/bench.mjs. FILE defaults to ../shared/bench/bench-30k.trees, or else to a tree
 # sequence simulated once with msprime into .cache/bench-sim.trees.
+# npm run bench -- --render RESULTS.json prints the table of an earlier run (its --json) again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '== bench: %s\n' "$*" >&2; }
+
+if [ "${1:-}" = "--render" ]; then exec node scripts/bench.mjs "$@"; fi
 
 if [ ! -f dist/index.js ] || ! compgen -G 'build/native/*.node' >/dev/null \
    || [ ! -f build/wasm-threads/treeseq_wasm_bg.wasm ]; then
