@@ -55,9 +55,9 @@ pub(super) fn branch_dense(
     cols: Range<usize>,
     ws: &mut Workspace,
 ) -> Partial {
-    let keep =
-        t.d.num_nodes * KeptLayout::new(t.d.k, cols.len()).stride() * std::mem::size_of::<f64>()
-            <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
+    let stride = t.d.k + SummarySlots { gm: cols.len() }.len();
+    let keep = t.d.num_nodes * stride * std::mem::size_of::<f64>()
+        <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
     if keep {
         branch_walk::<f64>(t, f, cols, ws, true)
     } else if t.stat.weights.small_integers {
@@ -140,33 +140,27 @@ fn add_term(
     }
 }
 
-/// Where a record that keeps summaries holds what: the k weight sums, the node's summary (gm
-/// outputs), its branch length and its time, all f64.
+/// What a record that keeps summaries holds after its k weight sums (all f64): the node's
+/// summary (gm outputs), its branch length and its time. Offsets are into that part of the
+/// record, `record[k..]`.
 #[derive(Clone, Copy)]
-struct KeptLayout {
-    k: usize,
+struct SummarySlots {
     gm: usize,
 }
 
-impl KeptLayout {
-    fn new(k: usize, gm: usize) -> Self {
-        KeptLayout { k, gm }
-    }
+impl SummarySlots {
     /// Values after the weight sums.
-    fn extra(self) -> usize {
+    fn len(self) -> usize {
         self.gm + 2
     }
-    fn stride(self) -> usize {
-        self.k + self.extra()
-    }
     fn summary(self) -> Range<usize> {
-        self.k..self.k + self.gm
+        0..self.gm
     }
     fn branch_length(self) -> usize {
-        self.k + self.gm
+        self.gm
     }
     fn time(self) -> usize {
-        self.k + self.gm + 1
+        self.gm + 1
     }
 }
 
@@ -190,10 +184,10 @@ fn branch_walk<V: Weight + Kept>(
     let mut coef = vec![0.0; rows];
     // Kept records hold the node's time too: read with the record, not from the node table,
     // when a branch length is computed.
-    let layout = KeptLayout::new(k, gm);
+    let slots = SummarySlots { gm };
     let mut st = if keep {
-        TreeState::<V>::seek_with(d, stat.weights, chunk, ws, layout.extra(), |u, extra| {
-            extra[layout.time() - k] = V::exact(d.time[u]);
+        TreeState::<V>::seek_with(d, stat.weights, chunk, ws, slots.len(), |u, rest| {
+            rest[slots.time()] = V::exact(d.time[u]);
         })
     } else {
         TreeState::<V>::seek(d, stat.weights, chunk, ws)
@@ -219,7 +213,7 @@ fn branch_walk<V: Weight + Kept>(
     );
     let node_time = |st: &TreeState<V>, u: usize| {
         if keep {
-            st.record(u)[layout.time()].get()
+            st.record(u)[k + slots.time()].get()
         } else {
             time[u]
         }
@@ -231,10 +225,10 @@ fn branch_walk<V: Weight + Kept>(
         if keep {
             let record = V::as_f64_mut(st.record_mut(u)).expect("kept records are f64");
             let (x, rest) = record.split_at_mut(k);
-            let len = parent_time - rest[layout.time() - k];
-            terms.eval.eval(x, &mut rest[..gm]);
-            rest[layout.branch_length() - k] = len;
-            terms.add(&rest[..gm], len, u, p, 1.0);
+            let len = parent_time - rest[slots.time()];
+            terms.eval.eval(x, &mut rest[slots.summary()]);
+            rest[slots.branch_length()] = len;
+            terms.add(&rest[slots.summary()], len, u, p, 1.0);
         } else {
             terms.add_of(st.row(u), parent_time - time[u], u, p, 1.0);
         }
@@ -309,8 +303,14 @@ fn branch_walk<V: Weight + Kept>(
             if p_old >= 0 {
                 if keep && valid[u] {
                     let record = V::as_f64(st.record(u)).expect("kept records are f64");
-                    let len = record[layout.branch_length()];
-                    terms.add(&record[layout.summary()], len, u, p_old, -1.0);
+                    let rest = &record[k..];
+                    terms.add(
+                        &rest[slots.summary()],
+                        rest[slots.branch_length()],
+                        u,
+                        p_old,
+                        -1.0,
+                    );
                 } else {
                     // Its old term from its old weights (a node of the warm-up tree changing
                     // for the first time, or records that keep no summaries).
@@ -357,7 +357,6 @@ fn branch_walk<V: Weight + Kept>(
 pub(super) fn branch_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
     let Task { d, stat, chunk } = t;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
-    let st = TreeState::seek(d, stat.weights, chunk, ws);
     let mut sums = AfsBranches {
         out: vec![0.0; chunk_rows(chunk) * nt * afs.size()],
         cell: refill(std::mem::take(&mut ws.cell), d.num_nodes, u32::MAX),
@@ -365,15 +364,14 @@ pub(super) fn branch_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f
         afs,
         time: d.time,
         time_windows: stat.time_windows,
-        w_first: chunk.w_first,
     };
-    walk_lazily(t, st, ws, &mut sums);
+    walk_lazily(t, ws, &mut sums);
     ws.cell = sums.cell;
     sums.out
 }
 
 /// Each node's spectrum cell (`u32::MAX` for none), and the output rows
-/// `[window - w_first][time window][cell]`.
+/// `[row][time window][cell]` of the chunk's output.
 struct AfsBranches<'a> {
     out: Vec<f64>,
     cell: Vec<u32>,
@@ -382,12 +380,11 @@ struct AfsBranches<'a> {
     afs: &'a AfsSummary,
     time: &'a [f64],
     time_windows: Option<&'a [f64]>,
-    w_first: usize,
 }
 
 impl LazySums for AfsBranches<'_> {
     #[inline(always)]
-    fn add(&mut self, u: usize, p: i32, w: usize, span: f64) {
+    fn add(&mut self, u: usize, p: i32, row: usize, span: f64) {
         let cell = self.cell[u];
         if p < 0 || cell == u32::MAX {
             return;
@@ -400,7 +397,7 @@ impl LazySums for AfsBranches<'_> {
             &mut self.bl,
         );
         for (t, &len) in self.bl.iter().enumerate() {
-            self.out[((w - self.w_first) * nt + t) * size + cell as usize] += len * span;
+            self.out[(row * nt + t) * size + cell as usize] += len * span;
         }
     }
 

@@ -17,7 +17,6 @@ pub(super) fn node_dense(
     let Task { d, stat, chunk } = t;
     let gm = cols.len();
     let n = d.num_nodes;
-    let st = TreeState::seek(d, stat.weights, chunk, ws);
     let total = (!stat.polarised).then_some(&d.total[..]);
     let mut sums = NodeSums {
         out: vec![0.0; chunk_rows(chunk) * n * gm],
@@ -25,28 +24,26 @@ pub(super) fn node_dense(
         eval: Evaluator::new(f, cols, total),
         n,
         gm,
-        w_first: chunk.w_first,
     };
-    walk_lazily(t, st, ws, &mut sums);
+    walk_lazily(t, ws, &mut sums);
     ws.values = sums.summary;
     sums.out
 }
 
-/// Each node's summary, and the output rows `[window - w_first][node][output]`.
+/// Each node's summary, and the chunk's output `[row][node][output]`.
 struct NodeSums<'a> {
     out: Vec<f64>,
     summary: Vec<f64>,
     eval: Evaluator<'a>,
     n: usize,
     gm: usize,
-    w_first: usize,
 }
 
 impl LazySums for NodeSums<'_> {
     #[inline(always)]
-    fn add(&mut self, u: usize, _: i32, w: usize, span: f64) {
+    fn add(&mut self, u: usize, _: i32, row: usize, span: f64) {
         let gm = self.gm;
-        let dst = &mut self.out[((w - self.w_first) * self.n + u) * gm..][..gm];
+        let dst = &mut self.out[(row * self.n + u) * gm..][..gm];
         for (o, s) in dst.iter_mut().zip(&self.summary[u * gm..(u + 1) * gm]) {
             *o += s * span;
         }

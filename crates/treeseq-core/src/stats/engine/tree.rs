@@ -449,41 +449,32 @@ pub(super) fn chunk_rows(chunk: &Chunk) -> usize {
 /// What a lazily flushed walk sums (node mode and the branch-mode spectrum): per node, a
 /// value that stays constant between the positions where the node is touched.
 pub(super) trait LazySums {
-    /// Adds node u's value (u has parent p) times `span` to window `w` (absolute index).
-    fn add(&mut self, u: usize, p: i32, w: usize, span: f64);
+    /// Adds node u's value (u has parent p) times `span` to the chunk's output row `row` (the
+    /// window's index less the chunk's first window).
+    fn add(&mut self, u: usize, p: i32, row: usize, span: f64);
     /// Recomputes node u's value after a transition touched it.
     fn refresh(&mut self, st: &TreeState<f64>, u: usize);
 }
 
-/// Walks a chunk's trees from `st` (sought to the chunk's start), summing lazily: every
-/// node's value is computed at the start; then a node's value times the span since its last
-/// flush is added when the node is touched, and for every node at each window boundary and at
-/// the chunk's end. Hands the tree's buffers back to `ws` at the end.
-pub(super) fn walk_lazily(
-    t: super::Task,
-    mut st: TreeState<f64>,
-    ws: &mut Workspace,
-    sums: &mut impl LazySums,
-) {
+/// Walks a chunk's trees from its start, summing lazily: every node's value is computed on
+/// the first tree; then a node's value times the span since its last flush is added when the
+/// node is touched, and for every node at each window boundary and at the chunk's end.
+pub(super) fn walk_lazily(t: super::Task, ws: &mut Workspace, sums: &mut impl LazySums) {
     let (n, windows, chunk) = (t.d.num_nodes, t.stat.windows, t.chunk);
+    let mut st = TreeState::<f64>::seek(t.d, t.stat.weights, chunk, ws);
     for u in 0..n {
         sums.refresh(&st, u);
     }
     // Where each node was last flushed, and the current window (None outside the windows).
     let mut last = refill(std::mem::take(&mut ws.last), n, chunk.start);
     let mut window = current_window(windows, chunk.start);
-    #[inline(always)]
-    fn flush(
-        sums: &mut impl LazySums,
-        last: &mut [f64],
-        window: Option<usize>,
-        (u, p, pos): (usize, i32, f64),
-    ) {
+    let w_first = chunk.w_first;
+    let flush = |sums: &mut _, last: &mut [f64], window: Option<usize>, (u, p, pos)| {
         if let Some(w) = window {
-            sums.add(u, p, w, pos - last[u]);
+            LazySums::add(sums, u, p, w - w_first, pos - last[u]);
         }
         last[u] = pos;
-    }
+    };
     let mut touched = Touched::new(n, ws);
     let mut left = chunk.start;
     loop {
