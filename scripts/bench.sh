@@ -11,7 +11,7 @@ log() { printf '== bench: %s\n' "$*" >&2; }
 if [ "${1:-}" = "--render" ]; then exec node scripts/bench.mjs "$@"; fi
 
 if [ ! -f dist/index.js ] || ! compgen -G 'build/native/*.node' >/dev/null \
-   || [ ! -f build/wasm-threads/treeseq_wasm_bg.wasm ]; then
+   || [ ! -f dist/web/wasm-threads/treeseq_wasm_bg.wasm ]; then
   log "dist/ or build/ missing: setup and build first"
   bash scripts/setup.sh
   bash scripts/build.sh

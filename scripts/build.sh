@@ -21,6 +21,8 @@ wasm_build() { # $1 = out dir name, $2 = RUSTFLAGS
     -Zbuild-std=std,panic_abort --config 'profile.release.panic="abort"'
   wasm-bindgen --target web --out-dir "build/$out" \
     "target/$out/wasm32-unknown-unknown/release/treeseq_wasm.wasm"
+  rm -f "build/$out/treeseq_wasm_bg.wasm.d.ts"
+  node scripts/glue-factory.mjs "build/$out/treeseq_wasm.js"
 }
 
 log "WebAssembly, threaded"
@@ -34,5 +36,12 @@ log "WebAssembly, single-threaded"
 wasm_build wasm-st "-C target-feature=+bulk-memory,+mutable-globals,+simd128 -C link-arg=--max-memory=4294967296"
 
 log "TypeScript"
+rm -rf dist  # nothing stale may reach the package
 npx --no-install tsc -p tsconfig.json
+# The WebAssembly builds beside the workers that import them: dist/web/ is self-contained.
+for out in wasm-threads wasm-st; do
+  mkdir -p "dist/web/$out"
+  cp "build/$out/treeseq_wasm.js" "build/$out/treeseq_wasm_bg.wasm" "dist/web/$out/"
+done
+node scripts/build-cjs.mjs
 echo "build done"

@@ -63,7 +63,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error("--port must be an integer from 0 to 65535");
     process.exit(2);
   }
-  const missing = ["dist/browser.js", "build/wasm-threads/treeseq_wasm_bg.wasm", "build/wasm-st/treeseq_wasm_bg.wasm"]
+  const missing = ["dist/browser.js", "dist/web/wasm-threads/treeseq_wasm_bg.wasm", "dist/web/wasm-st/treeseq_wasm_bg.wasm"]
     .filter((f) => !existsSync(join(root, f)));
   if (missing.length) {
     console.error(`missing ${missing.join(", ")}: run npm run build first`);

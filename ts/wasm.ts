@@ -9,23 +9,31 @@
  *
  * Single-threaded build (pages without cross-origin isolation): one instance on this thread;
  * columns are copied, since a non-shared memory's buffer is detached when it grows.
+ *
+ * Where the builds' files are and how a worker starts differ between Node and browsers (and
+ * bundlers): a `WasmHost` says it (wasm-host-node.ts, wasm-host-browser.ts).
  */
 import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
 import type { StatArgs } from "./stats.js";
 import { typedArrayFor } from "./backend.js";
 import { toTreeSeqError, TreeSeqError } from "./errors.js";
-import { spawnWorker, nextMessage, readBytes, type WorkerLike } from "./workers.js";
+import { nextMessage, type WorkerLike } from "./workers.js";
 
 const INITIAL_PAGES = 256; // 16 MiB; grows as needed
 const MAX_PAGES = 65536; // 4 GiB, as linked (--max-memory)
 
-export function threadedSupported(): boolean {
-  return typeof SharedArrayBuffer !== "undefined" &&
-    (typeof (globalThis as any).crossOriginIsolated === "undefined" || (globalThis as any).crossOriginIsolated === true);
-}
+export type BuildName = "wasm-threads" | "wasm-st";
 
-function buildUrl(variant: "wasm-threads" | "wasm-st", file: string): URL {
-  return new URL(`../build/${variant}/${file}`, import.meta.url);
+/** What differs between Node and browsers: where a build's files are, and how its workers start. */
+export interface WasmHost {
+  /** Whether the threaded build can run here (SharedArrayBuffer, cross-origin isolation). */
+  threadedSupported(): boolean;
+  /** The build's glue module (wasm-bindgen's, made a factory by scripts/glue-factory.mjs). */
+  glue(build: BuildName): Promise<{ createGlue(): any }>;
+  /** The build's compiled module; a TreeSeqError naming the file or URL when it cannot be had. */
+  compile(build: BuildName): Promise<WebAssembly.Module>;
+  /** Starts a worker of the build; `where` names its file or URL in errors. */
+  spawn(build: BuildName): { worker: WorkerLike; where: string };
 }
 
 /** Calls into the driver worker, one promise per request. */
@@ -45,6 +53,14 @@ class Driver {
         if (m.trap) this.broken = m.error;
         p.reject(toTreeSeqError(new Error(m.error)));
       }
+    });
+    // A worker that dies leaves no call pending: each is rejected with what happened.
+    w.onError((e) => {
+      this.broken = e.message;
+      const waiting = [...this.pending.values()];
+      this.pending.clear();
+      w.setKeepAlive(false);
+      for (const p of waiting) p.reject(e);
     });
     w.setKeepAlive(false);
   }
@@ -173,16 +189,16 @@ class WasmVariantCursor implements VariantCursor {
 }
 
 /**
- * One instance per build per process: wasm-bindgen's glue is a module-level singleton, so the
- * module, its memory and the driver worker are made once; `init()` with another thread count
- * only replaces the rayon pool (and the pool's workers) on the same memory.
+ * One instance per build per process: the module, its memory and the driver worker are made
+ * once; `init()` with another thread count only replaces the rayon pool (and the pool's
+ * workers) on the same memory. An instance that trapped is replaced by a fresh one, with a
+ * fresh copy of the glue (`createGlue`).
  */
 interface Instance {
   glue: any;
   memory: WebAssembly.Memory;
-  threaded: boolean;
+  build: BuildName;
   module: WebAssembly.Module;
-  glueUrl: URL;
   driver: Driver | null;
   pool: WorkerLike[];
   threads: number;
@@ -190,56 +206,63 @@ interface Instance {
   broken: string | null;
 }
 
-const instances = new Map<string, Promise<Instance>>();
-let generation = 0;
+const instances = new Map<BuildName, Promise<Instance>>();
 
-async function instantiate(threaded: boolean): Promise<Instance> {
-  const variant = threaded ? "wasm-threads" : "wasm-st";
-  // A fresh URL gives a fresh copy of the glue module (a singleton per URL), for the fresh
-  // instance that replaces one that trapped.
-  const glueUrl = buildUrl(variant, "treeseq_wasm.js");
-  if (generation++ > 0) glueUrl.searchParams.set("instance", String(generation));
-  const glue = await import(/* @vite-ignore */ glueUrl.href);
-  const module = await WebAssembly.compile(await readBytes(buildUrl(variant, "treeseq_wasm_bg.wasm")) as BufferSource);
-  if (!threaded) {
-    // Without shared memory, statistics run on a second instance in a worker (with its own
-    // copy of each file), so that they never block the page's main thread.
-    const exports = glue.initSync({ module });
-    const inst: Instance = { glue, memory: exports.memory, threaded, module, glueUrl, driver: null, pool: [], threads: 1, broken: null };
-    inst.driver = new Driver(await startWorker(inst, "st", 0));
-    return inst;
+async function instantiate(host: WasmHost, build: BuildName): Promise<Instance> {
+  const [factory, module] = await Promise.all([host.glue(build), host.compile(build)]);
+  const glue = factory.createGlue();
+  let memory: WebAssembly.Memory;
+  try {
+    if (build === "wasm-st") memory = glue.initSync({ module }).memory;
+    else {
+      memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+      glue.initSync({ module, memory });
+    }
+  } catch (e) {
+    throw new TreeSeqError("BACKEND_UNAVAILABLE", `the ${build} WebAssembly module did not start: ${(e as Error).message}`);
   }
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
-  glue.initSync({ module, memory });
-  const inst: Instance = { glue, memory, threaded, module, glueUrl, driver: null, pool: [], threads: 0, broken: null };
-  inst.driver = new Driver(await startWorker(inst, "driver", 0));
+  const inst: Instance = { glue, memory, build, module, driver: null, pool: [], threads: build === "wasm-st" ? 1 : 0, broken: null };
+  // Without shared memory, statistics run on a second instance in a worker (with its own copy
+  // of each file), so that they never block the page's main thread.
+  inst.driver = new Driver(await startWorker(host, inst, build === "wasm-st" ? "st" : "driver", 0));
   return inst;
 }
 
-async function startWorker(inst: Instance, role: "pool" | "driver" | "st", setup: number): Promise<WorkerLike> {
-  const w = await spawnWorker(new URL("./wasm-worker.js", import.meta.url));
-  const ready = nextMessage(w, "ready");
-  const memory = inst.threaded ? inst.memory : undefined;
-  w.post({ type: "init", role, glueUrl: inst.glueUrl.href, module: inst.module, memory, setup });
-  await ready;
-  w.setKeepAlive(false);
-  return w;
+async function startWorker(host: WasmHost, inst: Instance, role: "pool" | "driver" | "st", setup: number): Promise<WorkerLike> {
+  let started: { worker: WorkerLike; where: string };
+  try {
+    started = host.spawn(inst.build);
+  } catch (e) {
+    throw e instanceof TreeSeqError ? e : new TreeSeqError("BACKEND_UNAVAILABLE", `the WebAssembly worker did not start: ${(e as Error).message}`);
+  }
+  const { worker, where } = started;
+  const ready = nextMessage(worker, "ready", where);
+  const memory = inst.build === "wasm-threads" ? inst.memory : undefined;
+  worker.post({ type: "init", role, module: inst.module, memory, setup });
+  try {
+    await ready;
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+  worker.setKeepAlive(false);
+  return worker;
 }
 
 /** Replaces the instance's rayon pool with one of `n` threads. */
-async function resizePool(inst: Instance, n: number): Promise<void> {
+async function resizePool(host: WasmHost, inst: Instance, n: number): Promise<void> {
   if (inst.threads === n) return;
   const setup = inst.glue.pool_prepare(n);
   // The pool's workers must be running before the pool is built: a browser does not start
   // a worker while its creator blocks.
-  const fresh = await Promise.all(Array.from({ length: n }, () => startWorker(inst, "pool", setup)));
+  const fresh = await Promise.all(Array.from({ length: n }, () => startWorker(host, inst, "pool", setup)));
   const old = inst.pool;
   const exits = old.map((w) => nextMessage(w, "exit"));
   inst.threads = await inst.driver!.call({ op: "build", setup });
   inst.pool = fresh;
   // The old pool ends once nothing uses it; its workers then return from Rust and say so.
   // Only then are they terminated: stopping a worker inside Rust could leave a lock held.
-  void Promise.all(exits).then(() => old.forEach((w) => w.terminate()));
+  void Promise.all(exits).then(() => old.forEach((w) => w.terminate()), () => {});
 }
 
 export class WasmBackend implements Backend {
@@ -262,13 +285,13 @@ export class WasmBackend implements Backend {
 
   get glue(): any { return this.inst.glue; }
   get memory(): WebAssembly.Memory { return this.inst.memory; }
-  get threaded(): boolean { return this.inst.threaded; }
+  get threaded(): boolean { return this.inst.build === "wasm-threads"; }
   get driver(): Driver | null { return this.inst.driver; }
 
   /** `singleThreaded` forces the build without atomics (what pages without isolation get). */
-  static async create(threads: number, version: string, reason: string, singleThreaded = false): Promise<WasmBackend> {
-    const threaded = !singleThreaded && threadedSupported();
-    const key = threaded ? "threads" : "st";
+  static async create(host: WasmHost, threads: number, version: string, reason: string, singleThreaded = false): Promise<WasmBackend> {
+    const threaded = !singleThreaded && host.threadedSupported();
+    const key: BuildName = threaded ? "wasm-threads" : "wasm-st";
     let p = instances.get(key);
     if (p) {
       const old = await p.catch(() => null);
@@ -278,13 +301,13 @@ export class WasmBackend implements Backend {
       }
     }
     if (!p) {
-      p = instantiate(threaded);
+      p = instantiate(host, key);
       instances.set(key, p);
       p.catch(() => instances.delete(key));
     }
     const inst = await p;
     if (!threaded) return new WasmBackend(inst, 1, version, reason + " (single-threaded build)");
-    await resizePool(inst, Math.max(1, threads));
+    await resizePool(host, inst, Math.max(1, threads));
     return new WasmBackend(inst, inst.threads, version, reason);
   }
 

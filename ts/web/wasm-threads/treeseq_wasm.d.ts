@@ -1,0 +1,3 @@
+/** Declared here for the compiler: scripts/build.sh copies the generated glue (a factory,
+ * see scripts/glue-factory.mjs) and its .wasm into dist/web/wasm-threads/. */
+export declare function createGlue(): any;

@@ -1,0 +1,95 @@
+/**
+ * What a worker of the WebAssembly backend does, in Node (worker_threads) or a browser (module
+ * Worker). The entry files worker-threads.ts and worker-st.ts import their build's glue
+ * statically (so that bundlers bundle it into the worker) and call `serve`.
+ *
+ * A worker is sent its build's compiled module (and, threaded, the shared memory), then takes
+ * one role:
+ * - "pool": becomes one rayon thread (`worker_run` blocks until the pool ends);
+ * - "driver": runs the calls that block on the pool (load, statistics) so that the page's or
+ *   Node's main thread never waits.
+ * - "st": the single-threaded build (no shared memory): an instance of its own that keeps a
+ *   copy of each loaded file, by id, and computes statistics off the page's main thread.
+ *
+ * It imports nothing from Node: in Node, wasm-host-node.ts starts it through a small bootstrap
+ * that hands it the parent port as `globalThis.__treeseqPort`.
+ */
+
+type Post = (msg: unknown, transfer?: Transferable[]) => void;
+interface Port { post: Post; listen(cb: (m: any) => void): void }
+
+function port(): Port {
+  const node = (globalThis as any).__treeseqPort as Port | undefined;
+  if (node) return node;
+  const scope = self as unknown as { postMessage: Post; addEventListener(t: string, cb: (e: MessageEvent) => void): void };
+  return { post: (m, t) => scope.postMessage(m, t ?? []), listen: (cb) => scope.addEventListener("message", (e) => cb(e.data)) };
+}
+
+const THREAD_STACK = 2 << 20; // 2 MiB, a multiple of the 64 KiB page as wasm-bindgen requires
+
+export function serve(glue: any): void {
+  const { post, listen } = port();
+  const files = new Map<number, any>(); // "st" role: id -> WasmTreeSequence
+  let nextFile = 1;
+
+  const fileById = (id: number): any => {
+    const f = files.get(id);
+    if (!f) throw new Error(`TREESEQ:DISPOSED:tree sequence ${id} is not loaded in the worker`);
+    return f;
+  };
+
+  listen((m: any) => {
+    if (m.type === "init") {
+      try {
+        if (m.role === "st") glue.initSync({ module: m.module });
+        else glue.initSync({ module: m.module, memory: m.memory, thread_stack_size: THREAD_STACK });
+      } catch (e) {
+        post({ type: "failed", error: `its WebAssembly instance did not start: ${e instanceof Error ? e.message : String(e)}` });
+        return;
+      }
+      post({ type: "ready" });
+      if (m.role === "pool") {
+        glue.worker_run(m.setup);
+        post({ type: "exit" });
+      }
+      return;
+    }
+    // Driver requests: { id, op, ... } -> { type: "reply", id, ok, value | error }
+    try {
+      let value: unknown;
+      let transfer: Transferable[] = [];
+      switch (m.op) {
+        case "build": glue.pool_build(m.setup); value = glue.threads(); break;
+        case "load":
+          if (glue.threaded()) value = glue.load_acquired(m.bytes);
+          else {
+            files.set(nextFile, glue.load(m.bytes, false));
+            value = nextFile++;
+          }
+          break;
+        case "free": fileById(m.handle).free(); files.delete(m.handle); break;
+        case "compute": {
+          let flat: Float64Array;
+          if (m.handle === undefined) flat = glue.compute(m.ptr, m.method, m.kwargs, m.i32s, m.f64s);
+          else {
+            const ptr = fileById(m.handle).acquire();
+            try {
+              flat = glue.compute(ptr, m.method, m.kwargs, m.i32s, m.f64s);
+            } finally {
+              glue.release(ptr);
+            }
+          }
+          value = flat;
+          transfer = [flat.buffer];
+          break;
+        }
+        case "distinct": value = glue.distinct_worker_threads(m.tasks); break;
+        case "trap": glue.trap_for_tests(); break;
+        default: throw new Error(`TREESEQ:INTERNAL:unknown worker op ${m.op}`);
+      }
+      post({ type: "reply", id: m.id, ok: true, value }, transfer);
+    } catch (e) {
+      post({ type: "reply", id: m.id, ok: false, error: e instanceof Error ? `${e.message}` : String(e), trap: e instanceof WebAssembly.RuntimeError });
+    }
+  });
+}
