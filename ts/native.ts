@@ -1,15 +1,19 @@
 /**
- * The native backend: the Node-API addon built from crates/treeseq-node. Loaded with
- * `require` from build/native/; if that fails, `loadNative` says why and the caller falls back.
+ * The native backend: the Node-API addon built from crates/treeseq-node, one file per platform
+ * named as napi-rs names them (treeseq.linux-x64-gnu.node). It comes from an explicit path in
+ * TREESEQ_NATIVE_ADDON, from the platform package npm installed as treeseq's optional
+ * dependency (treeseq-linux-x64-gnu), or from build/native/ in a repository checkout; when none
+ * fits, `loadNative` throws an Error that says what was tried and what to do, and the caller
+ * falls back to WebAssembly.
  */
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import { existsSync } from "node:fs";
-import { join, dirname } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, dirname, resolve } from "node:path";
 import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
 import type { StatArgs } from "./stats.js";
 import { typedArrayFor } from "./backend.js";
 import { guard, guardAsync } from "./errors.js";
+import { packageRoot } from "./node-package.js";
 
 interface NativeTreeCursorRaw {
   step(how: string): boolean;
@@ -47,16 +51,130 @@ interface Addon {
   distinctWorkerThreads(tasks: number): number;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** The platforms that have a prebuilt addon package (npm/<triple>/ in the repository). */
+export const PREBUILT_TRIPLES = [
+  "linux-x64-gnu", "linux-arm64-gnu", "linux-x64-musl", "darwin-x64", "darwin-arm64", "win32-x64-msvc",
+] as const;
 
-/** The addon's file for this platform, named as napi-rs names it (e.g. linux-x64-gnu). */
-export function addonPath(): string {
-  let abi = "";
-  if (process.platform === "linux") {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    abi = report?.header?.glibcVersionRuntime ? "-gnu" : "-musl";
+export type Libc = "glibc" | "musl" | null;
+
+/** napi-rs's name for a platform: linux-x64-gnu, linux-x64-musl, darwin-arm64, win32-x64-msvc. */
+export function platformTriple(platform: string, arch: string, libc: Libc): string {
+  if (platform === "linux") return `linux-${arch}-${libc === "musl" ? "musl" : "gnu"}`;
+  if (platform === "win32") return `win32-${arch}-msvc`;
+  return `${platform}-${arch}`;
+}
+
+/** The C library this Node runs on: Node's report names glibc's version, and names none on musl. */
+export function detectLibc(): Libc {
+  if (process.platform !== "linux") return null;
+  const report = process.report as { excludeNetwork?: boolean; getReport(): object } | undefined;
+  if (!report) return "glibc";
+  // A report with network details can wait on DNS for seconds; the header needs none.
+  const before = report.excludeNetwork;
+  report.excludeNetwork = true;
+  try {
+    const header = (report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+    return header?.glibcVersionRuntime ? "glibc" : "musl";
+  } finally {
+    report.excludeNetwork = before;
   }
-  return join(here, "..", "build", "native", `treeseq.${process.platform}-${process.arch}${abi}.node`);
+}
+
+export function hostTriple(): string {
+  return platformTriple(process.platform, process.arch, detectLibc());
+}
+
+/** The addon file chosen, and a one-line reason (it ends up in `backendInfo().reason`). */
+export interface AddonChoice { path: string; reason: string }
+
+/** What the choice depends on, so that it can be decided without touching this machine. */
+export interface AddonSearch {
+  triple: string;
+  /** The treeseq package directory and its version. */
+  root: string;
+  version: string;
+  /** The root is a repository checkout, not an installed package. */
+  checkout: boolean;
+  exists(path: string): boolean;
+  /** The platform package as resolved from the treeseq package, or null where npm installed none. */
+  findPackage(name: string): { dir: string; version: string; main?: string } | null;
+}
+
+/** (a) An explicit path wins over everything, and a wrong one is an error, not a reason to guess. */
+export function explicitAddon(envPath: string, exists: (path: string) => boolean): AddonChoice {
+  const path = resolve(envPath);
+  if (!exists(path)) {
+    throw new Error(`TREESEQ_NATIVE_ADDON is ${envPath}, but there is no file ${path}: point it at a built treeseq.<triple>.node, or unset it`);
+  }
+  return { path, reason: `TREESEQ_NATIVE_ADDON=${path}` };
+}
+
+/** (b) the platform package and (c) build/native/; throws with what was tried and what to do. */
+export function chooseAddon(s: AddonSearch): AddonChoice {
+  const name = `treeseq-${s.triple}`;
+  const tried: string[] = [];
+  const miss = (what: string): null => (tried.push(what), null);
+  const fromPackage = (): AddonChoice | null => {
+    const pkg = s.findPackage(name);
+    if (!pkg) return miss(`no package ${name} installed`);
+    // The addon and the JavaScript talk through an interface that changes between versions.
+    if (pkg.version !== s.version) return miss(`${name} is ${pkg.version}, treeseq is ${s.version}`);
+    const path = join(pkg.dir, pkg.main ?? `treeseq.${s.triple}.node`);
+    if (!s.exists(path)) return miss(`${name} has no ${path}`);
+    return { path, reason: `platform package ${name}@${pkg.version} (${path})` };
+  };
+  const fromBuild = (): AddonChoice | null => {
+    const path = join(s.root, "build", "native", `treeseq.${s.triple}.node`);
+    if (!s.exists(path)) return miss(`no ${path}`);
+    return { path, reason: s.checkout ? `development build ${path}` : `the addon inside the treeseq package (${path})` };
+  };
+  // In a checkout, npm also installs the published platform package: the fresh build must win.
+  for (const f of s.checkout ? [fromBuild, fromPackage] : [fromPackage, fromBuild]) {
+    const choice = f();
+    if (choice) return choice;
+  }
+  const what = `no native addon for ${s.triple} (tried: ${tried.join("; ")})`;
+  const fallback = `meanwhile treeseq falls back to WebAssembly with backend "auto"`;
+  if ((PREBUILT_TRIPLES as readonly string[]).includes(s.triple)) {
+    throw new Error(
+      `${what}. npm installed no ${name}@${s.version}, treeseq's optional dependency for this platform: ` +
+        `reinstall treeseq without --no-optional / --omit=optional, or with a lockfile written on this platform ` +
+        `(npm/cli#4828: remove node_modules and package-lock.json, then npm install), or run \`npm install ${name}@${s.version}\`; ` +
+        fallback,
+    );
+  }
+  throw new Error(
+    `${what}. treeseq has no prebuilt native addon for ${s.triple} (prebuilt: ${PREBUILT_TRIPLES.join(", ")}); ` +
+      `${fallback}. For a native addon, build it from source with cargo and @napi-rs/cli as the "Platforms" section ` +
+      `of treeseq's README says, then set TREESEQ_NATIVE_ADDON to the built treeseq.${s.triple}.node`,
+  );
+}
+
+/** The addon for this machine, and why it was chosen. */
+export function findAddon(): AddonChoice {
+  const envPath = process.env.TREESEQ_NATIVE_ADDON;
+  if (envPath) return explicitAddon(envPath, existsSync);
+  const root = packageRoot();
+  // Resolved from treeseq's own package.json: that is where npm put its optional dependency.
+  const fromRoot = createRequire(join(root, "package.json"));
+  return chooseAddon({
+    triple: hostTriple(),
+    root,
+    version: JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version,
+    checkout: existsSync(join(root, "crates", "treeseq-node", "Cargo.toml")),
+    exists: existsSync,
+    findPackage(name) {
+      let file: string;
+      try {
+        file = fromRoot.resolve(`${name}/package.json`);
+      } catch {
+        return null;
+      }
+      const pkg = JSON.parse(readFileSync(file, "utf8"));
+      return { dir: dirname(file), version: pkg.version, main: pkg.main };
+    },
+  });
 }
 
 class NativeHandle implements Handle {
@@ -151,11 +269,18 @@ export class NativeBackend implements Backend {
   async close(): Promise<void> {}
 }
 
-/** Loads the addon and sizes its pool; throws an Error saying why when it cannot. */
+/**
+ * Loads the addon and sizes its pool; throws an Error saying why when it cannot. The backend's
+ * reason is `reason` followed by where the addon came from.
+ */
 export function loadNative(threads: number, version: string, reason: string): NativeBackend {
-  const path = addonPath();
-  if (!existsSync(path)) throw new Error(`no native addon at ${path} (run \`npm run build\`)`);
-  const addon = createRequire(import.meta.url)(path) as Addon;
+  const choice = findAddon();
+  let addon: Addon;
+  try {
+    addon = createRequire(choice.path)(choice.path) as Addon;
+  } catch (e) {
+    throw new Error(`${choice.path} (${choice.reason}) cannot be opened here: ${(e as Error).message}`);
+  }
   const n = addon.initThreads(threads);
-  return new NativeBackend(addon, n, version, reason);
+  return new NativeBackend(addon, n, version, `${reason}: ${choice.reason}`);
 }
