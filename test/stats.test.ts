@@ -12,7 +12,7 @@ const TO_TREESEQ = Object.fromEntries(Object.entries(STATISTICS).map(([ours, the
 const KWARG_TO_OPTION: Record<string, string> = {
   sample_sets: "sampleSets", indexes: "indexes", windows: "windows", time_windows: "timeWindows", mode: "mode",
   span_normalise: "spanNormalise", polarised: "polarised", proportion: "proportion", centre: "centre",
-  W: "weights", focal: "focal", reference_sets: "referenceSets",
+  W: "weights", focal: "focal",
 };
 
 /**

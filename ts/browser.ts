@@ -2,20 +2,21 @@
  * treeseq for browsers: WebAssembly only; threaded where the page is cross-origin isolated
  * (SharedArrayBuffer available), else the single-threaded build.
  */
-import { setPlatform, VERSION, type BackendChoice } from "./api.js";
+import { setPlatform, VERSION, type BackendChoice, type LoadSource } from "./api.js";
 import type { Backend } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
-import { WasmBackend, threadedSupported } from "./wasm.js";
+import { WasmBackend } from "./wasm.js";
+import { browserHost } from "./wasm-host-browser.js";
 
 async function create(choice: BackendChoice, threads: number): Promise<Backend> {
   if (choice === "native") throw new TreeSeqError("BACKEND_UNAVAILABLE", "there is no native backend in a browser");
-  const why = threadedSupported()
+  const why = browserHost.threadedSupported()
     ? "browser: cross-origin isolated, threaded WebAssembly"
     : "browser: not cross-origin isolated (no SharedArrayBuffer), single-threaded WebAssembly";
-  return WasmBackend.create(threads, VERSION, why);
+  return WasmBackend.create(browserHost, threads, VERSION, why);
 }
 
-async function readSource(source: unknown): Promise<Uint8Array> {
+async function readSource(source: LoadSource): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
@@ -35,6 +36,17 @@ setPlatform({
 });
 
 export { init, load, backendInfo, TreeSequence, TreeSeqError, VERSION } from "./api.js";
-export type { InitOptions, LoadOptions, BackendInfo, BackendChoice } from "./api.js";
+export type { InitOptions, LoadOptions, LoadSource, BackendInfo, BackendChoice } from "./api.js";
 export type { StatResult, Summary } from "./backend.js";
-export type { StatOptions } from "./stats.js";
+export type {
+  StatName, StatOptions, StatOptionsMap, IdList, SampleSets, Windows, TimeWindows, StatMode, IndexTuples, WeightMatrix,
+  WindowOptions, OneWayStatOptions, TajimasDOptions, Y1Options, MultiWayStatOptions, GeneticRelatednessOptions,
+  TraitStatOptions, GeneticRelatednessWeightedOptions, AlleleFrequencySpectrumOptions, DivergenceMatrixOptions,
+  GeneticRelatednessMatrixOptions, MeanDescendantsOptions, GenealogicalNearestNeighboursOptions,
+} from "./stats.js";
+export type { ErrorCode } from "./errors.js";
+export type {
+  Tables, Table, Offsets, NodeTable, EdgeTable, SiteTable, MutationTable, MigrationTable, IndividualTable,
+  PopulationTable, ProvenanceTable, IndexesTable,
+} from "./tables.js";
+export type { Tree, Variant, Interval } from "./tree.js";

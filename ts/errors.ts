@@ -3,9 +3,48 @@
  * message that says what was wrong and where. The bindings send errors as
  * `TREESEQ:<CODE>:<message>`; `toTreeSeqError` is the one place that reads that form.
  */
+/**
+ * Every `TreeSeqError.code`. Stable: a code is never renamed (API.md). Compare `e.code` with
+ * these to tell failures apart; the message is for people and may change.
+ */
+export type ErrorCode =
+  // A `.trees` file tskit would refuse, or metadata that does not decode.
+  | "FILE_FORMAT"
+  | "END_OF_FILE"
+  | "KASTORE_VERSION_TOO_NEW"
+  | "VERSION_TOO_OLD"
+  | "VERSION_TOO_NEW"
+  | "REQUIRED_COLUMN"
+  | "BAD_COLUMN_TYPE"
+  | "COLUMN_LENGTH"
+  | "BOTH_COLUMNS_REQUIRED"
+  | "BAD_OFFSET"
+  | "TABLES_NOT_INDEXED"
+  | "BAD_SEQUENCE_LENGTH"
+  | "BAD_EDGES"
+  | "BAD_NODES"
+  | "BAD_SITES"
+  | "BAD_MUTATIONS"
+  | "BAD_MIGRATIONS"
+  | "BAD_INDIVIDUALS"
+  | "BAD_POPULATIONS"
+  | "BAD_METADATA"
+  // Arguments.
+  | "BAD_SAMPLE_SETS"
+  | "BAD_WINDOWS"
+  | "BAD_PARAM"
+  | "OUTPUT_TOO_LARGE"
+  // The library's state and environment.
+  | "DISPOSED"
+  | "NOT_INITIALIZED"
+  | "BACKEND_UNAVAILABLE"
+  | "IO"
+  | "INTERNAL";
+
+/** A failure of treeseq: `code` says which kind (stably), the message what and where. */
 export class TreeSeqError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = "TreeSeqError";
     this.code = code;
@@ -19,7 +58,9 @@ export function toTreeSeqError(e: unknown): TreeSeqError {
   if (e instanceof TreeSeqError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   const m = WIRE.exec(msg);
-  if (m) return new TreeSeqError(m[1], m[2]);
+  // A backend newer than this file may send a code it does not list: pass it on as sent
+  // rather than hide it under INTERNAL.
+  if (m) return new TreeSeqError(m[1] as ErrorCode, m[2]);
   if (e instanceof WebAssembly.RuntimeError) {
     return new TreeSeqError("INTERNAL", `the WebAssembly instance trapped (${msg}); it will not be used again`);
   }

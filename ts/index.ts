@@ -1,18 +1,19 @@
 /**
- * treeseq for Node: native addon where it loads, else threaded WebAssembly.
- * See API.md for the contract; README.md for examples.
+ * treeseq for Node: native addon where it loads, else threaded WebAssembly. The README says
+ * what each call does, with examples.
  */
 import { availableParallelism } from "node:os";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { setPlatform, VERSION, type BackendChoice } from "./api.js";
+import { setPlatform, VERSION, type BackendChoice, type LoadSource } from "./api.js";
 import type { Backend } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { loadNative } from "./native.js";
 import { WasmBackend } from "./wasm.js";
+import { nodeHost } from "./wasm-host-node.js";
 
 async function create(choice: BackendChoice, threads: number): Promise<Backend> {
-  if (choice === "wasm") return WasmBackend.create(threads, VERSION, "requested: wasm");
+  if (choice === "wasm") return WasmBackend.create(nodeHost, threads, VERSION, "requested: wasm");
   if (choice === "native") {
     try {
       return loadNative(threads, VERSION, "requested: native");
@@ -23,11 +24,11 @@ async function create(choice: BackendChoice, threads: number): Promise<Backend> 
   try {
     return loadNative(threads, VERSION, "auto: the native addon loaded");
   } catch (e) {
-    return WasmBackend.create(threads, VERSION, `auto: native addon unavailable (${(e as Error).message}), using WebAssembly`);
+    return WasmBackend.create(nodeHost, threads, VERSION, `auto: native addon unavailable (${(e as Error).message}), using WebAssembly`);
   }
 }
 
-async function readSource(source: unknown): Promise<Uint8Array> {
+async function readSource(source: LoadSource): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (typeof source === "string" || source instanceof URL) {
@@ -58,8 +59,17 @@ setPlatform({
 });
 
 export { init, load, backendInfo, TreeSequence, TreeSeqError, VERSION } from "./api.js";
-export type { InitOptions, LoadOptions, BackendInfo, BackendChoice } from "./api.js";
+export type { InitOptions, LoadOptions, LoadSource, BackendInfo, BackendChoice } from "./api.js";
 export type { StatResult, Summary } from "./backend.js";
-export type { StatOptions } from "./stats.js";
-export type { Tables, Table } from "./tables.js";
+export type {
+  StatName, StatOptions, StatOptionsMap, IdList, SampleSets, Windows, TimeWindows, StatMode, IndexTuples, WeightMatrix,
+  WindowOptions, OneWayStatOptions, TajimasDOptions, Y1Options, MultiWayStatOptions, GeneticRelatednessOptions,
+  TraitStatOptions, GeneticRelatednessWeightedOptions, AlleleFrequencySpectrumOptions, DivergenceMatrixOptions,
+  GeneticRelatednessMatrixOptions, MeanDescendantsOptions, GenealogicalNearestNeighboursOptions,
+} from "./stats.js";
+export type { ErrorCode } from "./errors.js";
+export type {
+  Tables, Table, Offsets, NodeTable, EdgeTable, SiteTable, MutationTable, MigrationTable, IndividualTable,
+  PopulationTable, ProvenanceTable, IndexesTable,
+} from "./tables.js";
 export type { Tree, Variant, Interval } from "./tree.js";

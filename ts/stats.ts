@@ -31,21 +31,195 @@ export const STATISTICS = {
 
 export type StatName = keyof typeof STATISTICS;
 
-export type IdList = number[] | Int32Array;
+/** Node ids: a plain array or an `Int32Array` (such as `samples()` or part of it). */
+export type IdList = readonly number[] | Int32Array;
+
+/**
+ * Sample sets: a list of sets, each a list of sample node ids; or one flat list of ids, which
+ * is one set whose statistic axis tskit drops from the result.
+ */
+export type SampleSets = ReadonlyArray<IdList> | IdList;
+
+/**
+ * Genome windows: strictly increasing breakpoints, one window between each two (treeseq also
+ * allows windows that do not start at 0 or end at the sequence length); `"trees"`, one window
+ * per tree; `"sites"`, one per site. Absent or null: the whole genome, and no window axis.
+ */
+export type Windows = readonly number[] | Float64Array | "trees" | "sites" | null;
+
+/** Time windows (branch mode only): increasing times from 0; the last may be `Infinity`. */
+export type TimeWindows = readonly number[] | Float64Array | null;
+
+/**
+ * tskit's modes. `"site"` (the default): the statistic of the alleles at the sites, summed
+ * along the genome. `"branch"`: its expectation under the infinite-sites model, each branch
+ * weighted by its length in time (needs calibrated node times). `"node"`: one value per
+ * node, as if every sample's allele were whether it descends from that node; adds a node axis
+ * (`numNodes`) after the window axes.
+ */
+export type StatMode = "site" | "branch" | "node";
+
+/**
+ * Index tuples into the sample sets (or into the columns of `weights`): a list of k-tuples,
+ * one output each; or a single k-tuple, whose output axis tskit then drops. Absent: tskit's
+ * default, the one tuple `[0, 1, ...]` when there are exactly k sets (axis dropped too).
+ */
+export type IndexTuples = ReadonlyArray<readonly number[]> | readonly number[];
+
+/**
+ * tskit's `W`: one row per sample (in `samples()` order), one column per trait; as rows, or
+ * row-major `{ data, shape: [numSamples, k] }`.
+ */
+export type WeightMatrix =
+  | ReadonlyArray<readonly number[] | Float64Array>
+  | { readonly data: Float64Array | readonly number[]; readonly shape: readonly [number, number] };
+
+/**
+ * What the statistics summed over the genealogy take (not the spectrum, the matrices or the
+ * per-node statistics, whose options are their own).
+ */
+export interface WindowOptions {
+  windows?: Windows;
+  mode?: StatMode;
+  /**
+   * Branch mode only: adds a time-window axis after the window axis. tskit 1.0.3 takes it
+   * only in `allele_frequency_spectrum`; treeseq takes it here too.
+   */
+  timeWindows?: TimeWindows;
+}
+
+/** Tajima's D: tskit's `Tajimas_D` has no `span_normalise` (D is a ratio). */
+export interface TajimasDOptions extends WindowOptions {
+  /** Default: all samples, as one set (no statistic axis). */
+  sampleSets?: SampleSets;
+}
+
+/** One-way statistics: diversity, segregatingSites (and y1, whose sets are required). */
+export interface OneWayStatOptions extends TajimasDOptions {
+  /** Divide each window's value by its span (default true): a value per unit of sequence. */
+  spanNormalise?: boolean;
+}
+
+export interface Y1Options extends OneWayStatOptions {
+  sampleSets: SampleSets;
+}
+
+/** k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4). */
+export interface MultiWayStatOptions extends WindowOptions {
+  /** A list of sets (a flat list of ids is refused: index tuples need several sets). */
+  sampleSets: ReadonlyArray<IdList>;
+  indexes?: IndexTuples;
+  spanNormalise?: boolean;
+}
+
+export interface GeneticRelatednessOptions extends MultiWayStatOptions {
+  /** Default true (unlike most statistics): the ancestral allele is left out. */
+  polarised?: boolean;
+  /**
+   * Default true: divided by `segregatingSites` of the union of the sets, with the same
+   * windows and mode (so `spanNormalise` then has no effect).
+   */
+  proportion?: boolean;
+  /** Default true: relative to the rest of the sets, `E[m(I,J) - m(I,S) - m(J,T) + m(S,T)]`. */
+  centre?: boolean;
+}
+
+/** Statistics of traits: `weights` (tskit's `W`) instead of sample sets. */
+export interface TraitStatOptions extends WindowOptions {
+  weights: WeightMatrix;
+  spanNormalise?: boolean;
+}
+
+export interface GeneticRelatednessWeightedOptions extends TraitStatOptions {
+  /** Pairs of columns of `weights`. */
+  indexes?: IndexTuples;
+  /** Default false. */
+  polarised?: boolean;
+  /** Default true: the relatedness summed over is centred, as in `geneticRelatedness`. */
+  centre?: boolean;
+}
+
+export interface AlleleFrequencySpectrumOptions {
+  /** Default: all samples as one set. A flat list is one set too: the spectrum keeps its axis. */
+  sampleSets?: SampleSets;
+  windows?: Windows;
+  timeWindows?: TimeWindows;
+  /** No node mode for the spectrum. */
+  mode?: "site" | "branch";
+  spanNormalise?: boolean;
+  /** Default false: the folded spectrum (minor allele counts). */
+  polarised?: boolean;
+}
+
+export interface DivergenceMatrixOptions {
+  /** Default: one set per sample. A flat list of ids is one set per id. */
+  sampleSets?: SampleSets;
+  windows?: Windows;
+  mode?: "site" | "branch";
+  spanNormalise?: boolean;
+}
+
+export interface GeneticRelatednessMatrixOptions {
+  /** Default: one set per sample. Must be a list of sets (tskit fails on a flat list). */
+  sampleSets?: ReadonlyArray<IdList>;
+  windows?: Windows;
+  mode?: "site" | "branch";
+  spanNormalise?: boolean;
+}
+
+export interface MeanDescendantsOptions {
+  /** The reference sets: lists of any nodes (not only samples); they may overlap. */
+  sampleSets: ReadonlyArray<IdList>;
+}
+
+export interface GenealogicalNearestNeighboursOptions {
+  /** The nodes whose neighbours are found. */
+  focal: IdList;
+  /** The reference sets (tskit's keyword is `sample_sets`): disjoint lists of nodes. */
+  sampleSets: ReadonlyArray<IdList>;
+}
+
+/** Each statistic's options type, by treeseq name. */
+export interface StatOptionsMap {
+  diversity: OneWayStatOptions;
+  segregatingSites: OneWayStatOptions;
+  tajimasD: TajimasDOptions;
+  y1: Y1Options;
+  divergence: MultiWayStatOptions;
+  fst: MultiWayStatOptions;
+  f2: MultiWayStatOptions;
+  y2: MultiWayStatOptions;
+  f3: MultiWayStatOptions;
+  y3: MultiWayStatOptions;
+  f4: MultiWayStatOptions;
+  geneticRelatedness: GeneticRelatednessOptions;
+  geneticRelatednessWeighted: GeneticRelatednessWeightedOptions;
+  traitCovariance: TraitStatOptions;
+  traitCorrelation: TraitStatOptions;
+  alleleFrequencySpectrum: AlleleFrequencySpectrumOptions;
+  divergenceMatrix: DivergenceMatrixOptions;
+  geneticRelatednessMatrix: GeneticRelatednessMatrixOptions;
+  meanDescendants: MeanDescendantsOptions;
+  genealogicalNearestNeighbours: GenealogicalNearestNeighboursOptions;
+}
+
+/**
+ * Every option some statistic takes, for code that passes options through without knowing
+ * the statistic (the CLI). A statistic refuses the ones it does not take, at run time, with
+ * `BAD_PARAM`; each method's own options type (`StatOptionsMap`) refuses them at compile time.
+ */
 export interface StatOptions {
-  sampleSets?: IdList[] | IdList;
-  indexes?: number[][] | number[];
-  windows?: number[] | Float64Array | "trees" | "sites" | null;
-  timeWindows?: number[] | Float64Array | null;
-  mode?: "site" | "branch" | "node";
+  sampleSets?: SampleSets;
+  indexes?: IndexTuples;
+  windows?: Windows;
+  timeWindows?: TimeWindows;
+  mode?: StatMode;
   spanNormalise?: boolean;
   polarised?: boolean;
   proportion?: boolean;
   centre?: boolean;
-  /** tskit's `W`: rows = samples. */
-  weights?: number[][] | { data: Float64Array | number[]; shape: [number, number] };
+  weights?: WeightMatrix;
   focal?: IdList;
-  referenceSets?: IdList[];
 }
 
 const OPTION_TO_TSKIT: Record<string, string> = {
@@ -60,7 +234,6 @@ const OPTION_TO_TSKIT: Record<string, string> = {
   centre: "centre",
   weights: "W",
   focal: "focal",
-  referenceSets: "reference_sets",
 };
 
 /** Typed arrays (at any depth) become plain arrays, so that the options cross as JSON. */
@@ -188,7 +361,7 @@ export function toKwargs(name: string, options: StatOptions | undefined): StatAr
     }
     if (v === undefined) continue;
     if (v === null) kwargs[key] = null;
-    else if (k === "sampleSets" || k === "referenceSets") kwargs[key] = pack.idLists(v);
+    else if (k === "sampleSets") kwargs[key] = pack.idLists(v);
     else if (k === "focal") kwargs[key] = pack.ids(v);
     else if (k === "windows" || k === "timeWindows") kwargs[key] = typeof v === "string" ? v : pack.floats(v);
     else if (k === "weights") kwargs[key] = pack.weights(v);

@@ -11,8 +11,12 @@ import type { TypedArray } from "./backend.js";
 
 type ColumnSource = (key: string) => TypedArray;
 
-/** [table, column, kind]; kind: "n" numeric, "t" ragged text, "b" ragged bytes, "f"/"i" ragged f64/i32. */
-const SCHEMA: Record<string, Array<[string, "n" | "t" | "b" | "f" | "i"]>> = {
+/**
+ * [column, kind] per table; kind: "n" numeric, "t" ragged text, "b" ragged bytes, "f"/"i"
+ * ragged f64/i32. The interfaces below spell out what this builds (checked against it at the
+ * end of this file), with the element types the core gives each column (access.rs).
+ */
+const SCHEMA = {
   nodes: [["flags", "n"], ["time", "n"], ["population", "n"], ["individual", "n"], ["metadata", "b"]],
   edges: [["left", "n"], ["right", "n"], ["parent", "n"], ["child", "n"], ["metadata", "b"]],
   sites: [["position", "n"], ["ancestral_state", "t"], ["metadata", "b"]],
@@ -22,17 +26,123 @@ const SCHEMA: Record<string, Array<[string, "n" | "t" | "b" | "f" | "i"]>> = {
   populations: [["metadata", "b"]],
   provenances: [["timestamp", "t"], ["record", "t"]],
   indexes: [["edge_insertion_order", "n"], ["edge_removal_order", "n"]],
-};
+} as const satisfies Record<keyof Tables, ReadonlyArray<readonly [string, "n" | "t" | "b" | "f" | "i"]>>;
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const decoder = new TextDecoder();
 
-export interface Table {
-  readonly numRows: number;
-  [column: string]: any;
+/**
+ * A ragged column's offsets: row i is `data[offset[i]]` to `data[offset[i + 1]]`. 32-bit, or
+ * 64-bit (`BigUint64Array`) in files written with 64-bit offsets; convert with `Number()`.
+ */
+export type Offsets = Uint32Array | BigUint64Array;
+
+/** Raw metadata per row: `metadata(i)` is row i's bytes (a view), undecoded. */
+interface MetadataColumn {
+  metadata(i: number): Uint8Array;
+  readonly metadataData: Uint8Array;
+  readonly metadataOffset: Offsets;
 }
 
-function makeTable(name: string, get: ColumnSource): Table {
+export interface NodeTable extends MetadataColumn {
+  readonly numRows: number;
+  readonly flags: Uint32Array;
+  readonly time: Float64Array;
+  /** -1 for none. */
+  readonly population: Int32Array;
+  /** -1 for none. */
+  readonly individual: Int32Array;
+}
+
+export interface EdgeTable extends MetadataColumn {
+  readonly numRows: number;
+  readonly left: Float64Array;
+  readonly right: Float64Array;
+  readonly parent: Int32Array;
+  readonly child: Int32Array;
+}
+
+export interface SiteTable extends MetadataColumn {
+  readonly numRows: number;
+  readonly position: Float64Array;
+  ancestralState(i: number): string;
+  /** UTF-8 bytes of every row's ancestral state. */
+  readonly ancestralStateData: Uint8Array;
+  readonly ancestralStateOffset: Offsets;
+}
+
+export interface MutationTable extends MetadataColumn {
+  readonly numRows: number;
+  readonly site: Int32Array;
+  readonly node: Int32Array;
+  /** -1 for none. */
+  readonly parent: Int32Array;
+  /** NaN where unknown (tskit's UNKNOWN_TIME). */
+  readonly time: Float64Array;
+  derivedState(i: number): string;
+  readonly derivedStateData: Uint8Array;
+  readonly derivedStateOffset: Offsets;
+}
+
+export interface MigrationTable extends MetadataColumn {
+  readonly numRows: number;
+  readonly left: Float64Array;
+  readonly right: Float64Array;
+  readonly node: Int32Array;
+  readonly source: Int32Array;
+  readonly dest: Int32Array;
+  readonly time: Float64Array;
+}
+
+export interface IndividualTable extends MetadataColumn {
+  readonly numRows: number;
+  readonly flags: Uint32Array;
+  location(i: number): Float64Array;
+  readonly locationData: Float64Array;
+  readonly locationOffset: Offsets;
+  parents(i: number): Int32Array;
+  readonly parentsData: Int32Array;
+  readonly parentsOffset: Offsets;
+}
+
+export interface PopulationTable extends MetadataColumn {
+  readonly numRows: number;
+}
+
+export interface ProvenanceTable {
+  readonly numRows: number;
+  timestamp(i: number): string;
+  readonly timestampData: Uint8Array;
+  readonly timestampOffset: Offsets;
+  /** The provenance record, JSON text. */
+  record(i: number): string;
+  readonly recordData: Uint8Array;
+  readonly recordOffset: Offsets;
+}
+
+/** The edge indexes: edge ids in insertion and removal order. */
+export interface IndexesTable {
+  readonly numRows: number;
+  readonly edgeInsertionOrder: Int32Array;
+  readonly edgeRemovalOrder: Int32Array;
+}
+
+export interface Tables {
+  readonly nodes: NodeTable;
+  readonly edges: EdgeTable;
+  readonly sites: SiteTable;
+  readonly mutations: MutationTable;
+  readonly migrations: MigrationTable;
+  readonly individuals: IndividualTable;
+  readonly populations: PopulationTable;
+  readonly provenances: ProvenanceTable;
+  readonly indexes: IndexesTable;
+}
+
+/** Any one table. */
+export type Table = Tables[keyof Tables];
+
+function makeTable(name: keyof Tables, get: ColumnSource): Table {
   const cols = SCHEMA[name];
   const table: Record<string, unknown> = {};
   const define = (prop: string, key: string) =>
@@ -64,16 +174,22 @@ function makeTable(name: string, get: ColumnSource): Table {
     enumerable: true,
     get: () => (first[1] === "n" ? get(rowsKey).length : get(rowsKey).length - 1),
   });
-  return table as Table;
-}
-
-export interface Tables {
-  nodes: Table; edges: Table; sites: Table; mutations: Table; migrations: Table;
-  individuals: Table; populations: Table; provenances: Table; indexes: Table;
+  return table as unknown as Table;
 }
 
 export function makeTables(get: ColumnSource): Tables {
   const out: Record<string, Table> = {};
-  for (const name of Object.keys(SCHEMA)) out[name] = makeTable(name, get);
+  for (const name of Object.keys(SCHEMA) as Array<keyof Tables>) out[name] = makeTable(name, get);
   return Object.freeze(out) as unknown as Tables;
 }
+
+// The interfaces name exactly the members SCHEMA builds: `<column>` in camelCase, and
+// `<column>Data` and `<column>Offset` beside each ragged one.
+type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
+type Members<C> = C extends readonly [infer N extends string, infer K]
+  ? K extends "n" ? Camel<N> : Camel<N> | `${Camel<N>}Data` | `${Camel<N>}Offset`
+  : never;
+type Built = { [T in keyof Tables]: Members<(typeof SCHEMA)[T][number]> | "numRows" };
+type Declared = { [T in keyof Tables]: keyof Tables[T] };
+type Assert<T extends true> = T;
+type SchemaMatchesInterfaces = Assert<[Built] extends [Declared] ? ([Declared] extends [Built] ? true : false) : false>;

@@ -2,20 +2,39 @@
  * The TreeSequence class: one implementation over the Backend interface, so that both
  * backends give the same answers through the same code.
  */
-import type { Backend, Handle, StatResult, Summary } from "./backend.js";
+import type { Backend, Handle, StatResult, Summary, TypedArray } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { makeTables, type Tables } from "./tables.js";
 import { Tree, type Variant } from "./tree.js";
-import { STATISTICS, toKwargs, type StatName, type StatOptions } from "./stats.js";
+import {
+  STATISTICS, toKwargs,
+  type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GenealogicalNearestNeighboursOptions,
+  type GeneticRelatednessMatrixOptions, type GeneticRelatednessOptions, type GeneticRelatednessWeightedOptions,
+  type MeanDescendantsOptions, type MultiWayStatOptions, type OneWayStatOptions, type StatName, type StatOptions,
+  type StatOptionsMap, type TajimasDOptions, type TraitStatOptions, type Y1Options,
+} from "./stats.js";
 
-type StatMethods = { [K in StatName]: (options?: StatOptions) => Promise<StatResult> };
+declare global {
+  // Symbol.dispose is in TypeScript's lib only from esnext.disposable (as in @types/node,
+  // declared the same way, which merges): declared here too, so that this declaration file
+  // compiles for a consumer whose lib is ES2022, while `using` works where the lib has it.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
 
-export interface TreeSequence extends StatMethods {}
-
+/**
+ * A loaded `.trees` file: tskit's TreeSequence. Statistics are async methods taking one
+ * options object (tskit's keyword arguments in camelCase, `W` as `weights`) and resolving to
+ * `{ data, shape }` with tskit's numpy shape. Shapes follow tskit's rules: a window axis only
+ * when `windows` is given, then a time-window axis only with `timeWindows`, then a node axis
+ * in node mode, then the statistic's own axes, of which tskit drops the set axis for one flat
+ * list of ids and the index axis for a single index tuple (`[]`: a scalar).
+ */
 export class TreeSequence {
   private handle: Handle | null;
   private readonly info: Summary;
-  private readonly columns = new Map<string, any>();
+  private readonly columns = new Map<string, TypedArray>();
   private tablesCache: Tables | null = null;
 
   /** @internal Use `load()`. */
@@ -67,7 +86,7 @@ export class TreeSequence {
   }
 
   private newTree(): Tree {
-    return new Tree(this.h.treeCursor(), this.tables.nodes.time as Float64Array, this.info.numNodes);
+    return new Tree(this.h.treeCursor(), this.tables.nodes.time, this.info.numNodes);
   }
 
   /**
@@ -133,6 +152,170 @@ export class TreeSequence {
     }
   }
 
+  // Statistics. Each is the one private `stat` call; its own options type refuses at compile
+  // time what the core would refuse at run time (an option the tskit method does not take).
+
+  /**
+   * Nucleotide diversity (π): the mean number of differences between two distinct samples of
+   * a set, per unit of sequence (site mode); in branch mode the mean branch length between
+   * them. Shape: `[windows?][timeWindows?][nodes?][sets?]` (no set axis for one flat list or
+   * the default, all samples).
+   */
+  diversity(options?: OneWayStatOptions): Promise<StatResult> { return this.stat("diversity", options); }
+
+  /**
+   * Segregating sites: the density of sites polymorphic within a set (the number of alleles
+   * in the set at each site minus one, summed); in branch mode the total length of branches
+   * subtending some but not all of its samples. Shape as `diversity`.
+   */
+  segregatingSites(options?: OneWayStatOptions): Promise<StatResult> { return this.stat("segregatingSites", options); }
+
+  /**
+   * Tajima's D of each set, from its diversity and segregating sites (NaN where undefined).
+   * Never span-normalised (a ratio). Shape as `diversity`.
+   */
+  tajimasD(options?: TajimasDOptions): Promise<StatResult> { return this.stat("tajimasD", options); }
+
+  /**
+   * Y1: the mean, over trios of distinct samples (a1, a2, a3) of one set, of the density of
+   * sites where a1 differs from a2 and a3 (branch mode: branch length). `sampleSets` is
+   * required. Shape as `diversity`.
+   */
+  y1(options: Y1Options): Promise<StatResult> { return this.stat("y1", options); }
+
+  /**
+   * Divergence (d_xy): the mean number of differences between a sample of one set and a
+   * sample of the other, per unit of sequence (branch mode: branch length); within one set,
+   * between distinct samples. Pairs of sets by `indexes`. Shape:
+   * `[windows?][timeWindows?][nodes?][tuples?]` (no tuple axis for a single tuple, or for the
+   * default when there are exactly two sets).
+   */
+  divergence(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("divergence", options); }
+
+  /**
+   * Fst (Hudson's) between pairs of sets: `1 - 2 (d(X) + d(Y)) / (d(X) + 2 d(X, Y) + d(Y))`
+   * from their diversities and divergence. Shape as `divergence`.
+   */
+  fst(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("fst", options); }
+
+  /**
+   * Patterson's f2 between pairs of sets: as f4 over (a1, b1; a2, b2) with a1, a2 drawn from
+   * the first set and b1, b2 from the second, without replacement. Shape as `divergence`.
+   */
+  f2(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("f2", options); }
+
+  /**
+   * Y2 between pairs of sets: as Y3 over trios (a, b1, b2), a from the first set and b1, b2
+   * from the second, without replacement. Shape as `divergence`.
+   */
+  y2(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("y2", options); }
+
+  /**
+   * Patterson's f3(A; B, C) for triples of sets, `E[(p_A - p_B)(p_A - p_C)]` (A, the
+   * putatively admixed set, first). Shape as `divergence`, with 3-tuples.
+   */
+  f3(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("f3", options); }
+
+  /**
+   * Y3 for triples of sets: the mean density of sites at which a sample a of the first set
+   * differs from b and c of the others (branch mode: the length of branches separating a from
+   * b and c). Shape as `divergence`, with 3-tuples.
+   */
+  y3(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("y3", options); }
+
+  /**
+   * Patterson's f4 for quadruples of sets: over (a, b; c, d), one from each set, the density
+   * of sites where a and c agree against b and d minus that where a and d agree against b and
+   * c. Shape as `divergence`, with 4-tuples.
+   */
+  f4(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("f4", options); }
+
+  /**
+   * Genetic relatedness between pairs of sets: the frequency of shared alleles between their
+   * samples, centred on the rest of the sets (`centre`), as a proportion of segregating sites
+   * (`proportion`); tskit's defaults differ from most statistics (`polarised` true). Shape as
+   * `divergence`.
+   */
+  geneticRelatedness(options: GeneticRelatednessOptions): Promise<StatResult> {
+    return this.stat("geneticRelatedness", options);
+  }
+
+  /**
+   * Weighted genetic relatedness: for each pair (i, j) of columns of `weights`,
+   * `sum over samples a, b of W[a][i] W[b][j] C[a][b]`, C the relatedness of
+   * `geneticRelatedness` between single samples. Shape as `divergence`, tuples of columns (no
+   * axis by default, when `weights` has exactly two columns).
+   */
+  geneticRelatednessWeighted(options: GeneticRelatednessWeightedOptions): Promise<StatResult> {
+    return this.stat("geneticRelatednessWeighted", options);
+  }
+
+  /**
+   * The mean squared covariance between each column of `weights` (a trait, one value per
+   * sample) and inheritance of each allele (branch mode: of each branch). Shape:
+   * `[windows?][timeWindows?][nodes?][columns]`; the column axis is always there.
+   */
+  traitCovariance(options: TraitStatOptions): Promise<StatResult> { return this.stat("traitCovariance", options); }
+
+  /**
+   * As `traitCovariance`, divided by p (1 - p), p the proportion of samples inheriting the
+   * allele (or branch): mean squared correlations. Shape as `traitCovariance`.
+   */
+  traitCorrelation(options: TraitStatOptions): Promise<StatResult> { return this.stat("traitCorrelation", options); }
+
+  /**
+   * The (joint) allele frequency spectrum of the sets: entry [j0][j1]... is the density of
+   * alleles (branch mode: branch length) carried by j0 samples of the first set, j1 of the
+   * second, ...; folded unless `polarised`. Shape: `[windows?][timeWindows?][n0 + 1][n1 + 1]...`,
+   * one axis per set (kept for one flat list); by default all samples, `[numSamples + 1]`.
+   */
+  alleleFrequencySpectrum(options?: AlleleFrequencySpectrumOptions): Promise<StatResult> {
+    return this.stat("alleleFrequencySpectrum", options);
+  }
+
+  /**
+   * The divergence between every pair of sets, the diagonal between distinct samples of a set
+   * (its diversity; 0 for a set of one). By default one set per sample. Shape:
+   * `[windows?][k][k]` for k sets.
+   */
+  divergenceMatrix(options?: DivergenceMatrixOptions): Promise<StatResult> {
+    return this.stat("divergenceMatrix", options);
+  }
+
+  /**
+   * The genetic relatedness (centred, not a proportion) between every pair of sets, derived
+   * from the divergence matrix as tskit does; in site mode with recurrent mutations this
+   * differs from `geneticRelatedness`, as tskit documents. By default one set per sample.
+   * Shape: `[windows?][k][k]`.
+   */
+  geneticRelatednessMatrix(options?: GeneticRelatednessMatrixOptions): Promise<StatResult> {
+    return this.stat("geneticRelatednessMatrix", options);
+  }
+
+  /**
+   * For every node and reference set, the mean number of the set's nodes descending from it,
+   * averaged over the part of the genome where it is ancestral to any of them (0 where it
+   * never is). Shape: `[numNodes][numSets]`.
+   */
+  meanDescendants(options: MeanDescendantsOptions): Promise<StatResult> {
+    return this.stat("meanDescendants", options);
+  }
+
+  /**
+   * Genealogical nearest neighbours: for each focal node, the proportions of each reference
+   * set among the reference nodes below its nearest ancestor that has any (other than
+   * itself), averaged over trees weighted by span. Shape: `[numFocal][numSets]`.
+   */
+  genealogicalNearestNeighbours(options: GenealogicalNearestNeighboursOptions): Promise<StatResult> {
+    return this.stat("genealogicalNearestNeighbours", options);
+  }
+
+  /** Every statistic: tskit's method by name, with the options as its keyword arguments. */
+  private async stat(name: StatName, options: StatOptions | undefined): Promise<StatResult> {
+    const kwargs = toKwargs(name, options);
+    return this.h.compute(STATISTICS[name], kwargs);
+  }
+
   /** A `.trees` file that tskit loads, with the same tables. */
   dump(): Uint8Array { return this.h.dump(); }
 
@@ -146,11 +329,9 @@ export class TreeSequence {
   [Symbol.dispose](): void { this.dispose(); }
 }
 
-for (const [name, tskitName] of Object.entries(STATISTICS)) {
-  Object.defineProperty(TreeSequence.prototype, name, {
-    value: async function (this: TreeSequence, options?: StatOptions): Promise<StatResult> {
-      const kwargs = toKwargs(name, options);
-      return (this as any).h.compute(tskitName, kwargs);
-    },
-  });
-}
+// Every name in STATISTICS (the CLI's list) is a method, taking exactly its StatOptionsMap type.
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Assert<T extends true> = T;
+type EveryStatisticIsAMethod = Assert<
+  Equal<{ [K in StatName]: NonNullable<Parameters<TreeSequence[K]>[0]> }, StatOptionsMap>
+>;
