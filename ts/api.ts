@@ -9,6 +9,8 @@ import { TreeSequence } from "./treesequence.js";
 export type BackendChoice = "auto" | BackendName;
 export interface InitOptions { backend?: BackendChoice; threads?: number }
 export interface LoadOptions { backend?: BackendChoice }
+/** What `load` reads: a path or `file:`/`http(s):` URL (Node), bytes, a Blob or a Response. */
+export type LoadSource = string | URL | Uint8Array | ArrayBuffer | Blob | Response;
 export interface BackendInfo { name: BackendName; threads: number; version: string; reason: string }
 
 export interface Platform {
@@ -17,7 +19,7 @@ export interface Platform {
   env(name: string): string | undefined;
   /** Which backend "auto" means here, and why; throws when `name` cannot be had. */
   create(name: BackendChoice, threads: number): Promise<Backend>;
-  readSource(source: unknown): Promise<Uint8Array>;
+  readSource(source: LoadSource): Promise<Uint8Array>;
 }
 
 export const VERSION = "0.1.0";
@@ -36,6 +38,17 @@ function parseChoice(v: unknown, where: string): BackendChoice {
   throw new TreeSeqError("BAD_PARAM", `${where}: backend must be "auto", "native" or "wasm", not ${JSON.stringify(v)}`);
 }
 
+/** Refuses keys an options object does not have: an option is never silently ignored. */
+function checkKeys(options: unknown, known: string[], where: string): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TreeSeqError("BAD_PARAM", `${where}: options must be an object such as { ${known.join(", ")} }`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!known.includes(k)) throw new TreeSeqError("BAD_PARAM", `${where}: unknown option '${k}' (known: ${known.join(", ")})`);
+  }
+}
+
 function parseThreads(v: unknown, where: string): number {
   if (v === undefined || v === null || v === "") return platform.defaultThreads();
   const n = Number(v);
@@ -45,10 +58,17 @@ function parseThreads(v: unknown, where: string): number {
   return n;
 }
 
+/** The backend for `choice`, made once. An explicit "native" or "wasm" gives that backend or
+ * a TreeSeqError at every call that asks for it; it is never substituted. */
 function backendFor(choice: BackendChoice): Promise<Backend> {
   let b = backends.get(choice);
   if (!b) {
-    b = platform.create(choice, threads).catch((e) => {
+    b = platform.create(choice, threads).then((backend) => {
+      if (choice !== "auto" && backend.name !== choice) {
+        throw new TreeSeqError("INTERNAL", `asked for the ${choice} backend, made ${backend.name}`);
+      }
+      return backend;
+    }).catch((e) => {
       backends.delete(choice);
       throw toTreeSeqError(e);
     });
@@ -57,14 +77,28 @@ function backendFor(choice: BackendChoice): Promise<Backend> {
   return b;
 }
 
-/** Chooses the backend and the size of its thread pool. Optional: `load()` calls it. */
+/** Chooses the backend and the size of its thread pool. Optional: `load()` calls it. When it
+ * fails, the earlier choice (if any) stays in force. */
 export async function init(options: InitOptions = {}): Promise<BackendInfo> {
-  defaultChoice = parseChoice(options.backend ?? platform.env("TREESEQ_BACKEND"), "init");
-  threads = parseThreads(options.threads ?? platform.env("TREESEQ_THREADS"), "init");
-  const old = [...backends.values()];
+  checkKeys(options, ["backend", "threads"], "init");
+  const choice = parseChoice(options.backend ?? platform.env("TREESEQ_BACKEND"), "init");
+  const n = parseThreads(options.threads ?? platform.env("TREESEQ_THREADS"), "init");
+  const old = new Map(backends);
+  const oldThreads = threads;
   backends.clear();
-  for (const b of old) b.then((x) => x.close(), () => {});
-  current = await backendFor(defaultChoice);
+  threads = n;
+  let made: Backend;
+  try {
+    made = await backendFor(choice);
+  } catch (e) {
+    backends.clear();
+    for (const [k, v] of old) backends.set(k, v);
+    threads = oldThreads;
+    throw e;
+  }
+  for (const b of old.values()) b.then((x) => { if (x !== made) void x.close(); }, () => {});
+  defaultChoice = choice;
+  current = made;
   return backendInfo();
 }
 
@@ -74,11 +108,17 @@ export function backendInfo(): BackendInfo {
   return { name: current.name, threads: current.threads, version: current.version, reason: current.reason };
 }
 
-/** Loads and validates a `.trees` file. */
-export async function load(source: unknown, options: LoadOptions = {}): Promise<TreeSequence> {
+/** The backend a call asks for: the default one, or the one named in its options. */
+async function backendOf(options: LoadOptions, where: string): Promise<Backend> {
   if (!current) await init();
-  const choice = options.backend === undefined ? defaultChoice : parseChoice(options.backend, "load");
-  const backend = choice === defaultChoice ? current! : await backendFor(choice);
+  const choice = options.backend === undefined ? defaultChoice : parseChoice(options.backend, where);
+  return choice === defaultChoice ? current! : backendFor(choice);
+}
+
+/** Loads and validates a `.trees` file. */
+export async function load(source: LoadSource, options: LoadOptions = {}): Promise<TreeSequence> {
+  checkKeys(options, ["backend"], "load");
+  const backend = await backendOf(options, "load");
   const bytes = await platform.readSource(source).catch((e) => { throw toTreeSeqError(e); });
   const handle = await backend.load(bytes);
   return new TreeSequence(backend, handle);
@@ -86,9 +126,7 @@ export async function load(source: unknown, options: LoadOptions = {}): Promise<
 
 /** @internal For tests: how many distinct pool threads ran `tasks` pieces of work. */
 export async function distinctWorkerThreads(tasks: number, options: LoadOptions = {}): Promise<number> {
-  if (!current) await init();
-  const choice = options.backend === undefined ? defaultChoice : parseChoice(options.backend, "distinctWorkerThreads");
-  return (await backendFor(choice)).distinctWorkerThreads(tasks);
+  return (await backendOf(options, "distinctWorkerThreads")).distinctWorkerThreads(tasks);
 }
 
 export { TreeSequence, TreeSeqError };
