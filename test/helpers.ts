@@ -1,5 +1,6 @@
 /** Shared by the tests: fixture discovery, expected values, an independent kastore reader. */
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { gunzipSync } from "node:zlib";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,4 +83,26 @@ export function firstThreePopulations(ts: { samples(): Int32Array; tables: { nod
 /** n equal windows over [0, L], the last ending exactly at L. */
 export function evenWindows(L: number, n: number): number[] {
   return Array.from({ length: n + 1 }, (_, i) => (i === n ? L : (i * L) / n));
+}
+
+/**
+ * Packs treeseq and its linux-x64-gnu addon package (scripts/stage-native.sh) into `dir`, as
+ * `npm publish` would, and returns the two tarballs' paths: what a user installs.
+ */
+export function packTarballs(dir: string): string[] {
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+  mkdirSync(dir, { recursive: true });
+  execFileSync("bash", ["scripts/stage-native.sh"], { cwd: root, stdio: "pipe" });
+  return [".", "./npm/linux-x64-gnu"].map((what) => {
+    const out = execFileSync("npm", ["pack", what, "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8" });
+    return join(dir, JSON.parse(out)[0].filename);
+  });
+}
+
+/** A new project in `dir` with `tarballs` installed (offline: treeseq has no dependencies). */
+export function installInto(dir: string, tarballs: string[]): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs], { cwd: dir, stdio: "pipe" });
 }
