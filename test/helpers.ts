@@ -1,6 +1,7 @@
 /** Shared by the tests: fixture discovery, expected values, an independent kastore reader. */
 import { readFileSync, readdirSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { hostTriple } from "../dist/native.js";
 import { gunzipSync } from "node:zlib";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,14 +87,14 @@ export function evenWindows(L: number, n: number): number[] {
 }
 
 /**
- * Packs treeseq and its linux-x64-gnu addon package (scripts/stage-native.sh) into `dir`, as
+ * Packs treeseq and this platform's addon package (scripts/stage-native.sh) into `dir`, as
  * `npm publish` would, and returns the two tarballs' paths: what a user installs.
  */
 export function packTarballs(dir: string): string[] {
   const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   mkdirSync(dir, { recursive: true });
   execFileSync("bash", ["scripts/stage-native.sh"], { cwd: root, stdio: "pipe" });
-  return [".", "./npm/linux-x64-gnu"].map((what) => {
+  return [".", `./npm/${hostTriple()}`].map((what) => {
     const out = execFileSync("npm", ["pack", what, "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8" });
     return join(dir, JSON.parse(out)[0].filename);
   });

@@ -1,10 +1,10 @@
 /**
- * Every failure of treeseq is a `TreeSeqError` with a stable string `code` (see API.md) and a
+ * Every failure of treeseq is a `TreeSeqError` with a stable string `code` (the README lists them) and a
  * message that says what was wrong and where. The bindings send errors as
  * `TREESEQ:<CODE>:<message>`; `toTreeSeqError` is the one place that reads that form.
  */
 /**
- * Every `TreeSeqError.code`. Stable: a code is never renamed (API.md). Compare `e.code` with
+ * Every `TreeSeqError.code`. Stable: a code is never renamed. Compare `e.code` with
  * these to tell failures apart; the message is for people and may change.
  */
 export type ErrorCode =
