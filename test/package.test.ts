@@ -166,6 +166,9 @@ interface TestSpec {
   esbuild?: Record<string, unknown>;
   /** browser: the bundler that builds the page ("vite", "webpack"; "esbuild" is the field above). */
   build?: "vite" | "webpack";
+  /** browser: which Vite, by its devDependency name ("vite", the default; "vite6", Vite 6 whose
+   * dev server pre-bundles dependencies with esbuild). */
+  vite?: string;
   /** After building: [from, to] folders or files to copy, relative to the consumer folder. The
    * one documented step for a bundler that does not follow `new URL("…", import.meta.url)`. */
   copy?: [string, string][];
@@ -247,7 +250,7 @@ describe.sequential("the packed package, installed and used as a user would", ()
         }
         if (c.spec.esbuild) await esbuildBuild(dir, c.spec.esbuild, state.notes);
         if (c.spec.build === "vite") {
-          const r = await exec(process.execPath, [join(NODE_MODULES, "vite", "bin", "vite.js"), "build"], { cwd: dir, env: userEnv(), timeoutMs: 180_000 });
+          const r = await exec(process.execPath, [join(NODE_MODULES, c.spec.vite ?? "vite", "bin", "vite.js"), "build"], { cwd: dir, env: userEnv(), timeoutMs: 180_000 });
           if (r.code !== 0) throw new Error(describeRan(r, "vite build"));
           const warnings = (r.stdout + r.stderr).split("\n").filter((l) => /warn|error/i.test(l));
           if (warnings.length) state.notes.push(`vite build said:\n${warnings.join("\n")}`);
@@ -459,7 +462,7 @@ describe.sequential("the packed package, installed and used as a user would", ()
     let close: () => Promise<void>;
     let url: string;
     if (c.spec.server === "vite-dev") {
-      ({ url, close } = await viteDev(dir, isolated, log));
+      ({ url, close } = await viteDev(dir, isolated, log, c.spec.vite ?? "vite"));
     } else {
       const s = await serve(join(dir, c.spec.root ?? "."), isolated);
       url = s.url;
@@ -553,8 +556,8 @@ function freePort(): Promise<number> {
 }
 
 /** Vite's dev server on the consumer folder: COOP/COEP when isolated, nothing else set. */
-async function viteDev(dir: string, isolated: boolean, log: string[]): Promise<{ url: string; close: () => Promise<void> }> {
-  const vite = await tool("vite");
+async function viteDev(dir: string, isolated: boolean, log: string[], name: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const vite = await tool(name);
   const say = (level: string) => (msg: string) => log.push(`vite ${level}: ${msg}`);
   const logger = {
     info: say("info"), warn: say("warn"), warnOnce: say("warn"), error: say("error"),

@@ -18,6 +18,18 @@ function wasmUrl(build: BuildName): URL {
     : new URL("./web/wasm-st/treeseq_wasm_bg.wasm", import.meta.url);
 }
 
+/**
+ * Vite's dev server before Vite 8 serves a dependency pre-bundled into node_modules/.vite/deps/,
+ * where the URLs above name files that are not there (and get index.html back); the package's
+ * own files are served from node_modules/treeseq/dist/. Null where that is not the case.
+ */
+function outOfViteDeps(url: URL): URL | null {
+  const at = url.pathname.indexOf("/node_modules/.vite/deps/");
+  if (at < 0) return null;
+  const rest = url.pathname.slice(at + "/node_modules/.vite/deps/".length);
+  return new URL(`${url.pathname.slice(0, at)}/node_modules/treeseq/dist/${rest}`, url);
+}
+
 function unavailable(url: URL | string, why: string): TreeSeqError {
   return new TreeSeqError("BACKEND_UNAVAILABLE", `cannot load treeseq's WebAssembly build ${url}: ${why}`);
 }
@@ -37,7 +49,7 @@ export const browserHost: WasmHost = {
   },
 
   async compile(build) {
-    const url = wasmUrl(build);
+    const url = outOfViteDeps(wasmUrl(build)) ?? wasmUrl(build);
     let r: Response;
     try {
       r = await fetch(url);
@@ -58,6 +70,11 @@ export const browserHost: WasmHost = {
   },
 
   spawn(build) {
+    const dev = outOfViteDeps(wasmUrl(build));
+    if (dev) {
+      const url = new URL(build === "wasm-threads" ? "../worker-threads.js" : "../worker-st.js", dev);
+      return { worker: wrapWebWorker(new Worker(url, { type: "module" }), url.href), where: url.href };
+    }
     if (build === "wasm-threads") {
       const where = "worker-threads.js (treeseq's threaded WebAssembly worker)";
       return { worker: wrapWebWorker(new Worker(new URL("./web/worker-threads.js", import.meta.url), { type: "module" }), where), where };
