@@ -35,18 +35,4 @@ setPlatform({
   readSource,
 });
 
-export { init, load, backendInfo, TreeSequence, TreeSeqError, VERSION } from "./api.js";
-export type { InitOptions, LoadOptions, LoadSource, BackendInfo, BackendChoice } from "./api.js";
-export type { StatResult, Summary } from "./backend.js";
-export type {
-  StatName, StatOptions, StatOptionsMap, IdList, SampleSets, Windows, TimeWindows, StatMode, IndexTuples, WeightMatrix,
-  WindowOptions, OneWayStatOptions, TajimasDOptions, Y1Options, MultiWayStatOptions, GeneticRelatednessOptions,
-  TraitStatOptions, GeneticRelatednessWeightedOptions, AlleleFrequencySpectrumOptions, DivergenceMatrixOptions,
-  GeneticRelatednessMatrixOptions, MeanDescendantsOptions, GenealogicalNearestNeighboursOptions,
-} from "./stats.js";
-export type { ErrorCode } from "./errors.js";
-export type {
-  Tables, Table, Offsets, NodeTable, EdgeTable, SiteTable, MutationTable, MigrationTable, IndividualTable,
-  PopulationTable, ProvenanceTable, IndexesTable,
-} from "./tables.js";
-export type { Tree, Variant, Interval } from "./tree.js";
+export * from "./public.js";

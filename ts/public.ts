@@ -1,0 +1,19 @@
+/**
+ * The public API, exported by both entry points (index.ts for Node, browser.ts): one list, so
+ * that the two cannot drift apart. Each entry point first installs its Platform.
+ */
+export { init, load, backendInfo, TreeSequence, TreeSeqError, VERSION } from "./api.js";
+export type { InitOptions, LoadOptions, LoadSource, BackendInfo, BackendChoice } from "./api.js";
+export type { StatResult, Summary } from "./backend.js";
+export type {
+  StatName, StatOptions, StatOptionsMap, IdList, SampleSets, Windows, TimeWindows, StatMode, IndexTuples, WeightMatrix,
+  WindowOptions, OneWayStatOptions, TajimasDOptions, Y1Options, MultiWayStatOptions, GeneticRelatednessOptions,
+  TraitStatOptions, GeneticRelatednessWeightedOptions, AlleleFrequencySpectrumOptions, DivergenceMatrixOptions,
+  GeneticRelatednessMatrixOptions, MeanDescendantsOptions, GenealogicalNearestNeighboursOptions,
+} from "./stats.js";
+export type { ErrorCode } from "./errors.js";
+export type {
+  Tables, Table, Offsets, NodeTable, EdgeTable, SiteTable, MutationTable, MigrationTable, IndividualTable,
+  PopulationTable, ProvenanceTable, IndexesTable,
+} from "./tables.js";
+export type { Tree, Variant, Interval } from "./tree.js";
