@@ -29,6 +29,7 @@ export type ErrorCode =
   | "BAD_INDIVIDUALS"
   | "BAD_POPULATIONS"
   | "BAD_METADATA"
+  | "FILE_TOO_LARGE"
   // Arguments.
   | "BAD_SAMPLE_SETS"
   | "BAD_WINDOWS"

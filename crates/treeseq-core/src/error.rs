@@ -33,9 +33,16 @@ pub enum ErrorCode {
     BadMigrations,
     BadIndividuals,
     BadPopulations,
+    /// A metadata schema (or metadata) that tskit would refuse to decode.
+    BadMetadata,
+    /// A file too large for this backend (WebAssembly's 4 GiB memory).
+    FileTooLarge,
     BadSampleSets,
     BadWindows,
     BadParam,
+    /// A result or working buffer larger than the memory ceiling (`init({ maxMemory })`), or
+    /// than the address space; said before anything is allocated.
+    OutputTooLarge,
     Disposed,
     Internal,
 }
@@ -63,9 +70,12 @@ impl ErrorCode {
             BadMigrations => "BAD_MIGRATIONS",
             BadIndividuals => "BAD_INDIVIDUALS",
             BadPopulations => "BAD_POPULATIONS",
+            BadMetadata => "BAD_METADATA",
+            FileTooLarge => "FILE_TOO_LARGE",
             BadSampleSets => "BAD_SAMPLE_SETS",
             BadWindows => "BAD_WINDOWS",
             BadParam => "BAD_PARAM",
+            OutputTooLarge => "OUTPUT_TOO_LARGE",
             Disposed => "DISPOSED",
             Internal => "INTERNAL",
         }
