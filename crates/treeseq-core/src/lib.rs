@@ -10,6 +10,7 @@
 //! (x86-64, aarch64 and wasm32 all are).
 
 pub mod access;
+pub mod args;
 pub mod column;
 pub mod cursor;
 pub mod error;
