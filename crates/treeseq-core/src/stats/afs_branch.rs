@@ -88,6 +88,7 @@ pub fn run_with_chunks(
     span_normalise: bool,
     chunks: Option<usize>,
 ) -> Result<Vec<f64>> {
+    check_memory(ts, sets, windows.len() - 1)?;
     let sizes: Vec<usize> = sets.iter().map(Vec::len).collect();
     let afs = AfsSummary::new(&sizes, ts.num_samples(), polarised);
     let size = afs.size();
@@ -95,7 +96,11 @@ pub fn run_with_chunks(
     let plan = plan_chunks(&d, windows, chunks);
 
     // Each chunk writes its own rows of the result in place.
-    let mut result = vec![0.0; (windows.len() - 1) * size];
+    let mut result = crate::memory::try_vec(
+        "the allele frequency spectrum",
+        (windows.len() - 1) * size,
+        0.0,
+    )?;
     let mut rows: Vec<&mut [f64]> = Vec::with_capacity(plan.len());
     let mut rest = &mut result[..];
     for c in &plan {
@@ -115,6 +120,33 @@ pub fn run_with_chunks(
         }
     }
     Ok(result)
+}
+
+/// Refuses (`OUTPUT_TOO_LARGE`) before anything is allocated when the spectra (`prod(n_k + 1)`
+/// cells per window, checked: 60 sets of 6 overflow any integer) and the working memory (the
+/// initial counts, and per chunk running at once its counts and four per-node arrays) exceed
+/// the memory ceiling.
+fn check_memory(ts: &TreeSequence, sets: &[Vec<i32>], num_windows: usize) -> Result<()> {
+    use crate::memory::{dims, product, Need};
+    let cells: Vec<u64> = sets.iter().map(|s| s.len() as u64 + 1).collect();
+    let n = ts.num_nodes() as u64;
+    let k = sets.len() as u64 + 1;
+    let threads = rayon::current_num_threads().clamp(1, MAX_CHUNKS.min(num_windows)) as u64;
+    Need::new()
+        .values::<f64>(
+            format!("the spectra ({num_windows} windows × {})", dims(&cells)),
+            product(cells.iter().copied().chain([num_windows as u64])),
+        )
+        .values::<f64>(
+            format!("initial counts ({n} nodes × {k} columns)"),
+            product([n, k]),
+        )
+        .values_each::<f64>(
+            format!("per-thread buffers ({threads} threads × {n} nodes × {} values)", k + 4),
+            product([n, k + 4]),
+            threads,
+        )
+        .check("allele_frequency_spectrum")
 }
 
 /// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the counts

@@ -60,6 +60,7 @@ pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOu
     let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
     let breaks = &windows.breaks;
     let nw = windows.num_windows();
+    check_memory(ts, method, nw, k)?;
 
     let mut data = if k == 0 {
         Vec::new()
@@ -103,6 +104,33 @@ pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOu
     }
     shape.extend([k, k]);
     Ok(StatOutput { data, shape })
+}
+
+/// Refuses (`OUTPUT_TOO_LARGE`) before anything is allocated when the output (windows × k ×
+/// k: windows "trees" on many samples is easily terabytes) and the sums it is made from (per
+/// window and per chunk row, k² each) and each thread's per-node sums of the k sets exceed the
+/// memory ceiling.
+fn check_memory(ts: &TreeSequence, method: &str, nw: usize, k: usize) -> Result<()> {
+    use crate::memory::{product, Need};
+    let (nw, k) = (nw as u64, k as u64);
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let n = ts.num_nodes() as u64;
+    let rows = nw.saturating_add(pairs::MAX_CHUNKS as u64);
+    Need::new()
+        .values::<f64>(
+            format!("the output ({nw} windows × {k} × {k} sets)"),
+            product([nw, k, k]),
+        )
+        .values::<f64>(
+            format!("sums per window and chunk ({rows} rows × {k} × {k} sets)"),
+            product([rows, k, k]),
+        )
+        .values_each::<f64>(
+            format!("per-thread buffers ({threads} threads × {n} nodes × {k} sets)"),
+            product([n, k]),
+            threads,
+        )
+        .check(method)
 }
 
 /// tskit's Python conversion of one window's divergence matrix B into relatedness: the

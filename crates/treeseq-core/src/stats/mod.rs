@@ -209,7 +209,7 @@ impl Request {
             indexes,
         } = inputs?;
 
-        Ok(Request {
+        let req = Request {
             def,
             mode,
             windows,
@@ -224,7 +224,23 @@ impl Request {
             indexes,
             weight_totals,
             plan,
-        })
+        };
+        req.check_output(ts)?;
+        Ok(req)
+    }
+
+    /// Refuses (`OUTPUT_TOO_LARGE`) an output larger than the memory ceiling, or than any
+    /// integer, before anything is computed: the spectrum of 8 sets of 45 has 46^8 cells, of
+    /// 60 sets of 6 more than 2^64. The engine then checks its working memory (see
+    /// `engine::check_memory`).
+    fn check_output(&self, ts: &TreeSequence) -> Result<()> {
+        let shape = self.shape_u64(ts);
+        crate::memory::Need::new()
+            .values::<f64>(
+                format!("the output of shape [{}]", crate::memory::dims(&shape)),
+                crate::memory::product(shape.iter().copied()),
+            )
+            .check(self.def.method)
     }
 
     /// The inputs a statistic sums over (see [`Inputs`]).
@@ -272,8 +288,20 @@ impl Request {
             if matches!(def.arity, Arity::Tuples(_)) && sets.dropped {
                 bail!(BadSampleSets, "{method}: sample_sets must be a list of sample sets (lists of ids), not one flat list");
             }
-            let weights = sets.indicator_weights(ts, def.arity == Arity::Afs);
+            let afs = def.arity == Arity::Afs;
             let k = sets.sets.len();
+            // One weight per sample and set (and one more for all samples in the spectrum).
+            crate::memory::Need::new()
+                .values::<f64>(
+                    format!(
+                        "the sample sets' indicator weights ({} samples × {} columns)",
+                        ts.num_samples(),
+                        k + afs as usize
+                    ),
+                    crate::memory::product([ts.num_samples() as u64, k as u64 + afs as u64]),
+                )
+                .check(method)?;
+            let weights = sets.indicator_weights(ts, afs);
             (Some(sets), weights, k, Vec::new())
         };
 
@@ -404,15 +432,21 @@ impl Request {
     /// tskit's output shape: windows, time windows, nodes, then the statistic's axes, with
     /// the axes tskit drops dropped.
     fn shape(&self, ts: &TreeSequence) -> Vec<usize> {
-        let mut shape = Vec::new();
+        // Checked against the ceiling (`check_output`) before the run, so every axis fits.
+        self.shape_u64(ts).into_iter().map(|d| d as usize).collect()
+    }
+
+    /// [`Request::shape`] at full width, whatever this backend's usize.
+    fn shape_u64(&self, ts: &TreeSequence) -> Vec<u64> {
+        let mut shape: Vec<u64> = Vec::new();
         if self.windows.given {
-            shape.push(self.windows.num_windows());
+            shape.push(self.windows.num_windows() as u64);
         }
         if let Some(t) = &self.time_windows {
-            shape.push(t.len() - 1);
+            shape.push(t.len() as u64 - 1);
         }
         if self.mode == Mode::Node {
-            shape.push(ts.num_nodes());
+            shape.push(ts.num_nodes() as u64);
         }
         match self.def.arity {
             Arity::PerSet => {
@@ -421,7 +455,7 @@ impl Request {
                     .as_ref()
                     .expect("per-set statistics take sample sets");
                 if !s.dropped {
-                    shape.push(s.sets.len());
+                    shape.push(s.sets.len() as u64);
                 }
             }
             Arity::Tuples(_) => {
@@ -430,13 +464,18 @@ impl Request {
                     .as_ref()
                     .expect("k-way statistics have indexes");
                 if !i.dropped {
-                    shape.push(i.tuples.len());
+                    shape.push(i.tuples.len() as u64);
                 }
             }
-            Arity::PerColumn => shape.push(self.num_inputs),
-            Arity::Afs => {
-                shape.extend(self.sets.as_ref().unwrap().sets.iter().map(|s| s.len() + 1))
-            }
+            Arity::PerColumn => shape.push(self.num_inputs as u64),
+            Arity::Afs => shape.extend(
+                self.sets
+                    .as_ref()
+                    .expect("AFS takes sample sets")
+                    .sets
+                    .iter()
+                    .map(|s| s.len() as u64 + 1),
+            ),
         }
         shape
     }

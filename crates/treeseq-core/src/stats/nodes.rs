@@ -44,6 +44,8 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
     let s = sets.len();
     let k = s + 1;
     let n = ts.num_nodes();
+    let wave = rayon::current_num_threads().max(1);
+    check_memory(method, n, k, n, wave)?;
     // Initial counts: 1 for each set a node is in, and 1 in the last column if it is in any.
     let mut init = vec![0.0; n * k];
     for (j, set) in sets.iter().enumerate() {
@@ -58,7 +60,6 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
     let mut covered = vec![0.0; n];
     // Each chunk's partial is as large as the node table: keep a few alive at a time. Adds
     // happen in chunk order whatever the wave size.
-    let wave = rayon::current_num_threads().max(1);
     for batch in chunks.chunks(wave) {
         let partials: Vec<(Vec<f64>, Vec<f64>)> = batch
             .par_iter()
@@ -152,6 +153,8 @@ pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Res
     let s = sets.len();
     let k = s + 1;
     let n = ts.num_nodes();
+    // Every chunk's partial (focal × sets) is alive at once.
+    check_memory(method, n, k, focal.len(), MAX_CHUNKS)?;
     let mut set_of = vec![-1i32; n];
     let mut init = vec![0.0; n * k];
     for (j, set) in sets.iter().enumerate() {
@@ -242,15 +245,36 @@ fn gnn_chunk(
     (result, length)
 }
 
-/// A node id from JSON: an integer, or an integral float (as numpy arrays may serialise).
-fn node_id(v: &Value) -> Option<i64> {
+/// Refuses (`OUTPUT_TOO_LARGE`) before anything is allocated when the buffers exceed the
+/// memory ceiling: the initial counts (nodes × (sets + 1)), the output (`rows` × sets, rows
+/// being nodes or focal nodes) and `alive` partials of the same size at once, and each
+/// thread's per-node counts.
+fn check_memory(method: &str, n: usize, k: usize, rows: usize, alive: usize) -> Result<()> {
+    use crate::memory::{product, Need};
+    let (n, k, rows) = (n as u64, k as u64, rows as u64);
+    let threads = rayon::current_num_threads().max(1) as u64;
+    // A row: the sets' sums and one span.
+    Need::new()
+        .values::<f64>(format!("initial counts ({n} nodes × {k} columns)"), product([n, k]))
+        .values_each::<f64>(
+            format!("the output and {alive} partials ({rows} rows × {k} values each)"),
+            product([rows, k]),
+            alive as u64 + 1,
+        )
+        .values_each::<f64>(
+            format!("per-thread buffers ({threads} threads × {n} nodes × {} values)", k + 3),
+            product([n, k + 3]),
+            threads,
+        )
+        .check(method)
+}
+
+/// A node id from JSON: an integer, or an integral float (as numpy arrays may serialise),
+/// at full width (see `args.rs`); None when it is not a number.
+fn node_id(what: impl FnOnce() -> String, v: &Value) -> Result<Option<i64>> {
     match v {
-        Value::Number(x) => x.as_i64().or_else(|| {
-            x.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-                .map(|f| f as i64)
-        }),
-        _ => None,
+        Value::Number(_) => crate::args::json_integer(&what(), v),
+        _ => Ok(None),
     }
 }
 
@@ -271,7 +295,7 @@ fn node_list(
     items
         .iter()
         .enumerate()
-        .map(|(i, x)| match node_id(x) {
+        .map(|(i, x)| match node_id(|| format!("{method}: {what}[{i}]"), x)? {
             Some(u) if (0..num_nodes).contains(&u) => Ok(u as i32),
             Some(u) => Err(fail(format!("{method}: node {u} in {what}[{i}] is out of bounds (the tree sequence has {num_nodes} nodes)"))),
             None => Err(fail(format!("{method}: {what}[{i}] must be an integer node id"))),

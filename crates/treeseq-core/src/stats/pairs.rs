@@ -1116,7 +1116,48 @@ impl PairRequest {
         (sums, m)
     }
 
+    /// Refuses (`OUTPUT_TOO_LARGE`) before anything is allocated when the output and the
+    /// working memory exceed the memory ceiling: the output and the sums it is derived from
+    /// (windows × pairs each), the sets' indicator weights (site mode), and in branch mode the
+    /// moments (windows × f² for the f sets the pairs use, twice per chunk row running at once)
+    /// and each thread's per-node sums of the f sets.
+    fn check_memory(&self, ts: &TreeSequence) -> Result<()> {
+        use crate::memory::{product, Need};
+        let nw = self.windows.num_windows() as u64;
+        let pairs = self.indexes.tuples.len() as u64;
+        let threads = rayon::current_num_threads().max(1) as u64;
+        let n = ts.num_nodes() as u64;
+        let mut used: Vec<usize> = self.indexes.tuples.iter().flatten().copied().collect();
+        used.sort_unstable();
+        used.dedup();
+        let f = used.len() as u64;
+        let need = Need::new().values_each::<f64>(
+            format!("the output and the sums it is derived from ({nw} windows × {pairs} pairs)"),
+            product([nw, pairs]),
+            2,
+        );
+        let need = match self.mode {
+            Mode::Site => need.values::<f64>(
+                format!("indicator weights ({} samples × {} sets)", ts.num_samples(), self.sets.sets.len()),
+                product([ts.num_samples() as u64, self.sets.sets.len() as u64]),
+            ),
+            _ => need
+                .values_each::<f64>(
+                    format!("moments ({nw} windows × {f} × {f} sets, three copies)"),
+                    product([nw, f, f]),
+                    3,
+                )
+                .values_each::<f64>(
+                    format!("per-thread buffers ({threads} threads × {n} nodes × {f} sets)"),
+                    product([n, f]),
+                    threads,
+                ),
+        };
+        need.check(self.def.method)
+    }
+
     fn run(&self, ts: &TreeSequence) -> Result<StatOutput> {
+        self.check_memory(ts)?;
         let (sums, m) = self.sums(ts);
         let n = self.set_sizes();
         let tuples = &self.indexes.tuples;

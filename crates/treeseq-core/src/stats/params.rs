@@ -206,16 +206,20 @@ impl<'a> Arrays<'a> {
         if key != "$i32" && key != "$f64" {
             return Ok(None);
         }
-        let bounds = range
-            .as_array()
-            .filter(|r| r.len() == 2)
-            .and_then(|r| Some((r[0].as_u64()? as usize, r[1].as_u64()? as usize)));
-        let Some((off, len)) = bounds else {
+        let Some([off, len]) = range.as_array().and_then(|r| <&[Value; 2]>::try_from(&r[..]).ok())
+        else {
             bail!(
                 BadParam,
                 "{method}: a {key} placeholder must be [offset, length], got {range}"
             );
         };
+        // Checked at full width: on wasm32 an offset of 2^32 + 1 must not read as 1.
+        let off = crate::args::json_count(&format!("{method}: {key} placeholder offset"), off)?;
+        let len = crate::args::json_count(&format!("{method}: {key} placeholder length"), len)?;
+        let (off, len) = (
+            usize::try_from(off).unwrap_or(usize::MAX),
+            usize::try_from(len).unwrap_or(usize::MAX),
+        );
         let (total, out) = if key == "$i32" {
             (
                 self.i32s.len(),
@@ -390,18 +394,13 @@ pub fn parse_mode(method: &str, v: Option<&Value>) -> Result<Mode> {
     }
 }
 
-/// A node id from JSON: an integer (or an integral float, as numpy arrays serialise).
-fn parse_id(v: &Value) -> Option<i64> {
+/// A node id or index from JSON: an integer (or an integral float, as numpy arrays
+/// serialise), at full width; None when it is not a number; `BAD_PARAM` naming `what` when it
+/// is a number but not an integer within 2^53 (see `args.rs`).
+fn parse_id(what: impl FnOnce() -> String, v: &Value) -> Result<Option<i64>> {
     match v {
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Some(i)
-            } else {
-                let f = n.as_f64()?;
-                (f.fract() == 0.0 && f.abs() < 9e15).then_some(f as i64)
-            }
-        }
-        _ => None,
+        Value::Number(_) => crate::args::json_integer(&what(), v),
+        _ => Ok(None),
     }
 }
 
@@ -445,7 +444,7 @@ fn parse_id_list<'a>(
     items
         .iter()
         .enumerate()
-        .map(|(i, x)| match parse_id(x) {
+        .map(|(i, x)| match parse_id(|| format!("{method}: {what}[{i}]"), x)? {
             Some(id) => Ok(id),
             None => bail!(
                 BadSampleSets,
@@ -628,8 +627,8 @@ pub fn parse_indexes(
             );
         }
         let mut t = Vec::with_capacity(k);
-        for x in xs {
-            let Some(i) = parse_id(x) else {
+        for (e, x) in xs.iter().enumerate() {
+            let Some(i) = parse_id(|| format!("{method}: indexes[{r}][{e}]"), x)? else {
                 bail!(
                     BadParam,
                     "{method}: indexes[{r}] must hold integers, got {}",
@@ -868,17 +867,24 @@ pub fn parse_weights(
             }
         }
         Value::Object(m) => {
-            let shape: Vec<usize> = match m.get("shape").and_then(Value::as_array) {
-                Some(s) => s
+            // The shape at full width (u64), never truncated to this backend's usize: on
+            // wasm32 a shape of [n, 2^32 + 1] must not read as [n, 1].
+            let shape: Vec<u64> = match m.get("shape").and_then(Value::as_array) {
+                Some(s) if s.len() == 2 => s
                     .iter()
-                    .map(|x| x.as_u64().map(|u| u as usize))
-                    .collect::<Option<_>>()
-                    .unwrap_or_default(),
-                None => vec![],
+                    .enumerate()
+                    .map(|(i, x)| crate::args::json_count(&format!("{method}: W.shape[{i}]"), x))
+                    .collect::<Result<_>>()?,
+                _ => bail!(BadParam, "{method}: W.shape must be [num_samples, k]"),
             };
-            if shape.len() != 2 {
-                bail!(BadParam, "{method}: W.shape must be [num_samples, k]");
+            if shape[0] != n as u64 {
+                bail!(
+                    BadParam,
+                    "{method}: first dimension of W ({}) must equal the number of samples ({n})",
+                    shape[0]
+                );
             }
+            let cells = shape[0].checked_mul(shape[1]);
             let given = m.get("data").unwrap_or(&Value::Null);
             let data: Vec<f64> = match arrays.resolve(method, given)? {
                 Some(ArrayRef::F64(d)) => d.to_vec(),
@@ -901,7 +907,7 @@ pub fn parse_weights(
                     data
                 }
             };
-            if data.len() != shape[0] * shape[1] {
+            if cells != Some(data.len() as u64) {
                 bail!(
                     BadParam,
                     "{method}: W.data has {} values but W.shape is {:?}",
@@ -909,10 +915,12 @@ pub fn parse_weights(
                     shape
                 );
             }
+            // Both fit a usize now: their product is data's length, or the first is 0 (no
+            // samples), which is refused below as having no weights to sum.
             Weights {
                 data,
-                num_rows: shape[0],
-                num_cols: shape[1],
+                num_rows: shape[0] as usize,
+                num_cols: crate::args::to_usize(&format!("{method}: W.shape[1]"), shape[1])?,
                 small_integers: false,
                 counts: false,
             }

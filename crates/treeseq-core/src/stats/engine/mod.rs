@@ -163,6 +163,15 @@ fn run_inner(
     }
     let m = stat.summary.output_dim();
     let num_nodes = ts.num_nodes();
+    // Branch mode with a dense summary carries its running sum across chunks, so its chunks
+    // start one tree early (see `branch_dense`).
+    let (warmup, site_mode) = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
+    let plan = match planned {
+        Some(p) => p,
+        None => plan_chunks(&Genome::new(ts), stat.windows, chunks, warmup, site_mode),
+    };
+    // Sizes are checked before any of them is allocated (the sizes below then fit a usize).
+    check_memory(ts, stat, &plan)?;
     let per_window =
         nt * if stat.mode == Mode::Node {
             num_nodes
@@ -170,11 +179,6 @@ fn run_inner(
             1
         } * m;
     let data = Data::new(ts, stat);
-    // Branch mode with a dense summary carries its running sum across chunks, so its chunks
-    // start one tree early (see `branch_dense`).
-    let (warmup, site_mode) = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
-    let plan =
-        planned.unwrap_or_else(|| plan_chunks(&data, stat.windows, chunks, warmup, site_mode));
 
     // Output groups: many outputs of a dense summary are split across tasks (the spectrum's
     // cells are one group: a node adds to one cell, wherever it is).
@@ -190,7 +194,7 @@ fn run_inner(
         .flat_map(|c| (0..groups.len()).map(move |g| (c, g)))
         .collect();
 
-    let mut result = vec![0.0; nw * per_window];
+    let mut result = crate::memory::try_vec("the statistic's output", nw * per_window, 0.0)?;
     // Adds a task's partial into the result; `running` (per output group) carries the
     // branch-mode running sum from chunk to chunk (see `Base`).
     let add = |result: &mut [f64],
@@ -322,4 +326,70 @@ fn run_chunk(
         (Mode::Node, Summary::Dense(f)) => plain(node_dense(t, f, cols, ws)),
         (Mode::Node, Summary::Afs(_)) => unreachable!("refused in run()"),
     }
+}
+
+/// Refuses a run whose buffers exceed the memory ceiling (`OUTPUT_TOO_LARGE`, see
+/// `memory.rs`), before any is allocated: the output (`[window][time window][node?][output]`),
+/// the tasks' partial sums alive at once (all of them, or in node mode a wave of one per
+/// thread), and each thread's workspace (per-node records of the weight sums and of the
+/// summaries a walk keeps, and parent pointers). Arithmetic is checked: an overflow is
+/// refused, never wrapped.
+fn check_memory(ts: &TreeSequence, stat: &GeneralStat, plan: &Plan) -> Result<()> {
+    use crate::memory::{dims, product, Need};
+    let nw = (stat.windows.len() - 1) as u64;
+    let nt = stat.time_windows.map_or(1, |t| t.len() - 1) as u64;
+    let m = stat.summary.output_dim() as u64;
+    let n = ts.num_nodes() as u64;
+    let node = stat.mode == Mode::Node;
+    let per_row: Vec<u64> = if node { vec![nt, n, m] } else { vec![nt, m] };
+    // Outputs per task: a group of at most MAX_OUTPUTS_PER_TASK for a dense summary.
+    let gm = match stat.summary {
+        Summary::Dense(_) => m.min(MAX_OUTPUTS_PER_TASK as u64),
+        Summary::Afs(_) => m,
+    };
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let rows = |c: &Chunk| (c.w_last - c.w_first + 1) as u64;
+    let partial_rows: Option<u64> = if node {
+        // One wave of tasks: at most one per thread, each of at most the longest chunk's rows.
+        plan.chunks
+            .iter()
+            .map(rows)
+            .max()
+            .and_then(|r| product([r, threads.min(plan.chunks.len() as u64)]))
+    } else {
+        plan.chunks.iter().try_fold(0u64, |a, c| a.checked_add(rows(c)))
+    };
+    let (partial_what, partial_cols) = if node {
+        (
+            format!("partial sums of {threads} tasks at a time ({} nodes × {gm} outputs each)", n),
+            product([nt, n, gm]),
+        )
+    } else {
+        (
+            format!("partial sums of {} chunks ({} per window)", plan.chunks.len(), dims(&per_row)),
+            product([nt, m]),
+        )
+    };
+    let k = stat.weights.num_cols as u64;
+    // A node's record: its weight sums and the summaries a walk keeps (at most one group).
+    let record = k.checked_add(gm).and_then(|r| r.checked_add(1));
+    let workers = threads.min(plan.chunks.len().max(1) as u64);
+    Need::new()
+        .values::<f64>(
+            format!("the output ({} windows × {})", nw, dims(&per_row)),
+            product([nw, nt, if node { n } else { 1 }, m]),
+        )
+        .values::<f64>(
+            partial_what,
+            partial_rows.zip(partial_cols).and_then(|(r, c)| r.checked_mul(c)),
+        )
+        .values_each::<f64>(
+            format!(
+                "per-thread buffers ({workers} threads × {n} nodes × {} values)",
+                record.map_or("?".into(), |r| r.to_string())
+            ),
+            record.and_then(|r| r.checked_mul(n)),
+            workers,
+        )
+        .check("statistic")
 }
