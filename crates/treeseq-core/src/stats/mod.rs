@@ -140,7 +140,7 @@ struct Request {
     /// Column sums of `W` (genetic_relatedness_weighted's centring).
     weight_totals: Vec<f64>,
     /// The engine's chunks, planned while the inputs were read (None when the engine is not
-    /// used: the branch-mode spectrum without time windows).
+    /// used: the branch-mode spectrum, see afs_branch.rs).
     plan: Option<engine::ChunkPlan>,
 }
 
@@ -191,8 +191,7 @@ impl Request {
 
         // The chunks depend only on the windows and the kind of statistic: they are planned
         // on another thread while this one reads the sample sets or weights.
-        let uses_engine =
-            !(def.arity == Arity::Afs && mode == Mode::Branch && time_windows.is_none());
+        let uses_engine = !(def.arity == Arity::Afs && mode == Mode::Branch);
         let (plan, inputs) = rayon::join(
             || {
                 uses_engine.then(|| {
@@ -330,11 +329,9 @@ impl Request {
         let set_sizes = self.set_sizes();
         let tuples: &[Vec<usize>] = self.indexes.as_ref().map_or(&[], |i| &i.tuples);
 
-        let (sums, m) = if def.arity == Arity::Afs
-            && self.mode == Mode::Branch
-            && self.time_windows.is_none()
-        {
-            // tskit's own accumulation, which is not the sum over trees (see afs_branch.rs).
+        let (sums, m) = if def.arity == Arity::Afs && self.mode == Mode::Branch {
+            // tskit's own accumulation, which is not the sum over trees (see afs_branch.rs),
+            // with or without time windows: one spectrum, one value.
             let sets = &self.sets.as_ref().expect("AFS takes sample sets").sets;
             let m = sets.iter().map(|s| s.len() + 1).product();
             (
@@ -342,6 +339,7 @@ impl Request {
                     ts,
                     sets,
                     &self.windows.breaks,
+                    self.time_windows.as_deref(),
                     self.polarised,
                     self.span_normalise,
                 )?,
