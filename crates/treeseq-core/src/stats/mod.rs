@@ -92,13 +92,10 @@ pub fn compute_with(
             | "mean_descendants"
             | "genealogical_nearest_neighbours"
     ) {
-        let expanded;
-        let kwargs = if arrays.i32s.is_empty() && arrays.f64s.is_empty() {
-            kwargs
-        } else {
-            expanded = arrays.expand(method, kwargs)?;
-            &expanded
-        };
+        // Always expanded: a placeholder may stand for an empty stretch (`sample_sets: []`
+        // passed as a typed array), which empty arrays still resolve.
+        let expanded = arrays.expand(method, kwargs)?;
+        let kwargs = &expanded;
         return match method {
             "mean_descendants" => nodes::mean_descendants(ts, kwargs),
             "genealogical_nearest_neighbours" => nodes::genealogical_nearest_neighbours(ts, kwargs),
@@ -142,6 +139,9 @@ struct Request {
     /// The engine's chunks, planned while the inputs were read (None when the engine is not
     /// used: the branch-mode spectrum, see afs_branch.rs).
     plan: Option<engine::ChunkPlan>,
+    /// A time axis of length 1 in the shape without time windows in the computation (the
+    /// site-mode spectrum with `time_windows` [0, inf], as tskit).
+    whole_time_axis: bool,
 }
 
 /// What [`Request::parse_inputs`] reads: the sample sets (and their indicator weights) or
@@ -173,7 +173,16 @@ impl Request {
             );
         }
         let windows = params::parse_windows(ts, method, kw.get("windows"), arrays)?;
-        let time_windows = params::parse_time_windows(method, kw.get("time_windows"), arrays)?;
+        let mut time_windows =
+            params::parse_time_windows(method, kw.get("time_windows"), arrays)?;
+        // As tskit: the site-mode spectrum takes the one time window that changes nothing,
+        // [0, inf], and keeps its axis (of length 1) in the shape.
+        let whole_time_axis = def.arity == Arity::Afs
+            && mode == Mode::Site
+            && time_windows.as_deref() == Some(&[0.0, f64::INFINITY][..]);
+        if whole_time_axis {
+            time_windows = None;
+        }
         if time_windows.is_some() && mode != Mode::Branch {
             bail!(
                 BadParam,
@@ -223,6 +232,7 @@ impl Request {
             indexes,
             weight_totals,
             plan,
+            whole_time_axis,
         })
     }
 
@@ -246,6 +256,14 @@ impl Request {
             (None, weights, k, totals)
         } else {
             let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
+            if given.is_none() && ts.samples.is_empty() {
+                // The default set (all samples) is empty: refused as an explicit empty set is,
+                // and as tskit refuses it, rather than a value of 0/0.
+                bail!(
+                    BadSampleSets,
+                    "{method}: this tree sequence has no samples, so the default sample set (all samples) is empty; sample sets must contain at least one element"
+                );
+            }
             let sets = match (given, def.input) {
                 (Some(s), _) => s,
                 (None, Input::SampleSetsDefaultAll) => {
@@ -408,6 +426,8 @@ impl Request {
         }
         if let Some(t) = &self.time_windows {
             shape.push(t.len() - 1);
+        } else if self.whole_time_axis {
+            shape.push(1);
         }
         if self.mode == Mode::Node {
             shape.push(ts.num_nodes());
