@@ -3,12 +3,17 @@
 (NAME.trees and NAME.expected.json.gz: summary, sample_sets, stats, trees, variants), so the
 whole test suite can be run against tree sequences it has never seen:
 
-    python3 scripts/make_fixture.py OUT_DIR [SEED]
+    python3 scripts/make_fixture.py OUT_DIR [SEED] [--kinds K1,K2,...] [--plain-names]
     TREESEQ_FIXTURES=OUT_DIR npx vitest run
 
-Each seed gives three tree sequences: one with populations and migration, one with a
-discrete genome and multiple mutations per site, one with ancient samples and a deleted
-interval.
+Each seed gives, by default, three tree sequences: one with populations and migration
+("pops"), one with a discrete genome and multiple mutations per site ("discrete"), one with
+ancient samples and a deleted interval ("ancient"). Two more kinds are made on request:
+"gaps_isolated" (ancient samples, stretches without edges at both ends and inside, and
+sample nodes that are isolated everywhere, one carrying a mutation) and "unary_internal"
+(unary nodes kept by msprime, and internal nodes marked as samples). `--plain-names` names
+the files after the kind alone (how test/fixtures/gaps_isolated and unary_internal were made,
+with seed 7).
 """
 import gzip, json, math, os, sys
 
@@ -32,17 +37,47 @@ def simulate(kind, seed):
         ts = msprime.sim_ancestry({0: 5, 1: 5}, demography=dem, sequence_length=2000, discrete_genome=True,
                                   recombination_rate=1e-6, random_seed=seed)
         return msprime.sim_mutations(ts, rate=1e-5, model=msprime.JC69(), random_seed=seed)
+    if kind == "unary_internal":
+        ts = msprime.sim_ancestry(8, population_size=1000, sequence_length=2e4, recombination_rate=1e-7,
+                                  coalescing_segments_only=False, random_seed=seed)
+        tables = ts.dump_tables()
+        # Internal nodes as samples: every 7th node above the leaves, so some samples have
+        # sample descendants (and, from unary nodes, some sit on a single lineage).
+        flags = tables.nodes.flags.copy()
+        internal = np.arange(ts.num_samples, ts.num_nodes)
+        flags[internal[::7]] |= tskit.NODE_IS_SAMPLE
+        tables.nodes.flags = flags
+        ts = tables.tree_sequence()
+        return msprime.sim_mutations(ts, rate=1e-7, random_seed=seed)
     samples = [msprime.SampleSet(6, time=0, ploidy=1), msprime.SampleSet(3, time=80, ploidy=1),
                msprime.SampleSet(3, time=300, ploidy=1)]
-    ts = msprime.sim_ancestry(samples, population_size=400, sequence_length=3e4, recombination_rate=3e-8,
+    rate = 3e-8 if kind == "ancient" else 1e-7
+    ts = msprime.sim_ancestry(samples, population_size=400, sequence_length=3e4, recombination_rate=rate,
                               random_seed=seed)
-    ts = msprime.sim_mutations(ts, rate=3e-8, random_seed=seed)
-    return ts.delete_intervals([[8000, 11000]], simplify=False)
+    ts = msprime.sim_mutations(ts, rate=rate, random_seed=seed)
+    if kind == "ancient":
+        return ts.delete_intervals([[8000, 11000]], simplify=False)
+    assert kind == "gaps_isolated", kind
+    ts = ts.delete_intervals([[0, 1500], [8000, 11000], [28500, 3e4]], simplify=False)
+    tables = ts.dump_tables()
+    # Two samples without any edge, at times 0 and 50 (isolated everywhere), and a site whose
+    # only mutation is above the first of them.
+    iso = [tables.nodes.add_row(flags=tskit.NODE_IS_SAMPLE, time=t, population=0) for t in (0.0, 50.0)]
+    site = tables.sites.add_row(position=20000.5, ancestral_state="A")
+    tables.mutations.add_row(site=site, node=iso[0], derived_state="T", time=0.5)
+    tables.sort()
+    tables.build_index()
+    tables.compute_mutation_parents()
+    return tables.tree_sequence()
 
 
 def cases(ts, sets):
     L = ts.sequence_length
     wins = [None, [0, L / 3, L], "trees"]
+    # Infinity has no JSON spelling: "inf" (which treeseq accepts) in the file, a float for
+    # tskit (see `tskit_kwargs`).
+    t = ts.tables.nodes.time
+    mid = float(np.median(t[t > 0]))
     pairs = [(0, 1), (1, 1)] if len(sets) > 1 else [(0, 0)]
     W = np.random.default_rng(1).normal(size=(ts.num_samples, 2))
     out = []
@@ -61,6 +96,38 @@ def cases(ts, sets):
             if len(sets) > 1:
                 out.append(("Fst", dict(sample_sets=sets, indexes=[(0, 1)], **base)))
     out.append(("diversity", dict(sample_sets=sets, mode="node", windows=None)))
+    # One question, one answer (issue 14): the branch spectrum with time windows, [0, inf]
+    # included (tskit's accumulation, as without them); the site spectrum with [0, inf]
+    # (a time axis of length 1); many pairs (the pair path) over windows without edges; the
+    # matrix methods with no sample sets (tskit's empty shapes).
+    for polarised in [False, True]:
+        for windows in [None, [0, L / 3, L], "trees"]:
+            for tw in [[0, "inf"], [0, mid, "inf"], [0, mid]]:
+                out.append(("allele_frequency_spectrum", dict(sample_sets=sets[:1], windows=windows, mode="branch",
+                                                              time_windows=tw, polarised=polarised)))
+        out.append(("allele_frequency_spectrum", dict(sample_sets=sets[:2], windows=[0, L / 3, L], mode="branch",
+                                                      time_windows=[0, mid, "inf"], polarised=polarised)))
+    for windows in [None, [0, L / 3, L]]:
+        out.append(("allele_frequency_spectrum", dict(sample_sets=sets[:1], windows=windows, mode="site",
+                                                      time_windows=[0, "inf"])))
+    many = [(i, j) for i in range(len(sets)) for j in range(len(sets))]
+    many = (many * (17 // len(many) + 1))[:17]
+    for method in ["Fst", "divergence", "f2"]:
+        if len(sets) > 1 or method != "Fst":
+            out.append((method, dict(sample_sets=sets, indexes=many, windows="trees", mode="branch")))
+    for method in ["divergence_matrix", "genetic_relatedness_matrix"]:
+        for windows in [None, [0, L / 3, L]]:
+            out.append((method, dict(sample_sets=[], windows=windows, mode="branch")))
+    return out
+
+
+def tskit_kwargs(kw):
+    """The kwargs as tskit takes them: W as an array, "inf" as a float."""
+    out = dict(kw)
+    if "W" in out:
+        out["W"] = np.array(out["W"])
+    if out.get("time_windows") is not None:
+        out["time_windows"] = [float(t) for t in out["time_windows"]]
     return out
 
 
@@ -72,7 +139,7 @@ def expected(ts, name):
         sets = [s[: len(s) // 2], s[len(s) // 2:]]
     stats = []
     for method, kw in cases(ts, sets):
-        call = {k: (np.array(v) if k == "W" else v) for k, v in kw.items()}
+        call = tskit_kwargs(kw)
         try:
             r = getattr(ts, method)(**call)
             stats.append({"method": method, "kwargs": kw, "shape": list(np.shape(r)), "values": nan_to_none(r)})
@@ -102,11 +169,14 @@ def expected(ts, name):
 
 
 def main():
-    out = sys.argv[1]
-    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    opts = dict(a[2:].split("=", 1) if "=" in a else (a[2:], "1") for a in sys.argv[1:] if a.startswith("--"))
+    out = args[0]
+    seed = int(args[1]) if len(args) > 1 else 7
+    kinds = opts.get("kinds", "pops,discrete,ancient").split(",")
     os.makedirs(out, exist_ok=True)
-    for kind in ["pops", "discrete", "ancient"]:
-        name = f"sim_{kind}_{seed}"
+    for kind in kinds:
+        name = kind if "plain-names" in opts else f"sim_{kind}_{seed}"
         ts = simulate(kind, seed)
         ts.dump(os.path.join(out, f"{name}.trees"))
         with gzip.open(os.path.join(out, f"{name}.expected.json.gz"), "wt") as f:

@@ -186,7 +186,7 @@ fn chunking_of_windows_changes_no_bit() {
         for kwargs in calls(&name, &ts) {
             let (sets, windows, polarised, norm) = parsed(&ts, &kwargs);
             let nw = windows.len() - 1;
-            let one = afs_branch::run_with_chunks(&ts, &sets, &windows, polarised, norm, Some(1))
+            let one = afs_branch::run_with_chunks(&ts, &sets, &windows, None, polarised, norm, Some(1))
                 .unwrap();
             assert_eq!(
                 one,
@@ -199,6 +199,7 @@ fn chunking_of_windows_changes_no_bit() {
                     &ts,
                     &sets,
                     &windows,
+                    None,
                     polarised,
                     norm,
                     Some(chunks),
@@ -227,8 +228,8 @@ fn windows_not_covering_the_genome_are_rows_of_covering_windows() {
         covering.extend_from_slice(&inner);
         covering.push(l);
         for polarised in [false, true] {
-            let part = afs_branch::run(&ts, &sets, &inner, polarised, false).unwrap();
-            let whole = afs_branch::run(&ts, &sets, &covering, polarised, false).unwrap();
+            let part = afs_branch::run(&ts, &sets, &inner, None, polarised, false).unwrap();
+            let whole = afs_branch::run(&ts, &sets, &covering, None, polarised, false).unwrap();
             let m = ts.num_samples() + 1;
             assert!(
                 same_bits(&part, &whole[m..3 * m]),
@@ -355,7 +356,7 @@ fn equals_sum_over_trees_without_gaps() {
         let mut checked = 0;
         for kwargs in calls(name, &ts) {
             let (sets, windows, polarised, _) = parsed(&ts, &kwargs);
-            let ours = afs_branch::run(&ts, &sets, &windows, polarised, false).unwrap();
+            let ours = afs_branch::run(&ts, &sets, &windows, None, polarised, false).unwrap();
             let brute = brute_force(&ts, &sets, &windows, polarised);
             assert!(
                 all_close(&ours, &brute),
@@ -377,13 +378,13 @@ fn ancient_gaps_differs_from_sum_over_trees_except_per_tree() {
     for polarised in [false, true] {
         let sets = vec![ts.samples.clone()];
         let whole = [0.0, ts.sequence_length()];
-        let ours = afs_branch::run(&ts, &sets, &whole, polarised, false).unwrap();
+        let ours = afs_branch::run(&ts, &sets, &whole, None, polarised, false).unwrap();
         let brute = brute_force(&ts, &sets, &whole, polarised);
         let diff = max_relative_difference(&ours, &brute);
         assert!(diff > 1e-3, "polarised={polarised}: expected tskit's accumulation to differ from the sum over trees, got {diff:e}");
 
         let trees = ts.breakpoints.clone();
-        let ours = afs_branch::run(&ts, &sets, &trees, polarised, false).unwrap();
+        let ours = afs_branch::run(&ts, &sets, &trees, None, polarised, false).unwrap();
         let brute = brute_force(&ts, &sets, &trees, polarised);
         assert!(
             all_close(&ours, &brute),

@@ -1,13 +1,18 @@
 //! Branch-mode allele frequency spectrum, accumulated exactly as tskit 1.0.3 accumulates it.
 //!
-//! What it is for: `allele_frequency_spectrum(mode="branch")` without `time_windows`, giving
-//! tskit's numbers on every tree sequence, including those where tskit's numbers are not the
-//! plain "sum over trees of branch length times span" (see below). Output is row-major
-//! `[window][cell of the (joint) spectrum]`, span-normalised on request; the caller
+//! What it is for: every `allele_frequency_spectrum(mode="branch")`, with or without
+//! `time_windows`, giving tskit's numbers on every tree sequence, including those where
+//! tskit's numbers are not the plain "sum over trees of branch length times span" (see
+//! below). Output is row-major `[window][time window][cell of the (joint) spectrum]` (one
+//! time window, `[0, inf)`, when none are given), span-normalised on request; the caller
 //! (`mod.rs`) parses the arguments (`params.rs`) and gives the shape.
 //!
-//! What it is not: the site-mode spectrum, or the spectrum with time windows (both stay in
-//! `engine.rs`), or a general statistic.
+//! Time windows split each branch, not the accumulation: a flush credits `(x - last_update)`
+//! times the part of the branch inside each time window to that time window's spectrum, as
+//! tskit does, so the time windows of one spectrum add up to the spectrum without them
+//! (`[0, inf]` gives it exactly, bit for bit) and both carry tskit's re-attachment credit.
+//!
+//! What it is not: the site-mode spectrum (in `engine/`), or a general statistic.
 //!
 //! # Why it copies tskit's accumulation on purpose
 //!
@@ -65,17 +70,19 @@ const MAX_CHUNKS: usize = 64;
 const SEEK_SHARE: f64 = 1.0 / 16.0;
 
 /// tskit's branch-mode allele frequency spectrum of `sets` over `windows` (strictly
-/// increasing inside `[0, L]`, as `params::parse_windows` checks): one spectrum of
-/// `prod(n_k + 1)` cells per window, row-major, divided by the window span when
-/// `span_normalise`.
+/// increasing inside `[0, L]`, as `params::parse_windows` checks) and `time_windows` (as
+/// `params::parse_time_windows` checks; None is one time window `[0, inf)`): one spectrum of
+/// `prod(n_k + 1)` cells per window and time window, row-major, divided by the window span
+/// when `span_normalise`.
 pub fn run(
     ts: &TreeSequence,
     sets: &[Vec<i32>],
     windows: &[f64],
+    time_windows: Option<&[f64]>,
     polarised: bool,
     span_normalise: bool,
 ) -> Result<Vec<f64>> {
-    run_with_chunks(ts, sets, windows, polarised, span_normalise, None)
+    run_with_chunks(ts, sets, windows, time_windows, polarised, span_normalise, None)
 }
 
 /// As [`run`], with the number of chunks of windows forced (clamped to `1..=windows`); the
@@ -84,6 +91,7 @@ pub fn run_with_chunks(
     ts: &TreeSequence,
     sets: &[Vec<i32>],
     windows: &[f64],
+    time_windows: Option<&[f64]>,
     polarised: bool,
     span_normalise: bool,
     chunks: Option<usize>,
@@ -91,8 +99,10 @@ pub fn run_with_chunks(
     check_memory(ts, sets, windows.len() - 1)?;
     let sizes: Vec<usize> = sets.iter().map(Vec::len).collect();
     let afs = AfsSummary::new(&sizes, ts.num_samples(), polarised);
-    let size = afs.size();
-    let d = Data::new(ts, sets);
+    let nt = time_windows.map_or(1, |t| t.len() - 1);
+    // One row of the result: a window's spectra, one per time window.
+    let size = afs.size() * nt;
+    let d = Data::new(ts, sets, time_windows);
     let plan = plan_chunks(&d, windows, chunks);
 
     // Each chunk writes its own rows of the result in place.
@@ -160,6 +170,10 @@ struct Data<'a> {
     /// The counts of every node before any edge: row u has 1 in column j when u is in set j,
     /// and 1 in the last column when u is a sample.
     initial_counts: Vec<f64>,
+    /// Time windows (None: one, `[0, inf)`).
+    time_windows: Option<&'a [f64]>,
+    /// Number of time windows.
+    nt: usize,
 }
 
 impl<'a> std::ops::Deref for Data<'a> {
@@ -170,7 +184,7 @@ impl<'a> std::ops::Deref for Data<'a> {
 }
 
 impl<'a> Data<'a> {
-    fn new(ts: &'a TreeSequence, sets: &[Vec<i32>]) -> Self {
+    fn new(ts: &'a TreeSequence, sets: &[Vec<i32>], time_windows: Option<&'a [f64]>) -> Self {
         let n = ts.num_nodes();
         let k = sets.len() + 1;
         let mut initial_counts = vec![0.0; n * k];
@@ -188,6 +202,22 @@ impl<'a> Data<'a> {
             sequence_length: ts.sequence_length(),
             k,
             initial_counts,
+            time_windows,
+            nt: time_windows.map_or(1, |t| t.len() - 1),
+        }
+    }
+
+    /// The length of the branch from u (at time `tu`) up to its parent (at `tp`) inside each
+    /// time window, into `out` (one per time window; the whole branch when there are none).
+    fn branch_lengths(&self, tu: f64, tp: f64, out: &mut [f64]) {
+        match self.time_windows {
+            None => out[0] = tp - tu,
+            Some(tw) => {
+                for (t, o) in out.iter_mut().enumerate() {
+                    let len = tp.min(tw[t + 1]) - tu.max(tw[t]);
+                    *o = if len > 0.0 { len } else { 0.0 };
+                }
+            }
         }
     }
 }
@@ -265,6 +295,8 @@ struct State<'a> {
     afs: &'a AfsSummary,
     size: usize,
     parent: Vec<i32>,
+    /// Row u: the length of u's branch in each time window (`d.nt` columns), all zero when
+    /// u has no parent.
     branch_length: Vec<f64>,
     /// tskit's `last_update`, except that a window end's flush of a node without a branch
     /// (which credits nothing) is not written: the value in force is the larger of this and
@@ -283,17 +315,35 @@ struct State<'a> {
 const NO_CELL: u32 = u32::MAX;
 
 impl State<'_> {
-    /// tskit's `update`: credits u's branch since its last flush to the cell of its current
-    /// counts (in the chunk's window row `row`), then marks it flushed at `x`. A zero credit
-    /// is skipped: adding +0.0 to a sum of non-negative terms changes no bit.
+    /// tskit's `update`: credits u's branch (in each time window) since its last flush to
+    /// the cell of its current counts (in the chunk's window row `row`), then marks it
+    /// flushed at `x`. A zero credit is skipped: adding +0.0 to a sum of non-negative terms
+    /// changes no bit.
     #[inline]
     fn flush(&mut self, u: usize, x: f64, row: usize) {
-        let credit = (x - self.last_update[u].max(self.window_left)) * self.branch_length[u];
         let cell = self.cell[u];
-        if credit != 0.0 && cell != NO_CELL {
-            self.out[row * self.size + cell as usize] += credit;
+        if cell != NO_CELL {
+            let span = x - self.last_update[u].max(self.window_left);
+            let nt = self.d.nt;
+            let spectrum = self.size / nt;
+            for t in 0..nt {
+                let credit = span * self.branch_length[u * nt + t];
+                if credit != 0.0 {
+                    self.out[row * self.size + t * spectrum + cell as usize] += credit;
+                }
+            }
         }
         self.last_update[u] = x;
+    }
+
+    /// Sets u's branch to the one up to its parent `p` (None: no branch).
+    fn set_branch(&mut self, u: usize, p: Option<usize>) {
+        let nt = self.d.nt;
+        let row = &mut self.branch_length[u * nt..(u + 1) * nt];
+        match p {
+            Some(p) => self.d.branch_lengths(self.d.time[u], self.d.time[p], row),
+            None => row.fill(0.0),
+        }
     }
 
     /// Adds `sign` times u's counts to v's.
@@ -321,14 +371,14 @@ impl State<'_> {
 /// end, then tskit's loop over trees until its last window's right end.
 fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &mut [f64]) {
     let n = d.num_nodes;
-    let size = afs.size();
+    let size = afs.size() * d.nt;
     let start = windows[chunk.first];
     let mut st = State {
         d,
         afs,
         size,
         parent: vec![-1; n],
-        branch_length: vec![0.0; n],
+        branch_length: vec![0.0; n * d.nt],
         last_update: vec![start; n],
         window_left: start,
         counts: d.initial_counts.clone(),
@@ -341,7 +391,7 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
     d.attach_covering(&chunk.alive, &mut st.parent, &mut st.counts, k, k);
     for &e in &chunk.alive {
         let c = d.edge_child[e as usize] as usize;
-        st.branch_length[c] = d.time[d.edge_parent[e as usize] as usize] - d.time[c];
+        st.set_branch(c, Some(d.edge_parent[e as usize] as usize));
     }
     for u in 0..n {
         st.update_cell(u);
@@ -357,7 +407,7 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
         while w < chunk.end && windows[w + 1] <= t_right {
             let row = w - chunk.first;
             for u in 0..n {
-                if st.branch_length[u] != 0.0 {
+                if st.parent[u] >= 0 {
                     st.flush(u, windows[w + 1], row);
                 }
             }
@@ -380,13 +430,13 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
                 v = st.parent[vu];
             }
             st.parent[u] = -1;
-            st.branch_length[u] = 0.0;
+            st.set_branch(u, None);
         }
         while let Some(h) = cur.next_insertion(d, t_left) {
             let (u, p) = (d.edge_child[h] as usize, d.edge_parent[h]);
             // As tskit: the child's new branch is set without flushing the child first.
             st.parent[u] = p;
-            st.branch_length[u] = d.time[p as usize] - d.time[u];
+            st.set_branch(u, Some(p as usize));
             let mut v = p;
             while v >= 0 {
                 let vu = v as usize;

@@ -92,13 +92,10 @@ pub fn compute_with(
             | "mean_descendants"
             | "genealogical_nearest_neighbours"
     ) {
-        let expanded;
-        let kwargs = if arrays.i32s.is_empty() && arrays.f64s.is_empty() {
-            kwargs
-        } else {
-            expanded = arrays.expand(method, kwargs)?;
-            &expanded
-        };
+        // Always expanded: a placeholder may stand for an empty stretch (`sample_sets: []`
+        // passed as a typed array), which empty arrays still resolve.
+        let expanded = arrays.expand(method, kwargs)?;
+        let kwargs = &expanded;
         return match method {
             "mean_descendants" => nodes::mean_descendants(ts, kwargs),
             "genealogical_nearest_neighbours" => nodes::genealogical_nearest_neighbours(ts, kwargs),
@@ -140,8 +137,11 @@ struct Request {
     /// Column sums of `W` (genetic_relatedness_weighted's centring).
     weight_totals: Vec<f64>,
     /// The engine's chunks, planned while the inputs were read (None when the engine is not
-    /// used: the branch-mode spectrum without time windows).
+    /// used: the branch-mode spectrum, see afs_branch.rs).
     plan: Option<engine::ChunkPlan>,
+    /// A time axis of length 1 in the shape without time windows in the computation (the
+    /// site-mode spectrum with `time_windows` [0, inf], as tskit).
+    whole_time_axis: bool,
 }
 
 /// What [`Request::parse_inputs`] reads: the sample sets (and their indicator weights) or
@@ -173,7 +173,16 @@ impl Request {
             );
         }
         let windows = params::parse_windows(ts, method, kw.get("windows"), arrays)?;
-        let time_windows = params::parse_time_windows(method, kw.get("time_windows"), arrays)?;
+        let mut time_windows =
+            params::parse_time_windows(method, kw.get("time_windows"), arrays)?;
+        // As tskit: the site-mode spectrum takes the one time window that changes nothing,
+        // [0, inf], and keeps its axis (of length 1) in the shape.
+        let whole_time_axis = def.arity == Arity::Afs
+            && mode == Mode::Site
+            && time_windows.as_deref() == Some(&[0.0, f64::INFINITY][..]);
+        if whole_time_axis {
+            time_windows = None;
+        }
         if time_windows.is_some() && mode != Mode::Branch {
             bail!(
                 BadParam,
@@ -191,8 +200,7 @@ impl Request {
 
         // The chunks depend only on the windows and the kind of statistic: they are planned
         // on another thread while this one reads the sample sets or weights.
-        let uses_engine =
-            !(def.arity == Arity::Afs && mode == Mode::Branch && time_windows.is_none());
+        let uses_engine = !(def.arity == Arity::Afs && mode == Mode::Branch);
         let (plan, inputs) = rayon::join(
             || {
                 uses_engine.then(|| {
@@ -224,6 +232,7 @@ impl Request {
             indexes,
             weight_totals,
             plan,
+            whole_time_axis,
         };
         req.check_output(ts)?;
         Ok(req)
@@ -263,6 +272,14 @@ impl Request {
             (None, weights, k, totals)
         } else {
             let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
+            if given.is_none() && ts.samples.is_empty() {
+                // The default set (all samples) is empty: refused as an explicit empty set is,
+                // and as tskit refuses it, rather than a value of 0/0.
+                bail!(
+                    BadSampleSets,
+                    "{method}: this tree sequence has no samples, so the default sample set (all samples) is empty; sample sets must contain at least one element"
+                );
+            }
             let sets = match (given, def.input) {
                 (Some(s), _) => s,
                 (None, Input::SampleSetsDefaultAll) => {
@@ -358,11 +375,9 @@ impl Request {
         let set_sizes = self.set_sizes();
         let tuples: &[Vec<usize>] = self.indexes.as_ref().map_or(&[], |i| &i.tuples);
 
-        let (sums, m) = if def.arity == Arity::Afs
-            && self.mode == Mode::Branch
-            && self.time_windows.is_none()
-        {
-            // tskit's own accumulation, which is not the sum over trees (see afs_branch.rs).
+        let (sums, m) = if def.arity == Arity::Afs && self.mode == Mode::Branch {
+            // tskit's own accumulation, which is not the sum over trees (see afs_branch.rs),
+            // with or without time windows: one spectrum, one value.
             let sets = &self.sets.as_ref().expect("AFS takes sample sets").sets;
             let m = sets.iter().map(|s| s.len() + 1).product();
             (
@@ -370,6 +385,7 @@ impl Request {
                     ts,
                     sets,
                     &self.windows.breaks,
+                    self.time_windows.as_deref(),
                     self.polarised,
                     self.span_normalise,
                 )?,
@@ -444,6 +460,8 @@ impl Request {
         }
         if let Some(t) = &self.time_windows {
             shape.push(t.len() as u64 - 1);
+        } else if self.whole_time_axis {
+            shape.push(1);
         }
         if self.mode == Mode::Node {
             shape.push(ts.num_nodes() as u64);

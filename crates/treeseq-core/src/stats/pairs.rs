@@ -964,7 +964,11 @@ impl PairRequest {
                     f.output_dim(),
                 )
             }
-            _ => self.branch_sums(ts, &n),
+            _ => {
+                let (mut sums, m) = self.branch_sums(ts, &n);
+                zero_before_first_edge(ts, &self.windows.breaks, &mut sums, m);
+                (sums, m)
+            }
         };
         if self.span_normalise {
             let b = &self.windows.breaks;
@@ -976,7 +980,9 @@ impl PairRequest {
         (sums, m)
     }
 
-    /// Branch mode from the moments of the sets the pairs use.
+    /// Branch mode from the moments of the sets the pairs use. A pair whose normaliser is 0
+    /// (a set of one sample against itself: n_i - 1 = 0) has 0/0 = NaN in every window here;
+    /// see [`zero_before_first_edge`] for the windows where the engine (and tskit) give 0.
     fn branch_sums(&self, ts: &TreeSequence, n: &[f64]) -> (Vec<f64>, usize) {
         let tuples = &self.indexes.tuples;
         let k = n.len();
@@ -1187,6 +1193,28 @@ impl PairRequest {
             shape.push(tuples.len());
         }
         Ok(StatOutput { data, shape })
+    }
+}
+
+/// The engine's (and tskit's) value where a pair's summary is 0/0 at every node (a set of
+/// one sample against itself): its running sum is exactly 0 until the first branch appears
+/// and NaN from then on (NaN added, and taken out, stays NaN), so a window that ends at or
+/// before the left end of the first edge sums to 0, and every later one, edge-free or not,
+/// to NaN. The moments here are 0 in such a window and the pair's normaliser is 0, so its
+/// value is 0/0: made 0 there, as the engine gives. Only NaN is replaced: nothing else in a
+/// row of branch sums is NaN (the moments are finite).
+fn zero_before_first_edge(ts: &TreeSequence, windows: &[f64], sums: &mut [f64], m: usize) {
+    let first_edge = ts
+        .tables
+        .edges
+        .left
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    for (w, row) in sums.chunks_mut(m.max(1)).enumerate() {
+        if windows[w + 1] <= first_edge {
+            row.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = 0.0);
+        }
     }
 }
 

@@ -792,6 +792,8 @@ pub struct TajimaConstants {
     g: f64,
     a: f64,
     b: f64,
+    /// Whether D is defined for this sample size (n >= 4; see [`TajimaConstants::d`]).
+    defined: bool,
 }
 
 impl TajimaConstants {
@@ -804,13 +806,33 @@ impl TajimaConstants {
         }
         let a = (n + 1.0) / (3.0 * (n - 1.0) * h) - 1.0 / (h * h);
         let b = 2.0 * (n * n + n + 3.0) / (9.0 * n * (n - 1.0)) - (n + 2.0) / (h * n) + g / (h * h);
-        TajimaConstants { h, g, a, b }
+        TajimaConstants {
+            h,
+            g,
+            a,
+            b,
+            defined: n >= 4.0,
+        }
     }
 
     /// Tajima's D from the (unnormalised) diversity t and segregating sites s; NaN where its
     /// denominators vanish.
+    ///
+    /// The rule for small sets: D of a set of fewer than 4 samples is NaN. For n = 2 and
+    /// n = 3 the variance constants a and b are exactly 0 (mathematically; in floating point
+    /// 0 or a residue of about 1e-17 of either sign), so the denominator is 0 whatever the
+    /// data, and the numerator t - s/h is 0 as well wherever sites are biallelic (each such
+    /// site, or branch, adds exactly 1/h to t). tskit evaluates the formula anyway: what it
+    /// returns there is the sign of its rounding residues (on `small.trees`: NaN for n = 2,
+    /// NaN in site mode and +inf, -inf or NaN in branch mode for n = 3), which no other
+    /// summation order reproduces; NaN says "undefined", the same on every backend. n = 1
+    /// gives NaN in tskit's formula too (h = 0). For n >= 4 the formula is used as tskit
+    /// writes it (NaN where s = 0).
     pub fn d(&self, t: f64, s: f64) -> f64 {
-        let TajimaConstants { h, g, a, b } = *self;
+        let TajimaConstants { h, g, a, b, defined } = *self;
+        if !defined {
+            return f64::NAN;
+        }
         (t - s / h) / (a * s + (b / (h * h + g)) * s * (s - 1.0)).sqrt()
     }
 }
@@ -828,6 +850,22 @@ mod tests {
         assert_eq!(afs.cell(&[2.0, 2.0]), Some(2));
         assert_eq!(afs.cell(&[0.0, 0.0]), None);
         assert_eq!(afs.cell(&[0.0, 10.0]), None);
+    }
+
+    #[test]
+    fn tajimas_d_of_fewer_than_four_samples_is_nan() {
+        for n in [1.0, 2.0, 3.0] {
+            let c = TajimaConstants::new(n);
+            // Whatever the sums, even ones whose rounding would give tskit +-inf.
+            for (t, s) in [(0.0, 0.0), (2.0, 3.0), (2.0 + 1e-15, 3.0), (2.0 - 1e-15, 3.0)] {
+                assert!(c.d(t, s).is_nan(), "n = {n}, t = {t}, s = {s}");
+            }
+        }
+        // From 4 on the formula: D of 4 samples with one singleton site (t = 1 * 3 / 6 * 2 =
+        // 0.5 pairwise differences, s = 1) is finite and negative (t < s/h = 6/11).
+        let d = TajimaConstants::new(4.0).d(0.5, 1.0);
+        assert!(d.is_finite() && d < 0.0, "{d}");
+        assert!(TajimaConstants::new(4.0).d(0.0, 0.0).is_nan());
     }
 
     #[test]
