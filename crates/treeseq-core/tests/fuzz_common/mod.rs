@@ -13,6 +13,9 @@
 //! - `TREESEQ_FUZZ_SEED`: the seed (decimal); without it one is drawn from the clock and
 //!   printed, so a failure can always be replayed.
 //! - `TREESEQ_FUZZ_CASE`: with the seed, run only this case (as printed in a failure).
+//! - `TREESEQ_FUZZ_METHODS`: statistics only: fuzz only these methods (comma-separated).
+//! - `TREESEQ_FUZZ_CASE_TIMEOUT`: seconds one case may take before it counts as a hang
+//!   (default 20).
 #![allow(dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
