@@ -86,7 +86,7 @@ impl CappedAlloc {
             return;
         }
         eprintln!(
-            "\nFUZZ FAILURE: an allocation of {size} bytes (cap {FUZZ_MAX_ALLOCATION}) was \
+            "\nALLOCATION CAP: an allocation of {size} bytes (cap {FUZZ_MAX_ALLOCATION}) was \
              attempted: a size not checked before allocating (natively an abort)."
         );
         if let Ok(guard) = CURRENT.try_lock() {
