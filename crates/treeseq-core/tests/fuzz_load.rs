@@ -41,7 +41,11 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
 
 fn name_of(p: &Path) -> String {
     let parent = p.parent().and_then(|d| d.file_name()).unwrap_or_default();
-    format!("{}/{}", parent.to_string_lossy(), p.file_name().unwrap_or_default().to_string_lossy())
+    format!(
+        "{}/{}",
+        parent.to_string_lossy(),
+        p.file_name().unwrap_or_default().to_string_lossy()
+    )
 }
 
 /// Values at the edges of every integer width the format and the tables use.
@@ -170,7 +174,10 @@ fn mutate_items(rng: &mut Rng, bytes: &[u8]) -> Option<(Vec<u8>, String)> {
             0 => {
                 let dup = items[j].clone();
                 let at = rng.index(n + 1);
-                what.push(format!("duplicate key {:?}", String::from_utf8_lossy(&dup.key)));
+                what.push(format!(
+                    "duplicate key {:?}",
+                    String::from_utf8_lossy(&dup.key)
+                ));
                 items.insert(at, dup);
             }
             1 if n > 1 => {
@@ -290,7 +297,10 @@ fn mutate_bytes(rng: &mut Rng, bytes: &[u8], other: &[u8]) -> (Vec<u8>, String) 
             let from = rng.index(other.len() + 1);
             b.truncate(cut);
             b.extend_from_slice(&other[from..]);
-            (b, format!("splice: first {cut} bytes + another file from {from}"))
+            (
+                b,
+                format!("splice: first {cut} bytes + another file from {from}"),
+            )
         }
         4 => {
             // Header: item count (u32 at 12) or file size (u64 at 16), or the version.
@@ -343,11 +353,12 @@ fn check_load(bytes: Vec<u8>) -> Result<(), Bad> {
         // A file that loads is whole: it dumps and loads back, and a statistic runs.
         let again = ts.dump();
         if let Err(e) = TreeSequence::load(&again) {
-            return Err(Bad::Wrong(format!("loaded, but its dump does not load: {e}")));
+            return Err(Bad::Wrong(format!(
+                "loaded, but its dump does not load: {e}"
+            )));
         }
         for mode in ["site", "branch"] {
-            if let Err(e) =
-                treeseq_core::stats::compute(&ts, "diversity", &json!({ "mode": mode }))
+            if let Err(e) = treeseq_core::stats::compute(&ts, "diversity", &json!({ "mode": mode }))
             {
                 check_error(&e)?;
             }
@@ -359,43 +370,53 @@ fn check_load(bytes: Vec<u8>) -> Result<(), Bad> {
 
 #[test]
 fn fuzz_loader() {
-    let seeds = seeds();
-    let failures = failure_dir(TARGET);
-    fuzz_loop(TARGET, 0.4, |rng, case| {
-        let (name, base) = rng.pick(&seeds).clone();
-        let other = &rng.pick(&seeds).1.clone();
-        let (bytes, what) = if rng.chance(1, 2) {
-            mutate_items(rng, &base).unwrap_or_else(|| mutate_bytes(rng, &base, other))
-        } else {
-            mutate_bytes(rng, &base, other)
-        };
-        let what = format!("{name}: {what}");
-        let seed = seed();
-        let path = failures.join(format!("{seed}-{case}.trees"));
-        announce(
-            format!("{TARGET} seed {seed} case {case}: {what}"),
-            path.clone(),
-            bytes.clone(),
-        );
-        match check_load(bytes.clone()) {
-            Ok(()) => None,
-            Err(bad) => Some(report_failure(
-                TARGET, seed, case, &what, &bad, &path, &bytes, "load",
-            )),
-        }
+    in_own_process("fuzz_loader", || {
+        let seeds = seeds();
+        let failures = failure_dir(TARGET);
+        fuzz_loop(TARGET, 0.4, |rng, case| {
+            let (name, base) = rng.pick(&seeds).clone();
+            let other = &rng.pick(&seeds).1.clone();
+            let (bytes, what) = if rng.chance(1, 2) {
+                mutate_items(rng, &base).unwrap_or_else(|| mutate_bytes(rng, &base, other))
+            } else {
+                mutate_bytes(rng, &base, other)
+            };
+            let what = format!("{name}: {what}");
+            let seed = seed();
+            let path = failures.join(format!("{seed}-{case}.trees"));
+            announce(
+                format!("{TARGET} seed {seed} case {case}: {what}"),
+                path.clone(),
+                bytes.clone(),
+            );
+            match check_load(bytes.clone()) {
+                Ok(()) => None,
+                Err(bad) => Some(report_failure(
+                    TARGET, seed, case, &what, &bad, &path, &bytes, "load",
+                )),
+            }
+        });
     });
 }
 
 /// Every kept failure, replayed: `tests/fuzz-regressions/load/*.trees`.
 #[test]
 fn fuzz_load_regressions() {
-    let files = files_with_suffix(&regressions_dir("load"), ".trees");
-    let mut failed = Vec::new();
-    for p in &files {
-        let bytes = std::fs::read(p).expect("read a regression file");
-        if let Err(bad) = check_load(bytes) {
-            failed.push(format!("{}: {bad}", p.display()));
+    in_own_process("fuzz_load_regressions", || {
+        let files = files_with_suffix(&regressions_dir("load"), ".trees");
+        let mut failed = Vec::new();
+        for p in &files {
+            let bytes = std::fs::read(p).expect("read a regression file");
+            let saved = failure_dir(TARGET).join(p.file_name().expect("a file"));
+            announce(format!("regression {}", p.display()), saved, bytes.clone());
+            if let Err(bad) = check_load(bytes) {
+                failed.push(format!("{}: {bad}", p.display()));
+            }
         }
-    }
-    assert!(failed.is_empty(), "regressions fail:\n{}", failed.join("\n"));
+        assert!(
+            failed.is_empty(),
+            "regressions fail:\n{}",
+            failed.join("\n")
+        );
+    });
 }

@@ -75,7 +75,11 @@ impl Call {
     }
 
     fn from_json(v: &Value) -> Call {
-        let text = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("{k} missing")).to_string();
+        let text = |k: &str| {
+            v[k].as_str()
+                .unwrap_or_else(|| panic!("{k} missing"))
+                .to_string()
+        };
         Call {
             fixture: text("fixture"),
             method: text("method"),
@@ -137,7 +141,9 @@ impl Gen<'_> {
         let nodes = self.ts.num_nodes() as i64;
         match self.rng.below(6) {
             0 => *self.rng.pick(INTS),
-            1 => *self.rng.pick(&[n - 1, n, n + 1, nodes - 1, nodes, nodes + 1]),
+            1 => *self
+                .rng
+                .pick(&[n - 1, n, n + 1, nodes - 1, nodes, nodes + 1]),
             _ => self.rng.below(n.max(1) as u64) as i64,
         }
     }
@@ -148,8 +154,21 @@ impl Gen<'_> {
             0 => Value::Null,
             1 => json!(self.rng.chance(1, 2)),
             2 => json!(self.int()),
-            3 => json!(*self.rng.pick(&[0.5, -0.0, 1e308, -1e308, 5e-324, 1.0000000001, 2.5])),
-            4 => json!(*self.rng.pick(&["", "branch", "site", "node", "trees", "sites", "1", "NaN", "Infinity", "__proto__"])),
+            3 => json!(*self
+                .rng
+                .pick(&[0.5, -0.0, 1e308, -1e308, 5e-324, 1.0000000001, 2.5])),
+            4 => json!(*self.rng.pick(&[
+                "",
+                "branch",
+                "site",
+                "node",
+                "trees",
+                "sites",
+                "1",
+                "NaN",
+                "Infinity",
+                "__proto__"
+            ])),
             5 => json!(u64::MAX),
             6 => {
                 // A placeholder, in or out of range.
@@ -159,7 +178,11 @@ impl Gen<'_> {
                 json!({ key: [a, b] })
             }
             7 => json!([]),
-            8 => Value::Array((0..self.rng.below(4)).map(|_| self.junk(depth + 1)).collect()),
+            8 => Value::Array(
+                (0..self.rng.below(4))
+                    .map(|_| self.junk(depth + 1))
+                    .collect(),
+            ),
             _ => {
                 let mut m = Map::new();
                 for _ in 0..self.rng.below(3) {
@@ -216,8 +239,9 @@ impl Gen<'_> {
             2 => {
                 // Many small sets (the superlinear case of the issue, kept small here).
                 let k = 1 + self.rng.index(100);
-                let sets: Vec<Value> =
-                    (0..k).map(|i| json!([self.ts.samples[i % n] as i64])).collect();
+                let sets: Vec<Value> = (0..k)
+                    .map(|i| json!([self.ts.samples[i % n] as i64]))
+                    .collect();
                 json!(sets)
             }
             3 if afs || self.rng.chance(1, 2) => {
@@ -263,7 +287,11 @@ impl Gen<'_> {
                 // Many tuples (the many-pairs path from 17 on).
                 let m = 1 + self.rng.index(40);
                 let ts: Vec<Value> = (0..m)
-                    .map(|_| json!((0..arity).map(|_| self.rng.below(4) as i64).collect::<Vec<_>>()))
+                    .map(|_| {
+                        json!((0..arity)
+                            .map(|_| self.rng.below(4) as i64)
+                            .collect::<Vec<_>>())
+                    })
                     .collect();
                 json!(ts)
             }
@@ -290,14 +318,18 @@ impl Gen<'_> {
 
     fn breaks(&mut self, end: f64, max: usize) -> Vec<f64> {
         let k = 1 + self.rng.index(max);
-        let mut b: Vec<f64> = (0..k.saturating_sub(1)).map(|_| self.rng.f64() * end).collect();
+        let mut b: Vec<f64> = (0..k.saturating_sub(1))
+            .map(|_| self.rng.f64() * end)
+            .collect();
         b.push(0.0);
         b.push(end);
         b.sort_by(f64::total_cmp);
         b.dedup();
         if self.rng.chance(1, 6) {
             let i = self.rng.index(b.len());
-            b[i] = *self.rng.pick(&[f64::NAN, f64::INFINITY, -1.0, -0.0, end * 2.0, 1e308]);
+            b[i] = *self
+                .rng
+                .pick(&[f64::NAN, f64::INFINITY, -1.0, -0.0, end * 2.0, 1e308]);
         }
         if self.rng.chance(1, 10) {
             b.reverse();
@@ -350,7 +382,12 @@ impl Gen<'_> {
         let k = 1 + self.rng.below(4) as i64;
         let shape: (i64, i64) = match self.rng.below(8) {
             0 => (n, *self.rng.pick(INTS)),
-            1 => (*self.rng.pick(&[n + (1 << 32), n - 1, n + 1, 0, -n, i64::MAX]), k),
+            1 => (
+                *self
+                    .rng
+                    .pick(&[n + (1 << 32), n - 1, n + 1, 0, -n, i64::MAX]),
+                k,
+            ),
             2 => (*self.rng.pick(INTS), *self.rng.pick(INTS)),
             _ => (n, k),
         };
@@ -370,7 +407,12 @@ impl Gen<'_> {
                 // Rows, as plain JSON.
                 let rows: Vec<Value> = data
                     .chunks(k as usize)
-                    .map(|r| json!(r.iter().map(|x| if x.is_finite() { json!(x) } else { Value::Null }).collect::<Vec<_>>()))
+                    .map(|r| {
+                        json!(r
+                            .iter()
+                            .map(|x| if x.is_finite() { json!(x) } else { Value::Null })
+                            .collect::<Vec<_>>())
+                    })
                     .collect();
                 json!(rows)
             }
@@ -397,7 +439,14 @@ impl Gen<'_> {
         let mut kw = Map::new();
         let keys: Vec<&str> = match def {
             Some(d) => d.allowed_kwargs(),
-            None => vec!["sample_sets", "windows", "mode", "span_normalise", "focal", "num_threads"],
+            None => vec![
+                "sample_sets",
+                "windows",
+                "mode",
+                "span_normalise",
+                "focal",
+                "num_threads",
+            ],
         };
         for key in keys {
             if !self.rng.chance(3, 4) {
@@ -433,7 +482,12 @@ impl Gen<'_> {
         }
         if self.rng.chance(1, 20) {
             let junk = self.junk(0);
-            kw.insert(self.rng.pick(&["sampleSets", "weights", "", "mode "]).to_string(), junk);
+            kw.insert(
+                self.rng
+                    .pick(&["sampleSets", "weights", "", "mode "])
+                    .to_string(),
+                junk,
+            );
         }
         kw
     }
@@ -454,9 +508,16 @@ fn pick_method(rng: &mut Rng) -> String {
     }
     match rng.below(20) {
         0 => rng
-            .pick(&["divergence_matrix", "genetic_relatedness_matrix", "mean_descendants", "genealogical_nearest_neighbours"])
+            .pick(&[
+                "divergence_matrix",
+                "genetic_relatedness_matrix",
+                "mean_descendants",
+                "genealogical_nearest_neighbours",
+            ])
             .to_string(),
-        1 => rng.pick(&["", "diversity ", "DIVERSITY", "__proto__", "toString"]).to_string(),
+        1 => rng
+            .pick(&["", "diversity ", "DIVERSITY", "__proto__", "toString"])
+            .to_string(),
         2..=4 => "allele_frequency_spectrum".to_string(),
         _ => rng.pick(STATS).method.to_string(),
     }
@@ -471,7 +532,12 @@ fn make_call(rng: &mut Rng, fixtures: &HashMap<&'static str, Arc<TreeSequence>>)
     };
     let ts = &fixtures[fixture];
     let method = pick_method(rng);
-    let mut g = Gen { rng, ts, i32s: vec![], f64s: vec![] };
+    let mut g = Gen {
+        rng,
+        ts,
+        i32s: vec![],
+        f64s: vec![],
+    };
     let kw = g.call(&method);
     let mut kwargs_json = serde_json::to_string(&Value::Object(kw)).expect("JSON");
     if g.rng.chance(1, 50) {
@@ -480,13 +546,22 @@ fn make_call(rng: &mut Rng, fixtures: &HashMap<&'static str, Arc<TreeSequence>>)
         kwargs_json.truncate(cut);
     }
     let (i32s, f64s) = (g.i32s, g.f64s);
-    Call { fixture: fixture.to_string(), method, kwargs_json, i32s, f64s }
+    Call {
+        fixture: fixture.to_string(),
+        method,
+        kwargs_json,
+        i32s,
+        f64s,
+    }
 }
 
 /// Runs a call and checks the contract; Err says what went wrong.
 fn check_call(ts: Arc<TreeSequence>, call: Call) -> Result<(), Bad> {
     run_case(case_timeout(), move || -> Result<(), Bad> {
-        let arrays = Arrays { i32s: &call.i32s, f64s: &call.f64s };
+        let arrays = Arrays {
+            i32s: &call.i32s,
+            f64s: &call.f64s,
+        };
         match treeseq_core::stats::compute_json(&ts, &call.method, &call.kwargs_json, arrays) {
             Err(e) => check_error(&e),
             Ok(out) => {
@@ -507,39 +582,56 @@ fn check_call(ts: Arc<TreeSequence>, call: Call) -> Result<(), Bad> {
 
 #[test]
 fn fuzz_statistics() {
-    let fixtures = load_fixtures();
-    let failures = failure_dir(TARGET);
-    fuzz_loop(TARGET, 0.6, |rng, case| {
-        let call = make_call(rng, &fixtures);
-        let seed = seed();
-        let path = failures.join(format!("{seed}-{case}.json"));
-        let input = serde_json::to_vec_pretty(&call.to_json()).expect("JSON");
-        let what = format!("{} on {}", call.method, call.fixture);
-        announce(format!("{TARGET} seed {seed} case {case}: {what}"), path.clone(), input.clone());
-        let ts = fixtures[call.fixture.as_str()].clone();
-        match check_call(ts, call) {
-            Ok(()) => None,
-            Err(bad) => Some(report_failure(TARGET, seed, case, &what, &bad, &path, &input, "stats")),
-        }
+    in_own_process("fuzz_statistics", || {
+        let fixtures = load_fixtures();
+        let failures = failure_dir(TARGET);
+        fuzz_loop(TARGET, 0.6, |rng, case| {
+            let call = make_call(rng, &fixtures);
+            let seed = seed();
+            let path = failures.join(format!("{seed}-{case}.json"));
+            let input = serde_json::to_vec_pretty(&call.to_json()).expect("JSON");
+            let what = format!("{} on {}", call.method, call.fixture);
+            announce(
+                format!("{TARGET} seed {seed} case {case}: {what}"),
+                path.clone(),
+                input.clone(),
+            );
+            let ts = fixtures[call.fixture.as_str()].clone();
+            match check_call(ts, call) {
+                Ok(()) => None,
+                Err(bad) => Some(report_failure(
+                    TARGET, seed, case, &what, &bad, &path, &input, "stats",
+                )),
+            }
+        });
     });
 }
 
 /// Every kept failure, replayed: `tests/fuzz-regressions/stats/*.json`.
 #[test]
 fn fuzz_stats_regressions() {
-    apply_memory_cap();
-    let fixtures = load_fixtures();
-    let mut failed = Vec::new();
-    for p in files_with_suffix(&regressions_dir("stats"), ".json") {
-        let v: Value = serde_json::from_slice(&std::fs::read(&p).expect("read")).expect("JSON");
-        let call = Call::from_json(&v);
-        let ts = fixtures
-            .get(call.fixture.as_str())
-            .unwrap_or_else(|| panic!("{}: unknown fixture {}", p.display(), call.fixture))
-            .clone();
-        if let Err(bad) = check_call(ts, call) {
-            failed.push(format!("{}: {bad}", p.display()));
+    in_own_process("fuzz_stats_regressions", || {
+        apply_memory_cap();
+        let fixtures = load_fixtures();
+        let mut failed = Vec::new();
+        for p in files_with_suffix(&regressions_dir("stats"), ".json") {
+            let v: Value = serde_json::from_slice(&std::fs::read(&p).expect("read")).expect("JSON");
+            let input = serde_json::to_vec_pretty(&v).expect("JSON");
+            let saved = failure_dir(TARGET).join(p.file_name().expect("a file"));
+            announce(format!("regression {}", p.display()), saved, input);
+            let call = Call::from_json(&v);
+            let ts = fixtures
+                .get(call.fixture.as_str())
+                .unwrap_or_else(|| panic!("{}: unknown fixture {}", p.display(), call.fixture))
+                .clone();
+            if let Err(bad) = check_call(ts, call) {
+                failed.push(format!("{}: {bad}", p.display()));
+            }
         }
-    }
-    assert!(failed.is_empty(), "regressions fail:\n{}", failed.join("\n"));
+        assert!(
+            failed.is_empty(),
+            "regressions fail:\n{}",
+            failed.join("\n")
+        );
+    });
 }

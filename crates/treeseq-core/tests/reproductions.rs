@@ -8,7 +8,6 @@
 
 mod fuzz_common;
 
-use std::process::Command;
 use std::time::Duration;
 
 use fuzz_common::*;
@@ -19,38 +18,6 @@ use treeseq_core::{ErrorCode, TreeSequence};
 #[global_allocator]
 static ALLOC: CappedAlloc = CappedAlloc;
 
-/// Set in the child process: the name of the test it runs.
-const CHILD_VAR: &str = "TREESEQ_REPRO_CHILD";
-
-/// Runs `body` in a child process (this test binary, running only `name`), so that an abort
-/// is reported as this test's failure with the child's last words, not the binary's death.
-fn in_own_process(name: &str, body: impl FnOnce()) {
-    if std::env::var(CHILD_VAR).as_deref() == Ok(name) {
-        body();
-        return;
-    }
-    let out = Command::new(std::env::current_exe().expect("test binary"))
-        .args([name, "--exact", "--nocapture", "--test-threads", "1"])
-        .env(CHILD_VAR, name)
-        .output()
-        .expect("run the test binary again");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{name}: the child process failed ({}):\n{}\n{}",
-        out.status,
-        tail(&stdout, 1500),
-        tail(&stderr, 3000)
-    );
-}
-
-fn tail(s: &str, n: usize) -> &str {
-    let cut = s.len().saturating_sub(n);
-    let cut = (cut..s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(s.len());
-    &s[cut..]
-}
-
 fn medium() -> TreeSequence {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../test/fixtures/medium.trees");
@@ -59,8 +26,15 @@ fn medium() -> TreeSequence {
 
 /// `k` disjoint sets of `size` samples, in sample order.
 fn disjoint_sets(ts: &TreeSequence, k: usize, size: usize) -> Vec<Vec<i32>> {
-    assert!(k * size <= ts.samples.len(), "{k} sets of {size} need more samples");
-    ts.samples.chunks(size).take(k).map(<[i32]>::to_vec).collect()
+    assert!(
+        k * size <= ts.samples.len(),
+        "{k} sets of {size} need more samples"
+    );
+    ts.samples
+        .chunks(size)
+        .take(k)
+        .map(<[i32]>::to_vec)
+        .collect()
 }
 
 /// Makes the call as a binding does (JSON text and side arrays) on its own thread with a time
@@ -78,7 +52,10 @@ fn expect_refusal(
     let before = treeseq_core::stats::compute(&ts, "diversity", &json!({})).expect("diversity");
     let (t, m) = (ts.clone(), method.to_string());
     let result = run_case(Duration::from_secs(60), move || {
-        let arrays = Arrays { i32s: &[], f64s: &f64s };
+        let arrays = Arrays {
+            i32s: &[],
+            f64s: &f64s,
+        };
         treeseq_core::stats::compute_json(&t, &m, &kwargs.to_string(), arrays)
     });
     let err = match result {
@@ -176,7 +153,10 @@ fn weights_columns_2_pow_32_plus_1_are_refused() {
         let ts = medium();
         let (kw, data) = weights_call(&ts, json!([360u64, (1u64 << 32) + 1]));
         let msg = expect_refusal(ts, "trait_covariance", kw, data, TOO_LARGE_OR_PARAM);
-        assert!(msg.contains("4294967297"), "the message names the shape: {msg}");
+        assert!(
+            msg.contains("4294967297"),
+            "the message names the shape: {msg}"
+        );
     });
 }
 
@@ -187,7 +167,10 @@ fn weights_rows_n_plus_2_pow_32_are_refused() {
         let ts = medium();
         let (kw, data) = weights_call(&ts, json!([360u64 + (1u64 << 32), 1]));
         let msg = expect_refusal(ts, "trait_covariance", kw, data, TOO_LARGE_OR_PARAM);
-        assert!(msg.contains("4294967656"), "the message names the shape: {msg}");
+        assert!(
+            msg.contains("4294967656"),
+            "the message names the shape: {msg}"
+        );
     });
 }
 
@@ -197,8 +180,17 @@ fn weights_columns_2_pow_40_are_refused_by_their_size() {
     in_own_process("weights_columns_2_pow_40_are_refused_by_their_size", || {
         let ts = medium();
         let (kw, data) = weights_call(&ts, json!([360u64, 1u64 << 40]));
-        let msg = expect_refusal(ts, "genetic_relatedness_weighted", kw, data, TOO_LARGE_OR_PARAM);
-        assert!(msg.contains("1099511627776"), "the message names the shape: {msg}");
+        let msg = expect_refusal(
+            ts,
+            "genetic_relatedness_weighted",
+            kw,
+            data,
+            TOO_LARGE_OR_PARAM,
+        );
+        assert!(
+            msg.contains("1099511627776"),
+            "the message names the shape: {msg}"
+        );
     });
 }
 
@@ -208,7 +200,11 @@ fn weights_columns_2_pow_40_are_refused_by_their_size() {
 fn weights_shape_whose_product_overflows_is_refused() {
     in_own_process("weights_shape_whose_product_overflows_is_refused", || {
         let ts = medium();
-        for shape in [json!([1u64 << 33, 1u64 << 33]), json!([u64::MAX, 2]), json!([360, u64::MAX])] {
+        for shape in [
+            json!([1u64 << 33, 1u64 << 33]),
+            json!([u64::MAX, 2]),
+            json!([360, u64::MAX]),
+        ] {
             let (kw, data) = weights_call(&ts, shape);
             expect_refusal(medium(), "trait_correlation", kw, data, TOO_LARGE_OR_PARAM);
         }
@@ -266,18 +262,21 @@ fn windows_times_time_windows_overflow_is_refused() {
 /// Matrix methods: windows × K × K (a million windows × 360² is 1 TB).
 #[test]
 fn divergence_matrix_windows_times_sets_squared_is_refused() {
-    in_own_process("divergence_matrix_windows_times_sets_squared_is_refused", || {
-        let ts = medium();
-        let l = ts.sequence_length();
-        let k = 1_000_000usize;
-        let breaks: Vec<f64> = (0..=k).map(|i| l * i as f64 / k as f64).collect();
-        let sets: Vec<Vec<i32>> = ts.samples.iter().map(|&u| vec![u]).collect();
-        expect_refusal(
-            medium(),
-            "divergence_matrix",
-            json!({ "sample_sets": sets, "mode": "site", "windows": { "$f64": [0, breaks.len()] } }),
-            breaks,
-            TOO_LARGE,
-        );
-    });
+    in_own_process(
+        "divergence_matrix_windows_times_sets_squared_is_refused",
+        || {
+            let ts = medium();
+            let l = ts.sequence_length();
+            let k = 1_000_000usize;
+            let breaks: Vec<f64> = (0..=k).map(|i| l * i as f64 / k as f64).collect();
+            let sets: Vec<Vec<i32>> = ts.samples.iter().map(|&u| vec![u]).collect();
+            expect_refusal(
+                medium(),
+                "divergence_matrix",
+                json!({ "sample_sets": sets, "mode": "site", "windows": { "$f64": [0, breaks.len()] } }),
+                breaks,
+                TOO_LARGE,
+            );
+        },
+    );
 }

@@ -20,6 +20,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Mutex;
@@ -162,7 +163,11 @@ pub fn only_case() -> Option<u64> {
     std::env::var("TREESEQ_FUZZ_CASE")
         .ok()
         .filter(|s| !s.is_empty())
-        .map(|s| s.trim().parse().expect("TREESEQ_FUZZ_CASE must be a decimal u64"))
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("TREESEQ_FUZZ_CASE must be a decimal u64")
+        })
 }
 
 /// This fuzzer's share of `TREESEQ_FUZZ_SECONDS` (default 20 s for both), at most 60 s unless
@@ -274,7 +279,10 @@ pub fn check_error(e: &TreeSeqError) -> Result<(), Bad> {
         return Err(Bad::Internal(e.clone()));
     }
     if e.message.trim().is_empty() {
-        return Err(Bad::Wrong(format!("{} refusal with an empty message", e.code.as_str())));
+        return Err(Bad::Wrong(format!(
+            "{} refusal with an empty message",
+            e.code.as_str()
+        )));
     }
     Ok(())
 }
@@ -310,18 +318,12 @@ pub fn report_failure(
 /// The loop both fuzzers share: cases `0, 1, ...` until the budget is spent (or only
 /// `TREESEQ_FUZZ_CASE`), each made and checked by `one(rng, case)`, which returns a failure
 /// message or None. Stops at the first failure (the rest of the run is another seed's job).
-pub fn fuzz_loop(
-    target: &str,
-    share: f64,
-    mut one: impl FnMut(&mut Rng, u64) -> Option<String>,
-) {
+pub fn fuzz_loop(target: &str, share: f64, mut one: impl FnMut(&mut Rng, u64) -> Option<String>) {
     apply_memory_cap();
     let seed = seed();
     let budget = budget(share);
     let start = Instant::now();
-    eprintln!(
-        "{target}: seed {seed} (replay with TREESEQ_FUZZ_SEED={seed}), budget {budget:?}"
-    );
+    eprintln!("{target}: seed {seed} (replay with TREESEQ_FUZZ_SEED={seed}), budget {budget:?}");
     let cases: Box<dyn Iterator<Item = u64>> = match only_case() {
         Some(c) => Box::new(std::iter::once(c)),
         None => Box::new(0..),
@@ -342,4 +344,40 @@ pub fn fuzz_loop(
         start.elapsed(),
         LARGEST_REQUEST.load(Ordering::Relaxed)
     );
+}
+
+/// Set in the child process: the name of the test it runs.
+const CHILD_VAR: &str = "TREESEQ_REPRO_CHILD";
+
+/// Runs `body` in a child process (this test binary, running only `name`), so that an abort
+/// is reported as this test's failure with the child's last words, not the binary's death.
+pub fn in_own_process(name: &str, body: impl FnOnce()) {
+    if std::env::var(CHILD_VAR).as_deref() == Ok(name) {
+        body();
+        return;
+    }
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args([name, "--exact", "--nocapture", "--test-threads", "1"])
+        .env(CHILD_VAR, name)
+        // The failure message and the reproduction, not pages of backtrace (replay for one).
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("run the test binary again");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{name}: the child process failed ({}):\n{}\n{}",
+        out.status,
+        tail(&stdout, 1500),
+        tail(&stderr, 3000)
+    );
+}
+
+fn tail(s: &str, n: usize) -> &str {
+    let cut = s.len().saturating_sub(n);
+    let cut = (cut..s.len())
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(s.len());
+    &s[cut..]
 }
