@@ -365,6 +365,8 @@ pub fn in_own_process(name: &str, body: impl FnOnce()) {
         .expect("run the test binary again");
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // The child's seed and summary lines (shown with --nocapture, or when this test fails).
+    eprint!("{stderr}");
     assert!(
         out.status.success() && stdout.contains("1 passed"),
         "{name}: the child process failed ({}):\n{}\n{}",
