@@ -11,9 +11,9 @@
 
 mod fuzz_common;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use fuzz_common::*;
 use serde_json::{json, Map, Value};
@@ -129,9 +129,38 @@ struct Gen<'a> {
     ts: &'a TreeSequence,
     i32s: Vec<i32>,
     f64s: Vec<f64>,
+    /// Whether this call may be malformed anywhere; a call that is not is built to be
+    /// answered (or refused only for its size), so that the computation is fuzzed too.
+    wild: bool,
+    /// The mode and number of sample sets chosen so far (for a call that is not wild).
+    mode: Option<String>,
+    num_sets: usize,
 }
 
 impl Gen<'_> {
+    /// A choice that makes the call malformed: never taken in a call that is not wild.
+    fn odd(&mut self, num: u64, den: u64) -> bool {
+        self.wild && self.rng.chance(num, den)
+    }
+
+    /// One of `n` branches of a choice whose first `first_valid` make a malformed argument.
+    fn branch(&mut self, n: u64, first_valid: u64) -> u64 {
+        if self.wild {
+            self.rng.below(n)
+        } else {
+            first_valid + self.rng.below(n - first_valid)
+        }
+    }
+
+    /// An index into the sample sets (any small number in a wild call).
+    fn set_index(&mut self, wild_below: u64) -> i64 {
+        let n = if self.wild {
+            wild_below
+        } else {
+            self.num_sets.max(1) as u64
+        };
+        self.rng.below(n) as i64
+    }
     fn n(&self) -> usize {
         self.ts.samples.len()
     }
@@ -220,11 +249,11 @@ impl Gen<'_> {
         let mut set: Vec<i64> = (0..size)
             .map(|_| samples[self.rng.index(samples.len())] as i64)
             .collect();
-        if self.rng.chance(4, 5) {
+        if !self.wild || self.rng.chance(4, 5) {
             set.sort_unstable();
             set.dedup();
         }
-        if self.rng.chance(1, 10) && !set.is_empty() {
+        if self.odd(1, 10) && !set.is_empty() {
             let i = self.rng.index(set.len());
             set[i] = self.int();
         }
@@ -233,7 +262,7 @@ impl Gen<'_> {
 
     fn sample_sets(&mut self, afs: bool) -> Value {
         let n = self.n();
-        match self.rng.below(12) {
+        match self.branch(12, 2) {
             0 => self.junk(0),
             1 => json!([]),
             2 => {
@@ -277,10 +306,10 @@ impl Gen<'_> {
     }
 
     fn indexes(&mut self, arity: usize) -> Value {
-        match self.rng.below(6) {
+        match self.branch(6, 1) {
             0 => self.junk(0),
             1 => {
-                let t: Vec<i64> = (0..arity).map(|_| self.rng.below(5) as i64).collect();
+                let t: Vec<i64> = (0..arity).map(|_| self.set_index(5) as i64).collect();
                 json!(t)
             }
             2 => {
@@ -289,7 +318,7 @@ impl Gen<'_> {
                 let ts: Vec<Value> = (0..m)
                     .map(|_| {
                         json!((0..arity)
-                            .map(|_| self.rng.below(4) as i64)
+                            .map(|_| self.set_index(4) as i64)
                             .collect::<Vec<_>>())
                     })
                     .collect();
@@ -300,12 +329,12 @@ impl Gen<'_> {
                 let ts: Vec<Value> = (0..m)
                     .map(|_| {
                         let mut t: Vec<i64> =
-                            (0..arity).map(|_| self.rng.below(4) as i64).collect();
-                        if self.rng.chance(1, 8) {
+                            (0..arity).map(|_| self.set_index(4) as i64).collect();
+                        if self.odd(1, 8) {
                             let i = self.rng.index(arity);
                             t[i] = self.int();
                         }
-                        if self.rng.chance(1, 12) {
+                        if self.odd(1, 12) {
                             t.pop();
                         }
                         json!(t)
@@ -325,13 +354,13 @@ impl Gen<'_> {
         b.push(end);
         b.sort_by(f64::total_cmp);
         b.dedup();
-        if self.rng.chance(1, 6) {
+        if self.odd(1, 6) {
             let i = self.rng.index(b.len());
             b[i] = *self
                 .rng
                 .pick(&[f64::NAN, f64::INFINITY, -1.0, -0.0, end * 2.0, 1e308]);
         }
-        if self.rng.chance(1, 10) {
+        if self.odd(1, 10) {
             b.reverse();
         }
         b
@@ -339,7 +368,7 @@ impl Gen<'_> {
 
     fn windows(&mut self) -> Value {
         let l = self.ts.sequence_length();
-        match self.rng.below(8) {
+        match self.branch(8, 1) {
             0 => self.junk(0),
             1 => json!(*self.rng.pick(&["trees", "sites", "tree", "all"])),
             2 => Value::Null,
@@ -357,7 +386,7 @@ impl Gen<'_> {
     }
 
     fn time_windows(&mut self) -> Value {
-        match self.rng.below(5) {
+        match self.branch(5, 1) {
             0 => self.junk(0),
             1 => json!([0.0, f64::MAX]),
             2 => {
@@ -380,7 +409,7 @@ impl Gen<'_> {
     fn weights(&mut self) -> Value {
         let n = self.n() as i64;
         let k = 1 + self.rng.below(4) as i64;
-        let shape: (i64, i64) = match self.rng.below(8) {
+        let shape: (i64, i64) = match self.branch(8, 3) {
             0 => (n, *self.rng.pick(INTS)),
             1 => (
                 *self
@@ -401,7 +430,7 @@ impl Gen<'_> {
             let i = self.rng.index(data.len());
             data[i] = *self.rng.pick(&[f64::NAN, f64::INFINITY, 1e308, 0.0]);
         }
-        match self.rng.below(6) {
+        match self.branch(6, 1) {
             0 => self.junk(0),
             1 => {
                 // Rows, as plain JSON.
@@ -418,7 +447,7 @@ impl Gen<'_> {
             }
             _ => {
                 let d = self.f64_list(data);
-                let shape = if self.rng.chance(1, 10) {
+                let shape = if self.odd(1, 10) {
                     self.junk(1)
                 } else {
                     json!([shape.0, shape.1])
@@ -453,14 +482,27 @@ impl Gen<'_> {
                 continue;
             }
             let v = match key {
-                "sample_sets" => self.sample_sets(afs),
+                "sample_sets" => {
+                    let v = self.sample_sets(afs);
+                    self.num_sets = v.as_array().map_or(1, |a| {
+                        if a.iter().all(|x| x.is_array() || x.is_object()) {
+                            a.len()
+                        } else {
+                            1
+                        }
+                    });
+                    v
+                }
                 "indexes" => self.indexes(arity),
                 "windows" => self.windows(),
+                "time_windows" if !self.wild && self.mode.as_deref() != Some("branch") => continue,
                 "time_windows" => self.time_windows(),
                 "W" => self.weights(),
                 "mode" => {
-                    if self.rng.chance(9, 10) {
-                        json!(*self.rng.pick(&["site", "branch", "node"]))
+                    if !self.odd(1, 10) {
+                        let mode = *self.rng.pick(&["site", "branch", "node"]);
+                        self.mode = Some(mode.to_string());
+                        json!(mode)
                     } else {
                         self.junk(0)
                     }
@@ -471,7 +513,7 @@ impl Gen<'_> {
                     self.id_list(s)
                 }
                 _ => {
-                    if self.rng.chance(9, 10) {
+                    if !self.odd(1, 10) {
                         json!(self.rng.chance(1, 2))
                     } else {
                         self.junk(0)
@@ -480,7 +522,7 @@ impl Gen<'_> {
             };
             kw.insert(key.to_string(), v);
         }
-        if self.rng.chance(1, 20) {
+        if self.odd(1, 20) {
             let junk = self.junk(0);
             kw.insert(
                 self.rng
@@ -541,15 +583,19 @@ fn make_call(rng: &mut Rng, fixtures: &HashMap<&'static str, Arc<TreeSequence>>)
         *rng.pick(&FIXTURES[..FIXTURES.len() - 1])
     };
     let ts = &fixtures[fixture];
+    let wild = rng.chance(1, 2);
     let mut g = Gen {
         rng,
         ts,
         i32s: vec![],
         f64s: vec![],
+        wild,
+        mode: None,
+        num_sets: 0,
     };
     let kw = g.call(&method);
     let mut kwargs_json = serde_json::to_string(&Value::Object(kw)).expect("JSON");
-    if g.rng.chance(1, 50) {
+    if g.odd(1, 50) {
         // Broken JSON text.
         let cut = g.rng.index(kwargs_json.len() + 1);
         kwargs_json.truncate(cut);
@@ -564,6 +610,18 @@ fn make_call(rng: &mut Rng, fixtures: &HashMap<&'static str, Arc<TreeSequence>>)
     }
 }
 
+/// How the calls ended: "answered" or the refusal's code, counted for the summary line (a
+/// fuzzer whose calls are all refused early tests only the argument parsing).
+static OUTCOMES: Mutex<BTreeMap<&'static str, u64>> = Mutex::new(BTreeMap::new());
+
+fn count(outcome: &'static str) {
+    *OUTCOMES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(outcome)
+        .or_default() += 1;
+}
+
 /// Runs a call and checks the contract; Err says what went wrong.
 fn check_call(ts: Arc<TreeSequence>, call: Call) -> Result<(), Bad> {
     run_case(case_timeout(), move || -> Result<(), Bad> {
@@ -572,8 +630,12 @@ fn check_call(ts: Arc<TreeSequence>, call: Call) -> Result<(), Bad> {
             f64s: &call.f64s,
         };
         match treeseq_core::stats::compute_json(&ts, &call.method, &call.kwargs_json, arrays) {
-            Err(e) => check_error(&e),
+            Err(e) => {
+                count(e.code.as_str());
+                check_error(&e)
+            }
             Ok(out) => {
+                count("answered");
                 let cells = out.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
                 if cells != Some(out.data.len()) {
                     return Err(Bad::Wrong(format!(
@@ -613,6 +675,10 @@ fn fuzz_statistics() {
                 )),
             }
         });
+        eprintln!(
+            "{TARGET}: outcomes {:?}",
+            OUTCOMES.lock().unwrap_or_else(|p| p.into_inner())
+        );
     });
 }
 
