@@ -8,7 +8,7 @@ mkdir -p .cache
 bash scripts/setup.sh || exit 1
 bash scripts/build.sh > .cache/build.log 2>&1 || { tail -40 .cache/build.log; echo "build failed"; exit 1; }
 
-cargo test -p treeseq-core 2>&1 | tee .cache/cargo-test.log
+cargo test -p treeseq-core --no-fail-fast 2>&1 | tee .cache/cargo-test.log
 cargo_rc=${PIPESTATUS[0]}
 npx --no-install vitest run --reporter=default --reporter=json --outputFile=.cache/vitest.json
 vitest_rc=$?
