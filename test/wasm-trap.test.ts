@@ -86,3 +86,34 @@ it("the single-threaded build computes off the calling thread, with the threaded
   expect(a.shape).toEqual([fixture.expected.summary.num_trees]);
   expect(Buffer.from(a.data.buffer).equals(Buffer.from(b.data.buffer))).toBe(true);
 });
+
+it("the memory ceiling is set in the instance, and set again in the fresh instance after a trap", async () => {
+  // The TypeScript's part only: a host whose glue records set_max_memory (the crate's own is
+  // tested with the crate). Threaded build: one memory, so one call sets it for every thread.
+  const set: number[] = [];
+  const host = {
+    ...nodeHost,
+    async glue(build: any) {
+      const factory = await nodeHost.glue(build);
+      return {
+        createGlue() {
+          const glue = factory.createGlue();
+          let max = 1;
+          return Object.assign(Object.create(glue), {
+            set_max_memory: (b: number) => { set.push(b); max = b; },
+            max_memory: () => max,
+          });
+        },
+      };
+    },
+  };
+  // Instances are shared per build: retire the one earlier tests made, so that this host makes the next.
+  await (await WasmBackend.create(nodeHost, 2, "test", "test")).trapForTests("panic", "main").catch(() => {});
+  const b = await WasmBackend.create(host, 2, "test", "test");
+  await b.setMaxMemory(123_456_789);
+  expect(b.maxMemory()).toBe(123_456_789);
+  await b.trapForTests("panic", "pool").catch(() => {});
+  await usual(b); // a fresh instance...
+  expect(set).toEqual([123_456_789, 123_456_789]); // ...with the ceiling set again
+  expect(b.maxMemory()).toBe(123_456_789);
+});
