@@ -267,9 +267,9 @@ class ArrayPacker {
     return xs instanceof Int32Array ? this.add("$i32", xs) : xs;
   }
 
-  /** A list of numbers (windows, weights). */
-  floats(v: unknown, p: Place): unknown {
-    return this.add("$f64", floatList(v, p));
+  /** A list of numbers (windows, weights); `spelledInfinity` as in `floatList`. */
+  floats(v: unknown, p: Place, spelledInfinity = false): unknown {
+    return this.add("$f64", floatList(v, p, spelledInfinity));
   }
 
   private add(kind: "$i32" | "$f64", xs: ArrayLike<number>): unknown {
@@ -352,8 +352,8 @@ export function toKwargs(name: string, options: StatOptions | undefined): StatAr
     else if (k === "sampleSets") kwargs[key] = pack.idLists(v, p);
     else if (k === "focal") kwargs[key] = pack.ids(v, p);
     else if (k === "indexes") kwargs[key] = pack.indexes(v, p);
-    else if (k === "windows") kwargs[key] = typeof v === "string" ? v : pack.floats(v, p);
-    else if (k === "timeWindows") kwargs[key] = pack.floats(v, p);
+    else if (k === "windows") kwargs[key] = typeof v === "string" ? v : pack.floats(v, p, true);
+    else if (k === "timeWindows") kwargs[key] = pack.floats(v, p, true);
     else if (k === "weights") kwargs[key] = pack.weights(v, p);
     else if (k === "mode") kwargs[key] = stringValue(v, p, `"site", "branch" or "node"`);
     else kwargs[key] = booleanValue(v, p); // spanNormalise, polarised, proportion, centre

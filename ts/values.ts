@@ -104,13 +104,22 @@ export function idList(v: unknown, p: Place, code: ErrorCode = "BAD_PARAM"): Int
   return int32 ? Int32Array.from(out) : out;
 }
 
-/** A list of numbers (windows, weights): NaN and ±Infinity are kept (they cross as float64). */
-export function floatList(v: unknown, p: Place): Float64Array {
+/** The core's JSON spellings of +Infinity (JSON has none), for an open-ended window. */
+const INFINITY = /^(\+?inf|infinity)$/i;
+
+/**
+ * A list of numbers (windows, weights): NaN and ±Infinity are kept (they cross as float64).
+ * `spelledInfinity`: also take the strings the core reads as +Infinity ("inf", "Infinity").
+ */
+export function floatList(v: unknown, p: Place, spelledInfinity = false): Float64Array {
   if (v instanceof Float64Array) return v;
   const xs = list(v, p, "a list of numbers");
   if (!isBigIntArray(xs) && ArrayBuffer.isView(xs)) return Float64Array.from(xs as ArrayLike<number>);
   const out = new Float64Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = toNumber(xs[i], at(p, i));
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    out[i] = spelledInfinity && typeof x === "string" && INFINITY.test(x) ? Infinity : toNumber(x, at(p, i));
+  }
   return out;
 }
 
