@@ -328,7 +328,14 @@ async function instantiate(host: WasmHost, build: BuildName): Promise<Instance> 
   const worker = await startWorker(host, inst, build === "wasm-st" ? "st" : "driver", 0);
   inst.driver = new Driver(worker, (why) => void retire(inst, why));
   const ceiling = ceilings.get(build);
-  if (ceiling !== undefined) await applyCeiling(inst, ceiling);
+  if (ceiling !== undefined) {
+    try {
+      await applyCeiling(inst, ceiling);
+    } catch (e) {
+      retire(inst, `its memory ceiling could not be set: ${(e as Error).message}`); // stops its worker
+      throw e;
+    }
+  }
   return inst;
 }
 
