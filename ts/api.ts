@@ -5,13 +5,27 @@
 import type { Backend, BackendName } from "./backend.js";
 import { TreeSeqError, toTreeSeqError } from "./errors.js";
 import { TreeSequence } from "./treesequence.js";
+import { toInteger } from "./values.js";
 
 export type BackendChoice = "auto" | BackendName;
-export interface InitOptions { backend?: BackendChoice; threads?: number }
+export interface InitOptions {
+  backend?: BackendChoice;
+  threads?: number | bigint;
+  /** The most memory, in bytes, one call may ask for (a statistic's output and working memory);
+   * a call that would need more is refused. Absent: as before (at first, the binding's default). */
+  maxMemory?: number | bigint;
+}
 export interface LoadOptions { backend?: BackendChoice }
 /** What `load` reads: a path or `file:`/`http(s):` URL (Node), bytes, a Blob or a Response. */
 export type LoadSource = string | URL | Uint8Array | ArrayBuffer | Blob | Response;
-export interface BackendInfo { name: BackendName; threads: number; version: string; reason: string }
+export interface BackendInfo {
+  name: BackendName;
+  threads: number;
+  version: string;
+  reason: string;
+  /** The memory ceiling in force, in bytes (null where the backend's binding has none). */
+  maxMemory: number | null;
+}
 
 export interface Platform {
   defaultThreads(): number;
@@ -28,6 +42,8 @@ let platform: Platform;
 let threads = 0;
 let defaultChoice: BackendChoice = "auto";
 const backends = new Map<BackendChoice, Promise<Backend>>();
+/** The memory ceiling asked for by `init({ maxMemory })`, applied to every backend made. */
+let ceiling: number | null = null;
 let current: Backend | null = null;
 
 export function setPlatform(p: Platform): void { platform = p; }
@@ -49,12 +65,25 @@ function checkKeys(options: unknown, known: string[], where: string): void {
   }
 }
 
-function parseThreads(v: unknown, where: string): number {
+/** An integer option, given in code (a number or BigInt) or by the environment (decimal text). */
+function parseCount(v: unknown, name: string, env: string): number {
+  const p = { where: "init", path: name };
+  if (typeof v !== "string") return toInteger(v, p);
+  if (!/^\s*\d+\s*$/.test(v)) throw new TreeSeqError("BAD_PARAM", `init: ${env} must be a whole number, not ${JSON.stringify(v)}`);
+  return toInteger(BigInt(v.trim()), { where: "init", path: env });
+}
+
+function parseThreads(v: unknown): number {
   if (v === undefined || v === null || v === "") return platform.defaultThreads();
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) {
-    throw new TreeSeqError("BAD_PARAM", `${where}: threads must be an integer from 1 to 1024, not ${JSON.stringify(v)}`);
-  }
+  const n = parseCount(v, "threads", "TREESEQ_THREADS");
+  if (n < 1 || n > 1024) throw new TreeSeqError("BAD_PARAM", `init: threads must be an integer from 1 to 1024, not ${n}`);
+  return n;
+}
+
+function parseMaxMemory(v: unknown): number | null {
+  if (v === undefined || v === null || v === "") return null;
+  const n = parseCount(v, "maxMemory", "TREESEQ_MAX_MEMORY");
+  if (n < 1) throw new TreeSeqError("BAD_PARAM", `init: maxMemory must be a number of bytes of at least 1, not ${n}`);
   return n;
 }
 
@@ -63,10 +92,12 @@ function parseThreads(v: unknown, where: string): number {
 function backendFor(choice: BackendChoice): Promise<Backend> {
   let b = backends.get(choice);
   if (!b) {
-    b = platform.create(choice, threads).then((backend) => {
+    const max = ceiling;
+    b = platform.create(choice, threads).then(async (backend) => {
       if (choice !== "auto" && backend.name !== choice) {
         throw new TreeSeqError("INTERNAL", `asked for the ${choice} backend, made ${backend.name}`);
       }
+      if (max !== null) await backend.setMaxMemory(max);
       return backend;
     }).catch((e) => {
       backends.delete(choice);
@@ -80,13 +111,16 @@ function backendFor(choice: BackendChoice): Promise<Backend> {
 /** Chooses the backend and the size of its thread pool. Optional: `load()` calls it. When it
  * fails, the earlier choice (if any) stays in force. */
 export async function init(options: InitOptions = {}): Promise<BackendInfo> {
-  checkKeys(options, ["backend", "threads"], "init");
+  checkKeys(options, ["backend", "threads", "maxMemory"], "init");
   const choice = parseChoice(options.backend ?? platform.env("TREESEQ_BACKEND"), "init");
-  const n = parseThreads(options.threads ?? platform.env("TREESEQ_THREADS"), "init");
+  const n = parseThreads(options.threads ?? platform.env("TREESEQ_THREADS"));
+  const max = parseMaxMemory(options.maxMemory ?? platform.env("TREESEQ_MAX_MEMORY"));
   const old = new Map(backends);
   const oldThreads = threads;
+  const oldCeiling = ceiling;
   backends.clear();
   threads = n;
+  if (max !== null) ceiling = max;
   let made: Backend;
   try {
     made = await backendFor(choice);
@@ -94,6 +128,7 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
     backends.clear();
     for (const [k, v] of old) backends.set(k, v);
     threads = oldThreads;
+    ceiling = oldCeiling;
     throw e;
   }
   for (const b of old.values()) b.then((x) => { if (x !== made) void x.close(); }, () => {});
@@ -105,7 +140,10 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
 /** The default backend: name, pool size, version and why it was chosen. */
 export function backendInfo(): BackendInfo {
   if (!current) throw new TreeSeqError("NOT_INITIALIZED", "call init() or load() first");
-  return { name: current.name, threads: current.threads, version: current.version, reason: current.reason };
+  return {
+    name: current.name, threads: current.threads, version: current.version, reason: current.reason,
+    maxMemory: current.maxMemory(),
+  };
 }
 
 /** The backend a call asks for: the default one, or the one named in its options. */

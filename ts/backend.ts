@@ -85,6 +85,11 @@ export interface Backend {
   load(bytes: Uint8Array): Promise<Handle>;
   /** How many distinct pool threads ran `tasks` pieces of work. */
   distinctWorkerThreads(tasks: number): Promise<number>;
+  /** Sets the core's memory ceiling, in bytes, for this backend's later work (`init({ maxMemory })`);
+   * a TreeSeqError where the binding has none to set. */
+  setMaxMemory(bytes: number): Promise<void>;
+  /** The ceiling in force, in bytes; null where the binding has none. */
+  maxMemory(): number | null;
   close(): Promise<void>;
 }
 
@@ -97,5 +102,19 @@ export function typedArrayFor(dtype: string, buffer: ArrayBufferLike, byteOffset
     case "uint64": return new BigUint64Array(buffer, byteOffset, length);
     case "float64": return new Float64Array(buffer, byteOffset, length);
     default: throw new Error(`TREESEQ:INTERNAL:unknown column type ${dtype}`);
+  }
+}
+
+/**
+ * Detaches a column's buffer, so that every view of it has length 0: what a view kept past
+ * `dispose()` shows. Where a buffer cannot be detached (a SharedArrayBuffer; an external buffer
+ * V8 will not give up) nothing happens: backends hand out only buffers that stay valid then.
+ */
+export function detach(buffer: ArrayBufferLike): void {
+  if (buffer.byteLength === 0 || (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer)) return;
+  try {
+    structuredClone(buffer, { transfer: [buffer as ArrayBuffer] });
+  } catch {
+    // not detachable: see above
   }
 }

@@ -12,7 +12,7 @@ import { join, dirname, resolve } from "node:path";
 import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
 import type { StatArgs } from "./stats.js";
 import { typedArrayFor } from "./backend.js";
-import { guard, guardAsync } from "./errors.js";
+import { guard, guardAsync, TreeSeqError } from "./errors.js";
 import { packageRoot } from "./node-package.js";
 
 interface NativeTreeCursorRaw {
@@ -49,6 +49,9 @@ interface Addon {
   initThreads(n: number): number;
   threads(): number;
   distinctWorkerThreads(tasks: number): number;
+  /** The core's memory ceiling (absent from addons older than it). */
+  setMaxMemory?(bytes: number): void;
+  maxMemory?(): number;
 }
 
 /** The platforms that have a prebuilt addon package (npm/<triple>/ in the repository). */
@@ -265,6 +268,17 @@ export class NativeBackend implements Backend {
   }
   async distinctWorkerThreads(tasks: number): Promise<number> {
     return guard(() => this.addon.distinctWorkerThreads(tasks));
+  }
+  async setMaxMemory(bytes: number): Promise<void> {
+    const set = this.addon.setMaxMemory;
+    if (typeof set !== "function") {
+      throw new TreeSeqError("BACKEND_UNAVAILABLE", `init: maxMemory: this native addon has no memory ceiling ` +
+        `(no setMaxMemory): it is older than this TypeScript; rebuild it or install the matching treeseq-<platform> package`);
+    }
+    guard(() => set.call(this.addon, bytes));
+  }
+  maxMemory(): number | null {
+    return typeof this.addon.maxMemory === "function" ? Number(guard(() => this.addon.maxMemory!())) : null;
   }
   async close(): Promise<void> {}
 }

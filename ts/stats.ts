@@ -3,7 +3,10 @@
  * into tskit's keyword arguments. The computation itself is in the Rust core, once.
  */
 import type { StatResult } from "./backend.js";
-import { TreeSeqError } from "./errors.js";
+import { TreeSeqError, type ErrorCode } from "./errors.js";
+import {
+  booleanValue, floatList, idList, integerList, isList, isPlainObject, optionsObject, stringValue, type Place,
+} from "./values.js";
 
 /** treeseq name -> tskit name. */
 export const STATISTICS = {
@@ -236,16 +239,6 @@ const OPTION_TO_TSKIT: Record<string, string> = {
   focal: "focal",
 };
 
-/** Typed arrays (at any depth) become plain arrays, so that the options cross as JSON. */
-function plain(v: unknown): unknown {
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
-  if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  }
-  return v;
-}
-
 /**
  * A statistic's arguments as they cross to the core: tskit's keyword arguments as JSON, with
  * the large numeric arrays (sample sets, focal nodes, windows, time windows, `W`) moved into
@@ -259,24 +252,24 @@ export interface StatArgs {
   f64s: Float64Array;
 }
 
-const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;
-
-/** Collects arrays and hands out placeholders for them. */
+/**
+ * Reads each option with values.ts (the one place that says which JavaScript values stand for
+ * what) and collects the arrays that cross beside the JSON, handing out placeholders for them.
+ */
 class ArrayPacker {
   private parts = { $i32: [] as ArrayLike<number>[], $f64: [] as ArrayLike<number>[] };
   private lengths = { $i32: 0, $f64: 0 };
 
-  /** A placeholder for a list of node ids, or the list as plain JSON when it is not one
-   * (non-integers, out of range: the core then says what is wrong with which element). */
-  ids(v: unknown): unknown {
-    const xs = numbers(v, false);
-    return xs !== null && (xs instanceof Int32Array || allInt32(xs)) ? this.add("$i32", xs) : plain(v);
+  /** A list of node ids: a placeholder where all fit 32 bits, else exact JSON numbers for the
+   * core to judge (it names what is wrong with which element). */
+  ids(v: unknown, p: Place, code: ErrorCode = "BAD_PARAM"): unknown {
+    const xs = idList(v, p, code);
+    return xs instanceof Int32Array ? this.add("$i32", xs) : xs;
   }
 
-  /** A placeholder for a list of numbers (windows, weights), or plain JSON when it is not one. */
-  floats(v: unknown): unknown {
-    const xs = numbers(v, true);
-    return xs !== null ? this.add("$f64", xs) : plain(v);
+  /** A list of numbers (windows, weights); `spelledInfinity` as in `floatList`. */
+  floats(v: unknown, p: Place, spelledInfinity = false): unknown {
+    return this.add("$f64", floatList(v, p, spelledInfinity));
   }
 
   private add(kind: "$i32" | "$f64", xs: ArrayLike<number>): unknown {
@@ -286,28 +279,41 @@ class ArrayPacker {
     return ref;
   }
 
-  /** Sample sets: a list of id lists, or one flat list of ids. */
-  idLists(v: unknown): unknown {
-    if (Array.isArray(v) && v.length > 0 && v.every((s) => Array.isArray(s) || ArrayBuffer.isView(s))) return v.map((s) => this.ids(s));
-    return this.ids(v);
+  /** Sample sets: a list of id lists, or one flat list of ids (an empty list is flat). */
+  idLists(v: unknown, p: Place): unknown {
+    if (isList(v) && v.length > 0 && Array.prototype.every.call(v, isList)) {
+      return Array.from(v as ArrayLike<unknown>, (s, i) => this.ids(s, { ...p, path: `${p.path}[${i}]` }, "BAD_SAMPLE_SETS"));
+    }
+    return this.ids(v, p, "BAD_SAMPLE_SETS");
   }
 
-  /** `W`: a list of equal rows, or `{data, shape}`; anything else stays JSON for the core to refuse. */
-  weights(v: unknown): unknown {
-    if (Array.isArray(v) && v.length > 0 && v.every((r) => Array.isArray(r) || ArrayBuffer.isView(r))) {
-      const rows = v as ArrayLike<number>[];
-      const k = rows[0].length;
-      const numeric = rows.every((r) => r.length === k && Array.prototype.every.call(r, (x: unknown) => typeof x === "number"));
-      if (!numeric) return plain(v);
+  /** Index tuples: a list of tuples, or one tuple. */
+  indexes(v: unknown, p: Place): unknown {
+    if (isList(v) && v.length > 0 && Array.prototype.every.call(v, isList)) {
+      return Array.from(v as ArrayLike<unknown>, (t, i) => integerList(t, { ...p, path: `${p.path}[${i}]` }, "an index"));
+    }
+    return integerList(v, p, "an index");
+  }
+
+  /** `W`: a list of equal rows, or `{ data, shape }` (shape checked at full width by the core). */
+  weights(v: unknown, p: Place): unknown {
+    if (isList(v) && v.length > 0) {
+      const rows = Array.from(v as ArrayLike<unknown>, (r, i) => floatList(r, { ...p, path: `${p.path}[${i}]` }));
+      const k = rows.length > 0 ? rows[0].length : 0;
+      const ragged = rows.findIndex((r) => r.length !== k);
+      if (ragged >= 0) {
+        throw new TreeSeqError("BAD_PARAM", `${p.where}: ${p.path}[${ragged}] has ${rows[ragged].length} columns, row 0 has ${k}`);
+      }
       const data = new Float64Array(rows.length * k);
       rows.forEach((r, i) => data.set(r, i * k));
-      return { data: this.floats(data), shape: [rows.length, k] };
+      return { data: this.add("$f64", data), shape: [rows.length, k] };
     }
-    if (v && typeof v === "object" && !Array.isArray(v) && !ArrayBuffer.isView(v) && "data" in v) {
-      const { data, ...rest } = v as { data: unknown };
-      return { ...(plain(rest) as object), data: this.floats(data) };
-    }
-    return plain(v);
+    if (isList(v)) return []; // no rows: the core says what it needs
+    const o = optionsObject(v, ["data", "shape"], `${p.where}: ${p.path}`);
+    return {
+      data: this.floats(o.data, { ...p, path: `${p.path}.data` }),
+      shape: integerList(o.shape, { ...p, path: `${p.path}.shape` }, "a length"),
+    };
   }
 
   finish(kwargs: Record<string, unknown>): StatArgs {
@@ -327,45 +333,30 @@ class ArrayPacker {
   }
 }
 
-/** `v` as numbers: a typed array of numbers (integer types only, unless `floats`), or a plain
- * array whose every element is a number; null otherwise (BigInt arrays, DataViews, mixed
- * lists). */
-function numbers(v: unknown, floats: boolean): ArrayLike<number> | null {
-  if (Array.isArray(v)) return v.every((x) => typeof x === "number") ? (v as number[]) : null;
-  if (!ArrayBuffer.isView(v) || v instanceof DataView) return null;
-  if (typeof BigInt64Array !== "undefined" && (v instanceof BigInt64Array || v instanceof BigUint64Array)) return null;
-  if (!floats && (v instanceof Float32Array || v instanceof Float64Array)) return null;
-  return v as unknown as ArrayLike<number>;
-}
-
-function allInt32(a: ArrayLike<number>): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    if (typeof x !== "number" || !Number.isInteger(x) || x < INT32_MIN || x > INT32_MAX) return false;
-  }
-  return true;
-}
-
 /** Converts treeseq options to tskit's kwargs, refusing names tskit would not know. */
 export function toKwargs(name: string, options: StatOptions | undefined): StatArgs {
   const kwargs: Record<string, unknown> = {};
   const pack = new ArrayPacker();
   if (options === undefined || options === null) return pack.finish(kwargs);
-  if (typeof options !== "object" || Array.isArray(options)) {
-    throw new TreeSeqError("BAD_PARAM", `${name}: expected an options object such as { sampleSets, windows, mode }`);
+  if (isPlainObject(options) && "referenceSets" in options) {
+    // tskit 1.0 took `reference_sets` in mean_descendants and genealogical_nearest_neighbours
+    // and renamed it `sample_sets`, the name treeseq uses.
+    throw new TreeSeqError("BAD_PARAM", `${name}: unknown option 'referenceSets': treeseq, like tskit 1.0, names the reference sets 'sampleSets'`);
   }
-  for (const [k, v] of Object.entries(options)) {
+  const o = optionsObject(options, Object.keys(OPTION_TO_TSKIT), name);
+  for (const [k, v] of Object.entries(o)) {
     const key = OPTION_TO_TSKIT[k];
-    if (!key) {
-      throw new TreeSeqError("BAD_PARAM", `${name}: unknown option '${k}' (known: ${Object.keys(OPTION_TO_TSKIT).join(", ")})`);
-    }
+    const p: Place = { where: name, path: k };
     if (v === undefined) continue;
     if (v === null) kwargs[key] = null;
-    else if (k === "sampleSets") kwargs[key] = pack.idLists(v);
-    else if (k === "focal") kwargs[key] = pack.ids(v);
-    else if (k === "windows" || k === "timeWindows") kwargs[key] = typeof v === "string" ? v : pack.floats(v);
-    else if (k === "weights") kwargs[key] = pack.weights(v);
-    else kwargs[key] = plain(v);
+    else if (k === "sampleSets") kwargs[key] = pack.idLists(v, p);
+    else if (k === "focal") kwargs[key] = pack.ids(v, p);
+    else if (k === "indexes") kwargs[key] = pack.indexes(v, p);
+    else if (k === "windows") kwargs[key] = typeof v === "string" ? v : pack.floats(v, p, true);
+    else if (k === "timeWindows") kwargs[key] = pack.floats(v, p, true);
+    else if (k === "weights") kwargs[key] = pack.weights(v, p);
+    else if (k === "mode") kwargs[key] = stringValue(v, p, `"site", "branch" or "node"`);
+    else kwargs[key] = booleanValue(v, p); // spanNormalise, polarised, proportion, centre
   }
   return pack.finish(kwargs);
 }

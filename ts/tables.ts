@@ -8,6 +8,8 @@
  * `<name>Offset`.
  */
 import type { TypedArray } from "./backend.js";
+import { TreeSeqError } from "./errors.js";
+import { toInteger } from "./values.js";
 
 type ColumnSource = (key: string) => TypedArray;
 
@@ -37,9 +39,10 @@ const decoder = new TextDecoder();
  */
 export type Offsets = Uint32Array | BigUint64Array;
 
-/** Raw metadata per row: `metadata(i)` is row i's bytes (a view), undecoded. */
+/** Raw metadata per row: `metadata(i)` is row i's bytes (a view), undecoded. Row indexes here
+ * and below may be numbers or BigInts. */
 interface MetadataColumn {
-  metadata(i: number): Uint8Array;
+  metadata(i: number | bigint): Uint8Array;
   readonly metadataData: Uint8Array;
   readonly metadataOffset: Offsets;
 }
@@ -65,7 +68,7 @@ export interface EdgeTable extends MetadataColumn {
 export interface SiteTable extends MetadataColumn {
   readonly numRows: number;
   readonly position: Float64Array;
-  ancestralState(i: number): string;
+  ancestralState(i: number | bigint): string;
   /** UTF-8 bytes of every row's ancestral state. */
   readonly ancestralStateData: Uint8Array;
   readonly ancestralStateOffset: Offsets;
@@ -79,7 +82,7 @@ export interface MutationTable extends MetadataColumn {
   readonly parent: Int32Array;
   /** NaN where unknown (tskit's UNKNOWN_TIME). */
   readonly time: Float64Array;
-  derivedState(i: number): string;
+  derivedState(i: number | bigint): string;
   readonly derivedStateData: Uint8Array;
   readonly derivedStateOffset: Offsets;
 }
@@ -97,10 +100,10 @@ export interface MigrationTable extends MetadataColumn {
 export interface IndividualTable extends MetadataColumn {
   readonly numRows: number;
   readonly flags: Uint32Array;
-  location(i: number): Float64Array;
+  location(i: number | bigint): Float64Array;
   readonly locationData: Float64Array;
   readonly locationOffset: Offsets;
-  parents(i: number): Int32Array;
+  parents(i: number | bigint): Int32Array;
   readonly parentsData: Int32Array;
   readonly parentsOffset: Offsets;
 }
@@ -111,11 +114,11 @@ export interface PopulationTable extends MetadataColumn {
 
 export interface ProvenanceTable {
   readonly numRows: number;
-  timestamp(i: number): string;
+  timestamp(i: number | bigint): string;
   readonly timestampData: Uint8Array;
   readonly timestampOffset: Offsets;
   /** The provenance record, JSON text. */
-  record(i: number): string;
+  record(i: number | bigint): string;
   readonly recordData: Uint8Array;
   readonly recordOffset: Offsets;
 }
@@ -155,17 +158,18 @@ function makeTable(name: keyof Tables, get: ColumnSource): Table {
     }
     define(`${camel(col)}Data`, key);
     define(`${camel(col)}Offset`, `${key}_offset`);
-    table[camel(col)] = (i: number) => {
+    table[camel(col)] = (i: number | bigint) => {
       const off = get(`${key}_offset`);
-      if (!Number.isInteger(i) || i < 0 || i >= off.length - 1) {
-        throw new RangeError(`${name} row ${i} out of range [0, ${off.length - 1})`);
+      const row = toInteger(i, { where: `tables.${name}.${camel(col)}`, path: "row" }, "a row index");
+      if (row < 0 || row >= off.length - 1) {
+        throw new TreeSeqError("BAD_PARAM", `tables.${name}.${camel(col)}: row ${row} is out of range [0, ${off.length - 1})`);
       }
-      const a = Number(off[i]);
-      const b = Number(off[i + 1]);
+      const a = Number(off[row]);
+      const b = Number(off[row + 1]);
       const data = get(key);
-      const row = data.subarray(a, b);
+      const bytes = data.subarray(a, b);
       // TextDecoder refuses views of shared memory: copy text first.
-      return kind === "t" ? decoder.decode((row as Uint8Array).slice()) : row;
+      return kind === "t" ? decoder.decode((bytes as Uint8Array).slice()) : bytes;
     };
   }
   const first = cols[0];

@@ -7,6 +7,7 @@
  */
 import type { TreeCursor } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
+import { toInteger } from "./values.js";
 
 const NULL = -1;
 
@@ -19,8 +20,15 @@ export class Tree {
   private readonly rightSibArr: Int32Array;
   private readonly numSamplesArr: Int32Array;
 
-  /** @internal Use `ts.trees()`, `ts.at()` or `ts.atIndex()`. */
-  constructor(private readonly cursor: TreeCursor, private readonly time: Float64Array, readonly numNodes: number) {
+  /**
+   * @internal Use `ts.trees()`, `ts.at()` or `ts.atIndex()`. `live` throws DISPOSED once its
+   * tree sequence is disposed: every method and getter asks it first, so that a Tree kept past
+   * `dispose()` never reads memory the backend has freed (and maybe reused for another file).
+   */
+  constructor(
+    private readonly cursor: TreeCursor, private readonly time: Float64Array, private readonly nodes: number,
+    private readonly live: () => void,
+  ) {
     this.state = cursor.state();
     this.parentArr = cursor.array("parent");
     this.leftChildArr = cursor.array("left_child");
@@ -29,52 +37,59 @@ export class Tree {
   }
 
   /** @internal */
-  step(how: "first" | "last" | "next" | "prev"): boolean { return this.cursor.step(how); }
+  step(how: "first" | "last" | "next" | "prev"): boolean { this.live(); return this.cursor.step(how); }
   /** @internal */
-  seek(position: number): void { this.cursor.seek(position); }
+  seek(position: number): void { this.live(); this.cursor.seek(position); }
   /** @internal */
-  seekIndex(index: number): void { this.cursor.seekIndex(index); }
+  seekIndex(index: number): void { this.live(); this.cursor.seekIndex(index); }
 
-  private check(u: number): number {
-    if (!Number.isInteger(u) || u < 0 || u > this.numNodes) {
-      throw new TreeSeqError("BAD_PARAM", `node ${u} is out of bounds (the tree has nodes 0 to ${this.numNodes - 1}, and ${this.numNodes} is the virtual root)`);
+  /** A node id (a number or BigInt), checked against this tree's nodes. */
+  private check(u: number | bigint, what = "node"): number {
+    this.live();
+    const i = toInteger(u, { where: "Tree", path: what }, "a node id");
+    if (i < 0 || i > this.nodes) {
+      throw new TreeSeqError("BAD_PARAM", `Tree: ${what} ${i} is out of bounds (the tree has nodes 0 to ${this.nodes - 1}, and ${this.nodes} is the virtual root)`);
     }
-    return u;
+    return i;
   }
 
-  /** The tree's index along the genome (-1 when null). */
-  get index(): number { return this.state[0]; }
-  get interval(): Interval { return { left: this.state[1], right: this.state[2] }; }
-  /** Sum of all branch lengths (kept up to date as edges move). */
-  get totalBranchLength(): number { return this.state[3]; }
-  get numEdges(): number { return this.state[6]; }
-  /** tskit's virtual root: the parent of all roots, id `numNodes`. */
-  get virtualRoot(): number { return this.numNodes; }
+  private get st(): Float64Array { this.live(); return this.state; }
 
-  parent(u: number): number { return this.parentArr[this.check(u)]; }
-  numSamples(u: number): number { return this.numSamplesArr[this.check(u)]; }
+  get numNodes(): number { this.live(); return this.nodes; }
+  /** The tree's index along the genome (-1 when null). */
+  get index(): number { return this.st[0]; }
+  get interval(): Interval { const s = this.st; return { left: s[1], right: s[2] }; }
+  /** Sum of all branch lengths (kept up to date as edges move). */
+  get totalBranchLength(): number { return this.st[3]; }
+  get numEdges(): number { return this.st[6]; }
+  /** tskit's virtual root: the parent of all roots, id `numNodes`. */
+  get virtualRoot(): number { this.live(); return this.nodes; }
+
+  parent(u: number | bigint): number { return this.parentArr[this.check(u)]; }
+  numSamples(u: number | bigint): number { return this.numSamplesArr[this.check(u)]; }
   /** Children of `u`, left to right. */
-  children(u: number): Int32Array {
+  children(u: number | bigint): Int32Array {
     const out: number[] = [];
     for (let c = this.leftChildArr[this.check(u)]; c !== NULL; c = this.rightSibArr[c]) out.push(c);
     return Int32Array.from(out);
   }
   /** The roots, left to right (nodes with no parent and samples below). */
-  get roots(): Int32Array { return this.children(this.numNodes); }
+  get roots(): Int32Array { return this.children(this.nodes); }
   /** A copy of the parent array (length numNodes, -1 for none). */
-  parentArray(): Int32Array { return this.parentArr.slice(0, this.numNodes); }
-  branchLength(u: number): number {
-    const p = this.parentArr[this.check(u)];
-    return p === NULL || u === this.numNodes ? 0 : this.time[p] - this.time[u];
+  parentArray(): Int32Array { this.live(); return this.parentArr.slice(0, this.nodes); }
+  branchLength(u: number | bigint): number {
+    const i = this.check(u);
+    const p = this.parentArr[i];
+    return p === NULL || i === this.nodes ? 0 : this.time[p] - this.time[i];
   }
   /** Nodes in tskit's preorder (from the roots, children left to right). */
-  preorder(): Int32Array { return this.cursor.preorder(); }
-  postorder(): Int32Array { return this.cursor.postorder(); }
-  mrca(u: number, v: number): number { return this.cursor.mrca(this.check(u), this.check(v)); }
-  tmrca(u: number, v: number): number { return this.cursor.tmrca(this.check(u), this.check(v)); }
+  preorder(): Int32Array { this.live(); return this.cursor.preorder(); }
+  postorder(): Int32Array { this.live(); return this.cursor.postorder(); }
+  mrca(u: number | bigint, v: number | bigint): number { return this.cursor.mrca(this.check(u, "u"), this.check(v, "v")); }
+  tmrca(u: number | bigint, v: number | bigint): number { return this.cursor.tmrca(this.check(u, "u"), this.check(v, "v")); }
   /** Ids of the sites in this tree's interval. */
   sites(): Int32Array {
-    const a = this.state[4], b = this.state[5];
+    const a = this.st[4], b = this.state[5];
     return Int32Array.from({ length: b - a }, (_, i) => a + i);
   }
 }

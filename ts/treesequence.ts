@@ -2,8 +2,10 @@
  * The TreeSequence class: one implementation over the Backend interface, so that both
  * backends give the same answers through the same code.
  */
-import type { Backend, Handle, StatResult, Summary, TypedArray } from "./backend.js";
+import type { Backend, Handle, StatResult, Summary, TreeCursor, TypedArray } from "./backend.js";
+import { detach } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
+import { booleanValue, optionsObject, toNumber } from "./values.js";
 import { makeTables, type Tables } from "./tables.js";
 import { Tree, type Variant } from "./tree.js";
 import {
@@ -36,6 +38,11 @@ export class TreeSequence {
   private readonly info: Summary;
   private readonly columns = new Map<string, TypedArray>();
   private tablesCache: Tables | null = null;
+  /** The tree cursors of Trees made from this tree sequence, freed by `dispose()`; weak, so
+   * that a Tree that is dropped costs nothing here once collected. */
+  private cursors = new Set<WeakRef<TreeCursor>>();
+  /** Throws DISPOSED after `dispose()`: what Trees and iterators made from this one ask. */
+  private readonly live = (): void => void this.h;
 
   /** @internal Use `load()`. */
   constructor(private readonly backendImpl: Backend, handle: Handle) {
@@ -48,27 +55,33 @@ export class TreeSequence {
     return this.handle;
   }
 
+  /** The summary, while not disposed. */
+  private get s(): Summary { this.h; return this.info; }
+
   /** The backend this tree sequence lives in: "native" or "wasm". */
-  get backend(): "native" | "wasm" { return this.backendImpl.name; }
-  get sequenceLength(): number { return this.info.sequenceLength; }
-  get numTrees(): number { return this.info.numTrees; }
-  get numSamples(): number { return this.info.numSamples; }
-  get numNodes(): number { return this.info.numNodes; }
-  get numEdges(): number { return this.info.numEdges; }
-  get numSites(): number { return this.info.numSites; }
-  get numMutations(): number { return this.info.numMutations; }
-  get numIndividuals(): number { return this.info.numIndividuals; }
-  get numPopulations(): number { return this.info.numPopulations; }
-  get numMigrations(): number { return this.info.numMigrations; }
-  get numProvenances(): number { return this.info.numProvenances; }
-  get timeUnits(): string { return this.info.timeUnits; }
+  get backend(): "native" | "wasm" { this.h; return this.backendImpl.name; }
+  get sequenceLength(): number { return this.s.sequenceLength; }
+  get numTrees(): number { return this.s.numTrees; }
+  get numSamples(): number { return this.s.numSamples; }
+  get numNodes(): number { return this.s.numNodes; }
+  get numEdges(): number { return this.s.numEdges; }
+  get numSites(): number { return this.s.numSites; }
+  get numMutations(): number { return this.s.numMutations; }
+  get numIndividuals(): number { return this.s.numIndividuals; }
+  get numPopulations(): number { return this.s.numPopulations; }
+  get numMigrations(): number { return this.s.numMigrations; }
+  get numProvenances(): number { return this.s.numProvenances; }
+  get timeUnits(): string { return this.s.timeUnits; }
 
   /** Sample node ids (a copy). */
   samples(): Int32Array { return this.h.samples(); }
   /** Tree boundaries: numTrees + 1 positions from 0 to sequenceLength (a copy). */
   breakpoints(): Float64Array { return this.h.breakpoints(); }
 
-  /** Read-only typed-array columns; views stay valid until `dispose()`. */
+  /**
+   * Read-only typed-array columns, made on first use. After `dispose()` the tables throw
+   * DISPOSED and every column already taken is detached (length 0): never another file's data.
+   */
   get tables(): Tables {
     this.h;
     if (!this.tablesCache) {
@@ -86,7 +99,10 @@ export class TreeSequence {
   }
 
   private newTree(): Tree {
-    return new Tree(this.h.treeCursor(), this.tables.nodes.time, this.info.numNodes);
+    const cursor = this.h.treeCursor();
+    if (this.cursors.size >= 64) for (const r of this.cursors) if (!r.deref()) this.cursors.delete(r);
+    this.cursors.add(new WeakRef(cursor));
+    return new Tree(cursor, this.tables.nodes.time, this.info.numNodes, this.live);
   }
 
   /**
@@ -95,29 +111,31 @@ export class TreeSequence {
    * (`tree.parentArray()` returns a copy).
    */
   *trees(options: { reverse?: boolean } = {}): Generator<Tree> {
+    const o = optionsObject(options, ["reverse"], "trees");
+    const reverse = o.reverse === undefined ? false : booleanValue(o.reverse, { where: "trees", path: "reverse" });
     const tree = this.newTree();
-    const how = options.reverse ? "prev" : "next";
-    while (tree.step(how)) {
-      yield tree;
-      this.h; // throws DISPOSED if the tree sequence was disposed meanwhile
-    }
+    const how = reverse ? "prev" : "next";
+    while (tree.step(how)) yield tree; // step() throws DISPOSED once disposed
   }
 
   /** The tree covering `position` (a new Tree, found without walking from the start). */
-  at(position: number): Tree {
-    if (typeof position !== "number" || !(position >= 0 && position < this.sequenceLength)) {
-      throw new TreeSeqError("BAD_PARAM", `position ${position} is outside [0, ${this.sequenceLength})`);
+  at(position: number | bigint): Tree {
+    const x = toNumber(position, { where: "at", path: "position" });
+    if (!(x >= 0 && x < this.sequenceLength)) {
+      throw new TreeSeqError("BAD_PARAM", `at: position ${x} is outside [0, ${this.sequenceLength})`);
     }
     const tree = this.newTree();
-    tree.seek(position);
+    tree.seek(x);
     return tree;
   }
 
   /** The tree with the given index (negative counts from the end, as in tskit). */
-  atIndex(index: number): Tree {
-    const i = index < 0 ? this.numTrees + index : index;
-    if (!Number.isInteger(i) || i < 0 || i >= this.numTrees) {
-      throw new TreeSeqError("BAD_PARAM", `tree index ${index} is out of range for ${this.numTrees} trees`);
+  atIndex(index: number | bigint): Tree {
+    const n = this.numTrees;
+    const given = toNumber(index, { where: "atIndex", path: "index" }, "a tree index");
+    const i = given < 0 ? n + given : given;
+    if (!Number.isInteger(i) || i < 0 || i >= n) {
+      throw new TreeSeqError("BAD_PARAM", `atIndex: tree index ${given} is out of range for ${n} trees`);
     }
     const tree = this.newTree();
     tree.seekIndex(i);
@@ -130,7 +148,8 @@ export class TreeSequence {
    * reused for every site (faster; copy what you keep).
    */
   *variants(options: { copy?: boolean } = {}): Generator<Variant> {
-    const copy = options.copy ?? true;
+    const o = optionsObject(options, ["copy"], "variants");
+    const copy = o.copy === undefined ? true : booleanValue(o.copy, { where: "variants", path: "copy" });
     const cursor = this.h.variantCursor();
     const state = cursor.state();
     // Most sites repeat a few allele lists: parse each distinct one once.
@@ -145,7 +164,7 @@ export class TreeSequence {
           lastAlleles = JSON.parse(json);
         }
         yield { site: state[0], position: state[1], alleles: lastAlleles.slice(), genotypes: copy ? g.slice() : g };
-        this.h;
+        this.h; // throws DISPOSED if the tree sequence was disposed meanwhile
       }
     } finally {
       cursor.free();
@@ -319,11 +338,22 @@ export class TreeSequence {
   /** A `.trees` file that tskit loads, with the same tables. */
   dump(): Uint8Array { return this.h.dump(); }
 
-  /** Frees the backend's memory; any later call throws `DISPOSED`. */
+  /**
+   * Frees the backend's memory. Afterwards every method and getter of this tree sequence, of
+   * its tables, and of the Trees and iterators made from it throws `DISPOSED`; columns taken
+   * earlier are detached (length 0). A second `dispose()` does nothing.
+   */
   dispose(): void {
-    this.handle?.free();
+    if (!this.handle) return;
+    const handle = this.handle;
     this.handle = null;
+    for (const r of this.cursors) r.deref()?.free();
+    this.cursors.clear();
+    const buffers = new Set([...this.columns.values()].map((c) => c.buffer));
+    for (const b of buffers) detach(b);
     this.columns.clear();
+    this.tablesCache = null;
+    handle.free();
   }
 
   [Symbol.dispose](): void { this.dispose(); }

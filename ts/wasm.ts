@@ -40,34 +40,30 @@ export interface WasmHost {
 class Driver {
   private next = 1;
   private pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  broken: string | null = null;
-  constructor(private w: WorkerLike) {
+  /** Set once the instance is retired: every later call is refused with it. */
+  private failed: TreeSeqError | null = null;
+  /** `onTrap`: the driver's instance trapped (or its worker died), with what happened. */
+  constructor(private w: WorkerLike, onTrap: (why: string) => void) {
     w.onMessage((m) => {
       if (m?.type !== "reply") return;
+      if (!m.ok && m.trap) {
+        // Retiring the instance rejects this call and every one queued behind it.
+        onTrap(trapDetail(m.error, m.panic, "the worker that runs loads and statistics"));
+        return;
+      }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
       if (this.pending.size === 0) w.setKeepAlive(false);
       if (m.ok) p.resolve(m.value);
-      else {
-        if (m.trap) this.broken = m.error;
-        p.reject(toTreeSeqError(new Error(m.error)));
-      }
+      else p.reject(toTreeSeqError(new Error(m.error)));
     });
-    // A worker that dies leaves no call pending: each is rejected with what happened.
-    w.onError((e) => {
-      this.broken = e.message;
-      const waiting = [...this.pending.values()];
-      this.pending.clear();
-      w.setKeepAlive(false);
-      for (const p of waiting) p.reject(e);
-    });
+    // A worker that dies leaves no call pending: the instance is retired, rejecting each.
+    w.onError((e) => onTrap(e.message));
     w.setKeepAlive(false);
   }
   call(msg: Record<string, unknown>, transfer: Transferable[] = []): Promise<any> {
-    if (this.broken) {
-      return Promise.reject(new TreeSeqError("INTERNAL", `the WebAssembly instance trapped earlier (${this.broken}); call init() again`));
-    }
+    if (this.failed) return Promise.reject(this.failed);
     const id = this.next++;
     this.w.setKeepAlive(true);
     return new Promise((resolve, reject) => {
@@ -75,52 +71,133 @@ class Driver {
       this.w.post({ ...msg, id }, transfer);
     });
   }
+  /** Rejects every call in flight or queued with `e`, and stops the worker (it may be blocked
+   * inside Rust, waiting on a pool thread that died: it never answers). */
+  fail(e: TreeSeqError): void {
+    if (this.failed) return;
+    this.failed = e;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    this.w.setKeepAlive(false);
+    this.w.terminate();
+    for (const p of waiting) p.reject(e);
+  }
+}
+
+/** What a trap was, for its message: the RuntimeError, where, and the panic's message if a
+ * panic caused it (with `panic = "abort"` an abort without one is a failed allocation). */
+function trapDetail(error: string, panic: string | null | undefined, where: string): string {
+  const cause = panic ? `: ${panic}` :
+    /unreachable/.test(error) ? " (an abort with no Rust panic before it: an allocation failed, out of memory)" : "";
+  return `${error} in ${where}${cause}`;
+}
+
+/** The TreeSeqError a trap rejects its call with. */
+function trapError(why: string): TreeSeqError {
+  return new TreeSeqError("INTERNAL", `the WebAssembly instance trapped (${why}); it was retired, and the next call ` +
+    `starts a fresh one (tree sequences loaded in it must be loaded again)`);
+}
+
+/**
+ * Calls into this thread's copy of `inst`. A trap retires the instance; an object that lived
+ * in a retired instance (a tree sequence, a cursor) is never called again.
+ */
+function callIn<T>(inst: Instance, f: () => T): T {
+  if (inst.broken) {
+    throw new TreeSeqError("DISPOSED", `this object lived in a WebAssembly instance that trapped (${inst.broken}) ` +
+      `and was retired: load the file again`);
+  }
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      throw retire(inst, trapDetail(String(e), lastTrap(inst.glue), "this thread's instance"));
+    }
+    throw toTreeSeqError(e);
+  }
+}
+
+/** The message of the panic that trapped this memory's instance, if one did. */
+function lastTrap(glue: any): string | null {
+  try {
+    return glue.last_trap?.() ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Retires an instance that trapped: it is never called again, its workers are stopped, every
+ * call in flight or queued on it is rejected, and the next `WasmBackend` call makes a fresh
+ * one. Returns the error for the call that caused it.
+ */
+function retire(inst: Instance, why: string): TreeSeqError {
+  const e = trapError(why);
+  if (inst.broken) return e;
+  inst.broken = why;
+  if (current.get(inst.build) === inst) {
+    current.delete(inst.build);
+    instances.delete(inst.build);
+  }
+  inst.driver?.fail(e);
+  for (const w of inst.pool) w.terminate();
+  inst.pool = [];
+  return e;
 }
 
 class WasmHandle implements Handle {
   /** `remote`: the id of this file's copy in the single-threaded build's stats worker. */
-  constructor(private backend: WasmBackend, private ts: any | null, private remote: number | null = null) {}
+  constructor(private inst: Instance, private ts: any | null, private remote: number | null = null) {}
   private get t(): any {
     if (!this.ts) throw new Error("TREESEQ:DISPOSED:this tree sequence was disposed");
     return this.ts;
   }
-  summary(): Summary { return this.backend.call(() => JSON.parse(this.t.summary())); }
-  samples(): Int32Array { return this.backend.call(() => this.t.samples()); }
-  breakpoints(): Float64Array { return this.backend.call(() => this.t.breakpoints()); }
+  private call<T>(f: () => T): T { return callIn(this.inst, f); }
+  summary(): Summary { return this.call(() => JSON.parse(this.t.summary())); }
+  samples(): Int32Array { return this.call(() => this.t.samples()); }
+  breakpoints(): Float64Array { return this.call(() => this.t.breakpoints()); }
+  /** A copy, in memory of its own: a view of the instance's memory kept past `dispose()`
+   * would show whatever the memory holds next (another file's data); a copy can be detached. */
   column(key: string): TypedArray {
-    return this.backend.call(() => {
+    return this.call(() => {
       const d = JSON.parse(this.t.column(key));
-      const view = typedArrayFor(d.dtype, this.backend.memory.buffer, d.ptr, d.length);
-      return this.backend.threaded ? view : view.slice();
+      return typedArrayFor(d.dtype, this.inst.memory.buffer, d.ptr, d.length).slice();
     });
   }
-  dump(): Uint8Array { return this.backend.call(() => this.t.dump()); }
-  treeCursor(): TreeCursor { return this.backend.call(() => new WasmTreeCursor(this.backend, this.t.tree_cursor(), this.summary().numNodes)); }
-  variantCursor(): VariantCursor { return this.backend.call(() => new WasmVariantCursor(this.backend, this.t.variant_cursor(), this.summary().numSamples)); }
+  dump(): Uint8Array { return this.call(() => this.t.dump()); }
+  treeCursor(): TreeCursor {
+    return this.call(() => new WasmTreeCursor(this.inst, this.t.tree_cursor(), JSON.parse(this.t.summary()).numNodes));
+  }
+  variantCursor(): VariantCursor {
+    return this.call(() => new WasmVariantCursor(this.inst, this.t.variant_cursor(), JSON.parse(this.t.summary()).numSamples));
+  }
   async compute(method: string, args: StatArgs): Promise<StatResult> {
     // The arrays are the caller's own copies (see toKwargs): moved to the worker, not copied.
     const msg = { method, kwargs: args.json, i32s: args.i32s, f64s: args.f64s };
     const transfer = [args.i32s.buffer, args.f64s.buffer];
+    const inst = this.inst;
     let flat: Float64Array;
-    const driver = this.backend.driver!;
-    if (this.backend.threaded) {
-      const ptr = this.backend.call(() => this.t.acquire());
+    if (inst.build === "wasm-threads") {
+      const ptr = this.call(() => this.t.acquire());
       try {
-        flat = await driver.call({ op: "compute", ptr, ...msg }, transfer);
+        flat = await inst.driver!.call({ op: "compute", ptr, ...msg }, transfer);
       } finally {
-        this.backend.glue.release(ptr);
+        // A retired instance is not called again, not even to give the reference back.
+        if (!inst.broken) inst.glue.release(ptr);
       }
     } else {
-      this.t; // throws DISPOSED after dispose()
-      flat = await driver.call({ op: "compute", handle: this.remote, ...msg }, transfer);
+      this.call(() => this.t); // throws DISPOSED after dispose() or a trap
+      flat = await inst.driver!.call({ op: "compute", handle: this.remote, ...msg }, transfer);
     }
     const ndim = flat[0];
     const shape = Array.from(flat.subarray(1, 1 + ndim));
     return { data: flat.slice(1 + ndim), shape };
   }
   free(): void {
-    if (this.ts) this.ts.free();
-    if (this.remote !== null) void this.backend.driver?.call({ op: "free", handle: this.remote }).catch(() => {});
+    if (!this.inst.broken) {
+      if (this.ts) this.ts.free();
+      if (this.remote !== null) void this.inst.driver?.call({ op: "free", handle: this.remote }).catch(() => {});
+    }
     this.ts = null;
     this.remote = null;
   }
@@ -129,6 +206,8 @@ class WasmHandle implements Handle {
 /**
  * Views over this instance's memory by address. A shared memory's buffer only ever grows, so
  * views stay valid; a non-shared one is replaced when it grows, so views are re-made then.
+ * Only the cursors use them, behind a Tree or a variant iterator that checks its tree
+ * sequence is alive first; nothing hands them to the caller.
  */
 class Views {
   private buffer: ArrayBufferLike | null = null;
@@ -150,49 +229,61 @@ class Views {
 
 class WasmTreeCursor implements TreeCursor {
   private views: Views;
-  constructor(private backend: WasmBackend, private c: any, private numNodes: number) {
-    this.views = new Views(backend.memory);
+  constructor(private inst: Instance, private c: any, private numNodes: number) {
+    this.views = new Views(inst.memory);
   }
-  step(how: "first" | "last" | "next" | "prev"): boolean { return this.backend.call(() => this.c.step(how)); }
-  seek(position: number): void { this.backend.call(() => this.c.seek(position)); }
-  seekIndex(index: number): void { this.backend.call(() => this.c.seek_index(index)); }
+  private call<T>(f: () => T): T { return callIn(this.inst, f); }
+  step(how: "first" | "last" | "next" | "prev"): boolean { return this.call(() => this.c.step(how)); }
+  seek(position: number): void { this.call(() => this.c.seek(position)); }
+  seekIndex(index: number): void { this.call(() => this.c.seek_index(index)); }
   state(): Float64Array {
-    return this.views.get("state", (b) => new Float64Array(b, this.c.state_ptr(), 8));
+    return this.views.get("state", (b) => new Float64Array(b, this.call(() => this.c.state_ptr()), 8));
   }
   array(name: string): Int32Array {
-    return this.views.get(name, (b) => new Int32Array(b, this.backend.call(() => this.c.array_ptr(name)), this.numNodes + 1));
+    return this.views.get(name, (b) => new Int32Array(b, this.call(() => this.c.array_ptr(name)), this.numNodes + 1));
   }
-  preorder(): Int32Array { return Int32Array.from(this.c.preorder()); }
-  postorder(): Int32Array { return Int32Array.from(this.c.postorder()); }
-  mrca(u: number, v: number): number { return this.backend.call(() => this.c.mrca(u, v)); }
-  tmrca(u: number, v: number): number { return this.backend.call(() => this.c.tmrca(u, v)); }
-  free(): void { this.c.free(); }
+  preorder(): Int32Array { return this.call(() => Int32Array.from(this.c.preorder())); }
+  postorder(): Int32Array { return this.call(() => Int32Array.from(this.c.postorder())); }
+  mrca(u: number, v: number): number { return this.call(() => this.c.mrca(u, v)); }
+  tmrca(u: number, v: number): number { return this.call(() => this.c.tmrca(u, v)); }
+  free(): void {
+    if (!this.inst.broken && this.c) this.c.free();
+    this.c = null;
+  }
 }
 
 class WasmVariantCursor implements VariantCursor {
   private views: Views;
-  private numSamples: number;
-  constructor(private backend: WasmBackend, private c: any, numSamples: number) {
-    this.views = new Views(backend.memory);
-    this.numSamples = numSamples;
+  /** The genotypes, copied out of the instance's memory into one array reused for every site:
+   * what `variants({ copy: false })` hands out, so it never shows memory freed later. */
+  private out: Int32Array;
+  constructor(private inst: Instance, private c: any, numSamples: number) {
+    this.views = new Views(inst.memory);
+    this.out = new Int32Array(numSamples);
   }
-  next(): boolean { return this.backend.call(() => this.c.next()); }
-  decode(site: number): void { this.backend.call(() => this.c.decode(site)); }
+  private call<T>(f: () => T): T { return callIn(this.inst, f); }
+  next(): boolean { return this.call(() => this.c.next()); }
+  decode(site: number): void { this.call(() => this.c.decode(site)); }
   state(): Float64Array {
-    return this.views.get("state", (b) => new Float64Array(b, this.c.state_ptr(), 4));
+    return this.views.get("state", (b) => new Float64Array(b, this.call(() => this.c.state_ptr()), 4));
   }
-  allelesJson(): string { return this.c.alleles(); }
+  allelesJson(): string { return this.call(() => this.c.alleles()); }
   genotypes(): Int32Array {
-    return this.views.get("genotypes", (b) => new Int32Array(b, this.c.genotypes_ptr(), this.numSamples));
+    const view = this.views.get("genotypes", (b) => new Int32Array(b, this.call(() => this.c.genotypes_ptr()), this.out.length));
+    this.out.set(view);
+    return this.out;
   }
-  free(): void { this.c.free(); }
+  free(): void {
+    if (!this.inst.broken && this.c) this.c.free();
+    this.c = null;
+  }
 }
 
 /**
  * One instance per build per process: the module, its memory and the driver worker are made
  * once; `init()` with another thread count only replaces the rayon pool (and the pool's
- * workers) on the same memory. An instance that trapped is replaced by a fresh one, with a
- * fresh copy of the glue (`createGlue`).
+ * workers) on the same memory. An instance that trapped is retired (`retire`), and the next
+ * call makes a fresh one, with a fresh copy of the glue (`createGlue`).
  */
 interface Instance {
   glue: any;
@@ -202,11 +293,17 @@ interface Instance {
   driver: Driver | null;
   pool: WorkerLike[];
   threads: number;
-  /** Set when the instance trapped (a Rust panic aborts): it is never called again. */
+  /** Pool resizes, one after another. */
+  resizing: Promise<void>;
+  /** Why the instance was retired (it trapped): it is never called again. */
   broken: string | null;
 }
 
 const instances = new Map<BuildName, Promise<Instance>>();
+/** The instance `instances` resolved to, per build, until it is retired. */
+const current = new Map<BuildName, Instance>();
+/** The memory ceiling asked for, per build: applied to every instance made later too. */
+const ceilings = new Map<BuildName, number>();
 
 async function instantiate(host: WasmHost, build: BuildName): Promise<Instance> {
   const [factory, module] = await Promise.all([host.glue(build), host.compile(build)]);
@@ -218,14 +315,44 @@ async function instantiate(host: WasmHost, build: BuildName): Promise<Instance> 
       memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
       glue.initSync({ module, memory });
     }
+    glue.install_trap_reporting?.();
   } catch (e) {
     throw new TreeSeqError("BACKEND_UNAVAILABLE", `the ${build} WebAssembly module did not start: ${(e as Error).message}`);
   }
-  const inst: Instance = { glue, memory, build, module, driver: null, pool: [], threads: build === "wasm-st" ? 1 : 0, broken: null };
+  const inst: Instance = {
+    glue, memory, build, module, driver: null, pool: [], threads: build === "wasm-st" ? 1 : 0,
+    resizing: Promise.resolve(), broken: null,
+  };
   // Without shared memory, statistics run on a second instance in a worker (with its own copy
   // of each file), so that they never block the page's main thread.
-  inst.driver = new Driver(await startWorker(host, inst, build === "wasm-st" ? "st" : "driver", 0));
+  const worker = await startWorker(host, inst, build === "wasm-st" ? "st" : "driver", 0);
+  inst.driver = new Driver(worker, (why) => void retire(inst, why));
+  const ceiling = ceilings.get(build);
+  if (ceiling !== undefined) {
+    try {
+      await applyCeiling(inst, ceiling);
+    } catch (e) {
+      retire(inst, `its memory ceiling could not be set: ${(e as Error).message}`); // stops its worker
+      throw e;
+    }
+  }
   return inst;
+}
+
+/** The build's live instance, made (or remade, after a trap) when there is none. */
+async function acquire(host: WasmHost, build: BuildName): Promise<Instance> {
+  for (;;) {
+    let p = instances.get(build);
+    if (!p) {
+      const made = instantiate(host, build).then((inst) => (current.set(build, inst), inst));
+      p = made;
+      instances.set(build, made);
+      made.catch(() => { if (instances.get(build) === made) instances.delete(build); });
+    }
+    const inst = await p;
+    if (!inst.broken) return inst;
+    if (instances.get(build) === p) instances.delete(build);
+  }
 }
 
 async function startWorker(host: WasmHost, inst: Instance, role: "pool" | "driver" | "st", setup: number): Promise<WorkerLike> {
@@ -245,89 +372,120 @@ async function startWorker(host: WasmHost, inst: Instance, role: "pool" | "drive
     worker.terminate();
     throw e;
   }
+  if (role === "pool") {
+    // A pool thread that traps (a panic or a failed allocation inside a parallel part of a
+    // statistic) leaves the driver waiting for it forever: retire the instance instead.
+    worker.onMessage((m) => {
+      if (m?.type === "trapped") retire(inst, trapDetail(m.error, m.panic, "a worker of the thread pool"));
+    });
+    worker.onError((e) => void retire(inst, e.message));
+  }
   worker.setKeepAlive(false);
   return worker;
 }
 
 /** Replaces the instance's rayon pool with one of `n` threads. */
-async function resizePool(host: WasmHost, inst: Instance, n: number): Promise<void> {
-  if (inst.threads === n) return;
-  const setup = inst.glue.pool_prepare(n);
-  // The pool's workers must be running before the pool is built: a browser does not start
-  // a worker while its creator blocks.
-  const fresh = await Promise.all(Array.from({ length: n }, () => startWorker(host, inst, "pool", setup)));
-  const old = inst.pool;
-  const exits = old.map((w) => nextMessage(w, "exit"));
-  inst.threads = await inst.driver!.call({ op: "build", setup });
-  inst.pool = fresh;
-  // The old pool ends once nothing uses it; its workers then return from Rust and say so.
-  // Only then are they terminated: stopping a worker inside Rust could leave a lock held.
-  void Promise.all(exits).then(() => old.forEach((w) => w.terminate()), () => {});
+function resizePool(host: WasmHost, inst: Instance, n: number): Promise<void> {
+  inst.resizing = inst.resizing.catch(() => {}).then(async () => {
+    if (inst.threads === n || inst.broken) return;
+    const setup = inst.glue.pool_prepare(n);
+    // The pool's workers must be running before the pool is built: a browser does not start
+    // a worker while its creator blocks.
+    const fresh = await Promise.all(Array.from({ length: n }, () => startWorker(host, inst, "pool", setup)));
+    const old = inst.pool;
+    const exits = old.map((w) => nextMessage(w, "exit"));
+    inst.pool = fresh;
+    inst.threads = await inst.driver!.call({ op: "build", setup });
+    // The old pool ends once nothing uses it; its workers then return from Rust and say so.
+    // Only then are they terminated: stopping a worker inside Rust could leave a lock held.
+    void Promise.all(exits).then(() => old.forEach((w) => w.terminate()), () => {});
+  });
+  return inst.resizing;
+}
+
+/** Sets the core's memory ceiling in every memory of the instance (the single-threaded
+ * build's worker has a memory of its own). */
+async function applyCeiling(inst: Instance, bytes: number): Promise<void> {
+  if (typeof inst.glue.set_max_memory !== "function") {
+    throw new TreeSeqError("BACKEND_UNAVAILABLE", `init: maxMemory: this ${inst.build} WebAssembly build has no memory ceiling ` +
+      `(no set_max_memory export): it is older than this TypeScript; rebuild it`);
+  }
+  callIn(inst, () => inst.glue.set_max_memory(bytes));
+  if (inst.build === "wasm-st") await inst.driver!.call({ op: "maxMemory", bytes });
 }
 
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
-  private constructor(private inst: Instance, readonly threads: number, readonly version: string, readonly reason: string) {}
+  private constructor(
+    private host: WasmHost, private inst: Instance, readonly threads: number, readonly version: string, readonly reason: string,
+  ) {}
 
-  /** Calls into this thread's instance; a trap marks the instance broken for good. */
-  call<T>(f: () => T): T {
-    const broken = this.inst.broken ?? this.inst.driver?.broken;
-    if (broken) {
-      throw new TreeSeqError("INTERNAL", `the WebAssembly instance trapped earlier (${broken}); call init() and load again`);
-    }
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) this.inst.broken = e.message;
-      throw toTreeSeqError(e);
-    }
+  /** The live instance: this one's, or a fresh one (with this backend's pool size) after a trap. */
+  private async live(): Promise<Instance> {
+    if (!this.inst.broken) return this.inst;
+    const inst = await acquire(this.host, this.inst.build);
+    if (inst.build === "wasm-threads") await resizePool(this.host, inst, this.threads);
+    this.inst = inst;
+    return inst;
   }
 
-  get glue(): any { return this.inst.glue; }
-  get memory(): WebAssembly.Memory { return this.inst.memory; }
   get threaded(): boolean { return this.inst.build === "wasm-threads"; }
+  /** @internal For tests: the instance's driver worker. */
   get driver(): Driver | null { return this.inst.driver; }
 
   /** `singleThreaded` forces the build without atomics (what pages without isolation get). */
   static async create(host: WasmHost, threads: number, version: string, reason: string, singleThreaded = false): Promise<WasmBackend> {
     const threaded = !singleThreaded && host.threadedSupported();
     const key: BuildName = threaded ? "wasm-threads" : "wasm-st";
-    let p = instances.get(key);
-    if (p) {
-      const old = await p.catch(() => null);
-      if (!old || old.broken || old.driver?.broken) {
-        old?.pool.forEach((w) => w.terminate());
-        p = undefined;
-      }
-    }
-    if (!p) {
-      p = instantiate(host, key);
-      instances.set(key, p);
-      p.catch(() => instances.delete(key));
-    }
-    const inst = await p;
-    if (!threaded) return new WasmBackend(inst, 1, version, reason + " (single-threaded build)");
+    const inst = await acquire(host, key);
+    if (!threaded) return new WasmBackend(host, inst, 1, version, reason + " (single-threaded build)");
     await resizePool(host, inst, Math.max(1, threads));
-    return new WasmBackend(inst, inst.threads, version, reason);
+    return new WasmBackend(host, inst, inst.threads, version, reason);
   }
 
   async load(bytes: Uint8Array): Promise<Handle> {
-    if (this.threaded) {
-      const ptr = await this.driver!.call({ op: "load", bytes });
-      return new WasmHandle(this, this.glue.WasmTreeSequence.from_acquired(ptr));
+    const inst = await this.live();
+    if (inst.build === "wasm-threads") {
+      const ptr = await inst.driver!.call({ op: "load", bytes });
+      return new WasmHandle(inst, callIn(inst, () => inst.glue.WasmTreeSequence.from_acquired(ptr)));
     }
-    const local = this.call(() => this.glue.load(bytes, false));
+    const local = callIn(inst, () => inst.glue.load(bytes, false));
     try {
-      const remote = await this.driver!.call({ op: "load", bytes });
-      return new WasmHandle(this, local, remote);
+      const remote = await inst.driver!.call({ op: "load", bytes });
+      return new WasmHandle(inst, local, remote);
     } catch (e) {
-      local.free();
+      if (!inst.broken) local.free();
       throw e;
     }
   }
 
   async distinctWorkerThreads(tasks: number): Promise<number> {
-    return this.driver!.call({ op: "distinct", tasks });
+    return (await this.live()).driver!.call({ op: "distinct", tasks });
+  }
+
+  /** The core's memory ceiling in bytes (kept for instances made after a trap), or null
+   * where this build has none to set. */
+  async setMaxMemory(bytes: number): Promise<void> {
+    const inst = await this.live();
+    await applyCeiling(inst, bytes);
+    ceilings.set(inst.build, bytes);
+  }
+
+  maxMemory(): number | null {
+    const glue = this.inst.broken ? null : this.inst.glue;
+    return typeof glue?.max_memory === "function" ? Number(callIn(this.inst, () => glue.max_memory())) : ceilings.get(this.inst.build) ?? null;
+  }
+
+  /**
+   * @internal For tests: traps on purpose. `kind` "panic" or "oom" (a failed allocation);
+   * `where` "pool" (a thread of the pool: a worker, in the threaded build), "driver" (the
+   * worker that runs loads and statistics) or "main" (this thread's instance).
+   */
+  async trapForTests(kind: "panic" | "oom", where: "pool" | "driver" | "main"): Promise<void> {
+    // Posted before this returns (when the instance is live), so that calls made next queue behind it.
+    const inst = this.inst.broken ? await this.live() : this.inst;
+    if (where === "main") callIn(inst, () => inst.glue.trap_in_pool_for_tests(kind, "here"));
+    else await inst.driver!.call({ op: "trap", kind, where: where === "pool" ? "pool" : "here" });
   }
 
   /** Nothing to free: the instance lives for the process and is shared by later inits. */

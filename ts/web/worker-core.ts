@@ -32,6 +32,15 @@ export function serve(glue: any): void {
   const files = new Map<number, any>(); // "st" role: id -> WasmTreeSequence
   let nextFile = 1;
 
+  /** The panic message a trap left (see `last_trap` in the crate), if any. */
+  const lastTrap = (): string | null => {
+    try {
+      return glue.last_trap?.() ?? null;
+    } catch {
+      return null;
+    }
+  };
+
   const fileById = (id: number): any => {
     const f = files.get(id);
     if (!f) throw new Error(`TREESEQ:DISPOSED:tree sequence ${id} is not loaded in the worker`);
@@ -43,13 +52,21 @@ export function serve(glue: any): void {
       try {
         if (m.role === "st") glue.initSync({ module: m.module });
         else glue.initSync({ module: m.module, memory: m.memory, thread_stack_size: THREAD_STACK });
+        glue.install_trap_reporting?.();
       } catch (e) {
         post({ type: "failed", error: `its WebAssembly instance did not start: ${e instanceof Error ? e.message : String(e)}` });
         return;
       }
       post({ type: "ready" });
       if (m.role === "pool") {
-        glue.worker_run(m.setup);
+        try {
+          glue.worker_run(m.setup);
+        } catch (e) {
+          // This rayon thread trapped: the job it ran never finishes, and the driver waits on
+          // it. Say so (the owner retires the instance); an uncaught error would say less.
+          post({ type: "trapped", error: String(e), panic: lastTrap() });
+          return;
+        }
         post({ type: "exit" });
       }
       return;
@@ -84,12 +101,15 @@ export function serve(glue: any): void {
           break;
         }
         case "distinct": value = glue.distinct_worker_threads(m.tasks); break;
-        case "trap": glue.trap_for_tests(); break;
+        case "maxMemory": glue.set_max_memory(m.bytes); break;
+        // Tests only: trap on purpose, here or on a thread of the pool.
+        case "trap": glue.trap_in_pool_for_tests(m.kind ?? "panic", m.where ?? "here"); break;
         default: throw new Error(`TREESEQ:INTERNAL:unknown worker op ${m.op}`);
       }
       post({ type: "reply", id: m.id, ok: true, value }, transfer);
     } catch (e) {
-      post({ type: "reply", id: m.id, ok: false, error: e instanceof Error ? `${e.message}` : String(e), trap: e instanceof WebAssembly.RuntimeError });
+      const trap = e instanceof WebAssembly.RuntimeError;
+      post({ type: "reply", id: m.id, ok: false, error: trap ? String(e) : e instanceof Error ? `${e.message}` : String(e), trap, panic: trap ? lastTrap() : null });
     }
   });
 }

@@ -9,7 +9,8 @@
 //! (`TreeSeqError::to_wire`); the TypeScript layer turns them into `TreeSeqError`s.
 //!
 //! A panic in WASM aborts (traps) the instance: the TypeScript layer treats a trap as fatal for
-//! that instance and never calls into it again.
+//! that instance, never calls into it again, and starts a fresh one for the next call (see
+//! `last_trap` for what it learns of the trap).
 
 use std::sync::Arc;
 
@@ -405,9 +406,69 @@ impl WasmTreeSequence {
     }
 }
 
-/// Panics on purpose, so that tests can check that a trapped instance is never used again and
-/// that `init()` replaces it. Not part of the public API.
+
+// ---- Traps: what JavaScript can learn about one, and how tests cause them ----------------
+//
+// With `panic = "abort"` every Rust panic, and every failed allocation, ends as a WebAssembly
+// `unreachable` trap, and the trap itself says nothing more. The panic hook keeps the panic's
+// message where JavaScript can read it after the trap (`last_trap`); an abort with no panic
+// before it is, in this crate, a failed allocation (std's alloc error handler aborts without
+// calling the hook).
+
+mod trap {
+    use std::sync::Mutex;
+
+    static LAST: Mutex<Option<String>> = Mutex::new(None);
+
+    pub fn install() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            std::panic::set_hook(Box::new(|info| {
+                // try_lock: a panic while the message is being read is dropped, never waited on.
+                if let Ok(mut last) = LAST.try_lock() {
+                    *last = Some(info.to_string());
+                }
+            }));
+        });
+    }
+
+    pub fn take() -> Option<String> {
+        LAST.try_lock().ok().and_then(|mut l| l.take())
+    }
+}
+
+/// Makes later panics leave their message for `last_trap` (the hook is process-wide: in the
+/// threaded build, one call covers every worker of the memory).
 #[wasm_bindgen]
-pub fn trap_for_tests() {
-    panic!("deliberate panic for tests");
+pub fn install_trap_reporting() {
+    trap::install();
+}
+
+/// The message of the panic that trapped the instance, if a panic did (taken: read once).
+/// Never blocks, so the page's thread may call it after another thread trapped.
+#[wasm_bindgen]
+pub fn last_trap() -> Option<String> {
+    trap::take()
+}
+
+/// Traps on purpose, for tests: `kind` "panic" panics, "oom" fails an allocation as the
+/// allocator does when memory cannot grow (through `handle_alloc_error`, without taking the
+/// memory); `where_` "pool" does it on a thread of the pool (a worker, in the threaded build),
+/// anything else on the calling thread. Not part of the public API.
+#[wasm_bindgen]
+pub fn trap_in_pool_for_tests(kind: &str, where_: &str) {
+    let kind = kind.to_string();
+    let fail = move || -> () {
+        match kind.as_str() {
+            "oom" => std::alloc::handle_alloc_error(
+                std::alloc::Layout::from_size_align(1 << 30, 8).expect("a valid layout"),
+            ),
+            _ => panic!("deliberate panic for tests ({kind})"),
+        }
+    };
+    if where_ == "pool" {
+        in_pool(fail)
+    } else {
+        fail()
+    }
 }
