@@ -1,7 +1,7 @@
-"""Simulates a benchmark tree sequence with msprime: python3 scripts/simulate_bench.py OUT [SAMPLES] [SEED]
+"""Simulates a benchmark tree sequence with msprime: python3 scripts/simulate_bench.py OUT [SAMPLES] [SEED] [LENGTH]
 
 Three populations of SAMPLES/6 diploids each (SAMPLES sample nodes in all; default 18,000),
-split 2,000 generations ago from an ancestral one (Ne 10,000 each), 10 Mb, recombination and
+split 2,000 generations ago from an ancestral one (Ne 10,000 each), LENGTH bp (default 10 Mb), recombination and
 mutation rates 1e-8. 300,000 samples take about 20 s and give a 63 MB file with ~118,000 trees
 and ~121,000 sites. Written to OUT.tmp, then renamed, so a killed run leaves no half file.
 """
@@ -17,6 +17,7 @@ def main():
     out = sys.argv[1]
     samples = int(sys.argv[2]) if len(sys.argv) > 2 else 18_000
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 42
+    length = float(sys.argv[4]) if len(sys.argv) > 4 else 1e7
     if samples < 6 or samples % 6:
         sys.exit("SAMPLES must be a positive multiple of 6 (three populations of diploids)")
     demography = msprime.Demography()
@@ -28,7 +29,7 @@ def main():
     ts = msprime.sim_ancestry(
         samples={"A": per_pop, "B": per_pop, "C": per_pop},
         demography=demography,
-        sequence_length=1e7,
+        sequence_length=length,
         recombination_rate=1e-8,
         random_seed=seed,
     )

@@ -49,12 +49,42 @@ pub trait SummaryFunc: Send + Sync {
             *o += t;
         }
     }
+
+    /// The state columns (sorted, distinct) that outputs `cols` read, or None when they read
+    /// all of it. With many sample sets, the engine gives each group of outputs only the
+    /// columns it reads, so that a node update costs what the group's outputs need rather
+    /// than the width of the whole state.
+    fn columns(&self, _cols: Range<usize>) -> Option<Vec<usize>> {
+        None
+    }
+
+    /// The outputs `cols` as a summary of their own over the state columns `columns` (sorted,
+    /// distinct, holding at least `self.columns(cols)`), in that order: its output i is output
+    /// `cols.start + i` of `self`, computed by the same arithmetic, so the same bits. Only
+    /// called where [`SummaryFunc::columns`] gave Some.
+    fn restrict(&self, _cols: Range<usize>, _columns: &[usize]) -> Box<dyn SummaryFunc> {
+        unreachable!("restrict() is only called on summaries whose columns() is Some")
+    }
+}
+
+/// Where state column `c` is in `columns` (sorted, distinct, holding `c`).
+fn position(columns: &[usize], c: usize) -> usize {
+    columns
+        .binary_search(&c)
+        .expect("restricted state columns hold every column the outputs read")
+}
+
+/// The state columns a per-set summary's outputs `cols` read: set j is column `first + j`.
+fn per_set_columns(first: usize, cols: Range<usize>) -> Option<Vec<usize>> {
+    Some((first + cols.start..first + cols.end).collect())
 }
 
 /// Diversity, one output per sample set j: `x[j] (n[j] - x[j]) / (n[j] (n[j] - 1))`.
 pub struct Diversity {
     n: Vec<f64>,
     inv_denom: Vec<f64>,
+    /// The state column of set 0 (not 0 only in a restricted summary).
+    first: usize,
 }
 
 impl Diversity {
@@ -62,6 +92,7 @@ impl Diversity {
         Diversity {
             n: n.to_vec(),
             inv_denom: n.iter().map(|&n| 1.0 / (n * (n - 1.0))).collect(),
+            first: 0,
         }
     }
 }
@@ -73,13 +104,23 @@ impl SummaryFunc for Diversity {
     #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
         let (x, n, inv) = (
-            &x[cols.clone()],
+            &x[self.first + cols.start..self.first + cols.end],
             &self.n[cols.clone()],
             &self.inv_denom[cols],
         );
         for (((o, &x), &n), &inv) in out.iter_mut().zip(x).zip(n).zip(inv) {
             *o = x * (n - x) * inv;
         }
+    }
+    fn columns(&self, cols: Range<usize>) -> Option<Vec<usize>> {
+        per_set_columns(self.first, cols)
+    }
+    fn restrict(&self, cols: Range<usize>, columns: &[usize]) -> Box<dyn SummaryFunc> {
+        Box::new(Diversity {
+            first: position(columns, self.first + cols.start),
+            n: self.n[cols.clone()].to_vec(),
+            inv_denom: self.inv_denom[cols].to_vec(),
+        })
     }
 }
 
@@ -88,11 +129,16 @@ impl SummaryFunc for Diversity {
 /// an allele carried by every sample gives exactly 0.
 pub struct SegregatingSites {
     n: Vec<f64>,
+    /// The state column of set 0 (see [`Diversity`]).
+    first: usize,
 }
 
 impl SegregatingSites {
     pub fn new(n: &[f64]) -> Self {
-        SegregatingSites { n: n.to_vec() }
+        SegregatingSites {
+            n: n.to_vec(),
+            first: 0,
+        }
     }
 }
 
@@ -102,15 +148,27 @@ impl SummaryFunc for SegregatingSites {
     }
     #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        for ((o, &x), &n) in out.iter_mut().zip(&x[cols.clone()]).zip(&self.n[cols]) {
+        let x = &x[self.first + cols.start..self.first + cols.end];
+        for ((o, &x), &n) in out.iter_mut().zip(x).zip(&self.n[cols]) {
             *o = if x > 0.0 { 1.0 - x / n } else { 0.0 };
         }
+    }
+    fn columns(&self, cols: Range<usize>) -> Option<Vec<usize>> {
+        per_set_columns(self.first, cols)
+    }
+    fn restrict(&self, cols: Range<usize>, columns: &[usize]) -> Box<dyn SummaryFunc> {
+        Box::new(SegregatingSites {
+            first: position(columns, self.first + cols.start),
+            n: self.n[cols].to_vec(),
+        })
     }
 }
 
 pub struct Y1 {
     n: Vec<f64>,
     inv_denom: Vec<f64>,
+    /// The state column of set 0 (see [`Diversity`]).
+    first: usize,
 }
 
 impl Y1 {
@@ -121,6 +179,7 @@ impl Y1 {
                 .iter()
                 .map(|&n| 1.0 / (n * (n - 1.0) * (n - 2.0)))
                 .collect(),
+            first: 0,
         }
     }
 }
@@ -132,13 +191,23 @@ impl SummaryFunc for Y1 {
     #[inline]
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
         let (x, n, inv) = (
-            &x[cols.clone()],
+            &x[self.first + cols.start..self.first + cols.end],
             &self.n[cols.clone()],
             &self.inv_denom[cols],
         );
         for (((o, &xi), &ni), &inv) in out.iter_mut().zip(x).zip(n).zip(inv) {
             *o = xi * (ni - xi) * (ni - xi - 1.0) * inv;
         }
+    }
+    fn columns(&self, cols: Range<usize>) -> Option<Vec<usize>> {
+        per_set_columns(self.first, cols)
+    }
+    fn restrict(&self, cols: Range<usize>, columns: &[usize]) -> Box<dyn SummaryFunc> {
+        Box::new(Y1 {
+            first: position(columns, self.first + cols.start),
+            n: self.n[cols.clone()].to_vec(),
+            inv_denom: self.inv_denom[cols].to_vec(),
+        })
     }
 }
 
@@ -248,6 +317,36 @@ impl SummaryFunc for Tuples {
             TupleStat::RelatednessNoncentred => each!(|i, j, k, l| x[i] * x[j]),
         }
     }
+    fn columns(&self, cols: Range<usize>) -> Option<Vec<usize>> {
+        let arity = self.stat.arity();
+        let mut c: Vec<usize> = self.idx[cols]
+            .iter()
+            .flat_map(|t| t[..arity].iter().copied())
+            .collect();
+        c.sort_unstable();
+        c.dedup();
+        Some(c)
+    }
+    fn restrict(&self, cols: Range<usize>, columns: &[usize]) -> Box<dyn SummaryFunc> {
+        let arity = self.stat.arity();
+        let idx = self.idx[cols.clone()]
+            .iter()
+            .map(|t| {
+                // Entries past the arity are padding, never read.
+                let mut a = [0usize; 4];
+                for (a, &i) in a.iter_mut().zip(&t[..arity]) {
+                    *a = position(columns, i);
+                }
+                a
+            })
+            .collect();
+        Box::new(Tuples {
+            stat: self.stat,
+            idx,
+            n: columns.iter().map(|&c| self.n[c]).collect(),
+            inv_denom: self.inv_denom[cols].to_vec(),
+        })
+    }
 }
 
 /// genetic_relatedness, centred: (x_i/n_i - m)(x_j/n_j - m) with m the mean over all sets of
@@ -323,6 +422,8 @@ impl SummaryFunc for RelatednessWeighted {
 pub struct TraitCovariance {
     num_weights: usize,
     inv_denom: f64,
+    /// The state column of weight 0 (see [`Diversity`]).
+    first: usize,
 }
 
 impl TraitCovariance {
@@ -331,6 +432,7 @@ impl TraitCovariance {
         TraitCovariance {
             num_weights,
             inv_denom: 1.0 / (2.0 * (n - 1.0) * (n - 1.0)),
+            first: 0,
         }
     }
 }
@@ -341,8 +443,19 @@ impl SummaryFunc for TraitCovariance {
     }
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
         for (o, j) in out.iter_mut().zip(cols) {
-            *o = x[j] * x[j] * self.inv_denom;
+            let x = x[self.first + j];
+            *o = x * x * self.inv_denom;
         }
+    }
+    fn columns(&self, cols: Range<usize>) -> Option<Vec<usize>> {
+        per_set_columns(self.first, cols)
+    }
+    fn restrict(&self, cols: Range<usize>, columns: &[usize]) -> Box<dyn SummaryFunc> {
+        Box::new(TraitCovariance {
+            num_weights: cols.len(),
+            inv_denom: self.inv_denom,
+            first: position(columns, self.first + cols.start),
+        })
     }
 }
 
@@ -415,6 +528,38 @@ impl SummaryFunc for Concat {
                 );
             }
         }
+    }
+    fn columns(&self, cols: Range<usize>) -> Option<Vec<usize>> {
+        let mut all = Vec::new();
+        for (part, range) in self.parts_in(cols) {
+            all.extend(part.columns(range)?);
+        }
+        all.sort_unstable();
+        all.dedup();
+        Some(all)
+    }
+    fn restrict(&self, cols: Range<usize>, columns: &[usize]) -> Box<dyn SummaryFunc> {
+        Box::new(Concat::new(
+            self.parts_in(cols)
+                .map(|(part, range)| part.restrict(range, columns))
+                .collect(),
+        ))
+    }
+}
+
+impl Concat {
+    /// The parts that outputs `cols` fall in, each with its own outputs among them.
+    fn parts_in(
+        &self,
+        cols: Range<usize>,
+    ) -> impl Iterator<Item = (&dyn SummaryFunc, Range<usize>)> + '_ {
+        self.parts.iter().enumerate().filter_map(move |(p, part)| {
+            let (a, b) = (
+                self.starts[p].max(cols.start),
+                self.starts[p + 1].min(cols.end),
+            );
+            (a < b).then(|| (&**part, a - self.starts[p]..b - self.starts[p]))
+        })
     }
 }
 

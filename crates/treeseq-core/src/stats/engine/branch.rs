@@ -55,12 +55,12 @@ pub(super) fn branch_dense(
     cols: Range<usize>,
     ws: &mut Workspace,
 ) -> Partial {
-    let stride = t.d.k + SummarySlots { gm: cols.len() }.len();
+    let stride = t.part.k() + SummarySlots { gm: cols.len() }.len();
     let keep = t.d.num_nodes * stride * std::mem::size_of::<f64>()
         <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
     if keep {
         branch_walk::<f64>(t, f, cols, ws, true)
-    } else if t.stat.weights.small_integers {
+    } else if t.part.weights.small_integers {
         branch_walk::<f32>(t, f, cols, ws, false)
     } else {
         branch_walk::<f64>(t, f, cols, ws, false)
@@ -174,9 +174,14 @@ fn branch_walk<V: Weight + Kept>(
     ws: &mut Workspace,
     keep: bool,
 ) -> Partial {
-    let Task { d, stat, chunk } = t;
+    let Task {
+        d,
+        stat,
+        chunk,
+        part,
+    } = t;
     let gm = cols.len();
-    let k = d.k;
+    let k = part.k();
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let windows = stat.windows;
     let rows = chunk_rows(chunk);
@@ -186,13 +191,13 @@ fn branch_walk<V: Weight + Kept>(
     // when a branch length is computed.
     let slots = SummarySlots { gm };
     let mut st = if keep {
-        TreeState::<V>::seek_with(d, stat.weights, chunk, ws, slots.len(), |u, rest| {
+        TreeState::<V>::seek_with(d, part.weights, chunk, ws, slots.len(), |u, rest| {
             rest[slots.time()] = V::exact(d.time[u]);
         })
     } else {
-        TreeState::<V>::seek(d, stat.weights, chunk, ws)
+        TreeState::<V>::seek(d, part.weights, chunk, ws)
     };
-    let total = (!stat.polarised).then_some(&d.total[..]);
+    let total = (!stat.polarised).then_some(part.total);
     let time = d.time;
     let mut terms = Terms {
         eval: Evaluator::new(f, cols, total),
@@ -355,7 +360,7 @@ fn branch_walk<V: Weight + Kept>(
 /// goes to the cell of its sample counts, flushed lazily.
 #[inline(never)] // (see `site::walk_sites`)
 pub(super) fn branch_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
-    let Task { d, stat, chunk } = t;
+    let Task { d, stat, chunk, .. } = t;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let mut sums = AfsBranches {
         out: vec![0.0; chunk_rows(chunk) * nt * afs.size()],

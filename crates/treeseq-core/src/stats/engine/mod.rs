@@ -19,8 +19,11 @@
 //! incrementally as tskit does, with `edge_removal_order` and `edge_insertion_order`
 //! (`tree.rs`). Each chunk sums into the windows it overlaps (`site.rs`, `branch.rs`,
 //! `node.rs`); chunk results are added into the output in chunk order, here. So the result
-//! is the same, bit for bit, on any number of threads. Statistics with many outputs (index
-//! tuples) are also split into groups of outputs, each group a task of its own.
+//! is the same, bit for bit, on any number of threads. Statistics with many outputs (many
+//! sample sets, index tuples) are also split into groups of outputs, each group a task of its
+//! own per chunk; a group whose outputs read only some of the state's columns (a summary's
+//! `columns`) carries only those, so that K sample sets cost O(K) per node update in all,
+//! not O(K) per group (see [`Group`]).
 //!
 //! Per tree transition, a node whose weights or branch change is "touched" once: its old
 //! value is kept before the first change and its summary is recomputed once after all of the
@@ -85,6 +88,97 @@ pub struct GeneralStat<'a> {
 
 /// Outputs of a dense summary per task: more are split into groups (tasks of their own).
 const MAX_OUTPUTS_PER_TASK: usize = 64;
+
+/// One group of a dense summary's outputs: a task of its own for each chunk.
+struct Group {
+    /// Its outputs among the summary's.
+    outputs: Range<usize>,
+    /// Where the outputs read only some of the weights' columns: those columns (sorted) and
+    /// the outputs as a summary over them alone. A node then carries `columns.len()` sums in
+    /// this group's tasks rather than all K, so that many sample sets in many groups cost
+    /// O(K) per node update in all (and O(nodes x group) memory per thread), not O(K) per
+    /// group. The restricted summary computes each output with the same arithmetic on the
+    /// same sums, so the same bits as the whole state would give, except where branch mode
+    /// skips a node whose sums did not change: with fewer columns that is more often, and
+    /// the result can differ from the unrestricted one by rounding (never with the thread
+    /// count: groups depend only on the statistic).
+    restricted: Option<(Vec<usize>, Box<dyn SummaryFunc>)>,
+}
+
+/// Splits a summary's `m` outputs into groups. Groups of [`MAX_OUTPUTS_PER_TASK`] outputs
+/// each, restricted where they read fewer than all `k` columns; a summary that reads the
+/// whole state for every output (centred relatedness: the mean over all sets) gets groups of
+/// at least k outputs, so that carrying the state costs no more than its outputs do. The
+/// spectrum's cells are one group: a node adds to one cell, wherever it is.
+fn make_groups(summary: Summary, m: usize, k: usize) -> Vec<Group> {
+    let f = match summary {
+        Summary::Dense(f) => f,
+        Summary::Afs(_) => {
+            return vec![Group {
+                outputs: 0..m,
+                restricted: None,
+            }]
+        }
+    };
+    let restricts = f.columns(0..m).is_some();
+    let size = if restricts {
+        MAX_OUTPUTS_PER_TASK
+    } else {
+        MAX_OUTPUTS_PER_TASK.max(k)
+    };
+    (0..m)
+        .step_by(size)
+        .map(|a| {
+            let outputs = a..(a + size).min(m);
+            let restricted = f
+                .columns(outputs.clone())
+                .filter(|c| c.len() < k)
+                .map(|c| {
+                    let g = f.restrict(outputs.clone(), &c);
+                    (c, g)
+                });
+            Group {
+                outputs,
+                restricted,
+            }
+        })
+        .collect()
+}
+
+/// What a task sums: the weights it carries (all, or a group's columns), their column sums,
+/// and the summary of its outputs `cols` over them.
+pub(super) struct Part<'a> {
+    pub(super) weights: &'a Weights,
+    pub(super) total: &'a [f64],
+    pub(super) summary: Summary<'a>,
+    pub(super) cols: Range<usize>,
+}
+
+impl Part<'_> {
+    /// Weight columns a node carries.
+    pub(super) fn k(&self) -> usize {
+        self.weights.num_cols
+    }
+}
+
+/// The weights' columns `columns` alone, and their column sums (taken from `total`, so the
+/// same bits as the whole state's).
+fn gather_columns(weights: &Weights, total: &[f64], columns: &[usize]) -> (Weights, Vec<f64>) {
+    let mut data = Vec::with_capacity(weights.num_rows * columns.len());
+    for i in 0..weights.num_rows {
+        let row = weights.row(i);
+        data.extend(columns.iter().map(|&c| row[c]));
+    }
+    let w = Weights {
+        data,
+        num_rows: weights.num_rows,
+        num_cols: columns.len(),
+        // Both hold for any subset of the columns.
+        small_integers: weights.small_integers,
+        counts: weights.counts,
+    };
+    (w, columns.iter().map(|&c| total[c]).collect())
+}
 
 /// Runs the general statistic; the result is `[window][time window][node?][output]`.
 pub fn run(ts: &TreeSequence, stat: &GeneralStat) -> Result<Vec<f64>> {
@@ -180,16 +274,7 @@ fn run_inner(
         } * m;
     let data = Data::new(ts, stat);
 
-    // Output groups: many outputs of a dense summary are split across tasks (the spectrum's
-    // cells are one group: a node adds to one cell, wherever it is).
-    let group_size = match stat.summary {
-        Summary::Dense(_) => MAX_OUTPUTS_PER_TASK,
-        Summary::Afs(_) => m,
-    };
-    let groups: Vec<Range<usize>> = (0..m)
-        .step_by(group_size)
-        .map(|a| a..(a + group_size).min(m))
-        .collect();
+    let groups = make_groups(stat.summary, m, stat.weights.num_cols);
     let tasks: Vec<(usize, usize)> = (0..plan.chunks.len())
         .flat_map(|c| (0..groups.len()).map(move |g| (c, g)))
         .collect();
@@ -202,7 +287,7 @@ fn run_inner(
                (c, g): (usize, usize),
                partial: &Partial| {
         let chunk = &plan.chunks[c];
-        let cols = &groups[g];
+        let cols = &groups[g].outputs;
         let gm = cols.len();
         // Partial rows are [window - w_first][time window][node?][output in group].
         let rows = partial.out.len() / gm;
@@ -244,7 +329,26 @@ fn run_inner(
         let mut ws = pool
             .take()
             .unwrap_or_else(|| WORKSPACES.take().unwrap_or_default());
-        let partial = run_chunk(&data, stat, &plan.chunks[c], groups[g].clone(), &mut ws);
+        let group = &groups[g];
+        let gathered;
+        let part = match &group.restricted {
+            Some((columns, summary)) => {
+                gathered = gather_columns(stat.weights, &data.total, columns);
+                Part {
+                    weights: &gathered.0,
+                    total: &gathered.1,
+                    summary: Summary::Dense(&**summary),
+                    cols: 0..group.outputs.len(),
+                }
+            }
+            None => Part {
+                weights: stat.weights,
+                total: &data.total,
+                summary: stat.summary,
+                cols: group.outputs.clone(),
+            },
+        };
+        let partial = run_chunk(&data, stat, &plan.chunks[c], &part, &mut ws);
         pool.give(ws);
         partial
     };
@@ -300,25 +404,28 @@ struct Base {
     absolute_end: bool,
 }
 
-/// What every mode's walk over one chunk reads: the tables, the statistic, the chunk.
+/// What every mode's walk over one chunk reads: the tables, the statistic, the chunk, and
+/// the part of the state and outputs it sums (its weights: `part.weights`, never
+/// `stat.weights`).
 #[derive(Clone, Copy)]
 struct Task<'t, 'a> {
     d: &'t Data<'a>,
     stat: &'t GeneralStat<'a>,
     chunk: &'t Chunk,
+    part: &'t Part<'t>,
 }
 
-/// One task: a chunk of trees, for the outputs `cols` of the summary.
-fn run_chunk(
-    d: &Data,
-    stat: &GeneralStat,
-    chunk: &Chunk,
-    cols: Range<usize>,
-    ws: &mut Workspace,
-) -> Partial {
-    let t = Task { d, stat, chunk };
+/// One task: a chunk of trees, for one part of the outputs.
+fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, part: &Part, ws: &mut Workspace) -> Partial {
+    let t = Task {
+        d,
+        stat,
+        chunk,
+        part,
+    };
+    let cols = part.cols.clone();
     let plain = |out| Partial { out, base: None };
-    match (stat.mode, stat.summary) {
+    match (stat.mode, part.summary) {
         (Mode::Site, Summary::Dense(f)) => plain(site_dense(t, f, cols, ws)),
         (Mode::Site, Summary::Afs(a)) => plain(site_afs(t, a, ws)),
         (Mode::Branch, Summary::Dense(f)) => branch_dense(t, f, cols, ws),

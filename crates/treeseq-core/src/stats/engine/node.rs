@@ -14,10 +14,15 @@ pub(super) fn node_dense(
     cols: Range<usize>,
     ws: &mut Workspace,
 ) -> Vec<f64> {
-    let Task { d, stat, chunk } = t;
+    let Task {
+        d,
+        stat,
+        chunk,
+        part,
+    } = t;
     let gm = cols.len();
     let n = d.num_nodes;
-    let total = (!stat.polarised).then_some(&d.total[..]);
+    let total = (!stat.polarised).then_some(part.total);
     let mut sums = NodeSums {
         out: vec![0.0; chunk_rows(chunk) * n * gm],
         summary: refill(std::mem::take(&mut ws.values), n * gm, 0.0),

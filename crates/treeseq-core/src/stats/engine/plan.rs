@@ -19,13 +19,11 @@ const TURNOVERS_PER_CHUNK: f64 = 2.0;
 const TURNOVERS_PER_SITE_CHUNK: f64 = 4.0;
 
 /// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the
-/// weights' width and totals.
+/// weights' totals.
 pub(super) struct Data<'a> {
     pub(super) g: Genome<'a>,
-    /// Weight columns (the state dimension).
-    pub(super) k: usize,
-    /// Column sums of the weights: the state of the ancestral allele, and `total - x` for
-    /// unpolarised statistics.
+    /// Column sums of all the weights: the state of the ancestral allele, and `total - x`
+    /// for unpolarised statistics (a task's own are its `Part`'s).
     pub(super) total: Vec<f64>,
 }
 
@@ -40,7 +38,6 @@ impl<'a> Data<'a> {
     pub(super) fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
         Data {
             g: Genome::new(ts),
-            k: stat.weights.num_cols,
             total: stat.weights.column_sums(),
         }
     }

@@ -58,7 +58,7 @@ pub(super) fn site_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64
 /// tree's weight sums are packed sample counts or f32 where that is exact (see
 /// `genome::Sums`).
 fn for_each_site(t: Task, ws: &mut Workspace, visit: impl FnMut(usize, &AlleleStates)) {
-    let w = t.stat.weights;
+    let w = t.part.weights;
     if w.counts && PackedCounts::fits(w.num_rows, w.num_cols) {
         walk_sites::<PackedCounts>(t, ws, visit);
     } else if w.small_integers {
@@ -77,11 +77,16 @@ fn walk_sites<V: Sums + Kept>(
     ws: &mut Workspace,
     mut visit: impl FnMut(usize, &AlleleStates),
 ) {
-    let Task { d, stat, chunk } = t;
+    let Task {
+        d,
+        stat,
+        chunk,
+        part,
+    } = t;
     let windows = stat.windows;
     let (a, b) = (windows[0], windows[windows.len() - 1]);
-    let mut st = TreeState::<V>::seek(d, stat.weights, chunk, ws);
-    let mut alleles = AlleleStates::new(d.k);
+    let mut st = TreeState::<V>::seek(d, part.weights, chunk, ws);
+    let mut alleles = AlleleStates::new(part.k());
     let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
     let mut w = chunk.w_first;
     loop {
@@ -91,7 +96,7 @@ fn walk_sites<V: Sums + Kept>(
             while windows[w + 1] <= pos {
                 w += 1;
             }
-            alleles.compute(d.site_muts(), |u| st.row(u), &d.total, site);
+            alleles.compute(d.site_muts(), |u| st.row(u), part.total, site);
             visit(w - chunk.w_first, &alleles);
             site += 1;
         }

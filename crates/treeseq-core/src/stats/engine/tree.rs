@@ -65,7 +65,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
         extra: usize,
         mut init: impl FnMut(usize, &mut [V]),
     ) -> TreeState<'a, V> {
-        let k = V::width(d.k);
+        let k = V::width(weights.num_cols);
         // Not padded to whole cache lines: a record of 11 values (divergence of 3 sets,
         // summaries kept) spans 2.25 lines on average against 2 padded to 16, but a tree of
         // 126,000 nodes then takes 11 MB per thread rather than 16 MB, and on 30,000 samples
@@ -461,7 +461,7 @@ pub(super) trait LazySums {
 /// node is touched, and for every node at each window boundary and at the chunk's end.
 pub(super) fn walk_lazily(t: super::Task, ws: &mut Workspace, sums: &mut impl LazySums) {
     let (n, windows, chunk) = (t.d.num_nodes, t.stat.windows, t.chunk);
-    let mut st = TreeState::<f64>::seek(t.d, t.stat.weights, chunk, ws);
+    let mut st = TreeState::<f64>::seek(t.d, t.part.weights, chunk, ws);
     for u in 0..n {
         sums.refresh(&st, u);
     }
