@@ -71,6 +71,32 @@ impl AlignedBytes {
         }
     }
 
+    /// A zeroed buffer of `len` bytes, or `FILE_TOO_LARGE` when the allocator cannot give it
+    /// (fallible: a file larger than memory is an error, never an abort). `what` names the
+    /// buffer's purpose for the message.
+    pub fn try_zeroed(len: usize, what: &str) -> crate::error::Result<Self> {
+        let mut words: Vec<u64> = Vec::new();
+        if words.try_reserve_exact(len.div_ceil(8)).is_err() {
+            crate::bail!(
+                FileTooLarge,
+                "cannot allocate {len} bytes ({:.2} GiB) to hold {what}: not enough memory",
+                len as f64 / (1u64 << 30) as f64
+            );
+        }
+        words.resize(len.div_ceil(8), 0);
+        Ok(AlignedBytes { words, len })
+    }
+
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: words owns at least len initialised bytes, borrowed mutably through self.
+        unsafe { std::slice::from_raw_parts_mut(self.words.as_mut_ptr() as *mut u8, self.len) }
+    }
+
+    /// Drops bytes past `len` from view (the storage is kept).
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         // SAFETY: words owns at least len initialised bytes.
         unsafe { std::slice::from_raw_parts(self.words.as_ptr() as *const u8, self.len) }

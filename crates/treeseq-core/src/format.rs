@@ -419,6 +419,12 @@ pub fn load_tables(bytes: &[u8]) -> Result<TableCollection> {
     tables_from_kastore(&file)
 }
 
+/// As [`load_tables`], reading the file at `path` directly (any size the machine can hold).
+pub fn load_tables_from_path(path: &std::path::Path) -> Result<TableCollection> {
+    let file = KastoreFile::read_file(path)?;
+    tables_from_kastore(&file)
+}
+
 /// A fresh random (version 4) UUID in tskit's 36-character text form. tskit gives every
 /// written file a new one; std's `RandomState` is seeded from the OS, which is random enough
 /// for an identifier.

@@ -63,6 +63,13 @@ impl TreeSequence {
         TreeSequence::from_tables(format::load_tables(bytes)?)
     }
 
+    /// Loads the `.trees` file at `path`, read by Rust straight into the aligned buffer the
+    /// columns view: files of any size the machine can hold (no 2 GiB host-buffer limit, no
+    /// second copy). Out of memory is `FILE_TOO_LARGE`, an OS failure `IO`.
+    pub fn load_path(path: impl AsRef<std::path::Path>) -> Result<TreeSequence> {
+        TreeSequence::from_tables(format::load_tables_from_path(path.as_ref())?)
+    }
+
     /// Validates `tables` and derives samples and breakpoints. Like tskit, the edge indexes
     /// must be present when there are edges (see `TableCollection::build_indexes`).
     pub fn from_tables(tables: TableCollection) -> Result<TreeSequence> {
