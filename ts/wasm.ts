@@ -13,6 +13,7 @@
  * Where the builds' files are and how a worker starts differ between Node and browsers (and
  * bundlers): a `WasmHost` says it (wasm-host-node.ts, wasm-host-browser.ts).
  */
+import { checkWasmFileSize } from "./filesize.js";
 import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
 import type { StatArgs } from "./stats.js";
 import { typedArrayFor } from "./backend.js";
@@ -312,6 +313,7 @@ export class WasmBackend implements Backend {
   }
 
   async load(bytes: Uint8Array): Promise<Handle> {
+    checkWasmFileSize(bytes.length, "the file");
     if (this.threaded) {
       const ptr = await this.driver!.call({ op: "load", bytes });
       return new WasmHandle(this, this.glue.WasmTreeSequence.from_acquired(ptr));

@@ -75,15 +75,30 @@ impl AlignedBytes {
     /// (fallible: a file larger than memory is an error, never an abort). `what` names the
     /// buffer's purpose for the message.
     pub fn try_zeroed(len: usize, what: &str) -> crate::error::Result<Self> {
-        let mut words: Vec<u64> = Vec::new();
-        if words.try_reserve_exact(len.div_ceil(8)).is_err() {
-            crate::bail!(
-                FileTooLarge,
-                "cannot allocate {len} bytes ({:.2} GiB) to hold {what}: not enough memory",
-                len as f64 / (1u64 << 30) as f64
-            );
+        let n = len.div_ceil(8);
+        let too_large = || {
+            crate::error::TreeSeqError::new(
+                crate::ErrorCode::FileTooLarge,
+                format!(
+                    "cannot allocate {len} bytes ({:.2} GiB) to hold {what}: not enough memory",
+                    len as f64 / (1u64 << 30) as f64
+                ),
+            )
+        };
+        if n == 0 {
+            return Ok(AlignedBytes { words: Vec::new(), len });
         }
-        words.resize(len.div_ceil(8), 0);
+        let layout = std::alloc::Layout::array::<u64>(n).map_err(|_| too_large())?;
+        // alloc_zeroed, not a reserve-and-fill: the OS hands out large zeroed blocks lazily, so
+        // the pages are touched once, by the read that fills them.
+        // SAFETY: layout has a non-zero size; a null return is handled.
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut u64;
+        if ptr.is_null() {
+            return Err(too_large());
+        }
+        // SAFETY: ptr was allocated by the global allocator with u64's alignment for n
+        // elements, all initialised (zero is a valid u64).
+        let words = unsafe { Vec::from_raw_parts(ptr, n, n) };
         Ok(AlignedBytes { words, len })
     }
 
