@@ -2,7 +2,7 @@
  * init / load / backendInfo, written once for Node and browsers. Each entry point (index.ts
  * for Node, browser.ts) passes a Platform: how to make each backend and read a source.
  */
-import type { Backend, BackendName } from "./backend.js";
+import type { Backend, BackendName, Handle } from "./backend.js";
 import { TreeSeqError, toTreeSeqError } from "./errors.js";
 import { TreeSequence } from "./treesequence.js";
 import { toInteger } from "./values.js";
@@ -34,6 +34,9 @@ export interface Platform {
   /** Which backend "auto" means here, and why; throws when `name` cannot be had. */
   create(name: BackendChoice, threads: number): Promise<Backend>;
   readSource(source: LoadSource): Promise<Uint8Array>;
+  /** Loads `source` into `backend` when it is a local file the platform reads its own way
+   * (Node: stat it first, then the native backend reads the path itself); null otherwise. */
+  loadLocal?(source: LoadSource, backend: Backend): Promise<Handle | null>;
 }
 
 export const VERSION = "0.1.0";
@@ -157,8 +160,8 @@ async function backendOf(options: LoadOptions, where: string): Promise<Backend> 
 export async function load(source: LoadSource, options: LoadOptions = {}): Promise<TreeSequence> {
   checkKeys(options, ["backend"], "load");
   const backend = await backendOf(options, "load");
-  const bytes = await platform.readSource(source).catch((e) => { throw toTreeSeqError(e); });
-  const handle = await backend.load(bytes);
+  const local = await platform.loadLocal?.(source, backend).catch((e) => { throw toTreeSeqError(e); });
+  const handle = local ?? await backend.load(await platform.readSource(source).catch((e) => { throw toTreeSeqError(e); }));
   return new TreeSequence(backend, handle);
 }
 

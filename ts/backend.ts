@@ -83,6 +83,9 @@ export interface Backend {
   /** Why this backend was chosen, for `backendInfo()`. */
   readonly reason: string;
   load(bytes: Uint8Array): Promise<Handle>;
+  /** Reads and loads the file at `path` itself (native: Rust reads it, so a file over Node's
+   * 2 GiB `Buffer` limit loads too). Absent where the backend only takes bytes. */
+  loadPath?(path: string): Promise<Handle>;
   /** How many distinct pool threads ran `tasks` pieces of work. */
   distinctWorkerThreads(tasks: number): Promise<number>;
   /** Sets the core's memory ceiling, in bytes, for this backend's later work (`init({ maxMemory })`);

@@ -5,6 +5,7 @@
 import { setPlatform, VERSION, type BackendChoice, type LoadSource } from "./api.js";
 import type { Backend } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
+import { checkWasmFileSize } from "./filesize.js";
 import { WasmBackend } from "./wasm.js";
 import { browserHost } from "./wasm-host-browser.js";
 
@@ -19,7 +20,11 @@ async function create(choice: BackendChoice, threads: number): Promise<Backend> 
 async function readSource(source: LoadSource): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
+  if (source instanceof Blob) {
+    // Refused by size before a byte is read: the whole file would not fit in WebAssembly.
+    checkWasmFileSize(source.size, source instanceof File ? source.name : "the Blob");
+    return new Uint8Array(await source.arrayBuffer());
+  }
   let r: Response;
   if (source instanceof Response) r = source;
   else if (typeof source === "string" || source instanceof URL) r = await fetch(source);

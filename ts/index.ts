@@ -3,11 +3,12 @@
  * what each call does, with examples.
  */
 import { availableParallelism } from "node:os";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { setPlatform, VERSION, type BackendChoice, type LoadSource } from "./api.js";
-import type { Backend } from "./backend.js";
+import type { Backend, Handle } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
+import { checkWasmFileSize } from "./filesize.js";
 import { loadNative } from "./native.js";
 import { WasmBackend } from "./wasm.js";
 import { nodeHost } from "./wasm-host-node.js";
@@ -26,6 +27,32 @@ async function create(choice: BackendChoice, threads: number): Promise<Backend> 
   } catch (e) {
     return WasmBackend.create(nodeHost, threads, VERSION, `auto: native addon unavailable (${(e as Error).message}), using WebAssembly`);
   }
+}
+
+/** A local path (or file: URL) in `source`, or null. */
+function localPath(source: LoadSource): string | null {
+  if (source instanceof URL) return source.protocol === "file:" ? fileURLToPath(source) : null;
+  if (typeof source !== "string") return null;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
+  return source.toLowerCase().startsWith("file:") ? fileURLToPath(new URL(source)) : null;
+}
+
+/**
+ * A local file is stat'ed first: WebAssembly refuses one too large for its memory before
+ * reading it, and the native backend reads the path itself (any size; no 2 GiB `Buffer`).
+ */
+async function loadLocal(source: LoadSource, backend: Backend): Promise<Handle | null> {
+  const path = localPath(source);
+  if (path === null) return null;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    throw new TreeSeqError("IO", `cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (backend.loadPath) return backend.loadPath(path);
+  if (backend.name === "wasm") checkWasmFileSize(size, path);
+  return backend.load(await readSource(path));
 }
 
 async function readSource(source: LoadSource): Promise<Uint8Array> {
@@ -56,6 +83,7 @@ setPlatform({
   env: (name) => process.env[name],
   create,
   readSource,
+  loadLocal,
 });
 
 export * from "./public.js";

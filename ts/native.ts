@@ -46,6 +46,7 @@ interface NativeTs {
 }
 interface Addon {
   load(bytes: Uint8Array): Promise<NativeTs>;
+  loadPath(path: string): Promise<NativeTs>;
   initThreads(n: number): number;
   threads(): number;
   distinctWorkerThreads(tasks: number): number;
@@ -265,6 +266,9 @@ export class NativeBackend implements Backend {
   constructor(private addon: Addon, readonly threads: number, readonly version: string, readonly reason: string) {}
   async load(bytes: Uint8Array): Promise<Handle> {
     return new NativeHandle(await guardAsync(() => this.addon.load(bytes)));
+  }
+  async loadPath(path: string): Promise<Handle> {
+    return new NativeHandle(await guardAsync(() => this.addon.loadPath(path)));
   }
   async distinctWorkerThreads(tasks: number): Promise<number> {
     return guard(() => this.addon.distinctWorkerThreads(tasks));

@@ -13,6 +13,7 @@
  * Where the builds' files are and how a worker starts differ between Node and browsers (and
  * bundlers): a `WasmHost` says it (wasm-host-node.ts, wasm-host-browser.ts).
  */
+import { checkWasmFileSize } from "./filesize.js";
 import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
 import type { StatArgs } from "./stats.js";
 import { typedArrayFor } from "./backend.js";
@@ -444,6 +445,7 @@ export class WasmBackend implements Backend {
   }
 
   async load(bytes: Uint8Array): Promise<Handle> {
+    checkWasmFileSize(bytes.length, "the file");
     const inst = await this.live();
     if (inst.build === "wasm-threads") {
       const ptr = await inst.driver!.call({ op: "load", bytes });

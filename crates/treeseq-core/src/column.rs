@@ -71,6 +71,47 @@ impl AlignedBytes {
         }
     }
 
+    /// A zeroed buffer of `len` bytes, or `FILE_TOO_LARGE` when the allocator cannot give it
+    /// (fallible: a file larger than memory is an error, never an abort). `what` names the
+    /// buffer's purpose for the message.
+    pub fn try_zeroed(len: usize, what: &str) -> crate::error::Result<Self> {
+        let n = len.div_ceil(8);
+        let too_large = || {
+            crate::error::TreeSeqError::new(
+                crate::ErrorCode::FileTooLarge,
+                format!(
+                    "cannot allocate {len} bytes ({:.2} GiB) to hold {what}: not enough memory",
+                    len as f64 / (1u64 << 30) as f64
+                ),
+            )
+        };
+        if n == 0 {
+            return Ok(AlignedBytes { words: Vec::new(), len });
+        }
+        let layout = std::alloc::Layout::array::<u64>(n).map_err(|_| too_large())?;
+        // alloc_zeroed, not a reserve-and-fill: the OS hands out large zeroed blocks lazily, so
+        // the pages are touched once, by the read that fills them.
+        // SAFETY: layout has a non-zero size; a null return is handled.
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) } as *mut u64;
+        if ptr.is_null() {
+            return Err(too_large());
+        }
+        // SAFETY: ptr was allocated by the global allocator with u64's alignment for n
+        // elements, all initialised (zero is a valid u64).
+        let words = unsafe { Vec::from_raw_parts(ptr, n, n) };
+        Ok(AlignedBytes { words, len })
+    }
+
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: words owns at least len initialised bytes, borrowed mutably through self.
+        unsafe { std::slice::from_raw_parts_mut(self.words.as_mut_ptr() as *mut u8, self.len) }
+    }
+
+    /// Drops bytes past `len` from view (the storage is kept).
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         // SAFETY: words owns at least len initialised bytes.
         unsafe { std::slice::from_raw_parts(self.words.as_ptr() as *const u8, self.len) }

@@ -35,8 +35,12 @@ pub enum ErrorCode {
     BadPopulations,
     /// A metadata schema (or metadata) that tskit would refuse to decode.
     BadMetadata,
-    /// A file too large for this backend (WebAssembly's 4 GiB memory).
+    /// A file too large for this backend (WebAssembly's 4 GiB memory) or for this machine's
+    /// memory.
     FileTooLarge,
+    /// The operating system could not read a file (missing, no permission, ...): the OS's
+    /// message and the path.
+    Io,
     BadSampleSets,
     BadWindows,
     BadParam,
@@ -72,6 +76,7 @@ impl ErrorCode {
             BadPopulations => "BAD_POPULATIONS",
             BadMetadata => "BAD_METADATA",
             FileTooLarge => "FILE_TOO_LARGE",
+            Io => "IO",
             BadSampleSets => "BAD_SAMPLE_SETS",
             BadWindows => "BAD_WINDOWS",
             BadParam => "BAD_PARAM",

@@ -419,6 +419,30 @@ pub fn load_tables(bytes: &[u8]) -> Result<TableCollection> {
     tables_from_kastore(&file)
 }
 
+/// The tables whose metadata schema tskit parses (and so checks) when it loads a file; the
+/// top-level and reference-sequence schemas it parses only when asked for.
+const TABLES_WITH_CHECKED_SCHEMAS: [&str; 7] = [
+    "nodes",
+    "edges",
+    "sites",
+    "mutations",
+    "migrations",
+    "individuals",
+    "populations",
+];
+
+/// Refuses a file whose table metadata schemas tskit would refuse (`BAD_METADATA`). Run after
+/// the tables validate, as tskit parses the schemas after its C library has loaded the file,
+/// so a file with both kinds of damage gets tskit's (the C library's) verdict.
+pub fn check_metadata_schemas(file: &KastoreFile) -> Result<()> {
+    for table in TABLES_WITH_CHECKED_SCHEMAS {
+        if let Some(item) = file.get(&format!("{table}/metadata_schema")) {
+            crate::metadata::check_table_schema(table, file.bytes(item))?;
+        }
+    }
+    Ok(())
+}
+
 /// A fresh random (version 4) UUID in tskit's 36-character text form. tskit gives every
 /// written file a new one; std's `RandomState` is seeded from the OS, which is random enough
 /// for an identifier.

@@ -2,10 +2,13 @@
 //!
 //! What it is for: the byte-level layout only (header, item descriptors, keys, arrays), as
 //! kastore 1.x defines it. [`KastoreFile::parse`] copies the input once into an 8-byte-aligned
-//! buffer and checks every descriptor against the real length of the input before anything is
-//! sized by it, so a file that claims 2^60 elements is refused, never allocated. Like kastore
-//! it insists on the packing (keys right after the descriptors, arrays aligned and adjacent)
-//! but not on key order, which it only needs for lookups; a repeated key is refused.
+//! buffer ([`KastoreFile::read_file`] reads a file straight into one, at any size the machine
+//! can hold) and checks every descriptor against the real length of the input before anything
+//! is sized by it, so a file that claims 2^60 elements is refused, never allocated. Like
+//! kastore it insists on the packing (keys right after the descriptors, arrays aligned and
+//! adjacent) but not on key order or distinct keys: kastore finds a key with C's `bsearch`
+//! over the items in file order, and [`KastoreFile::get`] does the same search, so a file with
+//! keys out of order or repeated gives tskit's verdict (a key the search misses is absent).
 //! [`KastoreWriter`] lays items out exactly as kastore does (keys sorted bytewise and packed
 //! after the descriptors, arrays 8-byte aligned and adjacent).
 //!
@@ -132,152 +135,181 @@ fn read_u64(b: &[u8], at: usize) -> u64 {
 
 const NOT_KASTORE: &str = "not a kastore file (or corrupt)";
 
+/// Checks the header and every descriptor of `bytes` (a whole kastore file, perhaps with
+/// bytes after it) and returns the items in file order, the minor version and the file size.
+fn layout(bytes: &[u8]) -> Result<(Vec<Item>, u16, usize)> {
+    if bytes.is_empty() {
+        bail!(EndOfFile, "end of file: the input is empty");
+    }
+    if bytes.len() < HEADER_SIZE {
+        bail!(
+            FileFormat,
+            "{NOT_KASTORE}: {} bytes is shorter than the {HEADER_SIZE}-byte header",
+            bytes.len()
+        );
+    }
+    if bytes[0..8] != MAGIC {
+        bail!(FileFormat, "{NOT_KASTORE}: bad magic number");
+    }
+    let major = u16::from_le_bytes([bytes[8], bytes[9]]);
+    let minor = u16::from_le_bytes([bytes[10], bytes[11]]);
+    let num_items = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as u64;
+    let file_size = read_u64(bytes, 16);
+    if major > VERSION_MAJOR {
+        bail!(KastoreVersionTooNew, "kastore format version {major}.{minor} is too new (this reader knows {VERSION_MAJOR}.x)");
+    }
+    if major < VERSION_MAJOR {
+        bail!(
+            FileFormat,
+            "kastore format version {major}.{minor} is too old"
+        );
+    }
+    if file_size < HEADER_SIZE as u64 || file_size > bytes.len() as u64 {
+        bail!(
+            FileFormat,
+            "{NOT_KASTORE}: header says the file has {file_size} bytes, it has {}",
+            bytes.len()
+        );
+    }
+    let file_size = file_size as usize;
+    // num_items * 64 checked against the file before the item vector is sized by it.
+    let descriptors_end = num_items
+        .checked_mul(DESCRIPTOR_SIZE as u64)
+        .and_then(|d| d.checked_add(HEADER_SIZE as u64))
+        .filter(|&end| end <= file_size as u64);
+    let Some(descriptors_end) = descriptors_end else {
+        bail!(
+            FileFormat,
+            "{NOT_KASTORE}: {num_items} item descriptors do not fit in {file_size} bytes"
+        );
+    };
+    let descriptors_end = descriptors_end as usize;
+    let num_items = num_items as usize;
+
+    struct Raw {
+        item_type: ItemType,
+        key_start: u64,
+        key_len: u64,
+        array_start: u64,
+        array_len: u64,
+    }
+    let mut raw = Vec::with_capacity(num_items);
+    for j in 0..num_items {
+        let d =
+            &bytes[HEADER_SIZE + j * DESCRIPTOR_SIZE..HEADER_SIZE + (j + 1) * DESCRIPTOR_SIZE];
+        let Some(item_type) = ItemType::from_code(d[0]) else {
+            bail!(FileFormat, "unknown data type {} in kastore item {j}", d[0]);
+        };
+        let r = Raw {
+            item_type,
+            key_start: read_u64(d, 8),
+            key_len: read_u64(d, 16),
+            array_start: read_u64(d, 24),
+            array_len: read_u64(d, 32),
+        };
+        let key_end = r.key_start.checked_add(r.key_len);
+        if key_end.is_none_or(|e| e > file_size as u64) {
+            bail!(FileFormat, "{NOT_KASTORE}: item {j}'s key ({} bytes at {}) is beyond the file size {file_size}", r.key_len, r.key_start);
+        }
+        let array_end = r
+            .array_len
+            .checked_mul(item_type.size() as u64)
+            .and_then(|b| b.checked_add(r.array_start));
+        if array_end.is_none_or(|e| e > file_size as u64) {
+            bail!(FileFormat, "{NOT_KASTORE}: item {j}'s array ({} elements of {} at byte {}) is beyond the file size {file_size}", r.array_len, item_type.name(), r.array_start);
+        }
+        raw.push(r);
+    }
+    // Keys are packed one after another right after the descriptors; arrays follow, each
+    // on the next 8-byte boundary, with nothing between them; the last ends the file.
+    // All values were bounded by file_size above, so these sums cannot overflow.
+    let mut offset = descriptors_end;
+    for (j, r) in raw.iter().enumerate() {
+        if r.key_start as usize != offset {
+            bail!(
+                FileFormat,
+                "{NOT_KASTORE}: item {j}'s key starts at {} instead of {offset}",
+                r.key_start
+            );
+        }
+        offset += r.key_len as usize;
+    }
+    for (j, r) in raw.iter().enumerate() {
+        offset = offset.next_multiple_of(ARRAY_ALIGN);
+        if r.array_start as usize != offset {
+            bail!(
+                FileFormat,
+                "{NOT_KASTORE}: item {j}'s array starts at {} instead of {offset}",
+                r.array_start
+            );
+        }
+        offset += r.array_len as usize * r.item_type.size();
+    }
+    if offset != file_size {
+        bail!(
+            FileFormat,
+            "{NOT_KASTORE}: the arrays end at byte {offset}, the file at {file_size}"
+        );
+    }
+
+    let mut items = Vec::with_capacity(num_items);
+    for r in &raw {
+        let raw_key = bytes[r.key_start as usize..(r.key_start + r.key_len) as usize].to_vec();
+        items.push(Item {
+            key: String::from_utf8_lossy(&raw_key).into_owned(),
+            raw_key,
+            item_type: r.item_type,
+            array_start: r.array_start as usize,
+            array_len: r.array_len as usize,
+        });
+    }
+    // Items stay in file order: `get` searches them as kastore does (see the module notes).
+    Ok((items, minor, file_size))
+}
+
 impl KastoreFile {
     /// Parses `bytes`, copying them once into an aligned buffer. Bytes after the header's file
     /// size are ignored, as tskit (which reads files as streams) ignores them.
     pub fn parse(bytes: &[u8]) -> Result<KastoreFile> {
-        if bytes.is_empty() {
-            bail!(EndOfFile, "end of file: the input is empty");
-        }
-        if bytes.len() < HEADER_SIZE {
-            bail!(
-                FileFormat,
-                "{NOT_KASTORE}: {} bytes is shorter than the {HEADER_SIZE}-byte header",
-                bytes.len()
-            );
-        }
-        if bytes[0..8] != MAGIC {
-            bail!(FileFormat, "{NOT_KASTORE}: bad magic number");
-        }
-        let major = u16::from_le_bytes([bytes[8], bytes[9]]);
-        let minor = u16::from_le_bytes([bytes[10], bytes[11]]);
-        let num_items = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as u64;
-        let file_size = read_u64(bytes, 16);
-        if major > VERSION_MAJOR {
-            bail!(KastoreVersionTooNew, "kastore format version {major}.{minor} is too new (this reader knows {VERSION_MAJOR}.x)");
-        }
-        if major < VERSION_MAJOR {
-            bail!(
-                FileFormat,
-                "kastore format version {major}.{minor} is too old"
-            );
-        }
-        if file_size < HEADER_SIZE as u64 || file_size > bytes.len() as u64 {
-            bail!(
-                FileFormat,
-                "{NOT_KASTORE}: header says the file has {file_size} bytes, it has {}",
-                bytes.len()
-            );
-        }
-        let file_size = file_size as usize;
-        // num_items * 64 checked against the file before the item vector is sized by it.
-        let descriptors_end = num_items
-            .checked_mul(DESCRIPTOR_SIZE as u64)
-            .and_then(|d| d.checked_add(HEADER_SIZE as u64))
-            .filter(|&end| end <= file_size as u64);
-        let Some(descriptors_end) = descriptors_end else {
-            bail!(
-                FileFormat,
-                "{NOT_KASTORE}: {num_items} item descriptors do not fit in {file_size} bytes"
-            );
-        };
-        let descriptors_end = descriptors_end as usize;
-        let num_items = num_items as usize;
-
-        struct Raw {
-            item_type: ItemType,
-            key_start: u64,
-            key_len: u64,
-            array_start: u64,
-            array_len: u64,
-        }
-        let mut raw = Vec::with_capacity(num_items);
-        for j in 0..num_items {
-            let d =
-                &bytes[HEADER_SIZE + j * DESCRIPTOR_SIZE..HEADER_SIZE + (j + 1) * DESCRIPTOR_SIZE];
-            let Some(item_type) = ItemType::from_code(d[0]) else {
-                bail!(FileFormat, "unknown data type {} in kastore item {j}", d[0]);
-            };
-            let r = Raw {
-                item_type,
-                key_start: read_u64(d, 8),
-                key_len: read_u64(d, 16),
-                array_start: read_u64(d, 24),
-                array_len: read_u64(d, 32),
-            };
-            let key_end = r.key_start.checked_add(r.key_len);
-            if key_end.is_none_or(|e| e > file_size as u64) {
-                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s key ({} bytes at {}) is beyond the file size {file_size}", r.key_len, r.key_start);
-            }
-            let array_end = r
-                .array_len
-                .checked_mul(item_type.size() as u64)
-                .and_then(|b| b.checked_add(r.array_start));
-            if array_end.is_none_or(|e| e > file_size as u64) {
-                bail!(FileFormat, "{NOT_KASTORE}: item {j}'s array ({} elements of {} at byte {}) is beyond the file size {file_size}", r.array_len, item_type.name(), r.array_start);
-            }
-            raw.push(r);
-        }
-        // Keys are packed one after another right after the descriptors; arrays follow, each
-        // on the next 8-byte boundary, with nothing between them; the last ends the file.
-        // All values were bounded by file_size above, so these sums cannot overflow.
-        let mut offset = descriptors_end;
-        for (j, r) in raw.iter().enumerate() {
-            if r.key_start as usize != offset {
-                bail!(
-                    FileFormat,
-                    "{NOT_KASTORE}: item {j}'s key starts at {} instead of {offset}",
-                    r.key_start
-                );
-            }
-            offset += r.key_len as usize;
-        }
-        for (j, r) in raw.iter().enumerate() {
-            offset = offset.next_multiple_of(ARRAY_ALIGN);
-            if r.array_start as usize != offset {
-                bail!(
-                    FileFormat,
-                    "{NOT_KASTORE}: item {j}'s array starts at {} instead of {offset}",
-                    r.array_start
-                );
-            }
-            offset += r.array_len as usize * r.item_type.size();
-        }
-        if offset != file_size {
-            bail!(
-                FileFormat,
-                "{NOT_KASTORE}: the arrays end at byte {offset}, the file at {file_size}"
-            );
-        }
-
-        let mut items = Vec::with_capacity(num_items);
-        for r in &raw {
-            let raw_key = bytes[r.key_start as usize..(r.key_start + r.key_len) as usize].to_vec();
-            items.push(Item {
-                key: String::from_utf8_lossy(&raw_key).into_owned(),
-                raw_key,
-                item_type: r.item_type,
-                array_start: r.array_start as usize,
-                array_len: r.array_len as usize,
-            });
-        }
-        // kastore writes keys sorted bytewise but, like kastore, we do not insist on it when
-        // reading: sort (stably) for lookups. A repeated key would make a lookup ambiguous.
-        items.sort_by(|a, b| a.raw_key.cmp(&b.raw_key));
-        for j in 1..items.len() {
-            if items[j - 1].raw_key == items[j].raw_key {
-                bail!(
-                    FileFormat,
-                    "{NOT_KASTORE}: key '{}' appears twice",
-                    items[j].key
-                );
-            }
-        }
+        let (items, version_minor, file_size) = layout(bytes)?;
         let buf = Arc::new(AlignedBytes::copy_from(&bytes[..file_size]));
         Ok(KastoreFile {
             buf,
             items,
-            version_minor: minor,
+            version_minor,
+        })
+    }
+
+    /// Reads the file at `path` straight into one aligned buffer (no intermediate copy, no
+    /// size limit but the machine's memory: the buffer is allocated fallibly, so a file that
+    /// does not fit is `FILE_TOO_LARGE`, never an abort). An OS error is `IO` with the OS's
+    /// message and the path.
+    pub fn read_file(path: &std::path::Path) -> Result<KastoreFile> {
+        use std::io::Read;
+        let io_err = |e: std::io::Error| {
+            crate::error::TreeSeqError::new(
+                crate::ErrorCode::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        };
+        let mut file = std::fs::File::open(path).map_err(io_err)?;
+        let size = file.metadata().map_err(io_err)?.len();
+        let Ok(size) = usize::try_from(size) else {
+            bail!(
+                FileTooLarge,
+                "{} has {size} bytes, more than this machine can address",
+                path.display()
+            );
+        };
+        let mut buf = AlignedBytes::try_zeroed(size, &format!("{}", path.display()))?;
+        // read_exact: a file that shrank meanwhile is an IO error ("failed to fill whole buffer").
+        file.read_exact(buf.as_bytes_mut()).map_err(io_err)?;
+        let (items, version_minor, file_size) = layout(buf.as_bytes())?;
+        buf.truncate(file_size);
+        Ok(KastoreFile {
+            buf: Arc::new(buf),
+            items,
+            version_minor,
         })
     }
 
@@ -289,11 +321,24 @@ impl KastoreFile {
         &self.buf
     }
 
+    /// The item named `key`, found as kastore finds it: glibc's `bsearch` over the items in
+    /// file order, comparing keys bytewise (a shorter key first when one is a prefix of the
+    /// other). In a well-formed file (keys sorted and distinct) that is the one item with the
+    /// key; in a file with keys out of order the search can miss a key that is there, which
+    /// kastore (and so tskit) then treats as absent; with a key repeated it lands on one of
+    /// them. Doing the same search gives the same verdict on such files.
     pub fn get(&self, key: &str) -> Option<&Item> {
-        self.items
-            .binary_search_by(|it| it.raw_key.as_slice().cmp(key.as_bytes()))
-            .ok()
-            .map(|i| &self.items[i])
+        let key = key.as_bytes();
+        let (mut lo, mut hi) = (0usize, self.items.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match key.cmp(self.items[mid].raw_key.as_slice()) {
+                std::cmp::Ordering::Less => hi = mid,
+                std::cmp::Ordering::Greater => lo = mid + 1,
+                std::cmp::Ordering::Equal => return Some(&self.items[mid]),
+            }
+        }
+        None
     }
 
     pub fn contains(&self, key: &str) -> bool {
@@ -423,25 +468,28 @@ mod tests {
         assert_eq!(f.bytes(f.get("c").unwrap()), b"xyz");
     }
 
-    /// Keys out of order still load (kastore only needs order for lookups); repeated keys not.
+    /// Keys are found as kastore's `bsearch` finds them over the file's order: keys out of
+    /// order may still be found (or missed, then absent), a repeated key is one of its items.
     #[test]
     fn unsorted_and_repeated_keys() {
-        let (a, b) = ([1u8], [2u8]);
+        let (a, b, c) = ([1u8], [2u8], [3u8]);
         let mut w = KastoreWriter::new();
         w.put("aa", &a);
         w.put("bb", &b);
+        w.put("cc", &c);
         let mut bytes = w.finish();
-        let keys = HEADER_SIZE + 2 * DESCRIPTOR_SIZE;
-        // Swap the two keys' text: now "bb" comes first in the file and names the 1.
-        bytes[keys..keys + 4].copy_from_slice(b"bbaa");
+        let keys = HEADER_SIZE + 3 * DESCRIPTOR_SIZE;
+        // "cc", "bb", "aa" in file order: the search starts in the middle and finds "bb",
+        // but goes left for "cc" (and right for "aa") and misses them.
+        bytes[keys..keys + 6].copy_from_slice(b"ccbbaa");
         let f = KastoreFile::parse(&bytes).unwrap();
-        assert_eq!(f.bytes(f.get("bb").unwrap()), &[1]);
+        assert_eq!(f.bytes(f.get("bb").unwrap()), &[2]);
+        assert!(f.get("cc").is_none() && f.get("aa").is_none());
+        // "aa", "aa", "cc": the middle one is found.
+        bytes[keys..keys + 6].copy_from_slice(b"aaaacc");
+        let f = KastoreFile::parse(&bytes).unwrap();
         assert_eq!(f.bytes(f.get("aa").unwrap()), &[2]);
-        bytes[keys..keys + 4].copy_from_slice(b"aaaa");
-        assert_eq!(
-            KastoreFile::parse(&bytes).err().unwrap().code,
-            crate::ErrorCode::FileFormat
-        );
+        assert_eq!(f.bytes(f.get("cc").unwrap()), &[3]);
     }
 
     #[test]

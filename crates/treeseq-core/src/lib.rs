@@ -17,6 +17,7 @@ pub mod error;
 pub mod format;
 pub mod kastore;
 pub mod memory;
+pub mod metadata;
 pub mod parallel;
 pub mod stats;
 pub mod tables;

@@ -9,6 +9,7 @@
 
 use crate::error::Result;
 use crate::format;
+use crate::kastore::KastoreFile;
 use crate::tables::{TableCollection, NODE_IS_SAMPLE};
 use crate::validate;
 
@@ -60,7 +61,21 @@ impl TreeSequence {
     /// into an aligned buffer that the columns view; the tables are then validated as tskit
     /// does when it loads a tree sequence.
     pub fn load(bytes: &[u8]) -> Result<TreeSequence> {
-        TreeSequence::from_tables(format::load_tables(bytes)?)
+        TreeSequence::from_kastore(&KastoreFile::parse(bytes)?)
+    }
+
+    /// Loads the `.trees` file at `path`, read by Rust straight into the aligned buffer the
+    /// columns view: files of any size the machine can hold (no 2 GiB host-buffer limit, no
+    /// second copy). Out of memory is `FILE_TOO_LARGE`, an OS failure `IO`.
+    pub fn load_path(path: impl AsRef<std::path::Path>) -> Result<TreeSequence> {
+        TreeSequence::from_kastore(&KastoreFile::read_file(path.as_ref())?)
+    }
+
+    /// tskit's load: the tables, validated, then the metadata schemas tskit checks at load.
+    fn from_kastore(file: &KastoreFile) -> Result<TreeSequence> {
+        let ts = TreeSequence::from_tables(format::tables_from_kastore(file)?)?;
+        format::check_metadata_schemas(file)?;
+        Ok(ts)
     }
 
     /// Validates `tables` and derives samples and breakpoints. Like tskit, the edge indexes

@@ -194,7 +194,14 @@ const TSKIT_ERRORS: &[(&str, &[ErrorCode])] = &[
     ),
 ];
 
-fn expected_codes(tskit_message: &str) -> &'static [ErrorCode] {
+/// The exceptions tskit's Python layer raises while parsing a table's metadata schema (after
+/// its C library has loaded the file): all BAD_METADATA here.
+const METADATA_ERRORS: &[&str] = &["MetadataSchemaValidationError", "UnicodeDecodeError", "KeyError"];
+
+fn expected_codes(tskit_error: &str, tskit_message: &str) -> &'static [ErrorCode] {
+    if METADATA_ERRORS.contains(&tskit_error) || tskit_message.contains("Metadata schema is not JSON") {
+        return &[ErrorCode::BadMetadata];
+    }
     TSKIT_ERRORS
         .iter()
         .find(|(text, _)| tskit_message.contains(text))
@@ -225,6 +232,22 @@ fn bad_files_are_judged_as_tskit_judges_them() {
         let bytes = std::fs::read(dir.join(file)).unwrap();
         let tskit = &entry["tskit"];
         let result = TreeSequence::load(&bytes);
+        // The same verdict when the core reads the file from its path.
+        let from_path = TreeSequence::load_path(dir.join(file));
+        assert_eq!(
+            result.as_ref().err(),
+            from_path.as_ref().err(),
+            "{file}: load and load_path disagree"
+        );
+        // A file tskit loads that treeseq refuses on purpose (README: differences from tskit).
+        if let Some(ours) = entry.get("treeseq") {
+            let code = ours["code"].as_str().unwrap();
+            match result {
+                Ok(_) => panic!("{file}: listed as refused on purpose ({code}), but it loads"),
+                Err(e) => assert_eq!(e.code.as_str(), code, "{file}: {e}"),
+            }
+            continue;
+        }
         if tskit["loads"].as_bool().unwrap() {
             let ts = result.unwrap_or_else(|e| panic!("{file}: tskit loads it, we refuse: {e}"));
             if let Some(n) = tskit.get("num_trees") {
@@ -232,7 +255,7 @@ fn bad_files_are_judged_as_tskit_judges_them() {
             }
         } else {
             let message = tskit["message"].as_str().unwrap();
-            let codes = expected_codes(message);
+            let codes = expected_codes(tskit["error"].as_str().unwrap_or(""), message);
             match result {
                 Ok(_) => panic!("{file}: tskit refuses it ({message}), we load it"),
                 Err(e) => assert!(
@@ -254,7 +277,8 @@ fn loadable_files() -> Vec<(String, Vec<u8>)> {
     let index: Value =
         serde_json::from_slice(&std::fs::read(bad.join("index.json")).unwrap()).unwrap();
     for entry in index.as_array().unwrap() {
-        if entry["tskit"]["loads"].as_bool() == Some(true) {
+        // Not the files treeseq refuses on purpose (they have a `treeseq` verdict).
+        if entry["tskit"]["loads"].as_bool() == Some(true) && entry.get("treeseq").is_none() {
             let file = entry["file"].as_str().unwrap();
             files.push((
                 format!("bad/{file}"),
@@ -397,7 +421,10 @@ fn load_dump_load_gives_equal_tables() {
 fn dump_of_a_tskit_file_is_its_bytes_but_the_uuid() {
     for (name, bytes) in loadable_files() {
         let ts = TreeSequence::load(&bytes).unwrap();
-        if ts.tables.format_version != (12, 7) {
+        // Only files laid out as tskit writes them: not those made with keys out of order
+        // or repeated (bad/ok_unsorted_keys_found, bad/ok_duplicate_key), which tskit loads
+        // but would never write.
+        if ts.tables.format_version != (12, 7) || !keys_sorted_and_distinct(&bytes) {
             continue;
         }
         let mut dumped = ts.dump();
@@ -413,6 +440,24 @@ fn dump_of_a_tskit_file_is_its_bytes_but_the_uuid() {
             "{name}: our dump differs from tskit's file beyond the uuid"
         );
     }
+}
+
+/// Whether the file's kastore keys are in increasing bytewise order, as kastore writes them.
+fn keys_sorted_and_distinct(bytes: &[u8]) -> bool {
+    let file = treeseq_core::kastore::KastoreFile::parse(bytes).unwrap();
+    file.items().windows(2).all(|w| w[0].raw_key < w[1].raw_key)
+}
+
+/// Files tskit loads but cannot compare the tables of (`tskit.tables` recorded in
+/// bad/index.json: a top-level metadata schema that is not JSON, which tskit parses only
+/// then), so no dump of them can be checked by tskit.
+fn tskit_has_no_tables(name: &str) -> bool {
+    let bad = fixtures_dir().join("bad");
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(bad.join("index.json")).unwrap()).unwrap();
+    index.as_array().unwrap().iter().any(|e| {
+        format!("bad/{}", e["file"].as_str().unwrap()) == name && e["tskit"].get("tables").is_some()
+    })
 }
 
 fn tskit_available() -> bool {
@@ -440,6 +485,9 @@ fn tskit_loads_our_dumps_with_equal_tables() {
     let dir = std::env::temp_dir().join(format!("treeseq-io-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (name, bytes) in loadable_files() {
+        if tskit_has_no_tables(&name) {
+            continue;
+        }
         let dumped = TreeSequence::load(&bytes).unwrap().dump();
         let out = dir.join(name.replace('/', "_"));
         std::fs::write(&out, &dumped).unwrap();

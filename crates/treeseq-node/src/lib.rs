@@ -103,6 +103,35 @@ pub fn load(bytes: Uint8Array) -> AsyncTask<LoadTask> {
     AsyncTask::new(LoadTask { bytes })
 }
 
+// ---- Loading from a path (issue 14: files over 2 GiB) ----
+
+pub struct LoadPathTask {
+    path: String,
+}
+
+impl Task for LoadPathTask {
+    type Output = TreeSequence;
+    type JsValue = NativeTreeSequence;
+
+    fn compute(&mut self) -> Result<TreeSequence> {
+        let path = std::path::Path::new(&self.path);
+        on_pool(|| TreeSequence::load_path(path))
+    }
+
+    fn resolve(&mut self, _env: Env, ts: TreeSequence) -> Result<NativeTreeSequence> {
+        Ok(NativeTreeSequence {
+            inner: Arc::new(ts),
+        })
+    }
+}
+
+/// Reads, parses and validates the `.trees` file at `path` off the event loop. Rust reads the
+/// file itself, so its size is limited by the machine's memory, not by Node's 2 GiB `Buffer`.
+#[napi(ts_return_type = "Promise<NativeTreeSequence>")]
+pub fn load_path(path: String) -> AsyncTask<LoadPathTask> {
+    AsyncTask::new(LoadPathTask { path })
+}
+
 pub struct ComputeTask {
     ts: Arc<TreeSequence>,
     method: String,
