@@ -129,10 +129,11 @@ export function integerList(v: unknown, p: Place, expected = "an integer"): numb
   return Array.from({ length: xs.length }, (_, i) => toInteger(xs[i], at(p, i), expected));
 }
 
+/** An object literal (from any realm: a worker's, an iframe's), not a Map, a Date or a class's instance. */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== "object") return false;
+  if (v === null || typeof v !== "object" || isList(v)) return false;
   const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** A string option (mode): refused by type here, by value in the core. */

@@ -4,11 +4,18 @@
  * Threaded build (where SharedArrayBuffer is available): one shared `WebAssembly.Memory`; this
  * thread instantiates the module for the synchronous calls (summary, columns, dump); n "pool"
  * workers instantiate it on the same memory and become rayon's threads; one "driver" worker runs
- * what blocks on the pool (load, statistics), so the calling thread never waits. Columns are
- * typed-array views over the shared memory (no copy).
+ * what blocks on the pool (load, statistics), so the calling thread never waits.
  *
- * Single-threaded build (pages without cross-origin isolation): one instance on this thread;
- * columns are copied, since a non-shared memory's buffer is detached when it grows.
+ * Single-threaded build (pages without cross-origin isolation): one instance on this thread,
+ * and one in a worker that computes statistics.
+ *
+ * In both, columns are copied out of the instance's memory: that memory is reused once a file
+ * is disposed, and a view kept past `dispose()` would show another file's data; a copy is
+ * detached by `dispose()` instead.
+ *
+ * A trap (a Rust panic, or a failed allocation: both abort) anywhere, on this thread, in the
+ * driver or in a pool worker, retires the instance (`retire`): the call that caused it and all
+ * calls queued on it are rejected, its workers are stopped, and the next call gets a fresh one.
  *
  * Where the builds' files are and how a worker starts differ between Node and browsers (and
  * bundlers): a `WasmHost` says it (wasm-host-node.ts, wasm-host-browser.ts).
@@ -431,8 +438,6 @@ export class WasmBackend implements Backend {
   }
 
   get threaded(): boolean { return this.inst.build === "wasm-threads"; }
-  /** @internal For tests: the instance's driver worker. */
-  get driver(): Driver | null { return this.inst.driver; }
 
   /** `singleThreaded` forces the build without atomics (what pages without isolation get). */
   static async create(host: WasmHost, threads: number, version: string, reason: string, singleThreaded = false): Promise<WasmBackend> {

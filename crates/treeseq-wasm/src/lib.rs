@@ -458,17 +458,17 @@ pub fn last_trap() -> Option<String> {
 #[wasm_bindgen]
 pub fn trap_in_pool_for_tests(kind: &str, where_: &str) {
     let kind = kind.to_string();
-    let fail = move || -> () {
-        match kind.as_str() {
-            "oom" => std::alloc::handle_alloc_error(
-                std::alloc::Layout::from_size_align(1 << 30, 8).expect("a valid layout"),
-            ),
-            _ => panic!("deliberate panic for tests ({kind})"),
-        }
-    };
     if where_ == "pool" {
-        in_pool(fail)
+        in_pool(move || deliberate_trap(&kind))
     } else {
-        fail()
+        deliberate_trap(&kind)
     }
+}
+
+fn deliberate_trap(kind: &str) {
+    if kind == "oom" {
+        let layout = std::alloc::Layout::from_size_align(1 << 30, 8).expect("a valid layout");
+        std::alloc::handle_alloc_error(layout);
+    }
+    panic!("deliberate panic for tests ({kind})");
 }
