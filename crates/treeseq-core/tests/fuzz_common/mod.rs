@@ -329,19 +329,26 @@ pub fn fuzz_loop(target: &str, share: f64, mut one: impl FnMut(&mut Rng, u64) ->
         None => Box::new(0..),
     };
     let mut ran = 0u64;
+    // The time-out's margin: how long the slowest case took.
+    let mut slowest = (Duration::ZERO, 0u64);
     for case in cases {
         if only_case().is_none() && start.elapsed() >= budget {
             break;
         }
         let mut rng = Rng::for_case(seed, case);
         ran += 1;
+        let t = Instant::now();
         if let Some(msg) = one(&mut rng, case) {
             panic!("{msg}");
         }
+        slowest = slowest.max((t.elapsed(), case));
     }
     eprintln!(
-        "{target}: {ran} cases in {:.1?}, no failure (largest allocation request {} bytes)",
+        "{target}: {ran} cases in {:.1?}, no failure (slowest: case {} in {:.1?}; largest \
+         allocation request {} bytes)",
         start.elapsed(),
+        slowest.1,
+        slowest.0,
         LARGEST_REQUEST.load(Ordering::Relaxed)
     );
 }
