@@ -50,6 +50,8 @@ interface Addon {
   initThreads(n: number): number;
   threads(): number;
   distinctWorkerThreads(tasks: number): number;
+  /** Detaches a buffer the addon made over Rust memory (views read as empty afterwards). */
+  detach(buffer: ArrayBuffer): void;
   /** The core's memory ceiling (absent from addons older than it). */
   setMaxMemory?(bytes: number): void;
   maxMemory?(): number;
@@ -183,7 +185,7 @@ export function findAddon(): AddonChoice {
 
 class NativeHandle implements Handle {
   private file: ArrayBuffer | null | undefined;
-  constructor(private ts: NativeTs | null) {}
+  constructor(private ts: NativeTs | null, private detach: (b: ArrayBuffer) => void) {}
   private get t(): NativeTs {
     if (!this.ts) throw new Error("TREESEQ:DISPOSED:this tree sequence was disposed");
     return this.ts;
@@ -204,15 +206,20 @@ class NativeHandle implements Handle {
     });
   }
   dump(): Uint8Array { return guard(() => new Uint8Array(this.t.dump())); }
-  treeCursor(): TreeCursor { return guard(() => new NativeTreeCursor(this.t.treeCursor())); }
-  variantCursor(): VariantCursor { return guard(() => new NativeVariantCursor(this.t.variantCursor())); }
+  treeCursor(): TreeCursor { return guard(() => new NativeTreeCursor(this.t.treeCursor(), this.detach)); }
+  variantCursor(): VariantCursor { return guard(() => new NativeVariantCursor(this.t.variantCursor(), this.detach)); }
   compute(method: string, args: StatArgs): Promise<StatResult> {
     return guardAsync(async () => {
       const r = await this.t.compute(method, args.json, args.i32s, args.f64s);
       return { data: r.data, shape: Array.from(r.shape) };
     });
   }
-  free(): void { this.ts = null; this.file = null; }
+  /** Column views kept past this read as empty (the file buffer is detached), not the file. */
+  free(): void {
+    if (this.file) this.detach(this.file);
+    this.ts = null;
+    this.file = null;
+  }
 }
 
 /**
@@ -222,7 +229,7 @@ class NativeHandle implements Handle {
 class NativeTreeCursor implements TreeCursor {
   private stateView: Float64Array;
   private arrays = new Map<string, Int32Array>();
-  constructor(private c: NativeTreeCursorRaw) {
+  constructor(private c: NativeTreeCursorRaw, private detach: (b: ArrayBuffer) => void) {
     this.stateView = new Float64Array(c.stateBuffer());
   }
   step(how: "first" | "last" | "next" | "prev"): boolean { return guard(() => this.c.step(how)); }
@@ -241,13 +248,16 @@ class NativeTreeCursor implements TreeCursor {
   postorder(): Int32Array { return this.c.postorder(); }
   mrca(u: number, v: number): number { return guard(() => this.c.mrca(u, v)); }
   tmrca(u: number, v: number): number { return guard(() => this.c.tmrca(u, v)); }
-  free(): void { this.arrays.clear(); }
+  free(): void {
+    for (const a of [this.stateView, ...this.arrays.values()]) this.detach(a.buffer as ArrayBuffer);
+    this.arrays.clear();
+  }
 }
 
 class NativeVariantCursor implements VariantCursor {
   private genotypesView: Int32Array | null = null;
   private stateView: Float64Array;
-  constructor(private c: NativeVariantsRaw) {
+  constructor(private c: NativeVariantsRaw, private detach: (b: ArrayBuffer) => void) {
     this.stateView = new Float64Array(c.stateBuffer());
   }
   next(): boolean { return guard(() => this.c.next()); }
@@ -258,17 +268,21 @@ class NativeVariantCursor implements VariantCursor {
     if (!this.genotypesView) this.genotypesView = new Int32Array(this.c.genotypesBuffer());
     return this.genotypesView;
   }
-  free(): void { this.genotypesView = null; }
+  free(): void {
+    for (const a of [this.stateView, this.genotypesView]) if (a) this.detach(a.buffer as ArrayBuffer);
+    this.genotypesView = null;
+  }
 }
 
 export class NativeBackend implements Backend {
   readonly name = "native" as const;
   constructor(private addon: Addon, readonly threads: number, readonly version: string, readonly reason: string) {}
+  private readonly detach = (b: ArrayBuffer): void => guard(() => this.addon.detach(b));
   async load(bytes: Uint8Array): Promise<Handle> {
-    return new NativeHandle(await guardAsync(() => this.addon.load(bytes)));
+    return new NativeHandle(await guardAsync(() => this.addon.load(bytes)), this.detach);
   }
   async loadPath(path: string): Promise<Handle> {
-    return new NativeHandle(await guardAsync(() => this.addon.loadPath(path)));
+    return new NativeHandle(await guardAsync(() => this.addon.loadPath(path)), this.detach);
   }
   async distinctWorkerThreads(tasks: number): Promise<number> {
     return guard(() => this.addon.distinctWorkerThreads(tasks));

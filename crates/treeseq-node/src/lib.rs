@@ -71,6 +71,18 @@ pub fn distinct_worker_threads(tasks: u32) -> Result<u32> {
     on_pool(|| Ok(treeseq_core::parallel::distinct_worker_threads(tasks as usize) as u32))
 }
 
+/// Detaches an ArrayBuffer this addon handed out over Rust memory (a file's bytes, a cursor's
+/// arrays), so that views kept past `dispose()` read as empty, as tskit's freed arrays would be
+/// unreachable: never stale or another file's data. A buffer already detached is left alone.
+#[napi]
+#[allow(deprecated)] // JsArrayBuffer is napi-rs's one type with `detach` (Node-API 7)
+pub fn detach(buffer: JsArrayBuffer) -> Result<()> {
+    if buffer.is_detached()? {
+        return Ok(());
+    }
+    buffer.detach()
+}
+
 /// A loaded tree sequence.
 #[napi]
 pub struct NativeTreeSequence {

@@ -10,8 +10,9 @@
 //! - `TREESEQ_FUZZ_SECONDS`: total seconds for both fuzzers (default 20; the loader gets 40 %,
 //!   the statistics 60 %). Longer runs: `TREESEQ_FUZZ_SECONDS=600 cargo test -p treeseq-core
 //!   --release --test fuzz_load --test fuzz_stats`.
-//! - `TREESEQ_FUZZ_SEED`: the seed (decimal); without it one is drawn from the clock and
-//!   printed, so a failure can always be replayed.
+//! - `TREESEQ_FUZZ_SEED`: the seed (decimal, default [`DEFAULT_SEED`], so that `npm test` and
+//!   CI explore the same cases every run and fail only when the code changes); `random` draws
+//!   one from the clock and prints it, so a failure can always be replayed.
 //! - `TREESEQ_FUZZ_CASE`: with the seed, run only this case (as printed in a failure).
 //! - `TREESEQ_FUZZ_METHODS`: statistics only: fuzz only these methods (comma-separated).
 //! - `TREESEQ_FUZZ_CASE_TIMEOUT`: seconds one case may take before it counts as a hang
@@ -39,9 +40,7 @@ pub const FUZZ_MAX_MEMORY: u64 = 256 << 20;
 
 /// Sets the core's memory ceiling for the fuzz cases (call once before the first case).
 pub fn apply_memory_cap() {
-    // MERGER: enable this line once `treeseq_core::memory::set_max_memory` exists (issue 14,
-    // the limits work); until then only the allocator cap below guards the fuzz cases.
-    // treeseq_core::memory::set_max_memory(FUZZ_MAX_MEMORY);
+    treeseq_core::memory::set_max_memory(FUZZ_MAX_MEMORY);
 }
 
 /// The system allocator with a per-request cap. A request above [`FUZZ_MAX_ALLOCATION`] cannot
@@ -140,7 +139,10 @@ impl Rng {
     }
 }
 
-/// The run's seed: `TREESEQ_FUZZ_SEED`, else drawn from the clock (once per process).
+/// The seed when `TREESEQ_FUZZ_SEED` is not set.
+pub const DEFAULT_SEED: u64 = 0x7ee5_0014;
+
+/// The run's seed: `TREESEQ_FUZZ_SEED` (`random`: drawn from the clock), else [`DEFAULT_SEED`].
 pub fn seed() -> u64 {
     static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     *SEED.get_or_init(read_seed)
@@ -148,13 +150,13 @@ pub fn seed() -> u64 {
 
 fn read_seed() -> u64 {
     match std::env::var("TREESEQ_FUZZ_SEED") {
-        Ok(s) if !s.is_empty() => s
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("TREESEQ_FUZZ_SEED must be a decimal u64, got {s:?}")),
-        _ => std::time::SystemTime::now()
+        Ok(s) if s.trim() == "random" => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64),
+        Ok(s) if !s.is_empty() => s.trim().parse().unwrap_or_else(|_| {
+            panic!("TREESEQ_FUZZ_SEED must be a decimal u64 or `random`, got {s:?}")
+        }),
+        _ => DEFAULT_SEED,
     }
 }
 
