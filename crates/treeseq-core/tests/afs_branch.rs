@@ -186,8 +186,9 @@ fn chunking_of_windows_changes_no_bit() {
         for kwargs in calls(&name, &ts) {
             let (sets, windows, polarised, norm) = parsed(&ts, &kwargs);
             let nw = windows.len() - 1;
-            let one = afs_branch::run_with_chunks(&ts, &sets, &windows, None, polarised, norm, Some(1))
-                .unwrap();
+            let one =
+                afs_branch::run_with_chunks(&ts, &sets, &windows, None, polarised, norm, Some(1))
+                    .unwrap();
             assert_eq!(
                 one,
                 compute(&ts, "allele_frequency_spectrum", &kwargs)

@@ -260,7 +260,6 @@ mod brute {
         }
         out
     }
-
 }
 
 fn assert_close(what: &str, got: &[f64], want: &[f64]) {
