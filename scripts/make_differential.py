@@ -10,7 +10,8 @@ index tuples, genome windows (none, random breakpoints, "trees", "sites"), span_
 polarised, centre, proportion, time windows (the spectrum), weights (the weighted
 statistics) and, one call in eight, an invalid argument (an id out of range, a repeated id,
 an index out of range, windows out of order, an empty set, a bad mode). What tskit returns
-is recorded: its shape and values, or the name of the exception it raised.
+is recorded: its shape and values, or the name of the exception it raised. A few fixed
+calls come first (the default sample set of the file without samples).
 
 The files are small fixtures (ancient samples and stretches without edges, isolated
 samples, unary nodes and internal samples, recurrent mutations, polytomies) and one with no
@@ -186,24 +187,32 @@ def main():
     rng = np.random.default_rng(seed)
     loaded = {f: tskit.load(os.path.join(HERE, f + ".trees")) for f in FILES}
     calls = []
-    while len(calls) < count:
-        f = FILES[int(rng.integers(0, len(FILES)))]
-        method = METHODS[len(calls) % len(METHODS)]
+
+    def record(f, method, kw):
         ts = loaded[f]
-        if f.endswith("no_samples") and (rng.random() < 0.7 or method in WEIGHTED):
-            continue  # a few calls are enough there; W of 0 rows has no JSON spelling as rows
-        kw = draw(rng, ts, method)
         call = {"file": f, "method": method, "kwargs": kw}
         try:
             r = np.asarray(getattr(ts, method)(**tskit_kwargs(kw)), dtype=float)
             if r.size > MAX_VALUES:
-                continue
+                return
             call["shape"] = list(r.shape)
             call["values"] = [number(x) for x in r.ravel().tolist()]
         except Exception as e:  # tskit's verdict, whatever it is
             call["error"] = type(e).__name__
             call["message"] = str(e)[:200]
         calls.append(call)
+
+    # Fixed calls first: the default sample set (all samples) of a file without samples.
+    for method in ["diversity", "segregating_sites", "Tajimas_D", "allele_frequency_spectrum"]:
+        for mode in ["site", "branch"]:
+            record("differential/no_samples", method, {"mode": mode})
+    while len(calls) < count:
+        f = FILES[int(rng.integers(0, len(FILES)))]
+        method = METHODS[len(calls) % len(METHODS)]
+        ts = loaded[f]
+        if f.endswith("no_samples") and (rng.random() < 0.7 or method in WEIGHTED):
+            continue  # a few calls are enough there; W of 0 rows has no JSON spelling as rows
+        record(f, method, draw(rng, ts, method))
     out = {"tskit_version": tskit.__version__, "seed": seed, "files": FILES, "calls": calls}
     path = os.path.join(HERE, "differential.json.gz")
     with gzip.open(path, "wt") as fh:
