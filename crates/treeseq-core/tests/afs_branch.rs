@@ -186,8 +186,9 @@ fn chunking_of_windows_changes_no_bit() {
         for kwargs in calls(&name, &ts) {
             let (sets, windows, polarised, norm) = parsed(&ts, &kwargs);
             let nw = windows.len() - 1;
-            let one = afs_branch::run_with_chunks(&ts, &sets, &windows, None, polarised, norm, Some(1))
-                .unwrap();
+            let one =
+                afs_branch::run_with_chunks(&ts, &sets, &windows, None, polarised, norm, Some(1))
+                    .unwrap();
             assert_eq!(
                 one,
                 compute(&ts, "allele_frequency_spectrum", &kwargs)
@@ -210,6 +211,40 @@ fn chunking_of_windows_changes_no_bit() {
                     "{name} {}: {chunks} chunks differ from one",
                     brief(&kwargs)
                 );
+            }
+            // With time windows: [0, inf] is the spectrum without them, bit for bit, and
+            // other time windows chunk as freely.
+            let max_time = ts.tables.nodes.time.iter().cloned().fold(0.0, f64::max);
+            for tw in [
+                vec![0.0, f64::INFINITY],
+                vec![0.0, max_time * 0.05, max_time * 0.3, f64::INFINITY],
+            ] {
+                let run = |chunks| {
+                    afs_branch::run_with_chunks(
+                        &ts,
+                        &sets,
+                        &windows,
+                        Some(&tw),
+                        polarised,
+                        norm,
+                        Some(chunks),
+                    )
+                    .unwrap()
+                };
+                let first = run(1);
+                if tw.len() == 2 {
+                    assert!(
+                        same_bits(&first, &one),
+                        "{name}: [0, inf] differs from none"
+                    );
+                }
+                for chunks in [2, 3, nw] {
+                    assert!(
+                        same_bits(&run(chunks), &first),
+                        "{name} {} time windows {tw:?}: {chunks} chunks differ from one",
+                        brief(&kwargs)
+                    );
+                }
             }
         }
     }

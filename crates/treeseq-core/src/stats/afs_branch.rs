@@ -82,7 +82,15 @@ pub fn run(
     polarised: bool,
     span_normalise: bool,
 ) -> Result<Vec<f64>> {
-    run_with_chunks(ts, sets, windows, time_windows, polarised, span_normalise, None)
+    run_with_chunks(
+        ts,
+        sets,
+        windows,
+        time_windows,
+        polarised,
+        span_normalise,
+        None,
+    )
 }
 
 /// As [`run`], with the number of chunks of windows forced (clamped to `1..=windows`); the

@@ -173,8 +173,7 @@ impl Request {
             );
         }
         let windows = params::parse_windows(ts, method, kw.get("windows"), arrays)?;
-        let mut time_windows =
-            params::parse_time_windows(method, kw.get("time_windows"), arrays)?;
+        let mut time_windows = params::parse_time_windows(method, kw.get("time_windows"), arrays)?;
         // As tskit: the site-mode spectrum takes the one time window that changes nothing,
         // [0, inf], and keeps its axis (of length 1) in the shape.
         let whole_time_axis = def.arity == Arity::Afs

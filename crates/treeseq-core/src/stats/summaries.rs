@@ -974,7 +974,13 @@ impl TajimaConstants {
     /// gives NaN in tskit's formula too (h = 0). For n >= 4 the formula is used as tskit
     /// writes it (NaN where s = 0).
     pub fn d(&self, t: f64, s: f64) -> f64 {
-        let TajimaConstants { h, g, a, b, defined } = *self;
+        let TajimaConstants {
+            h,
+            g,
+            a,
+            b,
+            defined,
+        } = *self;
         if !defined {
             return f64::NAN;
         }
@@ -1002,7 +1008,12 @@ mod tests {
         for n in [1.0, 2.0, 3.0] {
             let c = TajimaConstants::new(n);
             // Whatever the sums, even ones whose rounding would give tskit +-inf.
-            for (t, s) in [(0.0, 0.0), (2.0, 3.0), (2.0 + 1e-15, 3.0), (2.0 - 1e-15, 3.0)] {
+            for (t, s) in [
+                (0.0, 0.0),
+                (2.0, 3.0),
+                (2.0 + 1e-15, 3.0),
+                (2.0 - 1e-15, 3.0),
+            ] {
                 assert!(c.d(t, s).is_nan(), "n = {n}, t = {t}, s = {s}");
             }
         }
