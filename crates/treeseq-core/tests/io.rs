@@ -196,10 +196,16 @@ const TSKIT_ERRORS: &[(&str, &[ErrorCode])] = &[
 
 /// The exceptions tskit's Python layer raises while parsing a table's metadata schema (after
 /// its C library has loaded the file): all BAD_METADATA here.
-const METADATA_ERRORS: &[&str] = &["MetadataSchemaValidationError", "UnicodeDecodeError", "KeyError"];
+const METADATA_ERRORS: &[&str] = &[
+    "MetadataSchemaValidationError",
+    "UnicodeDecodeError",
+    "KeyError",
+];
 
 fn expected_codes(tskit_error: &str, tskit_message: &str) -> &'static [ErrorCode] {
-    if METADATA_ERRORS.contains(&tskit_error) || tskit_message.contains("Metadata schema is not JSON") {
+    if METADATA_ERRORS.contains(&tskit_error)
+        || tskit_message.contains("Metadata schema is not JSON")
+    {
         return &[ErrorCode::BadMetadata];
     }
     TSKIT_ERRORS
@@ -802,5 +808,8 @@ fn load_path_reports_os_errors() {
     let a = TreeSequence::load_path(&path).unwrap();
     let b = TreeSequence::load(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(a.num_trees(), b.num_trees());
-    assert_eq!(a.tables.nodes.time.as_slice(), b.tables.nodes.time.as_slice());
+    assert_eq!(
+        a.tables.nodes.time.as_slice(),
+        b.tables.nodes.time.as_slice()
+    );
 }
