@@ -237,6 +237,8 @@ mod tests {
         assert!(verdict(
             r#"{"codec":"struct","type":"object","properties":{},"required":[]}"#
         ));
+        // A repeated member: the last one counts, as in Python's json.
+        assert!(verdict(r#"{"codec":"xyz","codec":"json"}"#));
         assert!(!verdict("not json"));
         assert!(!verdict("  "));
         assert!(!verdict("[1,2]"));
