@@ -86,7 +86,10 @@ impl AlignedBytes {
             )
         };
         if n == 0 {
-            return Ok(AlignedBytes { words: Vec::new(), len });
+            return Ok(AlignedBytes {
+                words: Vec::new(),
+                len,
+            });
         }
         let layout = std::alloc::Layout::array::<u64>(n).map_err(|_| too_large())?;
         // alloc_zeroed, not a reserve-and-fill: the OS hands out large zeroed blocks lazily, so

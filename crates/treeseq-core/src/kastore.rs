@@ -195,8 +195,7 @@ fn layout(bytes: &[u8]) -> Result<(Vec<Item>, u16, usize)> {
     }
     let mut raw = Vec::with_capacity(num_items);
     for j in 0..num_items {
-        let d =
-            &bytes[HEADER_SIZE + j * DESCRIPTOR_SIZE..HEADER_SIZE + (j + 1) * DESCRIPTOR_SIZE];
+        let d = &bytes[HEADER_SIZE + j * DESCRIPTOR_SIZE..HEADER_SIZE + (j + 1) * DESCRIPTOR_SIZE];
         let Some(item_type) = ItemType::from_code(d[0]) else {
             bail!(FileFormat, "unknown data type {} in kastore item {j}", d[0]);
         };

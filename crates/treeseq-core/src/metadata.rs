@@ -176,7 +176,9 @@ fn check_struct(obj: &Map<String, Value>, at: &str) -> Check {
             return Err(format!("{here}: the struct codec needs a schema object"));
         };
         if !required.iter().any(|r| r == name.as_str()) && !sub.contains_key("default") {
-            return Err(format!("{here}: optional property '{name}' must have a default value"));
+            return Err(format!(
+                "{here}: optional property '{name}' must have a default value"
+            ));
         }
         check_struct_value(sub, &here)?;
     }
@@ -226,9 +228,17 @@ mod tests {
         // Each verdict is tskit 1.0.3's (scripts/make_bad_fixtures.py records them).
         assert!(verdict(""));
         assert!(verdict(r#"{"codec":"json"}"#));
-        assert!(verdict(r#"{"codec":"json","type":["object","null"],"foo":1}"#));
-        assert!(verdict(r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer","binaryFormat":"i"}},"required":["a"]}"#));
-        assert!(verdict(r#"{"codec":"struct","type":"object","properties":{},"required":[]}"#));
+        assert!(verdict(
+            r#"{"codec":"json","type":["object","null"],"foo":1}"#
+        ));
+        assert!(verdict(
+            r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer","binaryFormat":"i"}},"required":["a"]}"#
+        ));
+        assert!(verdict(
+            r#"{"codec":"struct","type":"object","properties":{},"required":[]}"#
+        ));
+        // A repeated member: the last one counts, as in Python's json.
+        assert!(verdict(r#"{"codec":"xyz","codec":"json"}"#));
         assert!(!verdict("not json"));
         assert!(!verdict("  "));
         assert!(!verdict("[1,2]"));
@@ -237,14 +247,28 @@ mod tests {
         assert!(!verdict(r#"{"codec":"xyz"}"#));
         assert!(!verdict(r#"{"codec":"json","type":"foo"}"#));
         assert!(!verdict(r#"{"codec":"json","required":"a"}"#));
-        assert!(!verdict(r#"{"codec":"json","properties":{"a":{"type":"wrong"}}}"#));
-        assert!(!verdict(r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer","binaryFormat":"i"}}}"#));
-        assert!(!verdict(r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}"#));
-        assert!(!verdict(r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer","binaryFormat":"Q9"}},"required":["a"]}"#));
-        assert!(!verdict(r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer","binaryFormat":"i"},"b":{"type":"number","binaryFormat":"d"}},"required":["a"]}"#));
+        assert!(!verdict(
+            r#"{"codec":"json","properties":{"a":{"type":"wrong"}}}"#
+        ));
+        assert!(!verdict(
+            r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer","binaryFormat":"i"}}}"#
+        ));
+        assert!(!verdict(
+            r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer"}},"required":["a"]}"#
+        ));
+        assert!(!verdict(
+            r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer","binaryFormat":"Q9"}},"required":["a"]}"#
+        ));
+        assert!(!verdict(
+            r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer","binaryFormat":"i"},"b":{"type":"number","binaryFormat":"d"}},"required":["a"]}"#
+        ));
         assert!(!verdict(r#"{"codec":"json+struct"}"#));
         let e = check_table_schema("edges", b"{\"codec\":\"json\"}\xff").unwrap_err();
         assert_eq!(e.code, crate::ErrorCode::BadMetadata);
-        assert!(e.message.starts_with("edges/metadata_schema: not UTF-8"), "{}", e.message);
+        assert!(
+            e.message.starts_with("edges/metadata_schema: not UTF-8"),
+            "{}",
+            e.message
+        );
     }
 }

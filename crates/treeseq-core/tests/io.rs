@@ -196,10 +196,16 @@ const TSKIT_ERRORS: &[(&str, &[ErrorCode])] = &[
 
 /// The exceptions tskit's Python layer raises while parsing a table's metadata schema (after
 /// its C library has loaded the file): all BAD_METADATA here.
-const METADATA_ERRORS: &[&str] = &["MetadataSchemaValidationError", "UnicodeDecodeError", "KeyError"];
+const METADATA_ERRORS: &[&str] = &[
+    "MetadataSchemaValidationError",
+    "UnicodeDecodeError",
+    "KeyError",
+];
 
 fn expected_codes(tskit_error: &str, tskit_message: &str) -> &'static [ErrorCode] {
-    if METADATA_ERRORS.contains(&tskit_error) || tskit_message.contains("Metadata schema is not JSON") {
+    if METADATA_ERRORS.contains(&tskit_error)
+        || tskit_message.contains("Metadata schema is not JSON")
+    {
         return &[ErrorCode::BadMetadata];
     }
     TSKIT_ERRORS
@@ -786,4 +792,24 @@ fn validation_does_not_depend_on_thread_count() {
     let one = judge(1);
     assert_eq!(one, judge(4));
     assert_eq!(one.code, ErrorCode::BadNodes);
+}
+
+/// Reading from a path: an OS failure is IO with the path and the OS's message; a directory
+/// (which opens but cannot be read) too; a file loads as its bytes do.
+#[test]
+fn load_path_reports_os_errors() {
+    let missing = fixtures_dir().join("no_such_file.trees");
+    let e = TreeSequence::load_path(&missing).err().unwrap();
+    assert_eq!(e.code, ErrorCode::Io, "{e}");
+    assert!(e.message.contains("no_such_file.trees"), "{e}");
+    let e = TreeSequence::load_path(fixtures_dir()).err().unwrap();
+    assert_eq!(e.code, ErrorCode::Io, "{e}");
+    let path = fixtures_dir().join("small.trees");
+    let a = TreeSequence::load_path(&path).unwrap();
+    let b = TreeSequence::load(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(a.num_trees(), b.num_trees());
+    assert_eq!(
+        a.tables.nodes.time.as_slice(),
+        b.tables.nodes.time.as_slice()
+    );
 }
