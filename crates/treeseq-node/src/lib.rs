@@ -75,8 +75,7 @@ pub fn distinct_worker_threads(tasks: u32) -> Result<u32> {
 /// arrays), so that views kept past `dispose()` read as empty, as tskit's freed arrays would be
 /// unreachable: never stale or another file's data. A buffer already detached is left alone.
 #[napi]
-#[allow(deprecated)] // JsArrayBuffer is napi-rs's one type with `detach` (Node-API 7)
-pub fn detach(buffer: JsArrayBuffer) -> Result<()> {
+pub fn detach(buffer: ArrayBuffer) -> Result<()> {
     if buffer.is_detached()? {
         return Ok(());
     }
