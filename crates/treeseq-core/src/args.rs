@@ -57,6 +57,12 @@ pub fn id32(what: &str, x: f64) -> Result<i32> {
     }
 }
 
+/// Two node ids (`mrca(u, v)`, `tmrca(u, v)`), each as [`id32`], named `{what}: u` and
+/// `{what}: v`.
+pub fn node_pair(what: &str, u: f64, v: f64) -> Result<(i32, i32)> {
+    Ok((id32(&format!("{what}: node u"), u)?, id32(&format!("{what}: node v"), v)?))
+}
+
 /// A JSON number as an integer (an integral float counts, as numpy arrays serialise them);
 /// None when it is not a number at all. Errors as [`integer`] when it is a number but not an
 /// integer within 2^53.
