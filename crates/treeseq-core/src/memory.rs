@@ -197,39 +197,45 @@ impl Need {
 
     /// As [`Need::check`], against `ceiling` bytes.
     pub fn check_against(&self, context: &str, ceiling: u64) -> Result<()> {
-        let parts = self
-            .parts
-            .iter()
-            .map(|p| format!("{} ({})", p.what, human_opt(p.bytes)))
-            .collect::<Vec<_>>()
-            .join("; ");
-        if let Some(p) = self.parts.iter().find(|p| p.bytes.is_none_or(|b| b > MAX_BUFFER)) {
-            return Err(TreeSeqError::new(
-                ErrorCode::OutputTooLarge,
-                format!(
-                    "{context}: {} needs {}, more than one buffer can hold on this backend ({}){}",
-                    p.what,
-                    human_opt(p.bytes),
-                    human(MAX_BUFFER),
-                    if cfg!(target_arch = "wasm32") {
-                        "; the native backend has no such limit"
-                    } else {
-                        ""
-                    }
-                ),
+        const ASK: &str = "ask for less (fewer windows, sets, indexes or nodes)";
+        let too_large = |m: String| Err(TreeSeqError::new(ErrorCode::OutputTooLarge, m));
+        if let Some(p) = self.parts.iter().find(|p| p.bytes.is_none()) {
+            return too_large(format!(
+                "{context}: {} needs more than 16 EiB (its size overflows 64 bits); {ASK}",
+                p.what
+            ));
+        }
+        if let Some(p) = self.parts.iter().find(|p| p.bytes > Some(MAX_BUFFER)) {
+            return too_large(format!(
+                "{context}: {} needs {}, more than one buffer can hold on this backend ({}){}",
+                p.what,
+                human_opt(p.bytes),
+                human(MAX_BUFFER),
+                if cfg!(target_arch = "wasm32") {
+                    "; the native backend has no such limit"
+                } else {
+                    ""
+                }
             ));
         }
         let total = self.total();
         if total.is_none_or(|t| t > ceiling) {
-            return Err(TreeSeqError::new(
-                ErrorCode::OutputTooLarge,
-                format!(
-                    "{context}: needs {} ({parts}), more than the memory ceiling of {}; \
-                     ask for less (fewer windows, sets or indexes), or raise the ceiling with \
-                     init({{ maxMemory }}) if the machine has the memory",
+            let what = match &self.parts[..] {
+                [one] => format!("{} needs {}", one.what, human_opt(one.bytes)),
+                parts => format!(
+                    "needs {} in all: {}",
                     human_opt(total),
-                    human(ceiling)
+                    parts
+                        .iter()
+                        .map(|p| format!("{}, {}", p.what, human_opt(p.bytes)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
+            };
+            return too_large(format!(
+                "{context}: {what}; more than the memory ceiling of {}. {ASK}, or raise the \
+                 ceiling with init({{ maxMemory }}) if the machine has the memory",
+                human(ceiling)
             ));
         }
         Ok(())

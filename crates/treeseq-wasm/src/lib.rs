@@ -180,7 +180,15 @@ pub fn compute(
         in_pool(|| treeseq_core::stats::compute_json(ts, method, kwargs_json, arrays))
     })
     .map_err(js_err)?;
-    let mut flat = Vec::with_capacity(1 + out.shape.len() + out.data.len());
+    // A second copy of the output: allocated fallibly, so that a memory too full for it is an
+    // OUTPUT_TOO_LARGE error rather than a trap.
+    let mut flat = Vec::new();
+    treeseq_core::memory::try_reserve(
+        &mut flat,
+        1 + out.shape.len() + out.data.len(),
+        "the statistic's result as it crosses to JavaScript",
+    )
+    .map_err(js_err)?;
     flat.push(out.shape.len() as f64);
     flat.extend(out.shape.iter().map(|&d| d as f64));
     flat.extend_from_slice(&out.data);
