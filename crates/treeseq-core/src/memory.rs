@@ -176,7 +176,12 @@ impl Need {
 
     /// `count` values of `T` in each of `copies` buffers (threads, tasks alive at once) for
     /// `what`.
-    pub fn values_each<T>(mut self, what: impl Into<String>, count: Option<u64>, copies: u64) -> Need {
+    pub fn values_each<T>(
+        mut self,
+        what: impl Into<String>,
+        count: Option<u64>,
+        copies: u64,
+    ) -> Need {
         let buffer = count.and_then(|c| c.checked_mul(std::mem::size_of::<T>() as u64));
         self.parts.push(Part {
             what: what.into(),
@@ -265,7 +270,10 @@ pub fn human(bytes: u64) -> String {
 }
 
 fn human_opt(bytes: Option<u64>) -> String {
-    bytes.map_or_else(|| "more than 16 EiB: the size overflows 64 bits".into(), human)
+    bytes.map_or_else(
+        || "more than 16 EiB: the size overflows 64 bits".into(),
+        human,
+    )
 }
 
 /// Describes dimensions for a message: "46 × 46 × 46", long lists shortened
@@ -335,7 +343,13 @@ mod need_tests {
         n.check_against("diversity", 96).unwrap();
         let e = n.check_against("diversity", 95).unwrap_err();
         assert_eq!(e.code, ErrorCode::OutputTooLarge);
-        for part in ["diversity:", "96 bytes", "3 windows × 4 sets", "95 bytes", "maxMemory"] {
+        for part in [
+            "diversity:",
+            "96 bytes",
+            "3 windows × 4 sets",
+            "95 bytes",
+            "maxMemory",
+        ] {
             assert!(e.message.contains(part), "{part} in {}", e.message);
         }
         // Several parts add up.
@@ -344,14 +358,20 @@ mod need_tests {
         // 7^60 cells overflow u64: refused, never wrapped.
         assert_eq!(product(std::iter::repeat_n(7, 60)), None);
         let e = Need::new()
-            .values::<f64>(format!("the spectrum: {}", dims(&[7; 60])), product([7; 60]))
+            .values::<f64>(
+                format!("the spectrum: {}", dims(&[7; 60])),
+                product([7; 60]),
+            )
             .check("allele_frequency_spectrum")
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::OutputTooLarge);
         assert!(e.message.contains("overflows 64 bits"), "{}", e.message);
         assert!(e.message.contains("(60 axes)"), "{}", e.message);
         // Counts that fit u64 but whose bytes do not.
-        assert_eq!(Need::new().values::<f64>("x", Some(u64::MAX / 4)).total(), None);
+        assert_eq!(
+            Need::new().values::<f64>("x", Some(u64::MAX / 4)).total(),
+            None
+        );
         assert_eq!(product([46; 8]), Some(20_047_612_231_936));
         // Copies are separate buffers: each is held against the one-buffer limit, their sum
         // against the ceiling.

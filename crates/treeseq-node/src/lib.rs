@@ -385,11 +385,8 @@ impl NativeVariants {
 
     #[napi]
     pub fn decode(&mut self, site: f64) -> Result<()> {
-        catch_panics(|| {
-            self.cursor
-                .decode(treeseq_core::args::id32("site", site)?)
-        })
-        .map_err(to_napi)
+        catch_panics(|| self.cursor.decode(treeseq_core::args::id32("site", site)?))
+            .map_err(to_napi)
     }
 
     #[napi]
