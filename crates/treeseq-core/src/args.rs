@@ -50,11 +50,17 @@ pub fn id32(what: &str, x: f64) -> Result<i32> {
     let i = integer(what, x)?;
     match i32::try_from(i) {
         Ok(v) => Ok(v),
-        Err(_) => bail!(
-            BadParam,
-            "{what} {i} is out of bounds (ids are below 2^31)"
-        ),
+        Err(_) => bail!(BadParam, "{what} {i} is out of bounds (ids are below 2^31)"),
     }
+}
+
+/// Two node ids (`mrca(u, v)`, `tmrca(u, v)`), each as [`id32`], named `{what}: u` and
+/// `{what}: v`.
+pub fn node_pair(what: &str, u: f64, v: f64) -> Result<(i32, i32)> {
+    Ok((
+        id32(&format!("{what}: node u"), u)?,
+        id32(&format!("{what}: node v"), v)?,
+    ))
 }
 
 /// A JSON number as an integer (an integral float counts, as numpy arrays serialise them);
@@ -114,7 +120,13 @@ mod tests {
         assert_eq!(integer("x", -4.0).unwrap(), -4);
         assert_eq!(integer("x", MAX_EXACT).unwrap(), 1i64 << 53);
         assert_eq!(count("x", 4294967297.0).unwrap(), (1u64 << 32) + 1);
-        for bad in [1.5, f64::NAN, f64::INFINITY, -f64::INFINITY, 2.0 * MAX_EXACT] {
+        for bad in [
+            1.5,
+            f64::NAN,
+            f64::INFINITY,
+            -f64::INFINITY,
+            2.0 * MAX_EXACT,
+        ] {
             let e = integer("seek index", bad).unwrap_err();
             assert_eq!(e.code, ErrorCode::BadParam);
             assert!(e.message.starts_with("seek index"), "{}", e.message);
@@ -128,7 +140,10 @@ mod tests {
 
     #[test]
     fn json_integers() {
-        let v: Value = serde_json::from_str("[3, 3.0, 3.5, 9007199254740993, -2, \"a\", 1e300, 18446744073709551615]").unwrap();
+        let v: Value = serde_json::from_str(
+            "[3, 3.0, 3.5, 9007199254740993, -2, \"a\", 1e300, 18446744073709551615]",
+        )
+        .unwrap();
         let a = v.as_array().unwrap();
         assert_eq!(json_integer("a", &a[0]).unwrap(), Some(3));
         assert_eq!(json_integer("a", &a[1]).unwrap(), Some(3));

@@ -102,7 +102,17 @@ impl TreeCursor {
         if index < 0 {
             crate::bail!(BadParam, "tree index {index} is negative");
         }
-        let r = self.tree.seek_index(index as usize);
+        // Full width: on wasm32 an index of 2^32 must not wrap to tree 0.
+        let r = match usize::try_from(index) {
+            Ok(i) => self.tree.seek_index(i),
+            Err(_) => Err(crate::TreeSeqError::new(
+                crate::ErrorCode::BadParam,
+                format!(
+                    "seek_index: tree index {index} is out of range (there are {} trees)",
+                    self.tree.num_trees()
+                ),
+            )),
+        };
         self.sync();
         r
     }

@@ -158,8 +158,10 @@ pub struct Need {
 struct Part {
     /// What the buffer is for, with its dimensions ("the output: 1 window × 46^8 cells").
     what: String,
-    /// Its size in bytes; None when that exceeds u64.
+    /// Its size in bytes, all copies; None when that exceeds u64.
     bytes: Option<u64>,
+    /// The size of one copy (one allocation) in bytes; None when that exceeds u64.
+    buffer: Option<u64>,
 }
 
 impl Need {
@@ -168,18 +170,25 @@ impl Need {
     }
 
     /// `count` values of type `T` (None: a count already beyond u64) for `what`.
-    pub fn values<T>(mut self, what: impl Into<String>, count: Option<u64>) -> Need {
-        let size = std::mem::size_of::<T>() as u64;
-        self.parts.push(Part {
-            what: what.into(),
-            bytes: count.and_then(|c| c.checked_mul(size)),
-        });
-        self
+    pub fn values<T>(self, what: impl Into<String>, count: Option<u64>) -> Need {
+        self.values_each::<T>(what, count, 1)
     }
 
-    /// `count` values of `T` for each of `copies` (threads, tasks alive at once) for `what`.
-    pub fn values_each<T>(self, what: impl Into<String>, count: Option<u64>, copies: u64) -> Need {
-        self.values::<T>(what, count.and_then(|c| c.checked_mul(copies)))
+    /// `count` values of `T` in each of `copies` buffers (threads, tasks alive at once) for
+    /// `what`.
+    pub fn values_each<T>(
+        mut self,
+        what: impl Into<String>,
+        count: Option<u64>,
+        copies: u64,
+    ) -> Need {
+        let buffer = count.and_then(|c| c.checked_mul(std::mem::size_of::<T>() as u64));
+        self.parts.push(Part {
+            what: what.into(),
+            bytes: buffer.and_then(|b| b.checked_mul(copies)),
+            buffer,
+        });
+        self
     }
 
     /// The total in bytes; None when it exceeds u64.
@@ -197,39 +206,45 @@ impl Need {
 
     /// As [`Need::check`], against `ceiling` bytes.
     pub fn check_against(&self, context: &str, ceiling: u64) -> Result<()> {
-        let parts = self
-            .parts
-            .iter()
-            .map(|p| format!("{} ({})", p.what, human_opt(p.bytes)))
-            .collect::<Vec<_>>()
-            .join("; ");
-        if let Some(p) = self.parts.iter().find(|p| p.bytes.is_none_or(|b| b > MAX_BUFFER)) {
-            return Err(TreeSeqError::new(
-                ErrorCode::OutputTooLarge,
-                format!(
-                    "{context}: {} needs {}, more than one buffer can hold on this backend ({}){}",
-                    p.what,
-                    human_opt(p.bytes),
-                    human(MAX_BUFFER),
-                    if cfg!(target_arch = "wasm32") {
-                        "; the native backend has no such limit"
-                    } else {
-                        ""
-                    }
-                ),
+        const ASK: &str = "ask for less (fewer windows, sets, indexes or nodes)";
+        let too_large = |m: String| Err(TreeSeqError::new(ErrorCode::OutputTooLarge, m));
+        if let Some(p) = self.parts.iter().find(|p| p.buffer.is_none()) {
+            return too_large(format!(
+                "{context}: {} needs more than 16 EiB (its size overflows 64 bits); {ASK}",
+                p.what
+            ));
+        }
+        if let Some(p) = self.parts.iter().find(|p| p.buffer > Some(MAX_BUFFER)) {
+            return too_large(format!(
+                "{context}: {} needs {} in one buffer, more than one allocation can hold on this backend ({}){}",
+                p.what,
+                human_opt(p.buffer),
+                human(MAX_BUFFER),
+                if cfg!(target_arch = "wasm32") {
+                    "; the native backend has no such limit"
+                } else {
+                    ""
+                }
             ));
         }
         let total = self.total();
         if total.is_none_or(|t| t > ceiling) {
-            return Err(TreeSeqError::new(
-                ErrorCode::OutputTooLarge,
-                format!(
-                    "{context}: needs {} ({parts}), more than the memory ceiling of {}; \
-                     ask for less (fewer windows, sets or indexes), or raise the ceiling with \
-                     init({{ maxMemory }}) if the machine has the memory",
+            let what = match &self.parts[..] {
+                [one] => format!("{} needs {}", one.what, human_opt(one.bytes)),
+                parts => format!(
+                    "needs {} in all: {}",
                     human_opt(total),
-                    human(ceiling)
+                    parts
+                        .iter()
+                        .map(|p| format!("{}, {}", p.what, human_opt(p.bytes)))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
+            };
+            return too_large(format!(
+                "{context}: {what}; more than the memory ceiling of {}. {ASK}, or raise the \
+                 ceiling with init({{ maxMemory }}) if the machine has the memory",
+                human(ceiling)
             ));
         }
         Ok(())
@@ -255,7 +270,10 @@ pub fn human(bytes: u64) -> String {
 }
 
 fn human_opt(bytes: Option<u64>) -> String {
-    bytes.map_or_else(|| "more than 16 EiB: the size overflows 64 bits".into(), human)
+    bytes.map_or_else(
+        || "more than 16 EiB: the size overflows 64 bits".into(),
+        human,
+    )
 }
 
 /// Describes dimensions for a message: "46 × 46 × 46", long lists shortened
@@ -325,7 +343,13 @@ mod need_tests {
         n.check_against("diversity", 96).unwrap();
         let e = n.check_against("diversity", 95).unwrap_err();
         assert_eq!(e.code, ErrorCode::OutputTooLarge);
-        for part in ["diversity:", "96 bytes", "3 windows × 4 sets", "95 bytes", "maxMemory"] {
+        for part in [
+            "diversity:",
+            "96 bytes",
+            "3 windows × 4 sets",
+            "95 bytes",
+            "maxMemory",
+        ] {
             assert!(e.message.contains(part), "{part} in {}", e.message);
         }
         // Several parts add up.
@@ -334,15 +358,31 @@ mod need_tests {
         // 7^60 cells overflow u64: refused, never wrapped.
         assert_eq!(product(std::iter::repeat_n(7, 60)), None);
         let e = Need::new()
-            .values::<f64>(format!("the spectrum: {}", dims(&[7; 60])), product([7; 60]))
+            .values::<f64>(
+                format!("the spectrum: {}", dims(&[7; 60])),
+                product([7; 60]),
+            )
             .check("allele_frequency_spectrum")
             .unwrap_err();
         assert_eq!(e.code, ErrorCode::OutputTooLarge);
         assert!(e.message.contains("overflows 64 bits"), "{}", e.message);
         assert!(e.message.contains("(60 axes)"), "{}", e.message);
         // Counts that fit u64 but whose bytes do not.
-        assert_eq!(Need::new().values::<f64>("x", Some(u64::MAX / 4)).total(), None);
+        assert_eq!(
+            Need::new().values::<f64>("x", Some(u64::MAX / 4)).total(),
+            None
+        );
         assert_eq!(product([46; 8]), Some(20_047_612_231_936));
+        // Copies are separate buffers: each is held against the one-buffer limit, their sum
+        // against the ceiling.
+        let copies = Need::new().values_each::<u8>("two copies", Some(MAX_BUFFER), 2);
+        copies.check_against("x", u64::MAX).unwrap();
+        assert_eq!(copies.total(), Some(2 * MAX_BUFFER));
+        let e = Need::new()
+            .values::<u8>("one big buffer", Some(MAX_BUFFER + 1))
+            .check_against("x", u64::MAX)
+            .unwrap_err();
+        assert!(e.message.contains("one buffer"), "{}", e.message);
     }
 
     #[test]

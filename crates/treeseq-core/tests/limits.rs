@@ -48,7 +48,10 @@ fn sets(count: usize, size: usize) -> Value {
 
 fn refused(ts: &TreeSequence, method: &str, kwargs: Value, code: ErrorCode) -> String {
     match compute(ts, method, &kwargs) {
-        Ok(out) => panic!("{method} {kwargs}: expected {code:?}, got shape {:?}", out.shape),
+        Ok(out) => panic!(
+            "{method} {kwargs}: expected {code:?}, got shape {:?}",
+            out.shape
+        ),
         Err(e) => {
             assert_eq!(e.code, code, "{method}: {}", e.message);
             e.message
@@ -92,7 +95,13 @@ fn spectrum_of_eight_sets_of_45_is_refused_not_aborted() {
         // 46^8 cells of 8 bytes, said with the ceiling and how to raise it.
         has(
             &m,
-            &["allele_frequency_spectrum", "46 × 46", "160380897855488 bytes", "memory ceiling", "maxMemory"],
+            &[
+                "allele_frequency_spectrum",
+                "46 × 46",
+                "160380897855488 bytes",
+                "memory ceiling",
+                "maxMemory",
+            ],
         );
         // With time windows too (the engine's path in branch mode).
         if mode == "branch" {
@@ -159,7 +168,12 @@ fn huge_weight_shapes_are_read_at_full_width() {
         has(&m, &[named]);
     }
     // The same shape, right, still computes.
-    let out = compute(&ts, "trait_covariance", &json!({"W": {"data": data, "shape": [n, 1]}})).unwrap();
+    let out = compute(
+        &ts,
+        "trait_covariance",
+        &json!({"W": {"data": data, "shape": [n, 1]}}),
+    )
+    .unwrap();
     assert_eq!(out.shape, vec![1]);
     assert!(out.data[0].is_finite());
     still_works(&ts);
@@ -245,7 +259,10 @@ fn node_outputs_over_many_windows_are_refused_under_a_ceiling() {
         json!({"windows": "trees", "mode": "branch"}),
         ErrorCode::OutputTooLarge,
     );
-    has(&m, &["genetic_relatedness_matrix", "6719 windows × 360 × 360"]);
+    has(
+        &m,
+        &["genetic_relatedness_matrix", "6719 windows × 360 × 360"],
+    );
     // mean_descendants of 360 singleton sets: 5,046 nodes × 361 columns, several times over.
     set_max_memory(1 << 20);
     let m = refused(
@@ -284,7 +301,12 @@ fn working_memory_is_checked_by_the_engine() {
     has(&m, &["indicator weights", "360 samples × 360 columns"]);
     // Raising the ceiling lets the same call run.
     set_max_memory(0);
-    let out = compute(&ts, "diversity", &json!({"sample_sets": [[0, 1, 2, 3]], "mode": "node"})).unwrap();
+    let out = compute(
+        &ts,
+        "diversity",
+        &json!({"sample_sets": [[0, 1, 2, 3]], "mode": "node"}),
+    )
+    .unwrap();
     assert_eq!(out.shape, vec![5046, 1]);
     still_works(&ts);
 }

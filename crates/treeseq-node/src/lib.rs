@@ -27,7 +27,7 @@ fn pool() -> Result<Arc<ThreadPool>> {
     if let Some(p) = POOL.read().ok().and_then(|p| p.clone()) {
         return Ok(p);
     }
-    init_threads(0)?;
+    init_threads(0.0)?;
     POOL.read()
         .ok()
         .and_then(|p| p.clone())
@@ -44,11 +44,20 @@ fn on_pool<T: Send>(f: impl FnOnce() -> treeseq_core::Result<T> + Send) -> Resul
     pool.install(|| catch_panics(f)).map_err(to_napi)
 }
 
+/// An integer argument from JavaScript, checked at full width by the core (`args.rs`): every
+/// integer crosses as an f64, never as a 32-bit type that Node-API would truncate.
+fn count_arg(what: &str, x: f64) -> Result<usize> {
+    treeseq_core::args::count(what, x)
+        .and_then(|n| treeseq_core::args::to_usize(what, n))
+        .map_err(to_napi)
+}
+
 /// (Re)builds the rayon pool with `threads` threads (0: one per available core).
 #[napi]
-pub fn init_threads(threads: u32) -> Result<u32> {
+pub fn init_threads(threads: f64) -> Result<u32> {
+    let threads = count_arg("threads", threads)?;
     let pool = ThreadPoolBuilder::new()
-        .num_threads(threads as usize)
+        .num_threads(threads)
         .thread_name(|i| format!("treeseq-{i}"))
         .build()
         .map_err(|e| to_napi(internal(&format!("cannot build the thread pool: {e}"))))?;
@@ -60,6 +69,22 @@ pub fn init_threads(threads: u32) -> Result<u32> {
     Ok(n)
 }
 
+/// Sets the memory ceiling in bytes (0: the default, 80% of physical memory); returns the
+/// ceiling now in force. Statistics whose output and working memory exceed it are refused
+/// with `OUTPUT_TOO_LARGE` before anything is allocated.
+#[napi]
+pub fn set_max_memory(bytes: f64) -> Result<f64> {
+    treeseq_core::memory::set_max_memory_f64(bytes)
+        .map(|b| b as f64)
+        .map_err(to_napi)
+}
+
+/// The memory ceiling in force, in bytes.
+#[napi]
+pub fn max_memory() -> f64 {
+    treeseq_core::memory::max_memory() as f64
+}
+
 #[napi]
 pub fn threads() -> Result<u32> {
     Ok(pool()?.current_num_threads() as u32)
@@ -67,8 +92,9 @@ pub fn threads() -> Result<u32> {
 
 /// How many distinct pool threads ran `tasks` pieces of real work.
 #[napi]
-pub fn distinct_worker_threads(tasks: u32) -> Result<u32> {
-    on_pool(|| Ok(treeseq_core::parallel::distinct_worker_threads(tasks as usize) as u32))
+pub fn distinct_worker_threads(tasks: f64) -> Result<u32> {
+    let tasks = count_arg("tasks", tasks)?;
+    on_pool(|| Ok(treeseq_core::parallel::distinct_worker_threads(tasks) as u32))
 }
 
 /// Detaches an ArrayBuffer this addon handed out over Rust memory (a file's bytes, a cursor's
@@ -155,7 +181,7 @@ pub struct ComputeTask {
 }
 
 impl Task for ComputeTask {
-    type Output = (Vec<f64>, Vec<u32>);
+    type Output = (Vec<f64>, Vec<f64>);
     type JsValue = StatResultJs;
 
     fn compute(&mut self) -> Result<Self::Output> {
@@ -167,7 +193,8 @@ impl Task for ComputeTask {
         let out = on_pool(move || {
             treeseq_core::stats::compute_json(&ts, &method, &kwargs_json, Arrays { i32s, f64s })
         })?;
-        Ok((out.data, out.shape.iter().map(|&d| d as u32).collect()))
+        // Dimensions as f64: exact to 2^53, where u32 would wrap at 2^32.
+        Ok((out.data, out.shape.iter().map(|&d| d as f64).collect()))
     }
 
     fn resolve(&mut self, _env: Env, (data, shape): Self::Output) -> Result<StatResultJs> {
@@ -181,7 +208,7 @@ impl Task for ComputeTask {
 #[napi(object)]
 pub struct StatResultJs {
     pub data: Float64Array,
-    pub shape: Vec<u32>,
+    pub shape: Vec<f64>,
 }
 
 /// Where a column lies: `byteOffset` into `fileBuffer()` when `inFile`, else `copy` holds it.
@@ -326,8 +353,12 @@ impl NativeTree {
     }
 
     #[napi]
-    pub fn seek_index(&mut self, index: i64) -> Result<()> {
-        catch_panics(|| self.cursor.seek_index(index)).map_err(to_napi)
+    pub fn seek_index(&mut self, index: f64) -> Result<()> {
+        catch_panics(|| {
+            self.cursor
+                .seek_index(treeseq_core::args::integer("seek_index: index", index)?)
+        })
+        .map_err(to_napi)
     }
 
     /// Float64 view of `[index, left, right, total_branch_length, sites_start, sites_end, num_edges]`.
@@ -359,13 +390,21 @@ impl NativeTree {
     }
 
     #[napi]
-    pub fn mrca(&self, u: i32, v: i32) -> Result<i32> {
-        catch_panics(|| self.cursor.tree().mrca(u, v)).map_err(to_napi)
+    pub fn mrca(&self, u: f64, v: f64) -> Result<i32> {
+        catch_panics(|| {
+            let (u, v) = treeseq_core::args::node_pair("mrca", u, v)?;
+            self.cursor.tree().mrca(u, v)
+        })
+        .map_err(to_napi)
     }
 
     #[napi]
-    pub fn tmrca(&self, u: i32, v: i32) -> Result<f64> {
-        catch_panics(|| self.cursor.tree().tmrca(u, v)).map_err(to_napi)
+    pub fn tmrca(&self, u: f64, v: f64) -> Result<f64> {
+        catch_panics(|| {
+            let (u, v) = treeseq_core::args::node_pair("tmrca", u, v)?;
+            self.cursor.tree().tmrca(u, v)
+        })
+        .map_err(to_napi)
     }
 }
 
@@ -385,8 +424,9 @@ impl NativeVariants {
     }
 
     #[napi]
-    pub fn decode(&mut self, site: i32) -> Result<()> {
-        catch_panics(|| self.cursor.decode(site)).map_err(to_napi)
+    pub fn decode(&mut self, site: f64) -> Result<()> {
+        catch_panics(|| self.cursor.decode(treeseq_core::args::id32("site", site)?))
+            .map_err(to_napi)
     }
 
     #[napi]

@@ -181,7 +181,15 @@ pub fn compute(
         in_pool(|| treeseq_core::stats::compute_json(ts, method, kwargs_json, arrays))
     })
     .map_err(js_err)?;
-    let mut flat = Vec::with_capacity(1 + out.shape.len() + out.data.len());
+    // A second copy of the output: allocated fallibly, so that a memory too full for it is an
+    // OUTPUT_TOO_LARGE error rather than a trap.
+    let mut flat = Vec::new();
+    treeseq_core::memory::try_reserve(
+        &mut flat,
+        1 + out.shape.len() + out.data.len(),
+        "the statistic's result as it crosses to JavaScript",
+    )
+    .map_err(js_err)?;
     flat.push(out.shape.len() as f64);
     flat.extend(out.shape.iter().map(|&d| d as f64));
     flat.extend_from_slice(&out.data);
@@ -216,8 +224,28 @@ pub fn threaded() -> bool {
 /// How many distinct pool threads ran `tasks` pieces of real work (proof that the pool is
 /// more than one thread).
 #[wasm_bindgen]
-pub fn distinct_worker_threads(tasks: u32) -> u32 {
-    in_pool(|| treeseq_core::parallel::distinct_worker_threads(tasks as usize)) as u32
+pub fn distinct_worker_threads(tasks: f64) -> Result<u32, JsError> {
+    let tasks = treeseq_core::args::count("tasks", tasks)
+        .and_then(|n| treeseq_core::args::to_usize("tasks", n))
+        .map_err(js_err)?;
+    Ok(in_pool(|| treeseq_core::parallel::distinct_worker_threads(tasks)) as u32)
+}
+
+/// Sets the memory ceiling in bytes (0: the default, 3 GiB of WebAssembly's 4 GiB); returns
+/// the ceiling now in force. Statistics whose output and working memory exceed it, or that
+/// need one buffer over 2 GiB, are refused with `OUTPUT_TOO_LARGE` before anything is
+/// allocated. The ceiling is this instance's: a fresh instance starts at the default.
+#[wasm_bindgen]
+pub fn set_max_memory(bytes: f64) -> Result<f64, JsError> {
+    treeseq_core::memory::set_max_memory_f64(bytes)
+        .map(|b| b as f64)
+        .map_err(js_err)
+}
+
+/// The memory ceiling in force, in bytes.
+#[wasm_bindgen]
+pub fn max_memory() -> f64 {
+    treeseq_core::memory::max_memory() as f64
 }
 
 #[cfg(target_feature = "atomics")]
@@ -248,14 +276,17 @@ mod pool {
 
     /// Prepares a pool of `threads` threads; returns the setup's address for the workers.
     #[wasm_bindgen]
-    pub fn pool_prepare(threads: u32) -> u32 {
+    pub fn pool_prepare(threads: f64) -> Result<u32, JsError> {
+        let threads = treeseq_core::args::count("threads", threads)
+            .and_then(|n| treeseq_core::args::to_usize("threads", n))
+            .map_err(super::js_err)?;
         let (sender, receiver) = channel();
         let setup = Arc::new(PoolSetup {
-            threads: threads.max(1) as usize,
+            threads: threads.max(1),
             sender,
             receiver: Mutex::new(receiver),
         });
-        Arc::into_raw(setup) as usize as u32
+        Ok(Arc::into_raw(setup) as usize as u32)
     }
 
     /// Run by each worker: waits for its rayon thread and runs it until the pool ends.
@@ -313,7 +344,9 @@ impl WasmTree {
     }
 
     pub fn seek_index(&mut self, index: f64) -> Result<(), JsError> {
-        self.cursor.seek_index(index as i64).map_err(js_err)
+        treeseq_core::args::integer("seek_index: index", index)
+            .and_then(|i| self.cursor.seek_index(i))
+            .map_err(js_err)
     }
 
     /// Address of the float64 state block (see `cursor::tree_state`).
@@ -342,12 +375,18 @@ impl WasmTree {
         self.cursor.tree().postorder()
     }
 
-    pub fn mrca(&self, u: i32, v: i32) -> Result<i32, JsError> {
-        self.cursor.tree().mrca(u, v).map_err(js_err)
+    /// Node ids cross as f64 and are checked at full width (an i32 parameter would take
+    /// 2^32 + 1 as node 1).
+    pub fn mrca(&self, u: f64, v: f64) -> Result<i32, JsError> {
+        treeseq_core::args::node_pair("mrca", u, v)
+            .and_then(|(u, v)| self.cursor.tree().mrca(u, v))
+            .map_err(js_err)
     }
 
-    pub fn tmrca(&self, u: i32, v: i32) -> Result<f64, JsError> {
-        self.cursor.tree().tmrca(u, v).map_err(js_err)
+    pub fn tmrca(&self, u: f64, v: f64) -> Result<f64, JsError> {
+        treeseq_core::args::node_pair("tmrca", u, v)
+            .and_then(|(u, v)| self.cursor.tree().tmrca(u, v))
+            .map_err(js_err)
     }
 }
 
@@ -365,8 +404,10 @@ impl WasmVariants {
         self.cursor.next()
     }
 
-    pub fn decode(&mut self, site: i32) -> Result<(), JsError> {
-        self.cursor.decode(site).map_err(js_err)
+    pub fn decode(&mut self, site: f64) -> Result<(), JsError> {
+        treeseq_core::args::id32("site", site)
+            .and_then(|s| self.cursor.decode(s))
+            .map_err(js_err)
     }
 
     pub fn site(&self) -> i32 {

@@ -160,7 +160,10 @@ fn check_memory(ts: &TreeSequence, sets: &[Vec<i32>], num_windows: usize) -> Res
             product([n, k]),
         )
         .values_each::<f64>(
-            format!("per-thread buffers ({threads} threads × {n} nodes × {} values)", k + 4),
+            format!(
+                "per-thread buffers ({threads} threads × {n} nodes × {} values)",
+                k + 4
+            ),
             product([n, k + 4]),
             threads,
         )

@@ -243,10 +243,17 @@ impl Request {
     /// `engine::check_memory`).
     fn check_output(&self, ts: &TreeSequence) -> Result<()> {
         let shape = self.shape_u64(ts);
+        // WebAssembly copies the result once more in its memory as it crosses to JavaScript.
+        let (copies, how) = if cfg!(target_arch = "wasm32") {
+            (2, ", twice (once more as it crosses to JavaScript)")
+        } else {
+            (1, "")
+        };
         crate::memory::Need::new()
-            .values::<f64>(
-                format!("the output of shape [{}]", crate::memory::dims(&shape)),
+            .values_each::<f64>(
+                format!("the output of shape [{}]{how}", crate::memory::dims(&shape)),
                 crate::memory::product(shape.iter().copied()),
+                copies,
             )
             .check(self.def.method)
     }

@@ -255,14 +255,20 @@ fn check_memory(method: &str, n: usize, k: usize, rows: usize, alive: usize) -> 
     let threads = rayon::current_num_threads().max(1) as u64;
     // A row: the sets' sums and one span.
     Need::new()
-        .values::<f64>(format!("initial counts ({n} nodes × {k} columns)"), product([n, k]))
+        .values::<f64>(
+            format!("initial counts ({n} nodes × {k} columns)"),
+            product([n, k]),
+        )
         .values_each::<f64>(
             format!("the output and {alive} partials ({rows} rows × {k} values each)"),
             product([rows, k]),
             alive as u64 + 1,
         )
         .values_each::<f64>(
-            format!("per-thread buffers ({threads} threads × {n} nodes × {} values)", k + 3),
+            format!(
+                "per-thread buffers ({threads} threads × {n} nodes × {} values)",
+                k + 3
+            ),
             product([n, k + 3]),
             threads,
         )

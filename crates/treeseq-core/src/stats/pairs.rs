@@ -1144,7 +1144,11 @@ impl PairRequest {
         );
         let need = match self.mode {
             Mode::Site => need.values::<f64>(
-                format!("indicator weights ({} samples × {} sets)", ts.num_samples(), self.sets.sets.len()),
+                format!(
+                    "indicator weights ({} samples × {} sets)",
+                    ts.num_samples(),
+                    self.sets.sets.len()
+                ),
                 product([ts.num_samples() as u64, self.sets.sets.len() as u64]),
             ),
             _ => need

@@ -206,7 +206,9 @@ impl<'a> Arrays<'a> {
         if key != "$i32" && key != "$f64" {
             return Ok(None);
         }
-        let Some([off, len]) = range.as_array().and_then(|r| <&[Value; 2]>::try_from(&r[..]).ok())
+        let Some([off, len]) = range
+            .as_array()
+            .and_then(|r| <&[Value; 2]>::try_from(&r[..]).ok())
         else {
             bail!(
                 BadParam,
@@ -444,14 +446,16 @@ fn parse_id_list<'a>(
     items
         .iter()
         .enumerate()
-        .map(|(i, x)| match parse_id(|| format!("{method}: {what}[{i}]"), x)? {
-            Some(id) => Ok(id),
-            None => bail!(
-                BadSampleSets,
-                "{method}: {what}[{i}] must be an integer node id, got {}",
-                kind(x)
-            ),
-        })
+        .map(
+            |(i, x)| match parse_id(|| format!("{method}: {what}[{i}]"), x)? {
+                Some(id) => Ok(id),
+                None => bail!(
+                    BadSampleSets,
+                    "{method}: {what}[{i}] must be an integer node id, got {}",
+                    kind(x)
+                ),
+            },
+        )
         .collect::<Result<Vec<i64>>>()
         .map(IdList::Parsed)
 }

@@ -464,16 +464,25 @@ fn check_memory(ts: &TreeSequence, stat: &GeneralStat, plan: &Plan) -> Result<()
             .max()
             .and_then(|r| product([r, threads.min(plan.chunks.len() as u64)]))
     } else {
-        plan.chunks.iter().try_fold(0u64, |a, c| a.checked_add(rows(c)))
+        plan.chunks
+            .iter()
+            .try_fold(0u64, |a, c| a.checked_add(rows(c)))
     };
     let (partial_what, partial_cols) = if node {
         (
-            format!("partial sums of {threads} tasks at a time ({} nodes × {gm} outputs each)", n),
+            format!(
+                "partial sums of {threads} tasks at a time ({} nodes × {gm} outputs each)",
+                n
+            ),
             product([nt, n, gm]),
         )
     } else {
         (
-            format!("partial sums of {} chunks ({} per window)", plan.chunks.len(), dims(&per_row)),
+            format!(
+                "partial sums of {} chunks ({} per window)",
+                plan.chunks.len(),
+                dims(&per_row)
+            ),
             product([nt, m]),
         )
     };
@@ -488,7 +497,9 @@ fn check_memory(ts: &TreeSequence, stat: &GeneralStat, plan: &Plan) -> Result<()
         )
         .values::<f64>(
             partial_what,
-            partial_rows.zip(partial_cols).and_then(|(r, c)| r.checked_mul(c)),
+            partial_rows
+                .zip(partial_cols)
+                .and_then(|(r, c)| r.checked_mul(c)),
         )
         .values_each::<f64>(
             format!(
