@@ -26,6 +26,7 @@
  * --singleton-file (default .cache/bench-360.trees: 360 samples, 500 kb, made by bench.sh with
  * scripts/simulate_bench.py), so that many sets cost what they cost on the file the issue
  * measured them on, not K times the main file's work.
+ * --backends native (or wasm) and --one-thread time only those configurations.
  * Progress goes to stderr.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -38,7 +39,7 @@ import { performance } from "node:perf_hooks";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
-const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S] [--singleton-sets K] [--singleton-file FILE]\n       node scripts/bench.mjs --render RESULTS.json";
+const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S] [--singleton-sets K] [--singleton-file FILE] [--backends native,wasm] [--one-thread]\n       node scripts/bench.mjs --render RESULTS.json";
 const CASES = [
   "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
   "divergence_435pairs_branch", "afs_site", "singleton_sets_site", "singleton_sets_branch",
@@ -48,7 +49,7 @@ const CASES = [
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
 
 function parseArgs(argv) {
-  const a = { file: null, repeats: 5, passes: 3, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null, render: null, singletonSets: 10000, singletonFile: path.join(root, ".cache/bench-360.trees") };
+  const a = { file: null, repeats: 5, passes: 3, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null, render: null, singletonSets: 10000, singletonFile: path.join(root, ".cache/bench-360.trees"), backends: ["native", "wasm"], oneThread: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -64,6 +65,8 @@ function parseArgs(argv) {
     else if (k === "--timeout") a.timeout = Number(val());
     else if (k === "--render") a.render = path.resolve(val());
     else if (k === "--singleton-sets") a.singletonSets = Number(val());
+    else if (k === "--backends") a.backends = val().split(",").filter(Boolean);
+    else if (k === "--one-thread") a.oneThread = true;
     else if (k === "--singleton-file") a.singletonFile = path.resolve(val());
     else if (k === "--child") a.child = { backend: val(), threads: Number(val()) }; // internal
     else if (k === "-h" || k === "--help") { console.log(USAGE); process.exit(0); }
@@ -78,6 +81,7 @@ function parseArgs(argv) {
   if (!(a.maxCaseSeconds > 0)) throw new Error("--max-case-seconds must be a positive number");
   if (!(a.timeout > 0)) throw new Error("--timeout must be a positive number");
   if (!Number.isInteger(a.singletonSets) || a.singletonSets < 1) throw new Error("--singleton-sets must be a positive integer");
+  if (!a.backends.length || a.backends.some((b) => b !== "native" && b !== "wasm")) throw new Error("--backends takes native, wasm or both");
   const unknown = a.cases.filter((c) => !CASES.includes(c));
   if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(", ")} (known: ${CASES.join(", ")})`);
   return a;
@@ -441,8 +445,8 @@ async function main() {
     const t = args.tskit ? await runTskit(passArgs) : { skipped: "skipped (--no-tskit)" };
     results.tskit = results.tskit ? mergeRuns(results.tskit, t) : t;
     let i = 0;
-    for (const backend of ["native", "wasm"]) {
-      for (const [role, threads] of [["one", 1], ["all", all]]) {
+    for (const backend of args.backends) {
+      for (const [role, threads] of args.oneThread ? [["one", 1]] : [["one", 1], ["all", all]]) {
         const c = await runConfig(backend, threads, passArgs, role);
         c.role = role;
         results.configs[i] = results.configs[i] ? mergeRuns(results.configs[i], c) : c;
