@@ -88,9 +88,12 @@ fn per_set_statistics_equal_one_set_at_a_time() {
         };
         for mode in ["site", "branch"] {
             let kwargs = json!({"sample_sets": sets, "windows": w, "mode": mode});
-            check(&ts, method, kwargs, |j| {
-                json!({"sample_sets": [sets[j]], "windows": w, "mode": mode})
-            });
+            check(
+                &ts,
+                method,
+                kwargs,
+                |j| json!({"sample_sets": [sets[j]], "windows": w, "mode": mode}),
+            );
         }
     }
 }
@@ -101,9 +104,12 @@ fn node_mode_equals_one_set_at_a_time() {
     let sets = sets(&ts, 70, &[1, 2, 4]);
     let w = windows(&ts);
     let kwargs = json!({"sample_sets": sets, "windows": w, "mode": "node"});
-    check(&ts, "diversity", kwargs, |j| {
-        json!({"sample_sets": [sets[j]], "windows": w, "mode": "node"})
-    });
+    check(
+        &ts,
+        "diversity",
+        kwargs,
+        |j| json!({"sample_sets": [sets[j]], "windows": w, "mode": "node"}),
+    );
 }
 
 #[test]

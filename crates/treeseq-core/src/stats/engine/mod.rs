@@ -109,11 +109,12 @@ struct Group {
     restricted: Option<(Vec<usize>, Box<dyn SummaryFunc>)>,
 }
 
-/// Splits a summary's `m` outputs into groups. Groups of [`MAX_OUTPUTS_PER_TASK`] outputs
-/// each (site mode: [`MAX_OUTPUTS_PER_SITE_TASK`]), restricted where they read fewer than all `k` columns; a summary that reads the
-/// whole state for every output (centred relatedness: the mean over all sets) gets groups of
-/// at least k outputs, so that carrying the state costs no more than its outputs do. The
-/// spectrum's cells are one group: a node adds to one cell, wherever it is.
+/// Splits a summary's `m` outputs into groups: of [`MAX_OUTPUTS_PER_TASK`] outputs each
+/// ([`MAX_OUTPUTS_PER_SITE_TASK`] in site mode), restricted where they read fewer than all
+/// `k` columns. A summary that reads the whole state for every output (centred relatedness:
+/// the mean over all sets) gets groups of at least k outputs, so that carrying the state
+/// costs no more than its outputs do. The spectrum's cells are one group: a node adds to one
+/// cell, wherever it is.
 fn make_groups(summary: Summary, mode: Mode, m: usize, k: usize) -> Vec<Group> {
     let f = match summary {
         Summary::Dense(f) => f,
@@ -137,13 +138,10 @@ fn make_groups(summary: Summary, mode: Mode, m: usize, k: usize) -> Vec<Group> {
         .step_by(size)
         .map(|a| {
             let outputs = a..(a + size).min(m);
-            let restricted = f
-                .columns(outputs.clone())
-                .filter(|c| c.len() < k)
-                .map(|c| {
-                    let g = f.restrict(outputs.clone(), &c);
-                    (c, g)
-                });
+            let restricted = f.columns(outputs.clone()).filter(|c| c.len() < k).map(|c| {
+                let g = f.restrict(outputs.clone(), &c);
+                (c, g)
+            });
             Group {
                 outputs,
                 restricted,
@@ -436,7 +434,13 @@ struct Task<'t, 'a> {
 }
 
 /// One task: a chunk of trees, for one part of the outputs.
-fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, part: &Part, ws: &mut Workspace) -> Partial {
+fn run_chunk(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    part: &Part,
+    ws: &mut Workspace,
+) -> Partial {
     let t = Task {
         d,
         stat,
