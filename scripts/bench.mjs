@@ -21,6 +21,12 @@
  * medians, errors, machine) as JSON in --json (default bench-results/latest.json). The table's
  * ratios compare tskit with native on 1 thread, native on all threads with native on 1, and
  * WASM with native at the same thread count (1 and all).
+ * The cases singleton_sets_site and singleton_sets_branch time diversity with K singleton
+ * sample sets (sample i mod n for i < K; --singleton-sets K, default 10,000) on a second file,
+ * --singleton-file (default .cache/bench-360.trees: 360 samples, 500 kb, made by bench.sh with
+ * scripts/simulate_bench.py), so that many sets cost what they cost on the file the issue
+ * measured them on, not K times the main file's work.
+ * --backends native (or wasm) and --one-thread time only those configurations.
  * Progress goes to stderr.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -33,14 +39,17 @@ import { performance } from "node:perf_hooks";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
-const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S]\n       node scripts/bench.mjs --render RESULTS.json";
+const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S] [--singleton-sets K] [--singleton-file FILE] [--backends native,wasm] [--one-thread]\n       node scripts/bench.mjs --render RESULTS.json";
 const CASES = [
   "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
-  "divergence_435pairs_branch", "afs_site", "trees_total_branch_length", "variants_decode",
+  "divergence_435pairs_branch", "afs_site", "singleton_sets_site", "singleton_sets_branch",
+  "trees_total_branch_length", "variants_decode",
 ];
+/** Cases on the --singleton-file rather than FILE. */
+const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
 
 function parseArgs(argv) {
-  const a = { file: null, repeats: 5, passes: 3, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null, render: null };
+  const a = { file: null, repeats: 5, passes: 3, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null, render: null, singletonSets: 10000, singletonFile: path.join(root, ".cache/bench-360.trees"), backends: ["native", "wasm"], oneThread: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -55,6 +64,10 @@ function parseArgs(argv) {
     else if (k === "--max-case-seconds") a.maxCaseSeconds = Number(val());
     else if (k === "--timeout") a.timeout = Number(val());
     else if (k === "--render") a.render = path.resolve(val());
+    else if (k === "--singleton-sets") a.singletonSets = Number(val());
+    else if (k === "--backends") a.backends = val().split(",").filter(Boolean);
+    else if (k === "--one-thread") a.oneThread = true;
+    else if (k === "--singleton-file") a.singletonFile = path.resolve(val());
     else if (k === "--child") a.child = { backend: val(), threads: Number(val()) }; // internal
     else if (k === "-h" || k === "--help") { console.log(USAGE); process.exit(0); }
     else if (k.startsWith("--")) throw new Error(`unknown option ${k}\n${USAGE}`);
@@ -67,6 +80,8 @@ function parseArgs(argv) {
   if (!Number.isInteger(a.passes) || a.passes < 1) throw new Error("--passes must be a positive integer");
   if (!(a.maxCaseSeconds > 0)) throw new Error("--max-case-seconds must be a positive number");
   if (!(a.timeout > 0)) throw new Error("--timeout must be a positive number");
+  if (!Number.isInteger(a.singletonSets) || a.singletonSets < 1) throw new Error("--singleton-sets must be a positive integer");
+  if (!a.backends.length || a.backends.some((b) => b !== "native" && b !== "wasm")) throw new Error("--backends takes native, wasm or both");
   const unknown = a.cases.filter((c) => !CASES.includes(c));
   if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(", ")} (known: ${CASES.join(", ")})`);
   return a;
@@ -97,7 +112,7 @@ function checkValue(r) {
 }
 
 /** The case functions over one loaded tree sequence, built as time_tskit.py builds them. */
-function makeCases(ts, { populationSampleSets }) {
+function makeCases(ts, { populationSampleSets }, single) {
   const samples = ts.samples();
   // As time_tskit.py: ts.samples(population=p.id) for each population with samples.
   const sets = populationSampleSets(ts).map((s) => s.samples);
@@ -125,6 +140,8 @@ function makeCases(ts, { populationSampleSets }) {
     fst_site: () => ts.fst({ sampleSets: sets, indexes: [[0, 1], [0, 2], [1, 2]], windows: w, mode: "site" }),
     divergence_435pairs_branch: () => ts.divergence({ sampleSets: many, indexes: manyPairs, mode: "branch" }),
     afs_site: () => ts.alleleFrequencySpectrum({ sampleSets: [sets[0]], mode: "site" }),
+    singleton_sets_site: () => single.ts.diversity({ sampleSets: single.sets, mode: "site" }),
+    singleton_sets_branch: () => single.ts.diversity({ sampleSets: single.sets, mode: "branch" }),
     trees_total_branch_length: () => {
       let s = 0;
       for (const tree of ts.trees()) s += tree.totalBranchLength;
@@ -191,7 +208,8 @@ async function runTskit(args) {
     return { skipped: "python3 cannot import tskit" };
   }
   log(`tskit: python3 scripts/bench_tskit.py (${args.repeats} repeats)`);
-  const r = spawnSync("python3", [path.join(root, "scripts/bench_tskit.py"), args.file, String(args.repeats), args.cases.join(","), String(args.maxCaseSeconds)], {
+  const r = spawnSync("python3", [path.join(root, "scripts/bench_tskit.py"), args.file, String(args.repeats), args.cases.join(","), String(args.maxCaseSeconds),
+    args.singletonFile, String(args.singletonSets)], {
     stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 1 << 28,
   });
   if (r.status !== 0) return { error: `bench_tskit.py exited with ${r.status ?? r.signal}` };
@@ -236,7 +254,19 @@ async function child(backend, threads, args) {
   const load = { median: median(loadRuns), min: Math.min(...loadRuns), runs: loadRuns };
   emit({ type: "load", result: load });
   log(`${label}: load ${fmt(load.median)} s`);
-  const { cases, numSampleSets } = makeCases(ts, await import(path.join(root, "dist/grouping.js")));
+  // The singleton-set cases' file, loaded once: K sets of one sample each, sample i mod n.
+  let single = null;
+  if (args.cases.some((c) => SINGLETON.has(c))) {
+    try {
+      const sts = await api.load(args.singletonFile);
+      const s = Array.from(sts.samples());
+      single = { ts: sts, sets: Array.from({ length: args.singletonSets }, (_, i) => [s[i % s.length]]) };
+    } catch (e) {
+      for (const name of args.cases.filter((c) => SINGLETON.has(c))) emit({ type: "case", name, result: { error: errorString(e) } });
+      args = { ...args, cases: args.cases.filter((c) => !SINGLETON.has(c)) };
+    }
+  }
+  const { cases, numSampleSets } = makeCases(ts, await import(path.join(root, "dist/grouping.js")), single);
   emit({ type: "sets", numSampleSets });
   for (const name of args.cases) {
     log(`${label}: ${name} ...`);
@@ -245,13 +275,15 @@ async function child(backend, threads, args) {
     log(`${label}: ${name}: ${r.error ? `error ${r.error}` : `median ${fmt(r.median)} s${r.note ? ` (${r.note})` : ""}`}`);
   }
   ts.dispose();
+  single?.ts.dispose();
 }
 
 /** Runs `cases` of one configuration in a child process; restarts it after a hang or crash. */
 function spawnChild(backend, threads, cases, args, cfg) {
   return new Promise((resolve) => {
     const argv = [fileURLToPath(import.meta.url), "--child", backend, String(threads), args.file,
-      "--repeats", String(args.repeats), "--cases", cases.join(","), "--max-case-seconds", String(args.maxCaseSeconds)];
+      "--repeats", String(args.repeats), "--cases", cases.join(","), "--max-case-seconds", String(args.maxCaseSeconds),
+      "--singleton-sets", String(args.singletonSets), "--singleton-file", args.singletonFile];
     const p = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
     let buf = "", timedOut = false, timer = null;
     const arm = () => {
@@ -354,6 +386,7 @@ function render(results) {
     table(results),
     "",
     ...Object.values(results.tskit?.cases ?? {}).filter((c) => c.note_exact).flatMap((c) => [`Note: ${c.note_exact}.`, ""]),
+    ...(results.cases.some((c) => SINGLETON.has(c)) ? [`singleton_sets_*: diversity of ${results.singletonSets} sample sets of one sample each on ${path.basename(results.singletonFile ?? "")}.`, ""] : []),
     ...(results.checkMismatches.length ? [`**Warning**: ${results.checkMismatches.length} result(s) differ from tskit's (checkMismatches in the JSON).`, ""] : []),
     `Machine: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${results.machine.platform}, ${results.machine.date}; ${tskitLine}` +
       (n1?.info ? `; treeseq ${n1.info.version}` : ""),
@@ -404,15 +437,16 @@ async function main() {
 
   // The loops (minutes on large files, and no threads to compare) run in the first pass only.
   const passes = args.cases.some((c) => !SEQUENTIAL.has(c)) ? args.passes : 1;
-  const results = { file: args.file, repeats: args.repeats, passes, cases: args.cases, machine, tskit: null, configs: [] };
+  const results = { file: args.file, repeats: args.repeats, passes, cases: args.cases, machine, tskit: null, configs: [],
+    singletonSets: args.singletonSets, singletonFile: args.singletonFile };
   for (let pass = 1; pass <= passes; pass++) {
     const passArgs = pass === 1 ? args : { ...args, cases: args.cases.filter((c) => !SEQUENTIAL.has(c)) };
     if (passes > 1) log(`pass ${pass} of ${passes}`);
     const t = args.tskit ? await runTskit(passArgs) : { skipped: "skipped (--no-tskit)" };
     results.tskit = results.tskit ? mergeRuns(results.tskit, t) : t;
     let i = 0;
-    for (const backend of ["native", "wasm"]) {
-      for (const [role, threads] of [["one", 1], ["all", all]]) {
+    for (const backend of args.backends) {
+      for (const [role, threads] of args.oneThread ? [["one", 1]] : [["one", 1], ["all", all]]) {
         const c = await runConfig(backend, threads, passArgs, role);
         c.role = role;
         results.configs[i] = results.configs[i] ? mergeRuns(results.configs[i], c) : c;

@@ -2,7 +2,8 @@
 # npm run bench [FILE] [-- --repeats N --cases a,b --json OUT ...]
 # Times treeseq (native and WASM, 1 thread and all threads) against tskit on FILE; see
 # scripts/bench.mjs. FILE defaults to ../shared/bench/bench-30k.trees, or else to a tree
-# sequence simulated once with msprime into .cache/bench-sim.trees.
+# sequence simulated once with msprime into .cache/bench-sim.trees. The singleton_sets cases
+# run on .cache/bench-360.trees (made here once); --singleton-sets K sets their number.
 # npm run bench -- --render RESULTS.json prints the table of an earlier run (its --json) again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,5 +33,13 @@ if [ -z "$FILE" ]; then
   fi
 fi
 [ -f "$FILE" ] || { echo "bench: no such file: $FILE" >&2; exit 2; }
+
+# The singleton-set cases' file (bench.mjs --singleton-file): 360 samples over 500 kb, the
+# size of file the many-sets cost was reported on; simulated once (a second or two).
+if [ ! -f .cache/bench-360.trees ]; then
+  log "simulating .cache/bench-360.trees (360 samples, 500 kb) for the singleton_sets cases"
+  mkdir -p .cache
+  python3 scripts/simulate_bench.py .cache/bench-360.trees 360 42 5e5
+fi
 
 exec node scripts/bench.mjs "$FILE" "$@"

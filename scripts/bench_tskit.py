@@ -1,9 +1,11 @@
-"""tskit's side of `npm run bench`: python3 scripts/bench_tskit.py FILE REPEATS [CASES] [MAX_CASE_SECONDS].
+"""tskit's side of `npm run bench`: python3 scripts/bench_tskit.py FILE REPEATS [CASES] [MAX_CASE_SECONDS]
+[SINGLETON_FILE] [K].
 
 Times tskit on the cases of /work/shared/bench/time_tskit.py (windows = 100 equal windows;
 sample sets = populations with samples; pairs (i, j) for i <= j; 30 equal sets of samples via
 np.array_split for all 435 pairs), plus two loops: trees_total_branch_length and
-variants_decode. CASES is an optional comma-separated subset. Each case runs once to warm up,
+variants_decode, and diversity with K singleton sample sets (sample i mod n, for i < K; default
+10,000) on SINGLETON_FILE (singleton_sets_site, singleton_sets_branch). CASES is an optional comma-separated subset. Each case runs once to warm up,
 then REPEATS times, or fewer when the warm-up shows that REPEATS runs would take more than
 MAX_CASE_SECONDS (default 300; always at least one timed run; the JSON says so); the JSON on stdout gives per case the median, the min and every run, and a
 `check` value (a sum over the result) to compare with treeseq's. A case that raises is recorded
@@ -37,6 +39,8 @@ def main():
     reps = max(1, int(sys.argv[2]))
     only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 and sys.argv[3] else None
     max_case_seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 300.0
+    singleton_file = sys.argv[5] if len(sys.argv) > 5 else None
+    num_singletons = int(sys.argv[6]) if len(sys.argv) > 6 else 10_000
 
     load_runs = []
     for _ in range(reps):
@@ -74,6 +78,18 @@ def main():
     def variants_decode():
         return timed_loop(ts.variants(), ts.num_sites, lambda v: int(v.genotypes[0]))
 
+    single = {}
+
+    def singleton_sets(mode):
+        # Loaded on first use (as bench.mjs loads it once per process).
+        if not single:
+            if singleton_file is None:
+                raise ValueError("no SINGLETON_FILE given")
+            single["ts"] = tskit.load(singleton_file)
+            s = single["ts"].samples()
+            single["sets"] = [[s[i % len(s)]] for i in range(num_singletons)]
+        return single["ts"].diversity(single["sets"], mode=mode)
+
     cases = {
         "diversity_site": lambda: ts.diversity(sets, windows=w, mode="site"),
         "diversity_branch": lambda: ts.diversity(sets, windows=w, mode="branch"),
@@ -82,6 +98,8 @@ def main():
         "fst_site": lambda: ts.Fst(sets, indexes=[(0, 1), (0, 2), (1, 2)], windows=w, mode="site"),
         "divergence_435pairs_branch": lambda: ts.divergence(many, indexes=many_pairs, mode="branch"),
         "afs_site": lambda: ts.allele_frequency_spectrum([sets[0]], mode="site"),
+        "singleton_sets_site": lambda: singleton_sets("site"),
+        "singleton_sets_branch": lambda: singleton_sets("branch"),
         "trees_total_branch_length": trees_total_branch_length,
         "variants_decode": variants_decode,
     }

@@ -20,11 +20,20 @@ fn main() {
     let ts = TreeSequence::load(&std::fs::read(path).expect("read")).expect("load");
     let n = ts.samples.len();
     let sets: Vec<Vec<i32>> = (0..k).map(|i| vec![ts.samples[i % n]]).collect();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     for mode in modes {
         let t = Instant::now();
         let out = pool
-            .install(|| compute(&ts, "diversity", &json!({"sample_sets": sets, "mode": mode})))
+            .install(|| {
+                compute(
+                    &ts,
+                    "diversity",
+                    &json!({"sample_sets": sets, "mode": mode}),
+                )
+            })
             .expect("diversity");
         println!(
             "{mode}: K={k}: {:.3} s ({} values)",

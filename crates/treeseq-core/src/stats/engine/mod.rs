@@ -87,7 +87,11 @@ pub struct GeneralStat<'a> {
 }
 
 /// Outputs of a dense summary per task: more are split into groups (tasks of their own).
+/// Site mode carries larger groups: its node updates are additions of packed counts alone
+/// (no summary per node), so a group's fixed costs (walking each edge's path, each site's
+/// mutations) are shared by more outputs.
 const MAX_OUTPUTS_PER_TASK: usize = 64;
+const MAX_OUTPUTS_PER_SITE_TASK: usize = 256;
 
 /// One group of a dense summary's outputs: a task of its own for each chunk.
 struct Group {
@@ -105,12 +109,13 @@ struct Group {
     restricted: Option<(Vec<usize>, Box<dyn SummaryFunc>)>,
 }
 
-/// Splits a summary's `m` outputs into groups. Groups of [`MAX_OUTPUTS_PER_TASK`] outputs
-/// each, restricted where they read fewer than all `k` columns; a summary that reads the
-/// whole state for every output (centred relatedness: the mean over all sets) gets groups of
-/// at least k outputs, so that carrying the state costs no more than its outputs do. The
-/// spectrum's cells are one group: a node adds to one cell, wherever it is.
-fn make_groups(summary: Summary, m: usize, k: usize) -> Vec<Group> {
+/// Splits a summary's `m` outputs into groups: of [`MAX_OUTPUTS_PER_TASK`] outputs each
+/// ([`MAX_OUTPUTS_PER_SITE_TASK`] in site mode), restricted where they read fewer than all
+/// `k` columns. A summary that reads the whole state for every output (centred relatedness:
+/// the mean over all sets) gets groups of at least k outputs, so that carrying the state
+/// costs no more than its outputs do. The spectrum's cells are one group: a node adds to one
+/// cell, wherever it is.
+fn make_groups(summary: Summary, mode: Mode, m: usize, k: usize) -> Vec<Group> {
     let f = match summary {
         Summary::Dense(f) => f,
         Summary::Afs(_) => {
@@ -120,23 +125,23 @@ fn make_groups(summary: Summary, m: usize, k: usize) -> Vec<Group> {
             }]
         }
     };
-    let restricts = f.columns(0..m).is_some();
-    let size = if restricts {
-        MAX_OUTPUTS_PER_TASK
+    let size = match mode {
+        Mode::Site => MAX_OUTPUTS_PER_SITE_TASK,
+        _ => MAX_OUTPUTS_PER_TASK,
+    };
+    let size = if f.columns(0..m).is_some() {
+        size
     } else {
-        MAX_OUTPUTS_PER_TASK.max(k)
+        size.max(k)
     };
     (0..m)
         .step_by(size)
         .map(|a| {
             let outputs = a..(a + size).min(m);
-            let restricted = f
-                .columns(outputs.clone())
-                .filter(|c| c.len() < k)
-                .map(|c| {
-                    let g = f.restrict(outputs.clone(), &c);
-                    (c, g)
-                });
+            let restricted = f.columns(outputs.clone()).filter(|c| c.len() < k).map(|c| {
+                let g = f.restrict(outputs.clone(), &c);
+                (c, g)
+            });
             Group {
                 outputs,
                 restricted,
@@ -161,10 +166,17 @@ impl Part<'_> {
     }
 }
 
-/// The weights' columns `columns` alone, and their column sums (taken from `total`, so the
-/// same bits as the whole state's).
-fn gather_columns(weights: &Weights, total: &[f64], columns: &[usize]) -> (Weights, Vec<f64>) {
-    let mut data = Vec::with_capacity(weights.num_rows * columns.len());
+/// The weights' columns `columns` alone, written into `data` (a workspace's buffer, reused:
+/// a fresh one per task would cost its page faults every time), and their column sums (taken
+/// from `total`, so the same bits as the whole state's).
+fn gather_columns(
+    weights: &Weights,
+    total: &[f64],
+    columns: &[usize],
+    mut data: Vec<f64>,
+) -> (Weights, Vec<f64>) {
+    data.clear();
+    data.reserve(weights.num_rows * columns.len());
     for i in 0..weights.num_rows {
         let row = weights.row(i);
         data.extend(columns.iter().map(|&c| row[c]));
@@ -257,24 +269,29 @@ fn run_inner(
     }
     let m = stat.summary.output_dim();
     let num_nodes = ts.num_nodes();
+    let data = Data::new(ts, stat);
     // Branch mode with a dense summary carries its running sum across chunks, so its chunks
     // start one tree early (see `branch_dense`).
     let (warmup, site_mode) = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
-    let plan = match planned {
-        Some(p) => p,
-        None => plan_chunks(&Genome::new(ts), stat.windows, chunks, warmup, site_mode),
-    };
+    let groups = make_groups(stat.summary, stat.mode, m, stat.weights.num_cols);
+    let mut plan =
+        planned.unwrap_or_else(|| plan_chunks(&data, stat.windows, chunks, warmup, site_mode));
+    // Every group is a task per chunk, and every task pays a seek: with many groups, the
+    // groups give the parallelism, and chunks are made fewer so that there are about as many
+    // tasks as one group would have (the chunk count depends only on the data and the
+    // statistic, never on the thread count).
+    let fewer = plan.chunks.len().div_ceil(groups.len());
+    if chunks.is_none() && fewer < plan.chunks.len() {
+        plan = plan_chunks(&data, stat.windows, Some(fewer), warmup, site_mode);
+    }
     // Sizes are checked before any of them is allocated (the sizes below then fit a usize).
-    check_memory(ts, stat, &plan)?;
+    check_memory(ts, stat, &plan, &groups)?;
     let per_window =
         nt * if stat.mode == Mode::Node {
             num_nodes
         } else {
             1
         } * m;
-    let data = Data::new(ts, stat);
-
-    let groups = make_groups(stat.summary, m, stat.weights.num_cols);
     let tasks: Vec<(usize, usize)> = (0..plan.chunks.len())
         .flat_map(|c| (0..groups.len()).map(move |g| (c, g)))
         .collect();
@@ -330,18 +347,18 @@ fn run_inner(
             .take()
             .unwrap_or_else(|| WORKSPACES.take().unwrap_or_default());
         let group = &groups[g];
-        let gathered;
-        let part = match &group.restricted {
-            Some((columns, summary)) => {
-                gathered = gather_columns(stat.weights, &data.total, columns);
-                Part {
-                    weights: &gathered.0,
-                    total: &gathered.1,
-                    summary: Summary::Dense(&**summary),
-                    cols: 0..group.outputs.len(),
-                }
-            }
-            None => Part {
+        let gathered = group.restricted.as_ref().map(|(columns, _)| {
+            let buf = std::mem::take(&mut ws.gathered);
+            gather_columns(stat.weights, &data.total, columns, buf)
+        });
+        let part = match (&group.restricted, &gathered) {
+            (Some((_, summary)), Some((weights, total))) => Part {
+                weights,
+                total,
+                summary: Summary::Dense(&**summary),
+                cols: 0..group.outputs.len(),
+            },
+            _ => Part {
                 weights: stat.weights,
                 total: &data.total,
                 summary: stat.summary,
@@ -349,6 +366,9 @@ fn run_inner(
             },
         };
         let partial = run_chunk(&data, stat, &plan.chunks[c], &part, &mut ws);
+        if let Some((weights, _)) = gathered {
+            ws.gathered = weights.data;
+        }
         pool.give(ws);
         partial
     };
@@ -416,7 +436,13 @@ struct Task<'t, 'a> {
 }
 
 /// One task: a chunk of trees, for one part of the outputs.
-fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, part: &Part, ws: &mut Workspace) -> Partial {
+fn run_chunk(
+    d: &Data,
+    stat: &GeneralStat,
+    chunk: &Chunk,
+    part: &Part,
+    ws: &mut Workspace,
+) -> Partial {
     let t = Task {
         d,
         stat,
@@ -441,7 +467,12 @@ fn run_chunk(d: &Data, stat: &GeneralStat, chunk: &Chunk, part: &Part, ws: &mut 
 /// thread), and each thread's workspace (per-node records of the weight sums and of the
 /// summaries a walk keeps, and parent pointers). Arithmetic is checked: an overflow is
 /// refused, never wrapped.
-fn check_memory(ts: &TreeSequence, stat: &GeneralStat, plan: &Plan) -> Result<()> {
+fn check_memory(
+    ts: &TreeSequence,
+    stat: &GeneralStat,
+    plan: &Plan,
+    groups: &[Group],
+) -> Result<()> {
     use crate::memory::{dims, product, Need};
     let nw = (stat.windows.len() - 1) as u64;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1) as u64;
@@ -449,11 +480,8 @@ fn check_memory(ts: &TreeSequence, stat: &GeneralStat, plan: &Plan) -> Result<()
     let n = ts.num_nodes() as u64;
     let node = stat.mode == Mode::Node;
     let per_row: Vec<u64> = if node { vec![nt, n, m] } else { vec![nt, m] };
-    // Outputs per task: a group of at most MAX_OUTPUTS_PER_TASK for a dense summary.
-    let gm = match stat.summary {
-        Summary::Dense(_) => m.min(MAX_OUTPUTS_PER_TASK as u64),
-        Summary::Afs(_) => m,
-    };
+    // Outputs per task: the largest group's (see `make_groups`).
+    let gm = groups.iter().map(|g| g.outputs.len() as u64).max().unwrap_or(m);
     let threads = rayon::current_num_threads().max(1) as u64;
     let rows = |c: &Chunk| (c.w_last - c.w_first + 1) as u64;
     let partial_rows: Option<u64> = if node {

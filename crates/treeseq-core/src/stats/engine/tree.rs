@@ -349,6 +349,8 @@ pub(super) struct Workspace {
     pub(super) valid: Vec<bool>,
     /// The edges covering a chunk's seek position.
     pub(super) alive: Vec<u32>,
+    /// A group's columns of the weights (see `engine::Group`).
+    pub(super) gathered: Vec<f64>,
 }
 
 /// Workspaces handed from task to task: a task takes one (or makes one) and gives it back.
@@ -411,6 +413,7 @@ impl Workspace {
             + size(&self.flags)
             + size(&self.valid)
             + size(&self.alive)
+            + size(&self.gathered)
     }
 }
 
