@@ -514,10 +514,20 @@ fn check_memory(
             product([nt, m]),
         )
     };
-    let k = stat.weights.num_cols as u64;
-    // A node's record: its weight sums and the summaries a walk keeps (at most one group).
-    let record = k.checked_add(gm).and_then(|r| r.checked_add(1));
-    let workers = threads.min(plan.chunks.len().max(1) as u64);
+    let k = stat.weights.num_cols;
+    // A node's record in a task: the weight sums its group reads (all k unless restricted),
+    // the summaries a walk keeps for the group's outputs, and its branch length.
+    let record = groups
+        .iter()
+        .map(|g| {
+            let cols = g.restricted.as_ref().map_or(k, |(c, _)| c.len()) as u64;
+            cols.checked_add(g.outputs.len() as u64)
+                .and_then(|r| r.checked_add(1))
+        })
+        .try_fold(0u64, |a, r| r.map(|r| a.max(r)));
+    // Tasks run one per thread at a time: chunks × groups of them.
+    let tasks = (plan.chunks.len() as u64).saturating_mul(groups.len() as u64);
+    let workers = threads.min(tasks.max(1));
     Need::new()
         .values::<f64>(
             format!("the output ({} windows × {})", nw, dims(&per_row)),
