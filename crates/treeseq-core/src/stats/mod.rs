@@ -522,12 +522,8 @@ fn centred(w: &Weights) -> Weights {
     }
 }
 
-/// W centred and scaled by its sample standard deviation, plus a column of ones whose sums
-/// count the samples below a node (trait_correlation). tskit's column is 1/n, whose sums
-/// reach 0 or 1 only up to the rounding of its running sums; counts are exact in any order,
-/// so p = count / n is exactly 0 or 1 at a node with no sample or every sample below, and
-/// the summary gives its 0 there even where the weights are NaN (see `TraitCorrelation`).
-/// Columns without variance are refused, as tskit refuses them.
+/// W centred and scaled by its sample standard deviation, plus a column of 1/n
+/// (trait_correlation). Columns without variance are refused, as tskit refuses them.
 fn standardised(method: &str, w: &Weights) -> Result<Weights> {
     let n = w.num_rows as f64;
     let k = w.num_cols;
@@ -559,7 +555,7 @@ fn standardised(method: &str, w: &Weights) -> Result<Weights> {
                 .zip(&sds)
                 .map(|((x, m), s)| (x - m) / s),
         );
-        data.push(1.0);
+        data.push(1.0 / n);
     }
     Ok(Weights {
         data,

@@ -459,11 +459,8 @@ impl SummaryFunc for TraitCovariance {
     }
 }
 
-/// trait_correlation over standardised weights, with a last column of ones (its sum counts
-/// the samples below; p = count / n): x_j^2 / (2 p (1-p) n (n-1)) when 0 < p < 1, else 0.
-/// The count is exact, so "p is 0 or 1" is decided exactly: a node with no sample or every
-/// sample below gives 0, whatever x_j is (NaN included). tskit sums 1/n instead and decides
-/// it on the sign of its rounding residue (NaN or a value of about 1e-18 where p is 1 - ulp).
+/// trait_correlation over standardised weights, with a last column of 1/n (the fraction p
+/// of samples below): x_j^2 / (2 p (1-p) n (n-1)) when 0 < p < 1, else 0.
 pub struct TraitCorrelation {
     num_weights: usize,
     n: f64,
@@ -483,8 +480,8 @@ impl SummaryFunc for TraitCorrelation {
         self.num_weights
     }
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        let p = x[x.len() - 1];
         let n = self.n;
-        let p = x[x.len() - 1] / n;
         for (o, j) in out.iter_mut().zip(cols) {
             *o = if p > 0.0 && p < 1.0 {
                 x[j] * x[j] / (2.0 * (p * (1.0 - p)) * n * (n - 1.0))
