@@ -9,8 +9,9 @@ normal values, rounded to 6 decimals) is given clean and with NaN in one of thre
 one entry (sample 3, column 0), a whole column (column 1), one sample's row (sample 5). Each
 of trait_correlation, trait_covariance and genetic_relatedness_weighted (indexes [0,0],
 [0,1], [1,1]; centred and not) is called in site, branch and node mode, without windows and
-with three equal windows. ("trees" windows are left out: in branch mode on files with
-stretches without edges they meet the listed edge-free-window difference instead.)
+with three equal windows; trait_correlation in node mode also with one window per tree
+(clean and with the NaN entry). ("trees" windows are left out elsewhere: in branch mode on
+files with stretches without edges they meet the listed edge-free-window difference.)
 
 Format: {tskit_version, W: {file: {pattern: rows}}, cases: [{file, pattern, method, kwargs,
 shape, values}]}; NaN as null in W and in the values (flattened row-major).
@@ -50,6 +51,9 @@ def main():
                     calls = [("trait_correlation", {}), ("trait_covariance", {}),
                              ("genetic_relatedness_weighted", {"indexes": PAIRS}),
                              ("genetic_relatedness_weighted", {"indexes": PAIRS, "centre": False})]
+                    if mode == "node" and windows is not None and pattern in ("none", "entry"):
+                        # One window per tree, where most of the listed difference shows.
+                        calls.append(("trait_correlation", {"windows": "trees"}))
                     for method, extra in calls:
                         kwargs = {"mode": mode, "windows": windows, **extra}
                         with np.errstate(all="ignore"):

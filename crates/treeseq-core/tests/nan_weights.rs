@@ -129,6 +129,7 @@ fn nan_weights_give_tskits_nan_pattern_except_at_nodes_that_split_no_samples() {
         let mode = kwargs["mode"].as_str().unwrap();
         let bounds = match &kwargs["windows"] {
             Value::Null => vec![0.0, ts.sequence_length()],
+            Value::String(s) if s == "trees" => ts.breakpoints.clone(),
             v => v.as_array().unwrap().iter().map(number).collect(),
         };
         let split = splits(ts, &bounds);
