@@ -112,20 +112,33 @@ fn node_mode_equals_one_set_at_a_time() {
     );
 }
 
+/// Index tuples: Y2 and f3 go through the general engine at any number of tuples (the
+/// many-pairs path, `pairs.rs`, takes divergence, Fst, f2 and relatedness beyond 16 pairs;
+/// divergence is here too, for that path).
 #[test]
-fn pairs_equal_one_pair_at_a_time() {
+fn tuples_equal_one_tuple_at_a_time() {
     let ts = load("medium");
     let sets = sets(&ts, 120, &[1, 2, 4]);
     let w = windows(&ts);
-    // 90 pairs, some sharing sets, some of a set with itself.
-    let pairs: Vec<[usize; 2]> = (0..90).map(|i| [i, (i * 37 + 11) % 120]).collect();
-    for method in ["divergence", "Fst", "f2"] {
+    // 90 tuples of distinct sets, sets shared between tuples.
+    let tuples = |arity: usize| -> Vec<Vec<usize>> {
+        (0..90)
+            .map(|i| {
+                (0..arity)
+                    .map(|j| (i + 37 * j * j + 11 * j) % 120)
+                    .collect()
+            })
+            .collect()
+    };
+    for (method, arity) in [("Y2", 2), ("f3", 3), ("divergence", 2)] {
+        let tuples = tuples(arity);
         for mode in ["site", "branch"] {
-            let kwargs = json!({"sample_sets": sets, "indexes": pairs, "windows": w, "mode": mode});
+            let kwargs =
+                json!({"sample_sets": sets, "indexes": tuples, "windows": w, "mode": mode});
             check(&ts, method, kwargs, |j| {
-                let [a, b] = pairs[j];
-                json!({"sample_sets": [sets[a], sets[b]], "indexes": [[0, 1]], "windows": w,
-                       "mode": mode})
+                let own: Vec<&Vec<i32>> = tuples[j].iter().map(|&a| &sets[a]).collect();
+                let idx: Vec<usize> = (0..arity).collect();
+                json!({"sample_sets": own, "indexes": [idx], "windows": w, "mode": mode})
             });
         }
     }
