@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::bail;
-use crate::error::Result;
+use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::treeseq::TreeSequence;
 
 /// tskit's three ways of summing a statistic over the genealogy.
@@ -447,7 +447,13 @@ fn parse_id_list<'a>(
         .iter()
         .enumerate()
         .map(
-            |(i, x)| match parse_id(|| format!("{method}: {what}[{i}]"), x)? {
+            // An id that is not an integer is a bad sample set, as every other fault here.
+            |(i, x)| match parse_id(|| format!("{method}: {what}[{i}]"), x).map_err(|e| {
+                TreeSeqError {
+                    code: ErrorCode::BadSampleSets,
+                    ..e
+                }
+            })? {
                 Some(id) => Ok(id),
                 None => bail!(
                     BadSampleSets,

@@ -481,7 +481,11 @@ fn check_memory(
     let node = stat.mode == Mode::Node;
     let per_row: Vec<u64> = if node { vec![nt, n, m] } else { vec![nt, m] };
     // Outputs per task: the largest group's (see `make_groups`).
-    let gm = groups.iter().map(|g| g.outputs.len() as u64).max().unwrap_or(m);
+    let gm = groups
+        .iter()
+        .map(|g| g.outputs.len() as u64)
+        .max()
+        .unwrap_or(m);
     let threads = rayon::current_num_threads().max(1) as u64;
     let rows = |c: &Chunk| (c.w_last - c.w_first + 1) as u64;
     let partial_rows: Option<u64> = if node {
