@@ -5,12 +5,11 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::tree::{
-    branch_in_time_windows, chunk_rows, refill, walk_lazily, Evaluator, Kept, LazySums, Touched,
-    TreeState, Workspace,
+    branch_in_time_windows, chunk_rows, refill, Evaluator, Kept, Touched, TreeState, Workspace,
 };
 use super::{Base, Partial, Task};
 use crate::stats::genome::Weight;
-use crate::stats::summaries::{AfsSummary, SummaryFunc};
+use crate::stats::summaries::SummaryFunc;
 
 /// Largest tree records (per thread) that keep each node's summary and branch length. Kept,
 /// a node's old term is read back rather than recomputed, which is faster while the records
@@ -353,61 +352,5 @@ fn branch_walk<V: Weight + Kept>(
             delta_end: terms.running,
             absolute_end: absolute,
         }),
-    }
-}
-
-/// Branch-mode allele frequency spectrum: each node's branch (per time window) times span
-/// goes to the cell of its sample counts, flushed lazily.
-#[inline(never)] // (see `site::walk_sites`)
-pub(super) fn branch_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
-    let Task { d, stat, chunk, .. } = t;
-    let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
-    let mut sums = AfsBranches {
-        out: vec![0.0; chunk_rows(chunk) * nt * afs.size()],
-        cell: refill(std::mem::take(&mut ws.cell), d.num_nodes, u32::MAX),
-        bl: vec![0.0; nt],
-        afs,
-        time: d.time,
-        time_windows: stat.time_windows,
-    };
-    walk_lazily(t, ws, &mut sums);
-    ws.cell = sums.cell;
-    sums.out
-}
-
-/// Each node's spectrum cell (`u32::MAX` for none), and the output rows
-/// `[row][time window][cell]` of the chunk's output.
-struct AfsBranches<'a> {
-    out: Vec<f64>,
-    cell: Vec<u32>,
-    /// Scratch: a branch's length in each time window.
-    bl: Vec<f64>,
-    afs: &'a AfsSummary,
-    time: &'a [f64],
-    time_windows: Option<&'a [f64]>,
-}
-
-impl LazySums for AfsBranches<'_> {
-    #[inline(always)]
-    fn add(&mut self, u: usize, p: i32, row: usize, span: f64) {
-        let cell = self.cell[u];
-        if p < 0 || cell == u32::MAX {
-            return;
-        }
-        let (nt, size) = (self.bl.len(), self.afs.size());
-        branch_in_time_windows(
-            self.time[u],
-            self.time[p as usize],
-            self.time_windows,
-            &mut self.bl,
-        );
-        for (t, &len) in self.bl.iter().enumerate() {
-            self.out[(row * nt + t) * size + cell as usize] += len * span;
-        }
-    }
-
-    #[inline(always)]
-    fn refresh(&mut self, st: &TreeState<f64>, u: usize) {
-        self.cell[u] = self.afs.cell(st.row(u)).map_or(u32::MAX, |c| c as u32);
     }
 }

@@ -49,7 +49,7 @@ use crate::bail;
 use crate::error::Result;
 use crate::stats::genome::Genome;
 use crate::treeseq::TreeSequence;
-use branch::{branch_afs, branch_dense};
+use branch::branch_dense;
 use node::node_dense;
 use plan::{plan_chunks, Chunk, Data, Plan};
 use site::{site_afs, site_dense};
@@ -267,6 +267,14 @@ fn run_inner(
             "the allele frequency spectrum does not support mode \"node\""
         );
     }
+    if matches!(stat.summary, Summary::Afs(_)) && stat.mode == Mode::Branch {
+        // tskit's branch spectrum is not a sum over trees (a node that leaves the trees and
+        // comes back is credited over the gap): it has its own walk, `afs_branch`.
+        bail!(
+            Internal,
+            "the branch-mode allele frequency spectrum is computed by stats::afs_branch, not the engine"
+        );
+    }
     let m = stat.summary.output_dim();
     let num_nodes = ts.num_nodes();
     let data = Data::new(ts, stat);
@@ -455,9 +463,8 @@ fn run_chunk(
         (Mode::Site, Summary::Dense(f)) => plain(site_dense(t, f, cols, ws)),
         (Mode::Site, Summary::Afs(a)) => plain(site_afs(t, a, ws)),
         (Mode::Branch, Summary::Dense(f)) => branch_dense(t, f, cols, ws),
-        (Mode::Branch, Summary::Afs(a)) => plain(branch_afs(t, a, ws)),
         (Mode::Node, Summary::Dense(f)) => plain(node_dense(t, f, cols, ws)),
-        (Mode::Node, Summary::Afs(_)) => unreachable!("refused in run()"),
+        (Mode::Branch | Mode::Node, Summary::Afs(_)) => unreachable!("refused in run_inner()"),
     }
 }
 
