@@ -158,3 +158,15 @@ mod tests {
         assert_eq!(json_count("a", &a[0]).unwrap(), 3);
     }
 }
+
+/// What a JSON value is, for messages ("got a string").
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

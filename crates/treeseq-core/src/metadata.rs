@@ -17,6 +17,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::args::kind;
 use crate::bail;
 use crate::error::Result;
 
@@ -89,17 +90,6 @@ fn check_schema(schema: &Value) -> Check {
             check_struct(s, "struct.")
         }
         _ => Ok(()),
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

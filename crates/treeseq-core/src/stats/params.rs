@@ -22,6 +22,7 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
+use crate::args::kind;
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::treeseq::TreeSequence;
@@ -347,17 +348,6 @@ impl<'a> Kwargs<'a> {
 
     pub fn bool_or(&self, key: &str, default: bool) -> Result<bool> {
         parse_bool(self.method, key, self.get(key), default)
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
