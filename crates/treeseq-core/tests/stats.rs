@@ -335,6 +335,21 @@ fn results_are_identical_at_any_thread_count() {
             json!({"W": w, "windows": windows, "mode": "branch"}),
         ),
     ];
+    // 0/0 in every window (a one-sample set with itself): NaN, whose sign bit must not depend
+    // on how the sums were split either.
+    let one_sample = vec![vec![sets[0][0]]];
+    let singletons: Vec<Vec<i32>> = (0..100).map(|i| vec![i]).collect();
+    let mut cases = cases;
+    for mode in ["site", "branch", "node"] {
+        cases.push((
+            "divergence",
+            json!({"sample_sets": one_sample, "indexes": [[0, 0]], "windows": windows, "mode": mode}),
+        ));
+        cases.push((
+            "diversity",
+            json!({"sample_sets": singletons, "windows": windows, "mode": mode}),
+        ));
+    }
     for (method, kwargs) in &cases {
         let run = |threads: usize| -> StatOutput {
             let pool = rayon::ThreadPoolBuilder::new()

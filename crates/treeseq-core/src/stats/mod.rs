@@ -74,6 +74,17 @@ pub fn compute_with(
     kwargs: &Value,
     arrays: Arrays,
 ) -> Result<StatOutput> {
+    let mut out = dispatch(ts, method, kwargs, arrays)?;
+    // One NaN: 0/0 gives a NaN whose sign bit depends on how the sums were split (a thread
+    // count, a chunking), and results are promised the same bits at any thread count.
+    for x in out.data.iter_mut().filter(|x| x.is_nan()) {
+        *x = f64::NAN;
+    }
+    Ok(out)
+}
+
+/// Runs `method`: the algorithm that computes it, by name.
+fn dispatch(ts: &TreeSequence, method: &str, kwargs: &Value, arrays: Arrays) -> Result<StatOutput> {
     // As tskit: branch lengths mean nothing when node times are not calibrated.
     if kwargs.get("mode").and_then(Value::as_str) == Some("branch")
         && ts.time_units() == "uncalibrated"
