@@ -216,7 +216,7 @@ fn indexes_and_ids_are_checked_at_full_width() {
         &ts,
         "diversity",
         json!({"sample_sets": [[0, 2.5]]}),
-        ErrorCode::BadParam,
+        ErrorCode::BadSampleSets,
     );
     has(&m, &["sample_sets[0][1]", "2.5"]);
     // An array placeholder's offset beyond 2^32 is not offset 0.
