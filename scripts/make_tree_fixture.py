@@ -23,6 +23,8 @@ import tskit
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "test", "fixtures")
 FILES = ["small", "nonbinary", "ancient_gaps", "unary_internal", "gaps_isolated", "single_tree"]
+FORMAT_CASES = [0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 1.0625, 2.675, 1e-7, 123456.789, 3.0000000000000004,
+                1e20 + 0.5, 5e-324, 1 / 3]
 ORDERS = ["preorder", "inorder", "postorder", "levelorder", "breadthfirst", "timeasc",
           "timedesc", "minlex_postorder"]
 
@@ -146,6 +148,10 @@ def per_tree(tree, ts, nxt):
             "labels": answer(lambda: tree.as_newick(node_labels=labels)),
             "labelsNoLengths": answer(lambda: tree.as_newick(node_labels=labels, include_branch_lengths=False, precision=2)),
             "labelMap": {str(k): v for k, v in labels.items()},
+            # The virtual root: tskit's C writer fails; its Python writer gives the roots.
+            "virtualRoot": answer(lambda: tree.as_newick(root=tree.virtual_root)),
+            "virtualRootNoLengths": answer(lambda: tree.as_newick(root=tree.virtual_root, include_branch_lengths=False)),
+            "virtualRootLabels": answer(lambda: tree.as_newick(root=tree.virtual_root, node_labels=labels)),
         },
         "collessIndex": answer(lambda: tree.colless_index()),
         "sackinIndex": answer(lambda: tree.sackin_index()),
@@ -210,6 +216,8 @@ def make(name):
         "tracked": {"samples": tracked, "trees": tracked_counts},
         "edgeDiffs": diffs,
         "first": ts.first().index, "last": ts.last().index,
+        # C's %.<p>f, as tskit's Newick writer prints branch lengths: exact ties go to even.
+        "formatting": [[x, p, "%.*f" % (p, x)] for x in FORMAT_CASES for p in (0, 1, 2, 3, 17)],
     }
 
 

@@ -10,6 +10,7 @@ import { gunzipSync } from "node:zlib";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { init, load, TreeSeqError } from "../dist/index.js";
+import { formatFixed } from "../dist/newick.js";
 import { BACKENDS, bundled, close } from "./helpers.js";
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "tree");
@@ -39,6 +40,10 @@ function same(f: () => unknown, want: any, what: string): void {
     expect(close(got as number, Number.isNaN(w) ? null : w), `${what}: ${got} vs ${want}`).toBe(true);
   } else expect(got, what).toEqual(want);
 }
+
+it("branch lengths print as C's %.<p>f (exact ties to even), as tskit's Newick", () => {
+  for (const [x, p, want] of CASES[0].data.formatting) expect(formatFixed(x, p), `${x} to ${p}`).toBe(want);
+});
 
 describe.each(BACKENDS)("%s backend", (backend) => {
   describe.each(CASES)("$name", ({ name, data }) => {
@@ -150,6 +155,9 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         same(() => t.asNewick({ includeBranchLengths: false }), nw.noLengths, `${w} newick no lengths`);
         same(() => t.asNewick({ nodeLabels: labels }), nw.labels, `${w} newick labels`);
         same(() => t.asNewick({ nodeLabels: nw.labelMap, includeBranchLengths: false, precision: 2 }), nw.labelsNoLengths, `${w} newick labels`);
+        same(() => t.asNewick({ root: t.virtualRoot }), nw.virtualRoot, `${w} newick virtual root`);
+        same(() => t.asNewick({ root: t.virtualRoot, includeBranchLengths: false }), nw.virtualRootNoLengths, `${w} newick virtual root`);
+        same(() => t.asNewick({ root: t.virtualRoot, nodeLabels: labels }), nw.virtualRootLabels, `${w} newick virtual root`);
         same(() => t.collessIndex(), want.collessIndex, `${w} colless`);
         same(() => t.sackinIndex(), want.sackinIndex, `${w} sackin`);
         same(() => t.b1Index(), want.b1Index, `${w} b1`);

@@ -71,12 +71,23 @@ export function newick(t: TreeView, options: unknown, discreteTime: () => boolea
   if (precision < 0 || precision > max) {
     throw new TreeSeqError("BAD_PARAM", `Tree.asNewick: precision ${precision} must be between 0 and ${max}, inclusive`);
   }
+  if (root === t.numNodes && lengths && !custom) {
+    // tskit's C writer fails here (the virtual root's infinite time); its Python writer
+    // (topology only, or custom labels) writes the roots side by side.
+    throw new TreeSeqError("BAD_PARAM", "Tree.asNewick: the virtual root has no Newick text with branch lengths and default labels (tskit fails too); give a root, or includeBranchLengths: false");
+  }
   const names = custom ? labels(o.nodeLabels) : null;
   const label = (u: number): string =>
     names ? names.get(u) ?? "" : u < t.numNodes && (t.flags[u] & 1) !== 0 ? `n${u}` : "";
 
   return write(t, root, label, lengths, precision) + ";";
 }
+
+/** tskit's `branch_length`: 0 for a root (below the virtual root). */
+const branchLength = (t: TreeView, u: number): number => {
+  const p = t.parent[u];
+  return p === NULL ? 0 : t.time[p] - t.time[u];
+};
 
 /** The text of the subtree of `root` (no ';'), written with an explicit stack. */
 function write(t: TreeView, root: number, label: (u: number) => string, lengths: boolean, precision: number): string {
@@ -91,7 +102,7 @@ function write(t: TreeView, root: number, label: (u: number) => string, lengths:
       if (!f.first) out.push(",");
       if (t.leftChild[u] === NULL) {
         out.push(label(u));
-        if (u !== root && lengths) out.push(":" + formatFixed(t.time[t.parent[u]] - t.time[u], precision));
+        if (u !== root && lengths) out.push(":" + formatFixed(branchLength(t, u), precision));
         continue;
       }
       out.push("(");
@@ -101,7 +112,7 @@ function write(t: TreeView, root: number, label: (u: number) => string, lengths:
       for (let i = kids.length - 1; i >= 0; i--) stack.push({ u: kids[i], close: false, first: i === 0 });
     } else {
       out.push(")" + label(u));
-      if (u !== root && lengths) out.push(":" + formatFixed(t.time[t.parent[u]] - t.time[u], precision));
+      if (u !== root && lengths) out.push(":" + formatFixed(branchLength(t, u), precision));
     }
   }
   return out.join("");

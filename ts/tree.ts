@@ -7,7 +7,7 @@
  */
 import type { TreeCursor } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
-import { toInteger, toNumber, optionsObject, booleanValue, stringValue, isPlainObject, describe } from "./values.js";
+import { describe, optionsObject, stringValue, toInteger, toNumber } from "./values.js";
 import { newick, type NewickOptions } from "./newick.js";
 import * as metrics from "./tree-metrics.js";
 
@@ -241,7 +241,6 @@ export class Tree {
   /** Preorder from `u` (included), or from every root left to right; the one walk the other
    * orders and the subtree queries build on. */
   private subtree(u: number): Int32Array {
-    const lc = this.leftChildArr, rs = this.rightSibArr;
     const out: number[] = [];
     const stack: number[] = [];
     // The virtual root is listed only when asked for by id, as tskit does.
@@ -253,7 +252,6 @@ export class Tree {
       // Push children right to left so that the leftmost is visited first.
       for (let c = this.rightChildArr[v]; c !== NULL; c = this.leftSibArr[c]) stack.push(c);
     }
-    void lc; void rs;
     return Int32Array.from(out);
   }
 
@@ -311,17 +309,20 @@ export class Tree {
 
   private topRoots(root: number): number[] { return root === NULL ? Array.from(this.childrenOf(this.nodes_)) : [root]; }
 
+  /** The first floor(n/2) children, the node, the rest (explicit stack: no recursion limit). */
   private inorder(root: number): Int32Array {
-    // Iterative form of: the first floor(n/2) children, the node, the rest.
     const out: number[] = [];
-    const visit = (u: number): void => {
-      const ch = this.childrenOf(u);
-      const mid = ch.length >> 1;
-      for (let i = 0; i < mid; i++) visit(ch[i]);
-      out.push(u);
-      for (let i = mid; i < ch.length; i++) visit(ch[i]);
-    };
-    for (const r of this.topRoots(root)) visit(r);
+    for (const r of this.topRoots(root)) {
+      const frame = (u: number) => ({ u, ch: this.childrenOf(u), i: 0, done: false });
+      const stack = [frame(r)];
+      while (stack.length > 0) {
+        const f = stack[stack.length - 1];
+        // The node itself comes once its first half of children is done.
+        if (!f.done && f.i === f.ch.length >> 1) { out.push(f.u); f.done = true; }
+        if (f.i < f.ch.length) stack.push(frame(f.ch[f.i++]));
+        else stack.pop();
+      }
+    }
     return Int32Array.from(out);
   }
 
@@ -361,8 +362,8 @@ export class Tree {
         if (u !== this.nodes_ || root === this.nodes_) out.push(u);
       } else {
         stack.push([u, true]);
-        // Stable sort as Python's sorted(..., reverse=True) on equal keys keeps... equal keys
-        // cannot occur: distinct children have disjoint leaves.
+        // Pushed largest first, so the child with the least leaf is visited first (distinct
+        // children have disjoint leaves, so no two keys are equal).
         const ch = Array.from(this.childrenOf(u)).sort((a, b) => minLeaf.get(b)! - minLeaf.get(a)!);
         for (const c of ch) stack.push([c, false]);
       }
@@ -496,8 +497,6 @@ export class Tree {
     return metrics.rfDistance(this.view(), other.view());
   }
 }
-
-void isPlainObject; void booleanValue;
 
 export interface Variant {
   site: number;
