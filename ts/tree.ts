@@ -15,6 +15,10 @@ const NULL = -1;
 
 export interface Interval { left: number; right: number }
 
+/** One record of `ts.edgeDiffs()`: a tree's interval and the ids of the edges that leave and
+ * enter on the way into it (tskit's EdgeDiff, edges as ids). */
+export interface EdgeDiff { interval: Interval; edgesOut: Int32Array; edgesIn: Int32Array }
+
 /** @internal What every Tree of one tree sequence reads besides the cursor: node and mutation
  * columns (views of the tables, made once per tree sequence). */
 export interface TreeContext {

@@ -7,7 +7,7 @@ import { detach } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { booleanValue, idList, optionsObject, stringValue, toNumber } from "./values.js";
 import { makeTables, type Tables } from "./tables.js";
-import { Tree, noExtra, type TreeContext, type Variant } from "./tree.js";
+import { Tree, noExtra, type EdgeDiff, type TreeContext, type Variant } from "./tree.js";
 import {
   STATISTICS, toKwargs,
   type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GenealogicalNearestNeighboursOptions,
@@ -157,8 +157,7 @@ export class TreeSequence {
    * going into it (`direction: "forward"`, or `"reverse"` from the right end), in tskit's order;
    * `includeTerminal` adds a last record removing the edges that remain.
    */
-  *edgeDiffs(options: { includeTerminal?: boolean; direction?: "forward" | "reverse" } = {}):
-    Generator<{ interval: { left: number; right: number }; edgesOut: Int32Array; edgesIn: Int32Array }> {
+  *edgeDiffs(options: { includeTerminal?: boolean; direction?: "forward" | "reverse" } = {}): Generator<EdgeDiff> {
     noExtra(arguments, 1, "edgeDiffs");
     const o = optionsObject(options, ["includeTerminal", "direction"], "edgeDiffs");
     const terminal = o.includeTerminal === undefined ? false : booleanValue(o.includeTerminal, { where: "edgeDiffs", path: "includeTerminal" });
@@ -170,7 +169,7 @@ export class TreeSequence {
     const L = this.sequenceLength;
     const eLeft = t.edges.left, eRight = t.edges.right;
     const M = eLeft.length;
-    const rec = (left: number, right: number, out: number[], inn: number[]) =>
+    const rec = (left: number, right: number, out: number[], inn: number[]): EdgeDiff =>
       ({ interval: { left, right }, edgesOut: Int32Array.from(out), edgesIn: Int32Array.from(inn) });
     if (direction === "forward") {
       const I = t.indexes.edgeInsertionOrder, O = t.indexes.edgeRemovalOrder;
