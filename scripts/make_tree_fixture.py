@@ -23,6 +23,20 @@ import tskit
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "test", "fixtures")
 FILES = ["small", "nonbinary", "ancient_gaps", "unary_internal", "gaps_isolated", "single_tree"]
+
+
+def simulated():
+    """Files made here (into test/fixtures/tree/), for what the bundled ones lack: integer
+    times (tskit's Newick then defaults to precision 0) and multiple mergers."""
+    import msprime
+    dtwf = msprime.sim_ancestry(6, population_size=8, model="dtwf", sequence_length=2e4,
+                                recombination_rate=2e-5, random_seed=7)
+    dirac = msprime.sim_ancestry(10, ploidy=1, population_size=1000, sequence_length=1e4,
+                                 model=msprime.DiracCoalescent(psi=0.7, c=5),
+                                 recombination_rate=1e-8, random_seed=3)
+    dirac = msprime.sim_mutations(dirac, rate=1e-7, random_seed=4)
+    return {"dtwf_discrete": dtwf, "dirac_polytomies": dirac}
+
 FORMAT_CASES = [0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 1.0625, 2.675, 1e-7, 123456.789, 3.0000000000000004,
                 1e20 + 0.5, 5e-324, 1 / 3]
 ORDERS = ["preorder", "inorder", "postorder", "levelorder", "breadthfirst", "timeasc",
@@ -182,8 +196,7 @@ def per_tree(tree, ts, nxt):
     return out
 
 
-def make(name):
-    ts = tskit.load(os.path.join(FIXTURES, f"{name}.trees"))
+def make(name, ts):
     n = ts.num_trees
     indexes = sorted({0, 1, n // 2, n - 2, n - 1} & set(range(n)))
     # tskit's kc_distance needs trees with sample lists, which change the order (and, for the
@@ -222,11 +235,17 @@ def make(name):
 
 
 def main():
-    names = sys.argv[1:] or FILES
     out_dir = os.path.join(FIXTURES, "tree")
     os.makedirs(out_dir, exist_ok=True)
+    made = simulated()
+    names = sys.argv[1:] or FILES + list(made)
     for name in names:
-        data = make(name)
+        if name in made:
+            ts = made[name]
+            ts.dump(os.path.join(out_dir, f"{name}.trees"))
+        else:
+            ts = tskit.load(os.path.join(FIXTURES, f"{name}.trees"))
+        data = make(name, ts)
         path = os.path.join(out_dir, f"{name}.json.gz")
         with gzip.GzipFile(path, "wb", mtime=0) as f:
             f.write(json.dumps(data, separators=(",", ":"), default=plain).encode())
