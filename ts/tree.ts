@@ -133,16 +133,27 @@ export class Tree {
   }
 
   /** Tracked samples (`ts.trees({ trackedSamples })`) at or below `u`: 0 when none are tracked.
-   * Counted by walking the subtree (O(its size)). */
+   * Counted for every node in one pass the first time it is asked of a tree. */
   numTrackedSamples(u: number | bigint): number {
     noExtra(arguments, 1, "Tree.numTrackedSamples");
     const v = this.check(u);
     const t = this.tracked;
     if (!t) return 0;
-    let n = 0;
-    for (const w of this.subtree(v)) n += t[w];
-    return n;
+    const s = this.state;
+    const c = this.trackedCounts;
+    if (!c || c.left !== s[1] || c.index !== s[0]) {
+      // Every node with a sample below is reachable from the virtual root, so the others count 0.
+      const counts = new Int32Array(this.nodes_ + 1);
+      for (const w of this.postorderFrom(this.nodes_)) {
+        let n = t[w];
+        for (let x = this.leftChildArr[w]; x !== NULL; x = this.rightSibArr[x]) n += counts[x];
+        counts[w] = n;
+      }
+      this.trackedCounts = { index: s[0], left: s[1], counts };
+    }
+    return this.trackedCounts!.counts[v];
   }
+  private trackedCounts: { index: number; left: number; counts: Int32Array } | null = null;
 
   /** Children of `u`, left to right. */
   children(u: number | bigint): Int32Array {
