@@ -253,35 +253,43 @@ export class Tree {
 
   // ---- traversals -----------------------------------------------------------------------
 
+  /** Scratch for the walks: an output and a stack, each of numNodes + 1 (no node twice). */
+  private scratch: [Int32Array, Int32Array] | null = null;
+  private buffers(): [Int32Array, Int32Array] {
+    return (this.scratch ??= [new Int32Array(this.nodes_ + 1), new Int32Array(this.nodes_ + 1)]);
+  }
+
   /** Preorder from `u` (included), or from every root left to right; the one walk the other
    * orders and the subtree queries build on. */
   private subtree(u: number): Int32Array {
-    const out: number[] = [];
-    const stack: number[] = [];
+    const [out, stack] = this.buffers();
+    const rc = this.rightChildArr, ls = this.leftSibArr;
+    let top = 0, n = 0;
     // The virtual root is listed only when asked for by id, as tskit does.
-    if (u === NULL) for (let r = this.rightChildArr[this.nodes_]; r !== NULL; r = this.leftSibArr[r]) stack.push(r);
-    else stack.push(u);
-    while (stack.length > 0) {
-      const v = stack.pop()!;
-      out.push(v);
-      // Push children right to left so that the leftmost is visited first.
-      for (let c = this.rightChildArr[v]; c !== NULL; c = this.leftSibArr[c]) stack.push(c);
+    if (u === NULL) for (let r = rc[this.nodes_]; r !== NULL; r = ls[r]) stack[top++] = r;
+    else stack[top++] = u;
+    while (top > 0) {
+      const v = stack[--top];
+      out[n++] = v;
+      // Children pushed right to left, so that the leftmost is visited first.
+      for (let c = rc[v]; c !== NULL; c = ls[c]) stack[top++] = c;
     }
-    return Int32Array.from(out);
+    return out.slice(0, n);
   }
 
+  /** Postorder: the reverse of a preorder that visits children right to left. */
   private postorderFrom(u: number): Int32Array {
-    // Reverse of a preorder that visits children right to left.
-    const out: number[] = [];
-    const stack: number[] = [];
-    if (u === NULL) for (let r = this.leftChildArr[this.nodes_]; r !== NULL; r = this.rightSibArr[r]) stack.push(r);
-    else stack.push(u);
-    while (stack.length > 0) {
-      const v = stack.pop()!;
-      out.push(v);
-      for (let c = this.leftChildArr[v]; c !== NULL; c = this.rightSibArr[c]) stack.push(c);
+    const [out, stack] = this.buffers();
+    const lc = this.leftChildArr, rs = this.rightSibArr;
+    let top = 0, n = 0;
+    if (u === NULL) for (let r = lc[this.nodes_]; r !== NULL; r = rs[r]) stack[top++] = r;
+    else stack[top++] = u;
+    while (top > 0) {
+      const v = stack[--top];
+      out[n++] = v;
+      for (let c = lc[v]; c !== NULL; c = rs[c]) stack[top++] = c;
     }
-    return Int32Array.from(out.reverse());
+    return out.slice(0, n).reverse();
   }
 
   private rootArg(u: unknown, where: string): number {
