@@ -35,7 +35,11 @@ def simulated():
                                  model=msprime.DiracCoalescent(psi=0.7, c=5),
                                  recombination_rate=1e-8, random_seed=3)
     dirac = msprime.sim_mutations(dirac, rate=1e-7, random_seed=4)
-    return {"dtwf_discrete": dtwf, "dirac_polytomies": dirac}
+    def without_provenance(ts):  # its timestamp would change the file at every run
+        tables = ts.dump_tables()
+        tables.provenances.clear()
+        return tables.tree_sequence()
+    return {"dtwf_discrete": without_provenance(dtwf), "dirac_polytomies": without_provenance(dirac)}
 
 FORMAT_CASES = [0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 1.0625, 2.675, 1e-7, 123456.789, 3.0000000000000004,
                 1e20 + 0.5, 5e-324, 1 / 3]
@@ -124,6 +128,10 @@ def per_tree(tree, ts, nxt):
     nodes = pick_nodes(tree, ts)
     real = nodes[:-1]
     pairs = [(real[i], real[j]) for i in range(len(real)) for j in range(i + 1, len(real))][:40]
+    # The virtual root with a sample and with itself (tskit: mrca is the virtual root, tmrca
+    # infinite; is_descendant only of itself).
+    vr = tree.virtual_root
+    pairs += [(real[0], vr), (vr, vr)]
     triples = [tuple(real[i:i + 3]) for i in range(0, max(0, len(real) - 2), 2)]
     labels = {int(u): f"x{u}" for u in list(ts.samples())[::2]}
     times = sorted({float(tree.time(u)) for u in tree.nodes()})

@@ -194,7 +194,7 @@ export class Tree {
     noExtra(arguments, 2, "Tree.isDescendant");
     let a = this.check(u, "u");
     const b = this.check(v, "v");
-    if (b === this.nodes_) return true; // every node is below the virtual root
+    // As tskit: a walk up the parents, so no root is below the virtual root (only itself).
     while (a !== NULL && a !== b) a = this.parentArr[a];
     return a === b;
   }
