@@ -176,6 +176,7 @@ def per_tree(tree, ts, nxt):
         "b1Index": answer(lambda: tree.b1_index()),
         "b2Index": answer(lambda: tree.b2_index()),
         "b2Index2": answer(lambda: tree.b2_index(base=2)),
+        "b2IndexBases": [[plain(b), answer(lambda: tree.b2_index(base=b))] for b in (0.5, math.inf, 1, 0, -2)],
         "numLineages": [[t, answer(lambda: tree.num_lineages(t))] for t in probe_times],
         "perNode": [per_node(tree, u) for u in nodes],
         "pairs": [{
@@ -255,7 +256,7 @@ def main():
         data = make(name, ts)
         path = os.path.join(out_dir, f"{name}.json.gz")
         with gzip.GzipFile(path, "wb", mtime=0) as f:
-            f.write(json.dumps(data, separators=(",", ":"), default=plain).encode())
+            f.write(json.dumps(data, separators=(",", ":"), default=plain, allow_nan=False).encode())
         print(path, os.path.getsize(path))
 
 

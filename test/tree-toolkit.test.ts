@@ -165,6 +165,7 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         same(() => t.b1Index(), want.b1Index, `${w} b1`);
         same(() => t.b2Index(), want.b2Index, `${w} b2`);
         same(() => t.b2Index({ base: 2 }), want.b2Index2, `${w} b2 base 2`);
+        for (const [b, v] of want.b2IndexBases) same(() => t.b2Index({ base: num(b) }), v, `${w} b2 base ${b}`);
         for (const [x, n] of want.numLineages) same(() => t.numLineages(x), n, `${w} numLineages(${x})`);
         if (want.next) {
           const other = ts.atIndex(want.index + 1);
