@@ -228,6 +228,25 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     ts.dispose();
   });
 
+  it("after dispose(), every new method throws DISPOSED (no read of freed memory)", async () => {
+    const ts = await load(bundled("small"), { backend });
+    const t = ts.first(), other = ts.last();
+    ts.dispose();
+    const calls: Array<() => unknown> = [
+      () => t.samples(0), () => t.leaves(), () => t.leftChild(0), () => t.siblings(0), () => t.edge(0),
+      () => t.depth(0), () => t.isDescendant(0, 1), () => t.isRoot(0), () => t.time(0), () => t.population(0),
+      () => t.numTrackedSamples(0), () => t.preorder(0), () => t.nodes({ order: "timeasc" }), () => t.mrca(0, 1, 2),
+      () => t.mutations(), () => t.numMutations, () => t.span, () => t.root, () => t.numRoots, () => t.asNewick(),
+      () => t.collessIndex(), () => t.b2Index(), () => t.numLineages(1), () => t.rfDistance(other),
+      () => other.kcDistance(t), () => t.edgeArray(), () => ts.first(), () => ts.edgeDiffs().next(),
+    ];
+    for (const f of calls) {
+      let code = "";
+      try { f(); } catch (e) { code = (e as TreeSeqError).code; }
+      expect(code, f.toString()).toBe("DISPOSED");
+    }
+  });
+
   it("a Newick example: a subtree's text is a part of the whole tree's", async () => {
     const ts = await load(bundled("small"), { backend });
     const t = ts.first();
