@@ -7,17 +7,14 @@
  */
 import type { TreeCursor } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
-import { describe, optionsObject, stringValue, toInteger, toNumber } from "./values.js";
+import type { Tables } from "./tables.js";
+import { describe, idList, optionsObject, stringValue, toInteger, toNumber } from "./values.js";
 import { newick, type NewickOptions } from "./newick.js";
 import * as metrics from "./tree-metrics.js";
 
 const NULL = -1;
 
 export interface Interval { left: number; right: number }
-
-/** One record of `ts.edgeDiffs()`: a tree's interval and the ids of the edges that leave and
- * enter on the way into it (tskit's EdgeDiff, edges as ids). */
-export interface EdgeDiff { interval: Interval; edgesOut: Int32Array; edgesIn: Int32Array }
 
 /** @internal What every Tree of one tree sequence reads besides the cursor: node and mutation
  * columns (views of the tables, made once per tree sequence). */
@@ -32,6 +29,37 @@ export interface TreeContext {
   mutationSite: Int32Array;
   /** tskit's `discrete_time`: every node and known mutation time is an integer. */
   discreteTime(): boolean;
+}
+
+/** @internal A tree sequence's TreeContext, from its tables (mutation times read once, on the
+ * first Newick without a precision). */
+export function treeContext(t: Tables, numNodes: number, samples: Int32Array): TreeContext {
+  let discrete: boolean | null = null;
+  return {
+    numNodes, time: t.nodes.time, flags: t.nodes.flags, population: t.nodes.population,
+    samples, mutationSite: t.mutations.site,
+    discreteTime: () => {
+      // tskit: every node time, and every mutation time that is known (not NaN), is an integer.
+      discrete ??= t.nodes.time.every((x) => Number.isInteger(x))
+        && t.mutations.time.every((x) => Number.isNaN(x) || Number.isInteger(x));
+      return discrete;
+    },
+  };
+}
+
+/** @internal One mark per node for `trees({ trackedSamples })`: sample ids, each once (as tskit). */
+export function trackedMarks(v: unknown, flags: Uint32Array): Uint8Array {
+  const ids = idList(v, { where: "trees", path: "trackedSamples" });
+  const marks = new Uint8Array(flags.length + 1);
+  for (let i = 0; i < ids.length; i++) {
+    const u = ids[i];
+    if (!Number.isInteger(u) || u < 0 || u >= flags.length || (flags[u] & 1) === 0) {
+      throw new TreeSeqError("BAD_PARAM", `trees: trackedSamples[${i}] = ${u} is not a sample node`);
+    }
+    if (marks[u]) throw new TreeSeqError("BAD_PARAM", `trees: trackedSamples[${i}] = ${u} is listed twice`);
+    marks[u] = 1;
+  }
+  return marks;
 }
 
 /** tskit's traversal orders for `nodes({ order })`. */

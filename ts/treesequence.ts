@@ -5,9 +5,10 @@
 import type { Backend, Handle, StatResult, Summary, TreeCursor, TypedArray } from "./backend.js";
 import { detach } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
-import { booleanValue, idList, optionsObject, stringValue, toNumber } from "./values.js";
+import { booleanValue, optionsObject, toNumber } from "./values.js";
 import { makeTables, type Tables } from "./tables.js";
-import { Tree, noExtra, type EdgeDiff, type TreeContext, type Variant } from "./tree.js";
+import { Tree, noExtra, trackedMarks, treeContext, type TreeContext, type Variant } from "./tree.js";
+import { edgeDiffs, type EdgeDiff, type EdgeDiffsOptions } from "./edge-diffs.js";
 import {
   STATISTICS, toKwargs,
   type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GenealogicalNearestNeighboursOptions,
@@ -114,7 +115,7 @@ export class TreeSequence {
     noExtra(arguments, 1, "trees");
     const o = optionsObject(options, ["reverse", "trackedSamples"], "trees");
     const reverse = o.reverse === undefined ? false : booleanValue(o.reverse, { where: "trees", path: "reverse" });
-    const tree = this.newTree(o.trackedSamples === undefined ? null : this.trackedMarks(o.trackedSamples));
+    const tree = this.newTree(o.trackedSamples === undefined ? null : trackedMarks(o.trackedSamples, this.tables.nodes.flags));
     const how = reverse ? "prev" : "next";
     while (tree.step(how)) yield tree; // step() throws DISPOSED once disposed
   }
@@ -157,88 +158,15 @@ export class TreeSequence {
    * going into it (`direction: "forward"`, or `"reverse"` from the right end), in tskit's order;
    * `includeTerminal` adds a last record removing the edges that remain.
    */
-  *edgeDiffs(options: { includeTerminal?: boolean; direction?: "forward" | "reverse" } = {}): Generator<EdgeDiff> {
+  edgeDiffs(options: EdgeDiffsOptions = {}): Generator<EdgeDiff> {
     noExtra(arguments, 1, "edgeDiffs");
-    const o = optionsObject(options, ["includeTerminal", "direction"], "edgeDiffs");
-    const terminal = o.includeTerminal === undefined ? false : booleanValue(o.includeTerminal, { where: "edgeDiffs", path: "includeTerminal" });
-    const direction = o.direction === undefined ? "forward" : stringValue(o.direction, { where: "edgeDiffs", path: "direction" }, '"forward" or "reverse"');
-    if (direction !== "forward" && direction !== "reverse") {
-      throw new TreeSeqError("BAD_PARAM", `edgeDiffs: direction '${direction}' must be "forward" or "reverse"`);
-    }
-    const t = this.tables;
-    const L = this.sequenceLength;
-    const eLeft = t.edges.left, eRight = t.edges.right;
-    const M = eLeft.length;
-    const rec = (left: number, right: number, out: number[], inn: number[]): EdgeDiff =>
-      ({ interval: { left, right }, edgesOut: Int32Array.from(out), edgesIn: Int32Array.from(inn) });
-    if (direction === "forward") {
-      const I = t.indexes.edgeInsertionOrder, O = t.indexes.edgeRemovalOrder;
-      let j = 0, k = 0, left = 0, right = L;
-      while (j < M || left < L) {
-        const out: number[] = [], inn: number[] = [];
-        while (k < M && eRight[O[k]] === left) out.push(O[k++]);
-        while (j < M && eLeft[I[j]] === left) inn.push(I[j++]);
-        right = L;
-        if (j < M) right = Math.min(right, eLeft[I[j]]);
-        if (k < M) right = Math.min(right, eRight[O[k]]);
-        yield rec(left, right, out, inn);
-        left = right;
-      }
-      if (terminal) { const out: number[] = []; while (k < M) out.push(O[k++]); yield rec(left, right, out, []); }
-    } else {
-      const I = t.indexes.edgeRemovalOrder, O = t.indexes.edgeInsertionOrder;
-      let j = M - 1, k = M - 1, right = L, left = 0;
-      while (j >= 0 || right > 0) {
-        const out: number[] = [], inn: number[] = [];
-        while (k >= 0 && eLeft[O[k]] === right) out.push(O[k--]);
-        while (j >= 0 && eRight[I[j]] === right) inn.push(I[j--]);
-        left = 0;
-        if (j >= 0) left = Math.max(left, eRight[I[j]]);
-        if (k >= 0) left = Math.max(left, eLeft[O[k]]);
-        yield rec(left, right, out, inn);
-        right = left;
-      }
-      if (terminal) { const out: number[] = []; while (k >= 0) out.push(O[k--]); yield rec(left, right, out, []); }
-    }
-  }
-
-  /** One mark per node for `trees({ trackedSamples })`: sample ids, each once (as tskit). */
-  private trackedMarks(v: unknown): Uint8Array {
-    const ids = idList(v, { where: "trees", path: "trackedSamples" });
-    const marks = new Uint8Array(this.numNodes + 1);
-    const flags = this.tables.nodes.flags;
-    for (let i = 0; i < ids.length; i++) {
-      const u = ids[i];
-      if (!Number.isInteger(u) || u < 0 || u >= this.numNodes || (flags[u] & 1) === 0) {
-        throw new TreeSeqError("BAD_PARAM", `trees: trackedSamples[${i}] = ${u} is not a sample node`);
-      }
-      if (marks[u]) throw new TreeSeqError("BAD_PARAM", `trees: trackedSamples[${i}] = ${u} is listed twice`);
-      marks[u] = 1;
-    }
-    return marks;
+    return edgeDiffs(this.tables, this.sequenceLength, options);
   }
 
   private treeContextCache: TreeContext | null = null;
   /** What every Tree reads besides its cursor, made once. */
   private treeContext(): TreeContext {
-    if (this.treeContextCache) return this.treeContextCache;
-    const t = this.tables;
-    let discrete: boolean | null = null;
-    const ctx: TreeContext = {
-      numNodes: this.info.numNodes, time: t.nodes.time, flags: t.nodes.flags, population: t.nodes.population,
-      samples: this.samples(), mutationSite: t.mutations.site,
-      discreteTime: () => {
-        if (discrete === null) {
-          // tskit: every node time, and every mutation time that is known, is an integer.
-          const mt = t.mutations.time;
-          const unknown = (x: number): boolean => Number.isNaN(x);
-          discrete = t.nodes.time.every((x) => Number.isInteger(x)) && mt.every((x) => unknown(x) || Number.isInteger(x));
-        }
-        return discrete;
-      },
-    };
-    this.treeContextCache = ctx;
-    return ctx;
+    return (this.treeContextCache ??= treeContext(this.tables, this.info.numNodes, this.samples()));
   }
 
   /**
