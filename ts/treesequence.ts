@@ -7,7 +7,8 @@ import { detach } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { booleanValue, optionsObject, toNumber } from "./values.js";
 import { makeTables, type Tables } from "./tables.js";
-import { Tree, type Variant } from "./tree.js";
+import { Tree, noExtra, trackedMarks, treeContext, type TreeContext, type Variant } from "./tree.js";
+import { edgeDiffs, type EdgeDiff, type EdgeDiffsOptions } from "./edge-diffs.js";
 import {
   STATISTICS, toKwargs,
   type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GenealogicalNearestNeighboursOptions,
@@ -98,11 +99,11 @@ export class TreeSequence {
     return this.tablesCache;
   }
 
-  private newTree(): Tree {
+  private newTree(tracked: Uint8Array | null = null): Tree {
     const cursor = this.h.treeCursor();
     if (this.cursors.size >= 64) for (const r of this.cursors) if (!r.deref()) this.cursors.delete(r);
     this.cursors.add(new WeakRef(cursor));
-    return new Tree(cursor, this.tables.nodes.time, this.info.numNodes, this.live);
+    return new Tree(cursor, this.treeContext(), this.live, tracked);
   }
 
   /**
@@ -110,16 +111,18 @@ export class TreeSequence {
    * same `Tree` object is yielded each time and updated in place: copy what you keep
    * (`tree.parentArray()` returns a copy).
    */
-  *trees(options: { reverse?: boolean } = {}): Generator<Tree> {
-    const o = optionsObject(options, ["reverse"], "trees");
+  *trees(options: { reverse?: boolean; trackedSamples?: ArrayLike<number | bigint> } = {}): Generator<Tree> {
+    noExtra(arguments, 1, "trees");
+    const o = optionsObject(options, ["reverse", "trackedSamples"], "trees");
     const reverse = o.reverse === undefined ? false : booleanValue(o.reverse, { where: "trees", path: "reverse" });
-    const tree = this.newTree();
+    const tree = this.newTree(o.trackedSamples === undefined ? null : trackedMarks(o.trackedSamples, this.tables.nodes.flags));
     const how = reverse ? "prev" : "next";
     while (tree.step(how)) yield tree; // step() throws DISPOSED once disposed
   }
 
   /** The tree covering `position` (a new Tree, found without walking from the start). */
   at(position: number | bigint): Tree {
+    noExtra(arguments, 1, "at");
     const x = toNumber(position, { where: "at", path: "position" });
     if (!(x >= 0 && x < this.sequenceLength)) {
       throw new TreeSeqError("BAD_PARAM", `at: position ${x} is outside [0, ${this.sequenceLength})`);
@@ -131,6 +134,7 @@ export class TreeSequence {
 
   /** The tree with the given index (negative counts from the end, as in tskit). */
   atIndex(index: number | bigint): Tree {
+    noExtra(arguments, 1, "atIndex");
     const n = this.numTrees;
     const given = toNumber(index, { where: "atIndex", path: "index" }, "a tree index");
     const i = given < 0 ? n + given : given;
@@ -140,6 +144,29 @@ export class TreeSequence {
     const tree = this.newTree();
     tree.seekIndex(i);
     return tree;
+  }
+
+  // ---- The whole Tree (toolkit): first, last, edge diffs, tracked samples, the Tree's context.
+
+  /** The first tree (a new Tree). */
+  first(): Tree { noExtra(arguments, 0, "first"); return this.atIndex(0); }
+  /** The last tree (a new Tree). */
+  last(): Tree { noExtra(arguments, 0, "last"); return this.atIndex(-1); }
+
+  /**
+   * tskit's `edge_diffs`: per tree, its interval and the ids of the edges that leave and enter
+   * going into it (`direction: "forward"`, or `"reverse"` from the right end), in tskit's order;
+   * `includeTerminal` adds a last record removing the edges that remain.
+   */
+  edgeDiffs(options: EdgeDiffsOptions = {}): Generator<EdgeDiff> {
+    noExtra(arguments, 1, "edgeDiffs");
+    return edgeDiffs(this.tables, this.sequenceLength, options);
+  }
+
+  private treeContextCache: TreeContext | null = null;
+  /** What every Tree reads besides its cursor, made once. */
+  private treeContext(): TreeContext {
+    return (this.treeContextCache ??= treeContext(this.tables, this.info.numNodes, this.samples()));
   }
 
   /**

@@ -26,7 +26,7 @@ pub mod tree_state {
 }
 
 /// The tree arrays a cursor exposes, by name, in this order.
-pub const TREE_ARRAYS: [&str; 7] = [
+pub const TREE_ARRAYS: [&str; 8] = [
     "parent",
     "left_child",
     "right_child",
@@ -34,6 +34,7 @@ pub const TREE_ARRAYS: [&str; 7] = [
     "right_sib",
     "num_children",
     "num_samples",
+    "edge",
 ];
 
 pub struct TreeCursor {
@@ -134,6 +135,7 @@ impl TreeCursor {
             "right_sib" => t.right_sib_array(),
             "num_children" => t.num_children_array(),
             "num_samples" => t.num_samples_array(),
+            "edge" => t.edge_array(),
             _ => return None,
         })
     }
