@@ -17,3 +17,6 @@ export type {
   PopulationTable, ProvenanceTable, IndexesTable,
 } from "./tables.js";
 export type { Tree, Variant, Interval } from "./tree.js";
+export type { TraversalOrder } from "./tree.js";
+export type { NewickOptions } from "./newick.js";
+export type { EdgeDiff, EdgeDiffsOptions } from "./edge-diffs.js";
