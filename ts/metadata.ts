@@ -266,12 +266,8 @@ function compileString(schema: Record<string, any>, at: string): StructNode {
   // "c" is one byte, decoded as text under a "string" type (as tskit: struct's bytes, decoded)
   if (kind !== "s" && kind !== "p" && f !== "c") schemaError(at, `binaryFormat '${f}' is not a string format (c, Ns or Np)`);
   const encoding = schema.stringEncoding ?? "utf-8";
-  let dec: TextDecoder;
-  try {
-    dec = new TextDecoder(encoding, { fatal: true });
-  } catch {
-    return schemaError(at, `unknown stringEncoding ${JSON.stringify(encoding)}`);
-  }
+  if (typeof encoding !== "string") schemaError(at, `stringEncoding ${JSON.stringify(encoding)} is not a string`);
+  const decode = textDecoder(encoding);
   const nullTerminated = schema.nullTerminated === true;
   return fixed(size, (r, pos, path) => {
     let bytes = r.bytes.subarray(pos, pos + size);
@@ -279,9 +275,9 @@ function compileString(schema: Record<string, any>, at: string): StructNode {
     if (kind === "p") bytes = size === 0 ? bytes : bytes.subarray(1, 1 + Math.min(bytes[0]!, size - 1));
     let s: string;
     try {
-      s = dec.decode(bytes.slice()); // TextDecoder refuses views of shared memory
-    } catch {
-      throw new FieldError(path, `its bytes are not valid ${encoding}`, false);
+      s = decode(bytes.slice()); // TextDecoder refuses views of shared memory
+    } catch (e) {
+      throw new FieldError(path, e instanceof TreeSeqError ? e.message : `its bytes are not valid ${encoding}`, false);
     }
     if (nullTerminated) {
       const i = s.indexOf("\x00");
@@ -293,6 +289,37 @@ function compileString(schema: Record<string, any>, at: string): StructNode {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * A strict decoder for a Python codec name (tskit decodes with `bytes.decode(encoding)`):
+ * Python's own names for UTF-8, UTF-16, ASCII and Latin-1, else a WHATWG label TextDecoder
+ * knows. An encoding neither knows fails when a row is decoded, as in tskit.
+ */
+function textDecoder(encoding: string): (b: Uint8Array) => string {
+  const name = encoding.toLowerCase().replace(/_/g, "-");
+  if (["utf-8", "utf8", "u8", "utf", "cp65001"].includes(name)) return (b) => utf8.decode(b);
+  if (["ascii", "us-ascii", "646"].includes(name)) {
+    return (b) => {
+      const k = b.findIndex((x) => x > 127);
+      if (k >= 0) throw new TreeSeqError("BAD_METADATA", `byte 0x${b[k]!.toString(16)} at ${k} is not ascii`);
+      return String.fromCharCode(...b);
+    };
+  }
+  if (["latin-1", "latin1", "iso-8859-1", "iso8859-1", "8859", "cp819", "l1"].includes(name)) {
+    return (b) => Array.from(b, (x) => String.fromCharCode(x)).join("");
+  }
+  const label = ({ "utf-16-le": "utf-16le", "utf-16-be": "utf-16be", "utf-16": "utf-16le", utf16: "utf-16le" } as Record<string, string>)[name] ?? name;
+  let dec: TextDecoder | null = null;
+  try {
+    dec = new TextDecoder(label, { fatal: true });
+  } catch {
+    // unknown here: refused per row
+  }
+  return (b) => {
+    if (!dec) throw new TreeSeqError("BAD_METADATA", `unknown stringEncoding ${JSON.stringify(encoding)}`);
+    return dec.decode(b);
+  };
+}
+
 /** Parses a JSON row as Python's json.loads would (NaN and ±Infinity allowed). */
 function parseJson(bytes: Uint8Array): unknown {
   const text = utf8.decode(bytes.slice());
@@ -301,9 +328,9 @@ function parseJson(bytes: Uint8Array): unknown {
   } catch (e) {
     if (!/NaN|Infinity/.test(text)) throw e;
     // Python's json accepts the bare words NaN, Infinity and -Infinity (outside strings).
-    const marked = text.replace(/"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g, (m, word) => (word ? `"\u0000${word}"` : m));
+    const marked = text.replace(/"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g, (m, word) => (word ? `"\\u0000\\u0001${word}"` : m));
     return JSON.parse(marked, (_k, v) =>
-      typeof v === "string" && v.startsWith("\u0000") ? Number(v.slice(1)) : v);
+      typeof v === "string" && v.startsWith("\u0000\u0001") ? Number(v.slice(2)) : v);
   }
 }
 
