@@ -84,7 +84,8 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       ts.dispose();
     });
 
-    it.runIf(Object.keys(want.columns).length > 0)("metadataColumn gives each field of every row", async () => {
+    // only files whose fixture names columns (struct tables)
+    if (Object.keys(want.columns).length > 0) it("metadataColumn gives each field of every row", async () => {
       const ts = await open();
       for (const [key, col] of Object.entries<any>(want.columns)) {
         const [t, path] = key.split(":") as [(typeof TABLES)[number], string];
