@@ -134,6 +134,10 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     e = refusal(() => ts.tables.nodes.metadataColumn("nope"));
     expect(e.code).toBe("BAD_PARAM");
     expect(e.message).toMatch(/no field 'nope'.*fields: a, s, l/);
+    e = refusal(() => (ts.tables.nodes.metadataColumn as any)("a", { extra: 1 }));
+    expect(e.code).toBe("BAD_PARAM");
+    e = refusal(() => (ts.tables.nodes.metadataColumn as any)(3));
+    expect(e.code).toBe("BAD_PARAM");
     e = refusal(() => ts.tables.nodes.metadataColumn("l"));
     expect(e.message).toMatch(/'l' is a variable-length array/);
     e = refusal(() => ts.tables.populations.metadataColumn("name"));

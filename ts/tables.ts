@@ -206,7 +206,12 @@ function defineMetadata(table: Record<string, unknown>, name: MetadataTableName,
   const schema = () => (parsed ??= new MetadataDecoder(decoder.decode((get(`${name}/metadata_schema`) as Uint8Array).slice()), name));
   decoders.set(table, schema);
   Object.defineProperty(table, "metadataSchema", { enumerable: true, get: () => schema().schema });
-  table.metadataColumn = (path: string) => schema().column(get(`${name}/metadata`) as Uint8Array, get(`${name}/metadata_offset`) as Offsets, path, name);
+  table.metadataColumn = (...args: unknown[]) => {
+    if (args.length !== 1) {
+      throw new TreeSeqError("BAD_PARAM", `tables.${name}.metadataColumn takes one argument (a field's path), not ${args.length}`);
+    }
+    return schema().column(get(`${name}/metadata`) as Uint8Array, get(`${name}/metadata_offset`) as Offsets, args[0] as string, name);
+  };
 }
 
 /** Row `i`'s metadata decoded with its table's schema (raw bytes, a copy, without one); a
