@@ -449,6 +449,14 @@ export class MetadataDecoder {
     const constant = allFixed ? steps.reduce((a, s) => a + (s.fixedBefore as number), 0) : 0;
     const nullable = Array.isArray(this.struct.schema.type);
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const dst = ArrayBuffer.isView(out) ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : null;
+    if (allFixed && leaf.bytewise && dst) {
+      copyFixed(data, offsets, constant, leaf.size, dst, (i, len) => {
+        const why = nullable && len === 0 ? "the row has no metadata (null)" : `needs ${leaf.size} bytes at byte ${constant}, the row has ${len}`;
+        throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': ${why}`);
+      });
+      return leaf.result(out, rows);
+    }
     for (let i = 0; i < rows; i++) {
       const a = Number(offsets[i]);
       const b = Number(offsets[i + 1]);
@@ -469,12 +477,27 @@ export class MetadataDecoder {
         throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': ${why}`);
       }
       try {
-        leaf.put(out, i, dv, a + pos);
+        leaf.put(out, i, dv, a + pos, data, dst);
       } catch (e) {
         throw rowError(e, `${table} row ${i}`, "struct");
       }
     }
     return leaf.result(out, rows);
+  }
+}
+
+/** The common case, one tight loop: a field at the same offset `at` of every row, copied
+ * byte for byte (`width` bytes per row) into `dst`. */
+function copyFixed(data: Uint8Array, offsets: Offsets, at: number, width: number, dst: Uint8Array, short: (row: number, len: number) => never): void {
+  const rows = offsets.length - 1;
+  let a = Number(offsets[0]);
+  for (let i = 0; i < rows; i++) {
+    const b = Number(offsets[i + 1]);
+    if (at + width > b - a) short(i, b - a);
+    const s = a + at;
+    const d = i * width;
+    for (let k = 0; k < width; k++) dst[d + k] = data[s + k]!;
+    a = b;
   }
 }
 
@@ -486,9 +509,16 @@ export type ColumnValues =
 
 type Column = any;
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** How `metadataColumn` stores a leaf field: `size` bytes per row, `per` values per row. */
 function leafReader(schema: Record<string, any>, path: string, where: string): {
-  size: number; alloc(rows: number): Column; put(out: Column, i: number, dv: DataView, pos: number): void; result(out: Column, rows: number): ColumnValues;
+  size: number; alloc(rows: number): Column; result(out: Column, rows: number): ColumnValues;
+  /** True when the output's bytes are the field's bytes (numbers on a little-endian host). */
+  bytewise: boolean;
+  /** Stores row i's value, at byte `pos` of the column (`dv` and `src` over it); `dst` is the
+   * output's bytes (typed arrays). */
+  put(out: Column, i: number, dv: DataView, pos: number, src: Uint8Array, dst: Uint8Array | null): void;
 } {
   // Fixed-length arrays (possibly nested) of a scalar: shape [rows, ...lengths].
   const dims: number[] = [];
@@ -504,20 +534,26 @@ function leafReader(schema: Record<string, any>, path: string, where: string): {
   const elem = node.size as number;
   const f: string = s.binaryFormat;
   const ctor = s.type === "string" ? undefined : ({ b: Int8Array, B: Uint8Array, "?": Uint8Array, c: Uint8Array, h: Int16Array, H: Uint16Array, i: Int32Array, l: Int32Array, I: Uint32Array, L: Uint32Array, q: BigInt64Array, Q: BigUint64Array, f: Float32Array, d: Float64Array } as Record<string, any>)[f];
-  const put = ctor
-    ? (out: any, i: number, dv: DataView, pos: number) => {
-      for (let k = 0; k < per; k++) {
-        const p = pos + k * elem;
-        out[i * per + k] = f === "?" || f === "c" ? dv.getUint8(p) : f === "q" ? dv.getBigInt64(p, true) : f === "Q" ? dv.getBigUint64(p, true) : scalar(dv, p, f);
-      }
+  // Numbers: the field's little-endian bytes copied into the typed array's own bytes (as
+  // numpy views them), which makes no number or BigInt per value; "?" is 0/1 as Python's bool.
+  const copy = ctor && f !== "?" && LITTLE_ENDIAN;
+  const width = per * elem;
+  const put = copy
+    ? (out: any, i: number, dv: DataView, pos: number, src: Uint8Array, dst: Uint8Array) => {
+      for (let k = 0, d = i * width; k < width; k++) dst[d + k] = src[pos + k]!;
     }
-    : (out: any, i: number, dv: DataView, pos: number) => {
-      const bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
-      const r = new Reader(bytes);
-      for (let k = 0; k < per; k++) out[i * per + k] = node.read(r, pos + k * elem, path)[0];
-    };
+    : ctor
+      ? (out: any, i: number, dv: DataView, pos: number) => {
+        for (let k = 0; k < per; k++) out[i * per + k] = f === "?" ? (dv.getUint8(pos + k) ? 1 : 0) : scalar(dv, pos + k * elem, f);
+      }
+      : (out: any, i: number, dv: DataView, pos: number) => {
+        const bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
+        const r = new Reader(bytes);
+        for (let k = 0; k < per; k++) out[i * per + k] = node.read(r, pos + k * elem, path)[0];
+      };
   return {
     size: per * elem,
+    bytewise: Boolean(copy),
     alloc: (rows) => (ctor ? new ctor(rows * per) : new Array<string>(rows * per)),
     put,
     result: (out, rows) => (dims.length ? { data: out, shape: [rows, ...dims] } : out),
