@@ -317,6 +317,19 @@ def bad_file():
         "struct": {"type": "object", "properties": {"v": {"type": "integer", "binaryFormat": "B"}}}})
     t.sites.add_row(0.5, "A", metadata=encoded(schemas["sites"], {"v": 1}))
     t.sites.add_row(0.25, "A", metadata=b"not a json+struct row")
+    # formats that load but decode oddly: bytes under "number"/"integer" (Ns, Np), padding
+    # of any format under "null"; and a string read with "x", which no row can decode
+    schemas["individuals"] = tskit.MetadataSchema({
+        "codec": "struct", "type": "object",
+        "properties": {"raw": {"type": "number", "binaryFormat": "3s", "index": 0},
+                       "pp": {"type": "integer", "binaryFormat": "4p", "index": 1},
+                       "gap": {"type": "null", "binaryFormat": "i", "index": 2},
+                       "end": {"type": "integer", "binaryFormat": "B", "index": 3}}})
+    t.individuals.add_row(metadata=b"ab\x00" + b"\x02xyz" + b"\xff" * 4 + b"\x07")
+    schemas["migrations"] = tskit.MetadataSchema({
+        "codec": "struct", "type": "object",
+        "properties": {"z": {"type": "string", "binaryFormat": "2x"}}})
+    t.migrations.add_row(0, 1, 0, 0, 1, 0.5, metadata=b"\x00\x00")
     set_schemas(t, schemas)
     t.sort()
     return t.tree_sequence()

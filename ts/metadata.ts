@@ -97,6 +97,19 @@ function scalar(dv: DataView, pos: number, f: string): unknown {
   }
 }
 
+/** Python's "Np": a length byte (at most N - 1), then the bytes; other formats as they are. */
+function pascal(bytes: Uint8Array, f: string): Uint8Array {
+  if (!f.endsWith("p") || bytes.length === 0) return bytes;
+  return bytes.subarray(1, 1 + Math.min(bytes[0]!, bytes.length - 1));
+}
+
+/** A field tskit loads but cannot decode in any row (its decode raises): refused per row. */
+function unreadable(size: number, why: string): StructNode {
+  return fixed(size, (_r, _pos, path) => {
+    throw new FieldError(path, why, false);
+  });
+}
+
 function fixed(size: number, read: (r: Reader, pos: number, path: string) => unknown): StructNode {
   return {
     size,
@@ -138,16 +151,18 @@ function compileStruct(schema: Record<string, any>, at: string, top: boolean): S
     case "string": return compileString(schema, at);
     case "null": {
       const f = schema.binaryFormat;
-      if (f === undefined) return fixed(0, () => null);
-      const n = formatSize(f, at);
-      if (!f.endsWith("x")) schemaError(at, 'null type binaryFormat must be padding ("x") if set');
-      return fixed(n, () => null);
+      // tskit reads (and drops) the bytes of any format given here
+      return f === undefined ? fixed(0, () => null) : fixed(formatSize(f, at), () => null);
     }
     case "number": case "integer": case "boolean": {
       const f = schema.binaryFormat;
       if (typeof f !== "string") schemaError(at, `${String(type)} type must have binaryFormat set`);
-      if (!(f in SIZES)) schemaError(at, `binaryFormat '${f}' is not a ${type} format tskit's struct codec can decode`);
-      return fixed(SIZES[f]!, (r, pos) => scalar(r.dv, pos, f));
+      const size = formatSize(f, at);
+      if (f in SIZES) return fixed(size, (r, pos) => scalar(r.dv, pos, f));
+      // Python's struct gives bytes for "Ns" and "Np" (tskit returns them as they are) and
+      // nothing for "Nx" (tskit's decode fails on every row).
+      if (f.endsWith("x")) return unreadable(size, `binaryFormat '${f}' is padding, not a ${type}`);
+      return fixed(size, (r, pos) => pascal(r.bytes.subarray(pos, pos + size), f).slice());
     }
     default:
       return schemaError(at, `type ${JSON.stringify(type)} is not one the struct codec can decode`);
@@ -263,16 +278,15 @@ function compileString(schema: Record<string, any>, at: string): StructNode {
   if (typeof f !== "string") schemaError(at, "string type must have binaryFormat set");
   const size = formatSize(f, at);
   const kind = f[f.length - 1];
-  // "c" is one byte, decoded as text under a "string" type (as tskit: struct's bytes, decoded)
-  if (kind !== "s" && kind !== "p" && f !== "c") schemaError(at, `binaryFormat '${f}' is not a string format (c, Ns or Np)`);
+  // "c" is one byte, decoded as text under a "string" type (as tskit: struct's bytes, decoded);
+  // a number format or padding loads but fails on every row, as in tskit.
+  if (kind !== "s" && kind !== "p" && f !== "c") return unreadable(size, `binaryFormat '${f}' is not a string format (c, Ns or Np)`);
   const encoding = schema.stringEncoding ?? "utf-8";
   if (typeof encoding !== "string") schemaError(at, `stringEncoding ${JSON.stringify(encoding)} is not a string`);
   const decode = textDecoder(encoding);
   const nullTerminated = schema.nullTerminated === true;
   return fixed(size, (r, pos, path) => {
-    let bytes = r.bytes.subarray(pos, pos + size);
-    // Python's "p": a length byte (at most size - 1), then the bytes.
-    if (kind === "p") bytes = size === 0 ? bytes : bytes.subarray(1, 1 + Math.min(bytes[0]!, size - 1));
+    const bytes = pascal(r.bytes.subarray(pos, pos + size), f);
     let s: string;
     try {
       s = decode(bytes.slice()); // TextDecoder refuses views of shared memory
@@ -358,57 +372,56 @@ const JSON_STRUCT_HEADER = 21; // "<4sBQQ": magic, version, json length, struct 
  */
 export class MetadataDecoder {
   readonly schema: MetadataSchema;
-  private readonly decodeBytes: (bytes: Uint8Array) => unknown;
-  /** The struct part (for `metadataColumn`), if any. */
-  private readonly struct: { schema: Record<string, any>; node: StructNode } | null = null;
+  /** The codec, compiled on first use (so that `schema` is there even where it fails). */
+  private compiled: { decode: (bytes: Uint8Array) => unknown; struct: { schema: Record<string, any>; node: StructNode } | null } | null = null;
+  private readonly compile: () => NonNullable<MetadataDecoder["compiled"]>;
 
   /** `text` is the schema's JSON text (empty: no schema); `owner` names it for messages. */
   constructor(text: string, readonly owner: string) {
     if (text === "") {
       this.schema = Object.freeze({ codec: null, schema: null });
-      this.decodeBytes = (b) => b.slice();
+      this.compile = () => ({ decode: (b) => b.slice(), struct: null });
       return;
     }
+    const at = `${owner} metadata schema`;
     let parsed: any;
     try {
       parsed = JSON.parse(text);
     } catch (e) {
-      schemaError(`${owner} metadata schema`, `not JSON (${(e as Error).message})`);
+      schemaError(at, `not JSON (${(e as Error).message})`);
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) schemaError(`${owner} metadata schema`, "must be a JSON object");
-    const at = `${owner} metadata schema`;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) schemaError(at, "must be a JSON object");
     const codec = parsed.codec;
-    this.schema = Object.freeze({ codec, schema: parsed });
-    switch (codec) {
-      case "json": {
-        const defaults = jsonDefaults(parsed);
-        this.decodeBytes = (b) => decodeJson(b, defaults);
-        break;
-      }
-      case "struct": {
-        const node = compileStruct(parsed, at, true);
-        this.struct = { schema: parsed, node };
-        this.decodeBytes = (b) => node.read(new Reader(b), 0, "")[0];
-        break;
-      }
-      case "json+struct": {
-        const j = parsed.json;
-        const s = parsed.struct;
-        if (typeof j !== "object" || j === null || typeof s !== "object" || s === null) schemaError(at, "json+struct requires 'json' and 'struct' schema mappings");
-        const defaults = jsonDefaults(j);
-        const node = compileStruct(s, `${at} (struct)`, true);
-        this.decodeBytes = (b) => decodeJsonStruct(b, defaults, node);
-        break;
-      }
-      default:
-        schemaError(at, `unrecognised metadata codec ${JSON.stringify(codec)}; valid options are json, struct, json+struct`);
+    if (!["json", "struct", "json+struct"].includes(codec)) {
+      schemaError(at, `unrecognised metadata codec ${JSON.stringify(codec)}; valid options are json, struct, json+struct`);
     }
+    this.schema = Object.freeze({ codec, schema: parsed });
+    this.compile = () => {
+      if (codec === "json") {
+        const defaults = jsonDefaults(parsed);
+        return { decode: (b) => decodeJson(b, defaults), struct: null };
+      }
+      if (codec === "struct") {
+        const node = compileStruct(parsed, at, true);
+        return { decode: (b) => node.read(new Reader(b), 0, "")[0], struct: { schema: parsed, node } };
+      }
+      const j = parsed.json;
+      const s = parsed.struct;
+      if (typeof j !== "object" || j === null || typeof s !== "object" || s === null) schemaError(at, "json+struct requires 'json' and 'struct' schema mappings");
+      const defaults = jsonDefaults(j);
+      const node = compileStruct(s, `${at} (struct)`, true);
+      return { decode: (b) => decodeJsonStruct(b, defaults, node), struct: null };
+    };
+  }
+
+  private get codec(): NonNullable<MetadataDecoder["compiled"]> {
+    return (this.compiled ??= this.compile());
   }
 
   /** Decodes one row's bytes; `where` names the row for messages (e.g. "nodes row 3"). */
   decode(bytes: Uint8Array, where: Where): unknown {
     try {
-      return this.decodeBytes(bytes);
+      return this.codec.decode(bytes);
     } catch (e) {
       throw rowError(e, where, this.schema.codec);
     }
@@ -422,12 +435,13 @@ export class MetadataDecoder {
   column(data: Uint8Array, offsets: Offsets, path: string, table: string): ColumnValues {
     const where = `tables.${table}.metadataColumn`;
     if (typeof path !== "string" || path === "") throw new TreeSeqError("BAD_PARAM", `${where}: path must be a non-empty string such as "pedigree_id" or "a.b"`);
-    if (!this.struct) {
+    const struct = this.codec.struct;
+    if (!struct) {
       throw new TreeSeqError("BAD_METADATA", `${where}: the ${table} table's metadata codec is ${JSON.stringify(this.schema.codec)}; metadataColumn reads struct-codec metadata`);
     }
     // Find the field: the nodes before it (to skip) at each level, and its schema.
     const names = path.split(".");
-    let schema = this.struct.schema;
+    let schema = struct.schema;
     const steps: Array<{ before: StructNode[]; fixedBefore: number | null }> = [];
     for (const [depth, name] of names.entries()) {
       const t = schema.type;
@@ -447,7 +461,7 @@ export class MetadataDecoder {
     const out = leaf.alloc(rows);
     const allFixed = steps.every((s) => s.fixedBefore !== null);
     const constant = allFixed ? steps.reduce((a, s) => a + (s.fixedBefore as number), 0) : 0;
-    const nullable = Array.isArray(this.struct.schema.type);
+    const nullable = Array.isArray(struct.schema.type);
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const dst = ArrayBuffer.isView(out) ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : null;
     if (allFixed && leaf.bytewise && dst) {
