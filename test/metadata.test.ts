@@ -163,6 +163,11 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     expect(raw).toBeInstanceOf(Uint8Array);
     expect(hex(raw)).toBe("00ff726177");
     expect(ts.tables.nodes.metadata(0)).toBeInstanceOf(Uint8Array);
+    const tables = ts.tables;
+    expect(tables.nodes.metadataSchema.codec).toBe("struct");
     ts.dispose();
+    for (const f of [() => tables.nodes.metadataSchema, () => tables.nodes.metadataColumn("int8"), () => ts.metadata, () => ts.metadataSchema]) {
+      expect(f).toThrow(expect.objectContaining({ code: "DISPOSED" }));
+    }
   });
 });

@@ -203,7 +203,10 @@ const decoders = new WeakMap<object, () => MetadataDecoder>();
 /** Adds `metadataSchema` and `metadataColumn(path)` to a table with a metadata column. */
 function defineMetadata(table: Record<string, unknown>, name: MetadataTableName, get: ColumnSource): void {
   let parsed: MetadataDecoder | null = null;
-  const schema = () => (parsed ??= new MetadataDecoder(decoder.decode((get(`${name}/metadata_schema`) as Uint8Array).slice()), name));
+  const schema = () => {
+    const text = get(`${name}/metadata_schema`) as Uint8Array; // DISPOSED once disposed
+    return (parsed ??= new MetadataDecoder(decoder.decode(text.slice()), name));
+  };
   decoders.set(table, schema);
   Object.defineProperty(table, "metadataSchema", { enumerable: true, get: () => schema().schema });
   table.metadataColumn = (...args: unknown[]) => {
