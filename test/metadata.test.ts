@@ -156,6 +156,23 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     ts.dispose();
   });
 
+  it("metadataColumn gives null rows (an [\"object\", \"null\"] schema) its defaultValue, and refuses them without one", async () => {
+    for (const [file, table, path, dflt] of [["slim", "nodes", "slim_id", -1], ["struct", "edges", "w", Number.NaN]] as const) {
+      const ts = await load(join(DIR, `${file}.trees`), { backend });
+      const rows = EXPECTED[file].tables[table].rows as Array<{ value: any }>;
+      expect(rows.some((r) => r.value === null)).toBe(true);
+      const got = ts.tables[table].metadataColumn(path, { defaultValue: dflt }) as ArrayLike<number | bigint>;
+      expect(Array.from(got, Number)).toEqual(rows.map((r) => (r.value === null ? dflt : Number(r.value[path]))));
+      let err: any;
+      try { ts.tables[table].metadataColumn(path); } catch (e) { err = e; }
+      expect(err?.code).toBe("BAD_METADATA");
+      expect(err?.message).toMatch(new RegExp(`${table} row \\d+: field '${path}': the row has no metadata \\(null\\); give \\{ defaultValue \\}`));
+      expect(() => ts.tables[table].metadataColumn(path, { defaultValue: "x" } as any)).toThrow(expect.objectContaining({ code: "BAD_PARAM" }));
+      expect(() => ts.tables[table].metadataColumn(path, { other: 1 } as any)).toThrow(expect.objectContaining({ code: "BAD_PARAM" }));
+      ts.dispose();
+    }
+  });
+
   it("raw metadata (no schema) stays bytes; tables.X.metadata(i) stays raw", async () => {
     const ts = await load(join(DIR, "struct.trees"), { backend });
     expect(ts.tables.migrations.metadataSchema).toEqual({ codec: null, schema: null });

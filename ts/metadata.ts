@@ -432,7 +432,7 @@ export class MetadataDecoder {
    * the field's binaryFormat, a string array for `s`/`p`, or `{ data, shape }` for a
    * fixed-length array (shape `[rows, length, ...]`). One pass over the column.
    */
-  column(data: Uint8Array, offsets: Offsets, path: string, table: string): ColumnValues {
+  column(data: Uint8Array, offsets: Offsets, path: string, table: string, defaultValue?: unknown): ColumnValues {
     const where = `tables.${table}.metadataColumn`;
     if (typeof path !== "string" || path === "") throw new TreeSeqError("BAD_PARAM", `${where}: path must be a non-empty string such as "pedigree_id" or "a.b"`);
     const struct = this.codec.struct;
@@ -464,16 +464,28 @@ export class MetadataDecoder {
     const nullable = Array.isArray(struct.schema.type);
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const dst = ArrayBuffer.isView(out) ? new Uint8Array(out.buffer, out.byteOffset, out.byteLength) : null;
+    // A row with no metadata under a ["object", "null"] schema (SLiM's nodes that are not
+    // SLiM genomes) is null: it takes `defaultValue` (tskit's metadata_vector's default_value),
+    // and is refused without one.
+    const fill = defaultValue === undefined ? null : leaf.filler(defaultValue, where);
+    const nullRow = (i: number): void => {
+      if (!fill) throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': the row has no metadata (null); give { defaultValue } for such rows`);
+      fill(out, i);
+    };
     if (allFixed && leaf.bytewise && dst) {
       copyFixed(data, offsets, constant, leaf.size, dst, (i, len) => {
-        const why = nullable && len === 0 ? "the row has no metadata (null)" : `needs ${leaf.size} bytes at byte ${constant}, the row has ${len}`;
-        throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': ${why}`);
+        if (nullable && len === 0) return nullRow(i);
+        throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': needs ${leaf.size} bytes at byte ${constant}, the row has ${len}`);
       });
       return leaf.result(out, rows);
     }
     for (let i = 0; i < rows; i++) {
       const a = Number(offsets[i]);
       const b = Number(offsets[i + 1]);
+      if (nullable && a === b) {
+        nullRow(i);
+        continue;
+      }
       let pos: number;
       if (allFixed) {
         pos = constant;
@@ -487,8 +499,7 @@ export class MetadataDecoder {
         }
       }
       if (pos + leaf.size > b - a) {
-        const why = nullable && a === b ? "the row has no metadata (null)" : `needs ${leaf.size} bytes at byte ${pos}, the row has ${b - a}`;
-        throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': ${why}`);
+        throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': needs ${leaf.size} bytes at byte ${pos}, the row has ${b - a}`);
       }
       try {
         leaf.put(out, i, dv, a + pos, data, dst);
@@ -502,12 +513,16 @@ export class MetadataDecoder {
 
 /** The common case, one tight loop: a field at the same offset `at` of every row, copied
  * byte for byte (`width` bytes per row) into `dst`. */
-function copyFixed(data: Uint8Array, offsets: Offsets, at: number, width: number, dst: Uint8Array, short: (row: number, len: number) => never): void {
+function copyFixed(data: Uint8Array, offsets: Offsets, at: number, width: number, dst: Uint8Array, short: (row: number, len: number) => void): void {
   const rows = offsets.length - 1;
   let a = Number(offsets[0]);
   for (let i = 0; i < rows; i++) {
     const b = Number(offsets[i + 1]);
-    if (at + width > b - a) short(i, b - a);
+    if (at + width > b - a) {
+      short(i, b - a); // throws, or fills a null row
+      a = b;
+      continue;
+    }
     const s = a + at;
     const d = i * width;
     for (let k = 0; k < width; k++) dst[d + k] = data[s + k]!;
@@ -530,6 +545,8 @@ function leafReader(schema: Record<string, any>, path: string, where: string): {
   size: number; alloc(rows: number): Column; result(out: Column, rows: number): ColumnValues;
   /** True when the output's bytes are the field's bytes (numbers on a little-endian host). */
   bytewise: boolean;
+  /** Stores `value` as row i's (checked once here: BAD_PARAM where it cannot be stored). */
+  filler(value: unknown, where: string): (out: Column, i: number) => void;
   /** Stores row i's value, at byte `pos` of the column (`dv` and `src` over it); `dst` is the
    * output's bytes (typed arrays). */
   put(out: Column, i: number, dv: DataView, pos: number, src: Uint8Array, dst: Uint8Array | null): void;
@@ -568,6 +585,16 @@ function leafReader(schema: Record<string, any>, path: string, where: string): {
   return {
     size: per * elem,
     bytewise: Boolean(copy),
+    filler(value, where) {
+      const big = ctor === BigInt64Array || ctor === BigUint64Array;
+      const ok = ctor ? typeof value === "number" || (typeof value === "bigint" && big) : typeof value === "string";
+      if (!ok) throw new TreeSeqError("BAD_PARAM", `${where}: defaultValue must be ${ctor ? "a number" + (big ? " or a BigInt" : "") : "a string"} for '${path}', not ${typeof value}`);
+      let v: unknown = value;
+      if (big) {
+        try { v = BigInt(value as number | bigint); } catch { throw new TreeSeqError("BAD_PARAM", `${where}: defaultValue ${String(value)} is not an integer, as '${path}' is`); }
+      }
+      return (out, i) => { for (let k = 0; k < per; k++) out[i * per + k] = v; };
+    },
     alloc: (rows) => (ctor ? new ctor(rows * per) : new Array<string>(rows * per)),
     put,
     result: (out, rows) => (dims.length ? { data: out, shape: [rows, ...dims] } : out),

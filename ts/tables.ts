@@ -9,7 +9,7 @@
  */
 import type { TypedArray } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
-import { toInteger } from "./values.js";
+import { optionsObject, toInteger } from "./values.js";
 import { MetadataDecoder, type ColumnValues, type MetadataSchema } from "./metadata.js";
 
 type ColumnSource = (key: string) => TypedArray;
@@ -52,9 +52,11 @@ interface MetadataColumn {
    * One field of every row's struct-codec metadata, in one pass over the column: `path` is a
    * property name, or names through nested objects joined by "."; a typed array by the
    * field's binaryFormat (BigInt64Array for `q`), strings for `s`/`p`, `{ data, shape }` for
-   * a fixed-length array.
+   * a fixed-length array. A row with no metadata under an `["object", "null"]` schema (SLiM's
+   * nodes that are not SLiM genomes) takes `defaultValue` (as tskit's `metadata_vector`), and
+   * is refused (BAD_METADATA) without one.
    */
-  metadataColumn(path: string): ColumnValues;
+  metadataColumn(path: string, options?: { defaultValue?: number | bigint | string }): ColumnValues;
 }
 
 export interface NodeTable extends MetadataColumn {
@@ -210,10 +212,12 @@ function defineMetadata(table: Record<string, unknown>, name: MetadataTableName,
   decoders.set(table, schema);
   Object.defineProperty(table, "metadataSchema", { enumerable: true, get: () => schema().schema });
   table.metadataColumn = (...args: unknown[]) => {
-    if (args.length !== 1) {
-      throw new TreeSeqError("BAD_PARAM", `tables.${name}.metadataColumn takes one argument (a field's path), not ${args.length}`);
+    const where = `tables.${name}.metadataColumn`;
+    if (args.length < 1 || args.length > 2) {
+      throw new TreeSeqError("BAD_PARAM", `${where} takes a field's path and an optional { defaultValue }, not ${args.length} arguments`);
     }
-    return schema().column(get(`${name}/metadata`) as Uint8Array, get(`${name}/metadata_offset`) as Offsets, args[0] as string, name);
+    const o = args.length === 2 ? optionsObject(args[1], ["defaultValue"], where) : {};
+    return schema().column(get(`${name}/metadata`) as Uint8Array, get(`${name}/metadata_offset`) as Offsets, args[0] as string, name, o.defaultValue);
   };
 }
 
