@@ -20,3 +20,5 @@ export type { Tree, Variant, Interval } from "./tree.js";
 export type { TraversalOrder } from "./tree.js";
 export type { NewickOptions } from "./newick.js";
 export type { EdgeDiff, EdgeDiffsOptions } from "./edge-diffs.js";
+export type { MetadataSchema, MetadataCodec, ColumnValues } from "./metadata.js";
+export type { MetadataTableName } from "./tables.js";

@@ -9,7 +9,8 @@
  */
 import type { TypedArray } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
-import { toInteger } from "./values.js";
+import { optionsObject, toInteger } from "./values.js";
+import { MetadataDecoder, type ColumnValues, type MetadataSchema } from "./metadata.js";
 
 type ColumnSource = (key: string) => TypedArray;
 
@@ -45,6 +46,17 @@ interface MetadataColumn {
   metadata(i: number | bigint): Uint8Array;
   readonly metadataData: Uint8Array;
   readonly metadataOffset: Offsets;
+  /** The table's metadata schema: `{ codec, schema }` (both null where there is none). */
+  readonly metadataSchema: MetadataSchema;
+  /**
+   * One field of every row's struct-codec metadata, in one pass over the column: `path` is a
+   * property name, or names through nested objects joined by "."; a typed array by the
+   * field's binaryFormat (BigInt64Array for `q`), strings for `s`/`p`, `{ data, shape }` for
+   * a fixed-length array. A row with no metadata under an `["object", "null"]` schema (SLiM's
+   * nodes that are not SLiM genomes) takes `defaultValue` (as tskit's `metadata_vector`), and
+   * is refused (BAD_METADATA) without one.
+   */
+  metadataColumn(path: string, options?: { defaultValue?: number | bigint | string }): ColumnValues;
 }
 
 export interface NodeTable extends MetadataColumn {
@@ -172,6 +184,7 @@ function makeTable(name: keyof Tables, get: ColumnSource): Table {
       return kind === "t" ? decoder.decode((bytes as Uint8Array).slice()) : bytes;
     };
   }
+  if (cols.some(([c]) => c === "metadata")) defineMetadata(table, name as MetadataTableName, get);
   const first = cols[0];
   const rowsKey = first[1] === "n" ? `${name}/${first[0]}` : `${name}/${first[0]}_offset`;
   Object.defineProperty(table, "numRows", {
@@ -179,6 +192,40 @@ function makeTable(name: keyof Tables, get: ColumnSource): Table {
     get: () => (first[1] === "n" ? get(rowsKey).length : get(rowsKey).length - 1),
   });
   return table as unknown as Table;
+}
+
+// ---- Metadata (decoding in metadata.ts) ----
+
+/** The tables whose rows have metadata. */
+export type MetadataTableName = "nodes" | "edges" | "sites" | "mutations" | "migrations" | "individuals" | "populations";
+
+/** Each table's schema decoder, parsed on first use. */
+const decoders = new WeakMap<object, () => MetadataDecoder>();
+
+/** Adds `metadataSchema` and `metadataColumn(path)` to a table with a metadata column. */
+function defineMetadata(table: Record<string, unknown>, name: MetadataTableName, get: ColumnSource): void {
+  let parsed: MetadataDecoder | null = null;
+  const schema = () => {
+    const text = get(`${name}/metadata_schema`) as Uint8Array; // DISPOSED once disposed
+    return (parsed ??= new MetadataDecoder(decoder.decode(text.slice()), name));
+  };
+  decoders.set(table, schema);
+  Object.defineProperty(table, "metadataSchema", { enumerable: true, get: () => schema().schema });
+  table.metadataColumn = (...args: unknown[]) => {
+    const where = `tables.${name}.metadataColumn`;
+    if (args.length < 1 || args.length > 2) {
+      throw new TreeSeqError("BAD_PARAM", `${where} takes a field's path and an optional { defaultValue }, not ${args.length} arguments`);
+    }
+    const o = args.length === 2 ? optionsObject(args[1], ["defaultValue"], where) : {};
+    return schema().column(get(`${name}/metadata`) as Uint8Array, get(`${name}/metadata_offset`) as Offsets, args[0] as string, name, o.defaultValue);
+  };
+}
+
+/** Row `i`'s metadata decoded with its table's schema (raw bytes, a copy, without one); a
+ * `BAD_METADATA` naming the table, row and field where it does not decode. For row objects. */
+export function decodeRowMetadata(tables: Tables, name: MetadataTableName, i: number): unknown {
+  const table = tables[name];
+  return decoders.get(table)!().decode(table.metadata(i), `${name} row ${i}`);
 }
 
 export function makeTables(get: ColumnSource): Tables {
@@ -193,7 +240,8 @@ type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capita
 type Members<C> = C extends readonly [infer N extends string, infer K]
   ? K extends "n" ? Camel<N> : Camel<N> | `${Camel<N>}Data` | `${Camel<N>}Offset`
   : never;
-type Built = { [T in keyof Tables]: Members<(typeof SCHEMA)[T][number]> | "numRows" };
+type WithMetadata<M> = "metadata" extends M ? "metadataSchema" | "metadataColumn" : never;
+type Built = { [T in keyof Tables]: Members<(typeof SCHEMA)[T][number]> | "numRows" | WithMetadata<Members<(typeof SCHEMA)[T][number]>> };
 type Declared = { [T in keyof Tables]: keyof Tables[T] };
 type Assert<T extends true> = T;
 type SchemaMatchesInterfaces = Assert<[Built] extends [Declared] ? ([Declared] extends [Built] ? true : false) : false>;

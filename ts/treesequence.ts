@@ -6,7 +6,8 @@ import type { Backend, Handle, StatResult, Summary, TreeCursor, TypedArray } fro
 import { detach } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { booleanValue, optionsObject, toNumber } from "./values.js";
-import { makeTables, type Tables } from "./tables.js";
+import { decodeRowMetadata, makeTables, type MetadataTableName, type Tables } from "./tables.js";
+import { MetadataDecoder, type MetadataSchema } from "./metadata.js";
 import { Tree, noExtra, trackedMarks, treeContext, type TreeContext, type Variant } from "./tree.js";
 import { edgeDiffs, type EdgeDiff, type EdgeDiffsOptions } from "./edge-diffs.js";
 import {
@@ -85,18 +86,19 @@ export class TreeSequence {
    */
   get tables(): Tables {
     this.h;
-    if (!this.tablesCache) {
-      this.tablesCache = makeTables((key) => {
-        const h = this.h;
-        let c = this.columns.get(key);
-        if (!c) {
-          c = h.column(key);
-          this.columns.set(key, c);
-        }
-        return c;
-      });
-    }
+    if (!this.tablesCache) this.tablesCache = makeTables((key) => this.column(key));
     return this.tablesCache;
+  }
+
+  /** The column stored under a `.trees` key, taken once and kept (detached by `dispose()`). */
+  private column(key: string): TypedArray {
+    const h = this.h;
+    let c = this.columns.get(key);
+    if (!c) {
+      c = h.column(key);
+      this.columns.set(key, c);
+    }
+    return c;
   }
 
   private newTree(tracked: Uint8Array | null = null): Tree {
@@ -365,6 +367,43 @@ export class TreeSequence {
   /** A `.trees` file that tskit loads, with the same tables. */
   dump(): Uint8Array { return this.h.dump(); }
 
+  // ---- Metadata (decoding in metadata.ts; tables' schemas in tables.ts) ----
+
+  private topLevelDecoder: MetadataDecoder | null = null;
+
+  /** The top-level schema, parsed on first use: a bad one is refused here (BAD_METADATA), as
+   * tskit refuses it when asked, not at load. */
+  private get topLevel(): MetadataDecoder {
+    this.h;
+    const text = () => new TextDecoder().decode((this.column("metadata_schema") as Uint8Array).slice());
+    return (this.topLevelDecoder ??= new MetadataDecoder(text(), "top-level"));
+  }
+
+  /** The top-level metadata, decoded with `metadataSchema` (raw bytes without a schema). */
+  get metadata(): unknown {
+    return this.topLevel.decode(this.column("metadata") as Uint8Array, "top-level metadata");
+  }
+
+  /** The top-level metadata schema: `{ codec, schema }`, the schema as parsed JSON (both null
+   * where the file has none: tskit's null schema, raw bytes). */
+  get metadataSchema(): MetadataSchema { return this.topLevel.schema; }
+
+  /** Each table's metadata schema, as `tables.X.metadataSchema`. */
+  get tableMetadataSchemas(): Readonly<Record<MetadataTableName, MetadataSchema>> {
+    const t = this.tables;
+    return Object.freeze({
+      nodes: t.nodes.metadataSchema, edges: t.edges.metadataSchema, sites: t.sites.metadataSchema,
+      mutations: t.mutations.metadataSchema, migrations: t.migrations.metadataSchema,
+      individuals: t.individuals.metadataSchema, populations: t.populations.metadataSchema,
+    });
+  }
+
+  /** @internal Row `i`'s decoded metadata, for row objects (BAD_METADATA naming table, row and
+   * field where it does not decode). */
+  decodeRowMetadata(table: MetadataTableName, i: number): unknown {
+    return decodeRowMetadata(this.tables, table, i);
+  }
+
   /**
    * Frees the backend's memory. Afterwards every method and getter of this tree sequence, of
    * its tables, and of the Trees and iterators made from it throws `DISPOSED`; columns taken
@@ -380,6 +419,7 @@ export class TreeSequence {
     for (const b of buffers) detach(b);
     this.columns.clear();
     this.tablesCache = null;
+    this.topLevelDecoder = null;
     handle.free();
   }
 

@@ -75,8 +75,40 @@ fn ragged<T: Pod>(r: &Ragged<T>, dtype: DType, want_offset: bool) -> ColumnInfo 
     }
 }
 
+/// Bytes held as a `String` or `Vec<u8>` (metadata and schemas), as a uint8 column.
+fn text_info(bytes: &[u8]) -> ColumnInfo {
+    ColumnInfo {
+        dtype: DType::U8,
+        ptr: bytes.as_ptr(),
+        len: bytes.len(),
+        in_file: false,
+    }
+}
+
+/// Metadata that is not a ragged column: the top-level `metadata` and `metadata_schema`, and
+/// each table's `metadata_schema` (JSON text), which the TypeScript layer decodes
+/// (ts/metadata.ts).
+fn metadata_column(t: &TableCollection, key: &str) -> Option<ColumnInfo> {
+    let schema = |s: &String| Some(text_info(s.as_bytes()));
+    match key {
+        "metadata" => Some(text_info(&t.metadata)),
+        "metadata_schema" => schema(&t.metadata_schema),
+        "nodes/metadata_schema" => schema(&t.nodes.metadata_schema),
+        "edges/metadata_schema" => schema(&t.edges.metadata_schema),
+        "sites/metadata_schema" => schema(&t.sites.metadata_schema),
+        "mutations/metadata_schema" => schema(&t.mutations.metadata_schema),
+        "migrations/metadata_schema" => schema(&t.migrations.metadata_schema),
+        "individuals/metadata_schema" => schema(&t.individuals.metadata_schema),
+        "populations/metadata_schema" => schema(&t.populations.metadata_schema),
+        _ => None,
+    }
+}
+
 /// The column stored under `key` in a `.trees` file, or `None` for an unknown key.
 pub fn column(tables: &TableCollection, key: &str) -> Option<ColumnInfo> {
+    if let Some(info) = metadata_column(tables, key) {
+        return Some(info);
+    }
     let (table, col) = key.split_once('/')?;
     let (col, off) = match col.strip_suffix("_offset") {
         Some(base) => (base, true),

@@ -77,7 +77,7 @@ fn check_schema(schema: &Value) -> Check {
     }
     check_keywords(obj, "")?;
     match codec {
-        "struct" => check_struct(obj, ""),
+        "struct" => check_struct(obj, "", Level::Struct),
         "json+struct" => {
             let (Some(j), Some(s)) = (obj.get("json"), obj.get("struct")) else {
                 return Err("json+struct requires 'json' and 'struct' schema mappings".into());
@@ -87,7 +87,7 @@ fn check_schema(schema: &Value) -> Check {
             };
             check_keywords(j, "json.")?;
             check_keywords(s, "struct.")?;
-            check_struct(s, "struct.")
+            check_struct(s, "struct.", Level::JsonStruct)
         }
         _ => Ok(()),
     }
@@ -144,19 +144,40 @@ fn check_keywords(obj: &Map<String, Value>, at: &str) -> Check {
     Ok(())
 }
 
-/// tskit's struct codec: an object with `type`, `properties` and `required`; every property
-/// either required or with a `default`; each scalar property with a `binaryFormat` that
-/// Python's `struct` module knows; arrays with `items`; nested objects likewise.
-fn check_struct(obj: &Map<String, Value>, at: &str) -> Check {
-    for key in ["type", "properties", "required"] {
+/// Where a struct object schema sits: tskit checks the top level of the `struct` codec (which
+/// needs `required`) and the `struct` part of `json+struct` (where `required` may be left
+/// out: every property is then required) more strictly than nested objects.
+#[derive(Clone, Copy, PartialEq)]
+enum Level {
+    Struct,
+    JsonStruct,
+    Nested,
+}
+
+/// tskit's struct codec: an object with `type` (`"object"`, or `["object", "null"]` at the
+/// top) and `properties`; at the top, `required` (for the struct codec) and a `default` for
+/// every property not required; each scalar property with a `binaryFormat` that Python's
+/// `struct` module knows; arrays with `items`; nested objects likewise. Each rule is tskit
+/// 1.0.3's verdict (nested objects get `required` filled in by tskit's `modify_schema`, and
+/// its optional-needs-default rule applies at the top level only).
+fn check_struct(obj: &Map<String, Value>, at: &str, level: Level) -> Check {
+    let mut keys = vec!["type", "properties"];
+    if level == Level::Struct {
+        keys.push("required");
+    }
+    for key in keys {
         if !obj.contains_key(key) {
             return Err(format!("{at}{key} is required by the struct codec"));
         }
     }
-    if obj["type"] != "object" {
+    let union = serde_json::json!(["object", "null"]);
+    if obj["type"] != "object" && !(level != Level::Nested && obj["type"] == union) {
         return Err(format!("{at}type must be \"object\" for the struct codec"));
     }
-    let required = obj["required"].as_array().cloned().unwrap_or_default();
+    let required = match (level, obj.get("required")) {
+        (Level::Nested, _) | (_, None) => None,
+        (_, Some(r)) => Some(r.as_array().cloned().unwrap_or_default()),
+    };
     let Some(props) = obj["properties"].as_object() else {
         return Ok(()); // check_keywords has refused it already
     };
@@ -165,10 +186,12 @@ fn check_struct(obj: &Map<String, Value>, at: &str) -> Check {
         let Some(sub) = sub.as_object() else {
             return Err(format!("{here}: the struct codec needs a schema object"));
         };
-        if !required.iter().any(|r| r == name.as_str()) && !sub.contains_key("default") {
-            return Err(format!(
-                "{here}: optional property '{name}' must have a default value"
-            ));
+        if let Some(required) = &required {
+            if !required.iter().any(|r| r == name.as_str()) && !sub.contains_key("default") {
+                return Err(format!(
+                    "{here}: optional property '{name}' must have a default value"
+                ));
+            }
         }
         check_struct_value(sub, &here)?;
     }
@@ -181,7 +204,7 @@ fn check_struct_value(sub: &Map<String, Value>, here: &str) -> Check {
         return Err(format!("{here}: the struct codec needs a single type"));
     };
     match t {
-        "object" => check_struct(sub, &format!("{here}.")),
+        "object" => check_struct(sub, &format!("{here}."), Level::Nested),
         "array" => match sub.get("items").and_then(Value::as_object) {
             Some(items) => check_struct_value(items, &format!("{here}.items")),
             None => Err(format!("{here}: an array needs 'items' for the struct codec")),
@@ -253,6 +276,27 @@ mod tests {
             r#"{"codec":"struct","type":"object","properties":{"a":{"type":"integer","binaryFormat":"i"},"b":{"type":"number","binaryFormat":"d"}},"required":["a"]}"#
         ));
         assert!(!verdict(r#"{"codec":"json+struct"}"#));
+        // SLiM's node schema: a top-level union with null.
+        assert!(verdict(
+            r#"{"codec":"struct","type":["object","null"],"properties":{"a":{"type":"integer","binaryFormat":"i"}},"required":["a"]}"#
+        ));
+        assert!(!verdict(
+            r#"{"codec":"struct","type":["null","object"],"properties":{"a":{"type":"integer","binaryFormat":"i"}},"required":["a"]}"#
+        ));
+        // Nested objects need no `required`, nor defaults for what they leave out of it.
+        assert!(verdict(
+            r#"{"codec":"struct","type":"object","properties":{"a":{"type":"object","properties":{"b":{"type":"integer","binaryFormat":"i"}},"required":[]}},"required":["a"]}"#
+        ));
+        assert!(!verdict(
+            r#"{"codec":"struct","type":"object","properties":{"a":{"type":"object"}},"required":["a"]}"#
+        ));
+        // json+struct: `required` may be left out of the struct part, not contradicted.
+        assert!(verdict(
+            r#"{"codec":"json+struct","json":{"type":"object"},"struct":{"type":"object","properties":{"v":{"type":"integer","binaryFormat":"B"}}}}"#
+        ));
+        assert!(!verdict(
+            r#"{"codec":"json+struct","json":{"type":"object"},"struct":{"type":"object","properties":{"v":{"type":"integer","binaryFormat":"B"}},"required":[]}}"#
+        ));
         let e = check_table_schema("edges", b"{\"codec\":\"json\"}\xff").unwrap_err();
         assert_eq!(e.code, crate::ErrorCode::BadMetadata);
         assert!(
