@@ -1,0 +1,131 @@
+"""tskit 1.0.3's genotype answers for treeseq's tests: variants (with options), the genotype
+matrix and haplotypes, for a few of test/fixtures' files.
+
+Writes test/fixtures/genotypes/<name>.json.gz, one per file:
+  {"file", "cases": [{"options": {...camelCase as treeseq takes them...},
+                      "variants": [{site, position, alleles, genotypes, counts, frequencies,
+                                    numMissing, hasMissingData, states}],
+                      "matrix": {"data", "shape"}},   (with left/right, tskit's matrix's rows
+                     ...],                                 of the sites in [left, right))
+   "haplotypes": [{"options", "haplotypes"}],
+   "errors": [{"options", "error"}]}   (options that tskit refuses)
+counts and frequencies are lists of [allele, value] in tskit's dict order (None -> null).
+Run: python3 scripts/make_genotype_fixture.py
+"""
+
+import gzip
+import json
+import os
+
+import numpy as np
+import tskit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "..", "test", "fixtures")
+OUT = os.path.join(FIXTURES, "genotypes")
+FILES = ["small", "gaps_isolated", "multiallelic", "ancient_gaps"]
+
+
+def to_tskit(options):
+    """treeseq's camelCase options as tskit's keywords."""
+    names = {"isolatedAsMissing": "isolated_as_missing", "missingDataCharacter": "missing_data_character"}
+    return {names.get(k, k): (tuple(v) if k == "alleles" else v) for k, v in options.items()}
+
+
+def variant_record(v):
+    return {
+        "site": int(v.site.id),
+        "position": float(v.position),
+        "alleles": list(v.alleles),
+        "genotypes": v.genotypes.tolist(),
+        "counts": [[a, int(c)] for a, c in v.counts().items()],
+        # JSON has no NaN (tskit's frequency when no sample is asked for): written "NaN".
+        "frequencies": [[a, "NaN" if np.isnan(f) else float(f)] for a, f in v.frequencies().items()],
+        "numMissing": int(v.num_missing),
+        "hasMissingData": bool(v.has_missing_data),
+        "states": v.states().tolist(),
+    }
+
+
+def option_cases(ts):
+    L = ts.sequence_length
+    samples = ts.samples()
+    some = [int(samples[-1]), int(samples[0]), int(samples[len(samples) // 2])]
+    non_samples = [int(u) for u in range(ts.num_nodes) if not ts.node(u).is_sample()]
+    non_samples = non_samples[:2] + non_samples[-2:]
+    states = sorted({s.ancestral_state for s in ts.sites()} | {m.derived_state for m in ts.mutations()})
+    return [
+        {},
+        {"samples": some},
+        {"left": L / 4, "right": L / 2},
+        {"left": L / 3},
+        {"right": L / 5},
+        {"isolatedAsMissing": False},
+        {"samples": some + non_samples, "isolatedAsMissing": False},
+        # tskit 1.0.3 takes non-sample nodes with isolated_as_missing too.
+        {"samples": non_samples + some},
+        {"alleles": states + ["Z"]},
+        {"alleles": list(reversed(states)), "samples": some, "left": L / 2},
+        {"samples": []},
+    ]
+
+
+def error_cases(ts):
+    L = ts.sequence_length
+    samples = ts.samples()
+    return [
+        {"left": -1},
+        {"left": L},
+        {"right": 0},
+        {"right": L * 2},
+        {"left": L / 2, "right": L / 4},
+        {"samples": [int(samples[0]), int(samples[0])]},
+        {"samples": [ts.num_nodes]},
+        {"alleles": ["not-a-state"]},
+    ]
+
+
+def make(name):
+    ts = tskit.load(os.path.join(FIXTURES, name + ".trees"))
+    cases = []
+    for options in option_cases(ts):
+        kw = to_tskit(options)
+        variants = [variant_record(v) for v in ts.variants(**kw)]
+        if "left" in kw or "right" in kw:
+            # tskit 1.0.3's genotype_matrix has no left/right: the rows of the interval's sites.
+            G = ts.genotype_matrix(**{k: v for k, v in kw.items() if k not in ("left", "right")})
+            start, stop = np.searchsorted(ts.sites_position, [kw.get("left", 0), kw.get("right", ts.sequence_length)])
+            G = G[start:stop]
+            assert np.array_equal(G.ravel(), [g for v in variants for g in v["genotypes"]])
+        else:
+            G = ts.genotype_matrix(**kw)
+        cases.append({"options": options, "variants": variants,
+                      "matrix": {"data": G.ravel().tolist(), "shape": list(G.shape)}})
+    errors = []
+    for options in error_cases(ts):
+        try:
+            list(ts.variants(**to_tskit(options)))
+        except Exception as e:  # noqa: BLE001 - recording which options tskit refuses
+            errors.append({"options": options, "error": f"{type(e).__name__}: {e}"})
+        else:
+            raise AssertionError(f"{name}: tskit accepted {options}")
+    haplotypes = []
+    for options in [{}, {"isolatedAsMissing": False}, {"samples": [int(u) for u in ts.samples()[:3]]},
+                    {"missingDataCharacter": "?"}]:
+        try:
+            h = list(ts.haplotypes(**to_tskit(options)))
+        except Exception as e:  # noqa: BLE001
+            haplotypes.append({"options": options, "error": f"{type(e).__name__}: {e}"})
+        else:
+            haplotypes.append({"options": options, "haplotypes": h})
+    out = {"file": name + ".trees", "tskit": tskit.__version__, "cases": cases,
+           "errors": errors, "haplotypes": haplotypes}
+    os.makedirs(OUT, exist_ok=True)
+    with gzip.open(os.path.join(OUT, name + ".json.gz"), "wt") as f:
+        json.dump(out, f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    for name in FILES:
+        make(name)
+        print("wrote", name)
