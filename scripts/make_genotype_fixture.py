@@ -7,7 +7,7 @@ Writes test/fixtures/genotypes/<name>.json.gz, one per file:
                                     numMissing, hasMissingData, states}],
                       "matrix": {"data", "shape"}},   (with left/right, tskit's matrix's rows
                      ...],                                 of the sites in [left, right))
-   "haplotypes": [{"options", "haplotypes"}],
+   "haplotypes": [{"options", "haplotypes"} or {"options", "error"}],
    "errors": [{"options", "error"}]}   (options that tskit refuses)
 counts and frequencies are lists of [allele, value] in tskit's dict order (None -> null).
 Run: python3 scripts/make_genotype_fixture.py
@@ -110,8 +110,11 @@ def make(name):
         else:
             raise AssertionError(f"{name}: tskit accepted {options}")
     haplotypes = []
+    L = ts.sequence_length
     for options in [{}, {"isolatedAsMissing": False}, {"samples": [int(u) for u in ts.samples()[:3]]},
-                    {"missingDataCharacter": "?"}]:
+                    {"samples": [int(ts.num_nodes - 1), int(ts.samples()[0])], "isolatedAsMissing": False},
+                    {"missingDataCharacter": "?"}, {"left": L / 4, "right": L / 2},
+                    {"missingDataCharacter": "A"}, {"missingDataCharacter": "NN"}]:
         try:
             h = list(ts.haplotypes(**to_tskit(options)))
         except Exception as e:  # noqa: BLE001

@@ -175,13 +175,10 @@ impl VariantCursor {
 
     /// As [`VariantCursor::with_options`], the options given as JSON (tskit's keys).
     pub fn with_options_json(ts: Arc<TreeSequence>, options_json: &str) -> Result<VariantCursor> {
-        let v: serde_json::Value = serde_json::from_str(options_json).map_err(|e| {
-            crate::error::TreeSeqError::new(
-                crate::error::ErrorCode::BadParam,
-                format!("variants: options are not valid JSON: {e}"),
-            )
-        })?;
-        Self::with_options(ts, &VariantOptions::from_json("variants", &v)?)
+        Self::with_options(
+            ts,
+            &VariantOptions::from_json_text("variants", options_json)?,
+        )
     }
 
     fn sync(&mut self) {

@@ -75,6 +75,17 @@ impl Default for VariantOptions {
 }
 
 impl VariantOptions {
+    /// As [`VariantOptions::from_json`], from JSON text (what the bindings are handed).
+    pub fn from_json_text(context: &str, text: &str) -> Result<VariantOptions> {
+        let v: Value = serde_json::from_str(text).map_err(|e| {
+            TreeSeqError::new(
+                ErrorCode::BadParam,
+                format!("{context}: options are not valid JSON: {e}"),
+            )
+        })?;
+        Self::from_json(context, &v)
+    }
+
     /// Reads the options from a JSON object with tskit's snake_case keys (`samples`, `left`,
     /// `right`, `isolated_as_missing`, `alleles`); `null` is the default. Any other key is
     /// `BAD_PARAM` naming it (`context` starts each message).
