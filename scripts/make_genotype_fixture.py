@@ -8,12 +8,14 @@ Writes test/fixtures/genotypes/<name>.json.gz, one per file:
                       "matrix": {"data", "shape"}},   (with left/right, tskit's matrix's rows
                      ...],                                 of the sites in [left, right))
    "haplotypes": [{"options", "haplotypes"} or {"options", "error"}],
-   "errors": [{"options", "error"}]}   (options that tskit refuses)
+   "errors": [{"options", "error"}],   (options that tskit refuses)
+   "vcf": [{"options", "text"} or {"options", "error"}]}   (write_vcf's text, less ##source)
 counts and frequencies are lists of [allele, value] in tskit's dict order (None -> null).
 Run: python3 scripts/make_genotype_fixture.py
 """
 
 import gzip
+import io
 import json
 import os
 
@@ -23,7 +25,54 @@ import tskit
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "test", "fixtures")
 OUT = os.path.join(FIXTURES, "genotypes")
-FILES = ["small", "gaps_isolated", "multiallelic", "ancient_gaps"]
+FILES = ["small", "gaps_isolated", "multiallelic", "ancient_gaps", "noind"]
+# Made here: small.trees without its individuals (VCF's ploidy path).
+MADE = {"noind": "genotypes/noind.trees"}
+
+
+def make_noind():
+    tables = tskit.load(os.path.join(FIXTURES, "small.trees")).dump_tables()
+    tables.individuals.clear()
+    tables.nodes.individual = np.full(tables.nodes.num_rows, -1, dtype=np.int32)
+    os.makedirs(OUT, exist_ok=True)
+    tables.tree_sequence().dump(os.path.join(FIXTURES, MADE["noind"]))
+
+
+def vcf_cases(ts):
+    """write_vcf's options as treeseq takes them; "$plusOne" stands for lambda x: x + 1."""
+    n = ts.num_samples
+    cases = [{}, {"positionTransform": "legacy"}, {"positionTransform": "$plusOne"},
+             {"contigId": "chr20", "isolatedAsMissing": False},
+             {"siteMask": [s % 3 == 0 for s in range(ts.num_sites)]},
+             {"sampleMask": [j % 2 == 0 for j in range(n)]},
+             {"allowPositionZero": True}]
+    if ts.num_individuals > 0:
+        k = min(3, ts.num_individuals)
+        cases += [{"individuals": list(range(k))[::-1], "individualNames": [f"ind{i}" for i in range(k)]},
+                  {"includeNonSampleNodes": True}, {"ploidy": 2}, {"individuals": [ts.num_individuals]}]
+    else:
+        cases += [{"ploidy": 2}, {"ploidy": 5}, {"ploidy": 3, "contigId": "x"}, {"includeNonSampleNodes": True}]
+    return cases
+
+
+def vcf_record(ts, options):
+    kw = {{"contigId": "contig_id", "individualNames": "individual_names",
+           "positionTransform": "position_transform", "siteMask": "site_mask",
+           "sampleMask": "sample_mask", "includeNonSampleNodes": "include_non_sample_nodes",
+           "isolatedAsMissing": "isolated_as_missing", "allowPositionZero": "allow_position_zero"}.get(k, k): v
+          for k, v in options.items()}
+    if kw.get("position_transform") == "$plusOne":
+        kw["position_transform"] = lambda x: np.asarray(x) + 1
+    for k in ("site_mask", "sample_mask"):
+        if k in kw:
+            kw[k] = np.array(kw[k], dtype=bool)
+    out = io.StringIO()
+    try:
+        ts.write_vcf(out, **kw)
+    except Exception as e:  # noqa: BLE001 - recording what tskit refuses
+        return {"options": options, "error": f"{type(e).__name__}: {e}"}
+    lines = [ln for ln in out.getvalue().split("\n") if not ln.startswith("##source=")]
+    return {"options": options, "text": "\n".join(lines)}
 
 
 def to_tskit(options):
@@ -86,7 +135,7 @@ def error_cases(ts):
 
 
 def make(name):
-    ts = tskit.load(os.path.join(FIXTURES, name + ".trees"))
+    ts = tskit.load(os.path.join(FIXTURES, MADE.get(name, name + ".trees")))
     cases = []
     for options in option_cases(ts):
         kw = to_tskit(options)
@@ -121,14 +170,16 @@ def make(name):
             haplotypes.append({"options": options, "error": f"{type(e).__name__}: {e}"})
         else:
             haplotypes.append({"options": options, "haplotypes": h})
-    out = {"file": name + ".trees", "tskit": tskit.__version__, "cases": cases,
-           "errors": errors, "haplotypes": haplotypes}
+    vcf = [vcf_record(ts, options) for options in vcf_cases(ts)]
+    out = {"file": MADE.get(name, name + ".trees"), "tskit": tskit.__version__, "cases": cases,
+           "errors": errors, "haplotypes": haplotypes, "vcf": vcf}
     os.makedirs(OUT, exist_ok=True)
     with gzip.open(os.path.join(OUT, name + ".json.gz"), "wt") as f:
         json.dump(out, f, separators=(",", ":"))
 
 
 if __name__ == "__main__":
+    make_noind()
     for name in FILES:
         make(name)
         print("wrote", name)

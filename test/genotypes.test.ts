@@ -35,7 +35,42 @@ function expectBadParam(f: () => unknown, needle?: string): void {
   if (needle) expect((err as TreeSeqError).message).toContain(needle);
 }
 
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** write_vcf's options as recorded, "$plusOne" as the function it stands for. */
+function vcfOptions(o: any): any {
+  return o.positionTransform === "$plusOne" ? { ...o, positionTransform: (p: Float64Array) => Array.from(p, (x) => x + 1) } : o;
+}
+/** A Node-like writable that collects what it is given, refusing now and then (backpressure). */
+function collector(): { write(c: string): boolean; once(e: string, f: () => void): void; text: string } {
+  let n = 0;
+  const sink = {
+    text: "",
+    write(c: string) { sink.text += c; return ++n % 2 === 0; },
+    once(_e: string, f: () => void) { setTimeout(f, 0); },
+  };
+  return sink;
+}
+
 describe.each(BACKENDS)("%s backend", (backend) => {
+  it("asVcf and writeVcf give tskit's write_vcf lines (but ##source) on a file without individuals", async () => {
+    const fx = fixture("noind");
+    const ts = await load(join(HERE, "fixtures", "genotypes", "noind.trees"), { backend });
+    expect(ts.numIndividuals).toBe(0);
+    for (const c of fx.vcf) {
+      const o = vcfOptions(c.options);
+      if (c.error) {
+        expectBadParam(() => ts.asVcf(o));
+        continue;
+      }
+      const text = ts.asVcf(o);
+      expect(text.split("\n").filter((l) => !l.startsWith("##source=")).join("\n"), JSON.stringify(c.options)).toBe(c.text);
+      const sink = collector();
+      await ts.writeVcf(sink, o);
+      expect(sink.text).toBe(text);
+    }
+    ts.dispose();
+  });
+
   describe.each(FILES)("%s", (name) => {
     const fx = fixture(name);
 
@@ -83,6 +118,23 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         else expect([...ts.haplotypes(h.options)], JSON.stringify(h.options)).toEqual(h.haplotypes);
       }
       expectBadParam(() => ts.haplotypes({ copy: true } as any), "unknown option 'copy'");
+      ts.dispose();
+    });
+
+    it("asVcf gives tskit's write_vcf lines (but ##source) for each option case", async () => {
+      const ts = await load(bundled(name), { backend });
+      for (const c of fx.vcf) {
+        const o = vcfOptions(c.options);
+        if (c.error) { expectBadParam(() => ts.asVcf(o)); continue; }
+        const text = ts.asVcf(o).split("\n").filter((l) => !l.startsWith("##source=")).join("\n");
+        expect(text, JSON.stringify(c.options)).toBe(c.text);
+      }
+      expectBadParam(() => ts.asVcf({ contig: "1" } as any), "unknown option 'contig'");
+      await expect(ts.writeVcf({} as any)).rejects.toMatchObject({ code: "BAD_PARAM" });
+      // A web WritableStream gets the same text.
+      let web = "";
+      await ts.writeVcf(new WritableStream<string>({ write(c) { web += c; } }));
+      expect(web).toBe(ts.asVcf());
       ts.dispose();
     });
 

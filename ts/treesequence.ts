@@ -12,6 +12,7 @@ import {
   GENOTYPE_MATRIX_OPTIONS, HAPLOTYPES_OPTIONS, haplotypesOf, missingCharacter, readGenotypeOptions, Variant,
   VARIANTS_OPTIONS, type GenotypeMatrixOptions, type HaplotypesOptions, type VariantsOptions,
 } from "./genotypes.js";
+import { vcfPieces, writePieces, type VcfOptions, type VcfSink, type VcfSource } from "./vcf.js";
 import {
   STATISTICS, toKwargs,
   type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GenealogicalNearestNeighboursOptions,
@@ -192,6 +193,36 @@ export class TreeSequence {
     const read = readGenotypeOptions(rest, HAPLOTYPES_OPTIONS, "haplotypes", this.numSamples);
     const cursor = read.json === "{}" ? this.h.variantCursor() : this.h.variantCursor(read.json, read.numGenotypes);
     return haplotypesOf(this.walkVariants(cursor, false), read.numGenotypes, missing, "haplotypes").values();
+  }
+
+  /**
+   * The VCF text tskit's `write_vcf` writes with the same options (all its lines but
+   * `##source`): `ploidy`, `contigId`, `individuals`, `individualNames`, `positionTransform`
+   * ("legacy" or a function), `siteMask`, `sampleMask`, `includeNonSampleNodes`,
+   * `isolatedAsMissing`, `allowPositionZero`. For a large file, `writeVcf` streams it.
+   */
+  asVcf(options: VcfOptions = {}): string {
+    return [...vcfPieces(this.vcfSource(), options)].join("");
+  }
+
+  /** Writes the VCF text of `asVcf` to a Node writable stream or a web `WritableStream`, a
+   * piece at a time, waiting on the stream, so memory stays flat however large the file. */
+  async writeVcf(stream: VcfSink, options: VcfOptions = {}): Promise<void> {
+    await writePieces(stream, vcfPieces(this.vcfSource(), options));
+  }
+
+  private vcfSource(): VcfSource {
+    const t = this.tables;
+    return {
+      numIndividuals: this.numIndividuals,
+      numSites: this.numSites,
+      sequenceLength: this.sequenceLength,
+      samples: () => this.samples(),
+      nodesFlags: t.nodes.flags,
+      nodesIndividual: t.nodes.individual,
+      sitesPosition: t.sites.position,
+      variants: (o) => this.variants(o),
+    };
   }
 
   /**
