@@ -18,8 +18,9 @@
 //!   Python's `None` to `Variant.alleles`).
 //! - with `samples` given, genotypes follow that list (any nodes, as tskit 1.0.3 allows); a
 //!   listed node is missing where it has neither parent nor children (for sample nodes this
-//!   is the rule above; tskit 1.0.3 gives the same for non-samples), and the nodes below a
-//!   mutation are found by a traversal of its subtree, as tskit does;
+//!   is the rule above; tskit 1.0.3 gives the same for non-samples); the listed nodes below a
+//!   mutation are found from the tree's sample lists when all are sample nodes, else by a
+//!   traversal of its subtree (as tskit does for any list);
 //! - with `alleles` given, that list is the allele list at every site, and each state (the
 //!   ancestral one and every derived one in the range) must be in it.
 
@@ -228,10 +229,15 @@ pub struct Variants<'a> {
     start: usize,
     stop: usize,
     isolated_as_missing: bool,
-    /// With `samples`: each node's index in it, or NULL (tskit's alt_sample_index_map).
+    /// With `samples` that are not all sample nodes: each node's index in the list, or NULL
+    /// (tskit's alt_sample_index_map), for a traversal below each mutation.
     sample_map: Option<Box<[i32]>>,
+    /// With `samples` that are all sample nodes: each sample's (index in `ts.samples`) index
+    /// in the list, or NULL. The tree's sample lists then visit only the samples below a
+    /// mutation, not every node there (tskit walks every node; the genotypes are the same).
+    by_sample: Option<Box<[i32]>>,
     /// With `samples`: the list.
-    chosen: Box<[i32]>,
+    chosen: Option<Box<[i32]>>,
     /// With `alleles`: the index of each site's ancestral state (from `start`) and of each
     /// mutation's derived state (from the first mutation of `start`), checked once here.
     user: Option<UserAlleles>,
@@ -253,8 +259,16 @@ impl<'a> Variants<'a> {
     /// A decoder with tskit's options; `BAD_PARAM` for a bad interval, a node out of bounds
     /// or listed twice, or a state not in `alleles`.
     pub fn with_options(ts: &'a TreeSequence, o: &VariantOptions) -> Result<Variants<'a>> {
-        const CONTEXT: &str = "variants";
-        let (start, stop) = site_range(CONTEXT, ts, o.left, o.right)?;
+        Self::with_options_in("variants", ts, o)
+    }
+
+    /// As [`Variants::with_options`], messages starting with `context` (the caller's name).
+    pub fn with_options_in(
+        context: &str,
+        ts: &'a TreeSequence,
+        o: &VariantOptions,
+    ) -> Result<Variants<'a>> {
+        let (start, stop) = site_range(context, ts, o.left, o.right)?;
         let num_nodes = ts.tables.nodes.time.len();
         let sample_map = match &o.samples {
             None => None,
@@ -262,19 +276,35 @@ impl<'a> Variants<'a> {
                 let mut map = vec![NULL; num_nodes].into_boxed_slice();
                 for (j, &u) in samples.iter().enumerate() {
                     if u < 0 || u as usize >= num_nodes {
-                        bail!(BadParam, "{CONTEXT}: samples[{j}] = {u} is out of bounds (there are {num_nodes} nodes)");
+                        bail!(BadParam, "{context}: samples[{j}] = {u} is out of bounds (there are {num_nodes} nodes)");
                     }
                     if map[u as usize] != NULL {
-                        bail!(BadParam, "{CONTEXT}: samples[{j}] = {u} is listed twice");
+                        bail!(BadParam, "{context}: samples[{j}] = {u} is listed twice");
                     }
                     map[u as usize] = j as i32;
                 }
                 Some(map)
             }
         };
+        let sample_index = ts.sample_index_map();
+        let by_sample = match &o.samples {
+            Some(samples) if samples.iter().all(|&u| sample_index[u as usize] != NULL) => {
+                let mut by = vec![NULL; ts.samples.len()].into_boxed_slice();
+                for (j, &u) in samples.iter().enumerate() {
+                    by[sample_index[u as usize] as usize] = j as i32;
+                }
+                Some(by)
+            }
+            _ => None,
+        };
+        let sample_map = if by_sample.is_some() {
+            None
+        } else {
+            sample_map
+        };
         let user = match &o.alleles {
             None => None,
-            Some(list) => Some(UserAlleles::new(CONTEXT, ts, list, start, stop)?),
+            Some(list) => Some(UserAlleles::new(context, ts, list, start, stop)?),
         };
         let num_genotypes = o.samples.as_ref().map_or(ts.samples.len(), |s| s.len());
         Ok(Variants {
@@ -299,7 +329,8 @@ impl<'a> Variants<'a> {
             stop,
             isolated_as_missing: o.isolated_as_missing,
             sample_map,
-            chosen: o.samples.clone().unwrap_or_default().into(),
+            by_sample,
+            chosen: o.samples.clone().map(Into::into),
             user,
             stack: Vec::new(),
         })
@@ -478,9 +509,9 @@ impl<'a> Variants<'a> {
     fn mark_isolated_samples_missing(&mut self) -> usize {
         let left_child = self.tree.left_child_array();
         let mut num_missing = 0;
-        if self.sample_map.is_some() {
+        if let Some(chosen) = &self.chosen {
             let parent = self.tree.parent_array();
-            for (g, &u) in self.genotypes.iter_mut().zip(&self.chosen[..]) {
+            for (g, &u) in self.genotypes.iter_mut().zip(&chosen[..]) {
                 if parent[u as usize] == NULL && left_child[u as usize] == NULL {
                     *g = MISSING_DATA;
                     num_missing += 1;
@@ -512,13 +543,21 @@ impl<'a> Variants<'a> {
             no_longer_missing += (*g == MISSING_DATA) as usize;
             *g = allele;
         };
-        match &self.sample_map {
-            None => {
+        match (&self.sample_map, &self.by_sample) {
+            (None, None) => {
                 for j in self.tree.samples_below(node) {
                     set(&mut self.genotypes[j]);
                 }
             }
-            Some(map) => {
+            (None, Some(by)) => {
+                for j in self.tree.samples_below(node) {
+                    let k = by[j];
+                    if k != NULL {
+                        set(&mut self.genotypes[k as usize]);
+                    }
+                }
+            }
+            (Some(map), _) => {
                 // The chosen nodes need not be samples, so no sample list holds them: walk
                 // the subtree.
                 let left_child = self.tree.left_child_array();
@@ -609,7 +648,7 @@ impl Iterator for Variants<'_> {
 pub fn genotype_matrix(ts: &TreeSequence, o: &VariantOptions) -> Result<(Vec<i32>, usize, usize)> {
     use rayon::prelude::*;
     // One decoder checks every option (and finds the range) before anything large is made.
-    let first = Variants::with_options(ts, o)?;
+    let first = Variants::with_options_in("genotypeMatrix", ts, o)?;
     let (start, stop) = first.site_range();
     let num_samples = first.genotypes.len();
     let num_sites = stop - start;

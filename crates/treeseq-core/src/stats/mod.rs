@@ -118,7 +118,7 @@ fn dispatch(ts: &TreeSequence, method: &str, kwargs: &Value, arrays: Arrays) -> 
     // small integers, exact as f64.
     if method == "genotype_matrix" {
         let expanded = arrays.expand(method, kwargs)?;
-        let options = crate::variants::VariantOptions::from_json(method, &expanded)?;
+        let options = crate::variants::VariantOptions::from_json("genotypeMatrix", &expanded)?;
         let (data, rows, cols) = crate::variants::genotype_matrix(ts, &options)?;
         let mut out = Vec::new();
         crate::memory::try_reserve(
