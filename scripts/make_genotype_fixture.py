@@ -39,12 +39,14 @@ def make_noind():
 
 
 def vcf_cases(ts):
-    """write_vcf's options as treeseq takes them; "$plusOne" stands for lambda x: x + 1."""
+    """write_vcf's options as treeseq takes them; "$plusOne" stands for lambda x: x + 1, and
+    the sampleMask "$thirds" for a function masking the samples j with (site + j) % 3 == 0."""
     n = ts.num_samples
     cases = [{}, {"positionTransform": "legacy"}, {"positionTransform": "$plusOne"},
              {"contigId": "chr20", "isolatedAsMissing": False},
              {"siteMask": [s % 3 == 0 for s in range(ts.num_sites)]},
              {"sampleMask": [j % 2 == 0 for j in range(n)]},
+             {"sampleMask": "$thirds", "siteMask": [s % 4 == 1 for s in range(ts.num_sites)]},
              {"allowPositionZero": True}]
     if ts.num_individuals > 0:
         k = min(3, ts.num_individuals)
@@ -63,8 +65,10 @@ def vcf_record(ts, options):
           for k, v in options.items()}
     if kw.get("position_transform") == "$plusOne":
         kw["position_transform"] = lambda x: np.asarray(x) + 1
+    if kw.get("sample_mask") == "$thirds":
+        kw["sample_mask"] = lambda v: np.array([(v.site.id + j) % 3 == 0 for j in range(len(v.genotypes))])
     for k in ("site_mask", "sample_mask"):
-        if k in kw:
+        if k in kw and not callable(kw[k]):
             kw[k] = np.array(kw[k], dtype=bool)
     out = io.StringIO()
     try:

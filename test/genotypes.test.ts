@@ -36,9 +36,13 @@ function expectBadParam(f: () => unknown, needle?: string): void {
 }
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** write_vcf's options as recorded, "$plusOne" as the function it stands for. */
+/** write_vcf's options as recorded, "$plusOne" and "$thirds" as the functions they stand for
+ * (see scripts/make_genotype_fixture.py). */
 function vcfOptions(o: any): any {
-  return o.positionTransform === "$plusOne" ? { ...o, positionTransform: (p: Float64Array) => Array.from(p, (x) => x + 1) } : o;
+  const out = { ...o };
+  if (o.positionTransform === "$plusOne") out.positionTransform = (p: Float64Array) => Array.from(p, (x) => x + 1);
+  if (o.sampleMask === "$thirds") out.sampleMask = (v: any) => Array.from(v.genotypes, (_: number, j: number) => (v.site + j) % 3 === 0);
+  return out;
 }
 /** A Node-like writable that collects what it is given, refusing now and then (backpressure). */
 function collector(): { write(c: string): boolean; once(e: string, f: () => void): void; text: string } {
