@@ -43,7 +43,7 @@ const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--
 const CASES = [
   "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
   "divergence_435pairs_branch", "afs_site", "singleton_sets_site", "singleton_sets_branch",
-  "trees_total_branch_length", "variants_decode",
+  "trees_total_branch_length", "variants_decode", "genotype_matrix",
 ];
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
@@ -152,6 +152,9 @@ function makeCases(ts, { populationSampleSets }, single) {
       for (const v of ts.variants()) n += v.genotypes[0];
       return n;
     },
+    // The first 1,000 samples (as bench_tskit.py): every sample of bench-30k would be a
+    // 12 GB matrix on each side.
+    genotype_matrix: () => ts.genotypeMatrix({ samples: ts.samples().subarray(0, 1000) }),
   };
   return { cases, numSampleSets: sets.length };
 }

@@ -69,7 +69,11 @@ export interface Handle {
   column(key: string): TypedArray;
   dump(): Uint8Array;
   treeCursor(): TreeCursor;
-  variantCursor(): VariantCursor;
+  /** With `optionsJson`: tskit's `variants()` keywords as JSON, and `numGenotypes` genotypes
+   * per site (the samples asked for). */
+  variantCursor(optionsJson?: string, numGenotypes?: number): VariantCursor;
+  /** tskit's `genotype_matrix` (keywords as JSON): row-major, sites × samples. */
+  genotypeMatrix(optionsJson: string): Promise<{ data: Int32Array; shape: number[] }>;
   /** tskit's `ts.<method>(**kwargs)`, kwargs in tskit's snake_case with large arrays beside
    * the JSON (see `StatArgs` in stats.ts). */
   compute(method: string, args: StatArgs): Promise<StatResult>;

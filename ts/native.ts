@@ -36,6 +36,8 @@ interface NativeVariantsRaw {
 interface NativeTs {
   treeCursor(): NativeTreeCursorRaw;
   variantCursor(): NativeVariantsRaw;
+  variantCursorWith(optionsJson: string): NativeVariantsRaw;
+  genotypeMatrix(optionsJson: string): Promise<{ data: Int32Array; shape: number[] }>;
   summary(): string;
   samples(): Int32Array;
   breakpoints(): Float64Array;
@@ -207,7 +209,15 @@ class NativeHandle implements Handle {
   }
   dump(): Uint8Array { return guard(() => new Uint8Array(this.t.dump())); }
   treeCursor(): TreeCursor { return guard(() => new NativeTreeCursor(this.t.treeCursor(), this.detach)); }
-  variantCursor(): VariantCursor { return guard(() => new NativeVariantCursor(this.t.variantCursor(), this.detach)); }
+  variantCursor(optionsJson?: string): VariantCursor {
+    return guard(() => new NativeVariantCursor(optionsJson === undefined ? this.t.variantCursor() : this.t.variantCursorWith(optionsJson), this.detach));
+  }
+  genotypeMatrix(optionsJson: string): Promise<{ data: Int32Array; shape: number[] }> {
+    return guardAsync(async () => {
+      const r = await this.t.genotypeMatrix(optionsJson);
+      return { data: r.data, shape: Array.from(r.shape) };
+    });
+  }
   compute(method: string, args: StatArgs): Promise<StatResult> {
     return guardAsync(async () => {
       const r = await this.t.compute(method, args.json, args.i32s, args.f64s);

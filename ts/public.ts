@@ -16,7 +16,9 @@ export type {
   Tables, Table, Offsets, NodeTable, EdgeTable, SiteTable, MutationTable, MigrationTable, IndividualTable,
   PopulationTable, ProvenanceTable, IndexesTable,
 } from "./tables.js";
-export type { Tree, Variant, Interval } from "./tree.js";
+export type { Tree, Interval } from "./tree.js";
+export type { Variant, VariantsOptions, GenotypeMatrixOptions, HaplotypesOptions } from "./genotypes.js";
+export type { VcfOptions, VcfSink } from "./vcf.js";
 export type { TraversalOrder } from "./tree.js";
 export type { NewickOptions } from "./newick.js";
 export type { EdgeDiff, EdgeDiffsOptions } from "./edge-diffs.js";

@@ -549,12 +549,3 @@ export class Tree {
     return metrics.rfDistance(this.view(), other.view());
   }
 }
-
-export interface Variant {
-  site: number;
-  position: number;
-  /** Ancestral state first; `null` last when some sample is missing data. */
-  alleles: Array<string | null>;
-  /** Index into `alleles` per sample (like `samples()`); -1 for missing data. */
-  genotypes: Int32Array;
-}

@@ -2,14 +2,19 @@
  * The TreeSequence class: one implementation over the Backend interface, so that both
  * backends give the same answers through the same code.
  */
-import type { Backend, Handle, StatResult, Summary, TreeCursor, TypedArray } from "./backend.js";
+import type { Backend, Handle, StatResult, Summary, TreeCursor, TypedArray, VariantCursor } from "./backend.js";
 import { detach } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { booleanValue, optionsObject, toNumber } from "./values.js";
 import { decodeRowMetadata, makeTables, type MetadataTableName, type Tables } from "./tables.js";
 import { MetadataDecoder, type MetadataSchema } from "./metadata.js";
-import { Tree, noExtra, trackedMarks, treeContext, type TreeContext, type Variant } from "./tree.js";
+import { Tree, noExtra, trackedMarks, treeContext, type TreeContext } from "./tree.js";
 import { edgeDiffs, type EdgeDiff, type EdgeDiffsOptions } from "./edge-diffs.js";
+import {
+  GENOTYPE_MATRIX_OPTIONS, HAPLOTYPES_OPTIONS, haplotypesOf, missingCharacter, readGenotypeOptions, Variant,
+  VARIANTS_OPTIONS, type GenotypeMatrixOptions, type HaplotypesOptions, type VariantsOptions,
+} from "./genotypes.js";
+import { vcfPieces, writePieces, type VcfOptions, type VcfSink, type VcfSource } from "./vcf.js";
 import {
   STATISTICS, toKwargs,
   type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GenealogicalNearestNeighboursOptions,
@@ -172,14 +177,19 @@ export class TreeSequence {
   }
 
   /**
-   * Every site's variant: alleles and genotypes as tskit's `variants()` gives them (isolated
-   * samples are missing data, -1). With `{ copy: false }` the genotypes array is one buffer
-   * reused for every site (faster; copy what you keep).
+   * Each site's variant, as tskit's `variants()`: alleles and genotypes (isolated samples are
+   * missing data, -1, unless `isolatedAsMissing: false`), for the `samples` asked for (any
+   * nodes, in that order), the sites in `[left, right)`, and with a fixed `alleles` list if
+   * given. With `{ copy: false }` the genotypes array is one buffer reused for every site
+   * (faster; copy what you keep). Options are checked before the first site.
    */
-  *variants(options: { copy?: boolean } = {}): Generator<Variant> {
-    const o = optionsObject(options, ["copy"], "variants");
-    const copy = o.copy === undefined ? true : booleanValue(o.copy, { where: "variants", path: "copy" });
-    const cursor = this.h.variantCursor();
+  variants(options: VariantsOptions = {}): Generator<Variant> {
+    const o = readGenotypeOptions(options, VARIANTS_OPTIONS, "variants", this.numSamples);
+    const cursor = o.json === "{}" ? this.h.variantCursor() : this.h.variantCursor(o.json, o.numGenotypes);
+    return this.walkVariants(cursor, o.copy);
+  }
+
+  private *walkVariants(cursor: VariantCursor, copy: boolean): Generator<Variant> {
     const state = cursor.state();
     // Most sites repeat a few allele lists: parse each distinct one once.
     let lastJson = "";
@@ -192,12 +202,66 @@ export class TreeSequence {
           lastJson = json;
           lastAlleles = JSON.parse(json);
         }
-        yield { site: state[0], position: state[1], alleles: lastAlleles.slice(), genotypes: copy ? g.slice() : g };
+        yield new Variant(state[0], state[1], lastAlleles.slice(), copy ? g.slice() : g);
         this.h; // throws DISPOSED if the tree sequence was disposed meanwhile
       }
     } finally {
       cursor.free();
     }
+  }
+
+  /**
+   * tskit's `haplotypes()`: for each sample asked for (every sample by default), a string of
+   * one allele character per site in `[left, right)`; missing data is `missingDataCharacter`
+   * ("N"). Every allele must be one ASCII character, as in tskit.
+   */
+  haplotypes(options: HaplotypesOptions = {}): IterableIterator<string> {
+    const o = optionsObject(options ?? {}, HAPLOTYPES_OPTIONS, "haplotypes");
+    const missing = missingCharacter(o.missingDataCharacter, "haplotypes");
+    const { missingDataCharacter: _, ...rest } = o;
+    const read = readGenotypeOptions(rest, HAPLOTYPES_OPTIONS, "haplotypes", this.numSamples);
+    const cursor = read.json === "{}" ? this.h.variantCursor() : this.h.variantCursor(read.json, read.numGenotypes);
+    return haplotypesOf(this.walkVariants(cursor, false), read.numGenotypes, missing, "haplotypes").values();
+  }
+
+  /**
+   * The VCF text tskit's `write_vcf` writes with the same options (all its lines but
+   * `##source`): `ploidy`, `contigId`, `individuals`, `individualNames`, `positionTransform`
+   * ("legacy" or a function), `siteMask`, `sampleMask`, `includeNonSampleNodes`,
+   * `isolatedAsMissing`, `allowPositionZero`. For a large file, `writeVcf` streams it.
+   */
+  asVcf(options: VcfOptions = {}): string {
+    return [...vcfPieces(this.vcfSource(), options)].join("");
+  }
+
+  /** Writes the VCF text of `asVcf` to a Node writable stream or a web `WritableStream`, a
+   * piece at a time, waiting on the stream, so memory stays flat however large the file. */
+  async writeVcf(stream: VcfSink, options: VcfOptions = {}): Promise<void> {
+    await writePieces(stream, vcfPieces(this.vcfSource(), options));
+  }
+
+  private vcfSource(): VcfSource {
+    const t = this.tables;
+    return {
+      numIndividuals: this.numIndividuals,
+      numSites: this.numSites,
+      sequenceLength: this.sequenceLength,
+      samples: () => this.samples(),
+      nodesFlags: t.nodes.flags,
+      nodesIndividual: t.nodes.individual,
+      sitesPosition: t.sites.position,
+      variants: (o) => this.variants(o),
+    };
+  }
+
+  /**
+   * tskit's `genotype_matrix`: every site's genotypes in one call, computed in parallel across
+   * the genome; `data` is row-major, `shape` `[numSites, numSamples]` (the sites in
+   * `[left, right)`, the `samples` asked for). Options as `variants()`, less `copy`.
+   */
+  async genotypeMatrix(options: GenotypeMatrixOptions = {}): Promise<{ data: Int32Array; shape: number[] }> {
+    const o = readGenotypeOptions(options, GENOTYPE_MATRIX_OPTIONS, "genotypeMatrix", this.numSamples);
+    return this.h.genotypeMatrix(o.json);
   }
 
   // Statistics. Each is the one private `stat` call; its own options type refuses at compile

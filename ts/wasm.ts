@@ -176,8 +176,15 @@ class WasmHandle implements Handle {
   treeCursor(): TreeCursor {
     return this.call(() => new WasmTreeCursor(this.inst, this.t.tree_cursor(), JSON.parse(this.t.summary()).numNodes));
   }
-  variantCursor(): VariantCursor {
-    return this.call(() => new WasmVariantCursor(this.inst, this.t.variant_cursor(), JSON.parse(this.t.summary()).numSamples));
+  variantCursor(optionsJson?: string, numGenotypes?: number): VariantCursor {
+    return this.call(() => optionsJson === undefined
+      ? new WasmVariantCursor(this.inst, this.t.variant_cursor(), JSON.parse(this.t.summary()).numSamples)
+      : new WasmVariantCursor(this.inst, this.t.variant_cursor_with(optionsJson), numGenotypes ?? 0));
+  }
+  async genotypeMatrix(optionsJson: string): Promise<{ data: Int32Array; shape: number[] }> {
+    // Through `compute`: the one way to the pool (genotypes cross as float64, exact).
+    const r = await this.compute("genotype_matrix", { json: optionsJson, i32s: new Int32Array(0), f64s: new Float64Array(0) });
+    return { data: Int32Array.from(r.data), shape: r.shape };
   }
   async compute(method: string, args: StatArgs): Promise<StatResult> {
     // The arrays are the caller's own copies (see toKwargs): moved to the worker, not copied.

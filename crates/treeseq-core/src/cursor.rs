@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::tree::Tree;
 use crate::treeseq::TreeSequence;
-use crate::variants::Variants;
+use crate::variants::{VariantOptions, Variants};
 
 /// Where each field of [`TreeCursor::state`] is.
 pub mod tree_state {
@@ -159,15 +159,28 @@ pub struct VariantCursor {
 
 impl VariantCursor {
     pub fn new(ts: Arc<TreeSequence>) -> VariantCursor {
+        Self::with_options(ts, &VariantOptions::default()).expect("the default options are valid")
+    }
+
+    /// A cursor with tskit's `variants()` options (see [`Variants::with_options`]).
+    pub fn with_options(ts: Arc<TreeSequence>, options: &VariantOptions) -> Result<VariantCursor> {
         // SAFETY: as in TreeCursor::new.
         let ts_ref: &'static TreeSequence = unsafe { &*Arc::as_ptr(&ts) };
         let mut c = VariantCursor {
-            variants: Variants::new(ts_ref),
+            variants: Variants::with_options(ts_ref, options)?,
             state: Box::new([0.0; variant_state::LEN]),
             ts,
         };
         c.sync();
-        c
+        Ok(c)
+    }
+
+    /// As [`VariantCursor::with_options`], the options given as JSON (tskit's keys).
+    pub fn with_options_json(ts: Arc<TreeSequence>, options_json: &str) -> Result<VariantCursor> {
+        Self::with_options(
+            ts,
+            &VariantOptions::from_json_text("variants", options_json)?,
+        )
     }
 
     fn sync(&mut self) {

@@ -31,4 +31,4 @@ pub use error::{ErrorCode, Result, TreeSeqError};
 pub use tables::TableCollection;
 pub use tree::Tree;
 pub use treeseq::TreeSequence;
-pub use variants::{Variant, Variants};
+pub use variants::{genotype_matrix, Variant, VariantOptions, Variants};

@@ -1,11 +1,11 @@
-//! Genotypes at each site, decoded from the trees as tskit's `ts.variants()` does with its
-//! default arguments (all samples, `isolated_as_missing=True`, alleles found from the data).
+//! Genotypes at each site, decoded from the trees as tskit's `ts.variants()` does, with its
+//! options (`samples`, `left`, `right`, `isolated_as_missing`, `alleles`: [`VariantOptions`]).
 //!
 //! What it is for: turning a site and its mutations into an allele list and one genotype per
 //! sample (indexed like `ts.samples`), walking the trees once from left to right.
 //!
-//! What it is not: a VCF writer, a haplotype matrix builder, or a way to choose alleles or
-//! sample subsets (tskit's `alleles=` and `samples=` options are not offered).
+//! What it is not: a VCF writer or a haplotype builder (those read its genotypes); the whole
+//! matrix at once is [`genotype_matrix`], which runs one decoder per chunk of sites.
 //!
 //! The rules, as in tskit's `tsk_variant_decode`:
 //! - allele 0 is the site's ancestral state; each derived state not yet listed is appended
@@ -16,7 +16,19 @@
 //!   mutation directly over an isolated sample makes it not missing;
 //! - when some genotype is still missing, the allele list ends with `None` (tskit appends
 //!   Python's `None` to `Variant.alleles`).
+//! - with `samples` given, genotypes follow that list (any nodes, as tskit 1.0.3 allows); a
+//!   listed node is missing where it has neither parent nor children (for sample nodes this
+//!   is the rule above; tskit 1.0.3 gives the same for non-samples); the listed nodes below a
+//!   mutation are found from the tree's sample lists when all are sample nodes, else by a
+//!   traversal of its subtree (as tskit does for any list);
+//! - with `alleles` given, that list is the allele list at every site, and each state (the
+//!   ancestral one and every derived one in the range) must be in it.
 
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::tree::{Tree, NULL};
 use crate::treeseq::TreeSequence;
@@ -36,6 +48,164 @@ pub struct Variant {
     pub genotypes: Vec<i32>,
 }
 
+/// tskit's `variants()` options. The default is tskit's: every sample, the whole genome,
+/// isolated samples missing, alleles found from the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariantOptions {
+    /// Node ids whose genotypes to decode, in this order (tskit's `samples`).
+    pub samples: Option<Vec<i32>>,
+    /// Sites at or after this position (tskit's `left`; `None` is 0).
+    pub left: Option<f64>,
+    /// Sites before this position (tskit's `right`; `None` is the sequence length).
+    pub right: Option<f64>,
+    pub isolated_as_missing: bool,
+    /// A fixed allele list for every site (tskit's `alleles`).
+    pub alleles: Option<Vec<String>>,
+}
+
+impl Default for VariantOptions {
+    fn default() -> Self {
+        VariantOptions {
+            samples: None,
+            left: None,
+            right: None,
+            isolated_as_missing: true,
+            alleles: None,
+        }
+    }
+}
+
+impl VariantOptions {
+    /// As [`VariantOptions::from_json`], from JSON text (what the bindings are handed).
+    pub fn from_json_text(context: &str, text: &str) -> Result<VariantOptions> {
+        let v: Value = serde_json::from_str(text).map_err(|e| {
+            TreeSeqError::new(
+                ErrorCode::BadParam,
+                format!("{context}: options are not valid JSON: {e}"),
+            )
+        })?;
+        Self::from_json(context, &v)
+    }
+
+    /// Reads the options from a JSON object with tskit's snake_case keys (`samples`, `left`,
+    /// `right`, `isolated_as_missing`, `alleles`); `null` is the default. Any other key is
+    /// `BAD_PARAM` naming it (`context` starts each message).
+    pub fn from_json(context: &str, v: &Value) -> Result<VariantOptions> {
+        let mut o = VariantOptions::default();
+        let Some(map) = v.as_object() else {
+            bail!(
+                BadParam,
+                "{context}: options must be an object, got {}",
+                crate::args::kind(v)
+            );
+        };
+        for (key, value) in map {
+            if value.is_null() {
+                continue;
+            }
+            let what = format!("{context}: {key}");
+            match key.as_str() {
+                "samples" => {
+                    let Some(items) = value.as_array() else {
+                        bail!(
+                            BadParam,
+                            "{what} must be an array of node ids, got {}",
+                            crate::args::kind(value)
+                        );
+                    };
+                    let mut ids = Vec::with_capacity(items.len());
+                    for (j, x) in items.iter().enumerate() {
+                        let Some(x) = x.as_f64() else {
+                            bail!(
+                                BadParam,
+                                "{what}[{j}] must be a node id, got {}",
+                                crate::args::kind(x)
+                            );
+                        };
+                        ids.push(crate::args::id32(&format!("{what}[{j}]"), x)?);
+                    }
+                    o.samples = Some(ids);
+                }
+                "left" | "right" => {
+                    let Some(x) = value.as_f64() else {
+                        bail!(
+                            BadParam,
+                            "{what} must be a number, got {}",
+                            crate::args::kind(value)
+                        );
+                    };
+                    if key == "left" {
+                        o.left = Some(x)
+                    } else {
+                        o.right = Some(x)
+                    }
+                }
+                "isolated_as_missing" => {
+                    let Some(b) = value.as_bool() else {
+                        bail!(
+                            BadParam,
+                            "{what} must be a boolean, got {}",
+                            crate::args::kind(value)
+                        );
+                    };
+                    o.isolated_as_missing = b;
+                }
+                "alleles" => {
+                    let Some(items) = value.as_array() else {
+                        bail!(
+                            BadParam,
+                            "{what} must be an array of strings, got {}",
+                            crate::args::kind(value)
+                        );
+                    };
+                    let mut list = Vec::with_capacity(items.len());
+                    for (j, x) in items.iter().enumerate() {
+                        let Some(x) = x.as_str() else {
+                            bail!(
+                                BadParam,
+                                "{what}[{j}] must be a string, got {}",
+                                crate::args::kind(x)
+                            );
+                        };
+                        list.push(x.to_string());
+                    }
+                    o.alleles = Some(list);
+                }
+                _ => bail!(BadParam, "{context}: unknown option '{key}'"),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// The sites `[start, stop)` in `[left, right)`, as tskit checks and finds them.
+fn site_range(
+    context: &str,
+    ts: &TreeSequence,
+    left: Option<f64>,
+    right: Option<f64>,
+) -> Result<(usize, usize)> {
+    let l = ts.tables.sequence_length;
+    let (left, right) = (left.unwrap_or(0.0), right.unwrap_or(l));
+    if left.is_nan() || left < 0.0 || left >= l {
+        bail!(BadParam, "{context}: left = {left} is not between zero (inclusive) and the sequence length {l} (exclusive)");
+    }
+    if right.is_nan() || right <= 0.0 || right > l {
+        bail!(BadParam, "{context}: right = {right} is not between zero (exclusive) and the sequence length {l} (inclusive)");
+    }
+    if left >= right {
+        bail!(
+            BadParam,
+            "{context}: left = {left} must be less than right = {right}"
+        );
+    }
+    let position = &ts.tables.sites.position;
+    Ok((
+        position.partition_point(|&x| x < left),
+        position.partition_point(|&x| x < right),
+    ))
+}
+
 /// Decodes sites in order into buffers that are reused from site to site.
 ///
 /// Two ways to use it:
@@ -45,42 +215,144 @@ pub struct Variant {
 ///   genotype buffer keeps its address for the life of the decoder (bindings may view it).
 pub struct Variants<'a> {
     ts: &'a TreeSequence,
-    /// Keeps sample lists, so that setting the genotypes below a mutation touches only the
-    /// samples there (as tskit's decoder does).
+    /// Keeps sample lists (without `samples`), so that setting the genotypes below a mutation
+    /// touches only the samples there (as tskit's decoder does).
     tree: Tree<'a>,
     genotypes: Box<[i32]>,
-    alleles: Vec<&'a [u8]>,
+    alleles: Vec<Cow<'a, [u8]>>,
     has_missing_data: bool,
     /// The decoded site, or -1 before the first decode.
     site: i32,
     /// The site `decode_next` will decode.
     next_site: usize,
+    /// The sites decoded: `[start, stop)`.
+    start: usize,
+    stop: usize,
+    isolated_as_missing: bool,
+    /// With `samples` that are not all sample nodes: each node's index in the list, or NULL
+    /// (tskit's alt_sample_index_map), for a traversal below each mutation.
+    sample_map: Option<Box<[i32]>>,
+    /// With `samples` that are all sample nodes: each sample's (index in `ts.samples`) index
+    /// in the list, or NULL. The tree's sample lists then visit only the samples below a
+    /// mutation, not every node there (tskit walks every node; the genotypes are the same).
+    by_sample: Option<Box<[i32]>>,
+    /// With `samples`: the list.
+    chosen: Option<Box<[i32]>>,
+    /// With `alleles`: the index of each site's ancestral state (from `start`) and of each
+    /// mutation's derived state (from the first mutation of `start`), checked once here.
+    user: Option<UserAlleles>,
+    /// A traversal stack (with `samples`).
+    stack: Vec<i32>,
+}
+
+struct UserAlleles {
+    ancestral: Box<[i32]>,
+    derived: Box<[i32]>,
+    first_mutation: usize,
 }
 
 impl<'a> Variants<'a> {
     pub fn new(ts: &'a TreeSequence) -> Variants<'a> {
-        Variants {
+        Self::with_options(ts, &VariantOptions::default()).expect("the default options are valid")
+    }
+
+    /// A decoder with tskit's options; `BAD_PARAM` for a bad interval, a node out of bounds
+    /// or listed twice, or a state not in `alleles`.
+    pub fn with_options(ts: &'a TreeSequence, o: &VariantOptions) -> Result<Variants<'a>> {
+        Self::with_options_in("variants", ts, o)
+    }
+
+    /// As [`Variants::with_options`], messages starting with `context` (the caller's name).
+    pub fn with_options_in(
+        context: &str,
+        ts: &'a TreeSequence,
+        o: &VariantOptions,
+    ) -> Result<Variants<'a>> {
+        let (start, stop) = site_range(context, ts, o.left, o.right)?;
+        let num_nodes = ts.tables.nodes.time.len();
+        let sample_map = match &o.samples {
+            None => None,
+            Some(samples) => {
+                let mut map = vec![NULL; num_nodes].into_boxed_slice();
+                for (j, &u) in samples.iter().enumerate() {
+                    if u < 0 || u as usize >= num_nodes {
+                        bail!(BadParam, "{context}: samples[{j}] = {u} is out of bounds (there are {num_nodes} nodes)");
+                    }
+                    if map[u as usize] != NULL {
+                        bail!(BadParam, "{context}: samples[{j}] = {u} is listed twice");
+                    }
+                    map[u as usize] = j as i32;
+                }
+                Some(map)
+            }
+        };
+        let sample_index = ts.sample_index_map();
+        let by_sample = match &o.samples {
+            Some(samples) if samples.iter().all(|&u| sample_index[u as usize] != NULL) => {
+                let mut by = vec![NULL; ts.samples.len()].into_boxed_slice();
+                for (j, &u) in samples.iter().enumerate() {
+                    by[sample_index[u as usize] as usize] = j as i32;
+                }
+                Some(by)
+            }
+            _ => None,
+        };
+        let sample_map = if by_sample.is_some() {
+            None
+        } else {
+            sample_map
+        };
+        let user = match &o.alleles {
+            None => None,
+            Some(list) => Some(UserAlleles::new(context, ts, list, start, stop)?),
+        };
+        let num_genotypes = o.samples.as_ref().map_or(ts.samples.len(), |s| s.len());
+        Ok(Variants {
             ts,
-            tree: Tree::with_sample_lists(ts),
-            genotypes: vec![0; ts.samples.len()].into_boxed_slice(),
-            alleles: Vec::with_capacity(4),
+            tree: if sample_map.is_some() {
+                Tree::new(ts)
+            } else {
+                Tree::with_sample_lists(ts)
+            },
+            genotypes: vec![0; num_genotypes].into_boxed_slice(),
+            alleles: match &o.alleles {
+                None => Vec::with_capacity(4),
+                Some(list) => list
+                    .iter()
+                    .map(|a| Cow::Owned(a.as_bytes().to_vec()))
+                    .collect(),
+            },
             has_missing_data: false,
             site: -1,
-            next_site: 0,
-        }
+            next_site: start,
+            start,
+            stop,
+            isolated_as_missing: o.isolated_as_missing,
+            sample_map,
+            by_sample,
+            chosen: o.samples.clone().map(Into::into),
+            user,
+            stack: Vec::new(),
+        })
+    }
+
+    /// The sites this decoder decodes, `[start, stop)` (those in `[left, right)`).
+    pub fn site_range(&self) -> (usize, usize) {
+        (self.start, self.stop)
     }
 
     /// Decodes the next site (in id order, which is position order). Returns false, leaving
-    /// the buffers as they were, when every site has been decoded.
+    /// the buffers as they were, when every site in the range has been decoded.
     pub fn decode_next(&mut self) -> bool {
-        if self.next_site >= self.ts.tables.sites.position.len() {
+        if self.next_site >= self.stop {
             return false;
         }
         self.decode_site(self.next_site);
         true
     }
 
-    /// Decodes any site. Moving between nearby sites steps the tree; far jumps seek.
+    /// Decodes any site of the range (every site by default). Moving between nearby sites
+    /// steps the tree; far jumps seek.
     pub fn decode(&mut self, site: i32) -> Result<()> {
         let num_sites = self.ts.tables.sites.position.len();
         if site < 0 || site as usize >= num_sites {
@@ -88,6 +360,14 @@ impl<'a> Variants<'a> {
                 ErrorCode::BadParam,
                 format!("site {site} is out of bounds (there are {num_sites} sites)"),
             ));
+        }
+        if (site as usize) < self.start || site as usize >= self.stop {
+            bail!(
+                BadParam,
+                "site {site} is outside the decoder's range: sites {} to {}",
+                self.start,
+                self.stop as i64 - 1
+            );
         }
         self.decode_site(site as usize);
         Ok(())
@@ -112,7 +392,7 @@ impl<'a> Variants<'a> {
 
     /// The decoded site's alleles as bytes, without the missing-data marker: check
     /// [`Variants::has_missing_data`] for that.
-    pub fn alleles(&self) -> &[&'a [u8]] {
+    pub fn alleles(&self) -> &[Cow<'a, [u8]>] {
         &self.alleles
     }
 
@@ -151,23 +431,41 @@ impl<'a> Variants<'a> {
         let position = tables.sites.position[site];
         self.move_tree_to(position);
 
-        self.alleles.clear();
-        self.alleles.push(tables.sites.ancestral_state.row(site));
-        self.genotypes.fill(0);
+        let index = self.ts.site_mutation_index();
+        let muts = index[site]..index[site + 1];
+        let ancestral = match &self.user {
+            None => {
+                self.alleles.clear();
+                self.alleles
+                    .push(Cow::Borrowed(tables.sites.ancestral_state.row(site)));
+                0
+            }
+            Some(u) => u.ancestral[site - self.start],
+        };
+        self.genotypes.fill(ancestral);
 
         // Missing first, so that mutations directly over isolated samples overwrite it.
-        let mut num_missing = self.mark_isolated_samples_missing();
-        let index = self.ts.site_mutation_index();
-        // Alleles are numbered once per tree sequence, by the rule the statistics use too;
-        // an allele's number first appears on the mutation that introduces it.
-        let numbered = &self.ts.mutation_alleles().allele;
-        let muts = index[site]..index[site + 1];
-        for (m, &allele) in muts.clone().zip(&numbered[muts]) {
-            let allele = allele as usize;
-            if allele == self.alleles.len() {
-                self.alleles.push(tables.mutations.derived_state.row(m));
-            }
-            num_missing -= self.set_genotypes_below(tables.mutations.node[m], allele as i32);
+        let mut num_missing = if self.isolated_as_missing {
+            self.mark_isolated_samples_missing()
+        } else {
+            0
+        };
+        for m in muts {
+            let allele = match &self.user {
+                Some(u) => u.derived[m - u.first_mutation],
+                None => {
+                    // Alleles are numbered once per tree sequence, by the rule the statistics
+                    // use too; an allele's number first appears on the mutation that
+                    // introduces it.
+                    let allele = self.ts.mutation_alleles().allele[m] as usize;
+                    if allele == self.alleles.len() {
+                        self.alleles
+                            .push(Cow::Borrowed(tables.mutations.derived_state.row(m)));
+                    }
+                    allele as i32
+                }
+            };
+            num_missing -= self.set_genotypes_below(tables.mutations.node[m], allele);
         }
         self.has_missing_data = num_missing > 0;
         self.site = site as i32;
@@ -206,11 +504,22 @@ impl<'a> Variants<'a> {
         let _ = self.tree.seek(position);
     }
 
-    /// tskit marks as missing the samples that are roots with no children.
+    /// tskit marks as missing the samples that are roots with no children (with `samples`
+    /// given, the listed nodes with neither parent nor children).
     fn mark_isolated_samples_missing(&mut self) -> usize {
         let left_child = self.tree.left_child_array();
-        let right_sib = self.tree.right_sib_array();
         let mut num_missing = 0;
+        if let Some(chosen) = &self.chosen {
+            let parent = self.tree.parent_array();
+            for (g, &u) in self.genotypes.iter_mut().zip(&chosen[..]) {
+                if parent[u as usize] == NULL && left_child[u as usize] == NULL {
+                    *g = MISSING_DATA;
+                    num_missing += 1;
+                }
+            }
+            return num_missing;
+        }
+        let right_sib = self.tree.right_sib_array();
         let mut root = self.tree.left_root();
         while root != NULL {
             let r = root as usize;
@@ -230,12 +539,90 @@ impl<'a> Variants<'a> {
     /// missing.
     fn set_genotypes_below(&mut self, node: i32, allele: i32) -> usize {
         let mut no_longer_missing = 0;
-        for j in self.tree.samples_below(node) {
-            let g = &mut self.genotypes[j];
+        let mut set = |g: &mut i32| {
             no_longer_missing += (*g == MISSING_DATA) as usize;
             *g = allele;
+        };
+        match (&self.sample_map, &self.by_sample) {
+            (None, None) => {
+                for j in self.tree.samples_below(node) {
+                    set(&mut self.genotypes[j]);
+                }
+            }
+            (None, Some(by)) => {
+                for j in self.tree.samples_below(node) {
+                    let k = by[j];
+                    if k != NULL {
+                        set(&mut self.genotypes[k as usize]);
+                    }
+                }
+            }
+            (Some(map), _) => {
+                // The chosen nodes need not be samples, so no sample list holds them: walk
+                // the subtree.
+                let left_child = self.tree.left_child_array();
+                let right_sib = self.tree.right_sib_array();
+                self.stack.clear();
+                self.stack.push(node);
+                while let Some(u) = self.stack.pop() {
+                    let j = map[u as usize];
+                    if j != NULL {
+                        set(&mut self.genotypes[j as usize]);
+                    }
+                    let mut c = left_child[u as usize];
+                    while c != NULL {
+                        self.stack.push(c);
+                        c = right_sib[c as usize];
+                    }
+                }
+            }
         }
         no_longer_missing
+    }
+}
+
+impl UserAlleles {
+    fn new(
+        context: &str,
+        ts: &TreeSequence,
+        list: &[String],
+        start: usize,
+        stop: usize,
+    ) -> Result<UserAlleles> {
+        let index_of = |state: &[u8]| list.iter().position(|a| a.as_bytes() == state);
+        let tables = &ts.tables;
+        let show = |s: &[u8]| String::from_utf8_lossy(s).into_owned();
+        let mut ancestral = Vec::with_capacity(stop - start);
+        for site in start..stop {
+            let state = tables.sites.ancestral_state.row(site);
+            match index_of(state) {
+                Some(i) => ancestral.push(i as i32),
+                None => bail!(
+                    BadParam,
+                    "{context}: alleles: site {site}'s ancestral state {:?} is not in the list",
+                    show(state)
+                ),
+            }
+        }
+        let index = ts.site_mutation_index();
+        let (first, last) = (index[start], index[stop]);
+        let mut derived = Vec::with_capacity(last - first);
+        for m in first..last {
+            let state = tables.mutations.derived_state.row(m);
+            match index_of(state) {
+                Some(i) => derived.push(i as i32),
+                None => bail!(
+                    BadParam,
+                    "{context}: alleles: mutation {m}'s derived state {:?} is not in the list",
+                    show(state)
+                ),
+            }
+        }
+        Ok(UserAlleles {
+            ancestral: ancestral.into(),
+            derived: derived.into(),
+            first_mutation: first,
+        })
     }
 }
 
@@ -249,4 +636,47 @@ impl Iterator for Variants<'_> {
             None
         }
     }
+}
+
+/// tskit's `genotype_matrix`: the genotypes of every site in the range, row-major
+/// (sites × samples), with the options of [`Variants::with_options`].
+///
+/// Computed in parallel across the genome: the sites are cut into chunks of equal numbers
+/// of sites, several per thread (so a slow chunk does not hold the rest), and
+/// each chunk is decoded by its own decoder, which seeks to its first site and then steps.
+/// The output's size is checked against the memory ceiling first (`OUTPUT_TOO_LARGE`).
+pub fn genotype_matrix(ts: &TreeSequence, o: &VariantOptions) -> Result<(Vec<i32>, usize, usize)> {
+    use rayon::prelude::*;
+    // One decoder checks every option (and finds the range) before anything large is made.
+    let first = Variants::with_options_in("genotypeMatrix", ts, o)?;
+    let (start, stop) = first.site_range();
+    let num_samples = first.genotypes.len();
+    let num_sites = stop - start;
+    crate::memory::Need::new()
+        .values::<i32>(
+            format!("the matrix ({num_sites} sites × {num_samples} samples)"),
+            (num_sites as u64).checked_mul(num_samples as u64),
+        )
+        .check("genotypeMatrix")?;
+    let mut data =
+        crate::memory::try_vec("genotypeMatrix: the matrix", num_sites * num_samples, 0i32)?;
+    if num_sites == 0 || num_samples == 0 {
+        return Ok((data, num_sites, num_samples));
+    }
+    // Chunks: enough for balance, few enough that each one's seek (about one tree's worth of
+    // edges) is small beside decoding its sites.
+    let chunks = (rayon::current_num_threads() * 4).min(num_sites).max(1);
+    let rows_per_chunk = num_sites.div_ceil(chunks);
+    data.par_chunks_mut(rows_per_chunk * num_samples)
+        .enumerate()
+        .try_for_each(|(c, out)| -> Result<()> {
+            let mut v = Variants::with_options(ts, o)?;
+            let first_site = start + c * rows_per_chunk;
+            for (r, row) in out.chunks_mut(num_samples).enumerate() {
+                v.decode_site(first_site + r);
+                row.copy_from_slice(&v.genotypes);
+            }
+            Ok(())
+        })?;
+    Ok((data, num_sites, num_samples))
 }

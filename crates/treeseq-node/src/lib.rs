@@ -473,3 +473,65 @@ impl NativeTreeSequence {
         }
     }
 }
+
+// Genotypes with tskit's options (variants(...), genotype_matrix(...)).
+
+pub struct GenotypeMatrixTask {
+    ts: Arc<TreeSequence>,
+    options_json: String,
+}
+
+impl Task for GenotypeMatrixTask {
+    type Output = (Vec<i32>, Vec<f64>);
+    type JsValue = GenotypeMatrixJs;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let ts = self.ts.clone();
+        let json = std::mem::take(&mut self.options_json);
+        let (data, rows, cols) = on_pool(move || {
+            let options = treeseq_core::VariantOptions::from_json_text("genotypeMatrix", &json)?;
+            treeseq_core::genotype_matrix(&ts, &options)
+        })?;
+        Ok((data, vec![rows as f64, cols as f64]))
+    }
+
+    fn resolve(&mut self, _env: Env, (data, shape): Self::Output) -> Result<GenotypeMatrixJs> {
+        Ok(GenotypeMatrixJs {
+            data: Int32Array::new(data),
+            shape,
+        })
+    }
+}
+
+#[napi(object)]
+pub struct GenotypeMatrixJs {
+    pub data: Int32Array,
+    pub shape: Vec<f64>,
+}
+
+#[napi]
+impl NativeTreeSequence {
+    /// A variant cursor with tskit's `variants()` options, as JSON in tskit's names.
+    #[napi]
+    pub fn variant_cursor_with(&self, options_json: String) -> Result<NativeVariants> {
+        let cursor = catch_panics(|| {
+            treeseq_core::cursor::VariantCursor::with_options_json(
+                self.inner.clone(),
+                &options_json,
+            )
+        })
+        .map_err(to_napi)?;
+        Ok(NativeVariants {
+            cursor: Box::new(cursor),
+        })
+    }
+
+    /// tskit's `genotype_matrix` (options as JSON in tskit's names), off the event loop.
+    #[napi(ts_return_type = "Promise<GenotypeMatrixJs>")]
+    pub fn genotype_matrix(&self, options_json: String) -> AsyncTask<GenotypeMatrixTask> {
+        AsyncTask::new(GenotypeMatrixTask {
+            ts: self.inner.clone(),
+            options_json,
+        })
+    }
+}

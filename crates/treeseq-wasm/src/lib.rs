@@ -447,6 +447,16 @@ impl WasmTreeSequence {
     }
 }
 
+/// Variants with tskit's options (the genotype matrix runs through `compute`, on the pool).
+#[wasm_bindgen]
+impl WasmTreeSequence {
+    /// A variant cursor with tskit's `variants()` options, as JSON in tskit's names.
+    pub fn variant_cursor_with(&self, options_json: &str) -> Result<WasmVariants, JsError> {
+        treeseq_core::cursor::VariantCursor::with_options_json(self.inner.clone(), options_json)
+            .map(|cursor| WasmVariants { cursor })
+            .map_err(js_err)
+    }
+}
 
 // ---- Traps: what JavaScript can learn about one, and how tests cause them ----------------
 //

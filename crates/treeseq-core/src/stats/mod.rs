@@ -113,6 +113,25 @@ fn dispatch(ts: &TreeSequence, method: &str, kwargs: &Value, arrays: Arrays) -> 
             _ => matrix::compute(ts, method, kwargs),
         };
     }
+    // tskit's genotype_matrix: not a statistic, but it crosses to JavaScript the same way
+    // (the WebAssembly build's parallel work runs only through this call). Genotypes are
+    // small integers, exact as f64.
+    if method == "genotype_matrix" {
+        let expanded = arrays.expand(method, kwargs)?;
+        let options = crate::variants::VariantOptions::from_json("genotypeMatrix", &expanded)?;
+        let (data, rows, cols) = crate::variants::genotype_matrix(ts, &options)?;
+        let mut out = Vec::new();
+        crate::memory::try_reserve(
+            &mut out,
+            data.len(),
+            "genotype_matrix: the matrix as numbers",
+        )?;
+        out.extend(data.iter().map(|&g| g as f64));
+        return Ok(StatOutput {
+            data: out,
+            shape: vec![rows, cols],
+        });
+    }
     if let Some(out) = pairs::compute_many_pairs(ts, method, kwargs, arrays)? {
         return Ok(out);
     }
