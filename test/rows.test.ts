@@ -59,7 +59,12 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         const rows = want[plural] as unknown[];
         same([...(ts as any)[plural]()], rows, plural);
         rows.forEach((r, i) => same((ts as any)[one](i), r, `${one}(${i})`));
-        if (rows.length > 0) same((ts as any)[one](BigInt(rows.length - 1)), rows[rows.length - 1], `${one}(BigInt)`);
+        if (rows.length > 0) {
+          same((ts as any)[one](BigInt(rows.length - 1)), rows[rows.length - 1], `${one}(BigInt)`);
+          // Negative ids count from the end, as tskit's.
+          same((ts as any)[one](-1), rows[rows.length - 1], `${one}(-1)`);
+          same((ts as any)[one](-rows.length), rows[0], `${one}(-n)`);
+        }
       }
       ts.dispose();
     });
@@ -125,7 +130,7 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       for (const [plural, one] of TABLES) {
         const n = (ts as any)[`num${plural[0].toUpperCase()}${plural.slice(1)}`];
         expect(() => (ts as any)[one](n), one).toThrow(bad);
-        expect(() => (ts as any)[one](-1), one).toThrow(bad);
+        expect(() => (ts as any)[one](-n - 1), one).toThrow(bad);
         expect(() => (ts as any)[one](0.5), one).toThrow(bad);
         expect(() => (ts as any)[one]("0"), one).toThrow(bad);
         expect(() => (ts as any)[plural](1), plural).toThrow(bad);

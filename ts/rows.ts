@@ -62,11 +62,12 @@ interface Derived {
 }
 const derivedOf = new WeakMap<Tables, Derived>();
 
-/** A row id: an integer in [0, n), else BAD_PARAM (tskit's IndexError). */
+/** A row id: an integer in [-n, n), negative counting from the end as tskit's (Python's
+ * indexing), else BAD_PARAM (tskit's IndexError). */
 function rowId(v: unknown, n: number, where: string): number {
   const i = toInteger(v, { where, path: "id" }, "a row id");
-  if (i < 0 || i >= n) throw new TreeSeqError("BAD_PARAM", `${where}: id ${i} is out of range [0, ${n})`);
-  return i;
+  if (i < -n || i >= n) throw new TreeSeqError("BAD_PARAM", `${where}: id ${i} is out of range [-${n}, ${n})`);
+  return i < 0 ? n + i : i;
 }
 
 const ragged = <A extends Float64Array | Int32Array>(data: A, offset: Offsets, i: number): A =>

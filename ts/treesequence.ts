@@ -412,7 +412,8 @@ export class TreeSequence {
   }
 
   // ---- Objects and lookups (toolkit): row objects, iterators, derived columns, properties.
-  // Each is one call into rows.ts; ids are numbers or BigInts, out of range is BAD_PARAM.
+  // Each is one call into rows.ts; ids are numbers or BigInts, negative counting from the end
+  // as in tskit; out of range is BAD_PARAM.
 
   private rowsCache: Rows | null = null;
   private get rows(): Rows {
