@@ -86,6 +86,7 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       for (const c of want.samples) {
         const { expected, ...options } = c;
         same(ts.samples(options), expected, JSON.stringify(options));
+        if (typeof options.time === "number") same(ts.samples({ ...options, time: [options.time] }), expected, "[time]");
       }
       // By name: the same as by id, for populations whose metadata has a unique name.
       const names = want.populations.map((p: any) => p.metadata?.name);

@@ -372,8 +372,9 @@ function lowerBound(a: ArrayLike<number>, x: number): number {
 /** samples' `time`: a number (numpy's isclose: |t - x| <= 1e-8 + 1e-5 |x|) or `[min, max)`. */
 function timeFilter(v: unknown): (t: number) => boolean {
   const where = { where: "samples", path: "time" };
-  if (!isList(v) || typeof v === "string") {
-    const x = toNumber(v, where, "a time or [min, max)");
+  // A list of one time is that time, as numpy's ndmin=1 array makes it in tskit.
+  if (!isList(v) || v.length === 1) {
+    const x = toNumber(isList(v) ? v[0] : v, where, "a time or [min, max)");
     return (t) => Math.abs(t - x) <= 1e-8 + 1e-5 * Math.abs(x);
   }
   if (v.length !== 2) throw new TreeSeqError("BAD_PARAM", `samples: time must be a time or [min, max), not a list of ${v.length}`);
