@@ -35,6 +35,7 @@ FILES = {
     "unknown_times": "unknown_times.trees",
     "small": "small.trees",
     "edge_cases": "rows/edge_cases.trees",
+    "empty": "rows/empty.trees",
 }
 
 
@@ -151,15 +152,22 @@ def edge_cases(path):
     t.tree_sequence().dump(path)
 
 
+def empty(path):
+    """No rows at all: min_time inf, max_time -inf, max_root_time refused (no samples)."""
+    tskit.TableCollection(1).tree_sequence().dump(path)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     edge_cases(os.path.join(FIX, "rows", "edge_cases.trees"))
+    empty(os.path.join(FIX, "rows", "empty.trees"))
     for name, rel in FILES.items():
         ts = tskit.load(os.path.join(FIX, rel))
         out = tag(record(ts))
         out["file"] = rel
-        with gzip.open(os.path.join(OUT, f"{name}.json.gz"), "wt") as f:
-            json.dump(out, f, separators=(",", ":"))
+        text = json.dumps(out, separators=(",", ":")).encode()
+        with open(os.path.join(OUT, f"{name}.json.gz"), "wb") as f:
+            f.write(gzip.compress(text, mtime=0))  # the same bytes for the same answers
         print(name, ts.num_nodes, ts.num_mutations, ts.num_individuals)
 
 
