@@ -24,3 +24,6 @@ export type { NewickOptions } from "./newick.js";
 export type { EdgeDiff, EdgeDiffsOptions } from "./edge-diffs.js";
 export type { MetadataSchema, MetadataCodec, ColumnValues } from "./metadata.js";
 export type { MetadataTableName } from "./tables.js";
+export type {
+  Node, Edge, Site, Mutation, Individual, Population, Migration, Provenance, SamplesOptions, Matrix,
+} from "./rows.js";

@@ -9,6 +9,10 @@ import { booleanValue, optionsObject, toNumber } from "./values.js";
 import { decodeRowMetadata, makeTables, type MetadataTableName, type Tables } from "./tables.js";
 import { MetadataDecoder, type MetadataSchema } from "./metadata.js";
 import { Tree, noExtra, trackedMarks, treeContext, type TreeContext } from "./tree.js";
+import {
+  Rows, type Edge, type Individual, type Matrix, type Migration, type Mutation, type Node, type Population,
+  type Provenance, type SamplesOptions, type Site,
+} from "./rows.js";
 import { edgeDiffs, type EdgeDiff, type EdgeDiffsOptions } from "./edge-diffs.js";
 import {
   GENOTYPE_MATRIX_OPTIONS, HAPLOTYPES_OPTIONS, haplotypesOf, missingCharacter, readGenotypeOptions, Variant,
@@ -80,8 +84,11 @@ export class TreeSequence {
   get numProvenances(): number { return this.s.numProvenances; }
   get timeUnits(): string { return this.s.timeUnits; }
 
-  /** Sample node ids (a copy). */
-  samples(): Int32Array { return this.h.samples(); }
+  /** Sample node ids (a copy), in id order; `{ population, time }` selects (see rows.ts). */
+  samples(options?: SamplesOptions): Int32Array {
+    noExtra(arguments, 1, "samples");
+    return options === undefined ? this.h.samples() : this.rows.samples(options);
+  }
   /** Tree boundaries: numTrees + 1 positions from 0 to sequenceLength (a copy). */
   breakpoints(): Float64Array { return this.h.breakpoints(); }
 
@@ -467,6 +474,79 @@ export class TreeSequence {
   decodeRowMetadata(table: MetadataTableName, i: number): unknown {
     return decodeRowMetadata(this.tables, table, i);
   }
+
+  // ---- Objects and lookups (toolkit): row objects, iterators, derived columns, properties.
+  // Each is one call into rows.ts; ids are numbers or BigInts, negative counting from the end
+  // as in tskit; out of range is BAD_PARAM.
+
+  private rowsCache: Rows | null = null;
+  private get rows(): Rows {
+    this.h;
+    const self = this;
+    return (this.rowsCache ??= new Rows({
+      get tables() { return self.tables; },
+      get sequenceLength() { return self.sequenceLength; },
+      samples: () => this.h.samples(),
+      metadata: (table, i) => this.decodeRowMetadata(table, i),
+    }));
+  }
+
+  /** Rows 0..n-1 as objects; the count and DISPOSED are checked now, not at the first step. */
+  private iterate<T>(n: number, row: (i: number) => T): Generator<T> {
+    const live = this.live;
+    return (function* () { for (let i = 0; i < n; i++) { live(); yield row(i); } })();
+  }
+
+  /** tskit's Node: `{ id, flags, time, population, individual, metadata }` (metadata decoded). */
+  node(id: number | bigint): Node { noExtra(arguments, 1, "node"); return this.rows.node(id); }
+  /** tskit's Edge: `{ id, left, right, parent, child, metadata }`. */
+  edge(id: number | bigint): Edge { noExtra(arguments, 1, "edge"); return this.rows.edge(id); }
+  /** tskit's Site, by id or `{ position }` (a site exactly there, else BAD_PARAM), with its
+   * mutations. */
+  site(idOrPosition: number | bigint | { position: number | bigint }): Site { noExtra(arguments, 1, "site"); return this.rows.site(idOrPosition); }
+  /** tskit's Mutation, with the computed `edge` and `inheritedState`; `time` NaN where unknown. */
+  mutation(id: number | bigint): Mutation { noExtra(arguments, 1, "mutation"); return this.rows.mutation(id); }
+  /** tskit's Individual, with `nodes` (the nodes naming it, in id order). */
+  individual(id: number | bigint): Individual { noExtra(arguments, 1, "individual"); return this.rows.individual(id); }
+  /** tskit's Population: `{ id, metadata }`. */
+  population(id: number | bigint): Population { noExtra(arguments, 1, "population"); return this.rows.population(id); }
+  /** tskit's Migration. */
+  migration(id: number | bigint): Migration { noExtra(arguments, 1, "migration"); return this.rows.migration(id); }
+  /** tskit's Provenance: `{ id, timestamp, record }`. */
+  provenance(id: number | bigint): Provenance { noExtra(arguments, 1, "provenance"); return this.rows.provenance(id); }
+
+  nodes(): Generator<Node> { noExtra(arguments, 0, "nodes"); return this.iterate(this.numNodes, (i) => this.rows.node(i)); }
+  edges(): Generator<Edge> { noExtra(arguments, 0, "edges"); return this.iterate(this.numEdges, (i) => this.rows.edge(i)); }
+  sites(): Generator<Site> { noExtra(arguments, 0, "sites"); return this.iterate(this.numSites, (i) => this.rows.site(i)); }
+  mutations(): Generator<Mutation> { noExtra(arguments, 0, "mutations"); return this.iterate(this.numMutations, (i) => this.rows.mutation(i)); }
+  individuals(): Generator<Individual> { noExtra(arguments, 0, "individuals"); return this.iterate(this.numIndividuals, (i) => this.rows.individual(i)); }
+  populations(): Generator<Population> { noExtra(arguments, 0, "populations"); return this.iterate(this.numPopulations, (i) => this.rows.population(i)); }
+  migrations(): Generator<Migration> { noExtra(arguments, 0, "migrations"); return this.iterate(this.numMigrations, (i) => this.rows.migration(i)); }
+  provenances(): Generator<Provenance> { noExtra(arguments, 0, "provenances"); return this.iterate(this.numProvenances, (i) => this.rows.provenance(i)); }
+
+  /** tskit's `individuals_nodes`: numIndividuals x max ploidy, -1 padded (a copy, with `.shape`). */
+  get individualsNodes(): Matrix<Int32Array> { return this.rows.individualsNodes(); }
+  /** tskit's `individuals_population` (-1 with no nodes; nodes that disagree: BAD_INDIVIDUALS). */
+  get individualPopulations(): Int32Array { return this.rows.individualPopulations(); }
+  /** tskit's `individuals_time` (NaN with no nodes; nodes that disagree: BAD_INDIVIDUALS). */
+  get individualTimes(): Float64Array { return this.rows.individualTimes(); }
+  /** tskit's `individuals_location`: numIndividuals x location length (ragged: BAD_INDIVIDUALS). */
+  get individualLocations(): Matrix<Float64Array> { return this.rows.individualLocations(); }
+  /** tskit's `mutations_edge` (-1 where no edge is above the mutation; a copy). */
+  get mutationsEdge(): Int32Array { return this.rows.mutationsEdge().slice(); }
+  /** tskit's `mutations_inherited_state`. */
+  get mutationsInheritedState(): string[] { return this.rows.mutationsInheritedState(); }
+
+  /** Every genome coordinate (sequence length, edges, sites, migrations) is an integer. */
+  get discreteGenome(): boolean { return this.rows.discreteGenome(); }
+  /** Every time (nodes, known mutation times, migrations) is an integer. */
+  get discreteTime(): boolean { return this.rows.discreteTime(); }
+  /** The time of the oldest root of any tree (BAD_PARAM without samples, as tskit). */
+  get maxRootTime(): number { return this.rows.maxRootTime(); }
+  /** The least node or known mutation time. */
+  get minTime(): number { return this.rows.minTime(); }
+  /** The greatest node or known mutation time. */
+  get maxTime(): number { return this.rows.maxTime(); }
 
   /**
    * Frees the backend's memory. Afterwards every method and getter of this tree sequence, of

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Row-object fixtures with tskit's own answers: test/fixtures/rows/<name>.json.gz.
+
+For each file, tskit 1.0.3's row objects (every node, edge, site with its mutations,
+mutation with its computed edge and inherited_state, individual with its nodes, population,
+migration, provenance), samples() for each population id and a few times and time intervals,
+the derived columns (individuals_nodes, individuals_population, individuals_time,
+individuals_location, mutations_edge, mutations_inherited_state) and the properties
+(discrete_genome, discrete_time, max_root_time, min_time, max_time). A derived column tskit
+refuses (inconsistent individual populations, ragged locations) is recorded as
+{"$error": "<exception class>"}.
+
+Values in the JSON as in make_metadata_fixture.py: bytes as {"$bytes": hex}, non-finite
+floats as {"$float": "nan" | "inf" | "-inf"}, integers beyond 2^53 as {"$int": text}.
+
+Usage: python3 scripts/make_rows_fixture.py [outdir]   (needs tskit)
+"""
+import gzip
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import tskit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIX = os.path.join(HERE, "..", "test", "fixtures")
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(FIX, "rows")
+FILES = {
+    "msprime": "metadata/msprime.trees",
+    "slim": "metadata/slim.trees",
+    "struct": "metadata/struct.trees",
+    "multiallelic": "multiallelic.trees",
+    "unknown_times": "unknown_times.trees",
+    "small": "small.trees",
+    "edge_cases": "rows/edge_cases.trees",
+    "empty": "rows/empty.trees",
+}
+
+
+def tag(v):
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (bytes, bytearray)):
+        return {"$bytes": bytes(v).hex()}
+    if isinstance(v, (int, np.integer)):
+        v = int(v)
+        return v if abs(v) <= 2**53 else {"$int": str(v)}
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        if math.isnan(v):
+            return {"$float": "nan"}
+        if math.isinf(v):
+            return {"$float": "inf" if v > 0 else "-inf"}
+        return v
+    if isinstance(v, np.ndarray):
+        return [tag(x) for x in v.tolist()] if v.dtype != object else [tag(x) for x in v]
+    if isinstance(v, dict):
+        return {k: tag(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [tag(x) for x in v]
+    raise TypeError(f"cannot tag {type(v)}")
+
+
+def mutation(m):
+    return {"id": m.id, "site": m.site, "node": m.node, "derivedState": m.derived_state,
+            "inheritedState": m.inherited_state, "parent": m.parent, "time": m.time,
+            "metadata": m.metadata, "edge": m.edge}
+
+
+def attempt(f):
+    try:
+        return f()
+    except Exception as e:  # what tskit refuses, recorded by class
+        return {"$error": type(e).__name__}
+
+
+def record(ts):
+    pops = list(range(ts.num_populations))
+    times = sorted(set(float(t) for t in ts.nodes_time[ts.samples()]))
+    samples = [{"population": p} for p in pops]
+    samples += [{"time": t} for t in times[:3]]
+    if len(times) > 1:
+        samples.append({"time": [times[0], times[-1]]})
+        samples.append({"time": [times[1], times[-1] + 1]})
+        if pops:
+            samples.append({"population": pops[0], "time": [times[0], times[1]]})
+    for s in samples:
+        s["expected"] = ts.samples(**{k: tuple(v) if isinstance(v, list) else v for k, v in s.items()})
+    inds_nodes = ts.individuals_nodes
+    return {
+        "nodes": [{"id": n.id, "flags": n.flags, "time": n.time, "population": n.population,
+                   "individual": n.individual, "metadata": n.metadata} for n in ts.nodes()],
+        "edges": [{"id": e.id, "left": e.left, "right": e.right, "parent": e.parent,
+                   "child": e.child, "metadata": e.metadata} for e in ts.edges()],
+        "sites": [{"id": s.id, "position": s.position, "ancestralState": s.ancestral_state,
+                   "mutations": [mutation(m) for m in s.mutations], "metadata": s.metadata}
+                  for s in ts.sites()],
+        "mutations": [mutation(m) for m in ts.mutations()],
+        "individuals": [{"id": i.id, "flags": i.flags, "location": i.location,
+                         "parents": i.parents, "nodes": i.nodes, "metadata": i.metadata}
+                        for i in ts.individuals()],
+        "populations": [{"id": p.id, "metadata": p.metadata} for p in ts.populations()],
+        "migrations": [{"id": m.id, "left": m.left, "right": m.right, "node": m.node,
+                        "source": m.source, "dest": m.dest, "time": m.time,
+                        "metadata": m.metadata} for m in ts.migrations()],
+        "provenances": [{"id": p.id, "timestamp": p.timestamp, "record": p.record}
+                        for p in ts.provenances()],
+        "samples": samples,
+        "individualsNodes": {"data": inds_nodes.ravel(), "shape": list(inds_nodes.shape)},
+        "individualPopulations": attempt(lambda: ts.individuals_population),
+        "individualTimes": attempt(lambda: ts.individuals_time),
+        "individualLocations": attempt(lambda: {
+            "data": ts.individuals_location.ravel(), "shape": list(ts.individuals_location.shape)}),
+        "mutationsEdge": ts.mutations_edge,
+        "mutationsInheritedState": list(ts.mutations_inherited_state),
+        "discreteGenome": ts.discrete_genome,
+        "discreteTime": ts.discrete_time,
+        "maxRootTime": attempt(lambda: ts.max_root_time),
+        "minTime": ts.min_time,
+        "maxTime": ts.max_time,
+    }
+
+
+def edge_cases(path):
+    """A hand-made file with what the simulations lack: mutations with no edge above them
+    (on a root; on a node with no edge at the site) and unknown times, an individual whose
+    nodes are in two populations (one of them none), ragged locations, an individual with no
+    nodes, a node in no tree older than every root, integer times and duplicate names."""
+    t = tskit.TableCollection(10)
+    t.populations.metadata_schema = tskit.MetadataSchema.permissive_json()
+    for name in ["x", "y", "x"]:
+        t.populations.add_row(metadata={"name": name})
+    for loc in [[1.0, 2.0], [3.0], []]:
+        t.individuals.add_row(location=loc)
+    for flags, time, pop, ind in [(1, 0, 0, 0), (1, 0, -1, 0), (1, 1, 1, 1), (0, 2, 1, -1), (0, 5, 0, -1)]:
+        t.nodes.add_row(flags=flags, time=time, population=pop, individual=ind)
+    t.edges.add_row(0, 10, 3, 0)
+    t.edges.add_row(0, 5, 3, 1)
+    t.edges.add_row(0, 10, 3, 2)
+    t.sites.add_row(2, "A")
+    t.sites.add_row(7, "C")
+    t.mutations.add_row(site=0, node=3, derived_state="G")
+    t.mutations.add_row(site=0, node=0, derived_state="T", parent=0)
+    t.mutations.add_row(site=1, node=1, derived_state="A")
+    t.sort()
+    t.build_index()
+    t.compute_mutation_parents()
+    t.tree_sequence().dump(path)
+
+
+def empty(path):
+    """No rows at all: min_time inf, max_time -inf, max_root_time refused (no samples)."""
+    tskit.TableCollection(1).tree_sequence().dump(path)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    edge_cases(os.path.join(FIX, "rows", "edge_cases.trees"))
+    empty(os.path.join(FIX, "rows", "empty.trees"))
+    for name, rel in FILES.items():
+        ts = tskit.load(os.path.join(FIX, rel))
+        out = tag(record(ts))
+        out["file"] = rel
+        text = json.dumps(out, separators=(",", ":")).encode()
+        with open(os.path.join(OUT, f"{name}.json.gz"), "wb") as f:
+            f.write(gzip.compress(text, mtime=0))  # the same bytes for the same answers
+        print(name, ts.num_nodes, ts.num_mutations, ts.num_individuals)
+
+
+if __name__ == "__main__":
+    main()
