@@ -4,6 +4,7 @@
  * states and missing data; the genotype matrix; the options tskit refuses and unknown ones.
  */
 import { readFileSync } from "node:fs";
+import { Writable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -139,6 +140,14 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       let web = "";
       await ts.writeVcf(new WritableStream<string>({ write(c) { web += c; } }));
       expect(web).toBe(ts.asVcf());
+      // A Node stream that fails while writeVcf waits for it to drain: rejected as IO, never
+      // left pending.
+      const failing = new Writable({
+        highWaterMark: 1,
+        write(_chunk, _enc, cb) { setTimeout(() => cb(new Error("disk full")), 5); },
+      });
+      failing.on("error", () => {});
+      await expect(ts.writeVcf(failing)).rejects.toMatchObject({ code: "IO" });
       ts.dispose();
     });
 

@@ -40,10 +40,7 @@ export interface TreeCursor {
   state(): Float64Array;
   /** Int32 view of a per-node array (length numNodes + 1; the last is the virtual root). */
   array(name: string): Int32Array;
-  preorder(): Int32Array;
-  postorder(): Int32Array;
   mrca(u: number, v: number): number;
-  tmrca(u: number, v: number): number;
   free(): void;
 }
 

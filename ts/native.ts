@@ -21,10 +21,7 @@ interface NativeTreeCursorRaw {
   seekIndex(index: number): void;
   stateBuffer(): ArrayBuffer;
   arrayBuffer(name: string): ArrayBuffer;
-  preorder(): Int32Array;
-  postorder(): Int32Array;
   mrca(u: number, v: number): number;
-  tmrca(u: number, v: number): number;
 }
 interface NativeVariantsRaw {
   next(): boolean;
@@ -254,10 +251,7 @@ class NativeTreeCursor implements TreeCursor {
     }
     return a;
   }
-  preorder(): Int32Array { return this.c.preorder(); }
-  postorder(): Int32Array { return this.c.postorder(); }
   mrca(u: number, v: number): number { return guard(() => this.c.mrca(u, v)); }
-  tmrca(u: number, v: number): number { return guard(() => this.c.tmrca(u, v)); }
   free(): void {
     for (const a of [this.stateView, ...this.arrays.values()]) this.detach(a.buffer as ArrayBuffer);
     this.arrays.clear();

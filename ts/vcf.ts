@@ -210,8 +210,29 @@ export async function writePieces(sink: unknown, pieces: Iterable<string>): Prom
   if (!s || typeof s.write !== "function" || typeof s.once !== "function") {
     throw new TreeSeqError("BAD_PARAM", `writeVcf: stream is ${describe(sink)}, not a Node writable stream or a WritableStream`);
   }
-  const node = sink as { write(c: string): boolean; once(e: string, f: () => void): unknown };
+  type Listener = (e?: unknown) => void;
+  const node = sink as {
+    write(c: string): boolean; once(e: string, f: Listener): unknown; removeListener?(e: string, f: Listener): unknown;
+    destroyed?: boolean; writableEnded?: boolean;
+  };
   for (const p of pieces) {
-    if (!node.write(p)) await new Promise<void>((resolve) => node.once("drain", resolve));
+    if (node.destroyed || node.writableEnded) {
+      throw new TreeSeqError("IO", "writeVcf: the stream was closed before the VCF was written");
+    }
+    if (node.write(p)) continue;
+    // Wait for room, but not forever: a stream that fails or closes meanwhile never drains.
+    await new Promise<void>((resolve, reject) => {
+      const done = (e?: unknown): void => {
+        for (const [ev, f] of listeners) node.removeListener?.(ev, f);
+        if (e === undefined) resolve();
+        else reject(new TreeSeqError("IO", `writeVcf: the stream failed: ${e instanceof Error ? e.message : String(e)}`));
+      };
+      const listeners: Array<[string, Listener]> = [
+        ["drain", () => done()],
+        ["error", (e) => done(e ?? new Error("error"))],
+        ["close", () => done(new Error("it closed before it drained"))],
+      ];
+      for (const [ev, f] of listeners) node.once(ev, f);
+    });
   }
 }

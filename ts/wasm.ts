@@ -257,10 +257,7 @@ class WasmTreeCursor implements TreeCursor {
   array(name: string): Int32Array {
     return this.views.get(name, (b) => new Int32Array(b, this.call(() => this.c.array_ptr(name)), this.numNodes + 1));
   }
-  preorder(): Int32Array { return this.call(() => Int32Array.from(this.c.preorder())); }
-  postorder(): Int32Array { return this.call(() => Int32Array.from(this.c.postorder())); }
   mrca(u: number, v: number): number { return this.call(() => this.c.mrca(u, v)); }
-  tmrca(u: number, v: number): number { return this.call(() => this.c.tmrca(u, v)); }
   free(): void {
     if (!this.inst.broken && this.c) this.c.free();
     this.c = null;

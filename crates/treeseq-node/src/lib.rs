@@ -380,29 +380,10 @@ impl NativeTree {
     }
 
     #[napi]
-    pub fn preorder(&self) -> Int32Array {
-        Int32Array::new(self.cursor.tree().preorder())
-    }
-
-    #[napi]
-    pub fn postorder(&self) -> Int32Array {
-        Int32Array::new(self.cursor.tree().postorder())
-    }
-
-    #[napi]
     pub fn mrca(&self, u: f64, v: f64) -> Result<i32> {
         catch_panics(|| {
             let (u, v) = treeseq_core::args::node_pair("mrca", u, v)?;
             self.cursor.tree().mrca(u, v)
-        })
-        .map_err(to_napi)
-    }
-
-    #[napi]
-    pub fn tmrca(&self, u: f64, v: f64) -> Result<f64> {
-        catch_panics(|| {
-            let (u, v) = treeseq_core::args::node_pair("tmrca", u, v)?;
-            self.cursor.tree().tmrca(u, v)
         })
         .map_err(to_napi)
     }

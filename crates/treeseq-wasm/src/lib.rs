@@ -367,25 +367,11 @@ impl WasmTree {
             })
     }
 
-    pub fn preorder(&self) -> Vec<i32> {
-        self.cursor.tree().preorder()
-    }
-
-    pub fn postorder(&self) -> Vec<i32> {
-        self.cursor.tree().postorder()
-    }
-
     /// Node ids cross as f64 and are checked at full width (an i32 parameter would take
     /// 2^32 + 1 as node 1).
     pub fn mrca(&self, u: f64, v: f64) -> Result<i32, JsError> {
         treeseq_core::args::node_pair("mrca", u, v)
             .and_then(|(u, v)| self.cursor.tree().mrca(u, v))
-            .map_err(js_err)
-    }
-
-    pub fn tmrca(&self, u: f64, v: f64) -> Result<f64, JsError> {
-        treeseq_core::args::node_pair("tmrca", u, v)
-            .and_then(|(u, v)| self.cursor.tree().tmrca(u, v))
             .map_err(js_err)
     }
 }
