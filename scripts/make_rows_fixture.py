@@ -122,7 +122,19 @@ def record(ts):
         "maxRootTime": attempt(lambda: ts.max_root_time),
         "minTime": ts.min_time,
         "maxTime": ts.max_time,
+        "fileUuid": ts.file_uuid,
+        "referenceSequence": reference_sequence(ts),
     }
+
+
+def reference_sequence(ts):
+    """tskit's reference_sequence, None where the file has none; the schema as its codec."""
+    if not ts.has_reference_sequence():
+        return None
+    r = ts.reference_sequence
+    schema = r.metadata_schema.schema
+    return {"data": r.data, "url": r.url, "metadata": r.metadata,
+            "codec": None if schema is None else schema["codec"]}
 
 
 def edge_cases(path):
@@ -149,6 +161,10 @@ def edge_cases(path):
     t.sort()
     t.build_index()
     t.compute_mutation_parents()
+    t.reference_sequence.data = "ACGTACGTAC"
+    t.reference_sequence.url = "https://example.org/ref.fa"
+    t.reference_sequence.metadata_schema = tskit.MetadataSchema.permissive_json()
+    t.reference_sequence.metadata = {"assembly": "toy"}
     t.tree_sequence().dump(path)
 
 

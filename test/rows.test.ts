@@ -121,6 +121,14 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         if (w && typeof w === "object" && "$error" in w) expect(() => ts[key], key).toThrow(expect.objectContaining({ code: "BAD_PARAM" }));
         else same(ts[key], w, key);
       }
+      expect(ts.fileUuid).toBe(want.fileUuid);
+      const ref = ts.referenceSequence;
+      if (want.referenceSequence === null) expect(ref).toBeNull();
+      else {
+        const { codec, ...rest } = want.referenceSequence;
+        same({ data: ref!.data, url: ref!.url, metadata: ref!.metadata }, rest, "referenceSequence");
+        expect(ref!.metadataSchema.codec).toBe(codec);
+      }
       ts.dispose();
     });
   });

@@ -27,3 +27,4 @@ export type { MetadataTableName } from "./tables.js";
 export type {
   Node, Edge, Site, Mutation, Individual, Population, Migration, Provenance, SamplesOptions, Matrix,
 } from "./rows.js";
+export type { ReferenceSequence } from "./treesequence.js";

@@ -44,6 +44,14 @@ declare global {
  * in node mode, then the statistic's own axes, of which tskit drops the set axis for one flat
  * list of ids and the index axis for a single index tuple (`[]`: a scalar).
  */
+/** tskit's reference sequence of a tree sequence. */
+export interface ReferenceSequence {
+  data: string;
+  url: string;
+  metadata: unknown;
+  metadataSchema: MetadataSchema;
+}
+
 export class TreeSequence {
   private handle: Handle | null;
   private readonly info: Summary;
@@ -446,8 +454,7 @@ export class TreeSequence {
    * tskit refuses it when asked, not at load. */
   private get topLevel(): MetadataDecoder {
     this.h;
-    const text = () => new TextDecoder().decode((this.column("metadata_schema") as Uint8Array).slice());
-    return (this.topLevelDecoder ??= new MetadataDecoder(text(), "top-level"));
+    return (this.topLevelDecoder ??= new MetadataDecoder(this.text("metadata_schema"), "top-level"));
   }
 
   /** The top-level metadata, decoded with `metadataSchema` (raw bytes without a schema). */
@@ -458,6 +465,31 @@ export class TreeSequence {
   /** The top-level metadata schema: `{ codec, schema }`, the schema as parsed JSON (both null
    * where the file has none: tskit's null schema, raw bytes). */
   get metadataSchema(): MetadataSchema { return this.topLevel.schema; }
+
+  /** The file's UUID, as tskit's `file_uuid`. */
+  get fileUuid(): string { return this.text("uuid"); }
+
+  /**
+   * tskit's `reference_sequence`: `{ data, url, metadata, metadataSchema }` (metadata decoded
+   * with its schema), or null where the file has none (every part empty, as tskit's
+   * `has_reference_sequence()`).
+   */
+  get referenceSequence(): ReferenceSequence | null {
+    const bytes = (key: string) => this.column(`reference_sequence/${key}`) as Uint8Array;
+    if (["data", "url", "metadata", "metadata_schema"].every((k) => bytes(k).length === 0)) return null;
+    const decoder = new MetadataDecoder(this.text("reference_sequence/metadata_schema"), "reference sequence");
+    return {
+      data: this.text("reference_sequence/data"),
+      url: this.text("reference_sequence/url"),
+      metadata: decoder.decode(bytes("metadata"), "reference sequence metadata"),
+      metadataSchema: decoder.schema,
+    };
+  }
+
+  /** A text column (UTF-8) of the file, by its key. */
+  private text(key: string): string {
+    return new TextDecoder().decode((this.column(key) as Uint8Array).slice());
+  }
 
   /** Each table's metadata schema, as `tables.X.metadataSchema`. */
   get tableMetadataSchemas(): Readonly<Record<MetadataTableName, MetadataSchema>> {

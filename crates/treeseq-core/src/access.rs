@@ -100,6 +100,11 @@ fn metadata_column(t: &TableCollection, key: &str) -> Option<ColumnInfo> {
         "migrations/metadata_schema" => schema(&t.migrations.metadata_schema),
         "individuals/metadata_schema" => schema(&t.individuals.metadata_schema),
         "populations/metadata_schema" => schema(&t.populations.metadata_schema),
+        "uuid" => Some(text_info(t.file_uuid.as_bytes())),
+        "reference_sequence/data" => Some(text_info(t.reference_sequence.data.as_bytes())),
+        "reference_sequence/url" => Some(text_info(t.reference_sequence.url.as_bytes())),
+        "reference_sequence/metadata" => Some(text_info(&t.reference_sequence.metadata)),
+        "reference_sequence/metadata_schema" => schema(&t.reference_sequence.metadata_schema),
         _ => None,
     }
 }
