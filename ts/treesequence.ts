@@ -18,6 +18,7 @@ import {
   GENOTYPE_MATRIX_OPTIONS, HAPLOTYPES_OPTIONS, haplotypesOf, missingCharacter, readGenotypeOptions, Variant,
   VARIANTS_OPTIONS, type GenotypeMatrixOptions, type HaplotypesOptions, type VariantsOptions,
 } from "./genotypes.js";
+import { alignments, fasta, nexus, type AlignmentsOptions, type FastaOptions, type NexusOptions, type SequenceSource } from "./alignments.js";
 import { vcfPieces, writePieces, type VcfOptions, type VcfSink, type VcfSource } from "./vcf.js";
 import {
   STATISTICS, toKwargs,
@@ -237,6 +238,47 @@ export class TreeSequence {
     const read = readGenotypeOptions(rest, HAPLOTYPES_OPTIONS, "haplotypes", this.numSamples);
     const cursor = read.json === "{}" ? this.h.variantCursor() : this.h.variantCursor(read.json, read.numGenotypes);
     return haplotypesOf(this.walkVariants(cursor, false), read.numGenotypes, missing, "haplotypes").values();
+  }
+
+  // ---- Sequence exports (toolkit): alignments, FASTA, NEXUS (ts/alignments.ts).
+
+  /**
+   * tskit's `alignments()`: for each node asked for (every sample by default), the sequence of
+   * `[left, right)` (default the whole genome, which must be discrete): the reference sequence
+   * (`referenceSequence`, else the file's, else `missingDataCharacter` "N" throughout), the
+   * missing character where the node is isolated (unless `isolatedAsMissing: false`), and the
+   * node's allele at each site. Every allele must be one ASCII character, as in tskit.
+   */
+  alignments(options: AlignmentsOptions = {}): IterableIterator<string> {
+    noExtra(arguments, 1, "alignments");
+    return alignments(this.sequenceSource(), options).values();
+  }
+
+  /** tskit's `as_fasta`: options `wrapWidth` (60; 0 for none), `referenceSequence`,
+   * `missingDataCharacter`, `isolatedAsMissing`. */
+  asFasta(options: FastaOptions = {}): string {
+    noExtra(arguments, 1, "asFasta");
+    return fasta(this.sequenceSource(), options);
+  }
+
+  /** tskit's `as_nexus`: options `precision`, `includeTrees`, `includeAlignments`,
+   * `referenceSequence`, `missingDataCharacter` ("?"), `isolatedAsMissing`, `nodeLabels`. */
+  asNexus(options: NexusOptions = {}): string {
+    noExtra(arguments, 1, "asNexus");
+    return nexus(this.sequenceSource(), options);
+  }
+
+  private sequenceSource(): SequenceSource {
+    return {
+      sequenceLength: this.sequenceLength,
+      discreteGenome: this.discreteGenome,
+      numSites: this.numSites,
+      samples: () => this.samples(),
+      referenceData: () => this.referenceSequence?.data ?? null,
+      sitesPosition: this.tables.sites.position,
+      variants: (o) => this.variants(o),
+      trees: () => this.trees(),
+    };
   }
 
   /**

@@ -1,0 +1,82 @@
+"""tskit 1.0.3's alignments, FASTA, NEXUS and nbytes for a few discrete-genome files:
+writes test/fixtures/alignments/<name>.trees and <name>.json.gz (the answers and refusals)."""
+import gzip, json, os, sys
+import msprime, tskit
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "test", "fixtures", "alignments")
+
+
+def attempt(f):
+    try:
+        return {"value": f()}
+    except Exception as e:  # tskit's refusal: its type and message
+        return {"error": type(e).__name__, "message": str(e)}
+
+
+def files():
+    ts = msprime.sim_ancestry(4, sequence_length=40, recombination_rate=0.01, random_seed=3)
+    ts = msprime.sim_mutations(ts, rate=0.02, random_seed=4)
+    yield "plain", ts
+    t = ts.dump_tables()
+    t.reference_sequence.data = tskit.random_nucleotides(40, seed=5)
+    yield "withref", t.tree_sequence()
+    # missing data: nothing in [10, 20), so every sample is isolated there
+    gaps = ts.delete_intervals([[10, 20]], simplify=False)
+    t = gaps.dump_tables()
+    t.reference_sequence.data = tskit.random_nucleotides(40, seed=6)
+    yield "gaps", t.tree_sequence()
+    # a mutation with a two-letter allele: no alignment letter
+    t = ts.dump_tables()
+    t.mutations.clear()
+    for m in ts.mutations():
+        t.mutations.append(m.replace(derived_state="AT" if m.id == 0 else m.derived_state))
+    yield "multichar", t.tree_sequence()
+    cont = msprime.sim_mutations(
+        msprime.sim_ancestry(3, sequence_length=10, discrete_genome=False, random_seed=7),
+        rate=0.1, discrete_genome=False, random_seed=8)
+    yield "continuous", cont
+
+
+def record(ts):
+    n = ts.num_samples
+    L = int(ts.sequence_length)
+    ref = "".join("ACGT"[i % 4] for i in range(L))
+    cases = [
+        {},
+        {"missing_data_character": "?"},
+        {"samples": [int(x) for x in ts.samples()[::-2]]},
+        {"left": 5, "right": 27},
+        {"left": 3},
+        {"reference_sequence": ref},
+        {"reference_sequence": ref[:-1]},
+        {"isolated_as_missing": False},
+        {"missing_data_character": "A"},
+        {"left": 2.5},
+        {"missing_data_character": "NN"},
+    ]
+    fasta = [{}, {"wrap_width": 0}, {"wrap_width": 7}, {"reference_sequence": ref, "missing_data_character": "-"},
+             {"isolated_as_missing": False}, {"wrap_width": -1}, {"wrap_width": 2.5}]
+    nexus = [{}, {"include_trees": False}, {"include_alignments": False}, {"precision": 3},
+             {"include_alignments": True, "missing_data_character": "N"}, {"isolated_as_missing": False},
+             {"reference_sequence": ref}, {"node_labels": {0: "a", 3: "b"}}]
+    return {
+        "nbytes": ts.nbytes,
+        "numSamples": n,
+        "alignments": [{"options": o, **attempt(lambda: list(ts.alignments(**o)))} for o in cases],
+        "fasta": [{"options": o, **attempt(lambda: ts.as_fasta(**o))} for o in fasta],
+        "nexus": [{"options": o, **attempt(lambda: ts.as_nexus(**o))} for o in nexus],
+    }
+
+
+def main():
+    assert tskit.__version__ == "1.0.3", tskit.__version__
+    os.makedirs(OUT, exist_ok=True)
+    for name, ts in files():
+        ts.dump(os.path.join(OUT, f"{name}.trees"))
+        with gzip.open(os.path.join(OUT, f"{name}.json.gz"), "wt") as f:
+            json.dump(record(ts), f)
+        print(name, ts.num_samples, ts.num_sites, ts.num_trees, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
