@@ -53,6 +53,12 @@ def record(ts):
         {"missing_data_character": "A"},
         {"left": 2.5},
         {"missing_data_character": "NN"},
+        # non-sample nodes are decoded too (isolated ones, in the gap, are missing)
+        {"samples": [ts.num_nodes - 1, n + 1, 0]},
+        {"samples": [n + 2], "left": 8, "right": 22, "isolated_as_missing": False},
+        {"left": 7, "right": 7},
+        {"right": L + 1},
+        {"samples": [0, 0]},
     ]
     fasta = [{}, {"wrap_width": 0}, {"wrap_width": 7}, {"reference_sequence": ref, "missing_data_character": "-"},
              {"isolated_as_missing": False}, {"wrap_width": -1}, {"wrap_width": 2.5}]
