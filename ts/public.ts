@@ -28,3 +28,4 @@ export type {
   Node, Edge, Site, Mutation, Individual, Population, Migration, Provenance, SamplesOptions, Matrix,
 } from "./rows.js";
 export type { ReferenceSequence } from "./treesequence.js";
+export type { AlignmentsOptions, FastaOptions, NexusOptions } from "./alignments.js";
