@@ -13,6 +13,7 @@ as {"error": "..."} and the others go on. Progress goes to stderr.
 """
 import itertools
 import json
+import os
 import math
 import statistics
 import sys
@@ -78,6 +79,16 @@ def main():
     def variants_decode():
         return timed_loop(ts.variants(), ts.num_sites, lambda v: int(v.genotypes[0]))
 
+    def variants_decode_nocopy():
+        return timed_loop(ts.variants(copy=False), ts.num_sites, lambda v: int(v.genotypes[0]))
+
+    def write_vcf():
+        # As bench.mjs: the first 500 individuals (if any), to os.devnull.
+        kw = {"individuals": list(range(min(500, ts.num_individuals)))} if ts.num_individuals > 0 else {}
+        with open(os.devnull, "w") as sink:
+            ts.write_vcf(sink, **kw)
+        return None
+
     single = {}
 
     def singleton_sets(mode):
@@ -102,6 +113,8 @@ def main():
         "singleton_sets_branch": lambda: singleton_sets("branch"),
         "trees_total_branch_length": trees_total_branch_length,
         "variants_decode": variants_decode,
+        "variants_decode_nocopy": variants_decode_nocopy,
+        "write_vcf": write_vcf,
         # The first 1,000 samples (as bench.mjs): all of bench-30k's would be 12 GB.
         "genotype_matrix": lambda: ts.genotype_matrix(samples=ts.samples()[:1000]),
     }
