@@ -5,8 +5,9 @@
  * or node scripts/bench.mjs --render RESULTS.json: the table of an earlier run, again.
  *
  * For native and WASM, each with 1 thread and with all threads (os.availableParallelism()), it
- * loads FILE and times the cases of /work/shared/bench/time_tskit.py plus two loops
- * (trees, variants): one warm-up call, then N timed calls (default 5); the median is reported.
+ * loads FILE and times the cases of /work/shared/bench/time_tskit.py plus the loops over trees
+ * and variants (with and without copy), genotype_matrix and write_vcf (500 individuals to
+ * /dev/null), as bench_tskit.py times them: one warm-up call, then N timed calls (default 5); the median is reported.
  * Each configuration runs in its own Node process (a fresh backend and heap each time). A case
  * whose warm-up takes long gets fewer timed calls (N * warm-up <= --max-case-seconds, default
  * 300; at least one; the JSON says so); a case silent for --timeout seconds (default 1800) is
