@@ -5,8 +5,9 @@
  * or node scripts/bench.mjs --render RESULTS.json: the table of an earlier run, again.
  *
  * For native and WASM, each with 1 thread and with all threads (os.availableParallelism()), it
- * loads FILE and times the cases of /work/shared/bench/time_tskit.py plus two loops
- * (trees, variants): one warm-up call, then N timed calls (default 5); the median is reported.
+ * loads FILE and times the cases of /work/shared/bench/time_tskit.py plus the loops over trees
+ * and variants (with and without copy), genotype_matrix and write_vcf (500 individuals to
+ * /dev/null), as bench_tskit.py times them: one warm-up call, then N timed calls (default 5); the median is reported.
  * Each configuration runs in its own Node process (a fresh backend and heap each time). A case
  * whose warm-up takes long gets fewer timed calls (N * warm-up <= --max-case-seconds, default
  * 300; at least one; the JSON says so); a case silent for --timeout seconds (default 1800) is
@@ -43,7 +44,8 @@ const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--
 const CASES = [
   "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
   "divergence_435pairs_branch", "afs_site", "singleton_sets_site", "singleton_sets_branch",
-  "trees_total_branch_length", "variants_decode", "genotype_matrix",
+  "trees_total_branch_length", "variants_decode", "variants_decode_nocopy", "genotype_matrix",
+  "write_vcf",
 ];
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
@@ -151,6 +153,21 @@ function makeCases(ts, { populationSampleSets }, single) {
       let n = 0;
       for (const v of ts.variants()) n += v.genotypes[0];
       return n;
+    },
+    // As variants_decode, with one genotype buffer reused for every site (tskit's copy=False).
+    variants_decode_nocopy: () => {
+      let n = 0;
+      for (const v of ts.variants({ copy: false })) n += v.genotypes[0];
+      return n;
+    },
+    // The VCF of the first 500 individuals (or 500 haploid columns without individuals), to
+    // /dev/null (as bench_tskit.py): all of bench-30k's would be about 6 GB of text.
+    write_vcf: async () => {
+      const opts = ts.numIndividuals > 0 ? { individuals: Array.from({ length: Math.min(500, ts.numIndividuals) }, (_, i) => i) } : {};
+      const sink = fs.createWriteStream("/dev/null");
+      await ts.writeVcf(sink, opts);
+      await new Promise((resolve, reject) => sink.end((e) => (e ? reject(e) : resolve())));
+      return null;
     },
     // The first 1,000 samples (as bench_tskit.py): every sample of bench-30k would be a
     // 12 GB matrix on each side.
@@ -321,7 +338,7 @@ function spawnChild(backend, threads, cases, args, cfg) {
 
 /** Loops that walk one cursor from start to end: threads cannot change them, so they run only
  * in the 1-thread configurations (they take minutes on large files). */
-const SEQUENTIAL = new Set(["trees_total_branch_length", "variants_decode"]);
+const SEQUENTIAL = new Set(["trees_total_branch_length", "variants_decode", "variants_decode_nocopy", "write_vcf"]);
 
 async function runConfig(backend, threads, args, role) {
   const cfg = { backend, threads, cases: {} };

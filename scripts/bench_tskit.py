@@ -3,8 +3,9 @@
 
 Times tskit on the cases of /work/shared/bench/time_tskit.py (windows = 100 equal windows;
 sample sets = populations with samples; pairs (i, j) for i <= j; 30 equal sets of samples via
-np.array_split for all 435 pairs), plus two loops: trees_total_branch_length and
-variants_decode, genotype_matrix (the first 1,000 samples), and diversity with K singleton sample sets (sample i mod n, for i < K; default
+np.array_split for all 435 pairs), plus the loops trees_total_branch_length, variants_decode and
+variants_decode_nocopy (copy=False), genotype_matrix (the first 1,000 samples), write_vcf (the first
+500 individuals, or every sample without individuals, to os.devnull), and diversity with K singleton sample sets (sample i mod n, for i < K; default
 10,000) on SINGLETON_FILE (singleton_sets_site, singleton_sets_branch). CASES is an optional comma-separated subset. Each case runs once to warm up,
 then REPEATS times, or fewer when the warm-up shows that REPEATS runs would take more than
 MAX_CASE_SECONDS (default 300; always at least one timed run; the JSON says so); the JSON on stdout gives per case the median, the min and every run, and a
@@ -13,6 +14,7 @@ as {"error": "..."} and the others go on. Progress goes to stderr.
 """
 import itertools
 import json
+import os
 import math
 import statistics
 import sys
@@ -78,6 +80,16 @@ def main():
     def variants_decode():
         return timed_loop(ts.variants(), ts.num_sites, lambda v: int(v.genotypes[0]))
 
+    def variants_decode_nocopy():
+        return timed_loop(ts.variants(copy=False), ts.num_sites, lambda v: int(v.genotypes[0]))
+
+    def write_vcf():
+        # As bench.mjs: the first 500 individuals (if any), to os.devnull.
+        kw = {"individuals": list(range(min(500, ts.num_individuals)))} if ts.num_individuals > 0 else {}
+        with open(os.devnull, "w") as sink:
+            ts.write_vcf(sink, **kw)
+        return None
+
     single = {}
 
     def singleton_sets(mode):
@@ -102,6 +114,8 @@ def main():
         "singleton_sets_branch": lambda: singleton_sets("branch"),
         "trees_total_branch_length": trees_total_branch_length,
         "variants_decode": variants_decode,
+        "variants_decode_nocopy": variants_decode_nocopy,
+        "write_vcf": write_vcf,
         # The first 1,000 samples (as bench.mjs): all of bench-30k's would be 12 GB.
         "genotype_matrix": lambda: ts.genotype_matrix(samples=ts.samples()[:1000]),
     }
