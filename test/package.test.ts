@@ -189,6 +189,8 @@ const consumers: Consumer[] = readdirSync(CONSUMERS, { withFileTypes: true })
 interface Result {
   backend?: string; threads?: number; reason?: string;
   diversity?: number[]; divergence?: number[]; shape?: { diversity: number[]; divergence: number[] };
+  /** Browser pages only: the toolkit's answers and the refusals of misspelt options. */
+  toolkit?: unknown;
   error?: { name?: string; code?: string; message?: string };
 }
 
@@ -419,13 +421,15 @@ describe.sequential("the packed package, installed and used as a user would", ()
         });
       }
     } else if (spec.kind === "browser") {
-      it(`${c.name}, isolated: threaded WASM with native's numbers`, async () => {
+      it(`${c.name}, isolated: threaded WASM with native's numbers and toolkit answers, misspelt options refused`, async () => {
         const r = await runPage(c, true, false);
         checkResult(r.result, { backend: "wasm", threads: 2 }, () => r.context);
+        checkToolkit(r.result, () => r.context);
       }, 120_000);
-      it(`${c.name}, not isolated: single-threaded WASM with native's numbers`, async () => {
+      it(`${c.name}, not isolated: single-threaded WASM with native's numbers and toolkit answers, misspelt options refused`, async () => {
         const r = await runPage(c, false, false);
         checkResult(r.result, { backend: "wasm", threads: 1 }, () => r.context);
+        checkToolkit(r.result, () => r.context);
       }, 120_000);
       it(`${c.name}, .wasm requests failing: TreeSeqError BACKEND_UNAVAILABLE naming the URL`, async () => {
         const r = await runPage(c, true, true);
@@ -440,6 +444,12 @@ describe.sequential("the packed package, installed and used as a user would", ()
         throw new Error(`test/consumers/${c.name}/package.json: treeseqTest.kind must be "node", "browser" or "tsc", not ${JSON.stringify((spec as any).kind)}`);
       });
     }
+  }
+
+  /** A page's toolkit answers are native's, and every misspelt option was refused by name. */
+  function checkToolkit(r: Result, context: () => string) {
+    expect(r.toolkit, context()).toEqual(native.toolkit);
+    for (const x of (native.toolkit as any).refused) expect(x, "native itself").toMatchObject({ code: "BAD_PARAM", named: true });
   }
 
   function checkResult(r: Result, want: { backend: string; threads: number }, context: () => string) {
@@ -516,9 +526,39 @@ async function compute(api: any, file: string): Promise<Result> {
   const half = Math.floor(samples.length / 2);
   const pi = await ts.diversity({ windows: [0, L / 4, L / 2, L], mode: "branch" });
   const dxy = await ts.divergence({ sampleSets: [samples.slice(0, half), samples.slice(half)], windows: [0, L / 2, L], mode: "site" });
+  const kit = await toolkit(ts);
   ts.dispose();
   // Through JSON, as the consumers' numbers come.
-  return JSON.parse(JSON.stringify({ diversity: Array.from(pi.data), divergence: Array.from(dxy.data), shape: { diversity: pi.shape, divergence: dxy.shape } }));
+  return JSON.parse(JSON.stringify({ diversity: Array.from(pi.data), divergence: Array.from(dxy.data), shape: { diversity: pi.shape, divergence: dxy.shape }, toolkit: kit }));
+}
+
+/** The browser pages' `toolkit()` (test/consumers/vite-build/main.js), run by native treeseq. */
+async function toolkit(ts: any): Promise<unknown> {
+  const tree = ts.first();
+  const refused: unknown[] = [];
+  for (const [name, call] of [
+    ["mode", () => ts.diversity({ mode: () => "branch" })],
+    ["sample", () => ts.variants({ sample: [0] }).next()],
+    ["pop", () => ts.samples({ pop: "pop1" })],
+    ["precison", () => tree.asNewick({ precison: 2 })],
+    ["isolated", () => ts.genotypeMatrix({ isolated: true })],
+  ] as Array<[string, () => unknown]>) {
+    try {
+      await call();
+      refused.push({ name, answered: true });
+    } catch (e: any) {
+      refused.push({ name, code: e?.code, named: String(e?.message).includes(name) });
+    }
+  }
+  const gm = await ts.genotypeMatrix();
+  return {
+    populations: [...ts.populations()].map((p: any) => p.metadata.name),
+    pop1: Array.from(ts.samples({ population: "pop1" }) as Int32Array),
+    newick: tree.asNewick({ precision: 3 }),
+    genotypes: { shape: gm.shape, sum: (gm.data as Int32Array).reduce((a, b) => a + b, 0) },
+    vcfLines: ts.asVcf().split("\n").length,
+    refused,
+  };
 }
 
 async function esbuildBuild(dir: string, options: Record<string, unknown>, notes: string[]) {
