@@ -1,4 +1,5 @@
 /** Shared by the tests: fixture discovery, expected values, an independent kastore reader. */
+import { expect } from "vitest";
 import { readFileSync, readdirSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { hostTriple } from "../dist/native.js";
@@ -106,4 +107,31 @@ export function installInto(dir: string, tarballs: string[]): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs], { cwd: dir, stdio: "pipe" });
+}
+
+export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+/**
+ * Our value in the JSON form of the toolkit fixtures (make_metadata_fixture.py,
+ * make_rows_fixture.py): bytes, non-finite floats and integers beyond 2^53 tagged, numeric
+ * typed arrays as lists, object keys in their order.
+ */
+export function tag(v: unknown): unknown {
+  if (v instanceof Uint8Array) return { $bytes: hex(v) };
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>, tag);
+  if (typeof v === "bigint") return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : { $int: v.toString() };
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return { $float: "nan" };
+    if (!Number.isFinite(v)) return { $float: v > 0 ? "inf" : "-inf" };
+    return v;
+  }
+  if (Array.isArray(v)) return v.map(tag);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, tag(x)]));
+  return v;
+}
+
+/** Equal to tskit's tagged value, keys in tskit's order (JSON text of both). */
+export function same(actual: unknown, expected: unknown, what?: string): void {
+  expect(tag(actual), what).toEqual(expected);
+  expect(JSON.stringify(tag(actual)), what).toBe(JSON.stringify(expected));
 }

@@ -7,36 +7,13 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { init, load, TreeSeqError } from "../dist/index.js";
-import { BACKENDS, bundled } from "./helpers.js";
+import { BACKENDS, bundled, hex, same, tag } from "./helpers.js";
 
 const DIR = join(bundled("x"), "..", "metadata");
 const EXPECTED = JSON.parse(readFileSync(join(DIR, "metadata.expected.json"), "utf8")).files as Record<string, any>;
 const TABLES = ["nodes", "edges", "sites", "mutations", "migrations", "individuals", "populations"] as const;
 
 beforeAll(async () => { await init({ threads: 2 }); });
-
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-
-/** Our value in the fixture's JSON form (see make_metadata_fixture.py): bytes, non-finite
- * floats and integers beyond 2^53 tagged, object keys in their order. */
-function tag(v: unknown): unknown {
-  if (v instanceof Uint8Array) return { $bytes: hex(v) };
-  if (typeof v === "bigint") return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : { $int: v.toString() };
-  if (typeof v === "number") {
-    if (Number.isNaN(v)) return { $float: "nan" };
-    if (!Number.isFinite(v)) return { $float: v > 0 ? "inf" : "-inf" };
-    return v;
-  }
-  if (Array.isArray(v)) return v.map(tag);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, tag(x)]));
-  return v;
-}
-
-/** Equal, keys in the same order (JSON text of both, after a round trip of the expected). */
-function same(actual: unknown, expected: unknown): void {
-  expect(tag(actual)).toEqual(expected);
-  expect(JSON.stringify(tag(actual))).toBe(JSON.stringify(expected));
-}
 
 describe.each(BACKENDS)("%s backend", (backend) => {
   describe.each(Object.keys(EXPECTED))("%s.trees", (name) => {

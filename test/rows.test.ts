@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { init, load } from "../dist/index.js";
-import { BACKENDS, bundled } from "./helpers.js";
+import { BACKENDS, bundled, same, tag } from "./helpers.js";
 
 const FIX = join(bundled("x"), "..");
 const ROWS = join(FIX, "rows");
@@ -20,29 +20,6 @@ const CASES = readdirSync(ROWS).filter((f) => f.endsWith(".json.gz")).sort().map
 
 beforeAll(async () => { await init({ threads: 2 }); });
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-
-/** Our value in the fixture's JSON form: bytes, non-finite floats and big integers tagged,
- * numeric typed arrays as lists. */
-function tag(v: unknown): unknown {
-  if (v instanceof Uint8Array) return { $bytes: hex(v) };
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>, tag);
-  if (typeof v === "bigint") return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : { $int: v.toString() };
-  if (typeof v === "number") {
-    if (Number.isNaN(v)) return { $float: "nan" };
-    if (!Number.isFinite(v)) return { $float: v > 0 ? "inf" : "-inf" };
-    return v;
-  }
-  if (Array.isArray(v)) return v.map(tag);
-  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, tag(x)]));
-  return v;
-}
-
-/** Equal to tskit's, keys in tskit's order. */
-const same = (actual: unknown, expected: unknown, what?: string) => {
-  expect(tag(actual), what).toEqual(expected);
-  expect(JSON.stringify(tag(actual)), what).toBe(JSON.stringify(expected));
-};
 
 const TABLES = [
   ["nodes", "node"], ["edges", "edge"], ["sites", "site"], ["mutations", "mutation"],

@@ -109,7 +109,8 @@ export function* vcfPieces(src: VcfSource, options: unknown): Generator<string> 
       ? Array.from({ length: src.numIndividuals }, (_, i) => i)
       : Array.from(idList(o.individuals, { where: "writeVcf", path: "individuals" }));
     if (ids.length === 0) bad("No individuals specified");
-    if (Math.min(...ids) < 0 || Math.max(...ids) >= src.numIndividuals) bad("Invalid individual ID");
+    // A loop, not Math.min(...ids): spreading a long list overflows the call stack.
+    for (const i of ids) if (i < 0 || i >= src.numIndividuals) bad("Invalid individual ID");
     const nodesOf: number[][] = Array.from({ length: src.numIndividuals }, () => []);
     src.nodesIndividual.forEach((ind, u) => { if (ind >= 0 && ind < nodesOf.length) nodesOf[ind].push(u); });
     // tskit pads rows to the widest individual with -1 and, without non-sample nodes, moves

@@ -312,16 +312,6 @@ pub fn try_vec<T: Clone>(what: &str, len: usize, value: T) -> Result<Vec<T>> {
     Ok(v)
 }
 
-/// As [`large_vec`] (room for `len` values, huge pages where allowed, nothing written), but
-/// fallible as [`try_vec`].
-pub fn try_large_vec<T>(what: &str, len: usize) -> Result<Vec<T>> {
-    let mut v: Vec<T> = Vec::new();
-    try_reserve(&mut v, len, what)?;
-    #[cfg(target_os = "linux")]
-    advise_huge_pages(v.as_ptr() as usize, len * std::mem::size_of::<T>());
-    Ok(v)
-}
-
 /// `v.try_reserve_exact(additional)`, with a refusal as `OUTPUT_TOO_LARGE` naming `what`.
 pub fn try_reserve<T>(v: &mut Vec<T>, additional: usize, what: &str) -> Result<()> {
     v.try_reserve_exact(additional).map_err(|_| {
@@ -398,6 +388,5 @@ mod need_tests {
         assert_eq!(e.code, ErrorCode::OutputTooLarge);
         assert!(e.message.contains("a test buffer"), "{}", e.message);
         assert_eq!(try_vec("small", 3, 1u8).unwrap(), vec![1, 1, 1]);
-        assert_eq!(try_large_vec::<f64>("small", 5).unwrap().capacity(), 5);
     }
 }

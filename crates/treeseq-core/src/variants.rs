@@ -450,14 +450,15 @@ impl<'a> Variants<'a> {
         } else {
             0
         };
+        // Alleles are numbered once per tree sequence, by the rule the statistics use too; an
+        // allele's number first appears on the mutation that introduces it.
+        let ts = self.ts;
+        let numbered = &ts.mutation_alleles().allele;
         for m in muts {
             let allele = match &self.user {
                 Some(u) => u.derived[m - u.first_mutation],
                 None => {
-                    // Alleles are numbered once per tree sequence, by the rule the statistics
-                    // use too; an allele's number first appears on the mutation that
-                    // introduces it.
-                    let allele = self.ts.mutation_alleles().allele[m] as usize;
+                    let allele = numbered[m] as usize;
                     if allele == self.alleles.len() {
                         self.alleles
                             .push(Cow::Borrowed(tables.mutations.derived_state.row(m)));

@@ -15,7 +15,10 @@ fn a_matrix_over_the_ceiling_is_output_too_large() {
     assert!(err.message.starts_with("genotypeMatrix"), "{err}");
     assert!(err.message.contains("8696 sites × 360 samples"), "{err}");
     // Fewer samples fit.
-    let few = VariantOptions { samples: Some(vec![0, 1]), ..VariantOptions::default() };
+    let few = VariantOptions {
+        samples: Some(vec![0, 1]),
+        ..VariantOptions::default()
+    };
     let (data, rows, cols) = genotype_matrix(&ts, &few).unwrap();
     assert_eq!((data.len(), rows, cols), (8696 * 2, 8696, 2));
     set_max_memory(0);

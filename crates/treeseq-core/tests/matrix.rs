@@ -313,7 +313,11 @@ fn pair_path_matches_engine_on_many_pairs() {
             // compute must have taken the pair path (the same bits as forcing it).
             let mut forced = pairs::compute_pairs_path(&ts, method, &kwargs).unwrap();
             // compute() gives every NaN as the one canonical NaN; the path itself does not.
-            forced.data.iter_mut().filter(|x| x.is_nan()).for_each(|x| *x = f64::NAN);
+            forced
+                .data
+                .iter_mut()
+                .filter(|x| x.is_nan())
+                .for_each(|x| *x = f64::NAN);
             assert!(
                 same_bits(&got.data, &forced.data),
                 "{name} {method}: compute did not take the pair path"

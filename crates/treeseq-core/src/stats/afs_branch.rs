@@ -58,6 +58,7 @@
 
 use rayon::prelude::*;
 
+use super::engine::branch_in_time_windows;
 use super::genome::Genome;
 use super::pairs::Cursor;
 use super::summaries::AfsSummary;
@@ -217,20 +218,6 @@ impl<'a> Data<'a> {
             nt: time_windows.map_or(1, |t| t.len() - 1),
         }
     }
-
-    /// The length of the branch from u (at time `tu`) up to its parent (at `tp`) inside each
-    /// time window, into `out` (one per time window; the whole branch when there are none).
-    fn branch_lengths(&self, tu: f64, tp: f64, out: &mut [f64]) {
-        match self.time_windows {
-            None => out[0] = tp - tu,
-            Some(tw) => {
-                for (t, o) in out.iter_mut().enumerate() {
-                    let len = tp.min(tw[t + 1]) - tu.max(tw[t]);
-                    *o = if len > 0.0 { len } else { 0.0 };
-                }
-            }
-        }
-    }
 }
 
 /// Consecutive whole windows `first..end`, run as one task.
@@ -352,7 +339,9 @@ impl State<'_> {
         let nt = self.d.nt;
         let row = &mut self.branch_length[u * nt..(u + 1) * nt];
         match p {
-            Some(p) => self.d.branch_lengths(self.d.time[u], self.d.time[p], row),
+            Some(p) => {
+                branch_in_time_windows(self.d.time[u], self.d.time[p], self.d.time_windows, row)
+            }
             None => row.fill(0.0),
         }
     }

@@ -1208,13 +1208,12 @@ impl PairRequest {
 /// value is 0/0: made 0 there, as the engine gives. Only NaN is replaced: nothing else in a
 /// row of branch sums is NaN (the moments are finite).
 fn zero_before_first_edge(ts: &TreeSequence, windows: &[f64], sums: &mut [f64], m: usize) {
-    let first_edge = ts
-        .tables
-        .edges
-        .left
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min);
+    // The insertion index is sorted by left: its first edge starts first.
+    let t = &ts.tables;
+    let first_edge = t
+        .edge_insertion_order
+        .first()
+        .map_or(f64::INFINITY, |&e| t.edges.left[e as usize]);
     for (w, row) in sums.chunks_mut(m.max(1)).enumerate() {
         if windows[w + 1] <= first_edge {
             row.iter_mut().filter(|v| v.is_nan()).for_each(|v| *v = 0.0);

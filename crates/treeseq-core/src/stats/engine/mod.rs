@@ -39,6 +39,9 @@ pub(crate) use plan::{
 mod site;
 mod tree;
 
+// The branch-mode spectrum (stats::afs_branch) splits branches across time windows alike.
+pub(crate) use tree::branch_in_time_windows;
+
 use std::ops::Range;
 
 use rayon::prelude::*;

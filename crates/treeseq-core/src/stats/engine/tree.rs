@@ -344,7 +344,6 @@ pub(super) struct Workspace {
     pub(super) packed: Vec<PackedCounts>,
     pub(super) values: Vec<f64>,
     pub(super) last: Vec<f64>,
-    pub(super) cell: Vec<u32>,
     pub(super) flags: Vec<bool>,
     pub(super) valid: Vec<bool>,
     /// The edges covering a chunk's seek position.
@@ -409,7 +408,6 @@ impl Workspace {
             + size(&self.packed)
             + size(&self.values)
             + size(&self.last)
-            + size(&self.cell)
             + size(&self.flags)
             + size(&self.valid)
             + size(&self.alive)
@@ -427,7 +425,7 @@ pub(super) fn refill<T: Clone>(mut v: Vec<T>, len: usize, fill: T) -> Vec<T> {
 /// The length of the branch from a node at time `tu` to its parent at `tp` inside each time
 /// window (all of it when there are no time windows).
 #[inline]
-pub(super) fn branch_in_time_windows(
+pub(crate) fn branch_in_time_windows(
     tu: f64,
     tp: f64,
     time_windows: Option<&[f64]>,
