@@ -441,6 +441,9 @@ export class WasmBackend implements Backend {
     return inst;
   }
 
+  /** Whether this backend runs the threaded build (the tests check which build was picked). */
+  get threaded(): boolean { return this.inst.build === "wasm-threads"; }
+
   /** `singleThreaded` forces the build without atomics (what pages without isolation get). */
   static async create(host: WasmHost, threads: number, version: string, reason: string, singleThreaded = false): Promise<WasmBackend> {
     const threaded = !singleThreaded && host.threadedSupported();
