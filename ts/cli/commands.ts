@@ -1,0 +1,4 @@
+/** The command line's commands, in the order `treeseq --help` lists them. */
+import type { Command } from "./command.js";
+
+export const COMMANDS: Command[] = [];
