@@ -260,6 +260,12 @@ describe("treeseq stat as a command", () => {
     expect(parseTsv(r.stdout).map((x) => x.statistic)).toEqual(["diversity", "diversity", "diversity"]);
   });
 
+  it("an --out it cannot write fails before any work, with IO", () => {
+    const r = cli(["stat", join(REF, "a.trees"), "--stat", "diversity", "--out", join(tmp, "no/such/dir.tsv")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^treeseq: IO: cannot write .*no\/such\/dir\.tsv: ENOENT\n$/);
+  });
+
   it("stops quietly when the reader closes the pipe", () => {
     const r = spawnSync("bash", ["-c", `set -o pipefail; node ${CLI} stat ${MEDIUM} --stat diversity --windows sites --quiet | head -c 100 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], { encoding: "utf8", timeout: 120_000 });
     expect(r.stdout).toMatch(/status=0/);
