@@ -6,27 +6,23 @@ mutation with its computed edge and inherited_state, individual with its nodes, 
 migration, provenance), samples() for each population id and a few times and time intervals,
 the derived columns (individuals_nodes, individuals_population, individuals_time,
 individuals_location, mutations_edge, mutations_inherited_state) and the properties
-(discrete_genome, discrete_time, max_root_time, min_time, max_time). A derived column tskit
+(discrete_genome, discrete_time, max_root_time, min_time, max_time, nbytes). A derived column tskit
 refuses (inconsistent individual populations, ragged locations) is recorded as
 {"$error": "<exception class>"}.
 
-Values in the JSON as in make_metadata_fixture.py: bytes as {"$bytes": hex}, non-finite
+Values in the JSON as fixture_util.tag spells them: bytes as {"$bytes": hex}, non-finite
 floats as {"$float": "nan" | "inf" | "-inf"}, integers beyond 2^53 as {"$int": text}.
 
-Usage: python3 scripts/make_rows_fixture.py [outdir]   (needs tskit)
+Usage: python3 scripts/make_rows_fixture.py   (needs tskit). For any other tree sequence:
+python3 scripts/make_fixture.py OUT_DIR --toolkit (`answers` here is its rows recorder).
 """
-import gzip
-import json
-import math
 import os
-import sys
 
-import numpy as np
 import tskit
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIX = os.path.join(HERE, "..", "test", "fixtures")
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(FIX, "rows")
+from fixture_util import FIXTURES as FIX, check_tskit, dump_once, tag, write_json_gz
+
+KIND = "rows"
 FILES = {
     "msprime": "metadata/msprime.trees",
     "slim": "metadata/slim.trees",
@@ -37,32 +33,6 @@ FILES = {
     "edge_cases": "rows/edge_cases.trees",
     "empty": "rows/empty.trees",
 }
-
-
-def tag(v):
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if v is None or isinstance(v, str):
-        return v
-    if isinstance(v, (bytes, bytearray)):
-        return {"$bytes": bytes(v).hex()}
-    if isinstance(v, (int, np.integer)):
-        v = int(v)
-        return v if abs(v) <= 2**53 else {"$int": str(v)}
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        if math.isnan(v):
-            return {"$float": "nan"}
-        if math.isinf(v):
-            return {"$float": "inf" if v > 0 else "-inf"}
-        return v
-    if isinstance(v, np.ndarray):
-        return [tag(x) for x in v.tolist()] if v.dtype != object else [tag(x) for x in v]
-    if isinstance(v, dict):
-        return {k: tag(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [tag(x) for x in v]
-    raise TypeError(f"cannot tag {type(v)}")
 
 
 def mutation(m):
@@ -76,6 +46,14 @@ def attempt(f):
         return f()
     except Exception as e:  # what tskit refuses, recorded by class
         return {"$error": type(e).__name__}
+
+
+def answers(ts, file):
+    """tskit's answers for one file, `file` its path from the fixtures folder."""
+    out = tag(record(ts))
+    out["file"] = file
+    out["tskit"] = tskit.__version__
+    return out
 
 
 def record(ts):
@@ -122,6 +100,7 @@ def record(ts):
         "maxRootTime": attempt(lambda: ts.max_root_time),
         "minTime": ts.min_time,
         "maxTime": ts.max_time,
+        "nbytes": ts.nbytes,
         "fileUuid": ts.file_uuid,
         "referenceSequence": reference_sequence(ts),
     }
@@ -137,7 +116,7 @@ def reference_sequence(ts):
             "codec": None if schema is None else schema["codec"]}
 
 
-def edge_cases(path):
+def edge_cases():
     """A hand-made file with what the simulations lack: mutations with no edge above them
     (on a root; on a node with no edge at the site) and unknown times, an individual whose
     nodes are in two populations (one of them none), ragged locations, an individual with no
@@ -165,25 +144,22 @@ def edge_cases(path):
     t.reference_sequence.url = "https://example.org/ref.fa"
     t.reference_sequence.metadata_schema = tskit.MetadataSchema.permissive_json()
     t.reference_sequence.metadata = {"assembly": "toy"}
-    t.tree_sequence().dump(path)
+    return t.tree_sequence()
 
 
-def empty(path):
+def empty():
     """No rows at all: min_time inf, max_time -inf, max_root_time refused (no samples)."""
-    tskit.TableCollection(1).tree_sequence().dump(path)
+    return tskit.TableCollection(1).tree_sequence()
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    edge_cases(os.path.join(FIX, "rows", "edge_cases.trees"))
-    empty(os.path.join(FIX, "rows", "empty.trees"))
+    check_tskit()
+    # Made once (tskit writes a new file uuid at each dump): delete one to remake it.
+    dump_once(edge_cases(), os.path.join(FIX, "rows", "edge_cases.trees"))
+    dump_once(empty(), os.path.join(FIX, "rows", "empty.trees"))
     for name, rel in FILES.items():
         ts = tskit.load(os.path.join(FIX, rel))
-        out = tag(record(ts))
-        out["file"] = rel
-        text = json.dumps(out, separators=(",", ":")).encode()
-        with open(os.path.join(OUT, f"{name}.json.gz"), "wb") as f:
-            f.write(gzip.compress(text, mtime=0))  # the same bytes for the same answers
+        write_json_gz(os.path.join(FIX, KIND, f"{name}.json.gz"), answers(ts, rel))
         print(name, ts.num_nodes, ts.num_mutations, ts.num_individuals)
 
 
