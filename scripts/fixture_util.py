@@ -68,10 +68,11 @@ def plain(v):
     return v
 
 
-def write_json_gz(path, data, default=None):
-    """Compact JSON, gzipped with mtime 0: the same answers make the same bytes. NaN and
-    infinities are refused (JSON has none; the recorders spell them out)."""
-    text = json.dumps(data, separators=(",", ":"), allow_nan=False, default=default).encode()
+def write_json_gz(path, data):
+    """Compact JSON, gzipped with mtime 0: the same answers make the same bytes. numpy values
+    as `plain` gives them; NaN and infinities are refused (JSON has none; the recorders spell
+    them out)."""
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False, default=plain).encode()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "wb") as f:
         f.write(gzip.compress(text, mtime=0))

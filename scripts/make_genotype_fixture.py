@@ -101,9 +101,10 @@ def variant_record(v):
 def option_cases(ts):
     L = ts.sequence_length
     samples = ts.samples()
-    some = [int(samples[-1]), int(samples[0]), int(samples[len(samples) // 2])]
+    # Without repeats (tskit refuses a node listed twice), for files with few nodes too.
+    some = list(dict.fromkeys([int(samples[-1]), int(samples[0]), int(samples[len(samples) // 2])]))
     non_samples = [int(u) for u in range(ts.num_nodes) if not ts.node(u).is_sample()]
-    non_samples = non_samples[:2] + non_samples[-2:]
+    non_samples = list(dict.fromkeys(non_samples[:2] + non_samples[-2:]))
     states = sorted({s.ancestral_state for s in ts.sites()} | {m.derived_state for m in ts.mutations()})
     return [
         {},

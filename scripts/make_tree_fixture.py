@@ -233,7 +233,7 @@ def main():
         rel = f"{KIND}/{name}.trees" if name in made else f"{name}.trees"
         ts = dump_once(made[name], os.path.join(FIXTURES, rel)) if name in made else tskit.load(os.path.join(FIXTURES, rel))
         path = os.path.join(FIXTURES, KIND, f"{name}.json.gz")
-        write_json_gz(path, answers(ts, rel), default=plain)
+        write_json_gz(path, answers(ts, rel))
         print(path, os.path.getsize(path))
 
 

@@ -1,22 +1,18 @@
 /**
  * Objects and lookups on both backends against tskit's answers (test/fixtures/rows, written
- * by scripts/make_rows_fixture.py): every row object of every table (metadata decoded,
+ * by scripts/make_rows_fixture.py; TREESEQ_FIXTURES's rows/ from make_fixture.py --toolkit):
+ * every row object of every table (metadata decoded,
  * mutations' computed edge and inherited state, individuals' nodes), samples() by population
  * (id and name) and time, the derived columns and the computed properties.
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import { readFileSync, readdirSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { init, load } from "../dist/index.js";
-import { BACKENDS, bundled, same, tag } from "./helpers.js";
+import { BACKENDS, bundled, same, tag, toolkitFixtures } from "./helpers.js";
 
+/** The bundled fixtures, for the checks written for one of them. */
 const FIX = join(bundled("x"), "..");
 const ROWS = join(FIX, "rows");
-const CASES = readdirSync(ROWS).filter((f) => f.endsWith(".json.gz")).sort().map((f) => ({
-  name: f.replace(".json.gz", ""),
-  want: JSON.parse(gunzipSync(readFileSync(join(ROWS, f))).toString("utf8")),
-}));
 
 beforeAll(async () => { await init({ threads: 2 }); });
 
@@ -27,8 +23,8 @@ const TABLES = [
 ] as const;
 
 describe.each(BACKENDS)("%s backend", (backend) => {
-  describe.each(CASES)("$name", ({ want }) => {
-    const open = () => load(join(FIX, want.file), { backend });
+  describe.each(toolkitFixtures("rows"))("$name", ({ path, want }) => {
+    const open = () => load(path, { backend });
 
     it("every row object, by id and by iterator, is tskit's", async () => {
       const ts = await open();
