@@ -78,9 +78,9 @@ def simulate(kind, seed):
         return stdpopsim.get_engine("msprime").simulate(model, species.get_contig(length=3e4),
                                                         {"YRI": 3, "CEU": 3, "CHB": 2}, seed=seed)
     if kind == "missing_ref":
-        ts = msprime.sim_ancestry(5, population_size=100, sequence_length=300, recombination_rate=1e-3,
+        ts = msprime.sim_ancestry(5, population_size=100, sequence_length=300, recombination_rate=2e-4,
                                   random_seed=seed)
-        ts = msprime.sim_mutations(ts, rate=2e-3, random_seed=seed)
+        ts = msprime.sim_mutations(ts, rate=5e-4, random_seed=seed)
         ts = ts.delete_intervals([[0, 20], [100, 140]], simplify=False)
         tables = ts.dump_tables()
         # A sample without edges (isolated everywhere: missing data at every site).

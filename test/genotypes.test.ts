@@ -126,9 +126,16 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       }
       expectBadParam(() => ts.asVcf({ contig: "1" } as any), "unknown option 'contig'");
       await expect(ts.writeVcf({} as any)).rejects.toMatchObject({ code: "BAD_PARAM" });
-      // A web WritableStream gets the same text.
+      // A web WritableStream gets the same text, or the refusal tskit gives without options
+      // (a file whose samples make no VCF sample).
       let web = "";
-      await ts.writeVcf(new WritableStream<string>({ write(c) { web += c; } }));
+      const sink = new WritableStream<string>({ write(c) { web += c; } });
+      if (fx.vcf.find((c: any) => Object.keys(c.options).length === 0).error) {
+        await expect(ts.writeVcf(sink)).rejects.toMatchObject({ code: "BAD_PARAM" });
+        ts.dispose();
+        return;
+      }
+      await ts.writeVcf(sink);
       expect(web).toBe(ts.asVcf());
       // A Node stream that fails while writeVcf waits for it to drain: rejected as IO, never
       // left pending.
