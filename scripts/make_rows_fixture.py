@@ -6,7 +6,8 @@ mutation with its computed edge and inherited_state, individual with its nodes, 
 migration, provenance), samples() for each population id and a few times and time intervals,
 the derived columns (individuals_nodes, individuals_population, individuals_time,
 individuals_location, mutations_edge, mutations_inherited_state) and the properties
-(discrete_genome, discrete_time, max_root_time, min_time, max_time, nbytes). A derived column tskit
+(discrete_genome, discrete_time, max_root_time, min_time, max_time, nbytes,
+and each table's metadata schema as tskit canonicalises it). A derived column tskit
 refuses (inconsistent individual populations, ragged locations) is recorded as
 {"$error": "<exception class>"}.
 
@@ -16,6 +17,7 @@ floats as {"$float": "nan" | "inf" | "-inf"}, integers beyond 2^53 as {"$int": t
 Usage: python3 scripts/make_rows_fixture.py   (needs tskit). For any other tree sequence:
 python3 scripts/make_fixture.py OUT_DIR --toolkit (`answers` here is its rows recorder).
 """
+import json
 import os
 
 import tskit
@@ -32,6 +34,7 @@ FILES = {
     "small": "small.trees",
     "edge_cases": "rows/edge_cases.trees",
     "empty": "rows/empty.trees",
+    "schema_text": "rows/schema_text.trees",
 }
 
 
@@ -101,6 +104,9 @@ def record(ts):
         "minTime": ts.min_time,
         "maxTime": ts.max_time,
         "nbytes": ts.nbytes,
+        # Each table's schema as tskit writes it out (what nbytes counts).
+        "canonicalSchemas": {name: repr(table.metadata_schema) for name, table in ts.tables.table_name_map.items()
+                             if hasattr(table, "metadata_schema")},
         "fileUuid": ts.file_uuid,
         "referenceSequence": reference_sequence(ts),
     }
@@ -152,11 +158,48 @@ def empty():
     return tskit.TableCollection(1).tree_sequence()
 
 
+def schema_text():
+    """Schemas stored as written, not as tskit writes them (nbytes counts each table's schema
+    as tskit canonicalises it: keys sorted, non-ASCII escaped, floats as Python prints them;
+    the top-level and reference-sequence ones as stored, in characters): whitespace, keys out
+    of order and repeated, floats of every print form, integers beyond 2^64, escapes and
+    non-ASCII text; non-ASCII time units, URL and reference data."""
+    t = tskit.TableCollection(10)
+    t.time_units = "générations"
+    pop_schema = (r'{ "codec" : "json", "type": "object", "zeta": 1.0, "alpha": [1e16, 1e15, 1e-5, 0.0001, -0.0, -0, '
+                  r'123456789012345678901234567890, 2.5E3, 0.1, 1.5e-7, 5e-324, 1.7976931348623157e308], '
+                  r'"description": "\u00e9 é 😀 \ud83d\ude00 \u007f\u0001 tab\t \"q\" \\ \/", '
+                  r'"properties": {"b": {"type": "number", "default": 0.1}, "a": {"type": "string"}}, '
+                  r'"dup": 1, "dup": 2.0, "\u00e9key": null, "Zkey": true, "~": false, "\ud7ff": [], "\ue000": {}}')
+    node_schema = ('{"type":"object","codec":"struct","required":[],"additionalProperties":false,\n'
+                   '  "properties":{"x":{"type":"number","binaryFormat":"d","default":1e-7,"index":1},'
+                   '"k":{"type":"integer","binaryFormat":"i","default":-3}}}')
+    nodes = tskit.MetadataSchema(json.loads(node_schema))
+    for flags, time in [(1, 0), (1, 0), (0, 1.5)]:
+        t.nodes.add_row(flags=flags, time=time, population=0, metadata=nodes.validate_and_encode_row({"x": time}))
+    t.edges.add_row(0, 10, 2, 0)
+    t.edges.add_row(0, 10, 2, 1)
+    t.populations.add_row(metadata=b'{"name": "p\u00e9"}')
+    # The low-level tables take the text as it is (the high-level setter writes tskit's form).
+    t.populations.ll_table.metadata_schema = pop_schema
+    t.nodes.ll_table.metadata_schema = node_schema
+    t._ll_tables.metadata_schema = '{"codec":"json", "description": "top ü 😀"}'
+    t.metadata = {"a": 1}
+    t.reference_sequence.data = "ACGTNACGTN"
+    t.reference_sequence.url = "https://exämple.org/😀"
+    t.reference_sequence.metadata_schema = tskit.MetadataSchema.permissive_json()
+    t.reference_sequence.metadata = {"assembly": "ü"}
+    t.sort()
+    t.build_index()
+    return t.tree_sequence()
+
+
 def main():
     check_tskit()
     # Made once (tskit writes a new file uuid at each dump): delete one to remake it.
     dump_once(edge_cases(), os.path.join(FIX, "rows", "edge_cases.trees"))
     dump_once(empty(), os.path.join(FIX, "rows", "empty.trees"))
+    dump_once(schema_text(), os.path.join(FIX, "rows", "schema_text.trees"))
     for name, rel in FILES.items():
         ts = tskit.load(os.path.join(FIX, rel))
         write_json_gz(os.path.join(FIX, KIND, f"{name}.json.gz"), answers(ts, rel))
