@@ -55,7 +55,9 @@ TOOLKIT = [make_metadata_fixture, make_rows_fixture, make_tree_fixture, make_gen
 
 
 def nan_to_none(a):
-    return [None if (isinstance(x, float) and math.isnan(x)) else x for x in np.asarray(a, dtype=float).ravel().tolist()]
+    """Values as JSON: NaN as null, infinities as "inf" and "-inf" (JSON has neither)."""
+    return [None if math.isnan(x) else ("inf" if x > 0 else "-inf") if math.isinf(x) else x
+            for x in np.asarray(a, dtype=float).ravel().tolist()]
 
 
 def simulate(kind, seed):

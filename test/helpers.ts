@@ -58,9 +58,11 @@ export function badFixtures(): { file: string; path: string; what: string; tskit
   return JSON.parse(readFileSync(join(dir, "index.json"), "utf8")).map((e: any) => ({ ...e, path: join(dir, e.file) }));
 }
 
-/** Relative 1e-9, absolute 1e-12 near zero; null (NaN) must be NaN. */
-export function close(actual: number, expected: number | null): boolean {
+/** Relative 1e-9, absolute 1e-12 near zero; null (NaN) must be NaN, "inf" and "-inf" (how
+ * the fixtures spell infinities) infinite. */
+export function close(actual: number, expected: number | null | "inf" | "-inf"): boolean {
   if (expected === null) return Number.isNaN(actual);
+  if (expected === "inf" || expected === "-inf") return actual === (expected === "inf" ? Infinity : -Infinity);
   if (!Number.isFinite(expected)) return actual === expected;
   return Math.abs(actual - expected) <= Math.max(1e-12, 1e-9 * Math.abs(expected));
 }

@@ -110,13 +110,18 @@ pub fn case_shape(case: &Value) -> Vec<usize> {
         .collect()
 }
 
-/// A stats case's values, as tskit gave them (null, for NaN, becomes NaN).
+/// A stats case's values, as tskit gave them (null, for NaN, becomes NaN; "inf" and "-inf"
+/// are the infinities).
 pub fn case_values(case: &Value) -> Vec<f64> {
     case["values"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| v.as_f64().unwrap_or(f64::NAN))
+        .map(|v| match v.as_str() {
+            Some("inf") => f64::INFINITY,
+            Some("-inf") => f64::NEG_INFINITY,
+            _ => v.as_f64().unwrap_or(f64::NAN),
+        })
         .collect()
 }
 
