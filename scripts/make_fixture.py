@@ -265,7 +265,9 @@ def main():
     for name, kind in made:
         path = os.path.join(out, f"{name}.trees")
         # Made once (tskit writes a new file uuid at each dump): delete a file to remake it.
-        ts = dump_once(simulate(kind, seed), path) if kind is not None else tskit.load(path)
+        if kind is not None and os.path.exists(path):
+            print(f"{name}: keeping the {path} already there", file=sys.stderr)
+        ts = tskit.load(path) if kind is None or os.path.exists(path) else dump_once(simulate(kind, seed), path)
         write_json_gz(os.path.join(out, f"{name}.expected.json.gz"), expected(ts, name))
         if "toolkit" in opts:
             toolkit(out, name, ts, kind)
