@@ -94,6 +94,10 @@ def answers(ts, file):
     }
 
 
+# The metadata files (JSON, SLiM's struct, every struct format), by path from the fixtures.
+ELSEWHERE = {"msprime": "metadata/msprime.trees", "slim": "metadata/slim.trees", "struct": "metadata/struct.trees"}
+
+
 def main():
     check_tskit()
     for name, made in files():
@@ -101,6 +105,8 @@ def main():
         ts = dump_once(made, os.path.join(FIXTURES, rel))
         write_json_gz(os.path.join(FIXTURES, KIND, f"{name}.json.gz"), answers(ts, rel))
         print(name, ts.num_samples, ts.num_sites, ts.num_trees, file=sys.stderr)
+    for name, rel in ELSEWHERE.items():
+        write_json_gz(os.path.join(FIXTURES, KIND, f"{name}.json.gz"), answers(tskit.load(os.path.join(FIXTURES, rel)), rel))
 
 
 if __name__ == "__main__":

@@ -24,9 +24,11 @@ import tskit
 from fixture_util import FIXTURES, check_tskit, dump_once, write_json_gz
 
 KIND = "genotypes"
-FILES = ["small", "gaps_isolated", "multiallelic", "ancient_gaps", "noind"]
-# Made here: small.trees without its individuals (VCF's ploidy path).
+FILES = ["small", "gaps_isolated", "multiallelic", "ancient_gaps", "noind", "msprime", "slim", "struct"]
+# Made here: small.trees without its individuals (VCF's ploidy path); and the metadata files
+# (JSON, SLiM's struct, every struct format) by path.
 MADE = {"noind": "genotypes/noind.trees"}
+ELSEWHERE = {"msprime": "metadata/msprime.trees", "slim": "metadata/slim.trees", "struct": "metadata/struct.trees"}
 
 
 def make_noind():
@@ -183,7 +185,7 @@ def main():
     # Made once (tskit writes a new file uuid at each dump): delete it to remake it.
     dump_once(make_noind(), os.path.join(FIXTURES, MADE["noind"]))
     for name in FILES:
-        rel = MADE.get(name, name + ".trees")
+        rel = MADE.get(name) or ELSEWHERE.get(name, name + ".trees")
         write_json_gz(os.path.join(FIXTURES, KIND, name + ".json.gz"), answers(tskit.load(os.path.join(FIXTURES, rel)), rel))
         print("wrote", name)
 

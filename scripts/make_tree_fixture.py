@@ -22,6 +22,8 @@ from fixture_util import FIXTURES, check_tskit, dump_once, plain, write_json_gz
 
 KIND = "tree"
 FILES = ["small", "nonbinary", "ancient_gaps", "unary_internal", "gaps_isolated", "single_tree"]
+# The metadata files (JSON, SLiM's struct, every struct format), by path from the fixtures.
+ELSEWHERE = {"msprime": "metadata/msprime.trees", "slim": "metadata/slim.trees", "struct": "metadata/struct.trees"}
 
 
 def simulated():
@@ -227,10 +229,10 @@ def answers(ts, file):
 def main():
     check_tskit()
     made = simulated()
-    names = sys.argv[1:] or FILES + list(made)
+    names = sys.argv[1:] or FILES + list(ELSEWHERE) + list(made)
     for name in names:
         # Made once (tskit writes a new file uuid at each dump): delete one to remake it.
-        rel = f"{KIND}/{name}.trees" if name in made else f"{name}.trees"
+        rel = f"{KIND}/{name}.trees" if name in made else ELSEWHERE.get(name, f"{name}.trees")
         ts = dump_once(made[name], os.path.join(FIXTURES, rel)) if name in made else tskit.load(os.path.join(FIXTURES, rel))
         path = os.path.join(FIXTURES, KIND, f"{name}.json.gz")
         write_json_gz(path, answers(ts, rel))
