@@ -49,6 +49,19 @@ pub fn fixture_names() -> Vec<String> {
     names
 }
 
+/// Whether branch-mode statistics are refused on this file, as tskit refuses them: its node
+/// times are "uncalibrated" (tsinfer's files). The refusal is `compute`'s, before any engine:
+/// it is checked here, and the tests that call a branch engine directly leave such files out.
+pub fn branch_refused(ts: &TreeSequence) -> bool {
+    if ts.tables.time_units != "uncalibrated" {
+        return false;
+    }
+    let e = treeseq_core::stats::compute(ts, "diversity", &json!({"mode": "branch"}))
+        .expect_err("branch mode on uncalibrated times must be refused");
+    assert!(e.message.contains("uncalibrated"), "{e}");
+    true
+}
+
 pub fn load(name: &str) -> TreeSequence {
     let bytes = std::fs::read(fixture_file(name, ".trees")).unwrap();
     TreeSequence::load(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
