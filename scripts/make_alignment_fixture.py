@@ -1,16 +1,34 @@
-"""tskit 1.0.3's alignments, FASTA, NEXUS and nbytes for a few discrete-genome files:
-writes test/fixtures/alignments/<name>.trees and <name>.json.gz (the answers and refusals)."""
-import gzip, json, os, sys
-import msprime, tskit
+"""tskit 1.0.3's alignments, FASTA and NEXUS text for a few discrete-genome files: writes
+test/fixtures/alignments/<name>.trees (made once: delete one to remake it) and
+<name>.json.gz (the answers and refusals). For any other tree sequence:
+python3 scripts/make_fixture.py OUT_DIR --toolkit (`answers` here is its alignment recorder).
+"""
+import hashlib
+import os
+import sys
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "test", "fixtures", "alignments")
+import msprime
+import tskit
+
+from fixture_util import FIXTURES, check_tskit, dump_once, write_json_gz
+
+KIND = "alignments"
+
+
+# Answers longer than this (a long genome) are recorded as the SHA-256 of their text (lines
+# joined with "\n" for alignments), so that the fixture stays small and the check exact.
+DIGEST_OVER = 20000
 
 
 def attempt(f):
     try:
-        return {"value": f()}
+        value = f()
     except Exception as e:  # tskit's refusal: its type and message
         return {"error": type(e).__name__, "message": str(e)}
+    text = value if isinstance(value, str) else "\n".join(value)
+    if len(text) > DIGEST_OVER:
+        return {"sha256": hashlib.sha256(text.encode()).hexdigest()}
+    return {"value": value}
 
 
 def files():
@@ -37,7 +55,8 @@ def files():
     yield "continuous", cont
 
 
-def record(ts):
+def answers(ts, file):
+    """tskit's answers for one file, `file` its path from the fixtures folder."""
     n = ts.num_samples
     L = int(ts.sequence_length)
     ref = "".join("ACGT"[i % 4] for i in range(L))
@@ -66,7 +85,8 @@ def record(ts):
              {"include_alignments": True, "missing_data_character": "N"}, {"isolated_as_missing": False},
              {"reference_sequence": ref}, {"node_labels": {0: "a", 3: "b"}}]
     return {
-        "nbytes": ts.nbytes,
+        "file": file,
+        "tskit": tskit.__version__,
         "numSamples": n,
         "alignments": [{"options": o, **attempt(lambda: list(ts.alignments(**o)))} for o in cases],
         "fasta": [{"options": o, **attempt(lambda: ts.as_fasta(**o))} for o in fasta],
@@ -74,14 +94,19 @@ def record(ts):
     }
 
 
+# The metadata files (JSON, SLiM's struct, every struct format), by path from the fixtures.
+ELSEWHERE = {"msprime": "metadata/msprime.trees", "slim": "metadata/slim.trees", "struct": "metadata/struct.trees"}
+
+
 def main():
-    assert tskit.__version__ == "1.0.3", tskit.__version__
-    os.makedirs(OUT, exist_ok=True)
-    for name, ts in files():
-        ts.dump(os.path.join(OUT, f"{name}.trees"))
-        with gzip.open(os.path.join(OUT, f"{name}.json.gz"), "wt") as f:
-            json.dump(record(ts), f)
+    check_tskit()
+    for name, made in files():
+        rel = f"{KIND}/{name}.trees"
+        ts = dump_once(made, os.path.join(FIXTURES, rel))
+        write_json_gz(os.path.join(FIXTURES, KIND, f"{name}.json.gz"), answers(ts, rel))
         print(name, ts.num_samples, ts.num_sites, ts.num_trees, file=sys.stderr)
+    for name, rel in ELSEWHERE.items():
+        write_json_gz(os.path.join(FIXTURES, KIND, f"{name}.json.gz"), answers(tskit.load(os.path.join(FIXTURES, rel)), rel))
 
 
 if __name__ == "__main__":

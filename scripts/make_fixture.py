@@ -3,8 +3,14 @@
 (NAME.trees and NAME.expected.json.gz: summary, sample_sets, stats, trees, variants), so the
 whole test suite can be run against tree sequences it has never seen:
 
-    python3 scripts/make_fixture.py OUT_DIR [SEED] [--kinds K1,K2,...] [--plain-names]
+    python3 scripts/make_fixture.py OUT_DIR [SEED] [--kinds=K1,K2,...] [--plain-names] [--toolkit]
+    python3 scripts/make_fixture.py OUT_DIR --trees=A.trees,B.trees --toolkit
     TREESEQ_FIXTURES=OUT_DIR npx vitest run
+
+`--toolkit` adds tskit's toolkit answers for each file, as the toolkit tests read them:
+OUT_DIR/{metadata,rows,tree,genotypes,alignments}/NAME.json.gz, recorded by the `answers` of
+make_{metadata,rows,tree,genotype,alignment}_fixture.py (the recorders of the bundled ones
+too). `--trees` takes existing files (copied into OUT_DIR) instead of simulating.
 
 Each seed gives, by default, three tree sequences: one with populations and migration
 ("pops"), one with a discrete genome and multiple mutations per site ("discrete"), one with
@@ -14,19 +20,75 @@ sample nodes that are isolated everywhere, one carrying a mutation) and "unary_i
 (unary nodes kept by msprime, and internal nodes marked as samples). `--plain-names` names
 the files after the kind alone (how test/fixtures/gaps_isolated and unary_internal were made,
 with seed 7).
+
+Kinds for the toolkit (metadata and the files tools write): "msprime_json" (named populations,
+a JSON top-level schema), "slim" (pyslim.annotate of an msprime simulation: SLiM's struct
+metadata), "struct" (a hand-made struct schema with every format), "tsinfer" (inferred by
+tsinfer from a small msprime simulation's genotypes), "stdpopsim" (HomSap OutOfAfrica_3G09 on
+a generic contig), "missing_ref" (a discrete genome with stretches without edges, an isolated
+sample, several roots and a reference sequence). The bundled tsinfer, stdpopsim and
+missing_ref files were made with `OUT_DIR=test/fixtures, seed 7, --plain-names --toolkit`.
+
+Needs tskit 1.0.3 and msprime; pyslim for "slim"; tsinfer 0.5.1 and stdpopsim 0.3.0 for
+theirs (`python3 -m pip install tsinfer==0.5.1 stdpopsim==0.3.0`: only to make fixtures, the
+tests read the committed files).
 """
-import gzip, json, math, os, sys
+import math
+import os
+import shutil
+import sys
 
 import msprime
 import numpy as np
 import tskit
 
+from fixture_util import check_tskit, dump_once, write_json_gz
+import make_alignment_fixture
+import make_genotype_fixture
+import make_metadata_fixture
+import make_rows_fixture
+import make_tree_fixture
+
+# The toolkit recorders, each writing OUT_DIR/<KIND>/NAME.json.gz.
+TOOLKIT = [make_metadata_fixture, make_rows_fixture, make_tree_fixture, make_genotype_fixture,
+           make_alignment_fixture]
+
 
 def nan_to_none(a):
-    return [None if (isinstance(x, float) and math.isnan(x)) else x for x in np.asarray(a, dtype=float).ravel().tolist()]
+    """Values as JSON: NaN as null, infinities as "inf" and "-inf" (JSON has neither)."""
+    return [None if math.isnan(x) else ("inf" if x > 0 else "-inf") if math.isinf(x) else x
+            for x in np.asarray(a, dtype=float).ravel().tolist()]
 
 
 def simulate(kind, seed):
+    if kind == "msprime_json":
+        return make_metadata_fixture.msprime_file()
+    if kind == "slim":
+        return make_metadata_fixture.slim_file()
+    if kind == "struct":
+        return make_metadata_fixture.struct_tables()
+    if kind == "tsinfer":
+        import tsinfer
+        sim = msprime.sim_ancestry(8, population_size=1e4, sequence_length=2e4, recombination_rate=1e-8,
+                                   random_seed=seed)
+        sim = msprime.sim_mutations(sim, rate=2e-8, random_seed=seed)
+        return tsinfer.infer(tsinfer.SampleData.from_tree_sequence(sim, use_sites_time=False))
+    if kind == "stdpopsim":
+        import stdpopsim
+        species = stdpopsim.get_species("HomSap")
+        model = species.get_demographic_model("OutOfAfrica_3G09")
+        return stdpopsim.get_engine("msprime").simulate(model, species.get_contig(length=3e4),
+                                                        {"YRI": 3, "CEU": 3, "CHB": 2}, seed=seed)
+    if kind == "missing_ref":
+        ts = msprime.sim_ancestry(5, population_size=100, sequence_length=300, recombination_rate=2e-4,
+                                  random_seed=seed)
+        ts = msprime.sim_mutations(ts, rate=5e-4, random_seed=seed)
+        ts = ts.delete_intervals([[0, 20], [100, 140]], simplify=False)
+        tables = ts.dump_tables()
+        # A sample without edges (isolated everywhere: missing data at every site).
+        tables.nodes.add_row(flags=tskit.NODE_IS_SAMPLE, time=0, population=0)
+        tables.reference_sequence.data = tskit.random_nucleotides(300, seed=seed)
+        return tables.tree_sequence()
     if kind == "pops":
         dem = msprime.Demography.island_model([500, 500, 500], migration_rate=1e-3)
         ts = msprime.sim_ancestry({0: 6, 1: 5, 2: 4}, demography=dem, sequence_length=5e4,
@@ -168,19 +230,47 @@ def expected(ts, name):
             "sample_sets": sets, "stats": stats, "trees": trees, "variants": variants}
 
 
+def toolkit(out, name, ts, kind):
+    """tskit's toolkit answers for OUT_DIR/NAME.trees, one file per recorder."""
+    file = f"{name}.trees"
+    for recorder in TOOLKIT:
+        path = os.path.join(out, recorder.KIND, f"{name}.json.gz")
+        if recorder is make_metadata_fixture:
+            write_json_gz(path, recorder.answers(ts, file, make_metadata_fixture.COLUMNS.get(kind)))
+        else:
+            write_json_gz(path, recorder.answers(ts, file))
+
+
 def main():
+    check_tskit()
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     opts = dict(a[2:].split("=", 1) if "=" in a else (a[2:], "1") for a in sys.argv[1:] if a.startswith("--"))
+    known = {"kinds", "plain-names", "toolkit", "trees"}
+    if not args or set(opts) - known:
+        raise SystemExit(f"usage: make_fixture.py OUT_DIR [SEED] [--{' --'.join(sorted(known))}]; "
+                         f"unknown: {sorted(set(opts) - known)}")
     out = args[0]
     seed = int(args[1]) if len(args) > 1 else 7
-    kinds = opts.get("kinds", "pops,discrete,ancient").split(",")
     os.makedirs(out, exist_ok=True)
-    for kind in kinds:
-        name = kind if "plain-names" in opts else f"sim_{kind}_{seed}"
-        ts = simulate(kind, seed)
-        ts.dump(os.path.join(out, f"{name}.trees"))
-        with gzip.open(os.path.join(out, f"{name}.expected.json.gz"), "wt") as f:
-            json.dump(expected(ts, name), f)
+    if "trees" in opts:
+        made = []
+        for src in opts["trees"].split(","):
+            name = os.path.basename(src)[: -len(".trees")] if src.endswith(".trees") else os.path.basename(src)
+            if os.path.abspath(src) != os.path.abspath(os.path.join(out, f"{name}.trees")):
+                shutil.copyfile(src, os.path.join(out, f"{name}.trees"))
+            made.append((name, None))
+    else:
+        kinds = opts.get("kinds", "pops,discrete,ancient").split(",")
+        made = [(kind if "plain-names" in opts else f"sim_{kind}_{seed}", kind) for kind in kinds]
+    for name, kind in made:
+        path = os.path.join(out, f"{name}.trees")
+        # Made once (tskit writes a new file uuid at each dump): delete a file to remake it.
+        if kind is not None and os.path.exists(path):
+            print(f"{name}: keeping the {path} already there", file=sys.stderr)
+        ts = tskit.load(path) if kind is None or os.path.exists(path) else dump_once(simulate(kind, seed), path)
+        write_json_gz(os.path.join(out, f"{name}.expected.json.gz"), expected(ts, name))
+        if "toolkit" in opts:
+            toolkit(out, name, ts, kind)
         print(f"{name}: {ts.num_trees} trees, {ts.num_samples} samples, {ts.num_sites} sites", file=sys.stderr)
 
 

@@ -11,31 +11,31 @@ Writes test/fixtures/genotypes/<name>.json.gz, one per file:
    "errors": [{"options", "error"}],   (options that tskit refuses)
    "vcf": [{"options", "text"} or {"options", "error"}]}   (write_vcf's text, less ##source)
 counts and frequencies are lists of [allele, value] in tskit's dict order (None -> null).
-Run: python3 scripts/make_genotype_fixture.py
+Run: python3 scripts/make_genotype_fixture.py; for any other tree sequence,
+python3 scripts/make_fixture.py OUT_DIR --toolkit (`answers` here is its genotype recorder).
 """
 
-import gzip
 import io
-import json
 import os
 
 import numpy as np
 import tskit
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "test", "fixtures")
-OUT = os.path.join(FIXTURES, "genotypes")
-FILES = ["small", "gaps_isolated", "multiallelic", "ancient_gaps", "noind"]
-# Made here: small.trees without its individuals (VCF's ploidy path).
+from fixture_util import FIXTURES, check_tskit, dump_once, write_json_gz
+
+KIND = "genotypes"
+FILES = ["small", "gaps_isolated", "multiallelic", "ancient_gaps", "noind", "msprime", "slim", "struct"]
+# Made here: small.trees without its individuals (VCF's ploidy path); and the metadata files
+# (JSON, SLiM's struct, every struct format) by path.
 MADE = {"noind": "genotypes/noind.trees"}
+ELSEWHERE = {"msprime": "metadata/msprime.trees", "slim": "metadata/slim.trees", "struct": "metadata/struct.trees"}
 
 
 def make_noind():
     tables = tskit.load(os.path.join(FIXTURES, "small.trees")).dump_tables()
     tables.individuals.clear()
     tables.nodes.individual = np.full(tables.nodes.num_rows, -1, dtype=np.int32)
-    os.makedirs(OUT, exist_ok=True)
-    tables.tree_sequence().dump(os.path.join(FIXTURES, MADE["noind"]))
+    return tables.tree_sequence()
 
 
 def vcf_cases(ts):
@@ -103,9 +103,10 @@ def variant_record(v):
 def option_cases(ts):
     L = ts.sequence_length
     samples = ts.samples()
-    some = [int(samples[-1]), int(samples[0]), int(samples[len(samples) // 2])]
+    # Without repeats (tskit refuses a node listed twice), for files with few nodes too.
+    some = list(dict.fromkeys([int(samples[-1]), int(samples[0]), int(samples[len(samples) // 2])]))
     non_samples = [int(u) for u in range(ts.num_nodes) if not ts.node(u).is_sample()]
-    non_samples = non_samples[:2] + non_samples[-2:]
+    non_samples = list(dict.fromkeys(non_samples[:2] + non_samples[-2:]))
     states = sorted({s.ancestral_state for s in ts.sites()} | {m.derived_state for m in ts.mutations()})
     return [
         {},
@@ -138,8 +139,8 @@ def error_cases(ts):
     ]
 
 
-def make(name):
-    ts = tskit.load(os.path.join(FIXTURES, MADE.get(name, name + ".trees")))
+def answers(ts, file):
+    """tskit's answers for one file, `file` its path from the fixtures folder."""
     cases = []
     for options in option_cases(ts):
         kw = to_tskit(options)
@@ -161,7 +162,7 @@ def make(name):
         except Exception as e:  # noqa: BLE001 - recording which options tskit refuses
             errors.append({"options": options, "error": f"{type(e).__name__}: {e}"})
         else:
-            raise AssertionError(f"{name}: tskit accepted {options}")
+            raise AssertionError(f"{file}: tskit accepted {options}")
     haplotypes = []
     L = ts.sequence_length
     for options in [{}, {"isolatedAsMissing": False}, {"samples": [int(u) for u in ts.samples()[:3]]},
@@ -175,15 +176,19 @@ def make(name):
         else:
             haplotypes.append({"options": options, "haplotypes": h})
     vcf = [vcf_record(ts, options) for options in vcf_cases(ts)]
-    out = {"file": MADE.get(name, name + ".trees"), "tskit": tskit.__version__, "cases": cases,
-           "errors": errors, "haplotypes": haplotypes, "vcf": vcf}
-    os.makedirs(OUT, exist_ok=True)
-    with gzip.open(os.path.join(OUT, name + ".json.gz"), "wt") as f:
-        json.dump(out, f, separators=(",", ":"))
+    return {"file": file, "tskit": tskit.__version__, "cases": cases,
+            "errors": errors, "haplotypes": haplotypes, "vcf": vcf}
+
+
+def main():
+    check_tskit()
+    # Made once (tskit writes a new file uuid at each dump): delete it to remake it.
+    dump_once(make_noind(), os.path.join(FIXTURES, MADE["noind"]))
+    for name in FILES:
+        rel = MADE.get(name) or ELSEWHERE.get(name, name + ".trees")
+        write_json_gz(os.path.join(FIXTURES, KIND, name + ".json.gz"), answers(tskit.load(os.path.join(FIXTURES, rel)), rel))
+        print("wrote", name)
 
 
 if __name__ == "__main__":
-    make_noind()
-    for name in FILES:
-        make(name)
-        print("wrote", name)
+    main()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Metadata fixtures with tskit's own answers: test/fixtures/metadata/.
 
-Writes, each with tskit 1.0.3's decoded metadata in metadata.expected.json:
+Writes NAME.trees and, with tskit 1.0.3's decoded metadata, NAME.json.gz:
 
 - msprime.trees: an msprime simulation (two named populations: JSON population metadata;
   migrations) with a JSON top-level schema that has a default.
@@ -17,53 +17,44 @@ Writes, each with tskit 1.0.3's decoded metadata in metadata.expected.json:
 - bad.trees: rows whose bytes do not decode (too short; not UTF-8; bad JSON; json+struct
   without its header): tskit's exception per row.
 
-Values in the JSON: bytes as {"$bytes": hex}, non-finite floats as {"$float": "nan" |
-"inf" | "-inf"}, integers beyond 2^53 as {"$int": decimal text}. Object keys are in tskit's
-order. Columns: tskit's structured arrays (numpy) where its numpy_dtype supports the schema.
+Values in the JSON as fixture_util.tag spells them: bytes as {"$bytes": hex}, non-finite
+floats as {"$float": "nan" | "inf" | "-inf"}, integers beyond 2^53 as {"$int": decimal text}.
+Object keys are in tskit's order. Columns: tskit's structured arrays (numpy) where its
+numpy_dtype supports the schema.
 
-Usage: python3 scripts/make_metadata_fixture.py [outdir]   (needs tskit, msprime, pyslim)
+Usage: python3 scripts/make_metadata_fixture.py   (needs tskit, msprime, pyslim). The .trees
+files are made once: delete one to remake it. For any other tree sequence:
+python3 scripts/make_fixture.py OUT_DIR --toolkit (`answers` here is its metadata recorder).
 """
 import json
-import math
 import os
 import struct
-import sys
 
 import msprime
 import numpy as np
 import tskit
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    os.path.dirname(__file__), "..", "test", "fixtures", "metadata")
+from fixture_util import FIXTURES, check_tskit, dump_once, tag, write_json_gz
+
+KIND = "metadata"
 TABLES = ["nodes", "edges", "sites", "mutations", "migrations", "individuals", "populations"]
-
-
-def tag(v):
-    """A decoded value as JSON, keeping what JSON cannot say (see the module docstring)."""
-    if isinstance(v, bool) or v is None or isinstance(v, str):
-        return v
-    if isinstance(v, (bytes, bytearray)):
-        return {"$bytes": bytes(v).hex()}
-    if isinstance(v, (int, np.integer)):
-        v = int(v)
-        return v if abs(v) <= 2**53 else {"$int": str(v)}
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        if math.isnan(v):
-            return {"$float": "nan"}
-        if math.isinf(v):
-            return {"$float": "inf" if v > 0 else "-inf"}
-        return v
-    if isinstance(v, dict):
-        return {k: tag(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [tag(x) for x in v]
-    raise TypeError(type(v))
+# The struct fields read as columns (tables.X.metadataColumn), per file made here.
+COLUMNS = {
+    "struct": {"individuals": ["id", "pos.x", "pos.inner.k", "rgb", "grid", "after", "age"],
+               "nodes": ["int8", "uint64", "f32", "name", "c", "cbytes"],
+               "mutations": ["tag"]},
+    "slim": {"individuals": ["pedigree_id", "age", "sex", "flags"], "mutations": []},
+}
 
 
 def schema_of(ms):
     s = ms.schema
     return None if s is None else json.loads(json.dumps(s))
+
+
+def answers(ts, file, columns=None):
+    """tskit's answers for one file, `file` its path from the fixtures folder."""
+    return {"file": file, "tskit": tskit.__version__, **record(ts, columns)}
 
 
 def record(ts, columns=None):
@@ -125,7 +116,7 @@ def msprime_file():
                        "scale": {"type": "number"}},
     })
     t.metadata = {"title": "two demes", "scale": 0.5, "nested": {"a": [1, 2.5, None, "x"]}}
-    return t.tree_sequence(), None
+    return t.tree_sequence()
 
 
 def set_schemas(t, schemas):
@@ -335,27 +326,16 @@ def bad_file():
     return t.tree_sequence()
 
 
+FILES = {"msprime": msprime_file, "struct": struct_tables, "slim": slim_file, "bad": bad_file}
+
+
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    expected = {}
-    files = {
-        "msprime": (msprime_file()[0], None),
-        "struct": (struct_tables(), {"individuals": ["id", "pos.x", "pos.inner.k", "rgb", "grid", "after", "age"],
-                                    "nodes": ["int8", "uint64", "f32", "name", "c", "cbytes"],
-                                    "mutations": ["tag"]}),
-        "slim": (slim_file(), {"individuals": ["pedigree_id", "age", "sex", "flags"],
-                             "mutations": []}),
-        "bad": (bad_file(), None),
-    }
-    for name, (ts, columns) in files.items():
-        path = os.path.join(OUT, f"{name}.trees")
-        ts.dump(path)
-        expected[name] = record(tskit.load(path), columns)
-    with open(os.path.join(OUT, "metadata.expected.json"), "w") as f:
-        json.dump({"tskit": tskit.__version__, "files": expected}, f, indent=None,
-                  separators=(",", ":"), allow_nan=False)
-    total = sum(os.path.getsize(os.path.join(OUT, x)) for x in os.listdir(OUT))
-    print(f"wrote {OUT}: {sorted(os.listdir(OUT))}, {total} bytes")
+    check_tskit()
+    for name, make in FILES.items():
+        rel = f"{KIND}/{name}.trees"
+        ts = dump_once(make(), os.path.join(FIXTURES, rel))
+        write_json_gz(os.path.join(FIXTURES, KIND, f"{name}.json.gz"), answers(ts, rel, COLUMNS.get(name)))
+        print(rel, ts.num_nodes, ts.num_individuals)
 
 
 if __name__ == "__main__":

@@ -6,27 +6,25 @@ mutation with its computed edge and inherited_state, individual with its nodes, 
 migration, provenance), samples() for each population id and a few times and time intervals,
 the derived columns (individuals_nodes, individuals_population, individuals_time,
 individuals_location, mutations_edge, mutations_inherited_state) and the properties
-(discrete_genome, discrete_time, max_root_time, min_time, max_time). A derived column tskit
+(discrete_genome, discrete_time, max_root_time, min_time, max_time, nbytes,
+and each table's metadata schema as tskit canonicalises it). A derived column tskit
 refuses (inconsistent individual populations, ragged locations) is recorded as
 {"$error": "<exception class>"}.
 
-Values in the JSON as in make_metadata_fixture.py: bytes as {"$bytes": hex}, non-finite
+Values in the JSON as fixture_util.tag spells them: bytes as {"$bytes": hex}, non-finite
 floats as {"$float": "nan" | "inf" | "-inf"}, integers beyond 2^53 as {"$int": text}.
 
-Usage: python3 scripts/make_rows_fixture.py [outdir]   (needs tskit)
+Usage: python3 scripts/make_rows_fixture.py   (needs tskit). For any other tree sequence:
+python3 scripts/make_fixture.py OUT_DIR --toolkit (`answers` here is its rows recorder).
 """
-import gzip
 import json
-import math
 import os
-import sys
 
-import numpy as np
 import tskit
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIX = os.path.join(HERE, "..", "test", "fixtures")
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(FIX, "rows")
+from fixture_util import FIXTURES as FIX, check_tskit, dump_once, tag, write_json_gz
+
+KIND = "rows"
 FILES = {
     "msprime": "metadata/msprime.trees",
     "slim": "metadata/slim.trees",
@@ -36,33 +34,8 @@ FILES = {
     "small": "small.trees",
     "edge_cases": "rows/edge_cases.trees",
     "empty": "rows/empty.trees",
+    "schema_text": "rows/schema_text.trees",
 }
-
-
-def tag(v):
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if v is None or isinstance(v, str):
-        return v
-    if isinstance(v, (bytes, bytearray)):
-        return {"$bytes": bytes(v).hex()}
-    if isinstance(v, (int, np.integer)):
-        v = int(v)
-        return v if abs(v) <= 2**53 else {"$int": str(v)}
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        if math.isnan(v):
-            return {"$float": "nan"}
-        if math.isinf(v):
-            return {"$float": "inf" if v > 0 else "-inf"}
-        return v
-    if isinstance(v, np.ndarray):
-        return [tag(x) for x in v.tolist()] if v.dtype != object else [tag(x) for x in v]
-    if isinstance(v, dict):
-        return {k: tag(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [tag(x) for x in v]
-    raise TypeError(f"cannot tag {type(v)}")
 
 
 def mutation(m):
@@ -76,6 +49,14 @@ def attempt(f):
         return f()
     except Exception as e:  # what tskit refuses, recorded by class
         return {"$error": type(e).__name__}
+
+
+def answers(ts, file):
+    """tskit's answers for one file, `file` its path from the fixtures folder."""
+    out = tag(record(ts))
+    out["file"] = file
+    out["tskit"] = tskit.__version__
+    return out
 
 
 def record(ts):
@@ -122,6 +103,10 @@ def record(ts):
         "maxRootTime": attempt(lambda: ts.max_root_time),
         "minTime": ts.min_time,
         "maxTime": ts.max_time,
+        "nbytes": ts.nbytes,
+        # Each table's schema as tskit writes it out (what nbytes counts).
+        "canonicalSchemas": {name: repr(table.metadata_schema) for name, table in ts.tables.table_name_map.items()
+                             if hasattr(table, "metadata_schema")},
         "fileUuid": ts.file_uuid,
         "referenceSequence": reference_sequence(ts),
     }
@@ -137,7 +122,7 @@ def reference_sequence(ts):
             "codec": None if schema is None else schema["codec"]}
 
 
-def edge_cases(path):
+def edge_cases():
     """A hand-made file with what the simulations lack: mutations with no edge above them
     (on a root; on a node with no edge at the site) and unknown times, an individual whose
     nodes are in two populations (one of them none), ragged locations, an individual with no
@@ -165,25 +150,59 @@ def edge_cases(path):
     t.reference_sequence.url = "https://example.org/ref.fa"
     t.reference_sequence.metadata_schema = tskit.MetadataSchema.permissive_json()
     t.reference_sequence.metadata = {"assembly": "toy"}
-    t.tree_sequence().dump(path)
+    return t.tree_sequence()
 
 
-def empty(path):
+def empty():
     """No rows at all: min_time inf, max_time -inf, max_root_time refused (no samples)."""
-    tskit.TableCollection(1).tree_sequence().dump(path)
+    return tskit.TableCollection(1).tree_sequence()
+
+
+def schema_text():
+    """Schemas stored as written, not as tskit writes them (nbytes counts each table's schema
+    as tskit canonicalises it: keys sorted, non-ASCII escaped, floats as Python prints them;
+    the top-level and reference-sequence ones as stored, in characters): whitespace, keys out
+    of order and repeated, floats of every print form, integers beyond 2^64, escapes and
+    non-ASCII text; non-ASCII time units, URL and reference data."""
+    t = tskit.TableCollection(10)
+    t.time_units = "générations"
+    pop_schema = (r'{ "codec" : "json", "type": "object", "zeta": 1.0, "alpha": [1e16, 1e15, 1e-5, 0.0001, -0.0, -0, '
+                  r'123456789012345678901234567890, 2.5E3, 0.1, 1.5e-7, 5e-324, 1.7976931348623157e308], '
+                  r'"description": "\u00e9 é 😀 \ud83d\ude00 \u007f\u0001 tab\t \"q\" \\ \/", '
+                  r'"properties": {"b": {"type": "number", "default": 0.1}, "a": {"type": "string"}}, '
+                  r'"dup": 1, "dup": 2.0, "\u00e9key": null, "Zkey": true, "~": false, "\ud7ff": [], "\ue000": {}}')
+    node_schema = ('{"type":"object","codec":"struct","required":[],"additionalProperties":false,\n'
+                   '  "properties":{"x":{"type":"number","binaryFormat":"d","default":1e-7,"index":1},'
+                   '"k":{"type":"integer","binaryFormat":"i","default":-3}}}')
+    nodes = tskit.MetadataSchema(json.loads(node_schema))
+    for flags, time in [(1, 0), (1, 0), (0, 1.5)]:
+        t.nodes.add_row(flags=flags, time=time, population=0, metadata=nodes.validate_and_encode_row({"x": time}))
+    t.edges.add_row(0, 10, 2, 0)
+    t.edges.add_row(0, 10, 2, 1)
+    t.populations.add_row(metadata=b'{"name": "p\u00e9"}')
+    # The low-level tables take the text as it is (the high-level setter writes tskit's form).
+    t.populations.ll_table.metadata_schema = pop_schema
+    t.nodes.ll_table.metadata_schema = node_schema
+    t._ll_tables.metadata_schema = '{"codec":"json", "description": "top ü 😀"}'
+    t.metadata = {"a": 1}
+    t.reference_sequence.data = "ACGTNACGTN"
+    t.reference_sequence.url = "https://exämple.org/😀"
+    t.reference_sequence.metadata_schema = tskit.MetadataSchema.permissive_json()
+    t.reference_sequence.metadata = {"assembly": "ü"}
+    t.sort()
+    t.build_index()
+    return t.tree_sequence()
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    edge_cases(os.path.join(FIX, "rows", "edge_cases.trees"))
-    empty(os.path.join(FIX, "rows", "empty.trees"))
+    check_tskit()
+    # Made once (tskit writes a new file uuid at each dump): delete one to remake it.
+    dump_once(edge_cases(), os.path.join(FIX, "rows", "edge_cases.trees"))
+    dump_once(empty(), os.path.join(FIX, "rows", "empty.trees"))
+    dump_once(schema_text(), os.path.join(FIX, "rows", "schema_text.trees"))
     for name, rel in FILES.items():
         ts = tskit.load(os.path.join(FIX, rel))
-        out = tag(record(ts))
-        out["file"] = rel
-        text = json.dumps(out, separators=(",", ":")).encode()
-        with open(os.path.join(OUT, f"{name}.json.gz"), "wb") as f:
-            f.write(gzip.compress(text, mtime=0))  # the same bytes for the same answers
+        write_json_gz(os.path.join(FIX, KIND, f"{name}.json.gz"), answers(ts, rel))
         print(name, ts.num_nodes, ts.num_mutations, ts.num_individuals)
 
 

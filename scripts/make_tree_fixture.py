@@ -6,23 +6,24 @@ test/tree-toolkit.test.ts compares treeseq's answers on both backends with these
 
     python3 scripts/make_tree_fixture.py            # every file below
     python3 scripts/make_tree_fixture.py small      # one
+    python3 scripts/make_fixture.py OUT_DIR --toolkit   # any other tree sequence (`answers`)
 
 Each answer is tskit's value, or {"error": "<tskit's message>"} where tskit raises: the test
 expects a TreeSeqError there. Nodes per tree are a sample (roots, samples, internal nodes, an
 isolated node), so that the files stay small.
 """
-import gzip
-import json
 import math
 import os
 import sys
 
-import numpy as np
 import tskit
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.join(HERE, "..", "test", "fixtures")
+from fixture_util import FIXTURES, check_tskit, dump_once, plain, write_json_gz
+
+KIND = "tree"
 FILES = ["small", "nonbinary", "ancient_gaps", "unary_internal", "gaps_isolated", "single_tree"]
+# The metadata files (JSON, SLiM's struct, every struct format), by path from the fixtures.
+ELSEWHERE = {"msprime": "metadata/msprime.trees", "slim": "metadata/slim.trees", "struct": "metadata/struct.trees"}
 
 
 def simulated():
@@ -49,21 +50,6 @@ def answer(f):
     except Exception as e:  # tskit's refusal: ValueError, LibraryError, ...
         return {"error": f"{type(e).__name__}: {e}"}
     return plain(v)
-
-
-def plain(v):
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (np.floating, float)):
-        v = float(v)
-        return v if math.isfinite(v) else ("inf" if v > 0 else "-inf" if v < 0 else "nan")
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, np.ndarray):
-        return [plain(x) for x in v.tolist()]
-    if isinstance(v, (list, tuple)) or hasattr(v, "__next__"):
-        return [plain(x) for x in v]
-    return v
 
 
 def pick_nodes(tree, ts):
@@ -201,7 +187,8 @@ def per_tree(tree, ts, nxt):
     return out
 
 
-def make(name, ts):
+def answers(ts, file):
+    """tskit's answers for one file, `file` its path from the fixtures folder."""
     n = ts.num_trees
     indexes = sorted({0, 1, n // 2, n - 2, n - 1} & set(range(n)))
     # tskit's kc_distance needs trees with sample lists, which change the order (and, for the
@@ -226,7 +213,7 @@ def make(name, ts):
                 {"interval": [iv.left, iv.right], "out": [e.id for e in eo], "in": [e.id for e in ei]}
                 for iv, eo, ei in ts.edge_diffs(include_terminal=inc, direction=d)]
     return {
-        "file": f"{name}.trees",
+        "file": file,
         "tskit": tskit.__version__,
         "numTrees": n,
         "discreteTime": bool(ts.discrete_time),
@@ -240,23 +227,15 @@ def make(name, ts):
 
 
 def main():
-    out_dir = os.path.join(FIXTURES, "tree")
-    os.makedirs(out_dir, exist_ok=True)
+    check_tskit()
     made = simulated()
-    names = sys.argv[1:] or FILES + list(made)
+    names = sys.argv[1:] or FILES + list(ELSEWHERE) + list(made)
     for name in names:
-        own = os.path.join(out_dir, f"{name}.trees")
-        if name in made:
-            # Made once (tskit writes a new file uuid at each dump): delete it to remake.
-            if not os.path.exists(own):
-                made[name].dump(own)
-            ts = tskit.load(own)
-        else:
-            ts = tskit.load(os.path.join(FIXTURES, f"{name}.trees"))
-        data = make(name, ts)
-        path = os.path.join(out_dir, f"{name}.json.gz")
-        with gzip.GzipFile(path, "wb", mtime=0) as f:
-            f.write(json.dumps(data, separators=(",", ":"), default=plain, allow_nan=False).encode())
+        # Made once (tskit writes a new file uuid at each dump): delete one to remake it.
+        rel = f"{KIND}/{name}.trees" if name in made else ELSEWHERE.get(name, f"{name}.trees")
+        ts = dump_once(made[name], os.path.join(FIXTURES, rel)) if name in made else tskit.load(os.path.join(FIXTURES, rel))
+        path = os.path.join(FIXTURES, KIND, f"{name}.json.gz")
+        write_json_gz(path, answers(ts, rel))
         print(path, os.path.getsize(path))
 
 

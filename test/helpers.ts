@@ -25,6 +25,29 @@ export function fixtures(): { name: string; path: string; expected: any }[] {
     .filter((f) => existsSync(f.path));
 }
 
+/**
+ * tskit's toolkit answers of one kind ("metadata", "rows", "tree", "genotypes", "alignments"):
+ * FIXTURES/<kind>/NAME.json.gz, as scripts/make_fixture.py --toolkit writes them for new files
+ * (and the make_<kind>_fixture.py scripts for the bundled ones), each with the file it was
+ * recorded on (`file`, from FIXTURES). A TREESEQ_FIXTURES folder without them is an error,
+ * not an empty suite.
+ */
+export function toolkitFixtures(kind: string): { name: string; path: string; want: any }[] {
+  const dir = join(FIXTURES, kind);
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json.gz")).sort() : [];
+  if (files.length === 0) throw new Error(`no toolkit answers in ${dir}: make them with scripts/make_fixture.py OUT_DIR --toolkit`);
+  return files.map((f) => {
+    const want = JSON.parse(gunzipSync(readFileSync(join(dir, f))).toString("utf8"));
+    return { name: f.replace(".json.gz", ""), path: join(FIXTURES, want.file), want };
+  });
+}
+
+/** A bundled fixture's toolkit answers of one kind, whatever TREESEQ_FIXTURES says. */
+export function bundledToolkit(kind: string, name: string): { path: string; want: any } {
+  const want = JSON.parse(gunzipSync(readFileSync(join(BUNDLED, kind, `${name}.json.gz`))).toString("utf8"));
+  return { path: join(BUNDLED, want.file), want };
+}
+
 /** A fixture bundled with the project, whatever TREESEQ_FIXTURES says. */
 export function bundled(name: string): string {
   return join(BUNDLED, `${name}.trees`);
@@ -35,9 +58,11 @@ export function badFixtures(): { file: string; path: string; what: string; tskit
   return JSON.parse(readFileSync(join(dir, "index.json"), "utf8")).map((e: any) => ({ ...e, path: join(dir, e.file) }));
 }
 
-/** Relative 1e-9, absolute 1e-12 near zero; null (NaN) must be NaN. */
-export function close(actual: number, expected: number | null): boolean {
+/** Relative 1e-9, absolute 1e-12 near zero; null (NaN) must be NaN, "inf" and "-inf" (how
+ * the fixtures spell infinities) infinite. */
+export function close(actual: number, expected: number | null | "inf" | "-inf"): boolean {
   if (expected === null) return Number.isNaN(actual);
+  if (expected === "inf" || expected === "-inf") return actual === (expected === "inf" ? Infinity : -Infinity);
   if (!Number.isFinite(expected)) return actual === expected;
   return Math.abs(actual - expected) <= Math.max(1e-12, 1e-9 * Math.abs(expected));
 }

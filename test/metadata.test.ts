@@ -1,24 +1,23 @@
 /**
  * Metadata on both backends against tskit's answers (test/fixtures/metadata, written by
- * scripts/make_metadata_fixture.py): schemas, every row of every table decoded, the top level,
- * struct columns, and rows that do not decode (BAD_METADATA naming table, row and field).
+ * scripts/make_metadata_fixture.py; TREESEQ_FIXTURES's metadata/ from make_fixture.py
+ * --toolkit): schemas, every row of every table decoded, the top level, struct columns, and
+ * rows that do not decode (BAD_METADATA naming table, row and field).
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { init, load, TreeSeqError } from "../dist/index.js";
-import { BACKENDS, bundled, hex, same, tag } from "./helpers.js";
+import { BACKENDS, bundled, bundledToolkit, hex, same, tag, toolkitFixtures } from "./helpers.js";
 
+/** The bundled metadata files, for the checks written for one of them. */
 const DIR = join(bundled("x"), "..", "metadata");
-const EXPECTED = JSON.parse(readFileSync(join(DIR, "metadata.expected.json"), "utf8")).files as Record<string, any>;
 const TABLES = ["nodes", "edges", "sites", "mutations", "migrations", "individuals", "populations"] as const;
 
 beforeAll(async () => { await init({ threads: 2 }); });
 
 describe.each(BACKENDS)("%s backend", (backend) => {
-  describe.each(Object.keys(EXPECTED))("%s.trees", (name) => {
-    const want = EXPECTED[name];
-    const open = () => load(join(DIR, `${name}.trees`), { backend });
+  describe.each(toolkitFixtures("metadata"))("$name", ({ name, path, want }) => {
+    const open = () => load(path, { backend });
 
     it("top-level metadata and schema are tskit's", async () => {
       const ts = await open();
@@ -136,7 +135,7 @@ describe.each(BACKENDS)("%s backend", (backend) => {
   it("metadataColumn gives null rows (an [\"object\", \"null\"] schema) its defaultValue, and refuses them without one", async () => {
     for (const [file, table, path, dflt] of [["slim", "nodes", "slim_id", -1], ["struct", "edges", "w", Number.NaN]] as const) {
       const ts = await load(join(DIR, `${file}.trees`), { backend });
-      const rows = EXPECTED[file].tables[table].rows as Array<{ value: any }>;
+      const rows = bundledToolkit("metadata", file).want.tables[table].rows as Array<{ value: any }>;
       expect(rows.some((r) => r.value === null)).toBe(true);
       const got = ts.tables[table].metadataColumn(path, { defaultValue: dflt }) as ArrayLike<number | bigint>;
       expect(Array.from(got, Number)).toEqual(rows.map((r) => (r.value === null ? dflt : Number(r.value[path]))));

@@ -1,22 +1,21 @@
 /**
  * Objects and lookups on both backends against tskit's answers (test/fixtures/rows, written
- * by scripts/make_rows_fixture.py): every row object of every table (metadata decoded,
+ * by scripts/make_rows_fixture.py; TREESEQ_FIXTURES's rows/ from make_fixture.py --toolkit):
+ * every row object of every table (metadata decoded,
  * mutations' computed edge and inherited state, individuals' nodes), samples() by population
- * (id and name) and time, the derived columns and the computed properties.
+ * (id and name) and time, the derived columns and the computed properties (nbytes with
+ * each table's schema as tskit canonicalises it).
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import { readFileSync, readdirSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { init, load } from "../dist/index.js";
-import { BACKENDS, bundled, same, tag } from "./helpers.js";
+import { canonicalJson } from "../dist/nbytes.js";
+import { BACKENDS, bundled, readKastore, same, tag, toolkitFixtures } from "./helpers.js";
 
+/** The bundled fixtures, for the checks written for one of them. */
 const FIX = join(bundled("x"), "..");
 const ROWS = join(FIX, "rows");
-const CASES = readdirSync(ROWS).filter((f) => f.endsWith(".json.gz")).sort().map((f) => ({
-  name: f.replace(".json.gz", ""),
-  want: JSON.parse(gunzipSync(readFileSync(join(ROWS, f))).toString("utf8")),
-}));
 
 beforeAll(async () => { await init({ threads: 2 }); });
 
@@ -27,8 +26,8 @@ const TABLES = [
 ] as const;
 
 describe.each(BACKENDS)("%s backend", (backend) => {
-  describe.each(CASES)("$name", ({ want }) => {
-    const open = () => load(join(FIX, want.file), { backend });
+  describe.each(toolkitFixtures("rows"))("$name", ({ path, want }) => {
+    const open = () => load(path, { backend });
 
     it("every row object, by id and by iterator, is tskit's", async () => {
       const ts = await open();
@@ -98,6 +97,7 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         if (w && typeof w === "object" && "$error" in w) expect(() => ts[key], key).toThrow(expect.objectContaining({ code: "BAD_PARAM" }));
         else same(ts[key], w, key);
       }
+      expect(ts.nbytes, "nbytes").toBe(want.nbytes);
       expect(ts.fileUuid).toBe(want.fileUuid);
       const ref = ts.referenceSequence;
       if (want.referenceSequence === null) expect(ref).toBeNull();
@@ -107,6 +107,17 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         expect(ref!.metadataSchema.codec).toBe(codec);
       }
       ts.dispose();
+    });
+  });
+
+  describe.each(toolkitFixtures("rows"))("$name: metadata schemas as tskit writes them out (nbytes counts them)", ({ path, want }) => {
+    it("canonicalJson of each table's stored schema is tskit's repr", () => {
+      const stored = readKastore(readFileSync(path));
+      const text = (key: string) => new TextDecoder().decode(Uint8Array.from(stored.get(key) as ArrayLike<number>));
+      for (const [table, canonical] of Object.entries<string>(want.canonicalSchemas)) {
+        const raw = text(`${table}/metadata_schema`);
+        expect(raw === "" ? "" : canonicalJson(raw), table).toBe(canonical);
+      }
     });
   });
 

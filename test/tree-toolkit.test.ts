@@ -1,23 +1,16 @@
 /**
  * The whole Tree (API.md, "The whole Tree (toolkit)") against tskit's answers, recorded by
- * scripts/make_tree_fixture.py in test/fixtures/tree/*.json.gz, on both backends: every
- * per-node method on a sample of nodes, every traversal order, Newick text, balance indexes,
- * KC and RF distances, tracked samples, edge diffs, and tskit's refusals.
+ * scripts/make_tree_fixture.py in test/fixtures/tree/*.json.gz (TREESEQ_FIXTURES's tree/ from
+ * make_fixture.py --toolkit), on both backends: every per-node method on a sample of nodes,
+ * every traversal order, Newick text, balance indexes, KC and RF distances, tracked samples,
+ * edge diffs, and tskit's refusals.
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { init, load, TreeSeqError } from "../dist/index.js";
 import { formatFixed } from "../dist/newick.js";
-import { BACKENDS, bundled, close } from "./helpers.js";
+import { BACKENDS, bundled, close, toolkitFixtures } from "./helpers.js";
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "tree");
-const CASES = readdirSync(DIR).filter((f) => f.endsWith(".json.gz")).sort().map((f) => {
-  const data = JSON.parse(gunzipSync(readFileSync(join(DIR, f))).toString("utf8"));
-  return { name: f.replace(".json.gz", ""), data };
-});
+const CASES = toolkitFixtures("tree").map(({ name, path, want }) => ({ name, path, data: want }));
 
 beforeAll(async () => { await init({ threads: 2 }); });
 
@@ -46,10 +39,8 @@ it("branch lengths print as C's %.<p>f (exact ties to even), as tskit's Newick",
 });
 
 describe.each(BACKENDS)("%s backend", (backend) => {
-  describe.each(CASES)("$name", ({ name, data }) => {
-    // Simulated files (integer times, multiple mergers) live beside their answers.
-    const own = join(DIR, `${name}.trees`);
-    const open = () => load(existsSync(own) ? own : bundled(name), { backend });
+  describe.each(CASES)("$name", ({ path, data }) => {
+    const open = () => load(path, { backend });
 
     it("per tree: interval, roots, counts, sites, mutations, arrays, traversals", async () => {
       const ts = await open();

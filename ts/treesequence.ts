@@ -20,6 +20,7 @@ import {
 } from "./genotypes.js";
 import { alignments, fasta, nexus, type AlignmentsOptions, type FastaOptions, type NexusOptions, type SequenceSource } from "./alignments.js";
 import { vcfPieces, writePieces, type VcfOptions, type VcfSink, type VcfSource } from "./vcf.js";
+import { nbytes } from "./nbytes.js";
 import {
   STATISTICS, toKwargs,
   type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GenealogicalNearestNeighboursOptions,
@@ -621,6 +622,18 @@ export class TreeSequence {
   get minTime(): number { return this.rows.minTime(); }
   /** The greatest node or known mutation time. */
   get maxTime(): number { return this.rows.maxTime(); }
+  /** tskit's `nbytes`: the bytes of the tables' columns (offsets 64-bit), the metadata
+   * schemas as tskit writes them out, the reference sequence and the edge indexes. */
+  get nbytes(): number {
+    const s = this.s;
+    return nbytes({
+      column: (key) => this.column(key),
+      timeUnits: s.timeUnits,
+      rows: { nodes: s.numNodes, edges: s.numEdges, sites: s.numSites, mutations: s.numMutations,
+        individuals: s.numIndividuals, populations: s.numPopulations, migrations: s.numMigrations,
+        provenances: s.numProvenances },
+    });
+  }
 
   /**
    * Frees the backend's memory. Afterwards every method and getter of this tree sequence, of
