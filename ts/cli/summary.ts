@@ -1,0 +1,129 @@
+/**
+ * `treeseq summary FILES...`: what is in each file (its tables' row counts, the trees, the
+ * populations by name, the time units), its size, how long it took to load and in which
+ * backend. Text for a person, TSV or JSON for a program. A file that does not load is reported
+ * (`treeseq: CODE: file: message`) and the others are still summarised; exit status 1 then.
+ */
+import { stat } from "node:fs/promises";
+import { load, type BackendInfo, type TreeSequence } from "../index.js";
+import { choiceValue, UsageError, type Parsed } from "./args.js";
+import { BACKEND_FLAGS, reportError, startBackend, type Command } from "./command.js";
+import { Output } from "./output.js";
+
+const FORMATS = ["text", "tsv", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** One file's summary; the keys are the TSV header and the JSON keys. */
+interface FileSummary {
+  file: string;
+  backend: string;
+  sequence_length: number;
+  trees: number;
+  samples: number;
+  nodes: number;
+  edges: number;
+  sites: number;
+  mutations: number;
+  individuals: number;
+  populations: number;
+  /** Each population's metadata `name`, or "" where it has none. */
+  population_names: string[];
+  migrations: number;
+  provenances: number;
+  time_units: string;
+  file_bytes: number;
+  load_ms: number;
+}
+
+/** A population's name from its metadata (tskit's convention: a `name` property), or "". */
+function populationName(metadata: unknown): string {
+  const name = metadata !== null && typeof metadata === "object" ? (metadata as { name?: unknown }).name : undefined;
+  return typeof name === "string" ? name : "";
+}
+
+function summarise(file: string, ts: TreeSequence, bytes: number, loadMs: number): FileSummary {
+  return {
+    file, backend: ts.backend, sequence_length: ts.sequenceLength, trees: ts.numTrees, samples: ts.numSamples,
+    nodes: ts.numNodes, edges: ts.numEdges, sites: ts.numSites, mutations: ts.numMutations,
+    individuals: ts.numIndividuals, populations: ts.numPopulations,
+    population_names: Array.from(ts.populations(), (p) => populationName(p.metadata)),
+    migrations: ts.numMigrations, provenances: ts.numProvenances, time_units: ts.timeUnits,
+    file_bytes: bytes, load_ms: Math.round(loadMs * 1000) / 1000,
+  };
+}
+
+/** A TSV field: tabs and line breaks escaped as `\t`, `\n`, `\r` (and `\` as `\\`) so a row stays one line. */
+function tsvField(v: string | number): string {
+  return String(v).replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[c]!);
+}
+
+const COLUMNS: Array<keyof FileSummary> = [
+  "file", "backend", "sequence_length", "trees", "samples", "nodes", "edges", "sites", "mutations", "individuals",
+  "populations", "population_names", "migrations", "provenances", "time_units", "file_bytes", "load_ms",
+];
+
+function tsvRow(s: FileSummary): string {
+  return COLUMNS.map((k) => tsvField(k === "population_names" ? s.population_names.join(",") : s[k] as string | number)).join("\t") + "\n";
+}
+
+function textBlock(s: FileSummary, info: BackendInfo): string {
+  const names = s.population_names.some((n) => n !== "") ? ` (${s.population_names.map((n, i) => n || `#${i}`).join(", ")})` : "";
+  const rows: Array<[string, string | number]> = [
+    ["backend", `${s.backend}, ${info.threads} threads`],
+    ["file size", `${s.file_bytes} bytes`],
+    ["load time", `${s.load_ms.toFixed(1)} ms`],
+    ["sequence length", s.sequence_length], ["trees", s.trees], ["samples", s.samples], ["nodes", s.nodes],
+    ["edges", s.edges], ["sites", s.sites], ["mutations", s.mutations], ["individuals", s.individuals],
+    ["populations", `${s.populations}${names}`], ["migrations", s.migrations], ["provenances", s.provenances],
+    ["time units", s.time_units],
+  ];
+  return `${s.file}\n${rows.map(([k, v]) => `  ${k.padEnd(16)} ${v}\n`).join("")}`;
+}
+
+export const summaryCommand: Command = {
+  name: "summary",
+  summary: "what each file holds: row counts, trees, populations, time units, size, load time",
+  usage: "usage: treeseq summary FILE... [--format text|tsv|json] [--out FILE]",
+  flags: {
+    format: { type: "string", short: "f", value: "FORMAT", help: "text (default), tsv (one row per file, with a header) or json (an array of objects)" },
+    out: { type: "string", short: "o", value: "FILE", help: "write to FILE instead of standard output" },
+    ...BACKEND_FLAGS,
+  },
+  positionals: true,
+  async run({ values, positionals }: Parsed): Promise<number> {
+    const format: Format = values.format === undefined ? "text" : choiceValue("--format", values.format as string, FORMATS);
+    if (positionals.length === 0) throw new UsageError("summary needs at least one FILE");
+    const info = await startBackend(values);
+    const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
+    let failed = 0;
+    let written = 0;
+    if (format === "tsv") await out.write(COLUMNS.join("\t") + "\n");
+    if (format === "json") await out.write("[");
+    for (const file of positionals) {
+      if (out.closed) break;
+      let s: FileSummary;
+      try {
+        const bytes = (await stat(file).catch(() => ({ size: 0 }))).size;
+        const t0 = performance.now();
+        const ts = await load(file);
+        const ms = performance.now() - t0;
+        try {
+          s = summarise(file, ts, bytes, ms);
+        } finally {
+          ts.dispose();
+        }
+      } catch (e) {
+        reportError(e, file);
+        failed++;
+        continue;
+      }
+      if (format === "text") await out.write((written > 0 ? "\n" : "") + textBlock(s, info));
+      else if (format === "tsv") await out.write(tsvRow(s));
+      else await out.write((written > 0 ? ",\n " : "\n ") + JSON.stringify(s));
+      written++;
+    }
+    if (format === "json") await out.write(written > 0 ? "\n]\n" : "]\n");
+    await out.end();
+    return failed > 0 ? 1 : 0;
+  },
+};
