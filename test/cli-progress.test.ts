@@ -52,6 +52,8 @@ for (const f of files) {
     p.statDone(f.name, stat, true);
   }
   p.fileDone(f.name, f.name !== "beta.trees");
+  // A failure reported mid-run, as the commands do, straight to stderr.
+  if (f.name === "beta.trees") process.stderr.write("treeseq: IO: beta.trees: cannot read\\n");
 }
 p.finish();
 process.stderr.write("END");
@@ -70,10 +72,15 @@ describe("progress on a terminal", () => {
     const r = inTerminal(...runNode(driver("auto")));
     expect(r.status, r.stderr).toBe(0);
     const t = r.terminal;
-    // Every draw starts at the line's start and clears it; nothing ever moves to a new line.
+    // Every draw starts at the line's start and clears it; only the message written mid-run
+    // moves to a new line, after the display was cleared, and the display comes back below it.
     const draws = t.split("\r\x1b[K").slice(1);
     expect(draws.length).toBeGreaterThan(3);
-    expect(t).not.toMatch(/\n/);
+    expect(t.match(/\n/g)?.length).toBe(1);
+    const message = draws.indexOf("treeseq: IO: beta.trees: cannot read\r\n");
+    expect(message).toBeGreaterThan(0);
+    expect(draws[message - 1]).toMatch(/^treeseq: \d\/3 files/); // the line it cleared
+    expect(draws.slice(message + 1).some((d) => /^treeseq: 2\/3 files, 1 failed/.test(d))).toBe(true);
     expect(t).toMatch(/treeseq: 0\/3 files/);
     expect(t).toMatch(/treeseq: 1\/3 files/);
     expect(t).toMatch(/treeseq: 2\/3 files, 1 failed/);
@@ -97,10 +104,10 @@ describe("progress on a terminal", () => {
   it("is silent when stderr is a pipe, and in mode none on a terminal", () => {
     const piped = spawnSync(process.execPath, runNode(driver("auto")).slice(1), { encoding: "utf8", timeout: 60_000 });
     expect(piped.status, piped.stderr).toBe(0);
-    expect(piped.stderr).toBe("END");
+    expect(piped.stderr).toBe("treeseq: IO: beta.trees: cannot read\nEND");
     const none = inTerminal(...runNode(driver("none")));
     expect(none.status, none.stderr).toBe(0);
-    expect(none.terminal).toBe("END");
+    expect(none.terminal).toBe("treeseq: IO: beta.trees: cannot read\r\nEND");
   });
 
   it("writes one JSON object per event in mode json, piped or on a terminal", () => {
@@ -109,7 +116,7 @@ describe("progress on a terminal", () => {
     const terminal = inTerminal(...runNode(driver("json")));
     expect(terminal.status, terminal.stderr).toBe(0);
     for (const text of [piped.stderr, terminal.terminal.replace(/\r\n/g, "\n")]) {
-      const lines = text.replace(/END$/, "").trimEnd().split("\n");
+      const lines = text.replace(/END$/, "").trimEnd().split("\n").filter((l) => !l.startsWith("treeseq: IO:"));
       const events = lines.map((l) => JSON.parse(l));
       // start, then per file: file_started, 2 x (stat_started, stat_done), file_done; finish.
       expect(events.length).toBe(1 + 3 * 6 + 1);

@@ -168,7 +168,13 @@ export function progressLine(s: ProgressState, columns: number): string {
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
 
-/** The one line on a terminal, redrawn at most every REDRAW_MS and every TICK_MS. */
+type Write = NodeJS.WritableStream["write"];
+
+/**
+ * The one line on a terminal, redrawn at most every REDRAW_MS and every TICK_MS. While it is
+ * shown, anything else written to the same stream (an error reported mid-run) first clears
+ * it, so that the message stands on its own line and the display is redrawn below it.
+ */
 class TerminalProgress implements Progress {
   private tracker: Tracker;
   private lastDraw = -Infinity;
@@ -176,17 +182,40 @@ class TerminalProgress implements Progress {
   private ticker: ReturnType<typeof setInterval> | null = null;
   private drawn = false;
   private finished = false;
+  /** The stream's own write, while ours stands in front of it. */
+  private write: Write;
 
   constructor(private readonly stream: NodeJS.WritableStream & { columns?: number }, private readonly now: () => number) {
     this.tracker = new Tracker(now);
+    this.write = stream.write;
   }
 
   private draw(): void {
     if (this.finished) return;
     this.lastDraw = this.now();
     if (this.pending) { clearTimeout(this.pending); this.pending = null; }
-    this.stream.write(`\r\x1b[K${progressLine(this.tracker.state(), this.stream.columns || 80)}`);
+    this.write.call(this.stream, `\r\x1b[K${progressLine(this.tracker.state(), this.stream.columns || 80)}`);
     this.drawn = true;
+  }
+
+  /** Puts a write in front of the stream's that clears the line before another's text. */
+  private hook(): void {
+    const own = this.stream.write;
+    this.write = own;
+    const display = this;
+    this.stream.write = function (this: unknown, ...args: unknown[]): boolean {
+      if (display.drawn) {
+        own.call(display.stream, "\r\x1b[K");
+        display.drawn = false;
+      }
+      const r = (own as (...a: unknown[]) => boolean).apply(display.stream, args);
+      display.changed();
+      return r;
+    } as Write;
+  }
+
+  private unhook(): void {
+    this.stream.write = this.write;
   }
 
   /** Draws now if the last redraw is old enough, else once when it is. */
@@ -202,6 +231,7 @@ class TerminalProgress implements Progress {
 
   start(files: ProgressFile[], statisticsPerFile: number): void {
     this.tracker.start(files, statisticsPerFile);
+    this.hook();
     this.ticker = setInterval(() => this.draw(), TICK_MS);
     this.ticker.unref?.();
     this.changed();
@@ -216,7 +246,8 @@ class TerminalProgress implements Progress {
     this.finished = true;
     if (this.pending) clearTimeout(this.pending);
     if (this.ticker) clearInterval(this.ticker);
-    if (this.drawn) this.stream.write("\r\x1b[K");
+    if (this.drawn) this.write.call(this.stream, "\r\x1b[K");
+    this.unhook();
   }
 }
 
