@@ -181,3 +181,37 @@ describe("time left", () => {
     expect(lines.at(-1).eta_s).toBeCloseTo(8, 3);
   });
 });
+
+describe("treeseq stat's progress, end to end", () => {
+  const CLI = join(ROOT, "dist/cli.js");
+  const files = [join(ROOT, "test/fixtures/cli/a.trees"), join(ROOT, "test/fixtures/medium.trees")];
+  // Node mode on medium.trees takes a few seconds: long enough for several redraws.
+  const args = ["stat", ...files, "--stat", "diversity", "--stat", "y3", "--mode", "node", "--windows", "10", "--jobs", "1", "--threads", "2"];
+
+  it("draws on a terminal, then clears the line for the summary", () => {
+    const r = inTerminal(process.execPath, CLI, ...args);
+    expect(r.status, r.stderr).toBe(0);
+    const draws = r.terminal.split("\r\x1b[K").slice(1);
+    expect(draws.length).toBeGreaterThan(2);
+    expect(draws[0]).toMatch(/^treeseq: 0\/2 files, 0%, 0:00 elapsed, time left unknown/);
+    expect(draws.some((d) => /^treeseq: [01]\/2 files, \d+%, \d+:\d\d elapsed, (~\d+:\d\d left|time left unknown) \| \S+\.trees: (loading|diversity|y3)$/.test(d))).toBe(true);
+    expect(draws.some((d) => /~\d+:\d\d left/.test(d))).toBe(true);
+    // The last draw was cleared: the summary line stands alone.
+    expect(draws.at(-1)).toMatch(/^treeseq stat: 2 files, 4 statistics, \d+ values in [\d.]+ s wall; .*\r\n$/);
+  });
+
+  it("piped, stderr has the summary line only; --progress json gives parseable events", () => {
+    const piped = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000, maxBuffer: 1 << 28 });
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(piped.stderr).toMatch(/^treeseq stat: 2 files, 4 statistics, [^\r\x1b]*\n$/);
+    const json = spawnSync(process.execPath, [CLI, ...args, "--progress", "json"], { encoding: "utf8", timeout: 120_000, maxBuffer: 1 << 28 });
+    expect(json.status, json.stderr).toBe(0);
+    const lines = json.stderr.trimEnd().split("\n");
+    expect(lines.pop()).toMatch(/^treeseq stat: /);
+    const events = lines.map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({ event: "start", files_total: 2, statistics_per_file: 2 });
+    expect(events.filter((e) => e.event === "stat_done").map((e) => e.statistic)).toEqual(["diversity", "y3", "diversity", "y3"]);
+    expect(events.filter((e) => e.event === "file_done").map((e) => [e.file, e.ok])).toEqual(files.map((f) => [f, true]));
+    expect(events.at(-1)).toMatchObject({ event: "finish", files_done: 2, fraction: 1 });
+  });
+});

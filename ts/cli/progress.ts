@@ -39,7 +39,7 @@ const TICK_MS = 1000;
 export interface ProgressState {
   filesDone: number;
   filesTotal: number;
-  /** The file and statistic started last, of those still running (null between them). */
+  /** The file started last of those still running, and its statistic (null while it loads). */
   file: string | null;
   statistic: string | null;
   /** Files started and not yet done. */
@@ -105,8 +105,8 @@ class Tracker {
   }
 
   statDone(file: string, _statistic: string): void {
+    // The statistic stays shown until the next starts: its rows are being written meanwhile.
     this.statsDone.set(file, (this.statsDone.get(file) ?? 0) + 1);
-    if (this.current.has(file)) this.current.set(file, null);
   }
 
   fileDone(file: string, ok: boolean): void {
