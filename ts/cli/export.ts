@@ -265,18 +265,23 @@ export const newickCommand: Command = {
         return values.intervals ? `${t.interval.left}\t${t.interval.right}\t${text}\n` : `${text}\n`;
       };
       const trees: Iterable<Tree> = position !== undefined ? [ts.at(position)] : index !== undefined ? [ts.atIndex(index)] : ts.trees();
+      // Lines go out in pieces of about 64 KiB: one write per tree costs more than the tree.
+      let piece = "";
       for (const t of trees) {
         if (out.closed) break;
-        let line: string;
         try {
-          line = one(t);
+          piece += one(t);
         } catch (e) {
           reportError(e, `${file}: tree ${t.index}`);
           failed++;
           continue;
         }
-        await out.write(line);
+        if (piece.length >= 1 << 16) {
+          await out.write(piece);
+          piece = "";
+        }
       }
+      await out.write(piece);
       await out.end();
     } catch (e) {
       if (e instanceof UsageError) throw e;
