@@ -132,6 +132,19 @@ describe("treeseq summary", () => {
     expect(r.stderr).not.toMatch(NO_STACK);
   });
 
+  it("reports a population whose metadata does not decode, and still gives the counts (exit 1)", async () => {
+    const bad = join(ROOT, "test/fixtures/metadata/bad.trees");
+    const r = cli(["summary", "-f", "json", bad]);
+    expect(r.status).toBe(1);
+    await withFile(bad, (ts) => {
+      const names = Array.from({ length: ts.numPopulations }, (_, i) => {
+        try { return (ts.decodeRowMetadata("populations", i) as { name?: string }).name ?? ""; } catch { return ""; }
+      });
+      expect(JSON.parse(r.stdout)[0]).toMatchObject({ nodes: ts.numNodes, populations: ts.numPopulations, population_names: names });
+    });
+    expect(r.stderr).toMatch(new RegExp(`^treeseq: BAD_METADATA: ${bad}: populations row 1: `));
+  });
+
   it("writes to --out", () => {
     const dir = mkdtempSync(join(tmpdir(), "treeseq-cli-"));
     try {
@@ -184,6 +197,36 @@ describe("treeseq validate", () => {
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toBe(`ok ${SMALL}\nok ${MEDIUM}\n`);
     expect(cli(["validate", "-q", SMALL]).stdout).toBe("");
+  });
+
+  it("--metadata lists the rows whose metadata tskit cannot decode, with the library's messages", async () => {
+    const dir = join(ROOT, "test/fixtures/metadata");
+    const want = JSON.parse(readFileSync(join(dir, "metadata.expected.json"), "utf8")).files;
+    const paths = Object.keys(want).map((name) => join(dir, `${name}.trees`));
+    const r = cli(["validate", "--metadata", ...paths]);
+    expect(r.status).toBe(1);
+    const lines: string[] = [];
+    const oks: string[] = [];
+    for (const [name, expected] of Object.entries<any>(want)) {
+      const path = join(dir, `${name}.trees`);
+      let refused = 0;
+      await withFile(path, (ts) => {
+        for (const [table, { rows }] of Object.entries<any>(expected.tables)) {
+          rows.forEach((row: any, i: number) => {
+            if ("value" in row) return; // tskit decodes it
+            refused++;
+            const err = (() => { try { ts.decodeRowMetadata(table as any, i); } catch (e) { return e as api.TreeSeqError; } throw new Error(`${name} ${table} row ${i} decoded`); })();
+            lines.push(`treeseq: ${err.code}: ${path}: ${err.message}`);
+          });
+        }
+      });
+      if (refused === 0) oks.push(`ok ${path}`);
+    }
+    expect(lines.length).toBeGreaterThan(3);
+    expect(r.stderr.trimEnd().split("\n")).toEqual(lines);
+    expect(r.stdout.trimEnd().split("\n")).toEqual(oks);
+    // Without --metadata those files load, so they pass.
+    expect(cli(["validate", ...paths]).status).toBe(0);
   });
 
   it("reports a missing file as IO and goes on", () => {

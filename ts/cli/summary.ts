@@ -35,18 +35,34 @@ interface FileSummary {
   load_ms: number;
 }
 
-/** A population's name from its metadata (tskit's convention: a `name` property), or "". */
-function populationName(metadata: unknown): string {
-  const name = metadata !== null && typeof metadata === "object" ? (metadata as { name?: unknown }).name : undefined;
-  return typeof name === "string" ? name : "";
+/**
+ * Each population's name from its metadata (tskit's convention: a `name` property), or "".
+ * A row whose metadata does not decode is reported, its name left "", and the rest is still
+ * summarised: the counts do not depend on it.
+ */
+function populationNames(file: string, ts: TreeSequence): { names: string[]; problems: number } {
+  let problems = 0;
+  const names = Array.from({ length: ts.numPopulations }, (_, i) => {
+    let metadata: unknown;
+    try {
+      metadata = ts.decodeRowMetadata("populations", i);
+    } catch (e) {
+      reportError(e, file);
+      problems++;
+      return "";
+    }
+    const name = metadata !== null && typeof metadata === "object" ? (metadata as { name?: unknown }).name : undefined;
+    return typeof name === "string" ? name : "";
+  });
+  return { names, problems };
 }
 
-function summarise(file: string, ts: TreeSequence, bytes: number, loadMs: number): FileSummary {
+function summarise(file: string, ts: TreeSequence, bytes: number, loadMs: number, names: string[]): FileSummary {
   return {
     file, backend: ts.backend, sequence_length: ts.sequenceLength, trees: ts.numTrees, samples: ts.numSamples,
     nodes: ts.numNodes, edges: ts.numEdges, sites: ts.numSites, mutations: ts.numMutations,
     individuals: ts.numIndividuals, populations: ts.numPopulations,
-    population_names: Array.from(ts.populations(), (p) => populationName(p.metadata)),
+    population_names: names,
     migrations: ts.numMigrations, provenances: ts.numProvenances, time_units: ts.timeUnits,
     file_bytes: bytes, load_ms: Math.round(loadMs * 1000) / 1000,
   };
@@ -108,7 +124,9 @@ export const summaryCommand: Command = {
         const ts = await load(file);
         const ms = performance.now() - t0;
         try {
-          s = summarise(file, ts, bytes, ms);
+          const { names, problems } = populationNames(file, ts);
+          if (problems > 0) failed++;
+          s = summarise(file, ts, bytes, ms, names);
         } finally {
           ts.dispose();
         }
