@@ -298,6 +298,10 @@ describe("treeseq vcf", () => {
       const r = cli(["vcf", MEDIUM, "-o", out]);
       expect(r.status, r.stderr).toBe(0);
       expect(readFileSync(out, "utf8")).toBe(await withFile(MEDIUM, (ts) => ts.asVcf()));
+      const nowhere = join(dir, "no-such-dir", "x.vcf");
+      const bad = cli(["vcf", SMALL, "--out", nowhere]);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(new RegExp(`^treeseq: IO: cannot write ${nowhere}: `));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

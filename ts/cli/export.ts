@@ -73,8 +73,12 @@ async function finished(w: Writable): Promise<void> {
 
 // ---- vcf -------------------------------------------------------------------------------------
 
-/** The writeVcf options the flags ask for; the site mask needs the file (its site positions). */
-function vcfOptions(values: Parsed["values"], ts: TreeSequence): VcfOptions {
+/**
+ * The writeVcf options the flags ask for, checked now (before any work); the site mask of
+ * --left/--right/--site-mask needs the file's site positions, so what is returned makes the
+ * options for a loaded file.
+ */
+function vcfOptions(values: Parsed["values"]): (ts: TreeSequence) => VcfOptions {
   const o: VcfOptions = {};
   const str = (k: string): string | undefined => values[k] as string | undefined;
   if (str("ploidy") !== undefined) o.ploidy = integerValue("--ploidy", str("ploidy")!, 1);
@@ -89,20 +93,6 @@ function vcfOptions(values: Parsed["values"], ts: TreeSequence): VcfOptions {
   if (values["include-non-sample-nodes"]) o.includeNonSampleNodes = true;
   if (values["no-isolated-as-missing"]) o.isolatedAsMissing = false;
   if (values["allow-position-zero"]) o.allowPositionZero = true;
-
-  const left = str("left") === undefined ? undefined : positionValue("--left", str("left")!);
-  const right = str("right") === undefined ? undefined : positionValue("--right", str("right")!);
-  if (left !== undefined && right !== undefined && !(left < right)) throw new UsageError(`--left ${left} must be less than --right ${right}`);
-  const masked = str("site-mask") === undefined ? [] : idsValue("--site-mask", str("site-mask")!);
-  if (left !== undefined || right !== undefined || masked.length > 0) {
-    const position = ts.tables.sites.position;
-    const mask = Array.from(position, (x) => (left !== undefined && x < left) || (right !== undefined && x >= right));
-    for (const s of masked) {
-      if (s >= mask.length) throw new TreeSeqError("BAD_PARAM", `--site-mask: site ${s} is out of range (the file has ${mask.length} sites)`);
-      mask[s] = true;
-    }
-    o.siteMask = mask;
-  }
   if (str("sample-mask") !== undefined) {
     const columns = idsValue("--sample-mask", str("sample-mask")!);
     // The genotypes' length (the VCF's sample nodes) is known only with the first variant.
@@ -119,7 +109,20 @@ function vcfOptions(values: Parsed["values"], ts: TreeSequence): VcfOptions {
       return mask;
     };
   }
-  return o;
+
+  const left = str("left") === undefined ? undefined : positionValue("--left", str("left")!);
+  const right = str("right") === undefined ? undefined : positionValue("--right", str("right")!);
+  if (left !== undefined && right !== undefined && !(left < right)) throw new UsageError(`--left ${left} must be less than --right ${right}`);
+  const masked = str("site-mask") === undefined ? [] : idsValue("--site-mask", str("site-mask")!);
+  if (left === undefined && right === undefined && masked.length === 0) return () => o;
+  return (ts) => {
+    const mask = Array.from(ts.tables.sites.position, (x) => (left !== undefined && x < left) || (right !== undefined && x >= right));
+    for (const s of masked) {
+      if (s >= mask.length) throw new TreeSeqError("BAD_PARAM", `--site-mask: site ${s} is out of range (the file has ${mask.length} sites)`);
+      mask[s] = true;
+    }
+    return { ...o, siteMask: mask };
+  };
 }
 
 export const vcfCommand: Command = {
@@ -150,20 +153,22 @@ export const vcfCommand: Command = {
   positionals: true,
   async run({ values, positionals }: Parsed): Promise<number> {
     const file = oneFile("vcf", positionals);
+    const optionsFor = vcfOptions(values);
     await startBackend(values);
+    // Opened first, so that a bad --out path fails before any work.
+    const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
     let ts: TreeSequence;
     try {
       ts = await load(file);
     } catch (e) {
       reportError(e, file);
+      await out.end();
       return 1;
     }
+    const sink = streamTo(out);
     try {
-      const options = vcfOptions(values, ts);
-      const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
-      const sink = streamTo(out);
       try {
-        await ts.writeVcf(sink, options);
+        await ts.writeVcf(sink, optionsFor(ts));
       } catch (e) {
         if (!out.closed) throw e; // else the reader went away: stop, without an error
       }
@@ -171,8 +176,8 @@ export const vcfCommand: Command = {
       await out.end();
       return 0;
     } catch (e) {
-      if (e instanceof UsageError) throw e;
       reportError(e, file);
+      await out.end().catch(() => {});
       return 1;
     } finally {
       ts.dispose();
@@ -184,12 +189,13 @@ export const vcfCommand: Command = {
 
 /**
  * The node labels `--node-labels` asks for: undefined for tskit's default (`n<id>` on
- * samples), none, every node's id, or a file of `id label` lines.
+ * samples), none, every node's id (made for the file, whose node count it needs), or a file
+ * of `id label` lines (read now, so that a bad one is refused before any work).
  */
-function nodeLabels(text: string | undefined, numNodes: number): NewickOptions["nodeLabels"] | undefined {
-  if (text === undefined || text === "samples") return undefined;
-  if (text === "none") return {};
-  if (text === "ids") return new Map(Array.from({ length: numNodes }, (_, u) => [u, String(u)]));
+function nodeLabels(text: string | undefined): (numNodes: number) => NewickOptions["nodeLabels"] | undefined {
+  if (text === undefined || text === "samples") return () => undefined;
+  if (text === "none") return () => ({});
+  if (text === "ids") return (n) => new Map(Array.from({ length: n }, (_, u) => [u, String(u)]));
   let lines: string[];
   try {
     lines = readFileSync(text, "utf8").split(/\r?\n/);
@@ -200,12 +206,10 @@ function nodeLabels(text: string | undefined, numNodes: number): NewickOptions["
   lines.forEach((line, i) => {
     if (/^\s*(#|$)/.test(line)) return;
     const m = /^\s*(\d+)\s+(.*?)\s*$/.exec(line);
-    if (!m || !(Number(m[1]) < numNodes)) {
-      throw new UsageError(`--node-labels: ${text} line ${i + 1}: expected a node id below ${numNodes} and a label, got '${line}'`);
-    }
+    if (!m) throw new UsageError(`--node-labels: ${text} line ${i + 1}: expected a node id and a label, got '${line}'`);
     labels.set(Number(m[1]), m[2]);
   });
-  return labels;
+  return () => labels;
 }
 
 export const newickCommand: Command = {
@@ -241,19 +245,22 @@ export const newickCommand: Command = {
     if (values.precision !== undefined) options.precision = integerValue("--precision", values.precision as string, 0, 99);
     if (values["no-branch-lengths"]) options.includeBranchLengths = false;
     if (values.root !== undefined) options.root = integerValue("--root", values.root as string, 0);
+    const labelsFor = nodeLabels(values["node-labels"] as string | undefined);
     await startBackend(values);
+    // Opened first, so that a bad --out path fails before any work.
+    const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
     let ts: TreeSequence;
     try {
       ts = await load(file);
     } catch (e) {
       reportError(e, file);
+      await out.end();
       return 1;
     }
     let failed = 0;
     try {
-      const labels = nodeLabels(values["node-labels"] as string | undefined, ts.numNodes);
+      const labels = labelsFor(ts.numNodes);
       if (labels !== undefined) options.nodeLabels = labels;
-      const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
       const one = (t: Tree): string => {
         // Said here in the command line's words (asNewick's own message names its option).
         const roots = t.roots;
@@ -265,7 +272,7 @@ export const newickCommand: Command = {
         return values.intervals ? `${t.interval.left}\t${t.interval.right}\t${text}\n` : `${text}\n`;
       };
       const trees: Iterable<Tree> = position !== undefined ? [ts.at(position)] : index !== undefined ? [ts.atIndex(index)] : ts.trees();
-      // Lines go out in pieces of about 64 KiB: one write per tree costs more than the tree.
+      // Lines are gathered into pieces of about 64 KiB: fewer, larger writes.
       let piece = "";
       for (const t of trees) {
         if (out.closed) break;
@@ -284,8 +291,8 @@ export const newickCommand: Command = {
       await out.write(piece);
       await out.end();
     } catch (e) {
-      if (e instanceof UsageError) throw e;
       reportError(e, file);
+      await out.end().catch(() => {});
       return 1;
     } finally {
       ts.dispose();
