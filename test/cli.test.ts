@@ -233,6 +233,15 @@ describe("treeseq stat as a command", () => {
     expect(r.stdout).toBe("");
   });
 
+  it("honours TREESEQ_BACKEND and TREESEQ_THREADS, and names a bad value in them", () => {
+    const r = cli(["stat", join(REF, "a.trees"), "--stat", "diversity"], { env: { TREESEQ_BACKEND: "wasm", TREESEQ_THREADS: "1" } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/wasm backend, 1 thread\n/);
+    const bad = cli(["stat", join(REF, "a.trees"), "--stat", "diversity"], { env: { TREESEQ_THREADS: "two" } });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^treeseq: BAD_PARAM: TREESEQ_THREADS: expected an integer from 1 to 1024, got 'two'/);
+  });
+
   it("--help, -h and --version exit 0", () => {
     for (const args of [["--help"], ["-h"], ["stat", "--help"], ["stat", "-h"], ["help", "stat"]]) {
       const r = cli(args);
@@ -249,6 +258,12 @@ describe("treeseq stat as a command", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^treeseq: BAD_SAMPLE_SETS: .*medium\.trees: f4: f4 needs at least 4 sample sets/m);
     expect(parseTsv(r.stdout).map((x) => x.statistic)).toEqual(["diversity", "diversity", "diversity"]);
+  });
+
+  it("an --out it cannot write fails before any work, with IO", () => {
+    const r = cli(["stat", join(REF, "a.trees"), "--stat", "diversity", "--out", join(tmp, "no/such/dir.tsv")]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^treeseq: IO: cannot write .*no\/such\/dir\.tsv: ENOENT\n$/);
   });
 
   it("stops quietly when the reader closes the pipe", () => {

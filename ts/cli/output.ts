@@ -33,9 +33,9 @@ export class Output {
   static async file(path: string): Promise<Output> {
     const s = createWriteStream(path);
     try {
-      await once(s, "open"); // rejects with the stream's error
+      await Promise.race([once(s, "open"), once(s, "error").then(([e]) => { throw e; })]);
     } catch (e) {
-      throw new TreeSeqError("IO", `cannot write ${path}: ${(e as Error).message}`);
+      throw new TreeSeqError("IO", `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     return new Output(s, true);
   }

@@ -85,7 +85,7 @@ async function run(args: Parsed): Promise<number> {
     const peak = process.resourceUsage().maxRSS * 1024;
     const failed = totals.failures > 0 ? ` (${totals.failures} failed)` : "";
     process.stderr.write(`treeseq stat: ${count(job.files.length, "file")}, ${count(totals.statistics, "statistic")}${failed}, `
-      + `${totals.values} values in ${seconds.toFixed(2)} s wall; peak memory ${mib(peak)}; ${info.name} backend, ${info.threads} threads\n`);
+      + `${totals.values} values in ${seconds.toFixed(2)} s wall; peak memory ${mib(peak)}; ${info.name} backend, ${count(info.threads, "thread")}\n`);
   }
   return totals.failures > 0 && !out.closed ? 1 : 0;
 }
