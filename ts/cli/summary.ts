@@ -85,7 +85,7 @@ function tsvRow(s: FileSummary): string {
 function textBlock(s: FileSummary, info: BackendInfo): string {
   const names = s.population_names.some((n) => n !== "") ? ` (${s.population_names.map((n, i) => n || `#${i}`).join(", ")})` : "";
   const rows: Array<[string, string | number]> = [
-    ["backend", `${s.backend}, ${info.threads} threads`],
+    ["backend", `${s.backend}, ${info.threads} ${info.threads === 1 ? "thread" : "threads"}`],
     ["file size", `${s.file_bytes} bytes`],
     ["load time", `${s.load_ms.toFixed(1)} ms`],
     ["sequence length", s.sequence_length], ["trees", s.trees], ["samples", s.samples], ["nodes", s.nodes],
