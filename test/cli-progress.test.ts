@@ -7,7 +7,7 @@ import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createProgress, type ProgressMode } from "../dist/cli/progress.js";
+import { createProgress, progressLine, type ProgressMode } from "../dist/cli/progress.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PROGRESS = pathToFileURL(join(ROOT, "dist/cli/progress.js")).href;
@@ -213,5 +213,24 @@ describe("treeseq stat's progress, end to end", () => {
     expect(events.filter((e) => e.event === "stat_done").map((e) => e.statistic)).toEqual(["diversity", "y3", "diversity", "y3"]);
     expect(events.filter((e) => e.event === "file_done").map((e) => [e.file, e.ok])).toEqual(files.map((f) => [f, true]));
     expect(events.at(-1)).toMatchObject({ event: "finish", files_done: 2, fraction: 1 });
+  });
+});
+
+describe("the terminal line", () => {
+  const state = {
+    filesDone: 1, filesTotal: 3, file: "/data/runs/2026/replicate_0001/chromosome_21.trees", statistic: "fst",
+    running: 2, failed: 1, elapsedS: 65, etaS: 3725, fraction: 0.333,
+  };
+
+  it("fits the terminal's width, keeping the end of a long file path", () => {
+    const wide = progressLine(state, 200);
+    expect(wide).toBe("treeseq: 1/3 files, 1 failed, 33%, 1:05 elapsed, ~1:02:05 left | /data/runs/2026/replicate_0001/chromosome_21.trees: fst (+1 more)");
+    for (const columns of [120, 100, 90, 80, 60, 40, 20]) {
+      const line = progressLine(state, columns);
+      expect(line.length, `${columns}: ${line}`).toBeLessThanOrEqual(columns - 1);
+    }
+    expect(progressLine(state, 120)).toMatch(/ \| …[^ ]*chromosome_21\.trees: fst \(\+1 more\)$/);
+    expect(progressLine({ ...state, file: null }, 200)).toBe("treeseq: 1/3 files, 1 failed, 33%, 1:05 elapsed, ~1:02:05 left");
+    expect(progressLine({ ...state, statistic: null, running: 1, etaS: null }, 200)).toMatch(/time left unknown \| \S+: loading$/);
   });
 });

@@ -150,21 +150,24 @@ export function clock(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
-/** The terminal line for a state, cut to `columns - 1` characters so that it never wraps
- * (a wrapped line cannot be redrawn with `\r`). */
+/**
+ * The terminal line for a state, at most `columns - 1` characters so that it never wraps (a
+ * wrapped line cannot be redrawn with `\r`): a long file path loses its start first, as its
+ * end (the file's name) is what tells files apart.
+ */
 export function progressLine(s: ProgressState, columns: number): string {
   const parts = [`treeseq: ${s.filesDone}/${s.filesTotal} files`];
   if (s.failed > 0) parts.push(`${s.failed} failed`);
   parts.push(`${Math.floor(s.fraction * 100)}%`);
   parts.push(`${clock(s.elapsedS)} elapsed`);
   parts.push(s.etaS === null ? "time left unknown" : `~${clock(s.etaS)} left`);
-  let now = "";
-  if (s.file !== null) {
-    now = s.file + (s.statistic ? `: ${s.statistic}` : ": loading");
-    if (s.running > 1) now += ` (+${s.running - 1} more)`;
-  }
-  const line = parts.join(", ") + (now ? ` | ${now}` : "");
+  const counts = parts.join(", ");
   const width = Math.max(10, columns - 1);
+  if (s.file === null) return counts.length <= width ? counts : `${counts.slice(0, width - 1)}…`;
+  const doing = (s.statistic ? `: ${s.statistic}` : ": loading") + (s.running > 1 ? ` (+${s.running - 1} more)` : "");
+  const room = width - counts.length - 3 - doing.length; // 3: " | "
+  const file = s.file.length <= room ? s.file : room > 8 ? `…${s.file.slice(s.file.length - room + 1)}` : s.file;
+  const line = `${counts} | ${file}${doing}`;
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
 
