@@ -317,6 +317,7 @@ describe("treeseq vcf", () => {
     expect(mask.stderr).toMatch(/BAD_PARAM: .*--sample-mask: sample 24 is out of range/);
     for (const [args, flag] of [
       [["--individuals", "1,x"], "--individuals"], [["--ploidy", "0"], "--ploidy"], [["--left", "ten"], "--left"],
+      [["--site-mask", "0-9999999999"], "--site-mask"], [["--site-mask", "0-1999999999"], "--site-mask"], [["--sample-mask", "5-3"], "--sample-mask"],
       [["--position-transform", "floor"], "--position-transform"], [["--left", "9", "--right", "3"], "--left"],
     ] as const) {
       const r = cli(["vcf", SMALL, ...args]);

@@ -23,16 +23,21 @@ function oneFile(command: string, positionals: string[]): string {
   return positionals[0];
 }
 
-/** Ids such as `0,1,4-7` (a range includes both ends), or a UsageError naming the flag. */
+/** The most ids a list may expand to: a typo such as `0-99999999999` must not fill memory. */
+const MAX_IDS = 2 ** 27;
+
+/** Ids such as `0,1,4-7` (a range includes both ends; ids are int32, as in tskit), or a
+ * UsageError naming the flag. */
 export function idsValue(flag: string, text: string): number[] {
   const ids: number[] = [];
   for (const part of text.split(",")) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
     const a = m ? Number(m[1]) : NaN;
     const b = m?.[2] !== undefined ? Number(m[2]) : a;
-    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b < a) {
-      throw new UsageError(`${flag}: expected ids such as 0,1,4-7; got '${part}' in '${text}'`);
+    if (!(a >= 0 && b >= a && b <= 2 ** 31 - 1)) {
+      throw new UsageError(`${flag}: expected ids (0 to 2147483647) such as 0,1,4-7; got '${part}' in '${text}'`);
     }
+    if (ids.length + (b - a + 1) > MAX_IDS) throw new UsageError(`${flag}: more than ${MAX_IDS} ids in '${text}'`);
     for (let i = a; i <= b; i++) ids.push(i);
   }
   return ids;
