@@ -13,14 +13,16 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PROGRESS = pathToFileURL(join(ROOT, "dist/cli/progress.js")).href;
 
 /**
- * Runs a command with its stderr on a new pseudo-terminal 200 columns wide (stdout to a pipe)
- * and prints what the terminal received; exits with the command's status.
+ * Runs a command with its stderr on a new pseudo-terminal 200 columns wide (stdout discarded,
+ * or on the terminal too with PTY_STDOUT=1) and prints what the terminal received; exits with
+ * the command's status.
  */
 export const IN_TERMINAL = `
 import fcntl, os, pty, struct, subprocess, sys, termios
 master, slave = pty.openpty()
 fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave)
+out = slave if os.environ.get("PTY_STDOUT") == "1" else subprocess.DEVNULL
+p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=out, stderr=slave)
 os.close(slave)
 got = b""
 while True:
@@ -36,7 +38,7 @@ sys.exit(p.wait())
 `;
 
 /** A Node script that drives a Progress as a batch of three files with two statistics each would. */
-function driver(mode: ProgressMode, burst = false): string {
+function driver(mode: ProgressMode, burst = false, rows = false): string {
   return `
 import { createProgress } from ${JSON.stringify(PROGRESS)};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -50,6 +52,7 @@ for (const f of files) {
     ${burst ? "for (let i = 0; i < 2000; i++) { p.statStarted(f.name, stat); }" : ""}
     await sleep(160);
     p.statDone(f.name, stat, true);
+    ${rows ? "process.stdout.write(`row ${f.name} ${stat}\\n`);" : ""}
   }
   p.fileDone(f.name, f.name !== "beta.trees");
   // A failure reported mid-run, as the commands do, straight to stderr.
@@ -61,7 +64,11 @@ process.stderr.write("END");
 }
 
 function inTerminal(...command: string[]) {
-  const r = spawnSync("python3", ["-c", IN_TERMINAL, ...command], { encoding: "utf8", timeout: 60_000 });
+  return inTerminalWith({}, ...command);
+}
+
+function inTerminalWith(env: Record<string, string>, ...command: string[]) {
+  const r = spawnSync("python3", ["-c", IN_TERMINAL, ...command], { encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } });
   return { status: r.status, terminal: r.stdout, stderr: r.stderr };
 }
 
@@ -90,6 +97,19 @@ describe("progress on a terminal", () => {
     expect(t).toMatch(/~\d+:\d\d left/);
     // finish() cleared the line: the last draw is empty, then what the script wrote after.
     expect(draws[draws.length - 1]).toBe("END");
+  });
+
+  it("clears the line before results written to stdout on the same terminal", () => {
+    const r = inTerminalWith({ PTY_STDOUT: "1" }, ...runNode(driver("auto", false, true)));
+    expect(r.status, r.stderr).toBe(0);
+    const draws = r.terminal.split("\r\x1b[K").slice(1);
+    const rows = draws.filter((d) => d.startsWith("row "));
+    // Each row starts on a cleared line and ends its own line: none is written after the display.
+    expect(rows.map((d) => d.replace(/^(row \S+ \S+)\r\n.*$/s, "$1"))).toEqual(
+      ["alpha", "beta", "gamma"].flatMap((f) => [`row ${f}.trees diversity`, `row ${f}.trees fst`]),
+    );
+    expect(r.terminal).not.toMatch(/(left|more|loading|fst|diversity)row /);
+    expect(draws.some((d) => /^treeseq: \d\/3 files/.test(d))).toBe(true);
   });
 
   it("redraws at most about ten times a second however many events come", () => {

@@ -175,8 +175,9 @@ type Write = NodeJS.WritableStream["write"];
 
 /**
  * The one line on a terminal, redrawn at most every REDRAW_MS and every TICK_MS. While it is
- * shown, anything else written to the same stream (an error reported mid-run) first clears
- * it, so that the message stands on its own line and the display is redrawn below it.
+ * shown, anything else written to the same stream (an error reported mid-run), or to stdout
+ * when that is a terminal too (results printed to the screen), first clears it, so that the
+ * text stands on its own lines and the display is redrawn below it.
  */
 class TerminalProgress implements Progress {
   private tracker: Tracker;
@@ -187,8 +188,15 @@ class TerminalProgress implements Progress {
   private finished = false;
   /** The stream's own write, while ours stands in front of it. */
   private write: Write;
+  /** The streams whose write ours stands in front of, with their own. */
+  private hooked: Array<[NodeJS.WritableStream, Write]> = [];
 
-  constructor(private readonly stream: NodeJS.WritableStream & { columns?: number }, private readonly now: () => number) {
+  constructor(
+    private readonly stream: NodeJS.WritableStream & { columns?: number },
+    private readonly now: () => number,
+    /** Other streams that show on the same terminal (stdout, when it is one). */
+    private readonly alongside: NodeJS.WritableStream[],
+  ) {
     this.tracker = new Tracker(now);
     this.write = stream.write;
   }
@@ -201,24 +209,28 @@ class TerminalProgress implements Progress {
     this.drawn = true;
   }
 
-  /** Puts a write in front of the stream's that clears the line before another's text. */
+  /** Puts a write in front of each stream's that clears the line before another's text. */
   private hook(): void {
-    const own = this.stream.write;
-    this.write = own;
+    this.write = this.stream.write;
     const display = this;
-    this.stream.write = function (this: unknown, ...args: unknown[]): boolean {
-      if (display.drawn) {
-        own.call(display.stream, "\r\x1b[K");
-        display.drawn = false;
-      }
-      const r = (own as (...a: unknown[]) => boolean).apply(display.stream, args);
-      display.changed();
-      return r;
-    } as Write;
+    for (const target of [this.stream, ...this.alongside]) {
+      const own = target.write;
+      this.hooked.push([target, own]);
+      target.write = function (this: unknown, ...args: unknown[]): boolean {
+        if (display.drawn) {
+          display.write.call(display.stream, "\r\x1b[K");
+          display.drawn = false;
+        }
+        const r = (own as (...a: unknown[]) => boolean).apply(target, args);
+        display.changed();
+        return r;
+      } as Write;
+    }
   }
 
   private unhook(): void {
-    this.stream.write = this.write;
+    for (const [target, own] of this.hooked) target.write = own;
+    this.hooked = [];
   }
 
   /** Draws now if the last redraw is old enough, else once when it is. */
@@ -300,6 +312,8 @@ export function createProgress(
   now: () => number = () => performance.now(),
 ): Progress {
   if (mode === "json") return new JsonProgress(stream, now);
-  if (mode === "auto" && stream.isTTY) return new TerminalProgress(stream, now);
+  if (mode === "auto" && stream.isTTY) {
+    return new TerminalProgress(stream, now, process.stdout.isTTY && process.stdout !== stream ? [process.stdout] : []);
+  }
   return SILENT;
 }
