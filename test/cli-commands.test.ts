@@ -407,6 +407,26 @@ describe("treeseq newick", () => {
   });
 });
 
+describe("progress of summary and validate", () => {
+  it.each(["summary", "validate"])("%s --progress json: a start, each file started and done (ok or not), a finish", (command) => {
+    const bad = join(ROOT, "test/fixtures/bad/random.trees");
+    const r = cli([command, SMALL, bad, MEDIUM, "--progress", "json"]);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines.filter((l) => l.startsWith("treeseq: "))).toEqual([expect.stringMatching(new RegExp(`^treeseq: FILE_FORMAT: ${bad}: `))]);
+    const events = lines.filter((l) => !l.startsWith("treeseq: ")).map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.event, e.file, e.ok])).toEqual([
+      ["start", undefined, undefined],
+      ["file_started", SMALL, undefined], ["file_done", SMALL, true],
+      ["file_started", bad, undefined], ["file_done", bad, false],
+      ["file_started", MEDIUM, undefined], ["file_done", MEDIUM, true],
+      ["finish", undefined, undefined],
+    ]);
+    expect(events[0]).toMatchObject({ files_total: 3, bytes_total: statSync(SMALL).size + statSync(bad).size + statSync(MEDIUM).size });
+    expect(events.at(-1)).toMatchObject({ files_done: 3, files_failed: 1, fraction: 1 });
+  });
+});
+
 describe("the command line's calls", () => {
   it("--help and -h exit 0, for the whole and for each command; --version exits 0", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));

@@ -8,9 +8,27 @@
  * longer to load and to compute on) and counts a file's statistics done as that share of it.
  * It does not draw the results, and knows nothing of statistics beyond their names.
  */
+import { stat } from "node:fs/promises";
+import { choiceValue, type FlagSpec } from "./args.js";
+
 export type ProgressMode = "auto" | "json" | "none";
 
 export const PROGRESS_MODES: readonly ProgressMode[] = ["auto", "json", "none"];
+
+/** The `--progress` flag of the commands that go through many files. */
+export const PROGRESS_FLAG: FlagSpec = {
+  type: "string", value: "MODE", help: "auto (a line on stderr when it is a terminal; the default), json (a JSON line per event on stderr) or none",
+};
+
+/** The mode `--progress` asks for (auto when not given). */
+export function progressModeValue(text: string | undefined): ProgressMode {
+  return text === undefined ? "auto" : choiceValue("--progress", text, PROGRESS_MODES);
+}
+
+/** Files with their sizes for `Progress.start` (0 for one that cannot be stat'ed: its load will say why). */
+export async function progressFiles(names: string[]): Promise<ProgressFile[]> {
+  return Promise.all(names.map(async (name) => ({ name, bytes: (await stat(name).catch(() => null))?.size ?? 0 })));
+}
 
 export interface ProgressFile {
   /** The file as given on the command line. */

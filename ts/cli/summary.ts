@@ -4,11 +4,11 @@
  * backend. Text for a person, TSV or JSON for a program. A file that does not load is reported
  * (`treeseq: CODE: file: message`) and the others are still summarised; exit status 1 then.
  */
-import { stat } from "node:fs/promises";
 import { load, type BackendInfo, type TreeSequence } from "../index.js";
 import { choiceValue, UsageError, type Parsed } from "./args.js";
 import { BACKEND_FLAGS, reportError, startBackend, type Command } from "./command.js";
 import { Output } from "./output.js";
+import { createProgress, PROGRESS_FLAG, progressFiles, progressModeValue } from "./progress.js";
 
 const FORMATS = ["text", "tsv", "json"] as const;
 type Format = (typeof FORMATS)[number];
@@ -103,23 +103,27 @@ export const summaryCommand: Command = {
   flags: {
     format: { type: "string", short: "f", value: "FORMAT", help: "text (default), tsv (one row per file, with a header) or json (an array of objects)" },
     out: { type: "string", short: "o", value: "FILE", help: "write to FILE instead of standard output" },
+    progress: PROGRESS_FLAG,
     ...BACKEND_FLAGS,
   },
   positionals: true,
   async run({ values, positionals }: Parsed): Promise<number> {
     const format: Format = values.format === undefined ? "text" : choiceValue("--format", values.format as string, FORMATS);
     if (positionals.length === 0) throw new UsageError("summary needs at least one FILE");
+    const progress = createProgress(progressModeValue(values.progress as string | undefined));
     const info = await startBackend(values);
     const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
     let failed = 0;
     let written = 0;
     if (format === "tsv") await out.write(COLUMNS.join("\t") + "\n");
     if (format === "json") await out.write("[");
-    for (const file of positionals) {
+    const files = await progressFiles(positionals);
+    progress.start(files, 0);
+    for (const { name: file, bytes } of files) {
       if (out.closed) break;
+      progress.fileStarted(file);
       let s: FileSummary;
       try {
-        const bytes = (await stat(file).catch(() => ({ size: 0 }))).size;
         const t0 = performance.now();
         const ts = await load(file);
         const ms = performance.now() - t0;
@@ -133,14 +137,17 @@ export const summaryCommand: Command = {
       } catch (e) {
         reportError(e, file);
         failed++;
+        progress.fileDone(file, false);
         continue;
       }
+      progress.fileDone(file, true);
       if (format === "text") await out.write((written > 0 ? "\n" : "") + textBlock(s, info));
       else if (format === "tsv") await out.write(tsvRow(s));
       else await out.write((written > 0 ? ",\n " : "\n ") + JSON.stringify(s));
       written++;
     }
     if (format === "json") await out.write(written > 0 ? "\n]\n" : "]\n");
+    progress.finish();
     await out.end();
     return failed > 0 ? 1 : 0;
   },

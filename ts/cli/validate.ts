@@ -12,6 +12,7 @@ import type { MetadataTableName } from "../tables.js";
 import { UsageError, type Parsed } from "./args.js";
 import { BACKEND_FLAGS, reportError, startBackend, type Command } from "./command.js";
 import { Output } from "./output.js";
+import { createProgress, PROGRESS_FLAG, progressFiles, progressModeValue } from "./progress.js";
 
 const METADATA_TABLES: MetadataTableName[] = ["nodes", "edges", "sites", "mutations", "migrations", "individuals", "populations"];
 /** Rows reported per table; the rest are counted, so a file of bad rows gives a short list. */
@@ -41,6 +42,22 @@ function checkMetadata(file: string, ts: TreeSequence): number {
   return problems;
 }
 
+/** Whether `file` loads (and, with `metadata`, every row's metadata decodes); reports what does not. */
+async function validate(file: string, metadata: boolean): Promise<boolean> {
+  let ts: TreeSequence;
+  try {
+    ts = await load(file);
+  } catch (e) {
+    reportError(e, file);
+    return false;
+  }
+  try {
+    return !metadata || checkMetadata(file, ts) === 0;
+  } finally {
+    ts.dispose();
+  }
+}
+
 export const validateCommand: Command = {
   name: "validate",
   summary: "load each file with all checks; list the ones that fail with their error code",
@@ -48,33 +65,25 @@ export const validateCommand: Command = {
   flags: {
     metadata: { type: "boolean", help: `also decode every row's metadata (a file's first ${ROWS_LISTED} bad rows per table are listed)` },
     quiet: { type: "boolean", short: "q", help: "print nothing for the files that pass" },
+    progress: PROGRESS_FLAG,
     ...BACKEND_FLAGS,
   },
   positionals: true,
   async run({ values, positionals }: Parsed): Promise<number> {
     if (positionals.length === 0) throw new UsageError("validate needs at least one FILE");
+    const progress = createProgress(progressModeValue(values.progress as string | undefined));
     await startBackend(values);
     const out = Output.stdout();
     let failed = 0;
+    progress.start(await progressFiles(positionals), 0);
     for (const file of positionals) {
-      let ts: TreeSequence;
-      try {
-        ts = await load(file);
-      } catch (e) {
-        reportError(e, file);
-        failed++;
-        continue;
-      }
-      try {
-        if (values.metadata && checkMetadata(file, ts) > 0) {
-          failed++;
-          continue;
-        }
-      } finally {
-        ts.dispose();
-      }
-      if (!values.quiet) await out.write(`ok ${file}\n`);
+      progress.fileStarted(file);
+      const ok = await validate(file, values.metadata === true);
+      progress.fileDone(file, ok);
+      if (!ok) failed++;
+      else if (!values.quiet) await out.write(`ok ${file}\n`);
     }
+    progress.finish();
     await out.end();
     return failed > 0 ? 1 : 0;
   },
