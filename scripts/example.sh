@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
 [ -f dist/cli.js ] && [ -f dist/web/wasm-st/treeseq_wasm_bg.wasm ] && ls build/native/*.node >/dev/null 2>&1 \
   || bash scripts/build.sh >&2
-node dist/cli.js summary "${1:-test/fixtures/medium.trees}" --backend both
+file="${1:-test/fixtures/medium.trees}"
+for backend in native wasm; do node dist/cli.js summary "$file" --backend "$backend"; done

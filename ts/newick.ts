@@ -25,6 +25,10 @@ export interface NewickOptions {
 export function formatFixed(x: number, p: number): string {
   if (!Number.isFinite(x)) return x > 0 ? "inf" : x < 0 ? "-inf" : "nan";
   if (Math.abs(x) >= 1e21) return BigInt(x).toString() + (p > 0 ? "." + "0".repeat(p) : ""); // an integer here
+  // An exact tie has p + 1 digits after the point, the last a 5, so toFixed(p + 1) ends in 5;
+  // any other x is rounded alike by both, and skips the 100-digit expansion (6x the time:
+  // 28 s for medium.trees' 6719 trees).
+  if (p < 99 && !x.toFixed(p + 1).endsWith("5")) return x.toFixed(p);
   const exact = x.toFixed(100);
   const point = exact.indexOf(".");
   const frac = exact.slice(point + 1);

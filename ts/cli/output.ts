@@ -53,9 +53,7 @@ export class Output {
   /** Writes `text`, waiting while the reader is behind. */
   async write(text: string): Promise<void> {
     if (this.#closed || text === "") return;
-    if (!this.#stream.write(text)) {
-      await Promise.race([once(this.#stream, "drain"), once(this.#stream, "close"), once(this.#stream, "error")]).catch(() => {});
-    }
+    if (!this.#stream.write(text)) await this.#first("drain", "close", "error");
   }
 
   /** Flushes and, for a file, closes it; rejects with a write error (not a closed pipe). */
@@ -63,11 +61,19 @@ export class Output {
     if (!this.#closed) {
       if (this.#ownsStream) {
         this.#stream.end();
-        await Promise.race([once(this.#stream, "finish"), once(this.#stream, "error")]).catch(() => {});
+        await this.#first("finish", "error");
       } else if (this.#stream.writableNeedDrain) {
-        await Promise.race([once(this.#stream, "drain"), once(this.#stream, "error")]).catch(() => {});
+        await this.#first("drain", "error");
       }
     }
     if (this.#error) throw this.#error;
+  }
+
+  /** Waits for the first of `events`, then removes the listeners of the others: left behind,
+   * they pile up one set per slow write (Node warns past 10). */
+  async #first(...events: string[]): Promise<void> {
+    const stop = new AbortController();
+    await Promise.race(events.map((e) => once(this.#stream, e, { signal: stop.signal }))).catch(() => {});
+    stop.abort();
   }
 }
