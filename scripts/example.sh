@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The main job on the bundled example data: install and build what is missing, then load the
-# example tree sequence with both backends and print its summary.
+# The main job on the bundled example data: install and build what is missing, then summarise
+# the example files with both backends and compute statistics over them as one table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
 [ -f dist/cli.js ] && [ -f dist/web/wasm-st/treeseq_wasm_bg.wasm ] && ls build/native/*.node >/dev/null 2>&1 \
   || bash scripts/build.sh >&2
-file="${1:-test/fixtures/medium.trees}"
-for backend in native wasm; do node dist/cli.js summary "$file" --backend "$backend"; done
+# Summaries from both backends, then the batch job: three statistics per population (or pair)
+# in four windows over both bundled files, as one table.
+files=("$@")
+[ ${#files[@]} -gt 0 ] || files=(examples/small.trees test/fixtures/medium.trees)
+for backend in native wasm; do node dist/cli.js summary "${files[@]}" --backend "$backend"; done
+node dist/cli.js stat "${files[@]}" --stat diversity --stat tajimasD --stat 'fst:{"mode":"branch"}' \
+  --sample-sets populations --windows 4 --format tsv

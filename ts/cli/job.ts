@@ -13,7 +13,7 @@ import { STATISTICS, type StatName } from "../stats.js";
 import { bytesValue, choiceValue, integerValue, UsageError, type FlagSpecs, type Parsed } from "./args.js";
 import { BACKEND_FLAGS } from "./command.js";
 import { expandFiles } from "./files.js";
-import type { ProgressMode } from "./progress.js";
+import { PROGRESS_FLAG, progressModeValue, type ProgressMode } from "./progress.js";
 import type { StatSpec } from "./requests.js";
 import {
   parseSampleSets, parseTuples, parseWindows, SAMPLE_SETS_HELP, WINDOWS_HELP,
@@ -33,7 +33,7 @@ export const STAT_FLAGS: FlagSpecs = {
   out: { type: "string", short: "o", value: "FILE", help: "write the table here (default: stdout)" },
   jobs: { type: "string", short: "j", value: "N", help: "files loaded and computed at a time (default 2), within --max-memory" },
   "max-memory": { type: "string", value: "SIZE", help: "memory budget for the files in flight and any one request (default half the machine's)" },
-  progress: { type: "string", value: "MODE", help: "auto (on a terminal, the default), json (lines on stderr) or none" },
+  progress: PROGRESS_FLAG,
   quiet: { type: "boolean", short: "q", help: "no progress and no summary line" },
   ...BACKEND_FLAGS,
 };
@@ -112,7 +112,7 @@ export function readJob(args: Parsed): Job {
     out: str("out"),
     jobs: str("jobs") === undefined ? 2 : integerValue("--jobs", str("jobs")!, 1, 1024),
     maxMemory,
-    progress: choiceValue("--progress", str("progress") ?? "auto", ["auto", "json", "none"] as const),
+    progress: progressModeValue(str("progress")),
     quiet: flags.quiet === true || flags.quiet === "true",
     backend: { backend: str("backend"), threads: str("threads") },
   };
