@@ -7,7 +7,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -201,6 +201,30 @@ describe("treeseq stat gives the library's bits", () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe(base);
     }
+  });
+});
+
+describe("treeseq stat over many files", () => {
+  it("writes each file's rows once, whole, in the order given, whatever finishes first", () => {
+    const dir = join(tmp, "many");
+    mkdirSync(dir);
+    const files = Array.from({ length: 12 }, (_, i) => {
+      const f = join(dir, `f${String(i).padStart(2, "0")}.trees`);
+      symlinkSync(i % 2 ? join(ROOT, "test/fixtures/small.trees") : MEDIUM, f);
+      return f;
+    });
+    const out = join(dir, "out.tsv");
+    // Large results (a window per site) make writes wait on the disk while other files finish.
+    const r = cli(["stat", ...files, "--stat", "diversity", "--stat", "divergence:{\"mode\":\"branch\"}", "--windows", "sites", "--jobs", "3", "--quiet", "--out", out]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = parseTsv(readFileSync(out, "utf8"));
+    const runs: string[] = [];
+    for (const row of rows) if (runs.at(-1) !== row.file) runs.push(row.file);
+    expect(runs).toEqual(files);
+    const perFile = (f: string) => rows.filter((x) => x.file === f).length;
+    expect(perFile(files[0])).toBe(8696 * 3 * 2);
+    expect(perFile(files[1])).toBe(82 * 3 * 2);
+    expect(rows.length).toBe(6 * (8696 + 82) * 3 * 2);
   });
 });
 

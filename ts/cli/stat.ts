@@ -59,12 +59,16 @@ async function run(args: Parsed): Promise<number> {
   // Each file's rows, once computed, wait here until the files before them are written.
   const done: Array<Rendered[] | undefined> = [];
   let next = 0;
-  const flush = async () => {
+  // One flush at a time, chained: a flush that waits on a slow reader must not let a second
+  // one write the same file again (or skip the next).
+  let writing = Promise.resolve();
+  const flush = () => (writing = writing.then(async () => {
     while (next < job.files.length && done[next] !== undefined) {
-      for (const chunk of done[next]!) await table.write(chunk);
+      const chunks = done[next]!;
       done[next++] = [];
+      for (const chunk of chunks) await table.write(chunk);
     }
-  };
+  }));
   const budget = new MemoryBudget(job.jobs, job.maxMemory);
   await Promise.all(job.files.map(async (file, i) => {
     const cost = file.bytes * MEMORY_PER_FILE_BYTE;
