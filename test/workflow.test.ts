@@ -60,13 +60,15 @@ statistics:
   - segregatingSites
   - {name: divergence, options: {mode: branch}}
   - tajimasD
+  - alleleFrequencySpectrum
 sampleSets: populations
 windows: ${WINDOWS}
 pairs: all
 `);
     expect(run.status, run.output).toBe(0);
     const table = readTsv(join(run.dir, "results/statistics.tsv"));
-    expect(table.header).toEqual(["file", "statistic", "mode", "window_left", "window_right", "sample_sets", "value"]);
+    // The spectrum's bins make the index column (empty in the other statistics' rows).
+    expect(table.header).toEqual(["file", "statistic", "mode", "window_left", "window_right", "sample_sets", "value", "index"]);
     // One job per file, each with its own log (treeseq's summary line) and benchmark.
     for (const name of Object.keys(FILES)) {
       expect(existsSync(join(run.dir, `results/${name}.tsv`))).toBe(true);
@@ -76,31 +78,41 @@ pairs: all
     // The expected table, from the library: every row's key (all columns but the value) and value.
     await api.init({ backend: "native" });
     const want = new Map<string, number>();
+    let bins = 0;
     for (const path of Object.values(FILES)) {
       const ts = await api.load(path);
       const sets = firstThreePopulations(ts);
       const names = ["pop0", "pop1", "pop2"];
       const pairs = [[0, 1], [0, 2], [1, 2]];
       const windows = evenWindows(ts.sequenceLength, WINDOWS);
-      const add = (statistic: string, mode: string, columns: string[], data: Float64Array) => {
+      // Rows keyed by every column but the value; `columns`: each column's sets and index.
+      const add = (statistic: string, mode: string, columns: [string, string][], data: Float64Array) => {
         expect(data.length).toBe(WINDOWS * columns.length);
         for (let w = 0; w < WINDOWS; w++) {
-          columns.forEach((c, j) => want.set([path, statistic, mode, windows[w], windows[w + 1], c].join("|"), data[w * columns.length + j]));
+          columns.forEach(([c, index], j) => want.set([path, statistic, mode, windows[w], windows[w + 1], c, index].join("|"), data[w * columns.length + j]));
         }
       };
-      const pairNames = pairs.map((p) => p.map((i) => names[i]).join(","));
-      add("diversity", "site", names, (await ts.diversity({ sampleSets: sets, windows, mode: "site" })).data);
+      const plain = (list: string[]): [string, string][] => list.map((c) => [c, ""]);
+      const pairNames = plain(pairs.map((p) => p.map((i) => names[i]).join(",")));
+      add("diversity", "site", plain(names), (await ts.diversity({ sampleSets: sets, windows, mode: "site" })).data);
       add("fst", "branch", pairNames, (await ts.fst({ sampleSets: sets, indexes: pairs, windows, mode: "branch" })).data);
-      add("segregatingSites", "site", names, (await ts.segregatingSites({ sampleSets: sets, windows })).data);
+      add("segregatingSites", "site", plain(names), (await ts.segregatingSites({ sampleSets: sets, windows })).data);
       add("divergence", "branch", pairNames, (await ts.divergence({ sampleSets: sets, indexes: pairs, windows, mode: "branch" })).data);
-      add("tajimasD", "site", names, (await ts.tajimasD({ sampleSets: sets, windows })).data);
+      add("tajimasD", "site", plain(names), (await ts.tajimasD({ sampleSets: sets, windows })).data);
+      // The spectrum: one of each set on its own (its n + 1 bins the index), not the joint one.
+      for (const [i, set] of sets.entries()) {
+        const bins = Array.from({ length: set.length + 1 }, (_, b): [string, string] => [names[i], String(b)]);
+        add("alleleFrequencySpectrum", "site", bins, (await ts.alleleFrequencySpectrum({ sampleSets: [set], windows })).data);
+      }
+      bins += sets.reduce((n, s) => n + s.length + 1, 0);
       ts.dispose();
     }
-    // 2 files x 4 windows x (3 + 3 + 3 + 3 + 3) columns: every one, each once, bit for bit.
-    expect(want.size).toBe(2 * WINDOWS * 15);
+    // 2 files x 4 windows x (3 + 3 + 3 + 3 + 3) columns, and the spectra's bins: every value,
+    // each once, bit for bit.
+    expect(want.size).toBe(WINDOWS * (2 * 15 + bins));
     const got = new Map<string, number>();
     for (const r of table.rows) {
-      const key = [r.file, r.statistic, r.mode, Number(r.window_left), Number(r.window_right), r.sample_sets].join("|");
+      const key = [r.file, r.statistic, r.mode, Number(r.window_left), Number(r.window_right), r.sample_sets, r.index].join("|");
       expect(got.has(key), `two rows for ${key}`).toBe(false);
       got.set(key, Number(r.value));
     }
