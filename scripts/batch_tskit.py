@@ -14,7 +14,9 @@ statistic, formatting) for the benchmark's breakdown.
 
 SPEC.json: {"windows": W, "pairs": [[0, 1], ...], "statistics": [{"name": "diversity",
 "mode": "site"}, ...]} with treeseq's statistic names; which take pairs, and which give a
-histogram (index column), is said in TSKIT below.
+histogram (index column), is said in TSKIT below. A statistic with its own "sampleSets" (lists
+of sample ids) uses those instead of the populations, named "0", "1", ... as treeseq names them;
+a spectrum of such sets is their joint one (one set here: its bins).
 """
 import argparse
 import json
@@ -73,8 +75,16 @@ def one_file(job):
     for stat in spec["statistics"]:
         method, kind = TSKIT[stat["name"]]
         f = getattr(ts, method)
+        own = stat.get("sampleSets")
         t = time.perf_counter()
-        if kind == "sets":
+        if kind == "afs" and own is not None:
+            if len(own) != 1:
+                sys.exit("batch_tskit.py: a spectrum's own sampleSets must be one set here (a joint one is not laid out)")
+            out = f([np.array(own[0], dtype=np.int32)], windows=windows, mode=stat["mode"])
+            columns = [("0", out[:, b], b) for b in range(out.shape[1])]
+        elif own is not None:
+            sys.exit(f"batch_tskit.py: own sampleSets are only laid out for the spectrum, not {stat['name']}")
+        elif kind == "sets":
             out = f(sets, windows=windows, mode=stat["mode"])
             columns = [(names[j], out[:, j], None) for j in range(len(sets))]
         elif kind == "pairs":
