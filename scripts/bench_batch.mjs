@@ -16,9 +16,12 @@
  * falls on both), N runs each (default 3); the medians are compared. The first run's two
  * tables are compared value by value (relative 1e-9, absolute 1e-12 near zero, NaN = NaN):
  * a row missing or a value that differs fails the benchmark, so the timings are of equal work.
- * Where the time goes: each tskit worker's seconds (load, each statistic, formatting; from
- * --timings), treeseq's summary line, and each tool's bare start (node dist/cli.js --version;
- * python3 importing tskit and multiprocessing).
+ * With GNU time (/usr/bin/time) each run's CPU seconds (user + system, child processes
+ * included) are recorded too: steadier than the wall clock on a shared machine.
+ * Where the time goes: each tool's bare start (node dist/cli.js --version; python3 importing
+ * tskit and multiprocessing) and its loading of the files alone, one after another, in one
+ * process (wall and CPU, median of 3); each tskit worker's seconds (load, each statistic,
+ * formatting; from --timings); treeseq's summary line.
  * Output: a markdown table on stdout and in bench-results/batch.md, everything as JSON in
  * --json (default bench-results/batch.json). Progress on stderr.
  */
@@ -79,13 +82,27 @@ function parseArgs(argv) {
   return a;
 }
 
-/** Runs a command to the end; its wall seconds, or throws with its stderr. */
+/** GNU time, where there is one: the CPU seconds of a run and all its processes. */
+const GNU_TIME = fs.existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+
+/**
+ * Runs a command to the end: its wall seconds, its CPU seconds (user + system, children
+ * included; null without GNU time), its stderr; or throws with its stderr.
+ */
 function timed(cmd, args, what) {
+  const cpuFile = path.join(os.tmpdir(), `bench-batch-cpu-${process.pid}`);
+  const [c, a] = GNU_TIME ? [GNU_TIME, ["-f", "%U %S", "-o", cpuFile, cmd, ...args]] : [cmd, args];
   const t = performance.now();
-  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
+  const r = spawnSync(c, a, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t) / 1000;
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status ?? r.signal}):\n${r.stderr}`);
-  return { seconds, stderr: r.stderr };
+  let cpu = null;
+  if (GNU_TIME) {
+    const [user, sys] = fs.readFileSync(cpuFile, "utf8").trim().split(/\s+/).slice(-2).map(Number);
+    cpu = user + sys;
+    fs.rmSync(cpuFile);
+  }
+  return { seconds, cpu, stderr: r.stderr };
 }
 
 const median = (xs) => {
@@ -147,6 +164,7 @@ function main() {
   ];
 
   const runs = { treeseq: [], tskit: [] };
+  const cpu = { treeseq: [], tskit: [] };
   const tskitWorkers = [];
   const treeseqSummaries = [];
   for (let r = 0; r < a.runs; r++) {
@@ -156,14 +174,16 @@ function main() {
       if (tool === "treeseq") {
         const t = timed(process.execPath, treeseqArgs(dest), "treeseq stat");
         runs.treeseq.push(t.seconds);
+        cpu.treeseq.push(t.cpu);
         treeseqSummaries.push(t.stderr.split("\n").filter((l) => l.startsWith("treeseq stat:")).join(" ") || t.stderr.trim());
       } else {
         const timings = path.join(out, `tskit-${r}.timings.json`);
         const t = timed("python3", tskitArgs(dest, timings), "batch_tskit.py");
         runs.tskit.push(t.seconds);
+        cpu.tskit.push(t.cpu);
         tskitWorkers.push(JSON.parse(fs.readFileSync(timings, "utf8")));
       }
-      log(`run ${r + 1}/${a.runs} ${tool}: ${runs[tool].at(-1).toFixed(2)} s`);
+      log(`run ${r + 1}/${a.runs} ${tool}: ${runs[tool].at(-1).toFixed(2)} s wall${cpu[tool].at(-1) === null ? "" : `, ${cpu[tool].at(-1).toFixed(2)} s CPU`}`);
     }
   }
 
@@ -172,17 +192,21 @@ function main() {
   for (let r = 0; r < a.runs; r++) for (const tool of ["treeseq", "tskit"]) fs.rmSync(path.join(out, `${tool}-${r}.tsv`));
 
   // Where the time goes: the tools' bare starts, and tskit's per-worker seconds (median run).
-  const startup = {
-    treeseq: median([0, 1, 2].map(() => timed(process.execPath, ["dist/cli.js", "--version"], "treeseq --version").seconds)),
-    tskit: median([0, 1, 2].map(() => timed("python3", ["-c", "import multiprocessing, numpy, tskit"], "python3 import tskit").seconds)),
+  // The tools' bare starts, and each loading the files alone, one after another, in one process.
+  const bare = (cmd, args, what) => {
+    const t = [0, 1, 2].map(() => timed(cmd, args, what));
+    return { seconds: median(t.map((x) => x.seconds)), cpu: GNU_TIME ? median(t.map((x) => x.cpu)) : null };
   };
-  // treeseq's loading alone: the same files loaded one after another in one process.
-  const loadScript = `import { init, load } from "./dist/index.js";
-    await init({ backend: "native", threads: ${a.cores} });
-    const t = performance.now();
-    for (const f of ${JSON.stringify(a.files)}) (await load(f)).dispose();
-    process.stdout.write(String((performance.now() - t) / 1000));`;
-  const treeseqLoad = Number(spawnSync(process.execPath, ["--input-type=module", "-e", loadScript], { cwd: root, encoding: "utf8" }).stdout);
+  const startup = {
+    treeseq: bare(process.execPath, ["dist/cli.js", "--version"], "treeseq --version"),
+    tskit: bare("python3", ["-c", "import multiprocessing, numpy, tskit"], "python3 import tskit"),
+  };
+  const loadOnly = {
+    treeseq: bare(process.execPath, ["--input-type=module", "-e", `import { init, load } from "./dist/index.js";
+      await init({ backend: "native", threads: ${a.cores} });
+      for (const f of ${JSON.stringify(a.files)}) (await load(f)).dispose();`], "treeseq load"),
+    tskit: bare("python3", ["-c", `import tskit\nfor f in ${JSON.stringify(a.files)}: tskit.load(f)`], "tskit load"),
+  };
   const mid = Math.max(0, runs.tskit.indexOf(median(runs.tskit)));
   const workerSums = {};
   for (const w of tskitWorkers[mid].workers) for (const [k, s] of Object.entries(w)) workerSums[k] = (workerSums[k] ?? 0) + s;
@@ -197,8 +221,9 @@ function main() {
     runs,
     median: { treeseq: median(runs.treeseq), tskit: median(runs.tskit) },
     ratio: median(runs.tskit) / median(runs.treeseq),
+    cpu: GNU_TIME ? { runs: cpu, median: { treeseq: median(cpu.treeseq), tskit: median(cpu.tskit) }, ratio: median(cpu.tskit) / median(cpu.treeseq) } : null,
     comparison,
-    breakdown: { startup, treeseqLoadSeconds: treeseqLoad, tskitWorkerSeconds: workerSums, tskitPool: tskitWorkers[mid].pool_s, tskitWrite: tskitWorkers[mid].write_s, treeseqSummaries },
+    breakdown: { startup, loadOnly, tskitWorkerSeconds: workerSums, tskitPool: tskitWorkers[mid].pool_s, tskitWrite: tskitWorkers[mid].write_s, treeseqSummaries },
   };
   fs.mkdirSync(path.dirname(a.json), { recursive: true });
   fs.writeFileSync(a.json, JSON.stringify(result, null, 1));
@@ -213,6 +238,7 @@ function main() {
 
 function render(r) {
   const s = (x) => `${x.toFixed(2)} s`;
+  const pair = (t) => `${t.seconds.toFixed(2)}${t.cpu === null ? "" : ` / ${t.cpu.toFixed(2)}`} s`;
   const mb = r.files.reduce((n, f) => n + f.bytes, 0) / 1e6;
   const w = r.breakdown.tskitWorkerSeconds;
   const statSeconds = Object.entries(w).filter(([k]) => k !== "load" && k !== "format").reduce((n, [, x]) => n + x, 0);
@@ -228,10 +254,14 @@ function render(r) {
     `| tskit, multiprocessing.Pool(${r.cores}) | ${s(r.median.tskit)} | ${r.runs.tskit.map((x) => x.toFixed(2)).join(", ")} |`,
     `| **ratio (tskit / treeseq)** | **${r.ratio.toFixed(2)}x** | |`,
     "",
+    ...(r.cpu ? [
+      `CPU seconds (user + system, all processes; GNU time), medians: treeseq ${s(r.cpu.median.treeseq)}, tskit ${s(r.cpu.median.tskit)}, ratio ${r.cpu.ratio.toFixed(2)}x (runs: treeseq ${r.cpu.runs.treeseq.map((x) => x.toFixed(2)).join(", ")}; tskit ${r.cpu.runs.tskit.map((x) => x.toFixed(2)).join(", ")}). CPU time counts each tool's own work only, so it is steadier than the wall clock on a shared machine; where both keep every core busy (files >= cores), an idle machine's wall ratio comes near it.`,
+      "",
+    ] : []),
     `Same values: ${r.comparison.values} compared, ${r.comparison.mismatches} differ (max relative difference ${r.comparison.maxRelativeDifference.toExponential(1)}).`,
     "",
-    `Where tskit's time goes (CPU seconds summed over its workers, median run): load ${w.load.toFixed(2)}, statistics ${statSeconds.toFixed(2)} (${Object.entries(w).filter(([k]) => k !== "load" && k !== "format").map(([k, x]) => `${k} ${x.toFixed(2)}`).join(", ")}), formatting rows ${w.format.toFixed(2)}; pool ${r.breakdown.tskitPool.toFixed(2)} s wall, writing ${r.breakdown.tskitWrite.toFixed(2)} s. Bare start: python3 + tskit import ${s(r.breakdown.startup.tskit)}, node dist/cli.js --version ${s(r.breakdown.startup.treeseq)}.`,
-    `treeseq loading the ${r.files.length} files one after another (one process): ${s(r.breakdown.treeseqLoadSeconds)}.`,
+    `Where the time goes (each measured alone, median of 3; wall / CPU seconds): starting (node dist/cli.js --version; python3 importing tskit) treeseq ${pair(r.breakdown.startup.treeseq)}, tskit ${pair(r.breakdown.startup.tskit)}; loading the ${r.files.length} files one after another in one process: treeseq ${pair(r.breakdown.loadOnly.treeseq)}, tskit ${pair(r.breakdown.loadOnly.tskit)}. The rest of each run is statistics and writing.`,
+    `tskit's workers (wall seconds inside each, summed, median run): load ${w.load.toFixed(2)}, statistics ${statSeconds.toFixed(2)} (${Object.entries(w).filter(([k]) => k !== "load" && k !== "format").map(([k, x]) => `${k} ${x.toFixed(2)}`).join(", ")}), formatting rows ${w.format.toFixed(2)}; pool ${r.breakdown.tskitPool.toFixed(2)} s wall, writing ${r.breakdown.tskitWrite.toFixed(2)} s.`,
     `treeseq's summary line (median run): ${r.breakdown.treeseqSummaries[r.runs.treeseq.indexOf(r.median.treeseq)] ?? r.breakdown.treeseqSummaries[0]}`,
     "",
   ].join("\n");
