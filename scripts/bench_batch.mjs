@@ -120,20 +120,22 @@ function readTable(file) {
   const [f, s, m, wl, wr, ss, v, ix] = ["file", "statistic", "mode", "window_left", "window_right", "sample_sets", "value", "index"].map(col);
   if ([f, s, m, wl, wr, ss, v].includes(-1)) throw new Error(`${file}: header lacks a column: ${lines[0]}`);
   const rows = new Map();
+  const duplicates = [];
   for (let i = 1; i < lines.length; i++) {
     const r = lines[i].split("\t");
     const key = [r[f], r[s], r[m], Number(r[wl]), Number(r[wr]), r[ss], ix === -1 ? "" : r[ix]].join("|");
-    if (rows.has(key)) throw new Error(`${file}: two rows for ${key}`);
+    if (rows.has(key)) duplicates.push(`${path.basename(file)} line ${i + 1} repeats ${key}`);
     rows.set(key, Number(r[v]));
   }
-  return rows;
+  return { rows, duplicates };
 }
 
-/** Every value of `ours` against `theirs`: same keys, relative 1e-9. */
-function compareTables(ours, theirs) {
+/** Every value of `ours` against `theirs`: same keys, each once, relative 1e-9. */
+function compareTables(oursTable, theirsTable) {
+  const [ours, theirs] = [oursTable.rows, theirsTable.rows];
   const close = (a, b) => (Number.isNaN(b) ? Number.isNaN(a) : Math.abs(a - b) <= Math.max(1e-12, 1e-9 * Math.abs(b)));
   let maxRel = 0;
-  const bad = [];
+  const bad = [...oursTable.duplicates, ...theirsTable.duplicates];
   for (const [key, want] of theirs) {
     const got = ours.get(key);
     if (got === undefined) bad.push(`treeseq has no row ${key}`);
