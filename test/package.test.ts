@@ -14,7 +14,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -355,6 +355,31 @@ describe.sequential("the packed package, installed and used as a user would", ()
       }
     }
     expect([...new Set(problems)]).toEqual([]);
+  });
+
+  it("the installed command line (node_modules/.bin/treeseq) runs a batch job file on the shipped example", async () => {
+    const dir = consumerDir(consumers.find((c) => c.name === "node-esm")!);
+    const bin = join(dir, "node_modules", ".bin", "treeseq");
+    const v = await exec(bin, ["--version"], { cwd: dir, env: userEnv() });
+    expect(v.code, describeRan(v, "treeseq --version")).toBe(0);
+    expect(v.stdout.trim()).toBe(`treeseq ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`);
+    // A YAML job file (the yaml dependency must have been installed with the package).
+    writeFileSync(join(dir, "job.yaml"), "files: [node_modules/treeseq/examples/small.trees]\nstatistics: [diversity, 'fst:{\"mode\":\"branch\"}']\nwindows: 2\nformat: ndjson\n");
+    const r = await exec(bin, ["stat", "--job", "job.yaml", "--quiet"], { cwd: dir, env: userEnv() });
+    expect(r.code, describeRan(r, "treeseq stat --job job.yaml")).toBe(0);
+    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const api = await import("../dist/index.js");
+    await api.init({ backend: "native" });
+    const ts = await api.load(join(ROOT, "test", "fixtures", "small.trees"));
+    const pops = [0, 1, 2].map((p) => ts.samples({ population: p }));
+    const windows = [0, ts.sequenceLength / 2, ts.sequenceLength];
+    const want = [
+      ...(await ts.diversity({ sampleSets: pops, windows })).data,
+      ...(await ts.fst({ sampleSets: pops, indexes: [[0, 1], [0, 2], [1, 2]], windows, mode: "branch" })).data,
+    ];
+    ts.dispose();
+    expect(rows.map((x: { value: number }) => x.value)).toEqual(want);
+    expect(rows[3]).toMatchObject({ statistic: "diversity", sample_sets: "pop0", window_left: windows[1] });
   });
 
   /** Sources that shipped maps name without their text (package paths): shipping those is allowed. */

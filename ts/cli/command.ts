@@ -24,10 +24,21 @@ export const BACKEND_FLAGS: FlagSpecs = {
   threads: { type: "string", short: "t", value: "N", help: "threads in the one pool all work shares (default: $TREESEQ_THREADS, else every core)" },
 };
 
-/** Starts the backend the flags (or TREESEQ_BACKEND / TREESEQ_THREADS) ask for. */
+/**
+ * Starts the backend the flags ask for, else TREESEQ_BACKEND / TREESEQ_THREADS; a bad value
+ * in either is a usage error naming where it came from.
+ */
 export async function startBackend(values: Parsed["values"], maxMemory?: number): Promise<BackendInfo> {
-  const backend = values.backend === undefined ? undefined : choiceValue("--backend", values.backend as string, ["native", "wasm", "auto"] as const);
-  const threads = values.threads === undefined ? undefined : integerValue("--threads", values.threads as string, 1, 1024);
+  const pick = (flag: string, env: string) => {
+    const v = values[flag] as string | undefined;
+    if (v !== undefined) return { text: v, from: `--${flag}` };
+    const e = process.env[env];
+    return e === undefined || e === "" ? undefined : { text: e, from: env };
+  };
+  const b = pick("backend", "TREESEQ_BACKEND");
+  const t = pick("threads", "TREESEQ_THREADS");
+  const backend = b && choiceValue(b.from, b.text, ["native", "wasm", "auto"] as const);
+  const threads = t && integerValue(t.from, t.text, 1, 1024);
   return init({ backend, threads, ...(maxMemory !== undefined ? { maxMemory } : {}) });
 }
 

@@ -6,6 +6,7 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import type { Writable } from "node:stream";
+import { TreeSeqError } from "../errors.js";
 
 export class Output {
   #stream: Writable;
@@ -31,7 +32,11 @@ export class Output {
   /** A file, created or truncated now (so a bad path fails before any work is done). */
   static async file(path: string): Promise<Output> {
     const s = createWriteStream(path);
-    await Promise.race([once(s, "open"), once(s, "error").then(([e]) => { throw e; })]);
+    try {
+      await Promise.race([once(s, "open"), once(s, "error").then(([e]) => { throw e; })]);
+    } catch (e) {
+      throw new TreeSeqError("IO", `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     return new Output(s, true);
   }
 

@@ -13,7 +13,7 @@ import { Output } from "./output.js";
 import { createProgress, type Progress } from "./progress.js";
 import { BASE_COLUMNS, hasAxes, INDEX_COLUMN, plan, rowsOf, TIME_COLUMNS, type RunSelection } from "./requests.js";
 import { resolveSampleSets, resolveWindows } from "./selection.js";
-import { TableWriter } from "./table.js";
+import { TableWriter, type Rendered } from "./table.js";
 
 /** What a loaded file costs in memory, per byte of file: its tables, indexes and trees. */
 const MEMORY_PER_FILE_BYTE = 3;
@@ -57,7 +57,7 @@ async function run(args: Parsed): Promise<number> {
   await table.begin();
   progress.start(job.files.map((f) => ({ name: f.name, bytes: f.bytes })), job.statistics.length);
   // Each file's rows, once computed, wait here until the files before them are written.
-  const done: Array<{ text: string; count: number }[] | undefined> = [];
+  const done: Array<Rendered[] | undefined> = [];
   let next = 0;
   const flush = async () => {
     while (next < job.files.length && done[next] !== undefined) {
@@ -84,8 +84,8 @@ async function run(args: Parsed): Promise<number> {
   if (!job.quiet) {
     const peak = process.resourceUsage().maxRSS * 1024;
     const failed = totals.failures > 0 ? ` (${totals.failures} failed)` : "";
-    process.stderr.write(`treeseq stat: ${job.files.length} file${job.files.length === 1 ? "" : "s"}, ${totals.statistics} statistics${failed}, `
-      + `${totals.values} values in ${seconds.toFixed(2)} s wall; peak memory ${mib(peak)}; ${info.name} backend, ${info.threads} threads\n`);
+    process.stderr.write(`treeseq stat: ${count(job.files.length, "file")}, ${count(totals.statistics, "statistic")}${failed}, `
+      + `${totals.values} values in ${seconds.toFixed(2)} s wall; peak memory ${mib(peak)}; ${info.name} backend, ${count(info.threads, "thread")}\n`);
   }
   return totals.failures > 0 && !out.closed ? 1 : 0;
 }
@@ -102,7 +102,7 @@ async function computeFile(file: StatFile, job: Job, table: TableWriter, progres
     progress.fileDone(file.name, false);
     return [];
   }
-  const chunks: { text: string; count: number }[] = [];
+  const chunks: Rendered[] = [];
   let ok = true;
   try {
     let selection: RunSelection;
@@ -135,9 +135,10 @@ async function computeFile(file: StatFile, job: Job, table: TableWriter, progres
         }
         for (const req of requests) {
           const result = await ts[spec.name](req.options as never);
-          const rendered = table.render(rowsOf(result, req, file.name, spec.name));
-          chunks.push(rendered);
-          totals.values += rendered.count;
+          for (const piece of table.render(rowsOf(result, req, file.name, spec.name))) {
+            chunks.push(piece);
+            totals.values += piece.count;
+          }
         }
         totals.statistics++;
       } catch (e) {
@@ -188,6 +189,10 @@ class MemoryBudget {
       go();
     }
   }
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
 }
 
 function mib(bytes: number): string {

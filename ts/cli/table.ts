@@ -10,6 +10,14 @@ import type { Row } from "./requests.js";
 export type TableFormat = "tsv" | "csv" | "json" | "ndjson";
 export const TABLE_FORMATS: readonly TableFormat[] = ["tsv", "csv", "json", "ndjson"];
 
+/** Rows as text, and how many. */
+export interface Rendered {
+  text: string;
+  count: number;
+}
+
+const ROWS_PER_PIECE = 65536;
+
 export class TableWriter {
   #rows = 0;
   constructor(
@@ -25,16 +33,29 @@ export class TableWriter {
     else if (this.format === "json") await this.out.write("[");
   }
 
-  /** The text of some rows, to be written in order later (one string, not a write per row). */
-  render(rows: Iterable<Row>): { text: string; count: number } {
-    const parts: string[] = [];
-    for (const row of rows) parts.push(this.line(row));
-    // JSON rows are separated by commas; write() puts one between chunks.
+  /**
+   * The text of some rows, to be written in order later: in pieces of at most `ROWS_PER_PIECE`
+   * rows (one string per piece, not a write per row, and never one string too long for V8).
+   */
+  *render(rows: Iterable<Row>): Generator<Rendered> {
+    let parts: string[] = [];
+    for (const row of rows) {
+      parts.push(this.line(row));
+      if (parts.length === ROWS_PER_PIECE) {
+        yield this.#piece(parts);
+        parts = [];
+      }
+    }
+    if (parts.length > 0) yield this.#piece(parts);
+  }
+
+  // JSON rows are separated by commas; write() puts one between pieces.
+  #piece(parts: string[]): Rendered {
     return { text: parts.join(this.format === "json" ? ",\n" : ""), count: parts.length };
   }
 
   /** Writes rendered rows; results are written in the order the files were given. */
-  async write(rendered: { text: string; count: number }): Promise<void> {
+  async write(rendered: Rendered): Promise<void> {
     if (rendered.count === 0) return;
     const sep = this.format !== "json" ? "" : this.#rows === 0 ? "\n" : ",\n";
     this.#rows += rendered.count;
