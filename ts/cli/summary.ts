@@ -7,7 +7,9 @@
 import { load, type BackendInfo, type TreeSequence } from "../index.js";
 import { choiceValue, UsageError, type Parsed } from "./args.js";
 import { BACKEND_FLAGS, reportError, startBackend, type Command } from "./command.js";
+import { expandFiles } from "./files.js";
 import { Output } from "./output.js";
+import { tsvCell } from "./table.js";
 import { createProgress, PROGRESS_FLAG, progressFiles, progressModeValue } from "./progress.js";
 
 const FORMATS = ["text", "tsv", "json"] as const;
@@ -68,18 +70,13 @@ function summarise(file: string, ts: TreeSequence, bytes: number, loadMs: number
   };
 }
 
-/** A TSV field: tabs and line breaks escaped as `\t`, `\n`, `\r` (and `\` as `\\`) so a row stays one line. */
-function tsvField(v: string | number): string {
-  return String(v).replace(/[\\\t\n\r]/g, (c) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[c]!);
-}
-
 const COLUMNS: Array<keyof FileSummary> = [
   "file", "backend", "sequence_length", "trees", "samples", "nodes", "edges", "sites", "mutations", "individuals",
   "populations", "population_names", "migrations", "provenances", "time_units", "file_bytes", "load_ms",
 ];
 
 function tsvRow(s: FileSummary): string {
-  return COLUMNS.map((k) => tsvField(k === "population_names" ? s.population_names.join(",") : s[k] as string | number)).join("\t") + "\n";
+  return COLUMNS.map((k) => tsvCell(k === "population_names" ? s.population_names.join(",") : s[k] as string | number)).join("\t") + "\n";
 }
 
 function textBlock(s: FileSummary, info: BackendInfo): string {
@@ -117,7 +114,7 @@ export const summaryCommand: Command = {
     let written = 0;
     if (format === "tsv") await out.write(COLUMNS.join("\t") + "\n");
     if (format === "json") await out.write("[");
-    const files = await progressFiles(positionals);
+    const files = await progressFiles(expandFiles(positionals));
     progress.start(files, 0);
     for (const { name: file, bytes } of files) {
       if (out.closed) break;

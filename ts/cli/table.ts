@@ -90,7 +90,8 @@ function text(v: unknown): string {
   return String(v); // numbers: the shortest text that reads back as the same double
 }
 
-function tsvCell(v: unknown): string {
+/** A TSV field: tabs, line breaks and backslashes escaped, so that a row stays one line. */
+export function tsvCell(v: unknown): string {
   return text(v).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 }
 

@@ -11,6 +11,7 @@ import { load, type TreeSequence } from "../index.js";
 import type { MetadataTableName } from "../tables.js";
 import { UsageError, type Parsed } from "./args.js";
 import { BACKEND_FLAGS, reportError, startBackend, type Command } from "./command.js";
+import { expandFiles } from "./files.js";
 import { Output } from "./output.js";
 import { createProgress, PROGRESS_FLAG, progressFiles, progressModeValue } from "./progress.js";
 
@@ -75,8 +76,9 @@ export const validateCommand: Command = {
     await startBackend(values);
     const out = Output.stdout();
     let failed = 0;
-    progress.start(await progressFiles(positionals), 0);
-    for (const file of positionals) {
+    const files = expandFiles(positionals);
+    progress.start(await progressFiles(files), 0);
+    for (const file of files) {
       progress.fileStarted(file);
       const ok = await validate(file, values.metadata === true);
       progress.fileDone(file, ok);
