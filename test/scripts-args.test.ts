@@ -73,8 +73,9 @@ describe("scripts/bench.mjs", () => {
     expect(c.stderr).toContain("--cases: unknown case(s) nope");
   });
 
+  // Fractional and exponent seconds are accepted (positiveNumberValue), as Number() took them before.
   it("--child BACKEND:THREADS runs one configuration and reports it as JSON lines", () => {
-    const r = run("bench.mjs", ["--child", "native:1", SMALL, "--repeats", "1", "--cases", "diversity_site"]);
+    const r = run("bench.mjs", ["--child", "native:1", SMALL, "--repeats", "1", "--cases", "diversity_site", "--timeout", "0.5", "--max-case-seconds", "1e3"]);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.find((m) => m.type === "info").info).toMatchObject({ name: "native", threads: 1 });
