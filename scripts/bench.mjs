@@ -36,10 +36,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { parseScriptArgs } from "./script-args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
+const NAME = "bench.mjs";
 const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S] [--singleton-sets K] [--singleton-file FILE] [--backends native,wasm] [--one-thread]\n       node scripts/bench.mjs --render RESULTS.json";
 const CASES = [
   "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
@@ -50,42 +52,55 @@ const CASES = [
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
 
-function parseArgs(argv) {
-  const a = { file: null, repeats: 5, passes: 3, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: true, maxCaseSeconds: 300, timeout: 1800, child: null, render: null, singletonSets: 10000, singletonFile: path.join(root, ".cache/bench-360.trees"), backends: ["native", "wasm"], oneThread: false };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`${k} needs a value\n${USAGE}`);
-      return argv[++i];
-    };
-    if (k === "--repeats") a.repeats = Number(val());
-    else if (k === "--passes") a.passes = Number(val());
-    else if (k === "--cases") a.cases = val().split(",").filter(Boolean);
-    else if (k === "--json") a.json = path.resolve(val());
-    else if (k === "--no-tskit") a.tskit = false;
-    else if (k === "--max-case-seconds") a.maxCaseSeconds = Number(val());
-    else if (k === "--timeout") a.timeout = Number(val());
-    else if (k === "--render") a.render = path.resolve(val());
-    else if (k === "--singleton-sets") a.singletonSets = Number(val());
-    else if (k === "--backends") a.backends = val().split(",").filter(Boolean);
-    else if (k === "--one-thread") a.oneThread = true;
-    else if (k === "--singleton-file") a.singletonFile = path.resolve(val());
-    else if (k === "--child") a.child = { backend: val(), threads: Number(val()) }; // internal
-    else if (k === "-h" || k === "--help") { console.log(USAGE); process.exit(0); }
-    else if (k.startsWith("--")) throw new Error(`unknown option ${k}\n${USAGE}`);
-    else if (a.file === null) a.file = path.resolve(k);
-    else throw new Error(`unexpected argument ${k}\n${USAGE}`);
+const BACKENDS = ["native", "wasm"];
+
+const FLAGS = {
+  repeats: { type: "string", value: "N", help: "timed calls per case after one warm-up (default 5)" },
+  passes: { type: "string", value: "P", help: "passes over tskit and the configurations, each median over all (default 3)" },
+  cases: { type: "string", value: "a,b", help: `the cases to time (default all: ${CASES.join(", ")})` },
+  json: { type: "string", value: "OUT", help: "where the results go as JSON (default bench-results/latest.json)" },
+  "no-tskit": { type: "boolean", help: "do not run tskit (scripts/bench_tskit.py)" },
+  "max-case-seconds": { type: "string", value: "S", help: "fewer timed calls where N times the warm-up would exceed S (default 300)" },
+  timeout: { type: "string", value: "S", help: "kill a case silent for S seconds, record TIMEOUT (default 1800)" },
+  "singleton-sets": { type: "string", value: "K", help: "the number of one-sample sets of the singleton_sets cases (default 10000)" },
+  "singleton-file": { type: "string", value: "FILE", help: "the singleton_sets cases' file (default .cache/bench-360.trees)" },
+  backends: { type: "string", value: "native,wasm", help: "the backends to time (default both)" },
+  "one-thread": { type: "boolean", help: "time 1 thread only, not also all threads" },
+  render: { type: "string", value: "RESULTS.json", help: "print the table of an earlier run's --json again" },
+  child: { type: "string", value: "BACKEND:THREADS", help: "(internal) run one configuration in this process, as the parent's child" },
+};
+
+/** The options, checked; a mistake is a UsageError (parseScriptArgs prints it, exit 2). */
+function readArgs({ values: v, positionals }, { integerValue, choiceValue, positiveNumberValue, UsageError }) {
+  const a = {
+    file: null, repeats: 5, passes: 3, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: !v["no-tskit"],
+    maxCaseSeconds: 300, timeout: 1800, child: null, render: null, singletonSets: 10000,
+    singletonFile: path.join(root, ".cache/bench-360.trees"), backends: BACKENDS, oneThread: Boolean(v["one-thread"]),
+  };
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}' (one FILE)`);
+  if (positionals.length) a.file = path.resolve(positionals[0]);
+  if (v.repeats !== undefined) a.repeats = integerValue("--repeats", v.repeats);
+  if (v.passes !== undefined) a.passes = integerValue("--passes", v.passes);
+  if (v.cases !== undefined) a.cases = v.cases.split(",").filter(Boolean);
+  if (v.json !== undefined) a.json = path.resolve(v.json);
+  if (v["max-case-seconds"] !== undefined) a.maxCaseSeconds = positiveNumberValue("--max-case-seconds", v["max-case-seconds"]);
+  if (v.timeout !== undefined) a.timeout = positiveNumberValue("--timeout", v.timeout);
+  if (v.render !== undefined) a.render = path.resolve(v.render);
+  if (v["singleton-sets"] !== undefined) a.singletonSets = integerValue("--singleton-sets", v["singleton-sets"]);
+  if (v["singleton-file"] !== undefined) a.singletonFile = path.resolve(v["singleton-file"]);
+  if (v.backends !== undefined) {
+    a.backends = v.backends.split(",").filter(Boolean).map((b) => choiceValue("--backends", b, BACKENDS));
+    if (!a.backends.length) throw new UsageError("--backends: expected native, wasm or both");
+  }
+  if (v.child !== undefined) {
+    const [backend, threads, ...rest] = v.child.split(":");
+    if (threads === undefined || rest.length) throw new UsageError(`--child: expected BACKEND:THREADS, got '${v.child}'`);
+    a.child = { backend: choiceValue("--child", backend, BACKENDS), threads: integerValue("--child", threads) };
   }
   if (a.render) return a;
-  if (!a.file) throw new Error(USAGE);
-  if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new Error("--repeats must be a positive integer");
-  if (!Number.isInteger(a.passes) || a.passes < 1) throw new Error("--passes must be a positive integer");
-  if (!(a.maxCaseSeconds > 0)) throw new Error("--max-case-seconds must be a positive number");
-  if (!(a.timeout > 0)) throw new Error("--timeout must be a positive number");
-  if (!Number.isInteger(a.singletonSets) || a.singletonSets < 1) throw new Error("--singleton-sets must be a positive integer");
-  if (!a.backends.length || a.backends.some((b) => b !== "native" && b !== "wasm")) throw new Error("--backends takes native, wasm or both");
+  if (!a.file) throw new UsageError("no FILE");
   const unknown = a.cases.filter((c) => !CASES.includes(c));
-  if (unknown.length) throw new Error(`unknown case(s) ${unknown.join(", ")} (known: ${CASES.join(", ")})`);
+  if (unknown.length) throw new UsageError(`--cases: unknown case(s) ${unknown.join(", ")} (known: ${CASES.join(", ")})`);
   return a;
 }
 
@@ -301,7 +316,7 @@ async function child(backend, threads, args) {
 /** Runs `cases` of one configuration in a child process; restarts it after a hang or crash. */
 function spawnChild(backend, threads, cases, args, cfg) {
   return new Promise((resolve) => {
-    const argv = [fileURLToPath(import.meta.url), "--child", backend, String(threads), args.file,
+    const argv = [fileURLToPath(import.meta.url), "--child", `${backend}:${threads}`, args.file,
       "--repeats", String(args.repeats), "--cases", cases.join(","), "--max-case-seconds", String(args.maxCaseSeconds),
       "--singleton-sets", String(args.singletonSets), "--singleton-file", args.singletonFile];
     const p = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
@@ -424,13 +439,7 @@ function publish(md) {
 }
 
 async function main() {
-  let args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    console.error(e.message);
-    process.exit(2);
-  }
+  const args = await parseScriptArgs({ name: NAME, usage: USAGE, flags: FLAGS }, readArgs);
   if (args.render) {
     let results;
     try {

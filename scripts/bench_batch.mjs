@@ -31,6 +31,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { parseScriptArgs } from "./script-args.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => process.stderr.write(`[bench:batch] ${msg}\n`);
@@ -57,28 +58,23 @@ const SPEC = {
   ],
 };
 
-function parseArgs(argv) {
-  const a = { runs: 3, cores: os.availableParallelism(), windows: 10, json: path.join(root, "bench-results/batch.json"), files: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const val = () => {
-      if (i + 1 >= argv.length) throw new Error(`${k} needs a value\n${USAGE}`);
-      return argv[++i];
-    };
-    const int = (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${k}: expected an integer >= 1, got '${v}'\n${USAGE}`);
-      return n;
-    };
-    if (k === "--runs") a.runs = int(val());
-    else if (k === "--cores") a.cores = int(val());
-    else if (k === "--windows") a.windows = int(val());
-    else if (k === "--json") a.json = path.resolve(val());
-    else if (k.startsWith("-")) throw new Error(`unknown flag ${k}\n${USAGE}`);
-    else a.files.push(k);
-  }
-  if (a.files.length === 0) throw new Error(`no files\n${USAGE}`);
-  for (const f of a.files) if (!fs.existsSync(f)) throw new Error(`no such file: ${f}`);
+const FLAGS = {
+  runs: { type: "string", value: "N", help: "alternating runs of each tool; the medians are compared (default 3)" },
+  cores: { type: "string", value: "C", help: "cores for each tool (default all: os.availableParallelism())" },
+  windows: { type: "string", value: "W", help: "equal windows of every statistic (default 10)" },
+  json: { type: "string", value: "OUT", help: "where the results go as JSON (default bench-results/batch.json)" },
+};
+
+/** The options, checked; a mistake is a UsageError (parseScriptArgs prints it, exit 2). */
+function readArgs({ values: v, positionals }, { integerValue, UsageError }) {
+  const a = {
+    runs: v.runs === undefined ? 3 : integerValue("--runs", v.runs),
+    cores: v.cores === undefined ? os.availableParallelism() : integerValue("--cores", v.cores),
+    windows: v.windows === undefined ? 10 : integerValue("--windows", v.windows),
+    json: v.json === undefined ? path.join(root, "bench-results/batch.json") : path.resolve(v.json),
+    files: positionals,
+  };
+  if (a.files.length === 0) throw new UsageError("no files");
   return a;
 }
 
@@ -146,8 +142,9 @@ function compareTables(oursTable, theirsTable) {
   return { values: theirs.size, maxRelativeDifference: maxRel, mismatches: bad.length, examples: bad.slice(0, 5) };
 }
 
-function main() {
-  const a = parseArgs(process.argv.slice(2));
+async function main() {
+  const a = await parseScriptArgs({ name: "bench_batch.mjs", usage: USAGE, flags: FLAGS }, readArgs);
+  for (const f of a.files) if (!fs.existsSync(f)) throw new Error(`no such file: ${f}`);
   const out = path.join(root, ".cache/batch/out");
   fs.mkdirSync(out, { recursive: true });
   const spec = { ...SPEC, windows: a.windows };
@@ -269,9 +266,7 @@ function render(r) {
   ].join("\n");
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e) => {
   log(e.message);
   process.exitCode = 1;
-}
+});

@@ -47,22 +47,21 @@ export function serve(root, isolated = true, port = 0) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  // Imported only when run: the tests import serve() from here, with no command line to read.
+  const { parseScriptArgs } = await import("./script-args.mjs");
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-  const args = process.argv.slice(2);
-  let port = 8080;
-  let isolated = true;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--port") port = Number(args[++i]);
-    else if (args[i] === "--no-isolation") isolated = false;
-    else {
-      console.error(`unknown option ${args[i]}\nusage: npm run demo [-- --port N] [-- --no-isolation]`);
-      process.exit(2);
-    }
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error("--port must be an integer from 0 to 65535");
-    process.exit(2);
-  }
+  const { port, isolated } = await parseScriptArgs({
+    name: "serve.mjs",
+    usage: "usage: npm run demo [-- --port N] [-- --no-isolation]",
+    flags: {
+      port: { type: "string", value: "N", help: "the port on 127.0.0.1 (default 8080; 0: any free port)" },
+      "no-isolation": { type: "boolean", help: "serve without the cross-origin isolation headers (single-threaded WebAssembly)" },
+    },
+    positionals: false,
+  }, ({ values: v }, { integerValue }) => ({
+    port: v.port === undefined ? 8080 : integerValue("--port", v.port, 0, 65535),
+    isolated: !v["no-isolation"],
+  }));
   const missing = ["dist/browser.js", "dist/web/wasm-threads/treeseq_wasm_bg.wasm", "dist/web/wasm-st/treeseq_wasm_bg.wasm"]
     .filter((f) => !existsSync(join(root, f)));
   if (missing.length) {

@@ -89,6 +89,13 @@ export function integerValue(flag: string, text: string, min = 1, max = Number.M
   return n;
 }
 
+/** A finite number > 0 such as `300` or `0.5` (seconds, say), or a UsageError naming the flag. */
+export function positiveNumberValue(flag: string, text: string): number {
+  const n = /^\s*[+]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`${flag}: expected a number > 0, got '${text}'`);
+  return n;
+}
+
 /** One of `choices`, or a UsageError naming the flag and the choices. */
 export function choiceValue<T extends string>(flag: string, text: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(text)) {
