@@ -92,6 +92,7 @@ function text(v: unknown): string {
 
 /** A TSV field: tabs, line breaks and backslashes escaped, so that a row stays one line. */
 export function tsvCell(v: unknown): string {
+  if (typeof v === "number") return String(v); // nothing to escape (most cells)
   return text(v).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 }
 
