@@ -240,6 +240,8 @@ describe("treeseq stat as a command", () => {
     [["stat", MEDIUM, "--stat", "diversity", "--threads", "two"], /BAD_PARAM: --threads: expected an integer from 1 to 1024, got 'two'/],
     [["stat", MEDIUM, "--stat", "nosuch"], /BAD_PARAM: --stat: unknown statistic 'nosuch'/],
     [["stat", MEDIUM, "--stat", "fst:{mode:1}"], /BAD_PARAM: --stat fst: the options are not valid JSON/],
+    [["stat", MEDIUM, "--stat", 'fst:{"mdoe":"branch"}'], /BAD_PARAM: --stat fst:\{"mdoe":"branch"\}: fst: unknown option 'mdoe'/],
+    [["stat", MEDIUM, "--stat", 'fst:{"mode":3}'], /BAD_PARAM: --stat fst:\{"mode":3\}: fst: mode is 3, not "site"/],
     [["stat", MEDIUM], /BAD_PARAM: no statistics/],
     [["stat", "--stat", "diversity"], /BAD_PARAM: no files/],
     [["stat", MEDIUM, "--stat", "diversity", "--windows", "4", "--window-size", "1k"], /give --windows or --window-size, not both/],

@@ -9,7 +9,7 @@ import { readFileSync, statSync } from "node:fs";
 import { totalmem } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { STATISTICS, type StatName } from "../stats.js";
+import { STATISTICS, toKwargs, type StatName, type StatOptions } from "../stats.js";
 import { bytesValue, choiceValue, integerValue, UsageError, type FlagSpecs, type Parsed } from "./args.js";
 import { BACKEND_FLAGS } from "./command.js";
 import { expandFiles } from "./files.js";
@@ -150,6 +150,13 @@ export function parseStat(v: unknown): StatSpec {
   }
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new UsageError(`--stat ${name}: the options must be a JSON object such as {"mode":"branch"}`);
+  }
+  // An option no statistic knows, or a value of the wrong kind, is a mistake in the call: say
+  // so now, not once per file after loading each (the statistic itself checks the rest).
+  try {
+    toKwargs(name, options as StatOptions);
+  } catch (e) {
+    throw new UsageError(`--stat ${text}: ${(e as Error).message}`);
   }
   return { name: name as StatName, options: options as Record<string, unknown>, text };
 }
