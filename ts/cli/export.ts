@@ -23,6 +23,22 @@ function oneFile(command: string, positionals: string[]): string {
   return positionals[0];
 }
 
+/**
+ * Starts the backend, opens the output (first, so that a bad --out path fails before any
+ * work) and loads the file; null when it does not load (reported).
+ */
+async function openOne(values: Parsed["values"], file: string): Promise<{ out: Output; ts: TreeSequence } | null> {
+  await startBackend(values);
+  const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
+  try {
+    return { out, ts: await load(file) };
+  } catch (e) {
+    reportError(e, file);
+    await out.end();
+    return null;
+  }
+}
+
 /** The most ids a list may expand to: a typo such as `0-99999999999` must not fill memory. */
 const MAX_IDS = 2 ** 27;
 
@@ -159,17 +175,9 @@ export const vcfCommand: Command = {
   async run({ values, positionals }: Parsed): Promise<number> {
     const file = oneFile("vcf", positionals);
     const optionsFor = vcfOptions(values);
-    await startBackend(values);
-    // Opened first, so that a bad --out path fails before any work.
-    const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
-    let ts: TreeSequence;
-    try {
-      ts = await load(file);
-    } catch (e) {
-      reportError(e, file);
-      await out.end();
-      return 1;
-    }
+    const opened = await openOne(values, file);
+    if (!opened) return 1;
+    const { out, ts } = opened;
     const sink = streamTo(out);
     try {
       try {
@@ -251,17 +259,9 @@ export const newickCommand: Command = {
     if (values["no-branch-lengths"]) options.includeBranchLengths = false;
     if (values.root !== undefined) options.root = integerValue("--root", values.root as string, 0);
     const labelsFor = nodeLabels(values["node-labels"] as string | undefined);
-    await startBackend(values);
-    // Opened first, so that a bad --out path fails before any work.
-    const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
-    let ts: TreeSequence;
-    try {
-      ts = await load(file);
-    } catch (e) {
-      reportError(e, file);
-      await out.end();
-      return 1;
-    }
+    const opened = await openOne(values, file);
+    if (!opened) return 1;
+    const { out, ts } = opened;
     let failed = 0;
     try {
       const labels = labelsFor(ts.numNodes);
