@@ -31,7 +31,7 @@ export const STAT_FLAGS: FlagSpecs = {
   mode: { type: "string", short: "m", value: "MODE", help: "site, branch or node, for every statistic whose options do not say" },
   format: { type: "string", short: "f", value: "FORMAT", help: "tsv (default), csv, json or ndjson" },
   out: { type: "string", short: "o", value: "FILE", help: "write the table here (default: stdout)" },
-  jobs: { type: "string", short: "j", value: "N", help: "files loaded and computed at a time (default 2), within --max-memory" },
+  jobs: { type: "string", short: "j", value: "N", help: "files loaded and computed at a time, within --max-memory (default: the threads, from 2 to 4)" },
   "max-memory": { type: "string", value: "SIZE", help: "memory budget for the files in flight and any one request (default half the machine's)" },
   progress: PROGRESS_FLAG,
   quiet: { type: "boolean", short: "q", help: "no progress and no summary line" },
@@ -56,7 +56,8 @@ export interface Job {
   mode?: string;
   format: TableFormat;
   out?: string;
-  jobs: number;
+  /** Absent: chosen from the thread count (stat.ts). */
+  jobs?: number;
   maxMemory: number;
   progress: ProgressMode;
   quiet: boolean;
@@ -110,7 +111,7 @@ export function readJob(args: Parsed): Job {
     mode: str("mode") === undefined ? undefined : choiceValue("--mode", str("mode")!, ["site", "branch", "node"] as const),
     format: choiceValue("--format", str("format") ?? "tsv", TABLE_FORMATS),
     out: str("out"),
-    jobs: str("jobs") === undefined ? 2 : integerValue("--jobs", str("jobs")!, 1, 1024),
+    jobs: str("jobs") === undefined ? undefined : integerValue("--jobs", str("jobs")!, 1, 1024),
     maxMemory,
     progress: progressModeValue(str("progress")),
     quiet: flags.quiet === true || flags.quiet === "true",

@@ -69,7 +69,10 @@ async function run(args: Parsed): Promise<number> {
       for (const chunk of chunks) await table.write(chunk);
     }
   }));
-  const budget = new MemoryBudget(job.jobs, job.maxMemory);
+  // Files at a time: enough to keep the threads busy (a statistic of one file may use only a
+  // few of them), but no more than 4 by default: Node runs four native calls at once unless
+  // UV_THREADPOOL_SIZE says more, so a fifth file would only wait, holding its memory.
+  const budget = new MemoryBudget(job.jobs ?? Math.min(4, Math.max(2, info.threads)), job.maxMemory);
   await Promise.all(job.files.map(async (file, i) => {
     const cost = file.bytes * MEMORY_PER_FILE_BYTE;
     await budget.acquire(cost);
