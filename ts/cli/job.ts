@@ -5,7 +5,7 @@
  * the command line win over the job file; `--stat` and files add to its lists. Every value
  * goes through the same checks whichever way it came.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { totalmem } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -43,7 +43,7 @@ export interface StatFile {
   name: string;
   /** Where it is read from (relative to the job file for files it names). */
   path: string;
-  /** Its size, 0 when it cannot be read (loading will say why). */
+  /** Its size (set by stat.ts from progressFiles), 0 when it cannot be read (loading will say why). */
   bytes: number;
 }
 
@@ -95,7 +95,6 @@ export function readJob(args: Parsed): Job {
   for (const [k, v] of Object.entries(args.values)) if (v !== undefined && k !== "stat" && k !== "job" && k !== "help") flags[k] = v;
   stats.push(...((args.values.stat as string[] | undefined) ?? []));
   for (const p of expandFiles(args.positionals)) files.push({ name: p, path: p, bytes: 0 });
-  for (const f of files) f.bytes = fileBytes(f.path);
 
   if (files.length === 0) throw new UsageError("no files: give .trees files (or globs), or `files:` in a --job file");
   if (stats.length === 0) throw new UsageError(`no statistics: give --stat NAME (one of ${Object.keys(STATISTICS).join(", ")})`);
@@ -183,12 +182,4 @@ function listOf(v: unknown, path: string, key: string): unknown[] {
   if (Array.isArray(v)) return v;
   if (typeof v === "string") return [v];
   throw new UsageError(`${path}: '${key}' must be a list`);
-}
-
-function fileBytes(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
 }

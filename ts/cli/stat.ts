@@ -10,7 +10,7 @@ import type { Parsed } from "./args.js";
 import { reportError, startBackend, type Command } from "./command.js";
 import { readJob, STAT_FLAGS, type Job, type StatFile } from "./job.js";
 import { Output } from "./output.js";
-import { createProgress, type Progress } from "./progress.js";
+import { createProgress, progressFiles, type Progress } from "./progress.js";
 import { BASE_COLUMNS, hasAxes, INDEX_COLUMN, plan, rowsOf, TIME_COLUMNS, type RunSelection } from "./requests.js";
 import { resolveSampleSets, resolveWindows } from "./selection.js";
 import { TableWriter, type Rendered } from "./table.js";
@@ -55,6 +55,8 @@ async function run(args: Parsed): Promise<number> {
   const notes = new Set<string>();
 
   await table.begin();
+  const sizes = await progressFiles(job.files.map((f) => f.path));
+  job.files.forEach((f, i) => { f.bytes = sizes[i].bytes; });
   progress.start(job.files.map((f) => ({ name: f.name, bytes: f.bytes })), job.statistics.length);
   // Each file's rows, once computed, wait here until the files before them are written.
   const done: Array<Rendered[] | undefined> = [];
