@@ -25,17 +25,30 @@ function oneFile(command: string, positionals: string[]): string {
 
 /**
  * Starts the backend, opens the output (first, so that a bad --out path fails before any
- * work) and loads the file; null when it does not load (reported).
+ * work), loads the file and runs `write` on them: its exit status, or 1 when the file does
+ * not load or `write` throws (reported either way). The file is disposed of after.
  */
-async function openOne(values: Parsed["values"], file: string): Promise<{ out: Output; ts: TreeSequence } | null> {
+async function withOne(values: Parsed["values"], file: string, write: (out: Output, ts: TreeSequence) => Promise<number>): Promise<number> {
   await startBackend(values);
   const out = values.out === undefined ? Output.stdout() : await Output.file(values.out as string);
+  let ts: TreeSequence;
   try {
-    return { out, ts: await load(file) };
+    ts = await load(file);
   } catch (e) {
     reportError(e, file);
     await out.end();
-    return null;
+    return 1;
+  }
+  try {
+    const status = await write(out, ts);
+    await out.end();
+    return status;
+  } catch (e) {
+    reportError(e, file);
+    await out.end().catch(() => {});
+    return 1;
+  } finally {
+    ts.dispose();
   }
 }
 
@@ -175,26 +188,16 @@ export const vcfCommand: Command = {
   async run({ values, positionals }: Parsed): Promise<number> {
     const file = oneFile("vcf", positionals);
     const optionsFor = vcfOptions(values);
-    const opened = await openOne(values, file);
-    if (!opened) return 1;
-    const { out, ts } = opened;
-    const sink = streamTo(out);
-    try {
+    return withOne(values, file, async (out, ts) => {
+      const sink = streamTo(out);
       try {
         await ts.writeVcf(sink, optionsFor(ts));
       } catch (e) {
         if (!out.closed) throw e; // else the reader went away: stop, without an error
       }
       await finished(sink);
-      await out.end();
       return 0;
-    } catch (e) {
-      reportError(e, file);
-      await out.end().catch(() => {});
-      return 1;
-    } finally {
-      ts.dispose();
-    }
+    });
   },
 };
 
@@ -259,11 +262,8 @@ export const newickCommand: Command = {
     if (values["no-branch-lengths"]) options.includeBranchLengths = false;
     if (values.root !== undefined) options.root = integerValue("--root", values.root as string, 0);
     const labelsFor = nodeLabels(values["node-labels"] as string | undefined);
-    const opened = await openOne(values, file);
-    if (!opened) return 1;
-    const { out, ts } = opened;
-    let failed = 0;
-    try {
+    return withOne(values, file, async (out, ts) => {
+      let failed = 0;
       const labels = labelsFor(ts.numNodes);
       if (labels !== undefined) options.nodeLabels = labels;
       const one = (t: Tree): string => {
@@ -294,14 +294,7 @@ export const newickCommand: Command = {
         }
       }
       await out.write(piece);
-      await out.end();
-    } catch (e) {
-      reportError(e, file);
-      await out.end().catch(() => {});
-      return 1;
-    } finally {
-      ts.dispose();
-    }
-    return failed > 0 ? 1 : 0;
+      return failed > 0 ? 1 : 0;
+    });
   },
 };
