@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::io::Read;
 
 use common::*;
 use serde_json::Value;
@@ -13,12 +12,7 @@ use treeseq_core::stats::compute;
 use treeseq_core::TreeSequence;
 
 fn record() -> Value {
-    let gz = std::fs::read(fixtures_dir().join("differential.json.gz")).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    serde_json::from_str(&text).unwrap()
+    gzip_json(&fixtures_dir().join("differential.json.gz"))
 }
 
 fn value(v: &Value) -> f64 {

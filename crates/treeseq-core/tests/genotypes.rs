@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::Read;
 
 use serde_json::Value;
 use treeseq_core::{genotype_matrix, ErrorCode, VariantOptions, Variants};
@@ -12,13 +11,7 @@ use treeseq_core::{genotype_matrix, ErrorCode, VariantOptions, Variants};
 const FILES: [&str; 4] = ["small", "gaps_isolated", "multiallelic", "ancient_gaps"];
 
 fn fixture(name: &str) -> Value {
-    let gz =
-        std::fs::read(common::fixtures_dir().join(format!("genotypes/{name}.json.gz"))).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    serde_json::from_str(&text).unwrap()
+    common::gzip_json(&common::fixtures_dir().join(format!("genotypes/{name}.json.gz")))
 }
 
 /// The fixture's camelCase options as the core's (tskit's snake_case) JSON.

@@ -19,19 +19,13 @@
 mod common;
 use common::*;
 
-use std::io::Read;
 
 use serde_json::{json, Value};
 use treeseq_core::stats::{compute_with, params::Arrays, StatOutput};
 use treeseq_core::{Tree, TreeSequence};
 
 fn record() -> Value {
-    let gz = std::fs::read(fixture_path("nan_weights.json.gz")).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    serde_json::from_str(&text).unwrap()
+    gzip_json(&fixture_path("nan_weights.json.gz"))
 }
 
 fn number(v: &Value) -> f64 {

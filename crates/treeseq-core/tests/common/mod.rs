@@ -68,7 +68,12 @@ pub fn load(name: &str) -> TreeSequence {
 }
 
 pub fn expected(name: &str) -> Value {
-    let gz = std::fs::read(fixture_file(name, ".expected.json.gz")).unwrap();
+    gzip_json(&fixture_file(name, ".expected.json.gz"))
+}
+
+/// A gzipped JSON fixture (tskit's recorded answers), read whole.
+pub fn gzip_json(path: &std::path::Path) -> Value {
+    let gz = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut text = String::new();
     flate2::read::GzDecoder::new(&gz[..])
         .read_to_string(&mut text)
