@@ -23,6 +23,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { serve } from "../scripts/serve.mjs";
 import { packTarballs } from "./helpers.js";
+// Plain JavaScript, the same file the browser pages bundle.
+import { work } from "./consumers/shared/work.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CONSUMERS = join(ROOT, "test", "consumers");
@@ -245,6 +247,8 @@ describe.sequential("the packed package, installed and used as a user would", ()
       const dir = join(tmp, c.name);
       try {
         cpSync(join(CONSUMERS, c.name), dir, { recursive: true, filter: (s) => !/[/\\](node_modules|dist)$/.test(s) });
+        // The pages' shared work, beside their main.js (see test/consumers/shared/work.js).
+        if (c.spec.kind === "browser") cpSync(join(CONSUMERS, "shared", "work.js"), join(dir, "work.js"));
         await mustRun("npm", ["install", "--no-audit", "--no-fund", "--offline", packed.file, platFile], dir, `npm install (in ${dir})`);
         if (c.spec.kind === "tsc") {
           // @types/node for the NodeNext consumer, as a user's own devDependency would be.
@@ -542,48 +546,13 @@ function tool(name: string): Promise<any> {
   return import(pathToFileURL(createRequire(join(ROOT, "package.json")).resolve(name)).href);
 }
 
-/** The consumers' work, with this repository's native treeseq. */
+/**
+ * The browser pages' work (test/consumers/shared/work.js, the very file each page bundles),
+ * run by this repository's native treeseq; through JSON, as the pages' numbers come.
+ */
 async function compute(api: any, file: string): Promise<Result> {
-  await api.init({ backend: "native", threads: 2 });
-  const ts = await api.load(file);
-  const L = ts.sequenceLength;
-  const samples = Array.from(ts.samples() as Int32Array);
-  const half = Math.floor(samples.length / 2);
-  const pi = await ts.diversity({ windows: [0, L / 4, L / 2, L], mode: "branch" });
-  const dxy = await ts.divergence({ sampleSets: [samples.slice(0, half), samples.slice(half)], windows: [0, L / 2, L], mode: "site" });
-  const kit = await toolkit(ts);
-  ts.dispose();
-  // Through JSON, as the consumers' numbers come.
-  return JSON.parse(JSON.stringify({ diversity: Array.from(pi.data), divergence: Array.from(dxy.data), shape: { diversity: pi.shape, divergence: dxy.shape }, toolkit: kit }));
-}
-
-/** The browser pages' `toolkit()` (test/consumers/vite-build/main.js), run by native treeseq. */
-async function toolkit(ts: any): Promise<unknown> {
-  const tree = ts.first();
-  const refused: unknown[] = [];
-  for (const [name, call] of [
-    ["mode", () => ts.diversity({ mode: () => "branch" })],
-    ["sample", () => ts.variants({ sample: [0] }).next()],
-    ["pop", () => ts.samples({ pop: "pop1" })],
-    ["precison", () => tree.asNewick({ precison: 2 })],
-    ["isolated", () => ts.genotypeMatrix({ isolated: true })],
-  ] as Array<[string, () => unknown]>) {
-    try {
-      await call();
-      refused.push({ name, answered: true });
-    } catch (e: any) {
-      refused.push({ name, code: e?.code, named: String(e?.message).includes(name) });
-    }
-  }
-  const gm = await ts.genotypeMatrix();
-  return {
-    populations: [...ts.populations()].map((p: any) => p.metadata.name),
-    pop1: Array.from(ts.samples({ population: "pop1" }) as Int32Array),
-    newick: tree.asNewick({ precision: 3 }),
-    genotypes: { shape: gm.shape, sum: (gm.data as Int32Array).reduce((a, b) => a + b, 0) },
-    vcfLines: ts.asVcf().split("\n").length,
-    refused,
-  };
+  const { backend, threads, reason, ...numbers } = await work(api, file, { backend: "native", threads: 2 });
+  return JSON.parse(JSON.stringify(numbers));
 }
 
 async function esbuildBuild(dir: string, options: Record<string, unknown>, notes: string[]) {

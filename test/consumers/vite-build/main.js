@@ -1,52 +1,11 @@
 // What a browser user writes: import treeseq, fetch a .trees file, compute two statistics and
 // use the toolkit (metadata, samples by population, Newick, genotypes, VCF, refused options).
+// The work itself is ./work.js (test/consumers/shared/work.js, copied here by the harness).
 // The page shows the JSON result and sets window.__result for the test.
-import { init, load, backendInfo } from "treeseq";
+import * as treeseq from "treeseq";
+import { work } from "./work.js";
 
-async function work() {
-  await init({ threads: 2 });
-  const ts = await load("./small.trees");
-  const L = ts.sequenceLength;
-  const samples = Array.from(ts.samples());
-  const half = Math.floor(samples.length / 2);
-  const pi = await ts.diversity({ windows: [0, L / 4, L / 2, L], mode: "branch" });
-  const dxy = await ts.divergence({ sampleSets: [samples.slice(0, half), samples.slice(half)], windows: [0, L / 2, L], mode: "site" });
-  const { name, threads, reason } = backendInfo();
-  const kit = await toolkit(ts);
-  ts.dispose();
-  return { backend: name, threads, reason, diversity: Array.from(pi.data), divergence: Array.from(dxy.data), shape: { diversity: pi.shape, divergence: dxy.shape }, toolkit: kit };
-}
-
-/** The toolkit as a page uses it, and options it must refuse by name (never ignore). */
-async function toolkit(ts) {
-  const tree = ts.first();
-  const refused = [];
-  for (const [name, call] of [
-    ["mode", () => ts.diversity({ mode: () => "branch" })],
-    ["sample", () => ts.variants({ sample: [0] }).next()],
-    ["pop", () => ts.samples({ pop: "pop1" })],
-    ["precison", () => tree.asNewick({ precison: 2 })],
-    ["isolated", () => ts.genotypeMatrix({ isolated: true })],
-  ]) {
-    try {
-      await call();
-      refused.push({ name, answered: true });
-    } catch (e) {
-      refused.push({ name, code: e?.code, named: String(e?.message).includes(name) });
-    }
-  }
-  const gm = await ts.genotypeMatrix();
-  return {
-    populations: [...ts.populations()].map((p) => p.metadata.name),
-    pop1: Array.from(ts.samples({ population: "pop1" })),
-    newick: tree.asNewick({ precision: 3 }),
-    genotypes: { shape: gm.shape, sum: gm.data.reduce((a, b) => a + b, 0) },
-    vcfLines: ts.asVcf().split("\n").length,
-    refused,
-  };
-}
-
-work()
+work(treeseq, "./small.trees", { threads: 2 })
   .catch((e) => ({ error: { name: e?.name, code: e?.code, message: String(e?.message ?? e) } }))
   .then((result) => {
     document.getElementById("out").textContent = JSON.stringify(result, null, 1);
