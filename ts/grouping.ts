@@ -6,7 +6,7 @@ import type { TreeSequence } from "./treesequence.js";
 
 export interface PopulationSet {
   population: number;
-  /** The population's metadata `name` where its metadata is JSON with one, else "population i". */
+  /** The population's metadata `name` (`metadataName`), else "population i". */
   name: string;
   samples: Int32Array;
 }
@@ -30,13 +30,21 @@ export function populationSampleSets(ts: TreeSequence): PopulationSet[] {
 
 function populationName(ts: TreeSequence, population: number): string {
   try {
-    const bytes = ts.tables.populations.metadata(population) as Uint8Array;
-    const md = JSON.parse(new TextDecoder().decode(bytes.slice()));
-    if (typeof md?.name === "string" && md.name) return md.name;
+    return metadataName(ts, population) ?? `population ${population}`;
   } catch {
-    // metadata that is not JSON (or empty): the population's id names it
+    return `population ${population}`; // metadata that does not decode: the id names it
   }
-  return `population ${population}`;
+}
+
+/**
+ * A population's name as tskit's convention has it: the `name` property of its metadata,
+ * decoded by the table's schema; undefined where it has none. Throws `BAD_METADATA` where the
+ * row does not decode (the caller says what to do then).
+ */
+export function metadataName(ts: TreeSequence, population: number): string | undefined {
+  const md = ts.decodeRowMetadata("populations", population);
+  const name = md !== null && typeof md === "object" ? (md as { name?: unknown }).name : undefined;
+  return typeof name === "string" && name !== "" ? name : undefined;
 }
 
 /** Every pair [i, j], i < j, of n sample sets. */

@@ -7,6 +7,7 @@
 import { load, type BackendInfo, type TreeSequence } from "../index.js";
 import { choiceValue, UsageError, type Parsed } from "./args.js";
 import { BACKEND_FLAGS, reportError, startBackend, type Command } from "./command.js";
+import { metadataName } from "../grouping.js";
 import { expandFiles } from "./files.js";
 import { Output } from "./output.js";
 import { tsvCell } from "./table.js";
@@ -45,16 +46,13 @@ interface FileSummary {
 function populationNames(file: string, ts: TreeSequence): { names: string[]; problems: number } {
   let problems = 0;
   const names = Array.from({ length: ts.numPopulations }, (_, i) => {
-    let metadata: unknown;
     try {
-      metadata = ts.decodeRowMetadata("populations", i);
+      return metadataName(ts, i) ?? "";
     } catch (e) {
       reportError(e, file);
       problems++;
       return "";
     }
-    const name = metadata !== null && typeof metadata === "object" ? (metadata as { name?: unknown }).name : undefined;
-    return typeof name === "string" ? name : "";
   });
   return { names, problems };
 }
