@@ -114,8 +114,14 @@ pub struct NativeTreeSequence {
     inner: Arc<TreeSequence>,
 }
 
+/// Where a load reads the file: bytes JavaScript hands over, or a path Rust reads itself.
+enum LoadSource {
+    Bytes(Uint8Array),
+    Path(String),
+}
+
 pub struct LoadTask {
-    bytes: Uint8Array,
+    source: LoadSource,
 }
 
 impl Task for LoadTask {
@@ -123,8 +129,15 @@ impl Task for LoadTask {
     type JsValue = NativeTreeSequence;
 
     fn compute(&mut self) -> Result<TreeSequence> {
-        let bytes: &[u8] = &self.bytes;
-        on_pool(|| TreeSequence::load(bytes))
+        match &self.source {
+            LoadSource::Bytes(bytes) => {
+                let bytes: &[u8] = bytes;
+                on_pool(|| TreeSequence::load(bytes))
+            }
+            LoadSource::Path(path) => {
+                on_pool(|| TreeSequence::load_path(std::path::Path::new(path)))
+            }
+        }
     }
 
     fn resolve(&mut self, _env: Env, ts: TreeSequence) -> Result<NativeTreeSequence> {
@@ -137,36 +150,18 @@ impl Task for LoadTask {
 /// Parses and validates a `.trees` file off the event loop.
 #[napi(ts_return_type = "Promise<NativeTreeSequence>")]
 pub fn load(bytes: Uint8Array) -> AsyncTask<LoadTask> {
-    AsyncTask::new(LoadTask { bytes })
-}
-
-// ---- Loading from a path (issue 14: files over 2 GiB) ----
-
-pub struct LoadPathTask {
-    path: String,
-}
-
-impl Task for LoadPathTask {
-    type Output = TreeSequence;
-    type JsValue = NativeTreeSequence;
-
-    fn compute(&mut self) -> Result<TreeSequence> {
-        let path = std::path::Path::new(&self.path);
-        on_pool(|| TreeSequence::load_path(path))
-    }
-
-    fn resolve(&mut self, _env: Env, ts: TreeSequence) -> Result<NativeTreeSequence> {
-        Ok(NativeTreeSequence {
-            inner: Arc::new(ts),
-        })
-    }
+    AsyncTask::new(LoadTask {
+        source: LoadSource::Bytes(bytes),
+    })
 }
 
 /// Reads, parses and validates the `.trees` file at `path` off the event loop. Rust reads the
 /// file itself, so its size is limited by the machine's memory, not by Node's 2 GiB `Buffer`.
 #[napi(ts_return_type = "Promise<NativeTreeSequence>")]
-pub fn load_path(path: String) -> AsyncTask<LoadPathTask> {
-    AsyncTask::new(LoadPathTask { path })
+pub fn load_path(path: String) -> AsyncTask<LoadTask> {
+    AsyncTask::new(LoadTask {
+        source: LoadSource::Path(path),
+    })
 }
 
 pub struct ComputeTask {
