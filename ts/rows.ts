@@ -59,6 +59,8 @@ interface Derived {
   /** Nodes of each individual, grouped (CSR): node ids in id order. */
   indNodes?: { offset: Int32Array; nodes: Int32Array };
   mutationsEdge?: Int32Array;
+  discreteGenome?: boolean;
+  discreteTime?: boolean;
 }
 const derivedOf = new WeakMap<Tables, Derived>();
 
@@ -318,14 +320,15 @@ export class Rows {
   /** Sequence length, edge and migration coordinates, site positions: all integers. */
   discreteGenome(): boolean {
     const { edges, sites, migrations } = this.t;
-    return Number.isInteger(this.src.sequenceLength)
-      && [edges.left, edges.right, sites.position, migrations.left, migrations.right].every(allIntegers);
+    return (this.derived.discreteGenome ??= Number.isInteger(this.src.sequenceLength)
+      && [edges.left, edges.right, sites.position, migrations.left, migrations.right].every(allIntegers));
   }
 
-  /** Node, mutation (unknown times aside) and migration times: all integers. */
+  /** Node, mutation (unknown times aside) and migration times: all integers (also what
+   * Newick's default precision asks). */
   discreteTime(): boolean {
     const { nodes, mutations, migrations } = this.t;
-    return [nodes.time, mutations.time, migrations.time].every(allIntegers);
+    return (this.derived.discreteTime ??= [nodes.time, mutations.time, migrations.time].every(allIntegers));
   }
 
   /** The oldest root: the oldest sample, or the parent of the last edge (edges are in parent

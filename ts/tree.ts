@@ -31,19 +31,12 @@ export interface TreeContext {
   discreteTime(): boolean;
 }
 
-/** @internal A tree sequence's TreeContext, from its tables (times checked once, on the first
- * Newick without a precision). */
-export function treeContext(t: Tables, numNodes: number, samples: Int32Array): TreeContext {
-  let discrete: boolean | null = null;
+/** @internal A tree sequence's TreeContext, from its tables; `discreteTime` is the tree
+ * sequence's own (rows.ts), asked on the first Newick without a precision. */
+export function treeContext(t: Tables, numNodes: number, samples: Int32Array, discreteTime: () => boolean): TreeContext {
   return {
     numNodes, time: t.nodes.time, flags: t.nodes.flags, population: t.nodes.population,
-    samples, mutationSite: t.mutations.site,
-    discreteTime: () => {
-      // tskit: every node, mutation and migration time that is known (not NaN) is an integer.
-      const whole = (x: number): boolean => Number.isNaN(x) || Math.trunc(x) === x;
-      discrete ??= t.nodes.time.every(whole) && t.mutations.time.every(whole) && t.migrations.time.every(whole);
-      return discrete;
-    },
+    samples, mutationSite: t.mutations.site, discreteTime,
   };
 }
 

@@ -190,7 +190,7 @@ export class TreeSequence {
   private treeContextCache: TreeContext | null = null;
   /** What every Tree reads besides its cursor, made once. */
   private treeContext(): TreeContext {
-    return (this.treeContextCache ??= treeContext(this.tables, this.info.numNodes, this.samples()));
+    return (this.treeContextCache ??= treeContext(this.tables, this.info.numNodes, this.samples(), () => this.rows.discreteTime()));
   }
 
   /**
