@@ -6,8 +6,8 @@
  */
 import { TreeSeqError } from "./errors.js";
 import { haplotypesOf, missingCharacter, type Variant } from "./genotypes.js";
-import { formatFixed } from "./newick.js";
-import { booleanValue, describe, idList, isPlainObject, optionsObject, stringValue, toInteger, toNumber } from "./values.js";
+import { formatFixed, nodeLabelMap } from "./newick.js";
+import { booleanValue, idList, optionsObject, stringValue, toInteger, toNumber } from "./values.js";
 import type { Tree } from "./tree.js";
 
 /** Options of `ts.alignments()` (tskit's keywords in camelCase). */
@@ -157,16 +157,6 @@ export function fasta(src: SequenceSource, options: unknown): string {
   return out.join("");
 }
 
-function nodeLabels(v: unknown, where: string): Map<number, string> {
-  const out = new Map<number, string>();
-  const entries = v instanceof Map ? [...v] : isPlainObject(v) ? Object.entries(v) : null;
-  if (entries === null) throw new TreeSeqError("BAD_PARAM", `${where}: nodeLabels is ${describe(v)}, not a Map or an object of labels`);
-  for (const [k, s] of entries) {
-    const id = toInteger(typeof k === "string" && /^-?\d+$/.test(k) ? Number(k) : k, { where, path: "nodeLabels key" }, "a node id");
-    out.set(id, stringValue(s, { where, path: `nodeLabels[${id}]` }, "a string"));
-  }
-  return out;
-}
 
 /** tskit's `as_nexus`: TAXA, then DATA (the alignments) and TREES (Newick) blocks. */
 export function nexus(src: SequenceSource, options: unknown): string {
@@ -180,7 +170,7 @@ export function nexus(src: SequenceSource, options: unknown): string {
     if (posPrecision < 0) throw new TreeSeqError("BAD_PARAM", `${where}: precision is ${posPrecision}, not a number of digits`);
     timePrecision = posPrecision;
   }
-  const labels = given(o.nodeLabels) ? nodeLabels(o.nodeLabels, where) : null;
+  const labels = given(o.nodeLabels) ? nodeLabelMap(o.nodeLabels, where) : null;
   const samples = Array.from(src.samples());
   const out: string[] = ["#NEXUS\n", "BEGIN TAXA;\n", `  DIMENSIONS NTAX=${samples.length};\n`];
   out.push(`  TAXLABELS ${samples.map((u) => labels?.get(u) ?? `n${u}`).join(" ")};\n`, "END;\n");

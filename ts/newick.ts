@@ -4,7 +4,7 @@
  */
 import { TreeSeqError } from "./errors.js";
 import type { TreeView } from "./tree-metrics.js";
-import { booleanValue, describe, isPlainObject, optionsObject, toInteger } from "./values.js";
+import { booleanValue, describe, isPlainObject, optionsObject, stringValue, toInteger } from "./values.js";
 
 const NULL = -1;
 
@@ -40,16 +40,15 @@ export function formatFixed(x: number, p: number): string {
   return x.toFixed(p);
 }
 
-function labels(v: unknown): Map<number, string> {
+/** `nodeLabels` (a Map or an object of id -> label) as a Map, checked: Newick's and NEXUS's. */
+export function nodeLabelMap(v: unknown, where: string): Map<number, string> {
   const out = new Map<number, string>();
-  const put = (k: unknown, s: unknown): void => {
-    const id = typeof k === "string" && /^-?\d+$/.test(k) ? Number(k) : toInteger(k, { where: "Tree.asNewick", path: "nodeLabels key" }, "a node id");
-    if (typeof s !== "string") throw new TreeSeqError("BAD_PARAM", `Tree.asNewick: nodeLabels[${id}] is ${describe(s)}, not a string`);
-    out.set(id, s);
-  };
-  if (v instanceof Map) for (const [k, s] of v) put(k, s);
-  else if (isPlainObject(v)) for (const [k, s] of Object.entries(v)) put(k, s);
-  else throw new TreeSeqError("BAD_PARAM", `Tree.asNewick: nodeLabels is ${describe(v)}, not a Map or an object of labels`);
+  const entries = v instanceof Map ? [...v] : isPlainObject(v) ? Object.entries(v) : null;
+  if (entries === null) throw new TreeSeqError("BAD_PARAM", `${where}: nodeLabels is ${describe(v)}, not a Map or an object of labels`);
+  for (const [k, s] of entries) {
+    const id = toInteger(typeof k === "string" && /^-?\d+$/.test(k) ? Number(k) : k, { where, path: "nodeLabels key" }, "a node id");
+    out.set(id, stringValue(s, { where, path: `nodeLabels[${id}]` }, "a string"));
+  }
   return out;
 }
 
@@ -80,7 +79,7 @@ export function newick(t: TreeView, options: unknown, discreteTime: () => boolea
     // (topology only, or custom labels) writes the roots side by side.
     throw new TreeSeqError("BAD_PARAM", "Tree.asNewick: the virtual root has no Newick text with branch lengths and default labels (tskit fails too); give a root, or includeBranchLengths: false");
   }
-  const names = custom ? labels(o.nodeLabels) : null;
+  const names = custom ? nodeLabelMap(o.nodeLabels, "Tree.asNewick") : null;
   const label = (u: number): string =>
     names ? names.get(u) ?? "" : u < t.numNodes && (t.flags[u] & 1) !== 0 ? `n${u}` : "";
 
