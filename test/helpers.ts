@@ -126,7 +126,7 @@ export function packTarballs(dir: string): string[] {
   });
 }
 
-/** A new project in `dir` with `tarballs` installed (offline: treeseq has no dependencies). */
+/** A new project in `dir` with `tarballs` installed, offline (treeseq's one dependency, yaml, is in npm's cache from the repository's own install). */
 export function installInto(dir: string, tarballs: string[]): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
