@@ -24,6 +24,7 @@ pub mod tables;
 pub mod tree;
 pub mod treeseq;
 pub mod validate;
+pub(crate) mod walk;
 pub mod variants;
 
 pub use column::{AlignedBytes, Column, Offsets, Ragged};

@@ -28,6 +28,7 @@ use std::ops::Range;
 use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::tables::NODE_IS_SAMPLE;
 use crate::treeseq::TreeSequence;
+use crate::walk::cursor::EdgeCursor;
 
 /// tskit's null id.
 pub const NULL: i32 = -1;
@@ -86,11 +87,10 @@ pub struct Tree<'a> {
     left: f64,
     right: f64,
     sites: Range<i32>,
-    /// Number of leading entries of `edge_insertion_order` with `left <= self.left`, and of
-    /// `edge_removal_order` with `right <= self.left`: together they locate the tree in both
-    /// indexes, for moving either way.
-    insertion_cursor: usize,
-    removal_cursor: usize,
+    /// Where the tree stands in `edge_insertion_order` (entries with `left <= self.left`
+    /// behind it) and `edge_removal_order` (entries with `right <= self.left` behind it), for
+    /// moving either way.
+    cursor: EdgeCursor<'a>,
 }
 
 impl<'a> Tree<'a> {
@@ -141,8 +141,7 @@ impl<'a> Tree<'a> {
             left: 0.0,
             right: 0.0,
             sites: 0..0,
-            insertion_cursor: 0,
-            removal_cursor: 0,
+            cursor: EdgeCursor::start(ts),
         };
         if sample_lists {
             tree.left_sample = vec![NULL; n].into_boxed_slice();
@@ -176,8 +175,7 @@ impl<'a> Tree<'a> {
         self.left = 0.0;
         self.right = 0.0;
         self.sites = 0..0;
-        self.insertion_cursor = 0;
-        self.removal_cursor = 0;
+        self.cursor = self.cursor.rewound();
         let samples = &self.ts.samples;
         self.num_samples[self.num_nodes] = samples.len() as i32;
         for &u in samples {
@@ -224,9 +222,8 @@ impl<'a> Tree<'a> {
             return false;
         }
         let target = if self.index < 0 {
-            // The null tree holds no edges: start both cursors at the beginning.
-            self.insertion_cursor = 0;
-            self.removal_cursor = 0;
+            // The null tree holds no edges: start before every edge.
+            self.cursor = self.cursor.rewound();
             0
         } else if self.index as usize + 1 >= num_trees {
             self.clear();
@@ -235,24 +232,13 @@ impl<'a> Tree<'a> {
             self.index as usize + 1
         };
         let x = self.breakpoints[target];
-        let m = self.edge_insertion_order.len();
         // Edges ending at x leave, in removal order; then edges starting at x enter, in
         // insertion order. tskit does the same, which fixes the children's order.
-        while self.removal_cursor < m {
-            let e = self.edge_removal_order[self.removal_cursor] as usize;
-            if self.edge_right[e] > x {
-                break;
-            }
-            self.remove_edge(e);
-            self.removal_cursor += 1;
+        while let Some(i) = self.cursor.next_out(x) {
+            self.remove_edge(self.edge_removal_order[i] as usize);
         }
-        while self.insertion_cursor < m {
-            let e = self.edge_insertion_order[self.insertion_cursor] as usize;
-            if self.edge_left[e] > x {
-                break;
-            }
-            self.insert_edge(e);
-            self.insertion_cursor += 1;
+        while let Some(i) = self.cursor.next_in(x) {
+            self.insert_edge(self.edge_insertion_order[i] as usize);
         }
         self.set_index(target);
         true
@@ -265,11 +251,9 @@ impl<'a> Tree<'a> {
         if num_trees == 0 {
             return false;
         }
-        let m = self.edge_insertion_order.len();
         let target = if self.index < 0 {
-            // The null tree holds no edges: both cursors stand past every edge.
-            self.insertion_cursor = m;
-            self.removal_cursor = m;
+            // The null tree holds no edges: start past every edge.
+            self.cursor = self.cursor.end();
             num_trees - 1
         } else if self.index == 0 {
             self.clear();
@@ -280,21 +264,11 @@ impl<'a> Tree<'a> {
         let x = self.breakpoints[target + 1];
         // The mirror image of `next`: edges starting at x leave, walking the insertion order
         // backwards; edges ending at x enter, walking the removal order backwards.
-        while self.insertion_cursor > 0 {
-            let e = self.edge_insertion_order[self.insertion_cursor - 1] as usize;
-            if self.edge_left[e] < x {
-                break;
-            }
-            self.remove_edge(e);
-            self.insertion_cursor -= 1;
+        while let Some(i) = self.cursor.prev_out(x) {
+            self.remove_edge(self.edge_insertion_order[i] as usize);
         }
-        while self.removal_cursor > 0 {
-            let e = self.edge_removal_order[self.removal_cursor - 1] as usize;
-            if self.edge_right[e] < x {
-                break;
-            }
-            self.insert_edge(e);
-            self.removal_cursor -= 1;
+        while let Some(i) = self.cursor.prev_in(x) {
+            self.insert_edge(self.edge_removal_order[i] as usize);
         }
         self.set_index(target);
         true
@@ -343,9 +317,9 @@ impl<'a> Tree<'a> {
         let removal = self.edge_removal_order;
         let (edge_left, edge_right) = (self.edge_left, self.edge_right);
         // The indexes are sorted by left and by right respectively, so binary search places
-        // the cursors; every edge covering the tree lies in insertion[..j] and removal[k..].
-        let j = insertion.partition_point(|&e| edge_left[e as usize] <= left);
-        let k = removal.partition_point(|&e| edge_right[e as usize] <= left);
+        // the cursor; every edge covering the tree lies in insertion[..j] and removal[k..].
+        let cursor = EdgeCursor::at(self.cursor.insertions, self.cursor.removals, left);
+        let (j, k) = cursor.behind();
         if position <= self.ts.tables.sequence_length / 2.0 {
             for &e in &insertion[..j] {
                 let e = e as usize;
@@ -361,8 +335,7 @@ impl<'a> Tree<'a> {
                 }
             }
         }
-        self.insertion_cursor = j;
-        self.removal_cursor = k;
+        self.cursor = cursor;
         self.set_index(index);
     }
 

@@ -59,8 +59,7 @@
 use rayon::prelude::*;
 
 use super::engine::branch_in_time_windows;
-use super::genome::Genome;
-use super::pairs::Cursor;
+use crate::walk::table_view::TableView;
 use super::summaries::AfsSummary;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
@@ -171,10 +170,10 @@ fn check_memory(ts: &TreeSequence, sets: &[Vec<i32>], num_windows: usize) -> Res
         .check("allele_frequency_spectrum")
 }
 
-/// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the counts
+/// What every chunk reads: the tables (a [`TableView`], which `Data` derefs to) and the counts
 /// every node starts with.
 struct Data<'a> {
-    g: Genome<'a>,
+    g: TableView<'a>,
     num_samples: usize,
     sequence_length: f64,
     /// Count columns: one per sample set, then all samples.
@@ -189,8 +188,8 @@ struct Data<'a> {
 }
 
 impl<'a> std::ops::Deref for Data<'a> {
-    type Target = Genome<'a>;
-    fn deref(&self) -> &Genome<'a> {
+    type Target = TableView<'a>;
+    fn deref(&self) -> &TableView<'a> {
         &self.g
     }
 }
@@ -209,7 +208,7 @@ impl<'a> Data<'a> {
             initial_counts[u as usize * k + k - 1] = 1.0;
         }
         Data {
-            g: Genome::new(ts),
+            g: TableView::new(ts),
             num_samples: ts.num_samples(),
             sequence_length: ts.sequence_length(),
             k,
@@ -396,11 +395,11 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
     for u in 0..n {
         st.update_cell(u);
     }
-    let mut cur = Cursor::at(d, start);
+    let mut cur = d.cursor_at(start);
 
     let mut w = chunk.first;
     loop {
-        let t_right = cur.tree_right(d, d.sequence_length);
+        let t_right = cur.tree_right(d.sequence_length);
         // Window ends inside or at the end of this tree: flush every node into the window.
         // Nodes without a branch credit nothing; their flush only moves `last_update` to the
         // window end, which `window_left` stands for.
@@ -419,7 +418,7 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
         }
         let t_left = t_right;
         let row = w - chunk.first;
-        while let Some(h) = cur.next_removal(d, t_left) {
+        while let Some(h) = cur.next_out(t_left).map(|i| d.removal[i] as usize) {
             let u = d.edge_child[h] as usize;
             st.flush(u, t_left, row);
             let mut v = d.edge_parent[h];
@@ -432,7 +431,7 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
             st.parent[u] = -1;
             st.set_branch(u, None);
         }
-        while let Some(h) = cur.next_insertion(d, t_left) {
+        while let Some(h) = cur.next_in(t_left).map(|i| d.insertion[i] as usize) {
             let (u, p) = (d.edge_child[h] as usize, d.edge_parent[h]);
             // As tskit: the child's new branch is set without flushing the child first.
             st.parent[u] = p;

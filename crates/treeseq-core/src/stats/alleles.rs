@@ -6,7 +6,7 @@
 //! tskit's `get_allele_weights` does. A derived state equal to the ancestral state is allele 0.
 
 use crate::memory::{copy_few, fill_few};
-use crate::stats::genome::Sums;
+use crate::walk::stored_sum::Sums;
 
 /// The mutation columns a site's allele weights are read from.
 #[derive(Clone, Copy)]

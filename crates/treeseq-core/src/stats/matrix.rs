@@ -19,7 +19,7 @@
 
 use serde_json::Value;
 
-use super::pairs::{self, Chunk, Genome, Moment};
+use super::pairs::{self, Chunk, TableView, Moment};
 use super::params::{self, Kwargs, Mode};
 use super::StatOutput;
 use crate::bail;
@@ -164,7 +164,7 @@ fn relatedness_from_divergence(b: &mut [f64], sizes: &[f64]) {
 /// are integers, so these sums are exact.
 fn site_pair_differences(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64]) -> Vec<f64> {
     let k = sets.len();
-    let g = Genome::new(ts);
+    let g = TableView::new(ts);
     let weights = params::indicator_weights(ts, sets, false);
     let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
     let nw = windows.len() - 1;

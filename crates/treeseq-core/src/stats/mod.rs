@@ -22,7 +22,6 @@
 pub mod afs_branch;
 pub(crate) mod alleles;
 pub mod engine;
-pub(crate) mod genome;
 pub mod matrix;
 pub mod nodes;
 pub mod pairs;

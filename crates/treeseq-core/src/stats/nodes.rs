@@ -26,7 +26,7 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::pairs::{self, Chunk, Counts, Cursor, Genome};
+use super::pairs::{self, Chunk, Counts, TableView};
 use super::params::Kwargs;
 use super::StatOutput;
 use crate::bail;
@@ -54,7 +54,7 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
             init[u as usize * k + s] = 1.0;
         }
     }
-    let g = Genome::new(ts);
+    let g = TableView::new(ts);
     let chunks = pairs::plan_chunks(&g, 0.0, ts.sequence_length(), MAX_CHUNKS);
     let mut sums = vec![0.0; n * s];
     let mut covered = vec![0.0; n];
@@ -81,7 +81,7 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
 /// where its total count is positive. A node's counts are constant between the positions
 /// where an edge on its path to the root changes, so its span is added lazily, then and at
 /// the chunk's end.
-fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
+fn descendants_chunk(g: &TableView, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
     let n = g.num_nodes;
     let s = k - 1;
     let mut st = Counts::seek(g, init.to_vec(), k, chunk);
@@ -103,18 +103,18 @@ fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<
         }
         last[u] = pos;
     };
-    let mut cur = Cursor::at(g, chunk.start);
+    let mut cur = g.cursor_at(chunk.start);
     loop {
-        let right = cur.tree_right(g, chunk.end);
+        let right = cur.tree_right(chunk.end);
         if right >= chunk.end {
             break;
         }
         for insert in [false, true] {
             loop {
                 let next = if insert {
-                    cur.next_insertion(g, right)
+                    cur.next_in(right).map(|i| g.insertion[i] as usize)
                 } else {
-                    cur.next_removal(g, right)
+                    cur.next_out(right).map(|i| g.removal[i] as usize)
                 };
                 let Some(e) = next else { break };
                 let sign = if insert { 1.0 } else { -1.0 };
@@ -171,7 +171,7 @@ pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Res
             init[u as usize * k + s] = 1.0;
         }
     }
-    let g = Genome::new(ts);
+    let g = TableView::new(ts);
     let chunks = pairs::plan_chunks(&g, 0.0, ts.sequence_length(), MAX_CHUNKS);
     let nf = focal.len();
     let partials: Vec<(Vec<f64>, Vec<f64>)> = chunks
@@ -195,7 +195,7 @@ pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Res
 /// of reference nodes (excluding u itself) is positive adds its per-set fractions times the
 /// tree's span.
 fn gnn_chunk(
-    g: &Genome,
+    g: &TableView,
     init: &[f64],
     k: usize,
     set_of: &[i32],
@@ -206,10 +206,10 @@ fn gnn_chunk(
     let mut st = Counts::seek(g, init.to_vec(), k, chunk);
     let mut result = vec![0.0; focal.len() * s];
     let mut length = vec![0.0; focal.len()];
-    let mut cur = Cursor::at(g, chunk.start);
+    let mut cur = g.cursor_at(chunk.start);
     let mut left = chunk.start;
     loop {
-        let right = cur.tree_right(g, chunk.end);
+        let right = cur.tree_right(chunk.end);
         let span = right - left;
         for (j, &u) in focal.iter().enumerate() {
             let own = set_of[u as usize];
@@ -234,10 +234,10 @@ fn gnn_chunk(
         if right >= chunk.end {
             break;
         }
-        while let Some(e) = cur.next_removal(g, right) {
+        while let Some(e) = cur.next_out(right).map(|i| g.removal[i] as usize) {
             st.apply(g, e, -1.0);
         }
-        while let Some(e) = cur.next_insertion(g, right) {
+        while let Some(e) = cur.next_in(right).map(|i| g.insertion[i] as usize) {
             st.apply(g, e, 1.0);
         }
         left = right;

@@ -16,7 +16,7 @@
 //!   `branch_length * phi`: the cost per edge is (path length + nonzeros of delta) x sets, never
 //!   x pairs. Site mode evaluates the statistics' own summary functions (from `summaries.rs`)
 //!   for all pairs at each site in one traversal.
-//! - The shared walk (crate-internal): `Genome` (table slices), `plan_chunks` (genome chunks
+//! - The shared walk (crate-internal): `TableView` (table slices), `plan_chunks` (genome chunks
 //!   cut at tree boundaries, how many depending only on the data), `Cursor` (incremental tree
 //!   moves), `WindowCursor`, per-site allele weights (`AlleleStates`, from stats/alleles.rs) and `run_chunks` (chunk
 //!   results added in chunk order).
@@ -75,8 +75,8 @@ pub(crate) const MAX_CHUNKS: usize = 64;
 // The walk shared by the pair statistics, the matrices and the node statistics.
 // ---------------------------------------------------------------------------------------
 
-pub(crate) use super::genome::Genome;
-use super::genome::Weight;
+pub(crate) use crate::walk::table_view::TableView;
+use crate::walk::stored_sum::StoredSum;
 
 /// A run of consecutive trees processed as one task.
 pub(crate) struct Chunk {
@@ -90,7 +90,7 @@ pub(crate) struct Chunk {
 /// Cuts the trees overlapping `[a, b)` into chunks of about equal numbers of edge insertions
 /// and removals. How many chunks depends only on the data (and `max_chunks`), never on the
 /// thread count, so that results do not either.
-pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<Chunk> {
+pub(crate) fn plan_chunks(g: &TableView, a: f64, b: f64, max_chunks: usize) -> Vec<Chunk> {
     let bp = g.breakpoints;
     let (first, end) = trees_overlapping(bp, a, b);
     let work = events_before(g, first);
@@ -120,63 +120,6 @@ pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<
             alive,
         })
         .collect()
-}
-
-/// Positions in `edge_insertion_order` and `edge_removal_order`: where the walk is.
-pub(crate) struct Cursor {
-    tj: usize,
-    tk: usize,
-}
-
-impl Cursor {
-    /// The cursor of the tree starting at `pos` (a tree boundary).
-    pub fn at(g: &Genome, pos: f64) -> Cursor {
-        Cursor {
-            tj: g.inserted_by(pos),
-            tk: g.removed_by(pos),
-        }
-    }
-
-    /// Right end of the current tree, capped at `end`.
-    #[inline]
-    pub fn tree_right(&self, g: &Genome, end: f64) -> f64 {
-        let mut r = end;
-        if self.tj < g.num_edges {
-            r = r.min(g.insertions[self.tj].position);
-        }
-        if self.tk < g.num_edges {
-            r = r.min(g.removals[self.tk].position);
-        }
-        r
-    }
-
-    /// The next edge removed at `pos`, if any (all removals come before any insertion).
-    #[inline]
-    pub fn next_removal(&mut self, g: &Genome, pos: f64) -> Option<usize> {
-        if self.tk < g.num_edges && g.removals[self.tk].position == pos {
-            self.tk += 1;
-            Some(g.removal[self.tk - 1] as usize)
-        } else {
-            None
-        }
-    }
-
-    /// The next edge inserted at `pos`, if any.
-    #[inline]
-    pub fn next_insertion(&mut self, g: &Genome, pos: f64) -> Option<usize> {
-        if self.tj < g.num_edges && g.insertions[self.tj].position == pos {
-            self.tj += 1;
-            Some(g.insertion[self.tj - 1] as usize)
-        } else {
-            None
-        }
-    }
-
-    /// True when the current tree has no edges (as many removed as inserted).
-    #[inline]
-    pub fn tree_is_empty(&self) -> bool {
-        self.tj == self.tk
-    }
 }
 
 /// Walks the windows along with the trees: each tree adds to the windows it overlaps.
@@ -245,7 +188,7 @@ pub(crate) struct Counts {
 impl Counts {
     /// The state of the tree at `chunk.start`: parents from the covering edges, sums by one
     /// pass over them in parent-time order (a child is complete before it is added up).
-    pub fn seek_weights(g: &Genome, weights: &Weights, chunk: &Chunk) -> Counts {
+    pub fn seek_weights(g: &TableView, weights: &Weights, chunk: &Chunk) -> Counts {
         let k = weights.num_cols;
         let mut x = vec![0.0; g.num_nodes * k];
         for (i, &u) in g.samples.iter().enumerate() {
@@ -256,7 +199,7 @@ impl Counts {
 
     /// As [`Counts::seek_weights`], from each node's own values (`own`, rows of `k`: what
     /// a node counts before anything below it is added).
-    pub fn seek(g: &Genome, own: Vec<f64>, k: usize, chunk: &Chunk) -> Counts {
+    pub fn seek(g: &TableView, own: Vec<f64>, k: usize, chunk: &Chunk) -> Counts {
         let mut parent = vec![-1i32; g.num_nodes];
         let mut x = own;
         g.attach_covering(&chunk.alive, &mut parent, &mut x, k, k);
@@ -270,7 +213,7 @@ impl Counts {
 
     /// Removes (`sign` = -1) or inserts (+1) edge `e`, updating the sums on the path up.
     #[inline]
-    pub fn apply(&mut self, g: &Genome, e: usize, sign: f64) {
+    pub fn apply(&mut self, g: &TableView, e: usize, sign: f64) {
         self.apply_with(g, e, sign, |_, _| {});
     }
 
@@ -279,7 +222,7 @@ impl Counts {
     #[inline]
     pub fn apply_with(
         &mut self,
-        g: &Genome,
+        g: &TableView,
         e: usize,
         sign: f64,
         mut before: impl FnMut(usize, &[f64]),
@@ -306,7 +249,7 @@ impl Counts {
 /// Walks the sites of one chunk inside the windows, calling `visit(window, alleles)` for each
 /// (windows given as breakpoints; sites outside `[windows[0], windows[last])` are skipped).
 pub(crate) fn walk_sites(
-    g: &Genome,
+    g: &TableView,
     weights: &Weights,
     windows: &[f64],
     chunk: &Chunk,
@@ -315,14 +258,14 @@ pub(crate) fn walk_sites(
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     let total = weights.column_sums();
     let mut st = Counts::seek_weights(g, weights, chunk);
-    let mut cur = Cursor::at(g, chunk.start);
+    let mut cur = g.cursor_at(chunk.start);
     let mut alleles = AlleleStates::new(weights.num_cols);
     let mut site = g.site_position.partition_point(|&p| p < chunk.start.max(a));
     let mut w = windows
         .partition_point(|&x| x <= chunk.start.max(a))
         .saturating_sub(1);
     loop {
-        let right = cur.tree_right(g, chunk.end);
+        let right = cur.tree_right(chunk.end);
         while site < g.site_position.len() && g.site_position[site] < right.min(b) {
             let pos = g.site_position[site];
             while windows[w + 1] <= pos {
@@ -335,10 +278,10 @@ pub(crate) fn walk_sites(
         if right >= chunk.end || right >= b {
             break;
         }
-        while let Some(e) = cur.next_removal(g, right) {
+        while let Some(e) = cur.next_out(right).map(|i| g.removal[i] as usize) {
             st.apply(g, e, -1.0);
         }
-        while let Some(e) = cur.next_insertion(g, right) {
+        while let Some(e) = cur.next_in(right).map(|i| g.insertion[i] as usize) {
             st.apply(g, e, 1.0);
         }
     }
@@ -392,7 +335,7 @@ pub(crate) struct Features {
     pub rows: Vec<f64>,
     pub total: Vec<f64>,
     /// Every feature is an integer whose column adds up to less than 2^24 in absolute value
-    /// (set indicators): per-node sums are then kept in f32, exactly (see `genome::Weight`).
+    /// (set indicators): per-node sums are then kept in f32, exactly (see `walk::stored_sum::StoredSum`).
     pub small_integers: bool,
 }
 
@@ -455,7 +398,7 @@ pub(crate) fn branch_moments_with(
     max_chunks: usize,
     block: usize,
 ) -> BranchMoments {
-    let g = Genome::new(ts);
+    let g = TableView::new(ts);
     let f = feats.dim;
     let nw = windows.len() - 1;
     let chunks = plan_chunks(&g, windows[0], windows[nw], max_chunks);
@@ -555,8 +498,8 @@ pub(crate) fn branch_moments_with(
 
 /// The incremental state of one task: parents, features per node, and the running
 /// (unsymmetrised) moment `h` of the current tree, whose symmetric part is the moment.
-struct QuadState<'g, 'a, V: Weight> {
-    g: &'g Genome<'a>,
+struct QuadState<'g, 'a, V: StoredSum> {
+    g: &'g TableView<'a>,
     kind: Moment,
     f: usize,
     total: Vec<f64>,
@@ -573,7 +516,7 @@ struct QuadState<'g, 'a, V: Weight> {
     delta_v: Vec<V>,
 }
 
-impl<V: Weight> QuadState<'_, '_, V> {
+impl<V: StoredSum> QuadState<'_, '_, V> {
     /// Moves edge `e` out of (`insert` false) or into the tree. With delta = phi(child), the
     /// path from the parent up gains or loses delta; the change of the moment is then
     /// `delta w^T` (plus transpose), with w from the path sums taken before the change:
@@ -690,8 +633,8 @@ fn kahan_add(sum: &mut f64, comp: &mut f64, x: f64) {
 /// Buffers a finished task leaves for the next: its `phi` and `parent`.
 type Spare<V> = std::sync::Mutex<Vec<(Vec<V>, Vec<i32>)>>;
 
-fn moments_chunk<V: Weight>(
-    g: &Genome,
+fn moments_chunk<V: StoredSum>(
+    g: &TableView,
     feats: &Features,
     cols: &[usize],
     kind: Moment,
@@ -742,12 +685,12 @@ fn moments_chunk<V: Weight>(
     for &e in &chunk.alive {
         st.update(e as usize, true);
     }
-    let mut cur = Cursor::at(g, chunk.start);
+    let mut cur = g.cursor_at(chunk.start);
     let mut wc = WindowCursor::new(windows, chunk.start);
     let mut left = chunk.start;
     loop {
-        let right = cur.tree_right(g, chunk.end);
-        if cur.tree_is_empty() {
+        let right = cur.tree_right(chunk.end);
+        if cur.num_edges() == 0 {
             // No branches: exactly zero, not the residue of everything added and removed.
             st.h.iter_mut().for_each(|v| *v = 0.0);
             st.comp.iter_mut().for_each(|v| *v = 0.0);
@@ -768,10 +711,10 @@ fn moments_chunk<V: Weight>(
         if right >= chunk.end || right >= windows[windows.len() - 1] {
             break;
         }
-        while let Some(e) = cur.next_removal(g, right) {
+        while let Some(e) = cur.next_out(right).map(|i| g.removal[i] as usize) {
             st.update(e, false);
         }
-        while let Some(e) = cur.next_insertion(g, right) {
+        while let Some(e) = cur.next_in(right).map(|i| g.insertion[i] as usize) {
             st.update(e, true);
         }
         left = right;
@@ -795,7 +738,7 @@ fn site_sums(
     polarised: bool,
     windows: &[f64],
 ) -> Vec<f64> {
-    let g = Genome::new(ts);
+    let g = TableView::new(ts);
     let m = f.output_dim();
     let nw = windows.len() - 1;
     let chunks = plan_chunks(&g, windows[0], windows[nw], MAX_CHUNKS);
@@ -1378,7 +1321,7 @@ mod tests {
             MAX_CHUNKS,
             FEATURE_BLOCK,
         );
-        assert!(plan_chunks(&Genome::new(&ts), windows[0], windows[2], MAX_CHUNKS).len() > 1);
+        assert!(plan_chunks(&TableView::new(&ts), windows[0], windows[2], MAX_CHUNKS).len() > 1);
         assert_close(&many.matrix, &one.matrix, "chunks");
     }
 }

@@ -8,7 +8,7 @@ use super::tree::{
     branch_in_time_windows, chunk_rows, refill, Evaluator, Kept, Touched, TreeState, Workspace,
 };
 use super::{Base, Partial, Task};
-use crate::stats::genome::Weight;
+use crate::walk::stored_sum::StoredSum;
 use crate::stats::summaries::SummaryFunc;
 
 /// Largest tree records (per thread) that keep each node's summary and branch length. Kept,
@@ -33,7 +33,7 @@ pub fn set_keep_summaries_bytes(bytes: usize) -> usize {
 /// While a tree's records fit in a thread's share of the cache ([`KEEP_SUMMARIES_BYTES`]),
 /// each node's record holds its weights, its summary, its branch length and its time, all
 /// f64. Beyond, a record holds the weights alone, as f32 where that is exact (see
-/// `genome::Weight`), and times are read from the node table, which all threads share: on
+/// `walk::stored_sum::StoredSum`), and times are read from the node table, which all threads share: on
 /// 300,000 samples and 3 sets a record is then 12 bytes rather than 32, and two threads'
 /// trees no longer evict each other from the cache.
 ///
@@ -94,7 +94,7 @@ impl Terms<'_> {
     }
 
     /// As [`Terms::add`], evaluating the summary of weights `x`.
-    fn add_of<V: Weight>(&mut self, x: &[V], len: f64, u: usize, p: i32, sign: f64) {
+    fn add_of<V: StoredSum>(&mut self, x: &[V], len: f64, u: usize, p: i32, sign: f64) {
         self.eval
             .eval(V::widen(x, &mut self.wide), &mut self.summary);
         add_term(
@@ -166,7 +166,7 @@ impl SummarySlots {
 /// [`branch_dense`] with records of weight sums of type `V`, keeping summaries (`keep`, f64
 /// records only) or not.
 #[inline(never)] // (see `site::walk_sites`)
-fn branch_walk<V: Weight + Kept>(
+fn branch_walk<V: StoredSum + Kept>(
     t: Task,
     f: &dyn SummaryFunc,
     cols: Range<usize>,
@@ -329,7 +329,7 @@ fn branch_walk<V: Weight + Kept>(
                 valid[u] = p >= 0;
             }
         });
-        if st.num_edges == 0 {
+        if st.cursor.num_edges() == 0 {
             // A tree without edges has no branches: its sum is exactly zero, not the rounding
             // residue of every contribution added and taken out, and no longer relative. A sum
             // that is NaN stays NaN, as in tskit: a summary that is NaN (0/0 for a set of one

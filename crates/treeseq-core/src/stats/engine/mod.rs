@@ -50,7 +50,7 @@ use super::params::{Mode, Weights};
 use super::summaries::{AfsSummary, SummaryFunc};
 use crate::bail;
 use crate::error::Result;
-use crate::stats::genome::Genome;
+use crate::walk::table_view::TableView;
 use crate::treeseq::TreeSequence;
 use branch::branch_dense;
 use node::node_dense;
@@ -163,7 +163,7 @@ pub(super) struct Part<'a> {
 }
 
 impl Part<'_> {
-    /// Weight columns a node carries.
+    /// StoredSum columns a node carries.
     pub(super) fn k(&self) -> usize {
         self.weights.num_cols
     }
@@ -223,7 +223,7 @@ impl ChunkPlan {
     pub fn new(ts: &TreeSequence, windows: &[f64], mode: Mode, dense: bool) -> ChunkPlan {
         let (warmup, site_mode) = plan_kind(mode, dense);
         ChunkPlan {
-            plan: plan_chunks(&Genome::new(ts), windows, None, warmup, site_mode),
+            plan: plan_chunks(&TableView::new(ts), windows, None, warmup, site_mode),
             windows: windows.to_vec(),
             warmup,
             site_mode,

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use super::GeneralStat;
-use crate::stats::genome::{CoveringEdges, Genome};
+use crate::walk::table_view::{CoveringEdges, TableView};
 use crate::treeseq::TreeSequence;
 
 /// Upper bound on genome chunks.
@@ -18,18 +18,18 @@ const MAX_CHUNKS: usize = 64;
 const TURNOVERS_PER_CHUNK: f64 = 2.0;
 const TURNOVERS_PER_SITE_CHUNK: f64 = 4.0;
 
-/// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the
+/// What every chunk reads: the tables (a [`TableView`], which `Data` derefs to) and the
 /// weights' totals.
 pub(super) struct Data<'a> {
-    pub(super) g: Genome<'a>,
+    pub(super) g: TableView<'a>,
     /// Column sums of all the weights: the state of the ancestral allele, and `total - x`
     /// for unpolarised statistics (a task's own are its `Part`'s).
     pub(super) total: Vec<f64>,
 }
 
 impl<'a> std::ops::Deref for Data<'a> {
-    type Target = Genome<'a>;
-    fn deref(&self) -> &Genome<'a> {
+    type Target = TableView<'a>;
+    fn deref(&self) -> &TableView<'a> {
         &self.g
     }
 }
@@ -37,7 +37,7 @@ impl<'a> std::ops::Deref for Data<'a> {
 impl<'a> Data<'a> {
     pub(super) fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
         Data {
-            g: Genome::new(ts),
+            g: TableView::new(ts),
             total: stat.weights.column_sums(),
         }
     }
@@ -120,7 +120,7 @@ pub(crate) fn trees_overlapping(bp: &[f64], a: f64, b: f64) -> (usize, usize) {
 /// strictly before (those at a tree's left end belong to its own seek), so that removals at
 /// the sequence's end, which never happen, are not counted either. Never decreasing in t.
 pub(crate) fn events_before<'g>(
-    g: &'g Genome,
+    g: &'g TableView,
     first: usize,
 ) -> impl Fn(usize) -> usize + Sync + 'g {
     let bp = g.breakpoints;
@@ -151,7 +151,7 @@ pub(crate) fn at_least_two_when_seek_heavy(chunks: usize, events: usize, tree_ed
 }
 
 pub(super) fn plan_chunks(
-    d: &Genome,
+    d: &TableView,
     windows: &[f64],
     forced: Option<usize>,
     warmup: bool,

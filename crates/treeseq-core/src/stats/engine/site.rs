@@ -7,7 +7,7 @@ use super::tree::{chunk_rows, Kept, TreeState, Workspace};
 use super::Task;
 use crate::memory::fill_few;
 use crate::stats::alleles::AlleleStates;
-use crate::stats::genome::{PackedCounts, Sums};
+use crate::walk::stored_sum::{PackedCounts, Sums};
 use crate::stats::summaries::{AfsSummary, SummaryFunc};
 
 /// Site mode: per site, the sum of f over its alleles' weights (the ancestral allele left
@@ -56,7 +56,7 @@ pub(super) fn site_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64
 /// Walks the chunk's trees and calls `visit(row, alleles)` for each site in the windows, in
 /// order, with the site's allele weights and its window's row in the chunk's output. The
 /// tree's weight sums are packed sample counts or f32 where that is exact (see
-/// `genome::Sums`).
+/// `walk::stored_sum::Sums`).
 fn for_each_site(t: Task, ws: &mut Workspace, visit: impl FnMut(usize, &AlleleStates)) {
     let w = t.part.weights;
     if w.counts && PackedCounts::fits(w.num_rows, w.num_cols) {

@@ -8,10 +8,11 @@ use std::ops::Range;
 
 use super::plan::{Chunk, Data};
 use crate::memory::fill_few;
-use crate::stats::genome::{PackedCounts, Sums};
+use crate::walk::stored_sum::{PackedCounts, Sums};
 use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
 use crate::treeseq::EdgeEvent;
+use crate::walk::cursor::EdgeCursor;
 
 /// How many edge events ahead a walk prefetches.
 const AHEAD: usize = 8;
@@ -30,15 +31,8 @@ pub(super) struct TreeState<'a, V: Sums = f64> {
     pub(super) parent: Vec<i32>,
     /// Record u starts with the sum of the weights of the samples at or below u.
     pub(super) x: Vec<V>,
-    /// The chunk's removals (in `edge_removal_order`) and insertions (in
-    /// `edge_insertion_order`): its stretches of the tree sequence's edge events.
-    pub(super) removals: &'a [EdgeEvent],
-    pub(super) insertions: &'a [EdgeEvent],
-    /// Next removal and insertion.
-    pub(super) next_removal: usize,
-    pub(super) next_insertion: usize,
-    /// Edges in the current tree.
-    pub(super) num_edges: usize,
+    /// Where the walk stands in the edge events.
+    pub(super) cursor: EdgeCursor<'a>,
 }
 
 impl<'a, V: Sums + Kept> TreeState<'a, V> {
@@ -98,23 +92,17 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
         }
         let mut alive = std::mem::take(&mut ws.alive);
         chunk.alive.collect_into(chunk.seek, &mut alive);
-        let num_edges = alive.len();
         d.attach_covering(&alive, &mut parent, x, stride, k);
         ws.alive = alive;
         let x = buf;
-        let removals = &d.removals[d.removed_by(chunk.seek_at)..d.removed_by(chunk.end)];
-        let insertions = &d.insertions[d.inserted_by(chunk.seek_at)..d.inserted_by(chunk.end)];
+        let cursor = EdgeCursor::at(d.insertions, d.removals, chunk.seek_at);
         TreeState {
             k,
             stride,
             base,
             parent,
             x,
-            removals,
-            insertions,
-            next_removal: 0,
-            next_insertion: 0,
-            num_edges,
+            cursor,
         }
     }
 
@@ -146,24 +134,14 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// weights x or its parent change (callers keep the first call per node).
     #[inline(always)]
     pub(super) fn advance<T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, mut touch: T) {
-        while let Some(&ev) = self
-            .removals
-            .get(self.next_removal)
-            .filter(|ev| ev.position == pos)
-        {
-            self.next_removal += 1;
-            self.num_edges -= 1;
-            self.prefetch_event(self.removals.get(self.next_removal + AHEAD));
+        while let Some(i) = self.cursor.next_out(pos) {
+            let ev = self.cursor.removals[i];
+            self.prefetch_event(self.cursor.removal_ahead(AHEAD));
             self.move_edge::<false, T>(ev, &mut touch);
         }
-        while let Some(&ev) = self
-            .insertions
-            .get(self.next_insertion)
-            .filter(|ev| ev.position == pos)
-        {
-            self.next_insertion += 1;
-            self.num_edges += 1;
-            self.prefetch_event(self.insertions.get(self.next_insertion + AHEAD));
+        while let Some(i) = self.cursor.next_in(pos) {
+            let ev = self.cursor.insertions[i];
+            self.prefetch_event(self.cursor.insertion_ahead(AHEAD));
             self.move_edge::<true, T>(ev, &mut touch);
         }
     }
@@ -216,14 +194,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// Right end of the current tree, capped at the chunk's end.
     #[inline]
     pub(super) fn tree_right(&self, end: f64) -> f64 {
-        let mut r = end;
-        if let Some(ev) = self.insertions.get(self.next_insertion) {
-            r = r.min(ev.position);
-        }
-        if let Some(ev) = self.removals.get(self.next_removal) {
-            r = r.min(ev.position);
-        }
-        r
+        self.cursor.tree_right(end)
     }
 }
 
@@ -338,7 +309,7 @@ impl Kept for f32 {
 pub(super) struct Workspace {
     pub(super) parent: Vec<i32>,
     pub(super) x: Vec<f64>,
-    /// Records of f32 weight sums (see [`Weight`]).
+    /// Records of f32 weight sums (see [`StoredSum`]).
     pub(super) x32: Vec<f32>,
     /// Records of packed sample counts (see [`PackedCounts`]).
     pub(super) packed: Vec<PackedCounts>,

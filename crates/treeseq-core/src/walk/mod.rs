@@ -1,0 +1,19 @@
+//! The walk along the genome that every tree and every statistic shares.
+//!
+//! What it holds:
+//! - [`cursor`]: [`EdgeCursor`](cursor::EdgeCursor), where a walk stands in the edge indexes
+//!   (tskit's `tsk_tree_position_t`): the edges leaving and entering at the next tree
+//!   boundary, forwards or backwards. The public [`Tree`](crate::Tree), the general engine,
+//!   the many-pairs path, the matrices, the node statistics and the branch-mode spectrum all
+//!   step with it.
+//! - [`table_view`]: [`TableView`](table_view::TableView), the table columns a walk reads,
+//!   taken once as slices, and the seek to a chunk's first tree (its covering edges, its
+//!   parents and subtree sums).
+//! - [`stored_sum`]: how per-node sums of weights are stored (f64, exact f32, packed counts).
+//!
+//! What it is not: what a walk sums (the statistics, in `stats`), nor how the genome is cut
+//! into chunks (the planners).
+
+pub(crate) mod cursor;
+pub(crate) mod stored_sum;
+pub(crate) mod table_view;
