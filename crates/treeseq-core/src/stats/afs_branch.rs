@@ -418,10 +418,11 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
         }
         let t_left = t_right;
         let row = w - chunk.first;
-        while let Some(h) = cur.next_out(t_left).map(|i| d.removal[i] as usize) {
-            let u = d.edge_child[h] as usize;
+        while let Some(i) = cur.next_out(t_left) {
+            let ev = cur.removals[i];
+            let u = ev.child as usize;
             st.flush(u, t_left, row);
-            let mut v = d.edge_parent[h];
+            let mut v = ev.parent;
             while v >= 0 {
                 let vu = v as usize;
                 st.flush(vu, t_left, row);
@@ -431,8 +432,9 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
             st.parent[u] = -1;
             st.set_branch(u, None);
         }
-        while let Some(h) = cur.next_in(t_left).map(|i| d.insertion[i] as usize) {
-            let (u, p) = (d.edge_child[h] as usize, d.edge_parent[h]);
+        while let Some(i) = cur.next_in(t_left) {
+            let ev = cur.insertions[i];
+            let (u, p) = (ev.child as usize, ev.parent);
             // As tskit: the child's new branch is set without flushing the child first.
             st.parent[u] = p;
             st.set_branch(u, Some(p as usize));

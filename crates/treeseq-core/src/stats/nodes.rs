@@ -26,7 +26,8 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::pairs::{self, Chunk, Counts, TableView};
+use super::pairs::{self, Chunk, TableView};
+use crate::walk::tree_state::TreeState;
 use super::params::Kwargs;
 use super::StatOutput;
 use crate::bail;
@@ -84,7 +85,7 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
 fn descendants_chunk(g: &TableView, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
     let n = g.num_nodes;
     let s = k - 1;
-    let mut st = Counts::seek(g, init.to_vec(), k, chunk);
+    let mut st = TreeState::from_own(g, &chunk.alive, chunk.start, init.to_vec(), k);
     let mut sums = vec![0.0; n * s];
     let mut covered = vec![0.0; n];
     let mut last = vec![chunk.start; n];
@@ -103,28 +104,16 @@ fn descendants_chunk(g: &TableView, init: &[f64], k: usize, chunk: &Chunk) -> (V
         }
         last[u] = pos;
     };
-    let mut cur = g.cursor_at(chunk.start);
     loop {
-        let right = cur.tree_right(chunk.end);
+        let right = st.tree_right(chunk.end);
         if right >= chunk.end {
             break;
         }
-        for insert in [false, true] {
-            loop {
-                let next = if insert {
-                    cur.next_in(right).map(|i| g.insertion[i] as usize)
-                } else {
-                    cur.next_out(right).map(|i| g.removal[i] as usize)
-                };
-                let Some(e) = next else { break };
-                let sign = if insert { 1.0 } else { -1.0 };
-                st.apply_with(g, e, sign, |v, row| {
-                    if last[v] != right {
-                        flush(&mut sums, &mut covered, &mut last, row, v, right);
-                    }
-                });
+        st.advance_ancestors(right, |v, _, row| {
+            if last[v] != right {
+                flush(&mut sums, &mut covered, &mut last, row, v, right);
             }
-        }
+        });
     }
     for u in 0..n {
         flush(&mut sums, &mut covered, &mut last, st.row(u), u, chunk.end);
@@ -203,13 +192,12 @@ fn gnn_chunk(
     chunk: &Chunk,
 ) -> (Vec<f64>, Vec<f64>) {
     let s = k - 1;
-    let mut st = Counts::seek(g, init.to_vec(), k, chunk);
+    let mut st = TreeState::from_own(g, &chunk.alive, chunk.start, init.to_vec(), k);
     let mut result = vec![0.0; focal.len() * s];
     let mut length = vec![0.0; focal.len()];
-    let mut cur = g.cursor_at(chunk.start);
     let mut left = chunk.start;
     loop {
-        let right = cur.tree_right(chunk.end);
+        let right = st.tree_right(chunk.end);
         let span = right - left;
         for (j, &u) in focal.iter().enumerate() {
             let own = set_of[u as usize];
@@ -234,12 +222,7 @@ fn gnn_chunk(
         if right >= chunk.end {
             break;
         }
-        while let Some(e) = cur.next_out(right).map(|i| g.removal[i] as usize) {
-            st.apply(g, e, -1.0);
-        }
-        while let Some(e) = cur.next_in(right).map(|i| g.insertion[i] as usize) {
-            st.apply(g, e, 1.0);
-        }
+        st.advance(right, |_, _, _| {});
         left = right;
     }
     (result, length)

@@ -52,8 +52,8 @@ use super::summaries::{
 use super::StatOutput;
 use crate::bail;
 use crate::error::Result;
-use crate::memory::{copy_few, fill_few};
-use crate::treeseq::TreeSequence;
+use crate::memory::fill_few;
+use crate::treeseq::{EdgeEvent, TreeSequence};
 
 /// Above this many index pairs `stats::compute` takes the pair path. Measured with
 /// `examples/bench_pairs.rs threshold` (divergence, 12 sets, 2 threads): in branch mode the
@@ -77,6 +77,7 @@ pub(crate) const MAX_CHUNKS: usize = 64;
 
 pub(crate) use crate::walk::table_view::TableView;
 use crate::walk::stored_sum::StoredSum;
+use crate::walk::tree_state::TreeState;
 
 /// A run of consecutive trees processed as one task.
 pub(crate) struct Chunk {
@@ -176,76 +177,6 @@ pub(crate) fn chunk_windows(windows: &[f64], chunk: &Chunk) -> Range<usize> {
     first..last.max(first) + 1
 }
 
-/// Parent pointers and per-node sums of sample weights, moved from tree to tree. Used by the
-/// site walks; the branch moments keep a state of their own (they also need the path sums).
-pub(crate) struct Counts {
-    pub k: usize,
-    pub parent: Vec<i32>,
-    /// Row u: the sum of the weight rows of the samples at or below u.
-    pub x: Vec<f64>,
-}
-
-impl Counts {
-    /// The state of the tree at `chunk.start`: parents from the covering edges, sums by one
-    /// pass over them in parent-time order (a child is complete before it is added up).
-    pub fn seek_weights(g: &TableView, weights: &Weights, chunk: &Chunk) -> Counts {
-        let k = weights.num_cols;
-        let mut x = vec![0.0; g.num_nodes * k];
-        for (i, &u) in g.samples.iter().enumerate() {
-            copy_few(&mut x[u as usize * k..][..k], weights.row(i));
-        }
-        Counts::seek(g, x, k, chunk)
-    }
-
-    /// As [`Counts::seek_weights`], from each node's own values (`own`, rows of `k`: what
-    /// a node counts before anything below it is added).
-    pub fn seek(g: &TableView, own: Vec<f64>, k: usize, chunk: &Chunk) -> Counts {
-        let mut parent = vec![-1i32; g.num_nodes];
-        let mut x = own;
-        g.attach_covering(&chunk.alive, &mut parent, &mut x, k, k);
-        Counts { k, parent, x }
-    }
-
-    #[inline]
-    pub fn row(&self, u: usize) -> &[f64] {
-        &self.x[u * self.k..(u + 1) * self.k]
-    }
-
-    /// Removes (`sign` = -1) or inserts (+1) edge `e`, updating the sums on the path up.
-    #[inline]
-    pub fn apply(&mut self, g: &TableView, e: usize, sign: f64) {
-        self.apply_with(g, e, sign, |_, _| {});
-    }
-
-    /// As [`Counts::apply`], calling `before(v, sums)` on each node of the path up before
-    /// its sums change.
-    #[inline]
-    pub fn apply_with(
-        &mut self,
-        g: &TableView,
-        e: usize,
-        sign: f64,
-        mut before: impl FnMut(usize, &[f64]),
-    ) {
-        let k = self.k;
-        let (p, c) = (g.edge_parent[e], g.edge_child[e] as usize);
-        // The child's sums are read in place for each ancestor (the child is none of them):
-        // a copy of k values would be a call to memcpy per edge.
-        let cs = c * k;
-        let mut v = p;
-        while v >= 0 {
-            let vu = v as usize;
-            before(vu, &self.x[vu * k..(vu + 1) * k]);
-            for j in 0..k {
-                let w = self.x[cs + j];
-                self.x[vu * k + j] += sign * w;
-            }
-            v = self.parent[vu];
-        }
-        self.parent[c] = if sign > 0.0 { p } else { -1 };
-    }
-}
-
 /// Walks the sites of one chunk inside the windows, calling `visit(window, alleles)` for each
 /// (windows given as breakpoints; sites outside `[windows[0], windows[last])` are skipped).
 pub(crate) fn walk_sites(
@@ -257,15 +188,14 @@ pub(crate) fn walk_sites(
 ) {
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     let total = weights.column_sums();
-    let mut st = Counts::seek_weights(g, weights, chunk);
-    let mut cur = g.cursor_at(chunk.start);
+    let mut st = TreeState::from_weights(g, &chunk.alive, chunk.start, weights);
     let mut alleles = AlleleStates::new(weights.num_cols);
     let mut site = g.site_position.partition_point(|&p| p < chunk.start.max(a));
     let mut w = windows
         .partition_point(|&x| x <= chunk.start.max(a))
         .saturating_sub(1);
     loop {
-        let right = cur.tree_right(chunk.end);
+        let right = st.tree_right(chunk.end);
         while site < g.site_position.len() && g.site_position[site] < right.min(b) {
             let pos = g.site_position[site];
             while windows[w + 1] <= pos {
@@ -278,12 +208,7 @@ pub(crate) fn walk_sites(
         if right >= chunk.end || right >= b {
             break;
         }
-        while let Some(e) = cur.next_out(right).map(|i| g.removal[i] as usize) {
-            st.apply(g, e, -1.0);
-        }
-        while let Some(e) = cur.next_in(right).map(|i| g.insertion[i] as usize) {
-            st.apply(g, e, 1.0);
-        }
+        st.advance(right, |_, _, _| {});
     }
 }
 
@@ -517,7 +442,7 @@ struct QuadState<'g, 'a, V: StoredSum> {
 }
 
 impl<V: StoredSum> QuadState<'_, '_, V> {
-    /// Moves edge `e` out of (`insert` false) or into the tree. With delta = phi(child), the
+    /// Moves edge `ev` out of (`insert` false) or into the tree. With delta = phi(child), the
     /// path from the parent up gains or loses delta; the change of the moment is then
     /// `delta w^T` (plus transpose), with w from the path sums taken before the change:
     ///   Cross, remove: w = 2 Sx - beta c - beta delta - bl_c (c - delta)
@@ -527,11 +452,10 @@ impl<V: StoredSum> QuadState<'_, '_, V> {
     /// where Sx = sum of bl(v) phi(v) and beta = sum of bl(v) over the path, bl_c the child's
     /// branch. The child's own term is folded into w.
     #[inline]
-    fn update(&mut self, e: usize, insert: bool) {
-        let g = self.g;
+    fn update(&mut self, ev: EdgeEvent, insert: bool) {
         let f = self.f;
-        let (p, c) = (g.edge_parent[e] as usize, g.edge_child[e] as usize);
-        let time = g.time;
+        let (p, c) = (ev.parent as usize, ev.child as usize);
+        let time = self.g.time;
         // One pass: the child's features as stored (for the path) and as f64 (for w).
         let child = &self.phi[c * f..(c + 1) * f];
         for ((dv, d), &v) in self.delta_v.iter_mut().zip(&mut self.delta).zip(child) {
@@ -683,7 +607,7 @@ fn moments_chunk<V: StoredSum>(
     // Seek: attach the covering edges children first; each attaches to a parent that has no
     // parent yet, so the path is one node and the cost is the child's nonzeros x sets.
     for &e in &chunk.alive {
-        st.update(e as usize, true);
+        st.update(g.edge_event(e as usize), true);
     }
     let mut cur = g.cursor_at(chunk.start);
     let mut wc = WindowCursor::new(windows, chunk.start);
@@ -711,11 +635,11 @@ fn moments_chunk<V: StoredSum>(
         if right >= chunk.end || right >= windows[windows.len() - 1] {
             break;
         }
-        while let Some(e) = cur.next_out(right).map(|i| g.removal[i] as usize) {
-            st.update(e, false);
+        while let Some(i) = cur.next_out(right) {
+            st.update(cur.removals[i], false);
         }
-        while let Some(e) = cur.next_in(right).map(|i| g.insertion[i] as usize) {
-            st.update(e, true);
+        while let Some(i) = cur.next_in(right) {
+            st.update(cur.insertions[i], true);
         }
         left = right;
     }

@@ -9,6 +9,8 @@
 //! - [`table_view`]: [`TableView`](table_view::TableView), the table columns a walk reads,
 //!   taken once as slices, and the seek to a chunk's first tree (its covering edges, its
 //!   parents and subtree sums).
+//! - [`tree_state`]: [`TreeState`](tree_state::TreeState), parents and per-node weight
+//!   sums moved edge by edge (the path-to-root update, once).
 //! - [`stored_sum`]: how per-node sums of weights are stored (f64, exact f32, packed counts).
 //!
 //! What it is not: what a walk sums (the statistics, in `stats`), nor how the genome is cut
@@ -17,3 +19,4 @@
 pub(crate) mod cursor;
 pub(crate) mod stored_sum;
 pub(crate) mod table_view;
+pub(crate) mod tree_state;

@@ -22,9 +22,8 @@ pub(crate) struct TableView<'a> {
     pub edge_right: &'a [f64],
     pub edge_parent: &'a [i32],
     pub edge_child: &'a [i32],
-    pub insertion: &'a [i32],
-    pub removal: &'a [i32],
-    /// The same insertions and removals as records (see [`EdgeEvents`](crate::treeseq::EdgeEvents)).
+    /// Edge insertions (in `edge_insertion_order`) and removals (in `edge_removal_order`) as
+    /// records (see [`EdgeEvents`](crate::treeseq::EdgeEvents)).
     pub insertions: &'a [EdgeEvent],
     pub removals: &'a [EdgeEvent],
     pub breakpoints: &'a [f64],
@@ -52,8 +51,6 @@ impl<'a> TableView<'a> {
             edge_right: &t.edges.right,
             edge_parent: &t.edges.parent,
             edge_child: &t.edges.child,
-            insertion: &t.edge_insertion_order,
-            removal: &t.edge_removal_order,
             insertions: &events.insertions,
             removals: &events.removals,
             breakpoints: &ts.breakpoints,
@@ -81,6 +78,16 @@ impl<'a> TableView<'a> {
     /// A cursor at the tree starting at `pos` (a tree boundary).
     pub fn cursor_at(&self, pos: f64) -> EdgeCursor<'a> {
         EdgeCursor::at(self.insertions, self.removals, pos)
+    }
+
+    /// Edge `e`'s parent and child (its position unused: 0).
+    #[inline]
+    pub fn edge_event(&self, e: usize) -> EdgeEvent {
+        EdgeEvent {
+            position: 0.0,
+            parent: self.edge_parent[e],
+            child: self.edge_child[e],
+        }
     }
 
     /// Number of edges with left <= x (they have been inserted once the tree at x is built).

@@ -1,6 +1,6 @@
-//! The tree a chunk walks: parent pointers and per-node records of weight sums, moved from
-//! tree to tree by the chunk's edge events; and the small pieces every mode shares (touched
-//! nodes, the unpolarised evaluator, reusable buffers, lazily flushed per-node sums).
+//! How a chunk of the general engine starts its tree (`TreeState::seek`, in buffers reused
+//! from chunk to chunk), and the small pieces every mode shares (touched nodes, the
+//! unpolarised evaluator, reusable buffers, lazily flushed per-node sums).
 //!
 //! What it is not: what is summed over the tree (`site.rs`, `branch.rs`, `node.rs`).
 
@@ -11,29 +11,7 @@ use crate::memory::fill_few;
 use crate::walk::stored_sum::{PackedCounts, Sums};
 use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
-use crate::treeseq::EdgeEvent;
-use crate::walk::cursor::EdgeCursor;
-
-/// How many edge events ahead a walk prefetches.
-const AHEAD: usize = 8;
-
-/// Parent pointers and weight sums of the current tree, and the chunk's edge events. Sums are
-/// kept as `V`: f64, or f32 where every sum is a small integer, or packed sample counts (see
-/// [`Sums`]).
-pub(super) struct TreeState<'a, V: Sums = f64> {
-    /// Stored values of a node's weight sums (`V::width` of the weights' columns).
-    pub(super) k: usize,
-    /// Values per node record: the k weight sums, then `stride - k` values a mode keeps per
-    /// node (e.g. its summary), in one record so that visiting a node touches one place.
-    pub(super) stride: usize,
-    /// Offset of record 0 in `x` (for alignment).
-    pub(super) base: usize,
-    pub(super) parent: Vec<i32>,
-    /// Record u starts with the sum of the weights of the samples at or below u.
-    pub(super) x: Vec<V>,
-    /// Where the walk stands in the edge events.
-    pub(super) cursor: EdgeCursor<'a>,
-}
+pub(super) use crate::walk::tree_state::TreeState;
 
 impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// Builds the tree at `chunk.seek_at`: parents from the covering edges, weight sums by one
@@ -65,7 +43,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
         // 126,000 nodes then takes 11 MB per thread rather than 16 MB, and on 30,000 samples
         // branch-mode divergence ran about 7% faster on one thread and on two.
         let stride = k + extra;
-        let mut parent = refill(std::mem::take(&mut ws.parent), d.num_nodes, -1i32);
+        let parent = refill(std::mem::take(&mut ws.parent), d.num_nodes, -1i32);
         // Only the weight sums (and times) are written: with many outputs per node most of
         // a record is summaries, and clearing them would cost more than the chunk's work.
         // One cache line of values beyond the records, to start record 0 on a line.
@@ -92,109 +70,15 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
         }
         let mut alive = std::mem::take(&mut ws.alive);
         chunk.alive.collect_into(chunk.seek, &mut alive);
-        d.attach_covering(&alive, &mut parent, x, stride, k);
+        let st = TreeState::attach(d, &alive, chunk.seek_at, parent, buf, (base, k, stride));
         ws.alive = alive;
-        let x = buf;
-        let cursor = EdgeCursor::at(d.insertions, d.removals, chunk.seek_at);
-        TreeState {
-            k,
-            stride,
-            base,
-            parent,
-            x,
-            cursor,
-        }
+        st
     }
 
     /// Hands the buffers back for the next chunk.
     pub(super) fn release(self, ws: &mut Workspace) {
         ws.parent = self.parent;
         *V::kept(ws) = self.x;
-    }
-
-    /// The weight sums of node u.
-    #[inline]
-    pub(super) fn row(&self, u: usize) -> &[V] {
-        &self.x[self.base + u * self.stride..][..self.k]
-    }
-
-    /// Node u's whole record.
-    #[inline]
-    pub(super) fn record(&self, u: usize) -> &[V] {
-        &self.x[self.base + u * self.stride..][..self.stride]
-    }
-
-    #[inline]
-    pub(super) fn record_mut(&mut self, u: usize) -> &mut [V] {
-        &mut self.x[self.base + u * self.stride..][..self.stride]
-    }
-
-    /// Moves to the tree starting at `pos`: removes the edges ending there, then inserts
-    /// those starting there. `touch(u, parent, x)` is called for each node before its
-    /// weights x or its parent change (callers keep the first call per node).
-    #[inline(always)]
-    pub(super) fn advance<T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, mut touch: T) {
-        while let Some(i) = self.cursor.next_out(pos) {
-            let ev = self.cursor.removals[i];
-            self.prefetch_event(self.cursor.removal_ahead(AHEAD));
-            self.move_edge::<false, T>(ev, &mut touch);
-        }
-        while let Some(i) = self.cursor.next_in(pos) {
-            let ev = self.cursor.insertions[i];
-            self.prefetch_event(self.cursor.insertion_ahead(AHEAD));
-            self.move_edge::<true, T>(ev, &mut touch);
-        }
-    }
-
-    /// Starts fetching what an event a few ahead will read first: its child's and parent's
-    /// records and the parent's parent.
-    #[inline(always)]
-    fn prefetch_event(&self, ev: Option<&EdgeEvent>) {
-        if let Some(ev) = ev {
-            let x = &self.x[self.base..];
-            crate::memory::prefetch(x[ev.child as usize * self.stride..].as_ptr());
-            crate::memory::prefetch(x[ev.parent as usize * self.stride..].as_ptr());
-            crate::memory::prefetch(self.parent[ev.parent as usize..].as_ptr());
-        }
-    }
-
-    /// Inserts (`INSERT`) or removes one edge: the child's weights are added to or taken
-    /// from every node on the path from the parent up, each touched before it changes.
-    #[inline(always)]
-    fn move_edge<const INSERT: bool, T: FnMut(usize, i32, &[V])>(
-        &mut self,
-        ev: EdgeEvent,
-        touch: &mut T,
-    ) {
-        let (k, r) = (self.k, self.stride);
-        let x = &mut self.x[self.base..];
-        let c = ev.child as usize;
-        touch(c, self.parent[c], &x[c * r..][..k]);
-        // The child's weights are read in place for each ancestor (the child is none of
-        // them): a copy of k values would be a call to memcpy per edge.
-        let cs = c * r;
-        let mut v = ev.parent;
-        while v >= 0 {
-            let vu = v as usize;
-            touch(vu, self.parent[vu], &x[vu * r..][..k]);
-            let vs = vu * r;
-            for j in 0..k {
-                let w = x[cs + j];
-                if INSERT {
-                    x[vs + j] += w;
-                } else {
-                    x[vs + j] -= w;
-                }
-            }
-            v = self.parent[vu];
-        }
-        self.parent[c] = if INSERT { ev.parent } else { -1 };
-    }
-
-    /// Right end of the current tree, capped at the chunk's end.
-    #[inline]
-    pub(super) fn tree_right(&self, end: f64) -> f64 {
-        self.cursor.tree_right(end)
     }
 }
 
@@ -282,7 +166,7 @@ impl<'a> Evaluator<'a> {
 }
 
 /// Which of a [`Workspace`]'s record buffers holds records of weight sums of type `V`.
-pub(super) trait Kept: Sized {
+pub(crate) trait Kept: Sized {
     fn kept(ws: &mut Workspace) -> &mut Vec<Self>;
 }
 
@@ -306,7 +190,7 @@ impl Kept for f32 {
 
 /// Buffers reused from chunk to chunk (see [`WorkspacePool`]).
 #[derive(Default)]
-pub(super) struct Workspace {
+pub(crate) struct Workspace {
     pub(super) parent: Vec<i32>,
     pub(super) x: Vec<f64>,
     /// Records of f32 weight sums (see [`StoredSum`]).
