@@ -77,7 +77,9 @@ pub(crate) const MAX_CHUNKS: usize = 64;
 
 pub(crate) use crate::walk::table_view::TableView;
 use crate::walk::stored_sum::StoredSum;
+use crate::walk::sites;
 use crate::walk::tree_state::TreeState;
+use crate::walk::windows::WindowCursor;
 
 /// A run of consecutive trees processed as one task.
 pub(crate) struct Chunk {
@@ -123,45 +125,6 @@ pub(crate) fn plan_chunks(g: &TableView, a: f64, b: f64, max_chunks: usize) -> V
         .collect()
 }
 
-/// Walks the windows along with the trees: each tree adds to the windows it overlaps.
-pub(crate) struct WindowCursor {
-    w: usize,
-}
-
-impl WindowCursor {
-    /// Positioned at the window containing `pos` (the first window if `pos` is before it).
-    pub fn new(windows: &[f64], pos: f64) -> WindowCursor {
-        WindowCursor {
-            w: windows.partition_point(|&x| x <= pos).saturating_sub(1),
-        }
-    }
-
-    /// Calls `f(window, overlap)` for each window that `[left, right)` overlaps, leaving the
-    /// cursor at the last of them. Returns false once the windows are exhausted.
-    #[inline]
-    pub fn each(
-        &mut self,
-        windows: &[f64],
-        left: f64,
-        right: f64,
-        mut f: impl FnMut(usize, f64),
-    ) -> bool {
-        let nw = windows.len() - 1;
-        while self.w < nw && windows[self.w] < right {
-            let overlap = right.min(windows[self.w + 1]) - left.max(windows[self.w]);
-            if overlap > 0.0 {
-                f(self.w, overlap);
-            }
-            if windows[self.w + 1] <= right {
-                self.w += 1;
-            } else {
-                break;
-            }
-        }
-        self.w < nw
-    }
-}
-
 /// Window index range `[first, last]` that a chunk can add to.
 pub(crate) fn chunk_windows(windows: &[f64], chunk: &Chunk) -> Range<usize> {
     let nw = windows.len() - 1;
@@ -184,32 +147,12 @@ pub(crate) fn walk_sites(
     weights: &Weights,
     windows: &[f64],
     chunk: &Chunk,
-    mut visit: impl FnMut(usize, &AlleleStates),
+    visit: impl FnMut(usize, &AlleleStates),
 ) {
-    let (a, b) = (windows[0], windows[windows.len() - 1]);
     let total = weights.column_sums();
     let mut st = TreeState::from_weights(g, &chunk.alive, chunk.start, weights);
-    let mut alleles = AlleleStates::new(weights.num_cols);
-    let mut site = g.site_position.partition_point(|&p| p < chunk.start.max(a));
-    let mut w = windows
-        .partition_point(|&x| x <= chunk.start.max(a))
-        .saturating_sub(1);
-    loop {
-        let right = st.tree_right(chunk.end);
-        while site < g.site_position.len() && g.site_position[site] < right.min(b) {
-            let pos = g.site_position[site];
-            while windows[w + 1] <= pos {
-                w += 1;
-            }
-            alleles.compute(g.site_muts(), |u| st.row(u), &total, site);
-            visit(w, &alleles);
-            site += 1;
-        }
-        if right >= chunk.end || right >= b {
-            break;
-        }
-        st.advance(right, |_, _, _| {});
-    }
+    let span = (chunk.start, chunk.end);
+    sites::for_each_site(g, &mut st, weights.num_cols, &total, windows, span, visit);
 }
 
 /// Runs `task` over every chunk on the current rayon pool and adds the per-chunk rows into a

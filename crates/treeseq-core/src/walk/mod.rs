@@ -11,12 +11,17 @@
 //!   parents and subtree sums).
 //! - [`tree_state`]: [`TreeState`](tree_state::TreeState), parents and per-node weight
 //!   sums moved edge by edge (the path-to-root update, once).
+//! - [`sites`]: the site walk (every site in the windows, with its allele weights).
+//! - [`windows`]: the windows a tree overlaps ([`WindowCursor`](windows::WindowCursor)) and
+//!   the window boundaries a stretch crosses.
 //! - [`stored_sum`]: how per-node sums of weights are stored (f64, exact f32, packed counts).
 //!
 //! What it is not: what a walk sums (the statistics, in `stats`), nor how the genome is cut
 //! into chunks (the planners).
 
 pub(crate) mod cursor;
+pub(crate) mod sites;
 pub(crate) mod stored_sum;
 pub(crate) mod table_view;
 pub(crate) mod tree_state;
+pub(crate) mod windows;

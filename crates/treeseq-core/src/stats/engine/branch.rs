@@ -9,6 +9,7 @@ use super::tree::{
 };
 use super::{Base, Partial, Task};
 use crate::walk::stored_sum::StoredSum;
+use crate::walk::windows::WindowCursor;
 use crate::stats::summaries::SummaryFunc;
 
 /// Largest tree records (per thread) that keep each node's summary and branch length. Kept,
@@ -259,29 +260,24 @@ fn branch_walk<V: StoredSum + Kept>(
     // Parent and weights of each touched node before the transition, in touch order.
     let mut old_parent: Vec<i32> = Vec::new();
     let mut old_x: Vec<V> = Vec::new();
-    let mut w = chunk.w_first;
+    let mut wc = WindowCursor::at(chunk.w_first);
     let mut left = chunk.seek_at;
     loop {
         let right = st.tree_right(chunk.end);
         // This tree adds running * overlap to each window it overlaps (not the warm-up tree).
-        while left >= chunk.start && w < windows.len() - 1 && windows[w] < right {
-            let overlap = right.min(windows[w + 1]) - left.max(windows[w]);
-            if overlap > 0.0 {
+        if left >= chunk.start {
+            let running = &terms.running;
+            wc.each(windows, left, right, |w, overlap| {
                 let row = &mut out[(w - chunk.w_first) * nt * gm..][..nt * gm];
-                for (o, r) in row.iter_mut().zip(&terms.running) {
+                for (o, r) in row.iter_mut().zip(running) {
                     *o += r * overlap;
                 }
                 if !absolute {
                     coef[w - chunk.w_first] += overlap;
                 }
-            }
-            if windows[w + 1] <= right {
-                w += 1;
-            } else {
-                break;
-            }
+            });
         }
-        if right >= chunk.end || w >= windows.len() - 1 {
+        if right >= chunk.end || wc.exhausted(windows) {
             break;
         }
         left = right;

@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use super::tree::{chunk_rows, Kept, TreeState, Workspace};
+use crate::walk::sites;
 use super::Task;
 use crate::memory::fill_few;
 use crate::stats::alleles::AlleleStates;
@@ -83,27 +84,11 @@ fn walk_sites<V: Sums + Kept>(
         chunk,
         part,
     } = t;
-    let windows = stat.windows;
-    let (a, b) = (windows[0], windows[windows.len() - 1]);
     let mut st = TreeState::<V>::seek(d, part.weights, chunk, ws);
-    let mut alleles = AlleleStates::new(part.k());
-    let mut site = d.site_position.partition_point(|&p| p < chunk.start.max(a));
-    let mut w = chunk.w_first;
-    loop {
-        let right = st.tree_right(chunk.end);
-        while site < d.site_position.len() && d.site_position[site] < right.min(b) {
-            let pos = d.site_position[site];
-            while windows[w + 1] <= pos {
-                w += 1;
-            }
-            alleles.compute(d.site_muts(), |u| st.row(u), part.total, site);
-            visit(w - chunk.w_first, &alleles);
-            site += 1;
-        }
-        if right >= chunk.end {
-            break;
-        }
-        st.advance(right, |_, _, _| {});
-    }
+    let span = (chunk.start, chunk.end);
+    let k = part.k();
+    sites::for_each_site(d, &mut st, k, part.total, stat.windows, span, |w, alleles| {
+        visit(w - chunk.w_first, alleles)
+    });
     st.release(ws);
 }

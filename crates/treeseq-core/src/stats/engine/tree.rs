@@ -12,6 +12,7 @@ use crate::walk::stored_sum::{PackedCounts, Sums};
 use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
 pub(super) use crate::walk::tree_state::TreeState;
+use crate::walk::windows::{current_window, window_boundaries};
 
 impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// Builds the tree at `chunk.seek_at`: parents from the covering edges, weight sums by one
@@ -362,28 +363,4 @@ pub(super) fn walk_lazily(t: super::Task, ws: &mut Workspace, sums: &mut impl La
     touched.release(ws);
     st.release(ws);
     ws.last = last;
-}
-
-/// Window boundaries in (left, right], in order, with the window that starts at each
-/// (None past the last window).
-fn window_boundaries(
-    windows: &[f64],
-    left: f64,
-    right: f64,
-) -> impl Iterator<Item = (f64, Option<usize>)> + '_ {
-    let nw = windows.len() - 1;
-    let i = windows.partition_point(|&w| w <= left);
-    windows[i..]
-        .iter()
-        .take_while(move |&&w| w <= right)
-        .enumerate()
-        .map(move |(j, &w)| {
-            let idx = i + j;
-            (w, (idx < nw).then_some(idx))
-        })
-}
-
-fn current_window(windows: &[f64], pos: f64) -> Option<usize> {
-    let i = windows.partition_point(|&w| w <= pos);
-    (i >= 1 && i < windows.len()).then(|| i - 1)
 }

@@ -1,0 +1,197 @@
+//! The tree a walk carries along the genome: parent pointers and per-node records of weight
+//! sums, moved from tree to tree one edge at a time with an [`EdgeCursor`].
+//!
+//! What it is for: every walk whose nodes need the sums of the weights of the samples below
+//! them (the general engine in site, branch and node mode; the site walk of the many-pairs
+//! path and the matrices; mean descendants and GNN). Each moved edge adds the child's record
+//! to, or takes it from, every node on the path from the parent to the root: that path
+//! update is written here once.
+//!
+//! What it is not: what is summed (the statistics), nor the states that keep more per node
+//! for a stated reason: the branch moments' `QuadState` (path sums of branch length times
+//! features, in the same pass) and the branch spectrum's tskit-ordered flushes
+//! (`afs_branch`), which step with the same cursor.
+
+use super::cursor::EdgeCursor;
+use super::stored_sum::Sums;
+use super::table_view::TableView;
+use crate::memory::copy_few;
+use crate::stats::params::Weights;
+use crate::treeseq::EdgeEvent;
+
+/// How many edge events ahead a walk prefetches.
+const AHEAD: usize = 8;
+
+/// Parent pointers and weight sums of the current tree, and where the walk stands in the
+/// edge events. Sums are kept as `V`: f64, or f32 where every sum is a small integer, or
+/// packed sample counts (see [`Sums`]).
+pub(crate) struct TreeState<'a, V: Sums = f64> {
+    /// Stored values of a node's weight sums (`V::width` of the weights' columns).
+    pub(crate) k: usize,
+    /// Values per node record: the k weight sums, then `stride - k` values a walk keeps per
+    /// node (e.g. its summary), in one record so that visiting a node touches one place.
+    pub(crate) stride: usize,
+    /// Offset of record 0 in `x` (for alignment).
+    pub(crate) base: usize,
+    pub(crate) parent: Vec<i32>,
+    /// Record u starts with the sum of the weights of the samples at or below u.
+    pub(crate) x: Vec<V>,
+    /// Where the walk stands in the edge events.
+    pub(crate) cursor: EdgeCursor<'a>,
+}
+
+impl<'a, V: Sums> TreeState<'a, V> {
+    /// The tree at `at` (a tree boundary) from the edges covering it (`alive`, in edge-table
+    /// order, which is parent-time order): `parent` all -1 and `x[base..]` holding every
+    /// node's own values (records of `stride`, the first `k` summed) on entry. One pass adds
+    /// each child's sums to its parent's (a child's sums are complete before they are added).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn attach(
+        view: &TableView<'a>,
+        alive: &[u32],
+        at: f64,
+        mut parent: Vec<i32>,
+        mut x: Vec<V>,
+        (base, k, stride): (usize, usize, usize),
+    ) -> TreeState<'a, V> {
+        view.attach_covering(alive, &mut parent, &mut x[base..], stride, k);
+        TreeState {
+            k,
+            stride,
+            base,
+            parent,
+            x,
+            cursor: view.cursor_at(at),
+        }
+    }
+
+    /// The weight sums of node u.
+    #[inline]
+    pub(crate) fn row(&self, u: usize) -> &[V] {
+        &self.x[self.base + u * self.stride..][..self.k]
+    }
+
+    /// Node u's whole record.
+    #[inline]
+    pub(crate) fn record(&self, u: usize) -> &[V] {
+        &self.x[self.base + u * self.stride..][..self.stride]
+    }
+
+    #[inline]
+    pub(crate) fn record_mut(&mut self, u: usize) -> &mut [V] {
+        &mut self.x[self.base + u * self.stride..][..self.stride]
+    }
+
+    /// Moves to the tree starting at `pos`: removes the edges ending there, then inserts
+    /// those starting there. `touch(u, parent, x)` is called for each node before its
+    /// weights x or its parent change (callers keep the first call per node).
+    #[inline(always)]
+    pub(crate) fn advance<T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, touch: T) {
+        self.step::<true, T>(pos, touch);
+    }
+
+    /// As [`TreeState::advance`], touching only the nodes whose sums change (the ancestors
+    /// of each moved edge's child), not the child.
+    #[inline(always)]
+    pub(crate) fn advance_ancestors<T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, touch: T) {
+        self.step::<false, T>(pos, touch);
+    }
+
+    #[inline(always)]
+    fn step<const CHILD: bool, T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, mut touch: T) {
+        while let Some(i) = self.cursor.next_out(pos) {
+            let ev = self.cursor.removals[i];
+            self.prefetch_event(self.cursor.removal_ahead(AHEAD));
+            self.move_edge::<false, CHILD, T>(ev, &mut touch);
+        }
+        while let Some(i) = self.cursor.next_in(pos) {
+            let ev = self.cursor.insertions[i];
+            self.prefetch_event(self.cursor.insertion_ahead(AHEAD));
+            self.move_edge::<true, CHILD, T>(ev, &mut touch);
+        }
+    }
+
+    /// Starts fetching what an event a few ahead will read first: its child's and parent's
+    /// records and the parent's parent.
+    #[inline(always)]
+    fn prefetch_event(&self, ev: Option<&EdgeEvent>) {
+        if let Some(ev) = ev {
+            let x = &self.x[self.base..];
+            crate::memory::prefetch(x[ev.child as usize * self.stride..].as_ptr());
+            crate::memory::prefetch(x[ev.parent as usize * self.stride..].as_ptr());
+            crate::memory::prefetch(self.parent[ev.parent as usize..].as_ptr());
+        }
+    }
+
+    /// Inserts (`INSERT`) or removes one edge: the child's weights are added to or taken
+    /// from every node on the path from the parent up, each touched before it changes (and
+    /// the child first, with `CHILD`).
+    #[inline(always)]
+    fn move_edge<const INSERT: bool, const CHILD: bool, T: FnMut(usize, i32, &[V])>(
+        &mut self,
+        ev: EdgeEvent,
+        touch: &mut T,
+    ) {
+        let (k, r) = (self.k, self.stride);
+        let x = &mut self.x[self.base..];
+        let c = ev.child as usize;
+        if CHILD {
+            touch(c, self.parent[c], &x[c * r..][..k]);
+        }
+        // The child's weights are read in place for each ancestor (the child is none of
+        // them): a copy of k values would be a call to memcpy per edge.
+        let cs = c * r;
+        let mut v = ev.parent;
+        while v >= 0 {
+            let vu = v as usize;
+            touch(vu, self.parent[vu], &x[vu * r..][..k]);
+            let vs = vu * r;
+            for j in 0..k {
+                let w = x[cs + j];
+                if INSERT {
+                    x[vs + j] += w;
+                } else {
+                    x[vs + j] -= w;
+                }
+            }
+            v = self.parent[vu];
+        }
+        self.parent[c] = if INSERT { ev.parent } else { -1 };
+    }
+
+    /// Right end of the current tree, capped at `end`.
+    #[inline]
+    pub(crate) fn tree_right(&self, end: f64) -> f64 {
+        self.cursor.tree_right(end)
+    }
+}
+
+impl<'a> TreeState<'a, f64> {
+    /// The tree at `at` with records of `k` f64 sums, from each node's own values (`own`,
+    /// rows of `k`: what a node counts before anything below it is added).
+    pub(crate) fn from_own(
+        view: &TableView<'a>,
+        alive: &[u32],
+        at: f64,
+        own: Vec<f64>,
+        k: usize,
+    ) -> TreeState<'a, f64> {
+        let parent = vec![-1i32; view.num_nodes];
+        TreeState::attach(view, alive, at, parent, own, (0, k, k))
+    }
+
+    /// As [`TreeState::from_own`], the samples' own values being the rows of `weights`.
+    pub(crate) fn from_weights(
+        view: &TableView<'a>,
+        alive: &[u32],
+        at: f64,
+        weights: &Weights,
+    ) -> TreeState<'a, f64> {
+        let k = weights.num_cols;
+        let mut x = vec![0.0; view.num_nodes * k];
+        for (i, &u) in view.samples.iter().enumerate() {
+            copy_few(&mut x[u as usize * k..][..k], weights.row(i));
+        }
+        TreeState::from_own(view, alive, at, x, k)
+    }
+}
