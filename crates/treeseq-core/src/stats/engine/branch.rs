@@ -4,9 +4,9 @@
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::tree::{
-    branch_in_time_windows, chunk_rows, refill, Evaluator, Kept, Touched, TreeState, Workspace,
-};
+use super::evaluator::{branch_in_time_windows, Evaluator};
+use super::workspace::{refill, Kept, Touched, TreeState, Workspace};
+use super::chunk_rows;
 use super::{Base, Partial, Task};
 use crate::walk::stored_sum::StoredSum;
 use crate::walk::windows::WindowCursor;
@@ -174,99 +174,33 @@ fn branch_walk<V: StoredSum + Kept>(
     ws: &mut Workspace,
     keep: bool,
 ) -> Partial {
-    let Task {
-        d,
-        stat,
-        chunk,
-        part,
-    } = t;
+    let Task { d, stat, chunk, .. } = t;
     let gm = cols.len();
-    let k = part.k();
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let windows = stat.windows;
     let rows = chunk_rows(chunk);
     let mut out = vec![0.0; rows * nt * gm];
     let mut coef = vec![0.0; rows];
-    // Kept records hold the node's time too: read with the record, not from the node table,
-    // when a branch length is computed.
-    let slots = SummarySlots { gm };
-    let mut st = if keep {
-        TreeState::<V>::seek_with(d, part.weights, chunk, ws, slots.len(), |u, rest| {
-            rest[slots.time()] = V::exact(d.time[u]);
-        })
-    } else {
-        TreeState::<V>::seek(d, part.weights, chunk, ws)
-    };
-    let total = (!stat.polarised).then_some(part.total);
-    let time = d.time;
-    let mut terms = Terms {
-        eval: Evaluator::new(f, cols, total),
-        running: vec![0.0; nt * gm],
-        bl: vec![0.0; nt],
-        summary: vec![0.0; gm],
-        wide: vec![0.0; k],
-        time,
-        time_windows: stat.time_windows,
-    };
-    let n = d.num_nodes;
-    // Whether a node's record holds its current summary and branch length (empty when
-    // records keep none).
-    let mut valid = refill(
-        std::mem::take(&mut ws.valid),
-        if keep { n } else { 0 },
-        false,
-    );
-    let node_time = |st: &TreeState<V>, u: usize| {
-        if keep {
-            st.record(u)[k + slots.time()].get()
-        } else {
-            time[u]
-        }
-    };
-    // Recomputes u's summary and branch length (it has parent p) and adds its term; keeps
-    // them in u's record if records keep them.
-    let refresh = |st: &mut TreeState<V>, terms: &mut Terms, u: usize, p: i32| {
-        let parent_time = node_time(st, p as usize);
-        if keep {
-            let record = V::as_f64_mut(st.record_mut(u)).expect("kept records are f64");
-            let (x, rest) = record.split_at_mut(k);
-            let len = parent_time - rest[slots.time()];
-            terms.eval.eval(x, &mut rest[slots.summary()]);
-            rest[slots.branch_length()] = len;
-            terms.add(&rest[slots.summary()], len, u, p, 1.0);
-        } else {
-            terms.add_of(st.row(u), parent_time - time[u], u, p, 1.0);
-        }
-    };
+    let mut walk = BranchWalk::<V>::seek(t, f, cols, ws, keep);
 
     // The first chunk starts from the full sum over its first tree; the others from zero,
     // relative to the sum of their warm-up tree.
     let mut absolute = chunk.seek_at == chunk.start;
     if absolute {
-        // By index: `valid` is empty when records keep no summaries.
-        #[allow(clippy::needless_range_loop)]
-        for u in 0..n {
-            let p = st.parent[u];
-            if p >= 0 {
-                refresh(&mut st, &mut terms, u, p);
-                if keep {
-                    valid[u] = true;
-                }
-            }
-        }
+        walk.add_every_branch();
     }
 
-    let mut touched = Touched::new(n, ws);
+    let mut touched = Touched::new(d.num_nodes, ws);
     // Parent and weights of each touched node before the transition, in touch order.
     let mut old_parent: Vec<i32> = Vec::new();
     let mut old_x: Vec<V> = Vec::new();
     let mut wc = WindowCursor::at(chunk.w_first);
     let mut left = chunk.seek_at;
     loop {
-        let right = st.tree_right(chunk.end);
+        let right = walk.st.tree_right(chunk.end);
         // This tree adds running * overlap to each window it overlaps (not the warm-up tree).
         if left >= chunk.start {
-            let running = &terms.running;
+            let running = &walk.terms.running;
             wc.each(windows, left, right, |w, overlap| {
                 let row = &mut out[(w - chunk.w_first) * nt * gm..][..nt * gm];
                 for (o, r) in row.iter_mut().zip(running) {
@@ -283,7 +217,7 @@ fn branch_walk<V: StoredSum + Kept>(
         left = right;
         old_parent.clear();
         old_x.clear();
-        st.advance(left, |u, p, x| {
+        walk.st.advance(left, |u, p, x| {
             if touched.first(u) {
                 old_parent.push(p);
                 // Element by element: a memcpy call costs more than copying a few values.
@@ -292,61 +226,191 @@ fn branch_walk<V: StoredSum + Kept>(
                 }
             }
         });
+        let k = walk.k;
         let mut i = 0;
         touched.finish(|u| {
-            let (p_old, p) = (old_parent[i], st.parent[u]);
             let x_old = &old_x[i * k..(i + 1) * k];
+            walk.update_branch(u, old_parent[i], x_old);
             i += 1;
-            if p_old == p && st.row(u).iter().zip(x_old).all(|(a, b)| a == b) {
-                return;
-            }
-            if p_old >= 0 {
-                if keep && valid[u] {
-                    let record = V::as_f64(st.record(u)).expect("kept records are f64");
-                    let rest = &record[k..];
-                    terms.add(
-                        &rest[slots.summary()],
-                        rest[slots.branch_length()],
-                        u,
-                        p_old,
-                        -1.0,
-                    );
-                } else {
-                    // Its old term from its old weights (a node of the warm-up tree changing
-                    // for the first time, or records that keep no summaries).
-                    let len = node_time(&st, p_old as usize) - node_time(&st, u);
-                    terms.add_of(x_old, len, u, p_old, -1.0);
-                }
-            }
-            if p >= 0 {
-                refresh(&mut st, &mut terms, u, p);
-            }
-            if keep {
-                valid[u] = p >= 0;
-            }
         });
-        if st.cursor.num_edges() == 0 {
-            // A tree without edges has no branches: its sum is exactly zero, not the rounding
-            // residue of every contribution added and taken out, and no longer relative. A sum
-            // that is NaN stays NaN, as in tskit: a summary that is NaN (0/0 for a set of one
-            // sample against itself) makes every later sum NaN.
-            terms.running.iter_mut().for_each(|r| {
-                if !r.is_nan() {
-                    *r = 0.0
-                }
-            });
+        if walk.st.cursor.num_edges() == 0 {
+            walk.zero_running_sum();
             absolute = true;
         }
     }
-    st.release(ws);
     touched.release(ws);
-    ws.valid = valid;
+    let running = walk.release(ws);
     Partial {
         out,
         base: Some(Base {
             coef,
-            delta_end: terms.running,
+            delta_end: running,
             absolute_end: absolute,
         }),
+    }
+}
+
+/// A branch walk's tree and running sum, and the steps that keep the sum in step with the
+/// tree.
+struct BranchWalk<'a, V: StoredSum> {
+    st: TreeState<'a, V>,
+    terms: Terms<'a>,
+    /// Whether a node's record holds its current summary and branch length (empty when
+    /// records keep none).
+    valid: Vec<bool>,
+    keep: bool,
+    slots: SummarySlots,
+    /// Stored values of a node's weight sums.
+    k: usize,
+    time: &'a [f64],
+}
+
+impl<'a, V: StoredSum + Kept> BranchWalk<'a, V> {
+    /// The chunk's first tree, with records that keep each node's summary, branch length
+    /// and time (`keep`) or only its weight sums, and a running sum of zero.
+    fn seek(
+        t: Task<'a, 'a>,
+        f: &'a dyn SummaryFunc,
+        cols: Range<usize>,
+        ws: &mut Workspace,
+        keep: bool,
+    ) -> Self {
+        let Task {
+            d, stat, part, ..
+        } = t;
+        let gm = cols.len();
+        let k = part.k();
+        let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+        // Kept records hold the node's time too: read with the record, not from the node
+        // table, when a branch length is computed.
+        let slots = SummarySlots { gm };
+        let st = if keep {
+            TreeState::<V>::seek_with(d, part.weights, t.chunk, ws, slots.len(), |u, rest| {
+                rest[slots.time()] = V::exact(d.time[u]);
+            })
+        } else {
+            TreeState::<V>::seek(d, part.weights, t.chunk, ws)
+        };
+        let total = (!stat.polarised).then_some(part.total);
+        let terms = Terms {
+            eval: Evaluator::new(f, cols, total),
+            running: vec![0.0; nt * gm],
+            bl: vec![0.0; nt],
+            summary: vec![0.0; gm],
+            wide: vec![0.0; k],
+            time: d.time,
+            time_windows: stat.time_windows,
+        };
+        let n = d.num_nodes;
+        let valid = refill(
+            std::mem::take(&mut ws.valid),
+            if keep { n } else { 0 },
+            false,
+        );
+        BranchWalk {
+            st,
+            terms,
+            valid,
+            keep,
+            slots,
+            k,
+            time: d.time,
+        }
+    }
+
+    /// Hands the buffers back; returns the running sum.
+    fn release(self, ws: &mut Workspace) -> Vec<f64> {
+        self.st.release(ws);
+        ws.valid = self.valid;
+        self.terms.running
+    }
+
+    #[inline(always)]
+    fn node_time(&self, u: usize) -> f64 {
+        if self.keep {
+            self.st.record(u)[self.k + self.slots.time()].get()
+        } else {
+            self.time[u]
+        }
+    }
+
+    /// Recomputes u's summary and branch length (it has parent p) and adds its term; keeps
+    /// them in u's record if records keep them.
+    #[inline(always)]
+    fn refresh(&mut self, u: usize, p: i32) {
+        let (k, slots) = (self.k, self.slots);
+        let parent_time = self.node_time(p as usize);
+        if self.keep {
+            let record = V::as_f64_mut(self.st.record_mut(u)).expect("kept records are f64");
+            let (x, rest) = record.split_at_mut(k);
+            let len = parent_time - rest[slots.time()];
+            self.terms.eval.eval(x, &mut rest[slots.summary()]);
+            rest[slots.branch_length()] = len;
+            self.terms.add(&rest[slots.summary()], len, u, p, 1.0);
+        } else {
+            self.terms
+                .add_of(self.st.row(u), parent_time - self.time[u], u, p, 1.0);
+        }
+    }
+
+    /// Adds every branch of the current tree to the running sum (the first chunk's first
+    /// tree).
+    fn add_every_branch(&mut self) {
+        for u in 0..self.st.parent.len() {
+            let p = self.st.parent[u];
+            if p >= 0 {
+                self.refresh(u, p);
+                if self.keep {
+                    self.valid[u] = true;
+                }
+            }
+        }
+    }
+
+    /// After a transition, node u (parent `p_old` and weights `x_old` before it): if either
+    /// changed, its old term is taken out and its new one added.
+    #[inline(always)]
+    fn update_branch(&mut self, u: usize, p_old: i32, x_old: &[V]) {
+        let (k, slots) = (self.k, self.slots);
+        let p = self.st.parent[u];
+        if p_old == p && self.st.row(u).iter().zip(x_old).all(|(a, b)| a == b) {
+            return;
+        }
+        if p_old >= 0 {
+            if self.keep && self.valid[u] {
+                let record = V::as_f64(self.st.record(u)).expect("kept records are f64");
+                let rest = &record[k..];
+                self.terms.add(
+                    &rest[slots.summary()],
+                    rest[slots.branch_length()],
+                    u,
+                    p_old,
+                    -1.0,
+                );
+            } else {
+                // Its old term from its old weights (a node of the warm-up tree changing
+                // for the first time, or records that keep no summaries).
+                let len = self.node_time(p_old as usize) - self.node_time(u);
+                self.terms.add_of(x_old, len, u, p_old, -1.0);
+            }
+        }
+        if p >= 0 {
+            self.refresh(u, p);
+        }
+        if self.keep {
+            self.valid[u] = p >= 0;
+        }
+    }
+
+    /// A tree without edges has no branches: its sum is exactly zero, not the rounding
+    /// residue of every contribution added and taken out, and no longer relative. A sum that
+    /// is NaN stays NaN, as in tskit: a summary that is NaN (0/0 for a set of one sample
+    /// against itself) makes every later sum NaN.
+    fn zero_running_sum(&mut self) {
+        self.terms.running.iter_mut().for_each(|r| {
+            if !r.is_nan() {
+                *r = 0.0
+            }
+        });
     }
 }

@@ -17,8 +17,9 @@
 //! edge table into a bitmap, give the parent pointers; one pass over them in edge-table order, which is
 //! parent-time order, builds every node's weight sums), then moves from tree to tree
 //! incrementally as tskit does, with `edge_removal_order` and `edge_insertion_order`
-//! (`tree.rs`). Each chunk sums into the windows it overlaps (`site.rs`, `branch.rs`,
-//! `node.rs`); chunk results are added into the output in chunk order, here. So the result
+//! (`crate::walk`'s `TreeState` and `EdgeCursor`, in buffers reused from chunk to chunk:
+//! `workspace.rs`). Each chunk sums into the windows it overlaps (`site.rs`, `branch.rs`,
+//! `node.rs`, with `evaluator.rs` and `lazy.rs`); chunk results are added into the output in chunk order, here. So the result
 //! is the same, bit for bit, on any number of threads. Statistics with many outputs (many
 //! sample sets, index tuples) are also split into groups of outputs, each group a task of its
 //! own per chunk; a group whose outputs read only some of the state's columns (a summary's
@@ -36,11 +37,13 @@ mod plan;
 pub(crate) use plan::{
     at_least_two_when_seek_heavy, cut_by_work, events_before, trees_overlapping,
 };
+mod evaluator;
+mod lazy;
 mod site;
-mod tree;
+mod workspace;
 
 // The branch-mode spectrum (stats::afs_branch) splits branches across time windows alike.
-pub(crate) use tree::branch_in_time_windows;
+pub(crate) use evaluator::branch_in_time_windows;
 
 use std::ops::Range;
 
@@ -56,7 +59,7 @@ use branch::branch_dense;
 use node::node_dense;
 use plan::{plan_chunks, Chunk, Data, Plan};
 use site::{site_afs, site_dense};
-use tree::{Workspace, WorkspacePool, WORKSPACES};
+use workspace::{Workspace, WorkspacePool, WORKSPACES};
 
 /// The summary a statistic sums: a dense function, or the allele frequency spectrum.
 #[derive(Clone, Copy)]
@@ -420,6 +423,11 @@ fn run_inner(
 struct Partial {
     out: Vec<f64>,
     base: Option<Base>,
+}
+
+/// Windows overlapping the chunk, as a [w_first, w_last] range of rows.
+fn chunk_rows(chunk: &Chunk) -> usize {
+    chunk.w_last - chunk.w_first + 1
 }
 
 /// Branch mode computes each chunk's running sum relative to the running sum R of the tree

@@ -2,7 +2,10 @@
 
 use std::ops::Range;
 
-use super::tree::{chunk_rows, refill, walk_lazily, Evaluator, LazySums, TreeState, Workspace};
+use super::chunk_rows;
+use super::evaluator::Evaluator;
+use super::lazy::{walk_lazily, LazySums};
+use super::workspace::{refill, TreeState, Workspace};
 use super::Task;
 use crate::stats::summaries::SummaryFunc;
 

@@ -3,7 +3,8 @@
 
 use std::ops::Range;
 
-use super::tree::{chunk_rows, Kept, TreeState, Workspace};
+use super::chunk_rows;
+use super::workspace::{Kept, TreeState, Workspace};
 use crate::walk::sites;
 use super::Task;
 use crate::memory::fill_few;

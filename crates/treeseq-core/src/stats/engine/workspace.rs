@@ -1,18 +1,14 @@
-//! How a chunk of the general engine starts its tree (`TreeState::seek`, in buffers reused
-//! from chunk to chunk), and the small pieces every mode shares (touched nodes, the
-//! unpolarised evaluator, reusable buffers, lazily flushed per-node sums).
+//! The buffers a chunk of the general engine works in, reused from chunk to chunk and from
+//! run to run ([`Workspace`], [`WorkspacePool`]); the chunk's first tree built in them
+//! (`TreeState::seek`); and the nodes touched in one tree transition ([`Touched`]).
 //!
 //! What it is not: what is summed over the tree (`site.rs`, `branch.rs`, `node.rs`).
-
-use std::ops::Range;
 
 use super::plan::{Chunk, Data};
 use crate::memory::fill_few;
 use crate::walk::stored_sum::{PackedCounts, Sums};
 use crate::stats::params::Weights;
-use crate::stats::summaries::SummaryFunc;
 pub(super) use crate::walk::tree_state::TreeState;
-use crate::walk::windows::{current_window, window_boundaries};
 
 impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// Builds the tree at `chunk.seek_at`: parents from the covering edges, weight sums by one
@@ -121,48 +117,6 @@ impl Touched {
             f(u as usize);
         }
         self.list.clear();
-    }
-}
-
-/// Evaluates a dense summary, adding f(total - x) when unpolarised (branch and node modes).
-pub(super) struct Evaluator<'a> {
-    pub(super) f: &'a dyn SummaryFunc,
-    pub(super) cols: Range<usize>,
-    pub(super) total: Option<&'a [f64]>,
-    pub(super) complement: Vec<f64>,
-    pub(super) tmp: Vec<f64>,
-}
-
-impl<'a> Evaluator<'a> {
-    pub(super) fn new(
-        f: &'a dyn SummaryFunc,
-        cols: Range<usize>,
-        total: Option<&'a [f64]>,
-    ) -> Self {
-        let m = cols.len();
-        let k = total.map_or(0, <[f64]>::len);
-        Evaluator {
-            f,
-            cols,
-            total,
-            complement: vec![0.0; k],
-            tmp: vec![0.0; m],
-        }
-    }
-
-    #[inline]
-    pub(super) fn eval(&mut self, x: &[f64], out: &mut [f64]) {
-        match self.total {
-            None => self.f.eval(x, self.cols.clone(), out),
-            Some(total) => self.f.eval_unpolarised(
-                x,
-                total,
-                self.cols.clone(),
-                out,
-                &mut self.complement,
-                &mut self.tmp,
-            ),
-        }
     }
 }
 
@@ -276,91 +230,4 @@ pub(super) fn refill<T: Clone>(mut v: Vec<T>, len: usize, fill: T) -> Vec<T> {
     v.clear();
     v.resize(len, fill);
     v
-}
-
-/// The length of the branch from a node at time `tu` to its parent at `tp` inside each time
-/// window (all of it when there are no time windows).
-#[inline]
-pub(crate) fn branch_in_time_windows(
-    tu: f64,
-    tp: f64,
-    time_windows: Option<&[f64]>,
-    out: &mut [f64],
-) {
-    match time_windows {
-        None => out[0] = tp - tu,
-        Some(tw) => {
-            for (t, o) in out.iter_mut().enumerate() {
-                let len = tp.min(tw[t + 1]) - tu.max(tw[t]);
-                *o = if len > 0.0 { len } else { 0.0 };
-            }
-        }
-    }
-}
-
-/// Windows overlapping the chunk, as a [w_first, w_last] range of rows.
-pub(super) fn chunk_rows(chunk: &Chunk) -> usize {
-    chunk.w_last - chunk.w_first + 1
-}
-
-/// What a lazily flushed walk sums (node mode and the branch-mode spectrum): per node, a
-/// value that stays constant between the positions where the node is touched.
-pub(super) trait LazySums {
-    /// Adds node u's value (u has parent p) times `span` to the chunk's output row `row` (the
-    /// window's index less the chunk's first window).
-    fn add(&mut self, u: usize, p: i32, row: usize, span: f64);
-    /// Recomputes node u's value after a transition touched it.
-    fn refresh(&mut self, st: &TreeState<f64>, u: usize);
-}
-
-/// Walks a chunk's trees from its start, summing lazily: every node's value is computed on
-/// the first tree; then a node's value times the span since its last flush is added when the
-/// node is touched, and for every node at each window boundary and at the chunk's end.
-pub(super) fn walk_lazily(t: super::Task, ws: &mut Workspace, sums: &mut impl LazySums) {
-    let (n, windows, chunk) = (t.d.num_nodes, t.stat.windows, t.chunk);
-    let mut st = TreeState::<f64>::seek(t.d, t.part.weights, chunk, ws);
-    for u in 0..n {
-        sums.refresh(&st, u);
-    }
-    // Where each node was last flushed, and the current window (None outside the windows).
-    let mut last = refill(std::mem::take(&mut ws.last), n, chunk.start);
-    let mut window = current_window(windows, chunk.start);
-    let w_first = chunk.w_first;
-    let flush = |sums: &mut _, last: &mut [f64], window: Option<usize>, (u, p, pos)| {
-        if let Some(w) = window {
-            LazySums::add(sums, u, p, w - w_first, pos - last[u]);
-        }
-        last[u] = pos;
-    };
-    let mut touched = Touched::new(n, ws);
-    let mut left = chunk.start;
-    loop {
-        let right = st.tree_right(chunk.end);
-        for (b, next) in window_boundaries(windows, left, right) {
-            for u in 0..n {
-                flush(sums, &mut last, window, (u, st.parent[u], b));
-            }
-            window = next;
-        }
-        if right >= chunk.end {
-            break;
-        }
-        left = right;
-        st.advance(left, |u, p, _| {
-            if touched.first(u) {
-                flush(sums, &mut last, window, (u, p, left));
-            }
-        });
-        touched.finish(|u| sums.refresh(&st, u));
-    }
-    // The rest of the last window the chunk reaches into (a window starting exactly at the
-    // chunk's end belongs to the next chunk).
-    if window.is_some_and(|w| w <= chunk.w_last) {
-        for u in 0..n {
-            flush(sums, &mut last, window, (u, st.parent[u], chunk.end));
-        }
-    }
-    touched.release(ws);
-    st.release(ws);
-    ws.last = last;
 }
