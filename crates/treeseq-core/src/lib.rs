@@ -12,7 +12,7 @@
 pub mod access;
 pub mod args;
 pub mod column;
-pub mod cursor;
+pub mod handles;
 pub mod error;
 pub mod format;
 pub mod kastore;

@@ -331,7 +331,7 @@ fn as_bytes<T>(s: &[T]) -> &[u8] {
 /// A tree cursor (tskit's `Tree`): its arrays are updated in place as it moves.
 #[napi]
 pub struct NativeTree {
-    cursor: Box<treeseq_core::cursor::TreeCursor>,
+    cursor: Box<treeseq_core::handles::TreeCursor>,
 }
 
 #[napi]
@@ -387,7 +387,7 @@ impl NativeTree {
 /// A variant cursor (tskit's `variants()`): genotypes decoded into one reused buffer.
 #[napi]
 pub struct NativeVariants {
-    cursor: Box<treeseq_core::cursor::VariantCursor>,
+    cursor: Box<treeseq_core::handles::VariantCursor>,
 }
 
 #[napi]
@@ -438,14 +438,14 @@ impl NativeTreeSequence {
     #[napi]
     pub fn tree_cursor(&self) -> NativeTree {
         NativeTree {
-            cursor: Box::new(treeseq_core::cursor::TreeCursor::new(self.inner.clone())),
+            cursor: Box::new(treeseq_core::handles::TreeCursor::new(self.inner.clone())),
         }
     }
 
     #[napi]
     pub fn variant_cursor(&self) -> NativeVariants {
         NativeVariants {
-            cursor: Box::new(treeseq_core::cursor::VariantCursor::new(self.inner.clone())),
+            cursor: Box::new(treeseq_core::handles::VariantCursor::new(self.inner.clone())),
         }
     }
 }
@@ -491,7 +491,7 @@ impl NativeTreeSequence {
     #[napi]
     pub fn variant_cursor_with(&self, options_json: String) -> Result<NativeVariants> {
         let cursor = catch_panics(|| {
-            treeseq_core::cursor::VariantCursor::with_options_json(
+            treeseq_core::handles::VariantCursor::with_options_json(
                 self.inner.clone(),
                 &options_json,
             )

@@ -329,7 +329,7 @@ mod pool {
 /// A tree cursor (tskit's `Tree`): JavaScript views its arrays in this memory by address.
 #[wasm_bindgen]
 pub struct WasmTree {
-    cursor: treeseq_core::cursor::TreeCursor,
+    cursor: treeseq_core::handles::TreeCursor,
 }
 
 #[wasm_bindgen]
@@ -349,7 +349,7 @@ impl WasmTree {
             .map_err(js_err)
     }
 
-    /// Address of the float64 state block (see `cursor::tree_state`).
+    /// Address of the float64 state block (see `handles::tree_state`).
     pub fn state_ptr(&self) -> u32 {
         self.cursor.state().as_ptr() as usize as u32
     }
@@ -379,7 +379,7 @@ impl WasmTree {
 /// A variant cursor: genotypes decoded into one buffer that JavaScript views by address.
 #[wasm_bindgen]
 pub struct WasmVariants {
-    cursor: treeseq_core::cursor::VariantCursor,
+    cursor: treeseq_core::handles::VariantCursor,
 }
 
 #[wasm_bindgen]
@@ -422,13 +422,13 @@ impl WasmVariants {
 impl WasmTreeSequence {
     pub fn tree_cursor(&self) -> WasmTree {
         WasmTree {
-            cursor: treeseq_core::cursor::TreeCursor::new(self.inner.clone()),
+            cursor: treeseq_core::handles::TreeCursor::new(self.inner.clone()),
         }
     }
 
     pub fn variant_cursor(&self) -> WasmVariants {
         WasmVariants {
-            cursor: treeseq_core::cursor::VariantCursor::new(self.inner.clone()),
+            cursor: treeseq_core::handles::VariantCursor::new(self.inner.clone()),
         }
     }
 }
@@ -438,7 +438,7 @@ impl WasmTreeSequence {
 impl WasmTreeSequence {
     /// A variant cursor with tskit's `variants()` options, as JSON in tskit's names.
     pub fn variant_cursor_with(&self, options_json: &str) -> Result<WasmVariants, JsError> {
-        treeseq_core::cursor::VariantCursor::with_options_json(self.inner.clone(), options_json)
+        treeseq_core::handles::VariantCursor::with_options_json(self.inner.clone(), options_json)
             .map(|cursor| WasmVariants { cursor })
             .map_err(js_err)
     }

@@ -96,7 +96,7 @@ pub struct Indexes {
     pub dropped: bool,
 }
 
-/// TableView windows: `breaks` has at least two strictly increasing positions inside `[0, L]`.
+/// Genome windows: `breaks` has at least two strictly increasing positions inside `[0, L]`.
 /// `given` is false when the caller passed no windows, in which case the window axis is
 /// dropped from the output.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,10 +118,10 @@ pub struct Weights {
     pub num_rows: usize,
     pub num_cols: usize,
     /// Every weight is an integer and each column's absolute values add up to less than
-    /// 2^24, so that sums of weights are exact in f32 (see `walk::stored_sum::StoredSum`).
+    /// 2^24, so that sums of weights are exact in f32 (see `genome::Weight`).
     pub small_integers: bool,
     /// Every weight is 0 or 1 (sample set indicators): a node's sums count samples, and
-    /// can be packed (see `walk::stored_sum::PackedCounts`).
+    /// can be packed (see `genome::PackedCounts`).
     pub counts: bool,
 }
 

@@ -1,5 +1,7 @@
-//! Owned tree and variant cursors, for embedders that cannot hold a borrow (the Node and WASM
-//! bindings hand these to JavaScript, which keeps them as long as it likes).
+//! Owned tree and variant handles (`TreeCursor`, `VariantCursor`: the JavaScript API's
+//! cursors), for embedders that cannot hold a borrow (the Node and WASM bindings hand these to
+//! JavaScript, which keeps them as long as it likes). Not the walk's edge cursor
+//! (`walk::cursor`), which these move through a [`Tree`].
 //!
 //! Each cursor owns an `Arc` of its tree sequence, so the tree sequence outlives the cursor
 //! even when JavaScript disposes of it first. The per-node arrays (`parent`, `left_child`, ...)
