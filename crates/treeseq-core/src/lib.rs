@@ -12,9 +12,9 @@
 pub mod access;
 pub mod args;
 pub mod column;
-pub mod handles;
 pub mod error;
 pub mod format;
+pub mod handles;
 pub mod kastore;
 pub mod memory;
 pub mod metadata;
@@ -24,8 +24,8 @@ pub mod tables;
 pub mod tree;
 pub mod treeseq;
 pub mod validate;
-pub(crate) mod walk;
 pub mod variants;
+pub(crate) mod walk;
 
 pub use column::{AlignedBytes, Column, Offsets, Ragged};
 pub use error::{ErrorCode, Result, TreeSeqError};

@@ -59,10 +59,10 @@
 use rayon::prelude::*;
 
 use super::engine::branch_in_time_windows;
-use crate::walk::table_view::TableView;
 use super::summaries::AfsSummary;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
+use crate::walk::table_view::TableView;
 
 /// Upper bound on chunks of windows.
 const MAX_CHUNKS: usize = 64;

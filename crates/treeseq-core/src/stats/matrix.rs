@@ -19,7 +19,7 @@
 
 use serde_json::Value;
 
-use super::pairs::{self, Chunk, TableView, Moment};
+use super::pairs::{self, Chunk, Moment, TableView};
 use super::params::{self, Kwargs, Mode};
 use super::StatOutput;
 use crate::bail;

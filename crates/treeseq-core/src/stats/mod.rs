@@ -21,9 +21,9 @@
 
 pub mod afs_branch;
 pub(crate) mod alleles;
+pub mod descendants;
 pub mod engine;
 pub mod matrix;
-pub mod nodes;
 pub mod pairs;
 pub mod params;
 pub mod summaries;
@@ -107,8 +107,10 @@ fn dispatch(ts: &TreeSequence, method: &str, kwargs: &Value, arrays: Arrays) -> 
         let expanded = arrays.expand(method, kwargs)?;
         let kwargs = &expanded;
         return match method {
-            "mean_descendants" => nodes::mean_descendants(ts, kwargs),
-            "genealogical_nearest_neighbours" => nodes::genealogical_nearest_neighbours(ts, kwargs),
+            "mean_descendants" => descendants::mean_descendants(ts, kwargs),
+            "genealogical_nearest_neighbours" => {
+                descendants::genealogical_nearest_neighbours(ts, kwargs)
+            }
             _ => matrix::compute(ts, method, kwargs),
         };
     }

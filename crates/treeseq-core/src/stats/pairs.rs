@@ -1,5 +1,5 @@
 //! Statistics of many pairs of sample sets at once, and the tree walk they share with
-//! `matrix.rs` and `nodes.rs`.
+//! `matrix.rs` and `descendants.rs`.
 //!
 //! What it is for:
 //! - `divergence`, `Fst`, `f2` and `genetic_relatedness` called with many index pairs
@@ -79,8 +79,8 @@ pub(crate) const MAX_CHUNKS: usize = 64;
 // The walk shared by the pair statistics, the matrices and the node statistics.
 // ---------------------------------------------------------------------------------------
 
-pub(crate) use crate::walk::table_view::TableView;
 use crate::walk::sites;
+pub(crate) use crate::walk::table_view::TableView;
 use crate::walk::tree_state::TreeState;
 
 /// A run of consecutive trees processed as one task.

@@ -16,6 +16,11 @@
 //!   the window boundaries a stretch crosses.
 //! - [`stored_sum`]: how per-node sums of weights are stored (f64, exact f32, packed counts).
 //!
+//! Two walks keep per-node states of their own, for stated reasons, and step with the same
+//! cursor: the branch moments (`stats::pairs::moments`, `QuadState`: path sums of branch
+//! length times features, taken in the same pass as the update) and the branch-mode spectrum
+//! (`stats::afs_branch`: tskit's flush order, reproduced on purpose).
+//!
 //! What it is not: what a walk sums (the statistics, in `stats`), nor how the genome is cut
 //! into chunks (the planners).
 

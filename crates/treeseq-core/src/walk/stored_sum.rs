@@ -174,4 +174,3 @@ impl StoredSum for f32 {
         None
     }
 }
-

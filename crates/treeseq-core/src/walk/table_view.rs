@@ -8,10 +8,10 @@
 
 use rayon::prelude::*;
 
-use crate::memory::prefetch;
-use crate::stats::alleles::SiteMutations;
 use super::cursor::EdgeCursor;
 use super::stored_sum::Sums;
+use crate::memory::prefetch;
+use crate::stats::alleles::SiteMutations;
 use crate::treeseq::{EdgeEvent, TreeSequence};
 
 pub(crate) struct TableView<'a> {

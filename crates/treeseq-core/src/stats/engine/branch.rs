@@ -4,13 +4,13 @@
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::chunk_rows;
 use super::evaluator::{branch_in_time_windows, Evaluator};
 use super::workspace::{refill, Kept, Touched, TreeState, Workspace};
-use super::chunk_rows;
 use super::{Base, Partial, Task};
+use crate::stats::summaries::SummaryFunc;
 use crate::walk::stored_sum::StoredSum;
 use crate::walk::windows::WindowCursor;
-use crate::stats::summaries::SummaryFunc;
 
 /// Largest tree records (per thread) that keep each node's summary and branch length. Kept,
 /// a node's old term is read back rather than recomputed, which is faster while the records
@@ -275,9 +275,7 @@ impl<'a, V: StoredSum + Kept> BranchWalk<'a, V> {
         ws: &mut Workspace,
         keep: bool,
     ) -> Self {
-        let Task {
-            d, stat, part, ..
-        } = t;
+        let Task { d, stat, part, .. } = t;
         let gm = cols.len();
         let k = part.k();
         let nt = stat.time_windows.map_or(1, |t| t.len() - 1);

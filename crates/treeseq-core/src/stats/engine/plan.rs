@@ -7,8 +7,8 @@
 use rayon::prelude::*;
 
 use super::GeneralStat;
-use crate::walk::table_view::{CoveringEdges, TableView};
 use crate::treeseq::TreeSequence;
+use crate::walk::table_view::{CoveringEdges, TableView};
 
 /// Upper bound on genome chunks.
 const MAX_CHUNKS: usize = 64;

@@ -5,12 +5,12 @@ use std::ops::Range;
 
 use super::chunk_rows;
 use super::workspace::{Kept, TreeState, Workspace};
-use crate::walk::sites;
 use super::Task;
 use crate::memory::fill_few;
 use crate::stats::alleles::AlleleStates;
-use crate::walk::stored_sum::{PackedCounts, Sums};
 use crate::stats::summaries::{AfsSummary, SummaryFunc};
+use crate::walk::sites;
+use crate::walk::stored_sum::{PackedCounts, Sums};
 
 /// Site mode: per site, the sum of f over its alleles' weights (the ancestral allele left
 /// out when polarised), added to the site's window.
@@ -88,8 +88,14 @@ fn walk_sites<V: Sums + Kept>(
     let mut st = TreeState::<V>::seek(d, part.weights, chunk, ws);
     let span = (chunk.start, chunk.end);
     let k = part.k();
-    sites::for_each_site(d, &mut st, k, part.total, stat.windows, span, |w, alleles| {
-        visit(w - chunk.w_first, alleles)
-    });
+    sites::for_each_site(
+        d,
+        &mut st,
+        k,
+        part.total,
+        stat.windows,
+        span,
+        |w, alleles| visit(w - chunk.w_first, alleles),
+    );
     st.release(ws);
 }

@@ -6,8 +6,8 @@
 
 use super::plan::{Chunk, Data};
 use crate::memory::fill_few;
-use crate::walk::stored_sum::{PackedCounts, Sums};
 use crate::stats::params::Weights;
+use crate::walk::stored_sum::{PackedCounts, Sums};
 pub(super) use crate::walk::tree_state::TreeState;
 
 impl<'a, V: Sums + Kept> TreeState<'a, V> {

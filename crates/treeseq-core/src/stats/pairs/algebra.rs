@@ -119,7 +119,11 @@ pub(super) fn relatedness_sums(
         for t in tuples {
             let (i, j) = (t[0], t[1]);
             let g = mo.at(w, local[i], local[j]);
-            sums.push(if centre { factor * g } else { g / (n[i] * n[j]) });
+            sums.push(if centre {
+                factor * g
+            } else {
+                g / (n[i] * n[j])
+            });
         }
     }
     sums
@@ -193,7 +197,12 @@ pub(super) fn cross_sums(
 /// to NaN. The moments here are 0 in such a window and the pair's normaliser is 0, so its
 /// value is 0/0: made 0 there, as the engine gives. Only NaN is replaced: nothing else in a
 /// row of branch sums is NaN (the moments are finite).
-pub(super) fn zero_before_first_edge(ts: &TreeSequence, windows: &[f64], sums: &mut [f64], m: usize) {
+pub(super) fn zero_before_first_edge(
+    ts: &TreeSequence,
+    windows: &[f64],
+    sums: &mut [f64],
+    m: usize,
+) {
     // The insertion index is sorted by left: its first edge starts first.
     let t = &ts.tables;
     let first_edge = t
@@ -206,4 +215,3 @@ pub(super) fn zero_before_first_edge(ts: &TreeSequence, windows: &[f64], sums: &
         }
     }
 }
-

@@ -17,7 +17,6 @@ use crate::walk::stored_sum::StoredSum;
 use crate::walk::table_view::TableView;
 use crate::walk::windows::WindowCursor;
 
-
 /// Which quadratic sum over branches to accumulate for features phi (one per set used).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Moment {

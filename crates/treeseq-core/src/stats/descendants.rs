@@ -15,8 +15,9 @@
 //!   sample value").
 //!
 //! What it is not: windowed (tskit has no windows for these), nor a general statistic. The
-//! tree walk is `pairs.rs`'s: the genome is cut into chunks at tree boundaries, each chunk a
-//! rayon task, chunk results added in chunk order, so results are the same bit for bit on any
+//! tree walk is `crate::walk`'s `TreeState` (per-node counts of each set), on `pairs.rs`'s
+//! chunks: the genome is cut into chunks at tree boundaries, each chunk a rayon task, chunk
+//! results added in chunk order, so results are the same bit for bit on any
 //! number of threads.
 //!
 //! Arguments are node ids rather than samples, which the `params` helpers (built for sample
@@ -27,12 +28,12 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::pairs::{self, Chunk, TableView};
-use crate::walk::tree_state::TreeState;
 use super::params::Kwargs;
 use super::StatOutput;
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::treeseq::TreeSequence;
+use crate::walk::tree_state::TreeState;
 
 /// Upper bound on genome chunks (each keeps per-node or per-focal sums until it is added).
 const MAX_CHUNKS: usize = 64;
