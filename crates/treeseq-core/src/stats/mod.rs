@@ -22,6 +22,7 @@
 pub mod afs_branch;
 pub(crate) mod alleles;
 pub mod engine;
+pub(crate) mod chunks;
 pub(crate) mod genome;
 pub mod matrix;
 pub mod nodes;
