@@ -16,10 +16,12 @@
 //!
 //! Why results are the same bits on any number of threads: the chunk count and the cuts are
 //! functions of the data alone (the tables, the windows and the kind of statistic), never
-//! of the thread count or of timing, and every chunk's sums are added in chunk order. Threads
-//! only decide which task runs where and when, which changes no operation and no operand.
-//! (The cut does change rounding, since a chunk's sums start from its own seek, so the
-//! planner must never change: a moved cut is a changed last bit.)
+//! of the thread count or of timing, and every chunk's sums are added in chunk order into
+//! fixed output positions. Threads only decide which task runs where and when, which changes
+//! no operation and no operand. (Where the cuts fall can change rounding, since a chunk's
+//! sums start afresh at its seek, so the planner itself must not change: a moved cut can
+//! change a last bit. The test below holds every fixture's plans to digests recorded when
+//! the three planners that preceded this one were made one.)
 //!
 //! What it is not: the walks themselves (`engine`, `pairs`, `afs_branch`) or the tables
 //! they read (`genome.rs`).
@@ -52,7 +54,7 @@ const TURNOVERS_PER_SITE_CHUNK: f64 = 4.0;
 ///
 /// | model | walks | unit cut | work counted | a seek costs | chunks |
 /// |---|---|---|---|---|---|
-/// | `Engine` | general engine | trees | edge events | the first tree's edges | events / edges / 2 or 4 turnovers, ≥ 2 when seek-heavy, above 2 rounded up to a multiple of 4 |
+/// | `Engine` | general engine | trees | edge events | the edges of the first tree in the windows | events / edges / 2 or 4 turnovers, ≥ 2 when seek-heavy, above 2 rounded up to a multiple of 4 |
 /// | `PathWalk` | many pairs, matrices, node statistics | trees | edge events × path depth | mean edges per tree | work × [`SEEK_SHARE`] / seek, ≥ 2 when seek-heavy |
 /// | `Windows` | branch-mode spectrum | whole windows | per window, edge events × path depth + one flush of every node | every node + mean edges per tree + 1 | work × [`SEEK_SHARE`] / seek |
 ///
@@ -74,7 +76,8 @@ pub(crate) enum Cost {
     /// nothing per pair; its seek is about one tree's edges.
     PathWalk,
     /// The branch-mode allele frequency spectrum (`afs_branch`): cut at window boundaries,
-    /// since its chunks must start where tskit's walk flushes (a window's start). Each window
+    /// where tskit's walk flushes every node, so that a chunk starts from the state the
+    /// whole walk has there and chunking changes no bit of the spectrum. Each window
     /// costs its edge events (a walk to the root each) plus one flush of every node at its
     /// end; a seek costs about a flush of every node plus one tree's edges.
     Windows,
@@ -398,241 +401,32 @@ mod tests {
     use super::*;
     use crate::treeseq::TreeSequence;
 
-    /// A chunk as plain values: seek position, start, end, covering edges, window range.
-    type Plain = (f64, f64, f64, Vec<u32>, usize, usize);
+    /// Digests of every plan of each fixture, one per cost model (over [`window_sets`] and the
+    /// forced counts of [`models`]), recorded when one planner replaced three: in commit
+    /// d02a0b6 a test compared each of these plans, chunk by chunk (seek, start, end, covering
+    /// edges, windows), with the old engine, many-pairs and spectrum planners' own. A chunk
+    /// boundary decides the last bits of results, so these must never change.
+    #[rustfmt::skip]
+    const RECORDED: &[(&str, [u64; 5])] = &[
+        ("ancient_gaps", [0xb7ad967e2dd17d1c, 0xbd2c3e236a255bf9, 0xd4178712d58b0e55, 0xda439085fbb2d2fa, 0xb7e2b9c6e2466f75]),
+        ("gaps_isolated", [0x033c91bc6ef7e95b, 0x53796516ec15cfc1, 0x53796516ec15cfc1, 0xb01d69b65f506de1, 0x8fdc5b8084b37ef9]),
+        ("medium", [0xaedeac5c008475a2, 0x6ee332d7d8a56e92, 0xc20511b9c736e877, 0x1f0bbbb8c02f72d2, 0x35f0dcb0e1d989f1]),
+        ("missing_ref", [0xe8349df9c62c560d, 0xa46c6ef7788e4e51, 0x492af7aae365d234, 0x26babeda1abb00e1, 0x8183a0995a7be4cc]),
+        ("multiallelic", [0xc776c8072780d21d, 0x2600dbe23ec54c56, 0x2600dbe23ec54c56, 0x231cfdb30444913a, 0x3be0f484e1749dd5]),
+        ("nonbinary", [0xb782b303d0221206, 0x7138da7c27e5262e, 0x62b6bc7244df198e, 0x5e672e76d8957aaf, 0x992965740d8bd445]),
+        ("single_tree", [0x13c6428caaf399cf, 0x13c6428caaf399cf, 0x13c6428caaf399cf, 0x2ecd29859c27de65, 0xf92118b8d14ddbb8]),
+        ("small", [0x829d7529d2195251, 0x95dd10288a41b965, 0x89fe0b41715e7e02, 0x3adc16a7e1617fce, 0xdb899cc5f33118f9]),
+        ("stdpopsim", [0x3e370341f18fc83f, 0x212551f885795f09, 0x4eb7d670787558fe, 0x22bcef8192bd55af, 0xec4bb4d5defe458e]),
+        ("tsinfer", [0x068e63c106bb0871, 0x0f48105ecd70454f, 0x0f48105ecd70454f, 0x81914e070f979884, 0x84477bfcb34c57df]),
+        ("unary_internal", [0x1501c4f57254676f, 0x34fd3efa05aa1031, 0x34fd3efa05aa1031, 0xabeaf72d5f2422cb, 0x2ee54b40e568b05e]),
+        ("unknown_times", [0xb1e2a19123993b00, 0x93262fe44b173d94, 0x2e968ebc49df0aed, 0x2b4ff5b6244092f5, 0x580507b4bbcac730]),
+    ];
 
-    fn plain(chunks: &[Chunk]) -> Vec<Plain> {
-        chunks
-            .iter()
-            .map(|c| (c.seek_at, c.start, c.end, c.alive(), c.w_first, c.w_last))
-            .collect()
-    }
-
-    fn lists(c: &CoveringEdges, n: usize) -> Vec<Vec<u32>> {
-        (0..n)
-            .map(|s| {
-                let mut v = Vec::new();
-                c.collect_into(s, &mut v);
-                v
-            })
-            .collect()
-    }
-
-    // The three planners as they were before they were made one (commit 75c293c), kept here
-    // to show that the one planner cuts exactly where each did.
-
-    fn old_cut_by_work(
-        first: usize,
-        end: usize,
-        num_chunks: usize,
-        work: impl Fn(usize) -> usize + Sync,
-    ) -> Vec<usize> {
-        let (w0, w1) = (work(first), work(end));
-        let reach: Vec<usize> = (1..num_chunks)
-            .into_par_iter()
-            .map(|i| {
-                let target = w0 + (w1 - w0) * i / num_chunks;
-                let (mut lo, mut hi) = (first + 1, end);
-                while lo < hi {
-                    let mid = (lo + hi) / 2;
-                    if work(mid) >= target {
-                        hi = mid;
-                    } else {
-                        lo = mid + 1;
-                    }
-                }
-                lo
-            })
-            .collect();
-        let mut cuts = vec![first];
-        for r in reach {
-            let lo = r.max(cuts[cuts.len() - 1] + 1);
-            if lo < end {
-                cuts.push(lo);
-            }
-        }
-        cuts.push(end);
-        cuts
-    }
-
-    /// engine/plan.rs `plan_chunks`.
-    fn old_engine(
-        d: &Genome,
-        windows: &[f64],
-        forced: Option<usize>,
-        warmup: bool,
-        site_mode: bool,
-    ) -> Vec<Plain> {
-        let bp = d.breakpoints;
-        let (a, b) = (windows[0], windows[windows.len() - 1]);
-        let (first, end) = trees_overlapping(bp, a, b);
-        let work = events_before(d, first);
-        let (w0, w1) = (work(first), work(end));
-        let tree_edges = (d.inserted_by(bp[first]) - d.removed_by(bp[first])).max(1) as f64;
-        let num_chunks = forced.unwrap_or_else(|| {
-            let turnovers = (w1 - w0) as f64 / tree_edges;
-            let per_chunk = if site_mode { 4.0 } else { 2.0 };
-            let c = (turnovers / per_chunk).ceil() as usize;
-            let c = at_least_two_when_seek_heavy(c, w1 - w0, tree_edges);
-            if c <= 2 { c.max(1) } else { c.div_ceil(4) * 4 }.min(64)
-        });
-        let num_chunks = num_chunks.clamp(1, end - first);
-        let first_extra = if warmup {
-            (tree_edges / 6.0) as usize
-        } else {
-            0
-        };
-        let cuts = old_cut_by_work(first, end, num_chunks, |t| {
-            if t == first {
-                w0.saturating_sub(first_extra)
-            } else {
-                work(t)
-            }
-        });
-        let seeks: Vec<f64> = cuts[..cuts.len() - 1]
-            .iter()
-            .enumerate()
-            .map(|(i, &t)| bp[if warmup && i > 0 { t - 1 } else { t }])
-            .collect();
-        let alive = lists(&d.edges_covering(&seeks), seeks.len());
-        let nw = windows.len() - 1;
-        cuts.windows(2)
-            .zip(seeks)
-            .zip(alive)
-            .map(|((c, seek_at), alive)| {
-                let (start, end) = (bp[c[0]], bp[c[1]]);
-                let w_first = windows
-                    .partition_point(|&w| w <= start.max(a))
-                    .saturating_sub(1)
-                    .min(nw - 1);
-                let w_last = windows
-                    .partition_point(|&w| w < end.min(b))
-                    .saturating_sub(1)
-                    .min(nw - 1);
-                (seek_at, start, end, alive, w_first, w_last)
-            })
-            .collect()
-    }
-
-    /// pairs.rs `plan_chunks` (its `Chunk` had no windows: those are `chunk_windows`').
-    fn old_pairs(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<(f64, f64, Vec<u32>)> {
-        let bp = g.breakpoints;
-        let (first, end) = trees_overlapping(bp, a, b);
-        let work = events_before(g, first);
-        let (w0, w1) = (work(first), work(end));
-        let span: f64 = g
-            .edge_left
-            .iter()
-            .zip(g.edge_right)
-            .map(|(l, r)| r - l)
-            .sum();
-        let tree_edges = (span / (bp[bp.len() - 1] - bp[0])).max(1.0);
-        let depth = ((g.samples.len() + 1) as f64).log2() + 1.0;
-        let wanted = ((w1 - w0) as f64 * depth / 16.0 / tree_edges) as usize;
-        let wanted = at_least_two_when_seek_heavy(wanted, w1 - w0, tree_edges);
-        let num_chunks = wanted.clamp(1, max_chunks.max(1)).min(end - first);
-        let cuts = old_cut_by_work(first, end, num_chunks, work);
-        let starts: Vec<f64> = cuts[..cuts.len() - 1].iter().map(|&t| bp[t]).collect();
-        let alive = lists(&g.edges_covering(&starts), starts.len());
-        cuts.windows(2)
-            .zip(alive)
-            .map(|(c, alive)| (bp[c[0]], bp[c[1]], alive))
-            .collect()
-    }
-
-    /// afs_branch.rs `plan_chunks`: whole windows `first..end`.
-    fn old_afs(
-        d: &Genome,
-        ts: &TreeSequence,
-        windows: &[f64],
-        forced: Option<usize>,
-    ) -> Vec<(usize, usize, Vec<u32>)> {
-        let nw = windows.len() - 1;
-        let n = d.num_nodes as f64;
-        let edge_work: Vec<usize> = windows
-            .iter()
-            .map(|&x| d.inserted_by(x) + d.removed_by(x))
-            .collect();
-        let depth = ((ts.num_samples() + 1) as f64).log2() + 1.0;
-        let window_work = |w: usize| (edge_work[w + 1] - edge_work[w]) as f64 * depth + n;
-        let mut cumulative = Vec::with_capacity(nw + 1);
-        cumulative.push(0.0);
-        for w in 0..nw {
-            cumulative.push(cumulative[w] + window_work(w));
-        }
-        let total = cumulative[nw];
-        let num_chunks = forced.unwrap_or_else(|| {
-            let span: f64 = d
-                .edge_left
-                .iter()
-                .zip(d.edge_right)
-                .map(|(l, r)| r - l)
-                .sum();
-            let tree_edges = span / ts.sequence_length();
-            let seek = n + tree_edges + 1.0;
-            ((total * (1.0 / 16.0) / seek) as usize).clamp(1, 64)
-        });
-        let num_chunks = num_chunks.clamp(1, nw);
-        let mut starts = vec![0usize];
-        for i in 1..num_chunks {
-            let target = total * i as f64 / num_chunks as f64;
-            let w = cumulative
-                .partition_point(|&c| c < target)
-                .max(starts[starts.len() - 1] + 1);
-            if w < nw {
-                starts.push(w);
-            }
-        }
-        let positions: Vec<f64> = starts.iter().map(|&w| windows[w]).collect();
-        let alive = lists(&d.edges_covering(&positions), positions.len());
-        starts
-            .iter()
-            .enumerate()
-            .zip(alive)
-            .map(|((i, &first), alive)| (first, starts.get(i + 1).copied().unwrap_or(nw), alive))
-            .collect()
-    }
-
-    fn fixtures() -> Vec<(String, TreeSequence)> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures");
-        let mut names: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| {
-                let name = e.unwrap().file_name().into_string().unwrap();
-                name.strip_suffix(".trees").map(str::to_string)
-            })
-            .collect();
-        names.sort();
-        assert!(names.len() >= 10, "{names:?}");
-        names
-            .into_iter()
-            .map(|name| {
-                let bytes = std::fs::read(dir.join(format!("{name}.trees"))).unwrap();
-                (name, TreeSequence::load(&bytes).unwrap())
-            })
-            .collect()
-    }
-
-    /// Windows of every shape the statistics see: the whole genome, a part of it, equal
-    /// windows, one window per tree, and uneven windows that cut trees.
-    fn window_sets(ts: &TreeSequence) -> Vec<Vec<f64>> {
-        let l = ts.sequence_length();
-        let mut sets = vec![
-            vec![0.0, l],
-            vec![l / 7.0, l / 2.0],
-            vec![l / 3.0, l],
-            (0..=10).map(|i| l * i as f64 / 10.0).collect(),
-            ts.breakpoints.clone(),
-            vec![0.0, l * 0.01, l * 0.3, l * 0.31, l * 0.9, l],
-        ];
-        let many: Vec<f64> = (0..=200).map(|i| l * i as f64 / 200.0).collect();
-        sets.push(many);
-        sets
-    }
-
-    #[test]
-    fn one_planner_cuts_where_the_three_did() {
-        let forcings = [
+    /// The cost models and forced counts recorded, in the order of [`RECORDED`]'s columns.
+    /// (The many-pairs planner had a bound rather than a forced count: 64, its default, and
+    /// 1, its tests' one chunk.)
+    fn models() -> Vec<(Cost, Vec<Option<usize>>)> {
+        let forcings = vec![
             None,
             Some(1),
             Some(2),
@@ -641,67 +435,75 @@ mod tests {
             Some(64),
             Some(1000),
         ];
-        let mut compared = 0;
-        // Default plans of more than one chunk, per cost model: the cuts are really compared.
-        let mut several = [0; 3];
-        for (name, ts) in fixtures() {
+        let mut models: Vec<(Cost, Vec<Option<usize>>)> =
+            [(true, false), (false, true), (false, false)]
+                .into_iter()
+                .map(|(warmup, site_mode)| (Cost::Engine { site_mode, warmup }, forcings.clone()))
+                .collect();
+        models.push((Cost::PathWalk, vec![None, Some(1)]));
+        models.push((Cost::Windows, forcings));
+        models
+    }
+
+    /// Windows of every shape the statistics see: the whole genome, a part of it, equal
+    /// windows, one window per tree, and uneven windows that cut trees.
+    fn window_sets(ts: &TreeSequence) -> Vec<Vec<f64>> {
+        let l = ts.sequence_length();
+        vec![
+            vec![0.0, l],
+            vec![l / 7.0, l / 2.0],
+            vec![l / 3.0, l],
+            (0..=10).map(|i| l * i as f64 / 10.0).collect(),
+            ts.breakpoints.clone(),
+            vec![0.0, l * 0.01, l * 0.3, l * 0.31, l * 0.9, l],
+            (0..=200).map(|i| l * i as f64 / 200.0).collect(),
+        ]
+    }
+
+    /// FNV-1a over a plan's chunks: seek position, start and end (their bits), the covering
+    /// edges and the window range.
+    fn digest(chunks: &[Chunk], h: &mut u64) {
+        let mut eat = |x: u64| {
+            for byte in x.to_le_bytes() {
+                *h = (*h ^ byte as u64).wrapping_mul(0x100_0000_01b3);
+            }
+        };
+        for c in chunks {
+            eat(c.seek_at.to_bits());
+            eat(c.start.to_bits());
+            eat(c.end.to_bits());
+            let alive = c.alive();
+            eat(alive.len() as u64);
+            alive.iter().for_each(|&e| eat(e as u64));
+            eat(c.w_first as u64);
+            eat(c.w_last as u64);
+        }
+        eat(u64::MAX);
+    }
+
+    #[test]
+    fn chunks_are_cut_where_they_always_were() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures");
+        let (mut plans, mut several) = (0, [0; 5]);
+        for &(name, recorded) in RECORDED {
+            let ts = TreeSequence::load(&std::fs::read(dir.join(format!("{name}.trees"))).unwrap())
+                .unwrap();
             let g = Genome::new(&ts);
-            for windows in window_sets(&ts) {
-                let nw = windows.len() - 1;
-                let (a, b) = (windows[0], windows[nw]);
-                let what = format!("{name} {} windows from {a}", nw);
-                for forced in forcings {
-                    for (warmup, site_mode) in [(true, false), (false, true), (false, false)] {
-                        let cost = Cost::Engine { site_mode, warmup };
-                        let default = plan_chunks(&g, &windows, cost, None).len();
-                        several[0] += (forced.is_none() && default > 1) as usize;
-                        assert_eq!(
-                            plain(&plan_chunks(&g, &windows, cost, forced)),
-                            old_engine(&g, &windows, forced, warmup, site_mode),
-                            "{what} {cost:?} {forced:?}"
-                        );
+            for (m, (cost, forcings)) in models().into_iter().enumerate() {
+                let mut h = 0xcbf2_9ce4_8422_2325;
+                for windows in window_sets(&ts) {
+                    for &forced in &forcings {
+                        let chunks = plan_chunks(&g, &windows, cost, forced);
+                        several[m] += (forced.is_none() && chunks.len() > 1) as usize;
+                        digest(&chunks, &mut h);
+                        plans += 1;
                     }
-                    several[1] += (forced.is_none()
-                        && plan_chunks(&g, &windows, Cost::Windows, None).len() > 1)
-                        as usize;
-                    assert_eq!(
-                        plain(&plan_chunks(&g, &windows, Cost::Windows, forced))
-                            .into_iter()
-                            .map(|(seek_at, start, end, alive, w_first, w_last)| {
-                                assert_eq!(
-                                    (seek_at, start, end),
-                                    (windows[w_first], windows[w_first], windows[w_last + 1])
-                                );
-                                (w_first, w_last + 1, alive)
-                            })
-                            .collect::<Vec<_>>(),
-                        old_afs(&g, &ts, &windows, forced),
-                        "{what} windows {forced:?}"
-                    );
-                    compared += 4;
                 }
-                // The many-pairs planner had a bound rather than a forced count: 64 was its
-                // default and 1 its tests' one chunk.
-                for (forced, max_chunks) in [(None, MAX_CHUNKS), (Some(1), 1)] {
-                    let new = plan_chunks(&g, &windows, Cost::PathWalk, forced);
-                    several[2] += (forced.is_none() && new.len() > 1) as usize;
-                    assert_eq!(
-                        plain(&new)
-                            .into_iter()
-                            .map(|(seek_at, start, end, alive, _, _)| {
-                                assert_eq!(seek_at, start);
-                                (start, end, alive)
-                            })
-                            .collect::<Vec<_>>(),
-                        old_pairs(&g, a, b, max_chunks),
-                        "{what} pairs {forced:?}"
-                    );
-                    compared += 1;
-                }
+                assert_eq!(h, recorded[m], "{name} {cost:?}: {h:#018x}");
             }
         }
-        assert!(compared > 1000, "{compared}");
+        // Default plans of more than one chunk, per cost model: cuts are really compared.
         assert!(several.iter().all(|&n| n >= 5), "{several:?}");
-        eprintln!("{compared} plans compared; default plans of several chunks: {several:?}");
+        assert!(plans > 2000, "{plans}");
     }
 }
