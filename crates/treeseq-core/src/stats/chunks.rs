@@ -166,13 +166,14 @@ pub(crate) fn plan_chunks(
 }
 
 /// Edges per tree, what a seek costs in edge units: the engine's model measures the tree its
-/// range starts with (edges covering `bp[first]`, at least 1), the others the mean over the
-/// genome (the edges' total span over the sequence length).
+/// range starts with (the edges covering `bp[first]`), the others the mean over the genome
+/// (the edges' total span over the sequence length). Where it divides, callers take at least
+/// 1.
 fn tree_edges(g: &Genome, cost: Cost, first: usize) -> f64 {
     match cost {
         Cost::Engine { .. } => {
             let x = g.breakpoints[first];
-            (g.inserted_by(x) - g.removed_by(x)).max(1) as f64
+            (g.inserted_by(x) - g.removed_by(x)) as f64
         }
         Cost::PathWalk | Cost::Windows => {
             let bp = g.breakpoints;
@@ -207,9 +208,9 @@ fn cut_trees(
     let (w0, w1) = (work(first), work(end));
     let events = w1 - w0;
     let warmup = matches!(cost, Cost::Engine { warmup: true, .. });
-    let num_chunks = forced.unwrap_or_else(|| match cost {
-        Cost::Engine { site_mode, .. } => {
-            let tree_edges = tree_edges(g, cost, first);
+    let tree_edges = tree_edges(g, cost, first).max(1.0);
+    let num_chunks = forced.unwrap_or_else(|| {
+        let c = if let Cost::Engine { site_mode, .. } = cost {
             let turnovers = events as f64 / tree_edges;
             let per_chunk = if site_mode {
                 TURNOVERS_PER_SITE_CHUNK
@@ -218,14 +219,16 @@ fn cut_trees(
             };
             let c = (turnovers / per_chunk).ceil() as usize;
             let c = at_least_two_when_seek_heavy(c, events, tree_edges);
-            if c <= 2 { c.max(1) } else { c.div_ceil(4) * 4 }.min(MAX_CHUNKS)
-        }
-        Cost::PathWalk => {
-            let tree_edges = tree_edges(g, cost, first).max(1.0);
-            let wanted = (events as f64 * path_depth(g) * SEEK_SHARE / tree_edges) as usize;
-            at_least_two_when_seek_heavy(wanted, events, tree_edges).min(MAX_CHUNKS)
-        }
-        Cost::Windows => unreachable!("whole windows are cut by cut_windows"),
+            if c <= 2 {
+                c.max(1)
+            } else {
+                c.div_ceil(4) * 4
+            }
+        } else {
+            let c = (events as f64 * path_depth(g) * SEEK_SHARE / tree_edges) as usize;
+            at_least_two_when_seek_heavy(c, events, tree_edges)
+        };
+        c.min(MAX_CHUNKS)
     });
     let num_chunks = num_chunks.clamp(1, end - first);
 
@@ -237,7 +240,7 @@ fn cut_trees(
     // chunk counts as starting that much earlier. (A third, as once measured, left the last
     // chunk of the 300,000-sample file a fifth longer than the first.)
     let first_extra = if warmup {
-        (tree_edges(g, cost, first) / 6.0) as usize
+        (tree_edges / 6.0) as usize
     } else {
         0
     };
