@@ -21,8 +21,8 @@
 
 pub mod afs_branch;
 pub(crate) mod alleles;
-pub mod engine;
 pub(crate) mod chunks;
+pub mod engine;
 pub(crate) mod genome;
 pub mod matrix;
 pub mod nodes;
