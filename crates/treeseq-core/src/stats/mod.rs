@@ -21,6 +21,7 @@
 
 pub mod afs_branch;
 pub(crate) mod alleles;
+pub(crate) mod chunks;
 pub mod engine;
 pub(crate) mod genome;
 pub mod matrix;
