@@ -224,12 +224,11 @@ export function compare(computed, committed = readDigest()) {
 }
 
 async function main() {
-  const write = process.argv.includes("--write");
-  const unknown = process.argv.slice(2).filter((a) => a !== "--write");
-  if (unknown.length) {
-    console.error(`digest.mjs: unknown argument(s) ${unknown.join(" ")}\nusage: node scripts/digest.mjs [--write]`);
-    process.exit(2);
-  }
+  const { parseScriptArgs } = await import("./script-args.mjs");
+  const { write } = await parseScriptArgs({
+    name: "digest.mjs", usage: "usage: node scripts/digest.mjs [--write]", positionals: false,
+    flags: { write: { type: "boolean", help: "record the results in test/digest/results.tsv (a deliberate change)" } },
+  }, ({ values }) => ({ write: Boolean(values.write) }));
   const computed = await compute(CONFIGS, (m) => console.error(`[digest] ${m}`));
   if (write) {
     const { rows, disagree } = lines(computed);
