@@ -59,13 +59,14 @@ if [ ! -f "$BASE/.bench-built" ] || { [ "$MODE" = full ] && [ "$(cat "$BASE/.ben
     mkdir -p "$BASE"
     git archive "$SHA" | tar -x -C "$BASE"
     mkdir -p "$BASE/target" "$BASE/.cache"
-    # This checkout's cargo output as a start: the dependencies are the same, and cargo
-    # rebuilds what differs (the crates' paths differ, so nothing stale is taken for fresh).
-    for t in x86_64-unknown-linux-gnu wasm-threads wasm-st; do
-      if [ -d "target/$t" ] && { [ "$MODE" = full ] || [ "$t" = x86_64-unknown-linux-gnu ]; }; then cp -a "target/$t" "$BASE/target/"; fi
-    done
     ln -s "$ROOT/node_modules" "$BASE/node_modules"
   fi
+  # This checkout's cargo output as a start, where REV's has none yet: the dependencies are
+  # the same, and cargo rebuilds what differs (the crates' paths differ, so nothing of this
+  # checkout's is taken for REV's).
+  for t in x86_64-unknown-linux-gnu $([ "$MODE" = full ] && echo wasm-threads wasm-st); do
+    if [ -d "target/$t" ] && [ ! -d "$BASE/target/$t" ]; then cp -a "target/$t" "$BASE/target/"; fi
+  done
   log "building $REV ($MODE) in $BASE (log: $BASE/.cache/bench-build.log)"
   build "$BASE" "$MODE"
   echo "$MODE" > "$BASE/.bench-built"
