@@ -11,17 +11,21 @@
 # REV is exported (git archive, no worktree registered) to .cache/bench-baseline/<commit>/ and
 # built there, with a copy of this checkout's cargo output as its start (so only the crates
 # that differ compile); the build is kept and reused while that directory stays. This checkout
-# is built too, the same way, so that neither side is a stale build.
+# is built too, the same way, so that neither side is a stale build. The copies take room
+# (about 100 MB native, 600 MB with WebAssembly): rm -rf .cache/bench-baseline when done.
 #   --native-only   build and time the native addon only (the WebAssembly builds take many
-#                   minutes); the same as bench.mjs --backends native, and implies it
+#                   minutes); passes --backends native to bench.mjs
 # Other flags go to scripts/bench.mjs unchanged, e.g. --cases diversity_branch,fst_site
-# --repeats 3 --one-thread --passes 5 --slower 5.
+# --repeats 3 --one-thread --passes 5 --slower 5. On a busy machine the passes disagree by far
+# more than 5% (see "per pass"): more passes of fewer repeats (--passes 9 --repeats 1)
+# interleave the two more finely.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 log() { printf '== bench-compare: %s\n' "$*" >&2; }
 usage() { echo "usage: npm run bench:compare -- REV [FILE] [--native-only] [bench.mjs flags ...]" >&2; exit 2; }
 
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0; fi
 [ $# -ge 1 ] && [[ "$1" != -* ]] || usage
 REV=$1; shift
 FILE=()
