@@ -79,4 +79,12 @@ log "building this checkout ($MODE; log: .cache/bench-build.log)"
 mkdir -p .cache
 build "$ROOT" "$MODE"
 
+# Byte-identical builds (a change outside the addon, or an A/A run) make every difference in
+# the table the machine's noise: say so, it calibrates the reading.
+same=()
+for f in build/native/*.node dist/web/wasm-threads/treeseq_wasm_bg.wasm dist/web/wasm-st/treeseq_wasm_bg.wasm; do
+  [ -f "$f" ] && [ -f "$BASE/$f" ] && cmp -s "$f" "$BASE/$f" && same+=("$f")
+done
+[ ${#same[@]} -gt 0 ] && log "the same bytes in both checkouts (their differences below are noise): ${same[*]}"
+
 exec bash scripts/bench.sh "${FILE[@]}" --baseline "$BASE" "${PASS[@]}"
