@@ -27,16 +27,14 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::pairs::{self, Chunk, TableView};
+use super::chunks::{plan_chunks, Chunk, Cost, MAX_CHUNKS};
+use super::pairs::TableView;
 use super::params::Kwargs;
 use super::StatOutput;
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::treeseq::TreeSequence;
 use crate::walk::tree_state::TreeState;
-
-/// Upper bound on genome chunks (each keeps per-node or per-focal sums until it is added).
-const MAX_CHUNKS: usize = 64;
 
 /// tskit's `ts.mean_descendants(sample_sets)`.
 pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput> {
@@ -57,7 +55,7 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
         }
     }
     let g = TableView::new(ts);
-    let chunks = pairs::plan_chunks(&g, 0.0, ts.sequence_length(), MAX_CHUNKS);
+    let chunks = plan_chunks(&g, &[0.0, ts.sequence_length()], Cost::PathWalk, None);
     let mut sums = vec![0.0; n * s];
     let mut covered = vec![0.0; n];
     // Each chunk's partial is as large as the node table: keep a few alive at a time. Adds
@@ -86,7 +84,7 @@ pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput>
 fn descendants_chunk(g: &TableView, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<f64>, Vec<f64>) {
     let n = g.num_nodes;
     let s = k - 1;
-    let mut st = TreeState::from_own(g, &chunk.alive, chunk.start, init.to_vec(), k);
+    let mut st = TreeState::from_own(g, &chunk.alive(), chunk.start, init.to_vec(), k);
     let mut sums = vec![0.0; n * s];
     let mut covered = vec![0.0; n];
     let mut last = vec![chunk.start; n];
@@ -162,7 +160,7 @@ pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Res
         }
     }
     let g = TableView::new(ts);
-    let chunks = pairs::plan_chunks(&g, 0.0, ts.sequence_length(), MAX_CHUNKS);
+    let chunks = plan_chunks(&g, &[0.0, ts.sequence_length()], Cost::PathWalk, None);
     let nf = focal.len();
     let partials: Vec<(Vec<f64>, Vec<f64>)> = chunks
         .par_iter()
@@ -193,7 +191,7 @@ fn gnn_chunk(
     chunk: &Chunk,
 ) -> (Vec<f64>, Vec<f64>) {
     let s = k - 1;
-    let mut st = TreeState::from_own(g, &chunk.alive, chunk.start, init.to_vec(), k);
+    let mut st = TreeState::from_own(g, &chunk.alive(), chunk.start, init.to_vec(), k);
     let mut result = vec![0.0; focal.len() * s];
     let mut length = vec![0.0; focal.len()];
     let mut left = chunk.start;

@@ -21,6 +21,7 @@
 
 pub mod afs_branch;
 pub(crate) mod alleles;
+pub(crate) mod chunks;
 pub mod descendants;
 pub mod engine;
 pub mod matrix;

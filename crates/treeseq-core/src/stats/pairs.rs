@@ -16,8 +16,8 @@
 //!   `branch_length * phi`: the cost per edge is (path length + nonzeros of delta) x sets, never
 //!   x pairs. Site mode evaluates the statistics' own summary functions (from `summaries.rs`)
 //!   for all pairs at each site in one traversal.
-//! - The chunked walk (crate-internal, here): `plan_chunks` (genome chunks cut at tree
-//!   boundaries, how many depending only on the data), `walk_sites` (the site walk of one
+//! - The chunked walk (crate-internal, here): genome chunks (`plan_chunks` in `chunks.rs`,
+//!   by its `Cost::PathWalk`), `walk_sites` (the site walk of one
 //!   chunk, on `walk::sites`) and `run_chunks` (chunk results added in chunk order); the
 //!   matrices and the node statistics use it too. The cursor, table view and tree state are
 //!   `crate::walk`'s.
@@ -48,7 +48,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::alleles::AlleleStates;
-use super::engine::{at_least_two_when_seek_heavy, cut_by_work, events_before, trees_overlapping};
+use super::chunks::Chunk;
 use super::params::Weights;
 
 mod algebra;
@@ -72,9 +72,6 @@ pub const MANY_PAIRS: usize = 16;
 /// very large matrices over threads.
 pub const FEATURE_BLOCK: usize = 64;
 
-/// Upper bound on genome chunks.
-pub(crate) const MAX_CHUNKS: usize = 64;
-
 // ---------------------------------------------------------------------------------------
 // The walk shared by the pair statistics, the matrices and the node statistics.
 // ---------------------------------------------------------------------------------------
@@ -82,50 +79,6 @@ pub(crate) const MAX_CHUNKS: usize = 64;
 use crate::walk::sites;
 pub(crate) use crate::walk::table_view::TableView;
 use crate::walk::tree_state::TreeState;
-
-/// A run of consecutive trees processed as one task.
-pub(crate) struct Chunk {
-    pub start: f64,
-    pub end: f64,
-    /// The edges covering `start`, in edge-table order, which is parent-time order: inserting
-    /// them in this order attaches every child before its parent gets a parent of its own.
-    pub alive: Vec<u32>,
-}
-
-/// Cuts the trees overlapping `[a, b)` into chunks of about equal numbers of edge insertions
-/// and removals. How many chunks depends only on the data (and `max_chunks`), never on the
-/// thread count, so that results do not either.
-pub(crate) fn plan_chunks(g: &TableView, a: f64, b: f64, max_chunks: usize) -> Vec<Chunk> {
-    let bp = g.breakpoints;
-    let (first, end) = trees_overlapping(bp, a, b);
-    let work = events_before(g, first);
-    let (w0, w1) = (work(first), work(end));
-    // A chunk's seek costs about one tree's edges; keep it a small share of the chunk's
-    // incremental work (each edge move walks about log2(n) nodes to the root).
-    let span: f64 = g
-        .edge_left
-        .iter()
-        .zip(g.edge_right)
-        .map(|(l, r)| r - l)
-        .sum();
-    let tree_edges = (span / (bp[bp.len() - 1] - bp[0])).max(1.0);
-    let depth = ((g.samples.len() + 1) as f64).log2() + 1.0;
-    let wanted = ((w1 - w0) as f64 * depth / 16.0 / tree_edges) as usize;
-    let wanted = at_least_two_when_seek_heavy(wanted, w1 - w0, tree_edges);
-    let num_chunks = wanted.clamp(1, max_chunks.max(1)).min(end - first);
-
-    let cuts = cut_by_work(first, end, num_chunks, work);
-    let starts: Vec<f64> = cuts[..cuts.len() - 1].iter().map(|&t| bp[t]).collect();
-    let alive = g.edges_covering(&starts).lists();
-    cuts.windows(2)
-        .zip(alive)
-        .map(|(c, alive)| Chunk {
-            start: bp[c[0]],
-            end: bp[c[1]],
-            alive,
-        })
-        .collect()
-}
 
 /// Window index range `[first, last]` that a chunk can add to.
 pub(crate) fn chunk_windows(windows: &[f64], chunk: &Chunk) -> Range<usize> {
@@ -152,7 +105,7 @@ pub(crate) fn walk_sites(
     visit: impl FnMut(usize, &AlleleStates),
 ) {
     let total = weights.column_sums();
-    let mut st = TreeState::from_weights(g, &chunk.alive, chunk.start, weights);
+    let mut st = TreeState::from_weights(g, &chunk.alive(), chunk.start, weights);
     let span = (chunk.start, chunk.end);
     sites::for_each_site(g, &mut st, weights.num_cols, &total, windows, span, visit);
 }

@@ -4,7 +4,7 @@
 //!
 //! What it is not: what is summed over the tree (`site.rs`, `branch.rs`, `node.rs`).
 
-use super::plan::{Chunk, Data};
+use super::{Chunk, Data};
 use crate::memory::fill_few;
 use crate::stats::params::Weights;
 use crate::walk::stored_sum::{PackedCounts, Sums};
@@ -66,7 +66,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
             V::exact_row(&mut x[u as usize * stride..][..k], weights.row(i));
         }
         let mut alive = std::mem::take(&mut ws.alive);
-        chunk.alive.collect_into(chunk.seek, &mut alive);
+        chunk.alive_into(&mut alive);
         let st = TreeState::attach(d, &alive, chunk.seek_at, parent, buf, (base, k, stride));
         ws.alive = alive;
         st

@@ -9,8 +9,9 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{chunk_windows, plan_chunks, Chunk, FEATURE_BLOCK, MAX_CHUNKS};
+use super::{chunk_windows, FEATURE_BLOCK};
 use crate::memory::fill_few;
+use crate::stats::chunks::{plan_chunks, Chunk, Cost};
 use crate::stats::params;
 use crate::treeseq::{EdgeEvent, TreeSequence};
 use crate::walk::stored_sum::StoredSum;
@@ -86,7 +87,7 @@ pub(crate) fn branch_moments(
     kind: Moment,
     windows: &[f64],
 ) -> BranchMoments {
-    branch_moments_with(ts, feats, kind, windows, MAX_CHUNKS, FEATURE_BLOCK)
+    branch_moments_with(ts, feats, kind, windows, None, FEATURE_BLOCK)
 }
 
 /// As [`branch_moments`], with the chunk bound and block size given (tests vary them).
@@ -95,13 +96,13 @@ pub(crate) fn branch_moments_with(
     feats: &Features,
     kind: Moment,
     windows: &[f64],
-    max_chunks: usize,
+    chunks: Option<usize>,
     block: usize,
 ) -> BranchMoments {
     let g = TableView::new(ts);
     let f = feats.dim;
     let nw = windows.len() - 1;
-    let chunks = plan_chunks(&g, windows[0], windows[nw], max_chunks);
+    let chunks = plan_chunks(&g, windows, Cost::PathWalk, chunks);
     let blocks = SetBlocks::new(f, block);
     let tasks: Vec<(usize, usize)> = (0..chunks.len())
         .flat_map(|c| (0..blocks.pairs.len().max(1)).map(move |b| (c, b)))
@@ -416,7 +417,7 @@ fn moments_chunk<V: StoredSum>(
     };
     // Seek: attach the covering edges children first; each attaches to a parent that has no
     // parent yet, so the path is one node and the cost is the child's nonzeros x sets.
-    for &e in &chunk.alive {
+    for &e in &chunk.alive() {
         st.update(g.edge_event(e as usize), true);
     }
     let mut cur = g.cursor_at(chunk.start);
@@ -568,9 +569,9 @@ mod tests {
         let l = ts.sequence_length();
         let windows = [0.0, l / 3.0, l / 2.0, l];
         for kind in [Moment::Cross, Moment::Gram] {
-            let whole = branch_moments_with(&ts, &feats, kind, &windows, MAX_CHUNKS, 64);
+            let whole = branch_moments_with(&ts, &feats, kind, &windows, None, 64);
             for block in [1, 4, 7] {
-                let blocked = branch_moments_with(&ts, &feats, kind, &windows, MAX_CHUNKS, block);
+                let blocked = branch_moments_with(&ts, &feats, kind, &windows, None, block);
                 assert!(
                     same_bits(&whole.matrix, &blocked.matrix),
                     "{kind:?} block {block}"
@@ -594,8 +595,8 @@ mod tests {
             let l = ts.sequence_length();
             let windows = [0.0, l / 3.0, l / 2.0, l];
             for kind in [Moment::Cross, Moment::Gram] {
-                let a = branch_moments_with(&ts, &compact, kind, &windows, MAX_CHUNKS, 3);
-                let b = branch_moments_with(&ts, &wide, kind, &windows, MAX_CHUNKS, 3);
+                let a = branch_moments_with(&ts, &compact, kind, &windows, None, 3);
+                let b = branch_moments_with(&ts, &wide, kind, &windows, None, 3);
                 assert!(same_bits(&a.matrix, &b.matrix), "{name} {kind:?}");
                 assert_eq!(a.area, b.area, "{name} {kind:?}");
             }
@@ -607,16 +608,9 @@ mod tests {
         let ts = fixture("medium");
         let feats = Features::indicators(&ts, &splits(&ts, 6));
         let windows = [0.0, ts.sequence_length() / 2.0, ts.sequence_length()];
-        let one = branch_moments_with(&ts, &feats, Moment::Cross, &windows, 1, FEATURE_BLOCK);
-        let many = branch_moments_with(
-            &ts,
-            &feats,
-            Moment::Cross,
-            &windows,
-            MAX_CHUNKS,
-            FEATURE_BLOCK,
-        );
-        assert!(plan_chunks(&TableView::new(&ts), windows[0], windows[2], MAX_CHUNKS).len() > 1);
+        let one = branch_moments_with(&ts, &feats, Moment::Cross, &windows, Some(1), FEATURE_BLOCK);
+        let many = branch_moments_with(&ts, &feats, Moment::Cross, &windows, None, FEATURE_BLOCK);
+        assert!(plan_chunks(&TableView::new(&ts), &windows, Cost::PathWalk, None).len() > 1);
         assert_close(&many.matrix, &one.matrix, "chunks");
     }
 }

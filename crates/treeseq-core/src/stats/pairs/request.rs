@@ -10,6 +10,7 @@ use super::site_sums::site_sums;
 use super::MANY_PAIRS;
 use crate::bail;
 use crate::error::Result;
+use crate::stats::chunks::span_normalise;
 use crate::stats::params::{self, Arrays, Indexes, Kwargs, Mode, SampleSets, Windows};
 use crate::stats::summaries::{
     self, Arity, Derived, Polarised, StatDef, SummaryArgs, SummaryKind, TupleStat,
@@ -165,11 +166,7 @@ impl PairRequest {
             }
         };
         if self.span_normalise {
-            let b = &self.windows.breaks;
-            for (w, row) in sums.chunks_mut(m.max(1)).enumerate() {
-                let span = b[w + 1] - b[w];
-                row.iter_mut().for_each(|v| *v /= span);
-            }
+            span_normalise(&mut sums, &self.windows.breaks, m);
         }
         (sums, m)
     }

@@ -1,8 +1,9 @@
 //! Site mode: per window, the sum over sites of a summary function for all outputs at
 //! once, in one traversal.
 
-use super::{chunk_windows, plan_chunks, run_chunks, walk_sites, MAX_CHUNKS};
+use super::{chunk_windows, run_chunks, walk_sites};
 use crate::memory::fill_few;
+use crate::stats::chunks::{plan_chunks, Cost};
 use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
 use crate::treeseq::TreeSequence;
@@ -19,8 +20,7 @@ pub(super) fn site_sums(
 ) -> Vec<f64> {
     let g = TableView::new(ts);
     let m = f.output_dim();
-    let nw = windows.len() - 1;
-    let chunks = plan_chunks(&g, windows[0], windows[nw], MAX_CHUNKS);
+    let chunks = plan_chunks(&g, windows, Cost::PathWalk, None);
     run_chunks(windows, &chunks, m, |chunk| {
         let rows = chunk_windows(windows, chunk);
         let mut out = vec![0.0; rows.len() * m];
