@@ -148,7 +148,7 @@ impl Kept for f32 {
 pub(crate) struct Workspace {
     pub(super) parent: Vec<i32>,
     pub(super) x: Vec<f64>,
-    /// Records of f32 weight sums (see [`StoredSum`]).
+    /// Records of f32 weight sums (see [`StoredSum`](crate::walk::stored_sum::StoredSum)).
     pub(super) x32: Vec<f32>,
     /// Records of packed sample counts (see [`PackedCounts`]).
     pub(super) packed: Vec<PackedCounts>,
