@@ -43,7 +43,7 @@ if [ "$only" != --rust ]; then
     echo "== check: tsc --noEmit needs the bindings' declarations in build/: run npm run build first"
     failed+=("tsc --noEmit (no build/)")
   fi
-  gate "biome ci" npx --no-install biome ci --colors=off .
+  gate "biome ci" npx --no-install biome ci --colors=off --diagnostic-level=warn .
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then
