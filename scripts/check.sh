@@ -9,6 +9,7 @@
 #   tsc --noEmit                the TypeScript's types (needs build/: the bindings' generated
 #                               declarations come from scripts/build.sh)
 #   biome ci                    TypeScript/JavaScript formatting and lints (biome.jsonc)
+#   scripts/version.mjs         package.json's version, and every copy of it the same
 #
 # Assumes scripts/setup.sh ran (the Rust toolchain with rustfmt and clippy, node_modules) and,
 # for tsc, scripts/build.sh. `--rust` or `--ts` runs only that half.
@@ -28,6 +29,7 @@ gate() { # $1 = name, then the command
   [ $rc = 0 ] || failed+=("$name")
 }
 
+gate "one version" node scripts/version.mjs
 if [ "$only" != --ts ]; then
   # The wasm crate is linted and documented for the host target: its code for wasm32 differs
   # only where `target_feature = "atomics"` selects the thread pool, and the build for wasm32
