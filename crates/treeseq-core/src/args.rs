@@ -109,6 +109,18 @@ pub fn to_usize(what: &str, n: u64) -> Result<usize> {
     }
 }
 
+/// What a JSON value is, for messages ("got a string").
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,17 +168,5 @@ mod tests {
         assert!(json_count("a", &a[4]).is_err());
         assert!(json_count("a", &a[5]).is_err());
         assert_eq!(json_count("a", &a[0]).unwrap(), 3);
-    }
-}
-
-/// What a JSON value is, for messages ("got a string").
-pub fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

@@ -19,7 +19,6 @@
 mod common;
 use common::*;
 
-
 use serde_json::{json, Value};
 use treeseq_core::stats::{compute_with, params::Arrays, StatOutput};
 use treeseq_core::{Tree, TreeSequence};
