@@ -215,7 +215,10 @@ impl<'a> Tree<'a> {
     /// returns false and leaves the tree null, as tskit's `next` does.
     // tskit's name. Not `Iterator::next`: the tree is itself the cursor, updated in place,
     // so it cannot hand out items that outlive the next move.
-    #[allow(clippy::should_implement_trait)]
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "tskit's name for an in-place move"
+    )]
     pub fn next(&mut self) -> bool {
         let num_trees = self.num_trees();
         if num_trees == 0 {

@@ -448,7 +448,9 @@ impl NativeTreeSequence {
     #[napi]
     pub fn variant_cursor(&self) -> NativeVariants {
         NativeVariants {
-            cursor: Box::new(treeseq_core::handles::VariantCursor::new(self.inner.clone())),
+            cursor: Box::new(treeseq_core::handles::VariantCursor::new(
+                self.inner.clone(),
+            )),
         }
     }
 }

@@ -45,7 +45,6 @@ impl<'a, V: Sums> TreeState<'a, V> {
     /// order, which is parent-time order): `parent` all -1 and `x[base..]` holding every
     /// node's own values (records of `stride`, the first `k` summed) on entry. One pass adds
     /// each child's sums to its parent's (a child's sums are complete before they are added).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn attach(
         view: &TableView<'a>,
         alive: &[u32],

@@ -78,7 +78,10 @@ pub(super) fn f2_sums(
 /// of its products is a Gram matrix; the mean runs over every set (`all_sets`), so a
 /// sample's phi_i is its own membership of set i over n_i minus its mean membership over all
 /// sets); uncentred, phi = x and the summary divides by n_i n_j.
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the statistic's inputs, each named: a struct would only rename them"
+)]
 pub(super) fn relatedness_sums(
     ts: &TreeSequence,
     u: &UsedSets,
