@@ -15,7 +15,7 @@
 //!   sample value").
 //!
 //! What it is not: windowed (tskit has no windows for these), nor a general statistic. The
-//! tree walk is `crate::walk`'s `TreeState` (per-node counts of each set), on `pairs.rs`'s
+//! tree walk is `crate::walk`'s `TreeState` (per-node counts of each set), on `chunks.rs`'s
 //! chunks: the genome is cut into chunks at tree boundaries, each chunk a rayon task, chunk
 //! results added in chunk order, so results are the same bit for bit on any
 //! number of threads.
