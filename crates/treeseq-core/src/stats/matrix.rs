@@ -20,7 +20,8 @@
 use serde_json::Value;
 
 use super::pairs::{self, Chunk, Genome, Moment};
-use super::params::{self, Kwargs, Mode};
+use super::params::{self, Kwargs, Mode, Options};
+use super::registry::Method;
 use super::StatOutput;
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
@@ -28,33 +29,16 @@ use crate::treeseq::TreeSequence;
 
 /// Computes `divergence_matrix` or `genetic_relatedness_matrix` with tskit's keyword
 /// arguments (`sample_sets`, `windows`, `mode`, `span_normalise`; `num_threads` is accepted
-/// and ignored: the rayon pool decides).
-pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOutput> {
-    let kw = Kwargs::new(
-        method,
-        kwargs,
-        &[
-            "sample_sets",
-            "windows",
-            "mode",
-            "span_normalise",
-            "num_threads",
-        ],
-    )?;
-    if let Some(t) = kw.get("num_threads") {
-        if t.as_i64().is_none() {
-            bail!(BadParam, "{method}: num_threads must be an integer (it is ignored: treeseq uses its thread pool)");
-        }
-    }
-    let mode = params::parse_mode(method, kw.get("mode"))?;
-    if mode == Mode::Node {
-        bail!(
-            BadParam,
-            "{method}: mode \"node\" is not supported for this method (use \"site\" or \"branch\")"
-        );
-    }
-    let windows = params::parse_windows(ts, method, kw.get("windows"), Default::default())?;
-    let span_normalise = kw.bool_or("span_normalise", true)?;
+/// and ignored: the rayon pool decides), read by the options every statistic shares.
+pub fn compute(ts: &TreeSequence, row: &Method, kwargs: &Value) -> Result<StatOutput> {
+    let method = row.tskit;
+    let kw = Kwargs::new(method, kwargs)?;
+    let Options {
+        mode,
+        windows,
+        span_normalise,
+        ..
+    } = Options::parse(ts, row, &kw)?;
     let sets = parse_sets(ts, method, kw.get("sample_sets"))?;
     let k = sets.len();
     let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();

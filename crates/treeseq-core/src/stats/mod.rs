@@ -27,6 +27,7 @@ pub mod matrix;
 pub mod nodes;
 pub mod pairs;
 pub mod params;
+pub mod registry;
 pub mod summaries;
 
 use serde_json::Value;
@@ -35,8 +36,10 @@ use crate::bail;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
 use engine::{GeneralStat, Summary};
+use params as args;
 use params::{Arrays, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
-use summaries::{AfsSummary, Arity, Derived, Input, Polarised, StatDef, SummaryArgs, SummaryKind};
+use registry::{Algorithm, Method, Spelling};
+use summaries::{AfsSummary, Arity, Derived, Input, StatDef, SummaryArgs, SummaryKind};
 
 /// A statistic's result: `data` row-major with `shape` exactly as tskit's numpy shape
 /// (`[]` for a scalar).
@@ -83,72 +86,148 @@ pub fn compute_with(
     Ok(out)
 }
 
-/// Runs `method`: the algorithm that computes it, by name.
-fn dispatch(ts: &TreeSequence, method: &str, kwargs: &Value, arrays: Arrays) -> Result<StatOutput> {
+/// Runs `name` (tskit's method name or treeseq's): finds its row in the registry, refuses the
+/// options it does not take, and hands the arguments to its algorithm.
+fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Result<StatOutput> {
+    // tskit's genotype_matrix: not a statistic, but it crosses to JavaScript the same way
+    // (the WebAssembly build's parallel work runs only through this call). Genotypes are
+    // small integers, exact as f64.
+    if name == "genotype_matrix" {
+        return genotype_matrix(ts, kwargs, arrays);
+    }
+    let Some((method, spelling)) = registry::lookup(name) else {
+        let known: Vec<&str> = registry::METHODS.iter().map(|m| m.tskit).collect();
+        bail!(
+            BadParam,
+            "unknown statistic '{name}' (known: {})",
+            known.join(", ")
+        );
+    };
+    let kwargs = tskit_kwargs(method, kwargs, spelling)?;
+    let kwargs = kwargs.as_ref();
     // As tskit: branch lengths mean nothing when node times are not calibrated.
     if kwargs.get("mode").and_then(Value::as_str) == Some("branch")
         && ts.time_units() == "uncalibrated"
     {
         bail!(
             BadParam,
-            "{method}: mode=\"branch\" needs calibrated node times, but this tree sequence's time_units is \"uncalibrated\""
+            "{}: mode=\"branch\" needs calibrated node times, but this tree sequence's time_units is \"uncalibrated\"",
+            method.tskit
         );
     }
-    // Methods with algorithms of their own (their arguments are read as plain JSON), then
-    // many index pairs (see pairs.rs).
-    if matches!(
-        method,
-        "divergence_matrix"
-            | "genetic_relatedness_matrix"
-            | "mean_descendants"
-            | "genealogical_nearest_neighbours"
-    ) {
-        // Always expanded: a placeholder may stand for an empty stretch (`sample_sets: []`
-        // passed as a typed array), which empty arrays still resolve.
-        let expanded = arrays.expand(method, kwargs)?;
-        let kwargs = &expanded;
-        return match method {
-            "mean_descendants" => nodes::mean_descendants(ts, kwargs),
-            "genealogical_nearest_neighbours" => nodes::genealogical_nearest_neighbours(ts, kwargs),
-            _ => matrix::compute(ts, method, kwargs),
-        };
+    match &method.algorithm {
+        Algorithm::General(def) => {
+            Request::parse(ts, method, def, kwargs, arrays, Path::Choose)?.run(ts)
+        }
+        // Algorithms of their own, whose arguments are read as plain JSON: always expanded,
+        // since a placeholder may stand for an empty stretch (`sample_sets: []` passed as a
+        // typed array), which empty arrays still resolve.
+        Algorithm::Matrix => matrix::compute(ts, method, &arrays.expand(method.tskit, kwargs)?),
+        Algorithm::MeanDescendants => {
+            nodes::mean_descendants(ts, method, &arrays.expand(method.tskit, kwargs)?)
+        }
+        Algorithm::GenealogicalNearestNeighbours => nodes::genealogical_nearest_neighbours(
+            ts,
+            method,
+            &arrays.expand(method.tskit, kwargs)?,
+        ),
     }
-    // tskit's genotype_matrix: not a statistic, but it crosses to JavaScript the same way
-    // (the WebAssembly build's parallel work runs only through this call). Genotypes are
-    // small integers, exact as f64.
-    if method == "genotype_matrix" {
-        let expanded = arrays.expand(method, kwargs)?;
-        let options = crate::variants::VariantOptions::from_json("genotypeMatrix", &expanded)?;
-        let (data, rows, cols) = crate::variants::genotype_matrix(ts, &options)?;
-        let mut out = Vec::new();
-        crate::memory::try_reserve(
-            &mut out,
-            data.len(),
-            "genotype_matrix: the matrix as numbers",
-        )?;
-        out.extend(data.iter().map(|&g| g as f64));
-        return Ok(StatOutput {
-            data: out,
-            shape: vec![rows, cols],
-        });
-    }
-    if let Some(out) = pairs::compute_many_pairs(ts, method, kwargs, arrays)? {
-        return Ok(out);
-    }
-    let Some(def) = summaries::lookup(method) else {
-        let known: Vec<&str> = summaries::STATS.iter().map(|d| d.method).collect();
-        bail!(
+}
+
+/// The keyword arguments under tskit's names, after refusing (in the registry, the one place
+/// that does) any option the method does not take, named as the caller wrote it.
+fn tskit_kwargs<'a>(
+    method: &Method,
+    kwargs: &'a Value,
+    spelling: Spelling,
+) -> Result<std::borrow::Cow<'a, Value>> {
+    use std::borrow::Cow;
+    let map = match kwargs {
+        Value::Null => return Ok(Cow::Borrowed(kwargs)),
+        Value::Object(m) => m,
+        other => bail!(
             BadParam,
-            "unknown statistic '{method}' (known: {})",
-            known.join(", ")
-        );
+            "{}: keyword arguments must be a JSON object, got {}",
+            method.tskit,
+            crate::args::kind(other)
+        ),
     };
-    let req = Request::parse(ts, def, kwargs, arrays)?;
-    req.run(ts)
+    method.check_options(map, spelling)?;
+    if spelling == Spelling::Tskit {
+        return Ok(Cow::Borrowed(kwargs));
+    }
+    let renamed = map
+        .iter()
+        .map(|(k, v)| {
+            let p = method
+                .params
+                .iter()
+                .find(|p| p.opt.camel() == k)
+                .expect("check_options kept only this method's options");
+            (p.opt.tskit().to_string(), v.clone())
+        })
+        .collect();
+    Ok(Cow::Owned(Value::Object(renamed)))
+}
+
+/// tskit's `genotype_matrix`, as numbers.
+fn genotype_matrix(ts: &TreeSequence, kwargs: &Value, arrays: Arrays) -> Result<StatOutput> {
+    let expanded = arrays.expand("genotype_matrix", kwargs)?;
+    let options = crate::variants::VariantOptions::from_json("genotypeMatrix", &expanded)?;
+    let (data, rows, cols) = crate::variants::genotype_matrix(ts, &options)?;
+    let mut out = Vec::new();
+    crate::memory::try_reserve(
+        &mut out,
+        data.len(),
+        "genotype_matrix: the matrix as numbers",
+    )?;
+    out.extend(data.iter().map(|&g| g as f64));
+    Ok(StatOutput {
+        data: out,
+        shape: vec![rows, cols],
+    })
+}
+
+/// The many-pairs path whatever the number of pairs (tests compare it with the engine and
+/// tskit). Refuses what it does not handle (other methods, node mode, time windows), and
+/// arguments as `compute` refuses them.
+pub(crate) fn compute_pairs_path(
+    ts: &TreeSequence,
+    name: &str,
+    kwargs: &Value,
+) -> Result<StatOutput> {
+    let not_handled = || {
+        crate::error::TreeSeqError::new(
+            crate::error::ErrorCode::BadParam,
+            format!("{name}: the many-pairs path takes divergence, Fst, f2 or genetic_relatedness in site or branch mode, without time_windows, with valid arguments"),
+        )
+    };
+    let (method, spelling) = registry::lookup(name).ok_or_else(not_handled)?;
+    let Algorithm::General(def) = &method.algorithm else {
+        return Err(not_handled());
+    };
+    let kwargs = tskit_kwargs(method, kwargs, spelling)?;
+    let req = Request::parse(ts, method, def, &kwargs, Arrays::default(), Path::Pairs)?;
+    let mut out = req.run(ts)?;
+    for x in out.data.iter_mut().filter(|x| x.is_nan()) {
+        *x = f64::NAN;
+    }
+    Ok(out)
+}
+
+/// Which algorithm a general statistic takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// The many-pairs path above [`pairs::MANY_PAIRS`] index pairs where it applies, the
+    /// general engine otherwise.
+    Choose,
+    /// The many-pairs path, or a refusal.
+    Pairs,
 }
 
 /// A statistic call with its arguments parsed and checked.
 struct Request {
+    method: &'static Method,
     def: &'static StatDef,
     mode: Mode,
     windows: Windows,
@@ -174,6 +253,21 @@ struct Request {
     whole_time_axis: bool,
 }
 
+/// A general statistic's call, parsed: for the general engine, or for the many-pairs path.
+enum Parsed {
+    Engine(Request),
+    Pairs(pairs::PairRequest),
+}
+
+impl Parsed {
+    fn run(self, ts: &TreeSequence) -> Result<StatOutput> {
+        match self {
+            Parsed::Engine(req) => req.run(ts),
+            Parsed::Pairs(req) => req.run(ts),
+        }
+    }
+}
+
 /// What [`Request::parse_inputs`] reads: the sample sets (and their indicator weights) or
 /// the weights `W`, and the index tuples (the fields of [`Request`] of the same names).
 struct Inputs {
@@ -185,25 +279,28 @@ struct Inputs {
 }
 
 impl Request {
+    /// The one parser of a general statistic's arguments, whichever algorithm then runs: the
+    /// options every method shares ([`args::Options`]), then the sample sets or weights and
+    /// the index tuples.
     fn parse(
         ts: &TreeSequence,
+        method: &'static Method,
         def: &'static StatDef,
         kwargs: &Value,
         arrays: Arrays,
-    ) -> Result<Request> {
-        let method = def.method;
-        let allowed = def.allowed_kwargs();
-        let kw = Kwargs::with_arrays(method, kwargs, &allowed, arrays)?;
-
-        let mode = params::parse_mode(method, kw.get("mode"))?;
-        if def.arity == Arity::Afs && mode == Mode::Node {
-            bail!(
-                BadParam,
-                "{method}: mode \"node\" is not supported for this method"
-            );
-        }
-        let windows = params::parse_windows(ts, method, kw.get("windows"), arrays)?;
-        let mut time_windows = params::parse_time_windows(method, kw.get("time_windows"), arrays)?;
+        path: Path,
+    ) -> Result<Parsed> {
+        let name = method.tskit;
+        let kw = Kwargs::with_arrays(name, kwargs, arrays)?;
+        let args::Options {
+            mode,
+            windows,
+            mut time_windows,
+            span_normalise,
+            polarised,
+            proportion,
+            centre,
+        } = args::Options::parse(ts, method, &kw)?;
         // As tskit: the site-mode spectrum takes the one time window that changes nothing,
         // [0, inf], and keeps its axis (of length 1) in the shape.
         let whole_time_axis = def.arity == Arity::Afs
@@ -215,17 +312,35 @@ impl Request {
         if time_windows.is_some() && mode != Mode::Branch {
             bail!(
                 BadParam,
-                "{method}: time_windows are only supported in branch mode (mode is \"{}\")",
+                "{name}: time_windows are only supported in branch mode (mode is \"{}\")",
                 mode.as_str()
             );
         }
-        let span_normalise = def.span_normalise && kw.bool_or("span_normalise", true)?;
-        let polarised = match def.polarised {
-            Polarised::Never => false,
-            Polarised::Option(default) => kw.bool_or("polarised", default)?,
-        };
-        let proportion = def.proportion && kw.bool_or("proportion", true)?;
-        let centre = def.centre && kw.bool_or("centre", true)?;
+
+        if pairs::takes(
+            method,
+            def,
+            path == Path::Pairs,
+            &kw,
+            mode,
+            time_windows.is_some(),
+        )? {
+            let sets = Request::parse_sets(ts, name, def, &kw, arrays)?;
+            let indexes = Request::parse_indexes(name, def, &kw, sets.sets.len())?
+                .expect("the pair statistics take index tuples");
+            return Ok(Parsed::Pairs(pairs::PairRequest {
+                name,
+                def,
+                mode,
+                windows,
+                span_normalise,
+                polarised,
+                proportion,
+                centre,
+                sets,
+                indexes,
+            }));
+        }
 
         // The chunks depend only on the windows and the kind of statistic: they are planned
         // on another thread while this one reads the sample sets or weights.
@@ -236,7 +351,7 @@ impl Request {
                     engine::ChunkPlan::new(ts, &windows.breaks, mode, def.arity != Arity::Afs)
                 })
             },
-            || Request::parse_inputs(ts, def, &kw, arrays),
+            || Request::parse_inputs(ts, name, def, &kw, arrays),
         );
         let Inputs {
             sets,
@@ -247,6 +362,7 @@ impl Request {
         } = inputs?;
 
         let req = Request {
+            method,
             def,
             mode,
             windows,
@@ -264,7 +380,7 @@ impl Request {
             whole_time_axis,
         };
         req.check_output(ts)?;
-        Ok(req)
+        Ok(Parsed::Engine(req))
     }
 
     /// Refuses (`OUTPUT_TOO_LARGE`) an output larger than the memory ceiling, or than any
@@ -285,17 +401,17 @@ impl Request {
                 crate::memory::product(shape.iter().copied()),
                 copies,
             )
-            .check(self.def.method)
+            .check(self.method.tskit)
     }
 
     /// The inputs a statistic sums over (see [`Inputs`]).
     fn parse_inputs(
         ts: &TreeSequence,
-        def: &'static StatDef,
+        method: &str,
+        def: &StatDef,
         kw: &Kwargs,
         arrays: Arrays,
     ) -> Result<Inputs> {
-        let method = def.method;
         let (sets, weights, num_inputs, weight_totals) = if def.input == Input::Weights {
             let w = params::parse_weights(ts, method, kw.get("W"), arrays)?;
             let totals = w.column_sums();
@@ -307,40 +423,7 @@ impl Request {
             };
             (None, weights, k, totals)
         } else {
-            let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
-            if given.is_none() && ts.samples.is_empty() {
-                // The default set (all samples) is empty: refused as an explicit empty set is,
-                // and as tskit refuses it, rather than a value of 0/0.
-                bail!(
-                    BadSampleSets,
-                    "{method}: this tree sequence has no samples, so the default sample set (all samples) is empty; sample sets must contain at least one element"
-                );
-            }
-            let sets = match (given, def.input) {
-                (Some(s), _) => s,
-                (None, Input::SampleSetsDefaultAll) => {
-                    SampleSets::new(vec![ts.samples.clone()], true)
-                }
-                (None, Input::SampleSetsDefaultAllNested) => {
-                    SampleSets::new(vec![ts.samples.clone()], false)
-                }
-                (None, _) => bail!(
-                    BadSampleSets,
-                    "{method}: missing required argument sample_sets"
-                ),
-            };
-            let sets = if def.arity == Arity::Afs {
-                // The spectrum keeps one axis per set even for a flat list of ids.
-                SampleSets {
-                    dropped: false,
-                    ..sets
-                }
-            } else {
-                sets
-            };
-            if matches!(def.arity, Arity::Tuples(_)) && sets.dropped {
-                bail!(BadSampleSets, "{method}: sample_sets must be a list of sample sets (lists of ids), not one flat list");
-            }
+            let sets = Request::parse_sets(ts, method, def, kw, arrays)?;
             let afs = def.arity == Arity::Afs;
             let k = sets.sets.len();
             // One weight per sample and set (and one more for all samples in the spectrum).
@@ -357,23 +440,7 @@ impl Request {
             let weights = sets.indicator_weights(ts, afs);
             (Some(sets), weights, k, Vec::new())
         };
-
-        let indexes = match def.arity {
-            Arity::Tuples(k) => {
-                let what = if def.input == Input::Weights {
-                    "columns in W"
-                } else {
-                    "sample sets"
-                };
-                Some(
-                    match params::parse_indexes(method, kw.get("indexes"), k, num_inputs)? {
-                        Some(i) => i,
-                        None => params::default_indexes(method, k, num_inputs, what)?,
-                    },
-                )
-            }
-            _ => None,
-        };
+        let indexes = Request::parse_indexes(method, def, kw, num_inputs)?;
         Ok(Inputs {
             sets,
             weights,
@@ -381,6 +448,73 @@ impl Request {
             weight_totals,
             indexes,
         })
+    }
+
+    /// The sample sets as given, or the method's default, with the checks tskit makes.
+    fn parse_sets(
+        ts: &TreeSequence,
+        method: &str,
+        def: &StatDef,
+        kw: &Kwargs,
+        arrays: Arrays,
+    ) -> Result<SampleSets> {
+        let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
+        if given.is_none() && ts.samples.is_empty() {
+            // The default set (all samples) is empty: refused as an explicit empty set is,
+            // and as tskit refuses it, rather than a value of 0/0.
+            bail!(
+                BadSampleSets,
+                "{method}: this tree sequence has no samples, so the default sample set (all samples) is empty; sample sets must contain at least one element"
+            );
+        }
+        let sets = match (given, def.input) {
+            (Some(s), _) => s,
+            (None, Input::SampleSetsDefaultAll) => SampleSets::new(vec![ts.samples.clone()], true),
+            (None, Input::SampleSetsDefaultAllNested) => {
+                SampleSets::new(vec![ts.samples.clone()], false)
+            }
+            (None, _) => bail!(
+                BadSampleSets,
+                "{method}: missing required argument sample_sets"
+            ),
+        };
+        let sets = if def.arity == Arity::Afs {
+            // The spectrum keeps one axis per set even for a flat list of ids.
+            SampleSets {
+                dropped: false,
+                ..sets
+            }
+        } else {
+            sets
+        };
+        if matches!(def.arity, Arity::Tuples(_)) && sets.dropped {
+            bail!(BadSampleSets, "{method}: sample_sets must be a list of sample sets (lists of ids), not one flat list");
+        }
+        Ok(sets)
+    }
+
+    /// The index tuples of a k-way statistic (None for the others), as given or tskit's
+    /// default, into `num_inputs` sets or weight columns.
+    fn parse_indexes(
+        method: &str,
+        def: &StatDef,
+        kw: &Kwargs,
+        num_inputs: usize,
+    ) -> Result<Option<Indexes>> {
+        let Arity::Tuples(k) = def.arity else {
+            return Ok(None);
+        };
+        let what = if def.input == Input::Weights {
+            "columns in W"
+        } else {
+            "sample sets"
+        };
+        Ok(Some(
+            match params::parse_indexes(method, kw.get("indexes"), k, num_inputs)? {
+                Some(i) => i,
+                None => params::default_indexes(method, k, num_inputs, what)?,
+            },
+        ))
     }
 
     fn set_sizes(&self) -> Vec<f64> {
@@ -457,7 +591,7 @@ impl Request {
             )
         };
 
-        let derived = if def.derived == Derived::None && def.proportion && self.proportion {
+        let derived = if def.derived == Derived::None && self.proportion {
             Derived::RelatednessProportion
         } else {
             def.derived

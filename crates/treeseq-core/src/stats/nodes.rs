@@ -27,7 +27,8 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::pairs::{self, Chunk, Counts, Cursor, Genome};
-use super::params::Kwargs;
+use super::params::{Kwargs, Options};
+use super::registry::Method;
 use super::StatOutput;
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
@@ -37,9 +38,9 @@ use crate::treeseq::TreeSequence;
 const MAX_CHUNKS: usize = 64;
 
 /// tskit's `ts.mean_descendants(sample_sets)`.
-pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput> {
-    let method = "mean_descendants";
-    let kw = Kwargs::new(method, kwargs, &["sample_sets"])?;
+pub fn mean_descendants(ts: &TreeSequence, row: &Method, kwargs: &Value) -> Result<StatOutput> {
+    let method = row.tskit;
+    let kw = Kwargs::new(method, kwargs)?;
     let sets = node_lists(ts, method, kw.get("sample_sets"))?;
     let s = sets.len();
     let k = s + 1;
@@ -134,14 +135,14 @@ fn descendants_chunk(g: &Genome, init: &[f64], k: usize, chunk: &Chunk) -> (Vec<
 
 /// tskit's `ts.genealogical_nearest_neighbours(focal, sample_sets)` (`num_threads` is
 /// accepted and ignored: the rayon pool decides).
-pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput> {
-    let method = "genealogical_nearest_neighbours";
-    let kw = Kwargs::new(method, kwargs, &["focal", "sample_sets", "num_threads"])?;
-    if let Some(t) = kw.get("num_threads") {
-        if t.as_i64().is_none() {
-            bail!(BadParam, "{method}: num_threads must be an integer (it is ignored: treeseq uses its thread pool)");
-        }
-    }
+pub fn genealogical_nearest_neighbours(
+    ts: &TreeSequence,
+    row: &Method,
+    kwargs: &Value,
+) -> Result<StatOutput> {
+    let method = row.tskit;
+    let kw = Kwargs::new(method, kwargs)?;
+    Options::check_num_threads(method, &kw)?;
     let Some(focal_value) = kw.get("focal") else {
         bail!(
             BadParam,

@@ -22,6 +22,7 @@
 use rayon::prelude::*;
 use serde_json::Value;
 
+use super::registry::{Method, Opt};
 use crate::args::kind;
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
@@ -282,7 +283,8 @@ impl<'a> Arrays<'a> {
     }
 }
 
-/// The keyword arguments as a JSON object; `null` counts as no arguments.
+/// The keyword arguments as a JSON object; `null` counts as no arguments. Which keys a method
+/// takes is checked before, once, by its row in the registry (`registry::Method::check_options`).
 pub struct Kwargs<'a> {
     map: Option<&'a serde_json::Map<String, Value>>,
     method: &'a str,
@@ -290,9 +292,8 @@ pub struct Kwargs<'a> {
 }
 
 impl<'a> Kwargs<'a> {
-    /// Wraps `kwargs` (an object or null) and refuses any key outside `allowed`, as Python
-    /// refuses an unexpected keyword argument.
-    pub fn new(method: &'a str, kwargs: &'a Value, allowed: &[&str]) -> Result<Kwargs<'a>> {
+    /// Wraps `kwargs` (an object or null).
+    pub fn new(method: &'a str, kwargs: &'a Value) -> Result<Kwargs<'a>> {
         let map = match kwargs {
             Value::Null => None,
             Value::Object(m) => Some(m),
@@ -302,17 +303,6 @@ impl<'a> Kwargs<'a> {
                 kind(other)
             ),
         };
-        if let Some(m) = map {
-            for key in m.keys() {
-                if !allowed.contains(&key.as_str()) {
-                    bail!(
-                        BadParam,
-                        "{method}() got an unexpected keyword argument '{key}' (accepted: {})",
-                        allowed.join(", ")
-                    );
-                }
-            }
-        }
         Ok(Kwargs {
             map,
             method,
@@ -324,12 +314,11 @@ impl<'a> Kwargs<'a> {
     pub fn with_arrays(
         method: &'a str,
         kwargs: &'a Value,
-        allowed: &[&str],
         arrays: Arrays<'a>,
     ) -> Result<Kwargs<'a>> {
         Ok(Kwargs {
             arrays,
-            ..Kwargs::new(method, kwargs, allowed)?
+            ..Kwargs::new(method, kwargs)?
         })
     }
 
@@ -348,6 +337,59 @@ impl<'a> Kwargs<'a> {
 
     pub fn bool_or(&self, key: &str, default: bool) -> Result<bool> {
         parse_bool(self.method, key, self.get(key), default)
+    }
+}
+
+/// The options that the general statistics and the matrices share, read the same way for
+/// every method, with the defaults of the method's row. An option the method does not take is
+/// absent here (the registry refused it), so it reads as its default: false for a boolean the
+/// method does not take (`Tajimas_D` never span-normalises).
+pub struct Options {
+    pub mode: Mode,
+    pub windows: Windows,
+    pub time_windows: Option<Vec<f64>>,
+    pub span_normalise: bool,
+    pub polarised: bool,
+    pub proportion: bool,
+    pub centre: bool,
+}
+
+impl Options {
+    /// `num_threads`, which tskit takes in some methods: accepted when it is an integer, and
+    /// ignored (the thread pool decides).
+    pub fn check_num_threads(method: &str, kw: &Kwargs) -> Result<()> {
+        if let Some(t) = kw.get(Opt::NumThreads.tskit()) {
+            if t.as_i64().is_none() {
+                bail!(BadParam, "{method}: num_threads must be an integer (it is ignored: treeseq uses its thread pool)");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn parse(ts: &TreeSequence, method: &Method, kw: &Kwargs) -> Result<Options> {
+        let name = method.tskit;
+        Options::check_num_threads(name, kw)?;
+        let mode = parse_mode(name, kw.get(Opt::Mode.tskit()))?;
+        if !method.modes().contains(&mode) {
+            bail!(
+                BadParam,
+                "{name}: mode \"{}\" is not supported for this method (use \"site\" or \"branch\")",
+                mode.as_str()
+            );
+        }
+        let arrays = kw.arrays();
+        let windows = parse_windows(ts, name, kw.get(Opt::Windows.tskit()), arrays)?;
+        let time_windows = parse_time_windows(name, kw.get(Opt::TimeWindows.tskit()), arrays)?;
+        let flag = |opt: Opt| kw.bool_or(opt.tskit(), method.default_of(opt));
+        Ok(Options {
+            mode,
+            windows,
+            time_windows,
+            span_normalise: flag(Opt::SpanNormalise)?,
+            polarised: flag(Opt::Polarised)?,
+            proportion: flag(Opt::Proportion)?,
+            centre: flag(Opt::Centre)?,
+        })
     }
 }
 
