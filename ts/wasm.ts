@@ -25,6 +25,7 @@ import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, Vari
 import type { StatArgs } from "./stats.js";
 import { typedArrayFor } from "./backend.js";
 import { toTreeSeqError, TreeSeqError } from "./errors.js";
+import { TREE_STATE, VARIANT_STATE } from "./generated/cursor.js";
 import { nextMessage, type WorkerLike } from "./workers.js";
 
 const INITIAL_PAGES = 256; // 16 MiB; grows as needed
@@ -252,7 +253,7 @@ class WasmTreeCursor implements TreeCursor {
   seek(position: number): void { this.call(() => this.c.seek(position)); }
   seekIndex(index: number): void { this.call(() => this.c.seek_index(index)); }
   state(): Float64Array {
-    return this.views.get("state", (b) => new Float64Array(b, this.call(() => this.c.state_ptr()), 8));
+    return this.views.get("state", (b) => new Float64Array(b, this.call(() => this.c.state_ptr()), TREE_STATE.LEN));
   }
   array(name: string): Int32Array {
     return this.views.get(name, (b) => new Int32Array(b, this.call(() => this.c.array_ptr(name)), this.numNodes + 1));
@@ -277,7 +278,7 @@ class WasmVariantCursor implements VariantCursor {
   next(): boolean { return this.call(() => this.c.next()); }
   decode(site: number): void { this.call(() => this.c.decode(site)); }
   state(): Float64Array {
-    return this.views.get("state", (b) => new Float64Array(b, this.call(() => this.c.state_ptr()), 4));
+    return this.views.get("state", (b) => new Float64Array(b, this.call(() => this.c.state_ptr()), VARIANT_STATE.LEN));
   }
   allelesJson(): string { return this.call(() => this.c.alleles()); }
   genotypes(): Int32Array {

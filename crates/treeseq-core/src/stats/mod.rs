@@ -38,7 +38,7 @@ use crate::treeseq::TreeSequence;
 use engine::{GeneralStat, Summary};
 use params as args;
 use params::{Arrays, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
-use registry::{Algorithm, Method, Spelling};
+use registry::{Algorithm, Method};
 use summaries::{AfsSummary, Arity, Derived, Input, StatDef, SummaryArgs, SummaryKind};
 
 /// A statistic's result: `data` row-major with `shape` exactly as tskit's numpy shape
@@ -86,8 +86,8 @@ pub fn compute_with(
     Ok(out)
 }
 
-/// Runs `name` (tskit's method name or treeseq's): finds its row in the registry, refuses the
-/// options it does not take, and hands the arguments to its algorithm.
+/// Runs `name` (tskit's method name): finds its row in the registry, refuses the options it
+/// does not take, and hands the arguments to its algorithm.
 fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Result<StatOutput> {
     // tskit's genotype_matrix: not a statistic, but it crosses to JavaScript the same way
     // (the WebAssembly build's parallel work runs only through this call). Genotypes are
@@ -95,7 +95,7 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
     if name == "genotype_matrix" {
         return genotype_matrix(ts, kwargs, arrays);
     }
-    let Some((method, spelling)) = registry::lookup(name) else {
+    let Some(method) = registry::lookup(name) else {
         let known: Vec<&str> = registry::METHODS.iter().map(|m| m.tskit).collect();
         bail!(
             BadParam,
@@ -103,8 +103,7 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
             known.join(", ")
         );
     };
-    let kwargs = tskit_kwargs(method, kwargs, spelling)?;
-    let kwargs = kwargs.as_ref();
+    check_options(method, kwargs)?;
     // As tskit: branch lengths mean nothing when node times are not calibrated.
     if kwargs.get("mode").and_then(Value::as_str) == Some("branch")
         && ts.time_units() == "uncalibrated"
@@ -134,40 +133,18 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
     }
 }
 
-/// The keyword arguments under tskit's names, after refusing (in the registry, the one place
-/// that does) any option the method does not take, named as the caller wrote it.
-fn tskit_kwargs<'a>(
-    method: &Method,
-    kwargs: &'a Value,
-    spelling: Spelling,
-) -> Result<std::borrow::Cow<'a, Value>> {
-    use std::borrow::Cow;
-    let map = match kwargs {
-        Value::Null => return Ok(Cow::Borrowed(kwargs)),
-        Value::Object(m) => m,
+/// Refuses (in the registry) any option the method does not take.
+fn check_options(method: &Method, kwargs: &Value) -> Result<()> {
+    match kwargs {
+        Value::Null => Ok(()),
+        Value::Object(m) => method.check_options(m),
         other => bail!(
             BadParam,
             "{}: keyword arguments must be a JSON object, got {}",
             method.tskit,
             crate::args::kind(other)
         ),
-    };
-    method.check_options(map, spelling)?;
-    if spelling == Spelling::Tskit {
-        return Ok(Cow::Borrowed(kwargs));
     }
-    let renamed = map
-        .iter()
-        .map(|(k, v)| {
-            let p = method
-                .params
-                .iter()
-                .find(|p| p.opt.camel() == k)
-                .expect("check_options kept only this method's options");
-            (p.opt.tskit().to_string(), v.clone())
-        })
-        .collect();
-    Ok(Cow::Owned(Value::Object(renamed)))
 }
 
 /// tskit's `genotype_matrix`, as numbers.
@@ -202,12 +179,12 @@ pub(crate) fn compute_pairs_path(
             format!("{name}: the many-pairs path takes divergence, Fst, f2 or genetic_relatedness in site or branch mode, without time_windows, with valid arguments"),
         )
     };
-    let (method, spelling) = registry::lookup(name).ok_or_else(not_handled)?;
+    let method = registry::lookup(name).ok_or_else(not_handled)?;
     let Algorithm::General(def) = &method.algorithm else {
         return Err(not_handled());
     };
-    let kwargs = tskit_kwargs(method, kwargs, spelling)?;
-    let req = Request::parse(ts, method, def, &kwargs, Arrays::default(), Path::Pairs)?;
+    check_options(method, kwargs)?;
+    let req = Request::parse(ts, method, def, kwargs, Arrays::default(), Path::Pairs)?;
     let mut out = req.run(ts)?;
     for x in out.data.iter_mut().filter(|x| x.is_nan()) {
         *x = f64::NAN;

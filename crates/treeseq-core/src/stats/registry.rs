@@ -2,12 +2,12 @@
 //! takes (with their defaults) and what it refuses.
 //!
 //! What it is for: [`METHODS`] is the one table of statistics. `stats::compute` finds a row by
-//! either name (tskit's `genetic_relatedness` or treeseq's `geneticRelatedness`), refuses an
-//! option the row does not list ([`Method::check_options`], the one place that refuses unknown
-//! options), and hands the row to its algorithm. The TypeScript layer's list of methods, its
-//! option names and each statistic's options type are generated from this table at build time
-//! (`examples/registry_ts.rs` writes `ts/generated/stats.ts`; a test checks the committed file
-//! is fresh), so the two languages cannot disagree.
+//! tskit's name, refuses an option the row does not list ([`Method::check_options`]), and
+//! hands the row to its algorithm. The TypeScript layer's list of methods, its option names,
+//! the options each statistic takes (which it refuses others by, under treeseq's camelCase
+//! names) and each statistic's options type are generated from this table at build time
+//! (`examples/generate_ts.rs` writes `ts/generated/stats.ts`; `tests/generated_ts.rs` checks
+//! the committed file is fresh), so the two languages cannot disagree.
 //!
 //! What it is not: the summary functions and the engine's description of a general statistic
 //! ([`StatDef`], in `summaries.rs`), nor the parsing of option values (`args/`).
@@ -191,31 +191,24 @@ impl Method {
         self.param(opt).and_then(|p| p.default).unwrap_or(false)
     }
 
-    /// Refuses (`BAD_PARAM`) every key of `kwargs` that is not one of this method's options,
-    /// naming it as it was written. Keys are tskit's names or treeseq's (as `spelling` says):
-    /// the message lists the options in the same spelling. The one place where an unknown
-    /// option is refused, for every method.
-    pub fn check_options(&self, kwargs: &Map<String, Value>, spelling: Spelling) -> Result<()> {
-        let (method, name): (&str, fn(Opt) -> &'static str) = match spelling {
-            Spelling::Tskit => (self.tskit, Opt::tskit),
-            Spelling::Camel => (self.camel, Opt::camel),
-        };
+    /// Refuses (`BAD_PARAM`) every key of `kwargs` that is not one of this method's options
+    /// (tskit's names), naming it, with the options it takes or the name that replaced it.
+    /// The TypeScript layer refuses by the same rule, from the same table (generated), under
+    /// treeseq's names, before a call reaches the core.
+    pub fn check_options(&self, kwargs: &Map<String, Value>) -> Result<()> {
+        let method = self.tskit;
         for key in kwargs.keys() {
-            if self.params.iter().any(|p| name(p.opt) == key) {
+            if self.params.iter().any(|p| p.opt.tskit() == key) {
                 continue;
             }
-            if let Some(&(_, _, new)) = self
-                .renamed
-                .iter()
-                .find(|(tskit, camel, _)| key == tskit || key == camel)
-            {
+            if let Some(&(_, _, new)) = self.renamed.iter().find(|(tskit, _, _)| key == tskit) {
                 bail!(
                     BadParam,
                     "{method}: unknown option '{key}': treeseq, like tskit 1.0, names it '{}'",
-                    name(new)
+                    new.tskit()
                 );
             }
-            let known: Vec<&str> = self.params.iter().map(|p| name(p.opt)).collect();
+            let known: Vec<&str> = self.params.iter().map(|p| p.opt.tskit()).collect();
             bail!(
                 BadParam,
                 "{method}: unknown option '{key}' (known: {})",
@@ -226,25 +219,9 @@ impl Method {
     }
 }
 
-/// Which names a caller used: tskit's (the Rust API, tskit's tests) or treeseq's (the
-/// TypeScript API).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Spelling {
-    Tskit,
-    Camel,
-}
-
-/// The row of a method named either way, with the spelling it was named in.
-pub fn lookup(name: &str) -> Option<(&'static Method, Spelling)> {
-    METHODS.iter().find_map(|m| {
-        if m.tskit == name {
-            Some((m, Spelling::Tskit))
-        } else if m.camel == name {
-            Some((m, Spelling::Camel))
-        } else {
-            None
-        }
-    })
+/// The row of a method, by tskit's name.
+pub fn lookup(name: &str) -> Option<&'static Method> {
+    METHODS.iter().find(|m| m.tskit == name)
 }
 
 /// A general statistic's engine description (see [`StatDef`]).
