@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use fuzz_common::*;
 use serde_json::{json, Map, Value};
-use treeseq_core::stats::params::Arrays;
+use treeseq_core::stats::args::Arrays;
 use treeseq_core::stats::registry::METHODS;
 use treeseq_core::TreeSequence;
 

@@ -14,7 +14,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use treeseq_core::error::{catch_panics, ErrorCode, TreeSeqError};
-use treeseq_core::stats::params::Arrays;
+use treeseq_core::stats::args::Arrays;
 use treeseq_core::{access, TreeSequence};
 
 fn to_napi(e: TreeSeqError) -> Error {

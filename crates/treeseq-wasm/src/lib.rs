@@ -177,7 +177,7 @@ pub fn compute(
     // SAFETY: ptr is an acquired, not yet released reference (the caller holds it).
     let ts: &TreeSequence = unsafe { &*(ptr as usize as *const TreeSequence) };
     let out = catch_panics(|| {
-        let arrays = treeseq_core::stats::params::Arrays { i32s, f64s };
+        let arrays = treeseq_core::stats::args::Arrays { i32s, f64s };
         in_pool(|| treeseq_core::stats::compute_json(ts, method, kwargs_json, arrays))
     })
     .map_err(js_err)?;

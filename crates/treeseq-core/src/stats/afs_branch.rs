@@ -5,7 +5,7 @@
 //! tskit's numbers are not the plain "sum over trees of branch length times span" (see
 //! below). Output is row-major `[window][time window][cell of the (joint) spectrum]` (one
 //! time window, `[0, inf)`, when none are given), span-normalised on request; the caller
-//! (`mod.rs`) parses the arguments (`params.rs`) and gives the shape.
+//! (`mod.rs`) parses the arguments (`args/`) and gives the shape.
 //!
 //! Time windows split each branch, not the accumulation: a flush credits `(x - last_update)`
 //! times the part of the branch inside each time window to that time window's spectrum, as
@@ -71,8 +71,8 @@ const MAX_CHUNKS: usize = 64;
 const SEEK_SHARE: f64 = 1.0 / 16.0;
 
 /// tskit's branch-mode allele frequency spectrum of `sets` over `windows` (strictly
-/// increasing inside `[0, L]`, as `params::parse_windows` checks) and `time_windows` (as
-/// `params::parse_time_windows` checks; None is one time window `[0, inf)`): one spectrum of
+/// increasing inside `[0, L]`, as `args::parse_windows` checks) and `time_windows` (as
+/// `args::parse_time_windows` checks; None is one time window `[0, inf)`): one spectrum of
 /// `prod(n_k + 1)` cells per window and time window, row-major, divided by the window span
 /// when `span_normalise`.
 pub fn run(

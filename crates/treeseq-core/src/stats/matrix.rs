@@ -19,8 +19,8 @@
 
 use serde_json::Value;
 
+use super::args::{self, Kwargs, Mode, Options};
 use super::pairs::{self, Chunk, Genome, Moment};
-use super::params::{self, Kwargs, Mode, Options};
 use super::registry::Method;
 use super::StatOutput;
 use crate::bail;
@@ -149,7 +149,7 @@ fn relatedness_from_divergence(b: &mut [f64], sizes: &[f64]) {
 fn site_pair_differences(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64]) -> Vec<f64> {
     let k = sets.len();
     let g = Genome::new(ts);
-    let weights = params::indicator_weights(ts, sets, false);
+    let weights = super::weights::indicator_weights(ts, sets, false);
     let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
     let nw = windows.len() - 1;
     let chunks = pairs::plan_chunks(&g, windows[0], windows[nw], pairs::MAX_CHUNKS);
@@ -190,7 +190,7 @@ fn site_pair_differences(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64]) 
 /// `sample_sets` as tskit's matrix methods take it: None = one set per sample; `[]` = no
 /// sets; a flat list of ids = one set per id (divergence_matrix; tskit's
 /// genetic_relatedness_matrix fails on it, so it is refused there); else a list of lists.
-/// The sets are checked by `params` (ids in range, samples, no repeats in a set); empty sets,
+/// The sets are checked by `args` (ids in range, samples, no repeats in a set); empty sets,
 /// which tskit allows, are set aside for that check; and no sample may be in two sets.
 fn parse_sets(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<Vec<i32>>> {
     let Some(v) = v else {
@@ -222,7 +222,7 @@ fn parse_sets(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<
         Vec::new()
     } else {
         let given = Value::Array(kept.iter().map(|&j| nested[j].clone()).collect());
-        match params::parse_sample_sets(ts, method, Some(&given), Default::default()) {
+        match args::parse_sample_sets(ts, method, Some(&given), Default::default()) {
             Ok(s) => s.map_or_else(Vec::new, |s| s.sets),
             Err(e) if kept.len() == nested.len() => return Err(e),
             // The helper numbered the sets without the empty ones: say the caller's numbers.
@@ -233,7 +233,7 @@ fn parse_sets(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<
     for (j, s) in kept.into_iter().zip(parsed) {
         sets[j] = s;
     }
-    let index = params::sample_index_map(ts);
+    let index = args::sample_index_map(ts);
     let mut owner = vec![usize::MAX; ts.num_samples()];
     for (j, set) in sets.iter().enumerate() {
         for &u in set {

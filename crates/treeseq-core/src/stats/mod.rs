@@ -8,8 +8,11 @@
 //! Normalising arguments and dropping dimensions happens here, once, for every backend.
 //!
 //! Layout of the module:
-//! - `params.rs`: parsing and checking keyword arguments (shared with other statistics);
-//! - `summaries.rs`: the table of methods and their summary functions;
+//! - `registry.rs`: the table of methods: names, algorithm, options and refusals;
+//! - `args/`: reading and checking keyword arguments (shared by every statistic), and the
+//!   wire protocol of the arrays beside them;
+//! - `weights.rs`: the weight matrices the engine sums (indicators of sets, transforms of `W`);
+//! - `summaries.rs`: the summary functions and how the engine computes each statistic;
 //! - `engine/`: the parallel tree traversal that sums a summary over the genealogy.
 //!
 //! What it is not: `divergence_matrix`, `genetic_relatedness_matrix`, `mean_descendants`
@@ -21,25 +24,26 @@
 
 pub mod afs_branch;
 pub(crate) mod alleles;
+pub mod args;
 pub mod engine;
 pub(crate) mod genome;
 pub mod matrix;
 pub mod nodes;
 pub mod pairs;
-pub mod params;
 pub mod registry;
 pub mod summaries;
+pub mod weights;
 
 use serde_json::Value;
 
 use crate::bail;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
+use args::{Arrays, Indexes, Kwargs, Mode, SampleSets, Windows};
 use engine::{GeneralStat, Summary};
-use params as args;
-use params::{Arrays, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
 use registry::{Algorithm, Method};
 use summaries::{AfsSummary, Arity, Derived, Input, StatDef, SummaryArgs, SummaryKind};
+use weights::{centred, standardised, with_fraction_column, Weights};
 
 /// A statistic's result: `data` row-major with `shape` exactly as tskit's numpy shape
 /// (`[]` for a scalar).
@@ -70,7 +74,7 @@ pub fn compute_json(
     compute_with(ts, method, &kwargs, arrays)
 }
 
-/// As [`compute`], with large arrays passed beside the JSON (see [`params::Arrays`]).
+/// As [`compute`], with large arrays passed beside the JSON (see [`args::Arrays`]).
 pub fn compute_with(
     ts: &TreeSequence,
     method: &str,
@@ -390,7 +394,7 @@ impl Request {
         arrays: Arrays,
     ) -> Result<Inputs> {
         let (sets, weights, num_inputs, weight_totals) = if def.input == Input::Weights {
-            let w = params::parse_weights(ts, method, kw.get("W"), arrays)?;
+            let w = args::parse_weights(ts, method, kw.get("W"), arrays)?;
             let totals = w.column_sums();
             let k = w.num_cols;
             let weights = match def.summary {
@@ -435,7 +439,7 @@ impl Request {
         kw: &Kwargs,
         arrays: Arrays,
     ) -> Result<SampleSets> {
-        let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
+        let given = args::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
         if given.is_none() && ts.samples.is_empty() {
             // The default set (all samples) is empty: refused as an explicit empty set is,
             // and as tskit refuses it, rather than a value of 0/0.
@@ -487,9 +491,9 @@ impl Request {
             "sample sets"
         };
         Ok(Some(
-            match params::parse_indexes(method, kw.get("indexes"), k, num_inputs)? {
+            match args::parse_indexes(method, kw.get("indexes"), k, num_inputs)? {
                 Some(i) => i,
-                None => params::default_indexes(method, k, num_inputs, what)?,
+                None => args::default_indexes(method, k, num_inputs, what)?,
             },
         ))
     }
@@ -646,85 +650,6 @@ impl Request {
     }
 }
 
-/// W minus its column means (trait_covariance).
-fn centred(w: &Weights) -> Weights {
-    let n = w.num_rows as f64;
-    let means: Vec<f64> = w.column_sums().iter().map(|s| s / n).collect();
-    let mut data = Vec::with_capacity(w.data.len());
-    for i in 0..w.num_rows {
-        data.extend(w.row(i).iter().zip(&means).map(|(x, m)| x - m));
-    }
-    Weights {
-        data,
-        num_rows: w.num_rows,
-        num_cols: w.num_cols,
-        small_integers: false,
-        counts: false,
-    }
-}
-
-/// W centred and scaled by its sample standard deviation, plus a column of 1/n
-/// (trait_correlation). Columns without variance are refused, as tskit refuses them.
-fn standardised(method: &str, w: &Weights) -> Result<Weights> {
-    let n = w.num_rows as f64;
-    let k = w.num_cols;
-    let mut means = vec![0.0; k];
-    let mut meansqs = vec![0.0; k];
-    for i in 0..w.num_rows {
-        for (j, &x) in w.row(i).iter().enumerate() {
-            means[j] += x;
-            meansqs[j] += x * x;
-        }
-    }
-    for j in 0..k {
-        means[j] /= n;
-        // tskit's Python refuses a column whose population variance is zero.
-        let column_constant = (0..w.num_rows).all(|i| w.row(i)[j] == w.row(0)[j]);
-        if column_constant {
-            bail!(BadParam, "{method}: weight column {j} has zero variance; weight columns must have positive variance to compute correlation");
-        }
-        meansqs[j] -= means[j] * means[j] * n;
-        meansqs[j] /= n - 1.0;
-    }
-    let sds: Vec<f64> = meansqs.iter().map(|v| v.sqrt()).collect();
-    let mut data = Vec::with_capacity(w.num_rows * (k + 1));
-    for i in 0..w.num_rows {
-        data.extend(
-            w.row(i)
-                .iter()
-                .zip(&means)
-                .zip(&sds)
-                .map(|((x, m), s)| (x - m) / s),
-        );
-        data.push(1.0 / n);
-    }
-    Ok(Weights {
-        data,
-        num_rows: w.num_rows,
-        num_cols: k + 1,
-        small_integers: false,
-        counts: false,
-    })
-}
-
-/// W plus a column of 1/n: the fraction of samples below a node
-/// (genetic_relatedness_weighted's centring).
-fn with_fraction_column(w: &Weights) -> Weights {
-    let n = w.num_rows as f64;
-    let mut data = Vec::with_capacity(w.num_rows * (w.num_cols + 1));
-    for i in 0..w.num_rows {
-        data.extend_from_slice(w.row(i));
-        data.push(1.0 / n);
-    }
-    Weights {
-        data,
-        num_rows: w.num_rows,
-        num_cols: w.num_cols + 1,
-        small_integers: false,
-        counts: false,
-    }
-}
-
 /// Turns the engine's sums (rows of `m`) into a derived statistic's outputs (Tajima's D, Fst,
 /// relatedness as a proportion, ...), for the general path and the many-pairs path alike.
 /// `genetic_relatedness(proportion=True)` divides by the segregating sites of the union of the
@@ -749,7 +674,7 @@ pub(crate) fn finish_derived(
         let mut union: Vec<i32> = sets.concat();
         union.sort_unstable();
         union.dedup();
-        let w = params::indicator_weights(ts, &[union.clone()], false);
+        let w = weights::indicator_weights(ts, &[union.clone()], false);
         let seg = summaries::SegregatingSites::new(&[union.len() as f64]);
         let stat = GeneralStat {
             weights: &w,

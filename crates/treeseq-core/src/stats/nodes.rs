@@ -19,15 +19,15 @@
 //! rayon task, chunk results added in chunk order, so results are the same bit for bit on any
 //! number of threads.
 //!
-//! Arguments are node ids rather than samples, which the `params` helpers (built for sample
+//! Arguments are node ids rather than samples, which the `args` helpers (built for sample
 //! sets) refuse; `node_lists` reads them, in the same style (a message naming the element,
 //! code `BAD_SAMPLE_SETS`, or `BAD_PARAM` for `focal`).
 
 use rayon::prelude::*;
 use serde_json::Value;
 
+use super::args::{Kwargs, Options};
 use super::pairs::{self, Chunk, Counts, Cursor, Genome};
-use super::params::{Kwargs, Options};
 use super::registry::Method;
 use super::StatOutput;
 use crate::bail;

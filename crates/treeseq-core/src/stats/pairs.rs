@@ -23,7 +23,7 @@
 //!
 //! What it is not: the general engine (`engine`), which stays the reference for every
 //! statistic and is used for few pairs, node mode and time windows; nor argument parsing
-//! (done by `params.rs` helpers, with `summaries.rs`'s table for defaults).
+//! (done by `args/` helpers, with `summaries.rs`'s table for defaults).
 //!
 //! Parallelism and reproducibility: work is split into genome chunks (and, for more than
 //! [`FEATURE_BLOCK`] sets, into blocks of sets, each pair of blocks a task); each chunk seeks to
@@ -44,12 +44,13 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::alleles::AlleleStates;
+use super::args::{self, Indexes, Kwargs, Mode, SampleSets, Windows};
 use super::engine::{at_least_two_when_seek_heavy, cut_by_work, events_before, trees_overlapping};
-use super::params::{self, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
 use super::registry::Method;
 use super::summaries::{
     self, Arity, Derived, StatDef, SummaryArgs, SummaryFunc, SummaryKind, TupleStat,
 };
+use super::weights::{self, Weights};
 use super::StatOutput;
 use crate::bail;
 use crate::error::Result;
@@ -415,7 +416,7 @@ impl Features {
 
     /// Indicator features of sample sets: x_j = 1 when the sample is in set j.
     pub fn indicators(ts: &TreeSequence, sets: &[Vec<i32>]) -> Features {
-        let w = params::indicator_weights(ts, sets, false);
+        let w = weights::indicator_weights(ts, sets, false);
         Features {
             small_integers: w.small_integers,
             ..Features::new(w.num_cols, w.data)
@@ -895,7 +896,7 @@ impl PairRequest {
         let tuples = &self.indexes.tuples;
         let (mut sums, m) = match self.mode {
             Mode::Site => {
-                let weights = params::indicator_weights(ts, &self.sets.sets, false);
+                let weights = weights::indicator_weights(ts, &self.sets.sets, false);
                 let args = SummaryArgs {
                     set_sizes: &n,
                     tuples,
@@ -991,7 +992,7 @@ impl PairRequest {
             // divides by n_i n_j.
             let x = Features::indicators(ts, &used_sets);
             let feats = if self.centre {
-                let index = params::sample_index_map(ts);
+                let index = args::sample_index_map(ts);
                 let mut mean = vec![0.0; ts.num_samples()];
                 for (set, &size) in self.sets.sets.iter().zip(n) {
                     for &u in set {

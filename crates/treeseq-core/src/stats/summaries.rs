@@ -8,7 +8,7 @@
 //! Statistics that tskit derives from others (Fst, Tajima's D, relatedness as a proportion)
 //! say so in the table and are finished by a [`Finisher`] from the engine's sums.
 //!
-//! What it is not: the tree traversal (see `engine/`), argument parsing (`params.rs`) or
+//! What it is not: the tree traversal (see `engine/`), argument parsing (`args/`) or
 //! output shapes (`mod.rs`).
 //!
 //! Formulas follow tskit's `trees.c` and `trees.py`. Denominators that depend only on the

@@ -8,7 +8,7 @@
 //! `[window][time window][node (node mode)][output]`, span-normalised on request.
 //!
 //! What it is not: argument parsing, statistics' formulas or output shapes (see
-//! `params.rs`, `summaries.rs` and `stats/mod.rs`).
+//! `args/`, `summaries.rs` and `stats/mod.rs`).
 //!
 //! How it runs in parallel: the genome (the part the windows cover) is cut at tree
 //! boundaries into chunks of about equal numbers of edge insertions and removals; how many
@@ -46,8 +46,9 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::params::{Mode, Weights};
+use super::args::Mode;
 use super::summaries::{AfsSummary, SummaryFunc};
+use super::weights::Weights;
 use crate::bail;
 use crate::error::Result;
 use crate::stats::genome::Genome;
@@ -81,7 +82,7 @@ pub struct GeneralStat<'a> {
     pub weights: &'a Weights,
     pub summary: Summary<'a>,
     pub mode: Mode,
-    /// Window breakpoints, strictly increasing inside [0, L] (checked by `params`).
+    /// Window breakpoints, strictly increasing inside [0, L] (checked by `args`).
     pub windows: &'a [f64],
     /// Branch mode only: time window breakpoints, starting at 0, strictly increasing.
     pub time_windows: Option<&'a [f64]>,

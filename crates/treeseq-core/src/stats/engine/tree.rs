@@ -9,8 +9,8 @@ use std::ops::Range;
 use super::plan::{Chunk, Data};
 use crate::memory::fill_few;
 use crate::stats::genome::{PackedCounts, Sums};
-use crate::stats::params::Weights;
 use crate::stats::summaries::SummaryFunc;
+use crate::stats::weights::Weights;
 use crate::treeseq::EdgeEvent;
 
 /// How many edge events ahead a walk prefetches.
