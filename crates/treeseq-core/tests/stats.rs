@@ -835,7 +835,7 @@ fn packed_and_f32_sums_give_the_same_bits_as_f64() {
     use treeseq_core::stats::summaries::{AfsSummary, TupleStat, Tuples};
     use treeseq_core::stats::{
         args::Mode,
-        weights::{indicator_weights, Weights},
+        weights::{indicator_weights, WeightMatrix},
     };
     for (name, ts, sets, windows) in fixtures_with_sets() {
         // Three sets (the third overlapping the first two) for the dense summary; the
@@ -855,11 +855,11 @@ fn packed_and_f32_sums_give_the_same_bits_as_f64() {
                 counts.counts && counts.small_integers && counts.num_cols == 3,
                 "{name}: three columns of indicators should be packed"
             );
-            let f32_sums = Weights {
+            let f32_sums = WeightMatrix {
                 counts: false,
                 ..counts.clone()
             };
-            let f64_sums = Weights {
+            let f64_sums = WeightMatrix {
                 small_integers: false,
                 ..f32_sums.clone()
             };
@@ -912,7 +912,7 @@ fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
             let f = Tuples::new(TupleStat::F2, &n, &[vec![0, 1], vec![1, 0], vec![0, 0]]);
             let weights = indicator_weights(&ts, &sets, false);
             assert!(weights.small_integers);
-            let weights = treeseq_core::stats::weights::Weights {
+            let weights = treeseq_core::stats::weights::WeightMatrix {
                 small_integers: !wide,
                 ..weights
             };

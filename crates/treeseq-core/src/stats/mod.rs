@@ -43,7 +43,7 @@ use args::{Arrays, Indexes, Kwargs, Mode, SampleSets, Windows};
 use engine::{GeneralStat, Summary};
 use registry::{Algorithm, Method};
 use summaries::{AfsSummary, Arity, Derived, Input, StatDef, SummaryArgs, SummaryKind};
-use weights::{centred, standardised, with_fraction_column, Weights};
+use weights::{centred, standardised, with_fraction_column, WeightMatrix};
 
 /// A statistic's result: `data` row-major with `shape` exactly as tskit's numpy shape
 /// (`[]` for a scalar).
@@ -220,7 +220,7 @@ struct Request {
     /// Sample sets (None for weight-based statistics).
     sets: Option<SampleSets>,
     /// Weights the engine sums: indicators of the sets, or the transformed `W`.
-    weights: Weights,
+    weights: WeightMatrix,
     /// Number of weight columns the caller gave (W's columns; sets for set statistics).
     num_inputs: usize,
     indexes: Option<Indexes>,
@@ -253,7 +253,7 @@ impl Parsed {
 /// the weights `W`, and the index tuples (the fields of [`Request`] of the same names).
 struct Inputs {
     sets: Option<SampleSets>,
-    weights: Weights,
+    weights: WeightMatrix,
     num_inputs: usize,
     weight_totals: Vec<f64>,
     indexes: Option<Indexes>,
@@ -504,7 +504,7 @@ impl Request {
         })
     }
 
-    fn general<'a>(&'a self, weights: &'a Weights, summary: Summary<'a>) -> GeneralStat<'a> {
+    fn general<'a>(&'a self, weights: &'a WeightMatrix, summary: Summary<'a>) -> GeneralStat<'a> {
         GeneralStat {
             weights,
             summary,

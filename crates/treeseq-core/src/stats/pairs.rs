@@ -50,7 +50,7 @@ use super::registry::Method;
 use super::summaries::{
     self, Arity, Derived, StatDef, SummaryArgs, SummaryFunc, SummaryKind, TupleStat,
 };
-use super::weights::{self, Weights};
+use super::weights::{self, WeightMatrix};
 use super::StatOutput;
 use crate::bail;
 use crate::error::Result;
@@ -247,7 +247,7 @@ pub(crate) struct Counts {
 impl Counts {
     /// The state of the tree at `chunk.start`: parents from the covering edges, sums by one
     /// pass over them in parent-time order (a child is complete before it is added up).
-    pub fn seek_weights(g: &Genome, weights: &Weights, chunk: &Chunk) -> Counts {
+    pub fn seek_weights(g: &Genome, weights: &WeightMatrix, chunk: &Chunk) -> Counts {
         let k = weights.num_cols;
         let mut x = vec![0.0; g.num_nodes * k];
         for (i, &u) in g.samples.iter().enumerate() {
@@ -309,7 +309,7 @@ impl Counts {
 /// (windows given as breakpoints; sites outside `[windows[0], windows[last])` are skipped).
 pub(crate) fn walk_sites(
     g: &Genome,
-    weights: &Weights,
+    weights: &WeightMatrix,
     windows: &[f64],
     chunk: &Chunk,
     mut visit: impl FnMut(usize, &AlleleStates),
@@ -792,7 +792,7 @@ fn moments_chunk<V: Weight>(
 /// `polarised`), exactly the general statistic's site mode, in one traversal.
 fn site_sums(
     ts: &TreeSequence,
-    weights: &Weights,
+    weights: &WeightMatrix,
     f: &dyn SummaryFunc,
     polarised: bool,
     windows: &[f64],

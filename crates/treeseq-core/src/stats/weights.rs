@@ -1,7 +1,7 @@
 //! The weight matrices the engine sums: one row per sample (in `ts.samples` order), one column
 //! per sample set or trait.
 //!
-//! What it is for: [`Weights`] and its column sums; the indicator weights of sample sets,
+//! What it is for: [`WeightMatrix`] and its column sums; the indicator weights of sample sets,
 //! built by blocks of rows in parallel (it runs while every other thread waits); and the
 //! transforms of the caller's `W` that the trait statistics and weighted relatedness sum
 //! (centred, standardised, with a column of 1/n).
@@ -17,7 +17,7 @@ use crate::treeseq::TreeSequence;
 
 /// A weight matrix with one row per sample (in `ts.samples` order), row-major.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Weights {
+pub struct WeightMatrix {
     pub data: Vec<f64>,
     pub num_rows: usize,
     pub num_cols: usize,
@@ -29,7 +29,7 @@ pub struct Weights {
     pub counts: bool,
 }
 
-impl Weights {
+impl WeightMatrix {
     pub fn row(&self, i: usize) -> &[f64] {
         &self.data[i * self.num_cols..(i + 1) * self.num_cols]
     }
@@ -45,7 +45,7 @@ impl Weights {
             // Integer sums below 2^24 are exact in any order: sum blocks of rows in parallel.
             return data
                 .par_chunks(k << 14)
-                .map(|block| Weights::sums_in_order(block, k))
+                .map(|block| WeightMatrix::sums_in_order(block, k))
                 .reduce(
                     || vec![0.0; k],
                     |mut a, b| {
@@ -54,7 +54,7 @@ impl Weights {
                     },
                 );
         }
-        Weights::sums_in_order(data, k)
+        WeightMatrix::sums_in_order(data, k)
     }
 
     fn sums_in_order(data: &[f64], k: usize) -> Vec<f64> {
@@ -87,7 +87,7 @@ impl Weights {
 
 impl SampleSets {
     /// [`indicator_weights`] of these sets.
-    pub fn indicator_weights(&self, ts: &TreeSequence, extra_all: bool) -> Weights {
+    pub fn indicator_weights(&self, ts: &TreeSequence, extra_all: bool) -> WeightMatrix {
         match &self.members {
             Some(members) => weights_from_bitmaps(ts.num_samples(), members, extra_all),
             None => indicator_weights(ts, &self.sets, extra_all),
@@ -99,14 +99,14 @@ impl SampleSets {
 pub(crate) type Bitmap = Vec<u64>;
 
 /// W minus its column means (trait_covariance).
-pub(crate) fn centred(w: &Weights) -> Weights {
+pub(crate) fn centred(w: &WeightMatrix) -> WeightMatrix {
     let n = w.num_rows as f64;
     let means: Vec<f64> = w.column_sums().iter().map(|s| s / n).collect();
     let mut data = Vec::with_capacity(w.data.len());
     for i in 0..w.num_rows {
         data.extend(w.row(i).iter().zip(&means).map(|(x, m)| x - m));
     }
-    Weights {
+    WeightMatrix {
         data,
         num_rows: w.num_rows,
         num_cols: w.num_cols,
@@ -117,7 +117,7 @@ pub(crate) fn centred(w: &Weights) -> Weights {
 
 /// W centred and scaled by its sample standard deviation, plus a column of 1/n
 /// (trait_correlation). Columns without variance are refused, as tskit refuses them.
-pub(crate) fn standardised(method: &str, w: &Weights) -> Result<Weights> {
+pub(crate) fn standardised(method: &str, w: &WeightMatrix) -> Result<WeightMatrix> {
     let n = w.num_rows as f64;
     let k = w.num_cols;
     let mut means = vec![0.0; k];
@@ -150,7 +150,7 @@ pub(crate) fn standardised(method: &str, w: &Weights) -> Result<Weights> {
         );
         data.push(1.0 / n);
     }
-    Ok(Weights {
+    Ok(WeightMatrix {
         data,
         num_rows: w.num_rows,
         num_cols: k + 1,
@@ -161,14 +161,14 @@ pub(crate) fn standardised(method: &str, w: &Weights) -> Result<Weights> {
 
 /// W plus a column of 1/n: the fraction of samples below a node
 /// (genetic_relatedness_weighted's centring).
-pub(crate) fn with_fraction_column(w: &Weights) -> Weights {
+pub(crate) fn with_fraction_column(w: &WeightMatrix) -> WeightMatrix {
     let n = w.num_rows as f64;
     let mut data = Vec::with_capacity(w.num_rows * (w.num_cols + 1));
     for i in 0..w.num_rows {
         data.extend_from_slice(w.row(i));
         data.push(1.0 / n);
     }
-    Weights {
+    WeightMatrix {
         data,
         num_rows: w.num_rows,
         num_cols: w.num_cols + 1,
@@ -179,7 +179,7 @@ pub(crate) fn with_fraction_column(w: &Weights) -> Weights {
 
 /// The indicator weights of sample sets: row i (sample `ts.samples[i]`) has 1 in column j
 /// when the sample is in set j. `extra_all` appends a column of ones (every sample).
-pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) -> Weights {
+pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) -> WeightMatrix {
     let index = ts.sample_index_map();
     let n = ts.num_samples();
     let members: Vec<Bitmap> = sets
@@ -198,7 +198,7 @@ pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) 
 
 /// Indicator weights of `n` samples from the sets' bitmaps. Built while every other thread
 /// waits, so by blocks of rows in parallel.
-fn weights_from_bitmaps(n: usize, members: &[Bitmap], extra_all: bool) -> Weights {
+fn weights_from_bitmaps(n: usize, members: &[Bitmap], extra_all: bool) -> WeightMatrix {
     /// Rows per task (a multiple of 64).
     const ROWS: usize = 1 << 12;
     let k = members.len() + extra_all as usize;
@@ -230,7 +230,7 @@ fn weights_from_bitmaps(n: usize, members: &[Bitmap], extra_all: bool) -> Weight
         // written above (the sets' columns, then the column of ones when `extra_all`).
         unsafe { data.set_len(n * k) };
     }
-    Weights {
+    WeightMatrix {
         data,
         num_rows: n,
         num_cols: k,
@@ -276,7 +276,7 @@ mod tests {
                 }
                 assert_eq!((w.num_rows, w.num_cols), (n, k));
                 assert_eq!(w.data, expected, "n = {n}, extra_all = {extra_all}");
-                let in_order = Weights::sums_in_order(&w.data, k);
+                let in_order = WeightMatrix::sums_in_order(&w.data, k);
                 assert_eq!(w.column_sums(), in_order);
                 let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
                 assert_eq!(&in_order[..sets.len()], &sizes[..]);

@@ -7,7 +7,7 @@ use super::wire::{ArrayRef, Arrays};
 use crate::args::kind;
 use crate::bail;
 use crate::error::Result;
-use crate::stats::weights::Weights;
+use crate::stats::weights::WeightMatrix;
 use crate::treeseq::TreeSequence;
 
 /// Parses the weight matrix `W`: a list of rows (one per sample, all the same length), or
@@ -17,7 +17,7 @@ pub fn parse_weights(
     method: &str,
     v: Option<&Value>,
     arrays: Arrays,
-) -> Result<Weights> {
+) -> Result<WeightMatrix> {
     let n = ts.num_samples();
     let Some(v) = v else {
         bail!(
@@ -55,7 +55,7 @@ pub fn parse_weights(
                     }
                 }
             }
-            Weights {
+            WeightMatrix {
                 data,
                 num_rows: rows.len(),
                 num_cols,
@@ -114,7 +114,7 @@ pub fn parse_weights(
             }
             // Both fit a usize now: their product is data's length, or the first is 0 (no
             // samples), which is refused below as having no weights to sum.
-            Weights {
+            WeightMatrix {
                 data,
                 num_rows: shape[0] as usize,
                 num_cols: crate::args::to_usize(&format!("{method}: W.shape[1]"), shape[1])?,

@@ -48,7 +48,7 @@ use rayon::prelude::*;
 
 use super::args::Mode;
 use super::summaries::{AfsSummary, SummaryFunc};
-use super::weights::Weights;
+use super::weights::WeightMatrix;
 use crate::bail;
 use crate::error::Result;
 use crate::stats::genome::Genome;
@@ -79,7 +79,7 @@ impl Summary<'_> {
 #[derive(Clone, Copy)]
 pub struct GeneralStat<'a> {
     /// Row i is the weight vector of sample `ts.samples[i]`.
-    pub weights: &'a Weights,
+    pub weights: &'a WeightMatrix,
     pub summary: Summary<'a>,
     pub mode: Mode,
     /// Window breakpoints, strictly increasing inside [0, L] (checked by `args`).
@@ -157,7 +157,7 @@ fn make_groups(summary: Summary, mode: Mode, m: usize, k: usize) -> Vec<Group> {
 /// What a task sums: the weights it carries (all, or a group's columns), their column sums,
 /// and the summary of its outputs `cols` over them.
 pub(super) struct Part<'a> {
-    pub(super) weights: &'a Weights,
+    pub(super) weights: &'a WeightMatrix,
     pub(super) total: &'a [f64],
     pub(super) summary: Summary<'a>,
     pub(super) cols: Range<usize>,
@@ -174,18 +174,18 @@ impl Part<'_> {
 /// a fresh one per task would cost its page faults every time), and their column sums (taken
 /// from `total`, so the same bits as the whole state's).
 fn gather_columns(
-    weights: &Weights,
+    weights: &WeightMatrix,
     total: &[f64],
     columns: &[usize],
     mut data: Vec<f64>,
-) -> (Weights, Vec<f64>) {
+) -> (WeightMatrix, Vec<f64>) {
     data.clear();
     data.reserve(weights.num_rows * columns.len());
     for i in 0..weights.num_rows {
         let row = weights.row(i);
         data.extend(columns.iter().map(|&c| row[c]));
     }
-    let w = Weights {
+    let w = WeightMatrix {
         data,
         num_rows: weights.num_rows,
         num_cols: columns.len(),

@@ -10,7 +10,7 @@ use super::plan::{Chunk, Data};
 use crate::memory::fill_few;
 use crate::stats::genome::{PackedCounts, Sums};
 use crate::stats::summaries::SummaryFunc;
-use crate::stats::weights::Weights;
+use crate::stats::weights::WeightMatrix;
 use crate::treeseq::EdgeEvent;
 
 /// How many edge events ahead a walk prefetches.
@@ -47,7 +47,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// its parent's). Records hold the weight sums alone.
     pub(super) fn seek(
         d: &Data<'a>,
-        weights: &Weights,
+        weights: &WeightMatrix,
         chunk: &Chunk,
         ws: &mut Workspace,
     ) -> TreeState<'a, V> {
@@ -59,7 +59,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// it needs from the start.
     pub(super) fn seek_with(
         d: &Data<'a>,
-        weights: &Weights,
+        weights: &WeightMatrix,
         chunk: &Chunk,
         ws: &mut Workspace,
         extra: usize,
