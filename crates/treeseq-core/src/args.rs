@@ -63,6 +63,12 @@ pub fn node_pair(what: &str, u: f64, v: f64) -> Result<(i32, i32)> {
     ))
 }
 
+/// `x` as a count that indexes this address space ([`count`], then [`to_usize`]): the thread
+/// and task counts both bindings receive.
+pub fn size(what: &str, x: f64) -> Result<usize> {
+    to_usize(what, count(what, x)?)
+}
+
 /// A JSON number as an integer (an integral float counts, as numpy arrays serialise them);
 /// None when it is not a number at all. Errors as [`integer`] when it is a number but not an
 /// integer within 2^53.
@@ -106,6 +112,18 @@ pub fn to_usize(what: &str, n: u64) -> Result<usize> {
             "{what} = {n} is larger than this backend's address space ({}-bit)",
             usize::BITS
         ),
+    }
+}
+
+/// What a JSON value is, for messages ("got a string").
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -156,17 +174,5 @@ mod tests {
         assert!(json_count("a", &a[4]).is_err());
         assert!(json_count("a", &a[5]).is_err());
         assert_eq!(json_count("a", &a[0]).unwrap(), 3);
-    }
-}
-
-/// What a JSON value is, for messages ("got a string").
-pub fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }

@@ -225,9 +225,7 @@ pub fn threaded() -> bool {
 /// more than one thread).
 #[wasm_bindgen]
 pub fn distinct_worker_threads(tasks: f64) -> Result<u32, JsError> {
-    let tasks = treeseq_core::args::count("tasks", tasks)
-        .and_then(|n| treeseq_core::args::to_usize("tasks", n))
-        .map_err(js_err)?;
+    let tasks = treeseq_core::args::size("tasks", tasks).map_err(js_err)?;
     Ok(in_pool(|| treeseq_core::parallel::distinct_worker_threads(tasks)) as u32)
 }
 
@@ -277,9 +275,7 @@ mod pool {
     /// Prepares a pool of `threads` threads; returns the setup's address for the workers.
     #[wasm_bindgen]
     pub fn pool_prepare(threads: f64) -> Result<u32, JsError> {
-        let threads = treeseq_core::args::count("threads", threads)
-            .and_then(|n| treeseq_core::args::to_usize("threads", n))
-            .map_err(super::js_err)?;
+        let threads = treeseq_core::args::size("threads", threads).map_err(super::js_err)?;
         let (sender, receiver) = channel();
         let setup = Arc::new(PoolSetup {
             threads: threads.max(1),
