@@ -58,17 +58,13 @@
 
 use rayon::prelude::*;
 
+use super::chunks::{self, plan_chunks, Chunk, Cost, MAX_CHUNKS};
 use super::engine::branch_in_time_windows;
 use super::genome::Genome;
 use super::pairs::Cursor;
 use super::summaries::AfsSummary;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
-
-/// Upper bound on chunks of windows.
-const MAX_CHUNKS: usize = 64;
-/// A chunk's seek should cost about this fraction of the chunk's own work, or less.
-const SEEK_SHARE: f64 = 1.0 / 16.0;
 
 /// tskit's branch-mode allele frequency spectrum of `sets` over `windows` (strictly
 /// increasing inside `[0, L]`, as `args::parse_windows` checks) and `time_windows` (as
@@ -112,7 +108,7 @@ pub fn run_with_chunks(
     // One row of the result: a window's spectra, one per time window.
     let size = afs.size() * nt;
     let d = Data::new(ts, sets, time_windows);
-    let plan = plan_chunks(&d, windows, chunks);
+    let plan = plan_chunks(&d, windows, Cost::Windows, chunks);
 
     // Each chunk writes its own rows of the result in place.
     let mut result = crate::memory::try_vec(
@@ -123,7 +119,7 @@ pub fn run_with_chunks(
     let mut rows: Vec<&mut [f64]> = Vec::with_capacity(plan.len());
     let mut rest = &mut result[..];
     for c in &plan {
-        let (mine, tail) = rest.split_at_mut((c.end - c.first) * size);
+        let (mine, tail) = rest.split_at_mut((c.w_last + 1 - c.w_first) * size);
         rows.push(mine);
         rest = tail;
     }
@@ -131,12 +127,7 @@ pub fn run_with_chunks(
         .zip(rows)
         .for_each(|(c, out)| run_chunk(&d, &afs, windows, c, out));
     if span_normalise {
-        for (w, row) in result.chunks_mut(size).enumerate() {
-            let span = windows[w + 1] - windows[w];
-            for v in row {
-                *v /= span;
-            }
-        }
+        chunks::span_normalise(&mut result, windows, size);
     }
     Ok(result)
 }
@@ -175,7 +166,6 @@ fn check_memory(ts: &TreeSequence, sets: &[Vec<i32>], num_windows: usize) -> Res
 /// every node starts with.
 struct Data<'a> {
     g: Genome<'a>,
-    num_samples: usize,
     sequence_length: f64,
     /// Count columns: one per sample set, then all samples.
     k: usize,
@@ -210,7 +200,6 @@ impl<'a> Data<'a> {
         }
         Data {
             g: Genome::new(ts),
-            num_samples: ts.num_samples(),
             sequence_length: ts.sequence_length(),
             k,
             initial_counts,
@@ -218,73 +207,6 @@ impl<'a> Data<'a> {
             nt: time_windows.map_or(1, |t| t.len() - 1),
         }
     }
-}
-
-/// Consecutive whole windows `first..end`, run as one task.
-struct Chunk {
-    first: usize,
-    end: usize,
-    /// Edges covering `windows[first]` (left <= x < right), in edge-table order.
-    alive: Vec<u32>,
-}
-
-/// Groups the windows into chunks of about equal work. Each window costs its edge
-/// insertions and removals (a walk to the root each) plus one flush of every node at its
-/// end; a seek costs about a flush of every node plus the edges of one tree.
-fn plan_chunks(d: &Data, windows: &[f64], forced: Option<usize>) -> Vec<Chunk> {
-    let nw = windows.len() - 1;
-    let n = d.num_nodes as f64;
-    // Edge work up to each window boundary.
-    let edge_work: Vec<usize> = windows
-        .iter()
-        .map(|&x| d.inserted_by(x) + d.removed_by(x))
-        .collect();
-    let depth = ((d.num_samples + 1) as f64).log2() + 1.0;
-    let window_work = |w: usize| (edge_work[w + 1] - edge_work[w]) as f64 * depth + n;
-    let mut cumulative = Vec::with_capacity(nw + 1);
-    cumulative.push(0.0);
-    for w in 0..nw {
-        cumulative.push(cumulative[w] + window_work(w));
-    }
-    let total = cumulative[nw];
-
-    let num_chunks = forced.unwrap_or_else(|| {
-        let span: f64 = d
-            .edge_left
-            .iter()
-            .zip(d.edge_right)
-            .map(|(l, r)| r - l)
-            .sum();
-        let tree_edges = span / d.sequence_length;
-        let seek = n + tree_edges + 1.0;
-        ((total * SEEK_SHARE / seek) as usize).clamp(1, MAX_CHUNKS)
-    });
-    let num_chunks = num_chunks.clamp(1, nw);
-
-    // Chunk i starts at the first window whose cumulative work reaches i/num_chunks of the
-    // total (kept strictly increasing, so every chunk has at least one window).
-    let mut starts = vec![0usize];
-    for i in 1..num_chunks {
-        let target = total * i as f64 / num_chunks as f64;
-        let w = cumulative
-            .partition_point(|&c| c < target)
-            .max(starts[starts.len() - 1] + 1);
-        if w < nw {
-            starts.push(w);
-        }
-    }
-    let positions: Vec<f64> = starts.iter().map(|&w| windows[w]).collect();
-    let alive = d.edges_covering(&positions).lists();
-    starts
-        .iter()
-        .enumerate()
-        .zip(alive)
-        .map(|((i, &first), alive)| Chunk {
-            first,
-            end: starts.get(i + 1).copied().unwrap_or(nw),
-            alive,
-        })
-        .collect()
 }
 
 /// tskit's per-node state, and the spectra of the chunk's windows.
@@ -372,7 +294,9 @@ impl State<'_> {
 fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &mut [f64]) {
     let n = d.num_nodes;
     let size = afs.size() * d.nt;
-    let start = windows[chunk.first];
+    // The chunk's windows are `first..end`.
+    let (first, end) = (chunk.w_first, chunk.w_last + 1);
+    let start = chunk.start;
     let mut st = State {
         d,
         afs,
@@ -388,8 +312,9 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
     // The tree covering `start`. Edge-table order is parent-time order, so a child's counts
     // are complete before they are added to its parent's.
     let k = d.k;
-    d.attach_covering(&chunk.alive, &mut st.parent, &mut st.counts, k, k);
-    for &e in &chunk.alive {
+    let alive = chunk.alive();
+    d.attach_covering(&alive, &mut st.parent, &mut st.counts, k, k);
+    for &e in &alive {
         let c = d.edge_child[e as usize] as usize;
         st.set_branch(c, Some(d.edge_parent[e as usize] as usize));
     }
@@ -398,14 +323,14 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
     }
     let mut cur = Cursor::at(d, start);
 
-    let mut w = chunk.first;
+    let mut w = first;
     loop {
         let t_right = cur.tree_right(d, d.sequence_length);
         // Window ends inside or at the end of this tree: flush every node into the window.
         // Nodes without a branch credit nothing; their flush only moves `last_update` to the
         // window end, which `window_left` stands for.
-        while w < chunk.end && windows[w + 1] <= t_right {
-            let row = w - chunk.first;
+        while w < end && windows[w + 1] <= t_right {
+            let row = w - first;
             for u in 0..n {
                 if st.parent[u] >= 0 {
                     st.flush(u, windows[w + 1], row);
@@ -414,11 +339,11 @@ fn run_chunk(d: &Data, afs: &AfsSummary, windows: &[f64], chunk: &Chunk, out: &m
             w += 1;
             st.window_left = windows[w];
         }
-        if w == chunk.end {
+        if w == end {
             break;
         }
         let t_left = t_right;
-        let row = w - chunk.first;
+        let row = w - first;
         while let Some(h) = cur.next_removal(d, t_left) {
             let u = d.edge_child[h] as usize;
             st.flush(u, t_left, row);

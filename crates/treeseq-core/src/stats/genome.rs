@@ -352,15 +352,4 @@ impl CoveringEdges {
         out.clear();
         self.for_each(s, |e| out.push(e as u32));
     }
-
-    /// The edges covering each position, as lists.
-    pub fn lists(&self) -> Vec<Vec<u32>> {
-        (0..self.num_positions)
-            .map(|s| {
-                let mut v = Vec::new();
-                self.collect_into(s, &mut v);
-                v
-            })
-            .collect()
-    }
 }

@@ -20,7 +20,8 @@
 use serde_json::Value;
 
 use super::args::{self, Kwargs, Mode, Options};
-use super::pairs::{self, Chunk, Genome, Moment};
+use super::chunks::{self, plan_chunks, Chunk, Cost, MAX_CHUNKS};
+use super::pairs::{self, Genome, Moment};
 use super::registry::Method;
 use super::StatOutput;
 use crate::bail;
@@ -74,11 +75,12 @@ pub fn compute(ts: &TreeSequence, row: &Method, kwargs: &Value) -> Result<StatOu
                 }
             }
         }
-        if span_normalise {
-            let span = breaks[w + 1] - breaks[w];
-            d.iter_mut().for_each(|v| *v /= span);
-        }
-        if method == "genetic_relatedness_matrix" {
+    }
+    if span_normalise {
+        chunks::span_normalise(&mut data, breaks, k * k);
+    }
+    if method == "genetic_relatedness_matrix" {
+        for d in data.chunks_mut((k * k).max(1)).take(nw) {
             relatedness_from_divergence(d, &sizes);
         }
     }
@@ -99,7 +101,7 @@ fn check_memory(ts: &TreeSequence, method: &str, nw: usize, k: usize) -> Result<
     let (nw, k) = (nw as u64, k as u64);
     let threads = rayon::current_num_threads().max(1) as u64;
     let n = ts.num_nodes() as u64;
-    let rows = nw.saturating_add(pairs::MAX_CHUNKS as u64);
+    let rows = nw.saturating_add(MAX_CHUNKS as u64);
     Need::new()
         .values::<f64>(
             format!("the output ({nw} windows × {k} × {k} sets)"),
@@ -152,7 +154,7 @@ fn site_pair_differences(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64]) 
     let weights = super::weights::indicator_weights(ts, sets, false);
     let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
     let nw = windows.len() - 1;
-    let chunks = pairs::plan_chunks(&g, windows[0], windows[nw], pairs::MAX_CHUNKS);
+    let chunks = plan_chunks(&g, windows, Cost::PathWalk, None);
     // One row per window: the number of sites, then sum over sites and alleles of x_a x_a^T.
     let row_len = 1 + k * k;
     let sums = pairs::run_chunks(windows, &chunks, row_len, |chunk: &Chunk| {

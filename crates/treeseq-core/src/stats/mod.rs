@@ -25,6 +25,7 @@
 pub mod afs_branch;
 pub(crate) mod alleles;
 pub mod args;
+pub(crate) mod chunks;
 pub mod engine;
 pub(crate) mod genome;
 pub mod matrix;

@@ -27,15 +27,13 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::args::{Kwargs, Options};
-use super::pairs::{self, Chunk, Counts, Cursor, Genome};
+use super::chunks::{plan_chunks, Chunk, Cost, MAX_CHUNKS};
+use super::pairs::{Counts, Cursor, Genome};
 use super::registry::Method;
 use super::StatOutput;
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::treeseq::TreeSequence;
-
-/// Upper bound on genome chunks (each keeps per-node or per-focal sums until it is added).
-const MAX_CHUNKS: usize = 64;
 
 /// tskit's `ts.mean_descendants(sample_sets)`.
 pub fn mean_descendants(ts: &TreeSequence, row: &Method, kwargs: &Value) -> Result<StatOutput> {
@@ -56,7 +54,7 @@ pub fn mean_descendants(ts: &TreeSequence, row: &Method, kwargs: &Value) -> Resu
         }
     }
     let g = Genome::new(ts);
-    let chunks = pairs::plan_chunks(&g, 0.0, ts.sequence_length(), MAX_CHUNKS);
+    let chunks = plan_chunks(&g, &[0.0, ts.sequence_length()], Cost::PathWalk, None);
     let mut sums = vec![0.0; n * s];
     let mut covered = vec![0.0; n];
     // Each chunk's partial is as large as the node table: keep a few alive at a time. Adds
@@ -173,7 +171,7 @@ pub fn genealogical_nearest_neighbours(
         }
     }
     let g = Genome::new(ts);
-    let chunks = pairs::plan_chunks(&g, 0.0, ts.sequence_length(), MAX_CHUNKS);
+    let chunks = plan_chunks(&g, &[0.0, ts.sequence_length()], Cost::PathWalk, None);
     let nf = focal.len();
     let partials: Vec<(Vec<f64>, Vec<f64>)> = chunks
         .par_iter()

@@ -16,8 +16,8 @@
 //!   `branch_length * phi`: the cost per edge is (path length + nonzeros of delta) x sets, never
 //!   x pairs. Site mode evaluates the statistics' own summary functions (from `summaries.rs`)
 //!   for all pairs at each site in one traversal.
-//! - The shared walk (crate-internal): `Genome` (table slices), `plan_chunks` (genome chunks
-//!   cut at tree boundaries, how many depending only on the data), `Cursor` (incremental tree
+//! - The shared walk (crate-internal): `Genome` (table slices), genome chunks (`plan_chunks`
+//!   in `chunks.rs`, by its `Cost::PathWalk`), `Cursor` (incremental tree
 //!   moves), `WindowCursor`, per-site allele weights (`AlleleStates`, from stats/alleles.rs) and `run_chunks` (chunk
 //!   results added in chunk order).
 //!
@@ -45,7 +45,7 @@ use serde_json::Value;
 
 use super::alleles::AlleleStates;
 use super::args::{self, Indexes, Kwargs, Mode, SampleSets, Windows};
-use super::engine::{at_least_two_when_seek_heavy, cut_by_work, events_before, trees_overlapping};
+use super::chunks::{plan_chunks, span_normalise, Chunk, Cost};
 use super::registry::Method;
 use super::summaries::{
     self, Arity, Derived, StatDef, SummaryArgs, SummaryFunc, SummaryKind, TupleStat,
@@ -70,59 +70,12 @@ pub const MANY_PAIRS: usize = 16;
 /// very large matrices over threads.
 pub const FEATURE_BLOCK: usize = 64;
 
-/// Upper bound on genome chunks.
-pub(crate) const MAX_CHUNKS: usize = 64;
-
 // ---------------------------------------------------------------------------------------
 // The walk shared by the pair statistics, the matrices and the node statistics.
 // ---------------------------------------------------------------------------------------
 
 pub(crate) use super::genome::Genome;
 use super::genome::Weight;
-
-/// A run of consecutive trees processed as one task.
-pub(crate) struct Chunk {
-    pub start: f64,
-    pub end: f64,
-    /// The edges covering `start`, in edge-table order, which is parent-time order: inserting
-    /// them in this order attaches every child before its parent gets a parent of its own.
-    pub alive: Vec<u32>,
-}
-
-/// Cuts the trees overlapping `[a, b)` into chunks of about equal numbers of edge insertions
-/// and removals. How many chunks depends only on the data (and `max_chunks`), never on the
-/// thread count, so that results do not either.
-pub(crate) fn plan_chunks(g: &Genome, a: f64, b: f64, max_chunks: usize) -> Vec<Chunk> {
-    let bp = g.breakpoints;
-    let (first, end) = trees_overlapping(bp, a, b);
-    let work = events_before(g, first);
-    let (w0, w1) = (work(first), work(end));
-    // A chunk's seek costs about one tree's edges; keep it a small share of the chunk's
-    // incremental work (each edge move walks about log2(n) nodes to the root).
-    let span: f64 = g
-        .edge_left
-        .iter()
-        .zip(g.edge_right)
-        .map(|(l, r)| r - l)
-        .sum();
-    let tree_edges = (span / (bp[bp.len() - 1] - bp[0])).max(1.0);
-    let depth = ((g.samples.len() + 1) as f64).log2() + 1.0;
-    let wanted = ((w1 - w0) as f64 * depth / 16.0 / tree_edges) as usize;
-    let wanted = at_least_two_when_seek_heavy(wanted, w1 - w0, tree_edges);
-    let num_chunks = wanted.clamp(1, max_chunks.max(1)).min(end - first);
-
-    let cuts = cut_by_work(first, end, num_chunks, work);
-    let starts: Vec<f64> = cuts[..cuts.len() - 1].iter().map(|&t| bp[t]).collect();
-    let alive = g.edges_covering(&starts).lists();
-    cuts.windows(2)
-        .zip(alive)
-        .map(|(c, alive)| Chunk {
-            start: bp[c[0]],
-            end: bp[c[1]],
-            alive,
-        })
-        .collect()
-}
 
 /// Positions in `edge_insertion_order` and `edge_removal_order`: where the walk is.
 pub(crate) struct Cursor {
@@ -261,7 +214,7 @@ impl Counts {
     pub fn seek(g: &Genome, own: Vec<f64>, k: usize, chunk: &Chunk) -> Counts {
         let mut parent = vec![-1i32; g.num_nodes];
         let mut x = own;
-        g.attach_covering(&chunk.alive, &mut parent, &mut x, k, k);
+        g.attach_covering(&chunk.alive(), &mut parent, &mut x, k, k);
         Counts { k, parent, x }
     }
 
@@ -445,22 +398,23 @@ pub(crate) fn branch_moments(
     kind: Moment,
     windows: &[f64],
 ) -> BranchMoments {
-    branch_moments_with(ts, feats, kind, windows, MAX_CHUNKS, FEATURE_BLOCK)
+    branch_moments_with(ts, feats, kind, windows, None, FEATURE_BLOCK)
 }
 
-/// As [`branch_moments`], with the chunk bound and block size given (tests vary them).
+/// As [`branch_moments`], with the number of chunks forced and the block size given (tests
+/// vary them).
 pub(crate) fn branch_moments_with(
     ts: &TreeSequence,
     feats: &Features,
     kind: Moment,
     windows: &[f64],
-    max_chunks: usize,
+    chunks: Option<usize>,
     block: usize,
 ) -> BranchMoments {
     let g = Genome::new(ts);
     let f = feats.dim;
     let nw = windows.len() - 1;
-    let chunks = plan_chunks(&g, windows[0], windows[nw], max_chunks);
+    let chunks = plan_chunks(&g, windows, Cost::PathWalk, chunks);
     // Blocks of sets, and the pairs of blocks (r <= c) that are tasks of their own.
     let blocks: Vec<Range<usize>> = (0..f)
         .step_by(block.max(1))
@@ -741,7 +695,7 @@ fn moments_chunk<V: Weight>(
     };
     // Seek: attach the covering edges children first; each attaches to a parent that has no
     // parent yet, so the path is one node and the cost is the child's nonzeros x sets.
-    for &e in &chunk.alive {
+    for &e in &chunk.alive() {
         st.update(e as usize, true);
     }
     let mut cur = Cursor::at(g, chunk.start);
@@ -799,8 +753,7 @@ fn site_sums(
 ) -> Vec<f64> {
     let g = Genome::new(ts);
     let m = f.output_dim();
-    let nw = windows.len() - 1;
-    let chunks = plan_chunks(&g, windows[0], windows[nw], MAX_CHUNKS);
+    let chunks = plan_chunks(&g, windows, Cost::PathWalk, None);
     run_chunks(windows, &chunks, m, |chunk| {
         let rows = chunk_windows(windows, chunk);
         let mut out = vec![0.0; rows.len() * m];
@@ -924,11 +877,7 @@ impl PairRequest {
             }
         };
         if self.span_normalise {
-            let b = &self.windows.breaks;
-            for (w, row) in sums.chunks_mut(m.max(1)).enumerate() {
-                let span = b[w + 1] - b[w];
-                row.iter_mut().for_each(|v| *v /= span);
-            }
+            span_normalise(&mut sums, &self.windows.breaks, m);
         }
         (sums, m)
     }
@@ -1282,9 +1231,9 @@ mod tests {
         let l = ts.sequence_length();
         let windows = [0.0, l / 3.0, l / 2.0, l];
         for kind in [Moment::Cross, Moment::Gram] {
-            let whole = branch_moments_with(&ts, &feats, kind, &windows, MAX_CHUNKS, 64);
+            let whole = branch_moments_with(&ts, &feats, kind, &windows, None, 64);
             for block in [1, 4, 7] {
-                let blocked = branch_moments_with(&ts, &feats, kind, &windows, MAX_CHUNKS, block);
+                let blocked = branch_moments_with(&ts, &feats, kind, &windows, None, block);
                 assert!(
                     same_bits(&whole.matrix, &blocked.matrix),
                     "{kind:?} block {block}"
@@ -1308,8 +1257,8 @@ mod tests {
             let l = ts.sequence_length();
             let windows = [0.0, l / 3.0, l / 2.0, l];
             for kind in [Moment::Cross, Moment::Gram] {
-                let a = branch_moments_with(&ts, &compact, kind, &windows, MAX_CHUNKS, 3);
-                let b = branch_moments_with(&ts, &wide, kind, &windows, MAX_CHUNKS, 3);
+                let a = branch_moments_with(&ts, &compact, kind, &windows, None, 3);
+                let b = branch_moments_with(&ts, &wide, kind, &windows, None, 3);
                 assert!(same_bits(&a.matrix, &b.matrix), "{name} {kind:?}");
                 assert_eq!(a.area, b.area, "{name} {kind:?}");
             }
@@ -1321,16 +1270,9 @@ mod tests {
         let ts = fixture("medium");
         let feats = Features::indicators(&ts, &splits(&ts, 6));
         let windows = [0.0, ts.sequence_length() / 2.0, ts.sequence_length()];
-        let one = branch_moments_with(&ts, &feats, Moment::Cross, &windows, 1, FEATURE_BLOCK);
-        let many = branch_moments_with(
-            &ts,
-            &feats,
-            Moment::Cross,
-            &windows,
-            MAX_CHUNKS,
-            FEATURE_BLOCK,
-        );
-        assert!(plan_chunks(&Genome::new(&ts), windows[0], windows[2], MAX_CHUNKS).len() > 1);
+        let one = branch_moments_with(&ts, &feats, Moment::Cross, &windows, Some(1), FEATURE_BLOCK);
+        let many = branch_moments_with(&ts, &feats, Moment::Cross, &windows, None, FEATURE_BLOCK);
+        assert!(plan_chunks(&Genome::new(&ts), &windows, Cost::PathWalk, None).len() > 1);
         assert_close(&many.matrix, &one.matrix, "chunks");
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! How it runs in parallel: the genome (the part the windows cover) is cut at tree
 //! boundaries into chunks of about equal numbers of edge insertions and removals; how many
-//! depends only on the data, never on the thread count (`plan.rs`). Each chunk seeks to its
+//! depends only on the data, never on the thread count (`stats/chunks.rs`). Each chunk seeks to its
 //! first tree (the edges covering its start, found for all chunks in one parallel scan of the
 //! edge table into a bitmap, give the parent pointers; one pass over them in edge-table order, which is
 //! parent-time order, builds every node's weight sums), then moves from tree to tree
@@ -32,10 +32,6 @@
 mod branch;
 pub use branch::set_keep_summaries_bytes;
 mod node;
-mod plan;
-pub(crate) use plan::{
-    at_least_two_when_seek_heavy, cut_by_work, events_before, trees_overlapping,
-};
 mod site;
 mod tree;
 
@@ -47,6 +43,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::args::Mode;
+use super::chunks::{plan_chunks, span_normalise, Chunk, Cost};
 use super::summaries::{AfsSummary, SummaryFunc};
 use super::weights::WeightMatrix;
 use crate::bail;
@@ -55,7 +52,6 @@ use crate::stats::genome::Genome;
 use crate::treeseq::TreeSequence;
 use branch::branch_dense;
 use node::node_dense;
-use plan::{plan_chunks, Chunk, Data, Plan};
 use site::{site_afs, site_dense};
 use tree::{Workspace, WorkspacePool, WORKSPACES};
 
@@ -206,28 +202,30 @@ pub fn run(ts: &TreeSequence, stat: &GeneralStat) -> Result<Vec<f64>> {
 /// windows and the kind of statistic). On 300,000 samples the plan takes half a millisecond
 /// of a 25 ms call, which other threads would otherwise wait for.
 pub struct ChunkPlan {
-    plan: Plan,
+    plan: Vec<Chunk>,
     windows: Vec<f64>,
-    warmup: bool,
-    site_mode: bool,
+    cost: Cost,
 }
 
-/// Whether a statistic starts each chunk one tree early (branch mode, dense summary: see
-/// `branch_dense`), and whether it is a site-mode one: what cutting the chunks depends on.
-fn plan_kind(mode: Mode, dense: bool) -> (bool, bool) {
-    (mode == Mode::Branch && dense, mode == Mode::Site)
+/// The engine's cost model for a statistic: whether it starts each chunk one tree early
+/// (branch mode, dense summary: see `branch_dense`), and whether it is a site-mode one: what
+/// cutting the chunks depends on.
+fn plan_kind(mode: Mode, dense: bool) -> Cost {
+    Cost::Engine {
+        site_mode: mode == Mode::Site,
+        warmup: mode == Mode::Branch && dense,
+    }
 }
 
 impl ChunkPlan {
     /// The plan [`run`] makes for a statistic of this mode and summary kind (`dense`: not the
     /// allele frequency spectrum) over these windows.
     pub fn new(ts: &TreeSequence, windows: &[f64], mode: Mode, dense: bool) -> ChunkPlan {
-        let (warmup, site_mode) = plan_kind(mode, dense);
+        let cost = plan_kind(mode, dense);
         ChunkPlan {
-            plan: plan_chunks(&Genome::new(ts), windows, None, warmup, site_mode),
+            plan: plan_chunks(&Genome::new(ts), windows, cost, None),
             windows: windows.to_vec(),
-            warmup,
-            site_mode,
+            cost,
         }
     }
 }
@@ -236,7 +234,7 @@ impl ChunkPlan {
 /// windows or another kind of statistic is not used: the chunks are planned again.
 pub fn run_planned(ts: &TreeSequence, stat: &GeneralStat, plan: ChunkPlan) -> Result<Vec<f64>> {
     let kind = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
-    let fits = plan.windows == stat.windows && (plan.warmup, plan.site_mode) == kind;
+    let fits = plan.windows == stat.windows && plan.cost == kind;
     run_inner(ts, stat, None, fits.then_some(plan.plan))
 }
 
@@ -250,11 +248,36 @@ pub fn run_with_chunks(
     run_inner(ts, stat, chunks, None)
 }
 
+/// What every chunk reads: the tables (a [`Genome`], which `Data` derefs to) and the
+/// weights' totals.
+pub(super) struct Data<'a> {
+    pub(super) g: Genome<'a>,
+    /// Column sums of all the weights: the state of the ancestral allele, and `total - x`
+    /// for unpolarised statistics (a task's own are its `Part`'s).
+    pub(super) total: Vec<f64>,
+}
+
+impl<'a> std::ops::Deref for Data<'a> {
+    type Target = Genome<'a>;
+    fn deref(&self) -> &Genome<'a> {
+        &self.g
+    }
+}
+
+impl<'a> Data<'a> {
+    fn new(ts: &'a TreeSequence, stat: &GeneralStat<'a>) -> Self {
+        Data {
+            g: Genome::new(ts),
+            total: stat.weights.column_sums(),
+        }
+    }
+}
+
 fn run_inner(
     ts: &TreeSequence,
     stat: &GeneralStat,
     chunks: Option<usize>,
-    planned: Option<Plan>,
+    planned: Option<Vec<Chunk>>,
 ) -> Result<Vec<f64>> {
     let nw = stat.windows.len() - 1;
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
@@ -284,17 +307,16 @@ fn run_inner(
     let data = Data::new(ts, stat);
     // Branch mode with a dense summary carries its running sum across chunks, so its chunks
     // start one tree early (see `branch_dense`).
-    let (warmup, site_mode) = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
+    let cost = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
     let groups = make_groups(stat.summary, stat.mode, m, stat.weights.num_cols);
-    let mut plan =
-        planned.unwrap_or_else(|| plan_chunks(&data, stat.windows, chunks, warmup, site_mode));
+    let mut plan = planned.unwrap_or_else(|| plan_chunks(&data, stat.windows, cost, chunks));
     // Every group is a task per chunk, and every task pays a seek: with many groups, the
     // groups give the parallelism, and chunks are made fewer so that there are about as many
     // tasks as one group would have (the chunk count depends only on the data and the
     // statistic, never on the thread count).
-    let fewer = plan.chunks.len().div_ceil(groups.len());
-    if chunks.is_none() && fewer < plan.chunks.len() {
-        plan = plan_chunks(&data, stat.windows, Some(fewer), warmup, site_mode);
+    let fewer = plan.len().div_ceil(groups.len());
+    if chunks.is_none() && fewer < plan.len() {
+        plan = plan_chunks(&data, stat.windows, cost, Some(fewer));
     }
     // Sizes are checked before any of them is allocated (the sizes below then fit a usize).
     check_memory(ts, stat, &plan, &groups)?;
@@ -304,7 +326,7 @@ fn run_inner(
         } else {
             1
         } * m;
-    let tasks: Vec<(usize, usize)> = (0..plan.chunks.len())
+    let tasks: Vec<(usize, usize)> = (0..plan.len())
         .flat_map(|c| (0..groups.len()).map(move |g| (c, g)))
         .collect();
 
@@ -315,7 +337,7 @@ fn run_inner(
                running: &mut [Vec<f64>],
                (c, g): (usize, usize),
                partial: &Partial| {
-        let chunk = &plan.chunks[c];
+        let chunk = &plan[c];
         let cols = &groups[g].outputs;
         let gm = cols.len();
         // Partial rows are [window - w_first][time window][node?][output in group].
@@ -377,7 +399,7 @@ fn run_inner(
                 cols: group.outputs.clone(),
             },
         };
-        let partial = run_chunk(&data, stat, &plan.chunks[c], &part, &mut ws);
+        let partial = run_chunk(&data, stat, &plan[c], &part, &mut ws);
         if let Some((weights, _)) = gathered {
             ws.gathered = weights.data;
         }
@@ -406,12 +428,7 @@ fn run_inner(
     }
 
     if stat.span_normalise {
-        for (w, row) in result.chunks_mut(per_window.max(1)).enumerate().take(nw) {
-            let span = stat.windows[w + 1] - stat.windows[w];
-            for v in row {
-                *v /= span;
-            }
-        }
+        span_normalise(&mut result, stat.windows, per_window);
     }
     Ok(result)
 }
@@ -481,7 +498,7 @@ fn run_chunk(
 fn check_memory(
     ts: &TreeSequence,
     stat: &GeneralStat,
-    plan: &Plan,
+    plan: &[Chunk],
     groups: &[Group],
 ) -> Result<()> {
     use crate::memory::{dims, product, Need};
@@ -501,15 +518,12 @@ fn check_memory(
     let rows = |c: &Chunk| (c.w_last - c.w_first + 1) as u64;
     let partial_rows: Option<u64> = if node {
         // One wave of tasks: at most one per thread, each of at most the longest chunk's rows.
-        plan.chunks
-            .iter()
+        plan.iter()
             .map(rows)
             .max()
-            .and_then(|r| product([r, threads.min(plan.chunks.len() as u64)]))
+            .and_then(|r| product([r, threads.min(plan.len() as u64)]))
     } else {
-        plan.chunks
-            .iter()
-            .try_fold(0u64, |a, c| a.checked_add(rows(c)))
+        plan.iter().try_fold(0u64, |a, c| a.checked_add(rows(c)))
     };
     let (partial_what, partial_cols) = if node {
         (
@@ -523,7 +537,7 @@ fn check_memory(
         (
             format!(
                 "partial sums of {} chunks ({} per window)",
-                plan.chunks.len(),
+                plan.len(),
                 dims(&per_row)
             ),
             product([nt, m]),
@@ -541,7 +555,7 @@ fn check_memory(
         })
         .try_fold(0u64, |a, r| r.map(|r| a.max(r)));
     // Tasks run one per thread at a time: chunks × groups of them.
-    let tasks = (plan.chunks.len() as u64).saturating_mul(groups.len() as u64);
+    let tasks = (plan.len() as u64).saturating_mul(groups.len() as u64);
     let workers = threads.min(tasks.max(1));
     Need::new()
         .values::<f64>(

@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use super::plan::{Chunk, Data};
+use super::{Chunk, Data};
 use crate::memory::fill_few;
 use crate::stats::genome::{PackedCounts, Sums};
 use crate::stats::summaries::SummaryFunc;
@@ -97,7 +97,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
             V::exact_row(&mut x[u as usize * stride..][..k], weights.row(i));
         }
         let mut alive = std::mem::take(&mut ws.alive);
-        chunk.alive.collect_into(chunk.seek, &mut alive);
+        chunk.alive_into(&mut alive);
         let num_edges = alive.len();
         d.attach_covering(&alive, &mut parent, x, stride, k);
         ws.alive = alive;
