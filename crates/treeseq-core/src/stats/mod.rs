@@ -123,18 +123,13 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
         Algorithm::General(def) => {
             Request::parse(ts, method, def, kwargs, arrays, Path::Choose)?.run(ts)
         }
-        // Algorithms of their own, whose arguments are read as plain JSON: always expanded,
-        // since a placeholder may stand for an empty stretch (`sample_sets: []` passed as a
-        // typed array), which empty arrays still resolve.
-        Algorithm::Matrix => matrix::compute(ts, method, &arrays.expand(method.tskit, kwargs)?),
-        Algorithm::MeanDescendants => {
-            nodes::mean_descendants(ts, method, &arrays.expand(method.tskit, kwargs)?)
+        // Algorithms of their own, with the same arguments (the arrays beside the JSON
+        // included) read by the same helpers.
+        Algorithm::Matrix => matrix::compute(ts, method, kwargs, arrays),
+        Algorithm::MeanDescendants => nodes::mean_descendants(ts, method, kwargs, arrays),
+        Algorithm::GenealogicalNearestNeighbours => {
+            nodes::genealogical_nearest_neighbours(ts, method, kwargs, arrays)
         }
-        Algorithm::GenealogicalNearestNeighbours => nodes::genealogical_nearest_neighbours(
-            ts,
-            method,
-            &arrays.expand(method.tskit, kwargs)?,
-        ),
     }
 }
 
