@@ -279,8 +279,27 @@ fn run_inner(
     chunks: Option<usize>,
     planned: Option<Vec<Chunk>>,
 ) -> Result<Vec<f64>> {
-    let nw = stat.windows.len() - 1;
-    let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+    refuse_unsupported(stat)?;
+    let data = Data::new(ts, stat);
+    let m = stat.summary.output_dim();
+    let groups = make_groups(stat.summary, stat.mode, m, stat.weights.num_cols);
+    let plan = plan_tasks(&data, stat, chunks, planned, groups.len());
+    // Sizes are checked before any of them is allocated (the sizes below then fit a usize).
+    check_memory(ts, stat, &plan, &groups)?;
+    let mut sums = Combined::new(ts, stat, &plan, &groups)?;
+    run_tasks(&data, stat, &plan, &groups, |task, partial| {
+        sums.add(task, partial)
+    });
+    let mut result = sums.result;
+    if stat.span_normalise {
+        span_normalise(&mut result, stat.windows, sums.per_window);
+    }
+    Ok(result)
+}
+
+/// Refuses what the engine does not compute: time windows outside branch mode, the spectrum
+/// in node mode, and the branch-mode spectrum (which has its own walk).
+fn refuse_unsupported(stat: &GeneralStat) -> Result<()> {
     if stat.time_windows.is_some() && stat.mode != Mode::Branch {
         bail!(
             BadParam,
@@ -302,77 +321,43 @@ fn run_inner(
             "the branch-mode allele frequency spectrum is computed by stats::afs_branch, not the engine"
         );
     }
-    let m = stat.summary.output_dim();
-    let num_nodes = ts.num_nodes();
-    let data = Data::new(ts, stat);
+    Ok(())
+}
+
+/// The chunks, as planned beforehand or now. Every group of outputs is a task per chunk, and
+/// every task pays a seek: with many groups, the groups give the parallelism, and chunks are
+/// made fewer so that there are about as many tasks as one group would have (the chunk count
+/// depends only on the data and the statistic, never on the thread count).
+fn plan_tasks(
+    data: &Data,
+    stat: &GeneralStat,
+    chunks: Option<usize>,
+    planned: Option<Vec<Chunk>>,
+    num_groups: usize,
+) -> Vec<Chunk> {
     // Branch mode with a dense summary carries its running sum across chunks, so its chunks
     // start one tree early (see `branch_dense`).
     let cost = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
-    let groups = make_groups(stat.summary, stat.mode, m, stat.weights.num_cols);
-    let mut plan = planned.unwrap_or_else(|| plan_chunks(&data, stat.windows, cost, chunks));
-    // Every group is a task per chunk, and every task pays a seek: with many groups, the
-    // groups give the parallelism, and chunks are made fewer so that there are about as many
-    // tasks as one group would have (the chunk count depends only on the data and the
-    // statistic, never on the thread count).
-    let fewer = plan.len().div_ceil(groups.len());
+    let plan = planned.unwrap_or_else(|| plan_chunks(data, stat.windows, cost, chunks));
+    let fewer = plan.len().div_ceil(num_groups);
     if chunks.is_none() && fewer < plan.len() {
-        plan = plan_chunks(&data, stat.windows, cost, Some(fewer));
+        return plan_chunks(data, stat.windows, cost, Some(fewer));
     }
-    // Sizes are checked before any of them is allocated (the sizes below then fit a usize).
-    check_memory(ts, stat, &plan, &groups)?;
-    let per_window =
-        nt * if stat.mode == Mode::Node {
-            num_nodes
-        } else {
-            1
-        } * m;
+    plan
+}
+
+/// Runs every task (chunk c, output group g) in parallel and hands each partial to `add` in
+/// task order, whatever the thread count.
+fn run_tasks(
+    data: &Data,
+    stat: &GeneralStat,
+    plan: &[Chunk],
+    groups: &[Group],
+    mut add: impl FnMut((usize, usize), &Partial),
+) {
     let tasks: Vec<(usize, usize)> = (0..plan.len())
         .flat_map(|c| (0..groups.len()).map(move |g| (c, g)))
         .collect();
-
-    let mut result = crate::memory::try_vec("the statistic's output", nw * per_window, 0.0)?;
-    // Adds a task's partial into the result; `running` (per output group) carries the
-    // branch-mode running sum from chunk to chunk (see `Base`).
-    let add = |result: &mut [f64],
-               running: &mut [Vec<f64>],
-               (c, g): (usize, usize),
-               partial: &Partial| {
-        let chunk = &plan[c];
-        let cols = &groups[g].outputs;
-        let gm = cols.len();
-        // Partial rows are [window - w_first][time window][node?][output in group].
-        let rows = partial.out.len() / gm;
-        let row_base = chunk.w_first * per_window / m;
-        for r in 0..rows {
-            let dst = &mut result[(row_base + r) * m + cols.start..][..gm];
-            for (d, s) in dst.iter_mut().zip(&partial.out[r * gm..(r + 1) * gm]) {
-                *d += s;
-            }
-        }
-        if let Some(base) = &partial.base {
-            let r_start = &mut running[g];
-            r_start.resize(nt * gm, 0.0);
-            for (w, &coef) in base.coef.iter().enumerate() {
-                if coef != 0.0 {
-                    for t in 0..nt {
-                        let dst =
-                            &mut result[((chunk.w_first + w) * nt + t) * m + cols.start..][..gm];
-                        for (d, r) in dst.iter_mut().zip(&r_start[t * gm..(t + 1) * gm]) {
-                            *d += coef * r;
-                        }
-                    }
-                }
-            }
-            if base.absolute_end {
-                r_start.copy_from_slice(&base.delta_end);
-            } else {
-                for (r, d) in r_start.iter_mut().zip(&base.delta_end) {
-                    *r += d;
-                }
-            }
-        }
-    };
-    let mut running: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
     // Workspaces circulate freely within this run; afterwards the kept pool takes back
     // those it keeps.
     let pool = WorkspacePool::default();
@@ -399,7 +384,7 @@ fn run_inner(
                 cols: group.outputs.clone(),
             },
         };
-        let partial = run_chunk(&data, stat, &plan[c], &part, &mut ws);
+        let partial = run_chunk(data, stat, &plan[c], &part, &mut ws);
         if let Some((weights, _)) = gathered {
             ws.gathered = weights.data;
         }
@@ -413,24 +398,103 @@ fn run_inner(
         for batch in tasks.chunks(wave) {
             let partials: Vec<Partial> = batch.par_iter().map(run_task).collect();
             for (t, p) in batch.iter().zip(&partials) {
-                add(&mut result, &mut running, *t, p);
+                add(*t, p);
             }
         }
     } else {
         let partials: Vec<Partial> = tasks.par_iter().map(run_task).collect();
         for (t, p) in tasks.iter().zip(&partials) {
-            add(&mut result, &mut running, *t, p);
+            add(*t, p);
         }
     }
 
     for ws in pool.drain() {
         WORKSPACES.keep(ws);
     }
+}
 
-    if stat.span_normalise {
-        span_normalise(&mut result, stat.windows, per_window);
+/// The result, `[window][time window][node?][output]`, as the tasks' partials are added into
+/// it in task order; `running` (per output group) carries the branch-mode running sum from
+/// chunk to chunk (see [`Base`]).
+struct Combined<'p> {
+    result: Vec<f64>,
+    running: Vec<Vec<f64>>,
+    plan: &'p [Chunk],
+    groups: &'p [Group],
+    /// Time windows.
+    nt: usize,
+    /// Outputs.
+    m: usize,
+    /// Values per window: time windows × nodes (node mode) × outputs.
+    per_window: usize,
+}
+
+impl<'p> Combined<'p> {
+    fn new(
+        ts: &TreeSequence,
+        stat: &GeneralStat,
+        plan: &'p [Chunk],
+        groups: &'p [Group],
+    ) -> Result<Combined<'p>> {
+        let nw = stat.windows.len() - 1;
+        let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+        let m = stat.summary.output_dim();
+        let per_window =
+            nt * if stat.mode == Mode::Node {
+                ts.num_nodes()
+            } else {
+                1
+            } * m;
+        Ok(Combined {
+            result: crate::memory::try_vec("the statistic's output", nw * per_window, 0.0)?,
+            running: vec![Vec::new(); groups.len()],
+            plan,
+            groups,
+            nt,
+            m,
+            per_window,
+        })
     }
-    Ok(result)
+
+    /// Adds task (c, g)'s partial into the result.
+    fn add(&mut self, (c, g): (usize, usize), partial: &Partial) {
+        let (nt, m) = (self.nt, self.m);
+        let result = &mut self.result;
+        let chunk = &self.plan[c];
+        let cols = &self.groups[g].outputs;
+        let gm = cols.len();
+        // Partial rows are [window - w_first][time window][node?][output in group].
+        let rows = partial.out.len() / gm;
+        let row_base = chunk.w_first * self.per_window / m;
+        for r in 0..rows {
+            let dst = &mut result[(row_base + r) * m + cols.start..][..gm];
+            for (d, s) in dst.iter_mut().zip(&partial.out[r * gm..(r + 1) * gm]) {
+                *d += s;
+            }
+        }
+        if let Some(base) = &partial.base {
+            let r_start = &mut self.running[g];
+            r_start.resize(nt * gm, 0.0);
+            for (w, &coef) in base.coef.iter().enumerate() {
+                if coef != 0.0 {
+                    for t in 0..nt {
+                        let dst =
+                            &mut result[((chunk.w_first + w) * nt + t) * m + cols.start..][..gm];
+                        for (d, r) in dst.iter_mut().zip(&r_start[t * gm..(t + 1) * gm]) {
+                            *d += coef * r;
+                        }
+                    }
+                }
+            }
+            if base.absolute_end {
+                r_start.copy_from_slice(&base.delta_end);
+            } else {
+                for (r, d) in r_start.iter_mut().zip(&base.delta_end) {
+                    *r += d;
+                }
+            }
+        }
+    }
 }
 
 /// What one task returns: its sums for the windows its chunk overlaps, and for branch mode
