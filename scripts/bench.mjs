@@ -28,6 +28,11 @@
  * scripts/simulate_bench.py), so that many sets cost what they cost on the file the issue
  * measured them on, not K times the main file's work.
  * --backends native (or wasm) and --one-thread time only those configurations.
+ * --baseline DIR times a second built checkout (its dist/ and build/native/, as
+ * scripts/bench-compare.sh makes for a git revision) beside this one: each pass runs every
+ * configuration of the two in turn (baseline first in odd passes, this checkout first in even
+ * ones), tskit is not run, and the table gives per case and configuration the two medians and
+ * their ratio, flagging a case more than --slower P percent (default 5) slower than the baseline.
  * Progress goes to stderr.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -42,7 +47,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
 const NAME = "bench.mjs";
-const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S] [--singleton-sets K] [--singleton-file FILE] [--backends native,wasm] [--one-thread]\n       node scripts/bench.mjs --render RESULTS.json";
+const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S] [--singleton-sets K] [--singleton-file FILE] [--backends native,wasm] [--one-thread] [--baseline DIR [--slower P]]\n       node scripts/bench.mjs --render RESULTS.json";
 const CASES = [
   "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
   "divergence_435pairs_branch", "afs_site", "singleton_sets_site", "singleton_sets_branch",
@@ -67,7 +72,10 @@ const FLAGS = {
   backends: { type: "string", value: "native,wasm", help: "the backends to time (default both)" },
   "one-thread": { type: "boolean", help: "time 1 thread only, not also all threads" },
   render: { type: "string", value: "RESULTS.json", help: "print the table of an earlier run's --json again" },
+  baseline: { type: "string", value: "DIR", help: "a built checkout to time beside this one, interleaved (see scripts/bench-compare.sh)" },
+  slower: { type: "string", value: "P", help: "with --baseline: flag a case more than P percent slower (default 5)" },
   child: { type: "string", value: "BACKEND:THREADS", help: "(internal) run one configuration in this process, as the parent's child" },
+  root: { type: "string", value: "DIR", help: "(internal) the checkout whose dist/ the child times (default this one)" },
 };
 
 /** The options, checked; a mistake is a UsageError (parseScriptArgs prints it, exit 2). */
@@ -76,6 +84,7 @@ function readArgs({ values: v, positionals }, { integerValue, choiceValue, posit
     file: null, repeats: 5, passes: 3, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: !v["no-tskit"],
     maxCaseSeconds: 300, timeout: 1800, child: null, render: null, singletonSets: 10000,
     singletonFile: path.join(root, ".cache/bench-360.trees"), backends: BACKENDS, oneThread: Boolean(v["one-thread"]),
+    baseline: null, slower: 5, root,
   };
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}' (one FILE)`);
   if (positionals.length) a.file = path.resolve(positionals[0]);
@@ -88,6 +97,17 @@ function readArgs({ values: v, positionals }, { integerValue, choiceValue, posit
   if (v.render !== undefined) a.render = path.resolve(v.render);
   if (v["singleton-sets"] !== undefined) a.singletonSets = integerValue("--singleton-sets", v["singleton-sets"]);
   if (v["singleton-file"] !== undefined) a.singletonFile = path.resolve(v["singleton-file"]);
+  if (v.root !== undefined) a.root = path.resolve(v.root);
+  if (v.baseline !== undefined) {
+    a.baseline = path.resolve(v.baseline);
+    if (!fs.existsSync(path.join(a.baseline, "dist", "index.js"))) throw new UsageError(`--baseline: no built checkout at ${a.baseline} (no dist/index.js)`);
+    if (path.relative(a.baseline, root) === "") throw new UsageError("--baseline: that is this checkout");
+    a.tskit = false;
+  }
+  if (v.slower !== undefined) {
+    if (a.baseline === null) throw new UsageError("--slower: only with --baseline");
+    a.slower = positiveNumberValue("--slower", v.slower);
+  }
   if (v.backends !== undefined) {
     a.backends = v.backends.split(",").filter(Boolean).map((b) => choiceValue("--backends", b, BACKENDS));
     if (!a.backends.length) throw new UsageError("--backends: expected native, wasm or both");
@@ -224,7 +244,9 @@ function mergeResult(a, b) {
   if (!b || b.error) return b ?? a;
   if (!b.runs) return a;
   const runs = [...a.runs, ...b.runs];
-  return { ...a, runs, median: median(runs), min: Math.min(...runs) };
+  // Each pass's own median too: how much the passes disagree says how noisy the machine was.
+  const passMedians = [...(a.passMedians ?? [a.median]), b.median];
+  return { ...a, runs, median: median(runs), min: Math.min(...runs), passMedians };
 }
 
 /** A configuration's (or tskit's) results with a later pass's merged in, case by case. */
@@ -259,7 +281,7 @@ async function runTskit(args) {
 async function child(backend, threads, args) {
   const emit = (o) => process.stdout.write(JSON.stringify(o) + "\n");
   const label = `${backend} ${threads}T`;
-  const api = await import(path.join(root, "dist/index.js"));
+  const api = await import(path.join(args.root, "dist/index.js"));
   let info;
   try {
     info = await api.init({ backend, threads });
@@ -268,7 +290,7 @@ async function child(backend, threads, args) {
     return;
   }
   emit({ type: "info", info });
-  log(`${label}: ${info.name}, ${info.threads} thread(s), treeseq ${info.version}`);
+  log(`${label}: ${info.name}, ${info.threads} thread(s), treeseq ${info.version} (${info.reason}) from ${args.root}`);
   if (info.name !== backend || info.threads !== threads) {
     log(`${label}: warning: asked for ${backend} with ${threads} threads, got ${info.name} with ${info.threads}`);
   }
@@ -301,7 +323,7 @@ async function child(backend, threads, args) {
       args = { ...args, cases: args.cases.filter((c) => !SINGLETON.has(c)) };
     }
   }
-  const { cases, numSampleSets } = makeCases(ts, await import(path.join(root, "dist/grouping.js")), single);
+  const { cases, numSampleSets } = makeCases(ts, await import(path.join(args.root, "dist/grouping.js")), single);
   emit({ type: "sets", numSampleSets });
   for (const name of args.cases) {
     log(`${label}: ${name} ...`);
@@ -318,8 +340,11 @@ function spawnChild(backend, threads, cases, args, cfg) {
   return new Promise((resolve) => {
     const argv = [fileURLToPath(import.meta.url), "--child", `${backend}:${threads}`, args.file,
       "--repeats", String(args.repeats), "--cases", cases.join(","), "--max-case-seconds", String(args.maxCaseSeconds),
-      "--singleton-sets", String(args.singletonSets), "--singleton-file", args.singletonFile];
-    const p = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"] });
+      "--singleton-sets", String(args.singletonSets), "--singleton-file", args.singletonFile, "--root", cfg.root];
+    // Each checkout's own addon (its build/native/): an explicit one would stand for both.
+    const env = { ...process.env };
+    if (args.baseline) delete env.TREESEQ_NATIVE_ADDON;
+    const p = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"], env });
     let buf = "", timedOut = false, timer = null;
     const arm = () => {
       clearTimeout(timer);
@@ -355,8 +380,8 @@ function spawnChild(backend, threads, cases, args, cfg) {
  * in the 1-thread configurations (they take minutes on large files). */
 const SEQUENTIAL = new Set(["trees_total_branch_length", "variants_decode", "variants_decode_nocopy", "write_vcf"]);
 
-async function runConfig(backend, threads, args, role) {
-  const cfg = { backend, threads, cases: {} };
+async function runConfig(backend, threads, args, role, tree = { name: "current", root: args.root }) {
+  const cfg = { backend, threads, cases: {}, tree: tree.name, root: tree.root };
   let todo = args.cases.filter((c) => role === "one" || !SEQUENTIAL.has(c));
   for (const c of args.cases) if (!todo.includes(c)) cfg.cases[c] = { skipped: "sequential: run at 1 thread only" };
   while (todo.length && !cfg.error) {
@@ -404,8 +429,56 @@ function table(results) {
   return lines.join("\n");
 }
 
+/**
+ * Beside a baseline: per case and configuration, the two medians (over all passes' timed
+ * calls), their ratio, each pass's ratio of medians, and a flag where this checkout is more
+ * than `slower` percent slower.
+ */
+function compareTable(results) {
+  const limit = 1 + results.slower / 100;
+  const head = ["case", "configuration", "baseline (s)", "current (s)", "current / baseline", "per pass", ""];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i > 1 && i < 6 ? " ---: " : " --- ")).join("|")}|`];
+  const flagged = [];
+  const pairs = [];
+  for (let i = 0; i + 1 < results.configs.length; i += 2) pairs.push([results.configs[i], results.configs[i + 1]]);
+  for (const name of ["load", ...results.cases]) {
+    for (const [b, c] of pairs) {
+      const get = (cfg) => (cfg.error ? { error: cfg.error } : name === "load" ? cfg.load : cfg.cases?.[name]);
+      const [rb, rc] = [get(b), get(c)];
+      if (rb?.skipped && rc?.skipped) continue;
+      const label = `${c.backend} ${c.threads}T`;
+      const ok = rb && rc && !rb.error && !rc.error && !rb.skipped && !rc.skipped;
+      const r = ok ? rc.median / rb.median : NaN;
+      const perPass = ok ? (rc.passMedians ?? [rc.median]).map((m, k) => fmt(m / (rb.passMedians ?? [rb.median])[k])).join(" ") : "";
+      const slow = r > limit;
+      if (slow) flagged.push(`${name} (${label}) ${fmt(r)}×`);
+      lines.push(`| ${[name, label, cell(rb), cell(rc), ok ? `${fmt(r)}×` : "–", perPass, slow ? `**slower than ${results.slower}%**` : ""].join(" | ")} |`);
+    }
+  }
+  return { table: lines.join("\n"), flagged };
+}
+
+/** The markdown report of a run beside a baseline. */
+function renderComparison(results) {
+  const { table: t, flagged } = compareTable(results);
+  const n = results.repeats * results.passes;
+  return [
+    `## treeseq benchmark beside a baseline: ${path.basename(results.file)}`,
+    "",
+    `baseline: ${results.baseline}; current: ${results.root}. Median of ${n} timed call${n === 1 ? "" : "s"} per case (${results.passes} passes of ${results.repeats}, after one warm-up each; in each pass the two checkouts run every configuration in turn, in alternating order), in seconds; a ratio > 1 means the current checkout is slower. "per pass" is each pass's ratio of medians: their spread is the machine's noise.`,
+    "",
+    t,
+    "",
+    flagged.length ? `**${flagged.length} case(s) more than ${results.slower}% slower**: ${flagged.join(", ")}.` : `No case more than ${results.slower}% slower.`,
+    "",
+    `Machine: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${results.machine.platform}, ${results.machine.date}`,
+    "",
+  ].join("\n");
+}
+
 /** The markdown report of a run's results (what --render prints again from the JSON). */
 function render(results) {
+  if (results.baseline) return renderComparison(results);
   const t = results.tskit;
   const tskitLine = t && !t.error ? `tskit ${t.tskit_version} (Python ${t.python_version})` : `tskit: ${t?.error ?? t?.skipped ?? "not run"}`;
   const n1 = results.configs.find((c) => c.backend === "native" && c.role === "one");
@@ -464,22 +537,28 @@ async function main() {
   };
   log(`${path.relative(process.cwd(), args.file) || args.file}: ${args.repeats} repeats, ${machine.cpu}, ${all} cores`);
 
-  // The loops (minutes on large files, and no threads to compare) run in the first pass only.
-  const passes = args.cases.some((c) => !SEQUENTIAL.has(c)) ? args.passes : 1;
+  // The loops (minutes on large files, and no threads to compare) run in the first pass only,
+  // but in every pass beside a baseline (each case compared over the same passes).
+  const passes = args.baseline || args.cases.some((c) => !SEQUENTIAL.has(c)) ? args.passes : 1;
   const results = { file: args.file, repeats: args.repeats, passes, cases: args.cases, machine, tskit: null, configs: [],
-    singletonSets: args.singletonSets, singletonFile: args.singletonFile };
+    singletonSets: args.singletonSets, singletonFile: args.singletonFile, baseline: args.baseline, slower: args.slower, root: args.root };
+  // Beside a baseline, the two checkouts run each configuration in turn, in alternating order.
+  const trees = args.baseline ? [{ name: "baseline", root: args.baseline }, { name: "current", root: args.root }] : [{ name: "current", root: args.root }];
   for (let pass = 1; pass <= passes; pass++) {
-    const passArgs = pass === 1 ? args : { ...args, cases: args.cases.filter((c) => !SEQUENTIAL.has(c)) };
+    const passArgs = pass === 1 || args.baseline ? args : { ...args, cases: args.cases.filter((c) => !SEQUENTIAL.has(c)) };
     if (passes > 1) log(`pass ${pass} of ${passes}`);
-    const t = args.tskit ? await runTskit(passArgs) : { skipped: "skipped (--no-tskit)" };
+    const t = args.tskit ? await runTskit(passArgs) : { skipped: args.baseline ? "skipped (--baseline)" : "skipped (--no-tskit)" };
     results.tskit = results.tskit ? mergeRuns(results.tskit, t) : t;
     let i = 0;
     for (const backend of args.backends) {
       for (const [role, threads] of args.oneThread ? [["one", 1]] : [["one", 1], ["all", all]]) {
-        const c = await runConfig(backend, threads, passArgs, role);
-        c.role = role;
-        results.configs[i] = results.configs[i] ? mergeRuns(results.configs[i], c) : c;
-        i++;
+        for (const tree of pass % 2 ? trees : [...trees].reverse()) {
+          const c = await runConfig(backend, threads, passArgs, role, tree);
+          c.role = role;
+          const k = i + trees.indexOf(tree);
+          results.configs[k] = results.configs[k] ? mergeRuns(results.configs[k], c) : c;
+        }
+        i += trees.length;
       }
     }
   }

@@ -14,10 +14,11 @@
  * test/fixtures/NAME.expected.json.gz (general statistics, the divergence and relatedness
  * matrices, mean descendants, GNN, the allele frequency spectra, and the refusals), every call
  * of differential.json.gz and nan_weights.json.gz, and every option case of the genotypes/
- * answers (genotypeMatrix and the variants' genotypes). The one addition: the fixtures have no
+ * answers (genotypeMatrix and the variants' genotypes). Two additions: the public Tree's walk
+ * over each fixture, forwards and backwards (`treeWalk`); and, since the fixtures have no
  * call with more than 16 index pairs, which the core computes on a path of its own
- * (stats/pairs.rs, MANY_PAIRS), so each fixture gets the four pair statistics with 21 pairs of
- * six sample sets, in site and branch mode, with and without windows (`manyPairs` below).
+ * (stats/pairs.rs, MANY_PAIRS), the four pair statistics with 21 pairs of six sample sets on
+ * each fixture, in site and branch mode, with and without windows (`manyPairs`).
  * Only the committed fixtures count (TREESEQ_FIXTURES is not followed): the digest must be
  * reproducible from a fresh clone.
  *
@@ -82,6 +83,9 @@ export function calls() {
     const want = gz(join(FIXTURES, f));
     want.stats.forEach((c, i) => stat(name, `stats.${String(i).padStart(3, "0")}`, file, c.method, c.kwargs));
     manyPairs(name, file, want.summary.samples, stat);
+    for (const reverse of [false, true]) {
+      out.push({ fixture: name, call: `trees.${reverse ? "reverse" : "forward"}`, method: "trees", file, args: short(String(reverse)), run: (ts) => treeWalk(ts, reverse) });
+    }
   }
   const diff = gz(join(FIXTURES, "differential.json.gz"));
   diff.calls.forEach((c, i) => stat(c.file, `differential.${String(i).padStart(3, "0")}`, join(FIXTURES, `${c.file}.trees`), c.method, c.kwargs));
@@ -122,6 +126,20 @@ function manyPairs(name, file, samples, stat) {
       }
     }
   }
+}
+
+/**
+ * The public Tree's walk (a cursor of its own, which issue 17 moves onto the engine's): per
+ * tree its index, interval, total branch length (the one float it sums), and numbers of edges
+ * and roots. The parent arrays are integers, checked exactly against tskit's by trees.test.ts.
+ */
+function treeWalk(ts, reverse) {
+  const rows = [];
+  for (const t of ts.trees({ reverse })) {
+    const { left, right } = t.interval;
+    rows.push(t.index, left, right, t.totalBranchLength, t.numEdges, t.numRoots);
+  }
+  return { data: Float64Array.from(rows), shape: [rows.length / 6, 6] };
 }
 
 /** The genotypes of every site `variants(options)` yields, end to end, with their shape. */
@@ -224,12 +242,11 @@ export function compare(computed, committed = readDigest()) {
 }
 
 async function main() {
-  const write = process.argv.includes("--write");
-  const unknown = process.argv.slice(2).filter((a) => a !== "--write");
-  if (unknown.length) {
-    console.error(`digest.mjs: unknown argument(s) ${unknown.join(" ")}\nusage: node scripts/digest.mjs [--write]`);
-    process.exit(2);
-  }
+  const { parseScriptArgs } = await import("./script-args.mjs");
+  const { write } = await parseScriptArgs({
+    name: "digest.mjs", usage: "usage: node scripts/digest.mjs [--write]", positionals: false,
+    flags: { write: { type: "boolean", help: "record the results in test/digest/results.tsv (a deliberate change)" } },
+  }, ({ values }) => ({ write: Boolean(values.write) }));
   const computed = await compute(CONFIGS, (m) => console.error(`[digest] ${m}`));
   if (write) {
     const { rows, disagree } = lines(computed);

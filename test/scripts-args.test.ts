@@ -21,7 +21,7 @@ function run(script: string, args: string[]) {
 const SCRIPTS = [
   {
     script: "bench.mjs",
-    flags: ["--repeats", "--passes", "--cases", "--json", "--no-tskit", "--max-case-seconds", "--timeout", "--singleton-sets", "--singleton-file", "--backends", "--one-thread", "--render", "--child"],
+    flags: ["--repeats", "--passes", "--cases", "--json", "--no-tskit", "--max-case-seconds", "--timeout", "--singleton-sets", "--singleton-file", "--backends", "--one-thread", "--render", "--baseline", "--slower", "--child", "--root"],
     bad: [[SMALL, "--repeats", "0"], "--repeats"],
   },
   {
@@ -71,6 +71,11 @@ describe("scripts/bench.mjs", () => {
     const c = run("bench.mjs", [SMALL, "--cases", "diversity_site,nope"]);
     expect(c.status).toBe(2);
     expect(c.stderr).toContain("--cases: unknown case(s) nope");
+    const b = run("bench.mjs", [SMALL, "--baseline", join(ROOT, "test")]);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toContain("--baseline: no built checkout");
+    expect(run("bench.mjs", [SMALL, "--baseline", ROOT]).stderr).toContain("--baseline: that is this checkout");
+    expect(run("bench.mjs", [SMALL, "--slower", "5"]).stderr).toContain("--slower: only with --baseline");
   });
 
   // Fractional and exponent seconds are accepted (positiveNumberValue), as Number() took them before.
