@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
+# The version is package.json's; its copies (Cargo.toml, ts/api.ts, npm/*) must agree.
+node scripts/version.mjs
+
 log "native addon (napi-rs)"
 npx --no-install napi build --platform --release --package treeseq-node \
   --manifest-path crates/treeseq-node/Cargo.toml --output-dir build/native --no-js \

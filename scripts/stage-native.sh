@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 src=${1:-build/native}
 die() { printf 'stage-native: %s\n' "$*" >&2; exit 1; }
 
-# Every platform package must agree with the main package before anything is staged.
+# Every platform package must agree with the main package before anything is staged: the same
+# version (scripts/version.mjs checks it and its pins), name, file and package fields.
+node scripts/version.mjs >/dev/null || exit 1
 node - <<'EOF' || exit 1
 const fs = require("fs");
 const main = JSON.parse(fs.readFileSync("package.json", "utf8"));
@@ -20,10 +22,7 @@ for (const triple of dirs) {
   const pkg = JSON.parse(fs.readFileSync(`npm/${triple}/package.json`, "utf8"));
   const at = `npm/${triple}/package.json`;
   if (pkg.name !== `treeseq-${triple}`) bad.push(`${at}: name is ${pkg.name}, not treeseq-${triple}`);
-  if (pkg.version !== main.version) bad.push(`${at}: version ${pkg.version}, but package.json has ${main.version}`);
   if (pkg.main !== `treeseq.${triple}.node`) bad.push(`${at}: main is ${pkg.main}, not treeseq.${triple}.node`);
-  const pin = main.optionalDependencies?.[pkg.name];
-  if (pin !== main.version) bad.push(`package.json: optionalDependencies["${pkg.name}"] is ${pin}, not ${main.version}`);
   // Fields the main package does not have yet are not compared.
   for (const k of ["license", "author", "repository", "homepage", "bugs", "engines"]) {
     if (main[k] !== undefined && JSON.stringify(pkg[k]) !== JSON.stringify(main[k])) {

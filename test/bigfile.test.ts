@@ -54,7 +54,9 @@ function writeSparse(path: string, items: Item[]): number {
   items.forEach((it, j) => {
     const d = 64 + 64 * j;
     head.writeUInt8(it.type, d);
-    [keyStarts[j], it.key.length, arrayStarts[j], it.length].forEach((v, k) => head.writeBigUInt64LE(BigInt(v), d + 8 + 8 * k));
+    [keyStarts[j], it.key.length, arrayStarts[j], it.length].forEach((v, k) => {
+      head.writeBigUInt64LE(BigInt(v), d + 8 + 8 * k);
+    });
     it.key.copy(head, keyStarts[j]);
   });
   const fd = openSync(path, "w");

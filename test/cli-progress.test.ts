@@ -17,7 +17,7 @@ const PROGRESS = pathToFileURL(join(ROOT, "dist/cli/progress.js")).href;
  * or on the terminal too with PTY_STDOUT=1) and prints what the terminal received; exits with
  * the command's status.
  */
-export const IN_TERMINAL = `
+const IN_TERMINAL = `
 import fcntl, os, pty, struct, subprocess, sys, termios
 master, slave = pty.openpty()
 fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
@@ -223,6 +223,7 @@ describe("treeseq stat's progress, end to end", () => {
   it("piped, stderr has the summary line only; --progress json gives parseable events", () => {
     const piped = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000, maxBuffer: 1 << 28 });
     expect(piped.status, piped.stderr).toBe(0);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no carriage return or escape (a redrawn line) when piped
     expect(piped.stderr).toMatch(/^treeseq stat: 2 files, 4 statistics, [^\r\x1b]*\n$/);
     const json = spawnSync(process.execPath, [CLI, ...args, "--progress", "json"], { encoding: "utf8", timeout: 120_000, maxBuffer: 1 << 28 });
     expect(json.status, json.stderr).toBe(0);

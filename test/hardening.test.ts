@@ -86,7 +86,9 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     expect(out.pending, "a promise still pending after 60 s").toBeUndefined();
     // The backend is not wedged: the usual answer afterwards.
     expect(out.usual.length).toBe(usual.values.length);
-    out.usual.forEach((x: number, i: number) => expect(close(x, usual.values[i]), `usual[${i}]`).toBe(true));
+    out.usual.forEach((x: number, i: number) => {
+      expect(close(x, usual.values[i]), `usual[${i}]`).toBe(true);
+    });
     // The call itself was refused as tskit refuses it.
     expect(out.first.answered, `answered with shape ${JSON.stringify(out.first.shape)}`).toBeUndefined();
     expect(out.first.name).toBe("TreeSeqError");

@@ -34,7 +34,9 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       for (const [plural, one] of TABLES) {
         const rows = want[plural] as unknown[];
         same([...(ts as any)[plural]()], rows, plural);
-        rows.forEach((r, i) => same((ts as any)[one](i), r, `${one}(${i})`));
+        rows.forEach((r, i) => {
+          same((ts as any)[one](i), r, `${one}(${i})`);
+        });
         if (rows.length > 0) {
           same((ts as any)[one](BigInt(rows.length - 1)), rows[rows.length - 1], `${one}(BigInt)`);
           // Negative ids count from the end, as tskit's.

@@ -49,7 +49,9 @@ describe("Snakemake workflow", () => {
   beforeAll(() => {
     if (!existsSync(SNAKEMAKE)) throw new Error(`${SNAKEMAKE} is missing: run npm run setup`);
   });
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   it("computes every statistic of every file into one table, with the library's numbers", async () => {
     const WINDOWS = 4;
@@ -89,7 +91,9 @@ pairs: all
       const add = (statistic: string, mode: string, columns: [string, string][], data: Float64Array) => {
         expect(data.length).toBe(WINDOWS * columns.length);
         for (let w = 0; w < WINDOWS; w++) {
-          columns.forEach(([c, index], j) => want.set([path, statistic, mode, windows[w], windows[w + 1], c, index].join("|"), data[w * columns.length + j]));
+          columns.forEach(([c, index], j) => {
+            want.set([path, statistic, mode, windows[w], windows[w + 1], c, index].join("|"), data[w * columns.length + j]);
+          });
         }
       };
       const plain = (list: string[]): [string, string][] => list.map((c) => [c, ""]);

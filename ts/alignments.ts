@@ -98,6 +98,7 @@ export function alignments(src: SequenceSource, options: unknown, where = "align
   else if (ref.length !== L) {
     throw new TreeSeqError("BAD_PARAM", `${where}: the reference sequence has ${ref.length} characters; it must have sequenceLength (${L})`);
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is every code from 0x00 to 0x7f
   if (!/^[\x00-\x7f]*$/.test(ref)) throw new TreeSeqError("BAD_PARAM", `${where}: the reference sequence must be ASCII`);
   const nodes = given(o.samples) ? Array.from(idList(o.samples, { where, path: "samples" })) : Array.from(src.samples());
 
@@ -178,7 +179,9 @@ export function nexus(src: SequenceSource, options: unknown): string {
     const a = alignments(src, alignmentOptions(o, "?"), where);
     const missing = given(o.missingDataCharacter) ? o.missingDataCharacter : "?";
     out.push("BEGIN DATA;\n", `  DIMENSIONS NCHAR=${src.sequenceLength};\n`, `  FORMAT DATATYPE=DNA MISSING=${missing};\n`, "  MATRIX\n");
-    a.forEach((s, j) => out.push(`    n${samples[j]} ${s}\n`));
+    a.forEach((s, j) => {
+      out.push(`    n${samples[j]} ${s}\n`);
+    });
     out.push("  ;\n", "END;\n");
   }
   if (bool("includeTrees", true)) {

@@ -15,46 +15,15 @@ import { typedArrayFor } from "./backend.js";
 import { guard, guardAsync, TreeSeqError } from "./errors.js";
 import { packageRoot } from "./node-package.js";
 
-interface NativeTreeCursorRaw {
-  step(how: string): boolean;
-  seek(position: number): void;
-  seekIndex(index: number): void;
-  stateBuffer(): ArrayBuffer;
-  arrayBuffer(name: string): ArrayBuffer;
-  mrca(u: number, v: number): number;
-}
-interface NativeVariantsRaw {
-  next(): boolean;
-  decode(site: number): void;
-  alleles(): string;
-  stateBuffer(): ArrayBuffer;
-  genotypesBuffer(): ArrayBuffer;
-}
-interface NativeTs {
-  treeCursor(): NativeTreeCursorRaw;
-  variantCursor(): NativeVariantsRaw;
-  variantCursorWith(optionsJson: string): NativeVariantsRaw;
-  genotypeMatrix(optionsJson: string): Promise<{ data: Int32Array; shape: number[] }>;
-  summary(): string;
-  samples(): Int32Array;
-  breakpoints(): Float64Array;
-  fileBuffer(): ArrayBuffer | null;
-  column(key: string): { dtype: string; length: number; inFile: boolean; byteOffset: number; copy?: Uint8Array | null };
-  dump(): Uint8Array;
-  compute(method: string, kwargsJson: string, i32s: Int32Array, f64s: Float64Array): Promise<{ data: Float64Array; shape: number[] }>;
-}
-interface Addon {
-  load(bytes: Uint8Array): Promise<NativeTs>;
-  loadPath(path: string): Promise<NativeTs>;
-  initThreads(n: number): number;
-  threads(): number;
-  distinctWorkerThreads(tasks: number): number;
-  /** Detaches a buffer the addon made over Rust memory (views read as empty afterwards). */
-  detach(buffer: ArrayBuffer): void;
-  /** The core's memory ceiling (absent from addons older than it). */
-  setMaxMemory?(bytes: number): void;
-  maxMemory?(): number;
-}
+// The addon's declarations as `napi build --dts` generated them (scripts/build.sh): type-only,
+// gone from the JavaScript, so the TypeScript is checked against the binding as built.
+import type * as addon from "../build/native/index.js";
+
+type NativeTs = addon.NativeTreeSequence;
+type NativeTreeCursorRaw = addon.NativeTree;
+type NativeVariantsRaw = addon.NativeVariants;
+/** The addon's exports; one older than the memory ceiling lacks `setMaxMemory` and `maxMemory`. */
+type Addon = Omit<typeof addon, "setMaxMemory" | "maxMemory"> & Partial<Pick<typeof addon, "setMaxMemory" | "maxMemory">>;
 
 /** The platforms that have a prebuilt addon package (npm/<triple>/ in the repository). */
 export const PREBUILT_TRIPLES = [

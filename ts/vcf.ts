@@ -161,7 +161,7 @@ export function* vcfPieces(src: VcfSource, options: unknown): Generator<string> 
   const samples = rows.flat();
   // Separators after each genotype: "|" within an individual, "\t" between, "\n" at the end.
   const sep: string[] = [];
-  for (const r of rows) r.forEach((_, k) => sep.push(k === r.length - 1 ? "\t" : "|"));
+  for (const r of rows) for (let k = 0; k < r.length; k++) sep.push(k === r.length - 1 ? "\t" : "|");
   sep[sep.length - 1] = "\n";
   let piece = "";
   for (const v of src.variants({ samples, isolatedAsMissing, copy: false })) {

@@ -156,7 +156,9 @@ export function* rowsOf(result: StatResult, request: Request, file: string, stat
   const at = new Array<number>(sizes.length).fill(0);
   for (let v = 0; v < want; v++) {
     const row: Row = { file, statistic, mode: request.mode, window_left: 0, window_right: 0, sample_sets: "", value: result.data[v] };
-    request.axes.forEach((a, d) => a.label(row, at[d]));
+    request.axes.forEach((a, d) => {
+      a.label(row, at[d]);
+    });
     yield row;
     for (let d = sizes.length - 1; d >= 0; d--) {
       if (++at[d] < sizes[d]) break;

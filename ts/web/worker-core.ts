@@ -15,6 +15,9 @@
  * that hands it the parent port as `globalThis.__treeseqPort`.
  */
 
+import type { Glue as ThreadedGlue, WasmTreeSequence } from "./wasm-threads/treeseq_wasm.js";
+import type { Glue as SingleThreadedGlue } from "./wasm-st/treeseq_wasm.js";
+
 type Post = (msg: unknown, transfer?: Transferable[]) => void;
 interface Port { post: Post; listen(cb: (m: any) => void): void }
 
@@ -27,9 +30,11 @@ function port(): Port {
 
 const THREAD_STACK = 2 << 20; // 2 MiB, a multiple of the 64 KiB page as wasm-bindgen requires
 
-export function serve(glue: any): void {
+export function serve(glue: ThreadedGlue | SingleThreadedGlue): void {
   const { post, listen } = port();
-  const files = new Map<number, any>(); // "st" role: id -> WasmTreeSequence
+  // Only the threaded build's workers are sent "pool" and "build", which use the pool's functions.
+  const threaded = glue as ThreadedGlue;
+  const files = new Map<number, WasmTreeSequence>(); // "st" role: id -> WasmTreeSequence
   let nextFile = 1;
 
   /** The panic message a trap left (see `last_trap` in the crate), if any. */
@@ -41,7 +46,7 @@ export function serve(glue: any): void {
     }
   };
 
-  const fileById = (id: number): any => {
+  const fileById = (id: number): WasmTreeSequence => {
     const f = files.get(id);
     if (!f) throw new Error(`TREESEQ:DISPOSED:tree sequence ${id} is not loaded in the worker`);
     return f;
@@ -60,7 +65,7 @@ export function serve(glue: any): void {
       post({ type: "ready" });
       if (m.role === "pool") {
         try {
-          glue.worker_run(m.setup);
+          threaded.worker_run(m.setup);
         } catch (e) {
           // This rayon thread trapped: the job it ran never finishes, and the driver waits on
           // it. Say so (the owner retires the instance); an uncaught error would say less.
@@ -76,7 +81,7 @@ export function serve(glue: any): void {
       let value: unknown;
       let transfer: Transferable[] = [];
       switch (m.op) {
-        case "build": glue.pool_build(m.setup); value = glue.threads(); break;
+        case "build": threaded.pool_build(m.setup); value = glue.threads(); break;
         case "load":
           if (glue.threaded()) value = glue.load_acquired(m.bytes);
           else {

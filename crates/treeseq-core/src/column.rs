@@ -16,36 +16,27 @@ pub unsafe trait Pod: Copy + Send + Sync + 'static {
     /// kastore's type code for this element type.
     const KASTORE_TYPE: u8;
 }
-unsafe impl Pod for i8 {
-    const KASTORE_TYPE: u8 = 0;
+/// kastore's element types and their type codes.
+macro_rules! pod {
+    ($($t:ty = $code:expr),* $(,)?) => {$(
+        // SAFETY: a primitive integer or float: every bit pattern is a value, and no padding.
+        unsafe impl Pod for $t {
+            const KASTORE_TYPE: u8 = $code;
+        }
+    )*};
 }
-unsafe impl Pod for u8 {
-    const KASTORE_TYPE: u8 = 1;
-}
-unsafe impl Pod for i16 {
-    const KASTORE_TYPE: u8 = 2;
-}
-unsafe impl Pod for u16 {
-    const KASTORE_TYPE: u8 = 3;
-}
-unsafe impl Pod for i32 {
-    const KASTORE_TYPE: u8 = 4;
-}
-unsafe impl Pod for u32 {
-    const KASTORE_TYPE: u8 = 5;
-}
-unsafe impl Pod for i64 {
-    const KASTORE_TYPE: u8 = 6;
-}
-unsafe impl Pod for u64 {
-    const KASTORE_TYPE: u8 = 7;
-}
-unsafe impl Pod for f32 {
-    const KASTORE_TYPE: u8 = 8;
-}
-unsafe impl Pod for f64 {
-    const KASTORE_TYPE: u8 = 9;
-}
+pod!(
+    i8 = 0,
+    u8 = 1,
+    i16 = 2,
+    u16 = 3,
+    i32 = 4,
+    u32 = 5,
+    i64 = 6,
+    u64 = 7,
+    f32 = 8,
+    f64 = 9
+);
 
 /// A byte buffer whose start is 8-byte aligned (backed by `u64` words).
 pub struct AlignedBytes {

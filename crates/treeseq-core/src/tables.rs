@@ -123,7 +123,7 @@ pub struct TableCollection {
     pub provenances: ProvenanceTable,
     pub reference_sequence: ReferenceSequence,
     /// `indexes/edge_insertion_order` and `indexes/edge_removal_order`: edge ids sorted by
-    /// (left, time[parent], parent, child) and (right, -time[parent], -parent, -child).
+    /// `(left, time[parent], parent, child)` and `(right, -time[parent], -parent, -child)`.
     pub edge_insertion_order: Column<i32>,
     pub edge_removal_order: Column<i32>,
 }
@@ -140,8 +140,9 @@ impl TableCollection {
     }
 
     /// (Re)builds the edge indexes as tskit does: insertion order sorts edge ids by
-    /// (left, time[parent], parent, child), removal order by (right, -time[parent], -parent,
-    /// -child). Fails (`BadEdges`) if an edge's parent is not a node id.
+    /// `(left, time[parent], parent, child)`, removal order by
+    /// `(right, -time[parent], -parent, -child)`. Fails (`BadEdges`) if an edge's parent is not a
+    /// node id.
     pub fn build_indexes(&mut self) -> crate::Result<()> {
         let e = &self.edges;
         let t = &self.nodes.time;

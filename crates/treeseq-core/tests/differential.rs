@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use common::*;
 use serde_json::Value;
 use treeseq_core::stats::compute;

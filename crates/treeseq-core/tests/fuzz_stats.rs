@@ -309,18 +309,14 @@ impl Gen<'_> {
         match self.branch(6, 1) {
             0 => self.junk(0),
             1 => {
-                let t: Vec<i64> = (0..arity).map(|_| self.set_index(5) as i64).collect();
+                let t: Vec<i64> = (0..arity).map(|_| self.set_index(5)).collect();
                 json!(t)
             }
             2 => {
                 // Many tuples (the many-pairs path from 17 on).
                 let m = 1 + self.rng.index(40);
                 let ts: Vec<Value> = (0..m)
-                    .map(|_| {
-                        json!((0..arity)
-                            .map(|_| self.set_index(4) as i64)
-                            .collect::<Vec<_>>())
-                    })
+                    .map(|_| json!((0..arity).map(|_| self.set_index(4)).collect::<Vec<_>>()))
                     .collect();
                 json!(ts)
             }
@@ -328,8 +324,7 @@ impl Gen<'_> {
                 let m = 1 + self.rng.index(4);
                 let ts: Vec<Value> = (0..m)
                     .map(|_| {
-                        let mut t: Vec<i64> =
-                            (0..arity).map(|_| self.set_index(4) as i64).collect();
+                        let mut t: Vec<i64> = (0..arity).map(|_| self.set_index(4)).collect();
                         if self.odd(1, 8) {
                             let i = self.rng.index(arity);
                             t[i] = self.int();

@@ -4,7 +4,6 @@
 
 mod common;
 
-
 use serde_json::Value;
 use treeseq_core::{genotype_matrix, ErrorCode, VariantOptions, Variants};
 

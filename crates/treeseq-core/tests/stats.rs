@@ -204,7 +204,10 @@ mod brute {
     /// A branch-mode statistic: sum over trees, windows and branches of
     /// overlap * branch length (per time window) * (f(x) [+ f(total - x)]).
     /// Result `[window][time window][output]`.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "tskit's own arguments, one for one"
+    )]
     pub fn branch_stat(
         ts: &TreeSequence,
         weights: &[Vec<f64>],

@@ -392,7 +392,10 @@ pub struct NativeVariants {
 impl NativeVariants {
     /// The JavaScript cursor's `next()`: decodes the next site, false after the last.
     #[napi]
-    #[allow(clippy::should_implement_trait)]
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "JavaScript's iterator protocol names it next"
+    )]
     pub fn next(&mut self) -> Result<bool> {
         catch_panics(|| Ok(self.cursor.next())).map_err(to_napi)
     }

@@ -107,9 +107,8 @@ impl WasmTreeSequence {
     /// Takes ownership of a reference from `load_acquired` or `acquire`.
     pub fn from_acquired(ptr: u32) -> WasmTreeSequence {
         // SAFETY: ptr came from Arc::into_raw and its count is handed over to this object.
-        WasmTreeSequence {
-            inner: unsafe { Arc::from_raw(ptr as usize as *const TreeSequence) },
-        }
+        let inner = unsafe { Arc::from_raw(ptr as usize as *const TreeSequence) };
+        WasmTreeSequence { inner }
     }
 
     /// The summary as JSON (see `access::summary_json`).
@@ -381,7 +380,10 @@ pub struct WasmVariants {
 #[wasm_bindgen]
 impl WasmVariants {
     /// The JavaScript cursor's `next()`: decodes the next site, false after the last.
-    #[allow(clippy::should_implement_trait)]
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "JavaScript's iterator protocol names it next"
+    )]
     pub fn next(&mut self) -> bool {
         self.cursor.next()
     }

@@ -1,6 +1,6 @@
 //! Shared by the integration tests: where the fixtures are, how to read them, and how values
 //! are compared with tskit's (relative 1e-9, absolute 1e-12 near zero, NaN only equals NaN).
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses a part of it")]
 
 use std::io::Read;
 use std::path::PathBuf;

@@ -17,7 +17,7 @@
 //! - `TREESEQ_FUZZ_METHODS`: statistics only: fuzz only these methods (comma-separated).
 //! - `TREESEQ_FUZZ_CASE_TIMEOUT`: seconds one case may take before it counts as a hang
 //!   (default 20).
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each fuzz binary uses a part of it")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
@@ -56,21 +56,27 @@ pub static LARGEST_REQUEST: AtomicUsize = AtomicUsize::new(0);
 /// The case now running: its reproduction line and its input, written before the case starts.
 pub static CURRENT: Mutex<Option<(String, PathBuf, Vec<u8>)>> = Mutex::new(None);
 
+// SAFETY: every call is passed on unchanged to the system allocator, which upholds
+// GlobalAlloc's contract; `check` only records sizes (or aborts).
 unsafe impl GlobalAlloc for CappedAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         self.check(layout.size());
-        System.alloc(layout)
+        // SAFETY: the caller's layout, as GlobalAlloc::alloc requires it.
+        unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         self.check(layout.size());
-        System.alloc_zeroed(layout)
+        // SAFETY: as for alloc.
+        unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
+        // SAFETY: ptr came from System through this allocator, with this layout.
+        unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         self.check(new_size);
-        System.realloc(ptr, layout, new_size)
+        // SAFETY: as for dealloc, and new_size is the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
 
@@ -295,6 +301,10 @@ pub fn announce(repro: String, path: PathBuf, input: Vec<u8>) {
 }
 
 /// Saves a failing case's input and returns the message that says how to replay and keep it.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each says one part of the replay line"
+)]
 pub fn report_failure(
     target: &str,
     seed: u64,
