@@ -13,7 +13,10 @@ import { BACKENDS, fixtures } from "./helpers.js";
 const fixture = fixtures().find((f) => f.name === "small") ?? fixtures()[0];
 
 async function refusal(p: Promise<unknown>): Promise<TreeSeqError> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(TreeSeqError);
   return err as TreeSeqError;
 }
@@ -43,11 +46,19 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     for (const [name, tskit] of Object.entries(STATISTICS)) {
       for (const [option, keyword] of Object.entries(OPTION_TO_TSKIT)) {
         const takes = (STAT_OPTIONS as Record<string, readonly string[]>)[name].includes(option);
-        const ts_ = await Promise.resolve().then(() => toKwargs(name as any, { [option]: null })).then(() => null, (e: Error) => e);
+        const ts_ = await Promise.resolve()
+          .then(() => toKwargs(name as any, { [option]: null }))
+          .then(
+            () => null,
+            (e: Error) => e,
+          );
         expect(ts_ === null, `TypeScript: ${name} ${option}: ${ts_?.message}`).toBe(takes);
         if (!takes) expect(ts_!.message).toContain(`${name}: unknown option '${option}'`);
         // The core, called with tskit's names: the same rule, from the same table.
-        const core = await h.compute(tskit, { json: JSON.stringify({ [keyword]: null }), ...none }).then(() => null, (e: Error) => e);
+        const core = await h.compute(tskit, { json: JSON.stringify({ [keyword]: null }), ...none }).then(
+          () => null,
+          (e: Error) => e,
+        );
         const unknown = core !== null && /unknown option/.test(core.message);
         expect(unknown, `core: ${tskit} ${keyword}: ${core?.message}`).toBe(!takes);
         if (!takes) expect(core.message).toContain(`${tskit}: unknown option '${keyword}'`);

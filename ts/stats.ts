@@ -7,7 +7,7 @@
 import type { StatResult } from "./backend.js";
 import { TreeSeqError, type ErrorCode } from "./errors.js";
 import {
-  OPTION_TO_TSKIT, RENAMED_OPTIONS, STAT_OPTIONS, STATISTICS, type DivergenceOptions, type DiversityOptions,
+  OPTION_TO_TSKIT, RENAMED_OPTIONS, STAT_OPTIONS, type DivergenceOptions, type DiversityOptions,
   type StatName, type StatOptions, type TraitCovarianceOptions,
 } from "./generated/stats.js";
 import {
