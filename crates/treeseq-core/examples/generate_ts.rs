@@ -215,7 +215,10 @@ fn cursor() -> String {
     out
 }
 
-#[allow(dead_code)] // the freshness test includes this file for `render` only
+#[allow(
+    dead_code,
+    reason = "tests/generated_ts.rs includes this file for `render` only"
+)]
 fn main() {
     let dir = std::env::args()
         .nth(1)

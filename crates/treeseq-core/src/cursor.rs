@@ -223,7 +223,10 @@ impl VariantCursor {
 
     /// Decodes the next site; false after the last. (Named as the JavaScript cursors' method,
     /// not an iterator: each call reuses the decoded site's buffers.)
-    #[allow(clippy::should_implement_trait)]
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "named as the JavaScript cursors' method; each call reuses the buffers"
+    )]
     pub fn next(&mut self) -> bool {
         let more = self.variants.decode_next();
         self.sync();

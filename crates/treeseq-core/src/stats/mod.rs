@@ -650,7 +650,10 @@ impl Request {
 /// relatedness as a proportion, ...), for the general path and the many-pairs path alike.
 /// `genetic_relatedness(proportion=True)` divides by the segregating sites of the union of the
 /// sets, computed unpolarised with the same windows and normalisation.
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the general path and the many-pairs path hand over what each has parsed"
+)]
 pub(crate) fn finish_derived(
     ts: &TreeSequence,
     derived: Derived,

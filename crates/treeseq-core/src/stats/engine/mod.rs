@@ -23,7 +23,7 @@
 //! sample sets, index tuples) are also split into groups of outputs, each group a task of its
 //! own per chunk; a group whose outputs read only some of the state's columns (a summary's
 //! `columns`) carries only those, so that K sample sets cost O(K) per node update in all,
-//! not O(K) per group (see [`Group`]).
+//! not O(K) per group (see `Group`).
 //!
 //! Per tree transition, a node whose weights or branch change is "touched" once: its old
 //! value is kept before the first change and its summary is recomputed once after all of the
