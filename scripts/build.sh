@@ -38,6 +38,11 @@ wasm_build wasm-threads "-C target-feature=+atomics,+bulk-memory,+mutable-global
 log "WebAssembly, single-threaded"
 wasm_build wasm-st "-C target-feature=+bulk-memory,+mutable-globals,+simd128 -C link-arg=--max-memory=4294967296"
 
+log "TypeScript copies of the core's tables (ts/generated/)"
+# The statistics' names, options and options types (stats/registry.rs) and the cursors' state
+# layout (cursor.rs); committed, and checked fresh by crates/treeseq-core/tests/generated_ts.rs.
+cargo run --quiet --package treeseq-core --example generate_ts -- ts/generated
+
 log "TypeScript"
 rm -rf dist  # nothing stale may reach the package
 npx --no-install tsc -p tsconfig.json

@@ -4,8 +4,11 @@
  */
 
 import type { StatArgs } from "./stats.js";
+import type { TREE_ARRAYS } from "./generated/cursor.js";
 
 export type BackendName = "native" | "wasm";
+/** The per-node arrays a tree cursor exposes (the core's `cursor::TREE_ARRAYS`). */
+export type TreeArrayName = (typeof TREE_ARRAYS)[number];
 export type TypedArray = Int8Array | Uint8Array | Int32Array | Uint32Array | BigUint64Array | Float64Array;
 
 export interface StatResult {
@@ -39,7 +42,7 @@ export interface TreeCursor {
   /** Float64 view: [index, left, right, totalBranchLength, sitesStart, sitesEnd, numEdges]. */
   state(): Float64Array;
   /** Int32 view of a per-node array (length numNodes + 1; the last is the virtual root). */
-  array(name: string): Int32Array;
+  array(name: TreeArrayName): Int32Array;
   mrca(u: number, v: number): number;
   free(): void;
 }

@@ -1,38 +1,18 @@
 /**
- * Statistics: the table of tskit's methods and the conversion of a camelCase options object
- * into tskit's keyword arguments. The computation itself is in the Rust core, once.
+ * Statistics: the conversion of a camelCase options object into tskit's keyword arguments, and
+ * the types of option values. The table of methods, the options each takes and each
+ * statistic's options type are generated from the core's registry (generated/stats.ts, written
+ * by `cargo run -p treeseq-core --example generate_ts`); the computation is in the core, once.
  */
 import type { StatResult } from "./backend.js";
 import { TreeSeqError, type ErrorCode } from "./errors.js";
 import {
-  booleanValue, floatList, idList, integerList, isList, isPlainObject, optionsObject, stringValue, type Place,
+  OPTION_TO_TSKIT, RENAMED_OPTIONS, STAT_OPTIONS, type DivergenceOptions, type DiversityOptions,
+  type StatName, type StatOptions, type TraitCovarianceOptions,
+} from "./generated/stats.js";
+import {
+  booleanValue, floatList, idList, integerList, isList, isPlainObject, optionsObject, stringValue, toInteger, type Place,
 } from "./values.js";
-
-/** treeseq name -> tskit name. */
-export const STATISTICS = {
-  diversity: "diversity",
-  segregatingSites: "segregating_sites",
-  tajimasD: "Tajimas_D",
-  y1: "Y1",
-  divergence: "divergence",
-  fst: "Fst",
-  f2: "f2",
-  y2: "Y2",
-  f3: "f3",
-  y3: "Y3",
-  f4: "f4",
-  geneticRelatedness: "genetic_relatedness",
-  geneticRelatednessWeighted: "genetic_relatedness_weighted",
-  traitCovariance: "trait_covariance",
-  traitCorrelation: "trait_correlation",
-  alleleFrequencySpectrum: "allele_frequency_spectrum",
-  divergenceMatrix: "divergence_matrix",
-  geneticRelatednessMatrix: "genetic_relatedness_matrix",
-  meanDescendants: "mean_descendants",
-  genealogicalNearestNeighbours: "genealogical_nearest_neighbours",
-} as const;
-
-export type StatName = keyof typeof STATISTICS;
 
 /** Node ids: a plain array or an `Int32Array` (such as `samples()` or part of it). */
 export type IdList = readonly number[] | Int32Array;
@@ -81,163 +61,16 @@ export type WeightMatrix =
  * What the statistics summed over the genealogy take (not the spectrum, the matrices or the
  * per-node statistics, whose options are their own).
  */
-export interface WindowOptions {
-  windows?: Windows;
-  mode?: StatMode;
-  /**
-   * Branch mode only: adds a time-window axis after the window axis. tskit 1.0.3 takes it
-   * only in `allele_frequency_spectrum`; treeseq takes it here too.
-   */
-  timeWindows?: TimeWindows;
-}
-
-/** Tajima's D: tskit's `Tajimas_D` has no `span_normalise` (D is a ratio). */
-export interface TajimasDOptions extends WindowOptions {
-  /** Default: all samples, as one set (no statistic axis). */
-  sampleSets?: SampleSets;
-}
+export type WindowOptions = Pick<StatOptions, "windows" | "mode" | "timeWindows">;
 
 /** One-way statistics: diversity, segregatingSites (and y1, whose sets are required). */
-export interface OneWayStatOptions extends TajimasDOptions {
-  /** Divide each window's value by its span (default true): a value per unit of sequence. */
-  spanNormalise?: boolean;
-}
-
-export interface Y1Options extends OneWayStatOptions {
-  sampleSets: SampleSets;
-}
+export type OneWayStatOptions = DiversityOptions;
 
 /** k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4). */
-export interface MultiWayStatOptions extends WindowOptions {
-  /** A list of sets (a flat list of ids is refused: index tuples need several sets). */
-  sampleSets: ReadonlyArray<IdList>;
-  indexes?: IndexTuples;
-  spanNormalise?: boolean;
-}
-
-export interface GeneticRelatednessOptions extends MultiWayStatOptions {
-  /** Default true (unlike most statistics): the ancestral allele is left out. */
-  polarised?: boolean;
-  /**
-   * Default true: divided by `segregatingSites` of the union of the sets, with the same
-   * windows and mode (so `spanNormalise` then has no effect).
-   */
-  proportion?: boolean;
-  /** Default true: relative to the rest of the sets, `E[m(I,J) - m(I,S) - m(J,T) + m(S,T)]`. */
-  centre?: boolean;
-}
+export type MultiWayStatOptions = DivergenceOptions;
 
 /** Statistics of traits: `weights` (tskit's `W`) instead of sample sets. */
-export interface TraitStatOptions extends WindowOptions {
-  weights: WeightMatrix;
-  spanNormalise?: boolean;
-}
-
-export interface GeneticRelatednessWeightedOptions extends TraitStatOptions {
-  /** Pairs of columns of `weights`. */
-  indexes?: IndexTuples;
-  /** Default false. */
-  polarised?: boolean;
-  /** Default true: the relatedness summed over is centred, as in `geneticRelatedness`. */
-  centre?: boolean;
-}
-
-export interface AlleleFrequencySpectrumOptions {
-  /** Default: all samples as one set. A flat list is one set too: the spectrum keeps its axis. */
-  sampleSets?: SampleSets;
-  windows?: Windows;
-  timeWindows?: TimeWindows;
-  /** No node mode for the spectrum. */
-  mode?: "site" | "branch";
-  spanNormalise?: boolean;
-  /** Default false: the folded spectrum (minor allele counts). */
-  polarised?: boolean;
-}
-
-export interface DivergenceMatrixOptions {
-  /** Default: one set per sample. A flat list of ids is one set per id. */
-  sampleSets?: SampleSets;
-  windows?: Windows;
-  mode?: "site" | "branch";
-  spanNormalise?: boolean;
-}
-
-export interface GeneticRelatednessMatrixOptions {
-  /** Default: one set per sample. Must be a list of sets (tskit fails on a flat list). */
-  sampleSets?: ReadonlyArray<IdList>;
-  windows?: Windows;
-  mode?: "site" | "branch";
-  spanNormalise?: boolean;
-}
-
-export interface MeanDescendantsOptions {
-  /** The reference sets: lists of any nodes (not only samples); they may overlap. */
-  sampleSets: ReadonlyArray<IdList>;
-}
-
-export interface GenealogicalNearestNeighboursOptions {
-  /** The nodes whose neighbours are found. */
-  focal: IdList;
-  /** The reference sets (tskit's keyword is `sample_sets`): disjoint lists of nodes. */
-  sampleSets: ReadonlyArray<IdList>;
-}
-
-/** Each statistic's options type, by treeseq name. */
-export interface StatOptionsMap {
-  diversity: OneWayStatOptions;
-  segregatingSites: OneWayStatOptions;
-  tajimasD: TajimasDOptions;
-  y1: Y1Options;
-  divergence: MultiWayStatOptions;
-  fst: MultiWayStatOptions;
-  f2: MultiWayStatOptions;
-  y2: MultiWayStatOptions;
-  f3: MultiWayStatOptions;
-  y3: MultiWayStatOptions;
-  f4: MultiWayStatOptions;
-  geneticRelatedness: GeneticRelatednessOptions;
-  geneticRelatednessWeighted: GeneticRelatednessWeightedOptions;
-  traitCovariance: TraitStatOptions;
-  traitCorrelation: TraitStatOptions;
-  alleleFrequencySpectrum: AlleleFrequencySpectrumOptions;
-  divergenceMatrix: DivergenceMatrixOptions;
-  geneticRelatednessMatrix: GeneticRelatednessMatrixOptions;
-  meanDescendants: MeanDescendantsOptions;
-  genealogicalNearestNeighbours: GenealogicalNearestNeighboursOptions;
-}
-
-/**
- * Every option some statistic takes, for code that passes options through without knowing
- * the statistic (the CLI). A statistic refuses the ones it does not take, at run time, with
- * `BAD_PARAM`; each method's own options type (`StatOptionsMap`) refuses them at compile time.
- */
-export interface StatOptions {
-  sampleSets?: SampleSets;
-  indexes?: IndexTuples;
-  windows?: Windows;
-  timeWindows?: TimeWindows;
-  mode?: StatMode;
-  spanNormalise?: boolean;
-  polarised?: boolean;
-  proportion?: boolean;
-  centre?: boolean;
-  weights?: WeightMatrix;
-  focal?: IdList;
-}
-
-const OPTION_TO_TSKIT: Record<string, string> = {
-  sampleSets: "sample_sets",
-  indexes: "indexes",
-  windows: "windows",
-  timeWindows: "time_windows",
-  mode: "mode",
-  spanNormalise: "span_normalise",
-  polarised: "polarised",
-  proportion: "proportion",
-  centre: "centre",
-  weights: "W",
-  focal: "focal",
-};
+export type TraitStatOptions = TraitCovarianceOptions;
 
 /**
  * A statistic's arguments as they cross to the core: tskit's keyword arguments as JSON, with
@@ -333,19 +166,24 @@ class ArrayPacker {
   }
 }
 
-/** Converts treeseq options to tskit's kwargs, refusing names tskit would not know. */
-export function toKwargs(name: string, options: StatOptions | undefined): StatArgs {
+/**
+ * Converts treeseq options to tskit's kwargs, refusing an option the statistic does not take
+ * (the core's registry, generated into STAT_OPTIONS), under the name the caller wrote.
+ */
+export function toKwargs(name: StatName, options: StatOptions | undefined): StatArgs {
   const kwargs: Record<string, unknown> = {};
   const pack = new ArrayPacker();
   if (options === undefined || options === null) return pack.finish(kwargs);
-  if (isPlainObject(options) && "referenceSets" in options) {
-    // tskit 1.0 took `reference_sets` in mean_descendants and genealogical_nearest_neighbours
-    // and renamed it `sample_sets`, the name treeseq uses.
-    throw new TreeSeqError("BAD_PARAM", `${name}: unknown option 'referenceSets': treeseq, like tskit 1.0, names the reference sets 'sampleSets'`);
+  const renamed: Readonly<Record<string, string>> = RENAMED_OPTIONS[name] ?? {};
+  if (isPlainObject(options)) {
+    const old = Object.keys(options).find((k) => Object.hasOwn(renamed, k));
+    if (old !== undefined) {
+      throw new TreeSeqError("BAD_PARAM", `${name}: unknown option '${old}': treeseq, like tskit 1.0, names it '${renamed[old]}'`);
+    }
   }
-  const o = optionsObject(options, Object.keys(OPTION_TO_TSKIT), name);
+  const o = optionsObject(options, STAT_OPTIONS[name] as readonly string[], name);
   for (const [k, v] of Object.entries(o)) {
-    const key = OPTION_TO_TSKIT[k];
+    const key = OPTION_TO_TSKIT[k as keyof typeof OPTION_TO_TSKIT];
     const p: Place = { where: name, path: k };
     if (v === undefined) continue;
     if (v === null) kwargs[key] = null;
@@ -356,9 +194,16 @@ export function toKwargs(name: string, options: StatOptions | undefined): StatAr
     else if (k === "timeWindows") kwargs[key] = pack.floats(v, p, true);
     else if (k === "weights") kwargs[key] = pack.weights(v, p);
     else if (k === "mode") kwargs[key] = stringValue(v, p, `"site", "branch" or "node"`);
+    else if (k === "numThreads") kwargs[key] = toInteger(v, p, "an integer (it is ignored)");
     else kwargs[key] = booleanValue(v, p); // spanNormalise, polarised, proportion, centre
   }
   return pack.finish(kwargs);
 }
 
 export type { StatResult };
+export {
+  STATISTICS, STAT_OPTIONS, type StatName, type StatOptions, type StatOptionsMap, type DiversityOptions,
+  type TajimasDOptions, type Y1Options, type GeneticRelatednessOptions, type GeneticRelatednessWeightedOptions,
+  type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GeneticRelatednessMatrixOptions,
+  type MeanDescendantsOptions, type GenealogicalNearestNeighboursOptions,
+} from "./generated/stats.js";

@@ -7,6 +7,7 @@
  */
 import type { TreeCursor } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
+import { TREE_STATE as S } from "./generated/cursor.js";
 import type { Tables } from "./tables.js";
 import { describe, idList, optionsObject, stringValue, toInteger, toNumber } from "./values.js";
 import { newick, type NewickOptions } from "./newick.js";
@@ -124,15 +125,15 @@ export class Tree {
 
   get numNodes(): number { this.live(); return this.nodes_; }
   /** The tree's index along the genome (-1 when null). */
-  get index(): number { return this.st[0]; }
-  get interval(): Interval { const s = this.st; return { left: s[1], right: s[2] }; }
+  get index(): number { return this.st[S.INDEX]; }
+  get interval(): Interval { const s = this.st; return { left: s[S.LEFT], right: s[S.RIGHT] }; }
   /** Genome length covered: `right - left`. */
-  get span(): number { const s = this.st; return s[2] - s[1]; }
+  get span(): number { const s = this.st; return s[S.RIGHT] - s[S.LEFT]; }
   /** Middle of the interval, as tskit computes it: `left + (right - left) / 2`. */
-  get mid(): number { const s = this.st; return s[1] + (s[2] - s[1]) / 2; }
+  get mid(): number { const s = this.st; return s[S.LEFT] + (s[S.RIGHT] - s[S.LEFT]) / 2; }
   /** Sum of all branch lengths (kept up to date as edges move). */
-  get totalBranchLength(): number { return this.st[3]; }
-  get numEdges(): number { return this.st[6]; }
+  get totalBranchLength(): number { return this.st[S.TOTAL_BRANCH_LENGTH]; }
+  get numEdges(): number { return this.st[S.NUM_EDGES]; }
   /** tskit's virtual root: the parent of all roots, id `numNodes`. */
   get virtualRoot(): number { this.live(); return this.nodes_; }
 
@@ -162,7 +163,7 @@ export class Tree {
     if (!t) return 0;
     const s = this.state;
     const c = this.trackedCounts;
-    if (!c || c.left !== s[1] || c.index !== s[0]) {
+    if (!c || c.left !== s[S.LEFT] || c.index !== s[S.INDEX]) {
       // Every node with a sample below is reachable from the virtual root, so the others count 0.
       const counts = new Int32Array(this.nodes_ + 1);
       for (const w of this.postorderFrom(this.nodes_)) {
@@ -170,7 +171,7 @@ export class Tree {
         for (let x = this.leftChildArr[w]; x !== NULL; x = this.rightSibArr[x]) n += counts[x];
         counts[w] = n;
       }
-      this.trackedCounts = { index: s[0], left: s[1], counts };
+      this.trackedCounts = { index: s[S.INDEX], left: s[S.LEFT], counts };
     }
     return this.trackedCounts!.counts[v];
   }
@@ -465,10 +466,10 @@ export class Tree {
   /** Ids of the sites in this tree's interval. */
   sites(): Int32Array {
     noExtra(arguments, 0, "Tree.sites");
-    const a = this.st[4], b = this.state[5];
+    const a = this.st[S.SITES_START], b = this.state[S.SITES_END];
     return Int32Array.from({ length: b - a }, (_, i) => a + i);
   }
-  get numSites(): number { const s = this.st; return s[5] - s[4]; }
+  get numSites(): number { const s = this.st; return s[S.SITES_END] - s[S.SITES_START]; }
   /** Ids of the mutations at this tree's sites, in table order. */
   mutations(): Int32Array {
     noExtra(arguments, 0, "Tree.mutations");
@@ -484,7 +485,7 @@ export class Tree {
       while (lo < hi) { const m = (lo + hi) >> 1; if (site[m] < x) lo = m + 1; else hi = m; }
       return lo;
     };
-    return [lower(s[4]), lower(s[5])];
+    return [lower(s[S.SITES_START]), lower(s[S.SITES_END])];
   }
 
   // ---- text and shape -------------------------------------------------------------------

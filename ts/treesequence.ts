@@ -21,6 +21,7 @@ import {
 import { alignments, fasta, nexus, type AlignmentsOptions, type FastaOptions, type NexusOptions, type SequenceSource } from "./alignments.js";
 import { vcfPieces, writePieces, type VcfOptions, type VcfSink, type VcfSource } from "./vcf.js";
 import { nbytes } from "./nbytes.js";
+import { VARIANT_STATE } from "./generated/cursor.js";
 import {
   STATISTICS, toKwargs,
   type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GenealogicalNearestNeighboursOptions,
@@ -219,7 +220,7 @@ export class TreeSequence {
           lastJson = json;
           lastAlleles = JSON.parse(json);
         }
-        yield new Variant(state[0], state[1], lastAlleles.slice(), copy ? g.slice() : g);
+        yield new Variant(state[VARIANT_STATE.SITE], state[VARIANT_STATE.POSITION], lastAlleles.slice(), copy ? g.slice() : g);
         this.h; // throws DISPOSED if the tree sequence was disposed meanwhile
       }
     } finally {

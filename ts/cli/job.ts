@@ -154,7 +154,7 @@ export function parseStat(v: unknown): StatSpec {
   // An option no statistic knows, or a value of the wrong kind, is a mistake in the call: say
   // so now, not once per file after loading each (the statistic itself checks the rest).
   try {
-    toKwargs(name, options as StatOptions);
+    toKwargs(name as StatName, options as StatOptions);
   } catch (e) {
     throw new UsageError(`--stat ${text}: ${(e as Error).message}`);
   }

@@ -10,8 +10,8 @@
 use std::time::Instant;
 
 use treeseq_core::stats::engine::{run_with_chunks, GeneralStat, Summary};
-use treeseq_core::stats::params::{indicator_weights, Mode};
 use treeseq_core::stats::summaries::Diversity;
+use treeseq_core::stats::{args::Mode, weights::indicator_weights};
 use treeseq_core::TreeSequence;
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -63,6 +63,12 @@ pub fn node_pair(what: &str, u: f64, v: f64) -> Result<(i32, i32)> {
     ))
 }
 
+/// `x` as a count that indexes this address space ([`count`], then [`to_usize`]): the thread
+/// and task counts both bindings receive.
+pub fn size(what: &str, x: f64) -> Result<usize> {
+    to_usize(what, count(what, x)?)
+}
+
 /// A JSON number as an integer (an integral float counts, as numpy arrays serialise them);
 /// None when it is not a number at all. Errors as [`integer`] when it is a number but not an
 /// integer within 2^53.

@@ -10,7 +10,7 @@ mod common;
 use common::*;
 
 use serde_json::{json, Value};
-use treeseq_core::stats::{afs_branch, compute, params};
+use treeseq_core::stats::{afs_branch, args, compute};
 use treeseq_core::{Tree, TreeSequence};
 
 fn is_branch_afs(case: &Value) -> bool {
@@ -158,7 +158,7 @@ fn identical_bits_on_1_2_and_8_threads() {
 /// Parsed sample sets and windows of a call, as `compute` parses them.
 fn parsed(ts: &TreeSequence, kwargs: &Value) -> (Vec<Vec<i32>>, Vec<f64>, bool, bool) {
     let method = "allele_frequency_spectrum";
-    let sets = params::parse_sample_sets(
+    let sets = args::parse_sample_sets(
         ts,
         method,
         kwargs.get("sample_sets").filter(|v| !v.is_null()),
@@ -166,7 +166,7 @@ fn parsed(ts: &TreeSequence, kwargs: &Value) -> (Vec<Vec<i32>>, Vec<f64>, bool, 
     )
     .unwrap()
     .map_or_else(|| vec![ts.samples.clone()], |s| s.sets);
-    let windows = params::parse_windows(
+    let windows = args::parse_windows(
         ts,
         method,
         kwargs.get("windows").filter(|v| !v.is_null()),

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 
 use fuzz_common::*;
 use serde_json::{json, Map, Value};
-use treeseq_core::stats::params::Arrays;
-use treeseq_core::stats::summaries::STATS;
+use treeseq_core::stats::args::Arrays;
+use treeseq_core::stats::registry::METHODS;
 use treeseq_core::TreeSequence;
 
 #[global_allocator]
@@ -453,7 +453,7 @@ impl Gen<'_> {
     }
 
     fn call(&mut self, method: &str) -> Map<String, Value> {
-        let def = STATS.iter().find(|d| d.method == method);
+        let row = METHODS.iter().find(|m| m.tskit == method);
         let arity = match method {
             "f3" | "Y3" => 3,
             "f4" => 4,
@@ -461,9 +461,9 @@ impl Gen<'_> {
         };
         let afs = method == "allele_frequency_spectrum";
         let mut kw = Map::new();
-        let keys: Vec<&str> = match def {
-            Some(d) => d.allowed_kwargs(),
-            None => vec![
+        let keys: Vec<&str> = match row {
+            Some(m) if m.stat_def().is_some() => m.params.iter().map(|p| p.opt.tskit()).collect(),
+            _ => vec![
                 "sample_sets",
                 "windows",
                 "mode",
@@ -556,7 +556,15 @@ fn pick_method(rng: &mut Rng) -> String {
             .pick(&["", "diversity ", "DIVERSITY", "__proto__", "toString"])
             .to_string(),
         2..=4 => "allele_frequency_spectrum".to_string(),
-        _ => rng.pick(STATS).method.to_string(),
+        _ => {
+            // The general statistics, in the registry's order.
+            let general: Vec<&str> = METHODS
+                .iter()
+                .filter(|m| m.stat_def().is_some())
+                .map(|m| m.tskit)
+                .collect();
+            rng.pick(&general).to_string()
+        }
     }
 }
 

@@ -641,3 +641,81 @@ fn refusals_and_conventions_as_tskit() {
     );
     assert_eq!(e.code, ErrorCode::BadSampleSets);
 }
+
+/// The matrix and per-node methods read ids passed beside the JSON (`$i32` placeholders, as
+/// both bindings send them) directly, with the JSON's answer and the JSON's refusals.
+#[test]
+fn typed_arrays_read_as_json() {
+    use treeseq_core::stats::{args::Arrays, compute_with};
+    let ts = load("small");
+    let s = &ts.samples;
+    let (a, b) = (s[..3].to_vec(), s[3..7].to_vec());
+    let i32s: Vec<i32> = a.iter().chain(&b).copied().collect();
+    let arrays = Arrays {
+        i32s: &i32s,
+        f64s: &[],
+    };
+    let at = |off: usize, len: usize| json!({ "$i32": [off, len] });
+    let cases: Vec<(&str, Value, Value)> = vec![
+        (
+            "divergence_matrix",
+            json!({"sample_sets": [at(0, 3), at(3, 4)], "mode": "branch"}),
+            json!({"sample_sets": [a, b], "mode": "branch"}),
+        ),
+        // A flat list of ids: one set each; an empty set stays (tskit gives NaN there).
+        (
+            "divergence_matrix",
+            json!({"sample_sets": at(0, 3)}),
+            json!({"sample_sets": a}),
+        ),
+        (
+            "genetic_relatedness_matrix",
+            json!({"sample_sets": [at(0, 3), at(0, 0), at(3, 4)]}),
+            json!({"sample_sets": [a, [], b]}),
+        ),
+        (
+            "mean_descendants",
+            json!({"sample_sets": [at(0, 3), at(3, 4)]}),
+            json!({"sample_sets": [a, b]}),
+        ),
+        (
+            "genealogical_nearest_neighbours",
+            json!({"focal": at(0, 3), "sample_sets": [at(3, 2), at(5, 2)]}),
+            json!({"focal": a, "sample_sets": [&b[..2], &b[2..]]}),
+        ),
+    ];
+    for (method, typed, plain) in cases {
+        let got = compute_with(&ts, method, &typed, arrays).unwrap();
+        let want = compute(&ts, method, &plain).unwrap();
+        assert_eq!(got.shape, want.shape, "{method} {typed}");
+        let bits = |o: &StatOutput| o.data.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got), bits(&want), "{method} {typed}");
+    }
+    let refusals: Vec<(&str, Value, Value)> = vec![
+        (
+            "genetic_relatedness_matrix",
+            json!({"sample_sets": at(0, 3)}),
+            json!({"sample_sets": a}),
+        ),
+        (
+            "mean_descendants",
+            json!({"sample_sets": at(0, 3)}),
+            json!({"sample_sets": a}),
+        ),
+        (
+            "mean_descendants",
+            json!({"sample_sets": at(0, 0)}),
+            json!({"sample_sets": []}),
+        ),
+        (
+            "divergence_matrix",
+            json!({"sample_sets": [at(0, 3), at(0, 1)]}),
+            json!({"sample_sets": [a, [a[0]]]}),
+        ),
+    ];
+    for (method, typed, plain) in refusals {
+        let got = compute_with(&ts, method, &typed, arrays).unwrap_err();
+        let want = compute(&ts, method, &plain).unwrap_err();
+        assert_eq!(got, want, "{method} {typed}");
+    }
+}

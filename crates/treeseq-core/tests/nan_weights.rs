@@ -20,7 +20,7 @@ mod common;
 use common::*;
 
 use serde_json::{json, Value};
-use treeseq_core::stats::{compute_with, params::Arrays, StatOutput};
+use treeseq_core::stats::{args::Arrays, compute_with, StatOutput};
 use treeseq_core::{Tree, TreeSequence};
 
 fn record() -> Value {

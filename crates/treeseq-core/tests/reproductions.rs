@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use fuzz_common::*;
 use serde_json::{json, Value};
-use treeseq_core::stats::params::Arrays;
+use treeseq_core::stats::args::Arrays;
 use treeseq_core::{ErrorCode, TreeSequence};
 
 #[global_allocator]
@@ -195,7 +195,7 @@ fn weights_columns_2_pow_40_are_refused_by_their_size() {
 }
 
 /// Found by fuzz_stats: a shape whose product passes 2⁶⁴ panicked ("attempt to multiply with
-/// overflow", params.rs) in a build with overflow checks, and wraps in a release build.
+/// overflow", args/weights.rs) in a build with overflow checks, and wraps in a release build.
 #[test]
 fn weights_shape_whose_product_overflows_is_refused() {
     in_own_process("weights_shape_whose_product_overflows_is_refused", || {

@@ -712,7 +712,7 @@ fn refusals() {
 /// order meets first (the first faulty set, at its first fault), from JSON and from arrays.
 #[test]
 fn sample_set_faults_are_reported_in_order() {
-    use treeseq_core::stats::{compute_with, params::Arrays};
+    use treeseq_core::stats::{args::Arrays, compute_with};
     let ts = load("small");
     let n = ts.num_nodes() as i64;
     let non_sample = (0..n as i32)
@@ -773,8 +773,8 @@ fn sample_set_faults_are_reported_in_order() {
 #[test]
 fn chunking_changes_only_rounding() {
     use treeseq_core::stats::engine::{run_with_chunks, GeneralStat, Summary};
-    use treeseq_core::stats::params::{indicator_weights, Mode};
     use treeseq_core::stats::summaries::{AfsSummary, TupleStat, Tuples};
+    use treeseq_core::stats::{args::Mode, weights::indicator_weights};
     for name in ["small", "ancient_gaps", "multiallelic", "nonbinary"] {
         let ts = load(name);
         let sets = sample_sets(name);
@@ -835,8 +835,11 @@ fn chunking_changes_only_rounding() {
 #[test]
 fn packed_and_f32_sums_give_the_same_bits_as_f64() {
     use treeseq_core::stats::engine::{run, GeneralStat, Summary};
-    use treeseq_core::stats::params::{indicator_weights, Mode, Weights};
     use treeseq_core::stats::summaries::{AfsSummary, TupleStat, Tuples};
+    use treeseq_core::stats::{
+        args::Mode,
+        weights::{indicator_weights, WeightMatrix},
+    };
     for (name, ts, sets, windows) in fixtures_with_sets() {
         // Three sets (the third overlapping the first two) for the dense summary; the
         // spectrum of two sets has a third column, of ones.
@@ -855,11 +858,11 @@ fn packed_and_f32_sums_give_the_same_bits_as_f64() {
                 counts.counts && counts.small_integers && counts.num_cols == 3,
                 "{name}: three columns of indicators should be packed"
             );
-            let f32_sums = Weights {
+            let f32_sums = WeightMatrix {
                 counts: false,
                 ..counts.clone()
             };
-            let f64_sums = Weights {
+            let f64_sums = WeightMatrix {
                 small_integers: false,
                 ..f32_sums.clone()
             };
@@ -900,8 +903,8 @@ fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
     use treeseq_core::stats::engine::{
         run_with_chunks, set_keep_summaries_bytes, GeneralStat, Summary,
     };
-    use treeseq_core::stats::params::{indicator_weights, Mode};
     use treeseq_core::stats::summaries::{TupleStat, Tuples};
+    use treeseq_core::stats::{args::Mode, weights::indicator_weights};
     let runs = |keep_limit: usize, wide: bool| {
         let mut all = Vec::new();
         for (name, ts, sets, windows) in fixtures_with_sets() {
@@ -912,7 +915,7 @@ fn kept_and_recomputed_branch_summaries_give_the_same_bits() {
             let f = Tuples::new(TupleStat::F2, &n, &[vec![0, 1], vec![1, 0], vec![0, 0]]);
             let weights = indicator_weights(&ts, &sets, false);
             assert!(weights.small_integers);
-            let weights = treeseq_core::stats::params::Weights {
+            let weights = treeseq_core::stats::weights::WeightMatrix {
                 small_integers: !wide,
                 ..weights
             };
@@ -1098,7 +1101,7 @@ fn move_to_arrays(kwargs: &Value, i32s: &mut Vec<i32>, f64s: &mut Vec<f64>) -> V
 /// give the same results, bit for bit, and the same refusals, as the same arguments in JSON.
 #[test]
 fn arrays_beside_the_json_change_nothing() {
-    use treeseq_core::stats::{compute_with, params::Arrays};
+    use treeseq_core::stats::{args::Arrays, compute_with};
     let mut moved_cases = 0;
     for name in fixture_names() {
         let ts = load(&name);

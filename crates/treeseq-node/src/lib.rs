@@ -14,7 +14,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use treeseq_core::error::{catch_panics, ErrorCode, TreeSeqError};
-use treeseq_core::stats::params::Arrays;
+use treeseq_core::stats::args::Arrays;
 use treeseq_core::{access, TreeSequence};
 
 fn to_napi(e: TreeSeqError) -> Error {
@@ -47,9 +47,7 @@ fn on_pool<T: Send>(f: impl FnOnce() -> treeseq_core::Result<T> + Send) -> Resul
 /// An integer argument from JavaScript, checked at full width by the core (`args.rs`): every
 /// integer crosses as an f64, never as a 32-bit type that Node-API would truncate.
 fn count_arg(what: &str, x: f64) -> Result<usize> {
-    treeseq_core::args::count(what, x)
-        .and_then(|n| treeseq_core::args::to_usize(what, n))
-        .map_err(to_napi)
+    treeseq_core::args::size(what, x).map_err(to_napi)
 }
 
 /// (Re)builds the rayon pool with `threads` threads (0: one per available core).

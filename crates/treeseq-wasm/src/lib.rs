@@ -176,7 +176,7 @@ pub fn compute(
     // SAFETY: ptr is an acquired, not yet released reference (the caller holds it).
     let ts: &TreeSequence = unsafe { &*(ptr as usize as *const TreeSequence) };
     let out = catch_panics(|| {
-        let arrays = treeseq_core::stats::params::Arrays { i32s, f64s };
+        let arrays = treeseq_core::stats::args::Arrays { i32s, f64s };
         in_pool(|| treeseq_core::stats::compute_json(ts, method, kwargs_json, arrays))
     })
     .map_err(js_err)?;
@@ -224,9 +224,7 @@ pub fn threaded() -> bool {
 /// more than one thread).
 #[wasm_bindgen]
 pub fn distinct_worker_threads(tasks: f64) -> Result<u32, JsError> {
-    let tasks = treeseq_core::args::count("tasks", tasks)
-        .and_then(|n| treeseq_core::args::to_usize("tasks", n))
-        .map_err(js_err)?;
+    let tasks = treeseq_core::args::size("tasks", tasks).map_err(js_err)?;
     Ok(in_pool(|| treeseq_core::parallel::distinct_worker_threads(tasks)) as u32)
 }
 
@@ -276,9 +274,7 @@ mod pool {
     /// Prepares a pool of `threads` threads; returns the setup's address for the workers.
     #[wasm_bindgen]
     pub fn pool_prepare(threads: f64) -> Result<u32, JsError> {
-        let threads = treeseq_core::args::count("threads", threads)
-            .and_then(|n| treeseq_core::args::to_usize("threads", n))
-            .map_err(super::js_err)?;
+        let threads = treeseq_core::args::size("threads", threads).map_err(super::js_err)?;
         let (sender, receiver) = channel();
         let setup = Arc::new(PoolSetup {
             threads: threads.max(1),

@@ -5,7 +5,7 @@
 //! tskit's numbers are not the plain "sum over trees of branch length times span" (see
 //! below). Output is row-major `[window][time window][cell of the (joint) spectrum]` (one
 //! time window, `[0, inf)`, when none are given), span-normalised on request; the caller
-//! (`mod.rs`) parses the arguments (`params.rs`) and gives the shape.
+//! (`mod.rs`) parses the arguments (`args/`) and gives the shape.
 //!
 //! Time windows split each branch, not the accumulation: a flush credits `(x - last_update)`
 //! times the part of the branch inside each time window to that time window's spectrum, as
@@ -66,8 +66,8 @@ use crate::treeseq::TreeSequence;
 use crate::walk::table_view::TableView;
 
 /// tskit's branch-mode allele frequency spectrum of `sets` over `windows` (strictly
-/// increasing inside `[0, L]`, as `params::parse_windows` checks) and `time_windows` (as
-/// `params::parse_time_windows` checks; None is one time window `[0, inf)`): one spectrum of
+/// increasing inside `[0, L]`, as `args::parse_windows` checks) and `time_windows` (as
+/// `args::parse_time_windows` checks; None is one time window `[0, inf)`): one spectrum of
 /// `prod(n_k + 1)` cells per window and time window, row-major, divided by the window span
 /// when `span_normalise`.
 pub fn run(

@@ -20,16 +20,17 @@
 //! results added in chunk order, so results are the same bit for bit on any
 //! number of threads.
 //!
-//! Arguments are node ids rather than samples, which the `params` helpers (built for sample
+//! Arguments are node ids rather than samples, which the `args` helpers (built for sample
 //! sets) refuse; `node_lists` reads them, in the same style (a message naming the element,
 //! code `BAD_SAMPLE_SETS`, or `BAD_PARAM` for `focal`).
 
 use rayon::prelude::*;
 use serde_json::Value;
 
+use super::args::{ArrayRef, Arrays, Kwargs, Options};
 use super::chunks::{plan_chunks, Chunk, Cost, MAX_CHUNKS};
 use super::pairs::TableView;
-use super::params::Kwargs;
+use super::registry::Method;
 use super::StatOutput;
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
@@ -37,10 +38,15 @@ use crate::treeseq::TreeSequence;
 use crate::walk::tree_state::TreeState;
 
 /// tskit's `ts.mean_descendants(sample_sets)`.
-pub fn mean_descendants(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput> {
-    let method = "mean_descendants";
-    let kw = Kwargs::new(method, kwargs, &["sample_sets"])?;
-    let sets = node_lists(ts, method, kw.get("sample_sets"))?;
+pub fn mean_descendants(
+    ts: &TreeSequence,
+    row: &Method,
+    kwargs: &Value,
+    arrays: Arrays,
+) -> Result<StatOutput> {
+    let method = row.tskit;
+    let kw = Kwargs::with_arrays(method, kwargs, arrays)?;
+    let sets = node_lists(ts, method, kw.get("sample_sets"), arrays)?;
     let s = sets.len();
     let k = s + 1;
     let n = ts.num_nodes();
@@ -122,22 +128,30 @@ fn descendants_chunk(g: &TableView, init: &[f64], k: usize, chunk: &Chunk) -> (V
 
 /// tskit's `ts.genealogical_nearest_neighbours(focal, sample_sets)` (`num_threads` is
 /// accepted and ignored: the rayon pool decides).
-pub fn genealogical_nearest_neighbours(ts: &TreeSequence, kwargs: &Value) -> Result<StatOutput> {
-    let method = "genealogical_nearest_neighbours";
-    let kw = Kwargs::new(method, kwargs, &["focal", "sample_sets", "num_threads"])?;
-    if let Some(t) = kw.get("num_threads") {
-        if t.as_i64().is_none() {
-            bail!(BadParam, "{method}: num_threads must be an integer (it is ignored: treeseq uses its thread pool)");
-        }
-    }
+pub fn genealogical_nearest_neighbours(
+    ts: &TreeSequence,
+    row: &Method,
+    kwargs: &Value,
+    arrays: Arrays,
+) -> Result<StatOutput> {
+    let method = row.tskit;
+    let kw = Kwargs::with_arrays(method, kwargs, arrays)?;
+    Options::check_num_threads(method, &kw)?;
     let Some(focal_value) = kw.get("focal") else {
         bail!(
             BadParam,
             "{method}: missing required argument focal (a list of node ids)"
         );
     };
-    let focal = node_list(ts, method, "focal", focal_value, ErrorCode::BadParam)?;
-    let sets = node_lists(ts, method, kw.get("sample_sets"))?;
+    let focal = node_list(
+        ts,
+        method,
+        "focal",
+        focal_value,
+        arrays,
+        ErrorCode::BadParam,
+    )?;
+    let sets = node_lists(ts, method, kw.get("sample_sets"), arrays)?;
     let s = sets.len();
     let k = s + 1;
     let n = ts.num_nodes();
@@ -266,45 +280,88 @@ fn node_id(what: impl FnOnce() -> String, v: &Value) -> Result<Option<i64>> {
     }
 }
 
-/// A flat list of node ids, each checked to be a node of `ts` (`what` names the argument,
-/// `code` is the error code for it).
+/// A flat list of node ids (JSON, or a placeholder for the arrays beside it), each checked
+/// to be a node of `ts` (`what` names the argument, `code` is the error code for it).
 fn node_list(
     ts: &TreeSequence,
     method: &str,
     what: &str,
     v: &Value,
+    arrays: Arrays,
     code: ErrorCode,
 ) -> Result<Vec<i32>> {
     let fail = |message: String| TreeSeqError::new(code, message);
+    let num_nodes = ts.num_nodes() as i64;
+    let in_range = |i: usize, u: i64| {
+        if (0..num_nodes).contains(&u) {
+            Ok(u as i32)
+        } else {
+            Err(fail(format!("{method}: node {u} in {what}[{i}] is out of bounds (the tree sequence has {num_nodes} nodes)")))
+        }
+    };
+    match arrays.resolve(method, v)? {
+        Some(ArrayRef::I32(ids)) => {
+            return ids
+                .iter()
+                .enumerate()
+                .map(|(i, &u)| in_range(i, u as i64))
+                .collect()
+        }
+        Some(ArrayRef::F64(_)) => {
+            return Err(fail(format!(
+                "{method}: {what} must be a list of node ids, got floating-point numbers"
+            )))
+        }
+        None => {}
+    }
     let Value::Array(items) = v else {
         return Err(fail(format!("{method}: {what} must be a list of node ids")));
     };
-    let num_nodes = ts.num_nodes() as i64;
     items
         .iter()
         .enumerate()
-        .map(|(i, x)| match node_id(|| format!("{method}: {what}[{i}]"), x)? {
-            Some(u) if (0..num_nodes).contains(&u) => Ok(u as i32),
-            Some(u) => Err(fail(format!("{method}: node {u} in {what}[{i}] is out of bounds (the tree sequence has {num_nodes} nodes)"))),
-            None => Err(fail(format!("{method}: {what}[{i}] must be an integer node id"))),
-        })
+        .map(
+            |(i, x)| match node_id(|| format!("{method}: {what}[{i}]"), x)? {
+                Some(u) => in_range(i, u),
+                None => Err(fail(format!(
+                    "{method}: {what}[{i}] must be an integer node id"
+                ))),
+            },
+        )
         .collect()
 }
 
 /// `sample_sets` for these methods: a non-empty list of lists of node ids (any nodes, not
-/// only samples; a list may be empty).
-fn node_lists(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<Vec<i32>>> {
+/// only samples; a list may be empty). Each list is JSON or a placeholder.
+fn node_lists(
+    ts: &TreeSequence,
+    method: &str,
+    v: Option<&Value>,
+    arrays: Arrays,
+) -> Result<Vec<Vec<i32>>> {
     let Some(v) = v else {
         bail!(
             BadSampleSets,
             "{method}: missing required argument sample_sets (a list of lists of node ids)"
         );
     };
-    let Value::Array(items) = v else {
-        bail!(
+    // One flat list of ids passed as an array is a list of numbers, not of lists.
+    let flat_len = match arrays.resolve(method, v)? {
+        Some(ArrayRef::I32(ids)) => Some(ids.len()),
+        Some(ArrayRef::F64(xs)) => Some(xs.len()),
+        None => None,
+    };
+    let items: &[Value] = match (flat_len, v) {
+        (Some(0), _) => &[],
+        (Some(_), _) => bail!(
+            BadSampleSets,
+            "{method}: sample_sets must be a list of lists of node ids (element 0 is not a list)"
+        ),
+        (None, Value::Array(items)) => items,
+        (None, _) => bail!(
             BadSampleSets,
             "{method}: sample_sets must be a list of lists of node ids"
-        );
+        ),
     };
     if items.is_empty() {
         bail!(BadSampleSets, "{method}: must have at least one sample set");
@@ -313,10 +370,17 @@ fn node_lists(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<
         .iter()
         .enumerate()
         .map(|(j, item)| {
-            if !item.is_array() {
+            if !arrays.is_list(item) {
                 bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of node ids (element {j} is not a list)");
             }
-            node_list(ts, method, &format!("sample_sets[{j}]"), item, ErrorCode::BadSampleSets)
+            node_list(
+                ts,
+                method,
+                &format!("sample_sets[{j}]"),
+                item,
+                arrays,
+                ErrorCode::BadSampleSets,
+            )
         })
         .collect()
 }

@@ -19,9 +19,10 @@
 
 use serde_json::Value;
 
+use super::args::{self, ArrayRef, Arrays, Kwargs, Mode, Options};
 use super::chunks::{self, plan_chunks, Chunk, Cost, MAX_CHUNKS};
 use super::pairs::{self, Moment, TableView};
-use super::params::{self, Kwargs, Mode};
+use super::registry::Method;
 use super::StatOutput;
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
@@ -29,34 +30,22 @@ use crate::treeseq::TreeSequence;
 
 /// Computes `divergence_matrix` or `genetic_relatedness_matrix` with tskit's keyword
 /// arguments (`sample_sets`, `windows`, `mode`, `span_normalise`; `num_threads` is accepted
-/// and ignored: the rayon pool decides).
-pub fn compute(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOutput> {
-    let kw = Kwargs::new(
-        method,
-        kwargs,
-        &[
-            "sample_sets",
-            "windows",
-            "mode",
-            "span_normalise",
-            "num_threads",
-        ],
-    )?;
-    if let Some(t) = kw.get("num_threads") {
-        if t.as_i64().is_none() {
-            bail!(BadParam, "{method}: num_threads must be an integer (it is ignored: treeseq uses its thread pool)");
-        }
-    }
-    let mode = params::parse_mode(method, kw.get("mode"))?;
-    if mode == Mode::Node {
-        bail!(
-            BadParam,
-            "{method}: mode \"node\" is not supported for this method (use \"site\" or \"branch\")"
-        );
-    }
-    let windows = params::parse_windows(ts, method, kw.get("windows"), Default::default())?;
-    let span_normalise = kw.bool_or("span_normalise", true)?;
-    let sets = parse_sets(ts, method, kw.get("sample_sets"))?;
+/// and ignored: the rayon pool decides), read by the options every statistic shares.
+pub fn compute(
+    ts: &TreeSequence,
+    row: &Method,
+    kwargs: &Value,
+    arrays: Arrays,
+) -> Result<StatOutput> {
+    let method = row.tskit;
+    let kw = Kwargs::with_arrays(method, kwargs, arrays)?;
+    let Options {
+        mode,
+        windows,
+        span_normalise,
+        ..
+    } = Options::parse(ts, row, &kw)?;
+    let sets = parse_sets(ts, method, kw.get("sample_sets"), arrays)?;
     let k = sets.len();
     let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
     let breaks = &windows.breaks;
@@ -167,7 +156,7 @@ fn relatedness_from_divergence(b: &mut [f64], sizes: &[f64]) {
 fn site_pair_differences(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64]) -> Vec<f64> {
     let k = sets.len();
     let g = TableView::new(ts);
-    let weights = params::indicator_weights(ts, sets, false);
+    let weights = super::weights::indicator_weights(ts, sets, false);
     let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
     let nw = windows.len() - 1;
     let chunks = plan_chunks(&g, windows, Cost::PathWalk, None);
@@ -208,19 +197,35 @@ fn site_pair_differences(ts: &TreeSequence, sets: &[Vec<i32>], windows: &[f64]) 
 /// `sample_sets` as tskit's matrix methods take it: None = one set per sample; `[]` = no
 /// sets; a flat list of ids = one set per id (divergence_matrix; tskit's
 /// genetic_relatedness_matrix fails on it, so it is refused there); else a list of lists.
-/// The sets are checked by `params` (ids in range, samples, no repeats in a set); empty sets,
+/// The sets are checked by `args` (ids in range, samples, no repeats in a set); empty sets,
 /// which tskit allows, are set aside for that check; and no sample may be in two sets.
-fn parse_sets(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<Vec<i32>>> {
+fn parse_sets(
+    ts: &TreeSequence,
+    method: &str,
+    v: Option<&Value>,
+    arrays: Arrays,
+) -> Result<Vec<Vec<i32>>> {
     let Some(v) = v else {
         return Ok(ts.samples.iter().map(|&u| vec![u]).collect());
     };
-    let Value::Array(items) = v else {
-        bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of sample ids (or a list of ids, one set each)");
+    // One flat list of ids may come as an array beside the JSON: its ids, one set each.
+    let passed: Vec<Value>;
+    let items: &[Value] = match (arrays.resolve(method, v)?, v) {
+        (Some(ArrayRef::I32(ids)), _) => {
+            passed = ids.iter().map(|&u| Value::from(u)).collect();
+            &passed
+        }
+        (Some(ArrayRef::F64(_)), _) => bail!(
+            BadSampleSets,
+            "{method}: sample_sets must be a list of node ids, got floating-point numbers"
+        ),
+        (None, Value::Array(items)) => items,
+        (None, _) => bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of sample ids (or a list of ids, one set each)"),
     };
     if items.is_empty() {
         return Ok(Vec::new());
     }
-    let flat = items.iter().all(|x| !x.is_array());
+    let flat = items.iter().all(|x| !arrays.is_list(x));
     let nested: Vec<Value> = if flat {
         if method == "genetic_relatedness_matrix" {
             bail!(BadSampleSets, "{method}: sample_sets must be a list of lists of sample ids (tskit refuses a flat list here)");
@@ -230,17 +235,26 @@ fn parse_sets(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<
             .map(|x| Value::Array(vec![x.clone()]))
             .collect()
     } else {
-        items.clone()
+        items.to_vec()
     };
-    let is_empty_set = |x: &Value| x.as_array().is_some_and(Vec::is_empty);
-    let kept: Vec<usize> = (0..nested.len())
-        .filter(|&j| !is_empty_set(&nested[j]))
-        .collect();
+    let is_empty_set = |x: &Value| -> Result<bool> {
+        Ok(match arrays.resolve(method, x)? {
+            Some(ArrayRef::I32(ids)) => ids.is_empty(),
+            Some(ArrayRef::F64(xs)) => xs.is_empty(),
+            None => x.as_array().is_some_and(Vec::is_empty),
+        })
+    };
+    let mut kept = Vec::with_capacity(nested.len());
+    for (j, set) in nested.iter().enumerate() {
+        if !is_empty_set(set)? {
+            kept.push(j);
+        }
+    }
     let parsed = if kept.is_empty() {
         Vec::new()
     } else {
         let given = Value::Array(kept.iter().map(|&j| nested[j].clone()).collect());
-        match params::parse_sample_sets(ts, method, Some(&given), Default::default()) {
+        match args::parse_sample_sets(ts, method, Some(&given), arrays) {
             Ok(s) => s.map_or_else(Vec::new, |s| s.sets),
             Err(e) if kept.len() == nested.len() => return Err(e),
             // The helper numbered the sets without the empty ones: say the caller's numbers.
@@ -251,7 +265,7 @@ fn parse_sets(ts: &TreeSequence, method: &str, v: Option<&Value>) -> Result<Vec<
     for (j, s) in kept.into_iter().zip(parsed) {
         sets[j] = s;
     }
-    let index = params::sample_index_map(ts);
+    let index = args::sample_index_map(ts);
     let mut owner = vec![usize::MAX; ts.num_samples()];
     for (j, set) in sets.iter().enumerate() {
         for &u in set {

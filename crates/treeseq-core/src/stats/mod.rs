@@ -8,8 +8,11 @@
 //! Normalising arguments and dropping dimensions happens here, once, for every backend.
 //!
 //! Layout of the module:
-//! - `params.rs`: parsing and checking keyword arguments (shared with other statistics);
-//! - `summaries.rs`: the table of methods and their summary functions;
+//! - `registry.rs`: the table of methods: names, algorithm, options and refusals;
+//! - `args/`: reading and checking keyword arguments (shared by every statistic), and the
+//!   wire protocol of the arrays beside them;
+//! - `weights.rs`: the weight matrices the engine sums (indicators of sets, transforms of `W`);
+//! - `summaries.rs`: the summary functions and how the engine computes each statistic;
 //! - `engine/`: the parallel tree traversal that sums a summary over the genealogy.
 //!
 //! What it is not: `divergence_matrix`, `genetic_relatedness_matrix`, `mean_descendants`
@@ -21,22 +24,26 @@
 
 pub mod afs_branch;
 pub(crate) mod alleles;
+pub mod args;
 pub(crate) mod chunks;
 pub mod descendants;
 pub mod engine;
 pub mod matrix;
 pub mod pairs;
-pub mod params;
+pub mod registry;
 pub mod summaries;
+pub mod weights;
 
 use serde_json::Value;
 
 use crate::bail;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
+use args::{Arrays, Indexes, Kwargs, Mode, SampleSets, Windows};
 use engine::{GeneralStat, Summary};
-use params::{Arrays, Indexes, Kwargs, Mode, SampleSets, Weights, Windows};
-use summaries::{AfsSummary, Arity, Derived, Input, Polarised, StatDef, SummaryArgs, SummaryKind};
+use registry::{Algorithm, Method};
+use summaries::{AfsSummary, Arity, Derived, Input, StatDef, SummaryArgs, SummaryKind};
+use weights::{centred, standardised, with_fraction_column, WeightMatrix};
 
 /// A statistic's result: `data` row-major with `shape` exactly as tskit's numpy shape
 /// (`[]` for a scalar).
@@ -67,7 +74,7 @@ pub fn compute_json(
     compute_with(ts, method, &kwargs, arrays)
 }
 
-/// As [`compute`], with large arrays passed beside the JSON (see [`params::Arrays`]).
+/// As [`compute`], with large arrays passed beside the JSON (see [`args::Arrays`]).
 pub fn compute_with(
     ts: &TreeSequence,
     method: &str,
@@ -83,74 +90,120 @@ pub fn compute_with(
     Ok(out)
 }
 
-/// Runs `method`: the algorithm that computes it, by name.
-fn dispatch(ts: &TreeSequence, method: &str, kwargs: &Value, arrays: Arrays) -> Result<StatOutput> {
+/// Runs `name` (tskit's method name): finds its row in the registry, refuses the options it
+/// does not take, and hands the arguments to its algorithm.
+fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Result<StatOutput> {
+    // tskit's genotype_matrix: not a statistic, but it crosses to JavaScript the same way
+    // (the WebAssembly build's parallel work runs only through this call). Genotypes are
+    // small integers, exact as f64.
+    if name == "genotype_matrix" {
+        return genotype_matrix(ts, kwargs, arrays);
+    }
+    let Some(method) = registry::lookup(name) else {
+        let known: Vec<&str> = registry::METHODS.iter().map(|m| m.tskit).collect();
+        bail!(
+            BadParam,
+            "unknown statistic '{name}' (known: {})",
+            known.join(", ")
+        );
+    };
+    check_options(method, kwargs)?;
     // As tskit: branch lengths mean nothing when node times are not calibrated.
     if kwargs.get("mode").and_then(Value::as_str) == Some("branch")
         && ts.time_units() == "uncalibrated"
     {
         bail!(
             BadParam,
-            "{method}: mode=\"branch\" needs calibrated node times, but this tree sequence's time_units is \"uncalibrated\""
+            "{}: mode=\"branch\" needs calibrated node times, but this tree sequence's time_units is \"uncalibrated\"",
+            method.tskit
         );
     }
-    // Methods with algorithms of their own (their arguments are read as plain JSON), then
-    // many index pairs (see pairs.rs).
-    if matches!(
-        method,
-        "divergence_matrix"
-            | "genetic_relatedness_matrix"
-            | "mean_descendants"
-            | "genealogical_nearest_neighbours"
-    ) {
-        // Always expanded: a placeholder may stand for an empty stretch (`sample_sets: []`
-        // passed as a typed array), which empty arrays still resolve.
-        let expanded = arrays.expand(method, kwargs)?;
-        let kwargs = &expanded;
-        return match method {
-            "mean_descendants" => descendants::mean_descendants(ts, kwargs),
-            "genealogical_nearest_neighbours" => {
-                descendants::genealogical_nearest_neighbours(ts, kwargs)
-            }
-            _ => matrix::compute(ts, method, kwargs),
-        };
+    match &method.algorithm {
+        Algorithm::General(def) => {
+            Request::parse(ts, method, def, kwargs, arrays, Path::Choose)?.run(ts)
+        }
+        // Algorithms of their own, with the same arguments (the arrays beside the JSON
+        // included) read by the same helpers.
+        Algorithm::Matrix => matrix::compute(ts, method, kwargs, arrays),
+        Algorithm::MeanDescendants => descendants::mean_descendants(ts, method, kwargs, arrays),
+        Algorithm::GenealogicalNearestNeighbours => {
+            descendants::genealogical_nearest_neighbours(ts, method, kwargs, arrays)
+        }
     }
-    // tskit's genotype_matrix: not a statistic, but it crosses to JavaScript the same way
-    // (the WebAssembly build's parallel work runs only through this call). Genotypes are
-    // small integers, exact as f64.
-    if method == "genotype_matrix" {
-        let expanded = arrays.expand(method, kwargs)?;
-        let options = crate::variants::VariantOptions::from_json("genotypeMatrix", &expanded)?;
-        let (data, rows, cols) = crate::variants::genotype_matrix(ts, &options)?;
-        let mut out = Vec::new();
-        crate::memory::try_reserve(
-            &mut out,
-            data.len(),
-            "genotype_matrix: the matrix as numbers",
-        )?;
-        out.extend(data.iter().map(|&g| g as f64));
-        return Ok(StatOutput {
-            data: out,
-            shape: vec![rows, cols],
-        });
-    }
-    if let Some(out) = pairs::compute_many_pairs(ts, method, kwargs, arrays)? {
-        return Ok(out);
-    }
-    let Some(def) = summaries::lookup(method) else {
-        let known: Vec<&str> = summaries::STATS.iter().map(|d| d.method).collect();
-        bail!(
+}
+
+/// Refuses (in the registry) any option the method does not take.
+fn check_options(method: &Method, kwargs: &Value) -> Result<()> {
+    match kwargs {
+        Value::Null => Ok(()),
+        Value::Object(m) => method.check_options(m),
+        other => bail!(
             BadParam,
-            "unknown statistic '{method}' (known: {})",
-            known.join(", ")
-        );
+            "{}: keyword arguments must be a JSON object, got {}",
+            method.tskit,
+            crate::args::kind(other)
+        ),
+    }
+}
+
+/// tskit's `genotype_matrix`, as numbers.
+fn genotype_matrix(ts: &TreeSequence, kwargs: &Value, arrays: Arrays) -> Result<StatOutput> {
+    let expanded = arrays.expand("genotype_matrix", kwargs)?;
+    let options = crate::variants::VariantOptions::from_json("genotypeMatrix", &expanded)?;
+    let (data, rows, cols) = crate::variants::genotype_matrix(ts, &options)?;
+    let mut out = Vec::new();
+    crate::memory::try_reserve(
+        &mut out,
+        data.len(),
+        "genotype_matrix: the matrix as numbers",
+    )?;
+    out.extend(data.iter().map(|&g| g as f64));
+    Ok(StatOutput {
+        data: out,
+        shape: vec![rows, cols],
+    })
+}
+
+/// The many-pairs path whatever the number of pairs (tests compare it with the engine and
+/// tskit). Refuses what it does not handle (other methods, node mode, time windows), and
+/// arguments as `compute` refuses them.
+pub(crate) fn compute_pairs_path(
+    ts: &TreeSequence,
+    name: &str,
+    kwargs: &Value,
+) -> Result<StatOutput> {
+    let not_handled = || {
+        crate::error::TreeSeqError::new(
+            crate::error::ErrorCode::BadParam,
+            format!("{name}: the many-pairs path takes divergence, Fst, f2 or genetic_relatedness in site or branch mode, without time_windows, with valid arguments"),
+        )
     };
-    let req = Request::parse(ts, def, kwargs, arrays)?;
-    req.run(ts)
+    let method = registry::lookup(name).ok_or_else(not_handled)?;
+    let Algorithm::General(def) = &method.algorithm else {
+        return Err(not_handled());
+    };
+    check_options(method, kwargs)?;
+    let req = Request::parse(ts, method, def, kwargs, Arrays::default(), Path::Pairs)?;
+    let mut out = req.run(ts)?;
+    for x in out.data.iter_mut().filter(|x| x.is_nan()) {
+        *x = f64::NAN;
+    }
+    Ok(out)
+}
+
+/// Which algorithm a general statistic takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// The many-pairs path above [`pairs::MANY_PAIRS`] index pairs where it applies, the
+    /// general engine otherwise.
+    Choose,
+    /// The many-pairs path, or a refusal.
+    Pairs,
 }
 
 /// A statistic call with its arguments parsed and checked.
 struct Request {
+    method: &'static Method,
     def: &'static StatDef,
     mode: Mode,
     windows: Windows,
@@ -162,7 +215,7 @@ struct Request {
     /// Sample sets (None for weight-based statistics).
     sets: Option<SampleSets>,
     /// Weights the engine sums: indicators of the sets, or the transformed `W`.
-    weights: Weights,
+    weights: WeightMatrix,
     /// Number of weight columns the caller gave (W's columns; sets for set statistics).
     num_inputs: usize,
     indexes: Option<Indexes>,
@@ -176,36 +229,54 @@ struct Request {
     whole_time_axis: bool,
 }
 
+/// A general statistic's call, parsed: for the general engine, or for the many-pairs path.
+enum Parsed {
+    Engine(Request),
+    Pairs(pairs::PairRequest),
+}
+
+impl Parsed {
+    fn run(self, ts: &TreeSequence) -> Result<StatOutput> {
+        match self {
+            Parsed::Engine(req) => req.run(ts),
+            Parsed::Pairs(req) => req.run(ts),
+        }
+    }
+}
+
 /// What [`Request::parse_inputs`] reads: the sample sets (and their indicator weights) or
 /// the weights `W`, and the index tuples (the fields of [`Request`] of the same names).
 struct Inputs {
     sets: Option<SampleSets>,
-    weights: Weights,
+    weights: WeightMatrix,
     num_inputs: usize,
     weight_totals: Vec<f64>,
     indexes: Option<Indexes>,
 }
 
 impl Request {
+    /// The one parser of a general statistic's arguments, whichever algorithm then runs: the
+    /// options every method shares ([`args::Options`]), then the sample sets or weights and
+    /// the index tuples.
     fn parse(
         ts: &TreeSequence,
+        method: &'static Method,
         def: &'static StatDef,
         kwargs: &Value,
         arrays: Arrays,
-    ) -> Result<Request> {
-        let method = def.method;
-        let allowed = def.allowed_kwargs();
-        let kw = Kwargs::with_arrays(method, kwargs, &allowed, arrays)?;
-
-        let mode = params::parse_mode(method, kw.get("mode"))?;
-        if def.arity == Arity::Afs && mode == Mode::Node {
-            bail!(
-                BadParam,
-                "{method}: mode \"node\" is not supported for this method"
-            );
-        }
-        let windows = params::parse_windows(ts, method, kw.get("windows"), arrays)?;
-        let mut time_windows = params::parse_time_windows(method, kw.get("time_windows"), arrays)?;
+        path: Path,
+    ) -> Result<Parsed> {
+        let name = method.tskit;
+        let kw = Kwargs::with_arrays(name, kwargs, arrays)?;
+        let args::Options {
+            mode,
+            windows,
+            mut time_windows,
+            span_normalise,
+            polarised,
+            proportion,
+            centre,
+        } = args::Options::parse(ts, method, &kw)?;
         // As tskit: the site-mode spectrum takes the one time window that changes nothing,
         // [0, inf], and keeps its axis (of length 1) in the shape.
         let whole_time_axis = def.arity == Arity::Afs
@@ -217,17 +288,35 @@ impl Request {
         if time_windows.is_some() && mode != Mode::Branch {
             bail!(
                 BadParam,
-                "{method}: time_windows are only supported in branch mode (mode is \"{}\")",
+                "{name}: time_windows are only supported in branch mode (mode is \"{}\")",
                 mode.as_str()
             );
         }
-        let span_normalise = def.span_normalise && kw.bool_or("span_normalise", true)?;
-        let polarised = match def.polarised {
-            Polarised::Never => false,
-            Polarised::Option(default) => kw.bool_or("polarised", default)?,
-        };
-        let proportion = def.proportion && kw.bool_or("proportion", true)?;
-        let centre = def.centre && kw.bool_or("centre", true)?;
+
+        if pairs::takes(
+            method,
+            def,
+            path == Path::Pairs,
+            &kw,
+            mode,
+            time_windows.is_some(),
+        )? {
+            let sets = Request::parse_sets(ts, name, def, &kw, arrays)?;
+            let indexes = Request::parse_indexes(name, def, &kw, sets.sets.len())?
+                .expect("the pair statistics take index tuples");
+            return Ok(Parsed::Pairs(pairs::PairRequest {
+                name,
+                def,
+                mode,
+                windows,
+                span_normalise,
+                polarised,
+                proportion,
+                centre,
+                sets,
+                indexes,
+            }));
+        }
 
         // The chunks depend only on the windows and the kind of statistic: they are planned
         // on another thread while this one reads the sample sets or weights.
@@ -238,7 +327,7 @@ impl Request {
                     engine::ChunkPlan::new(ts, &windows.breaks, mode, def.arity != Arity::Afs)
                 })
             },
-            || Request::parse_inputs(ts, def, &kw, arrays),
+            || Request::parse_inputs(ts, name, def, &kw, arrays),
         );
         let Inputs {
             sets,
@@ -249,6 +338,7 @@ impl Request {
         } = inputs?;
 
         let req = Request {
+            method,
             def,
             mode,
             windows,
@@ -266,7 +356,7 @@ impl Request {
             whole_time_axis,
         };
         req.check_output(ts)?;
-        Ok(req)
+        Ok(Parsed::Engine(req))
     }
 
     /// Refuses (`OUTPUT_TOO_LARGE`) an output larger than the memory ceiling, or than any
@@ -287,19 +377,19 @@ impl Request {
                 crate::memory::product(shape.iter().copied()),
                 copies,
             )
-            .check(self.def.method)
+            .check(self.method.tskit)
     }
 
     /// The inputs a statistic sums over (see [`Inputs`]).
     fn parse_inputs(
         ts: &TreeSequence,
-        def: &'static StatDef,
+        method: &str,
+        def: &StatDef,
         kw: &Kwargs,
         arrays: Arrays,
     ) -> Result<Inputs> {
-        let method = def.method;
         let (sets, weights, num_inputs, weight_totals) = if def.input == Input::Weights {
-            let w = params::parse_weights(ts, method, kw.get("W"), arrays)?;
+            let w = args::parse_weights(ts, method, kw.get("W"), arrays)?;
             let totals = w.column_sums();
             let k = w.num_cols;
             let weights = match def.summary {
@@ -309,40 +399,7 @@ impl Request {
             };
             (None, weights, k, totals)
         } else {
-            let given = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
-            if given.is_none() && ts.samples.is_empty() {
-                // The default set (all samples) is empty: refused as an explicit empty set is,
-                // and as tskit refuses it, rather than a value of 0/0.
-                bail!(
-                    BadSampleSets,
-                    "{method}: this tree sequence has no samples, so the default sample set (all samples) is empty; sample sets must contain at least one element"
-                );
-            }
-            let sets = match (given, def.input) {
-                (Some(s), _) => s,
-                (None, Input::SampleSetsDefaultAll) => {
-                    SampleSets::new(vec![ts.samples.clone()], true)
-                }
-                (None, Input::SampleSetsDefaultAllNested) => {
-                    SampleSets::new(vec![ts.samples.clone()], false)
-                }
-                (None, _) => bail!(
-                    BadSampleSets,
-                    "{method}: missing required argument sample_sets"
-                ),
-            };
-            let sets = if def.arity == Arity::Afs {
-                // The spectrum keeps one axis per set even for a flat list of ids.
-                SampleSets {
-                    dropped: false,
-                    ..sets
-                }
-            } else {
-                sets
-            };
-            if matches!(def.arity, Arity::Tuples(_)) && sets.dropped {
-                bail!(BadSampleSets, "{method}: sample_sets must be a list of sample sets (lists of ids), not one flat list");
-            }
+            let sets = Request::parse_sets(ts, method, def, kw, arrays)?;
             let afs = def.arity == Arity::Afs;
             let k = sets.sets.len();
             // One weight per sample and set (and one more for all samples in the spectrum).
@@ -359,23 +416,7 @@ impl Request {
             let weights = sets.indicator_weights(ts, afs);
             (Some(sets), weights, k, Vec::new())
         };
-
-        let indexes = match def.arity {
-            Arity::Tuples(k) => {
-                let what = if def.input == Input::Weights {
-                    "columns in W"
-                } else {
-                    "sample sets"
-                };
-                Some(
-                    match params::parse_indexes(method, kw.get("indexes"), k, num_inputs)? {
-                        Some(i) => i,
-                        None => params::default_indexes(method, k, num_inputs, what)?,
-                    },
-                )
-            }
-            _ => None,
-        };
+        let indexes = Request::parse_indexes(method, def, kw, num_inputs)?;
         Ok(Inputs {
             sets,
             weights,
@@ -385,13 +426,80 @@ impl Request {
         })
     }
 
+    /// The sample sets as given, or the method's default, with the checks tskit makes.
+    fn parse_sets(
+        ts: &TreeSequence,
+        method: &str,
+        def: &StatDef,
+        kw: &Kwargs,
+        arrays: Arrays,
+    ) -> Result<SampleSets> {
+        let given = args::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays)?;
+        if given.is_none() && ts.samples.is_empty() {
+            // The default set (all samples) is empty: refused as an explicit empty set is,
+            // and as tskit refuses it, rather than a value of 0/0.
+            bail!(
+                BadSampleSets,
+                "{method}: this tree sequence has no samples, so the default sample set (all samples) is empty; sample sets must contain at least one element"
+            );
+        }
+        let sets = match (given, def.input) {
+            (Some(s), _) => s,
+            (None, Input::SampleSetsDefaultAll) => SampleSets::new(vec![ts.samples.clone()], true),
+            (None, Input::SampleSetsDefaultAllNested) => {
+                SampleSets::new(vec![ts.samples.clone()], false)
+            }
+            (None, _) => bail!(
+                BadSampleSets,
+                "{method}: missing required argument sample_sets"
+            ),
+        };
+        let sets = if def.arity == Arity::Afs {
+            // The spectrum keeps one axis per set even for a flat list of ids.
+            SampleSets {
+                dropped: false,
+                ..sets
+            }
+        } else {
+            sets
+        };
+        if matches!(def.arity, Arity::Tuples(_)) && sets.dropped {
+            bail!(BadSampleSets, "{method}: sample_sets must be a list of sample sets (lists of ids), not one flat list");
+        }
+        Ok(sets)
+    }
+
+    /// The index tuples of a k-way statistic (None for the others), as given or tskit's
+    /// default, into `num_inputs` sets or weight columns.
+    fn parse_indexes(
+        method: &str,
+        def: &StatDef,
+        kw: &Kwargs,
+        num_inputs: usize,
+    ) -> Result<Option<Indexes>> {
+        let Arity::Tuples(k) = def.arity else {
+            return Ok(None);
+        };
+        let what = if def.input == Input::Weights {
+            "columns in W"
+        } else {
+            "sample sets"
+        };
+        Ok(Some(
+            match args::parse_indexes(method, kw.get("indexes"), k, num_inputs)? {
+                Some(i) => i,
+                None => args::default_indexes(method, k, num_inputs, what)?,
+            },
+        ))
+    }
+
     fn set_sizes(&self) -> Vec<f64> {
         self.sets.as_ref().map_or_else(Vec::new, |s| {
             s.sets.iter().map(|x| x.len() as f64).collect()
         })
     }
 
-    fn general<'a>(&'a self, weights: &'a Weights, summary: Summary<'a>) -> GeneralStat<'a> {
+    fn general<'a>(&'a self, weights: &'a WeightMatrix, summary: Summary<'a>) -> GeneralStat<'a> {
         GeneralStat {
             weights,
             summary,
@@ -459,7 +567,7 @@ impl Request {
             )
         };
 
-        let derived = if def.derived == Derived::None && def.proportion && self.proportion {
+        let derived = if def.derived == Derived::None && self.proportion {
             Derived::RelatednessProportion
         } else {
             def.derived
@@ -537,90 +645,14 @@ impl Request {
     }
 }
 
-/// W minus its column means (trait_covariance).
-fn centred(w: &Weights) -> Weights {
-    let n = w.num_rows as f64;
-    let means: Vec<f64> = w.column_sums().iter().map(|s| s / n).collect();
-    let mut data = Vec::with_capacity(w.data.len());
-    for i in 0..w.num_rows {
-        data.extend(w.row(i).iter().zip(&means).map(|(x, m)| x - m));
-    }
-    Weights {
-        data,
-        num_rows: w.num_rows,
-        num_cols: w.num_cols,
-        small_integers: false,
-        counts: false,
-    }
-}
-
-/// W centred and scaled by its sample standard deviation, plus a column of 1/n
-/// (trait_correlation). Columns without variance are refused, as tskit refuses them.
-fn standardised(method: &str, w: &Weights) -> Result<Weights> {
-    let n = w.num_rows as f64;
-    let k = w.num_cols;
-    let mut means = vec![0.0; k];
-    let mut meansqs = vec![0.0; k];
-    for i in 0..w.num_rows {
-        for (j, &x) in w.row(i).iter().enumerate() {
-            means[j] += x;
-            meansqs[j] += x * x;
-        }
-    }
-    for j in 0..k {
-        means[j] /= n;
-        // tskit's Python refuses a column whose population variance is zero.
-        let column_constant = (0..w.num_rows).all(|i| w.row(i)[j] == w.row(0)[j]);
-        if column_constant {
-            bail!(BadParam, "{method}: weight column {j} has zero variance; weight columns must have positive variance to compute correlation");
-        }
-        meansqs[j] -= means[j] * means[j] * n;
-        meansqs[j] /= n - 1.0;
-    }
-    let sds: Vec<f64> = meansqs.iter().map(|v| v.sqrt()).collect();
-    let mut data = Vec::with_capacity(w.num_rows * (k + 1));
-    for i in 0..w.num_rows {
-        data.extend(
-            w.row(i)
-                .iter()
-                .zip(&means)
-                .zip(&sds)
-                .map(|((x, m), s)| (x - m) / s),
-        );
-        data.push(1.0 / n);
-    }
-    Ok(Weights {
-        data,
-        num_rows: w.num_rows,
-        num_cols: k + 1,
-        small_integers: false,
-        counts: false,
-    })
-}
-
-/// W plus a column of 1/n: the fraction of samples below a node
-/// (genetic_relatedness_weighted's centring).
-fn with_fraction_column(w: &Weights) -> Weights {
-    let n = w.num_rows as f64;
-    let mut data = Vec::with_capacity(w.num_rows * (w.num_cols + 1));
-    for i in 0..w.num_rows {
-        data.extend_from_slice(w.row(i));
-        data.push(1.0 / n);
-    }
-    Weights {
-        data,
-        num_rows: w.num_rows,
-        num_cols: w.num_cols + 1,
-        small_integers: false,
-        counts: false,
-    }
-}
-
 /// Turns the engine's sums (rows of `m`) into a derived statistic's outputs (Tajima's D, Fst,
 /// relatedness as a proportion, ...), for the general path and the many-pairs path alike.
 /// `genetic_relatedness(proportion=True)` divides by the segregating sites of the union of the
 /// sets, computed unpolarised with the same windows and normalisation.
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the general path and the many-pairs path hand over what each has parsed"
+)]
 pub(crate) fn finish_derived(
     ts: &TreeSequence,
     derived: Derived,
@@ -640,7 +672,7 @@ pub(crate) fn finish_derived(
         let mut union: Vec<i32> = sets.concat();
         union.sort_unstable();
         union.dedup();
-        let w = params::indicator_weights(ts, &[union.clone()], false);
+        let w = weights::indicator_weights(ts, &[union.clone()], false);
         let seg = summaries::SegregatingSites::new(&[union.len() as f64]);
         let stat = GeneralStat {
             weights: &w,

@@ -49,7 +49,7 @@ use rayon::prelude::*;
 
 use super::alleles::AlleleStates;
 use super::chunks::Chunk;
-use super::params::Weights;
+use super::weights::WeightMatrix;
 
 mod algebra;
 mod moments;
@@ -57,7 +57,8 @@ mod request;
 mod site_sums;
 
 pub(crate) use moments::{branch_moments, Features, Moment};
-pub use request::{compute_many_pairs, compute_pairs_path};
+pub use request::compute_pairs_path;
+pub(crate) use request::{takes, PairRequest};
 
 /// Above this many index pairs `stats::compute` takes the pair path. Measured with
 /// `examples/bench_pairs.rs threshold` (divergence, 12 sets, 2 threads): in branch mode the
@@ -99,7 +100,7 @@ pub(crate) fn chunk_windows(windows: &[f64], chunk: &Chunk) -> Range<usize> {
 /// (windows given as breakpoints; sites outside `[windows[0], windows[last])` are skipped).
 pub(crate) fn walk_sites(
     g: &TableView,
-    weights: &Weights,
+    weights: &WeightMatrix,
     windows: &[f64],
     chunk: &Chunk,
     visit: impl FnMut(usize, &AlleleStates),

@@ -1,14 +1,14 @@
-//! Every statistic, defined once: its summary function, its arity and its options.
+//! Every statistic's arithmetic, defined once: its summary function and its arity.
 //!
 //! What it is for: the summary functions f of tskit's general statistic (f maps the vector x
 //! of weight sums below a node, one entry per sample set or weight column, to the output
-//! vector), the allele frequency spectrum's coordinate function, and [`STATS`], the table
-//! that says for each tskit method which input it takes (sample sets or `W`), which summary,
-//! how many sets each output combines, which keyword arguments it accepts and its defaults.
+//! vector), the allele frequency spectrum's coordinate function, and [`StatDef`], which says
+//! for a general statistic which input it takes (sample sets or `W`), which summary and how
+//! many sets each output combines (its names and options are its row in `registry.rs`).
 //! Statistics that tskit derives from others (Fst, Tajima's D, relatedness as a proportion)
 //! say so in the table and are finished by a [`Finisher`] from the engine's sums.
 //!
-//! What it is not: the tree traversal (see `engine/`), argument parsing (`params.rs`) or
+//! What it is not: the tree traversal (see `engine/`), argument parsing (`args/`) or
 //! output shapes (`mod.rs`).
 //!
 //! Formulas follow tskit's `trees.c` and `trees.py`. Denominators that depend only on the
@@ -697,145 +697,18 @@ pub enum Derived {
     RelatednessProportion,
 }
 
-/// The polarisation of a method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Polarised {
-    /// Not an argument; tskit always computes the method unpolarised.
-    Never,
-    /// A `polarised` argument with this default.
-    Option(bool),
-}
-
-/// One tskit method: everything the dispatcher needs, and nothing per language.
+/// How the general engine computes one statistic: its input, its arity, its summary function
+/// and what is derived from the sums. The method's names and options are its row in
+/// `registry::METHODS`.
 #[derive(Clone, Copy, Debug)]
 pub struct StatDef {
-    pub method: &'static str,
     pub input: Input,
     pub arity: Arity,
     pub summary: SummaryKind,
-    pub polarised: Polarised,
-    /// Whether `span_normalise` is an argument (Tajima's D has none and never normalises).
-    pub span_normalise: bool,
-    /// Whether `proportion` and `centre` are arguments (genetic relatedness).
-    pub proportion: bool,
-    pub centre: bool,
     pub derived: Derived,
 }
 
-impl StatDef {
-    /// The keyword arguments this statistic takes (tskit's names); anything else is refused.
-    pub fn allowed_kwargs(&self) -> Vec<&'static str> {
-        let mut allowed = vec!["windows", "mode", "time_windows"];
-        allowed.push(if self.input == Input::Weights {
-            "W"
-        } else {
-            "sample_sets"
-        });
-        if matches!(self.arity, Arity::Tuples(_)) {
-            allowed.push("indexes");
-        }
-        if self.span_normalise {
-            allowed.push("span_normalise");
-        }
-        if matches!(self.polarised, Polarised::Option(_)) {
-            allowed.push("polarised");
-        }
-        if self.proportion {
-            allowed.push("proportion");
-        }
-        if self.centre {
-            allowed.push("centre");
-        }
-        allowed
-    }
-}
-
-const fn def(method: &'static str, input: Input, arity: Arity, summary: SummaryKind) -> StatDef {
-    StatDef {
-        method,
-        input,
-        arity,
-        summary,
-        polarised: Polarised::Never,
-        span_normalise: true,
-        proportion: false,
-        centre: false,
-        derived: Derived::None,
-    }
-}
-
-use Arity::*;
-use Input::*;
 use SummaryKind as S;
-
-/// tskit's single-site statistics, by Python method name.
-pub static STATS: &[StatDef] = &[
-    def("diversity", SampleSetsDefaultAll, PerSet, S::Diversity),
-    def(
-        "segregating_sites",
-        SampleSetsDefaultAll,
-        PerSet,
-        S::SegregatingSites,
-    ),
-    StatDef {
-        span_normalise: false,
-        derived: Derived::TajimasD,
-        ..def("Tajimas_D", SampleSetsDefaultAll, PerSet, S::TajimasDParts)
-    },
-    def("Y1", SampleSetsRequired, PerSet, S::Y1),
-    def(
-        "divergence",
-        SampleSetsRequired,
-        Tuples(2),
-        S::Tuple(TupleStat::Divergence),
-    ),
-    StatDef {
-        derived: Derived::Fst,
-        ..def("Fst", SampleSetsRequired, Tuples(2), S::FstParts)
-    },
-    def("f2", SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::F2)),
-    def("Y2", SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::Y2)),
-    def("f3", SampleSetsRequired, Tuples(3), S::Tuple(TupleStat::F3)),
-    def("Y3", SampleSetsRequired, Tuples(3), S::Tuple(TupleStat::Y3)),
-    def("f4", SampleSetsRequired, Tuples(4), S::Tuple(TupleStat::F4)),
-    StatDef {
-        polarised: Polarised::Option(true),
-        proportion: true,
-        centre: true,
-        ..def(
-            "genetic_relatedness",
-            SampleSetsRequired,
-            Tuples(2),
-            S::Relatedness,
-        )
-    },
-    StatDef {
-        polarised: Polarised::Option(false),
-        centre: true,
-        ..def(
-            "genetic_relatedness_weighted",
-            Weights,
-            Tuples(2),
-            S::RelatednessWeighted,
-        )
-    },
-    def("trait_covariance", Weights, PerColumn, S::TraitCovariance),
-    def("trait_correlation", Weights, PerColumn, S::TraitCorrelation),
-    StatDef {
-        polarised: Polarised::Option(false),
-        ..def(
-            "allele_frequency_spectrum",
-            SampleSetsDefaultAllNested,
-            Afs,
-            S::Afs,
-        )
-    },
-];
-
-/// The table entry for a tskit method name.
-pub fn lookup(method: &str) -> Option<&'static StatDef> {
-    STATS.iter().find(|d| d.method == method)
-}
 
 /// What a summary is built from.
 pub struct SummaryArgs<'a> {

@@ -16,7 +16,7 @@ use super::cursor::EdgeCursor;
 use super::stored_sum::Sums;
 use super::table_view::TableView;
 use crate::memory::copy_few;
-use crate::stats::params::Weights;
+use crate::stats::weights::WeightMatrix;
 use crate::treeseq::EdgeEvent;
 
 /// How many edge events ahead a walk prefetches.
@@ -184,7 +184,7 @@ impl<'a> TreeState<'a, f64> {
         view: &TableView<'a>,
         alive: &[u32],
         at: f64,
-        weights: &Weights,
+        weights: &WeightMatrix,
     ) -> TreeState<'a, f64> {
         let k = weights.num_cols;
         let mut x = vec![0.0; view.num_nodes * k];

@@ -8,7 +8,7 @@
 //! `[window][time window][node (node mode)][output]`, span-normalised on request.
 //!
 //! What it is not: argument parsing, statistics' formulas or output shapes (see
-//! `params.rs`, `summaries.rs` and `stats/mod.rs`).
+//! `args/`, `summaries.rs` and `stats/mod.rs`).
 //!
 //! How it runs in parallel: the genome (the part the windows cover) is cut at tree
 //! boundaries into chunks of about equal numbers of edge insertions and removals; how many
@@ -24,7 +24,7 @@
 //! sample sets, index tuples) are also split into groups of outputs, each group a task of its
 //! own per chunk; a group whose outputs read only some of the state's columns (a summary's
 //! `columns`) carries only those, so that K sample sets cost O(K) per node update in all,
-//! not O(K) per group (see [`Group`]).
+//! not O(K) per group (see `Group`).
 //!
 //! Per tree transition, a node whose weights or branch change is "touched" once: its old
 //! value is kept before the first change and its summary is recomputed once after all of the
@@ -45,9 +45,10 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use super::args::Mode;
 use super::chunks::{plan_chunks, span_normalise, Chunk, Cost};
-use super::params::{Mode, Weights};
 use super::summaries::{AfsSummary, SummaryFunc};
+use super::weights::WeightMatrix;
 use crate::bail;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
@@ -77,10 +78,10 @@ impl Summary<'_> {
 #[derive(Clone, Copy)]
 pub struct GeneralStat<'a> {
     /// Row i is the weight vector of sample `ts.samples[i]`.
-    pub weights: &'a Weights,
+    pub weights: &'a WeightMatrix,
     pub summary: Summary<'a>,
     pub mode: Mode,
-    /// Window breakpoints, strictly increasing inside [0, L] (checked by `params`).
+    /// Window breakpoints, strictly increasing inside [0, L] (checked by `args`).
     pub windows: &'a [f64],
     /// Branch mode only: time window breakpoints, starting at 0, strictly increasing.
     pub time_windows: Option<&'a [f64]>,
@@ -155,7 +156,7 @@ fn make_groups(summary: Summary, mode: Mode, m: usize, k: usize) -> Vec<Group> {
 /// What a task sums: the weights it carries (all, or a group's columns), their column sums,
 /// and the summary of its outputs `cols` over them.
 pub(super) struct Part<'a> {
-    pub(super) weights: &'a Weights,
+    pub(super) weights: &'a WeightMatrix,
     pub(super) total: &'a [f64],
     pub(super) summary: Summary<'a>,
     pub(super) cols: Range<usize>,
@@ -172,18 +173,18 @@ impl Part<'_> {
 /// a fresh one per task would cost its page faults every time), and their column sums (taken
 /// from `total`, so the same bits as the whole state's).
 fn gather_columns(
-    weights: &Weights,
+    weights: &WeightMatrix,
     total: &[f64],
     columns: &[usize],
     mut data: Vec<f64>,
-) -> (Weights, Vec<f64>) {
+) -> (WeightMatrix, Vec<f64>) {
     data.clear();
     data.reserve(weights.num_rows * columns.len());
     for i in 0..weights.num_rows {
         let row = weights.row(i);
         data.extend(columns.iter().map(|&c| row[c]));
     }
-    let w = Weights {
+    let w = WeightMatrix {
         data,
         num_rows: weights.num_rows,
         num_cols: columns.len(),
@@ -281,8 +282,27 @@ fn run_inner(
     chunks: Option<usize>,
     planned: Option<Vec<Chunk>>,
 ) -> Result<Vec<f64>> {
-    let nw = stat.windows.len() - 1;
-    let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+    refuse_unsupported(stat)?;
+    let data = Data::new(ts, stat);
+    let m = stat.summary.output_dim();
+    let groups = make_groups(stat.summary, stat.mode, m, stat.weights.num_cols);
+    let plan = plan_tasks(&data, stat, chunks, planned, groups.len());
+    // Sizes are checked before any of them is allocated (the sizes below then fit a usize).
+    check_memory(ts, stat, &plan, &groups)?;
+    let mut sums = Combined::new(ts, stat, &plan, &groups)?;
+    run_tasks(&data, stat, &plan, &groups, |task, partial| {
+        sums.add(task, partial)
+    });
+    let mut result = sums.result;
+    if stat.span_normalise {
+        span_normalise(&mut result, stat.windows, sums.per_window);
+    }
+    Ok(result)
+}
+
+/// Refuses what the engine does not compute: time windows outside branch mode, the spectrum
+/// in node mode, and the branch-mode spectrum (which has its own walk).
+fn refuse_unsupported(stat: &GeneralStat) -> Result<()> {
     if stat.time_windows.is_some() && stat.mode != Mode::Branch {
         bail!(
             BadParam,
@@ -304,77 +324,43 @@ fn run_inner(
             "the branch-mode allele frequency spectrum is computed by stats::afs_branch, not the engine"
         );
     }
-    let m = stat.summary.output_dim();
-    let num_nodes = ts.num_nodes();
-    let data = Data::new(ts, stat);
+    Ok(())
+}
+
+/// The chunks, as planned beforehand or now. Every group of outputs is a task per chunk, and
+/// every task pays a seek: with many groups, the groups give the parallelism, and chunks are
+/// made fewer so that there are about as many tasks as one group would have (the chunk count
+/// depends only on the data and the statistic, never on the thread count).
+fn plan_tasks(
+    data: &Data,
+    stat: &GeneralStat,
+    chunks: Option<usize>,
+    planned: Option<Vec<Chunk>>,
+    num_groups: usize,
+) -> Vec<Chunk> {
     // Branch mode with a dense summary carries its running sum across chunks, so its chunks
     // start one tree early (see `branch_dense`).
     let cost = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
-    let groups = make_groups(stat.summary, stat.mode, m, stat.weights.num_cols);
-    let mut plan = planned.unwrap_or_else(|| plan_chunks(&data, stat.windows, cost, chunks));
-    // Every group is a task per chunk, and every task pays a seek: with many groups, the
-    // groups give the parallelism, and chunks are made fewer so that there are about as many
-    // tasks as one group would have (the chunk count depends only on the data and the
-    // statistic, never on the thread count).
-    let fewer = plan.len().div_ceil(groups.len());
+    let plan = planned.unwrap_or_else(|| plan_chunks(data, stat.windows, cost, chunks));
+    let fewer = plan.len().div_ceil(num_groups);
     if chunks.is_none() && fewer < plan.len() {
-        plan = plan_chunks(&data, stat.windows, cost, Some(fewer));
+        return plan_chunks(data, stat.windows, cost, Some(fewer));
     }
-    // Sizes are checked before any of them is allocated (the sizes below then fit a usize).
-    check_memory(ts, stat, &plan, &groups)?;
-    let per_window =
-        nt * if stat.mode == Mode::Node {
-            num_nodes
-        } else {
-            1
-        } * m;
+    plan
+}
+
+/// Runs every task (chunk c, output group g) in parallel and hands each partial to `add` in
+/// task order, whatever the thread count.
+fn run_tasks(
+    data: &Data,
+    stat: &GeneralStat,
+    plan: &[Chunk],
+    groups: &[Group],
+    mut add: impl FnMut((usize, usize), &Partial),
+) {
     let tasks: Vec<(usize, usize)> = (0..plan.len())
         .flat_map(|c| (0..groups.len()).map(move |g| (c, g)))
         .collect();
-
-    let mut result = crate::memory::try_vec("the statistic's output", nw * per_window, 0.0)?;
-    // Adds a task's partial into the result; `running` (per output group) carries the
-    // branch-mode running sum from chunk to chunk (see `Base`).
-    let add = |result: &mut [f64],
-               running: &mut [Vec<f64>],
-               (c, g): (usize, usize),
-               partial: &Partial| {
-        let chunk = &plan[c];
-        let cols = &groups[g].outputs;
-        let gm = cols.len();
-        // Partial rows are [window - w_first][time window][node?][output in group].
-        let rows = partial.out.len() / gm;
-        let row_base = chunk.w_first * per_window / m;
-        for r in 0..rows {
-            let dst = &mut result[(row_base + r) * m + cols.start..][..gm];
-            for (d, s) in dst.iter_mut().zip(&partial.out[r * gm..(r + 1) * gm]) {
-                *d += s;
-            }
-        }
-        if let Some(base) = &partial.base {
-            let r_start = &mut running[g];
-            r_start.resize(nt * gm, 0.0);
-            for (w, &coef) in base.coef.iter().enumerate() {
-                if coef != 0.0 {
-                    for t in 0..nt {
-                        let dst =
-                            &mut result[((chunk.w_first + w) * nt + t) * m + cols.start..][..gm];
-                        for (d, r) in dst.iter_mut().zip(&r_start[t * gm..(t + 1) * gm]) {
-                            *d += coef * r;
-                        }
-                    }
-                }
-            }
-            if base.absolute_end {
-                r_start.copy_from_slice(&base.delta_end);
-            } else {
-                for (r, d) in r_start.iter_mut().zip(&base.delta_end) {
-                    *r += d;
-                }
-            }
-        }
-    };
-    let mut running: Vec<Vec<f64>> = vec![Vec::new(); groups.len()];
     // Workspaces circulate freely within this run; afterwards the kept pool takes back
     // those it keeps.
     let pool = WorkspacePool::default();
@@ -401,7 +387,7 @@ fn run_inner(
                 cols: group.outputs.clone(),
             },
         };
-        let partial = run_chunk(&data, stat, &plan[c], &part, &mut ws);
+        let partial = run_chunk(data, stat, &plan[c], &part, &mut ws);
         if let Some((weights, _)) = gathered {
             ws.gathered = weights.data;
         }
@@ -415,24 +401,103 @@ fn run_inner(
         for batch in tasks.chunks(wave) {
             let partials: Vec<Partial> = batch.par_iter().map(run_task).collect();
             for (t, p) in batch.iter().zip(&partials) {
-                add(&mut result, &mut running, *t, p);
+                add(*t, p);
             }
         }
     } else {
         let partials: Vec<Partial> = tasks.par_iter().map(run_task).collect();
         for (t, p) in tasks.iter().zip(&partials) {
-            add(&mut result, &mut running, *t, p);
+            add(*t, p);
         }
     }
 
     for ws in pool.drain() {
         WORKSPACES.keep(ws);
     }
+}
 
-    if stat.span_normalise {
-        span_normalise(&mut result, stat.windows, per_window);
+/// The result, `[window][time window][node?][output]`, as the tasks' partials are added into
+/// it in task order; `running` (per output group) carries the branch-mode running sum from
+/// chunk to chunk (see [`Base`]).
+struct Combined<'p> {
+    result: Vec<f64>,
+    running: Vec<Vec<f64>>,
+    plan: &'p [Chunk],
+    groups: &'p [Group],
+    /// Time windows.
+    nt: usize,
+    /// Outputs.
+    m: usize,
+    /// Values per window: time windows × nodes (node mode) × outputs.
+    per_window: usize,
+}
+
+impl<'p> Combined<'p> {
+    fn new(
+        ts: &TreeSequence,
+        stat: &GeneralStat,
+        plan: &'p [Chunk],
+        groups: &'p [Group],
+    ) -> Result<Combined<'p>> {
+        let nw = stat.windows.len() - 1;
+        let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+        let m = stat.summary.output_dim();
+        let per_window =
+            nt * if stat.mode == Mode::Node {
+                ts.num_nodes()
+            } else {
+                1
+            } * m;
+        Ok(Combined {
+            result: crate::memory::try_vec("the statistic's output", nw * per_window, 0.0)?,
+            running: vec![Vec::new(); groups.len()],
+            plan,
+            groups,
+            nt,
+            m,
+            per_window,
+        })
     }
-    Ok(result)
+
+    /// Adds task (c, g)'s partial into the result.
+    fn add(&mut self, (c, g): (usize, usize), partial: &Partial) {
+        let (nt, m) = (self.nt, self.m);
+        let result = &mut self.result;
+        let chunk = &self.plan[c];
+        let cols = &self.groups[g].outputs;
+        let gm = cols.len();
+        // Partial rows are [window - w_first][time window][node?][output in group].
+        let rows = partial.out.len() / gm;
+        let row_base = chunk.w_first * self.per_window / m;
+        for r in 0..rows {
+            let dst = &mut result[(row_base + r) * m + cols.start..][..gm];
+            for (d, s) in dst.iter_mut().zip(&partial.out[r * gm..(r + 1) * gm]) {
+                *d += s;
+            }
+        }
+        if let Some(base) = &partial.base {
+            let r_start = &mut self.running[g];
+            r_start.resize(nt * gm, 0.0);
+            for (w, &coef) in base.coef.iter().enumerate() {
+                if coef != 0.0 {
+                    for t in 0..nt {
+                        let dst =
+                            &mut result[((chunk.w_first + w) * nt + t) * m + cols.start..][..gm];
+                        for (d, r) in dst.iter_mut().zip(&r_start[t * gm..(t + 1) * gm]) {
+                            *d += coef * r;
+                        }
+                    }
+                }
+            }
+            if base.absolute_end {
+                r_start.copy_from_slice(&base.delta_end);
+            } else {
+                for (r, d) in r_start.iter_mut().zip(&base.delta_end) {
+                    *r += d;
+                }
+            }
+        }
+    }
 }
 
 /// What one task returns: its sums for the windows its chunk overlaps, and for branch mode

@@ -6,7 +6,7 @@
 
 use super::{Chunk, Data};
 use crate::memory::fill_few;
-use crate::stats::params::Weights;
+use crate::stats::weights::WeightMatrix;
 use crate::walk::stored_sum::{PackedCounts, Sums};
 pub(super) use crate::walk::tree_state::TreeState;
 
@@ -16,7 +16,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// its parent's). Records hold the weight sums alone.
     pub(super) fn seek(
         d: &Data<'a>,
-        weights: &Weights,
+        weights: &WeightMatrix,
         chunk: &Chunk,
         ws: &mut Workspace,
     ) -> TreeState<'a, V> {
@@ -28,7 +28,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
     /// it needs from the start.
     pub(super) fn seek_with(
         d: &Data<'a>,
-        weights: &Weights,
+        weights: &WeightMatrix,
         chunk: &Chunk,
         ws: &mut Workspace,
         extra: usize,

@@ -8,7 +8,7 @@
 //! engine (and tskit) give 0.
 
 use super::moments::{branch_moments, Features, Moment};
-use crate::stats::params;
+use crate::stats::args;
 use crate::stats::summaries::{SummaryKind, TupleStat};
 use crate::treeseq::TreeSequence;
 
@@ -96,7 +96,7 @@ pub(super) fn relatedness_sums(
     let k = n.len();
     let x = Features::indicators(ts, &u.sets);
     let feats = if centre {
-        let index = params::sample_index_map(ts);
+        let index = args::sample_index_map(ts);
         let mut mean = vec![0.0; ts.num_samples()];
         for (set, &size) in all_sets.iter().zip(n) {
             for &s in set {

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::{chunk_windows, FEATURE_BLOCK};
 use crate::memory::fill_few;
 use crate::stats::chunks::{plan_chunks, Chunk, Cost};
-use crate::stats::params;
+use crate::stats::weights;
 use crate::treeseq::{EdgeEvent, TreeSequence};
 use crate::walk::stored_sum::StoredSum;
 use crate::walk::table_view::TableView;
@@ -58,7 +58,7 @@ impl Features {
 
     /// Indicator features of sample sets: x_j = 1 when the sample is in set j.
     pub fn indicators(ts: &TreeSequence, sets: &[Vec<i32>]) -> Features {
-        let w = params::indicator_weights(ts, sets, false);
+        let w = weights::indicator_weights(ts, sets, false);
         Features {
             small_integers: w.small_integers,
             ..Features::new(w.num_cols, w.data)

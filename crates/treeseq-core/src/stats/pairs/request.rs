@@ -1,5 +1,5 @@
 //! The pair-statistic request: which calls take the many-pairs path, their arguments
-//! (parsed by the `params` helpers with the defaults of `summaries::STATS`), the memory they
+//! (parsed by `stats::Request::parse`, with the defaults of the method's registry row), the memory they
 //! need, and the run: sums per window (site mode from `site_sums.rs`, branch mode from the
 //! moments through `algebra.rs`), then the statistic's derived step.
 
@@ -11,39 +11,52 @@ use super::MANY_PAIRS;
 use crate::bail;
 use crate::error::Result;
 use crate::stats::chunks::span_normalise;
-use crate::stats::params::{self, Arrays, Indexes, Kwargs, Mode, SampleSets, Windows};
+use crate::stats::args::{Indexes, Kwargs, Mode, SampleSets, Windows};
+use crate::stats::registry::Method;
+use crate::stats::weights;
 use crate::stats::summaries::{
-    self, Arity, Derived, Polarised, StatDef, SummaryArgs, SummaryKind, TupleStat,
+    self, Arity, Derived, StatDef, SummaryArgs, SummaryKind, TupleStat,
 };
 use crate::stats::StatOutput;
 use crate::treeseq::TreeSequence;
 
-/// `divergence`, `Fst`, `f2` or `genetic_relatedness` over many index pairs, when
-/// `stats::compute` should take this path: more than [`MANY_PAIRS`] pairs, site or branch
-/// mode, no `time_windows`, and arguments that parse. Anything else (including every
-/// argument error) returns None, so that the general path handles it and says what is wrong.
-pub fn compute_many_pairs(
-    ts: &TreeSequence,
-    method: &str,
-    kwargs: &Value,
-    arrays: Arrays,
-) -> Result<Option<StatOutput>> {
-    match PairRequest::parse(ts, method, kwargs, arrays, MANY_PAIRS + 1) {
-        Some(req) => req.run(ts).map(Some),
-        None => Ok(None),
+/// Whether a call of `method` takes this path: `divergence`, `Fst`, `f2` or
+/// `genetic_relatedness` with more than [`MANY_PAIRS`] index pairs (or any number when
+/// `forced`), in site or branch mode, without `time_windows`. Forced on a call it does not
+/// handle, it refuses. The arguments are parsed by `stats::Request::parse`, the one parser
+/// of every general statistic, which then builds a [`PairRequest`].
+pub(crate) fn takes(
+    method: &Method,
+    def: &StatDef,
+    forced: bool,
+    kw: &Kwargs,
+    mode: Mode,
+    time_windows: bool,
+) -> Result<bool> {
+    let handled = is_pair_method(method.tskit)
+        && def.arity == Arity::Tuples(2)
+        && mode != Mode::Node
+        && !time_windows;
+    if forced && !handled {
+        bail!(
+            BadParam,
+            "{}: the many-pairs path takes divergence, Fst, f2 or genetic_relatedness in site or branch mode, without time_windows, with valid arguments",
+            method.tskit
+        );
     }
+    // The number of pairs decides the path: counted before reading the sample sets, which
+    // may be large (no `indexes`, or a single pair, is one tuple).
+    let num_tuples = match kw.get("indexes") {
+        Some(Value::Array(items)) if items.iter().any(Value::is_array) => items.len(),
+        _ => 1,
+    };
+    Ok(handled && (forced || num_tuples > MANY_PAIRS))
 }
 
 /// The pair path whatever the number of pairs (tests compare it with the engine and tskit).
-/// Refuses arguments it does not handle (node mode, time windows, argument errors).
+/// Refuses arguments it does not handle (node mode, time windows) and argument errors.
 pub fn compute_pairs_path(ts: &TreeSequence, method: &str, kwargs: &Value) -> Result<StatOutput> {
-    match PairRequest::parse(ts, method, kwargs, Arrays::default(), 0) {
-        Some(req) => req.run(ts),
-        None => bail!(
-            BadParam,
-            "{method}: the many-pairs path takes divergence, Fst, f2 or genetic_relatedness in site or branch mode, without time_windows, with valid arguments"
-        ),
-    }
+    crate::stats::compute_pairs_path(ts, method, kwargs)
 }
 
 /// The methods this path computes.
@@ -51,82 +64,22 @@ fn is_pair_method(method: &str) -> bool {
     matches!(method, "divergence" | "Fst" | "f2" | "genetic_relatedness")
 }
 
-/// A pair statistic with its arguments parsed by the `params` helpers, with the defaults of
-/// the method's entry in `summaries::STATS`.
-struct PairRequest {
-    def: &'static StatDef,
-    mode: Mode,
-    windows: Windows,
-    span_normalise: bool,
-    polarised: bool,
-    proportion: bool,
-    centre: bool,
-    sets: SampleSets,
-    indexes: Indexes,
+/// A pair statistic with its arguments parsed (by `stats::Request::parse`), with the defaults
+/// of the method's row in the registry.
+pub(crate) struct PairRequest {
+    pub name: &'static str,
+    pub def: &'static StatDef,
+    pub mode: Mode,
+    pub windows: Windows,
+    pub span_normalise: bool,
+    pub polarised: bool,
+    pub proportion: bool,
+    pub centre: bool,
+    pub sets: SampleSets,
+    pub indexes: Indexes,
 }
 
 impl PairRequest {
-    /// None when the general path should handle the call (other methods, node mode, time
-    /// windows, fewer than `min_tuples` index pairs, or any argument it would refuse).
-    fn parse(
-        ts: &TreeSequence,
-        method: &str,
-        kwargs: &Value,
-        arrays: Arrays,
-        min_tuples: usize,
-    ) -> Option<PairRequest> {
-        if !is_pair_method(method) {
-            return None;
-        }
-        let def = summaries::lookup(method)?;
-        if def.arity != Arity::Tuples(2) {
-            return None;
-        }
-        let allowed = def.allowed_kwargs();
-        let kw = Kwargs::new(method, kwargs, &allowed).ok()?;
-        // The number of pairs decides the path: count them before reading the sample sets,
-        // which may be large (no `indexes`, or a single pair, is one tuple).
-        let num_tuples = match kw.get("indexes") {
-            Some(Value::Array(items)) if items.iter().any(Value::is_array) => items.len(),
-            _ => 1,
-        };
-        if num_tuples < min_tuples {
-            return None;
-        }
-        let mode = params::parse_mode(method, kw.get("mode")).ok()?;
-        if mode == Mode::Node || kw.get("time_windows").is_some() {
-            return None;
-        }
-        let windows = params::parse_windows(ts, method, kw.get("windows"), arrays).ok()?;
-        let span_normalise = def.span_normalise && kw.bool_or("span_normalise", true).ok()?;
-        let polarised = match def.polarised {
-            Polarised::Never => false,
-            Polarised::Option(default) => kw.bool_or("polarised", default).ok()?,
-        };
-        let proportion = def.proportion && kw.bool_or("proportion", true).ok()?;
-        let centre = def.centre && kw.bool_or("centre", true).ok()?;
-        let sets = params::parse_sample_sets(ts, method, kw.get("sample_sets"), arrays).ok()??;
-        if sets.dropped {
-            return None;
-        }
-        let indexes =
-            match params::parse_indexes(method, kw.get("indexes"), 2, sets.sets.len()).ok()? {
-                Some(i) => i,
-                None => params::default_indexes(method, 2, sets.sets.len(), "sample sets").ok()?,
-            };
-        Some(PairRequest {
-            def,
-            mode,
-            windows,
-            span_normalise,
-            polarised,
-            proportion,
-            centre,
-            sets,
-            indexes,
-        })
-    }
-
     fn set_sizes(&self) -> Vec<f64> {
         self.sets.sets.iter().map(|s| s.len() as f64).collect()
     }
@@ -138,7 +91,7 @@ impl PairRequest {
         let tuples = &self.indexes.tuples;
         let (mut sums, m) = match self.mode {
             Mode::Site => {
-                let weights = params::indicator_weights(ts, &self.sets.sets, false);
+                let weights = weights::indicator_weights(ts, &self.sets.sets, false);
                 let args = SummaryArgs {
                     set_sizes: &n,
                     tuples,
@@ -239,16 +192,15 @@ impl PairRequest {
                     threads,
                 ),
         };
-        need.check(self.def.method)
+        need.check(self.name)
     }
 
-    fn run(&self, ts: &TreeSequence) -> Result<StatOutput> {
+    pub(crate) fn run(&self, ts: &TreeSequence) -> Result<StatOutput> {
         self.check_memory(ts)?;
         let (sums, m) = self.sums(ts);
         let n = self.set_sizes();
         let tuples = &self.indexes.tuples;
-        let derived = if self.def.derived == Derived::None && self.def.proportion && self.proportion
-        {
+        let derived = if self.def.derived == Derived::None && self.proportion {
             Derived::RelatednessProportion
         } else {
             self.def.derived

@@ -4,7 +4,7 @@
 use super::{chunk_windows, run_chunks, walk_sites};
 use crate::memory::fill_few;
 use crate::stats::chunks::{plan_chunks, Cost};
-use crate::stats::params::Weights;
+use crate::stats::weights::WeightMatrix;
 use crate::stats::summaries::SummaryFunc;
 use crate::treeseq::TreeSequence;
 use crate::walk::table_view::TableView;
@@ -13,7 +13,7 @@ use crate::walk::table_view::TableView;
 /// `polarised`), exactly the general statistic's site mode, in one traversal.
 pub(super) fn site_sums(
     ts: &TreeSequence,
-    weights: &Weights,
+    weights: &WeightMatrix,
     f: &dyn SummaryFunc,
     polarised: bool,
     windows: &[f64],

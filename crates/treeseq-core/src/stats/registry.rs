@@ -1,0 +1,651 @@
+//! Every method the bindings compute, defined once: its names, its algorithm, the options it
+//! takes (with their defaults) and what it refuses.
+//!
+//! What it is for: [`METHODS`] is the one table of statistics. `stats::compute` finds a row by
+//! tskit's name, refuses an option the row does not list ([`Method::check_options`]), and
+//! hands the row to its algorithm. The TypeScript layer's list of methods, its option names,
+//! the options each statistic takes (which it refuses others by, under treeseq's camelCase
+//! names) and each statistic's options type are generated from this table at build time
+//! (`examples/generate_ts.rs` writes `ts/generated/stats.ts`; `tests/generated_ts.rs` checks
+//! the committed file is fresh), so the two languages cannot disagree.
+//!
+//! What it is not: the summary functions and the engine's description of a general statistic
+//! ([`StatDef`], in `summaries.rs`), nor the parsing of option values (`args/`).
+
+use serde_json::{Map, Value};
+
+use super::args::Mode;
+use super::summaries::{Arity, Derived, Input, StatDef, SummaryKind, TupleStat};
+use crate::bail;
+use crate::error::Result;
+
+/// An option some method takes: tskit's keyword and treeseq's camelCase name for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opt {
+    SampleSets,
+    Indexes,
+    Windows,
+    TimeWindows,
+    Mode,
+    SpanNormalise,
+    Polarised,
+    Proportion,
+    Centre,
+    /// tskit's `W`, treeseq's `weights`.
+    W,
+    Focal,
+    /// Accepted as tskit accepts it, and ignored: the thread pool decides.
+    NumThreads,
+}
+
+impl Opt {
+    /// Every option, in the order the generated TypeScript lists them.
+    pub const ALL: [Opt; 12] = [
+        Opt::SampleSets,
+        Opt::Indexes,
+        Opt::Windows,
+        Opt::TimeWindows,
+        Opt::Mode,
+        Opt::SpanNormalise,
+        Opt::Polarised,
+        Opt::Proportion,
+        Opt::Centre,
+        Opt::W,
+        Opt::Focal,
+        Opt::NumThreads,
+    ];
+
+    /// tskit's keyword argument.
+    pub fn tskit(self) -> &'static str {
+        match self {
+            Opt::SampleSets => "sample_sets",
+            Opt::Indexes => "indexes",
+            Opt::Windows => "windows",
+            Opt::TimeWindows => "time_windows",
+            Opt::Mode => "mode",
+            Opt::SpanNormalise => "span_normalise",
+            Opt::Polarised => "polarised",
+            Opt::Proportion => "proportion",
+            Opt::Centre => "centre",
+            Opt::W => "W",
+            Opt::Focal => "focal",
+            Opt::NumThreads => "num_threads",
+        }
+    }
+
+    /// treeseq's name (the TypeScript option).
+    pub fn camel(self) -> &'static str {
+        match self {
+            Opt::SampleSets => "sampleSets",
+            Opt::Indexes => "indexes",
+            Opt::Windows => "windows",
+            Opt::TimeWindows => "timeWindows",
+            Opt::Mode => "mode",
+            Opt::SpanNormalise => "spanNormalise",
+            Opt::Polarised => "polarised",
+            Opt::Proportion => "proportion",
+            Opt::Centre => "centre",
+            Opt::W => "weights",
+            Opt::Focal => "focal",
+            Opt::NumThreads => "numThreads",
+        }
+    }
+}
+
+/// One option of one method: whether it must be given, its default when it is a boolean, and
+/// a line for the documentation (the generated TypeScript's doc comment).
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub opt: Opt,
+    pub required: bool,
+    /// The default of a boolean option (`span_normalise`, `polarised`, ...).
+    pub default: Option<bool>,
+    pub doc: &'static str,
+}
+
+const fn opt(opt: Opt, doc: &'static str) -> Param {
+    Param {
+        opt,
+        required: false,
+        default: None,
+        doc,
+    }
+}
+
+const fn required(opt: Opt, doc: &'static str) -> Param {
+    Param {
+        opt,
+        required: true,
+        default: None,
+        doc,
+    }
+}
+
+const fn flag(opt: Opt, default: bool, doc: &'static str) -> Param {
+    Param {
+        opt,
+        required: false,
+        default: Some(default),
+        doc,
+    }
+}
+
+/// How a method is computed.
+#[derive(Clone, Copy, Debug)]
+pub enum Algorithm {
+    /// The general engine with a summary function (`engine/`), or, for the same statistic,
+    /// the many-pairs path (`pairs.rs`) above its threshold of index pairs, and the branch
+    /// spectrum's own accumulation (`afs_branch.rs`).
+    General(StatDef),
+    /// `divergence_matrix` and `genetic_relatedness_matrix` (`matrix.rs`).
+    Matrix,
+    /// `mean_descendants` (`nodes.rs`).
+    MeanDescendants,
+    /// `genealogical_nearest_neighbours` (`nodes.rs`).
+    GenealogicalNearestNeighbours,
+}
+
+/// One method: its names, its algorithm, its options, and what it refuses beyond unknown
+/// options.
+#[derive(Clone, Copy, Debug)]
+pub struct Method {
+    /// tskit's Python method name.
+    pub tskit: &'static str,
+    /// treeseq's name (the TypeScript method).
+    pub camel: &'static str,
+    pub algorithm: Algorithm,
+    pub params: &'static [Param],
+    /// Whether `mode: "node"` is taken (the spectrum and the matrices refuse it).
+    pub node_mode: bool,
+    /// Whether `sample_sets` may be one flat list of ids (otherwise it must be a list of
+    /// lists: index tuples need several sets, and tskit refuses a flat list for the
+    /// relatedness matrix and the reference sets).
+    pub flat_sample_sets: bool,
+    /// Options tskit renamed, refused with the new name: (old tskit name, old camelCase
+    /// name, the option that replaces it).
+    pub renamed: &'static [(&'static str, &'static str, Opt)],
+    /// A line for the documentation of the method's options type.
+    pub doc: &'static str,
+}
+
+impl Method {
+    /// The row's engine description, for the general statistics.
+    pub fn stat_def(&self) -> Option<&StatDef> {
+        match &self.algorithm {
+            Algorithm::General(def) => Some(def),
+            _ => None,
+        }
+    }
+
+    pub fn param(&self, opt: Opt) -> Option<&Param> {
+        self.params.iter().find(|p| p.opt == opt)
+    }
+
+    pub fn takes(&self, opt: Opt) -> bool {
+        self.param(opt).is_some()
+    }
+
+    /// The default of a boolean option; false when the method does not take it (tskit's
+    /// `Tajimas_D` never span-normalises, most methods are never polarised).
+    pub fn default_of(&self, opt: Opt) -> bool {
+        self.param(opt).and_then(|p| p.default).unwrap_or(false)
+    }
+
+    /// Refuses (`BAD_PARAM`) every key of `kwargs` that is not one of this method's options
+    /// (tskit's names), naming it, with the options it takes or the name that replaced it.
+    /// The TypeScript layer refuses by the same rule, from the same table (generated), under
+    /// treeseq's names, before a call reaches the core.
+    pub fn check_options(&self, kwargs: &Map<String, Value>) -> Result<()> {
+        let method = self.tskit;
+        for key in kwargs.keys() {
+            if self.params.iter().any(|p| p.opt.tskit() == key) {
+                continue;
+            }
+            if let Some(&(_, _, new)) = self.renamed.iter().find(|(tskit, _, _)| key == tskit) {
+                bail!(
+                    BadParam,
+                    "{method}: unknown option '{key}': treeseq, like tskit 1.0, names it '{}'",
+                    new.tskit()
+                );
+            }
+            let known: Vec<&str> = self.params.iter().map(|p| p.opt.tskit()).collect();
+            bail!(
+                BadParam,
+                "{method}: unknown option '{key}' (known: {})",
+                known.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The row of a method, by tskit's name.
+pub fn lookup(name: &str) -> Option<&'static Method> {
+    METHODS.iter().find(|m| m.tskit == name)
+}
+
+/// A general statistic's engine description (see [`StatDef`]).
+const fn stat(input: Input, arity: Arity, summary: SummaryKind) -> StatDef {
+    StatDef {
+        input,
+        arity,
+        summary,
+        derived: Derived::None,
+    }
+}
+
+const fn derived(input: Input, arity: Arity, summary: SummaryKind, d: Derived) -> StatDef {
+    StatDef {
+        input,
+        arity,
+        summary,
+        derived: d,
+    }
+}
+
+// The options' documentation, shared by the rows that take them alike.
+const SETS_DEFAULT_ALL: &str =
+    "Default: all samples, as one set (no statistic axis). A flat list of ids is one set too, and drops the axis.";
+const SETS_REQUIRED: &str =
+    "Lists of sample node ids, one per set; a flat list is one set (no statistic axis).";
+const SETS_TUPLES: &str =
+    "A list of sets (a flat list of ids is refused: index tuples need several sets).";
+const INDEXES: &str = "Index tuples into the sets (default: the one tuple [0, 1, ...] when there are exactly as many sets).";
+const INDEXES_W: &str = "Pairs of columns of `weights`.";
+const WINDOWS: &str = "Genome windows: breakpoints, \"trees\" or \"sites\" (default: the whole genome, no window axis).";
+const TIME_WINDOWS: &str = "Branch mode only: adds a time-window axis after the window axis (tskit takes it only in the spectrum; treeseq takes it everywhere).";
+const MODE: &str = "\"site\" (the default), \"branch\" or \"node\".";
+const MODE_NO_NODE: &str = "\"site\" (the default) or \"branch\": no node mode here.";
+const SPAN_NORMALISE: &str =
+    "Divide each window's value by its span (default true): a value per unit of sequence.";
+const W: &str = "tskit's `W`: one row per sample (in `samples()` order), one column per trait.";
+const NUM_THREADS: &str =
+    "Accepted as tskit accepts it, and ignored: treeseq uses its own thread pool.";
+
+const ONE_WAY: &[Param] = &[
+    opt(Opt::SampleSets, SETS_DEFAULT_ALL),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+];
+
+const Y1: &[Param] = &[
+    required(Opt::SampleSets, SETS_REQUIRED),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+];
+
+const TAJIMAS_D: &[Param] = &[
+    opt(Opt::SampleSets, SETS_DEFAULT_ALL),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+];
+
+const MULTI_WAY: &[Param] = &[
+    required(Opt::SampleSets, SETS_TUPLES),
+    opt(Opt::Indexes, INDEXES),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+];
+
+const GENETIC_RELATEDNESS: &[Param] = &[
+    required(Opt::SampleSets, SETS_TUPLES),
+    opt(Opt::Indexes, INDEXES),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+    flag(
+        Opt::Polarised,
+        true,
+        "Default true (unlike most statistics): the ancestral allele is left out.",
+    ),
+    flag(
+        Opt::Proportion,
+        true,
+        "Default true: divided by `segregatingSites` of the union of the sets, with the same windows and mode (so `spanNormalise` then has no effect).",
+    ),
+    flag(
+        Opt::Centre,
+        true,
+        "Default true: relative to the rest of the sets, `E[m(I,J) - m(I,S) - m(J,T) + m(S,T)]`.",
+    ),
+];
+
+const TRAIT: &[Param] = &[
+    required(Opt::W, W),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+];
+
+const GENETIC_RELATEDNESS_WEIGHTED: &[Param] = &[
+    required(Opt::W, W),
+    opt(Opt::Indexes, INDEXES_W),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+    flag(Opt::Polarised, false, "Default false."),
+    flag(
+        Opt::Centre,
+        true,
+        "Default true: the relatedness summed over is centred, as in `geneticRelatedness`.",
+    ),
+];
+
+const AFS: &[Param] = &[
+    opt(
+        Opt::SampleSets,
+        "Default: all samples as one set. A flat list is one set too: the spectrum keeps its axis.",
+    ),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE_NO_NODE),
+    opt(
+        Opt::TimeWindows,
+        "Branch mode only: adds a time-window axis after the window axis.",
+    ),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+    flag(
+        Opt::Polarised,
+        false,
+        "Default false: the folded spectrum (minor allele counts).",
+    ),
+];
+
+const DIVERGENCE_MATRIX: &[Param] = &[
+    opt(
+        Opt::SampleSets,
+        "Default: one set per sample. A flat list of ids is one set per id.",
+    ),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE_NO_NODE),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+    opt(Opt::NumThreads, NUM_THREADS),
+];
+
+const GENETIC_RELATEDNESS_MATRIX: &[Param] = &[
+    opt(
+        Opt::SampleSets,
+        "Default: one set per sample. Must be a list of sets (tskit fails on a flat list).",
+    ),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE_NO_NODE),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+    opt(Opt::NumThreads, NUM_THREADS),
+];
+
+const MEAN_DESCENDANTS: &[Param] = &[required(
+    Opt::SampleSets,
+    "The reference sets: lists of any nodes (not only samples); they may overlap.",
+)];
+
+const GNN: &[Param] = &[
+    required(Opt::Focal, "The nodes whose neighbours are found."),
+    required(
+        Opt::SampleSets,
+        "The reference sets (tskit's keyword is `sample_sets`): disjoint lists of nodes.",
+    ),
+    opt(Opt::NumThreads, NUM_THREADS),
+];
+
+/// tskit 1.0 renamed `reference_sets` to `sample_sets` in the per-node statistics.
+const REFERENCE_SETS: &[(&str, &str, Opt)] =
+    &[("reference_sets", "referenceSets", Opt::SampleSets)];
+
+/// A general statistic's row: node mode taken, flat sets as the arity allows.
+const fn general(
+    tskit: &'static str,
+    camel: &'static str,
+    def: StatDef,
+    params: &'static [Param],
+    doc: &'static str,
+) -> Method {
+    Method {
+        tskit,
+        camel,
+        algorithm: Algorithm::General(def),
+        params,
+        node_mode: !matches!(def.arity, Arity::Afs),
+        flat_sample_sets: !matches!(def.arity, Arity::Tuples(_)),
+        renamed: &[],
+        doc,
+    }
+}
+
+use Arity::*;
+use Input::*;
+use SummaryKind as S;
+
+/// Every method, in the order the TypeScript API lists them.
+pub static METHODS: &[Method] = &[
+    general(
+        "diversity",
+        "diversity",
+        stat(SampleSetsDefaultAll, PerSet, S::Diversity),
+        ONE_WAY,
+        "One-way statistics: diversity, segregatingSites.",
+    ),
+    general(
+        "segregating_sites",
+        "segregatingSites",
+        stat(SampleSetsDefaultAll, PerSet, S::SegregatingSites),
+        ONE_WAY,
+        "One-way statistics: diversity, segregatingSites.",
+    ),
+    general(
+        "Tajimas_D",
+        "tajimasD",
+        derived(
+            SampleSetsDefaultAll,
+            PerSet,
+            S::TajimasDParts,
+            Derived::TajimasD,
+        ),
+        TAJIMAS_D,
+        "Tajima's D: tskit's `Tajimas_D` has no `span_normalise` (D is a ratio).",
+    ),
+    general(
+        "Y1",
+        "y1",
+        stat(SampleSetsRequired, PerSet, S::Y1),
+        Y1,
+        "Y1: as the one-way statistics, with the sets required.",
+    ),
+    general(
+        "divergence",
+        "divergence",
+        stat(
+            SampleSetsRequired,
+            Tuples(2),
+            S::Tuple(TupleStat::Divergence),
+        ),
+        MULTI_WAY,
+        "k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4).",
+    ),
+    general(
+        "Fst",
+        "fst",
+        derived(SampleSetsRequired, Tuples(2), S::FstParts, Derived::Fst),
+        MULTI_WAY,
+        "k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4).",
+    ),
+    general(
+        "f2",
+        "f2",
+        stat(SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::F2)),
+        MULTI_WAY,
+        "k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4).",
+    ),
+    general(
+        "Y2",
+        "y2",
+        stat(SampleSetsRequired, Tuples(2), S::Tuple(TupleStat::Y2)),
+        MULTI_WAY,
+        "k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4).",
+    ),
+    general(
+        "f3",
+        "f3",
+        stat(SampleSetsRequired, Tuples(3), S::Tuple(TupleStat::F3)),
+        MULTI_WAY,
+        "k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4).",
+    ),
+    general(
+        "Y3",
+        "y3",
+        stat(SampleSetsRequired, Tuples(3), S::Tuple(TupleStat::Y3)),
+        MULTI_WAY,
+        "k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4).",
+    ),
+    general(
+        "f4",
+        "f4",
+        stat(SampleSetsRequired, Tuples(4), S::Tuple(TupleStat::F4)),
+        MULTI_WAY,
+        "k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4).",
+    ),
+    general(
+        "genetic_relatedness",
+        "geneticRelatedness",
+        stat(SampleSetsRequired, Tuples(2), S::Relatedness),
+        GENETIC_RELATEDNESS,
+        "Genetic relatedness of pairs of sets.",
+    ),
+    general(
+        "genetic_relatedness_weighted",
+        "geneticRelatednessWeighted",
+        stat(Weights, Tuples(2), S::RelatednessWeighted),
+        GENETIC_RELATEDNESS_WEIGHTED,
+        "Genetic relatedness of pairs of columns of `weights`.",
+    ),
+    general(
+        "trait_covariance",
+        "traitCovariance",
+        stat(Weights, PerColumn, S::TraitCovariance),
+        TRAIT,
+        "Statistics of traits: `weights` (tskit's `W`) instead of sample sets.",
+    ),
+    general(
+        "trait_correlation",
+        "traitCorrelation",
+        stat(Weights, PerColumn, S::TraitCorrelation),
+        TRAIT,
+        "Statistics of traits: `weights` (tskit's `W`) instead of sample sets.",
+    ),
+    general(
+        "allele_frequency_spectrum",
+        "alleleFrequencySpectrum",
+        stat(SampleSetsDefaultAllNested, Afs, S::Afs),
+        AFS,
+        "The allele frequency spectrum.",
+    ),
+    Method {
+        tskit: "divergence_matrix",
+        camel: "divergenceMatrix",
+        algorithm: Algorithm::Matrix,
+        params: DIVERGENCE_MATRIX,
+        node_mode: false,
+        flat_sample_sets: true,
+        renamed: &[],
+        doc: "The divergence between every pair of sets.",
+    },
+    Method {
+        tskit: "genetic_relatedness_matrix",
+        camel: "geneticRelatednessMatrix",
+        algorithm: Algorithm::Matrix,
+        params: GENETIC_RELATEDNESS_MATRIX,
+        node_mode: false,
+        flat_sample_sets: false,
+        renamed: &[],
+        doc: "The genetic relatedness between every pair of sets.",
+    },
+    Method {
+        tskit: "mean_descendants",
+        camel: "meanDescendants",
+        algorithm: Algorithm::MeanDescendants,
+        params: MEAN_DESCENDANTS,
+        node_mode: false,
+        flat_sample_sets: false,
+        renamed: REFERENCE_SETS,
+        doc: "The mean number of each reference set's nodes below each node.",
+    },
+    Method {
+        tskit: "genealogical_nearest_neighbours",
+        camel: "genealogicalNearestNeighbours",
+        algorithm: Algorithm::GenealogicalNearestNeighbours,
+        params: GNN,
+        node_mode: false,
+        flat_sample_sets: false,
+        renamed: REFERENCE_SETS,
+        doc: "Genealogical nearest neighbours of focal nodes among reference sets.",
+    },
+];
+
+impl Method {
+    /// The modes this method takes.
+    pub fn modes(&self) -> &'static [Mode] {
+        if self.node_mode {
+            &[Mode::Site, Mode::Branch, Mode::Node]
+        } else {
+            &[Mode::Site, Mode::Branch]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names are unique in both spellings, and a row's options appear once each.
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = METHODS.iter().flat_map(|m| [m.tskit, m.camel]).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        // A method named alike in both spellings counts once.
+        let alike = METHODS.iter().filter(|m| m.tskit == m.camel).count();
+        assert_eq!(names.len() + alike, before);
+        for m in METHODS {
+            for (i, p) in m.params.iter().enumerate() {
+                assert!(!m.params[..i].iter().any(|q| q.opt == p.opt), "{}", m.tskit);
+            }
+        }
+    }
+
+    /// A general statistic's options follow from its engine description: the input it sums,
+    /// and indexes for index tuples.
+    #[test]
+    fn general_rows_agree_with_their_engine_description() {
+        for m in METHODS {
+            let Some(def) = m.stat_def() else { continue };
+            assert_eq!(m.takes(Opt::W), def.input == Input::Weights, "{}", m.tskit);
+            assert_eq!(
+                m.takes(Opt::SampleSets),
+                def.input != Input::Weights,
+                "{}",
+                m.tskit
+            );
+            assert_eq!(
+                m.takes(Opt::Indexes),
+                matches!(def.arity, Arity::Tuples(_)),
+                "{}",
+                m.tskit
+            );
+            assert_eq!(
+                m.param(Opt::SampleSets).is_some_and(|p| p.required),
+                def.input == Input::SampleSetsRequired,
+                "{}",
+                m.tskit
+            );
+        }
+    }
+}

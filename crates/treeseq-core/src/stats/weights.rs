@@ -1,0 +1,286 @@
+//! The weight matrices the engine sums: one row per sample (in `ts.samples` order), one column
+//! per sample set or trait.
+//!
+//! What it is for: [`WeightMatrix`] and its column sums; the indicator weights of sample sets,
+//! built by blocks of rows in parallel (it runs while every other thread waits); and the
+//! transforms of the caller's `W` that the trait statistics and weighted relatedness sum
+//! (centred, standardised, with a column of 1/n).
+//!
+//! What it is not: reading `W` or the sample sets from the arguments (`args/`).
+
+use rayon::prelude::*;
+
+use crate::bail;
+use crate::error::Result;
+use crate::stats::args::SampleSets;
+use crate::treeseq::TreeSequence;
+
+/// A weight matrix with one row per sample (in `ts.samples` order), row-major.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeightMatrix {
+    pub data: Vec<f64>,
+    pub num_rows: usize,
+    pub num_cols: usize,
+    /// Every weight is an integer and each column's absolute values add up to less than
+    /// 2^24, so that sums of weights are exact in f32 (see `walk::stored_sum::StoredSum`).
+    pub small_integers: bool,
+    /// Every weight is 0 or 1 (sample set indicators): a node's sums count samples, and
+    /// can be packed (see `walk::stored_sum::PackedCounts`).
+    pub counts: bool,
+}
+
+impl WeightMatrix {
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.num_cols..(i + 1) * self.num_cols]
+    }
+
+    /// Column sums, each added up in row order (or, for small integers, whose sums are exact
+    /// in any order, by blocks of rows in parallel). Widths up to 4 (sample sets are usually a
+    /// few) are summed with the width known at compile time: a call sums 300,000 rows while
+    /// every thread waits for it.
+    pub fn column_sums(&self) -> Vec<f64> {
+        let data = &self.data[..self.num_rows * self.num_cols];
+        let k = self.num_cols;
+        if self.small_integers && k > 0 && self.num_rows > 1 << 16 {
+            // Integer sums below 2^24 are exact in any order: sum blocks of rows in parallel.
+            return data
+                .par_chunks(k << 14)
+                .map(|block| WeightMatrix::sums_in_order(block, k))
+                .reduce(
+                    || vec![0.0; k],
+                    |mut a, b| {
+                        a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                        a
+                    },
+                );
+        }
+        WeightMatrix::sums_in_order(data, k)
+    }
+
+    fn sums_in_order(data: &[f64], k: usize) -> Vec<f64> {
+        fn fixed<const K: usize>(data: &[f64]) -> Vec<f64> {
+            let mut s = [0.0; K];
+            for row in data.chunks_exact(K) {
+                for j in 0..K {
+                    s[j] += row[j];
+                }
+            }
+            s.to_vec()
+        }
+        match k {
+            1 => fixed::<1>(data),
+            2 => fixed::<2>(data),
+            3 => fixed::<3>(data),
+            4 => fixed::<4>(data),
+            k => {
+                let mut s = vec![0.0; k];
+                for row in data.chunks_exact(k.max(1)) {
+                    for (a, &w) in s.iter_mut().zip(row) {
+                        *a += w;
+                    }
+                }
+                s
+            }
+        }
+    }
+}
+
+impl SampleSets {
+    /// [`indicator_weights`] of these sets.
+    pub fn indicator_weights(&self, ts: &TreeSequence, extra_all: bool) -> WeightMatrix {
+        match &self.members {
+            Some(members) => weights_from_bitmaps(ts.num_samples(), members, extra_all),
+            None => indicator_weights(ts, &self.sets, extra_all),
+        }
+    }
+}
+
+/// One bit per sample (by index in `ts.samples`).
+pub(crate) type Bitmap = Vec<u64>;
+
+/// W minus its column means (trait_covariance).
+pub(crate) fn centred(w: &WeightMatrix) -> WeightMatrix {
+    let n = w.num_rows as f64;
+    let means: Vec<f64> = w.column_sums().iter().map(|s| s / n).collect();
+    let mut data = Vec::with_capacity(w.data.len());
+    for i in 0..w.num_rows {
+        data.extend(w.row(i).iter().zip(&means).map(|(x, m)| x - m));
+    }
+    WeightMatrix {
+        data,
+        num_rows: w.num_rows,
+        num_cols: w.num_cols,
+        small_integers: false,
+        counts: false,
+    }
+}
+
+/// W centred and scaled by its sample standard deviation, plus a column of 1/n
+/// (trait_correlation). Columns without variance are refused, as tskit refuses them.
+pub(crate) fn standardised(method: &str, w: &WeightMatrix) -> Result<WeightMatrix> {
+    let n = w.num_rows as f64;
+    let k = w.num_cols;
+    let mut means = vec![0.0; k];
+    let mut meansqs = vec![0.0; k];
+    for i in 0..w.num_rows {
+        for (j, &x) in w.row(i).iter().enumerate() {
+            means[j] += x;
+            meansqs[j] += x * x;
+        }
+    }
+    for j in 0..k {
+        means[j] /= n;
+        // tskit's Python refuses a column whose population variance is zero.
+        let column_constant = (0..w.num_rows).all(|i| w.row(i)[j] == w.row(0)[j]);
+        if column_constant {
+            bail!(BadParam, "{method}: weight column {j} has zero variance; weight columns must have positive variance to compute correlation");
+        }
+        meansqs[j] -= means[j] * means[j] * n;
+        meansqs[j] /= n - 1.0;
+    }
+    let sds: Vec<f64> = meansqs.iter().map(|v| v.sqrt()).collect();
+    let mut data = Vec::with_capacity(w.num_rows * (k + 1));
+    for i in 0..w.num_rows {
+        data.extend(
+            w.row(i)
+                .iter()
+                .zip(&means)
+                .zip(&sds)
+                .map(|((x, m), s)| (x - m) / s),
+        );
+        data.push(1.0 / n);
+    }
+    Ok(WeightMatrix {
+        data,
+        num_rows: w.num_rows,
+        num_cols: k + 1,
+        small_integers: false,
+        counts: false,
+    })
+}
+
+/// W plus a column of 1/n: the fraction of samples below a node
+/// (genetic_relatedness_weighted's centring).
+pub(crate) fn with_fraction_column(w: &WeightMatrix) -> WeightMatrix {
+    let n = w.num_rows as f64;
+    let mut data = Vec::with_capacity(w.num_rows * (w.num_cols + 1));
+    for i in 0..w.num_rows {
+        data.extend_from_slice(w.row(i));
+        data.push(1.0 / n);
+    }
+    WeightMatrix {
+        data,
+        num_rows: w.num_rows,
+        num_cols: w.num_cols + 1,
+        small_integers: false,
+        counts: false,
+    }
+}
+
+/// The indicator weights of sample sets: row i (sample `ts.samples[i]`) has 1 in column j
+/// when the sample is in set j. `extra_all` appends a column of ones (every sample).
+pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) -> WeightMatrix {
+    let index = ts.sample_index_map();
+    let n = ts.num_samples();
+    let members: Vec<Bitmap> = sets
+        .par_iter()
+        .map(|set| {
+            let mut bits = vec![0u64; n.div_ceil(64)];
+            for &u in set {
+                let s = index[u as usize] as usize;
+                bits[s / 64] |= 1 << (s % 64);
+            }
+            bits
+        })
+        .collect();
+    weights_from_bitmaps(n, &members, extra_all)
+}
+
+/// Indicator weights of `n` samples from the sets' bitmaps. Built while every other thread
+/// waits, so by blocks of rows in parallel.
+fn weights_from_bitmaps(n: usize, members: &[Bitmap], extra_all: bool) -> WeightMatrix {
+    /// Rows per task (a multiple of 64).
+    const ROWS: usize = 1 << 12;
+    let k = members.len() + extra_all as usize;
+    // Fresh each call and megabytes large on big sample sets: huge pages fault in far fewer
+    // times (see `memory.rs`). Every value is written once, by blocks of rows in parallel
+    // (so the pages fault in on every thread, and nothing is zeroed first).
+    let mut data = crate::memory::large_vec(n * k);
+    if k > 0 {
+        data.spare_capacity_mut()[..n * k]
+            .par_chunks_mut(ROWS * k)
+            .enumerate()
+            .for_each(|(b, block)| {
+                let mut words = Vec::with_capacity(members.len());
+                for (g, group) in block.chunks_mut(64 * k).enumerate() {
+                    let word = b * (ROWS / 64) + g;
+                    words.clear();
+                    words.extend(members.iter().map(|bits| bits[word]));
+                    for (r, row) in group.chunks_exact_mut(k).enumerate() {
+                        for (v, &w) in row.iter_mut().zip(&words) {
+                            v.write(((w >> r) & 1) as f64);
+                        }
+                        if extra_all {
+                            row[k - 1].write(1.0);
+                        }
+                    }
+                }
+            });
+        // SAFETY: the blocks cover the first n * k values, and each row's k values were all
+        // written above (the sets' columns, then the column of ones when `extra_all`).
+        unsafe { data.set_len(n * k) };
+    }
+    WeightMatrix {
+        data,
+        num_rows: n,
+        num_cols: k,
+        // Indicators: each column adds up to at most n.
+        small_integers: n < 1 << 24,
+        counts: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows written by blocks in parallel from bitmaps are the rows of a plain scatter, for
+    /// sample counts that are and are not multiples of 64 and of a block, with and without
+    /// the column of ones; and column sums over blocks are those in row order.
+    #[test]
+    fn indicator_rows_from_bitmaps() {
+        // 70,001 rows: column sums by blocks in parallel (above 65,536 rows).
+        for n in [1, 63, 64, 65, 4096, 4097, 10_000, 70_001] {
+            let sets: Vec<Vec<usize>> = vec![
+                (0..n).step_by(3).collect(),
+                (0..n).filter(|i| i % 7 == 2 || i % 64 == 63).collect(),
+                (n / 2..n).collect(),
+            ];
+            let members: Vec<Bitmap> = sets
+                .iter()
+                .map(|s| {
+                    let mut b = vec![0u64; n.div_ceil(64)];
+                    s.iter().for_each(|&i| b[i / 64] |= 1 << (i % 64));
+                    b
+                })
+                .collect();
+            for extra_all in [false, true] {
+                let w = weights_from_bitmaps(n, &members, extra_all);
+                let k = sets.len() + extra_all as usize;
+                let mut expected = vec![0.0; n * k];
+                for (j, s) in sets.iter().enumerate() {
+                    s.iter().for_each(|&i| expected[i * k + j] = 1.0);
+                }
+                if extra_all {
+                    (0..n).for_each(|i| expected[i * k + k - 1] = 1.0);
+                }
+                assert_eq!((w.num_rows, w.num_cols), (n, k));
+                assert_eq!(w.data, expected, "n = {n}, extra_all = {extra_all}");
+                let in_order = WeightMatrix::sums_in_order(&w.data, k);
+                assert_eq!(w.column_sums(), in_order);
+                let sizes: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
+                assert_eq!(&in_order[..sets.len()], &sizes[..]);
+            }
+        }
+    }
+}
