@@ -15,8 +15,11 @@ import { allPairs, equalWindows, populationSampleSets } from "../dist/grouping.j
 const $ = (id) => document.getElementById(id);
 const PAIRWISE = new Set(["divergence", "fst"]);
 const LABELS = {
-  diversity: "diversity (π)", tajimasD: "Tajima's D", segregatingSites: "segregating sites",
-  divergence: "divergence (dxy)", fst: "FST",
+  diversity: "diversity (π)",
+  tajimasD: "Tajima's D",
+  segregatingSites: "segregating sites",
+  divergence: "divergence (dxy)",
+  fst: "FST",
 };
 const COLOURS = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#30343f"];
 
@@ -110,18 +113,27 @@ async function compute() {
     const { value: r, seconds } = await withProgress(`computing ${LABELS[stat]} (${mode} mode) in ${n} windows`, () => ts[stat](options));
     // The spectrum of the first set: site mode counts sites, branch mode branch lengths.
     const { value: afs } = await withProgress("computing the allele frequency spectrum", () =>
-      ts.alleleFrequencySpectrum({ sampleSets: [sets[0].samples], mode }));
+      ts.alleleFrequencySpectrum({ sampleSets: [sets[0].samples], mode }),
+    );
     const m = r.shape[1];
     const series = names.map((name, c) => ({ name, ys: Array.from({ length: n }, (_, w) => r.data[w * m + c]) }));
     const mids = windows.slice(0, -1).map((a, w) => (a + windows[w + 1]) / 2);
-    $("along").innerHTML = lineChart({
-      title: `${LABELS[stat]}, ${mode} mode, ${n} windows`,
-      xLabel: "position on the genome", xMax: ts.sequenceLength, xs: mids, series,
-    }) + `<figcaption>One value per window and ${PAIRWISE.has(stat) ? "pair of sample sets" : "sample set"}; gaps are windows where the statistic is undefined (NaN). Computed in ${seconds.toFixed(3)} s on ${escapeHtml(describeBackend())}.</figcaption>`;
-    $("afs").innerHTML = barChart({
-      title: `allele frequency spectrum of ${sets[0].name} (folded, ${mode} mode)`,
-      xLabel: "minor allele count", values: Array.from(afs.data),
-    }) + `<figcaption>${mode === "site" ? "Sites" : "Branch length"} per minor allele count, span-normalised, as tskit's <code>allele_frequency_spectrum</code>.</figcaption>`;
+    $("along").innerHTML =
+      lineChart({
+        title: `${LABELS[stat]}, ${mode} mode, ${n} windows`,
+        xLabel: "position on the genome",
+        xMax: ts.sequenceLength,
+        xs: mids,
+        series,
+      }) +
+      `<figcaption>One value per window and ${PAIRWISE.has(stat) ? "pair of sample sets" : "sample set"}; gaps are windows where the statistic is undefined (NaN). Computed in ${seconds.toFixed(3)} s on ${escapeHtml(describeBackend())}.</figcaption>`;
+    $("afs").innerHTML =
+      barChart({
+        title: `allele frequency spectrum of ${sets[0].name} (folded, ${mode} mode)`,
+        xLabel: "minor allele count",
+        values: Array.from(afs.data),
+      }) +
+      `<figcaption>${mode === "site" ? "Sites" : "Branch length"} per minor allele count, span-normalised, as tskit's <code>allele_frequency_spectrum</code>.</figcaption>`;
     $("values").innerHTML = valuesTable(mids, series);
     setStatus(`done in ${seconds.toFixed(3)} s`);
     window.__demo = { done: true, stat, mode, windows: n, shape: r.shape, values: Array.from(r.data), afs: Array.from(afs.data), names };
@@ -141,7 +153,9 @@ function describeBackend() {
 
 // ---------------------------------------------------------------- plots (plain SVG)
 
-const W = 900, H = 320, M = { left: 64, right: 16, top: 28, bottom: 44 };
+const W = 900,
+  H = 320,
+  M = { left: 64, right: 16, top: 28, bottom: 44 };
 
 /** About `count` round tick values covering [lo, hi]. */
 function ticks(lo, hi, count) {
@@ -156,7 +170,8 @@ function ticks(lo, hi, count) {
 
 const fmt = (v) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(1) : String(+v.toPrecision(4)));
 /** A genome position: bases, kb or Mb. */
-const fmtPos = (v) => (v >= 1e6 ? `${+(v / 1e6).toPrecision(4)} Mb` : v >= 1e3 ? `${+(v / 1e3).toPrecision(4)} kb` : String(+v.toPrecision(4)));
+const fmtPos = (v) =>
+  v >= 1e6 ? `${+(v / 1e6).toPrecision(4)} Mb` : v >= 1e3 ? `${+(v / 1e3).toPrecision(4)} kb` : String(+v.toPrecision(4));
 
 function frame(title, xLabel, xTicks, xPos, yTicks, yPos, xFormat = fmt) {
   const [x0, x1, y0, y1] = [M.left, W - M.right, H - M.bottom, M.top];
@@ -176,7 +191,8 @@ function frame(title, xLabel, xTicks, xPos, yTicks, yPos, xFormat = fmt) {
 
 function yRange(values) {
   const finite = values.filter(Number.isFinite);
-  let lo = Math.min(0, ...finite), hi = Math.max(0, ...finite);
+  let lo = Math.min(0, ...finite),
+    hi = Math.max(0, ...finite);
   if (!(hi > lo)) hi = lo + 1;
   return [lo, hi + (hi - lo) * 0.05];
 }
@@ -189,14 +205,19 @@ function lineChart({ title, xLabel, xMax, xs, series }) {
   series.forEach(({ name, ys }, k) => {
     const colour = COLOURS[k % COLOURS.length];
     // A NaN (no sites in a window, say) breaks the line.
-    let d = "", pen = false;
+    let d = "",
+      pen = false;
     ys.forEach((y, i) => {
-      if (!Number.isFinite(y)) { pen = false; return; }
+      if (!Number.isFinite(y)) {
+        pen = false;
+        return;
+      }
       d += `${pen ? "L" : "M"}${xPos(xs[i]).toFixed(1)},${yPos(y).toFixed(1)}`;
       pen = true;
     });
     s += `<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.6"><title>${escapeHtml(name)}</title></path>`;
-    const lx = W - M.right - 230, ly = M.top + 4 + k * 16;
+    const lx = W - M.right - 230,
+      ly = M.top + 4 + k * 16;
     s += `<rect x="${lx}" y="${ly}" width="12" height="3" fill="${colour}"/><text x="${lx + 18}" y="${ly + 5}">${escapeHtml(name)}</text>`;
   });
   return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(title)}">${s}</svg>`;
@@ -211,7 +232,8 @@ function barChart({ title, xLabel, values }) {
   let s = frame(title, xLabel, ticks(0, n - 1, Math.min(10, n)).filter(Number.isInteger), xPos, ticks(lo, hi, 5), yPos);
   values.forEach((v, i) => {
     if (!Number.isFinite(v) || v === 0) return;
-    const y = yPos(Math.max(v, 0)), h = Math.abs(yPos(v) - yPos(0));
+    const y = yPos(Math.max(v, 0)),
+      h = Math.abs(yPos(v) - yPos(0));
     s += `<rect x="${(xPos(i) - band * 0.4).toFixed(1)}" y="${y.toFixed(1)}" width="${(band * 0.8).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLOURS[0]}"><title>${i}: ${fmt(v)}</title></rect>`;
   });
   return `<svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(title)}">${s}</svg>`;

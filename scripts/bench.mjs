@@ -47,11 +47,22 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
 const NAME = "bench.mjs";
-const USAGE = "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S] [--singleton-sets K] [--singleton-file FILE] [--backends native,wasm] [--one-thread] [--baseline DIR [--slower P]]\n       node scripts/bench.mjs --render RESULTS.json";
+const USAGE =
+  "usage: node scripts/bench.mjs FILE [--repeats N] [--passes P] [--cases a,b] [--json OUT] [--no-tskit] [--max-case-seconds S] [--timeout S] [--singleton-sets K] [--singleton-file FILE] [--backends native,wasm] [--one-thread] [--baseline DIR [--slower P]]\n       node scripts/bench.mjs --render RESULTS.json";
 const CASES = [
-  "diversity_site", "diversity_branch", "divergence_branch", "tajimas_d_site", "fst_site",
-  "divergence_435pairs_branch", "afs_site", "singleton_sets_site", "singleton_sets_branch",
-  "trees_total_branch_length", "variants_decode", "variants_decode_nocopy", "genotype_matrix",
+  "diversity_site",
+  "diversity_branch",
+  "divergence_branch",
+  "tajimas_d_site",
+  "fst_site",
+  "divergence_435pairs_branch",
+  "afs_site",
+  "singleton_sets_site",
+  "singleton_sets_branch",
+  "trees_total_branch_length",
+  "variants_decode",
+  "variants_decode_nocopy",
+  "genotype_matrix",
   "write_vcf",
 ];
 /** Cases on the --singleton-file rather than FILE. */
@@ -81,10 +92,23 @@ const FLAGS = {
 /** The options, checked; a mistake is a UsageError (parseScriptArgs prints it, exit 2). */
 function readArgs({ values: v, positionals }, { integerValue, choiceValue, positiveNumberValue, UsageError }) {
   const a = {
-    file: null, repeats: 5, passes: 3, cases: CASES, json: path.join(root, "bench-results/latest.json"), tskit: !v["no-tskit"],
-    maxCaseSeconds: 300, timeout: 1800, child: null, render: null, singletonSets: 10000,
-    singletonFile: path.join(root, ".cache/bench-360.trees"), backends: BACKENDS, oneThread: Boolean(v["one-thread"]),
-    baseline: null, slower: 5, root,
+    file: null,
+    repeats: 5,
+    passes: 3,
+    cases: CASES,
+    json: path.join(root, "bench-results/latest.json"),
+    tskit: !v["no-tskit"],
+    maxCaseSeconds: 300,
+    timeout: 1800,
+    child: null,
+    render: null,
+    singletonSets: 10000,
+    singletonFile: path.join(root, ".cache/bench-360.trees"),
+    backends: BACKENDS,
+    oneThread: Boolean(v["one-thread"]),
+    baseline: null,
+    slower: 5,
+    root,
   };
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}' (one FILE)`);
   if (positionals.length) a.file = path.resolve(positionals[0]);
@@ -100,7 +124,8 @@ function readArgs({ values: v, positionals }, { integerValue, choiceValue, posit
   if (v.root !== undefined) a.root = path.resolve(v.root);
   if (v.baseline !== undefined) {
     a.baseline = path.resolve(v.baseline);
-    if (!fs.existsSync(path.join(a.baseline, "dist", "index.js"))) throw new UsageError(`--baseline: no built checkout at ${a.baseline} (no dist/index.js)`);
+    if (!fs.existsSync(path.join(a.baseline, "dist", "index.js")))
+      throw new UsageError(`--baseline: no built checkout at ${a.baseline} (no dist/index.js)`);
     if (path.relative(a.baseline, root) === "") throw new UsageError("--baseline: that is this checkout");
     a.tskit = false;
   }
@@ -109,7 +134,10 @@ function readArgs({ values: v, positionals }, { integerValue, choiceValue, posit
     a.slower = positiveNumberValue("--slower", v.slower);
   }
   if (v.backends !== undefined) {
-    a.backends = v.backends.split(",").filter(Boolean).map((b) => choiceValue("--backends", b, BACKENDS));
+    a.backends = v.backends
+      .split(",")
+      .filter(Boolean)
+      .map((b) => choiceValue("--backends", b, BACKENDS));
     if (!a.backends.length) throw new UsageError("--backends: expected native, wasm or both");
   }
   if (v.child !== undefined) {
@@ -160,7 +188,9 @@ function makeCases(ts, { populationSampleSets }, single) {
   for (let i = 0; i < sets.length; i++) for (let j = i; j < sets.length; j++) pairs.push([i, j]);
   // np.array_split(samples, 30): the first n % 30 parts have one more element.
   const many = [];
-  const n = samples.length, base = Math.floor(n / 30), extra = n % 30;
+  const n = samples.length,
+    base = Math.floor(n / 30),
+    extra = n % 30;
   for (let k = 0, start = 0; k < 30; k++) {
     const len = base + (k < extra ? 1 : 0);
     many.push(samples.slice(start, start + len));
@@ -174,7 +204,17 @@ function makeCases(ts, { populationSampleSets }, single) {
     diversity_branch: () => ts.diversity({ sampleSets: sets, windows: w, mode: "branch" }),
     divergence_branch: () => ts.divergence({ sampleSets: sets, indexes: pairs, windows: w, mode: "branch" }),
     tajimas_d_site: () => ts.tajimasD({ sampleSets: sets, windows: w, mode: "site" }),
-    fst_site: () => ts.fst({ sampleSets: sets, indexes: [[0, 1], [0, 2], [1, 2]], windows: w, mode: "site" }),
+    fst_site: () =>
+      ts.fst({
+        sampleSets: sets,
+        indexes: [
+          [0, 1],
+          [0, 2],
+          [1, 2],
+        ],
+        windows: w,
+        mode: "site",
+      }),
     divergence_435pairs_branch: () => ts.divergence({ sampleSets: many, indexes: manyPairs, mode: "branch" }),
     afs_site: () => ts.alleleFrequencySpectrum({ sampleSets: [sets[0]], mode: "site" }),
     singleton_sets_site: () => single.ts.diversity({ sampleSets: single.sets, mode: "site" }),
@@ -265,10 +305,23 @@ async function runTskit(args) {
     return { skipped: "python3 cannot import tskit" };
   }
   log(`tskit: python3 scripts/bench_tskit.py (${args.repeats} repeats)`);
-  const r = spawnSync("python3", [path.join(root, "scripts/bench_tskit.py"), args.file, String(args.repeats), args.cases.join(","), String(args.maxCaseSeconds),
-    args.singletonFile, String(args.singletonSets)], {
-    stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", maxBuffer: 1 << 28,
-  });
+  const r = spawnSync(
+    "python3",
+    [
+      path.join(root, "scripts/bench_tskit.py"),
+      args.file,
+      String(args.repeats),
+      args.cases.join(","),
+      String(args.maxCaseSeconds),
+      args.singletonFile,
+      String(args.singletonSets),
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    },
+  );
   if (r.status !== 0) return { error: `bench_tskit.py exited with ${r.status ?? r.signal}` };
   try {
     return JSON.parse(r.stdout);
@@ -338,17 +391,37 @@ async function child(backend, threads, args) {
 /** Runs `cases` of one configuration in a child process; restarts it after a hang or crash. */
 function spawnChild(backend, threads, cases, args, cfg) {
   return new Promise((resolve) => {
-    const argv = [fileURLToPath(import.meta.url), "--child", `${backend}:${threads}`, args.file,
-      "--repeats", String(args.repeats), "--cases", cases.join(","), "--max-case-seconds", String(args.maxCaseSeconds),
-      "--singleton-sets", String(args.singletonSets), "--singleton-file", args.singletonFile, "--root", cfg.root];
+    const argv = [
+      fileURLToPath(import.meta.url),
+      "--child",
+      `${backend}:${threads}`,
+      args.file,
+      "--repeats",
+      String(args.repeats),
+      "--cases",
+      cases.join(","),
+      "--max-case-seconds",
+      String(args.maxCaseSeconds),
+      "--singleton-sets",
+      String(args.singletonSets),
+      "--singleton-file",
+      args.singletonFile,
+      "--root",
+      cfg.root,
+    ];
     // Each checkout's own addon (its build/native/): an explicit one would stand for both.
     const env = { ...process.env };
     if (args.baseline) delete env.TREESEQ_NATIVE_ADDON;
     const p = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "inherit"], env });
-    let buf = "", timedOut = false, timer = null;
+    let buf = "",
+      timedOut = false,
+      timer = null;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => { timedOut = true; p.kill("SIGKILL"); }, args.timeout * 1000);
+      timer = setTimeout(() => {
+        timedOut = true;
+        p.kill("SIGKILL");
+      }, args.timeout * 1000);
     };
     arm();
     p.stdout.setEncoding("utf8");
@@ -361,7 +434,12 @@ function spawnChild(backend, threads, cases, args, cfg) {
         if (!line.trim()) continue;
         arm();
         let m;
-        try { m = JSON.parse(line); } catch { log(`${backend} ${threads}T: ignored output: ${line}`); continue; }
+        try {
+          m = JSON.parse(line);
+        } catch {
+          log(`${backend} ${threads}T: ignored output: ${line}`);
+          continue;
+        }
         if (m.type === "info") cfg.info = m.info;
         else if (m.type === "load") cfg.load = m.result;
         else if (m.type === "sets") cfg.numSampleSets = m.numSampleSets;
@@ -371,7 +449,13 @@ function spawnChild(backend, threads, cases, args, cfg) {
     });
     p.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve(timedOut ? `TIMEOUT: no result for ${args.timeout} s (--timeout)` : code === 0 ? null : `CRASH: child exited with ${code ?? signal}`);
+      resolve(
+        timedOut
+          ? `TIMEOUT: no result for ${args.timeout} s (--timeout)`
+          : code === 0
+            ? null
+            : `CRASH: child exited with ${code ?? signal}`,
+      );
     });
   });
 }
@@ -389,8 +473,14 @@ async function runConfig(backend, threads, args, role, tree = { name: "current",
     todo = todo.filter((c) => !cfg.cases[c]);
     if (!failure) break;
     log(`${backend} ${threads}T: ${failure}`);
-    if (!cfg.load) { cfg.error ??= failure; break; } // failed before the cases began
-    if (todo.length) { cfg.cases[todo[0]] = { error: failure }; todo.shift(); }
+    if (!cfg.load) {
+      cfg.error ??= failure;
+      break;
+    } // failed before the cases began
+    if (todo.length) {
+      cfg.cases[todo[0]] = { error: failure };
+      todo.shift();
+    }
   }
   for (const c of todo) cfg.cases[c] ??= { error: cfg.error ?? "NOT_RUN: the child process stopped early" };
   return cfg;
@@ -409,21 +499,36 @@ function cell(r) {
 function table(results) {
   const cols = [["tskit", results.tskit], ...results.configs.map((c) => [`${c.backend} ${c.threads === 1 ? "1T" : `${c.threads}T`}`, c])];
   const get = (src, name) => {
-    if (!src || src.error && !src.cases) return src?.error ? { error: src.error } : undefined;
+    if (!src || (src.error && !src.cases)) return src?.error ? { error: src.error } : undefined;
     return name === "load" ? src.load : src.cases?.[name];
   };
   const cfg = (backend, one) => results.configs.find((c) => c.backend === backend && (one ? c.threads === 1 : c.role === "all"));
-  const n1 = cfg("native", true), nN = cfg("native", false), w1 = cfg("wasm", true), wN = cfg("wasm", false);
+  const n1 = cfg("native", true),
+    nN = cfg("native", false),
+    w1 = cfg("wasm", true),
+    wN = cfg("wasm", false);
   const head = [
-    "case", ...cols.map(([l]) => `${l} (s)`),
-    "tskit / native 1T", `native 1T / native ${nN?.threads ?? "N"}T`, "native 1T / wasm 1T",
+    "case",
+    ...cols.map(([l]) => `${l} (s)`),
+    "tskit / native 1T",
+    `native 1T / native ${nN?.threads ?? "N"}T`,
+    "native 1T / wasm 1T",
     `native ${nN?.threads ?? "N"}T / wasm ${wN?.threads ?? "N"}T`,
   ];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i ? " ---: " : " --- ")).join("|")}|`];
   for (const name of ["load", ...results.cases]) {
-    const m = (src) => { const r = get(src, name); return r && !r.error ? r.median : NaN; };
-    const row = [name, ...cols.map(([, src]) => cell(get(src, name))),
-      ratio(m(results.tskit), m(n1)), ratio(m(n1), m(nN)), ratio(m(n1), m(w1)), ratio(m(nN), m(wN))];
+    const m = (src) => {
+      const r = get(src, name);
+      return r && !r.error ? r.median : NaN;
+    };
+    const row = [
+      name,
+      ...cols.map(([, src]) => cell(get(src, name))),
+      ratio(m(results.tskit), m(n1)),
+      ratio(m(n1), m(nN)),
+      ratio(m(n1), m(w1)),
+      ratio(m(nN), m(wN)),
+    ];
     lines.push(`| ${row.join(" | ")} |`);
   }
   return lines.join("\n");
@@ -452,7 +557,9 @@ function compareTable(results) {
       const perPass = ok ? (rc.passMedians ?? [rc.median]).map((m, k) => fmt(m / (rb.passMedians ?? [rb.median])[k])).join(" ") : "";
       const slow = r > limit;
       if (slow) flagged.push(`${name} (${label}) ${fmt(r)}×`);
-      lines.push(`| ${[name, label, cell(rb), cell(rc), ok ? `${fmt(r)}×` : "–", perPass, slow ? `**slower than ${results.slower}%**` : ""].join(" | ")} |`);
+      lines.push(
+        `| ${[name, label, cell(rb), cell(rc), ok ? `${fmt(r)}×` : "–", perPass, slow ? `**slower than ${results.slower}%**` : ""].join(" | ")} |`,
+      );
     }
   }
   return { table: lines.join("\n"), flagged };
@@ -469,7 +576,9 @@ function renderComparison(results) {
     "",
     t,
     "",
-    flagged.length ? `**${flagged.length} case(s) more than ${results.slower}% slower**: ${flagged.join(", ")}.` : `No case more than ${results.slower}% slower.`,
+    flagged.length
+      ? `**${flagged.length} case(s) more than ${results.slower}% slower**: ${flagged.join(", ")}.`
+      : `No case more than ${results.slower}% slower.`,
     "",
     `Machine: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${results.machine.platform}, ${results.machine.date}`,
     "",
@@ -480,22 +589,38 @@ function renderComparison(results) {
 function render(results) {
   if (results.baseline) return renderComparison(results);
   const t = results.tskit;
-  const tskitLine = t && !t.error ? `tskit ${t.tskit_version} (Python ${t.python_version})` : `tskit: ${t?.error ?? t?.skipped ?? "not run"}`;
+  const tskitLine =
+    t && !t.error ? `tskit ${t.tskit_version} (Python ${t.python_version})` : `tskit: ${t?.error ?? t?.skipped ?? "not run"}`;
   const n1 = results.configs.find((c) => c.backend === "native" && c.role === "one");
   const shape = t && !t.error ? `${t.num_samples} samples, ${t.num_trees} trees, ${t.num_sites} sites` : "";
   return [
     `## treeseq benchmark: ${path.basename(results.file)}${shape ? ` (${shape})` : ""}`,
     "",
     `Median of ${results.repeats * results.passes} run${results.repeats * results.passes === 1 ? "" : "s"} after one warm-up${results.passes > 1 ? ` (${results.passes} passes of ${results.repeats}, each pass running every configuration in turn)` : ""}, in seconds (3 significant digits); ratios > 1 mean the right-hand side is faster.` +
-      ([...results.configs, results.tskit ?? {}].some((c) => Object.values(c.cases ?? {}).some((r) => r.note && !r.extrapolated)) ? " * = fewer repeats (see JSON)." : "") +
-      (Object.values(results.tskit?.cases ?? {}).some((r) => r.extrapolated) ? " ≈ = tskit's Python loop stopped at --max-case-seconds and its time extrapolated from the part done (see JSON)." : "") +
-      (results.cases.some((c) => SEQUENTIAL.has(c)) ? ` The trees and variants loops are sequential and run at 1 thread only${results.passes > 1 ? `, in the first pass (median of ${results.repeats})` : ""}.` : ""),
+      ([...results.configs, results.tskit ?? {}].some((c) => Object.values(c.cases ?? {}).some((r) => r.note && !r.extrapolated))
+        ? " * = fewer repeats (see JSON)."
+        : "") +
+      (Object.values(results.tskit?.cases ?? {}).some((r) => r.extrapolated)
+        ? " ≈ = tskit's Python loop stopped at --max-case-seconds and its time extrapolated from the part done (see JSON)."
+        : "") +
+      (results.cases.some((c) => SEQUENTIAL.has(c))
+        ? ` The trees and variants loops are sequential and run at 1 thread only${results.passes > 1 ? `, in the first pass (median of ${results.repeats})` : ""}.`
+        : ""),
     "",
     table(results),
     "",
-    ...Object.values(results.tskit?.cases ?? {}).filter((c) => c.note_exact).flatMap((c) => [`Note: ${c.note_exact}.`, ""]),
-    ...(results.cases.some((c) => SINGLETON.has(c)) ? [`singleton_sets_*: diversity of ${results.singletonSets} sample sets of one sample each on ${path.basename(results.singletonFile ?? "")}.`, ""] : []),
-    ...(results.checkMismatches.length ? [`**Warning**: ${results.checkMismatches.length} result(s) differ from tskit's (checkMismatches in the JSON).`, ""] : []),
+    ...Object.values(results.tskit?.cases ?? {})
+      .filter((c) => c.note_exact)
+      .flatMap((c) => [`Note: ${c.note_exact}.`, ""]),
+    ...(results.cases.some((c) => SINGLETON.has(c))
+      ? [
+          `singleton_sets_*: diversity of ${results.singletonSets} sample sets of one sample each on ${path.basename(results.singletonFile ?? "")}.`,
+          "",
+        ]
+      : []),
+    ...(results.checkMismatches.length
+      ? [`**Warning**: ${results.checkMismatches.length} result(s) differ from tskit's (checkMismatches in the JSON).`, ""]
+      : []),
     `Machine: ${results.machine.cpu}, ${results.machine.cores} cores, Node ${results.machine.node}, ${results.machine.platform}, ${results.machine.date}; ${tskitLine}` +
       (n1?.info ? `; treeseq ${n1.info.version}` : ""),
     "",
@@ -532,18 +657,38 @@ async function main() {
   if (args.child) return child(args.child.backend, args.child.threads, args);
   const all = os.availableParallelism();
   const machine = {
-    cpu: os.cpus()[0]?.model?.trim() ?? "unknown", cores: all, node: process.version,
-    platform: `${os.platform()} ${os.arch()}`, date: new Date().toISOString(),
+    cpu: os.cpus()[0]?.model?.trim() ?? "unknown",
+    cores: all,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    date: new Date().toISOString(),
   };
   log(`${path.relative(process.cwd(), args.file) || args.file}: ${args.repeats} repeats, ${machine.cpu}, ${all} cores`);
 
   // The loops (minutes on large files, and no threads to compare) run in the first pass only,
   // but in every pass beside a baseline (each case compared over the same passes).
   const passes = args.baseline || args.cases.some((c) => !SEQUENTIAL.has(c)) ? args.passes : 1;
-  const results = { file: args.file, repeats: args.repeats, passes, cases: args.cases, machine, tskit: null, configs: [],
-    singletonSets: args.singletonSets, singletonFile: args.singletonFile, baseline: args.baseline, slower: args.slower, root: args.root };
+  const results = {
+    file: args.file,
+    repeats: args.repeats,
+    passes,
+    cases: args.cases,
+    machine,
+    tskit: null,
+    configs: [],
+    singletonSets: args.singletonSets,
+    singletonFile: args.singletonFile,
+    baseline: args.baseline,
+    slower: args.slower,
+    root: args.root,
+  };
   // Beside a baseline, the two checkouts run each configuration in turn, in alternating order.
-  const trees = args.baseline ? [{ name: "baseline", root: args.baseline }, { name: "current", root: args.root }] : [{ name: "current", root: args.root }];
+  const trees = args.baseline
+    ? [
+        { name: "baseline", root: args.baseline },
+        { name: "current", root: args.root },
+      ]
+    : [{ name: "current", root: args.root }];
   for (let pass = 1; pass <= passes; pass++) {
     const passArgs = pass === 1 || args.baseline ? args : { ...args, cases: args.cases.filter((c) => !SEQUENTIAL.has(c)) };
     if (passes > 1) log(`pass ${pass} of ${passes}`);
@@ -551,7 +696,12 @@ async function main() {
     results.tskit = results.tskit ? mergeRuns(results.tskit, t) : t;
     let i = 0;
     for (const backend of args.backends) {
-      for (const [role, threads] of args.oneThread ? [["one", 1]] : [["one", 1], ["all", all]]) {
+      for (const [role, threads] of args.oneThread
+        ? [["one", 1]]
+        : [
+            ["one", 1],
+            ["all", all],
+          ]) {
         for (const tree of pass % 2 ? trees : [...trees].reverse()) {
           const c = await runConfig(backend, threads, passArgs, role, tree);
           c.role = role;
@@ -587,5 +737,8 @@ async function main() {
 
 main().then(
   () => process.exit(0), // worker pools may keep the event loop alive
-  (e) => { console.error(e?.stack ?? e); process.exit(1); },
+  (e) => {
+    console.error(e?.stack ?? e);
+    process.exit(1);
+  },
 );

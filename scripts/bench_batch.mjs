@@ -47,7 +47,11 @@ const AFS_SAMPLES = 1000;
 
 /** The statistics, as treeseq names them, with their options; the pairs for those that take them. */
 const SPEC = {
-  pairs: [[0, 1], [0, 2], [1, 2]],
+  pairs: [
+    [0, 1],
+    [0, 2],
+    [1, 2],
+  ],
   statistics: [
     { name: "diversity", mode: "site" },
     { name: "divergence", mode: "branch" },
@@ -113,7 +117,9 @@ function readTable(file) {
   if (lines.at(-1) === "") lines.pop();
   const header = lines[0].split("\t");
   const col = (name) => header.indexOf(name);
-  const [f, s, m, wl, wr, ss, v, ix] = ["file", "statistic", "mode", "window_left", "window_right", "sample_sets", "value", "index"].map(col);
+  const [f, s, m, wl, wr, ss, v, ix] = ["file", "statistic", "mode", "window_left", "window_right", "sample_sets", "value", "index"].map(
+    col,
+  );
   if ([f, s, m, wl, wr, ss, v].includes(-1)) throw new Error(`${file}: header lacks a column: ${lines[0]}`);
   const rows = new Map();
   const duplicates = [];
@@ -153,13 +159,38 @@ async function main() {
   const pairs = spec.pairs.map((p) => p.join(",")).join(";");
 
   const treeseqArgs = (dest) => [
-    "dist/cli.js", "stat", ...a.files,
+    "dist/cli.js",
+    "stat",
+    ...a.files,
     ...spec.statistics.flatMap(({ name, ...options }) => ["--stat", `${name}:${JSON.stringify(options)}`]),
-    "--sample-sets", "populations", "--windows", String(a.windows), "--pairs", pairs,
-    "--format", "tsv", "--out", dest, "--threads", String(a.cores), "--backend", "native", "--progress", "none",
+    "--sample-sets",
+    "populations",
+    "--windows",
+    String(a.windows),
+    "--pairs",
+    pairs,
+    "--format",
+    "tsv",
+    "--out",
+    dest,
+    "--threads",
+    String(a.cores),
+    "--backend",
+    "native",
+    "--progress",
+    "none",
   ];
   const tskitArgs = (dest, timings) => [
-    "scripts/batch_tskit.py", "--spec", specFile, "--cores", String(a.cores), "--out", dest, "--timings", timings, ...a.files,
+    "scripts/batch_tskit.py",
+    "--spec",
+    specFile,
+    "--cores",
+    String(a.cores),
+    "--out",
+    dest,
+    "--timings",
+    timings,
+    ...a.files,
   ];
 
   const runs = { treeseq: [], tskit: [] };
@@ -174,7 +205,12 @@ async function main() {
         const t = timed(process.execPath, treeseqArgs(dest), "treeseq stat");
         runs.treeseq.push(t.seconds);
         cpu.treeseq.push(t.cpu);
-        treeseqSummaries.push(t.stderr.split("\n").filter((l) => l.startsWith("treeseq stat:")).join(" ") || t.stderr.trim());
+        treeseqSummaries.push(
+          t.stderr
+            .split("\n")
+            .filter((l) => l.startsWith("treeseq stat:"))
+            .join(" ") || t.stderr.trim(),
+        );
       } else {
         const timings = path.join(out, `tskit-${r}.timings.json`);
         const t = timed("python3", tskitArgs(dest, timings), "batch_tskit.py");
@@ -182,7 +218,9 @@ async function main() {
         cpu.tskit.push(t.cpu);
         tskitWorkers.push(JSON.parse(fs.readFileSync(timings, "utf8")));
       }
-      log(`run ${r + 1}/${a.runs} ${tool}: ${runs[tool].at(-1).toFixed(2)} s wall${cpu[tool].at(-1) === null ? "" : `, ${cpu[tool].at(-1).toFixed(2)} s CPU`}`);
+      log(
+        `run ${r + 1}/${a.runs} ${tool}: ${runs[tool].at(-1).toFixed(2)} s wall${cpu[tool].at(-1) === null ? "" : `, ${cpu[tool].at(-1).toFixed(2)} s CPU`}`,
+      );
     }
   }
 
@@ -201,9 +239,17 @@ async function main() {
     tskit: bare("python3", ["-c", "import multiprocessing, numpy, tskit"], "python3 import tskit"),
   };
   const loadOnly = {
-    treeseq: bare(process.execPath, ["--input-type=module", "-e", `import { init, load } from "./dist/index.js";
+    treeseq: bare(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { init, load } from "./dist/index.js";
       await init({ backend: "native", threads: ${a.cores} });
-      for (const f of ${JSON.stringify(a.files)}) (await load(f)).dispose();`], "treeseq load"),
+      for (const f of ${JSON.stringify(a.files)}) (await load(f)).dispose();`,
+      ],
+      "treeseq load",
+    ),
     tskit: bare("python3", ["-c", `import tskit\nfor f in ${JSON.stringify(a.files)}: tskit.load(f)`], "tskit load"),
   };
   const mid = Math.max(0, runs.tskit.indexOf(median(runs.tskit)));
@@ -212,17 +258,34 @@ async function main() {
 
   const result = {
     date: new Date().toISOString(),
-    machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() },
+    machine: {
+      cpus: os.availableParallelism(),
+      model: os.cpus()[0]?.model,
+      memoryGB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadavg: os.loadavg(),
+    },
     files: a.files.map((f) => ({ file: f, bytes: fs.statSync(f).size })),
-    cores: a.cores, windows: a.windows, spec,
+    cores: a.cores,
+    windows: a.windows,
+    spec,
     treeseqCommand: `node ${treeseqArgs("OUT.tsv").join(" ")}`,
     tskitCommand: `python3 ${tskitArgs("OUT.tsv", "T.json").join(" ")}`,
     runs,
     median: { treeseq: median(runs.treeseq), tskit: median(runs.tskit) },
     ratio: median(runs.tskit) / median(runs.treeseq),
-    cpu: GNU_TIME ? { runs: cpu, median: { treeseq: median(cpu.treeseq), tskit: median(cpu.tskit) }, ratio: median(cpu.tskit) / median(cpu.treeseq) } : null,
+    cpu: GNU_TIME
+      ? { runs: cpu, median: { treeseq: median(cpu.treeseq), tskit: median(cpu.tskit) }, ratio: median(cpu.tskit) / median(cpu.treeseq) }
+      : null,
     comparison,
-    breakdown: { startup, loadOnly, tskitWorkerSeconds: workerSums, tskitPool: tskitWorkers[mid].pool_s, tskitWrite: tskitWorkers[mid].write_s, treeseqSummaries },
+    breakdown: {
+      startup,
+      loadOnly,
+      tskitWorkerSeconds: workerSums,
+      tskitPool: tskitWorkers[mid].pool_s,
+      tskitWrite: tskitWorkers[mid].write_s,
+      treeseqSummaries,
+    },
   };
   fs.mkdirSync(path.dirname(a.json), { recursive: true });
   fs.writeFileSync(a.json, JSON.stringify(result, null, 1));
@@ -240,7 +303,9 @@ function render(r) {
   const pair = (t) => `${t.seconds.toFixed(2)}${t.cpu === null ? "" : ` / ${t.cpu.toFixed(2)}`} s`;
   const mb = r.files.reduce((n, f) => n + f.bytes, 0) / 1e6;
   const w = r.breakdown.tskitWorkerSeconds;
-  const statSeconds = Object.entries(w).filter(([k]) => k !== "load" && k !== "format").reduce((n, [, x]) => n + x, 0);
+  const statSeconds = Object.entries(w)
+    .filter(([k]) => k !== "load" && k !== "format")
+    .reduce((n, [, x]) => n + x, 0);
   return [
     `## Batch: ${r.files.length} files (${mb.toFixed(0)} MB) x ${r.spec.statistics.length} statistics, ${r.cores} cores`,
     "",
@@ -253,14 +318,23 @@ function render(r) {
     `| tskit, multiprocessing.Pool(${r.cores}) | ${s(r.median.tskit)} | ${r.runs.tskit.map((x) => x.toFixed(2)).join(", ")} |`,
     `| **ratio (tskit / treeseq)** | **${r.ratio.toFixed(2)}x** | |`,
     "",
-    ...(r.cpu ? [
-      `CPU seconds (user + system, all processes; GNU time), medians: treeseq ${s(r.cpu.median.treeseq)}, tskit ${s(r.cpu.median.tskit)}, ratio ${r.cpu.ratio.toFixed(2)}x (runs: treeseq ${r.cpu.runs.treeseq.map((x) => x.toFixed(2)).join(", ")}; tskit ${r.cpu.runs.tskit.map((x) => x.toFixed(2)).join(", ")}). CPU time counts each tool's own work only, so it is steadier than the wall clock on a shared machine; where both keep every core busy (files >= cores), an idle machine's wall ratio comes near it.`,
-      "",
-    ] : []),
+    ...(r.cpu
+      ? [
+          `CPU seconds (user + system, all processes; GNU time), medians: treeseq ${s(r.cpu.median.treeseq)}, tskit ${s(r.cpu.median.tskit)}, ratio ${r.cpu.ratio.toFixed(2)}x (runs: treeseq ${r.cpu.runs.treeseq.map((x) => x.toFixed(2)).join(", ")}; tskit ${r.cpu.runs.tskit.map((x) => x.toFixed(2)).join(", ")}). CPU time counts each tool's own work only, so it is steadier than the wall clock on a shared machine; where both keep every core busy (files >= cores), an idle machine's wall ratio comes near it.`,
+          "",
+        ]
+      : []),
     `Same values: ${r.comparison.values} compared, ${r.comparison.mismatches} differ (max relative difference ${r.comparison.maxRelativeDifference.toExponential(1)}).`,
     "",
     `Where the time goes (each measured alone, median of 3; wall / CPU seconds): starting (node dist/cli.js --version; python3 importing tskit) treeseq ${pair(r.breakdown.startup.treeseq)}, tskit ${pair(r.breakdown.startup.tskit)}; loading the ${r.files.length} files one after another in one process: treeseq ${pair(r.breakdown.loadOnly.treeseq)}, tskit ${pair(r.breakdown.loadOnly.tskit)}. The rest of each run is statistics and writing.`,
-    `tskit's workers (wall seconds inside each, summed, median run): load ${w.load.toFixed(2)}, statistics ${statSeconds.toFixed(2)} (${Object.entries(w).filter(([k]) => k !== "load" && k !== "format").map(([k, x]) => `${k} ${x.toFixed(2)}`).join(", ")}), formatting rows ${w.format.toFixed(2)}; pool ${r.breakdown.tskitPool.toFixed(2)} s wall, writing ${r.breakdown.tskitWrite.toFixed(2)} s.`,
+    `tskit's workers (wall seconds inside each, summed, median run): load ${w.load.toFixed(2)}, statistics ${statSeconds.toFixed(2)} (${Object.entries(
+      w,
+    )
+      .filter(([k]) => k !== "load" && k !== "format")
+      .map(([k, x]) => `${k} ${x.toFixed(2)}`)
+      .join(
+        ", ",
+      )}), formatting rows ${w.format.toFixed(2)}; pool ${r.breakdown.tskitPool.toFixed(2)} s wall, writing ${r.breakdown.tskitWrite.toFixed(2)} s.`,
     `treeseq's summary line (median run): ${r.breakdown.treeseqSummaries[r.runs.treeseq.indexOf(r.median.treeseq)] ?? r.breakdown.treeseqSummaries[0]}`,
     "",
   ].join("\n");

@@ -53,7 +53,10 @@ export const CONFIGS = [
 const gz = (path) => JSON.parse(gunzipSync(readFileSync(path)).toString("utf8"));
 const camel = (s) => s.replace(/_(\w)/g, (_, c) => c.toUpperCase());
 /** tskit's method name as ours: Tajimas_D -> tajimasD, Y1 -> y1, divergence_matrix -> divergenceMatrix. */
-const methodName = (m) => { const c = camel(m); return c[0].toLowerCase() + c.slice(1); };
+const methodName = (m) => {
+  const c = camel(m);
+  return c[0].toLowerCase() + c.slice(1);
+};
 /** tskit's keyword arguments as our options: W -> weights, snake_case -> camelCase. */
 const options = (kwargs) => Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k === "W" ? "weights" : camel(k), v]));
 const short = (s) => createHash("sha256").update(s).digest("hex").slice(0, 12);
@@ -72,35 +75,59 @@ function resultHash(r) {
  */
 export function calls() {
   const out = [];
-  const stat = (fixture, call, file, method, kwargs) => out.push({
-    fixture, call, method, file, args: short(JSON.stringify(kwargs)),
-    run: (ts) => ts[methodName(method)](options(kwargs)),
-  });
-  const expected = readdirSync(FIXTURES).filter((f) => f.endsWith(".expected.json.gz")).sort();
+  const stat = (fixture, call, file, method, kwargs) =>
+    out.push({
+      fixture,
+      call,
+      method,
+      file,
+      args: short(JSON.stringify(kwargs)),
+      run: (ts) => ts[methodName(method)](options(kwargs)),
+    });
+  const expected = readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(".expected.json.gz"))
+    .sort();
   for (const f of expected) {
     const name = f.replace(".expected.json.gz", "");
     const file = join(FIXTURES, `${name}.trees`);
     const want = gz(join(FIXTURES, f));
-    want.stats.forEach((c, i) => stat(name, `stats.${String(i).padStart(3, "0")}`, file, c.method, c.kwargs));
+    for (const [i, c] of want.stats.entries()) {
+      stat(name, `stats.${String(i).padStart(3, "0")}`, file, c.method, c.kwargs);
+    }
     manyPairs(name, file, want.summary.samples, stat);
     for (const reverse of [false, true]) {
-      out.push({ fixture: name, call: `trees.${reverse ? "reverse" : "forward"}`, method: "trees", file, args: short(String(reverse)), run: (ts) => treeWalk(ts, reverse) });
+      out.push({
+        fixture: name,
+        call: `trees.${reverse ? "reverse" : "forward"}`,
+        method: "trees",
+        file,
+        args: short(String(reverse)),
+        run: (ts) => treeWalk(ts, reverse),
+      });
     }
   }
   const diff = gz(join(FIXTURES, "differential.json.gz"));
-  diff.calls.forEach((c, i) => stat(c.file, `differential.${String(i).padStart(3, "0")}`, join(FIXTURES, `${c.file}.trees`), c.method, c.kwargs));
+  for (const [i, c] of diff.calls.entries()) {
+    stat(c.file, `differential.${String(i).padStart(3, "0")}`, join(FIXTURES, `${c.file}.trees`), c.method, c.kwargs);
+  }
   const nan = gz(join(FIXTURES, "nan_weights.json.gz"));
   nan.cases.forEach((c, i) => {
     const kwargs = { ...c.kwargs, W: nan.W[c.file][c.pattern].map((r) => r.map((x) => (x === null ? NaN : x))) };
     for (const k of Object.keys(kwargs)) if (kwargs[k] === null) delete kwargs[k]; // as nan_weights.test.ts
     if (kwargs.centre !== false) delete kwargs.centre;
     out.push({
-      fixture: c.file, call: `nan_weights.${String(i).padStart(3, "0")}`, method: c.method, file: join(FIXTURES, `${c.file}.trees`),
-      args: short(JSON.stringify({ ...c.kwargs, pattern: c.pattern })), run: (ts) => ts[methodName(c.method)](options(kwargs)),
+      fixture: c.file,
+      call: `nan_weights.${String(i).padStart(3, "0")}`,
+      method: c.method,
+      file: join(FIXTURES, `${c.file}.trees`),
+      args: short(JSON.stringify({ ...c.kwargs, pattern: c.pattern })),
+      run: (ts) => ts[methodName(c.method)](options(kwargs)),
     });
   });
   const gdir = join(FIXTURES, "genotypes");
-  for (const f of readdirSync(gdir).filter((x) => x.endsWith(".json.gz")).sort()) {
+  for (const f of readdirSync(gdir)
+    .filter((x) => x.endsWith(".json.gz"))
+    .sort()) {
     const g = gz(join(gdir, f));
     const fixture = `genotypes/${f.replace(".json.gz", "")}`;
     g.cases.forEach((c, i) => {
@@ -148,7 +175,10 @@ function variantGenotypes(ts, o) {
   for (const v of ts.variants(o)) parts.push(Int32Array.from(v.genotypes));
   const data = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { data.set(p, at); at += p.length; }
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
   return { data, shape: [parts.length, parts[0]?.length ?? 0] };
 }
 
@@ -158,10 +188,15 @@ async function configuration(cfg) {
   const api = await dist("index.js");
   if (!cfg.singleThreaded) {
     const info = await api.init({ backend: cfg.backend, threads: cfg.threads });
-    if (info.name !== cfg.backend || info.threads !== cfg.threads) throw new Error(`${cfg.name}: got ${info.name} with ${info.threads} threads`);
+    if (info.name !== cfg.backend || info.threads !== cfg.threads)
+      throw new Error(`${cfg.name}: got ${info.name} with ${info.threads} threads`);
     return { open: (file) => api.load(file, { backend: cfg.backend }) };
   }
-  const [{ WasmBackend }, { nodeHost }, { TreeSequence }] = await Promise.all([dist("wasm.js"), dist("wasm-host-node.js"), dist("treesequence.js")]);
+  const [{ WasmBackend }, { nodeHost }, { TreeSequence }] = await Promise.all([
+    dist("wasm.js"),
+    dist("wasm-host-node.js"),
+    dist("treesequence.js"),
+  ]);
   const b = await WasmBackend.create(nodeHost, 1, "digest", "digest", true);
   if (b.threaded) throw new Error(`${cfg.name}: got the threaded build`);
   return { open: async (file) => new TreeSequence(b, await b.load(readFileSync(file))) };
@@ -230,9 +265,15 @@ export function compare(computed, committed = readDigest()) {
   for (const [key, { args, results }] of computed) {
     const where = key.replaceAll("\t", " ");
     const want = committed.get(key);
-    if (want === undefined) { diffs.push(`${where}: not in the digest (a new call?)`); continue; }
+    if (want === undefined) {
+      diffs.push(`${where}: not in the digest (a new call?)`);
+      continue;
+    }
     const [wantArgs, ...wantResult] = want.split("\t");
-    if (wantArgs !== args) { diffs.push(`${where}: its arguments changed (the fixture was edited?)`); continue; }
+    if (wantArgs !== args) {
+      diffs.push(`${where}: its arguments changed (the fixture was edited?)`);
+      continue;
+    }
     for (const [cfg, got] of results) {
       if (got !== wantResult.join("\t")) diffs.push(`${where} on ${cfg}: ${got.replace("\t", " ")}, digest ${wantResult.join(" ")}`);
     }
@@ -243,10 +284,15 @@ export function compare(computed, committed = readDigest()) {
 
 async function main() {
   const { parseScriptArgs } = await import("./script-args.mjs");
-  const { write } = await parseScriptArgs({
-    name: "digest.mjs", usage: "usage: node scripts/digest.mjs [--write]", positionals: false,
-    flags: { write: { type: "boolean", help: "record the results in test/digest/results.tsv (a deliberate change)" } },
-  }, ({ values }) => ({ write: Boolean(values.write) }));
+  const { write } = await parseScriptArgs(
+    {
+      name: "digest.mjs",
+      usage: "usage: node scripts/digest.mjs [--write]",
+      positionals: false,
+      flags: { write: { type: "boolean", help: "record the results in test/digest/results.tsv (a deliberate change)" } },
+    },
+    ({ values }) => ({ write: Boolean(values.write) }),
+  );
   const computed = await compute(CONFIGS, (m) => console.error(`[digest] ${m}`));
   if (write) {
     const { rows, disagree } = lines(computed);
@@ -268,5 +314,11 @@ async function main() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().then(() => process.exit(0), (e) => { console.error(e?.stack ?? e); process.exit(1); });
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e?.stack ?? e);
+      process.exit(1);
+    },
+  );
 }

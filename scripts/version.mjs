@@ -30,7 +30,9 @@ const copies = [
   textCopy("Cargo.toml", /\[workspace\.package\]\nversion = "([^"]*)"/, (v) => `[workspace.package]\nversion = "${v}"`),
   textCopy("ts/api.ts", /^export const VERSION = "([^"]*)";$/m, (v) => `export const VERSION = "${v}";`),
 ];
-const platforms = existsSync(join(root, "npm")) ? readdirSync(join(root, "npm"), { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
+const platforms = existsSync(join(root, "npm"))
+  ? readdirSync(join(root, "npm"), { withFileTypes: true }).filter((d) => d.isDirectory())
+  : [];
 for (const d of platforms) {
   const file = `npm/${d.name}/package.json`;
   copies.push(textCopy(file, /^ {2}"version": "([^"]*)",$/m, (v) => `  "version": "${v}",`));
@@ -68,8 +70,10 @@ for (const c of copies) {
   if (got !== source) bad.push(`${c.file}${c.what ? ` ${c.what}` : ""}: ${got ?? "no version found"}`);
 }
 if (bad.length) {
-  console.error(`version: package.json says ${source}, but:\n  ${bad.join("\n  ")}\n` +
-    `run \`node scripts/version.mjs ${source}\` to write it everywhere (or name the version you mean)`);
+  console.error(
+    `version: package.json says ${source}, but:\n  ${bad.join("\n  ")}\n` +
+      `run \`node scripts/version.mjs ${source}\` to write it everywhere (or name the version you mean)`,
+  );
   process.exit(1);
 }
 if (wanted === undefined) console.log(`version: ${source} everywhere (package.json and ${copies.length} copies)`);

@@ -13,7 +13,9 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { init, load, TreeSeqError } from "../dist/index.js";
 import { BACKENDS, toolkitFixtures } from "./helpers.js";
 
-beforeAll(async () => { await init({ threads: 2 }); });
+beforeAll(async () => {
+  await init({ threads: 2 });
+});
 
 /** The bundled files, for the checks written for one of them. */
 const DIR = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "alignments");
@@ -23,7 +25,10 @@ const options = (o: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [camel(k), v]));
 
 /** tskit's answer, or its refusal as a BAD_PARAM TreeSeqError. */
-function check(c: { options: Record<string, unknown>; value?: unknown; sha256?: string; error?: string; message?: string }, f: (o: Record<string, unknown>) => unknown): void {
+function check(
+  c: { options: Record<string, unknown>; value?: unknown; sha256?: string; error?: string; message?: string },
+  f: (o: Record<string, unknown>) => unknown,
+): void {
   const o = options(c.options);
   if (c.sha256 !== undefined) {
     // A long answer, recorded as the SHA-256 of its text (alignments: lines joined by "\n").
@@ -37,7 +42,11 @@ function check(c: { options: Record<string, unknown>; value?: unknown; sha256?: 
     return;
   }
   let err: unknown = null;
-  try { f(o); } catch (e) { err = e; }
+  try {
+    f(o);
+  } catch (e) {
+    err = e;
+  }
   expect(err, `${JSON.stringify(c.options)}: tskit says ${c.message}`).toBeInstanceOf(TreeSeqError);
   expect((err as TreeSeqError).code).toBe("BAD_PARAM");
 }
@@ -66,6 +75,5 @@ for (const backend of BACKENDS) {
       expect(() => ts.asNexus({ wrapWidth: 3 } as any)).toThrow(/unknown option 'wrapWidth'/);
       expect(() => (ts.asFasta as any)({}, 1)).toThrow(TreeSeqError);
     });
-
   });
 }

@@ -37,11 +37,21 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     const L = ts.sequenceLength;
     const sets = [Array.from(s.subarray(0, 4)), Array.from(s.subarray(4, 8))];
     const windows = [0, Math.floor(L / 2), L];
-    const want = await ts.divergence({ sampleSets: sets, windows, indexes: [[0, 1], [1, 1]] });
+    const want = await ts.divergence({
+      sampleSets: sets,
+      windows,
+      indexes: [
+        [0, 1],
+        [1, 1],
+      ],
+    });
     const big = await ts.divergence({
       sampleSets: [sets[0].map(BigInt), BigInt64Array.from(sets[1].map(BigInt))],
       windows: [0n, BigInt(Math.floor(L / 2)), L],
-      indexes: [[0n, 1n], [1, BigInt(1)]],
+      indexes: [
+        [0n, 1n],
+        [1, BigInt(1)],
+      ],
     });
     expect(big.shape).toEqual(want.shape);
     expect(bits(big.data)).toBe(bits(want.data));
@@ -142,8 +152,14 @@ it("init takes BigInt threads and reports maxMemory; a maxMemory the binding can
     expect(info.threads).toBe(2);
     expect(info).toHaveProperty("maxMemory");
     expect(backendInfo().maxMemory).toBe(info.maxMemory);
-    await expect(init({ backend, maxMemory: () => 1 } as any)).rejects.toMatchObject({ code: "BAD_PARAM", message: expect.stringContaining("init: maxMemory is a function") });
-    await expect(init({ backend, maxMemory: 2n ** 64n })).rejects.toMatchObject({ code: "BAD_PARAM", message: expect.stringContaining("2^53") });
+    await expect(init({ backend, maxMemory: () => 1 } as any)).rejects.toMatchObject({
+      code: "BAD_PARAM",
+      message: expect.stringContaining("init: maxMemory is a function"),
+    });
+    await expect(init({ backend, maxMemory: 2n ** 64n })).rejects.toMatchObject({
+      code: "BAD_PARAM",
+      message: expect.stringContaining("2^53"),
+    });
     await expect(init({ backend, maxMemory: 0 })).rejects.toMatchObject({ code: "BAD_PARAM" });
   }
 });

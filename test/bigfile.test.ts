@@ -19,7 +19,12 @@ import { bundled } from "./helpers.js";
 const METADATA_BYTES = 2 ** 31 + 100 * 2 ** 20; // 2.1 GiB: over Node's 2 GiB Buffer limit
 const SIZES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 8, 7: 8, 8: 4, 9: 8 };
 
-interface Item { key: Buffer; type: number; bytes: Uint8Array | null; length: number }
+interface Item {
+  key: Buffer;
+  type: number;
+  bytes: Uint8Array | null;
+  length: number;
+}
 
 function readItems(file: Uint8Array): Item[] {
   const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
@@ -38,7 +43,11 @@ function readItems(file: Uint8Array): Item[] {
 function writeSparse(path: string, items: Item[]): number {
   items.sort((a, b) => Buffer.compare(a.key, b.key));
   let offset = 64 + 64 * items.length;
-  const keyStarts = items.map((it) => { const s = offset; offset += it.key.length; return s; });
+  const keyStarts = items.map((it) => {
+    const s = offset;
+    offset += it.key.length;
+    return s;
+  });
   const arrayStarts = items.map((it) => {
     offset = Math.ceil(offset / 8) * 8;
     const s = offset;
@@ -62,7 +71,9 @@ function writeSparse(path: string, items: Item[]): number {
   const fd = openSync(path, "w");
   try {
     writeSync(fd, head, 0, head.length, 0);
-    items.forEach((it, j) => { if (it.bytes) writeSync(fd, it.bytes, 0, it.bytes.length, arrayStarts[j]); });
+    items.forEach((it, j) => {
+      if (it.bytes) writeSync(fd, it.bytes, 0, it.bytes.length, arrayStarts[j]);
+    });
     ftruncateSync(fd, offset);
   } finally {
     closeSync(fd);
@@ -73,7 +84,9 @@ function writeSparse(path: string, items: Item[]): number {
 const dir = mkdtempSync(join(tmpdir(), "treeseq-bigfile-"));
 const big = join(dir, "big.trees");
 const expected = JSON.parse(gunzipSync(readFileSync(bundled("small").replace(/\.trees$/, ".expected.json.gz"))).toString());
-const diversityCase = expected.stats.find((s: any) => s.method === "diversity" && s.kwargs.mode === "site" && s.kwargs.windows === null && s.kwargs.span_normalise);
+const diversityCase = expected.stats.find(
+  (s: any) => s.method === "diversity" && s.kwargs.mode === "site" && s.kwargs.windows === null && s.kwargs.span_normalise,
+);
 
 async function usualDiversity(backend: "native" | "wasm"): Promise<void> {
   const ts = await load(bundled("small"), { backend });
@@ -112,7 +125,10 @@ describe("a sparse 2.1 GiB file", () => {
 
   it("is refused by WebAssembly before it is read, saying why and what to use", async () => {
     const started = performance.now();
-    const err = await load(big, { backend: "wasm" }).then(() => null, (e) => e);
+    const err = await load(big, { backend: "wasm" }).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(TreeSeqError);
     expect(err.code).toBe("FILE_TOO_LARGE");
     expect(err.message).toMatch(/big\.trees has \d+ bytes \(2\.10 GiB\).*WebAssembly.*4 GiB.*native backend/);
@@ -124,7 +140,10 @@ describe("a sparse 2.1 GiB file", () => {
   it("bytes too large for WebAssembly are refused by their length, before any copy", async () => {
     // 1.3 GiB of zeros: the OS gives them lazily, so this costs no real memory or time.
     const bytes = new Uint8Array(1.3 * 2 ** 30);
-    const err = await load(bytes, { backend: "wasm" }).then(() => null, (e) => e);
+    const err = await load(bytes, { backend: "wasm" }).then(
+      () => null,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(TreeSeqError);
     expect(err.code).toBe("FILE_TOO_LARGE");
     expect(err.message).toMatch(/the file has \d+ bytes \(1\.30 GiB\); the WebAssembly backend loads files up to 1\.25 GiB/);
@@ -133,7 +152,10 @@ describe("a sparse 2.1 GiB file", () => {
 
   it("a missing file is IO with the OS's message on both backends", async () => {
     for (const backend of ["native", "wasm"] as const) {
-      const err = await load(join(dir, "none.trees"), { backend }).then(() => null, (e) => e);
+      const err = await load(join(dir, "none.trees"), { backend }).then(
+        () => null,
+        (e) => e,
+      );
       expect(err).toBeInstanceOf(TreeSeqError);
       expect(err.code).toBe("IO");
       expect(err.message).toMatch(/none\.trees.*(ENOENT|No such file)/);

@@ -12,8 +12,16 @@ import { serve } from "../scripts/serve.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 describe("browser (headless Chromium): traps", () => {
   let browser: Browser;
@@ -21,35 +29,44 @@ describe("browser (headless Chromium): traps", () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run npm run setup`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   });
-  afterAll(async () => { await browser?.close(); });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
-  it.each([true, false])("cross-origin isolated: %s — each trap rejects, and the next call answers as before", async (isolated) => {
-    const { server, url } = await serve(ROOT, isolated);
-    try {
-      const page = await browser.newPage();
-      const log: string[] = [];
-      page.on("console", (m) => log.push(`console.${m.type()}: ${m.text()}`));
-      page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
-      await page.goto(`${url}/test/browser/trap.html`);
+  it.each([true, false])(
+    "cross-origin isolated: %s — each trap rejects, and the next call answers as before",
+    async (isolated) => {
+      const { server, url } = await serve(ROOT, isolated);
       try {
-        await page.waitForFunction(() => (window as any).__result, null, { timeout: 60_000 });
-      } catch (e) {
-        const shown = await page.locator("#out").textContent().catch(() => "?");
-        throw new Error(`trap page gave no result (it shows ${JSON.stringify(shown)}); ${log.join("; ")}: ${e}`);
+        const page = await browser.newPage();
+        const log: string[] = [];
+        page.on("console", (m) => log.push(`console.${m.type()}: ${m.text()}`));
+        page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
+        await page.goto(`${url}/test/browser/trap.html`);
+        try {
+          await page.waitForFunction(() => (window as any).__result, null, { timeout: 60_000 });
+        } catch (e) {
+          const shown = await page
+            .locator("#out")
+            .textContent()
+            .catch(() => "?");
+          throw new Error(`trap page gave no result (it shows ${JSON.stringify(shown)}); ${log.join("; ")}: ${e}`);
+        }
+        const r = await page.evaluate(() => (window as any).__result);
+        expect(r.error).toBeUndefined();
+        expect(r.threaded).toBe(isolated);
+        expect(r.before.length).toBe(61);
+        expect(r.traps.length).toBe(2);
+        for (const t of r.traps) {
+          expect(t.code, t.message).toBe("INTERNAL");
+          expect(t.message).toMatch(/trapped.*retired/s);
+          expect(t.message).toMatch(t.kind === "panic" ? /deliberate panic/ : /allocation failed/);
+          expect(t.after).toEqual(r.before);
+        }
+      } finally {
+        server.close();
       }
-      const r = await page.evaluate(() => (window as any).__result);
-      expect(r.error).toBeUndefined();
-      expect(r.threaded).toBe(isolated);
-      expect(r.before.length).toBe(61);
-      expect(r.traps.length).toBe(2);
-      for (const t of r.traps) {
-        expect(t.code, t.message).toBe("INTERNAL");
-        expect(t.message).toMatch(/trapped.*retired/s);
-        expect(t.message).toMatch(t.kind === "panic" ? /deliberate panic/ : /allocation failed/);
-        expect(t.after).toEqual(r.before);
-      }
-    } finally {
-      server.close();
-    }
-  }, 90_000);
+    },
+    90_000,
+  );
 });

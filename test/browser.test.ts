@@ -13,8 +13,16 @@ import { evenWindows, firstThreePopulations } from "./helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 describe("browser (headless Chromium)", () => {
   let browser: Browser;
@@ -23,7 +31,9 @@ describe("browser (headless Chromium)", () => {
     // playwright gives each launch a fresh, temporary user-data-dir.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   });
-  afterAll(async () => { await browser?.close(); });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
   async function run(isolated: boolean) {
     const { server, url } = await serve(ROOT, isolated);
@@ -38,7 +48,10 @@ describe("browser (headless Chromium)", () => {
       try {
         await page.waitForFunction(() => (window as any).__result, null, { timeout: 60_000 });
       } catch (e) {
-        const shown = await page.locator("#out").textContent().catch(() => "?");
+        const shown = await page
+          .locator("#out")
+          .textContent()
+          .catch(() => "?");
         throw new Error(`smoke page gave no result (it shows ${JSON.stringify(shown)}); ${log.join("; ") || "no console output"}: ${e}`);
       }
       const r = await page.evaluate(() => (window as any).__result);
@@ -99,7 +112,16 @@ describe("browser (headless Chromium)", () => {
     const ts = await api.load(join(ROOT, "test/fixtures/medium.trees"));
     const sets = firstThreePopulations(ts);
     const windows = evenWindows(ts.sequenceLength, n);
-    const indexes = stat === "fst" ? { indexes: [[0, 1], [0, 2], [1, 2]] } : {};
+    const indexes =
+      stat === "fst"
+        ? {
+            indexes: [
+              [0, 1],
+              [0, 2],
+              [1, 2],
+            ],
+          }
+        : {};
     const r = await ts[stat]({ sampleSets: sets, windows, mode, ...indexes });
     const afs = await ts.alleleFrequencySpectrum({ sampleSets: [sets[0]], mode });
     ts.dispose();

@@ -36,7 +36,10 @@ t.tree_sequence().dump(sys.argv[2])
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: "utf8", timeout: 120_000, maxBuffer: 1 << 28, env: { ...process.env, TREESEQ_THREADS: "2", ...env },
+    encoding: "utf8",
+    timeout: 120_000,
+    maxBuffer: 1 << 28,
+    env: { ...process.env, TREESEQ_THREADS: "2", ...env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -65,10 +68,20 @@ describe("treeseq summary", () => {
     for (const row of rows) {
       await withFile(row.file, (ts) => {
         expect(row).toMatchObject({
-          backend: "native", sequence_length: ts.sequenceLength, trees: ts.numTrees, samples: ts.numSamples,
-          nodes: ts.numNodes, edges: ts.numEdges, sites: ts.numSites, mutations: ts.numMutations,
-          individuals: ts.numIndividuals, populations: ts.numPopulations, migrations: ts.numMigrations,
-          provenances: ts.numProvenances, time_units: ts.timeUnits, file_bytes: statSync(row.file).size,
+          backend: "native",
+          sequence_length: ts.sequenceLength,
+          trees: ts.numTrees,
+          samples: ts.numSamples,
+          nodes: ts.numNodes,
+          edges: ts.numEdges,
+          sites: ts.numSites,
+          mutations: ts.numMutations,
+          individuals: ts.numIndividuals,
+          populations: ts.numPopulations,
+          migrations: ts.numMigrations,
+          provenances: ts.numProvenances,
+          time_units: ts.timeUnits,
+          file_bytes: statSync(row.file).size,
           population_names: Array.from(ts.populations(), (p) => (p.metadata as { name?: string } | null)?.name ?? ""),
         });
         expect(row.load_ms).toBeGreaterThan(0);
@@ -80,7 +93,10 @@ describe("treeseq summary", () => {
     const json = JSON.parse(cli(["summary", "-f", "json", ...files]).stdout);
     const r = cli(["summary", "--format", "tsv", ...files]);
     expect(r.status, r.stderr).toBe(0);
-    const [header, ...lines] = r.stdout.trimEnd().split("\n").map((l) => l.split("\t"));
+    const [header, ...lines] = r.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.split("\t"));
     expect(lines.length).toBe(files.length);
     lines.forEach((cells, i) => {
       const row = Object.fromEntries(header.map((h, j) => [h, cells[j]]));
@@ -102,11 +118,20 @@ describe("treeseq summary", () => {
         expect(b.startsWith(`${path}\n`)).toBe(true);
         const names = Array.from(ts.populations(), (p) => (p.metadata as { name: string }).name).join(", ");
         for (const [label, value] of [
-          ["sequence length", ts.sequenceLength], ["trees", ts.numTrees], ["samples", ts.numSamples],
-          ["nodes", ts.numNodes], ["edges", ts.numEdges], ["sites", ts.numSites], ["mutations", ts.numMutations],
-          ["individuals", ts.numIndividuals], ["populations", `${ts.numPopulations} (${names})`],
-          ["migrations", ts.numMigrations], ["provenances", ts.numProvenances], ["time units", ts.timeUnits],
-          ["file size", `${statSync(path).size} bytes`], ["backend", "native, 2 threads"],
+          ["sequence length", ts.sequenceLength],
+          ["trees", ts.numTrees],
+          ["samples", ts.numSamples],
+          ["nodes", ts.numNodes],
+          ["edges", ts.numEdges],
+          ["sites", ts.numSites],
+          ["mutations", ts.numMutations],
+          ["individuals", ts.numIndividuals],
+          ["populations", `${ts.numPopulations} (${names})`],
+          ["migrations", ts.numMigrations],
+          ["provenances", ts.numProvenances],
+          ["time units", ts.timeUnits],
+          ["file size", `${statSync(path).size} bytes`],
+          ["backend", "native, 2 threads"],
         ] as const) {
           expect(b).toContain(`\n  ${label.padEnd(16)} ${value}\n`);
         }
@@ -128,7 +153,12 @@ describe("treeseq summary", () => {
     const bad = join(ROOT, "test/fixtures/bad/empty.trees");
     const r = cli(["summary", "-f", "tsv", SMALL, bad, MEDIUM]);
     expect(r.status).toBe(1);
-    expect(r.stdout.trimEnd().split("\n").map((l) => l.split("\t")[0])).toEqual(["file", SMALL, MEDIUM]);
+    expect(
+      r.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => l.split("\t")[0]),
+    ).toEqual(["file", SMALL, MEDIUM]);
     expect(r.stderr).toMatch(new RegExp(`^treeseq: END_OF_FILE: ${bad}: `));
     expect(r.stderr).not.toMatch(NO_STACK);
   });
@@ -139,7 +169,11 @@ describe("treeseq summary", () => {
     expect(r.status).toBe(1);
     await withFile(bad, (ts) => {
       const names = Array.from({ length: ts.numPopulations }, (_, i) => {
-        try { return (ts.decodeRowMetadata("populations", i) as { name?: string }).name ?? ""; } catch { return ""; }
+        try {
+          return (ts.decodeRowMetadata("populations", i) as { name?: string }).name ?? "";
+        } catch {
+          return "";
+        }
       });
       expect(JSON.parse(r.stdout)[0]).toMatchObject({ nodes: ts.numNodes, populations: ts.numPopulations, population_names: names });
     });
@@ -162,7 +196,11 @@ describe("treeseq summary", () => {
 
 describe("treeseq validate", () => {
   const bad = badFixtures().filter((f) => {
-    try { return statSync(f.path).isFile(); } catch { return false; }
+    try {
+      return statSync(f.path).isFile();
+    } catch {
+      return false;
+    }
   });
 
   it("lists every file that fails with its code (as load reports it) and every good one as ok; exit 1", async () => {
@@ -174,7 +212,13 @@ describe("treeseq validate", () => {
     const oks = r.stdout.trimEnd().split("\n");
     let failing = 0;
     for (const path of paths) {
-      const err = await api.load(path).then((ts) => { ts.dispose(); return null; }, (e) => e as api.TreeSeqError);
+      const err = await api.load(path).then(
+        (ts) => {
+          ts.dispose();
+          return null;
+        },
+        (e) => e as api.TreeSeqError,
+      );
       if (err === null) {
         expect(oks, path).toContain(`ok ${path}`);
         expect(r.stderr).not.toContain(path);
@@ -203,7 +247,9 @@ describe("treeseq validate", () => {
   it("--metadata lists the rows whose metadata tskit cannot decode, with the library's messages", async () => {
     // tskit's answers for every row of each bundled metadata file (scripts/make_metadata_fixture.py).
     const dir = join(ROOT, "test/fixtures/metadata");
-    const answers = readdirSync(dir).filter((f) => f.endsWith(".json.gz")).sort()
+    const answers = readdirSync(dir)
+      .filter((f) => f.endsWith(".json.gz"))
+      .sort()
       .map((f) => JSON.parse(gunzipSync(readFileSync(join(dir, f))).toString("utf8")));
     const paths = answers.map((a) => join(ROOT, "test/fixtures", a.file));
     const r = cli(["validate", "--metadata", ...paths]);
@@ -219,7 +265,14 @@ describe("treeseq validate", () => {
           rows.forEach((row: any, i: number) => {
             if ("value" in row) return; // tskit decodes it
             refused++;
-            const err = (() => { try { ts.decodeRowMetadata(table as any, i); } catch (e) { return e as api.TreeSeqError; } throw new Error(`${name} ${table} row ${i} decoded`); })();
+            const err = (() => {
+              try {
+                ts.decodeRowMetadata(table as any, i);
+              } catch (e) {
+                return e as api.TreeSeqError;
+              }
+              throw new Error(`${name} ${table} row ${i} decoded`);
+            })();
             lines.push(`treeseq: ${err.code}: ${path}: ${err.message}`);
           });
         }
@@ -258,12 +311,18 @@ describe("treeseq vcf", () => {
       const position = ts.tables.sites.position;
       const siteMask = Array.from(position, (x, s) => x < left || x >= right || s === 40);
       const cases: Array<[string[], api.VcfOptions]> = [
-        [["--individuals", "3,0-2,7", "--individual-names", "a,b,c,d,e"], { individuals: [3, 0, 1, 2, 7], individualNames: ["a", "b", "c", "d", "e"] }],
+        [
+          ["--individuals", "3,0-2,7", "--individual-names", "a,b,c,d,e"],
+          { individuals: [3, 0, 1, 2, 7], individualNames: ["a", "b", "c", "d", "e"] },
+        ],
         [["--contig-id", "chr7", "--position-transform", "legacy"], { contigId: "chr7", positionTransform: "legacy" }],
         [["--position-transform", "round"], {}],
         [["--left", String(left), "--right", String(right), "--site-mask", "40"], { siteMask }],
         [["--sample-mask", "0,5,23"], { sampleMask: Array.from({ length: 24 }, (_, j) => [0, 5, 23].includes(j)) }],
-        [["--no-isolated-as-missing", "--allow-position-zero", "--include-non-sample-nodes"], { isolatedAsMissing: false, allowPositionZero: true, includeNonSampleNodes: true }],
+        [
+          ["--no-isolated-as-missing", "--allow-position-zero", "--include-non-sample-nodes"],
+          { isolatedAsMissing: false, allowPositionZero: true, includeNonSampleNodes: true },
+        ],
       ];
       for (const [flags, options] of cases) {
         const r = cli(["vcf", SMALL, ...flags]);
@@ -320,9 +379,14 @@ describe("treeseq vcf", () => {
     expect(mask.status).toBe(1);
     expect(mask.stderr).toMatch(/BAD_PARAM: .*--sample-mask: sample 24 is out of range/);
     for (const [args, flag] of [
-      [["--individuals", "1,x"], "--individuals"], [["--ploidy", "0"], "--ploidy"], [["--left", "ten"], "--left"],
-      [["--site-mask", "0-9999999999"], "--site-mask"], [["--site-mask", "0-1999999999"], "--site-mask"], [["--sample-mask", "5-3"], "--sample-mask"],
-      [["--position-transform", "floor"], "--position-transform"], [["--left", "9", "--right", "3"], "--left"],
+      [["--individuals", "1,x"], "--individuals"],
+      [["--ploidy", "0"], "--ploidy"],
+      [["--left", "ten"], "--left"],
+      [["--site-mask", "0-9999999999"], "--site-mask"],
+      [["--site-mask", "0-1999999999"], "--site-mask"],
+      [["--sample-mask", "5-3"], "--sample-mask"],
+      [["--position-transform", "floor"], "--position-transform"],
+      [["--left", "9", "--right", "3"], "--left"],
     ] as const) {
       const r = cli(["vcf", SMALL, ...args]);
       expect(r.status, args.join(" ")).toBe(2);
@@ -365,7 +429,10 @@ describe("treeseq newick", () => {
         const ids = new Map(Array.from({ length: ts.numNodes }, (_, u) => [u, String(u)]));
         const cases: Array<[string[], string]> = [
           [["--index", "3", "--precision", "4"], third.asNewick({ precision: 4 })],
-          [["--index", "3", "--node-labels", "ids", "--no-branch-lengths"], third.asNewick({ nodeLabels: ids, includeBranchLengths: false })],
+          [
+            ["--index", "3", "--node-labels", "ids", "--no-branch-lengths"],
+            third.asNewick({ nodeLabels: ids, includeBranchLengths: false }),
+          ],
           [["--index", "3", "--node-labels", "none"], third.asNewick({ nodeLabels: {} })],
           [["--index", "3", "--node-labels", labelsFile], third.asNewick({ nodeLabels: { 0: "first", 5: "fifth one" } })],
           [["--index", "3", "--root", "30"], third.asNewick({ root: 30 })],
@@ -421,9 +488,12 @@ describe("progress of summary and validate", () => {
     const events = lines.filter((l) => !l.startsWith("treeseq: ")).map((l) => JSON.parse(l));
     expect(events.map((e) => [e.event, e.file, e.ok])).toEqual([
       ["start", undefined, undefined],
-      ["file_started", SMALL, undefined], ["file_done", SMALL, true],
-      ["file_started", bad, undefined], ["file_done", bad, false],
-      ["file_started", MEDIUM, undefined], ["file_done", MEDIUM, true],
+      ["file_started", SMALL, undefined],
+      ["file_done", SMALL, true],
+      ["file_started", bad, undefined],
+      ["file_done", bad, false],
+      ["file_started", MEDIUM, undefined],
+      ["file_done", MEDIUM, true],
       ["finish", undefined, undefined],
     ]);
     expect(events[0]).toMatchObject({ files_total: 3, bytes_total: statSync(SMALL).size + statSync(bad).size + statSync(MEDIUM).size });
@@ -473,9 +543,15 @@ describe("the command line's calls", () => {
     ["summary", [SMALL, SMALL, SMALL, SMALL].join(" ")],
   ])("%s piped into a reader that stops early ends without a stack trace", (command, files) => {
     // The reader takes 100 bytes and goes; the shell reports the writer's exit status.
-    const r = spawnSync("bash", ["-c", `"${process.execPath}" "${CLI}" ${command} ${files} | head -c 100 >/dev/null; echo "status=\${PIPESTATUS[0]}" >&2`], {
-      encoding: "utf8", timeout: 120_000, env: { ...process.env, TREESEQ_THREADS: "2" },
-    });
+    const r = spawnSync(
+      "bash",
+      ["-c", `"${process.execPath}" "${CLI}" ${command} ${files} | head -c 100 >/dev/null; echo "status=\${PIPESTATUS[0]}" >&2`],
+      {
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...process.env, TREESEQ_THREADS: "2" },
+      },
+    );
     expect(r.stderr).not.toMatch(NO_STACK);
     expect(r.stderr).not.toMatch(/EPIPE|Error/);
     expect(r.stderr).toMatch(/status=0\n$/);

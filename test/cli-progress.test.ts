@@ -136,7 +136,11 @@ describe("progress on a terminal", () => {
     const terminal = inTerminal(...runNode(driver("json")));
     expect(terminal.status, terminal.stderr).toBe(0);
     for (const text of [piped.stderr, terminal.terminal.replace(/\r\n/g, "\n")]) {
-      const lines = text.replace(/END$/, "").trimEnd().split("\n").filter((l) => !l.startsWith("treeseq: IO:"));
+      const lines = text
+        .replace(/END$/, "")
+        .trimEnd()
+        .split("\n")
+        .filter((l) => !l.startsWith("treeseq: IO:"));
       const events = lines.map((l) => JSON.parse(l));
       // start, then per file: file_started, 2 x (stat_started, stat_done), file_done; finish.
       expect(events.length).toBe(1 + 3 * 6 + 1);
@@ -144,7 +148,12 @@ describe("progress on a terminal", () => {
       expect(events.at(-1)).toMatchObject({ event: "finish", files_done: 3, files_failed: 1, fraction: 1, eta_s: 0 });
       const statDone = events.filter((e) => e.event === "stat_done");
       expect(statDone.map((e) => `${e.file}:${e.statistic}`)).toEqual([
-        "alpha.trees:diversity", "alpha.trees:fst", "beta.trees:diversity", "beta.trees:fst", "gamma.trees:diversity", "gamma.trees:fst",
+        "alpha.trees:diversity",
+        "alpha.trees:fst",
+        "beta.trees:diversity",
+        "beta.trees:fst",
+        "gamma.trees:diversity",
+        "gamma.trees:fst",
       ]);
       for (const e of events) {
         expect(typeof e.elapsed_s).toBe("number");
@@ -160,14 +169,31 @@ describe("time left", () => {
   function recorder() {
     let t = 0;
     const lines: any[] = [];
-    const stream = { write: (s: string) => { lines.push(JSON.parse(s)); return true; } } as unknown as NodeJS.WriteStream;
+    const stream = {
+      write: (s: string) => {
+        lines.push(JSON.parse(s));
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream;
     const p = createProgress("json", stream, () => t);
-    return { p, lines, at: (seconds: number) => { t = seconds * 1000; } };
+    return {
+      p,
+      lines,
+      at: (seconds: number) => {
+        t = seconds * 1000;
+      },
+    };
   }
 
   it("weighs files by bytes: a quarter of the bytes done in 10 s leaves 30 s", () => {
     const { p, lines, at } = recorder();
-    p.start([{ name: "a", bytes: 100 }, { name: "b", bytes: 300 }], 1);
+    p.start(
+      [
+        { name: "a", bytes: 100 },
+        { name: "b", bytes: 300 },
+      ],
+      1,
+    );
     p.fileStarted("a");
     expect(lines.at(-1).eta_s).toBeNull(); // nothing done yet: no estimate
     at(10);
@@ -192,7 +218,14 @@ describe("time left", () => {
 
   it("gives files of unknown size (0 bytes) the mean weight of the others", () => {
     const { p, lines, at } = recorder();
-    p.start([{ name: "a", bytes: 0 }, { name: "b", bytes: 50 }, { name: "c", bytes: 150 }], 0);
+    p.start(
+      [
+        { name: "a", bytes: 0 },
+        { name: "b", bytes: 50 },
+        { name: "c", bytes: 150 },
+      ],
+      0,
+    );
     p.fileStarted("a");
     at(4);
     p.fileDone("a", true);
@@ -206,7 +239,22 @@ describe("treeseq stat's progress, end to end", () => {
   const CLI = join(ROOT, "dist/cli.js");
   const files = [join(ROOT, "test/fixtures/cli/a.trees"), join(ROOT, "test/fixtures/medium.trees")];
   // Node mode on medium.trees takes a few seconds: long enough for several redraws.
-  const args = ["stat", ...files, "--stat", "diversity", "--stat", "y3", "--mode", "node", "--windows", "10", "--jobs", "1", "--threads", "2"];
+  const args = [
+    "stat",
+    ...files,
+    "--stat",
+    "diversity",
+    "--stat",
+    "y3",
+    "--mode",
+    "node",
+    "--windows",
+    "10",
+    "--jobs",
+    "1",
+    "--threads",
+    "2",
+  ];
 
   it("draws on a terminal, then clears the line for the summary", () => {
     const r = inTerminal(process.execPath, CLI, ...args);
@@ -214,7 +262,13 @@ describe("treeseq stat's progress, end to end", () => {
     const draws = r.terminal.split("\r\x1b[K").slice(1);
     expect(draws.length).toBeGreaterThan(2);
     expect(draws[0]).toMatch(/^treeseq: 0\/2 files, 0%, 0:00 elapsed, time left unknown/);
-    expect(draws.some((d) => /^treeseq: [01]\/2 files, \d+%, \d+:\d\d elapsed, (~\d+:\d\d left|time left unknown) \| \S+\.trees: (loading|diversity|y3)$/.test(d))).toBe(true);
+    expect(
+      draws.some((d) =>
+        /^treeseq: [01]\/2 files, \d+%, \d+:\d\d elapsed, (~\d+:\d\d left|time left unknown) \| \S+\.trees: (loading|diversity|y3)$/.test(
+          d,
+        ),
+      ),
+    ).toBe(true);
     expect(draws.some((d) => /~\d+:\d\d left/.test(d))).toBe(true);
     // The last draw was cleared: the summary line stands alone.
     expect(draws.at(-1)).toMatch(/^treeseq stat: 2 files, 4 statistics, \d+ values in [\d.]+ s wall; .*\r\n$/);
@@ -225,7 +279,11 @@ describe("treeseq stat's progress, end to end", () => {
     expect(piped.status, piped.stderr).toBe(0);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: no carriage return or escape (a redrawn line) when piped
     expect(piped.stderr).toMatch(/^treeseq stat: 2 files, 4 statistics, [^\r\x1b]*\n$/);
-    const json = spawnSync(process.execPath, [CLI, ...args, "--progress", "json"], { encoding: "utf8", timeout: 120_000, maxBuffer: 1 << 28 });
+    const json = spawnSync(process.execPath, [CLI, ...args, "--progress", "json"], {
+      encoding: "utf8",
+      timeout: 120_000,
+      maxBuffer: 1 << 28,
+    });
     expect(json.status, json.stderr).toBe(0);
     const lines = json.stderr.trimEnd().split("\n");
     expect(lines.pop()).toMatch(/^treeseq stat: /);
@@ -239,13 +297,22 @@ describe("treeseq stat's progress, end to end", () => {
 
 describe("the terminal line", () => {
   const state = {
-    filesDone: 1, filesTotal: 3, file: "/data/runs/2026/replicate_0001/chromosome_21.trees", statistic: "fst",
-    running: 2, failed: 1, elapsedS: 65, etaS: 3725, fraction: 0.333,
+    filesDone: 1,
+    filesTotal: 3,
+    file: "/data/runs/2026/replicate_0001/chromosome_21.trees",
+    statistic: "fst",
+    running: 2,
+    failed: 1,
+    elapsedS: 65,
+    etaS: 3725,
+    fraction: 0.333,
   };
 
   it("fits the terminal's width, keeping the end of a long file path", () => {
     const wide = progressLine(state, 200);
-    expect(wide).toBe("treeseq: 1/3 files, 1 failed, 33%, 1:05 elapsed, ~1:02:05 left | /data/runs/2026/replicate_0001/chromosome_21.trees: fst (+1 more)");
+    expect(wide).toBe(
+      "treeseq: 1/3 files, 1 failed, 33%, 1:05 elapsed, ~1:02:05 left | /data/runs/2026/replicate_0001/chromosome_21.trees: fst (+1 more)",
+    );
     for (const columns of [120, 100, 90, 80, 60, 40, 20]) {
       const line = progressLine(state, columns);
       expect(line.length, `${columns}: ${line}`).toBeLessThanOrEqual(columns - 1);

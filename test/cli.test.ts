@@ -21,13 +21,23 @@ const MEDIUM = join(ROOT, "test/fixtures/medium.trees");
 
 /** The statistics of expected.tsv, as `--stat` arguments. */
 const REF_STATS = [
-  "diversity", "tajimasD", 'segregatingSites:{"mode":"branch"}', 'divergence:{"mode":"branch"}', "fst",
-  'f3:{"mode":"branch"}', "geneticRelatedness", "alleleFrequencySpectrum",
+  "diversity",
+  "tajimasD",
+  'segregatingSites:{"mode":"branch"}',
+  'divergence:{"mode":"branch"}',
+  "fst",
+  'f3:{"mode":"branch"}',
+  "geneticRelatedness",
+  "alleleFrequencySpectrum",
 ];
 
 function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string; input?: string } = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: "utf8", timeout: 120_000, cwd: opts.cwd ?? ROOT, input: opts.input, maxBuffer: 1 << 28,
+    encoding: "utf8",
+    timeout: 120_000,
+    cwd: opts.cwd ?? ROOT,
+    input: opts.input,
+    maxBuffer: 1 << 28,
     env: { ...process.env, TREESEQ_BACKEND: "", TREESEQ_THREADS: "", ...opts.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -52,39 +62,68 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe("treeseq stat against tskit", () => {
   const expected = parseTsv(readFileSync(join(REF, "expected.tsv"), "utf8"));
 
-  it.each(["native", "wasm"])("holds tskit's values row for row, reporting a missing and a malformed file (%s, chosen by TREESEQ_BACKEND)", (backend) => {
-    const r = cli(["stat", "a.trees", "missing.trees", "broken.trees", "b.trees", ...REF_STATS.flatMap((s) => ["--stat", s]),
-      "--sample-sets", "populations", "--window-size", "100k"], { cwd: tmp, env: { TREESEQ_BACKEND: backend } });
-    expect(r.status, r.stderr).toBe(1); // something failed, and says so
-    expect(r.stderr).toMatch(/^treeseq: IO: missing\.trees: /m);
-    expect(r.stderr).toMatch(/^treeseq: [A-Z_]+: broken\.trees: /m);
-    expect(r.stderr).toMatch(new RegExp(`${backend} backend`));
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    const got = parseTsv(r.stdout);
-    expect(got.length).toBe(expected.length);
-    got.forEach((row, i) => {
-      const want = expected[i];
-      for (const c of ["file", "statistic", "mode", "sample_sets", "index"]) expect(row[c], `row ${i + 1} ${c}`).toBe(want[c]);
-      for (const c of ["window_left", "window_right"]) expect(Number(row[c]), `row ${i + 1} ${c}`).toBe(Number(want[c]));
-      const [a, b] = [Number(row.value), Number(want.value)];
-      expect(close(a, Number.isNaN(b) ? null : b), `row ${i + 1}: ${row.statistic} ${row.sample_sets} ${a} vs tskit ${b}`).toBe(true);
-    });
-  });
+  it.each(["native", "wasm"])(
+    "holds tskit's values row for row, reporting a missing and a malformed file (%s, chosen by TREESEQ_BACKEND)",
+    (backend) => {
+      const r = cli(
+        [
+          "stat",
+          "a.trees",
+          "missing.trees",
+          "broken.trees",
+          "b.trees",
+          ...REF_STATS.flatMap((s) => ["--stat", s]),
+          "--sample-sets",
+          "populations",
+          "--window-size",
+          "100k",
+        ],
+        { cwd: tmp, env: { TREESEQ_BACKEND: backend } },
+      );
+      expect(r.status, r.stderr).toBe(1); // something failed, and says so
+      expect(r.stderr).toMatch(/^treeseq: IO: missing\.trees: /m);
+      expect(r.stderr).toMatch(/^treeseq: [A-Z_]+: broken\.trees: /m);
+      expect(r.stderr).toMatch(new RegExp(`${backend} backend`));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      const got = parseTsv(r.stdout);
+      expect(got.length).toBe(expected.length);
+      got.forEach((row, i) => {
+        const want = expected[i];
+        for (const c of ["file", "statistic", "mode", "sample_sets", "index"]) expect(row[c], `row ${i + 1} ${c}`).toBe(want[c]);
+        for (const c of ["window_left", "window_right"]) expect(Number(row[c]), `row ${i + 1} ${c}`).toBe(Number(want[c]));
+        const [a, b] = [Number(row.value), Number(want.value)];
+        expect(close(a, Number.isNaN(b) ? null : b), `row ${i + 1}: ${row.statistic} ${row.sample_sets} ${a} vs tskit ${b}`).toBe(true);
+      });
+    },
+  );
 
   it("takes the same job from a YAML or a JSON job file (paths relative to it), flags adding to it", () => {
     const yaml = join(tmp, "job.yaml");
-    writeFileSync(yaml, `files: [a.trees, b.trees]\nstatistics:\n${REF_STATS.map((s) => `  - '${s}'`).join("\n")}\nsampleSets: populations\nwindowSize: 100k\n`);
+    writeFileSync(
+      yaml,
+      `files: [a.trees, b.trees]\nstatistics:\n${REF_STATS.map((s) => `  - '${s}'`).join("\n")}\nsampleSets: populations\nwindowSize: 100k\n`,
+    );
     const viaYaml = cli(["stat", "--job", yaml, "--quiet"]);
     expect(viaYaml.status, viaYaml.stderr).toBe(0);
     expect(viaYaml.stderr).toBe("");
     const json = join(tmp, "job.json");
-    writeFileSync(json, JSON.stringify({ files: ["a.trees"], statistics: REF_STATS.slice(0, 4).map((s) => {
-      const c = s.indexOf(":");
-      return c < 0 ? s : { name: s.slice(0, c), options: JSON.parse(s.slice(c + 1)) };
-    }), windowSize: 100000 }));
+    writeFileSync(
+      json,
+      JSON.stringify({
+        files: ["a.trees"],
+        statistics: REF_STATS.slice(0, 4).map((s) => {
+          const c = s.indexOf(":");
+          return c < 0 ? s : { name: s.slice(0, c), options: JSON.parse(s.slice(c + 1)) };
+        }),
+        windowSize: 100000,
+      }),
+    );
     const viaJson = cli(["stat", "--job", json, join(tmp, "b.trees"), ...REF_STATS.slice(4).flatMap((s) => ["--stat", s])]);
     expect(viaJson.status, viaJson.stderr).toBe(0);
-    const rows = (t: string) => parseTsv(t).map((r) => `${r.file.replace(/.*\//, "")} ${r.statistic} ${r.window_left} ${r.sample_sets} ${r.index} ${r.value}`).sort();
+    const rows = (t: string) =>
+      parseTsv(t)
+        .map((r) => `${r.file.replace(/.*\//, "")} ${r.statistic} ${r.window_left} ${r.sample_sets} ${r.index} ${r.value}`)
+        .sort();
     expect(rows(viaJson.stdout)).toEqual(rows(viaYaml.stdout));
     expect(rows(viaYaml.stdout).length).toBe(expected.length);
   });
@@ -131,20 +170,32 @@ describe("treeseq stat gives the library's bits", () => {
 
     const explicit = run("--stat", "divergence", "--sample-sets", "ids:x=0,1,2;y=3,4;z=5");
     expect(explicit.map((r) => r.sample_sets)).toEqual(["x,y", "x,z", "y,z"]);
-    const dv = await ts.divergence({ sampleSets: [[0, 1, 2], [3, 4], [5]], indexes: [[0, 1], [0, 2], [1, 2]], windows: [0, 2e6] });
+    const dv = await ts.divergence({
+      sampleSets: [[0, 1, 2], [3, 4], [5]],
+      indexes: [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+      ],
+      windows: [0, 2e6],
+    });
     expect(values(explicit)).toEqual(Array.from(dv.data));
 
     const tsv = join(tmp, "sets.tsv");
     writeFileSync(tsv, `individual\tset\n# two groups of individuals\n${ids[0]}\tfirst\n${ids[1]}\tfirst\n${ids[2]}\tsecond\n`);
     const fromFile = run("--stat", "fst", "--sample-sets", tsv);
-    const fst = await ts.fst({ sampleSets: [[...byInd.get(ids[0])!, ...byInd.get(ids[1])!], byInd.get(ids[2])!], indexes: [[0, 1]], windows: [0, 2e6] });
+    const fst = await ts.fst({
+      sampleSets: [[...byInd.get(ids[0])!, ...byInd.get(ids[1])!], byInd.get(ids[2])!],
+      indexes: [[0, 1]],
+      windows: [0, 2e6],
+    });
     expect(values(fromFile)).toEqual(Array.from(fst.data));
     expect(fromFile[0].sample_sets).toBe("first,second");
   });
 
   it("windows: trees, sites and a file of breakpoints; node mode labels nodes", async () => {
     const pops = [0, 1, 2].map((p) => ts.samples({ population: p }));
-    const trees = run("--stat", "diversity:{\"mode\":\"branch\"}", "--windows", "trees");
+    const trees = run("--stat", 'diversity:{"mode":"branch"}', "--windows", "trees");
     const bp = Array.from(ts.breakpoints());
     expect(values(trees)).toEqual(Array.from((await ts.diversity({ sampleSets: pops, windows: "trees", mode: "branch" })).data));
     expect(Number(trees.at(-1)!.window_left)).toBe(bp.at(-2));
@@ -181,12 +232,17 @@ describe("treeseq stat gives the library's bits", () => {
   it("CSV, JSON and NDJSON carry the TSV's values", () => {
     const args = ["--stat", "fst", "--stat", "alleleFrequencySpectrum", "--windows", "2"];
     const tsv = run(...args);
-    const csv = cli(["stat", MEDIUM, "--backend", "native", "--quiet", ...args, "--format", "csv"]).stdout.trimEnd().split("\n");
+    const csv = cli(["stat", MEDIUM, "--backend", "native", "--quiet", ...args, "--format", "csv"])
+      .stdout.trimEnd()
+      .split("\n");
     expect(csv[0]).toBe("file,statistic,mode,window_left,window_right,sample_sets,value,index");
     expect(csv[1]).toContain(',"pop0,pop1",');
     expect(csv.length - 1).toBe(tsv.length);
     const json = JSON.parse(cli(["stat", MEDIUM, "--backend", "native", "--quiet", ...args, "--format", "json"]).stdout);
-    const ndjson = cli(["stat", MEDIUM, "--backend", "native", "--quiet", ...args, "--format", "ndjson"]).stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const ndjson = cli(["stat", MEDIUM, "--backend", "native", "--quiet", ...args, "--format", "ndjson"])
+      .stdout.trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     for (const rows of [json, ndjson]) {
       expect(rows.map((x: { value: number }) => x.value)).toEqual(values(tsv));
       expect(rows[0]).toMatchObject({ statistic: "fst", sample_sets: "pop0,pop1", window_left: 0, window_right: 1e6 });
@@ -194,9 +250,26 @@ describe("treeseq stat gives the library's bits", () => {
   });
 
   it("the same rows whatever --jobs, --max-memory and --threads", () => {
-    const args = [join(tmp, "a.trees"), join(tmp, "b.trees"), MEDIUM, "--stat", "diversity", "--stat", "fst:{\"mode\":\"branch\"}", "--window-size", "100k", "--quiet", "--backend", "native"];
+    const args = [
+      join(tmp, "a.trees"),
+      join(tmp, "b.trees"),
+      MEDIUM,
+      "--stat",
+      "diversity",
+      "--stat",
+      'fst:{"mode":"branch"}',
+      "--window-size",
+      "100k",
+      "--quiet",
+      "--backend",
+      "native",
+    ];
     const base = cli(["stat", ...args]).stdout;
-    for (const extra of [["--jobs", "1"], ["--jobs", "3", "--max-memory", "2M"], ["--threads", "1"]]) {
+    for (const extra of [
+      ["--jobs", "1"],
+      ["--jobs", "3", "--max-memory", "2M"],
+      ["--threads", "1"],
+    ]) {
       const r = cli(["stat", ...args, ...extra]);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe(base);
@@ -215,7 +288,21 @@ describe("treeseq stat over many files", () => {
     });
     const out = join(dir, "out.tsv");
     // Large results (a window per site) make writes wait on the disk while other files finish.
-    const r = cli(["stat", ...files, "--stat", "diversity", "--stat", "divergence:{\"mode\":\"branch\"}", "--windows", "sites", "--jobs", "3", "--quiet", "--out", out]);
+    const r = cli([
+      "stat",
+      ...files,
+      "--stat",
+      "diversity",
+      "--stat",
+      'divergence:{"mode":"branch"}',
+      "--windows",
+      "sites",
+      "--jobs",
+      "3",
+      "--quiet",
+      "--out",
+      out,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const rows = parseTsv(readFileSync(out, "utf8"));
     const runs: string[] = [];
@@ -232,7 +319,9 @@ describe("treeseq stat as a command", () => {
   it("reports wall time, files, values and peak memory; --quiet is silent", () => {
     const r = cli(["stat", join(REF, "a.trees"), "--stat", "diversity"]);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^treeseq stat: 1 file, 1 statistic, 3 values in [\d.]+ s wall; peak memory \d+ MiB; (native|wasm) backend, \d+ threads?\n$/);
+    expect(r.stderr).toMatch(
+      /^treeseq stat: 1 file, 1 statistic, 3 values in [\d.]+ s wall; peak memory \d+ MiB; (native|wasm) backend, \d+ threads?\n$/,
+    );
   });
 
   it.each([
@@ -293,7 +382,14 @@ describe("treeseq stat as a command", () => {
   });
 
   it("stops quietly when the reader closes the pipe", () => {
-    const r = spawnSync("bash", ["-c", `set -o pipefail; node ${CLI} stat ${MEDIUM} --stat diversity --windows sites --quiet | head -c 100 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], { encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `set -o pipefail; node ${CLI} stat ${MEDIUM} --stat diversity --windows sites --quiet | head -c 100 >/dev/null; echo "status=\${PIPESTATUS[0]}"`,
+      ],
+      { encoding: "utf8", timeout: 120_000 },
+    );
     expect(r.stdout).toMatch(/status=0/);
     expect(r.stderr).toBe("");
   });

@@ -23,15 +23,30 @@ const DIR = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const RECORD = JSON.parse(gunzipSync(readFileSync(join(DIR, "differential.json.gz"))).toString("utf8"));
 const TO_TREESEQ = Object.fromEntries(Object.entries(STATISTICS).map(([ours, theirs]) => [theirs, ours]));
 const KWARG_TO_OPTION: Record<string, string> = {
-  sample_sets: "sampleSets", indexes: "indexes", windows: "windows", time_windows: "timeWindows", mode: "mode",
-  span_normalise: "spanNormalise", polarised: "polarised", proportion: "proportion", centre: "centre",
-  W: "weights", focal: "focal",
+  sample_sets: "sampleSets",
+  indexes: "indexes",
+  windows: "windows",
+  time_windows: "timeWindows",
+  mode: "mode",
+  span_normalise: "spanNormalise",
+  polarised: "polarised",
+  proportion: "proportion",
+  centre: "centre",
+  W: "weights",
+  focal: "focal",
 };
 
-type Call = { file: string; method: string; kwargs: any; shape?: number[]; values?: (number | string | null)[]; error?: string; message?: string };
+type Call = {
+  file: string;
+  method: string;
+  kwargs: any;
+  shape?: number[];
+  values?: (number | string | null)[];
+  error?: string;
+  message?: string;
+};
 
-const value = (v: number | string | null): number =>
-  v === null ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : (v as number);
+const value = (v: number | string | null): number => (v === null ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : (v as number));
 
 /**
  * Relative 1e-9; near 0, absolute 1e-12 times the call's largest value (a value that is
@@ -150,7 +165,8 @@ describe.each(BACKENDS)("%s backend: every recorded call gives tskit's answer", 
           used.tskitReshapeBug++;
           continue;
         }
-        if (!(error instanceof TreeSeqError)) failures.push(`${where}: tskit refuses (${call.error}: ${call.message}), ours ${error ? String(error) : "answers"}`);
+        if (!(error instanceof TreeSeqError))
+          failures.push(`${where}: tskit refuses (${call.error}: ${call.message}), ours ${error ? String(error) : "answers"}`);
         continue;
       }
       if (error instanceof TreeSeqError && tskitUncheckedWeightIndex(call)) {

@@ -9,5 +9,8 @@ import { compare, compute } from "../scripts/digest.mjs";
 
 it("every statistic gives the bits recorded in test/digest/results.tsv, on every backend and thread count", async () => {
   const diffs: string[] = compare(await compute());
-  expect(diffs, `${diffs.length} call(s) changed (node scripts/digest.mjs --write records a deliberate change):\n${diffs.slice(0, 60).join("\n")}`).toEqual([]);
+  expect(
+    diffs,
+    `${diffs.length} call(s) changed (node scripts/digest.mjs --write records a deliberate change):\n${diffs.slice(0, 60).join("\n")}`,
+  ).toEqual([]);
 }, 300_000);

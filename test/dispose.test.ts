@@ -24,8 +24,20 @@ function disposed(f: () => unknown, what: string): void {
 }
 
 const GETTERS = [
-  "backend", "sequenceLength", "numTrees", "numSamples", "numNodes", "numEdges", "numSites", "numMutations",
-  "numIndividuals", "numPopulations", "numMigrations", "numProvenances", "timeUnits", "tables",
+  "backend",
+  "sequenceLength",
+  "numTrees",
+  "numSamples",
+  "numNodes",
+  "numEdges",
+  "numSites",
+  "numMutations",
+  "numIndividuals",
+  "numPopulations",
+  "numMigrations",
+  "numProvenances",
+  "timeUnits",
+  "tables",
 ] as const;
 
 describe.each(BACKENDS)("%s backend", (backend) => {
@@ -61,11 +73,25 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     const v = variants.next();
     ts.dispose();
     for (const f of [
-      () => tree.parent(0), () => tree.numSamples(root), () => tree.children(root), () => tree.roots, () => tree.index,
-      () => tree.interval, () => tree.totalBranchLength, () => tree.numEdges, () => tree.numNodes, () => tree.virtualRoot,
-      () => tree.parentArray(), () => tree.branchLength(0), () => tree.preorder(), () => tree.postorder(),
-      () => tree.mrca(0, 1), () => tree.tmrca(0, 1), () => tree.sites(),
-    ]) disposed(f, f.toString());
+      () => tree.parent(0),
+      () => tree.numSamples(root),
+      () => tree.children(root),
+      () => tree.roots,
+      () => tree.index,
+      () => tree.interval,
+      () => tree.totalBranchLength,
+      () => tree.numEdges,
+      () => tree.numNodes,
+      () => tree.virtualRoot,
+      () => tree.parentArray(),
+      () => tree.branchLength(0),
+      () => tree.preorder(),
+      () => tree.postorder(),
+      () => tree.mrca(0, 1),
+      () => tree.tmrca(0, 1),
+      () => tree.sites(),
+    ])
+      disposed(f, f.toString());
     disposed(() => trees.next(), "trees iterator");
     if (!v.done) disposed(() => variants.next(), "variants iterator");
   });

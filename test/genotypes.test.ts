@@ -9,8 +9,9 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { init, load, TreeSeqError } from "../dist/index.js";
 import { BACKENDS, bundled, bundledToolkit, toolkitFixtures } from "./helpers.js";
 
-beforeAll(async () => { await init({ threads: 2 }); });
-
+beforeAll(async () => {
+  await init({ threads: 2 });
+});
 
 /** tskit's dict as [key, value] pairs, "NaN" as NaN. */
 function pairs(m: Map<string | null, number>): Array<[string | null, number]> {
@@ -22,7 +23,11 @@ function wantPairs(p: Array<[string | null, number | string]>): Array<[string | 
 
 function expectBadParam(f: () => unknown, needle?: string): void {
   let err: unknown;
-  try { f(); } catch (e) { err = e; }
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
   expect(err).toBeInstanceOf(TreeSeqError);
   expect((err as TreeSeqError).code).toBe("BAD_PARAM");
   if (needle) expect((err as TreeSeqError).message).toContain(needle);
@@ -41,8 +46,13 @@ function collector(): { write(c: string): boolean; once(e: string, f: () => void
   let n = 0;
   const sink = {
     text: "",
-    write(c: string) { sink.text += c; return ++n % 2 === 0; },
-    once(_e: string, f: () => void) { setTimeout(f, 0); },
+    write(c: string) {
+      sink.text += c;
+      return ++n % 2 === 0;
+    },
+    once(_e: string, f: () => void) {
+      setTimeout(f, 0);
+    },
   };
   return sink;
 }
@@ -59,7 +69,13 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         continue;
       }
       const text = ts.asVcf(o);
-      expect(text.split("\n").filter((l) => !l.startsWith("##source=")).join("\n"), JSON.stringify(c.options)).toBe(c.text);
+      expect(
+        text
+          .split("\n")
+          .filter((l) => !l.startsWith("##source="))
+          .join("\n"),
+        JSON.stringify(c.options),
+      ).toBe(c.text);
       const sink = collector();
       await ts.writeVcf(sink, o);
       expect(sink.text).toBe(text);
@@ -68,7 +84,6 @@ describe.each(BACKENDS)("%s backend", (backend) => {
   });
 
   describe.each(toolkitFixtures("genotypes"))("$name", ({ path, want: fx }) => {
-
     it("variants with each option case equal tskit's, with counts, frequencies, states", async () => {
       const ts = await load(path, { backend });
       for (const c of fx.cases) {
@@ -120,8 +135,15 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       const ts = await load(path, { backend });
       for (const c of fx.vcf) {
         const o = vcfOptions(c.options);
-        if (c.error) { expectBadParam(() => ts.asVcf(o)); continue; }
-        const text = ts.asVcf(o).split("\n").filter((l) => !l.startsWith("##source=")).join("\n");
+        if (c.error) {
+          expectBadParam(() => ts.asVcf(o));
+          continue;
+        }
+        const text = ts
+          .asVcf(o)
+          .split("\n")
+          .filter((l) => !l.startsWith("##source="))
+          .join("\n");
         expect(text, JSON.stringify(c.options)).toBe(c.text);
       }
       expectBadParam(() => ts.asVcf({ contig: "1" } as any), "unknown option 'contig'");
@@ -129,7 +151,11 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       // A web WritableStream gets the same text, or the refusal tskit gives without options
       // (a file whose samples make no VCF sample).
       let web = "";
-      const sink = new WritableStream<string>({ write(c) { web += c; } });
+      const sink = new WritableStream<string>({
+        write(c) {
+          web += c;
+        },
+      });
       if (fx.vcf.find((c: any) => Object.keys(c.options).length === 0).error) {
         await expect(ts.writeVcf(sink)).rejects.toMatchObject({ code: "BAD_PARAM" });
         ts.dispose();
@@ -141,7 +167,9 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       // left pending.
       const failing = new Writable({
         highWaterMark: 1,
-        write(_chunk, _enc, cb) { setTimeout(() => cb(new Error("disk full")), 5); },
+        write(_chunk, _enc, cb) {
+          setTimeout(() => cb(new Error("disk full")), 5);
+        },
       });
       failing.on("error", () => {});
       await expect(ts.writeVcf(failing)).rejects.toMatchObject({ code: "IO" });

@@ -34,7 +34,11 @@ export function fixtures(): { name: string; path: string; expected: any }[] {
  */
 export function toolkitFixtures(kind: string): { name: string; path: string; want: any }[] {
   const dir = join(FIXTURES, kind);
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json.gz")).sort() : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".json.gz"))
+        .sort()
+    : [];
   if (files.length === 0) throw new Error(`no toolkit answers in ${dir}: make them with scripts/make_fixture.py OUT_DIR --toolkit`);
   return files.map((f) => {
     const want = JSON.parse(gunzipSync(readFileSync(join(dir, f))).toString("utf8"));
@@ -68,11 +72,16 @@ export function close(actual: number, expected: number | null | "inf" | "-inf"):
 }
 
 const DTYPES: Record<number, (b: ArrayBuffer, o: number, n: number) => ArrayLike<number | bigint>> = {
-  0: (b, o, n) => new Int8Array(b, o, n), 1: (b, o, n) => new Uint8Array(b, o, n),
-  2: (b, o, n) => new Int16Array(b, o, n), 3: (b, o, n) => new Uint16Array(b, o, n),
-  4: (b, o, n) => new Int32Array(b, o, n), 5: (b, o, n) => new Uint32Array(b, o, n),
-  6: (b, o, n) => new BigInt64Array(b, o, n), 7: (b, o, n) => new BigUint64Array(b, o, n),
-  8: (b, o, n) => new Float32Array(b, o, n), 9: (b, o, n) => new Float64Array(b, o, n),
+  0: (b, o, n) => new Int8Array(b, o, n),
+  1: (b, o, n) => new Uint8Array(b, o, n),
+  2: (b, o, n) => new Int16Array(b, o, n),
+  3: (b, o, n) => new Uint16Array(b, o, n),
+  4: (b, o, n) => new Int32Array(b, o, n),
+  5: (b, o, n) => new Uint32Array(b, o, n),
+  6: (b, o, n) => new BigInt64Array(b, o, n),
+  7: (b, o, n) => new BigUint64Array(b, o, n),
+  8: (b, o, n) => new Float32Array(b, o, n),
+  9: (b, o, n) => new Float64Array(b, o, n),
 };
 
 /**

@@ -12,21 +12,37 @@ import { distinctWorkerThreads } from "../dist/api.js";
 import { BACKENDS, fixtures, badFixtures, readKastore } from "./helpers.js";
 
 const SUMMARY_KEYS: Array<[string, string]> = [
-  ["sequence_length", "sequenceLength"], ["num_trees", "numTrees"], ["num_samples", "numSamples"],
-  ["num_nodes", "numNodes"], ["num_edges", "numEdges"], ["num_sites", "numSites"],
-  ["num_mutations", "numMutations"], ["num_individuals", "numIndividuals"],
-  ["num_populations", "numPopulations"], ["num_migrations", "numMigrations"],
-  ["num_provenances", "numProvenances"], ["time_units", "timeUnits"],
+  ["sequence_length", "sequenceLength"],
+  ["num_trees", "numTrees"],
+  ["num_samples", "numSamples"],
+  ["num_nodes", "numNodes"],
+  ["num_edges", "numEdges"],
+  ["num_sites", "numSites"],
+  ["num_mutations", "numMutations"],
+  ["num_individuals", "numIndividuals"],
+  ["num_populations", "numPopulations"],
+  ["num_migrations", "numMigrations"],
+  ["num_provenances", "numProvenances"],
+  ["time_units", "timeUnits"],
 ];
 
 // Columns compared with the file's own arrays: [key in the file, table, property].
 const COLUMNS: Array<[string, string, string]> = [
-  ["nodes/flags", "nodes", "flags"], ["nodes/time", "nodes", "time"], ["nodes/population", "nodes", "population"],
-  ["nodes/individual", "nodes", "individual"], ["edges/left", "edges", "left"], ["edges/right", "edges", "right"],
-  ["edges/parent", "edges", "parent"], ["edges/child", "edges", "child"], ["sites/position", "sites", "position"],
-  ["sites/ancestral_state", "sites", "ancestralStateData"], ["mutations/site", "mutations", "site"],
-  ["mutations/node", "mutations", "node"], ["mutations/parent", "mutations", "parent"],
-  ["mutations/derived_state", "mutations", "derivedStateData"], ["individuals/flags", "individuals", "flags"],
+  ["nodes/flags", "nodes", "flags"],
+  ["nodes/time", "nodes", "time"],
+  ["nodes/population", "nodes", "population"],
+  ["nodes/individual", "nodes", "individual"],
+  ["edges/left", "edges", "left"],
+  ["edges/right", "edges", "right"],
+  ["edges/parent", "edges", "parent"],
+  ["edges/child", "edges", "child"],
+  ["sites/position", "sites", "position"],
+  ["sites/ancestral_state", "sites", "ancestralStateData"],
+  ["mutations/site", "mutations", "site"],
+  ["mutations/node", "mutations", "node"],
+  ["mutations/parent", "mutations", "parent"],
+  ["mutations/derived_state", "mutations", "derivedStateData"],
+  ["individuals/flags", "individuals", "flags"],
   ["indexes/edge_insertion_order", "indexes", "edgeInsertionOrder"],
   ["indexes/edge_removal_order", "indexes", "edgeRemovalOrder"],
 ];
@@ -36,7 +52,8 @@ function expectedCode(t: { error: string; message: string }): string {
   const m = t.message;
   if (t.error === "EOFError") return "END_OF_FILE";
   // tskit parses each table's metadata schema after loading: what that raises is BAD_METADATA.
-  if (["MetadataSchemaValidationError", "UnicodeDecodeError", "KeyError"].includes(t.error) || /Metadata schema is not JSON/.test(m)) return "BAD_METADATA";
+  if (["MetadataSchemaValidationError", "UnicodeDecodeError", "KeyError"].includes(t.error) || /Metadata schema is not JSON/.test(m))
+    return "BAD_METADATA";
   if (/too new. Please upgrade your kastore/.test(m)) return "KASTORE_VERSION_TOO_NEW";
   if (t.error === "VersionTooNewError") return "VERSION_TOO_NEW";
   if (t.error === "VersionTooOldError") return "VERSION_TOO_OLD";
@@ -128,20 +145,31 @@ describe.each(BACKENDS)("%s backend", (backend) => {
   describe.each(badFixtures())("bad/$file ($what)", ({ path, tskit, treeseq }) => {
     // `treeseq`: a file tskit loads that treeseq refuses on purpose (README: differences).
     const loads = treeseq ? treeseq.loads : tskit.loads;
-    it(loads ? "loads, as in tskit" : treeseq ? "is refused on purpose (a listed difference)" : "is refused with a TreeSeqError, as in tskit", async () => {
-      const p = load(path, { backend });
-      if (loads) {
-        const ts = await p;
-        expect(ts.numNodes).toBeGreaterThan(0);
-        ts.dispose();
-        return;
-      }
-      const err = await p.then(() => null, (e) => e);
-      expect(err).toBeInstanceOf(TreeSeqError);
-      expect(err.code).toBe(treeseq ? treeseq.code : expectedCode(tskit));
-      expect(err.message.length).toBeGreaterThan(10);
-      if (err.code === "BAD_METADATA") expect(err.message).toMatch(/^(nodes|edges|sites|mutations|migrations|individuals|populations)\/metadata_schema: /);
-    });
+    it(
+      loads
+        ? "loads, as in tskit"
+        : treeseq
+          ? "is refused on purpose (a listed difference)"
+          : "is refused with a TreeSeqError, as in tskit",
+      async () => {
+        const p = load(path, { backend });
+        if (loads) {
+          const ts = await p;
+          expect(ts.numNodes).toBeGreaterThan(0);
+          ts.dispose();
+          return;
+        }
+        const err = await p.then(
+          () => null,
+          (e) => e,
+        );
+        expect(err).toBeInstanceOf(TreeSeqError);
+        expect(err.code).toBe(treeseq ? treeseq.code : expectedCode(tskit));
+        expect(err.message.length).toBeGreaterThan(10);
+        if (err.code === "BAD_METADATA")
+          expect(err.message).toMatch(/^(nodes|edges|sites|mutations|migrations|individuals|populations)\/metadata_schema: /);
+      },
+    );
   });
 
   it("refuses bad arguments and disposed use with codes", async () => {
@@ -150,6 +178,10 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     const ts = await load(fixtures()[0].path, { backend });
     ts.dispose();
     expect(() => ts.samples()).toThrow(TreeSeqError);
-    try { ts.dump(); } catch (e) { expect((e as TreeSeqError).code).toBe("DISPOSED"); }
+    try {
+      ts.dump();
+    } catch (e) {
+      expect((e as TreeSeqError).code).toBe("DISPOSED");
+    }
   });
 });

@@ -20,10 +20,18 @@ setPlatform({
     made.push(rec);
     let max: number | null = null;
     return {
-      name, threads: 1, version: "test", reason: "test",
-      load: async () => { throw new Error("not here"); },
+      name,
+      threads: 1,
+      version: "test",
+      reason: "test",
+      load: async () => {
+        throw new Error("not here");
+      },
       distinctWorkerThreads: async () => 1,
-      setMaxMemory: async (b: number) => { rec.set.push(b); max = b; },
+      setMaxMemory: async (b: number) => {
+        rec.set.push(b);
+        max = b;
+      },
       maxMemory: () => max,
       close: async () => {},
     } as any;
@@ -56,5 +64,8 @@ it("the native backend calls the addon's setMaxMemory/maxMemory, and says so cle
   expect(b.maxMemory()).toBe(5e9);
   const old = new NativeBackend({} as any, 1, "test", "test");
   expect(old.maxMemory()).toBe(null);
-  await expect(old.setMaxMemory(1)).rejects.toMatchObject({ code: "BACKEND_UNAVAILABLE", message: expect.stringContaining("no setMaxMemory") });
+  await expect(old.setMaxMemory(1)).rejects.toMatchObject({
+    code: "BACKEND_UNAVAILABLE",
+    message: expect.stringContaining("no setMaxMemory"),
+  });
 });

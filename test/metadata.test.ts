@@ -13,7 +13,9 @@ import { BACKENDS, bundled, bundledToolkit, hex, same, tag, toolkitFixtures } fr
 const DIR = join(bundled("x"), "..", "metadata");
 const TABLES = ["nodes", "edges", "sites", "mutations", "migrations", "individuals", "populations"] as const;
 
-beforeAll(async () => { await init({ threads: 2 }); });
+beforeAll(async () => {
+  await init({ threads: 2 });
+});
 
 describe.each(BACKENDS)("%s backend", (backend) => {
   describe.each(toolkitFixtures("metadata"))("$name", ({ name, path, want }) => {
@@ -49,7 +51,11 @@ describe.each(BACKENDS)("%s backend", (backend) => {
           } else {
             refused++;
             let err: unknown;
-            try { ts.decodeRowMetadata(t, i); } catch (e) { err = e; }
+            try {
+              ts.decodeRowMetadata(t, i);
+            } catch (e) {
+              err = e;
+            }
             expect(err, `${t} row ${i}: tskit says ${row.error}`).toBeInstanceOf(TreeSeqError);
             expect((err as TreeSeqError).code).toBe("BAD_METADATA");
             expect((err as TreeSeqError).message).toContain(`${t} row ${i}`);
@@ -61,27 +67,37 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     });
 
     // only files whose fixture names columns (struct tables)
-    if (Object.keys(want.columns).length > 0) it("metadataColumn gives each field of every row", async () => {
-      const ts = await open();
-      for (const [key, col] of Object.entries<any>(want.columns)) {
-        const [t, path] = key.split(":") as [(typeof TABLES)[number], string];
-        const got = ts.tables[t].metadataColumn(path) as any;
-        const data = got.shape ? got.data : got;
-        if (got.shape) expect(got.shape, key).toEqual(col.shape);
-        else expect([data.length], key).toEqual(col.shape);
-        // numpy's dtype where tskit gives a structured array: the same element type
-        if (col.dtype) {
-          const kind: Record<string, string> = { "<i8": "BigInt64Array", "<i4": "Int32Array", "<u4": "Uint32Array", "<f8": "Float64Array", "<f4": "Float32Array", "<i2": "Int16Array", "<u1": "Uint8Array" };
-          expect(data.constructor.name, key).toBe(kind[col.dtype]);
+    if (Object.keys(want.columns).length > 0)
+      it("metadataColumn gives each field of every row", async () => {
+        const ts = await open();
+        for (const [key, col] of Object.entries<any>(want.columns)) {
+          const [t, path] = key.split(":") as [(typeof TABLES)[number], string];
+          const got = ts.tables[t].metadataColumn(path) as any;
+          const data = got.shape ? got.data : got;
+          if (got.shape) expect(got.shape, key).toEqual(col.shape);
+          else expect([data.length], key).toEqual(col.shape);
+          // numpy's dtype where tskit gives a structured array: the same element type
+          if (col.dtype) {
+            const kind: Record<string, string> = {
+              "<i8": "BigInt64Array",
+              "<i4": "Int32Array",
+              "<u4": "Uint32Array",
+              "<f8": "Float64Array",
+              "<f4": "Float32Array",
+              "<i2": "Int16Array",
+              "<u1": "Uint8Array",
+            };
+            expect(data.constructor.name, key).toBe(kind[col.dtype]);
+          }
+          const flat = (v: any): any[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
+          // a bytes value ("c" under a numeric type) is its byte; booleans are 0/1
+          const expected = flat(col.values).map((v) =>
+            v && typeof v === "object" && "$bytes" in v ? parseInt(v.$bytes, 16) : typeof v === "boolean" ? Number(v) : v,
+          );
+          expect(Array.from(data as ArrayLike<unknown>, tag), key).toEqual(expected);
         }
-        const flat = (v: any): any[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
-        // a bytes value ("c" under a numeric type) is its byte; booleans are 0/1
-        const expected = flat(col.values).map((v) =>
-          v && typeof v === "object" && "$bytes" in v ? parseInt(v.$bytes, 16) : typeof v === "boolean" ? Number(v) : v);
-        expect(Array.from(data as ArrayLike<unknown>, tag), key).toEqual(expected);
-      }
-      ts.dispose();
-    });
+        ts.dispose();
+      });
   });
 
   it("population names from JSON metadata (msprime)", async () => {
@@ -93,7 +109,14 @@ describe.each(BACKENDS)("%s backend", (backend) => {
 
   it("a row that does not decode names its table, row and field", async () => {
     const ts = await load(join(DIR, "bad.trees"), { backend });
-    const refusal = (f: () => unknown) => { try { f(); } catch (e) { return e as TreeSeqError; } throw new Error("not refused"); };
+    const refusal = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as TreeSeqError;
+      }
+      throw new Error("not refused");
+    };
     let e = refusal(() => ts.decodeRowMetadata("nodes", 1));
     expect(e.code).toBe("BAD_METADATA");
     expect(e.message).toMatch(/nodes row 1: field 'a'.*needs 4 bytes at byte 0, the row has 2/);
@@ -132,18 +155,29 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     ts.dispose();
   });
 
-  it("metadataColumn gives null rows (an [\"object\", \"null\"] schema) its defaultValue, and refuses them without one", async () => {
-    for (const [file, table, path, dflt] of [["slim", "nodes", "slim_id", -1], ["struct", "edges", "w", Number.NaN]] as const) {
+  it('metadataColumn gives null rows (an ["object", "null"] schema) its defaultValue, and refuses them without one', async () => {
+    for (const [file, table, path, dflt] of [
+      ["slim", "nodes", "slim_id", -1],
+      ["struct", "edges", "w", Number.NaN],
+    ] as const) {
       const ts = await load(join(DIR, `${file}.trees`), { backend });
       const rows = bundledToolkit("metadata", file).want.tables[table].rows as Array<{ value: any }>;
       expect(rows.some((r) => r.value === null)).toBe(true);
       const got = ts.tables[table].metadataColumn(path, { defaultValue: dflt }) as ArrayLike<number | bigint>;
       expect(Array.from(got, Number)).toEqual(rows.map((r) => (r.value === null ? dflt : Number(r.value[path]))));
       let err: any;
-      try { ts.tables[table].metadataColumn(path); } catch (e) { err = e; }
+      try {
+        ts.tables[table].metadataColumn(path);
+      } catch (e) {
+        err = e;
+      }
       expect(err?.code).toBe("BAD_METADATA");
-      expect(err?.message).toMatch(new RegExp(`${table} row \\d+: field '${path}': the row has no metadata \\(null\\); give \\{ defaultValue \\}`));
-      expect(() => ts.tables[table].metadataColumn(path, { defaultValue: "x" } as any)).toThrow(expect.objectContaining({ code: "BAD_PARAM" }));
+      expect(err?.message).toMatch(
+        new RegExp(`${table} row \\d+: field '${path}': the row has no metadata \\(null\\); give \\{ defaultValue \\}`),
+      );
+      expect(() => ts.tables[table].metadataColumn(path, { defaultValue: "x" } as any)).toThrow(
+        expect.objectContaining({ code: "BAD_PARAM" }),
+      );
       expect(() => ts.tables[table].metadataColumn(path, { other: 1 } as any)).toThrow(expect.objectContaining({ code: "BAD_PARAM" }));
       ts.dispose();
     }
@@ -159,7 +193,12 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     const tables = ts.tables;
     expect(tables.nodes.metadataSchema.codec).toBe("struct");
     ts.dispose();
-    for (const f of [() => tables.nodes.metadataSchema, () => tables.nodes.metadataColumn("int8"), () => ts.metadata, () => ts.metadataSchema]) {
+    for (const f of [
+      () => tables.nodes.metadataSchema,
+      () => tables.nodes.metadataColumn("int8"),
+      () => ts.metadata,
+      () => ts.metadataSchema,
+    ]) {
       expect(f).toThrow(expect.objectContaining({ code: "DISPOSED" }));
     }
   });

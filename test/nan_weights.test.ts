@@ -50,7 +50,8 @@ describe.each(BACKENDS)("%s backend: NaN weights", (backend) => {
       const nearZero = (x: number) => Number.isNaN(x) || Math.abs(x) <= abs;
       want.forEach((t, j) => {
         const g = got.data[j];
-        if (Number.isNaN(g) || Number.isNaN(t) ? Number.isNaN(g) && Number.isNaN(t) : Math.abs(g - t) <= Math.max(abs, 1e-9 * Math.abs(t))) return;
+        if (Number.isNaN(g) || Number.isNaN(t) ? Number.isNaN(g) && Number.isNaN(t) : Math.abs(g - t) <= Math.max(abs, 1e-9 * Math.abs(t)))
+          return;
         if (c.method === "trait_correlation" && mode === "node" && nearZero(g) && nearZero(t)) listed++;
         else failures.push(`${where}: [${j}] = ${g}, tskit ${t}`);
       });

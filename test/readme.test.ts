@@ -12,8 +12,11 @@ import { installInto, packTarballs } from "./helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PROJECT = join(ROOT, ".cache", "readme-consumer");
-const blocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```(js|cjs)\n([\s\S]*?)```/g)]
-  .map((m, i) => ({ i, kind: m[1], code: m[2] }));
+const blocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/```(js|cjs)\n([\s\S]*?)```/g)].map((m, i) => ({
+  i,
+  kind: m[1],
+  code: m[2],
+}));
 
 describe("README examples", () => {
   beforeAll(() => installInto(PROJECT, packTarballs(join(ROOT, ".cache", "readme-pack"))), 120_000);

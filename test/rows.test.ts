@@ -17,12 +17,19 @@ import { BACKENDS, bundled, readKastore, same, tag, toolkitFixtures } from "./he
 const FIX = join(bundled("x"), "..");
 const ROWS = join(FIX, "rows");
 
-beforeAll(async () => { await init({ threads: 2 }); });
-
+beforeAll(async () => {
+  await init({ threads: 2 });
+});
 
 const TABLES = [
-  ["nodes", "node"], ["edges", "edge"], ["sites", "site"], ["mutations", "mutation"],
-  ["individuals", "individual"], ["populations", "population"], ["migrations", "migration"], ["provenances", "provenance"],
+  ["nodes", "node"],
+  ["edges", "edge"],
+  ["sites", "site"],
+  ["mutations", "mutation"],
+  ["individuals", "individual"],
+  ["populations", "population"],
+  ["migrations", "migration"],
+  ["provenances", "provenance"],
 ] as const;
 
 describe.each(BACKENDS)("%s backend", (backend) => {
@@ -173,8 +180,19 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         expect(() => (ts as any)[one](0), one).toThrow(disposed);
         expect(() => (ts as any)[plural](), plural).toThrow(disposed);
       }
-      for (const key of ["individualsNodes", "individualPopulations", "individualTimes", "individualLocations",
-        "mutationsEdge", "mutationsInheritedState", "discreteGenome", "discreteTime", "maxRootTime", "minTime", "maxTime"] as const) {
+      for (const key of [
+        "individualsNodes",
+        "individualPopulations",
+        "individualTimes",
+        "individualLocations",
+        "mutationsEdge",
+        "mutationsInheritedState",
+        "discreteGenome",
+        "discreteTime",
+        "maxRootTime",
+        "minTime",
+        "maxTime",
+      ] as const) {
         expect(() => ts[key], key).toThrow(disposed);
       }
       expect(() => ts.samples({ population: 0 })).toThrow(disposed);

@@ -21,7 +21,24 @@ function run(script: string, args: string[]) {
 const SCRIPTS = [
   {
     script: "bench.mjs",
-    flags: ["--repeats", "--passes", "--cases", "--json", "--no-tskit", "--max-case-seconds", "--timeout", "--singleton-sets", "--singleton-file", "--backends", "--one-thread", "--render", "--baseline", "--slower", "--child", "--root"],
+    flags: [
+      "--repeats",
+      "--passes",
+      "--cases",
+      "--json",
+      "--no-tskit",
+      "--max-case-seconds",
+      "--timeout",
+      "--singleton-sets",
+      "--singleton-file",
+      "--backends",
+      "--one-thread",
+      "--render",
+      "--baseline",
+      "--slower",
+      "--child",
+      "--root",
+    ],
     bad: [[SMALL, "--repeats", "0"], "--repeats"],
   },
   {
@@ -80,9 +97,24 @@ describe("scripts/bench.mjs", () => {
 
   // Fractional and exponent seconds are accepted (positiveNumberValue), as Number() took them before.
   it("--child BACKEND:THREADS runs one configuration and reports it as JSON lines", () => {
-    const r = run("bench.mjs", ["--child", "native:1", SMALL, "--repeats", "1", "--cases", "diversity_site", "--timeout", "0.5", "--max-case-seconds", "1e3"]);
+    const r = run("bench.mjs", [
+      "--child",
+      "native:1",
+      SMALL,
+      "--repeats",
+      "1",
+      "--cases",
+      "diversity_site",
+      "--timeout",
+      "0.5",
+      "--max-case-seconds",
+      "1e3",
+    ]);
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.find((m) => m.type === "info").info).toMatchObject({ name: "native", threads: 1 });
     const result = lines.find((m) => m.type === "case" && m.name === "diversity_site").result;
     expect(result.error).toBeUndefined();

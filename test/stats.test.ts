@@ -10,9 +10,17 @@ import { BACKENDS, fixtures, close, bundled } from "./helpers.js";
 
 const TO_TREESEQ = Object.fromEntries(Object.entries(STATISTICS).map(([ours, theirs]) => [theirs, ours]));
 const KWARG_TO_OPTION: Record<string, string> = {
-  sample_sets: "sampleSets", indexes: "indexes", windows: "windows", time_windows: "timeWindows", mode: "mode",
-  span_normalise: "spanNormalise", polarised: "polarised", proportion: "proportion", centre: "centre",
-  W: "weights", focal: "focal",
+  sample_sets: "sampleSets",
+  indexes: "indexes",
+  windows: "windows",
+  time_windows: "timeWindows",
+  mode: "mode",
+  span_normalise: "spanNormalise",
+  polarised: "polarised",
+  proportion: "proportion",
+  centre: "centre",
+  W: "weights",
+  focal: "focal",
 };
 
 /**
@@ -47,7 +55,9 @@ const reference = new Map<string, string>();
 const CONFIGS = BACKENDS.flatMap((backend) => [1, 2].map((threads) => ({ backend, threads })));
 
 describe.each(CONFIGS)("$backend backend, $threads threads", ({ backend, threads }) => {
-  beforeAll(async () => { await init({ backend, threads }); });
+  beforeAll(async () => {
+    await init({ backend, threads });
+  });
 
   describe.each(fixtures())("$name", ({ name, path, expected }) => {
     it("every statistics case matches tskit, with the same bits everywhere", async () => {
@@ -60,7 +70,10 @@ describe.each(CONFIGS)("$backend backend, $threads threads", ({ backend, threads
         const run = (ts as any)[method]({ ...options(c.kwargs) });
         const where = `${name} case ${i}: ${c.method} ${JSON.stringify({ ...c.kwargs, sample_sets: undefined, W: undefined })}`;
         if (c.error) {
-          const err = await run.then(() => null, (e: unknown) => e);
+          const err = await run.then(
+            () => null,
+            (e: unknown) => e,
+          );
           expect(err, where).toBeInstanceOf(TreeSeqError);
           continue;
         }
@@ -119,9 +132,18 @@ describe("statistics arguments", () => {
       const spelled = await ts.diversity({ sampleSets: [a], mode: "branch", timeWindows: [0, 100, "inf"] as any });
       expect(bits(open.data), backend).toBe(bits(spelled.data));
 
-      await expect(ts.diversity({ sampleSets: [[s[0], 1.5]] })).rejects.toMatchObject({ code: "BAD_SAMPLE_SETS", message: expect.stringContaining("sample_sets[0][1]") });
-      await expect(ts.diversity({ sampleSets: [[s[0], 2 ** 40]] })).rejects.toMatchObject({ code: "BAD_SAMPLE_SETS", message: expect.stringContaining("out of bounds") });
-      await expect(ts.diversity({ sampleSets: [Int32Array.from([s[0], -1])] })).rejects.toMatchObject({ code: "BAD_SAMPLE_SETS", message: expect.stringContaining("sample_sets[0][1]") });
+      await expect(ts.diversity({ sampleSets: [[s[0], 1.5]] })).rejects.toMatchObject({
+        code: "BAD_SAMPLE_SETS",
+        message: expect.stringContaining("sample_sets[0][1]"),
+      });
+      await expect(ts.diversity({ sampleSets: [[s[0], 2 ** 40]] })).rejects.toMatchObject({
+        code: "BAD_SAMPLE_SETS",
+        message: expect.stringContaining("out of bounds"),
+      });
+      await expect(ts.diversity({ sampleSets: [Int32Array.from([s[0], -1])] })).rejects.toMatchObject({
+        code: "BAD_SAMPLE_SETS",
+        message: expect.stringContaining("sample_sets[0][1]"),
+      });
       await expect(ts.diversity({ windows: Float64Array.from([0, NaN]) })).rejects.toMatchObject({ code: "BAD_WINDOWS" });
       ts.dispose();
     }

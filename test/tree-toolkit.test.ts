@@ -12,7 +12,9 @@ import { BACKENDS, bundled, close, toolkitFixtures } from "./helpers.js";
 
 const CASES = toolkitFixtures("tree").map(({ name, path, want }) => ({ name, path, data: want }));
 
-beforeAll(async () => { await init({ threads: 2 }); });
+beforeAll(async () => {
+  await init({ threads: 2 });
+});
 
 const num = (x: any): number => (x === "inf" ? Infinity : x === "-inf" ? -Infinity : x === "nan" ? NaN : x);
 const arr = (a: ArrayLike<number>): number[] => Array.from(a);
@@ -21,14 +23,18 @@ const arr = (a: ArrayLike<number>): number[] => Array.from(a);
 function same(f: () => unknown, want: any, what: string): void {
   if (want !== null && typeof want === "object" && !Array.isArray(want) && "error" in want) {
     let thrown: unknown = null;
-    try { f(); } catch (e) { thrown = e; }
+    try {
+      f();
+    } catch (e) {
+      thrown = e;
+    }
     expect(thrown, `${what}: tskit raised ${want.error}`).toBeInstanceOf(TreeSeqError);
     expect((thrown as TreeSeqError).code, what).toBe("BAD_PARAM");
     return;
   }
   const got = f();
   if (Array.isArray(want)) expect(arr(got as ArrayLike<number>), what).toEqual(want);
-  else if (typeof want === "number" || typeof want === "string" && /^(-?inf|nan)$/.test(want)) {
+  else if (typeof want === "number" || (typeof want === "string" && /^(-?inf|nan)$/.test(want))) {
     const w = num(want);
     expect(close(got as number, Number.isNaN(w) ? null : w), `${what}: ${got} vs ${want}`).toBe(true);
   } else expect(got, what).toEqual(want);
@@ -82,7 +88,8 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       for (const want of data.trees) {
         const t = ts.atIndex(want.index);
         for (const n of want.perNode) {
-          const u = n.u, w = `tree ${want.index} node ${u}`;
+          const u = n.u,
+            w = `tree ${want.index} node ${u}`;
           same(() => t.parent(u), n.parent, `${w} parent`);
           same(() => t.children(u), n.children, `${w} children`);
           same(() => t.samples(u), n.samples, `${w} samples`);
@@ -106,9 +113,11 @@ describe.each(BACKENDS)("%s backend", (backend) => {
           same(() => t.branchLength(u), n.branchLength, `${w} branchLength`);
           same(() => t.preorder(u), n.preorder, `${w} preorder`);
           same(() => t.postorder(u), n.postorder, `${w} postorder`);
-          for (const [order, nodes] of Object.entries(n.nodes)) same(() => t.nodes({ root: u, order: order as any }), nodes, `${w} nodes ${order}`);
+          for (const [order, nodes] of Object.entries(n.nodes))
+            same(() => t.nodes({ root: u, order: order as any }), nodes, `${w} nodes ${order}`);
           if (n.newick !== null) same(() => t.asNewick({ root: u }), n.newick, `${w} newick`);
-          if (n.newickNoLengths !== null) same(() => t.asNewick({ root: u, includeBranchLengths: false }), n.newickNoLengths, `${w} newick`);
+          if (n.newickNoLengths !== null)
+            same(() => t.asNewick({ root: u, includeBranchLengths: false }), n.newickNoLengths, `${w} newick`);
         }
       }
       ts.dispose();
@@ -147,7 +156,11 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         same(() => t.asNewick({ precision: 0 }), nw.precision0, `${w} newick precision 0`);
         same(() => t.asNewick({ includeBranchLengths: false }), nw.noLengths, `${w} newick no lengths`);
         same(() => t.asNewick({ nodeLabels: labels }), nw.labels, `${w} newick labels`);
-        same(() => t.asNewick({ nodeLabels: nw.labelMap, includeBranchLengths: false, precision: 2 }), nw.labelsNoLengths, `${w} newick labels`);
+        same(
+          () => t.asNewick({ nodeLabels: nw.labelMap, includeBranchLengths: false, precision: 2 }),
+          nw.labelsNoLengths,
+          `${w} newick labels`,
+        );
         same(() => t.asNewick({ root: t.virtualRoot }), nw.virtualRoot, `${w} newick virtual root`);
         same(() => t.asNewick({ root: t.virtualRoot, includeBranchLengths: false }), nw.virtualRootNoLengths, `${w} newick virtual root`);
         same(() => t.asNewick({ root: t.virtualRoot, nodeLabels: labels }), nw.virtualRootLabels, `${w} newick virtual root`);
@@ -182,8 +195,11 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       expect(ts.last().index).toBe(data.last);
       for (const [key, want] of Object.entries(data.edgeDiffs) as Array<[string, any[]]>) {
         const [term, dir] = key.split("_");
-        const got = [...ts.edgeDiffs({ includeTerminal: term === "terminal", direction: dir as any })]
-          .map((d) => ({ interval: [d.interval.left, d.interval.right], out: arr(d.edgesOut), in: arr(d.edgesIn) }));
+        const got = [...ts.edgeDiffs({ includeTerminal: term === "terminal", direction: dir as any })].map((d) => ({
+          interval: [d.interval.left, d.interval.right],
+          out: arr(d.edgesOut),
+          in: arr(d.edgesIn),
+        }));
         expect(got, key).toEqual(want);
       }
       ts.dispose();
@@ -195,7 +211,12 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     const t = ts.first();
     const bad = (f: () => unknown, word: string) => {
       expect(f).toThrow(TreeSeqError);
-      try { f(); } catch (e) { expect((e as TreeSeqError).code).toBe("BAD_PARAM"); expect((e as Error).message).toContain(word); }
+      try {
+        f();
+      } catch (e) {
+        expect((e as TreeSeqError).code).toBe("BAD_PARAM");
+        expect((e as Error).message).toContain(word);
+      }
     };
     bad(() => ts.trees({ tracked: [0] } as any).next(), "tracked");
     bad(() => ts.trees({ trackedSamples: [0, 0] }).next(), "twice");
@@ -221,19 +242,46 @@ describe.each(BACKENDS)("%s backend", (backend) => {
 
   it("after dispose(), every new method throws DISPOSED (no read of freed memory)", async () => {
     const ts = await load(bundled("small"), { backend });
-    const t = ts.first(), other = ts.last();
+    const t = ts.first(),
+      other = ts.last();
     ts.dispose();
     const calls: Array<() => unknown> = [
-      () => t.samples(0), () => t.leaves(), () => t.leftChild(0), () => t.siblings(0), () => t.edge(0),
-      () => t.depth(0), () => t.isDescendant(0, 1), () => t.isRoot(0), () => t.time(0), () => t.population(0),
-      () => t.numTrackedSamples(0), () => t.preorder(0), () => t.nodes({ order: "timeasc" }), () => t.mrca(0, 1, 2),
-      () => t.mutations(), () => t.numMutations, () => t.span, () => t.root, () => t.numRoots, () => t.asNewick(),
-      () => t.collessIndex(), () => t.b2Index(), () => t.numLineages(1), () => t.rfDistance(other),
-      () => other.kcDistance(t), () => t.edgeArray(), () => ts.first(), () => ts.edgeDiffs().next(),
+      () => t.samples(0),
+      () => t.leaves(),
+      () => t.leftChild(0),
+      () => t.siblings(0),
+      () => t.edge(0),
+      () => t.depth(0),
+      () => t.isDescendant(0, 1),
+      () => t.isRoot(0),
+      () => t.time(0),
+      () => t.population(0),
+      () => t.numTrackedSamples(0),
+      () => t.preorder(0),
+      () => t.nodes({ order: "timeasc" }),
+      () => t.mrca(0, 1, 2),
+      () => t.mutations(),
+      () => t.numMutations,
+      () => t.span,
+      () => t.root,
+      () => t.numRoots,
+      () => t.asNewick(),
+      () => t.collessIndex(),
+      () => t.b2Index(),
+      () => t.numLineages(1),
+      () => t.rfDistance(other),
+      () => other.kcDistance(t),
+      () => t.edgeArray(),
+      () => ts.first(),
+      () => ts.edgeDiffs().next(),
     ];
     for (const f of calls) {
       let code = "";
-      try { f(); } catch (e) { code = (e as TreeSeqError).code; }
+      try {
+        f();
+      } catch (e) {
+        code = (e as TreeSeqError).code;
+      }
       expect(code, f.toString()).toBe("DISPOSED");
     }
   });

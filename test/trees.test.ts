@@ -6,14 +6,17 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { init, load, TreeSeqError } from "../dist/index.js";
 import { BACKENDS, fixtures, close } from "./helpers.js";
 
-beforeAll(async () => { await init({ threads: 2 }); });
+beforeAll(async () => {
+  await init({ threads: 2 });
+});
 
 describe.each(BACKENDS)("%s backend", (backend) => {
   describe.each(fixtures().filter((f) => f.expected.trees))("$name trees", ({ path, expected }) => {
     it("every tree equals tskit's, forward", async () => {
       const ts = await load(path, { backend });
       const samples = ts.samples();
-      const first = samples[0], last = samples[samples.length - 1];
+      const first = samples[0],
+        last = samples[samples.length - 1];
       let i = 0;
       for (const tree of ts.trees()) {
         const want = expected.trees[i++];
@@ -21,7 +24,8 @@ describe.each(BACKENDS)("%s backend", (backend) => {
         expect([tree.interval.left, tree.interval.right]).toEqual([want.left, want.right]);
         expect(Array.from(tree.parentArray())).toEqual(want.parent);
         expect(Array.from(tree.roots)).toEqual(want.roots);
-        for (let u = 0; u < ts.numNodes; u++) if (tree.numSamples(u) !== want.num_samples[u]) expect(tree.numSamples(u)).toBe(want.num_samples[u]);
+        for (let u = 0; u < ts.numNodes; u++)
+          if (tree.numSamples(u) !== want.num_samples[u]) expect(tree.numSamples(u)).toBe(want.num_samples[u]);
         expect(close(tree.totalBranchLength, want.total_branch_length)).toBe(true);
         expect(Array.from(tree.preorder())).toEqual(want.preorder);
         expect(Array.from(tree.postorder())).toEqual(want.postorder);
@@ -53,7 +57,6 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       }
       ts.dispose();
     });
-
   });
 
   describe.each(fixtures().filter((f) => f.expected.trees_summary))("$name tree summaries", ({ path, expected }) => {
@@ -69,7 +72,6 @@ describe.each(BACKENDS)("%s backend", (backend) => {
       expect(i).toBe(expected.trees_summary.length);
       ts.dispose();
     });
-
   });
 
   describe.each(fixtures().filter((f) => f.expected.variants))("$name variants", ({ path, expected }) => {

@@ -43,37 +43,44 @@ const traps = [
 ] as const;
 
 describe.each(builds)("WASM, $name build", ({ singleThreaded }) => {
-  it.each(traps)("a trap ($kind in $where) rejects its call and those behind it, and the next call gets a fresh instance", async ({ kind, where, says }) => {
-    const b = await WasmBackend.create(nodeHost, 2, "test", "test", singleThreaded);
-    const before = await usual(b);
-    const old = new TreeSequence(b, await b.load(bytes));
+  it.each(traps)(
+    "a trap ($kind in $where) rejects its call and those behind it, and the next call gets a fresh instance",
+    async ({ kind, where, says }) => {
+      const b = await WasmBackend.create(nodeHost, 2, "test", "test", singleThreaded);
+      const before = await usual(b);
+      const old = new TreeSequence(b, await b.load(bytes));
 
-    const trap = b.trapForTests(kind, where);
-    // Queued behind the trap on the same worker: must settle too (rejected: its file was in
-    // the retired instance).
-    const queued = old.diversity({ windows: "trees" });
-    const err = await settles(trap).then(() => null, (e) => e);
-    expect(err).toBeInstanceOf(TreeSeqError);
-    expect(err.code).toBe("INTERNAL");
-    expect(err.message).toMatch(/trapped/);
-    expect(err.message).toMatch(says);
-    expect(err.message).toMatch(/retired/);
-    if (where !== "main") await expect(settles(queued)).rejects.toBeInstanceOf(TreeSeqError);
-    else await settles(queued).catch(() => {}); // ran before the trap, or refused: settled either way
+      const trap = b.trapForTests(kind, where);
+      // Queued behind the trap on the same worker: must settle too (rejected: its file was in
+      // the retired instance).
+      const queued = old.diversity({ windows: "trees" });
+      const err = await settles(trap).then(
+        () => null,
+        (e) => e,
+      );
+      expect(err).toBeInstanceOf(TreeSeqError);
+      expect(err.code).toBe("INTERNAL");
+      expect(err.message).toMatch(/trapped/);
+      expect(err.message).toMatch(says);
+      expect(err.message).toMatch(/retired/);
+      if (where !== "main") await expect(settles(queued)).rejects.toBeInstanceOf(TreeSeqError);
+      else await settles(queued).catch(() => {}); // ran before the trap, or refused: settled either way
 
-    // The trapped instance's objects are never called again.
-    expect(() => old.samples()).toThrow(/trapped/);
-    await expect(settles(old.diversity())).rejects.toMatchObject({ code: "DISPOSED" });
-    old.dispose(); // harmless
+      // The trapped instance's objects are never called again.
+      expect(() => old.samples()).toThrow(/trapped/);
+      await expect(settles(old.diversity())).rejects.toMatchObject({ code: "DISPOSED" });
+      old.dispose(); // harmless
 
-    // The same backend, a fresh instance: the usual answer, bit for bit.
-    const after = await usual(b);
-    expect(Buffer.from(after.buffer).equals(Buffer.from(before.buffer))).toBe(true);
-    if (!singleThreaded) expect(await settles(b.distinctWorkerThreads(64))).toBe(2);
-    // And a later create() (init) gets the fresh instance too.
-    const again = await WasmBackend.create(nodeHost, 2, "test", "test", singleThreaded);
-    expect(Buffer.from((await usual(again)).buffer).equals(Buffer.from(before.buffer))).toBe(true);
-  }, 60_000);
+      // The same backend, a fresh instance: the usual answer, bit for bit.
+      const after = await usual(b);
+      expect(Buffer.from(after.buffer).equals(Buffer.from(before.buffer))).toBe(true);
+      if (!singleThreaded) expect(await settles(b.distinctWorkerThreads(64))).toBe(2);
+      // And a later create() (init) gets the fresh instance too.
+      const again = await WasmBackend.create(nodeHost, 2, "test", "test", singleThreaded);
+      expect(Buffer.from((await usual(again)).buffer).equals(Buffer.from(before.buffer))).toBe(true);
+    },
+    60_000,
+  );
 });
 
 it("the single-threaded build computes off the calling thread, with the threaded build's bits", async () => {
@@ -100,7 +107,10 @@ it("the memory ceiling is set in the instance, and set again in the fresh instan
           const glue = factory.createGlue();
           let max = 1;
           return Object.assign(Object.create(glue), {
-            set_max_memory: (b: number) => { set.push(b); max = b; },
+            set_max_memory: (b: number) => {
+              set.push(b);
+              max = b;
+            },
             max_memory: () => max,
           });
         },

@@ -26,8 +26,11 @@ function runWorkflow(config: string, extra: string[] = ["--cores", "2"]) {
   const dir = mkdtempSync(join(tmpdir(), "treeseq-workflow-"));
   dirs.push(dir);
   writeFileSync(join(dir, "config.yaml"), config);
-  const r = spawnSync(SNAKEMAKE, ["-s", join(ROOT, "workflow/Snakefile"), "--directory", dir,
-    "--configfile", join(dir, "config.yaml"), ...extra, "all"], { encoding: "utf8", timeout: 180_000 });
+  const r = spawnSync(
+    SNAKEMAKE,
+    ["-s", join(ROOT, "workflow/Snakefile"), "--directory", dir, "--configfile", join(dir, "config.yaml"), ...extra, "all"],
+    { encoding: "utf8", timeout: 180_000 },
+  );
   return { dir, status: r.status, output: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -36,7 +39,10 @@ threads: 2
 treeseq: node ${ROOT}/dist/cli.js
 backend: native
 `;
-const files = (f: Record<string, string>) => `files:\n${Object.entries(f).map(([n, p]) => `  ${n}: ${p}\n`).join("")}`;
+const files = (f: Record<string, string>) =>
+  `files:\n${Object.entries(f)
+    .map(([n, p]) => `  ${n}: ${p}\n`)
+    .join("")}`;
 
 /** A parsed TSV: its header and one object per row. */
 function readTsv(path: string): { header: string[]; rows: Record<string, string>[] } {
@@ -85,7 +91,11 @@ pairs: all
       const ts = await api.load(path);
       const sets = firstThreePopulations(ts);
       const names = ["pop0", "pop1", "pop2"];
-      const pairs = [[0, 1], [0, 2], [1, 2]];
+      const pairs = [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+      ];
       const windows = evenWindows(ts.sequenceLength, WINDOWS);
       // Rows keyed by every column but the value; `columns`: each column's sets and index.
       const add = (statistic: string, mode: string, columns: [string, string][], data: Float64Array) => {
@@ -131,7 +141,9 @@ statistics:
 `);
     expect(run.status).not.toBe(0);
     // Snakemake stops at the first failed job: the log of either file's.
-    const logs = Object.keys(FILES).map((f) => join(run.dir, `logs/${f}.log`)).filter((p) => existsSync(p));
+    const logs = Object.keys(FILES)
+      .map((f) => join(run.dir, `logs/${f}.log`))
+      .filter((p) => existsSync(p));
     expect(logs.length, run.output).toBeGreaterThan(0);
     expect(readFileSync(logs[0], "utf8")).toMatch(/treeseq: BAD_PARAM: .*sideways/);
     expect(existsSync(join(run.dir, "results/statistics.tsv"))).toBe(false);
@@ -154,9 +166,12 @@ windws: 4
     const fd = openSync(big, "w");
     ftruncateSync(fd, 100_000_000);
     closeSync(fd);
-    const run = runWorkflow(`${files({ big, medium: FILES.medium })}${common.replace("threads: 2", "threads: 6")}
+    const run = runWorkflow(
+      `${files({ big, medium: FILES.medium })}${common.replace("threads: 2", "threads: 6")}
 statistics: [diversity]
-`, ["--cores", "16", "--dry-run", "--printshellcmds"]);
+`,
+      ["--cores", "16", "--dry-run", "--printshellcmds"],
+    );
     expect(run.status, run.output).toBe(0);
     const command = (file: string) => run.output.split("\n").find((l) => l.includes(` stat ${file} `)) ?? "";
     // big: min(6, ceil(100 / 8)) = 6 threads, 256 + 12 x 100 = 1456 MB; medium: 1 thread, ceil(256 + 7 x 1.47).

@@ -51,7 +51,15 @@ export interface NexusOptions {
 
 export const ALIGNMENTS_OPTIONS = ["referenceSequence", "missingDataCharacter", "isolatedAsMissing", "samples", "left", "right"] as const;
 const FASTA_OPTIONS = ["wrapWidth", "referenceSequence", "missingDataCharacter", "isolatedAsMissing"] as const;
-const NEXUS_OPTIONS = ["precision", "includeTrees", "includeAlignments", "referenceSequence", "missingDataCharacter", "isolatedAsMissing", "nodeLabels"] as const;
+const NEXUS_OPTIONS = [
+  "precision",
+  "includeTrees",
+  "includeAlignments",
+  "referenceSequence",
+  "missingDataCharacter",
+  "isolatedAsMissing",
+  "nodeLabels",
+] as const;
 
 /** What the exports read from a tree sequence. */
 export interface SequenceSource {
@@ -77,7 +85,10 @@ const given = (v: unknown): boolean => v !== undefined && v !== null;
 export function alignments(src: SequenceSource, options: unknown, where = "alignments"): string[] {
   const o = optionsObject(options ?? {}, ALIGNMENTS_OPTIONS, where);
   if (!src.discreteGenome) {
-    throw new TreeSeqError("BAD_PARAM", `${where}: sequence alignments are only defined for discrete genomes (this file has non-integer positions)`);
+    throw new TreeSeqError(
+      "BAD_PARAM",
+      `${where}: sequence alignments are only defined for discrete genomes (this file has non-integer positions)`,
+    );
   }
   const L = src.sequenceLength;
   const bound = (k: "left" | "right", dflt: number): number => {
@@ -93,10 +104,15 @@ export function alignments(src: SequenceSource, options: unknown, where = "align
   }
   const missing = missingCharacter(o.missingDataCharacter, where);
   const isolatedAsMissing = given(o.isolatedAsMissing) ? booleanValue(o.isolatedAsMissing, { where, path: "isolatedAsMissing" }) : true;
-  let ref = given(o.referenceSequence) ? stringValue(o.referenceSequence, { where, path: "referenceSequence" }, "a string") : src.referenceData();
+  let ref = given(o.referenceSequence)
+    ? stringValue(o.referenceSequence, { where, path: "referenceSequence" }, "a string")
+    : src.referenceData();
   if (ref === null) ref = String.fromCharCode(missing).repeat(L);
   else if (ref.length !== L) {
-    throw new TreeSeqError("BAD_PARAM", `${where}: the reference sequence has ${ref.length} characters; it must have sequenceLength (${L})`);
+    throw new TreeSeqError(
+      "BAD_PARAM",
+      `${where}: the reference sequence has ${ref.length} characters; it must have sequenceLength (${L})`,
+    );
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is every code from 0x00 to 0x7f
   if (!/^[\x00-\x7f]*$/.test(ref)) throw new TreeSeqError("BAD_PARAM", `${where}: the reference sequence must be ASCII`);
@@ -110,15 +126,25 @@ export function alignments(src: SequenceSource, options: unknown, where = "align
       if (b <= left || a >= right) continue;
       const from = Math.max(a, left) - left;
       const to = Math.min(b, right) - left;
-      nodes.forEach((u, j) => { if (tree.isIsolated(u)) rows[j].fill(missing, from, to); });
+      nodes.forEach((u, j) => {
+        if (tree.isIsolated(u)) rows[j].fill(missing, from, to);
+      });
     }
   }
   const variants = src.variants({ ...(given(o.samples) ? { samples: nodes } : {}), left, right, isolatedAsMissing });
   const sites: number[] = [];
   const positions = src.sitesPosition;
   const haplotypes = haplotypesOf(
-    (function* () { for (const v of variants) { sites.push(positions[v.site] - left); yield v; } })(),
-    nodes.length, missing, where);
+    (function* () {
+      for (const v of variants) {
+        sites.push(positions[v.site] - left);
+        yield v;
+      }
+    })(),
+    nodes.length,
+    missing,
+    where,
+  );
   const decoder = new TextDecoder("ascii");
   return rows.map((row, j) => {
     const h = haplotypes[j];
@@ -157,7 +183,6 @@ export function fasta(src: SequenceSource, options: unknown): string {
   });
   return out.join("");
 }
-
 
 /** tskit's `as_nexus`: TAXA, then DATA (the alignments) and TREES (Newick) blocks. */
 export function nexus(src: SequenceSource, options: unknown): string {

@@ -15,7 +15,9 @@ export interface InitOptions {
    * a call that would need more is refused. Absent: as before (at first, the binding's default). */
   maxMemory?: number | bigint;
 }
-export interface LoadOptions { backend?: BackendChoice }
+export interface LoadOptions {
+  backend?: BackendChoice;
+}
 /** What `load` reads: a path or `file:`/`http(s):` URL (Node), bytes, a Blob or a Response. */
 export type LoadSource = string | URL | Uint8Array | ArrayBuffer | Blob | Response;
 export interface BackendInfo {
@@ -49,7 +51,9 @@ const backends = new Map<BackendChoice, Promise<Backend>>();
 let ceiling: number | null = null;
 let current: Backend | null = null;
 
-export function setPlatform(p: Platform): void { platform = p; }
+export function setPlatform(p: Platform): void {
+  platform = p;
+}
 
 function parseChoice(v: unknown, where: string): BackendChoice {
   if (v === undefined || v === null || v === "") return "auto";
@@ -96,16 +100,19 @@ function backendFor(choice: BackendChoice): Promise<Backend> {
   let b = backends.get(choice);
   if (!b) {
     const max = ceiling;
-    b = platform.create(choice, threads).then(async (backend) => {
-      if (choice !== "auto" && backend.name !== choice) {
-        throw new TreeSeqError("INTERNAL", `asked for the ${choice} backend, made ${backend.name}`);
-      }
-      if (max !== null) await backend.setMaxMemory(max);
-      return backend;
-    }).catch((e) => {
-      backends.delete(choice);
-      throw toTreeSeqError(e);
-    });
+    b = platform
+      .create(choice, threads)
+      .then(async (backend) => {
+        if (choice !== "auto" && backend.name !== choice) {
+          throw new TreeSeqError("INTERNAL", `asked for the ${choice} backend, made ${backend.name}`);
+        }
+        if (max !== null) await backend.setMaxMemory(max);
+        return backend;
+      })
+      .catch((e) => {
+        backends.delete(choice);
+        throw toTreeSeqError(e);
+      });
     backends.set(choice, b);
   }
   return b;
@@ -134,7 +141,13 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
     ceiling = oldCeiling;
     throw e;
   }
-  for (const b of old.values()) b.then((x) => { if (x !== made) void x.close(); }, () => {});
+  for (const b of old.values())
+    b.then(
+      (x) => {
+        if (x !== made) void x.close();
+      },
+      () => {},
+    );
   defaultChoice = choice;
   current = made;
   return backendInfo();
@@ -144,7 +157,10 @@ export async function init(options: InitOptions = {}): Promise<BackendInfo> {
 export function backendInfo(): BackendInfo {
   if (!current) throw new TreeSeqError("NOT_INITIALIZED", "call init() or load() first");
   return {
-    name: current.name, threads: current.threads, version: current.version, reason: current.reason,
+    name: current.name,
+    threads: current.threads,
+    version: current.version,
+    reason: current.reason,
     maxMemory: current.maxMemory(),
   };
 }
@@ -160,8 +176,16 @@ async function backendOf(options: LoadOptions, where: string): Promise<Backend> 
 export async function load(source: LoadSource, options: LoadOptions = {}): Promise<TreeSequence> {
   checkKeys(options, ["backend"], "load");
   const backend = await backendOf(options, "load");
-  const local = await platform.loadLocal?.(source, backend).catch((e) => { throw toTreeSeqError(e); });
-  const handle = local ?? await backend.load(await platform.readSource(source).catch((e) => { throw toTreeSeqError(e); }));
+  const local = await platform.loadLocal?.(source, backend).catch((e) => {
+    throw toTreeSeqError(e);
+  });
+  const handle =
+    local ??
+    (await backend.load(
+      await platform.readSource(source).catch((e) => {
+        throw toTreeSeqError(e);
+      }),
+    ));
   return new TreeSequence(backend, handle);
 }
 

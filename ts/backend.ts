@@ -102,13 +102,20 @@ export interface Backend {
 
 export function typedArrayFor(dtype: string, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray {
   switch (dtype) {
-    case "int8": return new Int8Array(buffer, byteOffset, length);
-    case "uint8": return new Uint8Array(buffer, byteOffset, length);
-    case "int32": return new Int32Array(buffer, byteOffset, length);
-    case "uint32": return new Uint32Array(buffer, byteOffset, length);
-    case "uint64": return new BigUint64Array(buffer, byteOffset, length);
-    case "float64": return new Float64Array(buffer, byteOffset, length);
-    default: throw new Error(`TREESEQ:INTERNAL:unknown column type ${dtype}`);
+    case "int8":
+      return new Int8Array(buffer, byteOffset, length);
+    case "uint8":
+      return new Uint8Array(buffer, byteOffset, length);
+    case "int32":
+      return new Int32Array(buffer, byteOffset, length);
+    case "uint32":
+      return new Uint32Array(buffer, byteOffset, length);
+    case "uint64":
+      return new BigUint64Array(buffer, byteOffset, length);
+    case "float64":
+      return new Float64Array(buffer, byteOffset, length);
+    default:
+      throw new Error(`TREESEQ:INTERNAL:unknown column type ${dtype}`);
   }
 }
 

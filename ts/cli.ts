@@ -47,9 +47,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === first);
   if (!command) {
-    throw new UsageError(first.startsWith("-")
-      ? `unknown flag ${first} before a command (commands: ${COMMANDS.map((c) => c.name).join(", ")})`
-      : `unknown command '${first}' (commands: ${COMMANDS.map((c) => c.name).join(", ")})`);
+    throw new UsageError(
+      first.startsWith("-")
+        ? `unknown flag ${first} before a command (commands: ${COMMANDS.map((c) => c.name).join(", ")})`
+        : `unknown command '${first}' (commands: ${COMMANDS.map((c) => c.name).join(", ")})`,
+    );
   }
   const parsed = parseCommandLine(rest, command.flags, command.positionals);
   if (parsed.values.help) {
@@ -67,7 +69,9 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e) => {
     reportError(e);
     if (e instanceof UsageError) process.stderr.write("(treeseq --help lists the commands and their flags)\n");

@@ -137,7 +137,8 @@ export class Variant {
    * which must not be an allele (tskit's `states()`). */
   states(options: { missingDataString?: string | null } = {}): string[] {
     const o = optionsObject(options, ["missingDataString"], "states");
-    const missing = o.missingDataString == null ? "N" : stringValue(o.missingDataString, { where: "states", path: "missingDataString" }, "a string");
+    const missing =
+      o.missingDataString == null ? "N" : stringValue(o.missingDataString, { where: "states", path: "missingDataString" }, "a string");
     let names = this.alleles;
     if (this.hasMissingData) {
       if (names.includes(missing)) {
@@ -182,13 +183,22 @@ export function haplotypesOf(variants: Iterable<Variant>, numSamples: number, mi
   for (const v of variants) {
     codes.length = 0;
     for (const allele of v.alleles) {
-      if (allele === null) { codes.push(missing); continue; }
+      if (allele === null) {
+        codes.push(missing);
+        continue;
+      }
       const code = allele.charCodeAt(0);
       if (allele.length !== 1 || code > 127) {
-        throw new TreeSeqError("BAD_PARAM", `${where}: site ${v.site} has the allele ${JSON.stringify(allele)}: every allele must be one ASCII character (multi-letter alleles and deletions have no haplotype letter)`);
+        throw new TreeSeqError(
+          "BAD_PARAM",
+          `${where}: site ${v.site} has the allele ${JSON.stringify(allele)}: every allele must be one ASCII character (multi-letter alleles and deletions have no haplotype letter)`,
+        );
       }
       if (code === missing) {
-        throw new TreeSeqError("BAD_PARAM", `${where}: the missing data character '${allele}' clashes with an existing allele at site ${v.site}`);
+        throw new TreeSeqError(
+          "BAD_PARAM",
+          `${where}: the missing data character '${allele}' clashes with an existing allele at site ${v.site}`,
+        );
       }
       codes.push(code);
     }

@@ -21,11 +21,13 @@ export function populationSampleSets(ts: TreeSequence): PopulationSet[] {
     if (!members.has(p)) members.set(p, []);
     members.get(p)!.push(u);
   }
-  return [...members.keys()].sort((a, b) => a - b).map((population) => ({
-    population,
-    name: populationName(ts, population),
-    samples: Int32Array.from(members.get(population)!),
-  }));
+  return [...members.keys()]
+    .sort((a, b) => a - b)
+    .map((population) => ({
+      population,
+      name: populationName(ts, population),
+      samples: Int32Array.from(members.get(population)!),
+    }));
 }
 
 function populationName(ts: TreeSequence, population: number): string {

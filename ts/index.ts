@@ -70,7 +70,10 @@ async function readSource(source: LoadSource): Promise<Uint8Array> {
   }
   if (typeof Blob !== "undefined" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
   if (typeof Response !== "undefined" && source instanceof Response) return readRemote(source);
-  throw new TreeSeqError("BAD_PARAM", "load: source must be a path, a file: or http(s): URL, a Uint8Array, an ArrayBuffer, a Blob or a Response");
+  throw new TreeSeqError(
+    "BAD_PARAM",
+    "load: source must be a path, a file: or http(s): URL, a Uint8Array, an ArrayBuffer, a Blob or a Response",
+  );
 }
 
 async function readRemote(r: Response): Promise<Uint8Array> {

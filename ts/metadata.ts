@@ -41,7 +41,11 @@ type Where = string;
 /** Raised inside a struct decode: the field (dotted path) and why; `short` when the row ran
  * out of bytes (Python's struct.error, which ends an exhausting array). */
 class FieldError extends Error {
-  constructor(readonly field: string, readonly why: string, readonly short: boolean) {
+  constructor(
+    readonly field: string,
+    readonly why: string,
+    readonly short: boolean,
+  ) {
     super(why);
   }
 }
@@ -82,18 +86,32 @@ function int64(v: bigint): number | bigint {
 /** Reads one scalar of format `f` (one of SIZES' keys) at `pos`. */
 function scalar(dv: DataView, pos: number, f: string): unknown {
   switch (f) {
-    case "c": return new Uint8Array(dv.buffer.slice(dv.byteOffset + pos, dv.byteOffset + pos + 1) as ArrayBuffer);
-    case "b": return dv.getInt8(pos);
-    case "B": return dv.getUint8(pos);
-    case "?": return dv.getUint8(pos) !== 0;
-    case "h": return dv.getInt16(pos, true);
-    case "H": return dv.getUint16(pos, true);
-    case "i": case "l": return dv.getInt32(pos, true);
-    case "I": case "L": return dv.getUint32(pos, true);
-    case "q": return int64(dv.getBigInt64(pos, true));
-    case "Q": return int64(dv.getBigUint64(pos, true));
-    case "f": return dv.getFloat32(pos, true);
-    default: return dv.getFloat64(pos, true); // "d"
+    case "c":
+      return new Uint8Array(dv.buffer.slice(dv.byteOffset + pos, dv.byteOffset + pos + 1) as ArrayBuffer);
+    case "b":
+      return dv.getInt8(pos);
+    case "B":
+      return dv.getUint8(pos);
+    case "?":
+      return dv.getUint8(pos) !== 0;
+    case "h":
+      return dv.getInt16(pos, true);
+    case "H":
+      return dv.getUint16(pos, true);
+    case "i":
+    case "l":
+      return dv.getInt32(pos, true);
+    case "I":
+    case "L":
+      return dv.getUint32(pos, true);
+    case "q":
+      return int64(dv.getBigInt64(pos, true));
+    case "Q":
+      return int64(dv.getBigUint64(pos, true));
+    case "f":
+      return dv.getFloat32(pos, true);
+    default:
+      return dv.getFloat64(pos, true); // "d"
   }
 }
 
@@ -113,8 +131,14 @@ function unreadable(size: number, why: string): StructNode {
 function fixed(size: number, read: (r: Reader, pos: number, path: string) => unknown): StructNode {
   return {
     size,
-    read(r, pos, path) { r.need(pos, size, path); return [read(r, pos, path), pos + size]; },
-    skip(r, pos, path) { r.need(pos, size, path); return pos + size; },
+    read(r, pos, path) {
+      r.need(pos, size, path);
+      return [read(r, pos, path), pos + size];
+    },
+    skip(r, pos, path) {
+      r.need(pos, size, path);
+      return pos + size;
+    },
   };
 }
 
@@ -146,15 +170,20 @@ function compileStruct(schema: Record<string, any>, at: string, top: boolean): S
     };
   }
   switch (type) {
-    case "object": return compileObject(schema, at);
-    case "array": return compileArray(schema, at);
-    case "string": return compileString(schema, at);
+    case "object":
+      return compileObject(schema, at);
+    case "array":
+      return compileArray(schema, at);
+    case "string":
+      return compileString(schema, at);
     case "null": {
       const f = schema.binaryFormat;
       // tskit reads (and drops) the bytes of any format given here
       return f === undefined ? fixed(0, () => null) : fixed(formatSize(f, at), () => null);
     }
-    case "number": case "integer": case "boolean": {
+    case "number":
+    case "integer":
+    case "boolean": {
       const f = schema.binaryFormat;
       if (typeof f !== "string") schemaError(at, `${String(type)} type must have binaryFormat set`);
       const size = formatSize(f, at);
@@ -171,7 +200,8 @@ function compileStruct(schema: Record<string, any>, at: string, top: boolean): S
 
 /** The size of a binaryFormat, refusing what tskit's meta-schema refuses. */
 function formatSize(f: unknown, at: string): number {
-  if (typeof f !== "string" || !BINARY_FORMAT.test(f)) schemaError(at, `binaryFormat ${JSON.stringify(f)} is not a struct format tskit accepts`);
+  if (typeof f !== "string" || !BINARY_FORMAT.test(f))
+    schemaError(at, `binaryFormat ${JSON.stringify(f)} is not a struct format tskit accepts`);
   const last = f[f.length - 1]!;
   if (last in SIZES) return SIZES[last]!;
   return f.length === 1 ? 1 : Number(f.slice(0, -1));
@@ -194,7 +224,10 @@ function compileObject(schema: Record<string, any>, at: string): StructNode {
       return [out, pos];
     },
     skip(r, pos, path) {
-      if (size !== null) { r.need(pos, size, path); return pos + size; }
+      if (size !== null) {
+        r.need(pos, size, path);
+        return pos + size;
+      }
       for (const [name, node] of props) pos = node.skip(r, pos, field(path, name));
       return pos;
     },
@@ -202,12 +235,14 @@ function compileObject(schema: Record<string, any>, at: string): StructNode {
 }
 
 function compileArray(schema: Record<string, any>, at: string): StructNode {
-  if (typeof schema.items !== "object" || schema.items === null || Array.isArray(schema.items)) schemaError(at, "an array needs 'items' (one schema)");
+  if (typeof schema.items !== "object" || schema.items === null || Array.isArray(schema.items))
+    schemaError(at, "an array needs 'items' (one schema)");
   const item = compileStruct(schema.items, `${at}[]`, false);
   const length = schema.length;
   const exhaust = schema.noLengthEncodingExhaustBuffer === true;
   if (length !== undefined) {
-    if (!Number.isInteger(length) || length < 0) schemaError(at, `array length must be a non-negative integer, got ${JSON.stringify(length)}`);
+    if (!Number.isInteger(length) || length < 0)
+      schemaError(at, `array length must be a non-negative integer, got ${JSON.stringify(length)}`);
     if (exhaust) schemaError(at, "array cannot have both 'length' and 'noLengthEncodingExhaustBuffer' set");
     if (schema.arrayLengthFormat !== undefined) schemaError(at, "fixed-length array should not specify 'arrayLengthFormat'");
     return {
@@ -218,7 +253,10 @@ function compileArray(schema: Record<string, any>, at: string): StructNode {
         return [out, pos];
       },
       skip(r, pos, path) {
-        if (item.size !== null) { r.need(pos, item.size * length, path); return pos + item.size * length; }
+        if (item.size !== null) {
+          r.need(pos, item.size * length, path);
+          return pos + item.size * length;
+        }
         for (let k = 0; k < length; k++) pos = item.skip(r, pos, path);
         return pos;
       },
@@ -246,7 +284,8 @@ function compileArray(schema: Record<string, any>, at: string): StructNode {
     };
   }
   const lf = schema.arrayLengthFormat ?? "L";
-  if (typeof lf !== "string" || !ARRAY_LENGTH_FORMAT.test(lf)) schemaError(at, `arrayLengthFormat ${JSON.stringify(lf)} is not one of B, H, I, L, Q`);
+  if (typeof lf !== "string" || !ARRAY_LENGTH_FORMAT.test(lf))
+    schemaError(at, `arrayLengthFormat ${JSON.stringify(lf)} is not one of B, H, I, L, Q`);
   const ls = SIZES[lf]!;
   const count = (r: Reader, pos: number, path: string): number => {
     r.need(pos, ls, path);
@@ -266,7 +305,10 @@ function compileArray(schema: Record<string, any>, at: string): StructNode {
     skip(r, pos, path) {
       const n = count(r, pos, path);
       pos += ls;
-      if (item.size !== null) { r.need(pos, n * item.size, path); return pos + n * item.size; }
+      if (item.size !== null) {
+        r.need(pos, n * item.size, path);
+        return pos + n * item.size;
+      }
       for (let k = 0; k < n; k++) pos = item.skip(r, pos, path);
       return pos;
     },
@@ -321,7 +363,8 @@ function textDecoder(encoding: string): (b: Uint8Array) => string {
   if (["latin-1", "latin1", "iso-8859-1", "iso8859-1", "8859", "cp819", "l1"].includes(name)) {
     return (b) => Array.from(b, (x) => String.fromCharCode(x)).join("");
   }
-  const label = ({ "utf-16-le": "utf-16le", "utf-16-be": "utf-16be", "utf-16": "utf-16le", utf16: "utf-16le" } as Record<string, string>)[name] ?? name;
+  const label =
+    ({ "utf-16-le": "utf-16le", "utf-16-be": "utf-16be", "utf-16": "utf-16le", utf16: "utf-16le" } as Record<string, string>)[name] ?? name;
   let dec: TextDecoder | null = null;
   try {
     dec = new TextDecoder(label, { fatal: true });
@@ -343,8 +386,7 @@ function parseJson(bytes: Uint8Array): unknown {
     if (!/NaN|Infinity/.test(text)) throw e;
     // Python's json accepts the bare words NaN, Infinity and -Infinity (outside strings).
     const marked = text.replace(/"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)/g, (m, word) => (word ? `"\\u0000\\u0001${word}"` : m));
-    return JSON.parse(marked, (_k, v) =>
-      typeof v === "string" && v.startsWith("\u0000\u0001") ? Number(v.slice(2)) : v);
+    return JSON.parse(marked, (_k, v) => (typeof v === "string" && v.startsWith("\u0000\u0001") ? Number(v.slice(2)) : v));
   }
 }
 
@@ -373,11 +415,15 @@ const JSON_STRUCT_HEADER = 21; // "<4sBQQ": magic, version, json length, struct 
 export class MetadataDecoder {
   readonly schema: MetadataSchema;
   /** The codec, compiled on first use (so that `schema` is there even where it fails). */
-  private compiled: { decode: (bytes: Uint8Array) => unknown; struct: { schema: Record<string, any>; node: StructNode } | null } | null = null;
+  private compiled: { decode: (bytes: Uint8Array) => unknown; struct: { schema: Record<string, any>; node: StructNode } | null } | null =
+    null;
   private readonly compile: () => NonNullable<MetadataDecoder["compiled"]>;
 
   /** `text` is the schema's JSON text (empty: no schema); `owner` names it for messages. */
-  constructor(text: string, readonly owner: string) {
+  constructor(
+    text: string,
+    readonly owner: string,
+  ) {
     if (text === "") {
       this.schema = Object.freeze({ codec: null, schema: null });
       this.compile = () => ({ decode: (b) => b.slice(), struct: null });
@@ -407,7 +453,8 @@ export class MetadataDecoder {
       }
       const j = parsed.json;
       const s = parsed.struct;
-      if (typeof j !== "object" || j === null || typeof s !== "object" || s === null) schemaError(at, "json+struct requires 'json' and 'struct' schema mappings");
+      if (typeof j !== "object" || j === null || typeof s !== "object" || s === null)
+        schemaError(at, "json+struct requires 'json' and 'struct' schema mappings");
       const defaults = jsonDefaults(j);
       const node = compileStruct(s, `${at} (struct)`, true);
       return { decode: (b) => decodeJsonStruct(b, defaults, node), struct: null };
@@ -434,10 +481,14 @@ export class MetadataDecoder {
    */
   column(data: Uint8Array, offsets: Offsets, path: string, table: string, defaultValue?: unknown): ColumnValues {
     const where = `tables.${table}.metadataColumn`;
-    if (typeof path !== "string" || path === "") throw new TreeSeqError("BAD_PARAM", `${where}: path must be a non-empty string such as "pedigree_id" or "a.b"`);
+    if (typeof path !== "string" || path === "")
+      throw new TreeSeqError("BAD_PARAM", `${where}: path must be a non-empty string such as "pedigree_id" or "a.b"`);
     const struct = this.codec.struct;
     if (!struct) {
-      throw new TreeSeqError("BAD_METADATA", `${where}: the ${table} table's metadata codec is ${JSON.stringify(this.schema.codec)}; metadataColumn reads struct-codec metadata`);
+      throw new TreeSeqError(
+        "BAD_METADATA",
+        `${where}: the ${table} table's metadata codec is ${JSON.stringify(this.schema.codec)}; metadataColumn reads struct-codec metadata`,
+      );
     }
     // Find the field: the nodes before it (to skip) at each level, and its schema.
     const names = path.split(".");
@@ -450,7 +501,11 @@ export class MetadataDecoder {
       }
       const props = orderedProperties(schema, this.owner);
       const k = props.findIndex(([n]) => n === name);
-      if (k < 0) throw new TreeSeqError("BAD_PARAM", `${where}: no field '${names.slice(0, depth + 1).join(".")}' in the ${table} metadata schema (fields: ${props.map(([n]) => n).join(", ")})`);
+      if (k < 0)
+        throw new TreeSeqError(
+          "BAD_PARAM",
+          `${where}: no field '${names.slice(0, depth + 1).join(".")}' in the ${table} metadata schema (fields: ${props.map(([n]) => n).join(", ")})`,
+        );
       const before = props.slice(0, k).map(([n, s]) => compileStruct(s, n, false));
       const sizes = before.map((n) => n.size);
       steps.push({ before, fixedBefore: sizes.every((s) => s !== null) ? (sizes as number[]).reduce((a, b) => a + b, 0) : null });
@@ -469,13 +524,20 @@ export class MetadataDecoder {
     // and is refused without one.
     const fill = defaultValue === undefined ? null : leaf.filler(defaultValue, where);
     const nullRow = (i: number): void => {
-      if (!fill) throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': the row has no metadata (null); give { defaultValue } for such rows`);
+      if (!fill)
+        throw new TreeSeqError(
+          "BAD_METADATA",
+          `${table} row ${i}: field '${path}': the row has no metadata (null); give { defaultValue } for such rows`,
+        );
       fill(out, i);
     };
     if (allFixed && leaf.bytewise && dst) {
       copyFixed(data, offsets, constant, leaf.size, dst, (i, len) => {
         if (nullable && len === 0) return nullRow(i);
-        throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': needs ${leaf.size} bytes at byte ${constant}, the row has ${len}`);
+        throw new TreeSeqError(
+          "BAD_METADATA",
+          `${table} row ${i}: field '${path}': needs ${leaf.size} bytes at byte ${constant}, the row has ${len}`,
+        );
       });
       return leaf.result(out, rows);
     }
@@ -499,7 +561,10 @@ export class MetadataDecoder {
         }
       }
       if (pos + leaf.size > b - a) {
-        throw new TreeSeqError("BAD_METADATA", `${table} row ${i}: field '${path}': needs ${leaf.size} bytes at byte ${pos}, the row has ${b - a}`);
+        throw new TreeSeqError(
+          "BAD_METADATA",
+          `${table} row ${i}: field '${path}': needs ${leaf.size} bytes at byte ${pos}, the row has ${b - a}`,
+        );
       }
       try {
         leaf.put(out, i, dv, a + pos, data, dst);
@@ -513,7 +578,14 @@ export class MetadataDecoder {
 
 /** The common case, one tight loop: a field at the same offset `at` of every row, copied
  * byte for byte (`width` bytes per row) into `dst`. */
-function copyFixed(data: Uint8Array, offsets: Offsets, at: number, width: number, dst: Uint8Array, short: (row: number, len: number) => void): void {
+function copyFixed(
+  data: Uint8Array,
+  offsets: Offsets,
+  at: number,
+  width: number,
+  dst: Uint8Array,
+  short: (row: number, len: number) => void,
+): void {
   const rows = offsets.length - 1;
   let a = Number(offsets[0]);
   for (let i = 0; i < rows; i++) {
@@ -532,17 +604,46 @@ function copyFixed(data: Uint8Array, offsets: Offsets, at: number, width: number
 
 /** What `metadataColumn` gives: a typed array, strings, or a fixed-length array's rows. */
 export type ColumnValues =
-  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array | Float32Array | Float64Array | string[]
-  | { data: Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array | string[]; shape: number[] };
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array
+  | string[]
+  | {
+      data:
+        | Int8Array
+        | Uint8Array
+        | Int16Array
+        | Uint16Array
+        | Int32Array
+        | Uint32Array
+        | BigInt64Array
+        | BigUint64Array
+        | Float32Array
+        | Float64Array
+        | string[];
+      shape: number[];
+    };
 
 type Column = any;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** How `metadataColumn` stores a leaf field: `size` bytes per row, `per` values per row. */
-function leafReader(schema: Record<string, any>, path: string, where: string): {
-  size: number; alloc(rows: number): Column; result(out: Column, rows: number): ColumnValues;
+function leafReader(
+  schema: Record<string, any>,
+  path: string,
+  where: string,
+): {
+  size: number;
+  alloc(rows: number): Column;
+  result(out: Column, rows: number): ColumnValues;
   /** True when the output's bytes are the field's bytes (numbers on a little-endian host). */
   bytewise: boolean;
   /** Stores `value` as row i's (checked once here: BAD_PARAM where it cannot be stored). */
@@ -555,45 +656,80 @@ function leafReader(schema: Record<string, any>, path: string, where: string): {
   const dims: number[] = [];
   let s = schema;
   while (s.type === "array") {
-    if (s.length === undefined) throw new TreeSeqError("BAD_PARAM", `${where}: '${path}' is a variable-length array; only fixed-length arrays make a column (as tskit's numpy_dtype)`);
+    if (s.length === undefined)
+      throw new TreeSeqError(
+        "BAD_PARAM",
+        `${where}: '${path}' is a variable-length array; only fixed-length arrays make a column (as tskit's numpy_dtype)`,
+      );
     dims.push(s.length);
     s = s.items;
   }
-  if (s.type === "object" || s.type === "null") throw new TreeSeqError("BAD_PARAM", `${where}: '${path}' is ${s.type === "object" ? "an object: name a field inside it" : "padding"}`);
+  if (s.type === "object" || s.type === "null")
+    throw new TreeSeqError("BAD_PARAM", `${where}: '${path}' is ${s.type === "object" ? "an object: name a field inside it" : "padding"}`);
   const node = compileStruct(s, path, false);
   const per = dims.reduce((a, b) => a * b, 1);
   const elem = node.size as number;
   const f: string = s.binaryFormat;
-  const ctor = s.type === "string" ? undefined : ({ b: Int8Array, B: Uint8Array, "?": Uint8Array, c: Uint8Array, h: Int16Array, H: Uint16Array, i: Int32Array, l: Int32Array, I: Uint32Array, L: Uint32Array, q: BigInt64Array, Q: BigUint64Array, f: Float32Array, d: Float64Array } as Record<string, any>)[f];
+  const ctor =
+    s.type === "string"
+      ? undefined
+      : (
+          {
+            b: Int8Array,
+            B: Uint8Array,
+            "?": Uint8Array,
+            c: Uint8Array,
+            h: Int16Array,
+            H: Uint16Array,
+            i: Int32Array,
+            l: Int32Array,
+            I: Uint32Array,
+            L: Uint32Array,
+            q: BigInt64Array,
+            Q: BigUint64Array,
+            f: Float32Array,
+            d: Float64Array,
+          } as Record<string, any>
+        )[f];
   // Numbers: the field's little-endian bytes copied into the typed array's own bytes (as
   // numpy views them), which makes no number or BigInt per value; "?" is 0/1 as Python's bool.
   const copy = ctor && f !== "?" && LITTLE_ENDIAN;
   const width = per * elem;
   const put = copy
     ? (out: any, i: number, dv: DataView, pos: number, src: Uint8Array, dst: Uint8Array) => {
-      for (let k = 0, d = i * width; k < width; k++) dst[d + k] = src[pos + k]!;
-    }
+        for (let k = 0, d = i * width; k < width; k++) dst[d + k] = src[pos + k]!;
+      }
     : ctor
       ? (out: any, i: number, dv: DataView, pos: number) => {
-        for (let k = 0; k < per; k++) out[i * per + k] = f === "?" ? (dv.getUint8(pos + k) ? 1 : 0) : scalar(dv, pos + k * elem, f);
-      }
+          for (let k = 0; k < per; k++) out[i * per + k] = f === "?" ? (dv.getUint8(pos + k) ? 1 : 0) : scalar(dv, pos + k * elem, f);
+        }
       : (out: any, i: number, dv: DataView, pos: number) => {
-        const bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
-        const r = new Reader(bytes);
-        for (let k = 0; k < per; k++) out[i * per + k] = node.read(r, pos + k * elem, path)[0];
-      };
+          const bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
+          const r = new Reader(bytes);
+          for (let k = 0; k < per; k++) out[i * per + k] = node.read(r, pos + k * elem, path)[0];
+        };
   return {
     size: per * elem,
     bytewise: Boolean(copy),
     filler(value, where) {
       const big = ctor === BigInt64Array || ctor === BigUint64Array;
       const ok = ctor ? typeof value === "number" || (typeof value === "bigint" && big) : typeof value === "string";
-      if (!ok) throw new TreeSeqError("BAD_PARAM", `${where}: defaultValue must be ${ctor ? "a number" + (big ? " or a BigInt" : "") : "a string"} for '${path}', not ${typeof value}`);
+      if (!ok)
+        throw new TreeSeqError(
+          "BAD_PARAM",
+          `${where}: defaultValue must be ${ctor ? "a number" + (big ? " or a BigInt" : "") : "a string"} for '${path}', not ${typeof value}`,
+        );
       let v: unknown = value;
       if (big) {
-        try { v = BigInt(value as number | bigint); } catch { throw new TreeSeqError("BAD_PARAM", `${where}: defaultValue ${String(value)} is not an integer, as '${path}' is`); }
+        try {
+          v = BigInt(value as number | bigint);
+        } catch {
+          throw new TreeSeqError("BAD_PARAM", `${where}: defaultValue ${String(value)} is not an integer, as '${path}' is`);
+        }
       }
-      return (out, i) => { for (let k = 0; k < per; k++) out[i * per + k] = v; };
+      return (out, i) => {
+        for (let k = 0; k < per; k++) out[i * per + k] = v;
+      };
     },
     alloc: (rows) => (ctor ? new ctor(rows * per) : new Array<string>(rows * per)),
     put,
@@ -612,12 +748,15 @@ function decodeJsonStruct(b: Uint8Array, defaults: Record<string, unknown>, node
   const rest = BigInt(b.length - start);
   const jl = Number(jlen);
   const pad = (8 - ((start + jl) % 8)) % 8;
-  if (jlen > rest || blen > rest - jlen - BigInt(pad)) throw new TreeSeqError("BAD_METADATA", "invalid json+struct payload: declared lengths exceed buffer size");
+  if (jlen > rest || blen > rest - jlen - BigInt(pad))
+    throw new TreeSeqError("BAD_METADATA", "invalid json+struct payload: declared lengths exceed buffer size");
   const json = decodeJson(b.subarray(start, start + jl), defaults);
   const sStart = start + jl + pad;
   const st = node.read(new Reader(b.subarray(sStart, sStart + Number(blen))), 0, "")[0] as Record<string, unknown>;
   const out = { ...(json as object) } as Record<string, unknown>;
-  const dup = Object.keys(st).filter((k) => k in out).sort();
+  const dup = Object.keys(st)
+    .filter((k) => k in out)
+    .sort();
   if (dup.length) throw new TreeSeqError("BAD_METADATA", `json+struct decoded duplicate keys: ${dup.join(", ")}`);
   return Object.assign(out, st);
 }

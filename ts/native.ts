@@ -27,7 +27,12 @@ type Addon = Omit<typeof addon, "setMaxMemory" | "maxMemory"> & Partial<Pick<typ
 
 /** The platforms that have a prebuilt addon package (npm/<triple>/ in the repository). */
 export const PREBUILT_TRIPLES = [
-  "linux-x64-gnu", "linux-arm64-gnu", "linux-x64-musl", "darwin-x64", "darwin-arm64", "win32-x64-msvc",
+  "linux-x64-gnu",
+  "linux-arm64-gnu",
+  "linux-x64-musl",
+  "darwin-x64",
+  "darwin-arm64",
+  "win32-x64-msvc",
 ] as const;
 
 export type Libc = "glibc" | "musl" | null;
@@ -60,7 +65,10 @@ export function hostTriple(): string {
 }
 
 /** The addon file chosen, and a one-line reason (it ends up in `backendInfo().reason`). */
-export interface AddonChoice { path: string; reason: string }
+export interface AddonChoice {
+  path: string;
+  reason: string;
+}
 
 /** What the choice depends on, so that it can be decided without touching this machine. */
 export interface AddonSearch {
@@ -79,7 +87,9 @@ export interface AddonSearch {
 export function explicitAddon(envPath: string, exists: (path: string) => boolean): AddonChoice {
   const path = resolve(envPath);
   if (!exists(path)) {
-    throw new Error(`TREESEQ_NATIVE_ADDON is ${envPath}, but there is no file ${path}: point it at a built treeseq.<triple>.node, or unset it`);
+    throw new Error(
+      `TREESEQ_NATIVE_ADDON is ${envPath}, but there is no file ${path}: point it at a built treeseq.<triple>.node, or unset it`,
+    );
   }
   return { path, reason: `TREESEQ_NATIVE_ADDON=${path}` };
 }
@@ -153,14 +163,23 @@ export function findAddon(): AddonChoice {
 
 class NativeHandle implements Handle {
   private file: ArrayBuffer | null | undefined;
-  constructor(private ts: NativeTs | null, private detach: (b: ArrayBuffer) => void) {}
+  constructor(
+    private ts: NativeTs | null,
+    private detach: (b: ArrayBuffer) => void,
+  ) {}
   private get t(): NativeTs {
     if (!this.ts) throw new Error("TREESEQ:DISPOSED:this tree sequence was disposed");
     return this.ts;
   }
-  summary(): Summary { return guard(() => JSON.parse(this.t.summary())); }
-  samples(): Int32Array { return guard(() => this.t.samples()); }
-  breakpoints(): Float64Array { return guard(() => this.t.breakpoints()); }
+  summary(): Summary {
+    return guard(() => JSON.parse(this.t.summary()));
+  }
+  samples(): Int32Array {
+    return guard(() => this.t.samples());
+  }
+  breakpoints(): Float64Array {
+    return guard(() => this.t.breakpoints());
+  }
   column(key: string): TypedArray {
     return guard(() => {
       const d = this.t.column(key);
@@ -173,10 +192,17 @@ class NativeHandle implements Handle {
       return typedArrayFor(d.dtype, c.buffer, c.byteOffset, d.length);
     });
   }
-  dump(): Uint8Array { return guard(() => new Uint8Array(this.t.dump())); }
-  treeCursor(): TreeCursor { return guard(() => new NativeTreeCursor(this.t.treeCursor(), this.detach)); }
+  dump(): Uint8Array {
+    return guard(() => new Uint8Array(this.t.dump()));
+  }
+  treeCursor(): TreeCursor {
+    return guard(() => new NativeTreeCursor(this.t.treeCursor(), this.detach));
+  }
   variantCursor(optionsJson?: string): VariantCursor {
-    return guard(() => new NativeVariantCursor(optionsJson === undefined ? this.t.variantCursor() : this.t.variantCursorWith(optionsJson), this.detach));
+    return guard(
+      () =>
+        new NativeVariantCursor(optionsJson === undefined ? this.t.variantCursor() : this.t.variantCursorWith(optionsJson), this.detach),
+    );
   }
   genotypeMatrix(optionsJson: string): Promise<{ data: Int32Array; shape: number[] }> {
     return guardAsync(async () => {
@@ -205,13 +231,24 @@ class NativeHandle implements Handle {
 class NativeTreeCursor implements TreeCursor {
   private stateView: Float64Array;
   private arrays = new Map<string, Int32Array>();
-  constructor(private c: NativeTreeCursorRaw, private detach: (b: ArrayBuffer) => void) {
+  constructor(
+    private c: NativeTreeCursorRaw,
+    private detach: (b: ArrayBuffer) => void,
+  ) {
     this.stateView = new Float64Array(c.stateBuffer());
   }
-  step(how: "first" | "last" | "next" | "prev"): boolean { return guard(() => this.c.step(how)); }
-  seek(position: number): void { guard(() => this.c.seek(position)); }
-  seekIndex(index: number): void { guard(() => this.c.seekIndex(index)); }
-  state(): Float64Array { return this.stateView; }
+  step(how: "first" | "last" | "next" | "prev"): boolean {
+    return guard(() => this.c.step(how));
+  }
+  seek(position: number): void {
+    guard(() => this.c.seek(position));
+  }
+  seekIndex(index: number): void {
+    guard(() => this.c.seekIndex(index));
+  }
+  state(): Float64Array {
+    return this.stateView;
+  }
   array(name: string): Int32Array {
     let a = this.arrays.get(name);
     if (!a) {
@@ -220,7 +257,9 @@ class NativeTreeCursor implements TreeCursor {
     }
     return a;
   }
-  mrca(u: number, v: number): number { return guard(() => this.c.mrca(u, v)); }
+  mrca(u: number, v: number): number {
+    return guard(() => this.c.mrca(u, v));
+  }
   free(): void {
     for (const a of [this.stateView, ...this.arrays.values()]) this.detach(a.buffer as ArrayBuffer);
     this.arrays.clear();
@@ -230,13 +269,24 @@ class NativeTreeCursor implements TreeCursor {
 class NativeVariantCursor implements VariantCursor {
   private genotypesView: Int32Array | null = null;
   private stateView: Float64Array;
-  constructor(private c: NativeVariantsRaw, private detach: (b: ArrayBuffer) => void) {
+  constructor(
+    private c: NativeVariantsRaw,
+    private detach: (b: ArrayBuffer) => void,
+  ) {
     this.stateView = new Float64Array(c.stateBuffer());
   }
-  next(): boolean { return guard(() => this.c.next()); }
-  decode(site: number): void { guard(() => this.c.decode(site)); }
-  state(): Float64Array { return this.stateView; }
-  allelesJson(): string { return this.c.alleles(); }
+  next(): boolean {
+    return guard(() => this.c.next());
+  }
+  decode(site: number): void {
+    guard(() => this.c.decode(site));
+  }
+  state(): Float64Array {
+    return this.stateView;
+  }
+  allelesJson(): string {
+    return this.c.alleles();
+  }
   genotypes(): Int32Array {
     if (!this.genotypesView) this.genotypesView = new Int32Array(this.c.genotypesBuffer());
     return this.genotypesView;
@@ -249,7 +299,12 @@ class NativeVariantCursor implements VariantCursor {
 
 export class NativeBackend implements Backend {
   readonly name = "native" as const;
-  constructor(private addon: Addon, readonly threads: number, readonly version: string, readonly reason: string) {}
+  constructor(
+    private addon: Addon,
+    readonly threads: number,
+    readonly version: string,
+    readonly reason: string,
+  ) {}
   private readonly detach = (b: ArrayBuffer): void => guard(() => this.addon.detach(b));
   async load(bytes: Uint8Array): Promise<Handle> {
     return new NativeHandle(await guardAsync(() => this.addon.load(bytes)), this.detach);
@@ -263,8 +318,11 @@ export class NativeBackend implements Backend {
   async setMaxMemory(bytes: number): Promise<void> {
     const set = this.addon.setMaxMemory;
     if (typeof set !== "function") {
-      throw new TreeSeqError("BACKEND_UNAVAILABLE", `init: maxMemory: this native addon has no memory ceiling ` +
-        `(no setMaxMemory): it is older than this TypeScript; rebuild it or install the matching treeseq-<platform> package`);
+      throw new TreeSeqError(
+        "BACKEND_UNAVAILABLE",
+        `init: maxMemory: this native addon has no memory ceiling ` +
+          `(no setMaxMemory): it is older than this TypeScript; rebuild it or install the matching treeseq-<platform> package`,
+      );
     }
     guard(() => set.call(this.addon, bytes));
   }

@@ -14,8 +14,16 @@ import { TreeSeqError } from "./errors.js";
 export interface NbytesSource {
   column(key: string): TypedArray;
   timeUnits: string;
-  rows: { nodes: number; edges: number; sites: number; mutations: number; individuals: number;
-    populations: number; migrations: number; provenances: number };
+  rows: {
+    nodes: number;
+    edges: number;
+    sites: number;
+    mutations: number;
+    individuals: number;
+    populations: number;
+    migrations: number;
+    provenances: number;
+  };
 }
 
 /** Fixed-width bytes per row, and the ragged columns (each with a 64-bit offset column). */
@@ -33,9 +41,12 @@ const TABLES = {
 export function nbytes(src: NbytesSource): number {
   const bytes = (key: string) => src.column(key).byteLength;
   const text = (key: string) => new TextDecoder().decode(src.column(key) as Uint8Array);
-  const chars = (s: string) => { let n = 0; for (const _ of s) n++; return n; };
-  let total = 8 + bytes("metadata") + chars(text("metadata_schema"))
-    + new TextEncoder().encode(src.timeUnits).length;
+  const chars = (s: string) => {
+    let n = 0;
+    for (const _ of s) n++;
+    return n;
+  };
+  let total = 8 + bytes("metadata") + chars(text("metadata_schema")) + new TextEncoder().encode(src.timeUnits).length;
   total += 2 * 4 * src.rows.edges;
   for (const key of ["metadata", "metadata_schema", "url", "data"]) {
     total += key === "metadata" ? bytes(`reference_sequence/${key}`) : chars(text(`reference_sequence/${key}`));
@@ -58,8 +69,12 @@ export function nbytes(src: NbytesSource): number {
  */
 export function canonicalJson(text: string): string {
   let i = 0;
-  const fail = (): never => { throw new TreeSeqError("INTERNAL", `canonicalJson: not JSON at ${i}`); };
-  const ws = () => { while (i < text.length && " \t\n\r".includes(text[i])) i++; };
+  const fail = (): never => {
+    throw new TreeSeqError("INTERNAL", `canonicalJson: not JSON at ${i}`);
+  };
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
   const value = (): string => {
     ws();
     const c = text[i];
@@ -67,7 +82,10 @@ export function canonicalJson(text: string): string {
       i++;
       const entries = new Map<string, string>();
       ws();
-      if (text[i] === "}") { i++; return "{}"; }
+      if (text[i] === "}") {
+        i++;
+        return "{}";
+      }
       for (;;) {
         ws();
         if (text[i] !== '"') fail();
@@ -87,7 +105,10 @@ export function canonicalJson(text: string): string {
       i++;
       const items: string[] = [];
       ws();
-      if (text[i] === "]") { i++; return "[]"; }
+      if (text[i] === "]") {
+        i++;
+        return "[]";
+      }
       for (;;) {
         items.push(value());
         ws();
@@ -98,9 +119,18 @@ export function canonicalJson(text: string): string {
       return `[${items.join(",")}]`;
     }
     if (c === '"') return quote(str());
-    for (const [word, out] of [["true", "true"], ["false", "false"], ["null", "null"], ["NaN", "NaN"],
-      ["Infinity", "Infinity"], ["-Infinity", "-Infinity"]]) {
-      if (text.startsWith(word, i)) { i += word.length; return out; }
+    for (const [word, out] of [
+      ["true", "true"],
+      ["false", "false"],
+      ["null", "null"],
+      ["NaN", "NaN"],
+      ["Infinity", "Infinity"],
+      ["-Infinity", "-Infinity"],
+    ]) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return out;
+      }
     }
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
     if (!m) return fail();
@@ -114,12 +144,17 @@ export function canonicalJson(text: string): string {
       const c = text[i++];
       if (c === undefined) fail();
       if (c === '"') return out;
-      if (c !== "\\") { out += c; continue; }
+      if (c !== "\\") {
+        out += c;
+        continue;
+      }
       const e = text[i++];
       const simple: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
       if (e in simple) out += simple[e];
-      else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i, i + 4))) { out += String.fromCharCode(parseInt(text.slice(i, i + 4), 16)); i += 4; }
-      else fail();
+      else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i, i + 4))) {
+        out += String.fromCharCode(parseInt(text.slice(i, i + 4), 16));
+        i += 4;
+      } else fail();
     }
   };
   const out = value();

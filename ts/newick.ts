@@ -58,13 +58,19 @@ export function newick(t: TreeView, options: unknown, discreteTime: () => boolea
   if (o.root === undefined || o.root === null) {
     const n = t.numChildren[t.numNodes];
     if (n !== 1) {
-      throw new TreeSeqError("BAD_PARAM", `Tree.asNewick: the tree has ${n} roots; give { root } for each of tree.roots (tskit refuses a newick string of several trees)`);
+      throw new TreeSeqError(
+        "BAD_PARAM",
+        `Tree.asNewick: the tree has ${n} roots; give { root } for each of tree.roots (tskit refuses a newick string of several trees)`,
+      );
     }
     root = t.leftChild[t.numNodes];
   } else {
     root = checkNode(o.root);
   }
-  const lengths = o.includeBranchLengths === undefined ? true : booleanValue(o.includeBranchLengths, { where: "Tree.asNewick", path: "includeBranchLengths" });
+  const lengths =
+    o.includeBranchLengths === undefined
+      ? true
+      : booleanValue(o.includeBranchLengths, { where: "Tree.asNewick", path: "includeBranchLengths" });
   const custom = o.nodeLabels !== undefined && o.nodeLabels !== null;
   let precision: number;
   if (o.precision === undefined || o.precision === null) precision = discreteTime() ? 0 : 17;
@@ -77,11 +83,13 @@ export function newick(t: TreeView, options: unknown, discreteTime: () => boolea
   if (root === t.numNodes && lengths && !custom) {
     // tskit's C writer fails here (the virtual root's infinite time); its Python writer
     // (topology only, or custom labels) writes the roots side by side.
-    throw new TreeSeqError("BAD_PARAM", "Tree.asNewick: the virtual root has no Newick text with branch lengths and default labels (tskit fails too); give a root, or includeBranchLengths: false");
+    throw new TreeSeqError(
+      "BAD_PARAM",
+      "Tree.asNewick: the virtual root has no Newick text with branch lengths and default labels (tskit fails too); give a root, or includeBranchLengths: false",
+    );
   }
   const names = custom ? nodeLabelMap(o.nodeLabels, "Tree.asNewick") : null;
-  const label = (u: number): string =>
-    names ? names.get(u) ?? "" : u < t.numNodes && (t.flags[u] & 1) !== 0 ? `n${u}` : "";
+  const label = (u: number): string => (names ? (names.get(u) ?? "") : u < t.numNodes && (t.flags[u] & 1) !== 0 ? `n${u}` : "");
 
   return write(t, root, label, lengths, precision) + ";";
 }

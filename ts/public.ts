@@ -6,15 +6,44 @@ export { init, load, backendInfo, TreeSequence, TreeSeqError, VERSION } from "./
 export type { InitOptions, LoadOptions, LoadSource, BackendInfo, BackendChoice } from "./api.js";
 export type { StatResult, Summary } from "./backend.js";
 export type {
-  StatName, StatOptions, StatOptionsMap, IdList, SampleSets, Windows, TimeWindows, StatMode, IndexTuples, WeightMatrix,
-  WindowOptions, OneWayStatOptions, TajimasDOptions, Y1Options, MultiWayStatOptions, GeneticRelatednessOptions,
-  TraitStatOptions, GeneticRelatednessWeightedOptions, AlleleFrequencySpectrumOptions, DivergenceMatrixOptions,
-  GeneticRelatednessMatrixOptions, MeanDescendantsOptions, GenealogicalNearestNeighboursOptions,
+  StatName,
+  StatOptions,
+  StatOptionsMap,
+  IdList,
+  SampleSets,
+  Windows,
+  TimeWindows,
+  StatMode,
+  IndexTuples,
+  WeightMatrix,
+  WindowOptions,
+  OneWayStatOptions,
+  TajimasDOptions,
+  Y1Options,
+  MultiWayStatOptions,
+  GeneticRelatednessOptions,
+  TraitStatOptions,
+  GeneticRelatednessWeightedOptions,
+  AlleleFrequencySpectrumOptions,
+  DivergenceMatrixOptions,
+  GeneticRelatednessMatrixOptions,
+  MeanDescendantsOptions,
+  GenealogicalNearestNeighboursOptions,
 } from "./stats.js";
 export type { ErrorCode } from "./errors.js";
 export type {
-  Tables, Table, Offsets, NodeTable, EdgeTable, SiteTable, MutationTable, MigrationTable, IndividualTable,
-  PopulationTable, ProvenanceTable, IndexesTable,
+  Tables,
+  Table,
+  Offsets,
+  NodeTable,
+  EdgeTable,
+  SiteTable,
+  MutationTable,
+  MigrationTable,
+  IndividualTable,
+  PopulationTable,
+  ProvenanceTable,
+  IndexesTable,
 } from "./tables.js";
 export type { Tree, Interval } from "./tree.js";
 export type { Variant, VariantsOptions, GenotypeMatrixOptions, HaplotypesOptions } from "./genotypes.js";
@@ -25,7 +54,16 @@ export type { EdgeDiff, EdgeDiffsOptions } from "./edge-diffs.js";
 export type { MetadataSchema, MetadataCodec, ColumnValues } from "./metadata.js";
 export type { MetadataTableName } from "./tables.js";
 export type {
-  Node, Edge, Site, Mutation, Individual, Population, Migration, Provenance, SamplesOptions, Matrix,
+  Node,
+  Edge,
+  Site,
+  Mutation,
+  Individual,
+  Population,
+  Migration,
+  Provenance,
+  SamplesOptions,
+  Matrix,
 } from "./rows.js";
 export type { ReferenceSequence } from "./treesequence.js";
 export type { AlignmentsOptions, FastaOptions, NexusOptions } from "./alignments.js";

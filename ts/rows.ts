@@ -11,34 +11,83 @@ import { TreeSeqError } from "./errors.js";
 import { isList, isPlainObject, optionsObject, toInteger, toNumber } from "./values.js";
 
 /** tskit's Node. */
-export interface Node { id: number; flags: number; time: number; population: number; individual: number; metadata: unknown }
+export interface Node {
+  id: number;
+  flags: number;
+  time: number;
+  population: number;
+  individual: number;
+  metadata: unknown;
+}
 /** tskit's Edge. */
-export interface Edge { id: number; left: number; right: number; parent: number; child: number; metadata: unknown }
+export interface Edge {
+  id: number;
+  left: number;
+  right: number;
+  parent: number;
+  child: number;
+  metadata: unknown;
+}
 /** tskit's Mutation: `time` NaN where unknown; `edge` the edge above `node` at the site (-1
  * for none); `inheritedState` the parent mutation's derived state, or the site's ancestral
  * state for a mutation with no parent. */
 export interface Mutation {
-  id: number; site: number; node: number; derivedState: string; inheritedState: string;
-  parent: number; time: number; metadata: unknown; edge: number;
+  id: number;
+  site: number;
+  node: number;
+  derivedState: string;
+  inheritedState: string;
+  parent: number;
+  time: number;
+  metadata: unknown;
+  edge: number;
 }
 /** tskit's Site, with its mutations in table order. */
-export interface Site { id: number; position: number; ancestralState: string; mutations: Mutation[]; metadata: unknown }
+export interface Site {
+  id: number;
+  position: number;
+  ancestralState: string;
+  mutations: Mutation[];
+  metadata: unknown;
+}
 /** tskit's Individual: `nodes` are the nodes that name it, in node id order. */
 export interface Individual {
-  id: number; flags: number; location: Float64Array; parents: Int32Array; nodes: Int32Array; metadata: unknown;
+  id: number;
+  flags: number;
+  location: Float64Array;
+  parents: Int32Array;
+  nodes: Int32Array;
+  metadata: unknown;
 }
 /** tskit's Population. */
-export interface Population { id: number; metadata: unknown }
+export interface Population {
+  id: number;
+  metadata: unknown;
+}
 /** tskit's Migration. */
 export interface Migration {
-  id: number; left: number; right: number; node: number; source: number; dest: number; time: number; metadata: unknown;
+  id: number;
+  left: number;
+  right: number;
+  node: number;
+  source: number;
+  dest: number;
+  time: number;
+  metadata: unknown;
 }
 /** tskit's Provenance: `record` is JSON text. */
-export interface Provenance { id: number; timestamp: string; record: string }
+export interface Provenance {
+  id: number;
+  timestamp: string;
+  record: string;
+}
 
 /** `ts.samples(options)`: `population` an id or a population's metadata `name`; `time` a
  * number (samples at that time, as numpy's isclose) or `[min, max)`. */
-export interface SamplesOptions { population?: number | bigint | string; time?: number | bigint | ArrayLike<number | bigint> }
+export interface SamplesOptions {
+  population?: number | bigint | string;
+  time?: number | bigint | ArrayLike<number | bigint>;
+}
 
 /** A row-major matrix, tskit's 2-D numpy array. */
 export type Matrix<A> = A & { readonly shape: [number, number] };
@@ -79,7 +128,9 @@ const ragged = <A extends Float64Array | Int32Array>(data: A, offset: Offsets, i
 export class Rows {
   constructor(private readonly src: RowsSource) {}
 
-  private get t(): Tables { return this.src.tables; }
+  private get t(): Tables {
+    return this.src.tables;
+  }
   private get derived(): Derived {
     let d = derivedOf.get(this.t);
     if (!d) derivedOf.set(this.t, (d = {}));
@@ -90,7 +141,11 @@ export class Rows {
     const n = this.t.nodes;
     const i = rowId(id, n.numRows, "node");
     return {
-      id: i, flags: n.flags[i], time: n.time[i], population: n.population[i], individual: n.individual[i],
+      id: i,
+      flags: n.flags[i],
+      time: n.time[i],
+      population: n.population[i],
+      individual: n.individual[i],
       metadata: this.src.metadata("nodes", i),
     };
   }
@@ -99,7 +154,11 @@ export class Rows {
     const e = this.t.edges;
     const i = rowId(id, e.numRows, "edge");
     return {
-      id: i, left: e.left[i], right: e.right[i], parent: e.parent[i], child: e.child[i],
+      id: i,
+      left: e.left[i],
+      right: e.right[i],
+      parent: e.parent[i],
+      child: e.child[i],
       metadata: this.src.metadata("edges", i),
     };
   }
@@ -111,8 +170,15 @@ export class Rows {
   private mutationRow(i: number): Mutation {
     const m = this.t.mutations;
     return {
-      id: i, site: m.site[i], node: m.node[i], derivedState: m.derivedState(i), inheritedState: this.inheritedState(i),
-      parent: m.parent[i], time: m.time[i], metadata: this.src.metadata("mutations", i), edge: this.mutationsEdge()[i],
+      id: i,
+      site: m.site[i],
+      node: m.node[i],
+      derivedState: m.derivedState(i),
+      inheritedState: this.inheritedState(i),
+      parent: m.parent[i],
+      time: m.time[i],
+      metadata: this.src.metadata("mutations", i),
+      edge: this.mutationsEdge()[i],
     };
   }
 
@@ -157,8 +223,11 @@ export class Rows {
     const i = rowId(id, t.numRows, "individual");
     const { offset, nodes } = this.individualNodes();
     return {
-      id: i, flags: t.flags[i], location: ragged(t.locationData, t.locationOffset, i),
-      parents: ragged(t.parentsData, t.parentsOffset, i), nodes: nodes.slice(offset[i], offset[i + 1]),
+      id: i,
+      flags: t.flags[i],
+      location: ragged(t.locationData, t.locationOffset, i),
+      parents: ragged(t.parentsData, t.parentsOffset, i),
+      nodes: nodes.slice(offset[i], offset[i + 1]),
       metadata: this.src.metadata("individuals", i),
     };
   }
@@ -172,7 +241,13 @@ export class Rows {
     const m = this.t.migrations;
     const i = rowId(id, m.numRows, "migration");
     return {
-      id: i, left: m.left[i], right: m.right[i], node: m.node[i], source: m.source[i], dest: m.dest[i], time: m.time[i],
+      id: i,
+      left: m.left[i],
+      right: m.right[i],
+      node: m.node[i],
+      source: m.source[i],
+      dest: m.dest[i],
+      time: m.time[i],
       metadata: this.src.metadata("migrations", i),
     };
   }
@@ -203,9 +278,12 @@ export class Rows {
       if (md !== null && typeof md === "object" && (md as Record<string, unknown>).name === v) found.push(i);
     }
     if (found.length !== 1) {
-      throw new TreeSeqError("BAD_PARAM", found.length === 0
-        ? `samples: no population has the name ${JSON.stringify(v)} in its metadata`
-        : `samples: populations ${found.join(", ")} all have the name ${JSON.stringify(v)}: give an id`);
+      throw new TreeSeqError(
+        "BAD_PARAM",
+        found.length === 0
+          ? `samples: no population has the name ${JSON.stringify(v)} in its metadata`
+          : `samples: populations ${found.join(", ")} all have the name ${JSON.stringify(v)}: give an id`,
+      );
     }
     return found[0];
   }
@@ -258,7 +336,10 @@ export class Rows {
       for (let k = offset[i]; k < offset[i + 1]; k++) {
         const v = value(nodes[k]);
         if (k > offset[i] && out[i] !== v) {
-          throw new TreeSeqError("BAD_INDIVIDUALS", `individual ${i}'s nodes have different ${what}s (${out[i]} and ${v}), as tskit refuses`);
+          throw new TreeSeqError(
+            "BAD_INDIVIDUALS",
+            `individual ${i}'s nodes have different ${what}s (${out[i]} and ${v}), as tskit refuses`,
+          );
         }
         out[i] = v;
       }
@@ -274,7 +355,10 @@ export class Rows {
     const width = n === 0 ? 0 : Number(off[1]) - Number(off[0]);
     for (let i = 0; i < n; i++) {
       if (Number(off[i + 1]) - Number(off[i]) !== width) {
-        throw new TreeSeqError("BAD_INDIVIDUALS", `individualLocations: individual ${i}'s location has ${Number(off[i + 1]) - Number(off[i])} values, individual 0's ${width}`);
+        throw new TreeSeqError(
+          "BAD_INDIVIDUALS",
+          `individualLocations: individual ${i}'s location has ${Number(off[i + 1]) - Number(off[i])} values, individual 0's ${width}`,
+        );
       }
     }
     return withShape(t.locationData.slice(Number(off[0]), Number(off[n])), [n, width]);
@@ -287,7 +371,9 @@ export class Rows {
     if (d.mutationsEdge) return d.mutationsEdge;
     const { edges, mutations, sites } = this.t;
     const numNodes = this.t.nodes.numRows;
-    const child = edges.child, left = edges.left, right = edges.right;
+    const child = edges.child,
+      left = edges.left,
+      right = edges.right;
     const start = new Int32Array(numNodes + 1);
     for (let e = 0; e < child.length; e++) start[child[e] + 1]++;
     for (let u = 0; u < numNodes; u++) start[u + 1] += start[u];
@@ -300,10 +386,12 @@ export class Rows {
     for (let j = 0; j < out.length; j++) {
       const u = mutations.node[j];
       const x = sites.position[mutations.site[j]];
-      let lo = start[u], hi = start[u + 1];
+      let lo = start[u],
+        hi = start[u + 1];
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (left[byChild[mid]] <= x) lo = mid + 1; else hi = mid;
+        if (left[byChild[mid]] <= x) lo = mid + 1;
+        else hi = mid;
       }
       if (lo > start[u] && right[byChild[lo - 1]] > x) out[j] = byChild[lo - 1];
     }
@@ -320,8 +408,9 @@ export class Rows {
   /** Sequence length, edge and migration coordinates, site positions: all integers. */
   discreteGenome(): boolean {
     const { edges, sites, migrations } = this.t;
-    return (this.derived.discreteGenome ??= Number.isInteger(this.src.sequenceLength)
-      && [edges.left, edges.right, sites.position, migrations.left, migrations.right].every(allIntegers));
+    return (this.derived.discreteGenome ??=
+      Number.isInteger(this.src.sequenceLength) &&
+      [edges.left, edges.right, sites.position, migrations.left, migrations.right].every(allIntegers));
   }
 
   /** Node, mutation (unknown times aside) and migration times: all integers (also what
@@ -344,9 +433,13 @@ export class Rows {
   }
 
   /** The least node or known mutation time (Infinity with neither, as tskit). */
-  minTime(): number { return this.timeExtreme(Math.min, Infinity); }
+  minTime(): number {
+    return this.timeExtreme(Math.min, Infinity);
+  }
   /** The greatest node or known mutation time (-Infinity with neither, as tskit). */
-  maxTime(): number { return this.timeExtreme(Math.max, -Infinity); }
+  maxTime(): number {
+    return this.timeExtreme(Math.max, -Infinity);
+  }
 
   private timeExtreme(pick: (a: number, b: number) => number, start: number): number {
     let t = start;
@@ -364,10 +457,12 @@ function allIntegers(a: Float64Array): boolean {
 
 /** The first index whose value is >= x, in a sorted array. */
 function lowerBound(a: ArrayLike<number>, x: number): number {
-  let lo = 0, hi = a.length;
+  let lo = 0,
+    hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1; else hi = mid;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
@@ -386,4 +481,3 @@ function timeFilter(v: unknown): (t: number) => boolean {
   if (!(hi > lo)) throw new TreeSeqError("BAD_PARAM", `samples: time interval max ${hi} is not greater than min ${lo}`);
   return (t) => t >= lo && t < hi;
 }
-

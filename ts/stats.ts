@@ -7,11 +7,26 @@
 import type { StatResult } from "./backend.js";
 import { TreeSeqError, type ErrorCode } from "./errors.js";
 import {
-  OPTION_TO_TSKIT, RENAMED_OPTIONS, STAT_OPTIONS, type DivergenceOptions, type DiversityOptions,
-  type StatName, type StatOptions, type TraitCovarianceOptions,
+  OPTION_TO_TSKIT,
+  RENAMED_OPTIONS,
+  STAT_OPTIONS,
+  type DivergenceOptions,
+  type DiversityOptions,
+  type StatName,
+  type StatOptions,
+  type TraitCovarianceOptions,
 } from "./generated/stats.js";
 import {
-  booleanValue, floatList, idList, integerList, isList, isPlainObject, optionsObject, stringValue, toInteger, type Place,
+  booleanValue,
+  floatList,
+  idList,
+  integerList,
+  isList,
+  isPlainObject,
+  optionsObject,
+  stringValue,
+  toInteger,
+  type Place,
 } from "./values.js";
 
 /** Node ids: a plain array or an `Int32Array` (such as `samples()` or part of it). */
@@ -138,7 +153,7 @@ class ArrayPacker {
         throw new TreeSeqError("BAD_PARAM", `${p.where}: ${p.path}[${ragged}] has ${rows[ragged].length} columns, row 0 has ${k}`);
       }
       const data = new Float64Array(rows.length * k);
-      rows.forEach((r, i) => data.set(r, i * k));
+      for (const [i, r] of rows.entries()) data.set(r, i * k);
       return { data: this.add("$f64", data), shape: [rows.length, k] };
     }
     if (isList(v)) return []; // no rows: the core says what it needs
@@ -202,8 +217,19 @@ export function toKwargs(name: StatName, options: StatOptions | undefined): Stat
 
 export type { StatResult };
 export {
-  STATISTICS, STAT_OPTIONS, type StatName, type StatOptions, type StatOptionsMap, type DiversityOptions,
-  type TajimasDOptions, type Y1Options, type GeneticRelatednessOptions, type GeneticRelatednessWeightedOptions,
-  type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GeneticRelatednessMatrixOptions,
-  type MeanDescendantsOptions, type GenealogicalNearestNeighboursOptions,
+  STATISTICS,
+  STAT_OPTIONS,
+  type StatName,
+  type StatOptions,
+  type StatOptionsMap,
+  type DiversityOptions,
+  type TajimasDOptions,
+  type Y1Options,
+  type GeneticRelatednessOptions,
+  type GeneticRelatednessWeightedOptions,
+  type AlleleFrequencySpectrumOptions,
+  type DivergenceMatrixOptions,
+  type GeneticRelatednessMatrixOptions,
+  type MeanDescendantsOptions,
+  type GenealogicalNearestNeighboursOptions,
 } from "./generated/stats.js";

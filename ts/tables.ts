@@ -20,15 +20,57 @@ type ColumnSource = (key: string) => TypedArray;
  * end of this file), with the element types the core gives each column (access.rs).
  */
 const SCHEMA = {
-  nodes: [["flags", "n"], ["time", "n"], ["population", "n"], ["individual", "n"], ["metadata", "b"]],
-  edges: [["left", "n"], ["right", "n"], ["parent", "n"], ["child", "n"], ["metadata", "b"]],
-  sites: [["position", "n"], ["ancestral_state", "t"], ["metadata", "b"]],
-  mutations: [["site", "n"], ["node", "n"], ["parent", "n"], ["time", "n"], ["derived_state", "t"], ["metadata", "b"]],
-  migrations: [["left", "n"], ["right", "n"], ["node", "n"], ["source", "n"], ["dest", "n"], ["time", "n"], ["metadata", "b"]],
-  individuals: [["flags", "n"], ["location", "f"], ["parents", "i"], ["metadata", "b"]],
+  nodes: [
+    ["flags", "n"],
+    ["time", "n"],
+    ["population", "n"],
+    ["individual", "n"],
+    ["metadata", "b"],
+  ],
+  edges: [
+    ["left", "n"],
+    ["right", "n"],
+    ["parent", "n"],
+    ["child", "n"],
+    ["metadata", "b"],
+  ],
+  sites: [
+    ["position", "n"],
+    ["ancestral_state", "t"],
+    ["metadata", "b"],
+  ],
+  mutations: [
+    ["site", "n"],
+    ["node", "n"],
+    ["parent", "n"],
+    ["time", "n"],
+    ["derived_state", "t"],
+    ["metadata", "b"],
+  ],
+  migrations: [
+    ["left", "n"],
+    ["right", "n"],
+    ["node", "n"],
+    ["source", "n"],
+    ["dest", "n"],
+    ["time", "n"],
+    ["metadata", "b"],
+  ],
+  individuals: [
+    ["flags", "n"],
+    ["location", "f"],
+    ["parents", "i"],
+    ["metadata", "b"],
+  ],
   populations: [["metadata", "b"]],
-  provenances: [["timestamp", "t"], ["record", "t"]],
-  indexes: [["edge_insertion_order", "n"], ["edge_removal_order", "n"]],
+  provenances: [
+    ["timestamp", "t"],
+    ["record", "t"],
+  ],
+  indexes: [
+    ["edge_insertion_order", "n"],
+    ["edge_removal_order", "n"],
+  ],
 } as const satisfies Record<keyof Tables, ReadonlyArray<readonly [string, "n" | "t" | "b" | "f" | "i"]>>;
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -160,8 +202,7 @@ export type Table = Tables[keyof Tables];
 function makeTable(name: keyof Tables, get: ColumnSource): Table {
   const cols = SCHEMA[name];
   const table: Record<string, unknown> = {};
-  const define = (prop: string, key: string) =>
-    Object.defineProperty(table, prop, { enumerable: true, get: () => get(key) });
+  const define = (prop: string, key: string) => Object.defineProperty(table, prop, { enumerable: true, get: () => get(key) });
   for (const [col, kind] of cols) {
     const key = `${name}/${col}`;
     if (kind === "n") {
@@ -217,7 +258,13 @@ function defineMetadata(table: Record<string, unknown>, name: MetadataTableName,
       throw new TreeSeqError("BAD_PARAM", `${where} takes a field's path and an optional { defaultValue }, not ${args.length} arguments`);
     }
     const o = args.length === 2 ? optionsObject(args[1], ["defaultValue"], where) : {};
-    return schema().column(get(`${name}/metadata`) as Uint8Array, get(`${name}/metadata_offset`) as Offsets, args[0] as string, name, o.defaultValue);
+    return schema().column(
+      get(`${name}/metadata`) as Uint8Array,
+      get(`${name}/metadata_offset`) as Offsets,
+      args[0] as string,
+      name,
+      o.defaultValue,
+    );
   };
 }
 
@@ -238,7 +285,9 @@ export function makeTables(get: ColumnSource): Tables {
 // `<column>Data` and `<column>Offset` beside each ragged one.
 type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
 type Members<C> = C extends readonly [infer N extends string, infer K]
-  ? K extends "n" ? Camel<N> : Camel<N> | `${Camel<N>}Data` | `${Camel<N>}Offset`
+  ? K extends "n"
+    ? Camel<N>
+    : Camel<N> | `${Camel<N>}Data` | `${Camel<N>}Offset`
   : never;
 type WithMetadata<M> = "metadata" extends M ? "metadataSchema" | "metadataColumn" : never;
 type Built = { [T in keyof Tables]: Members<(typeof SCHEMA)[T][number]> | "numRows" | WithMetadata<Members<(typeof SCHEMA)[T][number]>> };

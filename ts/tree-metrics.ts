@@ -50,10 +50,15 @@ export function collessIndex(t: TreeView): number {
   let total = 0;
   for (const u of t.postorder(NULL)) {
     let k = 0;
-    for (let v = t.rightChild[u]; v !== NULL; v = t.leftSib[v]) { k++; leaves[u] += leaves[v]; }
+    for (let v = t.rightChild[u]; v !== NULL; v = t.leftSib[v]) {
+      k++;
+      leaves[u] += leaves[v];
+    }
     if (k === 0) leaves[u] = 1;
-    else if (k === 2) { const v = t.rightChild[u]; total += Math.abs(leaves[v] - leaves[t.leftSib[v]]); }
-    else throw new TreeSeqError("BAD_PARAM", `Tree.collessIndex: undefined for a nonbinary tree (node ${u} has ${k} children)`);
+    else if (k === 2) {
+      const v = t.rightChild[u];
+      total += Math.abs(leaves[v] - leaves[t.leftSib[v]]);
+    } else throw new TreeSeqError("BAD_PARAM", `Tree.collessIndex: undefined for a nonbinary tree (node ${u} has ${k} children)`);
   }
   return total;
 }
@@ -126,7 +131,8 @@ function sampleIndexes(t: TreeView, index: Int32Array, u: number): number[] {
 function kcVectors(t: TreeView, index: Int32Array): { m: Float64Array; M: Float64Array } {
   const n = t.samples.length;
   const N = (n * (n - 1)) / 2;
-  const m = new Float64Array(N + n), M = new Float64Array(N + n);
+  const m = new Float64Array(N + n),
+    M = new Float64Array(N + n);
   const root = t.leftChild[t.numNodes];
   const stack: Array<[number, number]> = [[root, 0]];
   while (stack.length > 0) {
@@ -137,7 +143,10 @@ function kcVectors(t: TreeView, index: Int32Array): { m: Float64Array; M: Float6
       M[N + index[u]] = p === NULL ? 0 : t.time[p] - t.time[u];
     }
     const children: number[] = [];
-    for (let c = t.leftChild[u]; c !== NULL; c = t.rightSib[c]) { stack.push([c, depth + 1]); children.push(c); }
+    for (let c = t.leftChild[u]; c !== NULL; c = t.rightSib[c]) {
+      stack.push([c, depth + 1]);
+      children.push(c);
+    }
     if (children.length < 2) continue;
     const below = children.map((c) => sampleIndexes(t, index, c));
     const time = t.time[root] - t.time[u];
@@ -145,7 +154,8 @@ function kcVectors(t: TreeView, index: Int32Array): { m: Float64Array; M: Float6
       for (let j = i + 1; j < below.length; j++) {
         for (const a of below[i]) {
           for (const b of below[j]) {
-            const n1 = Math.min(a, b), n2 = Math.max(a, b);
+            const n1 = Math.min(a, b),
+              n2 = Math.max(a, b);
             const pair = n2 - n1 - 1 + (-1 * n1 * (n1 - 2 * n + 1)) / 2;
             m[pair] = depth;
             M[pair] = time;
@@ -174,8 +184,11 @@ export function kcDistance(a: TreeView, b: TreeView, lambda: number): number {
   kcCheck(a);
   kcCheck(b);
   const index = new Int32Array(a.numNodes + 1).fill(-1);
-  a.samples.forEach((s, i) => { index[s] = i; });
-  const va = kcVectors(a, index), vb = kcVectors(b, index);
+  a.samples.forEach((s, i) => {
+    index[s] = i;
+  });
+  const va = kcVectors(a, index),
+    vb = kcVectors(b, index);
   let sum = 0;
   for (let i = 0; i < va.m.length; i++) {
     const x = va.m[i] * (1 - lambda) + lambda * va.M[i];
@@ -194,7 +207,13 @@ function splits(t: TreeView): Set<string> {
     sets.set(u, s);
   }
   const out = new Set<string>();
-  for (const s of sets.values()) out.add(s.slice().sort((x, y) => x - y).join(","));
+  for (const s of sets.values())
+    out.add(
+      s
+        .slice()
+        .sort((x, y) => x - y)
+        .join(","),
+    );
   return out;
 }
 
@@ -202,7 +221,8 @@ export function rfDistance(a: TreeView, b: TreeView): number {
   if (a.numChildren[a.numNodes] !== 1 || b.numChildren[b.numNodes] !== 1) {
     throw new TreeSeqError("BAD_PARAM", "Tree.rfDistance: trees must have a single root");
   }
-  const sa = splits(a), sb = splits(b);
+  const sa = splits(a),
+    sb = splits(b);
   let d = 0;
   for (const k of sa) if (!sb.has(k)) d++;
   for (const k of sb) if (!sa.has(k)) d++;

@@ -15,7 +15,10 @@ import * as metrics from "./tree-metrics.js";
 
 const NULL = -1;
 
-export interface Interval { left: number; right: number }
+export interface Interval {
+  left: number;
+  right: number;
+}
 
 /** @internal What every Tree of one tree sequence reads besides the cursor: node and mutation
  * columns (views of the tables, made once per tree sequence). */
@@ -36,8 +39,13 @@ export interface TreeContext {
  * sequence's own (rows.ts), asked on the first Newick without a precision. */
 export function treeContext(t: Tables, numNodes: number, samples: Int32Array, discreteTime: () => boolean): TreeContext {
   return {
-    numNodes, time: t.nodes.time, flags: t.nodes.flags, population: t.nodes.population,
-    samples, mutationSite: t.mutations.site, discreteTime,
+    numNodes,
+    time: t.nodes.time,
+    flags: t.nodes.flags,
+    population: t.nodes.population,
+    samples,
+    mutationSite: t.mutations.site,
+    discreteTime,
   };
 }
 
@@ -58,13 +66,32 @@ export function trackedMarks(v: unknown, flags: Uint32Array): Uint8Array {
 
 /** tskit's traversal orders for `nodes({ order })`. */
 export type TraversalOrder =
-  | "preorder" | "inorder" | "postorder" | "levelorder" | "breadthfirst" | "timeasc" | "timedesc" | "minlex_postorder";
-const ORDERS: readonly TraversalOrder[] = ["preorder", "inorder", "postorder", "levelorder", "breadthfirst", "timeasc", "timedesc", "minlex_postorder"];
+  | "preorder"
+  | "inorder"
+  | "postorder"
+  | "levelorder"
+  | "breadthfirst"
+  | "timeasc"
+  | "timedesc"
+  | "minlex_postorder";
+const ORDERS: readonly TraversalOrder[] = [
+  "preorder",
+  "inorder",
+  "postorder",
+  "levelorder",
+  "breadthfirst",
+  "timeasc",
+  "timedesc",
+  "minlex_postorder",
+];
 
 /** No more than `max` positional arguments: an extra one is refused, never ignored. */
 export function noExtra(args: IArguments | unknown[], max: number, where: string): void {
   if (args.length > max) {
-    throw new TreeSeqError("BAD_PARAM", `${where}: takes at most ${max} argument${max === 1 ? "" : "s"}, got ${args.length} (an extra argument would be ignored)`);
+    throw new TreeSeqError(
+      "BAD_PARAM",
+      `${where}: takes at most ${max} argument${max === 1 ? "" : "s"}, got ${args.length} (an extra argument would be ignored)`,
+    );
   }
 }
 
@@ -88,8 +115,10 @@ export class Tree {
    * reused for another file). `tracked`: 1 for each tracked sample (`trees({ trackedSamples })`).
    */
   constructor(
-    private readonly cursor: TreeCursor, private readonly ctx: TreeContext,
-    private readonly live: () => void, private readonly tracked: Uint8Array | null = null,
+    private readonly cursor: TreeCursor,
+    private readonly ctx: TreeContext,
+    private readonly live: () => void,
+    private readonly tracked: Uint8Array | null = null,
   ) {
     this.state = cursor.state();
     this.parentArr = cursor.array("parent");
@@ -105,48 +134,105 @@ export class Tree {
   }
 
   /** @internal */
-  step(how: "first" | "last" | "next" | "prev"): boolean { this.live(); return this.cursor.step(how); }
+  step(how: "first" | "last" | "next" | "prev"): boolean {
+    this.live();
+    return this.cursor.step(how);
+  }
   /** @internal */
-  seek(position: number): void { this.live(); this.cursor.seek(position); }
+  seek(position: number): void {
+    this.live();
+    this.cursor.seek(position);
+  }
   /** @internal */
-  seekIndex(index: number): void { this.live(); this.cursor.seekIndex(index); }
+  seekIndex(index: number): void {
+    this.live();
+    this.cursor.seekIndex(index);
+  }
 
   /** A node id (a number or BigInt), checked against this tree's nodes (the virtual root too). */
   private check(u: unknown, what = "node"): number {
     this.live();
     const i = toInteger(u, { where: "Tree", path: what }, "a node id");
     if (i < 0 || i > this.nodes_) {
-      throw new TreeSeqError("BAD_PARAM", `Tree: ${what} ${i} is out of bounds (the tree has nodes 0 to ${this.nodes_ - 1}, and ${this.nodes_} is the virtual root)`);
+      throw new TreeSeqError(
+        "BAD_PARAM",
+        `Tree: ${what} ${i} is out of bounds (the tree has nodes 0 to ${this.nodes_ - 1}, and ${this.nodes_} is the virtual root)`,
+      );
     }
     return i;
   }
 
-  private get st(): Float64Array { this.live(); return this.state; }
+  private get st(): Float64Array {
+    this.live();
+    return this.state;
+  }
 
-  get numNodes(): number { this.live(); return this.nodes_; }
+  get numNodes(): number {
+    this.live();
+    return this.nodes_;
+  }
   /** The tree's index along the genome (-1 when null). */
-  get index(): number { return this.st[S.INDEX]; }
-  get interval(): Interval { const s = this.st; return { left: s[S.LEFT], right: s[S.RIGHT] }; }
+  get index(): number {
+    return this.st[S.INDEX];
+  }
+  get interval(): Interval {
+    const s = this.st;
+    return { left: s[S.LEFT], right: s[S.RIGHT] };
+  }
   /** Genome length covered: `right - left`. */
-  get span(): number { const s = this.st; return s[S.RIGHT] - s[S.LEFT]; }
+  get span(): number {
+    const s = this.st;
+    return s[S.RIGHT] - s[S.LEFT];
+  }
   /** Middle of the interval, as tskit computes it: `left + (right - left) / 2`. */
-  get mid(): number { const s = this.st; return s[S.LEFT] + (s[S.RIGHT] - s[S.LEFT]) / 2; }
+  get mid(): number {
+    const s = this.st;
+    return s[S.LEFT] + (s[S.RIGHT] - s[S.LEFT]) / 2;
+  }
   /** Sum of all branch lengths (kept up to date as edges move). */
-  get totalBranchLength(): number { return this.st[S.TOTAL_BRANCH_LENGTH]; }
-  get numEdges(): number { return this.st[S.NUM_EDGES]; }
+  get totalBranchLength(): number {
+    return this.st[S.TOTAL_BRANCH_LENGTH];
+  }
+  get numEdges(): number {
+    return this.st[S.NUM_EDGES];
+  }
   /** tskit's virtual root: the parent of all roots, id `numNodes`. */
-  get virtualRoot(): number { this.live(); return this.nodes_; }
+  get virtualRoot(): number {
+    this.live();
+    return this.nodes_;
+  }
 
   // ---- one node -------------------------------------------------------------------------
 
-  parent(u: number | bigint): number { noExtra(arguments, 1, "Tree.parent"); return this.parentArr[this.check(u)]; }
-  leftChild(u: number | bigint): number { noExtra(arguments, 1, "Tree.leftChild"); return this.leftChildArr[this.check(u)]; }
-  rightChild(u: number | bigint): number { noExtra(arguments, 1, "Tree.rightChild"); return this.rightChildArr[this.check(u)]; }
-  leftSib(u: number | bigint): number { noExtra(arguments, 1, "Tree.leftSib"); return this.leftSibArr[this.check(u)]; }
-  rightSib(u: number | bigint): number { noExtra(arguments, 1, "Tree.rightSib"); return this.rightSibArr[this.check(u)]; }
-  numChildren(u: number | bigint): number { noExtra(arguments, 1, "Tree.numChildren"); return this.numChildrenArr[this.check(u)]; }
+  parent(u: number | bigint): number {
+    noExtra(arguments, 1, "Tree.parent");
+    return this.parentArr[this.check(u)];
+  }
+  leftChild(u: number | bigint): number {
+    noExtra(arguments, 1, "Tree.leftChild");
+    return this.leftChildArr[this.check(u)];
+  }
+  rightChild(u: number | bigint): number {
+    noExtra(arguments, 1, "Tree.rightChild");
+    return this.rightChildArr[this.check(u)];
+  }
+  leftSib(u: number | bigint): number {
+    noExtra(arguments, 1, "Tree.leftSib");
+    return this.leftSibArr[this.check(u)];
+  }
+  rightSib(u: number | bigint): number {
+    noExtra(arguments, 1, "Tree.rightSib");
+    return this.rightSibArr[this.check(u)];
+  }
+  numChildren(u: number | bigint): number {
+    noExtra(arguments, 1, "Tree.numChildren");
+    return this.numChildrenArr[this.check(u)];
+  }
   /** The edge joining `u` to its parent, or -1. */
-  edge(u: number | bigint): number { noExtra(arguments, 1, "Tree.edge"); return this.edgeArr[this.check(u)]; }
+  edge(u: number | bigint): number {
+    noExtra(arguments, 1, "Tree.edge");
+    return this.edgeArr[this.check(u)];
+  }
 
   /** Samples at or below `u`; with no argument, the total number of samples (tskit's `num_samples()`). */
   numSamples(u?: number | bigint): number {
@@ -221,14 +307,30 @@ export class Tree {
     return a === b;
   }
 
-  isSample(u: number | bigint): boolean { noExtra(arguments, 1, "Tree.isSample"); return this.isSampleId(this.check(u)); }
-  private isSampleId(u: number): boolean { return u < this.nodes_ && (this.ctx.flags[u] & 1) !== 0; }
+  isSample(u: number | bigint): boolean {
+    noExtra(arguments, 1, "Tree.isSample");
+    return this.isSampleId(this.check(u));
+  }
+  private isSampleId(u: number): boolean {
+    return u < this.nodes_ && (this.ctx.flags[u] & 1) !== 0;
+  }
   /** No children (true also for a node not in this tree: tskit's "dead leaves"). */
-  isLeaf(u: number | bigint): boolean { noExtra(arguments, 1, "Tree.isLeaf"); return this.numChildrenArr[this.check(u)] === 0; }
-  isInternal(u: number | bigint): boolean { noExtra(arguments, 1, "Tree.isInternal"); return this.numChildrenArr[this.check(u)] !== 0; }
+  isLeaf(u: number | bigint): boolean {
+    noExtra(arguments, 1, "Tree.isLeaf");
+    return this.numChildrenArr[this.check(u)] === 0;
+  }
+  isInternal(u: number | bigint): boolean {
+    noExtra(arguments, 1, "Tree.isInternal");
+    return this.numChildrenArr[this.check(u)] !== 0;
+  }
   /** No parent and some sample at or below (tskit's root threshold of 1). */
-  isRoot(u: number | bigint): boolean { noExtra(arguments, 1, "Tree.isRoot"); return this.isRootId(this.check(u)); }
-  private isRootId(u: number): boolean { return this.numSamplesArr[u] >= 1 && this.parentArr[u] === NULL; }
+  isRoot(u: number | bigint): boolean {
+    noExtra(arguments, 1, "Tree.isRoot");
+    return this.isRootId(this.check(u));
+  }
+  private isRootId(u: number): boolean {
+    return this.numSamplesArr[u] >= 1 && this.parentArr[u] === NULL;
+  }
   /** No parent and no children. */
   isIsolated(u: number | bigint): boolean {
     noExtra(arguments, 1, "Tree.isIsolated");
@@ -236,8 +338,13 @@ export class Tree {
     return this.numChildrenArr[v] === 0 && this.parentArr[v] === NULL;
   }
   /** The node's time (the virtual root's is Infinity, as tskit's). */
-  time(u: number | bigint): number { noExtra(arguments, 1, "Tree.time"); return this.timeOf(this.check(u)); }
-  private timeOf(u: number): number { return u === this.nodes_ ? Infinity : this.time_[u]; }
+  time(u: number | bigint): number {
+    noExtra(arguments, 1, "Tree.time");
+    return this.timeOf(this.check(u));
+  }
+  private timeOf(u: number): number {
+    return u === this.nodes_ ? Infinity : this.time_[u];
+  }
   population(u: number | bigint): number {
     noExtra(arguments, 1, "Tree.population");
     const v = this.check(u);
@@ -252,8 +359,14 @@ export class Tree {
   }
 
   /** The roots, left to right (nodes with no parent and samples below). */
-  get roots(): Int32Array { this.live(); return this.childrenOf(this.nodes_); }
-  get numRoots(): number { this.live(); return this.numChildrenArr[this.nodes_]; }
+  get roots(): Int32Array {
+    this.live();
+    return this.childrenOf(this.nodes_);
+  }
+  get numRoots(): number {
+    this.live();
+    return this.numChildrenArr[this.nodes_];
+  }
   /** The single root; a BAD_PARAM where the tree has several (use `roots`), as tskit raises. */
   get root(): number {
     this.live();
@@ -265,13 +378,41 @@ export class Tree {
   // ---- arrays (copies; length numNodes + 1, the last entry the virtual root's, as tskit's) --
 
   /** A copy of the parent array (length numNodes, -1 for none). */
-  parentArray(): Int32Array { noExtra(arguments, 0, "Tree.parentArray"); this.live(); return this.parentArr.slice(0, this.nodes_); }
-  leftChildArray(): Int32Array { noExtra(arguments, 0, "Tree.leftChildArray"); this.live(); return this.leftChildArr.slice(); }
-  rightChildArray(): Int32Array { noExtra(arguments, 0, "Tree.rightChildArray"); this.live(); return this.rightChildArr.slice(); }
-  leftSibArray(): Int32Array { noExtra(arguments, 0, "Tree.leftSibArray"); this.live(); return this.leftSibArr.slice(); }
-  rightSibArray(): Int32Array { noExtra(arguments, 0, "Tree.rightSibArray"); this.live(); return this.rightSibArr.slice(); }
-  numChildrenArray(): Int32Array { noExtra(arguments, 0, "Tree.numChildrenArray"); this.live(); return this.numChildrenArr.slice(); }
-  edgeArray(): Int32Array { noExtra(arguments, 0, "Tree.edgeArray"); this.live(); return this.edgeArr.slice(); }
+  parentArray(): Int32Array {
+    noExtra(arguments, 0, "Tree.parentArray");
+    this.live();
+    return this.parentArr.slice(0, this.nodes_);
+  }
+  leftChildArray(): Int32Array {
+    noExtra(arguments, 0, "Tree.leftChildArray");
+    this.live();
+    return this.leftChildArr.slice();
+  }
+  rightChildArray(): Int32Array {
+    noExtra(arguments, 0, "Tree.rightChildArray");
+    this.live();
+    return this.rightChildArr.slice();
+  }
+  leftSibArray(): Int32Array {
+    noExtra(arguments, 0, "Tree.leftSibArray");
+    this.live();
+    return this.leftSibArr.slice();
+  }
+  rightSibArray(): Int32Array {
+    noExtra(arguments, 0, "Tree.rightSibArray");
+    this.live();
+    return this.rightSibArr.slice();
+  }
+  numChildrenArray(): Int32Array {
+    noExtra(arguments, 0, "Tree.numChildrenArray");
+    this.live();
+    return this.numChildrenArr.slice();
+  }
+  edgeArray(): Int32Array {
+    noExtra(arguments, 0, "Tree.edgeArray");
+    this.live();
+    return this.edgeArr.slice();
+  }
 
   // ---- traversals -----------------------------------------------------------------------
 
@@ -285,8 +426,10 @@ export class Tree {
    * orders and the subtree queries build on. */
   private subtree(u: number): Int32Array {
     const [out, stack] = this.buffers();
-    const rc = this.rightChildArr, ls = this.leftSibArr;
-    let top = 0, n = 0;
+    const rc = this.rightChildArr,
+      ls = this.leftSibArr;
+    let top = 0,
+      n = 0;
     // The virtual root is listed only when asked for by id, as tskit does.
     if (u === NULL) for (let r = rc[this.nodes_]; r !== NULL; r = ls[r]) stack[top++] = r;
     else stack[top++] = u;
@@ -302,8 +445,10 @@ export class Tree {
   /** Postorder: the reverse of a preorder that visits children right to left. */
   private postorderFrom(u: number): Int32Array {
     const [out, stack] = this.buffers();
-    const lc = this.leftChildArr, rs = this.rightSibArr;
-    let top = 0, n = 0;
+    const lc = this.leftChildArr,
+      rs = this.rightSibArr;
+    let top = 0,
+      n = 0;
     if (u === NULL) for (let r = lc[this.nodes_]; r !== NULL; r = rs[r]) stack[top++] = r;
     else stack[top++] = u;
     while (top > 0) {
@@ -340,19 +485,29 @@ export class Tree {
     const root = this.rootArg(o.root, "nodes");
     const order = o.order === undefined ? "preorder" : stringValue(o.order, { where: "Tree.nodes", path: "order" }, "a traversal order");
     switch (order as TraversalOrder) {
-      case "preorder": return this.subtree(root);
-      case "postorder": return this.postorderFrom(root);
-      case "inorder": return this.inorder(root);
-      case "levelorder": case "breadthfirst": return this.levelorder(root);
-      case "timeasc": return this.timeasc(root);
-      case "timedesc": return this.timeasc(root).reverse();
-      case "minlex_postorder": return this.minlexPostorder(root);
+      case "preorder":
+        return this.subtree(root);
+      case "postorder":
+        return this.postorderFrom(root);
+      case "inorder":
+        return this.inorder(root);
+      case "levelorder":
+      case "breadthfirst":
+        return this.levelorder(root);
+      case "timeasc":
+        return this.timeasc(root);
+      case "timedesc":
+        return this.timeasc(root).reverse();
+      case "minlex_postorder":
+        return this.minlexPostorder(root);
       default:
         throw new TreeSeqError("BAD_PARAM", `Tree.nodes: order '${order}' is not one of ${ORDERS.join(", ")}`);
     }
   }
 
-  private topRoots(root: number): number[] { return root === NULL ? Array.from(this.childrenOf(this.nodes_)) : [root]; }
+  private topRoots(root: number): number[] {
+    return root === NULL ? Array.from(this.childrenOf(this.nodes_)) : [root];
+  }
 
   /** The first floor(n/2) children, the node, the rest (explicit stack: no recursion limit). */
   private inorder(root: number): Int32Array {
@@ -363,7 +518,10 @@ export class Tree {
       while (stack.length > 0) {
         const f = stack[stack.length - 1];
         // The node itself comes once its first half of children is done.
-        if (!f.done && f.i === f.ch.length >> 1) { out.push(f.u); f.done = true; }
+        if (!f.done && f.i === f.ch.length >> 1) {
+          out.push(f.u);
+          f.done = true;
+        }
         if (f.i < f.ch.length) stack.push(frame(f.ch[f.i++]));
         else stack.pop();
       }
@@ -466,23 +624,35 @@ export class Tree {
   /** Ids of the sites in this tree's interval. */
   sites(): Int32Array {
     noExtra(arguments, 0, "Tree.sites");
-    const a = this.st[S.SITES_START], b = this.state[S.SITES_END];
+    const a = this.st[S.SITES_START],
+      b = this.state[S.SITES_END];
     return Int32Array.from({ length: b - a }, (_, i) => a + i);
   }
-  get numSites(): number { const s = this.st; return s[S.SITES_END] - s[S.SITES_START]; }
+  get numSites(): number {
+    const s = this.st;
+    return s[S.SITES_END] - s[S.SITES_START];
+  }
   /** Ids of the mutations at this tree's sites, in table order. */
   mutations(): Int32Array {
     noExtra(arguments, 0, "Tree.mutations");
     const [a, b] = this.mutationRange();
     return Int32Array.from({ length: b - a }, (_, i) => a + i);
   }
-  get numMutations(): number { const [a, b] = this.mutationRange(); return b - a; }
+  get numMutations(): number {
+    const [a, b] = this.mutationRange();
+    return b - a;
+  }
   private mutationRange(): [number, number] {
     const s = this.st;
     const site = this.ctx.mutationSite;
     const lower = (x: number): number => {
-      let lo = 0, hi = site.length;
-      while (lo < hi) { const m = (lo + hi) >> 1; if (site[m] < x) lo = m + 1; else hi = m; }
+      let lo = 0,
+        hi = site.length;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (site[m] < x) lo = m + 1;
+        else hi = m;
+      }
       return lo;
     };
     return [lower(s[S.SITES_START]), lower(s[S.SITES_END])];
@@ -501,16 +671,32 @@ export class Tree {
   view(): metrics.TreeView {
     this.live();
     return {
-      numNodes: this.nodes_, time: this.time_, flags: this.ctx.flags, samples: this.ctx.samples,
-      parent: this.parentArr, leftChild: this.leftChildArr, rightChild: this.rightChildArr,
-      leftSib: this.leftSibArr, rightSib: this.rightSibArr, numChildren: this.numChildrenArr,
+      numNodes: this.nodes_,
+      time: this.time_,
+      flags: this.ctx.flags,
+      samples: this.ctx.samples,
+      parent: this.parentArr,
+      leftChild: this.leftChildArr,
+      rightChild: this.rightChildArr,
+      leftSib: this.leftSibArr,
+      rightSib: this.rightSibArr,
+      numChildren: this.numChildrenArr,
       postorder: (u: number) => this.postorderFrom(u),
     };
   }
 
-  collessIndex(): number { noExtra(arguments, 0, "Tree.collessIndex"); return metrics.collessIndex(this.view()); }
-  sackinIndex(): number { noExtra(arguments, 0, "Tree.sackinIndex"); return metrics.sackinIndex(this.view()); }
-  b1Index(): number { noExtra(arguments, 0, "Tree.b1Index"); return metrics.b1Index(this.view()); }
+  collessIndex(): number {
+    noExtra(arguments, 0, "Tree.collessIndex");
+    return metrics.collessIndex(this.view());
+  }
+  sackinIndex(): number {
+    noExtra(arguments, 0, "Tree.sackinIndex");
+    return metrics.sackinIndex(this.view());
+  }
+  b1Index(): number {
+    noExtra(arguments, 0, "Tree.b1Index");
+    return metrics.b1Index(this.view());
+  }
   b2Index(options: { base?: number } = {}): number {
     noExtra(arguments, 1, "Tree.b2Index");
     const o = optionsObject(options, ["base"], "Tree.b2Index");

@@ -10,24 +10,61 @@ import { decodeRowMetadata, makeTables, type MetadataTableName, type Tables } fr
 import { MetadataDecoder, type MetadataSchema } from "./metadata.js";
 import { Tree, noExtra, trackedMarks, treeContext, type TreeContext } from "./tree.js";
 import {
-  Rows, type Edge, type Individual, type Matrix, type Migration, type Mutation, type Node, type Population,
-  type Provenance, type SamplesOptions, type Site,
+  Rows,
+  type Edge,
+  type Individual,
+  type Matrix,
+  type Migration,
+  type Mutation,
+  type Node,
+  type Population,
+  type Provenance,
+  type SamplesOptions,
+  type Site,
 } from "./rows.js";
 import { edgeDiffs, type EdgeDiff, type EdgeDiffsOptions } from "./edge-diffs.js";
 import {
-  GENOTYPE_MATRIX_OPTIONS, HAPLOTYPES_OPTIONS, haplotypesOf, missingCharacter, readGenotypeOptions, Variant,
-  VARIANTS_OPTIONS, type GenotypeMatrixOptions, type HaplotypesOptions, type VariantsOptions,
+  GENOTYPE_MATRIX_OPTIONS,
+  HAPLOTYPES_OPTIONS,
+  haplotypesOf,
+  missingCharacter,
+  readGenotypeOptions,
+  Variant,
+  VARIANTS_OPTIONS,
+  type GenotypeMatrixOptions,
+  type HaplotypesOptions,
+  type VariantsOptions,
 } from "./genotypes.js";
-import { alignments, fasta, nexus, type AlignmentsOptions, type FastaOptions, type NexusOptions, type SequenceSource } from "./alignments.js";
+import {
+  alignments,
+  fasta,
+  nexus,
+  type AlignmentsOptions,
+  type FastaOptions,
+  type NexusOptions,
+  type SequenceSource,
+} from "./alignments.js";
 import { vcfPieces, writePieces, type VcfOptions, type VcfSink, type VcfSource } from "./vcf.js";
 import { nbytes } from "./nbytes.js";
 import { VARIANT_STATE } from "./generated/cursor.js";
 import {
-  STATISTICS, toKwargs,
-  type AlleleFrequencySpectrumOptions, type DivergenceMatrixOptions, type GenealogicalNearestNeighboursOptions,
-  type GeneticRelatednessMatrixOptions, type GeneticRelatednessOptions, type GeneticRelatednessWeightedOptions,
-  type MeanDescendantsOptions, type MultiWayStatOptions, type OneWayStatOptions, type StatName, type StatOptions,
-  type StatOptionsMap, type TajimasDOptions, type TraitStatOptions, type Y1Options,
+  STATISTICS,
+  toKwargs,
+  type AlleleFrequencySpectrumOptions,
+  type DivergenceMatrixOptions,
+  type GenealogicalNearestNeighboursOptions,
+  type GeneticRelatednessMatrixOptions,
+  type GeneticRelatednessOptions,
+  type GeneticRelatednessWeightedOptions,
+  type MeanDescendantsOptions,
+  type MultiWayStatOptions,
+  type OneWayStatOptions,
+  type StatName,
+  type StatOptions,
+  type StatOptionsMap,
+  type TajimasDOptions,
+  type TraitStatOptions,
+  type Y1Options,
 } from "./stats.js";
 
 declare global {
@@ -67,7 +104,10 @@ export class TreeSequence {
   private readonly live = (): void => void this.h;
 
   /** @internal Use `load()`. */
-  constructor(private readonly backendImpl: Backend, handle: Handle) {
+  constructor(
+    private readonly backendImpl: Backend,
+    handle: Handle,
+  ) {
     this.handle = handle;
     this.info = handle.summary();
   }
@@ -78,22 +118,52 @@ export class TreeSequence {
   }
 
   /** The summary, while not disposed. */
-  private get s(): Summary { this.h; return this.info; }
+  private get s(): Summary {
+    this.h;
+    return this.info;
+  }
 
   /** The backend this tree sequence lives in: "native" or "wasm". */
-  get backend(): "native" | "wasm" { this.h; return this.backendImpl.name; }
-  get sequenceLength(): number { return this.s.sequenceLength; }
-  get numTrees(): number { return this.s.numTrees; }
-  get numSamples(): number { return this.s.numSamples; }
-  get numNodes(): number { return this.s.numNodes; }
-  get numEdges(): number { return this.s.numEdges; }
-  get numSites(): number { return this.s.numSites; }
-  get numMutations(): number { return this.s.numMutations; }
-  get numIndividuals(): number { return this.s.numIndividuals; }
-  get numPopulations(): number { return this.s.numPopulations; }
-  get numMigrations(): number { return this.s.numMigrations; }
-  get numProvenances(): number { return this.s.numProvenances; }
-  get timeUnits(): string { return this.s.timeUnits; }
+  get backend(): "native" | "wasm" {
+    this.h;
+    return this.backendImpl.name;
+  }
+  get sequenceLength(): number {
+    return this.s.sequenceLength;
+  }
+  get numTrees(): number {
+    return this.s.numTrees;
+  }
+  get numSamples(): number {
+    return this.s.numSamples;
+  }
+  get numNodes(): number {
+    return this.s.numNodes;
+  }
+  get numEdges(): number {
+    return this.s.numEdges;
+  }
+  get numSites(): number {
+    return this.s.numSites;
+  }
+  get numMutations(): number {
+    return this.s.numMutations;
+  }
+  get numIndividuals(): number {
+    return this.s.numIndividuals;
+  }
+  get numPopulations(): number {
+    return this.s.numPopulations;
+  }
+  get numMigrations(): number {
+    return this.s.numMigrations;
+  }
+  get numProvenances(): number {
+    return this.s.numProvenances;
+  }
+  get timeUnits(): string {
+    return this.s.timeUnits;
+  }
 
   /** Sample node ids (a copy), in id order; `{ population, time }` selects (see rows.ts). */
   samples(options?: SamplesOptions): Int32Array {
@@ -101,7 +171,9 @@ export class TreeSequence {
     return options === undefined ? this.h.samples() : this.rows.samples(options);
   }
   /** Tree boundaries: numTrees + 1 positions from 0 to sequenceLength (a copy). */
-  breakpoints(): Float64Array { return this.h.breakpoints(); }
+  breakpoints(): Float64Array {
+    return this.h.breakpoints();
+  }
 
   /**
    * Read-only typed-array columns, made on first use. After `dispose()` the tables throw
@@ -174,9 +246,15 @@ export class TreeSequence {
   // ---- The whole Tree (toolkit): first, last, edge diffs, tracked samples, the Tree's context.
 
   /** The first tree (a new Tree). */
-  first(): Tree { noExtra(arguments, 0, "first"); return this.atIndex(0); }
+  first(): Tree {
+    noExtra(arguments, 0, "first");
+    return this.atIndex(0);
+  }
   /** The last tree (a new Tree). */
-  last(): Tree { noExtra(arguments, 0, "last"); return this.atIndex(-1); }
+  last(): Tree {
+    noExtra(arguments, 0, "last");
+    return this.atIndex(-1);
+  }
 
   /**
    * tskit's `edge_diffs`: per tree, its interval and the ids of the edges that leave and enter
@@ -332,27 +410,35 @@ export class TreeSequence {
    * them. Shape: `[windows?][timeWindows?][nodes?][sets?]` (no set axis for one flat list or
    * the default, all samples).
    */
-  diversity(options?: OneWayStatOptions): Promise<StatResult> { return this.stat("diversity", options); }
+  diversity(options?: OneWayStatOptions): Promise<StatResult> {
+    return this.stat("diversity", options);
+  }
 
   /**
    * Segregating sites: the density of sites polymorphic within a set (the number of alleles
    * in the set at each site minus one, summed); in branch mode the total length of branches
    * subtending some but not all of its samples. Shape as `diversity`.
    */
-  segregatingSites(options?: OneWayStatOptions): Promise<StatResult> { return this.stat("segregatingSites", options); }
+  segregatingSites(options?: OneWayStatOptions): Promise<StatResult> {
+    return this.stat("segregatingSites", options);
+  }
 
   /**
    * Tajima's D of each set, from its diversity and segregating sites (NaN where undefined).
    * Never span-normalised (a ratio). Shape as `diversity`.
    */
-  tajimasD(options?: TajimasDOptions): Promise<StatResult> { return this.stat("tajimasD", options); }
+  tajimasD(options?: TajimasDOptions): Promise<StatResult> {
+    return this.stat("tajimasD", options);
+  }
 
   /**
    * Y1: the mean, over trios of distinct samples (a1, a2, a3) of one set, of the density of
    * sites where a1 differs from a2 and a3 (branch mode: branch length). `sampleSets` is
    * required. Shape as `diversity`.
    */
-  y1(options: Y1Options): Promise<StatResult> { return this.stat("y1", options); }
+  y1(options: Y1Options): Promise<StatResult> {
+    return this.stat("y1", options);
+  }
 
   /**
    * Divergence (d_xy): the mean number of differences between a sample of one set and a
@@ -361,45 +447,59 @@ export class TreeSequence {
    * `[windows?][timeWindows?][nodes?][tuples?]` (no tuple axis for a single tuple, or for the
    * default when there are exactly two sets).
    */
-  divergence(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("divergence", options); }
+  divergence(options: MultiWayStatOptions): Promise<StatResult> {
+    return this.stat("divergence", options);
+  }
 
   /**
    * Fst (Hudson's) between pairs of sets: `1 - 2 (d(X) + d(Y)) / (d(X) + 2 d(X, Y) + d(Y))`
    * from their diversities and divergence. Shape as `divergence`.
    */
-  fst(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("fst", options); }
+  fst(options: MultiWayStatOptions): Promise<StatResult> {
+    return this.stat("fst", options);
+  }
 
   /**
    * Patterson's f2 between pairs of sets: as f4 over (a1, b1; a2, b2) with a1, a2 drawn from
    * the first set and b1, b2 from the second, without replacement. Shape as `divergence`.
    */
-  f2(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("f2", options); }
+  f2(options: MultiWayStatOptions): Promise<StatResult> {
+    return this.stat("f2", options);
+  }
 
   /**
    * Y2 between pairs of sets: as Y3 over trios (a, b1, b2), a from the first set and b1, b2
    * from the second, without replacement. Shape as `divergence`.
    */
-  y2(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("y2", options); }
+  y2(options: MultiWayStatOptions): Promise<StatResult> {
+    return this.stat("y2", options);
+  }
 
   /**
    * Patterson's f3(A; B, C) for triples of sets, `E[(p_A - p_B)(p_A - p_C)]` (A, the
    * putatively admixed set, first). Shape as `divergence`, with 3-tuples.
    */
-  f3(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("f3", options); }
+  f3(options: MultiWayStatOptions): Promise<StatResult> {
+    return this.stat("f3", options);
+  }
 
   /**
    * Y3 for triples of sets: the mean density of sites at which a sample a of the first set
    * differs from b and c of the others (branch mode: the length of branches separating a from
    * b and c). Shape as `divergence`, with 3-tuples.
    */
-  y3(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("y3", options); }
+  y3(options: MultiWayStatOptions): Promise<StatResult> {
+    return this.stat("y3", options);
+  }
 
   /**
    * Patterson's f4 for quadruples of sets: over (a, b; c, d), one from each set, the density
    * of sites where a and c agree against b and d minus that where a and d agree against b and
    * c. Shape as `divergence`, with 4-tuples.
    */
-  f4(options: MultiWayStatOptions): Promise<StatResult> { return this.stat("f4", options); }
+  f4(options: MultiWayStatOptions): Promise<StatResult> {
+    return this.stat("f4", options);
+  }
 
   /**
    * Genetic relatedness between pairs of sets: the frequency of shared alleles between their
@@ -426,13 +526,17 @@ export class TreeSequence {
    * sample) and inheritance of each allele (branch mode: of each branch). Shape:
    * `[windows?][timeWindows?][nodes?][columns]`; the column axis is always there.
    */
-  traitCovariance(options: TraitStatOptions): Promise<StatResult> { return this.stat("traitCovariance", options); }
+  traitCovariance(options: TraitStatOptions): Promise<StatResult> {
+    return this.stat("traitCovariance", options);
+  }
 
   /**
    * As `traitCovariance`, divided by p (1 - p), p the proportion of samples inheriting the
    * allele (or branch): mean squared correlations. Shape as `traitCovariance`.
    */
-  traitCorrelation(options: TraitStatOptions): Promise<StatResult> { return this.stat("traitCorrelation", options); }
+  traitCorrelation(options: TraitStatOptions): Promise<StatResult> {
+    return this.stat("traitCorrelation", options);
+  }
 
   /**
    * The (joint) allele frequency spectrum of the sets: entry [j0][j1]... is the density of
@@ -488,7 +592,9 @@ export class TreeSequence {
   }
 
   /** A `.trees` file that tskit loads, with the same tables. */
-  dump(): Uint8Array { return this.h.dump(); }
+  dump(): Uint8Array {
+    return this.h.dump();
+  }
 
   // ---- Metadata (decoding in metadata.ts; tables' schemas in tables.ts) ----
 
@@ -508,10 +614,14 @@ export class TreeSequence {
 
   /** The top-level metadata schema: `{ codec, schema }`, the schema as parsed JSON (both null
    * where the file has none: tskit's null schema, raw bytes). */
-  get metadataSchema(): MetadataSchema { return this.topLevel.schema; }
+  get metadataSchema(): MetadataSchema {
+    return this.topLevel.schema;
+  }
 
   /** The file's UUID, as tskit's `file_uuid`. */
-  get fileUuid(): string { return this.text("uuid"); }
+  get fileUuid(): string {
+    return this.text("uuid");
+  }
 
   /**
    * tskit's `reference_sequence`: `{ data, url, metadata, metadataSchema }` (metadata decoded
@@ -539,9 +649,13 @@ export class TreeSequence {
   get tableMetadataSchemas(): Readonly<Record<MetadataTableName, MetadataSchema>> {
     const t = this.tables;
     return Object.freeze({
-      nodes: t.nodes.metadataSchema, edges: t.edges.metadataSchema, sites: t.sites.metadataSchema,
-      mutations: t.mutations.metadataSchema, migrations: t.migrations.metadataSchema,
-      individuals: t.individuals.metadataSchema, populations: t.populations.metadataSchema,
+      nodes: t.nodes.metadataSchema,
+      edges: t.edges.metadataSchema,
+      sites: t.sites.metadataSchema,
+      mutations: t.mutations.metadataSchema,
+      migrations: t.migrations.metadataSchema,
+      individuals: t.individuals.metadataSchema,
+      populations: t.populations.metadataSchema,
     });
   }
 
@@ -560,8 +674,12 @@ export class TreeSequence {
     this.h;
     const self = this;
     return (this.rowsCache ??= new Rows({
-      get tables() { return self.tables; },
-      get sequenceLength() { return self.sequenceLength; },
+      get tables() {
+        return self.tables;
+      },
+      get sequenceLength() {
+        return self.sequenceLength;
+      },
       samples: () => this.h.samples(),
       metadata: (table, i) => this.decodeRowMetadata(table, i),
     }));
@@ -570,59 +688,134 @@ export class TreeSequence {
   /** Rows 0..n-1 as objects; the count and DISPOSED are checked now, not at the first step. */
   private iterate<T>(n: number, row: (i: number) => T): Generator<T> {
     const live = this.live;
-    return (function* () { for (let i = 0; i < n; i++) { live(); yield row(i); } })();
+    return (function* () {
+      for (let i = 0; i < n; i++) {
+        live();
+        yield row(i);
+      }
+    })();
   }
 
   /** tskit's Node: `{ id, flags, time, population, individual, metadata }` (metadata decoded). */
-  node(id: number | bigint): Node { noExtra(arguments, 1, "node"); return this.rows.node(id); }
+  node(id: number | bigint): Node {
+    noExtra(arguments, 1, "node");
+    return this.rows.node(id);
+  }
   /** tskit's Edge: `{ id, left, right, parent, child, metadata }`. */
-  edge(id: number | bigint): Edge { noExtra(arguments, 1, "edge"); return this.rows.edge(id); }
+  edge(id: number | bigint): Edge {
+    noExtra(arguments, 1, "edge");
+    return this.rows.edge(id);
+  }
   /** tskit's Site, by id or `{ position }` (a site exactly there, else BAD_PARAM), with its
    * mutations. */
-  site(idOrPosition: number | bigint | { position: number | bigint }): Site { noExtra(arguments, 1, "site"); return this.rows.site(idOrPosition); }
+  site(idOrPosition: number | bigint | { position: number | bigint }): Site {
+    noExtra(arguments, 1, "site");
+    return this.rows.site(idOrPosition);
+  }
   /** tskit's Mutation, with the computed `edge` and `inheritedState`; `time` NaN where unknown. */
-  mutation(id: number | bigint): Mutation { noExtra(arguments, 1, "mutation"); return this.rows.mutation(id); }
+  mutation(id: number | bigint): Mutation {
+    noExtra(arguments, 1, "mutation");
+    return this.rows.mutation(id);
+  }
   /** tskit's Individual, with `nodes` (the nodes naming it, in id order). */
-  individual(id: number | bigint): Individual { noExtra(arguments, 1, "individual"); return this.rows.individual(id); }
+  individual(id: number | bigint): Individual {
+    noExtra(arguments, 1, "individual");
+    return this.rows.individual(id);
+  }
   /** tskit's Population: `{ id, metadata }`. */
-  population(id: number | bigint): Population { noExtra(arguments, 1, "population"); return this.rows.population(id); }
+  population(id: number | bigint): Population {
+    noExtra(arguments, 1, "population");
+    return this.rows.population(id);
+  }
   /** tskit's Migration. */
-  migration(id: number | bigint): Migration { noExtra(arguments, 1, "migration"); return this.rows.migration(id); }
+  migration(id: number | bigint): Migration {
+    noExtra(arguments, 1, "migration");
+    return this.rows.migration(id);
+  }
   /** tskit's Provenance: `{ id, timestamp, record }`. */
-  provenance(id: number | bigint): Provenance { noExtra(arguments, 1, "provenance"); return this.rows.provenance(id); }
+  provenance(id: number | bigint): Provenance {
+    noExtra(arguments, 1, "provenance");
+    return this.rows.provenance(id);
+  }
 
-  nodes(): Generator<Node> { noExtra(arguments, 0, "nodes"); return this.iterate(this.numNodes, (i) => this.rows.node(i)); }
-  edges(): Generator<Edge> { noExtra(arguments, 0, "edges"); return this.iterate(this.numEdges, (i) => this.rows.edge(i)); }
-  sites(): Generator<Site> { noExtra(arguments, 0, "sites"); return this.iterate(this.numSites, (i) => this.rows.site(i)); }
-  mutations(): Generator<Mutation> { noExtra(arguments, 0, "mutations"); return this.iterate(this.numMutations, (i) => this.rows.mutation(i)); }
-  individuals(): Generator<Individual> { noExtra(arguments, 0, "individuals"); return this.iterate(this.numIndividuals, (i) => this.rows.individual(i)); }
-  populations(): Generator<Population> { noExtra(arguments, 0, "populations"); return this.iterate(this.numPopulations, (i) => this.rows.population(i)); }
-  migrations(): Generator<Migration> { noExtra(arguments, 0, "migrations"); return this.iterate(this.numMigrations, (i) => this.rows.migration(i)); }
-  provenances(): Generator<Provenance> { noExtra(arguments, 0, "provenances"); return this.iterate(this.numProvenances, (i) => this.rows.provenance(i)); }
+  nodes(): Generator<Node> {
+    noExtra(arguments, 0, "nodes");
+    return this.iterate(this.numNodes, (i) => this.rows.node(i));
+  }
+  edges(): Generator<Edge> {
+    noExtra(arguments, 0, "edges");
+    return this.iterate(this.numEdges, (i) => this.rows.edge(i));
+  }
+  sites(): Generator<Site> {
+    noExtra(arguments, 0, "sites");
+    return this.iterate(this.numSites, (i) => this.rows.site(i));
+  }
+  mutations(): Generator<Mutation> {
+    noExtra(arguments, 0, "mutations");
+    return this.iterate(this.numMutations, (i) => this.rows.mutation(i));
+  }
+  individuals(): Generator<Individual> {
+    noExtra(arguments, 0, "individuals");
+    return this.iterate(this.numIndividuals, (i) => this.rows.individual(i));
+  }
+  populations(): Generator<Population> {
+    noExtra(arguments, 0, "populations");
+    return this.iterate(this.numPopulations, (i) => this.rows.population(i));
+  }
+  migrations(): Generator<Migration> {
+    noExtra(arguments, 0, "migrations");
+    return this.iterate(this.numMigrations, (i) => this.rows.migration(i));
+  }
+  provenances(): Generator<Provenance> {
+    noExtra(arguments, 0, "provenances");
+    return this.iterate(this.numProvenances, (i) => this.rows.provenance(i));
+  }
 
   /** tskit's `individuals_nodes`: numIndividuals x max ploidy, -1 padded (a copy, with `.shape`). */
-  get individualsNodes(): Matrix<Int32Array> { return this.rows.individualsNodes(); }
+  get individualsNodes(): Matrix<Int32Array> {
+    return this.rows.individualsNodes();
+  }
   /** tskit's `individuals_population` (-1 with no nodes; nodes that disagree: BAD_INDIVIDUALS). */
-  get individualPopulations(): Int32Array { return this.rows.individualPopulations(); }
+  get individualPopulations(): Int32Array {
+    return this.rows.individualPopulations();
+  }
   /** tskit's `individuals_time` (NaN with no nodes; nodes that disagree: BAD_INDIVIDUALS). */
-  get individualTimes(): Float64Array { return this.rows.individualTimes(); }
+  get individualTimes(): Float64Array {
+    return this.rows.individualTimes();
+  }
   /** tskit's `individuals_location`: numIndividuals x location length (ragged: BAD_INDIVIDUALS). */
-  get individualLocations(): Matrix<Float64Array> { return this.rows.individualLocations(); }
+  get individualLocations(): Matrix<Float64Array> {
+    return this.rows.individualLocations();
+  }
   /** tskit's `mutations_edge` (-1 where no edge is above the mutation; a copy). */
-  get mutationsEdge(): Int32Array { return this.rows.mutationsEdge().slice(); }
+  get mutationsEdge(): Int32Array {
+    return this.rows.mutationsEdge().slice();
+  }
   /** tskit's `mutations_inherited_state`. */
-  get mutationsInheritedState(): string[] { return this.rows.mutationsInheritedState(); }
+  get mutationsInheritedState(): string[] {
+    return this.rows.mutationsInheritedState();
+  }
 
   /** Every genome coordinate (sequence length, edges, sites, migrations) is an integer. */
-  get discreteGenome(): boolean { return this.rows.discreteGenome(); }
+  get discreteGenome(): boolean {
+    return this.rows.discreteGenome();
+  }
   /** Every time (nodes, known mutation times, migrations) is an integer. */
-  get discreteTime(): boolean { return this.rows.discreteTime(); }
+  get discreteTime(): boolean {
+    return this.rows.discreteTime();
+  }
   /** The time of the oldest root of any tree (BAD_PARAM without samples, as tskit). */
-  get maxRootTime(): number { return this.rows.maxRootTime(); }
+  get maxRootTime(): number {
+    return this.rows.maxRootTime();
+  }
   /** The least node or known mutation time. */
-  get minTime(): number { return this.rows.minTime(); }
+  get minTime(): number {
+    return this.rows.minTime();
+  }
   /** The greatest node or known mutation time. */
-  get maxTime(): number { return this.rows.maxTime(); }
+  get maxTime(): number {
+    return this.rows.maxTime();
+  }
   /** tskit's `nbytes`: the bytes of the tables' columns (offsets 64-bit), the metadata
    * schemas as tskit writes them out, the reference sequence and the edge indexes. */
   get nbytes(): number {
@@ -630,9 +823,16 @@ export class TreeSequence {
     return nbytes({
       column: (key) => this.column(key),
       timeUnits: s.timeUnits,
-      rows: { nodes: s.numNodes, edges: s.numEdges, sites: s.numSites, mutations: s.numMutations,
-        individuals: s.numIndividuals, populations: s.numPopulations, migrations: s.numMigrations,
-        provenances: s.numProvenances },
+      rows: {
+        nodes: s.numNodes,
+        edges: s.numEdges,
+        sites: s.numSites,
+        mutations: s.numMutations,
+        individuals: s.numIndividuals,
+        populations: s.numPopulations,
+        migrations: s.numMigrations,
+        provenances: s.numProvenances,
+      },
     });
   }
 
@@ -655,12 +855,12 @@ export class TreeSequence {
     handle.free();
   }
 
-  [Symbol.dispose](): void { this.dispose(); }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }
 
 // Every name in STATISTICS (the CLI's list) is a method, taking exactly its StatOptionsMap type.
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
-type EveryStatisticIsAMethod = Assert<
-  Equal<{ [K in StatName]: NonNullable<Parameters<TreeSequence[K]>[0]> }, StatOptionsMap>
->;
+type EveryStatisticIsAMethod = Assert<Equal<{ [K in StatName]: NonNullable<Parameters<TreeSequence[K]>[0]> }, StatOptionsMap>>;

@@ -19,13 +19,19 @@
 import { TreeSeqError, type ErrorCode } from "./errors.js";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53 - 1
-const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;
+const INT32_MIN = -(2 ** 31),
+  INT32_MAX = 2 ** 31 - 1;
 
 /** `where`: the call ("diversity", "init", "Tree.parent"); `path`: the value in it ("sampleSets[0][2]"). */
-export interface Place { where: string; path: string }
+export interface Place {
+  where: string;
+  path: string;
+}
 
-const at = (p: Place, suffix: string | number): Place =>
-  ({ where: p.where, path: typeof suffix === "number" ? `${p.path}[${suffix}]` : `${p.path}.${suffix}` });
+const at = (p: Place, suffix: string | number): Place => ({
+  where: p.where,
+  path: typeof suffix === "number" ? `${p.path}[${suffix}]` : `${p.path}.${suffix}`,
+});
 
 function fail(p: Place, code: ErrorCode, what: string): never {
   throw new TreeSeqError(code, `${p.where}: ${p.path} ${what}`);
@@ -151,7 +157,10 @@ export function booleanValue(v: unknown, p: Place): boolean {
 /** An options object: a plain object whose keys are all among `known`. */
 export function optionsObject(v: unknown, known: readonly string[], where: string): Record<string, unknown> {
   if (!isPlainObject(v)) {
-    throw new TreeSeqError("BAD_PARAM", `${where}: options must be an object such as { ${known.slice(0, 3).join(", ")} }, not ${describe(v)}`);
+    throw new TreeSeqError(
+      "BAD_PARAM",
+      `${where}: options must be an object such as { ${known.slice(0, 3).join(", ")} }, not ${describe(v)}`,
+    );
   }
   for (const k of Object.keys(v)) {
     if (!known.includes(k)) throw new TreeSeqError("BAD_PARAM", `${where}: unknown option '${k}' (known: ${known.join(", ")})`);

@@ -30,8 +30,16 @@ export interface VcfOptions {
 }
 
 export const VCF_OPTIONS = [
-  "ploidy", "contigId", "individuals", "individualNames", "positionTransform", "siteMask",
-  "sampleMask", "includeNonSampleNodes", "isolatedAsMissing", "allowPositionZero",
+  "ploidy",
+  "contigId",
+  "individuals",
+  "individualNames",
+  "positionTransform",
+  "siteMask",
+  "sampleMask",
+  "includeNonSampleNodes",
+  "isolatedAsMissing",
+  "allowPositionZero",
 ] as const;
 
 /** What the writer needs of the tree sequence. */
@@ -46,7 +54,9 @@ export interface VcfSource {
   variants(options: { samples: number[]; isolatedAsMissing: boolean; copy: boolean }): Iterable<Variant>;
 }
 
-const bad = (msg: string): never => { throw new TreeSeqError("BAD_PARAM", `writeVcf: ${msg}`); };
+const bad = (msg: string): never => {
+  throw new TreeSeqError("BAD_PARAM", `writeVcf: ${msg}`);
+};
 
 /** numpy's round: half to even. */
 function roundHalfEven(x: number): number {
@@ -93,7 +103,8 @@ export function* vcfPieces(src: VcfSource, options: unknown): Generator<string> 
 
   // Individuals' nodes (tskit's map_to_vcf_model).
   if (src.numIndividuals > 0 && o.ploidy != null) bad("Cannot specify ploidy when individuals are present in the tree sequence");
-  if (src.numIndividuals === 0 && includeNonSample) bad("Cannot include non-sample nodes when individuals are not present in the tree sequence");
+  if (src.numIndividuals === 0 && includeNonSample)
+    bad("Cannot include non-sample nodes when individuals are not present in the tree sequence");
   let rows: number[][];
   let names: string[];
   if (src.numIndividuals === 0 && o.individuals == null) {
@@ -105,14 +116,17 @@ export function* vcfPieces(src: VcfSource, options: unknown): Generator<string> 
     for (let i = 0; i < samples.length; i += ploidy) rows.push(Array.from(samples.subarray(i, i + ploidy)));
     names = rows.map((_, i) => `tsk_${i}`);
   } else {
-    const ids = o.individuals == null
-      ? Array.from({ length: src.numIndividuals }, (_, i) => i)
-      : Array.from(idList(o.individuals, { where: "writeVcf", path: "individuals" }));
+    const ids =
+      o.individuals == null
+        ? Array.from({ length: src.numIndividuals }, (_, i) => i)
+        : Array.from(idList(o.individuals, { where: "writeVcf", path: "individuals" }));
     if (ids.length === 0) bad("No individuals specified");
     // A loop, not Math.min(...ids): spreading a long list overflows the call stack.
     for (const i of ids) if (i < 0 || i >= src.numIndividuals) bad("Invalid individual ID");
     const nodesOf: number[][] = Array.from({ length: src.numIndividuals }, () => []);
-    src.nodesIndividual.forEach((ind, u) => { if (ind >= 0 && ind < nodesOf.length) nodesOf[ind].push(u); });
+    src.nodesIndividual.forEach((ind, u) => {
+      if (ind >= 0 && ind < nodesOf.length) nodesOf[ind].push(u);
+    });
     // tskit pads rows to the widest individual with -1 and, without non-sample nodes, moves
     // the -1s last; what is written is each row's nodes other than -1, in that order.
     rows = ids.map((i) => nodesOf[i].filter((u) => includeNonSample || (src.nodesFlags[u] & SAMPLE) !== 0));
@@ -121,7 +135,9 @@ export function* vcfPieces(src: VcfSource, options: unknown): Generator<string> 
   if (o.individualNames != null) {
     const given = o.individualNames;
     if (typeof given === "string" || !isList(given)) bad(`individualNames is ${describe(given)}, not a list of strings`);
-    names = Array.from(given as ArrayLike<unknown>, (n, i) => stringValue(n, { where: "writeVcf", path: `individualNames[${i}]` }, "a string"));
+    names = Array.from(given as ArrayLike<unknown>, (n, i) =>
+      stringValue(n, { where: "writeVcf", path: `individualNames[${i}]` }, "a string"),
+    );
   }
   if (rows.length !== names.length) bad("The number of individuals does not match the number of names");
   const keep = rows.map((r) => r.length > 0);
@@ -137,11 +153,14 @@ export function* vcfPieces(src: VcfSource, options: unknown): Generator<string> 
 
   let siteMask: boolean[] | null = null;
   if (o.siteMask != null) {
-    if (!isList(o.siteMask) || (o.siteMask as ArrayLike<unknown>).length !== src.numSites) bad("Site mask must be 1D a boolean array of length num_sites");
+    if (!isList(o.siteMask) || (o.siteMask as ArrayLike<unknown>).length !== src.numSites)
+      bad("Site mask must be 1D a boolean array of length num_sites");
     siteMask = Array.from(o.siteMask as ArrayLike<unknown>, Boolean);
   }
-  if (!allowZero && positions.some((p, s) => p === 0 && !(siteMask?.[s]))) {
-    bad("A variant position of 0 was found in the VCF output, this is not fully compliant with the VCF spec; pass allowPositionZero: true, or use positionTransform to move it");
+  if (!allowZero && positions.some((p, s) => p === 0 && !siteMask?.[s])) {
+    bad(
+      "A variant position of 0 was found in the VCF output, this is not fully compliant with the VCF spec; pass allowPositionZero: true, or use positionTransform to move it",
+    );
   }
   let sampleMask: ((v: Variant) => ArrayLike<unknown>) | null = null;
   if (typeof o.sampleMask === "function") sampleMask = o.sampleMask as (v: Variant) => ArrayLike<unknown>;
@@ -156,7 +175,8 @@ export function* vcfPieces(src: VcfSource, options: unknown): Generator<string> 
     '##FILTER=<ID=PASS,Description="All filters passed">\n' +
     `##contig=<ID=${contigId},length=${contigLength}>\n` +
     '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n' +
-    ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", names.join("\t")].join("\t") + "\n";
+    ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", names.join("\t")].join("\t") +
+    "\n";
 
   const samples = rows.flat();
   // Separators after each genotype: "|" within an individual, "\t" between, "\n" at the end.
@@ -189,9 +209,7 @@ export function* vcfPieces(src: VcfSource, options: unknown): Generator<string> 
 }
 
 /** Where `writeVcf` writes: a Node writable stream or a web `WritableStream`. */
-export type VcfSink =
-  | { write(chunk: string): boolean; once(event: "drain", f: () => void): unknown }
-  | WritableStream<string>;
+export type VcfSink = { write(chunk: string): boolean; once(event: "drain", f: () => void): unknown } | WritableStream<string>;
 
 /** Writes the pieces to `sink`, waiting on its backpressure, so memory stays flat. */
 export async function writePieces(sink: unknown, pieces: Iterable<string>): Promise<void> {
@@ -213,8 +231,11 @@ export async function writePieces(sink: unknown, pieces: Iterable<string>): Prom
   }
   type Listener = (e?: unknown) => void;
   const node = sink as {
-    write(c: string): boolean; once(e: string, f: Listener): unknown; removeListener?(e: string, f: Listener): unknown;
-    destroyed?: boolean; writableEnded?: boolean;
+    write(c: string): boolean;
+    once(e: string, f: Listener): unknown;
+    removeListener?(e: string, f: Listener): unknown;
+    destroyed?: boolean;
+    writableEnded?: boolean;
   };
   for (const p of pieces) {
     if (node.destroyed || node.writableEnded) {

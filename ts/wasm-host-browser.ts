@@ -40,9 +40,7 @@ export const browserHost: WasmHost = {
 
   async glue(build) {
     try {
-      return build === "wasm-threads"
-        ? await import("./web/wasm-threads/treeseq_wasm.js")
-        : await import("./web/wasm-st/treeseq_wasm.js");
+      return build === "wasm-threads" ? await import("./web/wasm-threads/treeseq_wasm.js") : await import("./web/wasm-st/treeseq_wasm.js");
     } catch (e) {
       throw new TreeSeqError("BACKEND_UNAVAILABLE", `cannot import treeseq's ${build} glue module: ${(e as Error).message}`);
     }
@@ -57,9 +55,13 @@ export const browserHost: WasmHost = {
       throw unavailable(url, `the request failed (${(e as Error).message})`);
     }
     if (!r.ok) {
-      throw unavailable(url, `HTTP ${r.status} ${r.statusText}`.trim() + (r.status === 404
-        ? " (a bundler that does not follow new URL(\"…\", import.meta.url), such as esbuild, needs node_modules/treeseq/dist/web copied next to its bundle as web/)"
-        : ""));
+      throw unavailable(
+        url,
+        `HTTP ${r.status} ${r.statusText}`.trim() +
+          (r.status === 404
+            ? ' (a bundler that does not follow new URL("…", import.meta.url), such as esbuild, needs node_modules/treeseq/dist/web copied next to its bundle as web/)'
+            : ""),
+      );
     }
     try {
       return await WebAssembly.compile(await r.arrayBuffer());

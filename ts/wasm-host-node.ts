@@ -30,10 +30,27 @@ import(workerData.entry).catch((e) => parentPort.postMessage({ type: "failed", e
  * modules are the application's, not treeseq's.
  */
 export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
-  const withValue = new Set(["-e", "--eval", "-p", "--print", "-r", "--require", "--import", "--loader",
-    "--experimental-loader", "--input-type", "--test-reporter", "--test-reporter-destination", "--watch-path",
-    "--test-name-pattern", "--test-skip-pattern", "--test-shard", "--test-concurrency"]);
-  const alone = /^(-i|--interactive|--test|--test-only|--watch|--watch-preserve-output|--check|-c|--experimental-test-coverage|--experimental-default-type)$/;
+  const withValue = new Set([
+    "-e",
+    "--eval",
+    "-p",
+    "--print",
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+    "--input-type",
+    "--test-reporter",
+    "--test-reporter-destination",
+    "--watch-path",
+    "--test-name-pattern",
+    "--test-skip-pattern",
+    "--test-shard",
+    "--test-concurrency",
+  ]);
+  const alone =
+    /^(-i|--interactive|--test|--test-only|--watch|--watch-preserve-output|--check|-c|--experimental-test-coverage|--experimental-default-type)$/;
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -88,7 +105,9 @@ export const nodeHost: WasmHost = {
       onMessage: (cb) => void w.on("message", cb),
       onError: (cb) => {
         w.on("error", (e) => cb(workerFailed(where, e.message)));
-        w.on("exit", (code) => { if (alive) cb(workerFailed(where, `it exited (code ${code})`)); });
+        w.on("exit", (code) => {
+          if (alive) cb(workerFailed(where, `it exited (code ${code})`));
+        });
       },
       setKeepAlive: (on) => (on ? w.ref() : w.unref()),
       terminate: () => {

@@ -59,7 +59,10 @@ class Driver {
   /** Set once the instance is retired: every later call is refused with it. */
   private failed: TreeSeqError | null = null;
   /** `onTrap`: the driver's instance trapped (or its worker died), with what happened. */
-  constructor(private w: WorkerLike, onTrap: (why: string) => void) {
+  constructor(
+    private w: WorkerLike,
+    onTrap: (why: string) => void,
+  ) {
     w.onMessage((m) => {
       if (m?.type !== "reply") return;
       if (!m.ok && m.trap) {
@@ -103,15 +106,21 @@ class Driver {
 /** What a trap was, for its message: the RuntimeError, where, and the panic's message if a
  * panic caused it (with `panic = "abort"` an abort without one is a failed allocation). */
 function trapDetail(error: string, panic: string | null | undefined, where: string): string {
-  const cause = panic ? `: ${panic}` :
-    /unreachable/.test(error) ? " (an abort with no Rust panic before it: an allocation failed, out of memory)" : "";
+  const cause = panic
+    ? `: ${panic}`
+    : /unreachable/.test(error)
+      ? " (an abort with no Rust panic before it: an allocation failed, out of memory)"
+      : "";
   return `${error} in ${where}${cause}`;
 }
 
 /** The TreeSeqError a trap rejects its call with. */
 function trapError(why: string): TreeSeqError {
-  return new TreeSeqError("INTERNAL", `the WebAssembly instance trapped (${why}); it was retired, and the next call ` +
-    `starts a fresh one (tree sequences loaded in it must be loaded again)`);
+  return new TreeSeqError(
+    "INTERNAL",
+    `the WebAssembly instance trapped (${why}); it was retired, and the next call ` +
+      `starts a fresh one (tree sequences loaded in it must be loaded again)`,
+  );
 }
 
 /**
@@ -120,8 +129,10 @@ function trapError(why: string): TreeSeqError {
  */
 function callIn<T>(inst: Instance, f: () => T): T {
   if (inst.broken) {
-    throw new TreeSeqError("DISPOSED", `this object lived in a WebAssembly instance that trapped (${inst.broken}) ` +
-      `and was retired: load the file again`);
+    throw new TreeSeqError(
+      "DISPOSED",
+      `this object lived in a WebAssembly instance that trapped (${inst.broken}) ` + `and was retired: load the file again`,
+    );
   }
   try {
     return f();
@@ -163,15 +174,27 @@ function retire(inst: Instance, why: string): TreeSeqError {
 
 class WasmHandle implements Handle {
   /** `remote`: the id of this file's copy in the single-threaded build's stats worker. */
-  constructor(private inst: Instance, private ts: WasmTreeSequence | null, private remote: number | null = null) {}
+  constructor(
+    private inst: Instance,
+    private ts: WasmTreeSequence | null,
+    private remote: number | null = null,
+  ) {}
   private get t(): WasmTreeSequence {
     if (!this.ts) throw new Error("TREESEQ:DISPOSED:this tree sequence was disposed");
     return this.ts;
   }
-  private call<T>(f: () => T): T { return callIn(this.inst, f); }
-  summary(): Summary { return this.call(() => JSON.parse(this.t.summary())); }
-  samples(): Int32Array { return this.call(() => this.t.samples()); }
-  breakpoints(): Float64Array { return this.call(() => this.t.breakpoints()); }
+  private call<T>(f: () => T): T {
+    return callIn(this.inst, f);
+  }
+  summary(): Summary {
+    return this.call(() => JSON.parse(this.t.summary()));
+  }
+  samples(): Int32Array {
+    return this.call(() => this.t.samples());
+  }
+  breakpoints(): Float64Array {
+    return this.call(() => this.t.breakpoints());
+  }
   /** A copy, in memory of its own: a view of the instance's memory kept past `dispose()`
    * would show whatever the memory holds next (another file's data); a copy can be detached. */
   column(key: string): TypedArray {
@@ -180,14 +203,18 @@ class WasmHandle implements Handle {
       return typedArrayFor(d.dtype, this.inst.memory.buffer, d.ptr, d.length).slice();
     });
   }
-  dump(): Uint8Array { return this.call(() => this.t.dump()); }
+  dump(): Uint8Array {
+    return this.call(() => this.t.dump());
+  }
   treeCursor(): TreeCursor {
     return this.call(() => new WasmTreeCursor(this.inst, this.t.tree_cursor(), JSON.parse(this.t.summary()).numNodes));
   }
   variantCursor(optionsJson?: string, numGenotypes?: number): VariantCursor {
-    return this.call(() => optionsJson === undefined
-      ? new WasmVariantCursor(this.inst, this.t.variant_cursor(), JSON.parse(this.t.summary()).numSamples)
-      : new WasmVariantCursor(this.inst, this.t.variant_cursor_with(optionsJson), numGenotypes ?? 0));
+    return this.call(() =>
+      optionsJson === undefined
+        ? new WasmVariantCursor(this.inst, this.t.variant_cursor(), JSON.parse(this.t.summary()).numSamples)
+        : new WasmVariantCursor(this.inst, this.t.variant_cursor_with(optionsJson), numGenotypes ?? 0),
+    );
   }
   async genotypeMatrix(optionsJson: string): Promise<{ data: Int32Array; shape: number[] }> {
     // Through `compute`: the one way to the pool (genotypes cross as float64, exact).
@@ -252,20 +279,50 @@ class Views {
 
 class WasmTreeCursor implements TreeCursor {
   private views: Views;
-  constructor(private inst: Instance, private c: WasmTree | null, private numNodes: number) {
+  constructor(
+    private inst: Instance,
+    private c: WasmTree | null,
+    private numNodes: number,
+  ) {
     this.views = new Views(inst.memory);
   }
-  private call<T>(f: () => T): T { return callIn(this.inst, f); }
-  step(how: "first" | "last" | "next" | "prev"): boolean { return this.call(() => this.c!.step(how)); }
-  seek(position: number): void { this.call(() => this.c!.seek(position)); }
-  seekIndex(index: number): void { this.call(() => this.c!.seek_index(index)); }
+  private call<T>(f: () => T): T {
+    return callIn(this.inst, f);
+  }
+  step(how: "first" | "last" | "next" | "prev"): boolean {
+    return this.call(() => this.c!.step(how));
+  }
+  seek(position: number): void {
+    this.call(() => this.c!.seek(position));
+  }
+  seekIndex(index: number): void {
+    this.call(() => this.c!.seek_index(index));
+  }
   state(): Float64Array {
-    return this.views.get("state", (b) => new Float64Array(b, this.call(() => this.c!.state_ptr()), TREE_STATE.LEN));
+    return this.views.get(
+      "state",
+      (b) =>
+        new Float64Array(
+          b,
+          this.call(() => this.c!.state_ptr()),
+          TREE_STATE.LEN,
+        ),
+    );
   }
   array(name: string): Int32Array {
-    return this.views.get(name, (b) => new Int32Array(b, this.call(() => this.c!.array_ptr(name)), this.numNodes + 1));
+    return this.views.get(
+      name,
+      (b) =>
+        new Int32Array(
+          b,
+          this.call(() => this.c!.array_ptr(name)),
+          this.numNodes + 1,
+        ),
+    );
   }
-  mrca(u: number, v: number): number { return this.call(() => this.c!.mrca(u, v)); }
+  mrca(u: number, v: number): number {
+    return this.call(() => this.c!.mrca(u, v));
+  }
   free(): void {
     if (!this.inst.broken && this.c) this.c.free();
     this.c = null;
@@ -277,19 +334,47 @@ class WasmVariantCursor implements VariantCursor {
   /** The genotypes, copied out of the instance's memory into one array reused for every site:
    * what `variants({ copy: false })` hands out, so it never shows memory freed later. */
   private out: Int32Array;
-  constructor(private inst: Instance, private c: WasmVariants | null, numSamples: number) {
+  constructor(
+    private inst: Instance,
+    private c: WasmVariants | null,
+    numSamples: number,
+  ) {
     this.views = new Views(inst.memory);
     this.out = new Int32Array(numSamples);
   }
-  private call<T>(f: () => T): T { return callIn(this.inst, f); }
-  next(): boolean { return this.call(() => this.c!.next()); }
-  decode(site: number): void { this.call(() => this.c!.decode(site)); }
-  state(): Float64Array {
-    return this.views.get("state", (b) => new Float64Array(b, this.call(() => this.c!.state_ptr()), VARIANT_STATE.LEN));
+  private call<T>(f: () => T): T {
+    return callIn(this.inst, f);
   }
-  allelesJson(): string { return this.call(() => this.c!.alleles()); }
+  next(): boolean {
+    return this.call(() => this.c!.next());
+  }
+  decode(site: number): void {
+    this.call(() => this.c!.decode(site));
+  }
+  state(): Float64Array {
+    return this.views.get(
+      "state",
+      (b) =>
+        new Float64Array(
+          b,
+          this.call(() => this.c!.state_ptr()),
+          VARIANT_STATE.LEN,
+        ),
+    );
+  }
+  allelesJson(): string {
+    return this.call(() => this.c!.alleles());
+  }
   genotypes(): Int32Array {
-    const view = this.views.get("genotypes", (b) => new Int32Array(b, this.call(() => this.c!.genotypes_ptr()), this.out.length));
+    const view = this.views.get(
+      "genotypes",
+      (b) =>
+        new Int32Array(
+          b,
+          this.call(() => this.c!.genotypes_ptr()),
+          this.out.length,
+        ),
+    );
     this.out.set(view);
     return this.out;
   }
@@ -340,8 +425,15 @@ async function instantiate(host: WasmHost, build: BuildName): Promise<Instance> 
     throw new TreeSeqError("BACKEND_UNAVAILABLE", `the ${build} WebAssembly module did not start: ${(e as Error).message}`);
   }
   const inst: Instance = {
-    glue, memory, build, module, driver: null, pool: [], threads: build === "wasm-st" ? 1 : 0,
-    resizing: Promise.resolve(), broken: null,
+    glue,
+    memory,
+    build,
+    module,
+    driver: null,
+    pool: [],
+    threads: build === "wasm-st" ? 1 : 0,
+    resizing: Promise.resolve(),
+    broken: null,
   };
   // Without shared memory, statistics run on a second instance in a worker (with its own copy
   // of each file), so that they never block the page's main thread.
@@ -367,7 +459,9 @@ async function acquire(host: WasmHost, build: BuildName): Promise<Instance> {
       const made = instantiate(host, build).then((inst) => (current.set(build, inst), inst));
       p = made;
       instances.set(build, made);
-      made.catch(() => { if (instances.get(build) === made) instances.delete(build); });
+      made.catch(() => {
+        if (instances.get(build) === made) instances.delete(build);
+      });
     }
     const inst = await p;
     if (!inst.broken) return inst;
@@ -380,7 +474,9 @@ async function startWorker(host: WasmHost, inst: Instance, role: "pool" | "drive
   try {
     started = host.spawn(inst.build);
   } catch (e) {
-    throw e instanceof TreeSeqError ? e : new TreeSeqError("BACKEND_UNAVAILABLE", `the WebAssembly worker did not start: ${(e as Error).message}`);
+    throw e instanceof TreeSeqError
+      ? e
+      : new TreeSeqError("BACKEND_UNAVAILABLE", `the WebAssembly worker did not start: ${(e as Error).message}`);
   }
   const { worker, where } = started;
   const ready = nextMessage(worker, "ready", where);
@@ -406,20 +502,27 @@ async function startWorker(host: WasmHost, inst: Instance, role: "pool" | "drive
 
 /** Replaces the instance's rayon pool with one of `n` threads. */
 function resizePool(host: WasmHost, inst: Instance, n: number): Promise<void> {
-  inst.resizing = inst.resizing.catch(() => {}).then(async () => {
-    if (inst.threads === n || inst.broken) return;
-    const setup = (inst.glue as ThreadedGlue).pool_prepare(n);
-    // The pool's workers must be running before the pool is built: a browser does not start
-    // a worker while its creator blocks.
-    const fresh = await Promise.all(Array.from({ length: n }, () => startWorker(host, inst, "pool", setup)));
-    const old = inst.pool;
-    const exits = old.map((w) => nextMessage(w, "exit"));
-    inst.pool = fresh;
-    inst.threads = await inst.driver!.call({ op: "build", setup });
-    // The old pool ends once nothing uses it; its workers then return from Rust and say so.
-    // Only then are they terminated: stopping a worker inside Rust could leave a lock held.
-    void Promise.all(exits).then(() => old.forEach((w) => w.terminate()), () => {});
-  });
+  inst.resizing = inst.resizing
+    .catch(() => {})
+    .then(async () => {
+      if (inst.threads === n || inst.broken) return;
+      const setup = (inst.glue as ThreadedGlue).pool_prepare(n);
+      // The pool's workers must be running before the pool is built: a browser does not start
+      // a worker while its creator blocks.
+      const fresh = await Promise.all(Array.from({ length: n }, () => startWorker(host, inst, "pool", setup)));
+      const old = inst.pool;
+      const exits = old.map((w) => nextMessage(w, "exit"));
+      inst.pool = fresh;
+      inst.threads = await inst.driver!.call({ op: "build", setup });
+      // The old pool ends once nothing uses it; its workers then return from Rust and say so.
+      // Only then are they terminated: stopping a worker inside Rust could leave a lock held.
+      void Promise.all(exits).then(
+        () => {
+          for (const w of old) w.terminate();
+        },
+        () => {},
+      );
+    });
   return inst.resizing;
 }
 
@@ -427,8 +530,11 @@ function resizePool(host: WasmHost, inst: Instance, n: number): Promise<void> {
  * build's worker has a memory of its own). */
 async function applyCeiling(inst: Instance, bytes: number): Promise<void> {
   if (typeof inst.glue.set_max_memory !== "function") {
-    throw new TreeSeqError("BACKEND_UNAVAILABLE", `init: maxMemory: this ${inst.build} WebAssembly build has no memory ceiling ` +
-      `(no set_max_memory export): it is older than this TypeScript; rebuild it`);
+    throw new TreeSeqError(
+      "BACKEND_UNAVAILABLE",
+      `init: maxMemory: this ${inst.build} WebAssembly build has no memory ceiling ` +
+        `(no set_max_memory export): it is older than this TypeScript; rebuild it`,
+    );
   }
   callIn(inst, () => inst.glue.set_max_memory(bytes));
   if (inst.build === "wasm-st") await inst.driver!.call({ op: "maxMemory", bytes });
@@ -437,7 +543,11 @@ async function applyCeiling(inst: Instance, bytes: number): Promise<void> {
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   private constructor(
-    private host: WasmHost, private inst: Instance, readonly threads: number, readonly version: string, readonly reason: string,
+    private host: WasmHost,
+    private inst: Instance,
+    readonly threads: number,
+    readonly version: string,
+    readonly reason: string,
   ) {}
 
   /** The live instance: this one's, or a fresh one (with this backend's pool size) after a trap. */
@@ -450,7 +560,9 @@ export class WasmBackend implements Backend {
   }
 
   /** Whether this backend runs the threaded build (the tests check which build was picked). */
-  get threaded(): boolean { return this.inst.build === "wasm-threads"; }
+  get threaded(): boolean {
+    return this.inst.build === "wasm-threads";
+  }
 
   /** `singleThreaded` forces the build without atomics (what pages without isolation get). */
   static async create(host: WasmHost, threads: number, version: string, reason: string, singleThreaded = false): Promise<WasmBackend> {
@@ -467,7 +579,10 @@ export class WasmBackend implements Backend {
     const inst = await this.live();
     if (inst.build === "wasm-threads") {
       const ptr = await inst.driver!.call({ op: "load", bytes });
-      return new WasmHandle(inst, callIn(inst, () => inst.glue.WasmTreeSequence.from_acquired(ptr)));
+      return new WasmHandle(
+        inst,
+        callIn(inst, () => inst.glue.WasmTreeSequence.from_acquired(ptr)),
+      );
     }
     const local = callIn(inst, () => inst.glue.load(bytes, false));
     try {
@@ -493,7 +608,9 @@ export class WasmBackend implements Backend {
 
   maxMemory(): number | null {
     const glue = this.inst.broken ? null : this.inst.glue;
-    return typeof glue?.max_memory === "function" ? Number(callIn(this.inst, () => glue.max_memory())) : ceilings.get(this.inst.build) ?? null;
+    return typeof glue?.max_memory === "function"
+      ? Number(callIn(this.inst, () => glue.max_memory()))
+      : (ceilings.get(this.inst.build) ?? null);
   }
 
   /**

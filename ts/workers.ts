@@ -32,8 +32,12 @@ export function wrapWebWorker(w: Worker, where: string): WorkerLike {
       w.addEventListener("error", (e) => {
         const ev = e as ErrorEvent;
         e.preventDefault?.();
-        cb(workerFailed(where, ev.message ||
-          "its script did not load (not found, not served as JavaScript, or blocked by the page's security headers)"));
+        cb(
+          workerFailed(
+            where,
+            ev.message || "its script did not load (not found, not served as JavaScript, or blocked by the page's security headers)",
+          ),
+        );
       });
       w.addEventListener("messageerror", () => cb(workerFailed(where, "a message could not be deserialised")));
     },

@@ -110,7 +110,8 @@ const LENGTH_UNITS: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9 };
 export function lengthValue(flag: string, text: string): number {
   const m = /^\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?|\.\d+)\s*([kmg]?)b?\s*$/i.exec(text);
   const n = m ? Number(m[1]) * LENGTH_UNITS[m[2].toLowerCase()] : NaN;
-  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`${flag}: expected a positive length such as 100000, 100k or 2.5M; got '${text}'`);
+  if (!(n > 0) || !Number.isFinite(n))
+    throw new UsageError(`${flag}: expected a positive length such as 100000, 100k or 2.5M; got '${text}'`);
   return n;
 }
 

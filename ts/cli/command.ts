@@ -2,7 +2,7 @@
  * What every subcommand of the command line is, and what they share: the backend flags and
  * how a failure is reported (`treeseq: CODE: message` on stderr).
  */
-import { init, TreeSeqError, type BackendInfo } from "../index.js";
+import { init, type TreeSeqError, type BackendInfo } from "../index.js";
 import { bytesValue, choiceValue, integerValue, type FlagSpecs, type Parsed } from "./args.js";
 
 export interface Command {
@@ -21,7 +21,12 @@ export interface Command {
 /** The flags that choose and size the backend, shared by every command that loads files. */
 export const BACKEND_FLAGS: FlagSpecs = {
   backend: { type: "string", value: "NAME", help: "native, wasm or auto (default: $TREESEQ_BACKEND, else auto)" },
-  threads: { type: "string", short: "t", value: "N", help: "threads in the one pool all work shares (default: $TREESEQ_THREADS, else every core)" },
+  threads: {
+    type: "string",
+    short: "t",
+    value: "N",
+    help: "threads in the one pool all work shares (default: $TREESEQ_THREADS, else every core)",
+  },
 };
 
 /**

@@ -18,7 +18,11 @@ import { Output } from "./output.js";
 /** The one FILE these commands take. */
 function oneFile(command: string, positionals: string[]): string {
   if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? `${command} needs a FILE` : `${command} takes one FILE, got ${positionals.length}: ${positionals.join(" ")}`);
+    throw new UsageError(
+      positionals.length === 0
+        ? `${command} needs a FILE`
+        : `${command} takes one FILE, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
   }
   return positionals[0];
 }
@@ -135,7 +139,8 @@ function vcfOptions(values: Parsed["values"]): (ts: TreeSequence) => VcfOptions 
       if (mask === null) {
         const m = new Array<boolean>(v.genotypes.length).fill(false);
         for (const j of columns) {
-          if (j >= m.length) throw new TreeSeqError("BAD_PARAM", `--sample-mask: sample ${j} is out of range (the VCF has ${m.length} sample nodes)`);
+          if (j >= m.length)
+            throw new TreeSeqError("BAD_PARAM", `--sample-mask: sample ${j} is out of range (the VCF has ${m.length} sample nodes)`);
           m[j] = true;
         }
         mask = m;
@@ -146,13 +151,15 @@ function vcfOptions(values: Parsed["values"]): (ts: TreeSequence) => VcfOptions 
 
   const left = str("left") === undefined ? undefined : positionValue("--left", str("left")!);
   const right = str("right") === undefined ? undefined : positionValue("--right", str("right")!);
-  if (left !== undefined && right !== undefined && !(left < right)) throw new UsageError(`--left ${left} must be less than --right ${right}`);
+  if (left !== undefined && right !== undefined && !(left < right))
+    throw new UsageError(`--left ${left} must be less than --right ${right}`);
   const masked = str("site-mask") === undefined ? [] : idsValue("--site-mask", str("site-mask")!);
   if (left === undefined && right === undefined && masked.length === 0) return () => o;
   return (ts) => {
     const mask = Array.from(ts.tables.sites.position, (x) => (left !== undefined && x < left) || (right !== undefined && x >= right));
     for (const s of masked) {
-      if (s >= mask.length) throw new TreeSeqError("BAD_PARAM", `--site-mask: site ${s} is out of range (the file has ${mask.length} sites)`);
+      if (s >= mask.length)
+        throw new TreeSeqError("BAD_PARAM", `--site-mask: site ${s} is out of range (the file has ${mask.length} sites)`);
       mask[s] = true;
     }
     return { ...o, siteMask: mask };
@@ -174,7 +181,11 @@ export const vcfCommand: Command = {
     "individual-names": { type: "string", value: "A,B,...", help: "one name per individual written (default tsk_<id>)" },
     ploidy: { type: "string", value: "N", help: "sample nodes per VCF sample when the file has no individuals (default 1)" },
     "contig-id": { type: "string", value: "NAME", help: "the CHROM column and the ##contig ID (default 1)" },
-    "position-transform": { type: "string", value: "HOW", help: "round (default: to the nearest integer, halves to even) or legacy (then repeats bumped up by one)" },
+    "position-transform": {
+      type: "string",
+      value: "HOW",
+      help: "round (default: to the nearest integer, halves to even) or legacy (then repeats bumped up by one)",
+    },
     left: { type: "string", value: "X", help: "leave out the sites before position X" },
     right: { type: "string", value: "X", help: "leave out the sites at position X and after" },
     "site-mask": { type: "string", value: "IDS", help: "site ids to leave out" },
@@ -216,7 +227,9 @@ function nodeLabels(text: string | undefined): (numNodes: number) => NewickOptio
   try {
     lines = readFileSync(text, "utf8").split(/\r?\n/);
   } catch (e) {
-    throw new UsageError(`--node-labels: expected samples, ids, none or a file of 'id label' lines; cannot read '${text}': ${(e as Error).message}`);
+    throw new UsageError(
+      `--node-labels: expected samples, ids, none or a file of 'id label' lines; cannot read '${text}': ${(e as Error).message}`,
+    );
   }
   const labels = new Map<number, string>();
   lines.forEach((line, i) => {
@@ -242,8 +255,16 @@ export const newickCommand: Command = {
     position: { type: "string", value: "X", help: "only the tree at genome position X" },
     index: { type: "string", value: "I", help: "only the tree with index I (0 is the first)" },
     all: { type: "boolean", help: "every tree (the default)" },
-    precision: { type: "string", value: "N", help: "digits after the point of branch lengths (default 0 when every time is an integer, else 17)" },
-    "node-labels": { type: "string", value: "LABELS", help: "samples (default: n<id> on samples), ids (every node its id), none, or a FILE of 'id label' lines" },
+    precision: {
+      type: "string",
+      value: "N",
+      help: "digits after the point of branch lengths (default 0 when every time is an integer, else 17)",
+    },
+    "node-labels": {
+      type: "string",
+      value: "LABELS",
+      help: "samples (default: n<id> on samples), ids (every node its id), none, or a FILE of 'id label' lines",
+    },
     "no-branch-lengths": { type: "boolean", help: "write the topology only" },
     root: { type: "string", value: "NODE", help: "write the subtree of NODE (needed where a tree has several roots)" },
     intervals: { type: "boolean", help: "start each line with the tree's left and right ends and a tab each" },
@@ -254,7 +275,8 @@ export const newickCommand: Command = {
   async run({ values, positionals }: Parsed): Promise<number> {
     const file = oneFile("newick", positionals);
     const picks = ["position", "index", "all"].filter((k) => values[k] !== undefined);
-    if (picks.length > 1) throw new UsageError(`give one of --position, --index and --all, not ${picks.map((k) => `--${k}`).join(" and ")}`);
+    if (picks.length > 1)
+      throw new UsageError(`give one of --position, --index and --all, not ${picks.map((k) => `--${k}`).join(" and ")}`);
     const position = values.position === undefined ? undefined : positionValue("--position", values.position as string);
     const index = values.index === undefined ? undefined : integerValue("--index", values.index as string, 0);
     const options: NewickOptions = {};
@@ -271,7 +293,10 @@ export const newickCommand: Command = {
         const roots = t.roots;
         if (options.root === undefined && roots.length !== 1) {
           const list = roots.length > 8 ? `${Array.from(roots.subarray(0, 8)).join(", ")}, ...` : Array.from(roots).join(", ");
-          throw new TreeSeqError("BAD_PARAM", `the tree has ${roots.length} roots${roots.length ? ` (${list})` : ""}, so no one Newick text (as in tskit); --root NODE writes the subtree of one`);
+          throw new TreeSeqError(
+            "BAD_PARAM",
+            `the tree has ${roots.length} roots${roots.length ? ` (${list})` : ""}, so no one Newick text (as in tskit); --root NODE writes the subtree of one`,
+          );
         }
         const text = t.asNewick(options);
         return values.intervals ? `${t.interval.left}\t${t.interval.right}\t${text}\n` : `${text}\n`;

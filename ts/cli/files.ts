@@ -84,7 +84,10 @@ function segmentRegex(part: string): RegExp {
       const end = part.indexOf("]", i + 1);
       if (end < 0) re += "\\[";
       else {
-        const body = part.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        const body = part
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\");
         re += `[${body}]`;
         i = end;
       }

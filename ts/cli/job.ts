@@ -16,13 +16,25 @@ import { expandFiles } from "./files.js";
 import { PROGRESS_FLAG, progressModeValue, type ProgressMode } from "./progress.js";
 import type { StatSpec } from "./requests.js";
 import {
-  parseSampleSets, parseTuples, parseWindows, SAMPLE_SETS_HELP, WINDOWS_HELP,
-  type SampleSetsSpec, type TuplesSpec, type WindowsSpec,
+  parseSampleSets,
+  parseTuples,
+  parseWindows,
+  SAMPLE_SETS_HELP,
+  WINDOWS_HELP,
+  type SampleSetsSpec,
+  type TuplesSpec,
+  type WindowsSpec,
 } from "./selection.js";
 import { TABLE_FORMATS, type TableFormat } from "./table.js";
 
 export const STAT_FLAGS: FlagSpecs = {
-  stat: { type: "string", short: "s", multiple: true, value: "NAME[:JSON]", help: "a statistic (treeseq's name) and its options as JSON; repeat for more" },
+  stat: {
+    type: "string",
+    short: "s",
+    multiple: true,
+    value: "NAME[:JSON]",
+    help: "a statistic (treeseq's name) and its options as JSON; repeat for more",
+  },
   job: { type: "string", value: "FILE", help: "a YAML or JSON job file (files, statistics, and any flag in camelCase)" },
   "sample-sets": { type: "string", value: "SETS", help: SAMPLE_SETS_HELP },
   windows: { type: "string", short: "w", value: "N|trees|sites|FILE", help: WINDOWS_HELP },
@@ -31,8 +43,17 @@ export const STAT_FLAGS: FlagSpecs = {
   mode: { type: "string", short: "m", value: "MODE", help: "site, branch or node, for every statistic whose options do not say" },
   format: { type: "string", short: "f", value: "FORMAT", help: "tsv (default), csv, json or ndjson" },
   out: { type: "string", short: "o", value: "FILE", help: "write the table here (default: stdout)" },
-  jobs: { type: "string", short: "j", value: "N", help: "files loaded and computed at a time, within --max-memory (default: the threads, from 2 to 4)" },
-  "max-memory": { type: "string", value: "SIZE", help: "memory budget for the files in flight and any one request (default half the machine's)" },
+  jobs: {
+    type: "string",
+    short: "j",
+    value: "N",
+    help: "files loaded and computed at a time, within --max-memory (default: the threads, from 2 to 4)",
+  },
+  "max-memory": {
+    type: "string",
+    value: "SIZE",
+    help: "memory budget for the files in flight and any one request (default half the machine's)",
+  },
   progress: PROGRESS_FLAG,
   quiet: { type: "boolean", short: "q", help: "no progress and no summary line" },
   ...BACKEND_FLAGS,
@@ -67,9 +88,21 @@ export interface Job {
 
 /** Job file keys: the long flags in camelCase, and the two lists. */
 const JOB_KEYS: Record<string, string> = {
-  files: "", statistics: "", sampleSets: "sample-sets", windows: "windows", windowSize: "window-size",
-  pairs: "pairs", mode: "mode", format: "format", out: "out", jobs: "jobs", maxMemory: "max-memory",
-  progress: "progress", quiet: "quiet", backend: "backend", threads: "threads",
+  files: "",
+  statistics: "",
+  sampleSets: "sample-sets",
+  windows: "windows",
+  windowSize: "window-size",
+  pairs: "pairs",
+  mode: "mode",
+  format: "format",
+  out: "out",
+  jobs: "jobs",
+  maxMemory: "max-memory",
+  progress: "progress",
+  quiet: "quiet",
+  backend: "backend",
+  threads: "threads",
 };
 
 /** The job the command line (and its job file) describe. */
@@ -86,7 +119,13 @@ export function readJob(args: Parsed): Job {
       if (k === "files") {
         for (const f of listOf(v, path, "files")) {
           const name = String(f);
-          files.push(...expandFiles([isAbsolute(name) ? name : join(base, name)]).map((p) => ({ name: p === join(base, name) ? name : p, path: p, bytes: 0 })));
+          files.push(
+            ...expandFiles([isAbsolute(name) ? name : join(base, name)]).map((p) => ({
+              name: p === join(base, name) ? name : p,
+              path: p,
+              bytes: 0,
+            })),
+          );
         }
       } else if (k === "statistics") stats.push(...listOf(v, path, "statistics"));
       else flags[JOB_KEYS[k]] = v;
@@ -137,7 +176,8 @@ export function parseStat(v: unknown): StatSpec {
   } else if (v !== null && typeof v === "object" && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
     const extra = Object.keys(o).filter((k) => k !== "name" && k !== "options");
-    if (extra.length > 0) throw new UsageError(`statistics: unknown key '${extra[0]}' in ${JSON.stringify(v)} (a statistic is { name, options })`);
+    if (extra.length > 0)
+      throw new UsageError(`statistics: unknown key '${extra[0]}' in ${JSON.stringify(v)} (a statistic is { name, options })`);
     name = String(o.name);
     options = o.options ?? {};
     text = options && Object.keys(options).length > 0 ? `${name}:${JSON.stringify(options)}` : name;
@@ -174,7 +214,8 @@ function readJobFile(path: string): Record<string, unknown> {
   } catch (e) {
     throw new UsageError(`--job ${path}: not valid ${/\.json$/i.test(path) ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}`);
   }
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new UsageError(`--job ${path}: expected a mapping of keys (files, statistics, ...)`);
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+    throw new UsageError(`--job ${path}: expected a mapping of keys (files, statistics, ...)`);
   return doc as Record<string, unknown>;
 }
 

@@ -33,7 +33,12 @@ export class Output {
   static async file(path: string): Promise<Output> {
     const s = createWriteStream(path);
     try {
-      await Promise.race([once(s, "open"), once(s, "error").then(([e]) => { throw e; })]);
+      await Promise.race([
+        once(s, "open"),
+        once(s, "error").then(([e]) => {
+          throw e;
+        }),
+      ]);
     } catch (e) {
       throw new TreeSeqError("IO", `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }

@@ -17,7 +17,9 @@ export const PROGRESS_MODES: readonly ProgressMode[] = ["auto", "json", "none"];
 
 /** The `--progress` flag of the commands that go through many files. */
 export const PROGRESS_FLAG: FlagSpec = {
-  type: "string", value: "MODE", help: "auto (a line on stderr when it is a terminal; the default), json (a JSON line per event on stderr) or none",
+  type: "string",
+  value: "MODE",
+  help: "auto (a line on stderr when it is a terminal; the default), json (a JSON line per event on stderr) or none",
 };
 
 /** The mode `--progress` asks for (auto when not given). */
@@ -141,20 +143,30 @@ class Tracker {
     let w = this.doneWeight;
     // Loading counts as one step beside the statistics, so a file with none still moves.
     const steps = this.statsPerFile + 1;
-    for (const [file, n] of this.statsDone) w += this.weight(file) * Math.min(n, this.statsPerFile) / steps;
+    for (const [file, n] of this.statsDone) w += (this.weight(file) * Math.min(n, this.statsPerFile)) / steps;
     return Math.min(1, w / this.totalWeight);
   }
 
   state(): ProgressState {
     const elapsedS = (this.now() - this.t0) / 1000;
     const fraction = this.fraction();
-    const etaS = fraction > 0 && fraction < 1 ? elapsedS * (1 - fraction) / fraction : fraction >= 1 ? 0 : null;
+    const etaS = fraction > 0 && fraction < 1 ? (elapsedS * (1 - fraction)) / fraction : fraction >= 1 ? 0 : null;
     let file: string | null = null;
     let statistic: string | null = null;
-    for (const [f, s] of this.current) { file = f; statistic = s; } // the last started
+    for (const [f, s] of this.current) {
+      file = f;
+      statistic = s;
+    } // the last started
     return {
-      filesDone: this.filesDone, filesTotal: this.filesTotal, file, statistic, running: this.current.size,
-      failed: this.failed, elapsedS, etaS, fraction,
+      filesDone: this.filesDone,
+      filesTotal: this.filesTotal,
+      file,
+      statistic,
+      running: this.current.size,
+      failed: this.failed,
+      elapsedS,
+      etaS,
+      fraction,
     };
   }
 }
@@ -222,7 +234,10 @@ class TerminalProgress implements Progress {
   private draw(): void {
     if (this.finished) return;
     this.lastDraw = this.now();
-    if (this.pending) { clearTimeout(this.pending); this.pending = null; }
+    if (this.pending) {
+      clearTimeout(this.pending);
+      this.pending = null;
+    }
     this.write.call(this.stream, `\r\x1b[K${progressLine(this.tracker.state(), this.stream.columns || 80)}`);
     this.drawn = true;
   }
@@ -269,10 +284,22 @@ class TerminalProgress implements Progress {
     this.ticker.unref?.();
     this.changed();
   }
-  fileStarted(file: string): void { this.tracker.fileStarted(file); this.changed(); }
-  statStarted(file: string, statistic: string): void { this.tracker.statStarted(file, statistic); this.changed(); }
-  statDone(file: string, statistic: string): void { this.tracker.statDone(file, statistic); this.changed(); }
-  fileDone(file: string, ok: boolean): void { this.tracker.fileDone(file, ok); this.changed(); }
+  fileStarted(file: string): void {
+    this.tracker.fileStarted(file);
+    this.changed();
+  }
+  statStarted(file: string, statistic: string): void {
+    this.tracker.statStarted(file, statistic);
+    this.changed();
+  }
+  statDone(file: string, statistic: string): void {
+    this.tracker.statDone(file, statistic);
+    this.changed();
+  }
+  fileDone(file: string, ok: boolean): void {
+    this.tracker.fileDone(file, ok);
+    this.changed();
+  }
 
   finish(): void {
     if (this.finished) return;
@@ -288,24 +315,38 @@ class TerminalProgress implements Progress {
 class JsonProgress implements Progress {
   private tracker: Tracker;
 
-  constructor(private readonly stream: NodeJS.WritableStream, now: () => number) {
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    now: () => number,
+  ) {
     this.tracker = new Tracker(now);
   }
 
   private emit(event: string, extra: Record<string, unknown>): void {
     const s = this.tracker.state();
     const round = (x: number): number => Math.round(x * 1000) / 1000;
-    this.stream.write(JSON.stringify({
-      event, ...extra, files_done: s.filesDone, files_total: s.filesTotal, files_failed: s.failed,
-      fraction: round(s.fraction), elapsed_s: round(s.elapsedS), eta_s: s.etaS === null ? null : round(s.etaS),
-    }) + "\n");
+    this.stream.write(
+      JSON.stringify({
+        event,
+        ...extra,
+        files_done: s.filesDone,
+        files_total: s.filesTotal,
+        files_failed: s.failed,
+        fraction: round(s.fraction),
+        elapsed_s: round(s.elapsedS),
+        eta_s: s.etaS === null ? null : round(s.etaS),
+      }) + "\n",
+    );
   }
 
   start(files: ProgressFile[], statisticsPerFile: number): void {
     this.tracker.start(files, statisticsPerFile);
     this.emit("start", { statistics_per_file: statisticsPerFile, bytes_total: files.reduce((s, f) => s + f.bytes, 0) });
   }
-  fileStarted(file: string): void { this.tracker.fileStarted(file); this.emit("file_started", { file }); }
+  fileStarted(file: string): void {
+    this.tracker.fileStarted(file);
+    this.emit("file_started", { file });
+  }
   statStarted(file: string, statistic: string): void {
     this.tracker.statStarted(file, statistic);
     this.emit("stat_started", { file, statistic });
@@ -314,8 +355,13 @@ class JsonProgress implements Progress {
     this.tracker.statDone(file, statistic);
     this.emit("stat_done", { file, statistic, ok });
   }
-  fileDone(file: string, ok: boolean): void { this.tracker.fileDone(file, ok); this.emit("file_done", { file, ok }); }
-  finish(): void { this.emit("finish", {}); }
+  fileDone(file: string, ok: boolean): void {
+    this.tracker.fileDone(file, ok);
+    this.emit("file_done", { file, ok });
+  }
+  finish(): void {
+    this.emit("finish", {});
+  }
 }
 
 const SILENT: Progress = { start() {}, fileStarted() {}, statStarted() {}, statDone() {}, fileDone() {}, finish() {} };

@@ -58,7 +58,14 @@ interface Axis {
 
 /** The k of each k-way statistic on sample sets. */
 const K_WAY: Partial<Record<StatName, number>> = {
-  divergence: 2, fst: 2, f2: 2, y2: 2, geneticRelatedness: 2, f3: 3, y3: 3, f4: 4,
+  divergence: 2,
+  fst: 2,
+  f2: 2,
+  y2: 2,
+  geneticRelatedness: 2,
+  f3: 3,
+  y3: 3,
+  f4: 4,
 };
 const ONE_WAY = new Set<StatName>(["diversity", "segregatingSites", "tajimasD", "y1"]);
 const TRAIT = new Set<StatName>(["traitCovariance", "traitCorrelation"]);
@@ -86,12 +93,29 @@ export function plan(ts: TreeSequence, spec: StatSpec, run: RunSelection): { req
     if (run.mode !== undefined) notes.push(`${name} has no mode: --mode does not apply to it`);
     const sets = userSets(user) ?? run.sets;
     const options: Record<string, unknown> = { ...user, sampleSets: sets.sets };
-    const focal = name === "genealogicalNearestNeighbours" ? Int32Array.from((user.focal as ArrayLike<number> | undefined) ?? ts.samples()) : null;
+    const focal =
+      name === "genealogicalNearestNeighbours" ? Int32Array.from((user.focal as ArrayLike<number> | undefined) ?? ts.samples()) : null;
     if (focal) options.focal = focal;
     const rows: Axis = focal
-      ? { size: focal.length, label: (r, i) => { r.index = String(focal[i]); } }
-      : { size: ts.numNodes, label: (r, i) => { r.index = String(i); } };
-    const whole: Axis = { size: 1, label: (r) => { r.window_left = 0; r.window_right = L; } };
+      ? {
+          size: focal.length,
+          label: (r, i) => {
+            r.index = String(focal[i]);
+          },
+        }
+      : {
+          size: ts.numNodes,
+          label: (r, i) => {
+            r.index = String(i);
+          },
+        };
+    const whole: Axis = {
+      size: 1,
+      label: (r) => {
+        r.window_left = 0;
+        r.window_right = L;
+      },
+    };
     return { requests: [{ options, mode: "", axes: [whole, rows, setAxis(sets.names)] }], notes };
   }
 
@@ -101,13 +125,33 @@ export function plan(ts: TreeSequence, spec: StatSpec, run: RunSelection): { req
   const mode = (user.mode as string | undefined) ?? run.mode;
   const base: Record<string, unknown> = { ...user, windows };
   if (mode !== undefined) base.mode = mode;
-  const lead: Axis[] = [{ size: windows.length - 1, label: (r, i) => { r.window_left = windows[i]; r.window_right = windows[i + 1]; } }];
+  const lead: Axis[] = [
+    {
+      size: windows.length - 1,
+      label: (r, i) => {
+        r.window_left = windows[i];
+        r.window_right = windows[i + 1];
+      },
+    },
+  ];
   const times = user.timeWindows as ArrayLike<number> | null | undefined;
   if (times !== undefined && times !== null) {
     const t = Array.from(times, Number);
-    lead.push({ size: t.length - 1, label: (r, i) => { r.time_left = t[i]; r.time_right = t[i + 1]; } });
+    lead.push({
+      size: t.length - 1,
+      label: (r, i) => {
+        r.time_left = t[i];
+        r.time_right = t[i + 1];
+      },
+    });
   }
-  if (mode === "node") lead.push({ size: ts.numNodes, label: (r, i) => { r.index = String(i); } });
+  if (mode === "node")
+    lead.push({
+      size: ts.numNodes,
+      label: (r, i) => {
+        r.index = String(i);
+      },
+    });
   const req = (options: Record<string, unknown>, axes: Axis[]): Request => ({ options, mode: mode ?? "site", axes: [...lead, ...axes] });
 
   if (name === "alleleFrequencySpectrum") {
@@ -132,8 +176,18 @@ export function plan(ts: TreeSequence, spec: StatSpec, run: RunSelection): { req
   if (MATRIX.has(name)) {
     const n = sets.names.length;
     const cell: Axis[] = [
-      { size: n, label: (r, i) => { r.sample_sets = sets.names[i]; } },
-      { size: n, label: (r, j) => { r.sample_sets += `,${sets.names[j]}`; } },
+      {
+        size: n,
+        label: (r, i) => {
+          r.sample_sets = sets.names[i];
+        },
+      },
+      {
+        size: n,
+        label: (r, j) => {
+          r.sample_sets += `,${sets.names[j]}`;
+        },
+      },
     ];
     return { requests: [req({ ...base, sampleSets: sets.sets }, cell)], notes };
   }
@@ -151,7 +205,10 @@ export function* rowsOf(result: StatResult, request: Request, file: string, stat
   const sizes = request.axes.map((a) => a.size);
   const want = sizes.reduce((a, b) => a * b, 1);
   if (result.data.length !== want) {
-    throw new TreeSeqError("INTERNAL", `${statistic}: ${result.data.length} values where the axes [${sizes}] make ${want} (shape [${result.shape}])`);
+    throw new TreeSeqError(
+      "INTERNAL",
+      `${statistic}: ${result.data.length} values where the axes [${sizes}] make ${want} (shape [${result.shape}])`,
+    );
   }
   const at = new Array<number>(sizes.length).fill(0);
   for (let v = 0; v < want; v++) {
@@ -168,11 +225,21 @@ export function* rowsOf(result: StatResult, request: Request, file: string, stat
 }
 
 function setAxis(names: string[]): Axis {
-  return { size: names.length, label: (r, i) => { r.sample_sets = names[i]; } };
+  return {
+    size: names.length,
+    label: (r, i) => {
+      r.sample_sets = names[i];
+    },
+  };
 }
 
 function tupleAxis(names: string[], tuples: number[][]): Axis {
-  return { size: tuples.length, label: (r, i) => { r.sample_sets = tuples[i].map((j) => names[j] ?? String(j)).join(","); } };
+  return {
+    size: tuples.length,
+    label: (r, i) => {
+      r.sample_sets = tuples[i].map((j) => names[j] ?? String(j)).join(",");
+    },
+  };
 }
 
 /** The bins of a (joint) spectrum: one axis per set, n+1 bins each, labelled "i,j,...". */

@@ -22,7 +22,8 @@ export type SampleSetsSpec =
   /** Ids of sample nodes (`ids:` on the command line) or of individuals (a TSV file). */
   | { kind: "explicit"; of: "sample" | "individual"; names: string[]; ids: number[][]; source: string };
 
-export const SAMPLE_SETS_HELP = "populations (named from metadata; the default), individuals (one set per individual), all (one set), ids:NAME=0,1;NAME2=2,3, or a TSV file of sample (or individual) id and set name";
+export const SAMPLE_SETS_HELP =
+  "populations (named from metadata; the default), individuals (one set per individual), all (one set), ids:NAME=0,1;NAME2=2,3, or a TSV file of sample (or individual) id and set name";
 
 /** Parses `--sample-sets`. */
 export function parseSampleSets(text: string): SampleSetsSpec {
@@ -30,14 +31,17 @@ export function parseSampleSets(text: string): SampleSetsSpec {
   if (text.startsWith("ids:")) {
     const names: string[] = [];
     const ids: number[][] = [];
-    text.slice(4).split(";").forEach((part, i) => {
-      const eq = part.indexOf("=");
-      const name = eq >= 0 ? part.slice(0, eq).trim() : `set ${i}`;
-      const list = (eq >= 0 ? part.slice(eq + 1) : part).split(",").filter((s) => s.trim() !== "");
-      if (list.length === 0) throw new UsageError(`--sample-sets: set '${name}' has no ids`);
-      names.push(name);
-      ids.push(list.map((s) => integerValue(`--sample-sets (set '${name}')`, s, 0, 2 ** 31 - 1)));
-    });
+    text
+      .slice(4)
+      .split(";")
+      .forEach((part, i) => {
+        const eq = part.indexOf("=");
+        const name = eq >= 0 ? part.slice(0, eq).trim() : `set ${i}`;
+        const list = (eq >= 0 ? part.slice(eq + 1) : part).split(",").filter((s) => s.trim() !== "");
+        if (list.length === 0) throw new UsageError(`--sample-sets: set '${name}' has no ids`);
+        names.push(name);
+        ids.push(list.map((s) => integerValue(`--sample-sets (set '${name}')`, s, 0, 2 ** 31 - 1)));
+      });
     return { kind: "explicit", of: "sample", names, ids, source: "--sample-sets" };
   }
   return readSetsFile(text);
@@ -53,7 +57,9 @@ function readSetsFile(path: string): SampleSetsSpec {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new UsageError(`--sample-sets: '${path}' is not populations, individuals, all or ids:..., and cannot be read as a file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(
+      `--sample-sets: '${path}' is not populations, individuals, all or ids:..., and cannot be read as a file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   let of: "sample" | "individual" = "sample";
   const order = new Map<string, number[]>();
@@ -70,7 +76,8 @@ function readSetsFile(path: string): SampleSetsSpec {
         return;
       }
     }
-    if (cols.length < 2 || cols[1].trim() === "") throw new UsageError(`--sample-sets ${path}, line ${i + 1}: expected ID<tab>SET, got '${line}'`);
+    if (cols.length < 2 || cols[1].trim() === "")
+      throw new UsageError(`--sample-sets ${path}, line ${i + 1}: expected ID<tab>SET, got '${line}'`);
     const id = integerValue(`--sample-sets ${path}, line ${i + 1}`, cols[0], 0, 2 ** 31 - 1);
     const name = cols[1].trim();
     if (!order.has(name)) order.set(name, []);
@@ -88,13 +95,17 @@ export function resolveSampleSets(ts: TreeSequence, spec: SampleSetsSpec): Named
     case "populations": {
       const pops = populationSampleSets(ts);
       if (pops.length === 0) {
-        throw new TreeSeqError("BAD_SAMPLE_SETS", "--sample-sets populations: no sample of this file belongs to a population (try --sample-sets all)");
+        throw new TreeSeqError(
+          "BAD_SAMPLE_SETS",
+          "--sample-sets populations: no sample of this file belongs to a population (try --sample-sets all)",
+        );
       }
       return { names: pops.map((p) => p.name), sets: pops.map((p) => p.samples) };
     }
     case "individuals": {
       const byInd = individualSamples(ts);
-      if (byInd.size === 0) throw new TreeSeqError("BAD_SAMPLE_SETS", "--sample-sets individuals: no sample of this file belongs to an individual");
+      if (byInd.size === 0)
+        throw new TreeSeqError("BAD_SAMPLE_SETS", "--sample-sets individuals: no sample of this file belongs to an individual");
       const ids = [...byInd.keys()].sort((a, b) => a - b);
       return { names: ids.map((i) => `individual ${i}`), sets: ids.map((i) => Int32Array.from(byInd.get(i)!)) };
     }
@@ -106,10 +117,15 @@ export function resolveSampleSets(ts: TreeSequence, spec: SampleSetsSpec): Named
         for (const id of ids) {
           if (byInd) {
             const nodes = byInd.get(id);
-            if (!nodes) throw new TreeSeqError("BAD_SAMPLE_SETS", `${spec.source}: set '${spec.names[k]}': individual ${id} has no sample nodes in this file (it has ${ts.numIndividuals} individuals)`);
+            if (!nodes)
+              throw new TreeSeqError(
+                "BAD_SAMPLE_SETS",
+                `${spec.source}: set '${spec.names[k]}': individual ${id} has no sample nodes in this file (it has ${ts.numIndividuals} individuals)`,
+              );
             out.push(...nodes);
           } else {
-            if (!isSample[id]) throw new TreeSeqError("BAD_SAMPLE_SETS", `${spec.source}: set '${spec.names[k]}': node ${id} is not a sample of this file`);
+            if (!isSample[id])
+              throw new TreeSeqError("BAD_SAMPLE_SETS", `${spec.source}: set '${spec.names[k]}': node ${id} is not a sample of this file`);
             out.push(id);
           }
         }
@@ -160,7 +176,9 @@ export function parseWindows(windows: string | undefined, windowSize: string | u
   try {
     text = readFileSync(windows, "utf8");
   } catch (e) {
-    throw new UsageError(`--windows: '${windows}' is not a count, trees or sites, and cannot be read as a file of breakpoints (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(
+      `--windows: '${windows}' is not a count, trees or sites, and cannot be read as a file of breakpoints (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const words = text.split(/[\s,]+/).filter((w) => w !== "" && !w.startsWith("#"));
   const breaks = words.map((w) => {
@@ -208,14 +226,19 @@ export function parseTuples(text: string | undefined): TuplesSpec {
   if (text === undefined || text === "all") return { kind: "all" };
   const tuples = text.split(";").map((t) => t.split(",").map((s) => integerValue("--pairs", s, 0, 2 ** 31 - 1)));
   const k = tuples[0].length;
-  if (k < 2 || tuples.some((t) => t.length !== k)) throw new UsageError(`--pairs: expected 'all' or tuples of the same length >= 2 such as 0,1;0,2; got '${text}'`);
+  if (k < 2 || tuples.some((t) => t.length !== k))
+    throw new UsageError(`--pairs: expected 'all' or tuples of the same length >= 2 such as 0,1;0,2; got '${text}'`);
   return { kind: "list", tuples };
 }
 
 /** The k-tuples of `spec` over n sets: every combination i < j < ... for `all`. */
 export function resolveTuples(spec: TuplesSpec, n: number, k: number, statistic: string): number[][] {
   if (spec.kind === "list") {
-    if (spec.tuples[0].length !== k) throw new TreeSeqError("BAD_PARAM", `--pairs: ${statistic} takes ${k}-tuples of sample sets, --pairs gives ${spec.tuples[0].length}-tuples`);
+    if (spec.tuples[0].length !== k)
+      throw new TreeSeqError(
+        "BAD_PARAM",
+        `--pairs: ${statistic} takes ${k}-tuples of sample sets, --pairs gives ${spec.tuples[0].length}-tuples`,
+      );
     return spec.tuples;
   }
   if (n < k) throw new TreeSeqError("BAD_SAMPLE_SETS", `${statistic} needs at least ${k} sample sets, this file has ${n}`);

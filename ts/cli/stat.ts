@@ -56,35 +56,43 @@ async function run(args: Parsed): Promise<number> {
 
   await table.begin();
   const sizes = await progressFiles(job.files.map((f) => f.path));
-  job.files.forEach((f, i) => { f.bytes = sizes[i].bytes; });
-  progress.start(job.files.map((f) => ({ name: f.name, bytes: f.bytes })), job.statistics.length);
+  job.files.forEach((f, i) => {
+    f.bytes = sizes[i].bytes;
+  });
+  progress.start(
+    job.files.map((f) => ({ name: f.name, bytes: f.bytes })),
+    job.statistics.length,
+  );
   // Each file's rows, once computed, wait here until the files before them are written.
   const done: Array<Rendered[] | undefined> = [];
   let next = 0;
   // One flush at a time, chained: a flush that waits on a slow reader must not let a second
   // one write the same file again (or skip the next).
   let writing = Promise.resolve();
-  const flush = () => (writing = writing.then(async () => {
-    while (next < job.files.length && done[next] !== undefined) {
-      const chunks = done[next]!;
-      done[next++] = [];
-      for (const chunk of chunks) await table.write(chunk);
-    }
-  }));
+  const flush = () =>
+    (writing = writing.then(async () => {
+      while (next < job.files.length && done[next] !== undefined) {
+        const chunks = done[next]!;
+        done[next++] = [];
+        for (const chunk of chunks) await table.write(chunk);
+      }
+    }));
   // Files at a time: enough to keep the threads busy (a statistic of one file may use only a
   // few of them), but no more than 4 by default: Node runs four native calls at once unless
   // UV_THREADPOOL_SIZE says more, so a fifth file would only wait, holding its memory.
   const budget = new MemoryBudget(job.jobs ?? Math.min(4, Math.max(2, info.threads)), job.maxMemory);
-  await Promise.all(job.files.map(async (file, i) => {
-    const cost = file.bytes * MEMORY_PER_FILE_BYTE;
-    await budget.acquire(cost);
-    try {
-      done[i] = out.closed ? [] : await computeFile(file, job, table, progress, totals, notes);
-    } finally {
-      budget.release(cost);
-    }
-    await flush();
-  }));
+  await Promise.all(
+    job.files.map(async (file, i) => {
+      const cost = file.bytes * MEMORY_PER_FILE_BYTE;
+      await budget.acquire(cost);
+      try {
+        done[i] = out.closed ? [] : await computeFile(file, job, table, progress, totals, notes);
+      } finally {
+        budget.release(cost);
+      }
+      await flush();
+    }),
+  );
   await table.end();
   progress.finish();
   await out.end();
@@ -93,8 +101,10 @@ async function run(args: Parsed): Promise<number> {
   if (!job.quiet) {
     const peak = process.resourceUsage().maxRSS * 1024;
     const failed = totals.failures > 0 ? ` (${totals.failures} failed)` : "";
-    process.stderr.write(`treeseq stat: ${count(job.files.length, "file")}, ${count(totals.statistics, "statistic")}${failed}, `
-      + `${totals.values} values in ${seconds.toFixed(2)} s wall; peak memory ${mib(peak)}; ${info.name} backend, ${count(info.threads, "thread")}\n`);
+    process.stderr.write(
+      `treeseq stat: ${count(job.files.length, "file")}, ${count(totals.statistics, "statistic")}${failed}, ` +
+        `${totals.values} values in ${seconds.toFixed(2)} s wall; peak memory ${mib(peak)}; ${info.name} backend, ${count(info.threads, "thread")}\n`,
+    );
   }
   return totals.failures > 0 && !out.closed ? 1 : 0;
 }
@@ -172,7 +182,10 @@ class MemoryBudget {
   #running = 0;
   #used = 0;
   #waiting: Array<{ cost: number; go: () => void }> = [];
-  constructor(private readonly jobs: number, private readonly bytes: number) {}
+  constructor(
+    private readonly jobs: number,
+    private readonly bytes: number,
+  ) {}
 
   acquire(cost: number): Promise<void> {
     return new Promise((go) => {

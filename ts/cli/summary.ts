@@ -59,22 +59,48 @@ function populationNames(file: string, ts: TreeSequence): { names: string[]; pro
 
 function summarise(file: string, ts: TreeSequence, bytes: number, loadMs: number, names: string[]): FileSummary {
   return {
-    file, backend: ts.backend, sequence_length: ts.sequenceLength, trees: ts.numTrees, samples: ts.numSamples,
-    nodes: ts.numNodes, edges: ts.numEdges, sites: ts.numSites, mutations: ts.numMutations,
-    individuals: ts.numIndividuals, populations: ts.numPopulations,
+    file,
+    backend: ts.backend,
+    sequence_length: ts.sequenceLength,
+    trees: ts.numTrees,
+    samples: ts.numSamples,
+    nodes: ts.numNodes,
+    edges: ts.numEdges,
+    sites: ts.numSites,
+    mutations: ts.numMutations,
+    individuals: ts.numIndividuals,
+    populations: ts.numPopulations,
     population_names: names,
-    migrations: ts.numMigrations, provenances: ts.numProvenances, time_units: ts.timeUnits,
-    file_bytes: bytes, load_ms: Math.round(loadMs * 1000) / 1000,
+    migrations: ts.numMigrations,
+    provenances: ts.numProvenances,
+    time_units: ts.timeUnits,
+    file_bytes: bytes,
+    load_ms: Math.round(loadMs * 1000) / 1000,
   };
 }
 
 const COLUMNS: Array<keyof FileSummary> = [
-  "file", "backend", "sequence_length", "trees", "samples", "nodes", "edges", "sites", "mutations", "individuals",
-  "populations", "population_names", "migrations", "provenances", "time_units", "file_bytes", "load_ms",
+  "file",
+  "backend",
+  "sequence_length",
+  "trees",
+  "samples",
+  "nodes",
+  "edges",
+  "sites",
+  "mutations",
+  "individuals",
+  "populations",
+  "population_names",
+  "migrations",
+  "provenances",
+  "time_units",
+  "file_bytes",
+  "load_ms",
 ];
 
 function tsvRow(s: FileSummary): string {
-  return COLUMNS.map((k) => tsvCell(k === "population_names" ? s.population_names.join(",") : s[k] as string | number)).join("\t") + "\n";
+  return COLUMNS.map((k) => tsvCell(k === "population_names" ? s.population_names.join(",") : (s[k] as string | number))).join("\t") + "\n";
 }
 
 function textBlock(s: FileSummary, info: BackendInfo): string {
@@ -83,9 +109,17 @@ function textBlock(s: FileSummary, info: BackendInfo): string {
     ["backend", `${s.backend}, ${info.threads} ${info.threads === 1 ? "thread" : "threads"}`],
     ["file size", `${s.file_bytes} bytes`],
     ["load time", `${s.load_ms.toFixed(1)} ms`],
-    ["sequence length", s.sequence_length], ["trees", s.trees], ["samples", s.samples], ["nodes", s.nodes],
-    ["edges", s.edges], ["sites", s.sites], ["mutations", s.mutations], ["individuals", s.individuals],
-    ["populations", `${s.populations}${names}`], ["migrations", s.migrations], ["provenances", s.provenances],
+    ["sequence length", s.sequence_length],
+    ["trees", s.trees],
+    ["samples", s.samples],
+    ["nodes", s.nodes],
+    ["edges", s.edges],
+    ["sites", s.sites],
+    ["mutations", s.mutations],
+    ["individuals", s.individuals],
+    ["populations", `${s.populations}${names}`],
+    ["migrations", s.migrations],
+    ["provenances", s.provenances],
     ["time units", s.time_units],
   ];
   return `${s.file}\n${rows.map(([k, v]) => `  ${k.padEnd(16)} ${v}\n`).join("")}`;
@@ -96,7 +130,12 @@ export const summaryCommand: Command = {
   summary: "what each file holds: row counts, trees, populations, time units, size, load time",
   usage: "usage: treeseq summary FILE... [--format text|tsv|json] [--out FILE]",
   flags: {
-    format: { type: "string", short: "f", value: "FORMAT", help: "text (default), tsv (one row per file, with a header) or json (an array of objects)" },
+    format: {
+      type: "string",
+      short: "f",
+      value: "FORMAT",
+      help: "text (default), tsv (one row per file, with a header) or json (an array of objects)",
+    },
     out: { type: "string", short: "o", value: "FILE", help: "write to FILE instead of standard output" },
     progress: PROGRESS_FLAG,
     ...BACKEND_FLAGS,

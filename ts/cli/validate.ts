@@ -37,7 +37,8 @@ function checkMetadata(file: string, ts: TreeSequence): number {
         if (++bad <= ROWS_LISTED) reportError(e, file);
       }
     }
-    if (bad > ROWS_LISTED) reportError({ code: "BAD_METADATA", message: `${table}: ${bad - ROWS_LISTED} more rows do not decode (${bad} in all)` }, file);
+    if (bad > ROWS_LISTED)
+      reportError({ code: "BAD_METADATA", message: `${table}: ${bad - ROWS_LISTED} more rows do not decode (${bad} in all)` }, file);
     problems += bad;
   }
   return problems;

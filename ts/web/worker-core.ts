@@ -19,7 +19,10 @@ import type { Glue as ThreadedGlue, WasmTreeSequence } from "./wasm-threads/tree
 import type { Glue as SingleThreadedGlue } from "./wasm-st/treeseq_wasm.js";
 
 type Post = (msg: unknown, transfer?: Transferable[]) => void;
-interface Port { post: Post; listen(cb: (m: any) => void): void }
+interface Port {
+  post: Post;
+  listen(cb: (m: any) => void): void;
+}
 
 function port(): Port {
   const node = (globalThis as any).__treeseqPort as Port | undefined;
@@ -81,7 +84,10 @@ export function serve(glue: ThreadedGlue | SingleThreadedGlue): void {
       let value: unknown;
       let transfer: Transferable[] = [];
       switch (m.op) {
-        case "build": threaded.pool_build(m.setup); value = glue.threads(); break;
+        case "build":
+          threaded.pool_build(m.setup);
+          value = glue.threads();
+          break;
         case "load":
           if (glue.threaded()) value = glue.load_acquired(m.bytes);
           else {
@@ -89,7 +95,10 @@ export function serve(glue: ThreadedGlue | SingleThreadedGlue): void {
             value = nextFile++;
           }
           break;
-        case "free": fileById(m.handle).free(); files.delete(m.handle); break;
+        case "free":
+          fileById(m.handle).free();
+          files.delete(m.handle);
+          break;
         case "compute": {
           let flat: Float64Array;
           if (m.handle === undefined) flat = glue.compute(m.ptr, m.method, m.kwargs, m.i32s, m.f64s);
@@ -105,16 +114,30 @@ export function serve(glue: ThreadedGlue | SingleThreadedGlue): void {
           transfer = [flat.buffer];
           break;
         }
-        case "distinct": value = glue.distinct_worker_threads(m.tasks); break;
-        case "maxMemory": glue.set_max_memory(m.bytes); break;
+        case "distinct":
+          value = glue.distinct_worker_threads(m.tasks);
+          break;
+        case "maxMemory":
+          glue.set_max_memory(m.bytes);
+          break;
         // Tests only: trap on purpose, here or on a thread of the pool.
-        case "trap": glue.trap_in_pool_for_tests(m.kind ?? "panic", m.where ?? "here"); break;
-        default: throw new Error(`TREESEQ:INTERNAL:unknown worker op ${m.op}`);
+        case "trap":
+          glue.trap_in_pool_for_tests(m.kind ?? "panic", m.where ?? "here");
+          break;
+        default:
+          throw new Error(`TREESEQ:INTERNAL:unknown worker op ${m.op}`);
       }
       post({ type: "reply", id: m.id, ok: true, value }, transfer);
     } catch (e) {
       const trap = e instanceof WebAssembly.RuntimeError;
-      post({ type: "reply", id: m.id, ok: false, error: trap ? String(e) : e instanceof Error ? `${e.message}` : String(e), trap, panic: trap ? lastTrap() : null });
+      post({
+        type: "reply",
+        id: m.id,
+        ok: false,
+        error: trap ? String(e) : e instanceof Error ? `${e.message}` : String(e),
+        trap,
+        panic: trap ? lastTrap() : null,
+      });
     }
   });
 }

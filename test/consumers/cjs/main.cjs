@@ -11,10 +11,19 @@ async function main() {
   const dxy = await ts.divergence({ sampleSets: [samples.slice(0, half), samples.slice(half)], windows: [0, L / 2, L], mode: "site" });
   const { name, threads, reason } = backendInfo();
   ts.dispose();
-  return { backend: name, threads, reason, diversity: Array.from(pi.data), divergence: Array.from(dxy.data), shape: { diversity: pi.shape, divergence: dxy.shape } };
+  return {
+    backend: name,
+    threads,
+    reason,
+    diversity: Array.from(pi.data),
+    divergence: Array.from(dxy.data),
+    shape: { diversity: pi.shape, divergence: dxy.shape },
+  };
 }
 
-main().catch((e) => {
-  process.exitCode = 1;
-  return { error: { name: e?.name, code: e?.code, message: String(e?.message ?? e) } };
-}).then((result) => console.log(JSON.stringify(result)));
+main()
+  .catch((e) => {
+    process.exitCode = 1;
+    return { error: { name: e?.name, code: e?.code, message: String(e?.message ?? e) } };
+  })
+  .then((result) => console.log(JSON.stringify(result)));

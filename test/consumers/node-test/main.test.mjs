@@ -14,7 +14,14 @@ test("treeseq computes diversity and divergence of its example file", async () =
     const pi = await ts.diversity({ windows: [0, L / 4, L / 2, L], mode: "branch" });
     const dxy = await ts.divergence({ sampleSets: [samples.slice(0, half), samples.slice(half)], windows: [0, L / 2, L], mode: "site" });
     const { name, threads, reason } = backendInfo();
-    result = { backend: name, threads, reason, diversity: Array.from(pi.data), divergence: Array.from(dxy.data), shape: { diversity: pi.shape, divergence: dxy.shape } };
+    result = {
+      backend: name,
+      threads,
+      reason,
+      diversity: Array.from(pi.data),
+      divergence: Array.from(dxy.data),
+      shape: { diversity: pi.shape, divergence: dxy.shape },
+    };
     ts.dispose();
   } catch (e) {
     result = { error: { name: e?.name, code: e?.code, message: String(e?.message ?? e) } };

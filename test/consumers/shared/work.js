@@ -15,7 +15,15 @@ export async function work(treeseq, source, initOptions) {
   const { name, threads, reason } = treeseq.backendInfo();
   const kit = await toolkit(ts);
   ts.dispose();
-  return { backend: name, threads, reason, diversity: Array.from(pi.data), divergence: Array.from(dxy.data), shape: { diversity: pi.shape, divergence: dxy.shape }, toolkit: kit };
+  return {
+    backend: name,
+    threads,
+    reason,
+    diversity: Array.from(pi.data),
+    divergence: Array.from(dxy.data),
+    shape: { diversity: pi.shape, divergence: dxy.shape },
+    toolkit: kit,
+  };
 }
 
 /** The toolkit as a page uses it, and options it must refuse by name (never ignore). */

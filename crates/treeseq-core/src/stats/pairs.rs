@@ -3,7 +3,7 @@
 //!
 //! What it is for:
 //! - `divergence`, `Fst`, `f2` and `genetic_relatedness` called with many index pairs
-//!   ([`compute_many_pairs`], used by `stats::compute` above [`MANY_PAIRS`] pairs). The general
+//!   (taken by `stats::compute` above [`MANY_PAIRS`] pairs, see `pairs/request.rs`). The general
 //!   engine evaluates the summary of every pair at every node it updates, so its cost grows with
 //!   nodes touched x pairs. Here, in branch mode, every one of these statistics is a quadratic
 //!   form in the per-set counts x of a node, so the sum over branches of

@@ -10,13 +10,11 @@ use super::site_sums::site_sums;
 use super::MANY_PAIRS;
 use crate::bail;
 use crate::error::Result;
-use crate::stats::chunks::span_normalise;
 use crate::stats::args::{Indexes, Kwargs, Mode, SampleSets, Windows};
+use crate::stats::chunks::span_normalise;
 use crate::stats::registry::Method;
+use crate::stats::summaries::{self, Arity, Derived, StatDef, SummaryArgs, SummaryKind, TupleStat};
 use crate::stats::weights;
-use crate::stats::summaries::{
-    self, Arity, Derived, StatDef, SummaryArgs, SummaryKind, TupleStat,
-};
 use crate::stats::StatOutput;
 use crate::treeseq::TreeSequence;
 

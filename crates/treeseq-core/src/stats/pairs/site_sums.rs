@@ -4,8 +4,8 @@
 use super::{chunk_windows, run_chunks, walk_sites};
 use crate::memory::fill_few;
 use crate::stats::chunks::{plan_chunks, Cost};
-use crate::stats::weights::WeightMatrix;
 use crate::stats::summaries::SummaryFunc;
+use crate::stats::weights::WeightMatrix;
 use crate::treeseq::TreeSequence;
 use crate::walk::table_view::TableView;
 
