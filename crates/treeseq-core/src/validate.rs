@@ -674,7 +674,80 @@ fn check_index(name: &str, index: &[i32], e: &EdgeTable, by_left: bool) -> Resul
 /// latest earlier mutation at the same site on its node, or else on the nearest ancestor that
 /// has one. Returns the tree breakpoints: the left end of every tree the walk visits, then
 /// the sequence length.
+///
+/// The genome is walked in pieces on the pool, one per thread (up to [`MAX_WALK_PIECES`]),
+/// each from the trees it starts in. Valid tables, the common case, then cost one piece's
+/// time; when any piece finds a problem, one walk over the whole genome finds the one to
+/// report, so the answer never depends on the number of threads.
 fn check_trees(tc: &TableCollection, events: &EdgeEvents) -> Result<Vec<f64>> {
+    let starts = walk_starts(events, tc.sequence_length);
+    let mut breakpoints = None;
+    if starts.len() > 1 {
+        let pieces: Vec<Result<Vec<f64>>> = (0..starts.len())
+            .into_par_iter()
+            .map(|c| walk_trees(tc, events, starts[c], starts.get(c + 1).copied()))
+            .collect();
+        if pieces.iter().all(|p| p.is_ok()) {
+            breakpoints = Some(pieces.into_iter().flatten().flatten().collect());
+        }
+    }
+    let mut breakpoints = match breakpoints {
+        Some(b) => b,
+        None => walk_trees(tc, events, 0.0, None)?,
+    };
+    // The breakpoints are the distinct values of 0, every edge's left and right, and the
+    // sequence length, in order; where an edge's left is -0.0 the first one is -0.0 (the
+    // order of `f64::total_cmp`, which puts -0.0 before 0.0), and such edges come first.
+    if events
+        .insertions
+        .iter()
+        .take_while(|ev| ev.position == 0.0)
+        .any(|ev| ev.position.is_sign_negative())
+    {
+        breakpoints[0] = -0.0;
+    }
+    Ok(breakpoints)
+}
+
+/// At most this many pieces of the walk along the trees: each holds two arrays of one entry
+/// per node (12 bytes a node), and the walk is a small part of loading past a few threads.
+const MAX_WALK_PIECES: usize = 8;
+
+/// Fewest insertions per piece of the walk: each piece past the first starts with a pass over
+/// the whole edge table (reading in sequence, cheaper per edge than the walk), so pieces stay
+/// large, and a small table is walked in one.
+const MIN_WALK_PIECE_EDGES: usize = 1 << 12;
+
+/// Where the pieces of the walk start: 0, then the positions of evenly spaced insertions (so
+/// each piece has about as many edge events), each past the one before.
+fn walk_starts(events: &EdgeEvents, l: f64) -> Vec<f64> {
+    let ins = &events.insertions;
+    let pieces = rayon::current_num_threads()
+        .min(MAX_WALK_PIECES)
+        .min(ins.len() / MIN_WALK_PIECE_EDGES)
+        .max(1);
+    let mut starts = vec![0.0];
+    for c in 1..pieces {
+        let x = ins[c * ins.len() / pieces].position;
+        if x > starts[starts.len() - 1] && x < l {
+            starts.push(x);
+        }
+    }
+    starts
+}
+
+/// The walk of [`check_trees`] over the trees from position `from` (0 or an insertion's
+/// position) to `to` (or to the end of the genome), returning their left ends (and the
+/// sequence length, at the end). A piece that starts past 0 first finds the edges crossing
+/// `from`, in one pass over the edge table; its errors are only a sign that there is one
+/// (the caller walks the whole genome to find the one to report).
+fn walk_trees(
+    tc: &TableCollection,
+    events: &EdgeEvents,
+    from: f64,
+    to: Option<f64>,
+) -> Result<Vec<f64>> {
+    let e = &tc.edges;
     let (ins, rem) = (&events.insertions[..], &events.removals[..]);
     let num_edges = ins.len();
     let l = tc.sequence_length;
@@ -688,20 +761,42 @@ fn check_trees(tc: &TableCollection, events: &EdgeEvents) -> Result<Vec<f64>> {
         parent: i32,
         insertion: u32,
     }
-    let mut links = vec![
-        Link {
-            parent: -1,
-            insertion: 0
-        };
-        node_time.len()
-    ];
+    let none = Link {
+        parent: -1,
+        insertion: 0,
+    };
+    let mut links = crate::memory::large_vec(node_time.len());
+    links.resize(node_time.len(), none);
     // Per node, the latest mutation at the current site seen so far (reset after each site).
     let mut bottom_mutation = vec![-1i32; node_time.len()];
     let mut breakpoints = Vec::new();
     let (mut j, mut k) = (0usize, 0usize);
     let (mut site, mut mutation) = (0usize, 0usize);
     let mut left = 0.0;
-    while j < num_edges || left < l {
+    if from > 0.0 {
+        // The edges crossing `from` (not those that end there: their removals come first at
+        // `from`); the walk goes on with the insertions at `from` and the removals after it.
+        for edge in 0..e.left.len() {
+            if e.left[edge] < from && e.right[edge] > from {
+                let link = &mut links[e.child[edge] as usize];
+                if link.parent != -1 {
+                    bail!(
+                        BadEdges,
+                        "edges crossing position {from:?}: child {} has two parents",
+                        e.child[edge]
+                    );
+                }
+                link.parent = e.parent[edge];
+            }
+        }
+        j = ins.partition_point(|ev| ev.position < from);
+        k = rem.partition_point(|ev| ev.position <= from);
+        site = pos.partition_point(|&x| x < from);
+        mutation = m.site.partition_point(|&s| (s as usize) < site);
+        left = from;
+    }
+    let end = to.unwrap_or(l);
+    while left < end || (to.is_none() && j < num_edges) {
         while k < num_edges && rem[k].position == left {
             links[rem[k].child as usize].parent = -1;
             k += 1;
@@ -777,16 +872,8 @@ fn check_trees(tc: &TableCollection, events: &EdgeEvents) -> Result<Vec<f64>> {
         }
         left = right;
     }
-    breakpoints.push(l);
-    // The breakpoints are the distinct values of 0, every edge's left and right, and the
-    // sequence length, in order; where an edge's left is -0.0 the first one is -0.0 (the
-    // order of `f64::total_cmp`, which puts -0.0 before 0.0), and such edges come first.
-    if ins
-        .iter()
-        .take_while(|ev| ev.position == 0.0)
-        .any(|ev| ev.position.is_sign_negative())
-    {
-        breakpoints[0] = -0.0;
+    if to.is_none() {
+        breakpoints.push(l);
     }
     Ok(breakpoints)
 }
