@@ -801,7 +801,10 @@ fn validation_does_not_depend_on_thread_count() {
 #[test]
 fn tree_walk_in_pieces_does_not_depend_on_thread_count() {
     let tc = fixture_tables("medium");
-    assert!(tc.edges.left.len() >= 4 << 12, "medium has too few edges to walk in pieces");
+    assert!(
+        tc.edges.left.len() >= 4 << 12,
+        "medium has too few edges to walk in pieces"
+    );
     let on = |threads: usize, tc: &treeseq_core::TableCollection| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -815,7 +818,11 @@ fn tree_walk_in_pieces_does_not_depend_on_thread_count() {
     expected.sort_by(f64::total_cmp);
     expected.dedup();
     for threads in [1, 2, 3, 4] {
-        assert_eq!(on(threads, &tc).unwrap().breakpoints, expected, "{threads} threads");
+        assert_eq!(
+            on(threads, &tc).unwrap().breakpoints,
+            expected,
+            "{threads} threads"
+        );
     }
     // The second mutation of the last site that has two: its parent flipped between -1 and
     // the mutation before it (both pass the row checks; only the trees tell).
@@ -824,14 +831,23 @@ fn tree_walk_in_pieces_does_not_depend_on_thread_count() {
         .rev()
         .find(|&r| m.site[r] == m.site[r - 1])
         .expect("medium has a site with two mutations");
-    assert!(m.site[r] as usize > tc.sites.position.len() / 2, "in a later piece");
+    assert!(
+        m.site[r] as usize > tc.sites.position.len() / 2,
+        "in a later piece"
+    );
     let flipped = if m.parent[r] == -1 { r as i32 - 1 } else { -1 };
     let mut bad = tc.clone();
     bad.mutations.parent = with(&m.parent, r, flipped);
-    let one = on(1, &bad).err().expect("a wrong mutation parent is refused");
+    let one = on(1, &bad)
+        .err()
+        .expect("a wrong mutation parent is refused");
     assert_eq!(one.code, ErrorCode::BadMutations);
     for threads in [2, 3, 4] {
-        assert_eq!(on(threads, &bad).err(), Some(one.clone()), "{threads} threads");
+        assert_eq!(
+            on(threads, &bad).err(),
+            Some(one.clone()),
+            "{threads} threads"
+        );
     }
 }
 
