@@ -301,6 +301,8 @@ impl KastoreFile {
             );
         };
         let mut buf = AlignedBytes::try_zeroed(size, &format!("{}", path.display()))?;
+        #[cfg(target_os = "linux")]
+        crate::memory::advise_huge_pages(buf.as_bytes().as_ptr() as usize, buf.len());
         // read_exact: a file that shrank meanwhile is an IO error ("failed to fill whole buffer").
         file.read_exact(buf.as_bytes_mut()).map_err(io_err)?;
         let (items, version_minor, file_size) = layout(buf.as_bytes())?;

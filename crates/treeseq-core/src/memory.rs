@@ -14,7 +14,7 @@ pub fn large_vec<T>(len: usize) -> Vec<T> {
 }
 
 #[cfg(target_os = "linux")]
-fn advise_huge_pages(addr: usize, bytes: usize) {
+pub(crate) fn advise_huge_pages(addr: usize, bytes: usize) {
     const HUGE: usize = 2 << 20;
     const MADV_HUGEPAGE: i32 = 14;
     if bytes < 2 * HUGE {

@@ -23,8 +23,8 @@ pub struct TreeSequence {
     site_mutations: std::sync::OnceLock<Vec<usize>>,
     /// Per node, its index in `samples` or -1, built on first use.
     sample_index: std::sync::OnceLock<Vec<i32>>,
-    /// Edge insertions and removals in index order, built on first use.
-    edge_events: std::sync::OnceLock<EdgeEvents>,
+    /// Edge insertions and removals in index order, gathered by validation (which walks them).
+    edge_events: EdgeEvents,
     /// Each mutation's allele number at its site, built on first use.
     mutation_alleles: std::sync::OnceLock<MutationAlleles>,
 }
@@ -81,7 +81,10 @@ impl TreeSequence {
     /// Validates `tables` and derives samples and breakpoints. Like tskit, the edge indexes
     /// must be present when there are edges (see `TableCollection::build_indexes`).
     pub fn from_tables(tables: TableCollection) -> Result<TreeSequence> {
-        validate::validate(&tables)?;
+        let validate::Derived {
+            edge_events,
+            breakpoints,
+        } = validate::validate_and_derive(&tables)?;
         let samples = tables
             .nodes
             .flags
@@ -90,14 +93,13 @@ impl TreeSequence {
             .filter(|(_, &f)| f & NODE_IS_SAMPLE != 0)
             .map(|(u, _)| u as i32)
             .collect();
-        let breakpoints = breakpoints(&tables);
         Ok(TreeSequence {
             tables,
             samples,
             breakpoints,
             site_mutations: std::sync::OnceLock::new(),
             sample_index: std::sync::OnceLock::new(),
-            edge_events: std::sync::OnceLock::new(),
+            edge_events,
             mutation_alleles: std::sync::OnceLock::new(),
         })
     }
@@ -113,34 +115,10 @@ impl TreeSequence {
         })
     }
 
-    /// Edge insertions and removals in index order (see [`EdgeEvents`]). Built once, on
-    /// first use, in parallel blocks (a gather: the result does not depend on the blocks).
-    /// 32 bytes per edge.
+    /// Edge insertions and removals in index order (see [`EdgeEvents`]), gathered once, at
+    /// load, by validation: its walk along the trees reads them. 32 bytes per edge.
     pub fn edge_events(&self) -> &EdgeEvents {
-        use rayon::prelude::*;
-        self.edge_events.get_or_init(|| {
-            let e = &self.tables.edges;
-            let (left, right, parent, child) =
-                (&e.left[..], &e.right[..], &e.parent[..], &e.child[..]);
-            let gather = |order: &[i32], at: &[f64]| -> Vec<EdgeEvent> {
-                order
-                    .par_iter()
-                    .with_min_len(1 << 14)
-                    .map(|&e| {
-                        let e = e as usize;
-                        EdgeEvent {
-                            position: at[e],
-                            parent: parent[e],
-                            child: child[e],
-                        }
-                    })
-                    .collect()
-            };
-            EdgeEvents {
-                insertions: gather(&self.tables.edge_insertion_order, left),
-                removals: gather(&self.tables.edge_removal_order, right),
-            }
-        })
+        &self.edge_events
     }
 
     /// Each mutation's allele number at its site (see [`MutationAlleles`]): the states are
@@ -255,20 +233,4 @@ impl TreeSequence {
     pub fn time_units(&self) -> &str {
         &self.tables.time_units
     }
-}
-
-/// Sorted distinct values of {0, L} and every edge's left and right. Where no edge starts or
-/// ends the tree cannot change, and tskit starts a new tree at each such value, so these are
-/// exactly tskit's tree breakpoints (empty stretches included).
-fn breakpoints(tables: &TableCollection) -> Vec<f64> {
-    let e = &tables.edges;
-    let mut v = Vec::with_capacity(2 * e.left.len() + 2);
-    v.push(0.0);
-    v.push(tables.sequence_length);
-    v.extend_from_slice(&e.left);
-    v.extend_from_slice(&e.right);
-    // Validation guarantees finite values in [0, L], so total_cmp orders them numerically.
-    v.sort_unstable_by(f64::total_cmp);
-    v.dedup();
-    v
 }

@@ -19,7 +19,8 @@ use rayon::prelude::*;
 use crate::bail;
 use crate::error::{Result, TreeSeqError};
 use crate::format::check_offsets;
-use crate::tables::{is_unknown_time, TableCollection};
+use crate::tables::{is_unknown_time, EdgeTable, TableCollection};
+use crate::treeseq::{EdgeEvent, EdgeEvents};
 
 /// Rows per chunk for the chunked row checks: large enough that scheduling costs nothing,
 /// small enough that big tables spread over the pool.
@@ -27,6 +28,20 @@ const CHUNK_ROWS: usize = 1 << 15;
 
 /// All checks; the first failure in the fixed order described in the module docs.
 pub fn validate(tc: &TableCollection) -> Result<()> {
+    validate_and_derive(tc).map(|_| ())
+}
+
+/// What validation builds on its way and a tree sequence keeps: nothing is derived twice.
+pub struct Derived {
+    /// The edge insertions and removals in index order, gathered while the indexes are
+    /// checked (the walk along the trees reads them in sequence).
+    pub edge_events: EdgeEvents,
+    /// The tree breakpoints, in the order the walk along the trees meets them.
+    pub breakpoints: Vec<f64>,
+}
+
+/// [`validate`], keeping what the checks built: the edge events and the breakpoints.
+pub fn validate_and_derive(tc: &TableCollection) -> Result<Derived> {
     check_structure(tc)?;
     let l = tc.sequence_length;
     // Written so that NaN fails too.
@@ -56,8 +71,12 @@ pub fn validate(tc: &TableCollection) -> Result<()> {
     sites?;
     mutations?;
     migrations?;
-    indexes?;
-    check_trees(tc)
+    let edge_events = indexes?;
+    let breakpoints = check_trees(tc, &edge_events)?;
+    Ok(Derived {
+        edge_events,
+        breakpoints,
+    })
 }
 
 fn same_len(table: &str, columns: &[(&str, usize)]) -> Result<()> {
@@ -203,6 +222,22 @@ fn chunked(rows: usize, check: impl Fn(std::ops::Range<usize>) -> Result<()> + S
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// The first row of `0..rows` that `find` finds, searching chunks on the rayon pool (a
+/// search item by item costs more in synchronisation than the test itself).
+fn first_in_chunks(
+    rows: usize,
+    find: impl Fn(std::ops::Range<usize>) -> Option<usize> + Sync,
+) -> Option<usize> {
+    if rows <= CHUNK_ROWS {
+        return find(0..rows);
+    }
+    (0..rows.div_ceil(CHUNK_ROWS))
+        .into_par_iter()
+        .map(|c| find(c * CHUNK_ROWS..((c + 1) * CHUNK_ROWS).min(rows)))
+        .find_first(Option::is_some)
+        .flatten()
 }
 
 /// True when `id` is -1 (null) or a row of a table with `n` rows.
@@ -528,8 +563,9 @@ fn check_migrations(tc: &TableCollection) -> Result<()> {
 
 /// The edge indexes: present when there are edges (tskit does not rebuild them at load), one
 /// entry per edge, each edge exactly once, and sorted by left (insertion) and right (removal),
-/// which the tree walk needs to visit every edge in order.
-fn check_indexes(tc: &TableCollection) -> Result<()> {
+/// which the tree walk needs to visit every edge in order. Returns the edge events gathered on
+/// the way. The two indexes are checked at once; the insertion order's error comes first.
+fn check_indexes(tc: &TableCollection) -> Result<EdgeEvents> {
     let e = &tc.edges;
     let num_edges = e.left.len();
     let (ins, rem) = (&tc.edge_insertion_order, &tc.edge_removal_order);
@@ -537,95 +573,265 @@ fn check_indexes(tc: &TableCollection) -> Result<()> {
         if num_edges > 0 {
             bail!(TablesNotIndexed, "the edge indexes (indexes/edge_insertion_order and edge_removal_order) are missing; tskit requires them (build them with tskit's `tables.build_index()` or `TableCollection::build_indexes`)");
         }
-        return Ok(());
+        return Ok(EdgeEvents {
+            insertions: Vec::new(),
+            removals: Vec::new(),
+        });
     }
-    for (name, index, by_left) in [
-        ("edge_insertion_order", ins, true),
-        ("edge_removal_order", rem, false),
-    ] {
-        if index.len() != num_edges {
-            bail!(TablesNotIndexed, "indexes/{name} has {} entries but there are {num_edges} edges; the indexes must be rebuilt", index.len());
-        }
-        let mut seen = vec![false; num_edges];
-        let key = |edge: usize| if by_left { e.left[edge] } else { e.right[edge] };
-        for (k, &id) in index.iter().enumerate() {
-            if !in_range(id, num_edges) {
-                bail!(
-                    TablesNotIndexed,
-                    "indexes/{name}[{k}] is {id}, not an edge id (0..{num_edges})"
-                );
-            }
-            let id = id as usize;
-            if std::mem::replace(&mut seen[id], true) {
-                bail!(
-                    TablesNotIndexed,
-                    "indexes/{name}[{k}]: edge {id} is listed twice; the indexes must be rebuilt"
-                );
-            }
-            if k > 0 {
-                let prev = index[k - 1] as usize;
-                // A NaN coordinate fails too (the edge checks report it first).
-                if key(prev).partial_cmp(&key(id)).is_none_or(|o| o.is_gt()) {
-                    let side = if by_left { "left" } else { "right" };
-                    bail!(TablesNotIndexed, "indexes/{name}[{}..={k}]: edges {prev} and {id} are not in order of {side} ({:?} then {:?}); the indexes must be rebuilt", k - 1, key(prev), key(id));
-                }
-            }
-        }
-    }
-    Ok(())
+    let (insertions, removals) = rayon::join(
+        || check_index("edge_insertion_order", ins, e, true),
+        || check_index("edge_removal_order", rem, e, false),
+    );
+    Ok(EdgeEvents {
+        insertions: insertions?,
+        removals: removals?,
+    })
 }
 
-/// Walks along the genome as the tree iterator does, with the edge indexes, and checks what
+/// One edge index: its length, then, entry by entry, an edge id in range, listed once and in
+/// order of left (`by_left`) or right. Reports the first failing entry, as a pass in entry
+/// order would, but in three passes that each run at memory speed: the ids in range (and
+/// the events gathered for those before the first that is not), the order (over the
+/// gathered positions, read in sequence), and the repeats (a bitmap).
+fn check_index(name: &str, index: &[i32], e: &EdgeTable, by_left: bool) -> Result<Vec<EdgeEvent>> {
+    let num_edges = e.left.len();
+    if index.len() != num_edges {
+        bail!(TablesNotIndexed, "indexes/{name} has {} entries but there are {num_edges} edges; the indexes must be rebuilt", index.len());
+    }
+    let at: &[f64] = if by_left { &e.left } else { &e.right };
+    let (parent, child) = (&e.parent[..], &e.child[..]);
+    let out_of_range = first_in_chunks(num_edges, |rows| {
+        rows.into_iter().find(|&k| !in_range(index[k], num_edges))
+    });
+    // Entries before the first id out of range are gathered and checked for order and
+    // repeats; an error among them comes before the one out of range.
+    let valid = &index[..out_of_range.unwrap_or(num_edges)];
+    // Huge pages where the system gives them: 16 bytes an edge, kept by the tree sequence.
+    let mut events: Vec<EdgeEvent> = crate::memory::large_vec(valid.len());
+    valid
+        .par_iter()
+        .with_min_len(CHUNK_ROWS)
+        .map(|&id| {
+            let id = id as usize;
+            EdgeEvent {
+                position: at[id],
+                parent: parent[id],
+                child: child[id],
+            }
+        })
+        .collect_into_vec(&mut events);
+    let (unordered, repeated) = rayon::join(
+        || {
+            // A NaN coordinate fails too (the edge checks report it first).
+            first_in_chunks(events.len(), |rows| {
+                rows.into_iter().filter(|&k| k > 0).find(|&k| {
+                    let (a, b) = (events[k - 1].position, events[k].position);
+                    a.partial_cmp(&b).is_none_or(|o| o.is_gt())
+                })
+            })
+        },
+        || {
+            // One bit an edge: 1,000,000 edges fit in 125 KiB, in the core's own cache.
+            let mut seen = vec![0u64; num_edges.div_ceil(64)];
+            valid.iter().position(|&id| {
+                let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+                let repeat = seen[word] & bit != 0;
+                seen[word] |= bit;
+                repeat
+            })
+        },
+    );
+    // At one entry a repeat is reported before the order, as the entry-order pass did.
+    match (repeated, unordered) {
+        (Some(k), u) if u.is_none_or(|u| k <= u) => {
+            bail!(
+                TablesNotIndexed,
+                "indexes/{name}[{k}]: edge {} is listed twice; the indexes must be rebuilt",
+                index[k]
+            )
+        }
+        (_, Some(k)) => {
+            let (prev, id) = (index[k - 1], index[k]);
+            let side = if by_left { "left" } else { "right" };
+            bail!(TablesNotIndexed, "indexes/{name}[{}..={k}]: edges {prev} and {id} are not in order of {side} ({:?} then {:?}); the indexes must be rebuilt", k - 1, events[k - 1].position, events[k].position);
+        }
+        _ => {}
+    }
+    if let Some(k) = out_of_range {
+        bail!(
+            TablesNotIndexed,
+            "indexes/{name}[{k}] is {}, not an edge id (0..{num_edges})",
+            index[k]
+        );
+    }
+    Ok(events)
+}
+
+/// Walks along the genome as the tree iterator does, over the edge events, and checks what
 /// needs the trees: no node has two parents at once (overlapping edges for one child); a
 /// mutation with a known time is younger than the parent of its node; and each mutation's
 /// parent is the one the topology gives (tskit 1.x refuses files where it is not): the
 /// latest earlier mutation at the same site on its node, or else on the nearest ancestor that
-/// has one.
-fn check_trees(tc: &TableCollection) -> Result<()> {
+/// has one. Returns the tree breakpoints: the left end of every tree the walk visits, then
+/// the sequence length.
+///
+/// The genome is walked in pieces on the pool, one per thread (up to [`MAX_WALK_PIECES`]),
+/// each from the trees it starts in. Valid tables, the common case, then cost one piece's
+/// time; when any piece finds a problem, one walk over the whole genome finds the one to
+/// report, so the answer never depends on the number of threads.
+fn check_trees(tc: &TableCollection, events: &EdgeEvents) -> Result<Vec<f64>> {
+    let starts = walk_starts(events, tc.sequence_length);
+    let mut breakpoints = None;
+    if starts.len() > 1 {
+        let pieces: Vec<Result<Vec<f64>>> = (0..starts.len())
+            .into_par_iter()
+            .map(|c| walk_trees(tc, events, starts[c], starts.get(c + 1).copied()))
+            .collect();
+        if pieces.iter().all(|p| p.is_ok()) {
+            breakpoints = Some(pieces.into_iter().flatten().flatten().collect());
+        }
+    }
+    let mut breakpoints = match breakpoints {
+        Some(b) => b,
+        None => walk_trees(tc, events, 0.0, None)?,
+    };
+    // The breakpoints are the distinct values of 0, every edge's left and right, and the
+    // sequence length, in order; where an edge's left is -0.0 the first one is -0.0 (the
+    // order of `f64::total_cmp`, which puts -0.0 before 0.0), and such edges come first.
+    if events
+        .insertions
+        .iter()
+        .take_while(|ev| ev.position == 0.0)
+        .any(|ev| ev.position.is_sign_negative())
+    {
+        breakpoints[0] = -0.0;
+    }
+    Ok(breakpoints)
+}
+
+/// At most this many pieces of the walk along the trees: each holds two arrays of one entry
+/// per node (12 bytes a node), and the walk is a small part of loading past a few threads.
+const MAX_WALK_PIECES: usize = 8;
+
+/// Fewest insertions per piece of the walk: each piece past the first starts with a pass over
+/// the whole edge table (reading in sequence, cheaper per edge than the walk), so pieces stay
+/// large, and a small table is walked in one.
+const MIN_WALK_PIECE_EDGES: usize = 1 << 12;
+
+/// Where the pieces of the walk start: 0, then the positions of evenly spaced insertions (so
+/// each piece has about as many edge events), each past the one before.
+fn walk_starts(events: &EdgeEvents, l: f64) -> Vec<f64> {
+    let ins = &events.insertions;
+    let pieces = rayon::current_num_threads()
+        .min(MAX_WALK_PIECES)
+        .min(ins.len() / MIN_WALK_PIECE_EDGES)
+        .max(1);
+    let mut starts = vec![0.0];
+    for c in 1..pieces {
+        let x = ins[c * ins.len() / pieces].position;
+        if x > starts[starts.len() - 1] && x < l {
+            starts.push(x);
+        }
+    }
+    starts
+}
+
+/// The walk of [`check_trees`] over the trees from position `from` (0 or an insertion's
+/// position) to `to` (or to the end of the genome), returning their left ends (and the
+/// sequence length, at the end). A piece that starts past 0 first finds the edges crossing
+/// `from`, in one pass over the edge table; its errors are only a sign that there is one
+/// (the caller walks the whole genome to find the one to report).
+fn walk_trees(
+    tc: &TableCollection,
+    events: &EdgeEvents,
+    from: f64,
+    to: Option<f64>,
+) -> Result<Vec<f64>> {
     let e = &tc.edges;
-    let (ins, rem) = (&tc.edge_insertion_order, &tc.edge_removal_order);
-    let num_edges = e.left.len();
+    let (ins, rem) = (&events.insertions[..], &events.removals[..]);
+    let num_edges = ins.len();
     let l = tc.sequence_length;
     let node_time = &tc.nodes.time;
     let pos = &tc.sites.position;
     let m = &tc.mutations;
-    const NONE: usize = usize::MAX;
-    // The edge row that sets each node's parent in the current tree, or NONE.
-    let mut parent_edge = vec![NONE; node_time.len()];
+    /// A node's parent in the current tree (-1: none) and the insertion that set it (for the
+    /// message when a second one comes): one record, so an event touches one cache line.
+    #[derive(Clone, Copy)]
+    struct Link {
+        parent: i32,
+        insertion: u32,
+    }
+    let none = Link {
+        parent: -1,
+        insertion: 0,
+    };
+    let mut links = crate::memory::large_vec(node_time.len());
+    links.resize(node_time.len(), none);
     // Per node, the latest mutation at the current site seen so far (reset after each site).
     let mut bottom_mutation = vec![-1i32; node_time.len()];
+    let mut breakpoints = Vec::new();
     let (mut j, mut k) = (0usize, 0usize);
     let (mut site, mut mutation) = (0usize, 0usize);
     let mut left = 0.0;
-    while j < num_edges || left < l {
-        while k < num_edges && e.right[rem[k] as usize] == left {
-            parent_edge[e.child[rem[k] as usize] as usize] = NONE;
+    if from > 0.0 {
+        // The edges crossing `from` (not those that end there: their removals come first at
+        // `from`); the walk goes on with the insertions at `from` and the removals after it.
+        for edge in 0..e.left.len() {
+            if e.left[edge] < from && e.right[edge] > from {
+                let link = &mut links[e.child[edge] as usize];
+                if link.parent != -1 {
+                    bail!(
+                        BadEdges,
+                        "edges crossing position {from:?}: child {} has two parents",
+                        e.child[edge]
+                    );
+                }
+                link.parent = e.parent[edge];
+            }
+        }
+        j = ins.partition_point(|ev| ev.position < from);
+        k = rem.partition_point(|ev| ev.position <= from);
+        site = pos.partition_point(|&x| x < from);
+        mutation = m.site.partition_point(|&s| (s as usize) < site);
+        left = from;
+    }
+    let end = to.unwrap_or(l);
+    while left < end || (to.is_none() && j < num_edges) {
+        while k < num_edges && rem[k].position == left {
+            links[rem[k].child as usize].parent = -1;
             k += 1;
         }
-        while j < num_edges && e.left[ins[j] as usize] == left {
-            let edge = ins[j] as usize;
-            let child = e.child[edge] as usize;
-            let other = parent_edge[child];
-            if other != NONE {
-                bail!(BadEdges, "edges rows {other} and {edge}: child {child} has two parents ({} and {}) at position {left:?}", e.parent[other], e.parent[edge]);
+        while j < num_edges && ins[j].position == left {
+            let ev = ins[j];
+            let link = &mut links[ev.child as usize];
+            if link.parent != -1 {
+                let (other, edge) = (
+                    tc.edge_insertion_order[link.insertion as usize],
+                    tc.edge_insertion_order[j],
+                );
+                bail!(BadEdges, "edges rows {other} and {edge}: child {} has two parents ({} and {}) at position {left:?}", ev.child, link.parent, ev.parent);
             }
-            parent_edge[child] = edge;
+            *link = Link {
+                parent: ev.parent,
+                insertion: j as u32,
+            };
             j += 1;
         }
         let mut right = l;
         if j < num_edges {
-            right = right.min(e.left[ins[j] as usize]);
+            right = right.min(ins[j].position);
         }
         if k < num_edges {
-            right = right.min(e.right[rem[k] as usize]);
+            right = right.min(rem[k].position);
         }
         // Sorted, consistent indexes always move forward; this also guarantees termination.
         if right.partial_cmp(&left) != Some(std::cmp::Ordering::Greater) {
             bail!(TablesNotIndexed, "the edge indexes are inconsistent with the edges at position {left:?}; they must be rebuilt");
         }
-        let parent_of = |u: usize| match parent_edge[u] {
-            NONE => None,
-            edge => Some(e.parent[edge] as usize),
+        breakpoints.push(left);
+        let parent_of = |u: usize| match links[u].parent {
+            -1 => None,
+            p => Some(p as usize),
         };
         while site < pos.len() && pos[site] < right {
             let first = mutation;
@@ -640,14 +846,18 @@ fn check_trees(tc: &TableCollection) -> Result<()> {
                         }
                     }
                 }
-                let mut u = Some(node);
+                // The site's first mutation has none above it: no node has one at this site
+                // yet, so the walk up the tree is needed only from its second on.
                 let mut expected = -1;
-                while let Some(v) = u {
-                    if bottom_mutation[v] != -1 {
-                        expected = bottom_mutation[v];
-                        break;
+                if mutation > first {
+                    let mut u = Some(node);
+                    while let Some(v) = u {
+                        if bottom_mutation[v] != -1 {
+                            expected = bottom_mutation[v];
+                            break;
+                        }
+                        u = parent_of(v);
                     }
-                    u = parent_of(v);
                 }
                 if m.parent[mutation] != expected {
                     bail!(BadMutations, "mutations row {mutation}: parent is {} but the tree at site {site} (position {:?}) gives {expected} (the latest earlier mutation at the site on node {node} or its nearest ancestor)", m.parent[mutation], pos[site]);
@@ -662,5 +872,8 @@ fn check_trees(tc: &TableCollection) -> Result<()> {
         }
         left = right;
     }
-    Ok(())
+    if to.is_none() {
+        breakpoints.push(l);
+    }
+    Ok(breakpoints)
 }

@@ -794,6 +794,63 @@ fn validation_does_not_depend_on_thread_count() {
     assert_eq!(one.code, ErrorCode::BadNodes);
 }
 
+/// The walk along the trees runs in pieces, one per thread: the breakpoints are the sorted
+/// distinct edge ends (with 0 and the sequence length) at any thread count, and a mutation
+/// whose recorded parent the trees contradict, late in the genome (in a later piece), gives
+/// the same first error on 1 and on 4 threads.
+#[test]
+fn tree_walk_in_pieces_does_not_depend_on_thread_count() {
+    let tc = fixture_tables("medium");
+    assert!(
+        tc.edges.left.len() >= 4 << 12,
+        "medium has too few edges to walk in pieces"
+    );
+    let on = |threads: usize, tc: &treeseq_core::TableCollection| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| TreeSequence::from_tables(tc.clone()))
+    };
+    let mut expected: Vec<f64> = vec![0.0, tc.sequence_length];
+    expected.extend_from_slice(&tc.edges.left);
+    expected.extend_from_slice(&tc.edges.right);
+    expected.sort_by(f64::total_cmp);
+    expected.dedup();
+    for threads in [1, 2, 3, 4] {
+        assert_eq!(
+            on(threads, &tc).unwrap().breakpoints,
+            expected,
+            "{threads} threads"
+        );
+    }
+    // The second mutation of the last site that has two: its parent flipped between -1 and
+    // the mutation before it (both pass the row checks; only the trees tell).
+    let m = &tc.mutations;
+    let r = (1..m.site.len())
+        .rev()
+        .find(|&r| m.site[r] == m.site[r - 1])
+        .expect("medium has a site with two mutations");
+    assert!(
+        m.site[r] as usize > tc.sites.position.len() / 2,
+        "in a later piece"
+    );
+    let flipped = if m.parent[r] == -1 { r as i32 - 1 } else { -1 };
+    let mut bad = tc.clone();
+    bad.mutations.parent = with(&m.parent, r, flipped);
+    let one = on(1, &bad)
+        .err()
+        .expect("a wrong mutation parent is refused");
+    assert_eq!(one.code, ErrorCode::BadMutations);
+    for threads in [2, 3, 4] {
+        assert_eq!(
+            on(threads, &bad).err(),
+            Some(one.clone()),
+            "{threads} threads"
+        );
+    }
+}
+
 /// Reading from a path: an OS failure is IO with the path and the OS's message; a directory
 /// (which opens but cannot be read) too; a file loads as its bytes do.
 #[test]
