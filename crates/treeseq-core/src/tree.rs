@@ -29,6 +29,7 @@ use crate::error::{ErrorCode, Result, TreeSeqError};
 use crate::tables::NODE_IS_SAMPLE;
 use crate::treeseq::TreeSequence;
 use crate::walk::cursor::EdgeCursor;
+use crate::walk::table_view::TableView;
 
 /// tskit's null id.
 pub const NULL: i32 = -1;
@@ -47,19 +48,9 @@ pub const NULL: i32 = -1;
 /// ```
 #[derive(Clone)]
 pub struct Tree<'a> {
-    ts: &'a TreeSequence,
-    // Slices of the tables, taken once: columns deref through a match on their storage.
-    time: &'a [f64],
-    edge_left: &'a [f64],
-    edge_right: &'a [f64],
-    edge_parent: &'a [i32],
-    edge_child: &'a [i32],
-    edge_insertion_order: &'a [i32],
-    edge_removal_order: &'a [i32],
-    breakpoints: &'a [f64],
-    site_position: &'a [f64],
+    /// The tables, read as every walk reads them (slices taken once).
+    view: TableView<'a>,
 
-    num_nodes: usize,
     parent: Box<[i32]>,
     left_child: Box<[i32]>,
     right_child: Box<[i32]>,
@@ -107,21 +98,10 @@ impl<'a> Tree<'a> {
     }
 
     fn build(ts: &'a TreeSequence, sample_lists: bool) -> Tree<'a> {
-        let tables = &ts.tables;
-        let num_nodes = tables.nodes.time.len();
-        let n = num_nodes + 1;
+        let view = TableView::new(ts);
+        let n = view.num_nodes + 1;
         let mut tree = Tree {
-            ts,
-            time: &tables.nodes.time,
-            edge_left: &tables.edges.left,
-            edge_right: &tables.edges.right,
-            edge_parent: &tables.edges.parent,
-            edge_child: &tables.edges.child,
-            edge_insertion_order: &tables.edge_insertion_order,
-            edge_removal_order: &tables.edge_removal_order,
-            breakpoints: &ts.breakpoints,
-            site_position: &tables.sites.position,
-            num_nodes,
+            view,
             parent: vec![NULL; n].into_boxed_slice(),
             left_child: vec![NULL; n].into_boxed_slice(),
             right_child: vec![NULL; n].into_boxed_slice(),
@@ -176,8 +156,8 @@ impl<'a> Tree<'a> {
         self.right = 0.0;
         self.sites = 0..0;
         self.cursor = self.cursor.rewound();
-        let samples = &self.ts.samples;
-        self.num_samples[self.num_nodes] = samples.len() as i32;
+        let samples = &self.view.ts.samples;
+        self.num_samples[self.view.num_nodes] = samples.len() as i32;
         for &u in samples {
             self.num_samples[u as usize] = 1;
         }
@@ -234,14 +214,14 @@ impl<'a> Tree<'a> {
         } else {
             self.index as usize + 1
         };
-        let x = self.breakpoints[target];
+        let x = self.view.breakpoints[target];
         // Edges ending at x leave, in removal order; then edges starting at x enter, in
         // insertion order. tskit does the same, which fixes the children's order.
         while let Some(i) = self.cursor.next_out(x) {
-            self.remove_edge(self.edge_removal_order[i] as usize);
+            self.remove_edge(self.view.edge_removal_order[i] as usize);
         }
         while let Some(i) = self.cursor.next_in(x) {
-            self.insert_edge(self.edge_insertion_order[i] as usize);
+            self.insert_edge(self.view.edge_insertion_order[i] as usize);
         }
         self.set_index(target);
         true
@@ -264,14 +244,14 @@ impl<'a> Tree<'a> {
         } else {
             self.index as usize - 1
         };
-        let x = self.breakpoints[target + 1];
+        let x = self.view.breakpoints[target + 1];
         // The mirror image of `next`: edges starting at x leave, walking the insertion order
         // backwards; edges ending at x enter, walking the removal order backwards.
         while let Some(i) = self.cursor.prev_out(x) {
-            self.remove_edge(self.edge_insertion_order[i] as usize);
+            self.remove_edge(self.view.edge_insertion_order[i] as usize);
         }
         while let Some(i) = self.cursor.prev_in(x) {
-            self.insert_edge(self.edge_removal_order[i] as usize);
+            self.insert_edge(self.view.edge_removal_order[i] as usize);
         }
         self.set_index(target);
         true
@@ -281,7 +261,7 @@ impl<'a> Tree<'a> {
     /// from either end: the tree is cleared and the edges covering the position are inserted.
     /// Costs O(edges) in the worst case (half the index is scanned) plus O(nodes) to clear.
     pub fn seek(&mut self, position: f64) -> Result<()> {
-        let sequence_length = self.ts.tables.sequence_length;
+        let sequence_length = self.view.ts.tables.sequence_length;
         // `!(a && b)` also refuses NaN.
         if !(position >= 0.0 && position < sequence_length) {
             return Err(TreeSeqError::new(
@@ -289,7 +269,7 @@ impl<'a> Tree<'a> {
                 format!("seek: position {position} is outside [0, {sequence_length})"),
             ));
         }
-        let index = self.breakpoints.partition_point(|&b| b <= position) - 1;
+        let index = self.view.breakpoints.partition_point(|&b| b <= position) - 1;
         self.seek_from_null(index, position);
         Ok(())
     }
@@ -306,7 +286,7 @@ impl<'a> Tree<'a> {
                 ),
             ));
         }
-        self.seek_from_null(index, self.breakpoints[index]);
+        self.seek_from_null(index, self.view.breakpoints[index]);
         Ok(())
     }
 
@@ -315,15 +295,15 @@ impl<'a> Tree<'a> {
     /// order. We follow it so that children and roots come out in tskit's order.
     fn seek_from_null(&mut self, index: usize, position: f64) {
         self.clear();
-        let left = self.breakpoints[index];
-        let insertion = self.edge_insertion_order;
-        let removal = self.edge_removal_order;
-        let (edge_left, edge_right) = (self.edge_left, self.edge_right);
+        let left = self.view.breakpoints[index];
+        let insertion = self.view.edge_insertion_order;
+        let removal = self.view.edge_removal_order;
+        let (edge_left, edge_right) = (self.view.edge_left, self.view.edge_right);
         // The indexes are sorted by left and by right respectively, so binary search places
         // the cursor; every edge covering the tree lies in insertion[..j] and removal[k..].
-        let cursor = EdgeCursor::at(self.cursor.insertions, self.cursor.removals, left);
+        let cursor = self.view.cursor_at(left);
         let (j, k) = cursor.behind();
-        if position <= self.ts.tables.sequence_length / 2.0 {
+        if position <= self.view.ts.tables.sequence_length / 2.0 {
             for &e in &insertion[..j] {
                 let e = e as usize;
                 if edge_right[e] > left {
@@ -344,11 +324,11 @@ impl<'a> Tree<'a> {
 
     fn set_index(&mut self, index: usize) {
         self.index = index as i32;
-        self.left = self.breakpoints[index];
-        self.right = self.breakpoints[index + 1];
+        self.left = self.view.breakpoints[index];
+        self.right = self.view.breakpoints[index + 1];
         let (left, right) = (self.left, self.right);
-        let start = self.site_position.partition_point(|&x| x < left);
-        let stop = self.site_position.partition_point(|&x| x < right);
+        let start = self.view.site_position.partition_point(|&x| x < left);
+        let stop = self.view.site_position.partition_point(|&x| x < right);
         self.sites = start as i32..stop as i32;
     }
 
@@ -397,20 +377,20 @@ impl<'a> Tree<'a> {
     /// so that walks towards the root stop at them.
     #[inline]
     fn insert_root(&mut self, root: i32) {
-        self.insert_branch(self.num_nodes as i32, root);
+        self.insert_branch(self.view.num_nodes as i32, root);
         self.parent[root as usize] = NULL;
     }
 
     #[inline]
     fn remove_root(&mut self, root: i32) {
-        self.remove_branch(self.num_nodes as i32, root);
+        self.remove_branch(self.view.num_nodes as i32, root);
     }
 
     fn insert_edge(&mut self, e: usize) {
-        let p = self.edge_parent[e];
-        let c = self.edge_child[e];
+        let p = self.view.edge_parent[e];
+        let c = self.view.edge_child[e];
         let (pu, cu) = (p as usize, c as usize);
-        let branch_length = self.time[pu] - self.time[cu];
+        let branch_length = self.view.time[pu] - self.view.time[cu];
         let c_samples = self.num_samples[cu];
         let c_below = self.subtree_branch_length[cu];
         let added = c_below + branch_length;
@@ -451,10 +431,10 @@ impl<'a> Tree<'a> {
     }
 
     fn remove_edge(&mut self, e: usize) {
-        let p = self.edge_parent[e];
-        let c = self.edge_child[e];
+        let p = self.view.edge_parent[e];
+        let c = self.view.edge_child[e];
         let (pu, cu) = (p as usize, c as usize);
-        let branch_length = self.time[pu] - self.time[cu];
+        let branch_length = self.view.time[pu] - self.view.time[cu];
         self.remove_branch(p, c);
         self.num_edges -= 1;
         self.edge[cu] = NULL;
@@ -535,12 +515,12 @@ impl<'a> Tree<'a> {
     // ---- state -------------------------------------------------------------------------
 
     pub fn tree_sequence(&self) -> &'a TreeSequence {
-        self.ts
+        self.view.ts
     }
 
     /// Number of trees in the tree sequence.
     pub fn num_trees(&self) -> usize {
-        self.breakpoints.len().saturating_sub(1)
+        self.view.breakpoints.len().saturating_sub(1)
     }
 
     /// The tree's index along the genome, or -1 in the null state (as tskit).
@@ -558,12 +538,12 @@ impl<'a> Tree<'a> {
     }
 
     pub fn num_nodes(&self) -> usize {
-        self.num_nodes
+        self.view.num_nodes
     }
 
     /// The virtual root's id, `num_nodes`: the parent of all roots in the child arrays.
     pub fn virtual_root(&self) -> i32 {
-        self.num_nodes as i32
+        self.view.num_nodes as i32
     }
 
     /// Number of edges in the tree.
@@ -608,12 +588,12 @@ impl<'a> Tree<'a> {
     // ---- per-node queries (node ids 0..=num_nodes; num_nodes is the virtual root) ---------
 
     fn check_node(&self, u: i32) -> Result<usize> {
-        if u < 0 || u as usize > self.num_nodes {
+        if u < 0 || u as usize > self.view.num_nodes {
             return Err(TreeSeqError::new(
                 ErrorCode::BadParam,
                 format!(
                     "node {u} is out of bounds (there are {} nodes)",
-                    self.num_nodes
+                    self.view.num_nodes
                 ),
             ));
         }
@@ -638,8 +618,8 @@ impl<'a> Tree<'a> {
 
     /// The roots, left to right: nodes without a parent that have a sample at or below them.
     pub fn roots(&self) -> Vec<i32> {
-        let mut out = Vec::with_capacity(self.num_children[self.num_nodes] as usize);
-        let mut u = self.left_child[self.num_nodes];
+        let mut out = Vec::with_capacity(self.num_children[self.view.num_nodes] as usize);
+        let mut u = self.left_child[self.view.num_nodes];
         while u != NULL {
             out.push(u);
             u = self.right_sib[u as usize];
@@ -648,12 +628,12 @@ impl<'a> Tree<'a> {
     }
 
     pub fn num_roots(&self) -> usize {
-        self.num_children[self.num_nodes] as usize
+        self.num_children[self.view.num_nodes] as usize
     }
 
     /// The leftmost root, or -1 if there is none.
     pub fn left_root(&self) -> i32 {
-        self.left_child[self.num_nodes]
+        self.left_child[self.view.num_nodes]
     }
 
     /// Samples at or below `u` (the node itself counts if it is a sample).
@@ -664,10 +644,10 @@ impl<'a> Tree<'a> {
     /// Node time; the virtual root's is infinite (as tskit).
     pub fn time(&self, u: i32) -> Result<f64> {
         let uu = self.check_node(u)?;
-        Ok(if uu == self.num_nodes {
+        Ok(if uu == self.view.num_nodes {
             f64::INFINITY
         } else {
-            self.time[uu]
+            self.view.time[uu]
         })
     }
 
@@ -678,7 +658,7 @@ impl<'a> Tree<'a> {
         Ok(if p == NULL {
             0.0
         } else {
-            self.time[p as usize] - self.time[uu]
+            self.view.time[p as usize] - self.view.time[uu]
         })
     }
 
@@ -705,27 +685,27 @@ impl<'a> Tree<'a> {
     pub fn mrca(&self, u: i32, v: i32) -> Result<i32> {
         let mut u = self.check_node(u)? as i32;
         let mut v = self.check_node(v)? as i32;
-        let vr = self.num_nodes as i32;
+        let vr = self.view.num_nodes as i32;
         if u == vr || v == vr {
             return Ok(vr);
         }
         // Climb from whichever is younger; parents are strictly older, so they meet at the
         // mrca if there is one.
-        let mut tu = self.time[u as usize];
-        let mut tv = self.time[v as usize];
+        let mut tu = self.view.time[u as usize];
+        let mut tv = self.view.time[v as usize];
         while u != v {
             if tu < tv {
                 u = self.parent[u as usize];
                 if u == NULL {
                     break;
                 }
-                tu = self.time[u as usize];
+                tu = self.view.time[u as usize];
             } else {
                 v = self.parent[v as usize];
                 if v == NULL {
                     break;
                 }
-                tv = self.time[v as usize];
+                tv = self.view.time[v as usize];
             }
         }
         Ok(if u == v { u } else { NULL })
@@ -751,7 +731,7 @@ impl<'a> Tree<'a> {
         let mut out = Vec::with_capacity(self.num_edges + self.num_roots());
         // Stackless: roots are linked as siblings, so "next sibling, else climb" visits them
         // in turn; a root's parent is NULL, which ends the walk after the last one.
-        let mut u = self.left_child[self.num_nodes];
+        let mut u = self.left_child[self.view.num_nodes];
         while u != NULL {
             out.push(u);
             let uu = u as usize;
@@ -778,7 +758,7 @@ impl<'a> Tree<'a> {
     /// the virtual root is not included.
     pub fn postorder(&self) -> Vec<i32> {
         let mut out = Vec::with_capacity(self.num_edges + self.num_roots());
-        let mut u = self.left_child[self.num_nodes];
+        let mut u = self.left_child[self.view.num_nodes];
         if u == NULL {
             return out;
         }
@@ -819,7 +799,7 @@ impl<'a> Tree<'a> {
         );
         let uu = u as usize;
         assert!(
-            uu < self.num_nodes,
+            uu < self.view.num_nodes,
             "samples_below: node {u} is out of range"
         );
         SamplesBelow {
@@ -832,8 +812,8 @@ impl<'a> Tree<'a> {
     /// Whether node `u` is a sample.
     pub fn is_sample(&self, u: i32) -> bool {
         u >= 0
-            && (u as usize) < self.num_nodes
-            && self.ts.tables.nodes.flags[u as usize] & NODE_IS_SAMPLE != 0
+            && (u as usize) < self.view.num_nodes
+            && self.view.ts.tables.nodes.flags[u as usize] & NODE_IS_SAMPLE != 0
     }
 }
 

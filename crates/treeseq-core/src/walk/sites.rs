@@ -25,6 +25,8 @@ pub(crate) fn for_each_site<V: Sums>(
 ) {
     let (a, b) = (windows[0], windows[windows.len() - 1]);
     let mut alleles = AlleleStates::new(k);
+    // Taken once per walk: it reaches the per-site indexes through their `OnceLock`s.
+    let muts = view.site_muts();
     let positions = view.site_position;
     let mut site = positions.partition_point(|&p| p < start.max(a));
     let mut w = windows
@@ -37,7 +39,7 @@ pub(crate) fn for_each_site<V: Sums>(
             while windows[w + 1] <= pos {
                 w += 1;
             }
-            alleles.compute(view.site_muts(), |u| st.row(u), total, site);
+            alleles.compute(muts, |u| st.row(u), total, site);
             visit(w, &alleles);
             site += 1;
         }

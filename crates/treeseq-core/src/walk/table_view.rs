@@ -1,10 +1,13 @@
-//! The tables every chunked statistic reads, as plain slices taken once (columns deref
-//! through a match on their storage; taking the slices once keeps that out of inner loops),
-//! plus the per-site index of mutations (built once per tree sequence), and the two steps
+//! The tables every walk reads, as plain slices taken once (columns deref through a match on
+//! their storage; taking the slices once keeps that out of inner loops), and the two steps
 //! every chunked walk starts with: finding the edges that cover each chunk's start
 //! ([`TableView::edges_covering`]) and building that tree's parents and subtree sums from them
 //! ([`TableView::attach_covering`]). Shared by the general engine, the many-pairs path,
-//! the matrices, the node statistics and the branch-mode allele frequency spectrum.
+//! the matrices, the node statistics, the branch-mode allele frequency spectrum and the
+//! public [`Tree`](crate::Tree). The per-site index of mutations and their alleles are built
+//! once per tree sequence, on first use, so they are fetched only by the walks that read
+//! sites ([`TableView::site_muts`], once per walk): making a view, and so a `Tree`, does
+//! not build them.
 
 use rayon::prelude::*;
 
@@ -14,7 +17,9 @@ use crate::memory::prefetch;
 use crate::stats::alleles::SiteMutations;
 use crate::treeseq::{EdgeEvent, TreeSequence};
 
+#[derive(Clone, Copy)]
 pub(crate) struct TableView<'a> {
+    pub ts: &'a TreeSequence,
     pub num_nodes: usize,
     pub num_edges: usize,
     pub time: &'a [f64],
@@ -22,19 +27,15 @@ pub(crate) struct TableView<'a> {
     pub edge_right: &'a [f64],
     pub edge_parent: &'a [i32],
     pub edge_child: &'a [i32],
+    /// Edge ids in tskit's insertion (by left) and removal (by right) orders.
+    pub edge_insertion_order: &'a [i32],
+    pub edge_removal_order: &'a [i32],
     /// Edge insertions (in `edge_insertion_order`) and removals (in `edge_removal_order`) as
     /// records (see [`EdgeEvents`](crate::treeseq::EdgeEvents)).
     pub insertions: &'a [EdgeEvent],
     pub removals: &'a [EdgeEvent],
     pub breakpoints: &'a [f64],
     pub site_position: &'a [f64],
-    /// Mutations of site s are `site_mutations[s]..site_mutations[s + 1]`.
-    pub site_mutations: &'a [usize],
-    pub mutation_node: &'a [i32],
-    pub mutation_parent: &'a [i32],
-    /// Per mutation, its allele at its site; per site, its number of alleles.
-    pub mutation_allele: &'a [u32],
-    pub site_num_alleles: &'a [u32],
     pub samples: &'a [i32],
 }
 
@@ -42,8 +43,8 @@ impl<'a> TableView<'a> {
     pub fn new(ts: &'a TreeSequence) -> TableView<'a> {
         let t = &ts.tables;
         let events = ts.edge_events();
-        let alleles = ts.mutation_alleles();
         TableView {
+            ts,
             num_nodes: ts.num_nodes(),
             num_edges: ts.num_edges(),
             time: &t.nodes.time,
@@ -51,27 +52,28 @@ impl<'a> TableView<'a> {
             edge_right: &t.edges.right,
             edge_parent: &t.edges.parent,
             edge_child: &t.edges.child,
+            edge_insertion_order: &t.edge_insertion_order,
+            edge_removal_order: &t.edge_removal_order,
             insertions: &events.insertions,
             removals: &events.removals,
             breakpoints: &ts.breakpoints,
             site_position: &t.sites.position,
-            site_mutations: ts.site_mutation_index(),
-            mutation_node: &t.mutations.node,
-            mutation_parent: &t.mutations.parent,
-            mutation_allele: &alleles.allele,
-            site_num_alleles: &alleles.num_alleles,
             samples: &ts.samples,
         }
     }
 
-    /// The mutation columns for per-site allele weights.
-    pub fn site_muts(&self) -> SiteMutations<'_> {
+    /// The mutation columns for per-site allele weights. Builds the tree sequence's per-site
+    /// mutation index and mutation alleles on first use (once per tree sequence), so a walk
+    /// takes them once, before its sites, not per site.
+    pub fn site_muts(&self) -> SiteMutations<'a> {
+        let t = &self.ts.tables;
+        let alleles = self.ts.mutation_alleles();
         SiteMutations {
-            site_mutations: self.site_mutations,
-            mutation_node: self.mutation_node,
-            mutation_parent: self.mutation_parent,
-            mutation_allele: self.mutation_allele,
-            num_alleles: self.site_num_alleles,
+            site_mutations: self.ts.site_mutation_index(),
+            mutation_node: &t.mutations.node,
+            mutation_parent: &t.mutations.parent,
+            mutation_allele: &alleles.allele,
+            num_alleles: &alleles.num_alleles,
         }
     }
 
