@@ -62,20 +62,10 @@ pub fn mean_descendants(
     }
     let g = TableView::new(ts);
     let chunks = plan_chunks(&g, &[0.0, ts.sequence_length()], Cost::PathWalk, None);
-    let mut sums = vec![0.0; n * s];
-    let mut covered = vec![0.0; n];
-    // Each chunk's partial is as large as the node table: keep a few alive at a time. Adds
-    // happen in chunk order whatever the wave size.
-    for batch in chunks.chunks(wave) {
-        let partials: Vec<(Vec<f64>, Vec<f64>)> = batch
-            .par_iter()
-            .map(|c| descendants_chunk(&g, &init, k, c))
-            .collect();
-        for (ps, pc) in &partials {
-            add_into(&mut sums, ps);
-            add_into(&mut covered, pc);
-        }
-    }
+    // Each chunk's partial is as large as the node table: keep a few alive at a time.
+    let (mut sums, covered) = sum_chunks(&chunks, wave, (n * s, n), |c| {
+        descendants_chunk(&g, &init, k, c)
+    });
     divide_rows(&mut sums, &covered, s);
     Ok(StatOutput {
         data: sums,
@@ -176,16 +166,10 @@ pub fn genealogical_nearest_neighbours(
     let g = TableView::new(ts);
     let chunks = plan_chunks(&g, &[0.0, ts.sequence_length()], Cost::PathWalk, None);
     let nf = focal.len();
-    let partials: Vec<(Vec<f64>, Vec<f64>)> = chunks
-        .par_iter()
-        .map(|c| gnn_chunk(&g, &init, k, &set_of, &focal, c))
-        .collect();
-    let mut result = vec![0.0; nf * s];
-    let mut length = vec![0.0; nf];
-    for (pa, pl) in &partials {
-        add_into(&mut result, pa);
-        add_into(&mut length, pl);
-    }
+    // Partials are per focal node, small: all chunks run at once.
+    let (mut result, length) = sum_chunks(&chunks, chunks.len().max(1), (nf * s, nf), |c| {
+        gnn_chunk(&g, &init, k, &set_of, &focal, c)
+    });
     divide_rows(&mut result, &length, s);
     Ok(StatOutput {
         data: result,
@@ -386,6 +370,26 @@ fn node_lists(
 }
 
 /// Adds a chunk's partial sums into the totals (callers add chunks in chunk order).
+/// Runs `chunk` on every chunk, `wave` at a time in parallel, and adds the two partials each
+/// returns (of lengths `lens`) in chunk order, whatever the wave size, so that the result is
+/// the same bits on any number of threads.
+fn sum_chunks(
+    chunks: &[Chunk],
+    wave: usize,
+    lens: (usize, usize),
+    chunk: impl Fn(&Chunk) -> (Vec<f64>, Vec<f64>) + Sync,
+) -> (Vec<f64>, Vec<f64>) {
+    let (mut a, mut b) = (vec![0.0; lens.0], vec![0.0; lens.1]);
+    for batch in chunks.chunks(wave) {
+        let partials: Vec<(Vec<f64>, Vec<f64>)> = batch.par_iter().map(&chunk).collect();
+        for (pa, pb) in &partials {
+            add_into(&mut a, pa);
+            add_into(&mut b, pb);
+        }
+    }
+    (a, b)
+}
+
 fn add_into(total: &mut [f64], part: &[f64]) {
     for (a, b) in total.iter_mut().zip(part) {
         *a += b;
