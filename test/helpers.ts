@@ -3,6 +3,7 @@ import { expect } from "vitest";
 import { readFileSync, readdirSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { hostTriple } from "../dist/native.js";
+import { OPTION_TO_TSKIT, STATISTICS } from "../dist/generated/stats.js";
 import { gunzipSync } from "node:zlib";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -168,4 +169,16 @@ export function tag(v: unknown): unknown {
 export function same(actual: unknown, expected: unknown, what?: string): void {
   expect(tag(actual), what).toEqual(expected);
   expect(JSON.stringify(tag(actual)), what).toBe(JSON.stringify(expected));
+}
+
+/** tskit's method name -> treeseq's, from the generated copy of the core's registry. */
+export const TSKIT_TO_METHOD: Record<string, string> = Object.fromEntries(
+  Object.entries(STATISTICS).map(([ours, theirs]) => [theirs, ours]),
+);
+
+const TSKIT_TO_OPTION: Record<string, string> = Object.fromEntries(Object.entries(OPTION_TO_TSKIT).map(([ours, theirs]) => [theirs, ours]));
+
+/** A fixture's tskit keyword arguments as treeseq's options object (names from the registry). */
+export function tskitOptions(kwargs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [TSKIT_TO_OPTION[k] ?? k, v]));
 }

@@ -5,23 +5,7 @@
  */
 import { describe, it, expect, beforeAll } from "vitest";
 import { init, load, TreeSeqError } from "../dist/index.js";
-import { STATISTICS } from "../dist/stats.js";
-import { BACKENDS, fixtures, close, bundled } from "./helpers.js";
-
-const TO_TREESEQ = Object.fromEntries(Object.entries(STATISTICS).map(([ours, theirs]) => [theirs, ours]));
-const KWARG_TO_OPTION: Record<string, string> = {
-  sample_sets: "sampleSets",
-  indexes: "indexes",
-  windows: "windows",
-  time_windows: "timeWindows",
-  mode: "mode",
-  span_normalise: "spanNormalise",
-  polarised: "polarised",
-  proportion: "proportion",
-  centre: "centre",
-  W: "weights",
-  focal: "focal",
-};
+import { BACKENDS, fixtures, close, bundled, TSKIT_TO_METHOD, tskitOptions } from "./helpers.js";
 
 /**
  * The one place where we knowingly differ from tskit: in branch mode, a window in which no tree
@@ -44,10 +28,6 @@ function edgeFreeWindow(ts: any, kwargs: any, shape: number[], j: number): boole
   return true;
 }
 
-function options(kwargs: Record<string, unknown>) {
-  return Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [KWARG_TO_OPTION[k] ?? k, v]));
-}
-
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
 // results[fixture][case] = base64 bits, from the first configuration that ran it
 const reference = new Map<string, string>();
@@ -65,9 +45,9 @@ describe.each(CONFIGS)("$backend backend, $threads threads", ({ backend, threads
       expect(ts.backend).toBe(backend);
       let checked = 0;
       for (const [i, c] of expected.stats.entries()) {
-        const method = TO_TREESEQ[c.method];
+        const method = TSKIT_TO_METHOD[c.method];
         expect(method, c.method).toBeDefined();
-        const run = (ts as any)[method]({ ...options(c.kwargs) });
+        const run = (ts as any)[method]({ ...tskitOptions(c.kwargs) });
         const where = `${name} case ${i}: ${c.method} ${JSON.stringify({ ...c.kwargs, sample_sets: undefined, W: undefined })}`;
         if (c.error) {
           const err = await run.then(
