@@ -602,8 +602,8 @@ function copyFixed(
   }
 }
 
-/** What `metadataColumn` gives: a typed array, strings, or a fixed-length array's rows. */
-export type ColumnValues =
+/** One column of a struct field's values: a typed array of its numbers, or its strings. */
+export type ColumnData =
   | Int8Array
   | Uint8Array
   | Int16Array
@@ -614,22 +614,10 @@ export type ColumnValues =
   | BigUint64Array
   | Float32Array
   | Float64Array
-  | string[]
-  | {
-      data:
-        | Int8Array
-        | Uint8Array
-        | Int16Array
-        | Uint16Array
-        | Int32Array
-        | Uint32Array
-        | BigInt64Array
-        | BigUint64Array
-        | Float32Array
-        | Float64Array
-        | string[];
-      shape: number[];
-    };
+  | string[];
+
+/** What `metadataColumn` gives: one value per row, or a fixed-length array's rows as `{ data, shape }`. */
+export type ColumnValues = ColumnData | { data: ColumnData; shape: number[] };
 
 type Column = any;
 

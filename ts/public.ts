@@ -51,7 +51,7 @@ export type { VcfOptions, VcfSink } from "./vcf.js";
 export type { TraversalOrder } from "./tree.js";
 export type { NewickOptions } from "./newick.js";
 export type { EdgeDiff, EdgeDiffsOptions } from "./edge-diffs.js";
-export type { MetadataSchema, MetadataCodec, ColumnValues } from "./metadata.js";
+export type { MetadataSchema, MetadataCodec, ColumnData, ColumnValues } from "./metadata.js";
 export type { MetadataTableName } from "./tables.js";
 export type {
   Node,
