@@ -30,6 +30,7 @@ use serde_json::Value;
 
 use crate::bail;
 use crate::error::{ErrorCode, Result, TreeSeqError};
+use crate::stats::args::{ArrayRef, Arrays};
 use crate::tree::{Tree, NULL};
 use crate::treeseq::TreeSequence;
 
@@ -84,13 +85,15 @@ impl VariantOptions {
                 format!("{context}: options are not valid JSON: {e}"),
             )
         })?;
-        Self::from_json(context, &v)
+        Self::from_json(context, &v, Arrays::default())
     }
 
     /// Reads the options from a JSON object with tskit's snake_case keys (`samples`, `left`,
     /// `right`, `isolated_as_missing`, `alleles`); `null` is the default. Any other key is
-    /// `BAD_PARAM` naming it (`context` starts each message).
-    pub fn from_json(context: &str, v: &Value) -> Result<VariantOptions> {
+    /// `BAD_PARAM` naming it (`context` starts each message). `samples` may be a placeholder
+    /// into `arrays` (the wire protocol of `stats::compute_json`): the ids are then read from
+    /// the typed array, never turned into JSON.
+    pub fn from_json(context: &str, v: &Value, arrays: Arrays) -> Result<VariantOptions> {
         let mut o = VariantOptions::default();
         let Some(map) = v.as_object() else {
             bail!(
@@ -106,6 +109,17 @@ impl VariantOptions {
             let what = format!("{context}: {key}");
             match key.as_str() {
                 "samples" => {
+                    match arrays.resolve(context, value)? {
+                        Some(ArrayRef::I32(ids)) => {
+                            o.samples = Some(ids.to_vec());
+                            continue;
+                        }
+                        Some(ArrayRef::F64(_)) => bail!(
+                            BadParam,
+                            "{what} must be an array of node ids, got floating-point numbers"
+                        ),
+                        None => {}
+                    }
                     let Some(items) = value.as_array() else {
                         bail!(
                             BadParam,

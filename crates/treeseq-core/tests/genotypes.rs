@@ -24,7 +24,7 @@ fn options(case: &Value) -> VariantOptions {
         };
         o.insert(key, v.clone());
     }
-    VariantOptions::from_json("variants", &Value::Object(o)).unwrap()
+    VariantOptions::from_json("variants", &Value::Object(o), Default::default()).unwrap()
 }
 
 fn ints(v: &Value) -> Vec<i32> {
@@ -122,7 +122,7 @@ fn unknown_options_and_bad_values_are_named() {
     ];
     for (json, needle) in bad {
         let v: Value = serde_json::from_str(json).unwrap();
-        let err = VariantOptions::from_json("variants", &v).unwrap_err();
+        let err = VariantOptions::from_json("variants", &v, Default::default()).unwrap_err();
         assert_eq!(err.code, ErrorCode::BadParam);
         assert!(err.message.contains(needle), "{json}: {err}");
     }

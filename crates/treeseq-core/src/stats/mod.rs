@@ -148,8 +148,7 @@ fn check_options(method: &Method, kwargs: &Value) -> Result<()> {
 
 /// tskit's `genotype_matrix`, as numbers.
 fn genotype_matrix(ts: &TreeSequence, kwargs: &Value, arrays: Arrays) -> Result<StatOutput> {
-    let expanded = arrays.expand("genotype_matrix", kwargs)?;
-    let options = crate::variants::VariantOptions::from_json("genotypeMatrix", &expanded)?;
+    let options = crate::variants::VariantOptions::from_json("genotypeMatrix", kwargs, arrays)?;
     let (data, rows, cols) = crate::variants::genotype_matrix(ts, &options)?;
     let mut out = Vec::new();
     crate::memory::try_reserve(

@@ -79,32 +79,4 @@ impl<'a> Arrays<'a> {
         v.is_array()
             || matches!(v, Value::Object(m) if m.len() == 1 && (m.contains_key("$i32") || m.contains_key("$f64")))
     }
-
-    /// `v` with every placeholder replaced by the JSON array it stands for (for the
-    /// statistics whose parsing is written against plain JSON).
-    pub fn expand(&self, method: &str, v: &Value) -> Result<Value> {
-        if let Some(a) = self.resolve(method, v)? {
-            return Ok(Value::Array(match a {
-                ArrayRef::I32(xs) => xs.iter().map(|&x| Value::from(x)).collect(),
-                ArrayRef::F64(xs) => xs
-                    .iter()
-                    .map(|&x| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number))
-                    .collect(),
-            }));
-        }
-        Ok(match v {
-            Value::Array(items) => Value::Array(
-                items
-                    .iter()
-                    .map(|x| self.expand(method, x))
-                    .collect::<Result<_>>()?,
-            ),
-            Value::Object(m) => Value::Object(
-                m.iter()
-                    .map(|(k, x)| Ok((k.clone(), self.expand(method, x)?)))
-                    .collect::<Result<_>>()?,
-            ),
-            other => other.clone(),
-        })
-    }
 }
