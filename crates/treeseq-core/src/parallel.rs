@@ -7,6 +7,7 @@
 //! parallel iterators); the embedder sizes that pool.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -62,6 +63,46 @@ fn check_generated_rows(seed: u64, rows: usize) -> usize {
         last = x;
     }
     ok
+}
+
+/// Whether [`timed_task`] records: set only by [`record_task_times`] (the `scaling` example),
+/// so the statistics pay one relaxed load per task otherwise.
+static RECORDING: AtomicBool = AtomicBool::new(false);
+/// The seconds each task took while [`RECORDING`], in the order they finished.
+static TASK_SECONDS: Mutex<Vec<f64>> = Mutex::new(Vec::new());
+
+/// Runs one parallel task of a statistic (a chunk of the genome, or a chunk and a group of
+/// outputs): the unit a thread takes from rayon. Every planner's tasks go through here, so
+/// that the `scaling` example can time each one and predict the speedup a plan allows.
+#[inline]
+pub fn timed_task<R>(task: impl FnOnce() -> R) -> R {
+    if !RECORDING.load(Ordering::Relaxed) {
+        return task();
+    }
+    let start = std::time::Instant::now();
+    let out = task();
+    let seconds = start.elapsed().as_secs_f64();
+    TASK_SECONDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(seconds);
+    out
+}
+
+/// Runs `work` and returns, beside its result, the seconds each of its parallel tasks took
+/// (see [`timed_task`]). For measurement only (the `scaling` example): one recording at a
+/// time, process-wide; not available on WebAssembly, which has no clock in the core.
+#[doc(hidden)]
+pub fn record_task_times<R>(work: impl FnOnce() -> R) -> (R, Vec<f64>) {
+    TASK_SECONDS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clear();
+    RECORDING.store(true, Ordering::Relaxed);
+    let out = work();
+    RECORDING.store(false, Ordering::Relaxed);
+    let times = std::mem::take(&mut *TASK_SECONDS.lock().unwrap_or_else(|e| e.into_inner()));
+    (out, times)
 }
 
 #[cfg(test)]

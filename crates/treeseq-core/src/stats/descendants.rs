@@ -381,7 +381,10 @@ fn sum_chunks(
 ) -> (Vec<f64>, Vec<f64>) {
     let (mut a, mut b) = (vec![0.0; lens.0], vec![0.0; lens.1]);
     for batch in chunks.chunks(wave) {
-        let partials: Vec<(Vec<f64>, Vec<f64>)> = batch.par_iter().map(&chunk).collect();
+        let partials: Vec<(Vec<f64>, Vec<f64>)> = batch
+            .par_iter()
+            .map(|c| crate::parallel::timed_task(|| chunk(c)))
+            .collect();
         for (pa, pb) in &partials {
             add_into(&mut a, pa);
             add_into(&mut b, pb);

@@ -121,7 +121,10 @@ pub(crate) fn run_chunks(
     task: impl Fn(&Chunk) -> Vec<f64> + Sync,
 ) -> Vec<f64> {
     let nw = windows.len() - 1;
-    let partials: Vec<Vec<f64>> = chunks.par_iter().map(&task).collect();
+    let partials: Vec<Vec<f64>> = chunks
+        .par_iter()
+        .map(|c| crate::parallel::timed_task(|| task(c)))
+        .collect();
     let mut out = vec![0.0; nw * row_len];
     for (chunk, p) in chunks.iter().zip(&partials) {
         let rows = chunk_windows(windows, chunk);

@@ -387,7 +387,8 @@ fn run_tasks(
                 cols: group.outputs.clone(),
             },
         };
-        let partial = run_chunk(data, stat, &plan[c], &part, &mut ws);
+        let partial =
+            crate::parallel::timed_task(|| run_chunk(data, stat, &plan[c], &part, &mut ws));
         if let Some((weights, _)) = gathered {
             ws.gathered = weights.data;
         }

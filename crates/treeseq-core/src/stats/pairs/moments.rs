@@ -123,11 +123,13 @@ pub(crate) fn branch_moments_with(
             .par_iter()
             .map(|&(c, b)| {
                 let cols: &[usize] = blocks.locals.get(b).map_or(&[], Vec::as_slice);
-                if feats.small_integers {
-                    moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare32)
-                } else {
-                    moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare64)
-                }
+                crate::parallel::timed_task(|| {
+                    if feats.small_integers {
+                        moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare32)
+                    } else {
+                        moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare64)
+                    }
+                })
             })
             .collect();
         for (&(c, b), (part_area, part_h)) in batch.iter().zip(&partials) {

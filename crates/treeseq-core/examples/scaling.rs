@@ -1,0 +1,189 @@
+//! How far a statistic's plan lets it scale: for P = 1, 2, 4, 8, 16, 32 and 64 threads, runs
+//! the plan made for P threads on ONE thread, times every parallel task (a chunk of the
+//! genome, or a chunk and a block of sets), and predicts the speedup P threads would get:
+//!
+//!   predicted_speedup = T(1) / max(longest task, total / P)
+//!
+//! where T(1) is the one-thread wall time of the whole call, and total is the sum of the
+//! tasks' times in the plan made for P (so a plan that cuts finer pays for its extra seeks
+//! there). Printed as TSV with a header row: `case`, `threads`, `chunks` (tasks),
+//! `total_s`, `longest_chunk_s`, `predicted_speedup`. The cases are bench.mjs's: diversity
+//! (site and branch, one set per population), divergence (branch, every pair of populations)
+//! and divergence between 435 pairs of 30 sets (np.array_split of the samples), branch mode.
+//! Each time is the median of REPEATS runs (default 3).
+//!
+//! `cargo run --release --example scaling -- FILE.trees [REPEATS]`
+//!
+//! Machines with many cores are not needed: the tasks run one after another on one thread,
+//! and the prediction assumes P threads that each run their share at that speed (no memory
+//! bandwidth limit), which is why it is a prediction.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use treeseq_core::parallel::record_task_times;
+use treeseq_core::stats::args::Arrays;
+use treeseq_core::stats::compute_json;
+use treeseq_core::TreeSequence;
+
+const THREADS: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// A statistic call as bench.mjs makes it: tskit's method and keyword arguments.
+struct Case {
+    name: &'static str,
+    method: &'static str,
+    kwargs: String,
+}
+
+fn cases(ts: &TreeSequence) -> Vec<Case> {
+    let population = &ts.tables.nodes.population;
+    let pops: BTreeSet<i32> = ts.samples.iter().map(|&u| population[u as usize]).collect();
+    let sets: Vec<Vec<i32>> = pops
+        .iter()
+        .map(|&p| {
+            ts.samples
+                .iter()
+                .copied()
+                .filter(|&u| population[u as usize] == p)
+                .collect()
+        })
+        .collect();
+    let pairs: Vec<[usize; 2]> = (0..sets.len())
+        .flat_map(|i| (i..sets.len()).map(move |j| [i, j]))
+        .collect();
+    // np.array_split(samples, 30): the first n % 30 parts have one more element.
+    let n = ts.samples.len();
+    let (base, extra) = (n / 30, n % 30);
+    let mut many = Vec::new();
+    let mut start = 0;
+    for k in 0..30 {
+        let len = base + usize::from(k < extra);
+        many.push(ts.samples[start..start + len].to_vec());
+        start += len;
+    }
+    let many_pairs: Vec<[usize; 2]> = (0..30)
+        .flat_map(|i| (i + 1..30).map(move |j| [i, j]))
+        .collect();
+    let json = |v: &dyn json::Json| v.text();
+    vec![
+        Case {
+            name: "diversity_site",
+            method: "diversity",
+            kwargs: format!(r#"{{"sample_sets": {}, "mode": "site"}}"#, json(&sets)),
+        },
+        Case {
+            name: "diversity_branch",
+            method: "diversity",
+            kwargs: format!(r#"{{"sample_sets": {}, "mode": "branch"}}"#, json(&sets)),
+        },
+        Case {
+            name: "divergence_branch",
+            method: "divergence",
+            kwargs: format!(
+                r#"{{"sample_sets": {}, "indexes": {}, "mode": "branch"}}"#,
+                json(&sets),
+                json(&pairs)
+            ),
+        },
+        Case {
+            name: "divergence_435pairs_branch",
+            method: "divergence",
+            kwargs: format!(
+                r#"{{"sample_sets": {}, "indexes": {}, "mode": "branch"}}"#,
+                json(&many),
+                json(&many_pairs)
+            ),
+        },
+    ]
+}
+
+/// JSON text of the two shapes the cases use (lists of ids, lists of index pairs).
+mod json {
+    pub trait Json {
+        fn text(&self) -> String;
+    }
+    impl Json for Vec<Vec<i32>> {
+        fn text(&self) -> String {
+            let sets: Vec<String> = self
+                .iter()
+                .map(|s| {
+                    let ids: Vec<String> = s.iter().map(i32::to_string).collect();
+                    format!("[{}]", ids.join(","))
+                })
+                .collect();
+            format!("[{}]", sets.join(","))
+        }
+    }
+    impl Json for Vec<[usize; 2]> {
+        fn text(&self) -> String {
+            let pairs: Vec<String> = self.iter().map(|[a, b]| format!("[{a},{b}]")).collect();
+            format!("[{}]", pairs.join(","))
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(path) = args.get(1) else {
+        eprintln!("usage: cargo run --release --example scaling -- FILE.trees [REPEATS]");
+        std::process::exit(2);
+    };
+    let repeats: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
+    let ts = TreeSequence::load_path(path).unwrap_or_else(|e| {
+        eprintln!("scaling: {path}: {e}");
+        std::process::exit(1);
+    });
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    eprintln!(
+        "scaling: {path}: {} samples, {} trees; one thread, median of {repeats}",
+        ts.samples.len(),
+        ts.num_trees()
+    );
+    println!("case\tthreads\tchunks\ttotal_s\tlongest_chunk_s\tpredicted_speedup");
+    for case in cases(&ts) {
+        let run = || {
+            compute_json(&ts, case.method, &case.kwargs, Arrays::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", case.name))
+        };
+        // T(1): the one-thread plan, run whole, by the wall clock.
+        let t1 = median(
+            (0..repeats)
+                .map(|_| {
+                    let t = Instant::now();
+                    one_thread.install(run);
+                    t.elapsed().as_secs_f64()
+                })
+                .collect(),
+        );
+        // The tasks of the plan, each timed, run one after another on one thread. Today's
+        // planners cut by the data alone (so that the bits do not depend on the thread
+        // count): the plan made for P threads is the plan made for one, and one recording
+        // serves every P. When a planner follows the thread count, this is where the plan
+        // for P is made.
+        let mut totals = Vec::new();
+        let mut longest = Vec::new();
+        let mut tasks = 0;
+        for _ in 0..repeats {
+            let (_, times) = record_task_times(|| one_thread.install(run));
+            tasks = times.len();
+            totals.push(times.iter().sum::<f64>());
+            longest.push(times.iter().copied().fold(0.0, f64::max));
+        }
+        let (total, longest) = (median(totals), median(longest));
+        for p in THREADS {
+            let predicted = t1 / longest.max(total / p as f64);
+            println!(
+                "{}\t{p}\t{tasks}\t{total:.6}\t{longest:.6}\t{predicted:.2}",
+                case.name
+            );
+        }
+    }
+}
