@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use treeseq_core::parallel::record_task_times;
+use treeseq_core::parallel::{record_task_times, with_plan_threads};
 use treeseq_core::stats::args::Arrays;
 use treeseq_core::stats::compute_json;
 use treeseq_core::TreeSequence;
@@ -163,22 +163,20 @@ fn main() {
                 })
                 .collect(),
         );
-        // The tasks of the plan, each timed, run one after another on one thread. Today's
-        // planners cut by the data alone (so that the bits do not depend on the thread
-        // count): the plan made for P threads is the plan made for one, and one recording
-        // serves every P. When a planner follows the thread count, this is where the plan
-        // for P is made.
-        let mut totals = Vec::new();
-        let mut longest = Vec::new();
-        let mut tasks = 0;
-        for _ in 0..repeats {
-            let (_, times) = record_task_times(|| one_thread.install(run));
-            tasks = times.len();
-            totals.push(times.iter().sum::<f64>());
-            longest.push(times.iter().copied().fold(0.0, f64::max));
-        }
-        let (total, longest) = (median(totals), median(longest));
+        // The plan made for P threads (`with_plan_threads`), its tasks each timed as they
+        // run one after another on one thread.
         for p in THREADS {
+            let mut totals = Vec::new();
+            let mut longest = Vec::new();
+            let mut tasks = 0;
+            for _ in 0..repeats {
+                let (_, times) =
+                    record_task_times(|| one_thread.install(|| with_plan_threads(p, run)));
+                tasks = times.len();
+                totals.push(times.iter().sum::<f64>());
+                longest.push(times.iter().copied().fold(0.0, f64::max));
+            }
+            let (total, longest) = (median(totals), median(longest));
             let predicted = t1 / longest.max(total / p as f64);
             println!(
                 "{}\t{p}\t{tasks}\t{total:.6}\t{longest:.6}\t{predicted:.2}",

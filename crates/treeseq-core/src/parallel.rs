@@ -65,6 +65,33 @@ fn check_generated_rows(seed: u64, rows: usize) -> usize {
     ok
 }
 
+thread_local! {
+    /// The thread count plans are made for on this thread, when not the pool's (see
+    /// [`with_plan_threads`]); 0 for the pool's.
+    static PLAN_THREADS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The number of threads a statistic's work is planned for: the current rayon pool's, unless
+/// [`with_plan_threads`] says otherwise on this thread. Only how work is shared out depends
+/// on it, never a result's bits.
+pub fn plan_threads() -> usize {
+    match PLAN_THREADS.with(|p| p.get()) {
+        0 => rayon::current_num_threads().max(1),
+        n => n,
+    }
+}
+
+/// Runs `work` with plans made on this thread for `threads` threads, whatever the pool: the
+/// `scaling` example runs the plan made for 64 threads on one, and tests show that the bits
+/// do not depend on it. Plans are made on the calling thread, before the work is spread.
+#[doc(hidden)]
+pub fn with_plan_threads<R>(threads: usize, work: impl FnOnce() -> R) -> R {
+    let before = PLAN_THREADS.with(|p| p.replace(threads));
+    let out = work();
+    PLAN_THREADS.with(|p| p.set(before));
+    out
+}
+
 /// Whether [`timed_task`] records: set only by [`record_task_times`] (the `scaling` example),
 /// so the statistics pay one relaxed load per task otherwise.
 static RECORDING: AtomicBool = AtomicBool::new(false);

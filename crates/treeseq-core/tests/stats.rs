@@ -828,13 +828,115 @@ fn chunking_changes_only_rounding() {
     }
 }
 
+/// Runs (consecutive pieces walked without seeking between them, as many as there are
+/// threads) change no bit: for forced pieces and the planner's, one run, a run per piece and
+/// the runs planned for 1, 2, 3, 7, 16 and 64 threads give the same bits, in site mode (a
+/// dense summary and the spectrum) and branch mode (with and without time windows, summaries
+/// kept in the records or not), on every fixture, with windows that do and do not align
+/// with trees.
+#[test]
+fn runs_change_no_bit() {
+    use treeseq_core::parallel::with_plan_threads;
+    use treeseq_core::stats::engine::{
+        run, run_with_runs, set_keep_summaries_bytes, GeneralStat, Summary,
+    };
+    use treeseq_core::stats::summaries::{AfsSummary, Diversity, TupleStat, Tuples};
+    use treeseq_core::stats::{args::Mode, weights::indicator_weights};
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+    let mut compared = 0;
+    for (name, ts, sets, _) in fixtures_with_sets() {
+        let n: Vec<f64> = sets.iter().map(|s| s.len() as f64).collect();
+        let l = ts.sequence_length();
+        let windows = [
+            0.0,
+            l * 0.2,
+            ts.breakpoints[ts.num_trees() / 2],
+            l * 0.77,
+            l,
+        ];
+        let whole = [0.0, l];
+        let counts = indicator_weights(&ts, &sets, false);
+        let counts_all = indicator_weights(&ts, &sets[..2], true);
+        let last = sets.len() - 1;
+        let f4 = Tuples::new(
+            TupleStat::F4,
+            &n,
+            &[vec![0, 1, last, 0], vec![1, 0, 1, last]],
+        );
+        let pi = Diversity::new(&n);
+        let afs = AfsSummary::new(&[sets[0].len(), sets[1].len()], ts.num_samples(), false);
+        let tw = [0.0, 50.0, 500.0, f64::INFINITY];
+        for keep_bytes in [usize::MAX, 0] {
+            let before = set_keep_summaries_bytes(keep_bytes);
+            for (mode, weights, summary, time_windows, w) in [
+                (Mode::Site, &counts, Summary::Dense(&f4), None, &windows[..]),
+                (Mode::Site, &counts, Summary::Dense(&pi), None, &whole[..]),
+                (
+                    Mode::Site,
+                    &counts_all,
+                    Summary::Afs(&afs),
+                    None,
+                    &windows[..],
+                ),
+                (
+                    Mode::Branch,
+                    &counts,
+                    Summary::Dense(&f4),
+                    None,
+                    &windows[..],
+                ),
+                (Mode::Branch, &counts, Summary::Dense(&pi), None, &whole[..]),
+                (
+                    Mode::Branch,
+                    &counts,
+                    Summary::Dense(&f4),
+                    Some(&tw[..]),
+                    &windows[..],
+                ),
+            ] {
+                let stat = GeneralStat {
+                    weights,
+                    summary,
+                    mode,
+                    windows: w,
+                    time_windows,
+                    polarised: false,
+                    span_normalise: true,
+                };
+                let trees = ts.num_trees();
+                for pieces in [None, Some(trees), Some(5)] {
+                    let one = bits(&run_with_runs(&ts, &stat, pieces, Some(1)).unwrap());
+                    for runs in [Some(2), Some(3), Some(7), Some(trees)] {
+                        let other = bits(&run_with_runs(&ts, &stat, pieces, runs).unwrap());
+                        assert_eq!(
+                            other, one,
+                            "{name} {mode:?} pieces {pieces:?} runs {runs:?}"
+                        );
+                        compared += 1;
+                    }
+                }
+                let one = bits(&run_with_runs(&ts, &stat, None, Some(1)).unwrap());
+                for threads in [1, 2, 3, 7, 16, 64] {
+                    let planned = bits(&with_plan_threads(threads, || run(&ts, &stat)).unwrap());
+                    assert_eq!(
+                        planned, one,
+                        "{name} {mode:?} planned for {threads} threads"
+                    );
+                }
+            }
+            set_keep_summaries_bytes(before);
+        }
+    }
+    assert!(compared > 1000, "{compared}");
+}
+
 /// Site mode keeps indicator sums as packed counts (three sets or more, fewer than 2^21
 /// samples) or in f32 (exact below 2^24): the same statistics from the same weights kept
 /// all three ways give the same bits, for a dense summary and the spectrum, polarised or not,
 /// on every fixture (multiallelic sites and back mutations included).
 #[test]
 fn packed_and_f32_sums_give_the_same_bits_as_f64() {
-    use treeseq_core::stats::engine::{run, GeneralStat, Summary};
+    use treeseq_core::stats::engine::{run_with_chunks, GeneralStat, Summary};
     use treeseq_core::stats::summaries::{AfsSummary, TupleStat, Tuples};
     use treeseq_core::stats::{
         args::Mode,
@@ -876,9 +978,11 @@ fn packed_and_f32_sums_give_the_same_bits_as_f64() {
                     polarised,
                     span_normalise: true,
                 };
-                let wide = run(&ts, &stat(&f64_sums)).unwrap();
+                // The same chunks for all three (f64 sums that are not marked small
+                // integers are planned as chunks, not pieces: see `engine::continuable`).
+                let wide = run_with_chunks(&ts, &stat(&f64_sums), Some(4)).unwrap();
                 for (kind, weights) in [("packed", &counts), ("f32", &f32_sums)] {
-                    let out = run(&ts, &stat(weights)).unwrap();
+                    let out = run_with_chunks(&ts, &stat(weights), Some(4)).unwrap();
                     assert_eq!(out.len(), wide.len());
                     for (i, (x, y)) in out.iter().zip(&wide).enumerate() {
                         assert_eq!(

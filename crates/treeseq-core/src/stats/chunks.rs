@@ -91,9 +91,11 @@ pub(crate) struct Chunk {
     pub(crate) seek_at: f64,
     pub(crate) start: f64,
     pub(crate) end: f64,
-    /// The edges covering each chunk's `seek_at`; this chunk's are at position `seek`.
+    /// The edges covering each seek position of the plan; this chunk's are at position
+    /// `seek`. None for a piece that a run reaches by walking, never by seeking (see
+    /// [`Plan`]).
     covering: Arc<CoveringEdges>,
-    seek: usize,
+    seek: Option<usize>,
     /// First and last window the chunk overlaps.
     pub(crate) w_first: usize,
     pub(crate) w_last: usize,
@@ -104,7 +106,10 @@ impl Chunk {
     /// inserting them in this order attaches every child before its parent gets a parent of
     /// its own), into `out` (cleared first).
     pub(crate) fn alive_into(&self, out: &mut Vec<u32>) {
-        self.covering.collect_into(self.seek, out);
+        let seek = self
+            .seek
+            .expect("a run's later pieces are reached by walking, never by a seek");
+        self.covering.collect_into(seek, out);
     }
 
     /// As [`Chunk::alive_into`], as a new list.
@@ -138,11 +143,28 @@ pub(crate) fn plan_chunks(
             (g.breakpoints, cuts, seeks)
         }
     };
-    let covering = Arc::new(g.edges_covering(&seeks));
+    let seeks: Vec<Option<f64>> = seeks.into_iter().map(Some).collect();
+    make_chunks(g, windows, bounds, &cuts, &seeks)
+}
+
+/// The chunks between consecutive `cuts` (indexes into `bounds`), the i-th seeking at
+/// `seeks[i]` where that is Some; the edges covering every seek position are found in one
+/// scan of the edge table.
+fn make_chunks(
+    g: &TableView,
+    windows: &[f64],
+    bounds: &[f64],
+    cuts: &[usize],
+    seeks: &[Option<f64>],
+) -> Vec<Chunk> {
+    let nw = windows.len() - 1;
+    let (a, b) = (windows[0], windows[nw]);
+    let positions: Vec<f64> = seeks.iter().flatten().copied().collect();
+    let covering = Arc::new(g.edges_covering(&positions));
+    let mut next_seek = 0;
     cuts.windows(2)
         .zip(seeks)
-        .enumerate()
-        .map(|(seek, (c, seek_at))| {
+        .map(|(c, &seek_pos)| {
             let (start, end) = (bounds[c[0]], bounds[c[1]]);
             let w_first = windows
                 .partition_point(|&w| w <= start.max(a))
@@ -152,8 +174,13 @@ pub(crate) fn plan_chunks(
                 .partition_point(|&w| w < end.min(b))
                 .saturating_sub(1)
                 .min(nw - 1);
+            let seek = seek_pos.map(|_| {
+                next_seek += 1;
+                next_seek - 1
+            });
             Chunk {
-                seek_at,
+                // A piece reached by walking would have sought at the same place.
+                seek_at: seek_pos.unwrap_or(start),
                 start,
                 end,
                 covering: covering.clone(),
@@ -163,6 +190,112 @@ pub(crate) fn plan_chunks(
             }
         })
         .collect()
+}
+
+/// Most pieces a continuable walk's genome is cut into ([`Plan`]): enough that 64 threads
+/// have several runs each on a genome that turns its tree over a few times; a piece costs
+/// its walk only the hand-over of its windows' partial sums.
+pub(crate) const MAX_PIECES: usize = 256;
+
+/// A run should hold at least this share of a tree turnover in edge events: a run pays for
+/// one seek (about a tree's edges, inserted without walking paths), which must stay small
+/// beside its walk.
+const MIN_TURNOVERS_PER_RUN: f64 = 0.25;
+
+/// Where the pieces of a continuable walk are cut (tree indexes into the breakpoints) and
+/// where each would seek: a function of the data alone, planned while a statistic's other
+/// inputs are read ([`plan_pieces`]); [`PieceCuts::into_plan`] groups them into runs.
+pub(crate) struct PieceCuts {
+    cuts: Vec<usize>,
+    seeks: Vec<f64>,
+    /// Edge events in the windows, and a seek's cost in events (a tree's edges).
+    events: usize,
+    tree_edges: f64,
+}
+
+/// A plan for a walk that can go on from one chunk into the next exactly as if it had sought
+/// there: the engine's site and branch walks over weights whose sums are exact (small
+/// integers), where a node's weight sums, and so every summary and term, have the same bits
+/// however the tree was reached. The genome is cut into `pieces` by the data alone (as
+/// [`plan_chunks`] cuts chunks, but finer: at most [`MAX_PIECES`]); a task walks a `run` of
+/// consecutive pieces, seeking only at its first, and hands back one partial per piece,
+/// which the combination adds in piece order. Runs follow the thread count; the bits, which
+/// depend only on the pieces, do not.
+pub(crate) struct Plan {
+    pub(crate) pieces: Vec<Chunk>,
+    pub(crate) runs: Vec<std::ops::Range<usize>>,
+}
+
+impl Plan {
+    /// Every chunk a run of its own (walks that cannot go on from one chunk into the next).
+    pub(crate) fn one_run_each(pieces: Vec<Chunk>) -> Plan {
+        let runs = (0..pieces.len()).map(|i| i..i + 1).collect();
+        Plan { pieces, runs }
+    }
+}
+
+/// The pieces of a continuable walk of the engine's cost model `cost` over `windows`:
+/// `forced` pieces when given (tests), else as many as [`MAX_PIECES`] allows (at most one per
+/// tree), cut where the edge events divide equally, as [`plan_chunks`] cuts.
+pub(crate) fn plan_pieces(
+    g: &TableView,
+    windows: &[f64],
+    cost: Cost,
+    forced: Option<usize>,
+) -> PieceCuts {
+    debug_assert!(
+        matches!(cost, Cost::Engine { .. }),
+        "pieces are the engine's"
+    );
+    let nw = windows.len() - 1;
+    let (a, b) = (windows[0], windows[nw]);
+    let (first, end) = trees_overlapping(g.breakpoints, a, b);
+    let (cuts, seeks) = cut_trees(g, a, b, cost, Some(forced.unwrap_or(MAX_PIECES)));
+    let work = events_before(g, first);
+    PieceCuts {
+        events: work(end) - work(first),
+        tree_edges: tree_edges(g, cost, first).max(1.0),
+        cuts,
+        seeks,
+    }
+}
+
+impl PieceCuts {
+    /// The pieces, grouped into runs for `threads` threads (at most one run per thread, and
+    /// no run shorter than [`MIN_TURNOVERS_PER_RUN`] of a turnover, so a small genome is one
+    /// run), or into `forced` runs (tests). Runs are cut where the edge events divide equally.
+    pub(crate) fn into_plan(
+        self,
+        g: &TableView,
+        windows: &[f64],
+        threads: usize,
+        forced: Option<usize>,
+    ) -> Plan {
+        let PieceCuts {
+            cuts,
+            seeks,
+            events,
+            tree_edges,
+        } = self;
+        let np = cuts.len() - 1;
+        let by_work = ((events as f64 / tree_edges / MIN_TURNOVERS_PER_RUN) as usize).max(1);
+        let nr = forced.unwrap_or_else(|| threads.min(by_work)).clamp(1, np);
+        let first = cuts[0];
+        let work = events_before(g, first);
+        let run_cuts = cut_by_work(0, np, nr, |i| work(cuts[i]));
+        let mut starts = run_cuts.iter().peekable();
+        let piece_seeks: Vec<Option<f64>> = (0..np)
+            .map(|i| {
+                (starts.peek() == Some(&&i)).then(|| {
+                    starts.next();
+                    seeks[i]
+                })
+            })
+            .collect();
+        let pieces = make_chunks(g, windows, g.breakpoints, &cuts, &piece_seeks);
+        let runs = run_cuts.windows(2).map(|r| r[0]..r[1]).collect();
+        Plan { pieces, runs }
+    }
 }
 
 /// Edges per tree, what a seek costs in edge units: the engine's model measures the tree its

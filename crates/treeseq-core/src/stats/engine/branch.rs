@@ -8,6 +8,7 @@ use super::chunk_rows;
 use super::evaluator::{branch_in_time_windows, Evaluator};
 use super::workspace::{refill, Kept, Touched, TreeState, Workspace};
 use super::{Base, Partial, Task};
+use crate::stats::chunks::Chunk;
 use crate::stats::summaries::SummaryFunc;
 use crate::walk::stored_sum::StoredSum;
 use crate::walk::windows::WindowCursor;
@@ -54,7 +55,7 @@ pub(super) fn branch_dense(
     f: &dyn SummaryFunc,
     cols: Range<usize>,
     ws: &mut Workspace,
-) -> Partial {
+) -> Vec<Partial> {
     let stride = t.part.k() + SummarySlots { gm: cols.len() }.len();
     let keep = t.d.num_nodes * stride * std::mem::size_of::<f64>()
         <= KEEP_SUMMARIES_BYTES.load(Ordering::Relaxed);
@@ -173,14 +174,20 @@ fn branch_walk<V: StoredSum + Kept>(
     cols: Range<usize>,
     ws: &mut Workspace,
     keep: bool,
-) -> Partial {
-    let Task { d, stat, chunk, .. } = t;
+) -> Vec<Partial> {
+    let Task {
+        d,
+        stat,
+        run,
+        chunk,
+        ..
+    } = t;
     let gm = cols.len();
     let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
     let windows = stat.windows;
-    let rows = chunk_rows(chunk);
-    let mut out = vec![0.0; rows * nt * gm];
-    let mut coef = vec![0.0; rows];
+    let piece_sums = |c: &Chunk| -> (Vec<f64>, Vec<f64>) {
+        (vec![0.0; chunk_rows(c) * nt * gm], vec![0.0; chunk_rows(c)])
+    };
     let mut walk = BranchWalk::<V>::seek(t, f, cols, ws, keep);
 
     // The first chunk starts from the full sum over its first tree; the others from zero,
@@ -194,6 +201,10 @@ fn branch_walk<V: StoredSum + Kept>(
     // Parent and weights of each touched node before the transition, in touch order.
     let mut old_parent: Vec<i32> = Vec::new();
     let mut old_x: Vec<V> = Vec::new();
+    let mut partials = Vec::with_capacity(run.len());
+    let mut pieces = run.iter();
+    let mut chunk = pieces.next().expect("a run has a piece");
+    let (mut out, mut coef) = piece_sums(chunk);
     let mut wc = WindowCursor::at(chunk.w_first);
     let mut left = chunk.seek_at;
     loop {
@@ -212,7 +223,25 @@ fn branch_walk<V: StoredSum + Kept>(
             });
         }
         if right >= chunk.end || wc.exhausted(windows) {
-            break;
+            partials.push(Partial {
+                out: std::mem::take(&mut out),
+                base: Some(Base {
+                    coef: std::mem::take(&mut coef),
+                    delta_end: walk.terms.running.clone(),
+                    absolute_end: absolute,
+                }),
+            });
+            let Some(next) = pieces.next() else { break };
+            // The next piece goes on from here as a chunk sought at its warm-up tree, this
+            // one, would: its running sum is zero relative to this tree's. Every node's
+            // weight sums are what a seek would build (see `engine::continuable`), and a
+            // node's kept term is what one recomputed from them would be, so the piece's
+            // sums have the same bits either way.
+            chunk = next;
+            (out, coef) = piece_sums(chunk);
+            wc = WindowCursor::at(chunk.w_first);
+            walk.terms.running.fill(0.0);
+            absolute = false;
         }
         left = right;
         old_parent.clear();
@@ -239,15 +268,8 @@ fn branch_walk<V: StoredSum + Kept>(
         }
     }
     touched.release(ws);
-    let running = walk.release(ws);
-    Partial {
-        out,
-        base: Some(Base {
-            coef,
-            delta_end: running,
-            absolute_end: absolute,
-        }),
-    }
+    walk.release(ws);
+    partials
 }
 
 /// A branch walk's tree and running sum, and the steps that keep the sum in step with the

@@ -46,7 +46,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::args::Mode;
-use super::chunks::{plan_chunks, span_normalise, Chunk, Cost};
+use super::chunks::{plan_chunks, plan_pieces, span_normalise, Chunk, Cost, PieceCuts, Plan};
 use super::summaries::{AfsSummary, SummaryFunc};
 use super::weights::WeightMatrix;
 use crate::bail;
@@ -205,7 +205,7 @@ pub fn run(ts: &TreeSequence, stat: &GeneralStat) -> Result<Vec<f64>> {
 /// windows and the kind of statistic). On 300,000 samples the plan takes half a millisecond
 /// of a 25 ms call, which other threads would otherwise wait for.
 pub struct ChunkPlan {
-    plan: Vec<Chunk>,
+    pieces: PieceCuts,
     windows: Vec<f64>,
     cost: Cost,
 }
@@ -221,12 +221,13 @@ fn plan_kind(mode: Mode, dense: bool) -> Cost {
 }
 
 impl ChunkPlan {
-    /// The plan [`run`] makes for a statistic of this mode and summary kind (`dense`: not the
-    /// allele frequency spectrum) over these windows.
+    /// The pieces [`run`] cuts a statistic of this mode and summary kind (`dense`: not the
+    /// allele frequency spectrum) into over these windows, for when its walk can go on from
+    /// piece to piece (see [`continuable`]; otherwise the run plans its chunks itself).
     pub fn new(ts: &TreeSequence, windows: &[f64], mode: Mode, dense: bool) -> ChunkPlan {
         let cost = plan_kind(mode, dense);
         ChunkPlan {
-            plan: plan_chunks(&TableView::new(ts), windows, cost, None),
+            pieces: plan_pieces(&TableView::new(ts), windows, cost, None),
             windows: windows.to_vec(),
             cost,
         }
@@ -238,17 +239,50 @@ impl ChunkPlan {
 pub fn run_planned(ts: &TreeSequence, stat: &GeneralStat, plan: ChunkPlan) -> Result<Vec<f64>> {
     let kind = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
     let fits = plan.windows == stat.windows && plan.cost == kind;
-    run_inner(ts, stat, None, fits.then_some(plan.plan))
+    run_inner(ts, stat, Forced::default(), fits.then_some(plan.pieces))
 }
 
-/// As [`run`], with the number of genome chunks forced (tests use it to check that chunking
-/// changes nothing beyond rounding).
+/// As [`run`], with the number of genome chunks forced, each sought (tests use it to check
+/// that chunking changes nothing beyond rounding).
 pub fn run_with_chunks(
     ts: &TreeSequence,
     stat: &GeneralStat,
     chunks: Option<usize>,
 ) -> Result<Vec<f64>> {
-    run_inner(ts, stat, chunks, None)
+    let forced = Forced {
+        pieces: chunks,
+        runs: chunks,
+    };
+    run_inner(ts, stat, forced, None)
+}
+
+/// As [`run`], with the pieces and the runs that walk them forced (see `chunks::Plan`; tests
+/// use it to show that runs change no bit). Where the walk cannot go on from piece to piece
+/// (see [`continuable`]), `pieces` chunks are each sought and `runs` is not used.
+#[doc(hidden)]
+pub fn run_with_runs(
+    ts: &TreeSequence,
+    stat: &GeneralStat,
+    pieces: Option<usize>,
+    runs: Option<usize>,
+) -> Result<Vec<f64>> {
+    run_inner(ts, stat, Forced { pieces, runs }, None)
+}
+
+/// Piece and run counts a test forces (None: the planner's).
+#[derive(Clone, Copy, Default)]
+struct Forced {
+    pieces: Option<usize>,
+    runs: Option<usize>,
+}
+
+/// Whether the statistic's walk can go on from one piece into the next exactly as if it had
+/// sought there (see `chunks::Plan`): site and branch mode (not node mode, whose partials are
+/// as large as the node table) over weights whose sums are exact in any order (small
+/// integers: sample sets), so that every node's weight sums, and from them every summary and
+/// term, have the same bits however the walk reached a tree.
+fn continuable(stat: &GeneralStat) -> bool {
+    stat.weights.small_integers && matches!(stat.mode, Mode::Site | Mode::Branch)
 }
 
 /// What every chunk reads: the tables (a [`TableView`], which `Data` derefs to) and the
@@ -279,17 +313,17 @@ impl<'a> Data<'a> {
 fn run_inner(
     ts: &TreeSequence,
     stat: &GeneralStat,
-    chunks: Option<usize>,
-    planned: Option<Vec<Chunk>>,
+    forced: Forced,
+    planned: Option<PieceCuts>,
 ) -> Result<Vec<f64>> {
     refuse_unsupported(stat)?;
     let data = Data::new(ts, stat);
     let m = stat.summary.output_dim();
     let groups = make_groups(stat.summary, stat.mode, m, stat.weights.num_cols);
-    let plan = plan_tasks(&data, stat, chunks, planned, groups.len());
+    let plan = plan_tasks(&data, stat, forced, planned, groups.len());
     // Sizes are checked before any of them is allocated (the sizes below then fit a usize).
-    check_memory(ts, stat, &plan, &groups)?;
-    let mut sums = Combined::new(ts, stat, &plan, &groups)?;
+    check_memory(ts, stat, &plan.pieces, &groups)?;
+    let mut sums = Combined::new(ts, stat, &plan.pieces, &groups)?;
     run_tasks(&data, stat, &plan, &groups, |task, partial| {
         sums.add(task, partial)
     });
@@ -334,19 +368,30 @@ fn refuse_unsupported(stat: &GeneralStat) -> Result<()> {
 fn plan_tasks(
     data: &Data,
     stat: &GeneralStat,
-    chunks: Option<usize>,
-    planned: Option<Vec<Chunk>>,
+    forced: Forced,
+    planned: Option<PieceCuts>,
     num_groups: usize,
-) -> Vec<Chunk> {
+) -> Plan {
     // Branch mode with a dense summary carries its running sum across chunks, so its chunks
     // start one tree early (see `branch_dense`).
     let cost = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
-    let plan = planned.unwrap_or_else(|| plan_chunks(data, stat.windows, cost, chunks));
+    if continuable(stat) {
+        // Pieces by the data; runs for the threads there are, shared with the other output
+        // groups' tasks.
+        let pieces = match (planned, forced.pieces) {
+            (Some(p), None) => p,
+            _ => plan_pieces(data, stat.windows, cost, forced.pieces),
+        };
+        let threads = crate::parallel::plan_threads().div_ceil(num_groups);
+        return pieces.into_plan(data, stat.windows, threads, forced.runs);
+    }
+    let chunks = forced.pieces;
+    let plan = plan_chunks(data, stat.windows, cost, chunks);
     let fewer = plan.len().div_ceil(num_groups);
     if chunks.is_none() && fewer < plan.len() {
-        return plan_chunks(data, stat.windows, cost, Some(fewer));
+        return Plan::one_run_each(plan_chunks(data, stat.windows, cost, Some(fewer)));
     }
-    plan
+    Plan::one_run_each(plan)
 }
 
 /// Runs every task (chunk c, output group g) in parallel and hands each partial to `add` in
@@ -354,17 +399,24 @@ fn plan_tasks(
 fn run_tasks(
     data: &Data,
     stat: &GeneralStat,
-    plan: &[Chunk],
+    plan: &Plan,
     groups: &[Group],
     mut add: impl FnMut((usize, usize), &Partial),
 ) {
-    let tasks: Vec<(usize, usize)> = (0..plan.len())
-        .flat_map(|c| (0..groups.len()).map(move |g| (c, g)))
+    // Tasks (run, group), run by run; a task's partials are its run's pieces', in order, so
+    // each group's pieces are added in piece order.
+    let tasks: Vec<(usize, usize)> = (0..plan.runs.len())
+        .flat_map(|r| (0..groups.len()).map(move |g| (r, g)))
         .collect();
+    let mut add_task = |(r, g): (usize, usize), partials: &[Partial]| {
+        for (c, p) in plan.runs[r].clone().zip(partials) {
+            add((c, g), p);
+        }
+    };
     // Workspaces circulate freely within this run; afterwards the kept pool takes back
     // those it keeps.
     let pool = WorkspacePool::default();
-    let run_task = |&(c, g): &(usize, usize)| {
+    let run_task = |&(r, g): &(usize, usize)| {
         let mut ws = pool
             .take()
             .unwrap_or_else(|| WORKSPACES.take().unwrap_or_default());
@@ -387,28 +439,28 @@ fn run_tasks(
                 cols: group.outputs.clone(),
             },
         };
-        let partial =
-            crate::parallel::timed_task(|| run_chunk(data, stat, &plan[c], &part, &mut ws));
+        let run = &plan.pieces[plan.runs[r].clone()];
+        let partials = crate::parallel::timed_task(|| run_pieces(data, stat, run, &part, &mut ws));
         if let Some((weights, _)) = gathered {
             ws.gathered = weights.data;
         }
         pool.give(ws);
-        partial
+        partials
     };
     if stat.mode == Mode::Node {
         // Node-mode partials are as large as the node table: keep a few alive at a time. The
         // adds still happen in task order, so the wave size cannot change the result.
         let wave = rayon::current_num_threads().max(1);
         for batch in tasks.chunks(wave) {
-            let partials: Vec<Partial> = batch.par_iter().map(run_task).collect();
+            let partials: Vec<Vec<Partial>> = batch.par_iter().map(run_task).collect();
             for (t, p) in batch.iter().zip(&partials) {
-                add(*t, p);
+                add_task(*t, p);
             }
         }
     } else {
-        let partials: Vec<Partial> = tasks.par_iter().map(run_task).collect();
+        let partials: Vec<Vec<Partial>> = tasks.par_iter().map(run_task).collect();
         for (t, p) in tasks.iter().zip(&partials) {
-            add(*t, p);
+            add_task(*t, p);
         }
     }
 
@@ -533,31 +585,43 @@ struct Base {
 struct Task<'t, 'a> {
     d: &'t Data<'a>,
     stat: &'t GeneralStat<'a>,
+    /// The run's pieces, walked in one go from a seek at the first (one chunk where the walk
+    /// cannot go on from piece to piece: see [`continuable`]).
+    run: &'t [Chunk],
+    /// The run's first piece, where the walk seeks.
     chunk: &'t Chunk,
     part: &'t Part<'t>,
 }
 
-/// One task: a chunk of trees, for one part of the outputs.
-fn run_chunk(
+/// One task: a run of pieces, for one part of the outputs; a partial per piece.
+fn run_pieces(
     d: &Data,
     stat: &GeneralStat,
-    chunk: &Chunk,
+    run: &[Chunk],
     part: &Part,
     ws: &mut Workspace,
-) -> Partial {
+) -> Vec<Partial> {
     let t = Task {
         d,
         stat,
-        chunk,
+        run,
+        chunk: &run[0],
         part,
     };
     let cols = part.cols.clone();
-    let plain = |out| Partial { out, base: None };
+    let plain = |outs: Vec<Vec<f64>>| {
+        outs.into_iter()
+            .map(|out| Partial { out, base: None })
+            .collect()
+    };
     match (stat.mode, part.summary) {
         (Mode::Site, Summary::Dense(f)) => plain(site_dense(t, f, cols, ws)),
         (Mode::Site, Summary::Afs(a)) => plain(site_afs(t, a, ws)),
         (Mode::Branch, Summary::Dense(f)) => branch_dense(t, f, cols, ws),
-        (Mode::Node, Summary::Dense(f)) => plain(node_dense(t, f, cols, ws)),
+        (Mode::Node, Summary::Dense(f)) => {
+            debug_assert_eq!(run.len(), 1, "node mode seeks every chunk");
+            plain(vec![node_dense(t, f, cols, ws)])
+        }
         (Mode::Branch | Mode::Node, Summary::Afs(_)) => unreachable!("refused in run_inner()"),
     }
 }

@@ -22,6 +22,7 @@ pub(super) fn node_dense(
         stat,
         chunk,
         part,
+        ..
     } = t;
     let gm = cols.len();
     let n = d.num_nodes;

@@ -13,18 +13,18 @@ use crate::walk::sites;
 use crate::walk::stored_sum::{PackedCounts, Sums};
 
 /// Site mode: per site, the sum of f over its alleles' weights (the ancestral allele left
-/// out when polarised), added to the site's window.
+/// out when polarised), added to the site's window; one output per piece of the run.
 pub(super) fn site_dense(
     t: Task,
     f: &dyn SummaryFunc,
     cols: Range<usize>,
     ws: &mut Workspace,
-) -> Vec<f64> {
-    let Task { stat, chunk, .. } = t;
+) -> Vec<Vec<f64>> {
+    let Task { stat, run, .. } = t;
     let gm = cols.len();
-    let mut out = vec![0.0; chunk_rows(chunk) * gm];
+    let mut outs: Vec<Vec<f64>> = run.iter().map(|c| vec![0.0; chunk_rows(c) * gm]).collect();
     let (mut site_sum, mut tmp) = (vec![0.0; gm], vec![0.0; gm]);
-    for_each_site(t, ws, |row: usize, alleles: &AlleleStates| {
+    for_each_site(t, ws, |piece: usize, row: usize, alleles: &AlleleStates| {
         fill_few(&mut site_sum, 0.0);
         for allele in stat.polarised as usize..alleles.num_alleles {
             f.eval(alleles.row(allele), cols.clone(), &mut tmp);
@@ -32,34 +32,38 @@ pub(super) fn site_dense(
                 *s += t;
             }
         }
-        for (o, s) in out[row * gm..][..gm].iter_mut().zip(&site_sum) {
+        for (o, s) in outs[piece][row * gm..][..gm].iter_mut().zip(&site_sum) {
             *o += s;
         }
     });
-    out
+    outs
 }
 
 /// Site-mode allele frequency spectrum.
-pub(super) fn site_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<f64> {
+pub(super) fn site_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<Vec<f64>> {
     let size = afs.size();
-    let mut out = vec![0.0; chunk_rows(t.chunk) * size];
+    let mut outs: Vec<Vec<f64>> = t
+        .run
+        .iter()
+        .map(|c| vec![0.0; chunk_rows(c) * size])
+        .collect();
     // Unpolarised, each allele counts half: a biallelic site adds 1 to its folded cell.
     let increment = if afs.polarised { 1.0 } else { 0.5 };
-    for_each_site(t, ws, |row: usize, alleles: &AlleleStates| {
+    for_each_site(t, ws, |piece: usize, row: usize, alleles: &AlleleStates| {
         for allele in afs.polarised as usize..alleles.num_alleles {
             if let Some(cell) = afs.cell(alleles.row(allele)) {
-                out[row * size + cell] += increment;
+                outs[piece][row * size + cell] += increment;
             }
         }
     });
-    out
+    outs
 }
 
-/// Walks the chunk's trees and calls `visit(row, alleles)` for each site in the windows, in
-/// order, with the site's allele weights and its window's row in the chunk's output. The
-/// tree's weight sums are packed sample counts or f32 where that is exact (see
-/// `walk::stored_sum::Sums`).
-fn for_each_site(t: Task, ws: &mut Workspace, visit: impl FnMut(usize, &AlleleStates)) {
+/// Walks the run's trees and calls `visit(piece, row, alleles)` for each site in the windows,
+/// in order, with the site's allele weights, the piece of the run it is in and its window's
+/// row in that piece's output. The tree's weight sums are packed sample counts or f32 where
+/// that is exact (see `walk::stored_sum::Sums`).
+fn for_each_site(t: Task, ws: &mut Workspace, visit: impl FnMut(usize, usize, &AlleleStates)) {
     let w = t.part.weights;
     if w.counts && PackedCounts::fits(w.num_rows, w.num_cols) {
         walk_sites::<PackedCounts>(t, ws, visit);
@@ -77,25 +81,32 @@ fn for_each_site(t: Task, ws: &mut Workspace, visit: impl FnMut(usize, &AlleleSt
 fn walk_sites<V: Sums + Kept>(
     t: Task,
     ws: &mut Workspace,
-    mut visit: impl FnMut(usize, &AlleleStates),
+    mut visit: impl FnMut(usize, usize, &AlleleStates),
 ) {
     let Task {
         d,
         stat,
+        run,
         chunk,
         part,
     } = t;
     let mut st = TreeState::<V>::seek(d, part.weights, chunk, ws);
-    let span = (chunk.start, chunk.end);
     let k = part.k();
-    sites::for_each_site(
-        d,
-        &mut st,
-        k,
-        part.total,
-        stat.windows,
-        span,
-        |w, alleles| visit(w - chunk.w_first, alleles),
-    );
+    for (i, piece) in run.iter().enumerate() {
+        if i > 0 {
+            // Into the piece's first tree, which a seek would have built: the weight sums
+            // are exact (see `engine::continuable`), so the same bits.
+            st.advance(piece.start, |_, _, _| {});
+        }
+        sites::for_each_site(
+            d,
+            &mut st,
+            k,
+            part.total,
+            stat.windows,
+            (piece.start, piece.end),
+            |w, alleles| visit(i, w - piece.w_first, alleles),
+        );
+    }
     st.release(ws);
 }
