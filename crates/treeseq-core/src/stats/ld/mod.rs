@@ -231,18 +231,46 @@ impl Counts<'_> {
     #[inline]
     fn both(&self, u: usize, a: usize, v: usize, b: usize, set: usize) -> f64 {
         let (x, y) = (self.alleles.row(u, a), self.alleles.row(v, b));
-        let n: u32 = match &self.masks[set] {
-            None => x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum(),
-            Some(m) => x
-                .iter()
-                .zip(y)
-                .zip(m)
-                .map(|((p, q), s)| (p & q & s).count_ones())
-                .sum(),
-        };
-        n as f64
+        count_common(x, y, self.masks[set].as_deref()) as f64
     }
 }
+
+/// How many bits `x`, `y` (and `mask`, when given) have in common: the work of the whole
+/// matrix. With the CPU's popcount instruction where it has one (an x86-64 build's baseline
+/// lacks it; the count is an exact integer either way, so the bits of the result do not
+/// depend on which path ran).
+#[inline]
+fn count_common(x: &[u64], y: &[u64], mask: Option<&[u64]>) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the CPU has the popcnt instruction, checked just above.
+        return unsafe { count_common_popcnt(x, y, mask) };
+    }
+    count_common_plain(x, y, mask)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+fn count_common_popcnt(x: &[u64], y: &[u64], mask: Option<&[u64]>) -> u32 {
+    count_common_plain(x, y, mask)
+}
+
+#[inline(always)]
+fn count_common_plain(x: &[u64], y: &[u64], mask: Option<&[u64]>) -> u32 {
+    match mask {
+        None => x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum(),
+        Some(m) => x
+            .iter()
+            .zip(y)
+            .zip(m)
+            .map(|((p, q), s)| (p & q & s).count_ones())
+            .sum(),
+    }
+}
+
+/// Rows of the output per task: their bitsets stay in cache while each column's are read
+/// once for all of them (2,000 sites of 30,000 samples: 15 MB of bitsets, read 32 times less).
+const ROWS_PER_BLOCK: usize = 32;
 
 /// One thread's scratch: the counts of one pair of sites and the haplotype weights.
 #[derive(Default)]
@@ -356,11 +384,7 @@ fn site_matrix(
         .map(|e| {
             let bits = alleles.bits(e / k);
             let s = e % k;
-            let n: u32 = match &masks[s] {
-                None => bits.iter().map(|x| x.count_ones()).sum(),
-                Some(m) => bits.iter().zip(m).map(|(x, y)| (x & y).count_ones()).sum(),
-            };
-            n as f64
+            count_common(bits, bits, masks[s].as_deref()) as f64
         })
         .collect();
     let counts = Counts {
@@ -369,50 +393,49 @@ fn site_matrix(
         allele_counts,
     };
     let row_len = nc * rdim;
-    if loci.is_square() {
-        // Row i computes columns j >= i: (i, j) in place, (j, i) gathered for row j.
-        let lower: Vec<Vec<f64>> = out
-            .par_chunks_mut(row_len)
-            .enumerate()
-            .map_init(Work::default, |work, (i, row)| {
-                let u = row_at[i];
-                let mut lower = vec![0.0; (nc - i - 1) * rdim];
-                for j in i..nc {
-                    let v = col_at[j];
+    let square = loci.is_square();
+    // Per block of rows: each column's bitsets are read once for the block's rows (which stay
+    // in cache), not once per row; with the same sites for rows and columns, row i takes the
+    // columns j >= i, writing (i, j) in place and gathering (j, i) for row j.
+    let lower: Vec<Vec<f64>> = out
+        .par_chunks_mut(ROWS_PER_BLOCK * row_len)
+        .enumerate()
+        .map_init(Work::default, |work, (block, rows)| {
+            let i0 = block * ROWS_PER_BLOCK;
+            let here = rows.len() / row_len;
+            let mut lower: Vec<Vec<f64>> = if square {
+                (i0..i0 + here)
+                    .map(|i| vec![0.0; (nc - i - 1) * rdim])
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for j in if square { i0 } else { 0 }..nc {
+                let v = col_at[j];
+                for r in 0..here {
+                    let i = i0 + r;
+                    if square && j < i {
+                        break;
+                    }
+                    let u = row_at[i];
                     work.count(&counts, summary, u, v);
-                    work.entry(
-                        &counts,
-                        summary,
-                        u,
-                        v,
-                        false,
-                        &mut row[j * rdim..(j + 1) * rdim],
-                    );
-                    if j > i {
-                        let dst = &mut lower[(j - i - 1) * rdim..(j - i) * rdim];
+                    let o = &mut rows[r * row_len + j * rdim..r * row_len + (j + 1) * rdim];
+                    work.entry(&counts, summary, u, v, false, o);
+                    if square && j > i {
+                        let dst = &mut lower[r][(j - i - 1) * rdim..(j - i) * rdim];
                         work.entry(&counts, summary, v, u, true, dst);
                     }
                 }
-                lower
-            })
-            .collect();
-        for (i, l) in lower.iter().enumerate() {
-            for (t, x) in l.chunks(rdim).enumerate() {
-                let j = i + 1 + t;
-                out[j * row_len + i * rdim..j * row_len + (i + 1) * rdim].copy_from_slice(x);
             }
+            lower
+        })
+        .flatten()
+        .collect();
+    for (i, l) in lower.iter().enumerate() {
+        for (t, x) in l.chunks(rdim).enumerate() {
+            let j = i + 1 + t;
+            out[j * row_len + i * rdim..j * row_len + (i + 1) * rdim].copy_from_slice(x);
         }
-    } else {
-        out.par_chunks_mut(row_len)
-            .enumerate()
-            .for_each_init(Work::default, |work, (i, row)| {
-                let u = row_at[i];
-                for (j, o) in row.chunks_mut(rdim).enumerate() {
-                    let v = col_at[j];
-                    work.count(&counts, summary, u, v);
-                    work.entry(&counts, summary, u, v, false, o);
-                }
-            });
     }
     Ok(out)
 }

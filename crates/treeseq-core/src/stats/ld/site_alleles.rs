@@ -26,9 +26,11 @@ pub struct SiteAlleles {
     bits: Vec<u64>,
 }
 
-/// Sites per task when building: enough that a task's one seek is a small part of it, few
-/// enough that a few hundred sites still spread over the threads.
-const SITES_PER_TASK: usize = 64;
+/// Building takes at most this many tasks, each of at least `MIN_SITES_PER_TASK` sites: a
+/// task's seek and its tree's arrays cost about a pass over a tree, which a task of few sites
+/// would spend for little work.
+const MAX_TASKS: usize = 8;
+const MIN_SITES_PER_TASK: usize = 64;
 
 impl SiteAlleles {
     pub fn num_alleles(&self, site: usize) -> usize {
@@ -60,7 +62,7 @@ impl SiteAlleles {
 
     /// The alleles of `sites` (site ids, increasing), in parallel over runs of consecutive
     /// sites, each run walking one tree along. The bitsets are exact, so how the sites are cut
-    /// into runs changes nothing.
+    /// into runs changes nothing but the time.
     pub fn build(ts: &TreeSequence, sites: &[usize]) -> Result<SiteAlleles> {
         let words = ts.num_samples().div_ceil(64);
         let alleles = ts.mutation_alleles();
@@ -77,8 +79,9 @@ impl SiteAlleles {
         // Each task's sites and its stretch of `bits`.
         let mut tasks: Vec<(&[usize], &mut [u64])> = Vec::new();
         let mut rest: &mut [u64] = &mut bits;
-        for (t, run) in sites.chunks(SITES_PER_TASK).enumerate() {
-            let start = t * SITES_PER_TASK;
+        let per_task = sites.len().div_ceil(MAX_TASKS).max(MIN_SITES_PER_TASK);
+        for (t, run) in sites.chunks(per_task).enumerate() {
+            let start = t * per_task;
             let len = (first[start + run.len()] - first[start]) * words;
             let (mine, others) = rest.split_at_mut(len);
             tasks.push((run, mine));
