@@ -7,7 +7,7 @@ Writes test/fixtures/ld/<name>.json.gz, one per file:
    "cases": [{"options": {...camelCase as treeseq takes them...}, "shape", "values"}],
              (values row-major, NaN as null, infinities as "inf" / "-inf")
    "errors": [{"options", "error"}]}   (options that tskit refuses)
-Site mode only: treeseq does not compute branch mode yet (its refusal is tested instead).
+Branch-mode cases whose answer is tskit's refusal (uncalibrated times) go to "errors".
 Run: python3 scripts/make_ld_fixture.py; for any other tree sequence,
 python3 scripts/make_fixture.py OUT_DIR --toolkit (`answers` here is its ld recorder).
 """
@@ -70,6 +70,28 @@ def option_cases(ts):
         cases.append({"sampleSets": [a, b], "indexes": [0, 1], "stat": stat, "sites": [sel]})
         cases.append({"sampleSets": [a, b, s], "indexes": [[0, 1], [1, 1], [2, 0]], "stat": stat,
                       "sites": [rows, cols]})
+    return cases + branch_cases(ts, a, b, s)
+
+
+def branch_cases(ts, a, b, s):
+    """Branch mode: positions (default every tree's left end, on files of few trees), rows and
+    columns, several statistics, sets and pairs of sets."""
+    L = ts.sequence_length
+    lefts = [float(x) for x in ts.breakpoints()][:-1]
+    pos = sorted(set([lefts[0]] + [float(x) for x in np.linspace(0, L, 9)[1:-1]] + [lefts[-1]]))
+    rows, cols = pos[::2], pos[1::2]
+    cases = []
+    if ts.num_trees <= 70:
+        cases.append({"mode": "branch"})
+    cases += [{"mode": "branch", "stat": stat, "positions": [pos]} for stat in STATS]
+    cases += [
+        {"mode": "branch", "positions": [rows, cols], "stat": "D"},
+        {"mode": "branch", "positions": [[pos[0], pos[0] + 1e-9 * L, pos[-1]]]},
+        {"mode": "branch", "sampleSets": [a, b], "positions": [pos], "stat": "r2"},
+        {"mode": "branch", "sampleSets": a, "positions": [rows, cols], "stat": "pi2"},
+        {"mode": "branch", "sampleSets": [a, b, s], "indexes": [[0, 1], [2, 2]], "stat": "D2", "positions": [pos]},
+        {"mode": "branch", "sampleSets": [a, b], "indexes": [0, 1], "stat": "r2", "positions": [rows, cols]},
+    ]
     return cases
 
 
@@ -99,6 +121,9 @@ def error_cases(ts):
         {"indexes": [0, 0]},
         {"sampleSets": s, "indexes": [0, 0]},
         {"windows": [0, ts.sequence_length]},
+        {"mode": "branch", "positions": [[ts.sequence_length]]},
+        {"mode": "branch", "positions": [[1.0, 0.5]]},
+        {"mode": "branch", "positions": [[-1.0]]},
     ]
     if non_sample:
         cases.append({"sampleSets": [[non_sample[0]]]})
@@ -112,10 +137,16 @@ def to_tskit(options):
 def answers(ts, file):
     """tskit's answers for one file, `file` its path from the fixtures folder."""
     cases = []
-    for options in option_cases(ts):
-        r = ts.ld_matrix(**to_tskit(options))
-        cases.append({"options": options, "shape": list(r.shape), "values": values(r)})
     errors = []
+    for options in option_cases(ts):
+        try:
+            r = ts.ld_matrix(**to_tskit(options))
+        except Exception as e:  # noqa: BLE001 - branch mode on uncalibrated times
+            if options.get("mode") != "branch":
+                raise
+            errors.append({"options": options, "error": f"{type(e).__name__}: {e}"})
+            continue
+        cases.append({"options": options, "shape": list(r.shape), "values": values(r)})
     for options in error_cases(ts):
         try:
             ts.ld_matrix(**to_tskit(options))

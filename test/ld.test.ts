@@ -50,7 +50,7 @@ describe.each(CONFIGS)("$backend backend, $threads threads", ({ backend, threads
 });
 
 describe("ldMatrix arguments", () => {
-  it("takes sites as typed or plain arrays alike, and refuses branch mode for now", async () => {
+  it("takes sites and positions as typed or plain arrays alike", async () => {
     await init({ threads: 2 });
     const ts = await load(bundled("small"));
     const plain = await ts.ldMatrix({
@@ -63,10 +63,10 @@ describe("ldMatrix arguments", () => {
     const typed = await ts.ldMatrix({ sites: [Int32Array.from([0, 2, 5]), Int32Array.from([1, 3])], stat: "D" });
     expect(plain.shape).toEqual([3, 2]);
     expect(bits(typed.data)).toBe(bits(plain.data));
-    await expect(ts.ldMatrix({ mode: "branch" })).rejects.toMatchObject({
-      code: "BAD_PARAM",
-      message: expect.stringContaining("not implemented"),
-    });
+    const pos = [0, ts.sequenceLength / 2];
+    const plainPos = await ts.ldMatrix({ mode: "branch", positions: [pos] });
+    const typedPos = await ts.ldMatrix({ mode: "branch", positions: [Float64Array.from(pos)] });
+    expect(bits(typedPos.data)).toBe(bits(plainPos.data));
     await expect(ts.ldMatrix({ stat: "r3" as any })).rejects.toMatchObject({ code: "BAD_PARAM" });
     await expect(ts.ldMatrix({ windows: [0, 1] } as any)).rejects.toMatchObject({
       code: "BAD_PARAM",

@@ -588,12 +588,12 @@ export class TreeSequence {
 
   /**
    * A two-locus (linkage disequilibrium) statistic between every pair of a row site and a
-   * column site, as tskit's `ld_matrix` (site mode): `stat` (default "r2"), `sites` as
-   * `[sites]` or `[rowSites, colSites]` (default every site), per sample set or, with
-   * `indexes`, per pair of sets. Multiallelic sites as tskit: the statistic summed over pairs
-   * of alleles with its weights. Shape: `[rows][cols]`, or `[sets or pairs][rows][cols]` when
-   * `sampleSets` is a list of sets (or `indexes` a list of pairs). Branch mode is refused for
-   * now.
+   * column site, as tskit's `ld_matrix`: `stat` (default "r2"), `sites` as `[sites]` or
+   * `[rowSites, colSites]` (default every site), per sample set or, with `indexes`, per pair
+   * of sets. Multiallelic sites as tskit: the statistic summed over pairs of alleles with its
+   * weights. `mode: "branch"`: between the trees at `positions` (default every tree), from
+   * their branch lengths. Shape: `[rows][cols]`, or `[sets or pairs][rows][cols]` when
+   * `sampleSets` is a list of sets (or `indexes` a list of pairs).
    */
   ldMatrix(options?: LdMatrixOptions): Promise<StatResult> {
     return this.stat("ldMatrix", options);

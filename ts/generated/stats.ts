@@ -497,7 +497,10 @@ export interface LdMatrixOptions {
    * the axis; with `indexes`, a list of sets.
    */
   sampleSets?: SampleSets;
-  /** "site" (the default); "branch" is tskit's too, not yet treeseq's. */
+  /**
+   * "site" (the default): between sites; "branch": between the trees at positions, from branch
+   * lengths.
+   */
   mode?: "site" | "branch";
   /**
    * The two-locus statistic (default "r2"): "r2", "r", "D", "D2", "D_prime", "Dz", "pi2",
@@ -509,7 +512,10 @@ export interface LdMatrixOptions {
    * ids (default: every site).
    */
   sites?: ReadonlyArray<IdList>;
-  /** Branch mode: `[positions]` or `[rowPositions, colPositions]` (refused in site mode, as tskit). */
+  /**
+   * Branch mode: `[positions]` or `[rowPositions, colPositions]`, strictly increasing, in [0,
+   * sequenceLength) (default: every tree's left end; refused in site mode, as tskit).
+   */
   positions?: ReadonlyArray<readonly number[] | Float64Array>;
   /** Pairs of sets for the two-way statistics (a single pair drops the axis). */
   indexes?: IndexTuples;

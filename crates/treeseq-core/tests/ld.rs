@@ -85,11 +85,3 @@ fn ld_matrix_matches_tskit_with_the_same_bits_on_any_threads() {
     }
     assert!(checked > 0);
 }
-
-/// Branch mode is tskit's, not yet treeseq's: refused by name, never a wrong answer.
-#[test]
-fn branch_mode_is_refused_for_now() {
-    let ts = load("small");
-    let e = compute(&ts, "ld_matrix", &serde_json::json!({"mode": "branch"})).unwrap_err();
-    assert!(e.message.contains("not implemented"), "{}", e.message);
-}

@@ -110,9 +110,11 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
         );
     };
     check_options(method, kwargs)?;
-    // As tskit: branch lengths mean nothing when node times are not calibrated.
+    // As tskit: branch lengths mean nothing when node times are not calibrated (tskit's
+    // ld_matrix alone does not check).
     if kwargs.get("mode").and_then(Value::as_str) == Some("branch")
         && ts.time_units() == "uncalibrated"
+        && !matches!(method.algorithm, Algorithm::LdMatrix)
     {
         bail!(
             BadParam,

@@ -418,7 +418,10 @@ const LD_MATRIX: &[Param] = &[
         Opt::SampleSets,
         "Default: all samples, as one set (no set axis). A flat list of ids is one set too, and drops the axis; with `indexes`, a list of sets.",
     ),
-    opt(Opt::Mode, "\"site\" (the default); \"branch\" is tskit's too, not yet treeseq's."),
+    opt(
+        Opt::Mode,
+        "\"site\" (the default): between sites; \"branch\": between the trees at positions, from branch lengths.",
+    ),
     opt(
         Opt::Stat,
         "The two-locus statistic (default \"r2\"): \"r2\", \"r\", \"D\", \"D2\", \"D_prime\", \"Dz\", \"pi2\", \"D2_unbiased\", \"Dz_unbiased\", \"pi2_unbiased\"; with `indexes` only \"r2\", \"D2\", \"D2_unbiased\".",
@@ -429,7 +432,7 @@ const LD_MATRIX: &[Param] = &[
     ),
     opt(
         Opt::Positions,
-        "Branch mode: `[positions]` or `[rowPositions, colPositions]` (refused in site mode, as tskit).",
+        "Branch mode: `[positions]` or `[rowPositions, colPositions]`, strictly increasing, in [0, sequenceLength) (default: every tree's left end; refused in site mode, as tskit).",
     ),
     opt(
         Opt::Indexes,

@@ -22,8 +22,9 @@
 //! gathered per row, then copied across. Memory: the output, half of it again for the
 //! gathered triangle, the bitsets, and per thread a table of counts for one pair of sites.
 //!
-//! What it is not: branch mode (tskit's `positions`), which treeseq refuses for now.
+//! Branch mode (tskit's `positions`, default the left end of every tree) is `branch.rs`.
 
+mod branch;
 mod site_alleles;
 mod summaries;
 
@@ -84,33 +85,43 @@ pub fn compute(
     };
     let mode = parse_mode(method, kw.get(Opt::Mode.tskit()))?;
     let positions = parse_positions(ts, method, kw.get(Opt::Positions.tskit()), arrays)?;
-    match mode {
+    let summary = Summary {
+        stat,
+        sizes: sets.sets.iter().map(|s| s.len() as f64).collect(),
+        pairs,
+    };
+    let rdim = summary.result_dim();
+    let (data, nr, nc) = match mode {
         Mode::Site if positions.is_some() => {
             bail!(BadParam, "{method}: cannot specify positions in site mode")
         }
         Mode::Branch if kw.get(Opt::Sites.tskit()).is_some() => {
             bail!(BadParam, "{method}: cannot specify sites in branch mode")
         }
-        Mode::Branch => bail!(
-            BadParam,
-            "{method}: mode \"branch\" is not implemented in treeseq yet (tskit has it); use mode \"site\""
-        ),
         Mode::Node => bail!(
             BadParam,
             "{method}: mode \"node\" is not supported for two-locus statistics (use \"site\" or \"branch\")"
         ),
-        Mode::Site => {}
-    }
-    let loci = parse_sites(ts, method, kw.get(Opt::Sites.tskit()), arrays)?;
-    let summary = Summary {
-        stat,
-        sizes: sets.sets.iter().map(|s| s.len() as f64).collect(),
-        pairs,
+        Mode::Site => {
+            let loci = parse_sites(ts, method, kw.get(Opt::Sites.tskit()), arrays)?;
+            let masks = set_masks(ts, &sets);
+            let data = site_matrix(ts, method, &loci, &summary, &masks)?;
+            (data, loci.rows.len(), loci.cols.len())
+        }
+        Mode::Branch => {
+            // Default: the left end of every tree.
+            let loci = positions.unwrap_or_else(|| {
+                let lefts = ts.breakpoints[..ts.breakpoints.len() - 1].to_vec();
+                Loci {
+                    rows: lefts.clone(),
+                    cols: lefts,
+                }
+            });
+            check_branch_memory(ts, method, &loci, sets.sets.len(), rdim)?;
+            let data = branch::branch_matrix(ts, &loci.rows, &loci.cols, &summary, &sets.sets)?;
+            (data, loci.rows.len(), loci.cols.len())
+        }
     };
-    let masks = set_masks(ts, &sets);
-    let data = site_matrix(ts, method, &loci, &summary, &masks)?;
-    let rdim = summary.result_dim();
-    let (nr, nc) = (loci.rows.len(), loci.cols.len());
     if dropped {
         Ok(StatOutput {
             data,
@@ -155,6 +166,32 @@ fn set_masks(ts: &TreeSequence, sets: &SampleSets) -> Vec<Option<Vec<u64>>> {
             Some(bits)
         })
         .collect()
+}
+
+/// Refuses (`OUTPUT_TOO_LARGE`) before anything is allocated when the output and each
+/// thread's two trees' per-node bitsets exceed the memory ceiling.
+fn check_branch_memory(
+    ts: &TreeSequence,
+    method: &str,
+    loci: &Loci<f64>,
+    k: usize,
+    rdim: usize,
+) -> Result<()> {
+    use crate::memory::{product, Need};
+    let (nr, nc) = (loci.rows.len() as u64, loci.cols.len() as u64);
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let (n, words) = (ts.num_nodes() as u64, ts.num_samples().div_ceil(64) as u64);
+    Need::new()
+        .values::<f64>(
+            format!("the output ({nr} × {nc} positions × {rdim})"),
+            product([nr, nc, rdim as u64]),
+        )
+        .values_each::<u64>(
+            format!("per-thread trees' samples ({threads} threads × 3 × {n} nodes × {k} sets × {words} words)"),
+            product([3, n, k as u64, words]),
+            threads,
+        )
+        .check(method)
 }
 
 /// Refuses (`OUTPUT_TOO_LARGE`) before anything is allocated when the output (rows × cols ×
