@@ -19,6 +19,9 @@ use super::summaries::Summary;
 use crate::error::Result;
 use crate::treeseq::TreeSequence;
 
+/// Edges as (parent, child).
+type Edges = Vec<(i32, i32)>;
+
 /// The state of one tree as the branch statistics read it: parents, branch lengths and the
 /// samples (per set) below each node.
 struct TreeBits<'a> {
@@ -75,7 +78,7 @@ impl<'a> TreeBits<'a> {
 
     /// The edges (parent, child) that leave and enter moving to tree `index`: from the
     /// previous tree, those at its boundary; from no tree, every edge covering the tree.
-    fn moves(&self, index: usize) -> (Vec<(i32, i32)>, Vec<(i32, i32)>) {
+    fn moves(&self, index: usize) -> (Edges, Edges) {
         let ts = self.ts;
         let left = ts.breakpoints[index];
         let events = ts.edge_events();
