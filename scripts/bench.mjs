@@ -64,6 +64,7 @@ const CASES = [
   "variants_decode_nocopy",
   "genotype_matrix",
   "write_vcf",
+  "ld_matrix",
 ];
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
@@ -247,6 +248,9 @@ function makeCases(ts, { populationSampleSets }, single) {
     // The first 1,000 samples (as bench_tskit.py): every sample of bench-30k would be a
     // 12 GB matrix on each side.
     genotype_matrix: () => ts.genotypeMatrix({ samples: ts.samples().subarray(0, 1000) }),
+    // r² between the first 2,000 sites (as bench_tskit.py): a 2,000 × 2,000 matrix.
+    ld_matrix: () =>
+      ts.ldMatrix({ sites: [Int32Array.from({ length: Math.min(2000, ts.numSites) }, (_, i) => i)], stat: "r2", mode: "site" }),
   };
   return { cases, numSampleSets: sets.length };
 }

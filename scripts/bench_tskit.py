@@ -118,6 +118,8 @@ def main():
         "write_vcf": write_vcf,
         # The first 1,000 samples (as bench.mjs): all of bench-30k's would be 12 GB.
         "genotype_matrix": lambda: ts.genotype_matrix(samples=ts.samples()[:1000]),
+        # r2 between the first 2,000 sites (as bench.mjs): a 2,000 x 2,000 matrix.
+        "ld_matrix": lambda: ts.ld_matrix(sites=[np.arange(min(2000, ts.num_sites), dtype=np.int32)], stat="r2", mode="site"),
     }
     if only is not None:
         unknown = only - set(cases)

@@ -107,7 +107,9 @@ describe("the recorded calls", () => {
   it("were recorded with tskit 1.0.3, cover all 20 statistics and tskit's refusals", () => {
     expect(RECORD.tskit_version).toBe("1.0.3");
     const methods = new Set(RECORD.calls.map((c: Call) => c.method));
-    expect(methods.size).toBe(Object.keys(TSKIT_TO_METHOD).length);
+    // The record holds the 20 statistics it was made for; later ones have fixtures of their own.
+    expect(methods.size).toBe(20);
+    for (const m of methods) expect(TSKIT_TO_METHOD[m as string], m as string).toBeDefined();
     expect(RECORD.calls.filter((c: Call) => c.error).length).toBeGreaterThan(20);
     expect(RECORD.calls.length).toBeGreaterThan(300);
   });

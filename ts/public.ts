@@ -29,6 +29,8 @@ export type {
   GeneticRelatednessMatrixOptions,
   MeanDescendantsOptions,
   GenealogicalNearestNeighboursOptions,
+  LdMatrixOptions,
+  LdStat,
 } from "./stats.js";
 export type { ErrorCode } from "./errors.js";
 export type {

@@ -58,6 +58,12 @@ export type TimeWindows = readonly number[] | Float64Array | null;
 export type StatMode = "site" | "branch" | "node";
 
 /**
+ * tskit's two-locus statistics, `ldMatrix`'s `stat` (with `indexes`, only "r2", "D2" and
+ * "D2_unbiased" are defined between two sets).
+ */
+export type LdStat = "r2" | "r" | "D" | "D2" | "D_prime" | "Dz" | "pi2" | "D2_unbiased" | "Dz_unbiased" | "pi2_unbiased";
+
+/**
  * Index tuples into the sample sets (or into the columns of `weights`): a list of k-tuples,
  * one output each; or a single k-tuple, whose output axis tskit then drops. Absent: tskit's
  * default, the one tuple `[0, 1, ...]` when there are exactly k sets (axis dropped too).
@@ -143,6 +149,17 @@ class ArrayPacker {
     return integerList(v, p, "an index");
   }
 
+  /** `ldMatrix`'s `sites` (ids) or `positions` (numbers): a list of one list (rows and
+   * columns alike) or of two (rows, columns); anything else goes on as JSON for the core to
+   * refuse as tskit does. */
+  loci(v: unknown, p: Place, ids: boolean): unknown {
+    if (!isList(v) || !Array.prototype.every.call(v, isList)) return Array.isArray(v) ? v : String(v);
+    return Array.from(v as ArrayLike<unknown>, (l, i) => {
+      const q = { ...p, path: `${p.path}[${i}]` };
+      return ids ? this.ids(l, q) : this.floats(l, q);
+    });
+  }
+
   /** `W`: a list of equal rows, or `{ data, shape }` (shape checked at full width by the core). */
   weights(v: unknown, p: Place): unknown {
     if (isList(v) && v.length > 0) {
@@ -210,6 +227,8 @@ export function toKwargs(name: StatName, options: StatOptions | undefined): Stat
     else if (k === "weights") kwargs[key] = pack.weights(v, p);
     else if (k === "mode") kwargs[key] = stringValue(v, p, `"site", "branch" or "node"`);
     else if (k === "numThreads") kwargs[key] = toInteger(v, p, "an integer (it is ignored)");
+    else if (k === "stat") kwargs[key] = stringValue(v, p, "a two-locus statistic's name");
+    else if (k === "sites" || k === "positions") kwargs[key] = pack.loci(v, p, k === "sites");
     else kwargs[key] = booleanValue(v, p); // spanNormalise, polarised, proportion, centre
   }
   return pack.finish(kwargs);
@@ -232,4 +251,5 @@ export {
   type GeneticRelatednessMatrixOptions,
   type MeanDescendantsOptions,
   type GenealogicalNearestNeighboursOptions,
+  type LdMatrixOptions,
 } from "./generated/stats.js";

@@ -56,6 +56,7 @@ import {
   type GeneticRelatednessMatrixOptions,
   type GeneticRelatednessOptions,
   type GeneticRelatednessWeightedOptions,
+  type LdMatrixOptions,
   type MeanDescendantsOptions,
   type MultiWayStatOptions,
   type OneWayStatOptions,
@@ -583,6 +584,19 @@ export class TreeSequence {
    */
   genealogicalNearestNeighbours(options: GenealogicalNearestNeighboursOptions): Promise<StatResult> {
     return this.stat("genealogicalNearestNeighbours", options);
+  }
+
+  /**
+   * A two-locus (linkage disequilibrium) statistic between every pair of a row site and a
+   * column site, as tskit's `ld_matrix`: `stat` (default "r2"), `sites` as `[sites]` or
+   * `[rowSites, colSites]` (default every site), per sample set or, with `indexes`, per pair
+   * of sets. Multiallelic sites as tskit: the statistic summed over pairs of alleles with its
+   * weights. `mode: "branch"`: between the trees at `positions` (default every tree), from
+   * their branch lengths. Shape: `[rows][cols]`, or `[sets or pairs][rows][cols]` when
+   * `sampleSets` is a list of sets (or `indexes` a list of pairs).
+   */
+  ldMatrix(options?: LdMatrixOptions): Promise<StatResult> {
+    return this.stat("ldMatrix", options);
   }
 
   /** Every statistic: tskit's method by name, with the options as its keyword arguments. */

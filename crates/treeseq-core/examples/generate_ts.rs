@@ -50,6 +50,9 @@ fn ts_type(method: Option<&Method>, opt: Opt) -> &'static str {
         Opt::W => "WeightMatrix",
         Opt::Focal => "IdList",
         Opt::NumThreads => "number",
+        Opt::Stat => "LdStat",
+        Opt::Sites => "ReadonlyArray<IdList>",
+        Opt::Positions => "ReadonlyArray<readonly number[] | Float64Array>",
     }
 }
 
@@ -87,7 +90,7 @@ fn stats() -> String {
     )
     .unwrap();
     out.push_str(
-        "import type { IdList, IndexTuples, SampleSets, StatMode, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
+        "import type { IdList, IndexTuples, LdStat, SampleSets, StatMode, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
     );
 
     out.push_str(

@@ -15,8 +15,9 @@
 //! - `summaries.rs`: the summary functions and how the engine computes each statistic;
 //! - `engine/`: the parallel tree traversal that sums a summary over the genealogy.
 //!
-//! What it is not: `divergence_matrix`, `genetic_relatedness_matrix`, `mean_descendants`
-//! and `genealogical_nearest_neighbours` have algorithms of their own and are not here.
+//! What it is not: `divergence_matrix`, `genetic_relatedness_matrix`, `mean_descendants`,
+//! `genealogical_nearest_neighbours` and `ld_matrix` (`ld/`) have algorithms of their own and
+//! are not here.
 //!
 //! Beyond tskit: windows need not start at 0 or end at the sequence length, and every
 //! branch-mode statistic accepts `time_windows` (a time-window axis after the window axis,
@@ -28,6 +29,7 @@ pub mod args;
 pub(crate) mod chunks;
 pub mod descendants;
 pub mod engine;
+pub mod ld;
 pub mod matrix;
 pub mod pairs;
 pub mod registry;
@@ -108,9 +110,11 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
         );
     };
     check_options(method, kwargs)?;
-    // As tskit: branch lengths mean nothing when node times are not calibrated.
+    // As tskit: branch lengths mean nothing when node times are not calibrated (tskit's
+    // ld_matrix alone does not check).
     if kwargs.get("mode").and_then(Value::as_str) == Some("branch")
         && ts.time_units() == "uncalibrated"
+        && !matches!(method.algorithm, Algorithm::LdMatrix)
     {
         bail!(
             BadParam,
@@ -129,6 +133,7 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
         Algorithm::GenealogicalNearestNeighbours => {
             descendants::genealogical_nearest_neighbours(ts, method, kwargs, arrays)
         }
+        Algorithm::LdMatrix => ld::compute(ts, method, kwargs, arrays),
     }
 }
 

@@ -36,11 +36,17 @@ pub enum Opt {
     Focal,
     /// Accepted as tskit accepts it, and ignored: the thread pool decides.
     NumThreads,
+    /// `ld_matrix`'s two-locus statistic by name ("r2", "D", ...).
+    Stat,
+    /// `ld_matrix`'s row and column sites (site mode).
+    Sites,
+    /// `ld_matrix`'s row and column positions (branch mode).
+    Positions,
 }
 
 impl Opt {
     /// Every option, in the order the generated TypeScript lists them.
-    pub const ALL: [Opt; 12] = [
+    pub const ALL: [Opt; 15] = [
         Opt::SampleSets,
         Opt::Indexes,
         Opt::Windows,
@@ -53,6 +59,9 @@ impl Opt {
         Opt::W,
         Opt::Focal,
         Opt::NumThreads,
+        Opt::Stat,
+        Opt::Sites,
+        Opt::Positions,
     ];
 
     /// tskit's keyword argument.
@@ -70,6 +79,9 @@ impl Opt {
             Opt::W => "W",
             Opt::Focal => "focal",
             Opt::NumThreads => "num_threads",
+            Opt::Stat => "stat",
+            Opt::Sites => "sites",
+            Opt::Positions => "positions",
         }
     }
 
@@ -88,6 +100,9 @@ impl Opt {
             Opt::W => "weights",
             Opt::Focal => "focal",
             Opt::NumThreads => "numThreads",
+            Opt::Stat => "stat",
+            Opt::Sites => "sites",
+            Opt::Positions => "positions",
         }
     }
 }
@@ -143,6 +158,8 @@ pub enum Algorithm {
     MeanDescendants,
     /// `genealogical_nearest_neighbours` (`nodes.rs`).
     GenealogicalNearestNeighbours,
+    /// `ld_matrix`: two-locus statistics between pairs of sites (`ld/`).
+    LdMatrix,
 }
 
 /// One method: its names, its algorithm, its options, and what it refuses beyond unknown
@@ -396,6 +413,33 @@ const GNN: &[Param] = &[
     opt(Opt::NumThreads, NUM_THREADS),
 ];
 
+const LD_MATRIX: &[Param] = &[
+    opt(
+        Opt::SampleSets,
+        "Default: all samples, as one set (no set axis). A flat list of ids is one set too, and drops the axis; with `indexes`, a list of sets.",
+    ),
+    opt(
+        Opt::Mode,
+        "\"site\" (the default): between sites; \"branch\": between the trees at positions, from branch lengths.",
+    ),
+    opt(
+        Opt::Stat,
+        "The two-locus statistic (default \"r2\"): \"r2\", \"r\", \"D\", \"D2\", \"D_prime\", \"Dz\", \"pi2\", \"D2_unbiased\", \"Dz_unbiased\", \"pi2_unbiased\"; with `indexes` only \"r2\", \"D2\", \"D2_unbiased\".",
+    ),
+    opt(
+        Opt::Sites,
+        "Site mode: `[sites]` (a square matrix) or `[rowSites, colSites]`, each strictly increasing site ids (default: every site).",
+    ),
+    opt(
+        Opt::Positions,
+        "Branch mode: `[positions]` or `[rowPositions, colPositions]`, strictly increasing, in [0, sequenceLength) (default: every tree's left end; refused in site mode, as tskit).",
+    ),
+    opt(
+        Opt::Indexes,
+        "Pairs of sets for the two-way statistics (a single pair drops the axis).",
+    ),
+];
+
 /// tskit 1.0 renamed `reference_sets` to `sample_sets` in the per-node statistics.
 const REFERENCE_SETS: &[(&str, &str, Opt)] =
     &[("reference_sets", "referenceSets", Opt::SampleSets)];
@@ -586,6 +630,16 @@ pub static METHODS: &[Method] = &[
         flat_sample_sets: false,
         renamed: REFERENCE_SETS,
         doc: "Genealogical nearest neighbours of focal nodes among reference sets.",
+    },
+    Method {
+        tskit: "ld_matrix",
+        camel: "ldMatrix",
+        algorithm: Algorithm::LdMatrix,
+        params: LD_MATRIX,
+        node_mode: false,
+        flat_sample_sets: true,
+        renamed: &[],
+        doc: "A matrix of a two-locus (linkage disequilibrium) statistic between pairs of sites.",
     },
 ];
 

@@ -12,7 +12,8 @@
 //! Layout: this file holds the keyword arguments ([`Kwargs`]), the shared [`Options`],
 //! `mode`, booleans and numbers; `wire.rs` the `$i32`/`$f64` placeholders by which large
 //! arrays cross beside the JSON; `sample_sets.rs`, `indexes.rs`, `windows.rs` (and time
-//! windows) and `weights.rs` (the matrix `W`) one argument each.
+//! windows), `weights.rs` (the matrix `W`) and `loci.rs` (`ld_matrix`'s `sites` and
+//! `positions`) one argument each.
 //!
 //! What it is not: the statistics themselves, the table of methods and their options
 //! (`registry.rs`), building the weight matrices the engine sums (`stats/weights.rs`), or
@@ -23,6 +24,7 @@
 //! branch-mode statistic.
 
 mod indexes;
+mod loci;
 mod sample_sets;
 mod weights;
 mod windows;
@@ -37,6 +39,7 @@ use crate::error::Result;
 use crate::treeseq::TreeSequence;
 
 pub use indexes::{default_indexes, parse_indexes, Indexes};
+pub use loci::{parse_positions, parse_sites, Loci};
 pub use sample_sets::{parse_sample_sets, sample_index_map, SampleSets};
 pub use weights::parse_weights;
 pub use windows::{check_windows, parse_time_windows, parse_windows, Windows};
