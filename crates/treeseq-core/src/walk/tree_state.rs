@@ -96,6 +96,27 @@ impl<'a, V: Sums> TreeState<'a, V> {
         self.step::<false, T>(pos, touch);
     }
 
+    /// Moves to the tree starting at `pos` as [`TreeState::advance`], calling
+    /// `before(insert, edge, self)` before each edge moves, for a walk that reads the path
+    /// from the edge's parent to the root itself while the tree is still as it was (the pair
+    /// coalescence counts: what an edge adds at each ancestor depends on the ancestor's child
+    /// on the path as well as on the ancestor).
+    #[inline(always)]
+    pub(crate) fn advance_edges(&mut self, pos: f64, mut before: impl FnMut(bool, EdgeEvent, &Self)) {
+        while let Some(i) = self.cursor.next_out(pos) {
+            let ev = self.cursor.removals[i];
+            self.prefetch_event(self.cursor.removal_ahead(AHEAD));
+            before(false, ev, self);
+            self.move_edge::<false, false, _>(ev, &mut |_, _, _| {});
+        }
+        while let Some(i) = self.cursor.next_in(pos) {
+            let ev = self.cursor.insertions[i];
+            self.prefetch_event(self.cursor.insertion_ahead(AHEAD));
+            before(true, ev, self);
+            self.move_edge::<true, false, _>(ev, &mut |_, _, _| {});
+        }
+    }
+
     #[inline(always)]
     fn step<const CHILD: bool, T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, mut touch: T) {
         while let Some(i) = self.cursor.next_out(pos) {
