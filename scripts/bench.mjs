@@ -64,6 +64,7 @@ const CASES = [
   "variants_decode_nocopy",
   "genotype_matrix",
   "write_vcf",
+  "pair_coalescence_rates",
 ];
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
@@ -247,6 +248,13 @@ function makeCases(ts, { populationSampleSets }, single) {
     // The first 1,000 samples (as bench_tskit.py): every sample of bench-30k would be a
     // 12 GB matrix on each side.
     genotype_matrix: () => ts.genotypeMatrix({ samples: ts.samples().subarray(0, 1000) }),
+    // Coalescence rates within and between populations in 20 time windows (as bench_tskit.py
+    // and tskit's documentation): 0, then 19 log-spaced from 1 to 1e5, then infinity. (Not up
+    // to the oldest root: a last window starting at a node's time has a rate of 1 / rounding.)
+    pair_coalescence_rates: () => {
+      const timeWindows = [0, ...Array.from({ length: 19 }, (_, i) => 10 ** ((5 * i) / 18)), Infinity];
+      return ts.pairCoalescenceRates({ timeWindows, sampleSets: sets, indexes: pairs });
+    },
   };
   return { cases, numSampleSets: sets.length };
 }

@@ -118,6 +118,10 @@ def main():
         "write_vcf": write_vcf,
         # The first 1,000 samples (as bench.mjs): all of bench-30k's would be 12 GB.
         "genotype_matrix": lambda: ts.genotype_matrix(samples=ts.samples()[:1000]),
+        # Coalescence rates within and between populations in 20 time windows (as bench.mjs).
+        "pair_coalescence_rates": lambda: ts.pair_coalescence_rates(
+            np.concatenate([[0], np.logspace(0, 5, 19), [np.inf]]),
+            sample_sets=sets, indexes=pairs),
     }
     if only is not None:
         unknown = only - set(cases)

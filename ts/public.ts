@@ -29,6 +29,9 @@ export type {
   GeneticRelatednessMatrixOptions,
   MeanDescendantsOptions,
   GenealogicalNearestNeighboursOptions,
+  PairCoalescenceCountsOptions,
+  PairCoalescenceQuantilesOptions,
+  PairCoalescenceRatesOptions,
 } from "./stats.js";
 export type { ErrorCode } from "./errors.js";
 export type {

@@ -52,7 +52,11 @@ fn pair_coalescence_statistics_match_tskit_at_any_thread_count() {
             let what = format!("{file}: {method}({})", brief(kwargs));
             let one = in_pool(1, || compute(&ts, method, kwargs));
             if let Some(e) = case.get("error") {
-                assert!(one.is_err(), "{what}: tskit refuses ({e}), treeseq gave {:?}", one.map(|o| o.shape));
+                assert!(
+                    one.is_err(),
+                    "{what}: tskit refuses ({e}), treeseq gave {:?}",
+                    one.map(|o| o.shape)
+                );
                 continue;
             }
             let one = one.unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -61,7 +65,10 @@ fn pair_coalescence_statistics_match_tskit_at_any_thread_count() {
                 assert!(close(g, w), "{what}: [{i}] {g} vs tskit {w}");
             }
             let three = in_pool(3, || compute(&ts, method, kwargs)).unwrap();
-            assert!(same_bits(&one.data, &three.data), "{what}: bits differ on 3 threads");
+            assert!(
+                same_bits(&one.data, &three.data),
+                "{what}: bits differ on 3 threads"
+            );
             checked += 1;
         }
     }

@@ -154,7 +154,14 @@ impl Call {
                 let Some(q) = kw.get(Opt::Quantiles.tskit()) else {
                     bail!(BadParam, "{method}: missing required argument quantiles");
                 };
-                let q = parse_numbers(method, "quantiles", "numbers", ErrorCode::BadParam, q, arrays)?;
+                let q = parse_numbers(
+                    method,
+                    "quantiles",
+                    "numbers",
+                    ErrorCode::BadParam,
+                    q,
+                    arrays,
+                )?;
                 if !calibrated {
                     return uncalibrated("pair coalescence quantiles");
                 }
@@ -437,7 +444,13 @@ impl Walk<'_> {
         let rows = chunk_windows(windows, chunk);
         let first = rows.start;
         let mut acc = vec![0.0; rows.len() * row_len];
-        let mut st = TreeState::from_own(&self.g, &chunk.alive(), chunk.start, self.own.to_vec(), self.k);
+        let mut st = TreeState::from_own(
+            &self.g,
+            &chunk.alive(),
+            chunk.start,
+            self.own.to_vec(),
+            self.k,
+        );
         let mut visited = vec![false; self.g.num_nodes];
         let mut outside = vec![0.0; self.k];
         let mut missing = WindowCursor::new(windows, chunk.start);
@@ -493,11 +506,9 @@ impl Walk<'_> {
                 });
             } else {
                 let factor = seg_end - right;
-                let (own_sets, bins) = (self.set_of, &call.node_bin);
-                let indexes = &call.indexes;
                 st.advance_edges(right, |insert, ev, st| {
                     let sign = if insert { factor } else { -factor };
-                    path_changes(st, ev, insert, own_sets, bins, indexes, &mut outside, &mut d, |v, b, d| {
+                    self.path_changes(st, (ev, insert), &mut outside, &mut d, |v, b, d| {
                         add(&mut acc, w, b, v, d, sign)
                     });
                 });
@@ -505,6 +516,50 @@ impl Walk<'_> {
             left = right;
         }
         acc
+    }
+
+    /// The change in pairs coalescing at each ancestor of an edge's parent as the edge is
+    /// inserted (`insert`) or removed, before the tree changes: `f(v, bin, pairs)` for each
+    /// ancestor v with a bin. Inserting, the first ancestor's path child is not yet below it.
+    #[inline]
+    fn path_changes(
+        &self,
+        st: &TreeState<f64>,
+        (ev, insert): (EdgeEvent, bool),
+        outside: &mut [f64],
+        d: &mut [f64],
+        mut f: impl FnMut(usize, usize, &[f64]),
+    ) {
+        let (set_of, bins, indexes) = (self.set_of, &self.call.node_bin, &self.call.indexes);
+        let inside = st.row(ev.child as usize);
+        let mut c = ev.child as usize;
+        let mut p = ev.parent;
+        let mut first = true;
+        while p >= 0 {
+            let pu = p as usize;
+            let b = bins[pu];
+            if b >= 0 {
+                let below = if first && insert {
+                    None
+                } else {
+                    Some(st.row(c))
+                };
+                let above = st.row(pu);
+                let own = set_of[pu];
+                for (j, o) in outside.iter_mut().enumerate() {
+                    let mut x = above[j] - below.map_or(0.0, |r| r[j]);
+                    if own == j as i32 {
+                        x -= 1.0;
+                    }
+                    *o = x;
+                }
+                pair_counts(indexes, outside, inside, d);
+                f(pu, b as usize, d);
+            }
+            first = false;
+            c = pu;
+            p = st.parent[pu];
+        }
     }
 
     /// Calls `f(v, bin, pairs)` with the pairs of each index coalescing at every node v of
@@ -549,53 +604,6 @@ impl Walk<'_> {
                 c = p as usize;
             }
         }
-    }
-}
-
-/// The change in pairs coalescing at each ancestor of an edge's parent as the edge is
-/// inserted (`insert`) or removed, before the tree changes: `f(v, bin, pairs)` for each
-/// ancestor v with a bin. Inserting, the first ancestor's path child is not yet below it.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn path_changes(
-    st: &TreeState<f64>,
-    ev: EdgeEvent,
-    insert: bool,
-    set_of: &[i32],
-    bins: &[i32],
-    indexes: &[(usize, usize)],
-    outside: &mut [f64],
-    d: &mut [f64],
-    mut f: impl FnMut(usize, usize, &[f64]),
-) {
-    let inside = st.row(ev.child as usize);
-    let mut c = ev.child as usize;
-    let mut p = ev.parent;
-    let mut first = true;
-    while p >= 0 {
-        let pu = p as usize;
-        let b = bins[pu];
-        if b >= 0 {
-            let below = if first && insert {
-                None
-            } else {
-                Some(st.row(c))
-            };
-            let above = st.row(pu);
-            let own = set_of[pu];
-            for (j, o) in outside.iter_mut().enumerate() {
-                let mut x = above[j] - below.map_or(0.0, |r| r[j]);
-                if own == j as i32 {
-                    x -= 1.0;
-                }
-                *o = x;
-            }
-            pair_counts(indexes, outside, inside, d);
-            f(pu, b as usize, d);
-        }
-        first = false;
-        c = pu;
-        p = st.parent[pu];
     }
 }
 
@@ -678,7 +686,12 @@ mod tests {
     #[test]
     fn quantiles_invert_the_cdf() {
         let mut out = [0.0; 3];
-        quantiles(&[0.25, 0.0, 0.75], &[1.0, f64::NAN, 3.0], &[0.0, 0.5, 1.0], &mut out);
+        quantiles(
+            &[0.25, 0.0, 0.75],
+            &[1.0, f64::NAN, 3.0],
+            &[0.0, 0.5, 1.0],
+            &mut out,
+        );
         assert_eq!(out, [1.0, 3.0, 3.0]);
         // No weight: NaN throughout.
         quantiles(&[0.0, 0.0, 0.0], &[0.0; 3], &[0.0, 0.5, 1.0], &mut out);
@@ -688,7 +701,12 @@ mod tests {
     #[test]
     fn rates_from_the_ecdf() {
         let mut out = [0.0; 3];
-        rates(&[0.5, 0.5, 0.0], &[0.5, 2.0, f64::NAN], &[0.0, 1.0, 1.5, f64::INFINITY], &mut out);
+        rates(
+            &[0.5, 0.5, 0.0],
+            &[0.5, 2.0, f64::NAN],
+            &[0.0, 1.0, 1.5, f64::INFINITY],
+            &mut out,
+        );
         assert!((out[0] - 2f64.ln()).abs() < 1e-15);
         // The last window with pairs: one over the mean wait past its start, 2 - 1.
         assert_eq!(out[1], 1.0);

@@ -420,7 +420,8 @@ const GNN: &[Param] = &[
     opt(Opt::NumThreads, NUM_THREADS),
 ];
 
-const COALESCENCE_SETS: &str = "Disjoint lists of sample node ids (a flat list is refused). Default: all samples, one set.";
+const COALESCENCE_SETS: &str =
+    "Disjoint lists of sample node ids (a flat list is refused). Default: all samples, one set.";
 const COALESCENCE_INDEXES: &str = "Pairs of sets, a list of 2-tuples (default: [(0, 0)] for one set, [(0, 1)] for two, with no index axis; required for more sets).";
 const COALESCENCE_WINDOWS: &str = "Genome windows from 0 to the sequence length (tskit's rule), \"trees\" or \"sites\" (default: the whole genome, no window axis).";
 

@@ -102,7 +102,11 @@ impl<'a, V: Sums> TreeState<'a, V> {
     /// coalescence counts: what an edge adds at each ancestor depends on the ancestor's child
     /// on the path as well as on the ancestor).
     #[inline(always)]
-    pub(crate) fn advance_edges(&mut self, pos: f64, mut before: impl FnMut(bool, EdgeEvent, &Self)) {
+    pub(crate) fn advance_edges(
+        &mut self,
+        pos: f64,
+        mut before: impl FnMut(bool, EdgeEvent, &Self),
+    ) {
         while let Some(i) = self.cursor.next_out(pos) {
             let ev = self.cursor.removals[i];
             self.prefetch_event(self.cursor.removal_ahead(AHEAD));

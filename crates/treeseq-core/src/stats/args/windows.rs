@@ -114,7 +114,14 @@ pub fn parse_time_windows(
     arrays: Arrays,
 ) -> Result<Option<Vec<f64>>> {
     let Some(v) = v else { return Ok(None) };
-    let t = parse_numbers(method, "time_windows", "times", ErrorCode::BadWindows, v, arrays)?;
+    let t = parse_numbers(
+        method,
+        "time_windows",
+        "times",
+        ErrorCode::BadWindows,
+        v,
+        arrays,
+    )?;
     if t.len() < 2 {
         bail!(
             BadWindows,
@@ -147,7 +154,14 @@ pub fn parse_time_breakpoints(
     arrays: Arrays,
     min_len: usize,
 ) -> Result<Vec<f64>> {
-    let t = parse_numbers(method, "time_windows", "times", ErrorCode::BadWindows, v, arrays)?;
+    let t = parse_numbers(
+        method,
+        "time_windows",
+        "times",
+        ErrorCode::BadWindows,
+        v,
+        arrays,
+    )?;
     if t.len() < min_len {
         bail!(
             BadWindows,
