@@ -25,6 +25,9 @@ export const STATISTICS = {
   geneticRelatednessMatrix: "genetic_relatedness_matrix",
   meanDescendants: "mean_descendants",
   genealogicalNearestNeighbours: "genealogical_nearest_neighbours",
+  pairCoalescenceCounts: "pair_coalescence_counts",
+  pairCoalescenceQuantiles: "pair_coalescence_quantiles",
+  pairCoalescenceRates: "pair_coalescence_rates",
 } as const;
 
 export type StatName = keyof typeof STATISTICS;
@@ -43,6 +46,8 @@ export const OPTION_TO_TSKIT = {
   weights: "W",
   focal: "focal",
   numThreads: "num_threads",
+  pairNormalise: "pair_normalise",
+  quantiles: "quantiles",
 } as const;
 
 /** Each statistic's options, by treeseq name: exactly those the core takes. */
@@ -67,6 +72,9 @@ export const STAT_OPTIONS: { readonly [K in StatName]: ReadonlyArray<keyof StatO
   geneticRelatednessMatrix: ["sampleSets", "windows", "mode", "spanNormalise", "numThreads"],
   meanDescendants: ["sampleSets"],
   genealogicalNearestNeighbours: ["focal", "sampleSets", "numThreads"],
+  pairCoalescenceCounts: ["sampleSets", "indexes", "windows", "spanNormalise", "pairNormalise", "timeWindows"],
+  pairCoalescenceQuantiles: ["quantiles", "sampleSets", "indexes", "windows"],
+  pairCoalescenceRates: ["timeWindows", "sampleSets", "indexes", "windows"],
 };
 
 /** Options tskit renamed, by statistic: the old treeseq name -> the option that replaces it. */
@@ -482,6 +490,79 @@ export interface GenealogicalNearestNeighboursOptions {
   numThreads?: number;
 }
 
+/**
+ * `pairCoalescenceCounts` (tskit's `pair_coalescence_counts`). Coalescing pairs of samples per node
+ * (or time window), weighted by span.
+ */
+export interface PairCoalescenceCountsOptions {
+  /** Disjoint lists of sample node ids (a flat list is refused). Default: all samples, one set. */
+  sampleSets?: ReadonlyArray<IdList>;
+  /**
+   * Pairs of sets, a list of 2-tuples (default: [(0, 0)] for one set, [(0, 1)] for two, with no
+   * index axis; required for more sets).
+   */
+  indexes?: IndexTuples;
+  /**
+   * Genome windows from 0 to the sequence length (tskit's rule), "trees" or "sites" (default: the
+   * whole genome, no window axis).
+   */
+  windows?: Windows;
+  /** Divide by the span of each window that has edges (default true). */
+  spanNormalise?: boolean;
+  /** Divide by the number of pairs of each index (default false): proportions of pairs. */
+  pairNormalise?: boolean;
+  /**
+   * "nodes" (the default: one value per node) or increasing time breakpoints (one value per time
+   * window; nodes outside them are not counted).
+   */
+  timeWindows?: TimeWindows | "nodes";
+}
+
+/**
+ * `pairCoalescenceQuantiles` (tskit's `pair_coalescence_quantiles`). Quantiles of the pair
+ * coalescence times.
+ */
+export interface PairCoalescenceQuantilesOptions {
+  /**
+   * Increasing probabilities in [0, 1]: the coalescence times below which these proportions of
+   * pairs coalesce.
+   */
+  quantiles: readonly number[] | Float64Array;
+  /** Disjoint lists of sample node ids (a flat list is refused). Default: all samples, one set. */
+  sampleSets?: ReadonlyArray<IdList>;
+  /**
+   * Pairs of sets, a list of 2-tuples (default: [(0, 0)] for one set, [(0, 1)] for two, with no
+   * index axis; required for more sets).
+   */
+  indexes?: IndexTuples;
+  /**
+   * Genome windows from 0 to the sequence length (tskit's rule), "trees" or "sites" (default: the
+   * whole genome, no window axis).
+   */
+  windows?: Windows;
+}
+
+/**
+ * `pairCoalescenceRates` (tskit's `pair_coalescence_rates`). Pair coalescence rates in time
+ * windows.
+ */
+export interface PairCoalescenceRatesOptions {
+  /** Increasing time breakpoints from the samples' time to Infinity. */
+  timeWindows: TimeWindows;
+  /** Disjoint lists of sample node ids (a flat list is refused). Default: all samples, one set. */
+  sampleSets?: ReadonlyArray<IdList>;
+  /**
+   * Pairs of sets, a list of 2-tuples (default: [(0, 0)] for one set, [(0, 1)] for two, with no
+   * index axis; required for more sets).
+   */
+  indexes?: IndexTuples;
+  /**
+   * Genome windows from 0 to the sequence length (tskit's rule), "trees" or "sites" (default: the
+   * whole genome, no window axis).
+   */
+  windows?: Windows;
+}
+
 /** Each statistic's options type, by treeseq name. */
 export interface StatOptionsMap {
   diversity: DiversityOptions;
@@ -504,6 +585,9 @@ export interface StatOptionsMap {
   geneticRelatednessMatrix: GeneticRelatednessMatrixOptions;
   meanDescendants: MeanDescendantsOptions;
   genealogicalNearestNeighbours: GenealogicalNearestNeighboursOptions;
+  pairCoalescenceCounts: PairCoalescenceCountsOptions;
+  pairCoalescenceQuantiles: PairCoalescenceQuantilesOptions;
+  pairCoalescenceRates: PairCoalescenceRatesOptions;
 }
 
 /**
@@ -515,7 +599,7 @@ export interface StatOptions {
   sampleSets?: SampleSets;
   indexes?: IndexTuples;
   windows?: Windows;
-  timeWindows?: TimeWindows;
+  timeWindows?: TimeWindows | "nodes";
   mode?: StatMode;
   spanNormalise?: boolean;
   polarised?: boolean;
@@ -524,4 +608,6 @@ export interface StatOptions {
   weights?: WeightMatrix;
   focal?: IdList;
   numThreads?: number;
+  pairNormalise?: boolean;
+  quantiles?: readonly number[] | Float64Array;
 }
