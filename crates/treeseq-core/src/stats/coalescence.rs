@@ -18,7 +18,7 @@
 //! path to the root). Moving an edge (child c, parent p) changes, at each ancestor v of p
 //! with child w on the path, the pairs coalescing at v by `outside(v) x inside`, where inside
 //! is c's counts and outside(v) the counts below v but not below w nor at v: the walk reads
-//! that before the tree changes (`TreeState::advance_edges`). A change at x inside a
+//! that before the tree changes (`TreeState::advance_paths`, in the same pass as the update). A change at x inside a
 //! stretch of the genome ending at e (the end of its window, or of its chunk) adds change x
 //! (e - x); each stretch starts with every node's pairs x its length (one pass up from the
 //! samples of the sets, as tskit's flush at a window's end). So each chunk sums spans x pairs
@@ -45,7 +45,7 @@ use super::registry::{Coalescence, Method, Opt};
 use super::StatOutput;
 use crate::bail;
 use crate::error::{ErrorCode, Result};
-use crate::treeseq::{EdgeEvent, TreeSequence};
+use crate::treeseq::TreeSequence;
 use crate::walk::tree_state::TreeState;
 use crate::walk::windows::WindowCursor;
 
@@ -453,6 +453,7 @@ impl Walk<'_> {
         );
         let mut visited = vec![false; self.g.num_nodes];
         let mut outside = vec![0.0; self.k];
+        let mut scratch = vec![0.0; self.k];
         let mut missing = WindowCursor::new(windows, chunk.start);
         let time = self.g.time;
         let times = call.needs_times();
@@ -498,68 +499,36 @@ impl Walk<'_> {
             if windows[w + 1] == right {
                 // A new window starts with the next tree: its changes count in no window
                 // that has begun, so the tree moves, then the window opens with it.
-                st.advance_edges(right, |_, _, _| {});
+                st.advance(right, |_, _, _| {});
                 w += 1;
                 seg_end = windows[w + 1].min(chunk.end);
                 self.open(&st, &mut visited, &mut outside, &mut d, |v, b, d| {
                     add(&mut acc, w, b, v, d, seg_end - right)
                 });
             } else {
+                // The pairs coalescing at each ancestor v of a moved edge change by
+                // outside(v) x moved, outside(v) the samples below v but neither below its
+                // path child nor at v: inserting, the child is not yet below the edge's parent.
                 let factor = seg_end - right;
-                st.advance_edges(right, |insert, ev, st| {
+                let (bins, set_of, indexes) = (&call.node_bin, self.set_of, &call.indexes);
+                st.advance_paths(right, &mut scratch, |insert, v, above, below, moved| {
+                    let b = bins[v];
+                    if b < 0 {
+                        return;
+                    }
+                    let own = set_of[v];
+                    for (j, o) in outside.iter_mut().enumerate() {
+                        let x = above[j] - below.map_or(0.0, |r| r[j]);
+                        *o = if own == j as i32 { x - 1.0 } else { x };
+                    }
+                    pair_counts(indexes, &outside, moved, &mut d);
                     let sign = if insert { factor } else { -factor };
-                    self.path_changes(st, (ev, insert), &mut outside, &mut d, |v, b, d| {
-                        add(&mut acc, w, b, v, d, sign)
-                    });
+                    add(&mut acc, w, b as usize, v, &d, sign);
                 });
             }
             left = right;
         }
         acc
-    }
-
-    /// The change in pairs coalescing at each ancestor of an edge's parent as the edge is
-    /// inserted (`insert`) or removed, before the tree changes: `f(v, bin, pairs)` for each
-    /// ancestor v with a bin. Inserting, the first ancestor's path child is not yet below it.
-    #[inline]
-    fn path_changes(
-        &self,
-        st: &TreeState<f64>,
-        (ev, insert): (EdgeEvent, bool),
-        outside: &mut [f64],
-        d: &mut [f64],
-        mut f: impl FnMut(usize, usize, &[f64]),
-    ) {
-        let (set_of, bins, indexes) = (self.set_of, &self.call.node_bin, &self.call.indexes);
-        let inside = st.row(ev.child as usize);
-        let mut c = ev.child as usize;
-        let mut p = ev.parent;
-        let mut first = true;
-        while p >= 0 {
-            let pu = p as usize;
-            let b = bins[pu];
-            if b >= 0 {
-                let below = if first && insert {
-                    None
-                } else {
-                    Some(st.row(c))
-                };
-                let above = st.row(pu);
-                let own = set_of[pu];
-                for (j, o) in outside.iter_mut().enumerate() {
-                    let mut x = above[j] - below.map_or(0.0, |r| r[j]);
-                    if own == j as i32 {
-                        x -= 1.0;
-                    }
-                    *o = x;
-                }
-                pair_counts(indexes, outside, inside, d);
-                f(pu, b as usize, d);
-            }
-            first = false;
-            c = pu;
-            p = st.parent[pu];
-        }
     }
 
     /// Calls `f(v, bin, pairs)` with the pairs of each index coalescing at every node v of
@@ -678,16 +647,16 @@ fn rates(weight: &[f64], values: &[f64], breaks: &[f64], out: &mut [f64]) {
 /// 2^k m with m in [sqrt(2)/2, sqrt(2)), f = m - 1, s = f / (2 + f), and
 /// ln(m) = f - f^2/2 + s (f^2/2 + R(s^2)), R a degree-7 polynomial; error below 1 ulp.
 fn ln(x: f64) -> f64 {
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     const LG: [f64; 7] = [
-        6.666_666_666_666_735_130e-1,
-        3.999_999_999_940_941_908e-1,
-        2.857_142_874_366_239_149e-1,
-        2.222_219_843_214_978_396e-1,
-        1.818_357_216_161_805_012e-1,
-        1.531_383_769_920_937_332e-1,
-        1.479_819_860_511_658_591e-1,
+        6.666_666_666_666_735e-1,
+        3.999_999_999_940_942e-1,
+        2.857_142_874_366_239e-1,
+        2.222_219_843_214_978_4e-1,
+        1.818_357_216_161_805e-1,
+        1.531_383_769_920_937_3e-1,
+        1.479_819_860_511_658_6e-1,
     ];
     if x.is_nan() || x < 0.0 {
         return f64::NAN;
