@@ -225,11 +225,17 @@ impl Call {
         self.which != Coalescence::Counts
     }
 
-    /// Values per window row of the walk's sums: weights, then times x weights when needed
-    /// (each bins x indexes, bin-major), then the window's span without edges.
+    /// Values per bin in a window row of the walk's sums: the weight of each index, then,
+    /// when needed, its sum of time x weight (one bin's values together: an update touches
+    /// one bin).
+    fn cell_len(&self) -> usize {
+        self.indexes.len() * if self.needs_times() { 2 } else { 1 }
+    }
+
+    /// Values per window row of the walk's sums: a cell per bin ([`Call::cell_len`]), then
+    /// the window's span without edges.
     fn row_len(&self) -> usize {
-        let bi = self.num_bins * self.indexes.len();
-        bi * if self.needs_times() { 2 } else { 1 } + 1
+        self.num_bins * self.cell_len() + 1
     }
 
     /// The output from the summed rows: per window and index, the bins' weights normalised
@@ -254,7 +260,7 @@ impl Call {
                 }
             })
             .collect();
-        let row_len = self.row_len();
+        let (row_len, cell) = (self.row_len(), self.cell_len());
         let mut data = vec![0.0; nw * ni * out_dim];
         let (mut weight, mut values) = (vec![0.0; nb], vec![0.0; nb]);
         for w in 0..nw {
@@ -263,9 +269,9 @@ impl Call {
             let span = self.windows[w + 1] - self.windows[w] - missing;
             for (i, &pairs) in total_pairs.iter().enumerate() {
                 for b in 0..nb {
-                    weight[b] = row[b * ni + i];
+                    weight[b] = row[b * cell + i];
                     if self.needs_times() {
-                        values[b] = row[nb * ni + b * ni + i] / weight[b];
+                        values[b] = row[b * cell + ni + i] / weight[b];
                     }
                 }
                 if self.span_normalise || self.pair_normalise {
@@ -438,9 +444,7 @@ impl Walk<'_> {
     fn chunk(&self, chunk: &Chunk) -> Vec<f64> {
         let call = self.call;
         let windows = &call.windows[..];
-        let (nb, ni) = (call.num_bins, call.indexes.len());
-        let row_len = call.row_len();
-        let times_at = nb * ni;
+        let (row_len, cell) = (call.row_len(), call.cell_len());
         let rows = chunk_windows(windows, chunk);
         let first = rows.start;
         let mut acc = vec![0.0; rows.len() * row_len];
@@ -458,23 +462,20 @@ impl Walk<'_> {
         let time = self.g.time;
         let times = call.needs_times();
 
-        // Adds `d x factor` pairs of index i coalescing at node v (bin b) to window w's row.
-        let add = |acc: &mut [f64], w: usize, b: usize, v: usize, d: &[f64], factor: f64| {
-            let row = &mut acc[(w - first) * row_len..][..row_len];
-            for (i, &x) in d.iter().enumerate() {
-                let x = x * factor;
-                row[b * ni + i] += x;
-                if times {
-                    row[times_at + b * ni + i] += time[v] * x;
-                }
-            }
-        };
-
+        // Where bin b's cell of window w is in `acc`: written out at each use, since a
+        // closure here, called from the walk's closures, was not inlined (half the time).
+        let time_of = |v: usize| times.then(|| time[v]);
         let mut w = first;
         let mut seg_end = windows[w + 1].min(chunk.end);
-        let mut d = vec![0.0; ni];
+        let mut d = vec![0.0; call.indexes.len()];
         self.open(&st, &mut visited, &mut outside, &mut d, |v, b, d| {
-            add(&mut acc, w, b, v, d, seg_end - chunk.start)
+            let at = (w - first) * row_len + b * cell;
+            add_cell(
+                &mut acc[at..at + cell],
+                d,
+                seg_end - chunk.start,
+                time_of(v),
+            )
         });
         let mut left = chunk.start;
         loop {
@@ -490,7 +491,8 @@ impl Walk<'_> {
                 let start = windows[w];
                 seg_end = windows[w + 1].min(chunk.end);
                 self.open(&st, &mut visited, &mut outside, &mut d, |v, b, d| {
-                    add(&mut acc, w, b, v, d, seg_end - start)
+                    let at = (w - first) * row_len + b * cell;
+                    add_cell(&mut acc[at..at + cell], d, seg_end - start, time_of(v))
                 });
             }
             if right >= chunk.end {
@@ -503,7 +505,8 @@ impl Walk<'_> {
                 w += 1;
                 seg_end = windows[w + 1].min(chunk.end);
                 self.open(&st, &mut visited, &mut outside, &mut d, |v, b, d| {
-                    add(&mut acc, w, b, v, d, seg_end - right)
+                    let at = (w - first) * row_len + b * cell;
+                    add_cell(&mut acc[at..at + cell], d, seg_end - right, time_of(v))
                 });
             } else {
                 // The pairs coalescing at each ancestor v of a moved edge change by
@@ -523,7 +526,9 @@ impl Walk<'_> {
                     }
                     pair_counts(indexes, &outside, moved, &mut d);
                     let sign = if insert { factor } else { -factor };
-                    add(&mut acc, w, b as usize, v, &d, sign);
+                    let at = (w - first) * row_len + b as usize * cell;
+                    let t = if times { Some(time[v]) } else { None };
+                    add_cell(&mut acc[at..at + cell], &d, sign, t);
                 });
             }
             left = right;
@@ -571,6 +576,27 @@ impl Walk<'_> {
                     break;
                 }
                 c = p as usize;
+            }
+        }
+    }
+}
+
+/// Adds `pairs x factor` to a bin's cell (see [`Call::cell_len`]), and, with the time of the
+/// node they coalesce at, time x that.
+#[inline(always)]
+fn add_cell(cell: &mut [f64], pairs: &[f64], factor: f64, time: Option<f64>) {
+    let (weights, times) = cell.split_at_mut(pairs.len());
+    match time {
+        None => {
+            for (a, &x) in weights.iter_mut().zip(pairs) {
+                *a += x * factor;
+            }
+        }
+        Some(t) => {
+            for ((a, s), &x) in weights.iter_mut().zip(times.iter_mut()).zip(pairs) {
+                let x = x * factor;
+                *a += x;
+                *s += t * x;
             }
         }
     }
