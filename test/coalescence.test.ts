@@ -78,7 +78,7 @@ describe("options", () => {
     await init({ backend: "native", threads: 2 });
   });
 
-  it("take time windows as \"nodes\" or breakpoints, and refuse what tskit refuses", async () => {
+  it('take time windows as "nodes" or breakpoints, and refuse what tskit refuses', async () => {
     const { path } = FILES.find((f) => f.name === "small") ?? FILES[0];
     const ts = await load(path);
     const nodes = await ts.pairCoalescenceCounts({ timeWindows: "nodes" });
@@ -99,7 +99,16 @@ describe("options", () => {
     await refused(ts.pairCoalescenceRates({ timeWindows: "nodes" } as any), "BAD_WINDOWS");
     await refused(ts.pairCoalescenceCounts({ timeWindows: [0, 10, 5] }), "BAD_WINDOWS");
     await refused(ts.pairCoalescenceCounts({ sampleSets: [0, 1, 2] as any }), "BAD_SAMPLE_SETS");
-    await refused(ts.pairCoalescenceCounts({ sampleSets: [[0, 1], [2, 3]], indexes: [0, 1] }), "BAD_PARAM");
+    await refused(
+      ts.pairCoalescenceCounts({
+        sampleSets: [
+          [0, 1],
+          [2, 3],
+        ],
+        indexes: [0, 1],
+      }),
+      "BAD_PARAM",
+    );
     await refused(ts.pairCoalescenceQuantiles({ quantiles: [] }), "BAD_PARAM");
     await refused(ts.pairCoalescenceCounts({ mode: "branch" } as any), "BAD_PARAM");
     ts.dispose();
