@@ -24,7 +24,7 @@ import tskit
 from fixture_util import FIXTURES, check_tskit, write_json_gz
 
 KIND = "coalescence"
-FILES = ["small", "nonbinary", "ancient_gaps", "gaps_isolated", "unary_internal", "single_tree",
+FILES = ["small", "medium", "multiallelic", "nonbinary", "ancient_gaps", "gaps_isolated", "unary_internal", "single_tree",
          "missing_ref", "tsinfer", "stdpopsim"]
 
 
