@@ -514,22 +514,27 @@ impl Walk<'_> {
                 // path child nor at v: inserting, the child is not yet below the edge's parent.
                 let factor = seg_end - right;
                 let (bins, set_of, indexes) = (&call.node_bin, self.set_of, &call.indexes);
-                st.advance_paths(right, &mut scratch, |insert, v, above, below, moved| {
-                    let b = bins[v];
-                    if b < 0 {
-                        return;
-                    }
-                    let own = set_of[v];
-                    for (j, o) in outside.iter_mut().enumerate() {
-                        let x = above[j] - below.map_or(0.0, |r| r[j]);
-                        *o = if own == j as i32 { x - 1.0 } else { x };
-                    }
-                    pair_counts(indexes, &outside, moved, &mut d);
-                    let sign = if insert { factor } else { -factor };
-                    let at = (w - first) * row_len + b as usize * cell;
-                    let t = if times { Some(time[v]) } else { None };
-                    add_cell(&mut acc[at..at + cell], &d, sign, t);
-                });
+                st.advance_paths(
+                    right,
+                    &mut scratch,
+                    #[inline(always)]
+                    |insert, v, above, below, moved| {
+                        let b = bins[v];
+                        if b < 0 {
+                            return;
+                        }
+                        let own = set_of[v];
+                        for (j, o) in outside.iter_mut().enumerate() {
+                            let x = above[j] - below.map_or(0.0, |r| r[j]);
+                            *o = if own == j as i32 { x - 1.0 } else { x };
+                        }
+                        pair_counts(indexes, &outside, moved, &mut d);
+                        let sign = if insert { factor } else { -factor };
+                        let at = (w - first) * row_len + b as usize * cell;
+                        let t = if times { Some(time[v]) } else { None };
+                        add_cell(&mut acc[at..at + cell], &d, sign, t);
+                    },
+                );
             }
             left = right;
         }
