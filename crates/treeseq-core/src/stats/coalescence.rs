@@ -17,10 +17,10 @@
 //! lie at or below it), chunked by the one planner (`Cost::PathWalk`: an edge event walks its
 //! path to the root). Moving an edge (child c, parent p) changes, at each ancestor v of p
 //! with child w on the path, the pairs coalescing at v by `outside(v) x inside`, where inside
-//! is c's counts and outside(v) the counts below v but not below w nor at v: the walk reads
-//! that before the tree changes (`TreeState::advance_paths`, in the same pass as the update). A change at x inside a
-//! stretch of the genome ending at e (the end of its window, or of its chunk) adds change x
-//! (e - x); each stretch starts with every node's pairs x its length (one pass up from the
+//! is c's counts and outside(v) the counts below v but not below w nor at v, as they were
+//! before the edge moved (`TreeState::advance_paths` hands them over in the same pass as its
+//! update). A change at x inside a stretch of the genome ending at e (the end of its window,
+//! or of its chunk) adds change x (e - x); each stretch starts with every node's pairs x its length (one pass up from the
 //! samples of the sets, as tskit's flush at a window's end). So each chunk sums spans x pairs
 //! directly; tskit instead adds pairs x (L - x) and takes back the part past each window,
 //! which agrees up to rounding.
@@ -31,7 +31,8 @@
 //! WebAssembly.
 //!
 //! What it is not: a general statistic (the summary of a node depends on its children's
-//! counts, not only its own), nor windows beyond tskit's: windows must run from 0 to L.
+//! counts, not only its own), nor windows beyond tskit's: windows must run from 0 to L
+//! (`"trees"` and `"sites"` are taken, as by every statistic here; tskit takes only lists).
 
 use serde_json::Value;
 
