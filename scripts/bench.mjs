@@ -65,6 +65,7 @@ const CASES = [
   "genotype_matrix",
   "write_vcf",
   "ld_matrix",
+  "pair_coalescence_rates",
 ];
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
@@ -251,6 +252,13 @@ function makeCases(ts, { populationSampleSets }, single) {
     // r² between the first 2,000 sites (as bench_tskit.py): a 2,000 × 2,000 matrix.
     ld_matrix: () =>
       ts.ldMatrix({ sites: [Int32Array.from({ length: Math.min(2000, ts.numSites) }, (_, i) => i)], stat: "r2", mode: "site" }),
+    // Coalescence rates within and between populations in 20 time windows (as bench_tskit.py
+    // and tskit's documentation): 0, then 19 log-spaced from 1 to 1e5, then infinity. (Not up
+    // to the oldest root: a last window starting at a node's time has a rate of 1 / rounding.)
+    pair_coalescence_rates: () => {
+      const timeWindows = [0, ...Array.from({ length: 19 }, (_, i) => 10 ** ((5 * i) / 18)), Infinity];
+      return ts.pairCoalescenceRates({ timeWindows, sampleSets: sets, indexes: pairs });
+    },
   };
   return { cases, numSampleSets: sets.length };
 }

@@ -120,6 +120,10 @@ def main():
         "genotype_matrix": lambda: ts.genotype_matrix(samples=ts.samples()[:1000]),
         # r2 between the first 2,000 sites (as bench.mjs): a 2,000 x 2,000 matrix.
         "ld_matrix": lambda: ts.ld_matrix(sites=[np.arange(min(2000, ts.num_sites), dtype=np.int32)], stat="r2", mode="site"),
+        # Coalescence rates within and between populations in 20 time windows (as bench.mjs).
+        "pair_coalescence_rates": lambda: ts.pair_coalescence_rates(
+            np.concatenate([[0], np.logspace(0, 5, 19), [np.inf]]),
+            sample_sets=sets, indexes=pairs),
     }
     if only is not None:
         unknown = only - set(cases)

@@ -31,6 +31,9 @@ export type {
   GenealogicalNearestNeighboursOptions,
   LdMatrixOptions,
   LdStat,
+  PairCoalescenceCountsOptions,
+  PairCoalescenceQuantilesOptions,
+  PairCoalescenceRatesOptions,
 } from "./stats.js";
 export type { ErrorCode } from "./errors.js";
 export type {

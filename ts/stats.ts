@@ -223,13 +223,14 @@ export function toKwargs(name: StatName, options: StatOptions | undefined): Stat
     else if (k === "focal") kwargs[key] = pack.ids(v, p);
     else if (k === "indexes") kwargs[key] = pack.indexes(v, p);
     else if (k === "windows") kwargs[key] = typeof v === "string" ? v : pack.floats(v, p, true);
-    else if (k === "timeWindows") kwargs[key] = pack.floats(v, p, true);
+    else if (k === "timeWindows") kwargs[key] = v === "nodes" ? v : pack.floats(v, p, true);
+    else if (k === "quantiles") kwargs[key] = pack.floats(v, p);
     else if (k === "weights") kwargs[key] = pack.weights(v, p);
     else if (k === "mode") kwargs[key] = stringValue(v, p, `"site", "branch" or "node"`);
     else if (k === "numThreads") kwargs[key] = toInteger(v, p, "an integer (it is ignored)");
     else if (k === "stat") kwargs[key] = stringValue(v, p, "a two-locus statistic's name");
     else if (k === "sites" || k === "positions") kwargs[key] = pack.loci(v, p, k === "sites");
-    else kwargs[key] = booleanValue(v, p); // spanNormalise, polarised, proportion, centre
+    else kwargs[key] = booleanValue(v, p); // spanNormalise, polarised, proportion, centre, pairNormalise
   }
   return pack.finish(kwargs);
 }
@@ -252,4 +253,7 @@ export {
   type MeanDescendantsOptions,
   type GenealogicalNearestNeighboursOptions,
   type LdMatrixOptions,
+  type PairCoalescenceCountsOptions,
+  type PairCoalescenceQuantilesOptions,
+  type PairCoalescenceRatesOptions,
 } from "./generated/stats.js";

@@ -59,6 +59,9 @@ import {
   type LdMatrixOptions,
   type MeanDescendantsOptions,
   type MultiWayStatOptions,
+  type PairCoalescenceCountsOptions,
+  type PairCoalescenceQuantilesOptions,
+  type PairCoalescenceRatesOptions,
   type OneWayStatOptions,
   type StatName,
   type StatOptions,
@@ -597,6 +600,39 @@ export class TreeSequence {
    */
   ldMatrix(options?: LdMatrixOptions): Promise<StatResult> {
     return this.stat("ldMatrix", options);
+  }
+
+  /**
+   * Pairs of samples coalescing at each node (by default) or in each time window
+   * (`timeWindows` breakpoints), summed over trees weighted by span: within one set, or with
+   * one sample in each of two sets (`indexes`). By default all samples as one set. Divided by
+   * the span of each window with edges (`spanNormalise`, default true) and by the number of
+   * pairs (`pairNormalise`, default false). Shape: `[windows?][indexes?][numNodes or time
+   * windows]`.
+   */
+  pairCoalescenceCounts(options?: PairCoalescenceCountsOptions): Promise<StatResult> {
+    return this.stat("pairCoalescenceCounts", options);
+  }
+
+  /**
+   * Quantiles of the pair coalescence times: the node time at which each proportion
+   * (`quantiles`, increasing in [0, 1]) of the pairs has coalesced, as numpy's
+   * "inverted_cdf" weighted by coalescing pairs. Needs calibrated node times. Shape:
+   * `[windows?][indexes?][quantiles]`.
+   */
+  pairCoalescenceQuantiles(options: PairCoalescenceQuantilesOptions): Promise<StatResult> {
+    return this.stat("pairCoalescenceQuantiles", options);
+  }
+
+  /**
+   * Pair coalescence rates in time windows (`timeWindows`, from the samples' time to
+   * `Infinity`), from the empirical distribution of coalescence times: the Ne-through-time
+   * curve of an inferred genealogy (1 / (2 rate) within one set), or cross-coalescence
+   * between two. NaN after the last window where pairs coalesce. Shape:
+   * `[windows?][indexes?][time windows]`.
+   */
+  pairCoalescenceRates(options: PairCoalescenceRatesOptions): Promise<StatResult> {
+    return this.stat("pairCoalescenceRates", options);
   }
 
   /** Every statistic: tskit's method by name, with the options as its keyword arguments. */

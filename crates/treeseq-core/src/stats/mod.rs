@@ -16,8 +16,8 @@
 //! - `engine/`: the parallel tree traversal that sums a summary over the genealogy.
 //!
 //! What it is not: `divergence_matrix`, `genetic_relatedness_matrix`, `mean_descendants`,
-//! `genealogical_nearest_neighbours` and `ld_matrix` (`ld/`) have algorithms of their own and
-//! are not here.
+//! `genealogical_nearest_neighbours`, `ld_matrix` (`ld/`) and the pair coalescence
+//! statistics (`coalescence.rs`) have algorithms of their own and are not here.
 //!
 //! Beyond tskit: windows need not start at 0 or end at the sequence length, and every
 //! branch-mode statistic accepts `time_windows` (a time-window axis after the window axis,
@@ -27,6 +27,7 @@ pub mod afs_branch;
 pub(crate) mod alleles;
 pub mod args;
 pub(crate) mod chunks;
+pub mod coalescence;
 pub mod descendants;
 pub mod engine;
 pub mod ld;
@@ -134,6 +135,9 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
             descendants::genealogical_nearest_neighbours(ts, method, kwargs, arrays)
         }
         Algorithm::LdMatrix => ld::compute(ts, method, kwargs, arrays),
+        Algorithm::PairCoalescence(which) => {
+            coalescence::compute(ts, method, *which, kwargs, arrays)
+        }
     }
 }
 

@@ -120,20 +120,34 @@ pub(crate) fn run_chunks(
     row_len: usize,
     task: impl Fn(&Chunk) -> Vec<f64> + Sync,
 ) -> Vec<f64> {
+    run_chunks_in_waves(windows, chunks, row_len, chunks.len(), task)
+}
+
+/// As [`run_chunks`], with at most `wave` chunks' rows alive at once (for partials as large
+/// as a node table). Rows are still added in chunk order, so the wave changes no bit.
+pub(crate) fn run_chunks_in_waves(
+    windows: &[f64],
+    chunks: &[Chunk],
+    row_len: usize,
+    wave: usize,
+    task: impl Fn(&Chunk) -> Vec<f64> + Sync,
+) -> Vec<f64> {
     let nw = windows.len() - 1;
-    let partials: Vec<Vec<f64>> = chunks
-        .par_iter()
-        .map(|c| crate::parallel::timed_task(|| task(c)))
-        .collect();
     let mut out = vec![0.0; nw * row_len];
-    for (chunk, p) in chunks.iter().zip(&partials) {
-        let rows = chunk_windows(windows, chunk);
-        for (r, w) in rows.enumerate() {
-            for (o, v) in out[w * row_len..(w + 1) * row_len]
-                .iter_mut()
-                .zip(&p[r * row_len..(r + 1) * row_len])
-            {
-                *o += v;
+    for batch in chunks.chunks(wave.max(1)) {
+        let partials: Vec<Vec<f64>> = batch
+            .par_iter()
+            .map(|c| crate::parallel::timed_task(|| task(c)))
+            .collect();
+        for (chunk, p) in batch.iter().zip(&partials) {
+            let rows = chunk_windows(windows, chunk);
+            for (r, w) in rows.enumerate() {
+                for (o, v) in out[w * row_len..(w + 1) * row_len]
+                    .iter_mut()
+                    .zip(&p[r * row_len..(r + 1) * row_len])
+                {
+                    *o += v;
+                }
             }
         }
     }

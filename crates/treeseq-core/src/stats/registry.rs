@@ -42,11 +42,15 @@ pub enum Opt {
     Sites,
     /// `ld_matrix`'s row and column positions (branch mode).
     Positions,
+    /// The pair coalescence statistics' division by the number of pairs.
+    PairNormalise,
+    /// `pair_coalescence_quantiles`' quantiles.
+    Quantiles,
 }
 
 impl Opt {
     /// Every option, in the order the generated TypeScript lists them.
-    pub const ALL: [Opt; 15] = [
+    pub const ALL: [Opt; 17] = [
         Opt::SampleSets,
         Opt::Indexes,
         Opt::Windows,
@@ -62,6 +66,8 @@ impl Opt {
         Opt::Stat,
         Opt::Sites,
         Opt::Positions,
+        Opt::PairNormalise,
+        Opt::Quantiles,
     ];
 
     /// tskit's keyword argument.
@@ -82,6 +88,8 @@ impl Opt {
             Opt::Stat => "stat",
             Opt::Sites => "sites",
             Opt::Positions => "positions",
+            Opt::PairNormalise => "pair_normalise",
+            Opt::Quantiles => "quantiles",
         }
     }
 
@@ -103,6 +111,8 @@ impl Opt {
             Opt::Stat => "stat",
             Opt::Sites => "sites",
             Opt::Positions => "positions",
+            Opt::PairNormalise => "pairNormalise",
+            Opt::Quantiles => "quantiles",
         }
     }
 }
@@ -160,6 +170,20 @@ pub enum Algorithm {
     GenealogicalNearestNeighbours,
     /// `ld_matrix`: two-locus statistics between pairs of sites (`ld/`).
     LdMatrix,
+    /// The pair coalescence statistics (`coalescence.rs`): counts of coalescing pairs per
+    /// node or time window, and the quantiles or rates tskit summarises them into.
+    PairCoalescence(Coalescence),
+}
+
+/// Which pair coalescence statistic: what each window's weights are summarised into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coalescence {
+    /// `pair_coalescence_counts`: the weights themselves.
+    Counts,
+    /// `pair_coalescence_quantiles`: quantiles of the coalescence time.
+    Quantiles,
+    /// `pair_coalescence_rates`: coalescence rates in time windows.
+    Rates,
 }
 
 /// One method: its names, its algorithm, its options, and what it refuses beyond unknown
@@ -440,6 +464,71 @@ const LD_MATRIX: &[Param] = &[
     ),
 ];
 
+const COALESCENCE_SETS: &str =
+    "Disjoint lists of sample node ids (a flat list is refused). Default: all samples, one set.";
+const COALESCENCE_INDEXES: &str = "Pairs of sets, a list of 2-tuples (default: [(0, 0)] for one set, [(0, 1)] for two, with no index axis; required for more sets).";
+const COALESCENCE_WINDOWS: &str = "Genome windows from 0 to the sequence length (tskit's rule), \"trees\" or \"sites\" (default: the whole genome, no window axis).";
+
+const PAIR_COALESCENCE_COUNTS: &[Param] = &[
+    opt(Opt::SampleSets, COALESCENCE_SETS),
+    opt(Opt::Indexes, COALESCENCE_INDEXES),
+    opt(Opt::Windows, COALESCENCE_WINDOWS),
+    flag(
+        Opt::SpanNormalise,
+        true,
+        "Divide by the span of each window that has edges (default true).",
+    ),
+    flag(
+        Opt::PairNormalise,
+        false,
+        "Divide by the number of pairs of each index (default false): proportions of pairs.",
+    ),
+    opt(
+        Opt::TimeWindows,
+        "\"nodes\" (the default: one value per node) or increasing time breakpoints (one value per time window; nodes outside them are not counted).",
+    ),
+];
+
+const PAIR_COALESCENCE_QUANTILES: &[Param] = &[
+    required(
+        Opt::Quantiles,
+        "Increasing probabilities in [0, 1]: the coalescence times below which these proportions of pairs coalesce.",
+    ),
+    opt(Opt::SampleSets, COALESCENCE_SETS),
+    opt(Opt::Indexes, COALESCENCE_INDEXES),
+    opt(Opt::Windows, COALESCENCE_WINDOWS),
+];
+
+const PAIR_COALESCENCE_RATES: &[Param] = &[
+    required(
+        Opt::TimeWindows,
+        "Increasing time breakpoints from the samples' time to Infinity.",
+    ),
+    opt(Opt::SampleSets, COALESCENCE_SETS),
+    opt(Opt::Indexes, COALESCENCE_INDEXES),
+    opt(Opt::Windows, COALESCENCE_WINDOWS),
+];
+
+/// A pair coalescence statistic's row.
+const fn coalescence(
+    tskit: &'static str,
+    camel: &'static str,
+    which: Coalescence,
+    params: &'static [Param],
+    doc: &'static str,
+) -> Method {
+    Method {
+        tskit,
+        camel,
+        algorithm: Algorithm::PairCoalescence(which),
+        params,
+        node_mode: false,
+        flat_sample_sets: false,
+        renamed: &[],
+        doc,
+    }
+}
+
 /// tskit 1.0 renamed `reference_sets` to `sample_sets` in the per-node statistics.
 const REFERENCE_SETS: &[(&str, &str, Opt)] =
     &[("reference_sets", "referenceSets", Opt::SampleSets)];
@@ -641,6 +730,27 @@ pub static METHODS: &[Method] = &[
         renamed: &[],
         doc: "A matrix of a two-locus (linkage disequilibrium) statistic between pairs of sites.",
     },
+    coalescence(
+        "pair_coalescence_counts",
+        "pairCoalescenceCounts",
+        Coalescence::Counts,
+        PAIR_COALESCENCE_COUNTS,
+        "Coalescing pairs of samples per node (or time window), weighted by span.",
+    ),
+    coalescence(
+        "pair_coalescence_quantiles",
+        "pairCoalescenceQuantiles",
+        Coalescence::Quantiles,
+        PAIR_COALESCENCE_QUANTILES,
+        "Quantiles of the pair coalescence times.",
+    ),
+    coalescence(
+        "pair_coalescence_rates",
+        "pairCoalescenceRates",
+        Coalescence::Rates,
+        PAIR_COALESCENCE_RATES,
+        "Pair coalescence rates in time windows.",
+    ),
 ];
 
 impl Method {

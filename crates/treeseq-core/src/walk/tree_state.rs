@@ -166,6 +166,68 @@ impl<'a, V: Sums> TreeState<'a, V> {
 }
 
 impl<'a> TreeState<'a, f64> {
+    /// Moves to the tree starting at `pos` as [`TreeState::advance`], handing
+    /// `visit(insert, v, sums, below, moved)` each ancestor v of each moved edge's child,
+    /// just before v changes: v's sums, those of its child on the path (None for the edge's
+    /// parent when the edge is inserted: the child is not below it yet), both as they were
+    /// before the edge moved, and the moved child's. For walks whose per-node term depends on
+    /// a node's child on the path as well as on the node (the pair coalescence counts): the
+    /// same path update as `move_edge`, in one pass with what such a walk reads. `scratch`
+    /// holds at least `k` values (the path child's sums before the move).
+    #[inline(always)]
+    pub(crate) fn advance_paths(
+        &mut self,
+        pos: f64,
+        scratch: &mut [f64],
+        mut visit: impl FnMut(bool, usize, &[f64], Option<&[f64]>, &[f64]),
+    ) {
+        while let Some(i) = self.cursor.next_out(pos) {
+            let ev = self.cursor.removals[i];
+            self.prefetch_event(self.cursor.removal_ahead(AHEAD));
+            self.move_path::<false>(ev, scratch, &mut visit);
+        }
+        while let Some(i) = self.cursor.next_in(pos) {
+            let ev = self.cursor.insertions[i];
+            self.prefetch_event(self.cursor.insertion_ahead(AHEAD));
+            self.move_path::<true>(ev, scratch, &mut visit);
+        }
+    }
+
+    /// One edge of [`TreeState::advance_paths`].
+    #[inline(always)]
+    fn move_path<const INSERT: bool>(
+        &mut self,
+        ev: EdgeEvent,
+        before: &mut [f64],
+        visit: &mut impl FnMut(bool, usize, &[f64], Option<&[f64]>, &[f64]),
+    ) {
+        let (k, r) = (self.k, self.stride);
+        let x = &mut self.x[self.base..];
+        let cs = ev.child as usize * r;
+        let mut v = ev.parent;
+        let mut first = true;
+        while v >= 0 {
+            let vs = v as usize * r;
+            {
+                let xs = &*x;
+                let below = match (first, INSERT) {
+                    (true, true) => None,
+                    (true, false) => Some(&xs[cs..cs + k]),
+                    (false, _) => Some(&before[..k]),
+                };
+                visit(INSERT, v as usize, &xs[vs..vs + k], below, &xs[cs..cs + k]);
+            }
+            for j in 0..k {
+                let (old, w) = (x[vs + j], x[cs + j]);
+                before[j] = old;
+                x[vs + j] = if INSERT { old + w } else { old - w };
+            }
+            first = false;
+            v = self.parent[v as usize];
+        }
+        self.parent[ev.child as usize] = if INSERT { ev.parent } else { -1 };
+    }
+
     /// The tree at `at` with records of `k` f64 sums, from each node's own values (`own`,
     /// rows of `k`: what a node counts before anything below it is added).
     pub(crate) fn from_own(

@@ -42,7 +42,10 @@ pub use indexes::{default_indexes, parse_indexes, Indexes};
 pub use loci::{parse_positions, parse_sites, Loci};
 pub use sample_sets::{parse_sample_sets, sample_index_map, SampleSets};
 pub use weights::parse_weights;
-pub use windows::{check_windows, parse_time_windows, parse_windows, Windows};
+pub use windows::{
+    check_windows, parse_time_breakpoints, parse_time_windows, parse_windows, time_window_of,
+    Windows,
+};
 pub use wire::{ArrayRef, Arrays};
 
 /// tskit's three ways of summing a statistic over the genealogy.
@@ -215,6 +218,44 @@ pub(super) fn parse_id(what: impl FnOnce() -> String, v: &Value) -> Result<Optio
     match v {
         Value::Number(_) => crate::args::json_integer(&what(), v),
         _ => Ok(None),
+    }
+}
+
+/// A list of numbers (`what`, e.g. "time_windows", a list of `noun`): a `$f64` or `$i32`
+/// array, or JSON numbers and the spellings of infinity; anything else is refused with `code`.
+pub fn parse_numbers(
+    method: &str,
+    what: &str,
+    noun: &str,
+    code: crate::error::ErrorCode,
+    v: &Value,
+    arrays: Arrays,
+) -> Result<Vec<f64>> {
+    let refuse = |msg: String| Err(crate::error::TreeSeqError::new(code, msg));
+    match arrays.resolve(method, v)? {
+        Some(ArrayRef::F64(t)) => Ok(t.to_vec()),
+        Some(ArrayRef::I32(t)) => Ok(t.iter().map(|&x| x as f64).collect()),
+        None => {
+            let Value::Array(items) = v else {
+                return refuse(format!(
+                    "{method}: {what} must be a list of {noun}, got {}",
+                    kind(v)
+                ));
+            };
+            let mut t = Vec::with_capacity(items.len());
+            for (i, x) in items.iter().enumerate() {
+                match parse_number(x) {
+                    Some(f) => t.push(f),
+                    None => {
+                        return refuse(format!(
+                            "{method}: {what}[{i}] must be a number (or \"inf\"), got {}",
+                            kind(x)
+                        ))
+                    }
+                }
+            }
+            Ok(t)
+        }
     }
 }
 

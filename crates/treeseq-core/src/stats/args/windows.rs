@@ -2,11 +2,11 @@
 
 use serde_json::Value;
 
-use super::parse_number;
+use super::parse_numbers;
 use super::wire::{ArrayRef, Arrays};
 use crate::args::kind;
 use crate::bail;
-use crate::error::Result;
+use crate::error::{ErrorCode, Result};
 use crate::treeseq::TreeSequence;
 
 /// Genome windows: `breaks` has at least two strictly increasing positions inside `[0, L]`.
@@ -114,31 +114,14 @@ pub fn parse_time_windows(
     arrays: Arrays,
 ) -> Result<Option<Vec<f64>>> {
     let Some(v) = v else { return Ok(None) };
-    let t = match arrays.resolve(method, v)? {
-        Some(ArrayRef::F64(t)) => t.to_vec(),
-        Some(ArrayRef::I32(t)) => t.iter().map(|&x| x as f64).collect(),
-        None => {
-            let Value::Array(items) = v else {
-                bail!(
-                    BadWindows,
-                    "{method}: time_windows must be a list of times, got {}",
-                    kind(v)
-                );
-            };
-            let mut t = Vec::with_capacity(items.len());
-            for (i, x) in items.iter().enumerate() {
-                match parse_number(x) {
-                    Some(f) => t.push(f),
-                    None => bail!(
-                        BadWindows,
-                        "{method}: time_windows[{i}] must be a number (or \"inf\"), got {}",
-                        kind(x)
-                    ),
-                }
-            }
-            t
-        }
-    };
+    let t = parse_numbers(
+        method,
+        "time_windows",
+        "times",
+        ErrorCode::BadWindows,
+        v,
+        arrays,
+    )?;
     if t.len() < 2 {
         bail!(
             BadWindows,
@@ -159,4 +142,47 @@ pub fn parse_time_windows(
         }
     }
     Ok(Some(t))
+}
+
+/// Time breakpoints as the pair coalescence statistics take them (numpy's `digitize` bins):
+/// at least `min_len` numbers (`"inf"` spells infinity), never decreasing, none NaN; unlike
+/// [`parse_time_windows`] they need not start at 0. A node at time t falls in window i when
+/// `breaks[i] <= t < breaks[i + 1]` ([`time_window_of`]).
+pub fn parse_time_breakpoints(
+    method: &str,
+    v: &Value,
+    arrays: Arrays,
+    min_len: usize,
+) -> Result<Vec<f64>> {
+    let t = parse_numbers(
+        method,
+        "time_windows",
+        "times",
+        ErrorCode::BadWindows,
+        v,
+        arrays,
+    )?;
+    if t.len() < min_len {
+        bail!(
+            BadWindows,
+            "{method}: time_windows must have at least {min_len} elements (got {})",
+            t.len()
+        );
+    }
+    for (i, &x) in t.iter().enumerate() {
+        if x.is_nan() || (i > 0 && t[i - 1] > x) {
+            bail!(
+                BadWindows,
+                "{method}: time_windows must be increasing (time_windows[{i}] = {x})"
+            );
+        }
+    }
+    Ok(t)
+}
+
+/// The time window of time `t` among `breaks` (see [`parse_time_breakpoints`]), None when it
+/// is before the first breakpoint or at or after the last (numpy's `digitize`, less one).
+pub fn time_window_of(breaks: &[f64], t: f64) -> Option<usize> {
+    let i = breaks.partition_point(|&b| b <= t);
+    (i >= 1 && i < breaks.len()).then(|| i - 1)
 }
