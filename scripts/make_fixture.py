@@ -44,6 +44,7 @@ import tskit
 
 from fixture_util import check_tskit, dump_once, write_json_gz
 import make_alignment_fixture
+import make_custom_fixture
 import make_genotype_fixture
 import make_metadata_fixture
 import make_rows_fixture
@@ -52,6 +53,7 @@ import make_tree_fixture
 # The toolkit recorders, each writing OUT_DIR/<KIND>/NAME.json.gz.
 TOOLKIT = [make_metadata_fixture, make_rows_fixture, make_tree_fixture, make_genotype_fixture,
            make_alignment_fixture]
+TOOLKIT.append(make_custom_fixture)
 
 
 def nan_to_none(a):

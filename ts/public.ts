@@ -29,6 +29,7 @@ export type {
   GeneticRelatednessMatrixOptions,
   MeanDescendantsOptions,
   GenealogicalNearestNeighboursOptions,
+  TraitLinearModelOptions,
 } from "./stats.js";
 export type { ErrorCode } from "./errors.js";
 export type {

@@ -207,7 +207,7 @@ export function toKwargs(name: StatName, options: StatOptions | undefined): Stat
     else if (k === "indexes") kwargs[key] = pack.indexes(v, p);
     else if (k === "windows") kwargs[key] = typeof v === "string" ? v : pack.floats(v, p, true);
     else if (k === "timeWindows") kwargs[key] = pack.floats(v, p, true);
-    else if (k === "weights") kwargs[key] = pack.weights(v, p);
+    else if (k === "weights" || k === "covariates") kwargs[key] = pack.weights(v, p);
     else if (k === "mode") kwargs[key] = stringValue(v, p, `"site", "branch" or "node"`);
     else if (k === "numThreads") kwargs[key] = toInteger(v, p, "an integer (it is ignored)");
     else kwargs[key] = booleanValue(v, p); // spanNormalise, polarised, proportion, centre
@@ -232,4 +232,5 @@ export {
   type GeneticRelatednessMatrixOptions,
   type MeanDescendantsOptions,
   type GenealogicalNearestNeighboursOptions,
+  type TraitLinearModelOptions,
 } from "./generated/stats.js";

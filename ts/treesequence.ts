@@ -64,6 +64,7 @@ import {
   type StatOptionsMap,
   type TajimasDOptions,
   type TraitStatOptions,
+  type TraitLinearModelOptions,
   type Y1Options,
 } from "./stats.js";
 
@@ -536,6 +537,17 @@ export class TreeSequence {
    */
   traitCorrelation(options: TraitStatOptions): Promise<StatResult> {
     return this.stat("traitCorrelation", options);
+  }
+
+  /**
+   * tskit's `trait_linear_model`: for each column w of `weights` (a trait), the squared
+   * coefficient b₁² of inheritance g of an allele (site mode, halved per allele), of a branch
+   * (branch mode) or of a node (node mode) in the least-squares fit w ~ b₀ + b₁ g + covariates
+   * (tskit's `Z`, `covariates`: one row per sample; default none, only the intercept; 0 where g
+   * lies in their span). Shape as `traitCovariance`.
+   */
+  traitLinearModel(options: TraitLinearModelOptions): Promise<StatResult> {
+    return this.stat("traitLinearModel", options);
   }
 
   /**

@@ -20,6 +20,7 @@ export const STATISTICS = {
   geneticRelatednessWeighted: "genetic_relatedness_weighted",
   traitCovariance: "trait_covariance",
   traitCorrelation: "trait_correlation",
+  traitLinearModel: "trait_linear_model",
   alleleFrequencySpectrum: "allele_frequency_spectrum",
   divergenceMatrix: "divergence_matrix",
   geneticRelatednessMatrix: "genetic_relatedness_matrix",
@@ -41,6 +42,7 @@ export const OPTION_TO_TSKIT = {
   proportion: "proportion",
   centre: "centre",
   weights: "W",
+  covariates: "Z",
   focal: "focal",
   numThreads: "num_threads",
 } as const;
@@ -62,6 +64,7 @@ export const STAT_OPTIONS: { readonly [K in StatName]: ReadonlyArray<keyof StatO
   geneticRelatednessWeighted: ["weights", "indexes", "windows", "mode", "timeWindows", "spanNormalise", "polarised", "centre"],
   traitCovariance: ["weights", "windows", "mode", "timeWindows", "spanNormalise"],
   traitCorrelation: ["weights", "windows", "mode", "timeWindows", "spanNormalise"],
+  traitLinearModel: ["weights", "covariates", "windows", "mode", "timeWindows", "spanNormalise"],
   alleleFrequencySpectrum: ["sampleSets", "windows", "mode", "timeWindows", "spanNormalise", "polarised"],
   divergenceMatrix: ["sampleSets", "windows", "mode", "spanNormalise", "numThreads"],
   geneticRelatednessMatrix: ["sampleSets", "windows", "mode", "spanNormalise", "numThreads"],
@@ -413,6 +416,31 @@ export interface TraitCorrelationOptions {
   spanNormalise?: boolean;
 }
 
+/**
+ * `traitLinearModel` (tskit's `trait_linear_model`). The squared coefficient of inheritance in a
+ * least-squares fit of each trait, after the covariates.
+ */
+export interface TraitLinearModelOptions {
+  /** tskit's `W`: one row per sample (in `samples()` order), one column per trait. */
+  weights: WeightMatrix;
+  /**
+   * tskit's `Z`: one row per sample, one column per covariate (default: none, only the intercept).
+   * A column of ones is added unless it makes the columns dependent; dependent columns are refused.
+   */
+  covariates?: WeightMatrix;
+  /** Genome windows: breakpoints, "trees" or "sites" (default: the whole genome, no window axis). */
+  windows?: Windows;
+  /** "site" (the default), "branch" or "node". */
+  mode?: StatMode;
+  /**
+   * Branch mode only: adds a time-window axis after the window axis (tskit takes it only in the
+   * spectrum; treeseq takes it everywhere).
+   */
+  timeWindows?: TimeWindows;
+  /** Divide each window's value by its span (default true): a value per unit of sequence. */
+  spanNormalise?: boolean;
+}
+
 /** `alleleFrequencySpectrum` (tskit's `allele_frequency_spectrum`). The allele frequency spectrum. */
 export interface AlleleFrequencySpectrumOptions {
   /** Default: all samples as one set. A flat list is one set too: the spectrum keeps its axis. */
@@ -499,6 +527,7 @@ export interface StatOptionsMap {
   geneticRelatednessWeighted: GeneticRelatednessWeightedOptions;
   traitCovariance: TraitCovarianceOptions;
   traitCorrelation: TraitCorrelationOptions;
+  traitLinearModel: TraitLinearModelOptions;
   alleleFrequencySpectrum: AlleleFrequencySpectrumOptions;
   divergenceMatrix: DivergenceMatrixOptions;
   geneticRelatednessMatrix: GeneticRelatednessMatrixOptions;
@@ -522,6 +551,7 @@ export interface StatOptions {
   proportion?: boolean;
   centre?: boolean;
   weights?: WeightMatrix;
+  covariates?: WeightMatrix;
   focal?: IdList;
   numThreads?: number;
 }

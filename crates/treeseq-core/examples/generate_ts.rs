@@ -47,7 +47,7 @@ fn ts_type(method: Option<&Method>, opt: Opt) -> &'static str {
             _ => "StatMode",
         },
         Opt::SpanNormalise | Opt::Polarised | Opt::Proportion | Opt::Centre => "boolean",
-        Opt::W => "WeightMatrix",
+        Opt::W | Opt::Z => "WeightMatrix",
         Opt::Focal => "IdList",
         Opt::NumThreads => "number",
     }

@@ -43,7 +43,7 @@ use args::{Arrays, Indexes, Kwargs, Mode, SampleSets, Windows};
 use engine::{GeneralStat, Summary};
 use registry::{Algorithm, Method};
 use summaries::{AfsSummary, Arity, Derived, Input, StatDef, SummaryArgs, SummaryKind};
-use weights::{centred, standardised, with_fraction_column, WeightMatrix};
+use weights::{centred, linear_model, standardised, with_fraction_column, WeightMatrix};
 
 /// A statistic's result: `data` row-major with `shape` exactly as tskit's numpy shape
 /// (`[]` for a scalar).
@@ -221,6 +221,8 @@ struct Request {
     indexes: Option<Indexes>,
     /// Column sums of `W` (genetic_relatedness_weighted's centring).
     weight_totals: Vec<f64>,
+    /// trait_linear_model's V = Wᵀ Z' (empty for the others; see `weights::linear_model`).
+    projection: Vec<f64>,
     /// The engine's chunks, planned while the inputs were read (None when the engine is not
     /// used: the branch-mode spectrum, see afs_branch.rs).
     plan: Option<engine::ChunkPlan>,
@@ -251,6 +253,7 @@ struct Inputs {
     weights: WeightMatrix,
     num_inputs: usize,
     weight_totals: Vec<f64>,
+    projection: Vec<f64>,
     indexes: Option<Indexes>,
 }
 
@@ -334,6 +337,7 @@ impl Request {
             weights,
             num_inputs,
             weight_totals,
+            projection,
             indexes,
         } = inputs?;
 
@@ -352,6 +356,7 @@ impl Request {
             num_inputs,
             indexes,
             weight_totals,
+            projection,
             plan,
             whole_time_axis,
         };
@@ -388,6 +393,7 @@ impl Request {
         kw: &Kwargs,
         arrays: Arrays,
     ) -> Result<Inputs> {
+        let mut projection = Vec::new();
         let (sets, weights, num_inputs, weight_totals) = if def.input == Input::Weights {
             let w = args::parse_weights(ts, method, kw.get("W"), arrays)?;
             let totals = w.column_sums();
@@ -395,6 +401,15 @@ impl Request {
             let weights = match def.summary {
                 SummaryKind::TraitCovariance => centred(&w),
                 SummaryKind::TraitCorrelation => standardised(method, &w)?,
+                SummaryKind::TraitLinearModel => {
+                    let z = match kw.get("Z") {
+                        None => None,
+                        Some(z) => Some(args::parse_matrix(ts, method, "Z", z, arrays)?),
+                    };
+                    let model = linear_model(method, &w, z.as_ref())?;
+                    projection = model.projection;
+                    model.weights
+                }
                 _ => with_fraction_column(&w),
             };
             (None, weights, k, totals)
@@ -422,6 +437,7 @@ impl Request {
             weights,
             num_inputs,
             weight_totals,
+            projection,
             indexes,
         })
     }
@@ -559,6 +575,7 @@ impl Request {
                 weight_totals: &self.weight_totals,
                 num_weights: self.num_inputs,
                 num_samples: ts.num_samples(),
+                projection: &self.projection,
             };
             let f = summaries::make_summary(def.summary, &args);
             (

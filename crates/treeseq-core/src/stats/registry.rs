@@ -33,6 +33,8 @@ pub enum Opt {
     Centre,
     /// tskit's `W`, treeseq's `weights`.
     W,
+    /// trait_linear_model's covariates: tskit's `Z`, treeseq's `covariates`.
+    Z,
     Focal,
     /// Accepted as tskit accepts it, and ignored: the thread pool decides.
     NumThreads,
@@ -40,7 +42,7 @@ pub enum Opt {
 
 impl Opt {
     /// Every option, in the order the generated TypeScript lists them.
-    pub const ALL: [Opt; 12] = [
+    pub const ALL: [Opt; 13] = [
         Opt::SampleSets,
         Opt::Indexes,
         Opt::Windows,
@@ -51,6 +53,7 @@ impl Opt {
         Opt::Proportion,
         Opt::Centre,
         Opt::W,
+        Opt::Z,
         Opt::Focal,
         Opt::NumThreads,
     ];
@@ -68,6 +71,7 @@ impl Opt {
             Opt::Proportion => "proportion",
             Opt::Centre => "centre",
             Opt::W => "W",
+            Opt::Z => "Z",
             Opt::Focal => "focal",
             Opt::NumThreads => "num_threads",
         }
@@ -86,6 +90,7 @@ impl Opt {
             Opt::Proportion => "proportion",
             Opt::Centre => "centre",
             Opt::W => "weights",
+            Opt::Z => "covariates",
             Opt::Focal => "focal",
             Opt::NumThreads => "numThreads",
         }
@@ -326,6 +331,18 @@ const TRAIT: &[Param] = &[
     flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
 ];
 
+const TRAIT_LINEAR_MODEL: &[Param] = &[
+    required(Opt::W, W),
+    opt(
+        Opt::Z,
+        "tskit's `Z`: one row per sample, one column per covariate (default: none, only the intercept). A column of ones is added unless it makes the columns dependent; dependent columns are refused.",
+    ),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+];
+
 const GENETIC_RELATEDNESS_WEIGHTED: &[Param] = &[
     required(Opt::W, W),
     opt(Opt::Indexes, INDEXES_W),
@@ -539,6 +556,13 @@ pub static METHODS: &[Method] = &[
         stat(Weights, PerColumn, S::TraitCorrelation),
         TRAIT,
         "Statistics of traits: `weights` (tskit's `W`) instead of sample sets.",
+    ),
+    general(
+        "trait_linear_model",
+        "traitLinearModel",
+        stat(Weights, PerColumn, S::TraitLinearModel),
+        TRAIT_LINEAR_MODEL,
+        "The squared coefficient of inheritance in a least-squares fit of each trait, after the covariates.",
     ),
     general(
         "allele_frequency_spectrum",

@@ -38,7 +38,7 @@ use crate::treeseq::TreeSequence;
 
 pub use indexes::{default_indexes, parse_indexes, Indexes};
 pub use sample_sets::{parse_sample_sets, sample_index_map, SampleSets};
-pub use weights::parse_weights;
+pub use weights::{parse_matrix, parse_weights};
 pub use windows::{check_windows, parse_time_windows, parse_windows, Windows};
 pub use wire::{ArrayRef, Arrays};
 
