@@ -64,6 +64,7 @@ const CASES = [
   "variants_decode_nocopy",
   "genotype_matrix",
   "write_vcf",
+  "general_stat",
 ];
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
@@ -199,6 +200,15 @@ function makeCases(ts, { populationSampleSets }, single) {
   const manyPairs = [];
   for (let i = 0; i < 30; i++) for (let j = i + 1; j < 30; j++) manyPairs.push([i, j]);
 
+  // general_stat: the sets' indicator weights, and diversity's x (n - x) as a JavaScript
+  // summary function (its set sizes written into its source: f may not use outside variables).
+  const indicator = new Float64Array(n * sets.length);
+  const row = new Map(Array.from(samples, (u, i) => [u, i]));
+  sets.forEach((s, j) => {
+    for (const u of s) indicator[row.get(u) * sets.length + j] = 1;
+  });
+  const diversityF = new Function("x", `return [${sets.map((s, j) => `x[${j}] * (${s.length} - x[${j}])`).join(", ")}];`);
+
   const cases = {
     diversity_site: () => ts.diversity({ sampleSets: sets, windows: w, mode: "site" }),
     diversity_branch: () => ts.diversity({ sampleSets: sets, windows: w, mode: "branch" }),
@@ -247,6 +257,14 @@ function makeCases(ts, { populationSampleSets }, single) {
     // The first 1,000 samples (as bench_tskit.py): every sample of bench-30k would be a
     // 12 GB matrix on each side.
     genotype_matrix: () => ts.genotypeMatrix({ samples: ts.samples().subarray(0, 1000) }),
+    general_stat: () =>
+      ts.generalStat({
+        weights: { data: indicator, shape: [n, sets.length] },
+        f: diversityF,
+        outputDim: sets.length,
+        windows: w,
+        mode: "site",
+      }),
   };
   return { cases, numSampleSets: sets.length };
 }

@@ -102,6 +102,14 @@ def main():
             single["sets"] = [[s[i % len(s)]] for i in range(num_singletons)]
         return single["ts"].diversity(single["sets"], mode=mode)
 
+    # general_stat: the sets' indicator weights and diversity's x (n - x), in Python (as
+    # bench.mjs's JavaScript f).
+    row = {u: i for i, u in enumerate(ts.samples())}
+    indicator = np.zeros((ts.num_samples, len(sets)))
+    for j, s in enumerate(sets):
+        indicator[[row[u] for u in s], j] = 1
+    set_sizes = np.array([len(s) for s in sets], dtype=np.float64)
+
     cases = {
         "diversity_site": lambda: ts.diversity(sets, windows=w, mode="site"),
         "diversity_branch": lambda: ts.diversity(sets, windows=w, mode="branch"),
@@ -118,6 +126,8 @@ def main():
         "write_vcf": write_vcf,
         # The first 1,000 samples (as bench.mjs): all of bench-30k's would be 12 GB.
         "genotype_matrix": lambda: ts.genotype_matrix(samples=ts.samples()[:1000]),
+        "general_stat": lambda: ts.general_stat(indicator, lambda x: x * (set_sizes - x), len(sets),
+                                                windows=w, mode="site"),
     }
     if only is not None:
         unknown = only - set(cases)

@@ -30,6 +30,10 @@ export type {
   MeanDescendantsOptions,
   GenealogicalNearestNeighboursOptions,
   TraitLinearModelOptions,
+  GeneralStatOptions,
+  SampleCountStatOptions,
+  SummaryFunction,
+  KcDistanceOptions,
 } from "./stats.js";
 export type { ErrorCode } from "./errors.js";
 export type {

@@ -49,7 +49,9 @@ fn ts_type(method: Option<&Method>, opt: Opt) -> &'static str {
         Opt::SpanNormalise | Opt::Polarised | Opt::Proportion | Opt::Centre => "boolean",
         Opt::W | Opt::Z => "WeightMatrix",
         Opt::Focal => "IdList",
-        Opt::NumThreads => "number",
+        Opt::NumThreads | Opt::OutputDim => "number",
+        Opt::F => "SummaryFunction",
+        Opt::Strict => "boolean",
     }
 }
 
@@ -87,7 +89,7 @@ fn stats() -> String {
     )
     .unwrap();
     out.push_str(
-        "import type { IdList, IndexTuples, SampleSets, StatMode, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
+        "import type { IdList, IndexTuples, SampleSets, StatMode, SummaryFunction, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
     );
 
     out.push_str(

@@ -26,6 +26,7 @@ pub mod afs_branch;
 pub(crate) mod alleles;
 pub mod args;
 pub(crate) mod chunks;
+pub(crate) mod custom;
 pub mod descendants;
 pub mod engine;
 pub mod matrix;
@@ -98,6 +99,10 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
     // small integers, exact as f64.
     if name == "genotype_matrix" {
         return genotype_matrix(ts, kwargs, arrays);
+    }
+    // tskit's kc_distance: between two tree sequences, the other crossing as its file.
+    if name == "kc_distance" {
+        return crate::kc_distance::kc_distance_call(ts, kwargs, arrays);
     }
     let Some(method) = registry::lookup(name) else {
         let known: Vec<&str> = registry::METHODS.iter().map(|m| m.tskit).collect();
@@ -223,6 +228,8 @@ struct Request {
     weight_totals: Vec<f64>,
     /// trait_linear_model's V = Wᵀ Z' (empty for the others; see `weights::linear_model`).
     projection: Vec<f64>,
+    /// general_stat's and sample_count_stat's own options (see `custom.rs`).
+    custom: Option<custom::CustomCall>,
     /// The engine's chunks, planned while the inputs were read (None when the engine is not
     /// used: the branch-mode spectrum, see afs_branch.rs).
     plan: Option<engine::ChunkPlan>,
@@ -340,6 +347,10 @@ impl Request {
             projection,
             indexes,
         } = inputs?;
+        let custom = match def.summary {
+            SummaryKind::Custom => Some(custom::CustomCall::parse(&kw, arrays, weights.num_cols)?),
+            _ => None,
+        };
 
         let req = Request {
             method,
@@ -357,6 +368,7 @@ impl Request {
             indexes,
             weight_totals,
             projection,
+            custom,
             plan,
             whole_time_axis,
         };
@@ -479,7 +491,7 @@ impl Request {
         } else {
             sets
         };
-        if matches!(def.arity, Arity::Tuples(_)) && sets.dropped {
+        if matches!(def.arity, Arity::Tuples(_) | Arity::Custom) && sets.dropped {
             bail!(BadSampleSets, "{method}: sample_sets must be a list of sample sets (lists of ids), not one flat list");
         }
         Ok(sets)
@@ -537,7 +549,27 @@ impl Request {
         let set_sizes = self.set_sizes();
         let tuples: &[Vec<usize>] = self.indexes.as_ref().map_or(&[], |i| &i.tuples);
 
-        let (sums, m) = if def.arity == Arity::Afs && self.mode == Mode::Branch {
+        let (sums, m) = if let Some(call) = &self.custom {
+            // The caller's summary (custom.rs): the gathering run returns the states f is
+            // needed at; the summing run sums f's values from the table.
+            let total = self.weights.column_sums();
+            let Some(table) = &call.table else {
+                let recorder = custom::StateRecorder::new(call.output_dim);
+                run_engine(&self.general(&self.weights, Summary::Dense(&recorder)))?;
+                let k = self.weights.num_cols;
+                let (data, rows) = recorder.into_states(k, &total);
+                return Ok(StatOutput {
+                    data,
+                    shape: vec![rows, k],
+                });
+            };
+            if call.strict {
+                table.check_strict(self.method.tskit, &total)?;
+            }
+            let sums = run_engine(&self.general(&self.weights, Summary::Dense(table)))?;
+            table.check_complete(self.method.tskit)?;
+            (sums, call.output_dim)
+        } else if def.arity == Arity::Afs && self.mode == Mode::Branch {
             // tskit's own accumulation, which is not the sum over trees (see afs_branch.rs),
             // with or without time windows: one spectrum, one value.
             let sets = &self.sets.as_ref().expect("AFS takes sample sets").sets;
@@ -649,6 +681,12 @@ impl Request {
                 }
             }
             Arity::PerColumn => shape.push(self.num_inputs as u64),
+            Arity::Custom => shape.push(
+                self.custom
+                    .as_ref()
+                    .expect("custom statistics have their options")
+                    .output_dim as u64,
+            ),
             Arity::Afs => shape.extend(
                 self.sets
                     .as_ref()

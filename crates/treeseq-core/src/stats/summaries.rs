@@ -716,6 +716,8 @@ pub enum Arity {
     PerColumn,
     /// The allele frequency spectrum.
     Afs,
+    /// One output per value of the caller's summary function (`output_dim`).
+    Custom,
 }
 
 /// The summary function of a statistic, made from the parsed arguments.
@@ -732,6 +734,8 @@ pub enum SummaryKind {
     TraitCorrelation,
     TraitLinearModel,
     Afs,
+    /// The caller's summary function (general_stat, sample_count_stat: see `custom.rs`).
+    Custom,
     /// Fst's ingredients: diversity of every set, then divergence of each pair.
     FstParts,
     /// Tajima's D's ingredients: diversity of every set, then segregating sites of every set.
@@ -807,6 +811,7 @@ pub fn make_summary(kind: SummaryKind, a: &SummaryArgs) -> Box<dyn SummaryFunc> 
             Box::new(SegregatingSites::new(n)),
         ])),
         S::Afs => unreachable!("the AFS is not a dense summary"),
+        S::Custom => unreachable!("the caller's summary is made in custom.rs"),
     }
 }
 

@@ -216,7 +216,7 @@ pub(super) fn parse_id(what: impl FnOnce() -> String, v: &Value) -> Result<Optio
 }
 
 /// A JSON number, or one of the spellings of infinity (JSON has none); None otherwise.
-pub(super) fn parse_number(v: &Value) -> Option<f64> {
+pub(crate) fn parse_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         // JSON has no infinity; accept the usual spellings for an open-ended time window.
