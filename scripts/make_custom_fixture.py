@@ -79,8 +79,9 @@ def summaries(sizes, totals):
 
 
 def other_files(ts):
-    """Tree sequences to measure kc_distance to: a simplified copy, and a coalescent simulation
-    with the same sample count and length (its samples are 0..n-1)."""
+    """Tree sequences to measure kc_distance to: a simplified copy, a coalescent simulation
+    with the same sample count and length (its samples are 0..n-1), and two that tskit
+    refuses (another length, another number of samples)."""
     import msprime
     out = {"simplified": ts.simplify()}
     sim = msprime.sim_ancestry(ts.num_samples, ploidy=1, population_size=1000,
@@ -89,6 +90,8 @@ def other_files(ts):
     out["simulated"] = sim
     out["shorter"] = msprime.sim_ancestry(ts.num_samples, ploidy=1, population_size=1000,
                                           sequence_length=ts.sequence_length / 2, random_seed=12)
+    out["fewer"] = msprime.sim_ancestry(max(2, ts.num_samples - 1), ploidy=1, population_size=1000,
+                                        sequence_length=ts.sequence_length, random_seed=13)
     return out
 
 

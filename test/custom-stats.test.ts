@@ -9,7 +9,7 @@ import { describe, it, expect } from "vitest";
 import { init, load, TreeSeqError, type TreeSequence } from "../dist/index.js";
 import { close, toolkitFixtures } from "./helpers.js";
 
-const METHODS = new Set(["traitLinearModel", "generalStat", "sampleCountStat"]);
+const METHODS = new Set(["traitLinearModel", "generalStat", "sampleCountStat", "kcDistance"]);
 const FILES = toolkitFixtures("custom").map(({ name, path, want }) => ({
   name,
   path,

@@ -341,3 +341,30 @@ pub(crate) fn kc_distance_call(
         shape: vec![],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> TreeSequence {
+        let path = format!(
+            "{}/../../test/fixtures/{name}.trees",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        TreeSequence::load_path(path).unwrap()
+    }
+
+    /// A tree sequence is at distance 0 from itself, whatever λ; tskit's refusals.
+    #[test]
+    fn distance_to_itself_and_refusals() {
+        let ts = fixture("small");
+        for lambda in [0.0, 0.5, 1.0] {
+            assert_eq!(kc_distance(&ts, &ts, lambda).unwrap(), 0.0);
+        }
+        // Multiple roots (isolated samples), unary nodes, other samples or length.
+        assert!(kc_distance(&fixture("gaps_isolated"), &fixture("gaps_isolated"), 0.0).is_err());
+        assert!(kc_distance(&fixture("unary_internal"), &fixture("unary_internal"), 0.0).is_err());
+        assert!(kc_distance(&ts, &fixture("nonbinary"), 0.0).is_err());
+        assert!(kc_distance(&ts, &fixture("single_tree"), 0.0).is_err());
+    }
+}

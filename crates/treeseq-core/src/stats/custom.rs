@@ -36,6 +36,30 @@ use super::summaries::SummaryFunc;
 use crate::bail;
 use crate::error::Result;
 
+/// Marks weights whose sums are exact in narrower storage (as sample sets' indicators are):
+/// integers whose absolute values add up to less than 2^24 per column, and, among those,
+/// 0 and 1 only. The engine then walks with f32 or packed counts; a node's sums are the same
+/// integers as in f64, so f sees the same states.
+pub(crate) fn mark_exact(w: &mut super::weights::WeightMatrix) {
+    let k = w.num_cols;
+    let mut sums = vec![0.0f64; k];
+    let mut integers = true;
+    let mut zero_one = true;
+    for row in w.data.chunks_exact(k.max(1)) {
+        for (s, &v) in sums.iter_mut().zip(row) {
+            // -0.0 stays f64: narrower sums would turn it into +0.0, a state of other bits.
+            integers &= v.is_finite() && v.fract() == 0.0 && v.to_bits() != (-0.0f64).to_bits();
+            zero_one &= v == 0.0 || v == 1.0;
+            *s += v.abs();
+        }
+        if !integers {
+            return;
+        }
+    }
+    w.small_integers = integers && sums.iter().all(|&s| s < (1u64 << 24) as f64);
+    w.counts = w.small_integers && zero_one;
+}
+
 /// A call's own options: f's length, `strict`, and f's table (absent in the gathering run).
 pub(crate) struct CustomCall {
     pub(crate) output_dim: usize,
@@ -72,8 +96,8 @@ impl CustomCall {
 fn hash(x: &[f64]) -> u64 {
     let mut h: u64 = 0x243F_6A88_85A3_08D3;
     for v in x {
-        h = (h ^ v.to_bits()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        h ^= h >> 29;
+        h = (h.rotate_left(23) ^ v.to_bits()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^= h >> 32;
     }
     h
 }
@@ -85,17 +109,57 @@ fn same_bits(a: &[f64], b: &[f64]) -> bool {
 /// Shards of the recorder's set, so that threads rarely wait for each other.
 const SHARDS: usize = 64;
 
+/// One shard of recorded states: their values one after another (`k` each), and by hash the
+/// first of those with that hash, the others chained through `next` (no allocation per
+/// state: a walk may meet hundreds of thousands).
+#[derive(Default)]
+struct Shard {
+    first: HashMap<u64, u32>,
+    next: Vec<u32>,
+    states: Vec<f64>,
+}
+
+const END: u32 = u32::MAX;
+
+impl Shard {
+    fn insert(&mut self, h: u64, x: &[f64]) {
+        let k = x.len();
+        let n = self.next.len() as u32;
+        match self.first.get(&h) {
+            None => {
+                self.first.insert(h, n);
+            }
+            Some(&head) => {
+                let mut r = head;
+                loop {
+                    let at = r as usize * k;
+                    if same_bits(&self.states[at..at + k], x) {
+                        return;
+                    }
+                    if self.next[r as usize] == END {
+                        self.next[r as usize] = n;
+                        break;
+                    }
+                    r = self.next[r as usize];
+                }
+            }
+        }
+        self.next.push(END);
+        self.states.extend_from_slice(x);
+    }
+}
+
 /// The gathering summary: records each distinct x it is evaluated at; its outputs are 0.
 pub(crate) struct StateRecorder {
     output_dim: usize,
-    shards: Vec<Mutex<HashMap<u64, Vec<Box<[f64]>>>>>,
+    shards: Vec<Mutex<Shard>>,
 }
 
 impl StateRecorder {
     pub(crate) fn new(output_dim: usize) -> Self {
         StateRecorder {
             output_dim,
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
         }
     }
 
@@ -103,15 +167,14 @@ impl StateRecorder {
     /// then every recorded state, sorted by bits (so in an order that depends only on the
     /// data, never on which thread recorded what first).
     pub(crate) fn into_states(self, k: usize, total: &[f64]) -> (Vec<f64>, usize) {
-        let mut all: Vec<Box<[f64]>> = self
+        let shards: Vec<Shard> = self
             .shards
             .into_iter()
-            .flat_map(|s| {
-                s.into_inner()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .into_values()
-                    .flatten()
-            })
+            .map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect();
+        let mut all: Vec<&[f64]> = shards
+            .iter()
+            .flat_map(|s| s.states.chunks_exact(k.max(1)))
             .collect();
         all.sort_unstable_by(|a, b| {
             a.iter()
@@ -135,13 +198,10 @@ impl SummaryFunc for StateRecorder {
     fn eval(&self, x: &[f64], _cols: Range<usize>, out: &mut [f64]) {
         out.fill(0.0);
         let h = hash(x);
-        let mut shard = self.shards[(h as usize) % SHARDS]
+        self.shards[(h >> 58) as usize % SHARDS]
             .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let bucket = shard.entry(h).or_default();
-        if !bucket.iter().any(|s| same_bits(s, x)) {
-            bucket.push(x.into());
-        }
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(h, x);
     }
 }
 

@@ -422,6 +422,11 @@ impl Request {
                     projection = model.projection;
                     model.weights
                 }
+                SummaryKind::Custom => {
+                    let mut w = w;
+                    custom::mark_exact(&mut w);
+                    w
+                }
                 _ => with_fraction_column(&w),
             };
             (None, weights, k, totals)
