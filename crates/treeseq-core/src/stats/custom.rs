@@ -245,7 +245,7 @@ impl SummaryTable {
             })
         };
         let (states, values) = (read("states")?, read("values")?);
-        let rows = if k == 0 { 0 } else { states.len() / k };
+        let rows = states.len().checked_div(k).unwrap_or(0);
         if k == 0 || states.len() != rows * k || values.len() != rows * output_dim || rows < 2 {
             bail!(
                 BadParam,

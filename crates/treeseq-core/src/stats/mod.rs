@@ -229,7 +229,7 @@ struct Request {
     /// trait_linear_model's V = Wᵀ Z' (empty for the others; see `weights::linear_model`).
     projection: Vec<f64>,
     /// general_stat's and sample_count_stat's own options (see `custom.rs`).
-    custom: Option<custom::CustomCall>,
+    custom: Option<Box<custom::CustomCall>>,
     /// The engine's chunks, planned while the inputs were read (None when the engine is not
     /// used: the branch-mode spectrum, see afs_branch.rs).
     plan: Option<engine::ChunkPlan>,
@@ -348,7 +348,11 @@ impl Request {
             indexes,
         } = inputs?;
         let custom = match def.summary {
-            SummaryKind::Custom => Some(custom::CustomCall::parse(&kw, arrays, weights.num_cols)?),
+            SummaryKind::Custom => Some(Box::new(custom::CustomCall::parse(
+                &kw,
+                arrays,
+                weights.num_cols,
+            )?)),
             _ => None,
         };
 

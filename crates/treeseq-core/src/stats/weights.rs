@@ -210,7 +210,7 @@ pub(crate) fn linear_model(
             }
         }
     };
-    let c = if n == 0 { 0 } else { z.len() / n };
+    let c = z.len().checked_div(n).unwrap_or(0);
     if matrix_rank(&z, n, c) < c {
         bail!(
             BadParam,
@@ -228,7 +228,7 @@ pub(crate) fn linear_model(
                 s -= l[i * c + k] * l[j * c + k];
             }
             if i == j {
-                if !(s > 0.0) {
+                if s.is_nan() || s <= 0.0 {
                     bail!(
                         BadParam,
                         "{method}: the matrix of covariates is computationally singular"
@@ -308,7 +308,7 @@ fn matrix_rank(a: &[f64], n: usize, c: usize) -> usize {
             for q in p + 1..c {
                 let (alpha, beta) = (dot(&cols[p], &cols[p]), dot(&cols[q], &cols[q]));
                 let gamma = dot(&cols[p], &cols[q]);
-                if !(gamma.abs() > f64::EPSILON * (alpha * beta).sqrt()) {
+                if gamma.is_nan() || gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt() {
                     continue;
                 }
                 rotated = true;
