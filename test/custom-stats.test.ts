@@ -89,3 +89,22 @@ describe.each(FILES)("$name", ({ path, want }) => {
     });
   }, 120_000);
 });
+
+describe("generalStat's summary function", () => {
+  it("sees x with one entry per weight column, and may not return the wrong length", async () => {
+    await init({ backend: "native", threads: 2 });
+    const { path, want } = FILES[0];
+    const ts = await load(path);
+    const lengths = new Set<number>();
+    const f = (x: Float64Array) => {
+      lengths.add(x.length);
+      return [x[0] * 0];
+    };
+    await ts.generalStat({ weights: want.W, f, outputDim: 1, mode: "branch" });
+    expect([...lengths]).toEqual([want.W.shape[1]]);
+    await expect(ts.generalStat({ weights: want.W, f: () => [0, 0], outputDim: 1 })).rejects.toThrow(TreeSeqError);
+    await expect(ts.generalStat({ weights: want.W, f: 3 as never, outputDim: 1 })).rejects.toThrow(TreeSeqError);
+    await expect(ts.kcDistance({ other: 3 as never })).rejects.toThrow(TreeSeqError);
+    ts.dispose();
+  });
+});

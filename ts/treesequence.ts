@@ -584,7 +584,7 @@ export class TreeSequence {
    * `{ data, shape: [] }`. `other` crosses to the core as its file (`dump()`), so it may be
    * loaded on either backend.
    */
-  kcDistance(options: KcDistanceOptions): Promise<StatResult> {
+  async kcDistance(options: KcDistanceOptions): Promise<StatResult> {
     const o = optionsObject(options, ["other", "lambda"], "kcDistance");
     if (!(o.other instanceof TreeSequence)) {
       throw new TreeSeqError("BAD_PARAM", `kcDistance: other must be a TreeSequence, got ${describe(o.other)}`);

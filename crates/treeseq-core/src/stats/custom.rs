@@ -25,6 +25,7 @@
 //! calls f), or tskit's rules for the arguments (`args/`).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -92,15 +93,40 @@ impl CustomCall {
     }
 }
 
-/// A state's hash, from its bits (the same on every platform).
+/// A state's hash, from its bits (the same on every platform), mixed to the last bit (the
+/// tables below use it as it is, without hashing it again).
 fn hash(x: &[f64]) -> u64 {
     let mut h: u64 = 0x243F_6A88_85A3_08D3;
     for v in x {
         h = (h.rotate_left(23) ^ v.to_bits()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         h ^= h >> 32;
     }
-    h
+    // MurmurHash3's finaliser.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    h ^ (h >> 33)
 }
+
+/// Hashes a key that [`hash`] already mixed: as it is.
+#[derive(Default)]
+struct Premixed(u64);
+
+impl Hasher for Premixed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys, already mixed")
+    }
+    fn write_u64(&mut self, h: u64) {
+        self.0 = h;
+    }
+}
+
+/// A map keyed by [`hash`] values.
+type ByHash<V> = HashMap<u64, V, BuildHasherDefault<Premixed>>;
 
 fn same_bits(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
@@ -114,7 +140,7 @@ const SHARDS: usize = 64;
 /// state: a walk may meet hundreds of thousands).
 #[derive(Default)]
 struct Shard {
-    first: HashMap<u64, u32>,
+    first: ByHash<u32>,
     next: Vec<u32>,
     states: Vec<f64>,
 }
@@ -198,7 +224,8 @@ impl SummaryFunc for StateRecorder {
     fn eval(&self, x: &[f64], _cols: Range<usize>, out: &mut [f64]) {
         out.fill(0.0);
         let h = hash(x);
-        self.shards[(h >> 58) as usize % SHARDS]
+        // Middle bits: the tables use the low ones (buckets) and the top seven (tags).
+        self.shards[(h >> 32) as usize % SHARDS]
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(h, x);
@@ -211,7 +238,9 @@ pub(crate) struct SummaryTable {
     output_dim: usize,
     states: Vec<f64>,
     values: Vec<f64>,
-    index: HashMap<u64, Vec<usize>>,
+    /// By hash, the first row with it; the others chained through `next`.
+    index: ByHash<u32>,
+    next: Vec<u32>,
     /// Set when a state was not in the table (the caller's table did not come from this
     /// call's gathering run): the result is then refused.
     missed: AtomicBool,
@@ -254,12 +283,13 @@ impl SummaryTable {
                 values.len()
             );
         }
-        let mut index: HashMap<u64, Vec<usize>> = HashMap::with_capacity(rows);
-        for r in 0..rows {
-            index
-                .entry(hash(&states[r * k..(r + 1) * k]))
-                .or_default()
-                .push(r);
+        let mut index = ByHash::with_capacity_and_hasher(rows, Default::default());
+        let mut next = vec![END; rows];
+        // Last to first, each row put at the head of its chain: chains run in row order.
+        for r in (0..rows).rev() {
+            if let Some(old) = index.insert(hash(&states[r * k..(r + 1) * k]), r as u32) {
+                next[r] = old;
+            }
         }
         Ok(SummaryTable {
             k,
@@ -267,6 +297,7 @@ impl SummaryTable {
             states,
             values,
             index,
+            next,
             missed: AtomicBool::new(false),
         })
     }
@@ -315,12 +346,15 @@ impl SummaryFunc for SummaryTable {
         self.output_dim
     }
     fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
-        let found = self
-            .index
-            .get(&hash(x))
-            .and_then(|rows| rows.iter().find(|&&r| same_bits(self.row(r), x)));
-        match found {
-            Some(&r) => {
+        let mut found = self.index.get(&hash(x)).copied();
+        while let Some(r) = found {
+            if same_bits(self.row(r as usize), x) {
+                break;
+            }
+            found = Some(self.next[r as usize]).filter(|&n| n != END);
+        }
+        match found.map(|r| r as usize) {
+            Some(r) => {
                 let m = self.output_dim;
                 out.copy_from_slice(&self.values[r * m + cols.start..r * m + cols.end]);
             }
