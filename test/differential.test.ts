@@ -127,7 +127,9 @@ describe("the recorded calls", () => {
   it("were recorded with tskit 1.0.3, cover all 20 statistics and tskit's refusals", () => {
     expect(RECORD.tskit_version).toBe("1.0.3");
     const methods = new Set(RECORD.calls.map((c: Call) => c.method));
-    expect(methods.size).toBe(Object.keys(STATISTICS).length);
+    // Statistics added later are checked against tskit by fixtures of their own.
+    const LATER = new Set(["trait_linear_model", "general_stat", "sample_count_stat"]); // test/custom-stats.test.ts
+    expect(methods.size).toBe(Object.values(STATISTICS).filter((m) => !LATER.has(m)).length);
     expect(RECORD.calls.filter((c: Call) => c.error).length).toBeGreaterThan(20);
     expect(RECORD.calls.length).toBeGreaterThan(300);
   });
