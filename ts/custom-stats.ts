@@ -12,8 +12,12 @@
  * 3. the second run sums f's values, looked up by state, in the engine's fixed order: the
  *    same bits at any thread count and on both backends.
  *
- * Cost: two walks of the trees plus one call of f per distinct state. Sample counts have few
- * distinct states; real-valued weights can have about as many as node updates.
+ * Cost: two walks of the trees, each with a hash-table access per evaluation of f's state (a
+ * random memory access into a table as large as the distinct states), plus one call of f per
+ * distinct state. Measured on bench-30k (30,000 samples in 3 sets, 100 windows): site mode
+ * meets 64,312 distinct states and costs about 4 diversity calls; branch mode meets 2.0 million
+ * (every node's counts) and its two walks cost about 10 plain ones. Real-valued weights can
+ * have about as many distinct states as node updates.
  */
 import type { Handle, StatResult } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
