@@ -8,8 +8,8 @@ whole test suite can be run against tree sequences it has never seen:
     TREESEQ_FIXTURES=OUT_DIR npx vitest run
 
 `--toolkit` adds tskit's toolkit answers for each file, as the toolkit tests read them:
-OUT_DIR/{metadata,rows,tree,genotypes,alignments}/NAME.json.gz, recorded by the `answers` of
-make_{metadata,rows,tree,genotype,alignment}_fixture.py (the recorders of the bundled ones
+OUT_DIR/{metadata,rows,tree,genotypes,alignments,custom}/NAME.json.gz, recorded by the `answers` of
+make_{metadata,rows,tree,genotype,alignment,custom}_fixture.py (the recorders of the bundled ones
 too). `--trees` takes existing files (copied into OUT_DIR) instead of simulating.
 
 Each seed gives, by default, three tree sequences: one with populations and migration
