@@ -66,6 +66,7 @@ const CASES = [
   "write_vcf",
   "ld_matrix",
   "pair_coalescence_rates",
+  "general_stat",
 ];
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
@@ -201,6 +202,15 @@ function makeCases(ts, { populationSampleSets }, single) {
   const manyPairs = [];
   for (let i = 0; i < 30; i++) for (let j = i + 1; j < 30; j++) manyPairs.push([i, j]);
 
+  // general_stat: the sets' indicator weights, and diversity's x (n - x) as a JavaScript
+  // summary function (its set sizes written into its source: f may not use outside variables).
+  const indicator = new Float64Array(n * sets.length);
+  const row = new Map(Array.from(samples, (u, i) => [u, i]));
+  sets.forEach((s, j) => {
+    for (const u of s) indicator[row.get(u) * sets.length + j] = 1;
+  });
+  const diversityF = new Function("x", `return [${sets.map((s, j) => `x[${j}] * (${s.length} - x[${j}])`).join(", ")}];`);
+
   const cases = {
     diversity_site: () => ts.diversity({ sampleSets: sets, windows: w, mode: "site" }),
     diversity_branch: () => ts.diversity({ sampleSets: sets, windows: w, mode: "branch" }),
@@ -259,6 +269,14 @@ function makeCases(ts, { populationSampleSets }, single) {
       const timeWindows = [0, ...Array.from({ length: 19 }, (_, i) => 10 ** ((5 * i) / 18)), Infinity];
       return ts.pairCoalescenceRates({ timeWindows, sampleSets: sets, indexes: pairs });
     },
+    general_stat: () =>
+      ts.generalStat({
+        weights: { data: indicator, shape: [n, sets.length] },
+        f: diversityF,
+        outputDim: sets.length,
+        windows: w,
+        mode: "site",
+      }),
   };
   return { cases, numSampleSets: sets.length };
 }

@@ -102,6 +102,14 @@ def main():
             single["sets"] = [[s[i % len(s)]] for i in range(num_singletons)]
         return single["ts"].diversity(single["sets"], mode=mode)
 
+    # general_stat: the sets' indicator weights and diversity's x (n - x), in Python (as
+    # bench.mjs's JavaScript f).
+    row = {u: i for i, u in enumerate(ts.samples())}
+    indicator = np.zeros((ts.num_samples, len(sets)))
+    for j, s in enumerate(sets):
+        indicator[[row[u] for u in s], j] = 1
+    set_sizes = np.array([len(s) for s in sets], dtype=np.float64)
+
     cases = {
         "diversity_site": lambda: ts.diversity(sets, windows=w, mode="site"),
         "diversity_branch": lambda: ts.diversity(sets, windows=w, mode="branch"),
@@ -124,6 +132,8 @@ def main():
         "pair_coalescence_rates": lambda: ts.pair_coalescence_rates(
             np.concatenate([[0], np.logspace(0, 5, 19), [np.inf]]),
             sample_sets=sets, indexes=pairs),
+        "general_stat": lambda: ts.general_stat(indicator, lambda x: x * (set_sizes - x), len(sets),
+                                                windows=w, mode="site"),
     }
     if only is not None:
         unknown = only - set(cases)

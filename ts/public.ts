@@ -34,6 +34,11 @@ export type {
   PairCoalescenceCountsOptions,
   PairCoalescenceQuantilesOptions,
   PairCoalescenceRatesOptions,
+  TraitLinearModelOptions,
+  GeneralStatOptions,
+  SampleCountStatOptions,
+  SummaryFunction,
+  KcDistanceOptions,
 } from "./stats.js";
 export type { ErrorCode } from "./errors.js";
 export type {

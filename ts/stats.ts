@@ -90,6 +90,32 @@ export type OneWayStatOptions = DiversityOptions;
 /** k-way statistics (divergence, fst, f2, y2: k = 2; f3, y3: k = 3; f4: k = 4). */
 export type MultiWayStatOptions = DivergenceOptions;
 
+/**
+ * A summary function of `generalStat` and `sampleCountStat`: x is the vector of weight sums
+ * (sample counts) below a node or of an allele; returns `outputDim` numbers. It must not use
+ * variables from outside its own body.
+ */
+export type SummaryFunction = (x: Float64Array) => ArrayLike<number>;
+
+/**
+ * A summary function's values at the states the core asked for (custom-stats.ts): how f
+ * crosses to the core, as a table.
+ */
+export class SummaryValues {
+  constructor(
+    readonly states: Float64Array,
+    readonly values: Float64Array,
+  ) {}
+}
+
+/** `kcDistance`'s options: the other tree sequence, and λ (default 0). */
+export interface KcDistanceOptions {
+  /** The tree sequence to compare with: the same sequence length and samples. */
+  other: import("./treesequence.js").TreeSequence;
+  /** tskit's `lambda_`: 0 (the default) compares topology only, 1 branch lengths only. */
+  lambda?: number;
+}
+
 /** Statistics of traits: `weights` (tskit's `W`) instead of sample sets. */
 export type TraitStatOptions = TraitCovarianceOptions;
 
@@ -181,6 +207,12 @@ class ArrayPacker {
     };
   }
 
+  /** A summary function, as the table of its values that custom-stats.ts made. */
+  summaryTable(v: unknown, p: Place): unknown {
+    if (!(v instanceof SummaryValues)) throw new TreeSeqError("BAD_PARAM", `${p.where}: ${p.path} must be a function, got ${typeof v}`);
+    return { states: this.add("$f64", v.states), values: this.add("$f64", v.values) };
+  }
+
   finish(kwargs: Record<string, unknown>): StatArgs {
     const join = <T extends Int32Array | Float64Array>(out: T, parts: ArrayLike<number>[]): T => {
       let off = 0;
@@ -225,9 +257,11 @@ export function toKwargs(name: StatName, options: StatOptions | undefined): Stat
     else if (k === "windows") kwargs[key] = typeof v === "string" ? v : pack.floats(v, p, true);
     else if (k === "timeWindows") kwargs[key] = v === "nodes" ? v : pack.floats(v, p, true);
     else if (k === "quantiles") kwargs[key] = pack.floats(v, p);
-    else if (k === "weights") kwargs[key] = pack.weights(v, p);
+    else if (k === "weights" || k === "covariates") kwargs[key] = pack.weights(v, p);
     else if (k === "mode") kwargs[key] = stringValue(v, p, `"site", "branch" or "node"`);
     else if (k === "numThreads") kwargs[key] = toInteger(v, p, "an integer (it is ignored)");
+    else if (k === "outputDim") kwargs[key] = toInteger(v, p, "a positive integer");
+    else if (k === "f") kwargs[key] = pack.summaryTable(v, p);
     else if (k === "stat") kwargs[key] = stringValue(v, p, "a two-locus statistic's name");
     else if (k === "sites" || k === "positions") kwargs[key] = pack.loci(v, p, k === "sites");
     else kwargs[key] = booleanValue(v, p); // spanNormalise, polarised, proportion, centre, pairNormalise
@@ -256,4 +290,7 @@ export {
   type PairCoalescenceCountsOptions,
   type PairCoalescenceQuantilesOptions,
   type PairCoalescenceRatesOptions,
+  type TraitLinearModelOptions,
+  type GeneralStatOptions,
+  type SampleCountStatOptions,
 } from "./generated/stats.js";

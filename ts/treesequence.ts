@@ -5,7 +5,7 @@
 import type { Backend, Handle, StatResult, Summary, TreeCursor, TypedArray, VariantCursor } from "./backend.js";
 import { detach } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
-import { booleanValue, optionsObject, toNumber } from "./values.js";
+import { booleanValue, describe, optionsObject, toNumber } from "./values.js";
 import { decodeRowMetadata, makeTables, type MetadataTableName, type Tables } from "./tables.js";
 import { MetadataDecoder, type MetadataSchema } from "./metadata.js";
 import { Tree, noExtra, trackedMarks, treeContext, type TreeContext } from "./tree.js";
@@ -22,6 +22,7 @@ import {
   type SamplesOptions,
   type Site,
 } from "./rows.js";
+import { customStatistic } from "./custom-stats.js";
 import { edgeDiffs, type EdgeDiff, type EdgeDiffsOptions } from "./edge-diffs.js";
 import {
   GENOTYPE_MATRIX_OPTIONS,
@@ -68,6 +69,10 @@ import {
   type StatOptionsMap,
   type TajimasDOptions,
   type TraitStatOptions,
+  type TraitLinearModelOptions,
+  type GeneralStatOptions,
+  type SampleCountStatOptions,
+  type KcDistanceOptions,
   type Y1Options,
 } from "./stats.js";
 
@@ -540,6 +545,60 @@ export class TreeSequence {
    */
   traitCorrelation(options: TraitStatOptions): Promise<StatResult> {
     return this.stat("traitCorrelation", options);
+  }
+
+  /**
+   * tskit's `trait_linear_model`: for each column w of `weights` (a trait), the squared
+   * coefficient b₁² of inheritance g of an allele (site mode, halved per allele), of a branch
+   * (branch mode) or of a node (node mode) in the least-squares fit w ~ b₀ + b₁ g + covariates
+   * (tskit's `Z`, `covariates`: one row per sample; default none, only the intercept; 0 where g
+   * lies in their span). Shape as `traitCovariance`.
+   */
+  traitLinearModel(options: TraitLinearModelOptions): Promise<StatResult> {
+    return this.stat("traitLinearModel", options);
+  }
+
+  /**
+   * tskit's `general_stat`: a statistic of your own. `f(x)` maps the vector x of sums of
+   * `weights` (one row per sample, one column per weight) below a node, or carrying an allele,
+   * to `outputDim` numbers, summed as the other statistics are (site mode: over alleles;
+   * branch mode: times branch length; node mode: per node), unpolarised unless `polarised`.
+   * `strict` (default true) refuses an f that is not 0 at zero and at the total weight. f must
+   * not use variables from outside its own body. Cost: two walks of the trees, and one call of
+   * f per distinct x (in slices that leave the event loop free), not one per node update; see
+   * custom-stats.ts. Shape: `[windows?][nodes?][outputDim]`.
+   */
+  generalStat(options: GeneralStatOptions): Promise<StatResult> {
+    return customStatistic(this.h, "generalStat", options);
+  }
+
+  /**
+   * tskit's `sample_count_stat`: `generalStat` with x the number of samples of each of
+   * `sampleSets` below the node (or carrying the allele). Shape as `generalStat`.
+   */
+  sampleCountStat(options: SampleCountStatOptions): Promise<StatResult> {
+    return customStatistic(this.h, "sampleCountStat", options);
+  }
+
+  /**
+   * tskit's `kc_distance`: the Kendall–Colijn distance between this tree sequence and `other`
+   * (the same sequence length and samples; every tree with one root and no unary nodes), the
+   * mean over the genome of the distance between the trees covering each position, with
+   * `lambda` (default 0) weighting branch lengths against topology. Resolves to
+   * `{ data, shape: [] }`. `other` crosses to the core as its file (`dump()`), so it may be
+   * loaded on either backend.
+   */
+  async kcDistance(options: KcDistanceOptions): Promise<StatResult> {
+    const o = optionsObject(options, ["other", "lambda"], "kcDistance");
+    if (!(o.other instanceof TreeSequence)) {
+      throw new TreeSeqError("BAD_PARAM", `kcDistance: other must be a TreeSequence, got ${describe(o.other)}`);
+    }
+    const lambda = o.lambda === undefined ? 0 : toNumber(o.lambda, { where: "kcDistance", path: "lambda" });
+    const bytes = o.other.dump();
+    const words = new Int32Array(Math.ceil(bytes.length / 4));
+    new Uint8Array(words.buffer).set(bytes);
+    const json = JSON.stringify({ other: { $i32: [0, words.length] }, other_bytes: bytes.length, lambda_: lambda });
+    return this.h.compute("kc_distance", { json, i32s: words, f64s: new Float64Array(0) });
   }
 
   /**

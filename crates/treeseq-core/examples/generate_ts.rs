@@ -57,9 +57,11 @@ fn ts_type(method: Option<&Method>, opt: Opt) -> &'static str {
         | Opt::Centre
         | Opt::PairNormalise => "boolean",
         Opt::Quantiles => "readonly number[] | Float64Array",
-        Opt::W => "WeightMatrix",
+        Opt::W | Opt::Z => "WeightMatrix",
         Opt::Focal => "IdList",
-        Opt::NumThreads => "number",
+        Opt::NumThreads | Opt::OutputDim => "number",
+        Opt::F => "SummaryFunction",
+        Opt::Strict => "boolean",
         Opt::Stat => "LdStat",
         Opt::Sites => "ReadonlyArray<IdList>",
         Opt::Positions => "ReadonlyArray<readonly number[] | Float64Array>",
@@ -100,7 +102,7 @@ fn stats() -> String {
     )
     .unwrap();
     out.push_str(
-        "import type { IdList, IndexTuples, LdStat, SampleSets, StatMode, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
+        "import type { IdList, IndexTuples, LdStat, SampleSets, StatMode, SummaryFunction, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
     );
 
     out.push_str(

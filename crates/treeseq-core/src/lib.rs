@@ -16,6 +16,7 @@ pub mod error;
 pub mod format;
 pub mod handles;
 pub mod kastore;
+pub mod kc_distance;
 pub mod memory;
 pub mod metadata;
 pub mod parallel;

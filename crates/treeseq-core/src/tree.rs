@@ -191,6 +191,13 @@ impl<'a> Tree<'a> {
         self.prev()
     }
 
+    /// How many entries of `edge_insertion_order` and of `edge_removal_order` lie behind the
+    /// tree: those of a move are the ranges between the values before and after it (as
+    /// tskit's `tree_pos.in` and `tree_pos.out`; the KC distance updates by them).
+    pub(crate) fn edges_behind(&self) -> (usize, usize) {
+        self.cursor.behind()
+    }
+
     /// Moves to the next tree; from the null state, to the first. After the last tree it
     /// returns false and leaves the tree null, as tskit's `next` does.
     // tskit's name. Not `Iterator::next`: the tree is itself the cursor, updated in place,

@@ -28,6 +28,7 @@ pub(crate) mod alleles;
 pub mod args;
 pub(crate) mod chunks;
 pub mod coalescence;
+pub(crate) mod custom;
 pub mod descendants;
 pub mod engine;
 pub mod ld;
@@ -46,7 +47,7 @@ use args::{Arrays, Indexes, Kwargs, Mode, SampleSets, Windows};
 use engine::{GeneralStat, Summary};
 use registry::{Algorithm, Method};
 use summaries::{AfsSummary, Arity, Derived, Input, StatDef, SummaryArgs, SummaryKind};
-use weights::{centred, standardised, with_fraction_column, WeightMatrix};
+use weights::{centred, linear_model, standardised, with_fraction_column, WeightMatrix};
 
 /// A statistic's result: `data` row-major with `shape` exactly as tskit's numpy shape
 /// (`[]` for a scalar).
@@ -101,6 +102,10 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
     // small integers, exact as f64.
     if name == "genotype_matrix" {
         return genotype_matrix(ts, kwargs, arrays);
+    }
+    // tskit's kc_distance: between two tree sequences, the other crossing as its file.
+    if name == "kc_distance" {
+        return crate::kc_distance::kc_distance_call(ts, kwargs, arrays);
     }
     let Some(method) = registry::lookup(name) else {
         let known: Vec<&str> = registry::METHODS.iter().map(|m| m.tskit).collect();
@@ -229,6 +234,10 @@ struct Request {
     indexes: Option<Indexes>,
     /// Column sums of `W` (genetic_relatedness_weighted's centring).
     weight_totals: Vec<f64>,
+    /// trait_linear_model's V = Wᵀ Z' (empty for the others; see `weights::linear_model`).
+    projection: Vec<f64>,
+    /// general_stat's and sample_count_stat's own options (see `custom.rs`).
+    custom: Option<Box<custom::CustomCall>>,
     /// The engine's chunks, planned while the inputs were read (None when the engine is not
     /// used: the branch-mode spectrum, see afs_branch.rs).
     plan: Option<engine::ChunkPlan>,
@@ -259,6 +268,7 @@ struct Inputs {
     weights: WeightMatrix,
     num_inputs: usize,
     weight_totals: Vec<f64>,
+    projection: Vec<f64>,
     indexes: Option<Indexes>,
 }
 
@@ -342,8 +352,17 @@ impl Request {
             weights,
             num_inputs,
             weight_totals,
+            projection,
             indexes,
         } = inputs?;
+        let custom = match def.summary {
+            SummaryKind::Custom => Some(Box::new(custom::CustomCall::parse(
+                &kw,
+                arrays,
+                weights.num_cols,
+            )?)),
+            _ => None,
+        };
 
         let req = Request {
             method,
@@ -360,6 +379,8 @@ impl Request {
             num_inputs,
             indexes,
             weight_totals,
+            projection,
+            custom,
             plan,
             whole_time_axis,
         };
@@ -396,6 +417,7 @@ impl Request {
         kw: &Kwargs,
         arrays: Arrays,
     ) -> Result<Inputs> {
+        let mut projection = Vec::new();
         let (sets, weights, num_inputs, weight_totals) = if def.input == Input::Weights {
             let w = args::parse_weights(ts, method, kw.get("W"), arrays)?;
             let totals = w.column_sums();
@@ -403,6 +425,20 @@ impl Request {
             let weights = match def.summary {
                 SummaryKind::TraitCovariance => centred(&w),
                 SummaryKind::TraitCorrelation => standardised(method, &w)?,
+                SummaryKind::TraitLinearModel => {
+                    let z = match kw.get("Z") {
+                        None => None,
+                        Some(z) => Some(args::parse_matrix(ts, method, "Z", z, arrays)?),
+                    };
+                    let model = linear_model(method, &w, z.as_ref())?;
+                    projection = model.projection;
+                    model.weights
+                }
+                SummaryKind::Custom => {
+                    let mut w = w;
+                    custom::mark_exact(&mut w);
+                    w
+                }
                 _ => with_fraction_column(&w),
             };
             (None, weights, k, totals)
@@ -430,6 +466,7 @@ impl Request {
             weights,
             num_inputs,
             weight_totals,
+            projection,
             indexes,
         })
     }
@@ -471,7 +508,7 @@ impl Request {
         } else {
             sets
         };
-        if matches!(def.arity, Arity::Tuples(_)) && sets.dropped {
+        if matches!(def.arity, Arity::Tuples(_) | Arity::Custom) && sets.dropped {
             bail!(BadSampleSets, "{method}: sample_sets must be a list of sample sets (lists of ids), not one flat list");
         }
         Ok(sets)
@@ -529,7 +566,27 @@ impl Request {
         let set_sizes = self.set_sizes();
         let tuples: &[Vec<usize>] = self.indexes.as_ref().map_or(&[], |i| &i.tuples);
 
-        let (sums, m) = if def.arity == Arity::Afs && self.mode == Mode::Branch {
+        let (sums, m) = if let Some(call) = &self.custom {
+            // The caller's summary (custom.rs): the gathering run returns the states f is
+            // needed at; the summing run sums f's values from the table.
+            let total = self.weights.column_sums();
+            let Some(table) = &call.table else {
+                let recorder = custom::StateRecorder::new(call.output_dim);
+                run_engine(&self.general(&self.weights, Summary::Dense(&recorder)))?;
+                let k = self.weights.num_cols;
+                let (data, rows) = recorder.into_states(k, &total);
+                return Ok(StatOutput {
+                    data,
+                    shape: vec![rows, k],
+                });
+            };
+            if call.strict {
+                table.check_strict(self.method.tskit, &total)?;
+            }
+            let sums = run_engine(&self.general(&self.weights, Summary::Dense(table)))?;
+            table.check_complete(self.method.tskit)?;
+            (sums, call.output_dim)
+        } else if def.arity == Arity::Afs && self.mode == Mode::Branch {
             // tskit's own accumulation, which is not the sum over trees (see afs_branch.rs),
             // with or without time windows: one spectrum, one value.
             let sets = &self.sets.as_ref().expect("AFS takes sample sets").sets;
@@ -567,6 +624,7 @@ impl Request {
                 weight_totals: &self.weight_totals,
                 num_weights: self.num_inputs,
                 num_samples: ts.num_samples(),
+                projection: &self.projection,
             };
             let f = summaries::make_summary(def.summary, &args);
             (
@@ -640,6 +698,12 @@ impl Request {
                 }
             }
             Arity::PerColumn => shape.push(self.num_inputs as u64),
+            Arity::Custom => shape.push(
+                self.custom
+                    .as_ref()
+                    .expect("custom statistics have their options")
+                    .output_dim as u64,
+            ),
             Arity::Afs => shape.extend(
                 self.sets
                     .as_ref()

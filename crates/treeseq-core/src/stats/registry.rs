@@ -33,6 +33,13 @@ pub enum Opt {
     Centre,
     /// tskit's `W`, treeseq's `weights`.
     W,
+    /// trait_linear_model's covariates: tskit's `Z`, treeseq's `covariates`.
+    Z,
+    /// general_stat's summary function (the core takes its values: see `custom.rs`), the
+    /// length of its result, and whether it must be 0 at zero and total weight.
+    F,
+    OutputDim,
+    Strict,
     Focal,
     /// Accepted as tskit accepts it, and ignored: the thread pool decides.
     NumThreads,
@@ -50,7 +57,7 @@ pub enum Opt {
 
 impl Opt {
     /// Every option, in the order the generated TypeScript lists them.
-    pub const ALL: [Opt; 17] = [
+    pub const ALL: [Opt; 21] = [
         Opt::SampleSets,
         Opt::Indexes,
         Opt::Windows,
@@ -61,6 +68,10 @@ impl Opt {
         Opt::Proportion,
         Opt::Centre,
         Opt::W,
+        Opt::Z,
+        Opt::F,
+        Opt::OutputDim,
+        Opt::Strict,
         Opt::Focal,
         Opt::NumThreads,
         Opt::Stat,
@@ -83,6 +94,10 @@ impl Opt {
             Opt::Proportion => "proportion",
             Opt::Centre => "centre",
             Opt::W => "W",
+            Opt::Z => "Z",
+            Opt::F => "f",
+            Opt::OutputDim => "output_dim",
+            Opt::Strict => "strict",
             Opt::Focal => "focal",
             Opt::NumThreads => "num_threads",
             Opt::Stat => "stat",
@@ -106,6 +121,10 @@ impl Opt {
             Opt::Proportion => "proportion",
             Opt::Centre => "centre",
             Opt::W => "weights",
+            Opt::Z => "covariates",
+            Opt::F => "f",
+            Opt::OutputDim => "outputDim",
+            Opt::Strict => "strict",
             Opt::Focal => "focal",
             Opt::NumThreads => "numThreads",
             Opt::Stat => "stat",
@@ -367,6 +386,50 @@ const TRAIT: &[Param] = &[
     flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
 ];
 
+const TRAIT_LINEAR_MODEL: &[Param] = &[
+    required(Opt::W, W),
+    opt(
+        Opt::Z,
+        "tskit's `Z`: one row per sample, one column per covariate (default: none, only the intercept). A column of ones is added unless it makes the columns dependent; dependent columns are refused.",
+    ),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+];
+
+const F: &str = "The summary function: `f(x: Float64Array)` returns `outputDim` numbers for the vector x of weight sums (sample counts) below a node or of an allele. It must not use variables from outside its body (it may run elsewhere, as source text). Called once per distinct x, in batches between two walks of the trees.";
+const OUTPUT_DIM: &str = "The number of values f returns.";
+const STRICT: &str = "Default true: f must be 0 (NaN counts as 0) for zero weight and for the total weight, as tskit checks.";
+const POLARISED: &str = "Default false: when true, the ancestral allele (site mode) and the complement (branch and node modes) are left out.";
+
+const GENERAL_STAT: &[Param] = &[
+    required(Opt::W, W),
+    required(Opt::F, F),
+    required(Opt::OutputDim, OUTPUT_DIM),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::Polarised, false, POLARISED),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+    flag(Opt::Strict, true, STRICT),
+];
+
+const SAMPLE_COUNT_STAT: &[Param] = &[
+    required(
+        Opt::SampleSets,
+        "Lists of sample node ids, one per set (x counts each set's samples).",
+    ),
+    required(Opt::F, F),
+    required(Opt::OutputDim, OUTPUT_DIM),
+    opt(Opt::Windows, WINDOWS),
+    opt(Opt::Mode, MODE),
+    opt(Opt::TimeWindows, TIME_WINDOWS),
+    flag(Opt::Polarised, false, POLARISED),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+    flag(Opt::Strict, true, STRICT),
+];
+
 const GENETIC_RELATEDNESS_WEIGHTED: &[Param] = &[
     required(Opt::W, W),
     opt(Opt::Indexes, INDEXES_W),
@@ -547,7 +610,7 @@ const fn general(
         algorithm: Algorithm::General(def),
         params,
         node_mode: !matches!(def.arity, Arity::Afs),
-        flat_sample_sets: !matches!(def.arity, Arity::Tuples(_)),
+        flat_sample_sets: !matches!(def.arity, Arity::Tuples(_) | Arity::Custom),
         renamed: &[],
         doc,
     }
@@ -672,6 +735,27 @@ pub static METHODS: &[Method] = &[
         stat(Weights, PerColumn, S::TraitCorrelation),
         TRAIT,
         "Statistics of traits: `weights` (tskit's `W`) instead of sample sets.",
+    ),
+    general(
+        "trait_linear_model",
+        "traitLinearModel",
+        stat(Weights, PerColumn, S::TraitLinearModel),
+        TRAIT_LINEAR_MODEL,
+        "The squared coefficient of inheritance in a least-squares fit of each trait, after the covariates.",
+    ),
+    general(
+        "general_stat",
+        "generalStat",
+        stat(Weights, Custom, S::Custom),
+        GENERAL_STAT,
+        "A statistic of the caller's own: a summary function f of the weight sums below each node (or of each allele), summed as the other statistics are.",
+    ),
+    general(
+        "sample_count_stat",
+        "sampleCountStat",
+        stat(SampleSetsRequired, Custom, S::Custom),
+        SAMPLE_COUNT_STAT,
+        "As `generalStat`, with x the counts of each sample set's samples.",
     ),
     general(
         "allele_frequency_spectrum",

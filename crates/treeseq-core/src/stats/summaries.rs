@@ -492,6 +492,57 @@ impl SummaryFunc for TraitCorrelation {
     }
 }
 
+/// trait_linear_model, as tskit's C: the state is the traits W (k columns), the orthonormal
+/// covariates Z' (c columns) and the number m of samples below; with V = Wᵀ Z' (k × c),
+/// a = w - Σ z v and d = m - Σ z², the output is a² / (2 d²) when 0 < m < n and d ≥ 1e-8
+/// (tskit's tolerance: below it the trait lies in the span of the covariates), else 0.
+pub struct TraitLinearModel {
+    num_weights: usize,
+    num_covariates: usize,
+    /// V, row-major: `num_weights` rows of `num_covariates`.
+    projection: Vec<f64>,
+    n: f64,
+}
+
+impl TraitLinearModel {
+    pub fn new(num_weights: usize, projection: &[f64], num_samples: usize) -> Self {
+        TraitLinearModel {
+            num_weights,
+            num_covariates: projection.len() / num_weights.max(1),
+            projection: projection.to_vec(),
+            n: num_samples as f64,
+        }
+    }
+}
+
+impl SummaryFunc for TraitLinearModel {
+    fn output_dim(&self) -> usize {
+        self.num_weights
+    }
+    fn eval(&self, x: &[f64], cols: Range<usize>, out: &mut [f64]) {
+        let (k, c) = (self.num_weights, self.num_covariates);
+        let m = x[k + c];
+        let z = &x[k..k + c];
+        for (o, i) in out.iter_mut().zip(cols) {
+            *o = if m > 0.0 && m < self.n {
+                let v = &self.projection[i * c..(i + 1) * c];
+                let (mut a, mut denom) = (x[i], m);
+                for (&zj, &vj) in z.iter().zip(v) {
+                    a -= zj * vj;
+                    denom -= zj * zj;
+                }
+                if denom < 1e-8 {
+                    0.0
+                } else {
+                    (a * a) / (2.0 * denom * denom)
+                }
+            } else {
+                0.0
+            };
+        }
+    }
+}
+
 /// Several summaries over the same state, outputs side by side (how Fst and Tajima's D get
 /// all their ingredients from one pass over the trees).
 pub struct Concat {
@@ -665,6 +716,8 @@ pub enum Arity {
     PerColumn,
     /// The allele frequency spectrum.
     Afs,
+    /// One output per value of the caller's summary function (`output_dim`).
+    Custom,
 }
 
 /// The summary function of a statistic, made from the parsed arguments.
@@ -679,7 +732,10 @@ pub enum SummaryKind {
     RelatednessWeighted,
     TraitCovariance,
     TraitCorrelation,
+    TraitLinearModel,
     Afs,
+    /// The caller's summary function (general_stat, sample_count_stat: see `custom.rs`).
+    Custom,
     /// Fst's ingredients: diversity of every set, then divergence of each pair.
     FstParts,
     /// Tajima's D's ingredients: diversity of every set, then segregating sites of every set.
@@ -720,6 +776,8 @@ pub struct SummaryArgs<'a> {
     pub weight_totals: &'a [f64],
     pub num_weights: usize,
     pub num_samples: usize,
+    /// trait_linear_model's V = Wᵀ Z' (see [`TraitLinearModel`]).
+    pub projection: &'a [f64],
 }
 
 /// Builds the dense summary function of `kind` (not the AFS, which has its own accumulator).
@@ -739,6 +797,11 @@ pub fn make_summary(kind: SummaryKind, a: &SummaryArgs) -> Box<dyn SummaryFunc> 
         )),
         S::TraitCovariance => Box::new(TraitCovariance::new(a.num_weights, a.num_samples)),
         S::TraitCorrelation => Box::new(TraitCorrelation::new(a.num_weights, a.num_samples)),
+        S::TraitLinearModel => Box::new(TraitLinearModel::new(
+            a.num_weights,
+            a.projection,
+            a.num_samples,
+        )),
         S::FstParts => Box::new(Concat::new(vec![
             Box::new(Diversity::new(n)),
             Box::new(Tuples::new(TupleStat::Divergence, n, a.tuples)),
@@ -748,6 +811,7 @@ pub fn make_summary(kind: SummaryKind, a: &SummaryArgs) -> Box<dyn SummaryFunc> 
             Box::new(SegregatingSites::new(n)),
         ])),
         S::Afs => unreachable!("the AFS is not a dense summary"),
+        S::Custom => unreachable!("the caller's summary is made in custom.rs"),
     }
 }
 

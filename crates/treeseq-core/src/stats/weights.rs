@@ -177,6 +177,163 @@ pub(crate) fn with_fraction_column(w: &WeightMatrix) -> WeightMatrix {
     }
 }
 
+/// What `trait_linear_model` sums: `W`, the covariates made orthonormal, and a column of ones
+/// (the samples below), with `V = Wᵀ Z'` (`num_weights` rows of `num_covariates`), which the
+/// summary subtracts to project each trait off the covariates.
+pub(crate) struct LinearModel {
+    pub weights: WeightMatrix,
+    pub projection: Vec<f64>,
+}
+
+/// `trait_linear_model`'s weights, as tskit's Python prepares `Z` and its C sums them:
+/// without covariates `Z` is a column of ones; with them a column of ones is appended unless
+/// that would make the columns dependent (numpy's `matrix_rank`); dependent covariates are
+/// refused; then `Z' = Z K⁻¹` with `KᵀK = ZᵀZ` (Cholesky), so that `Z'ᵀZ' = I`.
+pub(crate) fn linear_model(
+    method: &str,
+    w: &WeightMatrix,
+    z: Option<&WeightMatrix>,
+) -> Result<LinearModel> {
+    let n = w.num_rows;
+    let z = match z {
+        None => vec![1.0; n],
+        Some(z) => {
+            let mut with_ones = Vec::with_capacity(n * (z.num_cols + 1));
+            for i in 0..n {
+                with_ones.extend_from_slice(z.row(i));
+                with_ones.push(1.0);
+            }
+            if matrix_rank(&with_ones, n, z.num_cols + 1) == z.num_cols + 1 {
+                with_ones
+            } else {
+                z.data[..n * z.num_cols].to_vec()
+            }
+        }
+    };
+    let c = z.len().checked_div(n).unwrap_or(0);
+    if matrix_rank(&z, n, c) < c {
+        bail!(
+            BadParam,
+            "{method}: the matrix of covariates is computationally singular (its columns, with a column of ones if that keeps them independent, must be linearly independent)"
+        );
+    }
+    let gram = gram(&z, n, c);
+    // The lower Cholesky factor L of ZᵀZ (K = Lᵀ); independence was checked above, but a
+    // pivot that is not positive is still refused rather than turned into NaN.
+    let mut l = vec![0.0; c * c];
+    for i in 0..c {
+        for j in 0..=i {
+            let mut s = gram[i * c + j];
+            for k in 0..j {
+                s -= l[i * c + k] * l[j * c + k];
+            }
+            if i == j {
+                if s.is_nan() || s <= 0.0 {
+                    bail!(
+                        BadParam,
+                        "{method}: the matrix of covariates is computationally singular"
+                    );
+                }
+                l[i * c + i] = s.sqrt();
+            } else {
+                l[i * c + j] = s / l[j * c + j];
+            }
+        }
+    }
+    // Each row of Z' = Z L⁻ᵀ solves L z' = z (forward substitution).
+    let k = w.num_cols;
+    let width = k + c + 1;
+    let mut data = Vec::with_capacity(n * width);
+    let mut projection = vec![0.0; k * c];
+    let mut zr = vec![0.0; c];
+    for i in 0..n {
+        let row = &z[i * c..(i + 1) * c];
+        for a in 0..c {
+            let mut s = row[a];
+            for b in 0..a {
+                s -= l[a * c + b] * zr[b];
+            }
+            zr[a] = s / l[a * c + a];
+        }
+        let wr = w.row(i);
+        for (t, &wt) in wr.iter().enumerate() {
+            for (v, &zj) in projection[t * c..(t + 1) * c].iter_mut().zip(&zr) {
+                *v += wt * zj;
+            }
+        }
+        data.extend_from_slice(wr);
+        data.extend_from_slice(&zr);
+        data.push(1.0);
+    }
+    Ok(LinearModel {
+        weights: WeightMatrix {
+            data,
+            num_rows: n,
+            num_cols: width,
+            small_integers: false,
+            counts: false,
+        },
+        projection,
+    })
+}
+
+/// AᵀA of an `n` × `c` row-major matrix.
+fn gram(a: &[f64], n: usize, c: usize) -> Vec<f64> {
+    let mut g = vec![0.0; c * c];
+    for row in a.chunks_exact(c.max(1)).take(n) {
+        for i in 0..c {
+            for j in 0..c {
+                g[i * c + j] += row[i] * row[j];
+            }
+        }
+    }
+    g
+}
+
+/// numpy's `matrix_rank`: the number of singular values above `σ_max · max(n, c) · ε`. The
+/// singular values are found by one-sided Jacobi rotations of the columns (accurate to
+/// relative rounding even for the tiny ones that decide the rank; c, the number of
+/// covariates, is small).
+fn matrix_rank(a: &[f64], n: usize, c: usize) -> usize {
+    if c == 0 || n == 0 {
+        return 0;
+    }
+    let mut cols: Vec<Vec<f64>> = (0..c)
+        .map(|j| (0..n).map(|i| a[i * c + j]).collect())
+        .collect();
+    let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+    for _sweep in 0..60 {
+        let mut rotated = false;
+        for p in 0..c {
+            for q in p + 1..c {
+                let (alpha, beta) = (dot(&cols[p], &cols[p]), dot(&cols[q], &cols[q]));
+                let gamma = dot(&cols[p], &cols[q]);
+                if gamma.is_nan() || gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt() {
+                    continue;
+                }
+                rotated = true;
+                let zeta = (beta - alpha) / (2.0 * gamma);
+                let t = zeta.signum() / (zeta.abs() + (1.0 + zeta * zeta).sqrt());
+                let cs = 1.0 / (1.0 + t * t).sqrt();
+                let sn = cs * t;
+                let (left, right) = cols.split_at_mut(q);
+                for (x, y) in left[p].iter_mut().zip(right[0].iter_mut()) {
+                    let (xp, yq) = (*x, *y);
+                    *x = cs * xp - sn * yq;
+                    *y = sn * xp + cs * yq;
+                }
+            }
+        }
+        if !rotated {
+            break;
+        }
+    }
+    let sv: Vec<f64> = cols.iter().map(|col| dot(col, col).sqrt()).collect();
+    let max = sv.iter().copied().fold(0.0, f64::max);
+    let tol = max * n.max(c) as f64 * f64::EPSILON;
+    sv.iter().filter(|&&s| s > tol).count()
+}
+
 /// The indicator weights of sample sets: row i (sample `ts.samples[i]`) has 1 in column j
 /// when the sample is in set j. `extra_all` appends a column of ones (every sample).
 pub fn indicator_weights(ts: &TreeSequence, sets: &[Vec<i32>], extra_all: bool) -> WeightMatrix {
@@ -282,5 +439,65 @@ mod tests {
                 assert_eq!(&in_order[..sets.len()], &sizes[..]);
             }
         }
+    }
+
+    /// numpy's rank: a constant column beside the column of ones is dependent; independent
+    /// columns are not, whatever their scale.
+    #[test]
+    fn matrix_rank_as_numpy() {
+        let rows = [[2.0, 1.0], [2.0, 1.0], [2.0, 1.0]];
+        let flat: Vec<f64> = rows.iter().flatten().copied().collect();
+        assert_eq!(matrix_rank(&flat, 3, 2), 1);
+        let flat = [1e-6, 1.0, 2e-6, 1.0, 0.0, 1.0];
+        assert_eq!(matrix_rank(&flat, 3, 2), 2);
+        assert_eq!(matrix_rank(&[0.0; 6], 3, 2), 0);
+    }
+
+    /// Z' = Z K⁻¹ is orthonormal (Z'ᵀZ' = I), and V = Wᵀ Z'.
+    #[test]
+    fn linear_model_makes_the_covariates_orthonormal() {
+        let w = WeightMatrix {
+            data: vec![1.0, -2.0, 0.5, 3.0],
+            num_rows: 4,
+            num_cols: 1,
+            small_integers: false,
+            counts: false,
+        };
+        let z = WeightMatrix {
+            data: vec![0.3, 1.2, -0.7, 2.0],
+            num_rows: 4,
+            num_cols: 1,
+            small_integers: false,
+            counts: false,
+        };
+        let m = linear_model("test", &w, Some(&z)).unwrap();
+        // W, the two covariates (z and the ones), the count column.
+        assert_eq!(m.weights.num_cols, 4);
+        let col = |j: usize| (0..4).map(|i| m.weights.row(i)[j]).collect::<Vec<_>>();
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        let (z0, z1) = (col(1), col(2));
+        assert!((dot(&z0, &z0) - 1.0).abs() < 1e-12);
+        assert!((dot(&z1, &z1) - 1.0).abs() < 1e-12);
+        assert!(dot(&z0, &z1).abs() < 1e-12);
+        assert!((m.projection[0] - dot(&col(0), &z0)).abs() < 1e-12);
+        assert!(col(3).iter().all(|&x| x == 1.0));
+        // A covariate that is a multiple of the ones: used alone; two equal ones: refused.
+        let constant = WeightMatrix {
+            data: vec![2.0; 4],
+            ..z.clone()
+        };
+        assert_eq!(
+            linear_model("test", &w, Some(&constant))
+                .unwrap()
+                .weights
+                .num_cols,
+            3
+        );
+        let twice = WeightMatrix {
+            data: vec![0.3, 0.3, 1.2, 1.2, -0.7, -0.7, 2.0, 2.0],
+            num_cols: 2,
+            ..z
+        };
+        assert!(linear_model("test", &w, Some(&twice)).is_err());
     }
 }

@@ -41,7 +41,7 @@ use crate::treeseq::TreeSequence;
 pub use indexes::{default_indexes, parse_indexes, Indexes};
 pub use loci::{parse_positions, parse_sites, Loci};
 pub use sample_sets::{parse_sample_sets, sample_index_map, SampleSets};
-pub use weights::parse_weights;
+pub use weights::{parse_matrix, parse_weights};
 pub use windows::{
     check_windows, parse_time_breakpoints, parse_time_windows, parse_windows, time_window_of,
     Windows,
@@ -260,7 +260,7 @@ pub fn parse_numbers(
 }
 
 /// A JSON number, or one of the spellings of infinity (JSON has none); None otherwise.
-pub(super) fn parse_number(v: &Value) -> Option<f64> {
+pub(crate) fn parse_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
         // JSON has no infinity; accept the usual spellings for an open-ended time window.

@@ -97,6 +97,7 @@ impl PairRequest {
                     weight_totals: &[],
                     num_weights: n.len(),
                     num_samples: ts.num_samples(),
+                    projection: &[],
                 };
                 let f = summaries::make_summary(self.def.summary, &args);
                 (

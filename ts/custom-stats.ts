@@ -1,0 +1,76 @@
+/**
+ * generalStat and sampleCountStat: statistics with the caller's own summary function f.
+ *
+ * The core cannot call JavaScript from its threads, so f is evaluated here, in batches,
+ * between two runs of the core's one engine (crates/treeseq-core/src/stats/custom.rs):
+ *
+ * 1. the first run (off the event loop, as every statistic) walks the trees and returns the
+ *    distinct states x that f is needed at: the zero state, the total weight, then every
+ *    weight sum (or sample count) below a node or of an allele that the walk met, sorted;
+ * 2. f is called here once per distinct state, in slices of about 10 ms with the event loop
+ *    (or a page's main thread) free between them;
+ * 3. the second run sums f's values, looked up by state, in the engine's fixed order: the
+ *    same bits at any thread count and on both backends.
+ *
+ * Cost: two walks of the trees, each with a hash-table access per evaluation of f's state (a
+ * random memory access into a table as large as the distinct states), plus one call of f per
+ * distinct state. Measured on bench-30k (30,000 samples in 3 sets, 100 windows): site mode
+ * meets 64,312 distinct states and costs about 4 diversity calls; branch mode meets 2.0 million
+ * (every node's counts) and its two walks cost about 10 plain ones. Real-valued weights can
+ * have about as many distinct states as node updates.
+ */
+import type { Handle, StatResult } from "./backend.js";
+import { TreeSeqError } from "./errors.js";
+import { type StatName, STATISTICS, SummaryValues, toKwargs } from "./stats.js";
+import { describe, isPlainObject } from "./values.js";
+
+/** The longest f runs before the event loop gets a turn, in milliseconds. */
+const SLICE_MS = 10;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** f at every state of `states` ([rows, k]): `outputDim` numbers each, row-major. */
+async function evaluate(
+  name: StatName,
+  f: (x: Float64Array) => ArrayLike<number>,
+  states: StatResult,
+  outputDim: number,
+): Promise<Float64Array> {
+  const [rows, k] = states.shape;
+  const values = new Float64Array(rows * outputDim);
+  let start = performance.now();
+  for (let r = 0; r < rows; r++) {
+    // A copy: f may keep or change its argument.
+    const y = f(states.data.slice(r * k, (r + 1) * k));
+    if (y === null || typeof y !== "object" || typeof (y as ArrayLike<number>).length !== "number") {
+      throw new TreeSeqError("BAD_PARAM", `${name}: f must return an array of ${outputDim} numbers, got ${describe(y)}`);
+    }
+    if (y.length !== outputDim) {
+      throw new TreeSeqError("BAD_PARAM", `${name}: f returned ${y.length} values, but outputDim is ${outputDim}`);
+    }
+    for (let j = 0; j < outputDim; j++) {
+      const v = y[j];
+      if (typeof v !== "number") throw new TreeSeqError("BAD_PARAM", `${name}: f returned ${describe(v)} at [${j}], not a number`);
+      values[r * outputDim + j] = v;
+    }
+    if (performance.now() - start > SLICE_MS) {
+      await yieldToEventLoop();
+      start = performance.now();
+    }
+  }
+  return values;
+}
+
+/** `ts.generalStat(options)` or `ts.sampleCountStat(options)` on the handle `h`. */
+export async function customStatistic(h: Handle, name: "generalStat" | "sampleCountStat", options: unknown): Promise<StatResult> {
+  if (!isPlainObject(options)) throw new TreeSeqError("BAD_PARAM", `${name}: options must be an object, got ${describe(options)}`);
+  const { f, ...rest } = options as Record<string, unknown>;
+  if (typeof f !== "function")
+    throw new TreeSeqError("BAD_PARAM", `${name}: f must be a function (x: Float64Array) => numbers, got ${describe(f)}`);
+  // Everything but f is read (and refused) as for any statistic, before f is called.
+  const first = toKwargs(name, rest as never);
+  const states = await h.compute(STATISTICS[name], first);
+  const outputDim = JSON.parse(first.json).output_dim as number;
+  const values = await evaluate(name, f as (x: Float64Array) => ArrayLike<number>, states, outputDim);
+  return h.compute(STATISTICS[name], toKwargs(name, { ...rest, f: new SummaryValues(states.data, values) } as never));
+}
