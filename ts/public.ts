@@ -29,6 +29,10 @@ export type {
   GeneticRelatednessMatrixOptions,
   MeanDescendantsOptions,
   GenealogicalNearestNeighboursOptions,
+  GeneticRelatednessVectorOptions,
+  PcaOptions,
+  PcaResult,
+  ArrayWithShape,
 } from "./stats.js";
 export type { ErrorCode } from "./errors.js";
 export type {

@@ -50,6 +50,9 @@ fn ts_type(method: Option<&Method>, opt: Opt) -> &'static str {
         Opt::W => "WeightMatrix",
         Opt::Focal => "IdList",
         Opt::NumThreads => "number",
+        Opt::Nodes | Opt::Samples | Opt::Individuals => "IdList",
+        Opt::NumComponents | Opt::NumIterations | Opt::NumOversamples | Opt::RandomSeed => "number",
+        Opt::RangeSketch => "ArrayWithShape",
     }
 }
 
@@ -87,7 +90,7 @@ fn stats() -> String {
     )
     .unwrap();
     out.push_str(
-        "import type { IdList, IndexTuples, SampleSets, StatMode, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
+        "import type { ArrayWithShape, IdList, IndexTuples, SampleSets, StatMode, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
     );
 
     out.push_str(

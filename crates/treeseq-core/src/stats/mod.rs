@@ -30,7 +30,9 @@ pub mod descendants;
 pub mod engine;
 pub mod matrix;
 pub mod pairs;
+pub mod pca;
 pub mod registry;
+pub mod relatedness_vector;
 pub mod summaries;
 pub mod weights;
 
@@ -109,7 +111,13 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
     };
     check_options(method, kwargs)?;
     // As tskit: branch lengths mean nothing when node times are not calibrated.
-    if kwargs.get("mode").and_then(Value::as_str) == Some("branch")
+    // (tskit's relatedness vector and pca make no such check.)
+    let checks_time_units = !matches!(
+        method.algorithm,
+        Algorithm::RelatednessVector | Algorithm::Pca
+    );
+    if checks_time_units
+        && kwargs.get("mode").and_then(Value::as_str) == Some("branch")
         && ts.time_units() == "uncalibrated"
     {
         bail!(
@@ -129,6 +137,8 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
         Algorithm::GenealogicalNearestNeighbours => {
             descendants::genealogical_nearest_neighbours(ts, method, kwargs, arrays)
         }
+        Algorithm::RelatednessVector => relatedness_vector::compute(ts, method, kwargs, arrays),
+        Algorithm::Pca => pca::compute(ts, method, kwargs, arrays),
     }
 }
 

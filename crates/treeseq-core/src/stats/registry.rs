@@ -36,11 +36,21 @@ pub enum Opt {
     Focal,
     /// Accepted as tskit accepts it, and ignored: the thread pool decides.
     NumThreads,
+    /// `genetic_relatedness_vector`'s focal nodes.
+    Nodes,
+    /// `pca`'s options.
+    NumComponents,
+    Samples,
+    Individuals,
+    NumIterations,
+    NumOversamples,
+    RandomSeed,
+    RangeSketch,
 }
 
 impl Opt {
     /// Every option, in the order the generated TypeScript lists them.
-    pub const ALL: [Opt; 12] = [
+    pub const ALL: [Opt; 20] = [
         Opt::SampleSets,
         Opt::Indexes,
         Opt::Windows,
@@ -53,6 +63,14 @@ impl Opt {
         Opt::W,
         Opt::Focal,
         Opt::NumThreads,
+        Opt::Nodes,
+        Opt::NumComponents,
+        Opt::Samples,
+        Opt::Individuals,
+        Opt::NumIterations,
+        Opt::NumOversamples,
+        Opt::RandomSeed,
+        Opt::RangeSketch,
     ];
 
     /// tskit's keyword argument.
@@ -70,6 +88,14 @@ impl Opt {
             Opt::W => "W",
             Opt::Focal => "focal",
             Opt::NumThreads => "num_threads",
+            Opt::Nodes => "nodes",
+            Opt::NumComponents => "num_components",
+            Opt::Samples => "samples",
+            Opt::Individuals => "individuals",
+            Opt::NumIterations => "num_iterations",
+            Opt::NumOversamples => "num_oversamples",
+            Opt::RandomSeed => "random_seed",
+            Opt::RangeSketch => "range_sketch",
         }
     }
 
@@ -88,6 +114,14 @@ impl Opt {
             Opt::W => "weights",
             Opt::Focal => "focal",
             Opt::NumThreads => "numThreads",
+            Opt::Nodes => "nodes",
+            Opt::NumComponents => "numComponents",
+            Opt::Samples => "samples",
+            Opt::Individuals => "individuals",
+            Opt::NumIterations => "numIterations",
+            Opt::NumOversamples => "numOversamples",
+            Opt::RandomSeed => "randomSeed",
+            Opt::RangeSketch => "rangeSketch",
         }
     }
 }
@@ -143,6 +177,10 @@ pub enum Algorithm {
     MeanDescendants,
     /// `genealogical_nearest_neighbours` (`nodes.rs`).
     GenealogicalNearestNeighbours,
+    /// `genetic_relatedness_vector` (`relatedness_vector.rs`).
+    RelatednessVector,
+    /// `pca` (`pca.rs`).
+    Pca,
 }
 
 /// One method: its names, its algorithm, its options, and what it refuses beyond unknown
@@ -396,6 +434,63 @@ const GNN: &[Param] = &[
     opt(Opt::NumThreads, NUM_THREADS),
 ];
 
+const RELATEDNESS_VECTOR: &[Param] = &[
+    required(Opt::W, W),
+    opt(Opt::Windows, WINDOWS),
+    opt(
+        Opt::Mode,
+        "tskit computes it in \"branch\" mode only, and its default, \"site\", is refused as tskit refuses it: pass mode \"branch\".",
+    ),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+    flag(
+        Opt::Centre,
+        true,
+        "Default true: the product with the centred relatedness matrix (W centred over the samples, the result over the focal nodes).",
+    ),
+    opt(
+        Opt::Nodes,
+        "Focal nodes, any nodes (default: the samples): rows of the result; needs `centre: false`.",
+    ),
+];
+
+const PCA: &[Param] = &[
+    required(Opt::NumComponents, "How many principal components."),
+    opt(
+        Opt::Windows,
+        "Genome windows, one PCA each (default: the whole genome, no window axis).",
+    ),
+    opt(
+        Opt::Samples,
+        "Sample nodes to analyse (default: all samples); ids below the number of samples, as tskit.",
+    ),
+    opt(
+        Opt::Individuals,
+        "Individuals to analyse instead of samples, each the average of its nodes.",
+    ),
+    opt(
+        Opt::TimeWindows,
+        "One time interval [lo, hi]: relatedness from the branches inside it only.",
+    ),
+    opt(Opt::Mode, "\"branch\" (the default, and the only mode tskit takes)."),
+    flag(Opt::Centre, true, "Default true: centre the relatedness matrix."),
+    opt(
+        Opt::NumIterations,
+        "Power iterations of the range finder (default 5).",
+    ),
+    opt(
+        Opt::NumOversamples,
+        "Extra sketch vectors (default: min(10, dim - numComponents)); not with `rangeSketch`.",
+    ),
+    opt(
+        Opt::RandomSeed,
+        "Seed of numpy's generator, as tskit draws the sketch: the same seed gives tskit's result (default: a random seed).",
+    ),
+    opt(
+        Opt::RangeSketch,
+        "A starting sketch, as a previous result's `rangeSketch`.",
+    ),
+];
+
 /// tskit 1.0 renamed `reference_sets` to `sample_sets` in the per-node statistics.
 const REFERENCE_SETS: &[(&str, &str, Opt)] =
     &[("reference_sets", "referenceSets", Opt::SampleSets)];
@@ -586,6 +681,26 @@ pub static METHODS: &[Method] = &[
         flat_sample_sets: false,
         renamed: REFERENCE_SETS,
         doc: "Genealogical nearest neighbours of focal nodes among reference sets.",
+    },
+    Method {
+        tskit: "genetic_relatedness_vector",
+        camel: "geneticRelatednessVector",
+        algorithm: Algorithm::RelatednessVector,
+        params: RELATEDNESS_VECTOR,
+        node_mode: false,
+        flat_sample_sets: false,
+        renamed: &[],
+        doc: "The branch-mode genetic relatedness matrix times `weights`, per window: `[windows][nodes][columns]`.",
+    },
+    Method {
+        tskit: "pca",
+        camel: "pca",
+        algorithm: Algorithm::Pca,
+        params: PCA,
+        node_mode: false,
+        flat_sample_sets: false,
+        renamed: &[],
+        doc: "Principal components of the relatedness matrix, by tskit's randomized SVD.",
     },
 ];
 

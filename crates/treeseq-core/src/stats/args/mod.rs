@@ -23,6 +23,7 @@
 //! branch-mode statistic.
 
 mod indexes;
+mod relatedness_vector;
 mod sample_sets;
 mod weights;
 mod windows;
@@ -37,6 +38,9 @@ use crate::error::Result;
 use crate::treeseq::TreeSequence;
 
 pub use indexes::{default_indexes, parse_indexes, Indexes};
+pub use relatedness_vector::{
+    parse_pca, parse_relatedness_vector, PcaArgs, PcaIndices, VectorArgs,
+};
 pub use sample_sets::{parse_sample_sets, sample_index_map, SampleSets};
 pub use weights::parse_weights;
 pub use windows::{check_windows, parse_time_windows, parse_windows, Windows};
