@@ -64,6 +64,8 @@ const CASES = [
   "variants_decode_nocopy",
   "genotype_matrix",
   "write_vcf",
+  "genetic_relatedness_vector",
+  "pca",
 ];
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
@@ -199,6 +201,12 @@ function makeCases(ts, { populationSampleSets }, single) {
   const manyPairs = [];
   for (let i = 0; i < 30; i++) for (let j = i + 1; j < 30; j++) manyPairs.push([i, j]);
 
+  /** The relatedness vector's weights, the same numbers as bench_tskit.py's. */
+  const benchWeights = (n, k) => {
+    const data = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) data[i * k + j] = ((i * 7 + j * 13) % 17) / 17 - 0.5;
+    return { data, shape: [n, k] };
+  };
   const cases = {
     diversity_site: () => ts.diversity({ sampleSets: sets, windows: w, mode: "site" }),
     diversity_branch: () => ts.diversity({ sampleSets: sets, windows: w, mode: "branch" }),
@@ -247,6 +255,10 @@ function makeCases(ts, { populationSampleSets }, single) {
     // The first 1,000 samples (as bench_tskit.py): every sample of bench-30k would be a
     // 12 GB matrix on each side.
     genotype_matrix: () => ts.genotypeMatrix({ samples: ts.samples().subarray(0, 1000) }),
+    // W: 10 columns of fixed weights per sample (as bench_tskit.py), branch mode.
+    genetic_relatedness_vector: () => ts.geneticRelatednessVector({ weights: benchWeights(ts.numSamples, 10), mode: "branch" }),
+    // 10 components with tskit's defaults (5 iterations, 10 oversamples) and a fixed seed.
+    pca: () => ts.pca({ numComponents: 10, randomSeed: 1 }),
   };
   return { cases, numSampleSets: sets.length };
 }

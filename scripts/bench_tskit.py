@@ -102,6 +102,10 @@ def main():
             single["sets"] = [[s[i % len(s)]] for i in range(num_singletons)]
         return single["ts"].diversity(single["sets"], mode=mode)
 
+    def bench_weights(n, k):
+        i, j = np.arange(n)[:, None], np.arange(k)[None, :]
+        return ((i * 7 + j * 13) % 17) / 17 - 0.5
+
     cases = {
         "diversity_site": lambda: ts.diversity(sets, windows=w, mode="site"),
         "diversity_branch": lambda: ts.diversity(sets, windows=w, mode="branch"),
@@ -118,6 +122,10 @@ def main():
         "write_vcf": write_vcf,
         # The first 1,000 samples (as bench.mjs): all of bench-30k's would be 12 GB.
         "genotype_matrix": lambda: ts.genotype_matrix(samples=ts.samples()[:1000]),
+        # 10 columns of fixed weights per sample (as bench.mjs), branch mode.
+        "genetic_relatedness_vector": lambda: ts.genetic_relatedness_vector(bench_weights(ts.num_samples, 10), mode="branch"),
+        # 10 components with tskit's defaults (5 iterations, 10 oversamples) and a fixed seed.
+        "pca": lambda: ts.pca(num_components=10, random_seed=1),
     }
     if only is not None:
         unknown = only - set(cases)

@@ -46,12 +46,14 @@ from fixture_util import check_tskit, dump_once, write_json_gz
 import make_alignment_fixture
 import make_genotype_fixture
 import make_metadata_fixture
+import make_pca_fixture
 import make_rows_fixture
 import make_tree_fixture
 
 # The toolkit recorders, each writing OUT_DIR/<KIND>/NAME.json.gz.
 TOOLKIT = [make_metadata_fixture, make_rows_fixture, make_tree_fixture, make_genotype_fixture,
            make_alignment_fixture]
+TOOLKIT += [make_pca_fixture]
 
 
 def nan_to_none(a):
