@@ -208,8 +208,12 @@ pub fn parse_pca(ts: &TreeSequence, row: &Method, kw: &Kwargs) -> Result<PcaArgs
     let time_window = match kw.get("time_windows") {
         None => None,
         Some(v) => {
-            let items = match v {
-                Value::Array(items) => items.iter().map(parse_number).collect::<Option<Vec<f64>>>(),
+            let items = match (kw.arrays().resolve(method, v)?, v) {
+                (Some(ArrayRef::F64(xs)), _) => Some(xs.to_vec()),
+                (Some(ArrayRef::I32(xs)), _) => Some(xs.iter().map(|&x| x as f64).collect()),
+                (None, Value::Array(items)) => {
+                    items.iter().map(parse_number).collect::<Option<Vec<f64>>>()
+                }
                 _ => None,
             };
             match items.as_deref() {
