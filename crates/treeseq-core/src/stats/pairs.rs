@@ -120,8 +120,22 @@ pub(crate) fn run_chunks(
     row_len: usize,
     task: impl Fn(&Chunk) -> Vec<f64> + Sync,
 ) -> Vec<f64> {
+    run_chunks_with(windows, chunks, row_len, || (), |_, chunk| task(chunk))
+}
+
+/// As [`run_chunks`], each task also given scratch made by `init` and reused by the tasks
+/// that follow it on the same worker (rayon's `map_init`): for walks whose per-node buffers
+/// cost more to allocate than to reuse. Which scratch a chunk gets depends on scheduling, so
+/// a task must give the same result whatever its scratch held before.
+pub(crate) fn run_chunks_with<S>(
+    windows: &[f64],
+    chunks: &[Chunk],
+    row_len: usize,
+    init: impl Fn() -> S + Sync + Send,
+    task: impl Fn(&mut S, &Chunk) -> Vec<f64> + Sync + Send,
+) -> Vec<f64> {
     let nw = windows.len() - 1;
-    let partials: Vec<Vec<f64>> = chunks.par_iter().map(&task).collect();
+    let partials: Vec<Vec<f64>> = chunks.par_iter().map_init(&init, &task).collect();
     let mut out = vec![0.0; nw * row_len];
     for (chunk, p) in chunks.iter().zip(&partials) {
         let rows = chunk_windows(windows, chunk);

@@ -9,7 +9,7 @@
 //! matrix. tskit takes only branch mode (its C library refuses site and node mode, and the
 //! Python default is "site", so a call without `mode` is refused as tskit refuses it).
 //!
-//! How: per chunk of trees (`chunks.rs`, [`Cost::PathWalk`]), one [`TreeState`] walk keeping
+//! How: per chunk of trees (`chunks.rs`, [`Cost::PathWalkWithOutput`]), one [`TreeState`] walk keeping
 //! per node u the sums x_u of the weights below it and, beside them, tskit's lazily
 //! accumulated `v_u`: branch length × span × x_u since u's last flush. The output of node i is
 //! the sum of v over its path to the root (`Z_i`); when an edge moves, every node on the path
@@ -142,10 +142,29 @@ pub(crate) fn product(
     if row_len == 0 {
         return vec![0.0; (windows.len() - 1) * row_len];
     }
-    let chunks = plan_chunks(&g, windows, Cost::PathWalk, None);
-    pairs::run_chunks(windows, &chunks, row_len, |chunk: &Chunk| {
-        chunk_product(&g, w, k, focal, windows, clip, chunk)
-    })
+    let chunks = plan_chunks(&g, windows, Cost::PathWalkWithOutput, None);
+    let n = g.num_nodes;
+    pairs::run_chunks_with(
+        windows,
+        &chunks,
+        row_len,
+        || Scratch {
+            parent: Vec::new(),
+            x: Vec::new(),
+            paths: PathSums::new(g.time, n, k, clip),
+        },
+        |scratch: &mut Scratch, chunk: &Chunk| {
+            chunk_product(&g, w, k, focal, windows, scratch, chunk)
+        },
+    )
+}
+
+/// What a worker's chunks reuse: the tree's parents and sums, and the path sums. Allocating
+/// them afresh (nodes × k values each) cost more than the walk itself on large files.
+struct Scratch<'a> {
+    parent: Vec<i32>,
+    x: Vec<f64>,
+    paths: PathSums<'a>,
 }
 
 /// One chunk's share of [`product`]: the rows of the windows `pairs::chunk_windows(chunk)`.
@@ -155,7 +174,7 @@ fn chunk_product(
     k: usize,
     focal: &[i32],
     windows: &[f64],
-    clip: Option<(f64, f64)>,
+    scratch: &mut Scratch,
     chunk: &Chunk,
 ) -> Vec<f64> {
     let n = g.num_nodes;
@@ -163,14 +182,20 @@ fn chunk_product(
     let rows = pairs::chunk_windows(windows, chunk);
     let row_len = focal.len() * k;
     let mut out = vec![0.0; rows.len() * row_len];
-    let mut own = vec![0.0; n * k];
+    let mut parent = std::mem::take(&mut scratch.parent);
+    parent.clear();
+    parent.resize(n, -1);
+    let mut own = std::mem::take(&mut scratch.x);
+    own.clear();
+    own.resize(n * k, 0.0);
     for (i, &u) in g.samples.iter().enumerate() {
         own[u as usize * k..][..k].copy_from_slice(&w[i * k..][..k]);
     }
-    let mut st = TreeState::from_own(g, &chunk.alive(), chunk.start, own, k);
+    let mut st = TreeState::attach(g, &chunk.alive(), chunk.start, parent, own, (0, k, k));
     let start = chunk.start.max(windows[0]);
     let end = chunk.end.min(windows[nw]);
-    let mut paths = PathSums::new(g.time, n, k, start, clip);
+    let paths = &mut scratch.paths;
+    paths.begin_chunk(start);
     let mut win = rows.start;
     loop {
         let right = st.tree_right(end);
@@ -185,52 +210,64 @@ fn chunk_product(
             break;
         }
         paths.pos = right;
-        st.advance_visiting(right, &mut paths);
+        st.advance_visiting(right, paths);
     }
     if win < rows.end {
         let r = win - rows.start;
         paths.write(&st, focal, end, &mut out[r * row_len..][..row_len]);
     }
+    scratch.parent = st.parent;
+    scratch.x = st.x;
     out
+}
+
+/// A node's flush position and epochs (see [`PathSums`]).
+#[derive(Clone, Copy, Default)]
+struct Mark {
+    last: f64,
+    epoch: u32,
+    z_stamp: u32,
 }
 
 /// tskit's per-node accumulators of the matrix-vector product, kept beside a
 /// [`TreeState`]'s sums: `v` (k per node, branch length × span × sums, added lazily), the
 /// position each node was last flushed at, and an epoch per node that clears v lazily when a
-/// window ends.
+/// window (or a chunk) ends, so that neither is cleared node by node.
 struct PathSums<'a> {
     time: &'a [f64],
     k: usize,
     v: Vec<f64>,
-    last: Vec<f64>,
-    epoch: Vec<u32>,
+    /// Per node, where it was last flushed and its epochs (one record: one cache line
+    /// visited per node, not three).
+    mark: Vec<Mark>,
     current: u32,
+    /// The epoch the current chunk started with: a node last used before it was last
+    /// flushed in another chunk.
+    chunk_base: u32,
     /// Where the current window's accumulation starts (in this chunk).
     window_left: f64,
     /// The position edges are moving at.
     pos: f64,
     clip: Option<(f64, f64)>,
-    /// Output path sums per node (k each), valid where `z_stamp` is `z_current`.
+    /// Output path sums per node (k each), valid where the node's `z_stamp` is `z_current`.
     z: Vec<f64>,
-    z_stamp: Vec<u32>,
     z_current: u32,
     stack: Vec<usize>,
 }
 
 impl<'a> PathSums<'a> {
-    fn new(time: &'a [f64], n: usize, k: usize, start: f64, clip: Option<(f64, f64)>) -> Self {
+    fn new(time: &'a [f64], n: usize, k: usize, clip: Option<(f64, f64)>) -> Self {
         PathSums {
             time,
             k,
             v: vec![0.0; n * k],
-            last: vec![start; n],
-            epoch: vec![0; n],
+            mark: vec![Mark::default(); n],
             current: 0,
-            window_left: start,
-            pos: start,
+            chunk_base: 0,
+            window_left: 0.0,
+            pos: 0.0,
             clip,
             z: vec![0.0; n * k],
-            z_stamp: vec![0; n],
             z_current: 0,
             stack: Vec::new(),
         }
@@ -246,16 +283,25 @@ impl<'a> PathSums<'a> {
         }
     }
 
-    /// Clears u's v when it was last used in an earlier window (its flushes then start at
-    /// the current window's left end).
+    /// A chunk starts at `start`: every node reads as never flushed, with v zero.
+    fn begin_chunk(&mut self, start: f64) {
+        self.current += 1;
+        self.chunk_base = self.current;
+        self.window_left = start;
+        self.pos = start;
+    }
+
+    /// Clears u's v when it was last used in an earlier window or chunk (its flushes then
+    /// start at the current window's left end at the earliest).
     #[inline]
     fn fresh(&mut self, u: usize) {
-        if self.epoch[u] != self.current {
-            self.epoch[u] = self.current;
-            self.v[u * self.k..][..self.k].fill(0.0);
-            if self.last[u] < self.window_left {
-                self.last[u] = self.window_left;
+        let m = &mut self.mark[u];
+        if m.epoch != self.current {
+            if m.epoch < self.chunk_base || m.last < self.window_left {
+                m.last = self.window_left;
             }
+            m.epoch = self.current;
+            self.v[u * self.k..][..self.k].fill(0.0);
         }
     }
 
@@ -263,14 +309,15 @@ impl<'a> PathSums<'a> {
     #[inline]
     fn flush(&mut self, u: usize, parent: i32, x: &[f64], pos: f64) {
         self.fresh(u);
-        if pos > self.last[u] {
+        let last = self.mark[u].last;
+        if pos > last {
             if parent >= 0 {
-                let f = self.branch_length(u, parent as usize) * (pos - self.last[u]);
+                let f = self.branch_length(u, parent as usize) * (pos - last);
                 for (v, &xj) in self.v[u * self.k..][..self.k].iter_mut().zip(x) {
                     *v += f * xj;
                 }
             }
-            self.last[u] = pos;
+            self.mark[u].last = pos;
         }
     }
 
@@ -288,14 +335,14 @@ impl<'a> PathSums<'a> {
         let mut stack = std::mem::take(&mut self.stack);
         for (i, &f) in focal.iter().enumerate() {
             let mut u = f;
-            while u >= 0 && self.z_stamp[u as usize] != self.z_current {
+            while u >= 0 && self.mark[u as usize].z_stamp != self.z_current {
                 stack.push(u as usize);
                 u = st.parent[u as usize];
             }
             while let Some(u) = stack.pop() {
                 let p = st.parent[u];
                 self.flush(u, p, st.row(u), at);
-                self.z_stamp[u] = self.z_current;
+                self.mark[u].z_stamp = self.z_current;
                 for j in 0..k {
                     let above = if p >= 0 {
                         self.z[p as usize * k + j]
