@@ -78,7 +78,19 @@ export const STAT_OPTIONS: { readonly [K in StatName]: ReadonlyArray<keyof StatO
   meanDescendants: ["sampleSets"],
   genealogicalNearestNeighbours: ["focal", "sampleSets", "numThreads"],
   geneticRelatednessVector: ["weights", "windows", "mode", "spanNormalise", "centre", "nodes"],
-  pca: ["numComponents", "windows", "samples", "individuals", "timeWindows", "mode", "centre", "numIterations", "numOversamples", "randomSeed", "rangeSketch"],
+  pca: [
+    "numComponents",
+    "windows",
+    "samples",
+    "individuals",
+    "timeWindows",
+    "mode",
+    "centre",
+    "numIterations",
+    "numOversamples",
+    "randomSeed",
+    "rangeSketch",
+  ],
 };
 
 /** Options tskit renamed, by statistic: the old treeseq name -> the option that replaces it. */

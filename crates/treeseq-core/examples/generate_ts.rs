@@ -118,7 +118,18 @@ fn stats() -> String {
             .iter()
             .map(|p| format!("\"{}\"", p.opt.camel()))
             .collect();
-        writeln!(out, "  {}: [{}],", m.camel, names.join(", ")).unwrap();
+        let line = format!("  {}: [{}],", m.camel, names.join(", "));
+        // Biome's line width (biome.jsonc): a longer list goes one name per line, as Biome
+        // formats it.
+        if line.len() <= 140 {
+            writeln!(out, "{line}").unwrap();
+        } else {
+            writeln!(out, "  {}: [", m.camel).unwrap();
+            for n in &names {
+                writeln!(out, "    {n},").unwrap();
+            }
+            out.push_str("  ],\n");
+        }
     }
     out.push_str("};\n\n");
 

@@ -9,19 +9,19 @@
 //! matrix. tskit takes only branch mode (its C library refuses site and node mode, and the
 //! Python default is "site", so a call without `mode` is refused as tskit refuses it).
 //!
-//! How: per chunk of trees (`chunks.rs`, [`Cost::PathWalkWithOutput`]), one [`TreeState`] walk keeping
+//! How: per chunk of trees (`chunks.rs`, `Cost::PathWalkWithOutput`), one `TreeState` walk keeping
 //! per node u the sums x_u of the weights below it and, beside them, tskit's lazily
 //! accumulated `v_u`: branch length × span × x_u since u's last flush. The output of node i is
 //! the sum of v over its path to the root (`Z_i`); when an edge moves, every node on the path
 //! is flushed and the child's v is corrected by the path sum it gains or loses, so that each
 //! node's Z stays what it has accumulated (`tsk_matvec_calculator_t` in tskit's C library,
-//! written here on [`EdgeVisitor`]). A chunk starts with all v zero, so its Z at a window's
+//! written here on `EdgeVisitor`). A chunk starts with all v zero, so its Z at a window's
 //! end is that chunk's share of the window: chunks' shares are added in chunk order
-//! ([`pairs::run_chunks`]), the same bits at any thread count. Windows inside a chunk reset v
+//! (`pairs::run_chunks_with`), the same bits at any thread count. Windows inside a chunk reset v
 //! lazily (an epoch per node), not by clearing every node.
 //!
 //! The same product, without centring and with branch lengths clipped to a time window, is
-//! the operator `pca.rs` iterates ([`product`]).
+//! the operator `pca.rs` iterates (`product`).
 
 use serde_json::Value;
 
