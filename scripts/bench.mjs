@@ -67,6 +67,8 @@ const CASES = [
   "ld_matrix",
   "pair_coalescence_rates",
   "general_stat",
+  "genetic_relatedness_vector",
+  "pca",
 ];
 /** Cases on the --singleton-file rather than FILE. */
 const SINGLETON = new Set(["singleton_sets_site", "singleton_sets_branch"]);
@@ -211,6 +213,12 @@ function makeCases(ts, { populationSampleSets }, single) {
   });
   const diversityF = new Function("x", `return [${sets.map((s, j) => `x[${j}] * (${s.length} - x[${j}])`).join(", ")}];`);
 
+  /** The relatedness vector's weights, the same numbers as bench_tskit.py's. */
+  const benchWeights = (n, k) => {
+    const data = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) data[i * k + j] = ((i * 7 + j * 13) % 17) / 17 - 0.5;
+    return { data, shape: [n, k] };
+  };
   const cases = {
     diversity_site: () => ts.diversity({ sampleSets: sets, windows: w, mode: "site" }),
     diversity_branch: () => ts.diversity({ sampleSets: sets, windows: w, mode: "branch" }),
@@ -277,6 +285,11 @@ function makeCases(ts, { populationSampleSets }, single) {
         windows: w,
         mode: "site",
       }),
+    // W: 10 columns of fixed weights per sample (as bench_tskit.py), branch mode.
+    genetic_relatedness_vector: () => ts.geneticRelatednessVector({ weights: benchWeights(ts.numSamples, 10), mode: "branch" }),
+    // 10 components with tskit's defaults (5 iterations, 10 oversamples) and a fixed seed;
+    // the eigenvalues are the value checked against tskit's.
+    pca: async () => (await ts.pca({ numComponents: 10, randomSeed: 1 })).eigenvalues,
   };
   return { cases, numSampleSets: sets.length };
 }

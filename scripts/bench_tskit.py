@@ -109,6 +109,9 @@ def main():
     for j, s in enumerate(sets):
         indicator[[row[u] for u in s], j] = 1
     set_sizes = np.array([len(s) for s in sets], dtype=np.float64)
+    def bench_weights(n, k):
+        i, j = np.arange(n)[:, None], np.arange(k)[None, :]
+        return ((i * 7 + j * 13) % 17) / 17 - 0.5
 
     cases = {
         "diversity_site": lambda: ts.diversity(sets, windows=w, mode="site"),
@@ -134,6 +137,11 @@ def main():
             sample_sets=sets, indexes=pairs),
         "general_stat": lambda: ts.general_stat(indicator, lambda x: x * (set_sizes - x), len(sets),
                                                 windows=w, mode="site"),
+        # 10 columns of fixed weights per sample (as bench.mjs), branch mode.
+        "genetic_relatedness_vector": lambda: ts.genetic_relatedness_vector(bench_weights(ts.num_samples, 10), mode="branch"),
+        # 10 components with tskit's defaults (5 iterations, 10 oversamples) and a fixed seed;
+        # the eigenvalues are the value checked against treeseq's.
+        "pca": lambda: ts.pca(num_components=10, random_seed=1).eigenvalues,
     }
     if only is not None:
         unknown = only - set(cases)

@@ -50,13 +50,14 @@ import make_custom_fixture
 import make_genotype_fixture
 import make_ld_fixture
 import make_metadata_fixture
+import make_pca_fixture
 import make_rows_fixture
 import make_tree_fixture
 
 # The toolkit recorders, each writing OUT_DIR/<KIND>/NAME.json.gz.
 TOOLKIT = [make_metadata_fixture, make_rows_fixture, make_tree_fixture, make_genotype_fixture,
            make_alignment_fixture, make_ld_fixture, make_coalescence_fixture,
-           make_custom_fixture]
+           make_custom_fixture, make_pca_fixture]
 
 
 def nan_to_none(a):

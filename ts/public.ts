@@ -39,6 +39,10 @@ export type {
   SampleCountStatOptions,
   SummaryFunction,
   KcDistanceOptions,
+  GeneticRelatednessVectorOptions,
+  PcaOptions,
+  PcaResult,
+  ArrayWithShape,
 } from "./stats.js";
 export type { ErrorCode } from "./errors.js";
 export type {

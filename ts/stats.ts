@@ -78,6 +78,46 @@ export type WeightMatrix =
   | ReadonlyArray<readonly number[] | Float64Array>
   | { readonly data: Float64Array | readonly number[]; readonly shape: readonly [number, number] };
 
+/** An n-dimensional array, row-major: `pca`'s `rangeSketch` (given and returned). */
+export interface ArrayWithShape {
+  readonly data: Float64Array | readonly number[];
+  readonly shape: readonly number[];
+}
+
+/**
+ * tskit's `PCAResult`, each field `{ data, shape }` with tskit's shape: `factors`
+ * `[windows?][dim][numComponents]`, `eigenvalues` `[windows?][numComponents]`, `rangeSketch`
+ * `[windows?][dim][vectors]`, `errorBound` `[windows?]` (`[]` without windows).
+ */
+export interface PcaResult {
+  factors: StatResult;
+  eigenvalues: StatResult;
+  rangeSketch: StatResult;
+  errorBound: StatResult;
+}
+
+/**
+ * Cuts the core's packed `pca` result (its four arrays one after the other; shape `[windows
+ * given (0 or 1), windows, dim, components, vectors]`, see the core's `stats/pca.rs`) into
+ * tskit's `PCAResult`.
+ */
+export function unpackPca(packed: StatResult): PcaResult {
+  const [given, nw, dim, nc, nv] = packed.shape;
+  const lead = given === 1 ? [nw] : [];
+  let at = 0;
+  const take = (n: number, shape: number[]): StatResult => {
+    const data = packed.data.slice(at, at + n);
+    at += n;
+    return { data, shape: [...lead, ...shape] };
+  };
+  return {
+    factors: take(nw * dim * nc, [dim, nc]),
+    eigenvalues: take(nw * nc, [nc]),
+    rangeSketch: take(nw * dim * nv, [dim, nv]),
+    errorBound: take(nw, []),
+  };
+}
+
 /**
  * What the statistics summed over the genealogy take (not the spectrum, the matrices or the
  * per-node statistics, whose options are their own).
@@ -186,8 +226,14 @@ class ArrayPacker {
     });
   }
 
-  /** `W`: a list of equal rows, or `{ data, shape }` (shape checked at full width by the core). */
-  weights(v: unknown, p: Place): unknown {
+  /** `W`: a list of equal rows, or `{ data, shape }` (shape checked at full width by the core);
+   * with `column`, a flat list of numbers too, as one column (tskit reshapes a 1-D `W` so in
+   * `genetic_relatedness_vector`). */
+  weights(v: unknown, p: Place, column = false): unknown {
+    if (column && isList(v) && v.length > 0 && !Array.prototype.some.call(v, isList)) {
+      const data = floatList(v, p);
+      return { data: this.add("$f64", data), shape: [data.length, 1] };
+    }
     if (isList(v) && v.length > 0) {
       const rows = Array.from(v as ArrayLike<unknown>, (r, i) => floatList(r, { ...p, path: `${p.path}[${i}]` }));
       const k = rows.length > 0 ? rows[0].length : 0;
@@ -200,6 +246,12 @@ class ArrayPacker {
       return { data: this.add("$f64", data), shape: [rows.length, k] };
     }
     if (isList(v)) return []; // no rows: the core says what it needs
+    const o = optionsObject(v, ["data", "shape"], `${p.where}: ${p.path}`);
+    return this.array(o, p);
+  }
+
+  /** `{ data, shape }` (pca's `rangeSketch`, and `W` in that form). */
+  array(v: unknown, p: Place): unknown {
     const o = optionsObject(v, ["data", "shape"], `${p.where}: ${p.path}`);
     return {
       data: this.floats(o.data, { ...p, path: `${p.path}.data` }),
@@ -257,8 +309,12 @@ export function toKwargs(name: StatName, options: StatOptions | undefined): Stat
     else if (k === "windows") kwargs[key] = typeof v === "string" ? v : pack.floats(v, p, true);
     else if (k === "timeWindows") kwargs[key] = v === "nodes" ? v : pack.floats(v, p, true);
     else if (k === "quantiles") kwargs[key] = pack.floats(v, p);
-    else if (k === "weights" || k === "covariates") kwargs[key] = pack.weights(v, p);
-    else if (k === "mode") kwargs[key] = stringValue(v, p, `"site", "branch" or "node"`);
+    else if (k === "weights" || k === "covariates") kwargs[key] = pack.weights(v, p, name === "geneticRelatednessVector");
+    else if (k === "nodes" || k === "samples" || k === "individuals") kwargs[key] = pack.ids(v, p);
+    else if (k === "rangeSketch") kwargs[key] = pack.array(v, p);
+    else if (k === "numComponents" || k === "numIterations" || k === "numOversamples" || k === "randomSeed") {
+      kwargs[key] = toInteger(v, p);
+    } else if (k === "mode") kwargs[key] = stringValue(v, p, `"site", "branch" or "node"`);
     else if (k === "numThreads") kwargs[key] = toInteger(v, p, "an integer (it is ignored)");
     else if (k === "outputDim") kwargs[key] = toInteger(v, p, "a positive integer");
     else if (k === "f") kwargs[key] = pack.summaryTable(v, p);
@@ -293,4 +349,6 @@ export {
   type TraitLinearModelOptions,
   type GeneralStatOptions,
   type SampleCountStatOptions,
+  type GeneticRelatednessVectorOptions,
+  type PcaOptions,
 } from "./generated/stats.js";

@@ -5,7 +5,7 @@
 import type { Backend, Handle, StatResult, Summary, TreeCursor, TypedArray, VariantCursor } from "./backend.js";
 import { detach } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
-import { booleanValue, describe, optionsObject, toNumber } from "./values.js";
+import { booleanValue, describe, isPlainObject, optionsObject, toNumber } from "./values.js";
 import { decodeRowMetadata, makeTables, type MetadataTableName, type Tables } from "./tables.js";
 import { MetadataDecoder, type MetadataSchema } from "./metadata.js";
 import { Tree, noExtra, trackedMarks, treeContext, type TreeContext } from "./tree.js";
@@ -58,7 +58,11 @@ import {
   type GeneticRelatednessOptions,
   type GeneticRelatednessWeightedOptions,
   type LdMatrixOptions,
+  type GeneticRelatednessVectorOptions,
   type MeanDescendantsOptions,
+  type PcaOptions,
+  type PcaResult,
+  unpackPca,
   type MultiWayStatOptions,
   type PairCoalescenceCountsOptions,
   type PairCoalescenceQuantilesOptions,
@@ -692,6 +696,34 @@ export class TreeSequence {
    */
   pairCoalescenceRates(options: PairCoalescenceRatesOptions): Promise<StatResult> {
     return this.stat("pairCoalescenceRates", options);
+  }
+
+  /**
+   * The branch-mode genetic relatedness matrix times `weights` (tskit's `W`, one row per
+   * sample): for each focal node (default: the samples) and column, the sum over samples b of
+   * relatedness(node, b) × W[b]. Centred by default (`nodes` needs `centre: false`); tskit
+   * takes `mode: "branch"` only, and refuses its default, "site". Shape:
+   * `[windows?][nodes][columns]`.
+   */
+  geneticRelatednessVector(options: GeneticRelatednessVectorOptions): Promise<StatResult> {
+    return this.stat("geneticRelatednessVector", options);
+  }
+
+  /**
+   * Principal components of the (branch-mode, not span-normalised) relatedness matrix of the
+   * samples or of `individuals`, per window, by tskit's randomized SVD. Given `randomSeed`,
+   * the sketch is numpy's `default_rng(randomSeed)`'s, as tskit draws it, so the result is
+   * tskit's (eigenvalues to about 1e-6, factors up to sign); without one a random seed is
+   * drawn here. Resolves to tskit's `PCAResult`: `{ factors, eigenvalues, rangeSketch,
+   * errorBound }`, each `{ data, shape }`.
+   */
+  async pca(options: PcaOptions): Promise<PcaResult> {
+    let given: PcaOptions = options;
+    if (isPlainObject(options) && options.randomSeed == null && options.rangeSketch == null) {
+      // tskit's default: a fresh seed (numpy's, from the system; here 2^32 values).
+      given = { ...options, randomSeed: Math.floor(Math.random() * 2 ** 32) };
+    }
+    return unpackPca(await this.stat("pca", given));
   }
 
   /** Every statistic: tskit's method by name, with the options as its keyword arguments. */

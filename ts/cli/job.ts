@@ -10,6 +10,9 @@ import { totalmem } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { STATISTICS, toKwargs, type StatName, type StatOptions } from "../stats.js";
+
+/** Statistics whose results are not tables of windows and sets (vectors per node, pca). */
+const NOT_IN_CLI = new Set<string>(["geneticRelatednessVector", "pca"]);
 import { bytesValue, choiceValue, integerValue, UsageError, type FlagSpecs, type Parsed } from "./args.js";
 import { BACKEND_FLAGS } from "./command.js";
 import { expandFiles } from "./files.js";
@@ -187,6 +190,11 @@ export function parseStat(v: unknown): StatSpec {
   name = name.trim();
   if (!(name in STATISTICS)) {
     throw new UsageError(`--stat: unknown statistic '${name}' (one of ${Object.keys(STATISTICS).join(", ")})`);
+  }
+  if (NOT_IN_CLI.has(name)) {
+    throw new UsageError(
+      `--stat: ${name} is not offered by treeseq stat (its result is not a table of windows and sets): call it from the API`,
+    );
   }
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     throw new UsageError(`--stat ${name}: the options must be a JSON object such as {"mode":"branch"}`);

@@ -6,6 +6,7 @@
  * reported on stderr with its code and the run goes on; the exit status then says so.
  */
 import { load, type TreeSequence } from "../index.js";
+import type { StatResult } from "../stats.js";
 import type { Parsed } from "./args.js";
 import { reportError, startBackend, type Command } from "./command.js";
 import { readJob, STAT_FLAGS, type Job, type StatFile } from "./job.js";
@@ -153,7 +154,8 @@ async function computeFile(file: StatFile, job: Job, table: TableWriter, progres
           }
         }
         for (const req of requests) {
-          const result = await ts[spec.name](req.options as never);
+          // (pca, whose result is no StatResult, is refused when the job is read: cli/job.ts.)
+          const result = (await ts[spec.name](req.options as never)) as StatResult;
           for (const piece of table.render(rowsOf(result, req, file.name, spec.name))) {
             chunks.push(piece);
             totals.values += piece.count;

@@ -65,6 +65,9 @@ fn ts_type(method: Option<&Method>, opt: Opt) -> &'static str {
         Opt::Stat => "LdStat",
         Opt::Sites => "ReadonlyArray<IdList>",
         Opt::Positions => "ReadonlyArray<readonly number[] | Float64Array>",
+        Opt::Nodes | Opt::Samples | Opt::Individuals => "IdList",
+        Opt::NumComponents | Opt::NumIterations | Opt::NumOversamples | Opt::RandomSeed => "number",
+        Opt::RangeSketch => "ArrayWithShape",
     }
 }
 
@@ -102,7 +105,7 @@ fn stats() -> String {
     )
     .unwrap();
     out.push_str(
-        "import type { IdList, IndexTuples, LdStat, SampleSets, StatMode, SummaryFunction, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
+        "import type { ArrayWithShape, IdList, IndexTuples, LdStat, SampleSets, StatMode, SummaryFunction, TimeWindows, WeightMatrix, Windows } from \"../stats.js\";\n\n",
     );
 
     out.push_str(
@@ -130,7 +133,18 @@ fn stats() -> String {
             .iter()
             .map(|p| format!("\"{}\"", p.opt.camel()))
             .collect();
-        writeln!(out, "  {}: [{}],", m.camel, names.join(", ")).unwrap();
+        let line = format!("  {}: [{}],", m.camel, names.join(", "));
+        // Biome's line width (biome.jsonc): a longer list goes one name per line, as Biome
+        // formats it.
+        if line.len() <= 140 {
+            writeln!(out, "{line}").unwrap();
+        } else {
+            writeln!(out, "  {}: [", m.camel).unwrap();
+            for n in &names {
+                writeln!(out, "    {n},").unwrap();
+            }
+            out.push_str("  ],\n");
+        }
     }
     out.push_str("};\n\n");
 

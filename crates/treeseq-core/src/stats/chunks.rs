@@ -40,6 +40,11 @@ pub(crate) const MAX_CHUNKS: usize = 64;
 /// and spectrum walks; the engine counts in tree turnovers instead, see [`Cost::Engine`]).
 const SEEK_SHARE: f64 = 1.0 / 16.0;
 
+/// What the output pass at the end of a [`Cost::PathWalkWithOutput`] chunk costs, in seeks:
+/// measured on the relatedness vector on bench-30k (a seek about 3 ms, the output pass about
+/// 20 ms with 10 weight columns).
+const OUTPUT_PASS_SEEKS: f64 = 6.0;
+
 /// Edge insertions plus removals per chunk, in units of a tree's edges (the engine's cost
 /// model): chunks of site-mode statistics, whose edge events cost least (no summary per
 /// event), turn their tree over more times, so that their seeks stay as small a part of their
@@ -75,6 +80,11 @@ pub(crate) enum Cost {
     /// path to the root, about `log2(samples + 1) + 1` nodes, doing a little per node and
     /// nothing per pair; its seek is about one tree's edges.
     PathWalk,
+    /// As [`Cost::PathWalk`], with, at each chunk's end, a pass over the whole tree that
+    /// costs about [`OUTPUT_PASS_SEEKS`] seeks (the relatedness vector: every node's pending
+    /// sums flushed and summed down to the focal nodes): fewer chunks by that factor, and an
+    /// even count above one, so that two threads share them evenly.
+    PathWalkWithOutput,
     /// The branch-mode allele frequency spectrum (`afs_branch`): cut at window boundaries,
     /// where tskit's walk flushes every node, so that a chunk starts from the state the
     /// whole walk has there and chunking changes no bit of the spectrum. Each window
@@ -138,7 +148,7 @@ pub(crate) fn plan_chunks(
             let (cuts, seeks) = cut_windows(g, windows, forced);
             (windows, cuts, seeks)
         }
-        Cost::Engine { .. } | Cost::PathWalk => {
+        Cost::Engine { .. } | Cost::PathWalk | Cost::PathWalkWithOutput => {
             let (cuts, seeks) = cut_trees(g, a, b, cost, forced);
             (g.breakpoints, cuts, seeks)
         }
@@ -308,7 +318,7 @@ fn tree_edges(g: &TableView, cost: Cost, first: usize) -> f64 {
             let x = g.breakpoints[first];
             (g.inserted_by(x) - g.removed_by(x)) as f64
         }
-        Cost::PathWalk | Cost::Windows => {
+        Cost::PathWalk | Cost::PathWalkWithOutput | Cost::Windows => {
             let bp = g.breakpoints;
             let span: f64 = g
                 .edge_left
@@ -356,6 +366,15 @@ fn cut_trees(
                 c.max(1)
             } else {
                 c.div_ceil(4) * 4
+            }
+        } else if cost == Cost::PathWalkWithOutput {
+            let seek = tree_edges * (1.0 + OUTPUT_PASS_SEEKS);
+            let c = (events as f64 * path_depth(g) * SEEK_SHARE / seek).ceil() as usize;
+            let c = at_least_two_when_seek_heavy(c, events, tree_edges);
+            if c <= 1 {
+                1
+            } else {
+                c.div_ceil(2) * 2
             }
         } else {
             let c = (events as f64 * path_depth(g) * SEEK_SHARE / tree_edges) as usize;

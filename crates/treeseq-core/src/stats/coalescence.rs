@@ -26,7 +26,7 @@
 //! which agrees up to rounding.
 //!
 //! Parallel and reproducible as every statistic here: chunks fixed by the data, each chunk's
-//! rows of (window, bin, index) sums added in chunk order (`pairs::run_chunks_in_waves`), then
+//! rows of (window, bin, index) sums added in chunk order (`pairs::run_chunks_with`), then
 //! normalised and summarised per window, so the bits are the same on any thread count and on
 //! WebAssembly.
 //!
@@ -41,7 +41,7 @@ use super::args::{
     parse_windows, time_window_of, Arrays, Kwargs,
 };
 use super::chunks::{plan_chunks, Chunk, Cost};
-use super::pairs::{chunk_windows, run_chunks_in_waves, TableView};
+use super::pairs::{chunk_windows, run_chunks_with, TableView};
 use super::registry::{Coalescence, Method, Opt};
 use super::StatOutput;
 use crate::bail;
@@ -422,9 +422,14 @@ fn walk(ts: &TreeSequence, call: &Call) -> Vec<f64> {
         members: &members,
         k,
     };
-    run_chunks_in_waves(&call.windows, &chunks, call.row_len(), wave, |c| {
-        ctx.chunk(c)
-    })
+    run_chunks_with(
+        &call.windows,
+        &chunks,
+        call.row_len(),
+        wave,
+        || (),
+        |_, c| ctx.chunk(c),
+    )
 }
 
 /// What every chunk reads.

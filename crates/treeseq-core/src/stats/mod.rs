@@ -16,8 +16,9 @@
 //! - `engine/`: the parallel tree traversal that sums a summary over the genealogy.
 //!
 //! What it is not: `divergence_matrix`, `genetic_relatedness_matrix`, `mean_descendants`,
-//! `genealogical_nearest_neighbours`, `ld_matrix` (`ld/`) and the pair coalescence
-//! statistics (`coalescence.rs`) have algorithms of their own and are not here.
+//! `genealogical_nearest_neighbours`, `ld_matrix` (`ld/`), the pair coalescence statistics
+//! (`coalescence.rs`), `genetic_relatedness_vector` and `pca` have algorithms of their own
+//! and are not here.
 //!
 //! Beyond tskit: windows need not start at 0 or end at the sequence length, and every
 //! branch-mode statistic accepts `time_windows` (a time-window axis after the window axis,
@@ -34,7 +35,9 @@ pub mod engine;
 pub mod ld;
 pub mod matrix;
 pub mod pairs;
+pub mod pca;
 pub mod registry;
+pub mod relatedness_vector;
 pub mod summaries;
 pub mod weights;
 
@@ -117,10 +120,14 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
     };
     check_options(method, kwargs)?;
     // As tskit: branch lengths mean nothing when node times are not calibrated (tskit's
-    // ld_matrix alone does not check).
-    if kwargs.get("mode").and_then(Value::as_str) == Some("branch")
+    // ld_matrix, relatedness vector and pca make no such check).
+    let checks_time_units = !matches!(
+        method.algorithm,
+        Algorithm::LdMatrix | Algorithm::RelatednessVector | Algorithm::Pca
+    );
+    if checks_time_units
+        && kwargs.get("mode").and_then(Value::as_str) == Some("branch")
         && ts.time_units() == "uncalibrated"
-        && !matches!(method.algorithm, Algorithm::LdMatrix)
     {
         bail!(
             BadParam,
@@ -143,6 +150,8 @@ fn dispatch(ts: &TreeSequence, name: &str, kwargs: &Value, arrays: Arrays) -> Re
         Algorithm::PairCoalescence(which) => {
             coalescence::compute(ts, method, *which, kwargs, arrays)
         }
+        Algorithm::RelatednessVector => relatedness_vector::compute(ts, method, kwargs, arrays),
+        Algorithm::Pca => pca::compute(ts, method, kwargs, arrays),
     }
 }
 

@@ -120,24 +120,38 @@ pub(crate) fn run_chunks(
     row_len: usize,
     task: impl Fn(&Chunk) -> Vec<f64> + Sync,
 ) -> Vec<f64> {
-    run_chunks_in_waves(windows, chunks, row_len, chunks.len(), task)
+    run_chunks_with(
+        windows,
+        chunks,
+        row_len,
+        chunks.len(),
+        || (),
+        |_, chunk| task(chunk),
+    )
 }
 
 /// As [`run_chunks`], with at most `wave` chunks' rows alive at once (for partials as large
-/// as a node table). Rows are still added in chunk order, so the wave changes no bit.
-pub(crate) fn run_chunks_in_waves(
+/// as a node table; rows are still added in chunk order, so the wave changes no bit), and
+/// each task given scratch made by `init` and reused by the tasks that follow it on the same
+/// worker (rayon's `map_init`): for walks whose per-node buffers cost more to allocate than
+/// to reuse. Which scratch a chunk gets depends on scheduling, so a task must give the same
+/// result whatever its scratch held before.
+pub(crate) fn run_chunks_with<S>(
     windows: &[f64],
     chunks: &[Chunk],
     row_len: usize,
     wave: usize,
-    task: impl Fn(&Chunk) -> Vec<f64> + Sync,
+    init: impl Fn() -> S + Sync + Send,
+    task: impl Fn(&mut S, &Chunk) -> Vec<f64> + Sync + Send,
 ) -> Vec<f64> {
     let nw = windows.len() - 1;
     let mut out = vec![0.0; nw * row_len];
     for batch in chunks.chunks(wave.max(1)) {
         let partials: Vec<Vec<f64>> = batch
             .par_iter()
-            .map(|c| crate::parallel::timed_task(|| task(c)))
+            .map_init(&init, |scratch, c| {
+                crate::parallel::timed_task(|| task(scratch, c))
+            })
             .collect();
         for (chunk, p) in batch.iter().zip(&partials) {
             let rows = chunk_windows(windows, chunk);

@@ -53,11 +53,21 @@ pub enum Opt {
     PairNormalise,
     /// `pair_coalescence_quantiles`' quantiles.
     Quantiles,
+    /// `genetic_relatedness_vector`'s focal nodes.
+    Nodes,
+    /// `pca`'s options.
+    NumComponents,
+    Samples,
+    Individuals,
+    NumIterations,
+    NumOversamples,
+    RandomSeed,
+    RangeSketch,
 }
 
 impl Opt {
     /// Every option, in the order the generated TypeScript lists them.
-    pub const ALL: [Opt; 21] = [
+    pub const ALL: [Opt; 29] = [
         Opt::SampleSets,
         Opt::Indexes,
         Opt::Windows,
@@ -79,6 +89,14 @@ impl Opt {
         Opt::Positions,
         Opt::PairNormalise,
         Opt::Quantiles,
+        Opt::Nodes,
+        Opt::NumComponents,
+        Opt::Samples,
+        Opt::Individuals,
+        Opt::NumIterations,
+        Opt::NumOversamples,
+        Opt::RandomSeed,
+        Opt::RangeSketch,
     ];
 
     /// tskit's keyword argument.
@@ -105,6 +123,14 @@ impl Opt {
             Opt::Positions => "positions",
             Opt::PairNormalise => "pair_normalise",
             Opt::Quantiles => "quantiles",
+            Opt::Nodes => "nodes",
+            Opt::NumComponents => "num_components",
+            Opt::Samples => "samples",
+            Opt::Individuals => "individuals",
+            Opt::NumIterations => "num_iterations",
+            Opt::NumOversamples => "num_oversamples",
+            Opt::RandomSeed => "random_seed",
+            Opt::RangeSketch => "range_sketch",
         }
     }
 
@@ -132,6 +158,14 @@ impl Opt {
             Opt::Positions => "positions",
             Opt::PairNormalise => "pairNormalise",
             Opt::Quantiles => "quantiles",
+            Opt::Nodes => "nodes",
+            Opt::NumComponents => "numComponents",
+            Opt::Samples => "samples",
+            Opt::Individuals => "individuals",
+            Opt::NumIterations => "numIterations",
+            Opt::NumOversamples => "numOversamples",
+            Opt::RandomSeed => "randomSeed",
+            Opt::RangeSketch => "rangeSketch",
         }
     }
 }
@@ -192,6 +226,10 @@ pub enum Algorithm {
     /// The pair coalescence statistics (`coalescence.rs`): counts of coalescing pairs per
     /// node or time window, and the quantiles or rates tskit summarises them into.
     PairCoalescence(Coalescence),
+    /// `genetic_relatedness_vector` (`relatedness_vector.rs`).
+    RelatednessVector,
+    /// `pca` (`pca.rs`).
+    Pca,
 }
 
 /// Which pair coalescence statistic: what each window's weights are summarised into.
@@ -592,6 +630,63 @@ const fn coalescence(
     }
 }
 
+const RELATEDNESS_VECTOR: &[Param] = &[
+    required(Opt::W, W),
+    opt(Opt::Windows, WINDOWS),
+    opt(
+        Opt::Mode,
+        "tskit computes it in \"branch\" mode only, and its default, \"site\", is refused as tskit refuses it: pass mode \"branch\".",
+    ),
+    flag(Opt::SpanNormalise, true, SPAN_NORMALISE),
+    flag(
+        Opt::Centre,
+        true,
+        "Default true: the product with the centred relatedness matrix (W centred over the samples, the result over the focal nodes).",
+    ),
+    opt(
+        Opt::Nodes,
+        "Focal nodes, any nodes (default: the samples): rows of the result; needs `centre: false`.",
+    ),
+];
+
+const PCA: &[Param] = &[
+    required(Opt::NumComponents, "How many principal components."),
+    opt(
+        Opt::Windows,
+        "Genome windows, one PCA each (default: the whole genome, no window axis).",
+    ),
+    opt(
+        Opt::Samples,
+        "Sample nodes to analyse (default: all samples); ids below the number of samples, as tskit.",
+    ),
+    opt(
+        Opt::Individuals,
+        "Individuals to analyse instead of samples, each the average of its nodes.",
+    ),
+    opt(
+        Opt::TimeWindows,
+        "One time interval [lo, hi]: relatedness from the branches inside it only.",
+    ),
+    opt(Opt::Mode, "\"branch\" (the default, and the only mode tskit takes)."),
+    flag(Opt::Centre, true, "Default true: centre the relatedness matrix."),
+    opt(
+        Opt::NumIterations,
+        "Power iterations of the range finder (default 5).",
+    ),
+    opt(
+        Opt::NumOversamples,
+        "Extra sketch vectors (default: min(10, dim - numComponents)); not with `rangeSketch`.",
+    ),
+    opt(
+        Opt::RandomSeed,
+        "Seed of numpy's generator, as tskit draws the sketch: the same seed gives tskit's result (default: a random seed).",
+    ),
+    opt(
+        Opt::RangeSketch,
+        "A starting sketch, as a previous result's `rangeSketch`.",
+    ),
+];
+
 /// tskit 1.0 renamed `reference_sets` to `sample_sets` in the per-node statistics.
 const REFERENCE_SETS: &[(&str, &str, Opt)] =
     &[("reference_sets", "referenceSets", Opt::SampleSets)];
@@ -835,6 +930,26 @@ pub static METHODS: &[Method] = &[
         PAIR_COALESCENCE_RATES,
         "Pair coalescence rates in time windows.",
     ),
+    Method {
+        tskit: "genetic_relatedness_vector",
+        camel: "geneticRelatednessVector",
+        algorithm: Algorithm::RelatednessVector,
+        params: RELATEDNESS_VECTOR,
+        node_mode: false,
+        flat_sample_sets: false,
+        renamed: &[],
+        doc: "The branch-mode genetic relatedness matrix times `weights`, per window: `[windows][nodes][columns]`.",
+    },
+    Method {
+        tskit: "pca",
+        camel: "pca",
+        algorithm: Algorithm::Pca,
+        params: PCA,
+        node_mode: false,
+        flat_sample_sets: false,
+        renamed: &[],
+        doc: "Principal components of the relatedness matrix, by tskit's randomized SVD.",
+    },
 ];
 
 impl Method {

@@ -96,18 +96,26 @@ impl<'a, V: Sums> TreeState<'a, V> {
         self.step::<false, T>(pos, touch);
     }
 
+    /// As [`TreeState::advance`], telling `visitor` which edge moves and which way, for a
+    /// walk that keeps per-node state of its own keyed to the moving child (the relatedness
+    /// vector's path sums, `stats::relatedness_vector`).
     #[inline(always)]
-    fn step<const CHILD: bool, T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, mut touch: T) {
+    pub(crate) fn advance_visiting<E: EdgeVisitor<V>>(&mut self, pos: f64, visitor: &mut E) {
         while let Some(i) = self.cursor.next_out(pos) {
             let ev = self.cursor.removals[i];
             self.prefetch_event(self.cursor.removal_ahead(AHEAD));
-            self.move_edge::<false, CHILD, T>(ev, &mut touch);
+            self.move_edge::<false, E>(ev, visitor);
         }
         while let Some(i) = self.cursor.next_in(pos) {
             let ev = self.cursor.insertions[i];
             self.prefetch_event(self.cursor.insertion_ahead(AHEAD));
-            self.move_edge::<true, CHILD, T>(ev, &mut touch);
+            self.move_edge::<true, E>(ev, visitor);
         }
+    }
+
+    #[inline(always)]
+    fn step<const CHILD: bool, T: FnMut(usize, i32, &[V])>(&mut self, pos: f64, touch: T) {
+        self.advance_visiting(pos, &mut Touch::<T, CHILD>(touch));
     }
 
     /// Starts fetching what an event a few ahead will read first: its child's and parent's
@@ -123,27 +131,21 @@ impl<'a, V: Sums> TreeState<'a, V> {
     }
 
     /// Inserts (`INSERT`) or removes one edge: the child's weights are added to or taken
-    /// from every node on the path from the parent up, each touched before it changes (and
-    /// the child first, with `CHILD`).
+    /// from every node on the path from the parent up, each shown to `visitor` before it
+    /// changes (the child first).
     #[inline(always)]
-    fn move_edge<const INSERT: bool, const CHILD: bool, T: FnMut(usize, i32, &[V])>(
-        &mut self,
-        ev: EdgeEvent,
-        touch: &mut T,
-    ) {
+    fn move_edge<const INSERT: bool, E: EdgeVisitor<V>>(&mut self, ev: EdgeEvent, visitor: &mut E) {
         let (k, r) = (self.k, self.stride);
         let x = &mut self.x[self.base..];
         let c = ev.child as usize;
-        if CHILD {
-            touch(c, self.parent[c], &x[c * r..][..k]);
-        }
+        visitor.child(c, self.parent[c], &x[c * r..][..k]);
         // The child's weights are read in place for each ancestor (the child is none of
         // them): a copy of k values would be a call to memcpy per edge.
         let cs = c * r;
         let mut v = ev.parent;
         while v >= 0 {
             let vu = v as usize;
-            touch(vu, self.parent[vu], &x[vu * r..][..k]);
+            visitor.ancestor(vu, self.parent[vu], &x[vu * r..][..k], c, INSERT);
             let vs = vu * r;
             for j in 0..k {
                 let w = x[cs + j];
@@ -162,6 +164,33 @@ impl<'a, V: Sums> TreeState<'a, V> {
     #[inline]
     pub(crate) fn tree_right(&self, end: f64) -> f64 {
         self.cursor.tree_right(end)
+    }
+}
+
+/// What a walk does, beside the weight sums, while one edge moves: `child` before the child
+/// gains or loses its parent (`parent` is its parent before the move, -1 when inserted), then
+/// `ancestor` for each node on the path from the edge's parent up, before the child's sums
+/// are added to (`insert`) or taken from its own; `x` is the node's sums before the change.
+pub(crate) trait EdgeVisitor<V> {
+    fn child(&mut self, c: usize, parent: i32, x: &[V]);
+    fn ancestor(&mut self, a: usize, parent: i32, x: &[V], c: usize, insert: bool);
+}
+
+/// A touch closure as a visitor: every node whose sums change, and the moved child too
+/// with `CHILD` ([`TreeState::advance`] and [`TreeState::advance_ancestors`]).
+struct Touch<T, const CHILD: bool>(T);
+
+impl<V, T: FnMut(usize, i32, &[V]), const CHILD: bool> EdgeVisitor<V> for Touch<T, CHILD> {
+    #[inline(always)]
+    fn child(&mut self, c: usize, parent: i32, x: &[V]) {
+        if CHILD {
+            (self.0)(c, parent, x);
+        }
+    }
+
+    #[inline(always)]
+    fn ancestor(&mut self, a: usize, parent: i32, x: &[V], _c: usize, _insert: bool) {
+        (self.0)(a, parent, x);
     }
 }
 

@@ -25,6 +25,7 @@
 
 mod indexes;
 mod loci;
+mod relatedness_vector;
 mod sample_sets;
 mod weights;
 mod windows;
@@ -40,6 +41,9 @@ use crate::treeseq::TreeSequence;
 
 pub use indexes::{default_indexes, parse_indexes, Indexes};
 pub use loci::{parse_positions, parse_sites, Loci};
+pub use relatedness_vector::{
+    parse_pca, parse_relatedness_vector, PcaArgs, PcaIndices, VectorArgs,
+};
 pub use sample_sets::{parse_sample_sets, sample_index_map, SampleSets};
 pub use weights::{parse_matrix, parse_weights};
 pub use windows::{
