@@ -257,7 +257,8 @@ struct Request {
 
 /// A general statistic's call, parsed: for the general engine, or for the many-pairs path.
 enum Parsed {
-    Engine(Request),
+    // Boxed: a parsed request is several times a pair request's size.
+    Engine(Box<Request>),
     Pairs(pairs::PairRequest),
 }
 
@@ -394,7 +395,7 @@ impl Request {
             whole_time_axis,
         };
         req.check_output(ts)?;
-        Ok(Parsed::Engine(req))
+        Ok(Parsed::Engine(Box::new(req)))
     }
 
     /// Refuses (`OUTPUT_TOO_LARGE`) an output larger than the memory ceiling, or than any

@@ -223,7 +223,7 @@ fn plan_kind(mode: Mode, dense: bool) -> Cost {
 impl ChunkPlan {
     /// The pieces [`run`] cuts a statistic of this mode and summary kind (`dense`: not the
     /// allele frequency spectrum) into over these windows, for when its walk can go on from
-    /// piece to piece (see [`continuable`]; otherwise the run plans its chunks itself).
+    /// piece to piece (see `continuable`; otherwise the run plans its chunks itself).
     pub fn new(ts: &TreeSequence, windows: &[f64], mode: Mode, dense: bool) -> ChunkPlan {
         let cost = plan_kind(mode, dense);
         ChunkPlan {
