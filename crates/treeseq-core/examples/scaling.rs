@@ -4,9 +4,9 @@
 //!
 //!   predicted_speedup = T(1) / max(longest task, total / P)
 //!
-//! where T(1) is the one-thread wall time of the whole call, and total is the sum of the
-//! tasks' times in the plan made for P (so a plan that cuts finer pays for its extra seeks
-//! there). Printed as TSV with a header row: `case`, `threads`, `chunks` (tasks),
+//! where T(1) is the sum of the tasks' times in the plan made for one thread, and total the
+//! sum in the plan made for P (so a plan that cuts finer pays for its extra seeks there).
+//! What runs before the tasks (reading the arguments, planning) is left out of both. Printed as TSV with a header row: `case`, `threads`, `chunks` (tasks),
 //! `total_s`, `longest_chunk_s`, `predicted_speedup`. The cases are bench.mjs's: diversity
 //! (site and branch, one set per population), divergence (branch, every pair of populations)
 //! and divergence between 435 pairs of 30 sets (np.array_split of the samples), branch mode.
@@ -19,7 +19,6 @@
 //! bandwidth limit), which is why it is a prediction.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
 
 use treeseq_core::parallel::{record_task_times, with_plan_threads};
 use treeseq_core::stats::args::Arrays;
@@ -153,18 +152,9 @@ fn main() {
             compute_json(&ts, case.method, &case.kwargs, Arrays::default())
                 .unwrap_or_else(|e| panic!("{}: {e}", case.name))
         };
-        // T(1): the one-thread plan, run whole, by the wall clock.
-        let t1 = median(
-            (0..repeats)
-                .map(|_| {
-                    let t = Instant::now();
-                    one_thread.install(run);
-                    t.elapsed().as_secs_f64()
-                })
-                .collect(),
-        );
         // The plan made for P threads (`with_plan_threads`), its tasks each timed as they
         // run one after another on one thread.
+        let mut t1 = None;
         for p in THREADS {
             let mut totals = Vec::new();
             let mut longest = Vec::new();
@@ -177,6 +167,8 @@ fn main() {
                 longest.push(times.iter().copied().fold(0.0, f64::max));
             }
             let (total, longest) = (median(totals), median(longest));
+            // T(1): the work of the plan made for one thread.
+            let t1 = *t1.get_or_insert(total);
             let predicted = t1 / longest.max(total / p as f64);
             println!(
                 "{}\t{p}\t{tasks}\t{total:.6}\t{longest:.6}\t{predicted:.2}",
