@@ -463,7 +463,7 @@ impl Walk<'_> {
         );
         let mut visited = vec![false; self.g.num_nodes];
         let mut outside = vec![0.0; self.k];
-        let mut scratch = vec![0.0; self.k];
+        let mut scratch = vec![0.0; 2 * self.k];
         let mut missing = WindowCursor::new(windows, chunk.start);
         let time = self.g.time;
         let times = call.needs_times();

@@ -194,6 +194,36 @@ impl<V, T: FnMut(usize, i32, &[V]), const CHILD: bool> EdgeVisitor<V> for Touch<
     }
 }
 
+/// The visitor of [`TreeState::advance_paths`]: hands each ancestor its path child's sums as
+/// they were before the move (the previous ancestor's, kept in `before`; for the edge's
+/// parent, the moved child's when it is removed, none when it is inserted).
+struct Paths<'s, F> {
+    visit: F,
+    before: &'s mut [f64],
+    moved: &'s mut [f64],
+    first: bool,
+}
+
+impl<F: FnMut(bool, usize, &[f64], Option<&[f64]>, &[f64])> EdgeVisitor<f64> for Paths<'_, F> {
+    #[inline(always)]
+    fn child(&mut self, _c: usize, _parent: i32, x: &[f64]) {
+        self.moved.copy_from_slice(x);
+        self.first = true;
+    }
+
+    #[inline(always)]
+    fn ancestor(&mut self, a: usize, _parent: i32, x: &[f64], _c: usize, insert: bool) {
+        let below = match (self.first, insert) {
+            (true, true) => None,
+            (true, false) => Some(&*self.moved),
+            (false, _) => Some(&*self.before),
+        };
+        (self.visit)(insert, a, x, below, self.moved);
+        self.before.copy_from_slice(x);
+        self.first = false;
+    }
+}
+
 impl<'a> TreeState<'a, f64> {
     /// Moves to the tree starting at `pos` as [`TreeState::advance`], handing
     /// `visit(insert, v, sums, below, moved)` each ancestor v of each moved edge's child,
@@ -201,60 +231,25 @@ impl<'a> TreeState<'a, f64> {
     /// parent when the edge is inserted: the child is not below it yet), both as they were
     /// before the edge moved, and the moved child's. For walks whose per-node term depends on
     /// a node's child on the path as well as on the node (the pair coalescence counts): the
-    /// same path update as `move_edge`, in one pass with what such a walk reads. `scratch`
-    /// holds at least `k` values (the path child's sums before the move).
+    /// same path update as `move_edge` (an [`EdgeVisitor`] that keeps the path child's sums),
+    /// in one pass with what such a walk reads. `scratch` holds at least `2k` values (the
+    /// path child's sums before the move, and the moved child's).
     #[inline(always)]
     pub(crate) fn advance_paths(
         &mut self,
         pos: f64,
         scratch: &mut [f64],
-        mut visit: impl FnMut(bool, usize, &[f64], Option<&[f64]>, &[f64]),
+        visit: impl FnMut(bool, usize, &[f64], Option<&[f64]>, &[f64]),
     ) {
-        while let Some(i) = self.cursor.next_out(pos) {
-            let ev = self.cursor.removals[i];
-            self.prefetch_event(self.cursor.removal_ahead(AHEAD));
-            self.move_path::<false>(ev, scratch, &mut visit);
-        }
-        while let Some(i) = self.cursor.next_in(pos) {
-            let ev = self.cursor.insertions[i];
-            self.prefetch_event(self.cursor.insertion_ahead(AHEAD));
-            self.move_path::<true>(ev, scratch, &mut visit);
-        }
-    }
-
-    /// One edge of [`TreeState::advance_paths`].
-    #[inline(always)]
-    fn move_path<const INSERT: bool>(
-        &mut self,
-        ev: EdgeEvent,
-        before: &mut [f64],
-        visit: &mut impl FnMut(bool, usize, &[f64], Option<&[f64]>, &[f64]),
-    ) {
-        let (k, r) = (self.k, self.stride);
-        let x = &mut self.x[self.base..];
-        let cs = ev.child as usize * r;
-        let mut v = ev.parent;
-        let mut first = true;
-        while v >= 0 {
-            let vs = v as usize * r;
-            {
-                let xs = &*x;
-                let below = match (first, INSERT) {
-                    (true, true) => None,
-                    (true, false) => Some(&xs[cs..cs + k]),
-                    (false, _) => Some(&before[..k]),
-                };
-                visit(INSERT, v as usize, &xs[vs..vs + k], below, &xs[cs..cs + k]);
-            }
-            for j in 0..k {
-                let (old, w) = (x[vs + j], x[cs + j]);
-                before[j] = old;
-                x[vs + j] = if INSERT { old + w } else { old - w };
-            }
-            first = false;
-            v = self.parent[v as usize];
-        }
-        self.parent[ev.child as usize] = if INSERT { ev.parent } else { -1 };
+        let k = self.k;
+        let (before, moved) = scratch.split_at_mut(k);
+        let mut paths = Paths {
+            visit,
+            before,
+            moved: &mut moved[..k],
+            first: true,
+        };
+        self.advance_visiting(pos, &mut paths);
     }
 
     /// The tree at `at` with records of `k` f64 sums, from each node's own values (`own`,
