@@ -20,6 +20,7 @@ pub mod kc_distance;
 pub mod memory;
 pub mod metadata;
 pub mod parallel;
+pub(crate) mod portable_math;
 pub mod stats;
 pub mod tables;
 pub mod tree;

@@ -671,61 +671,11 @@ fn rates(weight: &[f64], values: &[f64], breaks: &[f64], out: &mut [f64]) {
             let waiting = if values[i] < a { 0.0 } else { values[i] - a };
             1.0 / waiting
         } else {
-            ln(1.0 - weight[i] / (1.0 - coalesced)) / (a - b)
+            crate::portable_math::ln(1.0 - weight[i] / (1.0 - coalesced)) / (a - b)
         };
         out[i] = if rate > 0.0 { rate } else { 0.0 };
         coalesced += weight[i];
     }
-}
-
-/// The natural logarithm, the same bits on every platform: `f64::ln` is the platform's libm
-/// (glibc natively, a port of musl's in WebAssembly), and those differ in last bits. This is
-/// the classic fdlibm reduction, in plain IEEE arithmetic (which Rust never contracts): x =
-/// 2^k m with m in [sqrt(2)/2, sqrt(2)), f = m - 1, s = f / (2 + f), and
-/// ln(m) = f - f^2/2 + s (f^2/2 + R(s^2)), R a degree-7 polynomial; error below 1 ulp.
-fn ln(x: f64) -> f64 {
-    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    const LG: [f64; 7] = [
-        6.666_666_666_666_735e-1,
-        3.999_999_999_940_942e-1,
-        2.857_142_874_366_239e-1,
-        2.222_219_843_214_978_4e-1,
-        1.818_357_216_161_805e-1,
-        1.531_383_769_920_937_3e-1,
-        1.479_819_860_511_658_6e-1,
-    ];
-    if x.is_nan() || x < 0.0 {
-        return f64::NAN;
-    }
-    if x == 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if x == f64::INFINITY {
-        return x;
-    }
-    // Subnormals scaled into the normal range first.
-    let (x, mut k) = if x < f64::MIN_POSITIVE {
-        (x * 2f64.powi(54), -54)
-    } else {
-        (x, 0)
-    };
-    let bits = x.to_bits();
-    k += ((bits >> 52) & 0x7ff) as i32 - 1023;
-    let mut m = f64::from_bits((bits & ((1u64 << 52) - 1)) | (1023u64 << 52));
-    if m > std::f64::consts::SQRT_2 {
-        m *= 0.5;
-        k += 1;
-    }
-    let f = m - 1.0;
-    let s = f / (2.0 + f);
-    let z = s * s;
-    let w = z * z;
-    let t1 = w * (LG[1] + w * (LG[3] + w * LG[5]));
-    let t2 = z * (LG[0] + w * (LG[2] + w * (LG[4] + w * LG[6])));
-    let hfsq = 0.5 * f * f;
-    let dk = k as f64;
-    dk * LN2_HI - ((hfsq - (s * (hfsq + (t1 + t2)) + dk * LN2_LO)) - f)
 }
 
 #[cfg(test)]
@@ -767,25 +717,6 @@ mod tests {
         // The last window with pairs: one over the mean wait past its start, 2 - 1.
         assert_eq!(out[1], 1.0);
         assert!(out[2].is_nan());
-    }
-
-    #[test]
-    fn ln_agrees_with_the_platforms_to_an_ulp() {
-        let mut x = 1e-310_f64;
-        while x < 1e300 {
-            for y in [x, x * 1.37, x * 0.71, 1.0 - x.min(0.5), 1.0 + x.min(1.0)] {
-                let (a, b) = (ln(y), y.ln());
-                assert!(
-                    (a - b).abs() <= 2.0 * f64::EPSILON * b.abs().max(1e-300),
-                    "{y}: {a} vs {b}"
-                );
-            }
-            x *= 3.3;
-        }
-        assert_eq!(ln(1.0), 0.0);
-        assert!(ln(-1.0).is_nan() && ln(f64::NAN).is_nan());
-        assert_eq!(ln(0.0), f64::NEG_INFINITY);
-        assert_eq!(ln(f64::INFINITY), f64::INFINITY);
     }
 
     #[test]

@@ -24,7 +24,6 @@
 
 mod linalg;
 mod numpy_random;
-mod portable_math;
 
 use serde_json::Value;
 
@@ -116,7 +115,8 @@ pub fn compute(
         range.extend_from_slice(&q);
         let ratio = 2.0 * dim as f64 / (nc.saturating_sub(1).max(1)) as f64;
         let base = 1.0 + 4.0 * ratio.sqrt();
-        let error_factor = portable_math::exp(portable_math::ln(base) / (2 * depth + 1) as f64);
+        let error_factor =
+            crate::portable_math::exp(crate::portable_math::ln(base) / (2 * depth + 1) as f64);
         bounds.push(d[nc] * (1.0 + error_factor));
     }
     let mut data = factors;

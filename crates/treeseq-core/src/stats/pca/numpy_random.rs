@@ -14,7 +14,7 @@
 //! bit numpy's; the tests hold both). That is far inside what `pca` promises (eigenvalues to
 //! 1e-6 of tskit's), and the same bits on every backend.
 
-use super::portable_math::{exp, ln};
+use crate::portable_math::{exp, ln};
 
 /// numpy's `SeedSequence(entropy).generate_state(n_words, uint64)`, for an integer seed.
 fn seed_state(seed: u64, n_words: usize) -> Vec<u64> {
