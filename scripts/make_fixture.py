@@ -8,8 +8,8 @@ whole test suite can be run against tree sequences it has never seen:
     TREESEQ_FIXTURES=OUT_DIR npx vitest run
 
 `--toolkit` adds tskit's toolkit answers for each file, as the toolkit tests read them:
-OUT_DIR/{metadata,rows,tree,genotypes,alignments,ld,coalescence,custom}/NAME.json.gz, recorded by the
-`answers` of make_{metadata,rows,tree,genotype,alignment,ld,coalescence,custom}_fixture.py (the
+OUT_DIR/{metadata,rows,tree,genotypes,alignments,ld,coalescence,custom,draw}/NAME.json.gz, recorded by the
+`answers` of make_{metadata,rows,tree,genotype,alignment,ld,coalescence,custom,draw}_fixture.py (the
 recorders of the bundled ones
 too). `--trees` takes existing files (copied into OUT_DIR) instead of simulating.
 
@@ -47,6 +47,7 @@ from fixture_util import check_tskit, dump_once, write_json_gz
 import make_alignment_fixture
 import make_coalescence_fixture
 import make_custom_fixture
+import make_draw_fixture
 import make_genotype_fixture
 import make_ld_fixture
 import make_metadata_fixture
@@ -57,7 +58,7 @@ import make_tree_fixture
 # The toolkit recorders, each writing OUT_DIR/<KIND>/NAME.json.gz.
 TOOLKIT = [make_metadata_fixture, make_rows_fixture, make_tree_fixture, make_genotype_fixture,
            make_alignment_fixture, make_ld_fixture, make_coalescence_fixture,
-           make_custom_fixture, make_pca_fixture]
+           make_custom_fixture, make_pca_fixture, make_draw_fixture]
 
 
 def nan_to_none(a):

@@ -64,6 +64,9 @@ export type { Variant, VariantsOptions, GenotypeMatrixOptions, HaplotypesOptions
 export type { VcfOptions, VcfSink } from "./vcf.js";
 export type { TraversalOrder } from "./tree.js";
 export type { NewickOptions } from "./newick.js";
+export type { DrawSvgOptions, TreeDrawSvgOptions, TreeSequenceDrawSvgOptions, TimeScale } from "./draw/svg.js";
+export type { TreeDrawTextOptions, TreeSequenceDrawTextOptions, Orientation } from "./draw/text.js";
+export type { DrawOrder } from "./draw/layout.js";
 export type { EdgeDiff, EdgeDiffsOptions } from "./edge-diffs.js";
 export type { MetadataSchema, MetadataCodec, ColumnData, ColumnValues } from "./metadata.js";
 export type { MetadataTableName } from "./tables.js";

@@ -12,6 +12,9 @@ import type { Tables } from "./tables.js";
 import { describe, idList, optionsObject, stringValue, toInteger, toNumber } from "./values.js";
 import { newick, type NewickOptions } from "./newick.js";
 import * as metrics from "./tree-metrics.js";
+import type { DrawSequence } from "./draw/layout.js";
+import { treeSvg, type TreeDrawSvgOptions } from "./draw/svg.js";
+import { treeText, type TreeDrawTextOptions } from "./draw/text.js";
 
 const NULL = -1;
 
@@ -33,11 +36,19 @@ export interface TreeContext {
   mutationSite: Int32Array;
   /** tskit's `discrete_time`: every node and known mutation time is an integer. */
   discreteTime(): boolean;
+  /** The tree sequence as the drawings read it (ts/draw). */
+  drawSequence(): DrawSequence;
 }
 
 /** @internal A tree sequence's TreeContext, from its tables; `discreteTime` is the tree
  * sequence's own (rows.ts), asked on the first Newick without a precision. */
-export function treeContext(t: Tables, numNodes: number, samples: Int32Array, discreteTime: () => boolean): TreeContext {
+export function treeContext(
+  t: Tables,
+  numNodes: number,
+  samples: Int32Array,
+  discreteTime: () => boolean,
+  drawSequence: () => DrawSequence,
+): TreeContext {
   return {
     numNodes,
     time: t.nodes.time,
@@ -46,6 +57,7 @@ export function treeContext(t: Tables, numNodes: number, samples: Int32Array, di
     samples,
     mutationSite: t.mutations.site,
     discreteTime,
+    drawSequence,
   };
 }
 
@@ -665,6 +677,31 @@ export class Tree {
     noExtra(arguments, 1, "Tree.asNewick");
     this.live();
     return newick(this.view(), options, this.ctx.discreteTime.bind(this.ctx), (u) => this.check(u, "asNewick root"));
+  }
+
+  /**
+   * tskit's `draw_svg`: an SVG picture of this tree, as text, with tskit's groups and classes
+   * (`node n<id>`, `edge`, `mut m<id> s<site>`, `sym`, `lab`...), so that CSS can style it
+   * (`style`). Options (camelCase of tskit's): `size`, `timeScale` ("time", "log_time",
+   * "rank"), `maxTime`, `minTime`, `nodeLabels`, `mutationLabels`, `nodeTitles`,
+   * `mutationTitles`, `title`, `order` ("minlex", "tree"), `forceRootBranch`, `symbolSize`,
+   * `xAxis`, `xLabel`, `xRegions`, `yAxis`, `yLabel`, `yTicks`, `yGridlines`, `omitSites`,
+   * `allEdgeMutations`, `rootSvgAttributes`, `style`, `canvasSize`, `preamble`. The same in
+   * Node and in the browser; write the text to a file or put it in a page yourself.
+   */
+  drawSvg(options: TreeDrawSvgOptions = {}): string {
+    noExtra(arguments, 1, "Tree.drawSvg");
+    this.live();
+    return treeSvg(this, this.ctx.drawSequence(), options);
+  }
+
+  /** tskit's `draw_text`: this tree in box-drawing characters (or ASCII with `useAscii`), the
+   * same text as tskit's. Options: `orientation` ("top", "left", "bottom", "right"),
+   * `nodeLabels`, `maxTime` ("tree", "ts"), `useAscii`, `order` ("minlex", "tree"). */
+  drawText(options: TreeDrawTextOptions = {}): string {
+    noExtra(arguments, 1, "Tree.drawText");
+    this.live();
+    return treeText(this, this.ctx.drawSequence(), options);
   }
 
   /** @internal The arrays the algorithms in tree-metrics.ts and newick.ts read. */

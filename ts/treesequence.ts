@@ -47,6 +47,9 @@ import {
 } from "./alignments.js";
 import { vcfPieces, writePieces, type VcfOptions, type VcfSink, type VcfSource } from "./vcf.js";
 import { nbytes } from "./nbytes.js";
+import type { DrawSequence } from "./draw/layout.js";
+import { treeSequenceSvg, type TreeSequenceDrawSvgOptions } from "./draw/svg.js";
+import { treeSequenceText, type TreeSequenceDrawTextOptions } from "./draw/text.js";
 import { VARIANT_STATE } from "./generated/cursor.js";
 import {
   STATISTICS,
@@ -282,7 +285,13 @@ export class TreeSequence {
   private treeContextCache: TreeContext | null = null;
   /** What every Tree reads besides its cursor, made once. */
   private treeContext(): TreeContext {
-    return (this.treeContextCache ??= treeContext(this.tables, this.info.numNodes, this.samples(), () => this.rows.discreteTime()));
+    return (this.treeContextCache ??= treeContext(
+      this.tables,
+      this.info.numNodes,
+      this.samples(),
+      () => this.rows.discreteTime(),
+      () => this.drawSequence(),
+    ));
   }
 
   /**
@@ -317,6 +326,49 @@ export class TreeSequence {
     } finally {
       cursor.free();
     }
+  }
+
+  // ---- Drawings (ts/draw): SVG and text.
+
+  /** What the drawings read: the tables, and one Tree walked left to right as tskit's
+   * `ts.trees()` walks (its drawings' child and root orders are that walk's). */
+  private drawSequence(): DrawSequence {
+    let tree: Tree | null = null;
+    return {
+      tables: this.tables,
+      sequenceLength: this.sequenceLength,
+      timeUnits: this.timeUnits,
+      numTrees: this.numTrees,
+      breakpoints: () => this.breakpoints(),
+      treeAt: (i) => {
+        if (tree === null || tree.index > i) tree = this.newTree();
+        while (tree.index !== i) if (!tree.step("next")) throw new TreeSeqError("INTERNAL", `drawing: no tree ${i}`);
+        return tree;
+      },
+    };
+  }
+
+  /**
+   * tskit's `draw_svg`: the trees side by side above a genome axis with their breakpoints and
+   * sites, as SVG text with tskit's groups and classes. Options: those of `Tree.drawSvg`
+   * (but `allEdgeMutations`), and `xScale` ("physical", "treewise"), `xLim` ([left, right]:
+   * the trees over that region), `maxNumTrees` (the first and last ones, the rest marked
+   * skipped). Time axes default to the tree sequence's extent (`maxTime`/`minTime` "ts").
+   */
+  drawSvg(options: TreeSequenceDrawSvgOptions = {}): string {
+    noExtra(arguments, 1, "drawSvg");
+    this.h;
+    return treeSequenceSvg(this.drawSequence(), options);
+  }
+
+  /** tskit's `draw_text`: every tree side by side in box-drawing characters (or ASCII), with a
+   * time scale and the breakpoints; the same text as tskit's. Options: `nodeLabels`,
+   * `useAscii`, `order`, `timeLabelFormat` and `positionLabelFormat` (functions here; tskit's
+   * are format strings). */
+  drawText(options: TreeSequenceDrawTextOptions = {}): string {
+    noExtra(arguments, 1, "drawText");
+    this.h;
+    return treeSequenceText(this.drawSequence(), options);
   }
 
   /**
