@@ -40,7 +40,8 @@ SNAKE = {"timeScale": "time_scale", "nodeLabels": "node_labels", "mutationLabels
          "yLabel": "y_label", "xLim": "x_lim", "maxNumTrees": "max_num_trees", "omitSites": "omit_sites",
          "canvasSize": "canvas_size", "allEdgeMutations": "all_edge_mutations", "xScale": "x_scale",
          "maxTime": "max_time", "minTime": "min_time", "useAscii": "use_ascii", "yTicks": "y_ticks",
-         "yGridlines": "y_gridlines"}
+         "yGridlines": "y_gridlines", "xRegions": "x_regions", "nodeTitles": "node_titles",
+         "mutationTitles": "mutation_titles"}
 SVG = "{http://www.w3.org/2000/svg}"
 TRANSLATE = re.compile(r"translate\(\s*([-0-9.e+]+)(?:[ ,]+([-0-9.e+]+))?\s*\)")
 
@@ -48,8 +49,12 @@ TRANSLATE = re.compile(r"translate\(\s*([-0-9.e+]+)(?:[ ,]+([-0-9.e+]+))?\s*\)")
 def to_tskit(options):
     out = {}
     for k, v in options.items():
-        if k in ("nodeLabels", "mutationLabels"):
+        if k in ("nodeLabels", "mutationLabels", "nodeTitles", "mutationTitles"):
             v = {int(i): s for i, s in v.items()}
+        elif k == "xRegions":  # [[left, right, label]] here, {(left, right): label} in tskit
+            v = {(a, b): lab for a, b, lab in v}
+        elif k == "yTicks" and isinstance(v, dict):
+            v = {float(t): lab for t, lab in v.items()}
         out[SNAKE.get(k, k)] = v
     return out
 
@@ -151,6 +156,15 @@ def svg_cases(ts):
             (i, {"omitSites": True, "xAxis": True}),
             (i, {"timeScale": "rank", "maxTime": "ts", "yAxis": True, "xAxis": True}),
         ]
+    first = tree_indexes(ts)[0]
+    top = float(ts.max_root_time)
+    cases += [
+        (first, {"allEdgeMutations": True, "xAxis": True, "yAxis": True}),
+        (first, {"yTicks": [0, top / 3, top / 2], "yAxis": True, "yGridlines": True, "xAxis": True,
+                 "xLabel": "where", "yLabel": "when", "maxTime": top * 1.5, "minTime": 0}),
+        (first, {"yTicks": {"0": "now", str(top): "then"}, "yAxis": "left", "timeScale": "log_time",
+                 "forceRootBranch": True, "nodeTitles": {"0": "zero"}, "mutationTitles": {"0": "m0"}}),
+    ]
     L = ts.sequence_length
     breaks = [float(b) for b in ts.breakpoints()]
     mid = len(breaks) // 2
@@ -160,6 +174,11 @@ def svg_cases(ts):
         (None, {"maxNumTrees": 3, "timeScale": "rank", "yAxis": True, "title": "Trees", "size": [900, 300]}),
         (None, {"xLim": [0.1 * L, 0.9 * L], "maxNumTrees": 5, "xScale": "treewise"}),
         (None, {"xLim": [0, L], "maxNumTrees": 2, "order": "tree", "omitSites": True, "timeScale": "log_time"}),
+        (None, {"maxNumTrees": 3, "xRegions": [[0, L / 4, "A"], [L / 2, 3 * L / 4, "B"]],
+                "yTicks": {"0": "now", "100": "100 ago"}, "yAxis": "right", "xLabel": "genome",
+                "yLabel": "time", "forceRootBranch": True, "symbolSize": 4, "size": [800, 400]}),
+        (None, {"maxNumTrees": 2, "xAxis": False, "yAxis": True, "yGridlines": True, "minTime": 0,
+                "maxTime": float(ts.max_root_time) * 2}),
     ]
     if ts.num_trees <= 30:
         cases.append((None, {}))
@@ -192,6 +211,9 @@ def error_cases(ts):
         (None, {"xLim": [0, 2 * L]}),
         (None, {"maxNumTrees": 1}),
         (None, {"xScale": "log"}),
+        (None, {"xRegions": [[L / 2, L / 4, "backwards"]]}),
+        (None, {"xScale": "treewise", "xRegions": [[0, L / 4, "A"]]}),
+        (0, {"timeScale": "rank", "minTime": 0}),
     ]
 
 

@@ -334,12 +334,13 @@ export class TreeSequence {
    * `ts.trees()` walks (its drawings' child and root orders are that walk's). */
   private drawSequence(): DrawSequence {
     let tree: Tree | null = null;
+    let breaks: Float64Array | null = null;
     return {
       tables: this.tables,
       sequenceLength: this.sequenceLength,
       timeUnits: this.timeUnits,
       numTrees: this.numTrees,
-      breakpoints: () => this.breakpoints(),
+      breakpoints: () => (breaks ??= this.breakpoints()),
       treeAt: (i) => {
         if (tree === null || tree.index > i) tree = this.newTree();
         while (tree.index !== i) if (!tree.step("next")) throw new TreeSeqError("INTERNAL", `drawing: no tree ${i}`);

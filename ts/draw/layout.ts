@@ -67,6 +67,17 @@ function lowerBound(a: ArrayLike<number>, x: number, right = false): number {
 /** The scope of a drawing over [xMin, xMax) (null: tskit's default, the span with edges or
  * sites). `clip` false: the whole tree sequence, as a Tree's drawing sees it. */
 export function scopeOf(seq: DrawSequence, xLim: [number | null, number | null] | null, clip: boolean): Scope {
+  if (clip) return makeScope(seq, xLim, true);
+  // A Tree's drawing sees the whole tree sequence: worked out once per tree sequence (a pass
+  // over every node and edge), not once per picture.
+  let s = wholeScopes.get(seq.tables);
+  if (s === undefined) wholeScopes.set(seq.tables, (s = makeScope(seq, null, false)));
+  return { ...s, seq };
+}
+
+const wholeScopes = new WeakMap<object, Scope>();
+
+function makeScope(seq: DrawSequence, xLim: [number | null, number | null] | null, clip: boolean): Scope {
   const t = seq.tables;
   const L = seq.sequenceLength;
   const nEdges = t.edges.numRows;
@@ -79,14 +90,14 @@ export function scopeOf(seq: DrawSequence, xLim: [number | null, number | null] 
     if (Number.isNaN(xMin)) {
       if (nEdges === 0) xMin = 0;
       else {
-        xMin = Math.min(...minMax(t.edges.left));
+        xMin = least(t.edges.left);
         if (pos.length > 0 && pos[0] < xMin) xMin = 0;
       }
     }
     if (Number.isNaN(xMax)) {
       if (nEdges === 0) xMax = L;
       else {
-        xMax = minMax(t.edges.right)[1];
+        xMax = most(t.edges.right);
         if (pos.length > 0 && pos[pos.length - 1] > xMax) xMax = L;
       }
     }
@@ -152,14 +163,19 @@ export function scopeOf(seq: DrawSequence, xLim: [number | null, number | null] 
   };
 }
 
-function minMax(a: ArrayLike<number>): [number, number] {
-  let lo = Infinity,
-    hi = -Infinity;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] < lo) lo = a[i];
-    if (a[i] > hi) hi = a[i];
-  }
-  return [lo, hi];
+/** The least of some numbers (Infinity for none): a loop, as a spread into Math.min
+ * overflows the stack for a node with 10^5 children. */
+export function least(xs: Iterable<number>): number {
+  let m = Infinity;
+  for (const x of xs) if (x < m) m = x;
+  return m;
+}
+
+/** The greatest of some numbers (-Infinity for none). */
+export function most(xs: Iterable<number>): number {
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  return m;
 }
 
 /** One tree as drawn. */
@@ -199,7 +215,7 @@ function drawingOrder(roots: number[], kids: (u: number) => number[], order: Dra
     const minLeaf = new Map<number, number>();
     for (const u of postorder(roots, kids)) {
       const ch = kids(u);
-      minLeaf.set(u, ch.length === 0 ? u : Math.min(...ch.map((c) => minLeaf.get(c)!)));
+      minLeaf.set(u, ch.length === 0 ? u : least(ch.map((c) => minLeaf.get(c)!)));
     }
     const byLeaf = (a: number, b: number) => minLeaf.get(a)! - minLeaf.get(b)!;
     sortKids = (u) => kids(u).slice().sort(byLeaf);

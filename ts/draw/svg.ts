@@ -13,7 +13,7 @@ import type { Tree } from "../tree.js";
 import { nodeLabelMap } from "../newick.js";
 import { booleanValue, describe, isList, isPlainObject, optionsObject, stringValue, toNumber } from "../values.js";
 import { El, Raw, Text, rnd, translate } from "./element.js";
-import { type DrawOrder, type DrawSequence, type Scope, type Shape, scopeOf, shapeAt } from "./layout.js";
+import { type DrawOrder, type DrawSequence, least, most, type Scope, type Shape, scopeOf, shapeAt } from "./layout.js";
 import { tickLabels } from "./text.js";
 
 const NULL = -1;
@@ -227,7 +227,7 @@ function parse(options: unknown, known: readonly string[], where: string): Parse
     if (typeof maxTime === "number") bad(where, `maxTime must be "tree" or "ts" with timeScale "rank" (tskit), not ${maxTime}`);
     if (typeof minTime === "number") bad(where, `minTime must be "tree" or "ts" with timeScale "rank" (tskit), not ${minTime}`);
   }
-  const labels = (v: unknown, name: string) => (v === undefined || v === null ? null : renamed(nodeLabelMap(v, where), name));
+  const labels = (v: unknown, name: string) => (v === undefined || v === null ? null : idMap(v, where, name));
   let yAxis: false | "left" | "right" = false;
   if (o.yAxis === true) yAxis = "left";
   else if (o.yAxis !== undefined && o.yAxis !== null && o.yAxis !== false)
@@ -279,9 +279,15 @@ function parse(options: unknown, known: readonly string[], where: string): Parse
   };
 }
 
-/** nodeLabelMap's messages name nodeLabels; the other maps say their own name. */
-function renamed(m: Map<number, string>, _name: string): Map<number, string> {
-  return m;
+/** An id -> text option (labels, titles) as a Map: nodeLabelMap's reading, its messages
+ * naming the option they are about. */
+function idMap(v: unknown, where: string, name: string): Map<number, string> {
+  try {
+    return nodeLabelMap(v, where);
+  } catch (e) {
+    if (e instanceof TreeSeqError) throw new TreeSeqError(e.code, e.message.replace(/nodeLabels/g, name));
+    throw e;
+  }
 }
 
 function regions(v: unknown, where: string): Array<[number, number, string]> {
@@ -718,8 +724,8 @@ class TreePlot extends AxisPlot {
       if (parentOf(prev) !== u) pos.set(u, ++leaf);
       else {
         const xs = shape.children(u).map((c) => pos.get(c)!);
-        const lo = Math.min(...xs),
-          hi = Math.max(...xs);
+        const lo = least(xs),
+          hi = most(xs);
         pos.set(u, lo + (hi - lo) / 2);
       }
       prev = u;
@@ -758,7 +764,7 @@ class TreePlot extends AxisPlot {
       for (const u of this.x.keys()) this.height.set(u, nodeTime[u]);
       let maxNodeHeight: number;
       if (a.maxTime === "tree") {
-        maxNodeHeight = Math.max(...this.height.values());
+        maxNodeHeight = most(this.height.values());
         let maxMut = 0;
         for (const muts of this.nodeMuts.values()) for (const { time } of muts) if (!Number.isNaN(time)) maxMut = Math.max(maxMut, time);
         maxTime = Math.max(maxNodeHeight, maxMut);
@@ -769,7 +775,7 @@ class TreePlot extends AxisPlot {
         maxNodeHeight = a.maxTime;
         maxTime = a.maxTime;
       }
-      if (a.minTime === "tree") minTime = Math.min(...this.height.values());
+      if (a.minTime === "tree") minTime = least(this.height.values());
       else if (a.minTime === "ts") minTime = scope.minUsedTime;
       else minTime = a.minTime;
       if (minTime === maxTime) maxTime = minTime + 1;

@@ -7,7 +7,7 @@ import { TreeSeqError } from "../errors.js";
 import type { Tree } from "../tree.js";
 import { formatFixed, nodeLabelMap } from "../newick.js";
 import { booleanValue, describe, optionsObject, stringValue } from "../values.js";
-import { type DrawOrder, type DrawSequence, type Shape, scopeOf, shapeAt } from "./layout.js";
+import { type DrawOrder, type DrawSequence, least, most, type Shape, scopeOf, shapeAt } from "./layout.js";
 
 const NULL = -1;
 
@@ -180,8 +180,8 @@ function vertical(
       x += size + 1;
     } else {
       const xs = ch.map((c) => pos.get(c)!);
-      const a = Math.min(...xs),
-        b = Math.max(...xs);
+      const a = least(xs),
+        b = most(xs);
       pos.set(u, xs.length === 1 ? xs[0] : roundHalfEven(a + (b - a) / 2));
       const n = neighbour.get(u)!;
       const lx = Math.max(n === NULL ? 0 : pos.get(n)! + 1, pos.get(u)! - Math.floor(size / 2));
@@ -205,8 +205,8 @@ function vertical(
       for (let y = depth.get(ch[0])!; y < yu; y++) canvas.set(y, xu, vline);
     } else if (ch.length > 1) {
       const xs = ch.map((c) => pos.get(c)!);
-      const left = Math.min(...xs),
-        right = Math.max(...xs);
+      const left = least(xs),
+        right = most(xs);
       const y = yu - 1;
       for (let i = left + 1; i < right; i++) canvas.set(y, i, hline);
       canvas.set(y, xu, midParent);
@@ -248,8 +248,8 @@ function horizontal(shape: Shape, seq: DrawSequence, given: Map<number, string> 
         y += 2;
       } else {
         const ys = ch.map((c) => pos.get(c)!);
-        const a = Math.min(...ys),
-          b = Math.max(...ys);
+        const a = least(ys),
+          b = most(ys);
         pos.set(u, ys.length === 1 ? ys[0] : roundHalfEven(a + (b - a) / 2));
       }
     }
@@ -273,8 +273,8 @@ function horizontal(shape: Shape, seq: DrawSequence, given: Map<number, string> 
       for (let i = depth.get(ch[0])!; i < xu; i++) canvas.set(yu, i, hline);
     } else if (ch.length > 1) {
       const ys = ch.map((c) => pos.get(c)!);
-      const bot = Math.min(...ys),
-        top = Math.max(...ys);
+      const bot = least(ys),
+        top = most(ys);
       const x = xu - 1;
       for (let i = bot + 1; i < top; i++) canvas.set(i, x, vline);
       canvas.set(yu, x, midParent);
@@ -367,9 +367,9 @@ export function treeSequenceText(seq: DrawSequence, options: unknown): string {
   const scope = scopeOf(seq, null, false);
   const trees: TreeText[] = [];
   for (let i = 0; i + 1 < breaks.length; i++) trees.push(vertical(shapeAt(scope, i, order), seq, labels, "ts", ascii, true));
-  const height = 1 + Math.max(...trees.map((t) => t.height));
+  const height = 1 + most(trees.map((t) => t.height));
   let width = trees.reduce((s, t) => s + t.width + 2, 0) - 1;
-  const maxLabel = Math.max(...timeLabels.map(len));
+  const maxLabel = most(timeLabels.map(len));
   width += 3 + maxLabel + Math.floor(len(positionLabels[positionLabels.length - 1]) / 2);
   const canvas = new Canvas(height, width);
   const sep = ascii ? "|" : "┊";
