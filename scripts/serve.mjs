@@ -57,7 +57,8 @@ export function serve(root, isolated = true, port = 0, { cors = false } = {}) {
       }
       res.writeHead(200, headers).end(body);
     } catch {
-      res.writeHead(404).end("not found");
+      // With CORS, a page on another origin reads the 404 (and says so) instead of a network error.
+      res.writeHead(404, cors ? { "Access-Control-Allow-Origin": "*" } : {}).end("not found");
     }
   });
   return new Promise((resolvePromise, reject) => {

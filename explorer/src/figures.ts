@@ -11,13 +11,15 @@ export interface Figure {
   id: string;
   title: string;
   svg: string;
-  /** The figure's numbers, as exported. */
-  csv: string;
+  /** The figure's numbers, as exported (made when asked for: a large one takes a while). */
+  csv: () => string;
   caption?: string;
 }
 
 export const W = 900;
-const M = { left: 70, right: 20, top: 30, bottom: 46 };
+const M = { left: 70, right: 20, top: 46, bottom: 46 };
+/** The legend's row, between the title and the plot. */
+const LEGEND_Y = 34;
 const STYLE = "<style>text{font:12px system-ui,sans-serif;fill:#333}.title{font-weight:600;font-size:13px}</style>";
 
 function svgOpen(w: number, h: number, title: string, extra = ""): string {
@@ -60,28 +62,40 @@ function range(values: Iterable<number>, includeZero = true): [number, number] {
   return [lo, hi + (hi - lo) * 0.04];
 }
 
-function axes(h: number, x: Scale, y: Scale, xLabel: string, yLabel: string, xFormat = fmt, yTicks?: number[]): string {
+/** The axes, the y grid, tick labels and axis titles; `xFormat` null: no x ticks (the caller
+ * labels categories itself). */
+function axes(
+  h: number,
+  x: Scale,
+  y: Scale,
+  xLabel: string,
+  yLabel: string,
+  xFormat: ((v: number) => string) | null = fmt,
+  yTicks?: number[],
+  yFormat: (v: number) => string = fmt,
+): string {
   const [x0, x1, y0, y1] = [M.left, W - M.right, h - M.bottom, M.top];
   let s = `<line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y0}" stroke="#888"/><line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y1}" stroke="#888"/>`;
   for (const t of yTicks ?? ticks(y.lo, y.hi, 5)) {
     const yy = y(t).toFixed(1);
-    s += `<line x1="${x0}" x2="${x1}" y1="${yy}" y2="${yy}" stroke="#eee"/><text x="${x0 - 6}" y="${+yy + 4}" text-anchor="end">${fmt(t)}</text>`;
+    s += `<line x1="${x0}" x2="${x1}" y1="${yy}" y2="${yy}" stroke="#eee"/><text x="${x0 - 6}" y="${+yy + 4}" text-anchor="end">${yFormat(t)}</text>`;
   }
-  for (const t of ticks(x.lo, x.hi, 8)) {
+  for (const t of xFormat ? ticks(x.lo, x.hi, 8) : []) {
     const xx = x(t).toFixed(1);
-    s += `<line x1="${xx}" x2="${xx}" y1="${y0}" y2="${y0 + 4}" stroke="#888"/><text x="${xx}" y="${y0 + 17}" text-anchor="middle">${xFormat(t)}</text>`;
+    s += `<line x1="${xx}" x2="${xx}" y1="${y0}" y2="${y0 + 4}" stroke="#888"/><text x="${xx}" y="${y0 + 17}" text-anchor="middle">${xFormat!(t)}</text>`;
   }
   s += `<text x="${(x0 + x1) / 2}" y="${h - 8}" text-anchor="middle">${escapeHtml(xLabel)}</text>`;
   s += `<text transform="translate(14 ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(yLabel)}</text>`;
   return s;
 }
 
-function legend(names: string[], colours: string[]): string {
+/** The series' names in one row under the title (above the plot, never over the lines). */
+function legend(names: string[], colours: string[], x0 = M.left): string {
   let s = "";
+  let x = x0;
   names.forEach((name, k) => {
-    const lx = W - M.right - 190,
-      ly = M.top + 6 + k * 15;
-    s += `<rect x="${lx}" y="${ly}" width="12" height="4" fill="${colours[k]}"/><text x="${lx + 18}" y="${ly + 6}">${escapeHtml(name)}</text>`;
+    s += `<rect x="${x}" y="${LEGEND_Y - 4}" width="12" height="4" fill="${colours[k]}"/><text x="${x + 16}" y="${LEGEND_Y}">${escapeHtml(name)}</text>`;
+    x += 30 + 6.5 * name.length;
   });
   return s;
 }
@@ -148,7 +162,7 @@ export function heatmap(o: { title: string; rows: string[]; cols: string[]; valu
   const left = labelW + 10,
     top = 40;
   const w = Math.max(left + m * cell + 140, 420);
-  const colLabelH = (m * cell) / m > 9 ? 60 : 0;
+  const colLabelH = cell >= 9 ? 60 : 0;
   const h = top + k * cell + colLabelH + 20;
   const flat = o.values.flat();
   const [lo, hi] = range(flat, false);
@@ -199,11 +213,7 @@ export function barChart(o: {
   let s = svgOpen(W, H, o.title, ' data-kind="bars"');
   // Category ticks: at most ~12 labels.
   const every = Math.max(1, Math.ceil(n / 12));
-  const xs: Scale = linear(-0.5, n - 0.5, x(-0.5), x(n - 0.5));
-  s += axes(H, { ...xs, lo: 0, hi: 0 } as Scale, y, o.xLabel, o.yLabel).replace(
-    /<line x1="[^"]*" x2="[^"]*" y1="[^"]*" y2="[^"]*" stroke="#888"\/><text[^>]*>0<\/text>/,
-    "",
-  );
+  s += axes(H, x, y, o.xLabel, o.yLabel, null);
   for (let i = 0; i < n; i += every)
     s += `<text x="${x(i).toFixed(1)}" y="${H - M.bottom + 17}" text-anchor="middle">${escapeHtml(o.categories[i])}</text>`;
   // Many bars are drawn as one path per series (a spectrum of 30,000 counts stays light).
@@ -251,13 +261,10 @@ export function scatter(o: {
   const x = linear(o.xlim[0], o.xlim[1], M.left, W - M.right - 70);
   const y = linear(lo, hi, H - M.bottom, M.top);
   let s = svgOpen(W, H, o.title, ' data-kind="scatter"');
-  const yTicks = o.logY ? ticks(lo, hi, 5).filter(Number.isInteger) : undefined;
-  s += axes(H, x, y, o.xLabel, o.yLabel, fmtPos, yTicks);
-  if (o.logY)
-    s = s.replace(
-      /(<text x="\d+(?:\.\d+)?" y="[^"]*" text-anchor="end">)([^<]*)</g,
-      (_m, a: string, t: string) => `${a}${fmt(10 ** Number(t) - 1)}<`,
-    );
+  // Log time: log10(t + 1) (samples sit at time 0), ticks at 0 and the powers of ten.
+  const yTicks = o.logY ? [0, ...Array.from({ length: Math.floor(hi) + 1 }, (_, k) => Math.log10(10 ** k + 1))] : undefined;
+  const yFormat = o.logY ? (v: number) => fmt(Math.round(10 ** v - 1)) : fmt;
+  s += axes(H, x, y, o.xLabel, o.yLabel, fmtPos, yTicks, yFormat);
   let d = "";
   // Points grouped by colour bucket: one path per bucket keeps the SVG small.
   const buckets = new Map<number, string[]>();
@@ -323,7 +330,7 @@ export function figureElement(fig: Figure): HTMLElement {
     download(`${fig.id}.svg`, new Blob([fig.svg], { type: "image/svg+xml" })),
   );
   f.querySelector('[data-export="csv"]')!.addEventListener("click", () =>
-    download(`${fig.id}.csv`, new Blob([fig.csv], { type: "text/csv" })),
+    download(`${fig.id}.csv`, new Blob([fig.csv()], { type: "text/csv" })),
   );
   f.querySelector('[data-export="png"]')!.addEventListener("click", async () => download(`${fig.id}.png`, await svgToPng(fig.svg)));
   return f;

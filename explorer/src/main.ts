@@ -40,7 +40,7 @@ interface Explorer {
 const state: Explorer = { settled: false, view: null, error: null, file: null, timings: {}, busy };
 (window as any).__explorer = state;
 
-let open: { ts: TreeSequence; name: string; size: number; loadSeconds: number } | null = null;
+let open: { ts: TreeSequence; name: string; size: number; loadSeconds: number; pops: Context["pops"] } | null = null;
 let renderToken = 0;
 
 function status(text: string, error = false): void {
@@ -67,7 +67,6 @@ async function render(): Promise<void> {
   root.innerHTML = "";
   const ctx: Context = {
     ...open,
-    pops: populationSampleSets(open.ts),
     alive: () => token === renderToken,
     rerender: () => void render(),
   };
@@ -127,7 +126,7 @@ async function openSource(source: File | string): Promise<void> {
       state.settled = true;
       return;
     }
-    open = { ts: r.ts, name, size: r.size, loadSeconds: (performance.now() - t0) / 1000 };
+    open = { ts: r.ts, name, size: r.size, loadSeconds: (performance.now() - t0) / 1000, pops: populationSampleSets(r.ts) };
     state.timings.loaded = performance.now();
     $("file-name").textContent = `${name} (${fmtBytes(r.size)}, loaded in ${open.loadSeconds.toFixed(2)} s)`;
     $("drop")?.remove();

@@ -82,19 +82,23 @@ async function mutationPoints(ts: TreeSequence, job: Job): Promise<MutationPoint
   if (cached) return cached;
   const m = ts.tables.mutations;
   const n = m.numRows;
+  // The columns once, as local arrays: each `m.site` is a getter call.
+  const [site, node, mTime] = [m.site, m.node, m.time];
+  const sitePos = ts.tables.sites.position;
+  const nodeTime = ts.tables.nodes.time;
   const position = new Float64Array(n);
   const time = new Float64Array(n);
   const frequency = new Float64Array(n);
-  const sitePos = ts.tables.sites.position;
-  const nodeTime = ts.tables.nodes.time;
   for (let i = 0; i < n; i++) {
-    position[i] = sitePos[m.site[i]];
-    time[i] = Number.isNaN(m.time[i]) ? nodeTime[m.node[i]] : m.time[i];
+    position[i] = sitePos[site[i]];
+    time[i] = Number.isNaN(mTime[i]) ? nodeTime[node[i]] : mTime[i];
+    if ((i & 4095) === 4095) await job.tick();
   }
+  await job.yieldNow();
   const N = ts.numSamples;
   const T = ts.numTrees;
   for (const tree of ts.trees()) {
-    for (const id of tree.mutations()) frequency[id] = tree.numSamples(m.node[id]) / N;
+    for (const id of tree.mutations()) frequency[id] = tree.numSamples(node[id]) / N;
     await job.tick(tree.index / T);
   }
   const r = { position, time, frequency };
@@ -140,7 +144,7 @@ export async function renderGenome(ctx: Context, root: HTMLElement): Promise<voi
       <span>Populations ${sets.map((s, i) => `<label><input type="checkbox" name="pop" value="${i}"${chosen.includes(i) ? " checked" : ""}> ${escapeHtml(s.name)}</label>`).join(" ")}</span>
       <label><input type="checkbox" name="logt"${logt ? " checked" : ""}> log time</label>
       <button type="submit">Compute</button>
-      <span class="zoom"><button type="button" data-zoom="in">＋</button><button type="button" data-zoom="out">－</button><button type="button" data-zoom="reset">whole genome</button></span>
+      <span class="zoom"><button type="button" data-zoom="in">zoom in</button><button type="button" data-zoom="out">zoom out</button><button type="button" data-zoom="reset">whole genome</button></span>
       <span class="muted" id="xlim"></span>
     </form><div id="stat-figure"></div><div id="mut-figure"></div><p class="muted">Wheel over a figure zooms the genome axis; dragging pans it. Zooming in computes finer windows.</p>`;
   const form = root.querySelector<HTMLFormElement>("#genome-form")!;
@@ -190,7 +194,7 @@ export async function renderGenome(ctx: Context, root: HTMLElement): Promise<voi
       id: `${stat}-${mode}`,
       title: `${info.label}, ${mode} mode, ${rows.length} windows`,
       svg: stepChart({ title: `${info.label}, ${mode} mode`, yLabel: info.label, windows, series, xlim }),
-      csv: csv(["left", "right", ...names], rows),
+      csv: () => csv(["left", "right", ...names], rows),
       caption: `${info.arity === 1 ? "One line per population" : `One line per ${["", "", "pair", "triple", "quadruple"][info.arity]} of populations`}; each window's value spans it. Gaps: windows where the statistic is undefined (NaN).`,
     };
     statFig.innerHTML = "";
@@ -220,11 +224,12 @@ export async function renderGenome(ctx: Context, root: HTMLElement): Promise<voi
         colourLabel: "frequency",
         logY: logt,
       }),
-      csv: csv(
-        ["mutation", "position", "time", "frequency"],
-        ids.map((i) => [i, points!.position[i], points!.time[i], points!.frequency[i]]),
-      ),
-      caption: `Each mutation at its site's position and its time (its node's time where the mutation's is unknown), coloured by its frequency: the samples below its node over all ${ts.numSamples.toLocaleString("en")} samples.${every > 1 ? ` Every ${every}th of the ${ids.length.toLocaleString("en")} mutations in view is drawn; the CSV has all.` : ""}`,
+      csv: () =>
+        csv(
+          ["mutation", "position", "time", "frequency"],
+          ids.map((i) => [i, points!.position[i], points!.time[i], points!.frequency[i]]),
+        ),
+      caption: `Each mutation at its site's position and its time (its node's time where the mutation's is unknown), coloured by its frequency: the samples below its node over all ${ts.numSamples.toLocaleString("en")} samples.${every > 1 ? ` One in ${every} of the ${ids.length.toLocaleString("en")} mutations in view is drawn; the CSV has them all.` : ""}`,
     };
     mutFig.innerHTML = "";
     mutFig.append(figureElement(fig));

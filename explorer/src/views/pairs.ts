@@ -93,10 +93,11 @@ export async function renderPairs(ctx: Context, root: HTMLElement): Promise<void
           id: `fst-${mode}`,
           title: "Fst",
           svg: heatmap({ title: `Fst, ${mode} mode`, rows: names, cols: names, values: m, valueLabel: "Fst" }),
-          csv: csv(
-            ["i", "j", "population_i", "population_j", "fst"],
-            pairs.map(([i, j], c) => [i, j, names[i], names[j], r.data[c]]),
-          ),
+          csv: () =>
+            csv(
+              ["i", "j", "population_i", "population_j", "fst"],
+              pairs.map(([i, j], c) => [i, j, names[i], names[j], r.data[c]]),
+            ),
           caption: "Hudson's Fst between each pair of populations, as tskit's <code>Fst</code>; the diagonal is blank.",
         });
       }
@@ -120,10 +121,11 @@ export async function renderPairs(ctx: Context, root: HTMLElement): Promise<void
         id: `divergence-${mode}`,
         title: "divergence",
         svg: heatmap({ title: `divergence (dxy), ${mode} mode`, rows: names, cols: names, values: m, valueLabel: "divergence" }),
-        csv: csv(
-          ["i", "j", "population_i", "population_j", "divergence"],
-          withSelf.map(([i, j], c) => [i, j, names[i], names[j], r.data[c]]),
-        ),
+        csv: () =>
+          csv(
+            ["i", "j", "population_i", "population_j", "divergence"],
+            withSelf.map(([i, j], c) => [i, j, names[i], names[j], r.data[c]]),
+          ),
         caption:
           "Mean divergence between the populations' samples, as tskit's <code>divergence</code>; on the diagonal, within one population.",
       });
@@ -155,7 +157,7 @@ export async function renderPairs(ctx: Context, root: HTMLElement): Promise<void
             values: m,
             valueLabel: "relatedness",
           }),
-          csv: csv(["a", "b", "relatedness"], rows),
+          csv: () => csv(["a", "b", "relatedness"], rows),
           caption: `tskit's <code>genetic_relatedness_matrix</code> among the first ${n} ${escapeHtml(rel.what)} (each one's sample nodes as a set).`,
         });
       }
@@ -188,10 +190,11 @@ export async function renderPairs(ctx: Context, root: HTMLElement): Promise<void
           series: names.map((name, j) => ({ name, ys: mean.map((row) => row[j]) })),
           stacked: true,
         }),
-        csv: csv(
-          ["focal_population", "reference_population", "mean_gnn"],
-          mean.flatMap((row, i) => row.map((v, j) => [names[i], names[j], v])),
-        ),
+        csv: () =>
+          csv(
+            ["focal_population", "reference_population", "mean_gnn"],
+            mean.flatMap((row, i) => row.map((v, j) => [names[i], names[j], v])),
+          ),
         caption:
           "Each sample's genealogical nearest neighbours (tskit's <code>genealogical_nearest_neighbours</code>, the populations as reference sets), averaged over the samples of each population.",
       });
@@ -217,10 +220,11 @@ export async function renderPairs(ctx: Context, root: HTMLElement): Promise<void
           categories: Array.from(r.data, (_, i) => String(i)),
           series: [{ name: names[afsPop], ys: r.data }],
         }),
-        csv: csv(
-          ["count", "value"],
-          Array.from(r.data, (v, i) => [i, v]),
-        ),
+        csv: () =>
+          csv(
+            ["count", "value"],
+            Array.from(r.data, (v, i) => [i, v]),
+          ),
         caption: "tskit's <code>allele_frequency_spectrum</code> of the population's samples, span-normalised.",
       });
     }

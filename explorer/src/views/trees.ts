@@ -14,22 +14,22 @@ import { COLOURS, csv, escapeHtml, fmt, fmtPos, metadataText } from "../util.js"
 const BAR_W = 900;
 const BAR_H = 46;
 
-/** CSS that colours each population's nodes (tskit's drawings give a node the class `p<id>`). */
+/** CSS that colours each population's samples (tskit's drawings give a node the class `p<id>`). */
 function populationStyle(numPopulations: number): string {
   let s = "";
-  for (let p = 0; p < Math.min(numPopulations, 200); p++) {
-    const c = COLOURS[p % COLOURS.length];
-    s += `.node.p${p}.sample > .sym{fill:${c}}`;
-  }
-  return `<style>${s}.node > .sym{stroke:#333}</style>`;
+  for (let p = 0; p < Math.min(numPopulations, 200); p++) s += `.node.p${p}.sample > .sym{fill:${COLOURS[p % COLOURS.length]}}`;
+  return s;
 }
 
-/** The tree drawn by the library (`tree.drawSvg`), with the population colours added. */
-function drawTree(tree: Tree, numPopulations: number, width: number): string | null {
+export const TIME_SCALES = ["time", "log_time", "rank"] as const;
+export type TimeScaleName = (typeof TIME_SCALES)[number];
+
+/** The tree drawn by the library (`tree.drawSvg`, after tskit's draw_svg), or null where this
+ * build of the library has no drawSvg yet. */
+function drawTree(tree: Tree, numPopulations: number, width: number, timeScale: TimeScaleName): string | null {
   const draw = (tree as any).drawSvg as ((o: Record<string, unknown>) => string) | undefined;
   if (typeof draw !== "function") return null;
-  const svg = draw.call(tree, { size: [width, 560] });
-  return svg.replace(/(<svg\b[^>]*>)/, `$1${populationStyle(numPopulations)}`);
+  return draw.call(tree, { size: [width, 560], timeScale, yAxis: true, style: populationStyle(numPopulations) });
 }
 
 /** The nodes of the tree (every root's subtree), with what the CSV export gives per node. */
@@ -51,15 +51,19 @@ export async function renderTrees(ctx: Context, root: HTMLElement): Promise<void
   let pos = clamp(numParam("pos", 0));
   let tree = ts.at(pos);
   let selected = param("node") === "" ? -1 : numParam("node", -1);
+  const timeScale: TimeScaleName = (TIME_SCALES as readonly string[]).includes(param("tscale"))
+    ? (param("tscale") as TimeScaleName)
+    : "time";
 
   root.innerHTML = `<div class="controls">
-      <button type="button" data-step="first" title="first tree">⏮</button>
+      <button type="button" data-step="first" title="first tree">first</button>
       <button type="button" data-step="prev" title="previous tree (←)">◀</button>
       <span id="tree-index"></span>
       <button type="button" data-step="next" title="next tree (→)">▶</button>
-      <button type="button" data-step="last" title="last tree">⏭</button>
+      <button type="button" data-step="last" title="last tree">last</button>
       <label>Position <input type="number" id="pos" min="0" max="${L}" step="any"></label>
       <span class="muted" id="interval"></span>
+      <label>Time scale <select id="tscale">${TIME_SCALES.map((t) => `<option${t === timeScale ? " selected" : ""}>${t}</option>`).join("")}</select></label>
     </div>
     <svg class="genome-bar" id="genome-bar" viewBox="0 0 ${BAR_W} ${BAR_H}" preserveAspectRatio="none"></svg>
     <div class="muted" style="margin-bottom:0.6rem">${ctx.pops
@@ -102,12 +106,12 @@ export async function renderTrees(ctx: Context, root: HTMLElement): Promise<void
     const fig = root.querySelector("#tree-figure")!;
     fig.innerHTML = "";
     const width = Math.max(500, Math.min(1400, (fig as HTMLElement).clientWidth - 20 || 860));
-    const svg = drawTree(tree, ts.numPopulations, width);
+    const svg = drawTree(tree, ts.numPopulations, width, timeScale);
     const figure: Figure = {
       id: `tree-${tree.index}`,
       title: `tree ${tree.index}`,
       svg: svg ?? "",
-      csv: treeCsv(ctx, tree),
+      csv: () => treeCsv(ctx, tree),
     };
     const f = figureElement(figure);
     const holder = f.querySelector<HTMLElement>(".fig-svg")!;
@@ -170,6 +174,10 @@ export async function renderTrees(ctx: Context, root: HTMLElement): Promise<void
 
   for (const b of root.querySelectorAll<HTMLButtonElement>("[data-step]")) b.addEventListener("click", () => step(b.dataset.step!));
   root.querySelector("#pos")!.addEventListener("change", (e) => goTo(Number((e.target as HTMLInputElement).value)));
+  root.querySelector("#tscale")!.addEventListener("change", (e) => {
+    setParams({ tscale: (e.target as HTMLSelectElement).value === "time" ? null : (e.target as HTMLSelectElement).value });
+    ctx.rerender();
+  });
   const keys = (e: KeyboardEvent) => {
     if (!ctx.alive()) return document.removeEventListener("keydown", keys);
     if ((e.target as HTMLElement).tagName === "INPUT") return;
