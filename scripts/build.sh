@@ -52,4 +52,7 @@ for out in wasm-threads wasm-st; do
   cp "build/$out/treeseq_wasm.js" "build/$out/treeseq_wasm_bg.wasm" "dist/web/$out/"
 done
 node scripts/build-cjs.mjs
+
+log "explorer (build/explorer: a static site over dist/'s browser entry)"
+node explorer/build.mjs
 echo "build done"

@@ -9,7 +9,6 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { serve } from "../scripts/serve.mjs";
-import { evenWindows, firstThreePopulations } from "./helpers.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CHROMIUM = "/usr/bin/chromium";
@@ -87,72 +86,5 @@ describe("browser (headless Chromium)", () => {
     expect(r.diversity).toEqual(threadedDiversity);
   });
 
-  /** Opens the demo page with `query`, waits for its result (`window.__demo`) and its plots. */
-  async function demo(query: string, isolated = true) {
-    const { server, url } = await serve(ROOT, isolated);
-    try {
-      const page = await browser.newPage();
-      await page.goto(`${url}/demo/?${query}`);
-      await page.waitForFunction(() => (window as any).__demo?.done, null, { timeout: 60_000 });
-      const r = await page.evaluate(() => (window as any).__demo);
-      const paths = await page.locator("#along svg path").count();
-      const bars = await page.locator("#afs svg rect").count();
-      const status = await page.locator("#status").textContent();
-      await page.close();
-      return { ...r, paths, bars, status };
-    } finally {
-      server.close();
-    }
-  }
-
-  /** What native treeseq computes for the demo's request on medium.trees. */
-  async function nativeValues(stat: "diversity" | "fst", mode: "site" | "branch", n: number) {
-    const api = await import("../dist/index.js");
-    await api.init({ backend: "native" });
-    const ts = await api.load(join(ROOT, "test/fixtures/medium.trees"));
-    const sets = firstThreePopulations(ts);
-    const windows = evenWindows(ts.sequenceLength, n);
-    const indexes =
-      stat === "fst"
-        ? {
-            indexes: [
-              [0, 1],
-              [0, 2],
-              [1, 2],
-            ],
-          }
-        : {};
-    const r = await ts[stat]({ sampleSets: sets, windows, mode, ...indexes });
-    const afs = await ts.alleleFrequencySpectrum({ sampleSets: [sets[0]], mode });
-    ts.dispose();
-    return { values: Array.from(r.data), afs: Array.from(afs.data) };
-  }
-
-  it("the demo plots a windowed statistic and the spectrum, with native treeseq's bits", async () => {
-    const r = await demo("file=/test/fixtures/medium.trees&stat=diversity&mode=site&windows=40&run=1");
-    expect(r.error).toBeUndefined();
-    expect(r.shape).toEqual([40, 3]);
-    expect(r.names).toEqual(["pop0", "pop1", "pop2"]);
-    expect(r.paths).toBe(3); // one line per population
-    expect(r.bars).toBeGreaterThan(10);
-    expect(r.status).toMatch(/^done in /);
-    const want = await nativeValues("diversity", "site", 40);
-    expect(r.values).toEqual(want.values);
-    expect(r.afs).toEqual(want.afs);
-  });
-
-  it("the demo works without isolation too (single-threaded build), for pairs in branch mode", async () => {
-    const r = await demo("file=/test/fixtures/medium.trees&stat=fst&mode=branch&windows=7&run=1", false);
-    expect(r.error).toBeUndefined();
-    expect(r.shape).toEqual([7, 3]);
-    expect(r.names).toEqual(["pop0 vs pop1", "pop0 vs pop2", "pop1 vs pop2"]);
-    const want = await nativeValues("fst", "branch", 7);
-    expect(r.values).toEqual(want.values);
-  });
-
-  it("the demo reports a file it cannot load instead of failing silently", async () => {
-    const r = await demo("file=/test/fixtures/bad/does-not-exist.trees");
-    expect(r.error).toMatch(/^IO: /);
-    expect(r.status).toMatch(/cannot load does-not-exist\.trees: IO/);
-  });
+  // The explorer (explorer/, which replaced the demo page) has its own tests: test/explorer.test.ts.
 });

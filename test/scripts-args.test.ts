@@ -1,5 +1,5 @@
 /**
- * The scripts (benchmarks, demo server) read their flags with the command line's parser
+ * The scripts (benchmarks, the explorer's server) read their flags with the command line's parser
  * (scripts/script-args.mjs over dist/cli/args.js): --help lists every flag and exits 0, an
  * unknown flag or a bad value exits 2 naming the flag, and bench.mjs's internal --child
  * BACKEND:THREADS (how it starts each configuration's process) still runs a configuration.
@@ -48,7 +48,7 @@ const SCRIPTS = [
   },
   {
     script: "serve.mjs",
-    flags: ["--port", "--no-isolation"],
+    flags: ["--port", "--no-isolation", "--root", "--cors"],
     bad: [["--port", "abc"], "--port"],
   },
 ] as const;
