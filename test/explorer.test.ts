@@ -233,13 +233,12 @@ describe.each([
         for (const u of tree.preorder(r))
           want.push([u, tree.parent(u), time[u], ts.tables.nodes.population[u], tree.numSamples(u), tree.isSample(u) ? 1 : 0]);
       expect(rows.slice(1).map((r) => r.map(num))).toEqual(want);
-      const drawn = await page.locator(".tree-svg svg").count();
-      if (drawn === 0) await expect(page.locator("#tree-waiting").isVisible()).resolves.toBe(true);
-      else {
-        // Click a sample's node: its details show.
-        await page.locator(".tree-svg .node.sample").first().click();
-        await expect(page.locator("#node-details [data-key=time]").count()).resolves.toBe(1);
-      }
+      // The tree is tskit's drawing (one group per node, the samples' with their class).
+      await expect(page.locator(".tree-svg svg").count()).resolves.toBe(1);
+      await expect(page.locator(".tree-svg .node").count()).resolves.toBe(want.length);
+      // Click a sample's node: its details show.
+      await page.locator(".tree-svg .node.sample > .sym").first().click();
+      await expect(page.locator("#node-details [data-key=time]").count()).resolves.toBe(1);
       await shot(page, `trees-${label}`);
       // The next tree, by its button: the URL follows.
       await page.locator('[data-step="next"]').click();

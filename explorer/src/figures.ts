@@ -74,7 +74,7 @@ function axes(
   yTicks?: number[],
   yFormat: (v: number) => string = fmt,
 ): string {
-  const [x0, x1, y0, y1] = [M.left, W - M.right, h - M.bottom, M.top];
+  const [x0, x1, y0, y1] = [M.left, x(x.hi), h - M.bottom, M.top];
   let s = `<line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y0}" stroke="#888"/><line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y1}" stroke="#888"/>`;
   for (const t of yTicks ?? ticks(y.lo, y.hi, 5)) {
     const yy = y(t).toFixed(1);
@@ -262,7 +262,7 @@ export function scatter(o: {
   const y = linear(lo, hi, H - M.bottom, M.top);
   let s = svgOpen(W, H, o.title, ' data-kind="scatter"');
   // Log time: log10(t + 1) (samples sit at time 0), ticks at 0 and the powers of ten.
-  const yTicks = o.logY ? [0, ...Array.from({ length: Math.floor(hi) + 1 }, (_, k) => Math.log10(10 ** k + 1))] : undefined;
+  const yTicks = o.logY ? [0, ...Array.from({ length: Math.floor(hi) }, (_, k) => Math.log10(10 ** (k + 1) + 1))] : undefined;
   const yFormat = o.logY ? (v: number) => fmt(Math.round(10 ** v - 1)) : fmt;
   s += axes(H, x, y, o.xLabel, o.yLabel, fmtPos, yTicks, yFormat);
   let d = "";

@@ -7,7 +7,7 @@
  */
 import type { Tree } from "../../../dist/browser.js";
 import type { Context } from "../context.js";
-import { type Figure, figureElement } from "../figures.js";
+import { type Figure, figureElement, ticks } from "../figures.js";
 import { numParam, param, setParams } from "../state.js";
 import { COLOURS, csv, escapeHtml, fmt, fmtPos, metadataText } from "../util.js";
 
@@ -24,12 +24,34 @@ function populationStyle(numPopulations: number): string {
 export const TIME_SCALES = ["time", "log_time", "rank"] as const;
 export type TimeScaleName = (typeof TIME_SCALES)[number];
 
-/** The tree drawn by the library (`tree.drawSvg`, after tskit's draw_svg), or null where this
- * build of the library has no drawSvg yet. */
-function drawTree(tree: Tree, numPopulations: number, width: number, timeScale: TimeScaleName): string | null {
-  const draw = (tree as any).drawSvg as ((o: Record<string, unknown>) => string) | undefined;
-  if (typeof draw !== "function") return null;
-  return draw.call(tree, { size: [width, 560], timeScale, yAxis: true, style: populationStyle(numPopulations) });
+/** Round times up to the tree's oldest root, labelled short: tskit's default ticks every node's
+ * time, which on a tree of more than a few dozen nodes is a smear of overlapping labels. */
+function timeTicks(tree: Tree, time: Float64Array, timeScale: TimeScaleName): Record<number, string> | undefined {
+  let top = 0;
+  for (const r of tree.roots) if (time[r] > top) top = time[r];
+  if (timeScale === "time") return Object.fromEntries(ticks(0, top, 5).map((t) => [t, fmt(t)]));
+  if (timeScale === "log_time") {
+    const out: Record<number, string> = { 0: "0" };
+    for (let t = 1; t <= top; t *= 10) out[t] = fmt(t);
+    return out;
+  }
+  return undefined; // rank: the times are not evenly placed, so tskit's ticks (every time) stay
+}
+
+/** The tree drawn by the library (`tree.drawSvg`, after tskit's draw_svg). */
+function drawTree(tree: Tree, time: Float64Array, numPopulations: number, width: number, timeScale: TimeScaleName): string {
+  const yTicks = timeTicks(tree, time, timeScale);
+  // Ids are legible to a few hundred leaves; beyond that they only blacken the picture (tskit's
+  // empty label maps draw none), and the node details say which node was clicked.
+  const crowded = tree.numSamples() > 200 ? { nodeLabels: {}, mutationLabels: {}, symbolSize: 3 } : {};
+  return tree.drawSvg({
+    size: [width, 560],
+    timeScale,
+    yAxis: true,
+    ...(yTicks && { yTicks }),
+    ...crowded,
+    style: populationStyle(numPopulations),
+  });
 }
 
 /** The nodes of the tree (every root's subtree), with what the CSV export gives per node. */
@@ -106,21 +128,16 @@ export async function renderTrees(ctx: Context, root: HTMLElement): Promise<void
     const fig = root.querySelector("#tree-figure")!;
     fig.innerHTML = "";
     const width = Math.max(500, Math.min(1400, (fig as HTMLElement).clientWidth - 20 || 860));
-    const svg = drawTree(tree, ts.numPopulations, width, timeScale);
+    const svg = drawTree(tree, ts.tables.nodes.time, ts.numPopulations, width, timeScale);
     const figure: Figure = {
       id: `tree-${tree.index}`,
       title: `tree ${tree.index}`,
-      svg: svg ?? "",
+      svg,
       csv: () => treeCsv(ctx, tree),
     };
     const f = figureElement(figure);
     const holder = f.querySelector<HTMLElement>(".fig-svg")!;
     holder.classList.add("tree-svg");
-    if (svg === null) {
-      holder.classList.remove("tree-svg");
-      holder.innerHTML = `<div class="waiting" id="tree-waiting">The tree drawing waits on the library's <code>tree.drawSvg</code> (issue #20, item 1), which is not in this build yet. Navigation, the tree's numbers (CSV) and node details work.</div>`;
-      for (const b of f.querySelectorAll<HTMLButtonElement>('[data-export="svg"], [data-export="png"]')) b.disabled = true;
-    }
     fig.append(f);
     markSelected();
   };
