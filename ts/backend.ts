@@ -51,9 +51,9 @@ export interface TreeCursor {
 export interface VariantCursor {
   next(): boolean;
   decode(site: number): void;
-  /** Float64 view: [site, position, numAlleles, hasMissingData]. */
+  /** Float64 view: [site, position, numAlleles, hasMissingData, allelesId] (VARIANT_STATE). */
   state(): Float64Array;
-  /** The current site's alleles as JSON (parsed by the caller, which caches repeats). */
+  /** The current site's alleles as JSON (parsed by the caller, once per allelesId). */
   allelesJson(): string;
   /** Int32 view of the genotype buffer. */
   genotypes(): Int32Array;

@@ -309,18 +309,19 @@ export class TreeSequence {
 
   private *walkVariants(cursor: VariantCursor, copy: boolean): Generator<Variant> {
     const state = cursor.state();
-    // Most sites repeat a few allele lists: parse each distinct one once.
-    let lastJson = "";
-    let lastAlleles: Array<string | null> = [];
+    // Most sites repeat one of a few allele lists, which the cursor numbers (ALLELES_ID, -1
+    // past its limit): fetch and parse each list once.
+    const lists: Array<Array<string | null>> = [];
     try {
       while (cursor.next()) {
         const g = cursor.genotypes();
-        const json = cursor.allelesJson();
-        if (json !== lastJson) {
-          lastJson = json;
-          lastAlleles = JSON.parse(json);
+        const id = state[VARIANT_STATE.ALLELES_ID];
+        let alleles = id >= 0 ? lists[id] : undefined;
+        if (alleles === undefined) {
+          alleles = JSON.parse(cursor.allelesJson()) as Array<string | null>;
+          if (id >= 0) lists[id] = alleles;
         }
-        yield new Variant(state[VARIANT_STATE.SITE], state[VARIANT_STATE.POSITION], lastAlleles.slice(), copy ? g.slice() : g);
+        yield new Variant(state[VARIANT_STATE.SITE], state[VARIANT_STATE.POSITION], alleles.slice(), copy ? g.slice() : g);
         this.h; // throws DISPOSED if the tree sequence was disposed meanwhile
       }
     } finally {

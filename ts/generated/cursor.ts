@@ -20,7 +20,8 @@ export const VARIANT_STATE = {
   POSITION: 1,
   NUM_ALLELES: 2,
   HAS_MISSING_DATA: 3,
-  LEN: 4,
+  ALLELES_ID: 4,
+  LEN: 5,
 } as const;
 
 /** The per-node arrays a tree cursor exposes, by the name the backends take. */

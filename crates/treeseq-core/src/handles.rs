@@ -8,6 +8,7 @@
 //! and a small `state` block are allocated once and updated in place as the cursor moves, so
 //! JavaScript can keep typed-array views of them and read nodes without calling back in.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::Result;
@@ -161,21 +162,47 @@ pub mod variant_state {
     pub const POSITION: usize = 1;
     pub const NUM_ALLELES: usize = 2;
     pub const HAS_MISSING_DATA: usize = 3;
-    pub const LEN: usize = 4;
+    /// A number for the site's allele list (with its missing-data marker), the same for
+    /// every site with the same list, counting from 0 in order of first appearance; -1 once
+    /// [`MAX_ALLELE_LISTS`](super::MAX_ALLELE_LISTS) lists have been numbered. JavaScript
+    /// fetches and parses a list (`alleles_json`) once per number: sites with nucleotide
+    /// alleles change list at almost every site, but among a dozen lists.
+    pub const ALLELES_ID: usize = 4;
+    pub const LEN: usize = 5;
     /// Every field by name, for the TypeScript copy of this layout (as `tree_state::FIELDS`).
-    pub const FIELDS: [(&str, usize); 5] = [
+    pub const FIELDS: [(&str, usize); 6] = [
         ("SITE", SITE),
         ("POSITION", POSITION),
         ("NUM_ALLELES", NUM_ALLELES),
         ("HAS_MISSING_DATA", HAS_MISSING_DATA),
+        ("ALLELES_ID", ALLELES_ID),
         ("LEN", LEN),
     ];
+}
+
+/// How many distinct allele lists a [`VariantCursor`] numbers (`variant_state::ALLELES_ID`);
+/// later ones get -1, so that a file with a new list at every site costs no more memory.
+pub const MAX_ALLELE_LISTS: usize = 4096;
+
+/// Writes an allele list (and whether missing data ends it) as bytes that differ for
+/// different lists: each allele's length (8 bytes) then its bytes, then the missing flag.
+fn allele_list_key(key: &mut Vec<u8>, alleles: &[std::borrow::Cow<'_, [u8]>], missing: bool) {
+    key.clear();
+    for a in alleles {
+        key.extend_from_slice(&(a.len() as u64).to_le_bytes());
+        key.extend_from_slice(a);
+    }
+    key.push(missing as u8);
 }
 
 pub struct VariantCursor {
     // Declared before `ts`, as in TreeCursor.
     variants: Variants<'static>,
     state: Box<[f64; variant_state::LEN]>,
+    /// The numbers of `state[ALLELES_ID]`, by allele list (as [`allele_list_key`] writes it).
+    allele_lists: HashMap<Vec<u8>, u32>,
+    /// The current site's key (reused).
+    key: Vec<u8>,
     ts: Arc<TreeSequence>,
 }
 
@@ -191,6 +218,8 @@ impl VariantCursor {
         let mut c = VariantCursor {
             variants: Variants::with_options(ts_ref, options)?,
             state: Box::new([0.0; variant_state::LEN]),
+            allele_lists: HashMap::new(),
+            key: Vec::new(),
             ts,
         };
         c.sync();
@@ -212,9 +241,26 @@ impl VariantCursor {
         s[variant_state::POSITION] = v.position();
         s[variant_state::NUM_ALLELES] = v.alleles().len() as f64;
         s[variant_state::HAS_MISSING_DATA] = if v.has_missing_data() { 1.0 } else { 0.0 };
+        s[variant_state::ALLELES_ID] = -1.0;
+        if v.site() < 0 {
+            return;
+        }
+        allele_list_key(&mut self.key, v.alleles(), v.has_missing_data());
+        let id = match self.allele_lists.get(&self.key[..]) {
+            Some(&id) => Some(id),
+            None if self.allele_lists.len() < MAX_ALLELE_LISTS => {
+                let id = self.allele_lists.len() as u32;
+                self.allele_lists.insert(self.key.clone(), id);
+                Some(id)
+            }
+            None => None,
+        };
+        if let Some(id) = id {
+            s[variant_state::ALLELES_ID] = id as f64;
+        }
     }
 
-    /// `[site, position, num_alleles, has_missing_data]` of the current site.
+    /// `[site, position, num_alleles, has_missing_data, alleles_id]` of the current site.
     pub fn state(&self) -> &[f64] {
         &self.state[..]
     }

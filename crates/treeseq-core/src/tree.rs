@@ -34,6 +34,11 @@ use crate::walk::table_view::TableView;
 /// tskit's null id.
 pub const NULL: i32 = -1;
 
+/// How many sample lists [`Tree::for_each_sample_below`] walks side by side.
+pub const CHAINS: usize = 8;
+/// Below this many samples, [`Tree::for_each_sample_below`] walks the one list as it is.
+const SPLIT_AT: i32 = 64;
+
 /// The local tree at one position of a tree sequence (tskit's `Tree`).
 ///
 /// Starts in the *null* state (index -1, no edges, every sample a root). Use it as tskit's:
@@ -813,6 +818,89 @@ impl<'a> Tree<'a> {
             next_sample: &self.next_sample,
             current: self.left_sample[uu],
             stop: self.right_sample[uu],
+        }
+    }
+
+    /// Calls `f` with the index (into `ts.samples`) of each sample at or below `u`, each once,
+    /// in no particular order: the samples of [`Tree::samples_below`], visited faster.
+    ///
+    /// Why: a sample list is a linked list, so walking it waits for each `next_sample` load
+    /// before the next (tens of cycles once the list outgrows the L1 cache), which is most of
+    /// the cost of decoding genotypes. Here `u`'s list is first cut into up to [`CHAINS`]
+    /// pieces (the lists of its largest subtrees, by `num_samples`) and the pieces are walked
+    /// side by side, one step of each in turn, so that their loads overlap.
+    ///
+    /// Needs sample lists, and `u` below `num_nodes`, as [`Tree::samples_below`].
+    #[inline]
+    pub fn for_each_sample_below(&self, u: i32, mut f: impl FnMut(usize)) {
+        assert!(
+            self.has_sample_lists(),
+            "for_each_sample_below needs a tree made with_sample_lists"
+        );
+        let uu = u as usize;
+        assert!(
+            uu < self.view.num_nodes,
+            "for_each_sample_below: node {u} is out of range"
+        );
+        if self.num_samples[uu] < SPLIT_AT {
+            for j in self.samples_below(u) {
+                f(j);
+            }
+            return;
+        }
+        // The pieces: subtrees whose lists together hold u's samples, less the sample nodes
+        // split off on the way (visited here). Split the largest piece into its children's
+        // while they fit.
+        let mut nodes = [NULL; CHAINS];
+        nodes[0] = u;
+        let mut n = 1;
+        loop {
+            let mut big = 0;
+            for k in 1..n {
+                if self.num_samples[nodes[k] as usize] > self.num_samples[nodes[big] as usize] {
+                    big = k;
+                }
+            }
+            let v = nodes[big] as usize;
+            let kids = self.num_children[v] as usize;
+            if self.num_samples[v] < SPLIT_AT || kids == 0 || n - 1 + kids > CHAINS {
+                break;
+            }
+            if self.sample_index_map[v] != NULL {
+                f(self.sample_index_map[v] as usize);
+            }
+            n -= 1;
+            nodes[big] = nodes[n];
+            let mut c = self.left_child[v];
+            while c != NULL {
+                if self.left_sample[c as usize] != NULL {
+                    nodes[n] = c;
+                    n += 1;
+                }
+                c = self.right_sib[c as usize];
+            }
+        }
+        let mut current = [NULL; CHAINS];
+        let mut stop = [NULL; CHAINS];
+        for k in 0..n {
+            current[k] = self.left_sample[nodes[k] as usize];
+            stop[k] = self.right_sample[nodes[k] as usize];
+        }
+        let next = &self.next_sample[..];
+        while n > 0 {
+            let mut k = 0;
+            while k < n {
+                let j = current[k];
+                f(j as usize);
+                if j == stop[k] {
+                    n -= 1;
+                    current[k] = current[n];
+                    stop[k] = stop[n];
+                } else {
+                    current[k] = next[j as usize];
+                    k += 1;
+                }
+            }
         }
     }
 

@@ -233,6 +233,17 @@ pub struct Variants<'a> {
     /// touches only the samples there (as tskit's decoder does).
     tree: Tree<'a>,
     genotypes: Box<[i32]>,
+    /// What the genotype buffer holds outside the entries in `written`: the previous site's
+    /// ancestral allele.
+    base: i32,
+    /// The genotype indexes the previous site set to something other than `base` (its
+    /// missing samples and the samples below its mutations, repeats included), so that the
+    /// next site can put back only those instead of refilling every sample: a site's cost
+    /// then follows its derived samples, not the sample count. `num_written` counts them
+    /// all; past `written.len()` (an eighth of the samples, or 64) they are not kept, and
+    /// the next site refills the whole buffer, which is then the cheaper way.
+    written: Box<[u32]>,
+    num_written: usize,
     alleles: Vec<Cow<'a, [u8]>>,
     has_missing_data: bool,
     /// The decoded site, or -1 before the first decode.
@@ -329,6 +340,9 @@ impl<'a> Variants<'a> {
                 Tree::with_sample_lists(ts)
             },
             genotypes: vec![0; num_genotypes].into_boxed_slice(),
+            base: 0,
+            written: vec![0; (num_genotypes / 8).max(64)].into_boxed_slice(),
+            num_written: 0,
             alleles: match &o.alleles {
                 None => Vec::with_capacity(4),
                 Some(list) => list
@@ -456,7 +470,7 @@ impl<'a> Variants<'a> {
             }
             Some(u) => u.ancestral[site - self.start],
         };
-        self.genotypes.fill(ancestral);
+        self.reset_genotypes(ancestral);
 
         // Missing first, so that mutations directly over isolated samples overwrite it.
         let mut num_missing = if self.isolated_as_missing {
@@ -480,11 +494,32 @@ impl<'a> Variants<'a> {
                     allele as i32
                 }
             };
-            num_missing -= self.set_genotypes_below(tables.mutations.node[m], allele);
+            let node = tables.mutations.node[m];
+            // Counting the samples no longer missing reads each genotype before writing it:
+            // skip that when none is missing.
+            num_missing -= if num_missing > 0 {
+                self.set_genotypes_below::<true>(node, allele)
+            } else {
+                self.set_genotypes_below::<false>(node, allele)
+            };
         }
         self.has_missing_data = num_missing > 0;
         self.site = site as i32;
         self.next_site = site + 1;
+    }
+
+    /// Makes every genotype `ancestral`: puts back only the entries the previous site wrote
+    /// when they were kept and it had the same ancestral allele, else fills the buffer.
+    fn reset_genotypes(&mut self, ancestral: i32) {
+        if ancestral == self.base && self.num_written <= self.written.len() {
+            for &j in &self.written[..self.num_written] {
+                self.genotypes[j as usize] = ancestral;
+            }
+        } else {
+            self.genotypes.fill(ancestral);
+        }
+        self.base = ancestral;
+        self.num_written = 0;
     }
 
     /// Puts the tree over `position`, stepping when that is cheaper than a seek.
@@ -526,9 +561,15 @@ impl<'a> Variants<'a> {
         let mut num_missing = 0;
         if let Some(chosen) = &self.chosen {
             let parent = self.tree.parent_array();
-            for (g, &u) in self.genotypes.iter_mut().zip(&chosen[..]) {
+            for (j, &u) in chosen.iter().enumerate() {
                 if parent[u as usize] == NULL && left_child[u as usize] == NULL {
-                    *g = MISSING_DATA;
+                    write(
+                        &mut self.genotypes,
+                        &mut self.written,
+                        &mut self.num_written,
+                        j,
+                        MISSING_DATA,
+                    );
                     num_missing += 1;
                 }
             }
@@ -541,7 +582,13 @@ impl<'a> Variants<'a> {
             if left_child[r] == NULL {
                 let j = self.tree.sample_index_map[r];
                 if j != NULL {
-                    self.genotypes[j as usize] = MISSING_DATA;
+                    write(
+                        &mut self.genotypes,
+                        &mut self.written,
+                        &mut self.num_written,
+                        j as usize,
+                        MISSING_DATA,
+                    );
                     num_missing += 1;
                 }
             }
@@ -551,27 +598,27 @@ impl<'a> Variants<'a> {
     }
 
     /// Sets `allele` for every sample at or below `node`; returns how many of them had been
-    /// missing.
-    fn set_genotypes_below(&mut self, node: i32, allele: i32) -> usize {
+    /// missing when `COUNT_MISSING` (else 0).
+    fn set_genotypes_below<const COUNT_MISSING: bool>(&mut self, node: i32, allele: i32) -> usize {
         let mut no_longer_missing = 0;
-        let mut set = |g: &mut i32| {
-            no_longer_missing += (*g == MISSING_DATA) as usize;
-            *g = allele;
+        let genotypes = &mut self.genotypes[..];
+        let written = &mut self.written[..];
+        // A local, so that it stays in a register in the loops below.
+        let mut num_written = self.num_written;
+        let mut set = |j: usize| {
+            if COUNT_MISSING {
+                no_longer_missing += (genotypes[j] == MISSING_DATA) as usize;
+            }
+            write(genotypes, written, &mut num_written, j, allele);
         };
         match (&self.sample_map, &self.by_sample) {
-            (None, None) => {
-                for j in self.tree.samples_below(node) {
-                    set(&mut self.genotypes[j]);
+            (None, None) => self.tree.for_each_sample_below(node, set),
+            (None, Some(by)) => self.tree.for_each_sample_below(node, |j| {
+                let k = by[j];
+                if k != NULL {
+                    set(k as usize);
                 }
-            }
-            (None, Some(by)) => {
-                for j in self.tree.samples_below(node) {
-                    let k = by[j];
-                    if k != NULL {
-                        set(&mut self.genotypes[k as usize]);
-                    }
-                }
-            }
+            }),
             (Some(map), _) => {
                 // The chosen nodes need not be samples, so no sample list holds them: walk
                 // the subtree.
@@ -582,7 +629,7 @@ impl<'a> Variants<'a> {
                 while let Some(u) = self.stack.pop() {
                     let j = map[u as usize];
                     if j != NULL {
-                        set(&mut self.genotypes[j as usize]);
+                        set(j as usize);
                     }
                     let mut c = left_child[u as usize];
                     while c != NULL {
@@ -592,8 +639,26 @@ impl<'a> Variants<'a> {
                 }
             }
         }
+        self.num_written = num_written;
         no_longer_missing
     }
+}
+
+/// Sets genotype `j` to `allele`, noting `j` in `written` while there is room (see
+/// [`Variants::reset_genotypes`]).
+#[inline(always)]
+fn write(
+    genotypes: &mut [i32],
+    written: &mut [u32],
+    num_written: &mut usize,
+    j: usize,
+    allele: i32,
+) {
+    genotypes[j] = allele;
+    if let Some(w) = written.get_mut(*num_written) {
+        *w = j as u32;
+    }
+    *num_written += 1;
 }
 
 impl UserAlleles {

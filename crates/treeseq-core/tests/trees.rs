@@ -594,3 +594,30 @@ fn mutation_alleles_number_states_in_order_of_appearance() {
         }
     }
 }
+
+/// `for_each_sample_below` (the genotype decoder's interleaved walk of up to eight sample lists)
+/// visits exactly the samples of `samples_below`, each once, for every node of every tree: on
+/// the larger fixtures (medium's 360 samples) nodes are above the 64 samples where it splits.
+#[test]
+fn for_each_sample_below_visits_the_sample_list() {
+    let mut split = 0;
+    for f in fixtures() {
+        let mut tree = Tree::with_sample_lists(&f.ts);
+        while tree.next() {
+            for u in 0..f.ts.num_nodes() as i32 {
+                let want = sorted(tree.samples_below(u).map(|j| j as i32).collect());
+                let mut got = Vec::new();
+                tree.for_each_sample_below(u, |j| got.push(j as i32));
+                assert_eq!(
+                    sorted(got),
+                    want,
+                    "{}: tree {}, node {u}",
+                    f.name,
+                    tree.index()
+                );
+                split += (want.len() >= 64) as usize;
+            }
+        }
+    }
+    assert!(split > 0, "no node had enough samples to be split");
+}

@@ -421,7 +421,7 @@ impl NativeVariants {
         self.cursor.alleles_json()
     }
 
-    /// Float64 view of `[site, position, num_alleles, has_missing_data]`.
+    /// Float64 view of `[site, position, num_alleles, has_missing_data, alleles_id]`.
     #[napi]
     pub fn state_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
         external_view(env, as_bytes(self.cursor.state()))

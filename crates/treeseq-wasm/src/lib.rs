@@ -406,7 +406,8 @@ impl WasmVariants {
         self.cursor.alleles_json()
     }
 
-    /// Address of the float64 state block `[site, position, num_alleles, has_missing_data]`.
+    /// Address of the float64 state block `[site, position, num_alleles, has_missing_data,
+    /// alleles_id]`.
     pub fn state_ptr(&self) -> u32 {
         self.cursor.state().as_ptr() as usize as u32
     }
