@@ -8,11 +8,13 @@
 //! sum in the plan made for P (so a plan that cuts finer pays for its extra seeks there).
 //! What runs before the tasks (reading the arguments, planning) is left out of both. Printed as TSV with a header row: `case`, `threads`, `chunks` (tasks),
 //! `total_s`, `longest_chunk_s`, `predicted_speedup`. The cases are bench.mjs's: diversity
-//! (site and branch, one set per population), divergence (branch, every pair of populations)
-//! and divergence between 435 pairs of 30 sets (np.array_split of the samples), branch mode.
-//! Each time is the median of REPEATS runs (default 3).
+//! (site and branch, one set per population), divergence (branch, every pair of populations),
+//! divergence between 435 pairs of 30 sets (np.array_split of the samples), branch mode,
+//! pair coalescence rates in 20 time windows, the relatedness vector with 10 weight columns
+//! and pca with 10 components.
+//! Each time is the median of REPEATS runs (default 3); CASE,CASE... runs only those cases.
 //!
-//! `cargo run --release --example scaling -- FILE.trees [REPEATS]`
+//! `cargo run --release --example scaling -- FILE.trees [REPEATS] [CASE,CASE...]`
 //!
 //! Machines with many cores are not needed: the tasks run one after another on one thread,
 //! and the prediction assumes P threads that each run their share at that speed (no memory
@@ -98,7 +100,49 @@ fn cases(ts: &TreeSequence) -> Vec<Case> {
                 json(&many_pairs)
             ),
         },
+        // 0, then 19 log-spaced times from 1 to 1e5, then infinity (as bench.mjs).
+        Case {
+            name: "pair_coalescence_rates",
+            method: "pair_coalescence_rates",
+            kwargs: format!(
+                r#"{{"time_windows": {}, "sample_sets": {}, "indexes": {}}}"#,
+                time_windows(),
+                json(&sets),
+                json(&pairs)
+            ),
+        },
+        Case {
+            name: "genetic_relatedness_vector",
+            method: "genetic_relatedness_vector",
+            kwargs: format!(r#"{{"W": {}, "mode": "branch"}}"#, bench_weights(n, 10)),
+        },
+        Case {
+            name: "pca",
+            method: "pca",
+            kwargs: r#"{"num_components": 10, "random_seed": 1}"#.to_string(),
+        },
     ]
+}
+
+/// bench.mjs's time windows of the coalescence rates, as JSON.
+fn time_windows() -> String {
+    let mut t = vec!["0".to_string()];
+    t.extend((0..19).map(|i| format!("{:?}", 10f64.powf(5.0 * i as f64 / 18.0))));
+    t.push("\"inf\"".to_string());
+    format!("[{}]", t.join(","))
+}
+
+/// bench.mjs's relatedness-vector weights (n rows of k), as JSON.
+fn bench_weights(n: usize, k: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            let r: Vec<String> = (0..k)
+                .map(|j| format!("{:?}", ((i * 7 + j * 13) % 17) as f64 / 17.0 - 0.5))
+                .collect();
+            format!("[{}]", r.join(","))
+        })
+        .collect();
+    format!("[{}]", rows.join(","))
 }
 
 /// JSON text of the two shapes the cases use (lists of ids, lists of index pairs).
@@ -129,10 +173,13 @@ mod json {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(path) = args.get(1) else {
-        eprintln!("usage: cargo run --release --example scaling -- FILE.trees [REPEATS]");
+        eprintln!(
+            "usage: cargo run --release --example scaling -- FILE.trees [REPEATS] [CASE,CASE...]"
+        );
         std::process::exit(2);
     };
     let repeats: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
+    let only: Option<Vec<&str>> = args.get(3).map(|c| c.split(',').collect());
     let ts = TreeSequence::load_path(path).unwrap_or_else(|e| {
         eprintln!("scaling: {path}: {e}");
         std::process::exit(1);
@@ -148,6 +195,9 @@ fn main() {
     );
     println!("case\tthreads\tchunks\ttotal_s\tlongest_chunk_s\tpredicted_speedup");
     for case in cases(&ts) {
+        if only.as_ref().is_some_and(|o| !o.contains(&case.name)) {
+            continue;
+        }
         let run = || {
             compute_json(&ts, case.method, &case.kwargs, Arrays::default())
                 .unwrap_or_else(|e| panic!("{}: {e}", case.name))

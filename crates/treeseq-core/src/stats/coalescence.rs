@@ -47,7 +47,7 @@ use super::StatOutput;
 use crate::bail;
 use crate::error::{ErrorCode, Result};
 use crate::treeseq::TreeSequence;
-use crate::walk::tree_state::TreeState;
+use crate::walk::tree_state::{PathVisitor, TreeState};
 use crate::walk::windows::WindowCursor;
 
 /// A pair coalescence call, its arguments read and checked.
@@ -464,6 +464,7 @@ impl Walk<'_> {
         let mut visited = vec![false; self.g.num_nodes];
         let mut outside = vec![0.0; self.k];
         let mut scratch = vec![0.0; 2 * self.k];
+        let mut pairs = PairScratch::new(self.k, call.indexes.len());
         let mut missing = WindowCursor::new(windows, chunk.start);
         let time = self.g.time;
         let times = call.needs_times();
@@ -518,33 +519,43 @@ impl Walk<'_> {
                 // The pairs coalescing at each ancestor v of a moved edge change by
                 // outside(v) x moved, outside(v) the samples below v but neither below its
                 // path child nor at v: inserting, the child is not yet below the edge's parent.
-                let factor = seg_end - right;
-                let (bins, set_of, indexes) = (&call.node_bin, self.set_of, &call.indexes);
-                st.advance_paths(
-                    right,
-                    &mut scratch,
-                    #[inline(always)]
-                    |insert, v, above, below, moved| {
-                        let b = bins[v];
-                        if b < 0 {
-                            return;
-                        }
-                        let own = set_of[v];
-                        for (j, o) in outside.iter_mut().enumerate() {
-                            let x = above[j] - below.map_or(0.0, |r| r[j]);
-                            *o = if own == j as i32 { x - 1.0 } else { x };
-                        }
-                        pair_counts(indexes, &outside, moved, &mut d);
-                        let sign = if insert { factor } else { -factor };
-                        let at = (w - first) * row_len + b as usize * cell;
-                        let t = if times { Some(time[v]) } else { None };
-                        add_cell(&mut acc[at..at + cell], &d, sign, t);
-                    },
-                );
+                let at = (w - first) * row_len;
+                let (row, factor) = (&mut acc[at..at + row_len], seg_end - right);
+                match self.k {
+                    1 => self.update::<1>(&mut st, right, &mut scratch, &mut pairs, row, factor),
+                    2 => self.update::<2>(&mut st, right, &mut scratch, &mut pairs, row, factor),
+                    3 => self.update::<3>(&mut st, right, &mut scratch, &mut pairs, row, factor),
+                    4 => self.update::<4>(&mut st, right, &mut scratch, &mut pairs, row, factor),
+                    _ => self.update::<0>(&mut st, right, &mut scratch, &mut pairs, row, factor),
+                }
             }
             left = right;
         }
         acc
+    }
+
+    /// Moves the tree to `pos`, adding each moved edge's changes to the pairs coalescing on
+    /// its path, times `factor`, into `row` (see [`PathUpdate`]).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the walk's own state, split so that each borrow is separate"
+    )]
+    fn update<const K: usize>(
+        &self,
+        st: &mut TreeState<f64>,
+        pos: f64,
+        scratch: &mut [f64],
+        pairs: &mut PairScratch,
+        row: &mut [f64],
+        factor: f64,
+    ) {
+        let mut update = PathUpdate::<K> {
+            walk: self,
+            pairs,
+            row,
+            factor,
+        };
+        st.advance_paths(pos, scratch, &mut update);
     }
 
     /// Calls `f(v, bin, pairs)` with the pairs of each index coalescing at every node v of
@@ -590,6 +601,124 @@ impl Walk<'_> {
             }
         }
     }
+}
+
+/// What the pair updates of one edge move reuse: per index i and set j, the pairs of index
+/// i that one sample of set j outside the moved child forms with the moved child's samples
+/// (`ni x k`, row-major), and the outside counts of the node being updated.
+struct PairScratch {
+    per_sample: Vec<f64>,
+    outside: Vec<f64>,
+}
+
+impl PairScratch {
+    fn new(k: usize, ni: usize) -> PairScratch {
+        PairScratch {
+            per_sample: vec![0.0; ni * k],
+            outside: vec![0.0; k],
+        }
+    }
+}
+
+/// The change of the pairs coalescing at each ancestor v of a moved edge: outside(v) x
+/// moved, outside(v) the samples below v but neither below its path child nor at v
+/// (inserting, the child is not yet below the edge's parent), times `factor` (the rest of
+/// the stretch), into the bins of `row`, one window's row of the walk's sums. The moved
+/// child's counts are the same all along its path, so the pairs per outside sample of each
+/// set are worked out once per edge, and each ancestor's pairs of index i are a short dot
+/// product of its outside counts with row i of those. (Counts are small integers, so every
+/// product and sum of them is exact: the order they are added in changes no bit.)
+///
+/// `K` is the number of sets when it is one of the few compiled for (the loops over sets
+/// are then unrolled: with a handful of sets, loop overhead was most of the work), or 0
+/// for any number (`walk.k`).
+struct PathUpdate<'a, const K: usize> {
+    walk: &'a Walk<'a>,
+    pairs: &'a mut PairScratch,
+    row: &'a mut [f64],
+    factor: f64,
+}
+
+impl<const K: usize> PathUpdate<'_, K> {
+    #[inline(always)]
+    fn k(&self) -> usize {
+        if K > 0 {
+            K
+        } else {
+            self.walk.k
+        }
+    }
+}
+
+impl<const K: usize> PathVisitor for PathUpdate<'_, K> {
+    #[inline(always)]
+    fn edge(&mut self, moved: &[f64]) {
+        let k = self.k();
+        let indexes = &self.walk.call.indexes;
+        for (per, &(a, b)) in self.pairs.per_sample.chunks_exact_mut(k).zip(indexes) {
+            for (j, p) in per.iter_mut().enumerate() {
+                *p = if a == j {
+                    moved[b]
+                } else if b == j {
+                    moved[a]
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn ancestor(&mut self, insert: bool, v: usize, above: &[f64], below: Option<&[f64]>) {
+        let k = self.k();
+        let call = self.walk.call;
+        let b = call.node_bin[v];
+        if b < 0 {
+            return;
+        }
+        let own = self.walk.set_of[v];
+        let outside = &mut self.pairs.outside[..k];
+        let above = &above[..k];
+        match below {
+            Some(below) => {
+                for j in 0..k {
+                    outside[j] = above[j] - below[..k][j];
+                }
+            }
+            None => outside.copy_from_slice(above),
+        }
+        if own >= 0 {
+            outside[own as usize] -= 1.0;
+        }
+        let sign = if insert { self.factor } else { -self.factor };
+        let ni = call.indexes.len();
+        let cell = call.cell_len();
+        let cells = &mut self.row[b as usize * cell..][..cell];
+        let per_sample = &self.pairs.per_sample[..ni * k];
+        if call.needs_times() {
+            let t = self.walk.g.time[v];
+            let (weights, times) = cells.split_at_mut(ni);
+            for ((per, w), s) in per_sample.chunks_exact(k).zip(weights).zip(times) {
+                let x = dot(per, outside) * sign;
+                *w += x;
+                *s += t * x;
+            }
+        } else {
+            for (per, w) in per_sample.chunks_exact(k).zip(cells) {
+                *w += dot(per, outside) * sign;
+            }
+        }
+    }
+}
+
+/// Sum of `a[j] x b[j]` in order of j.
+#[inline(always)]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut d = a[0] * b[0];
+    for j in 1..a.len() {
+        d += a[j] * b[j];
+    }
+    d
 }
 
 /// Adds `pairs x factor` to a bin's cell (see [`Call::cell_len`]), and, with the time of the

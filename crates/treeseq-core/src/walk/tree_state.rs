@@ -194,20 +194,34 @@ impl<V, T: FnMut(usize, i32, &[V]), const CHILD: bool> EdgeVisitor<V> for Touch<
     }
 }
 
-/// The visitor of [`TreeState::advance_paths`]: hands each ancestor its path child's sums as
-/// they were before the move (the previous ancestor's, kept in `before`; for the edge's
-/// parent, the moved child's when it is removed, none when it is inserted).
-struct Paths<'s, F> {
-    visit: F,
+/// What a walk over paths does as [`TreeState::advance_paths`] moves edges: for walks whose
+/// per-node term depends on a node's child on the path as well as on the node (the pair
+/// coalescence counts).
+pub(crate) trait PathVisitor {
+    /// An edge is about to move; `moved` is its child's sums (unchanged by the move).
+    fn edge(&mut self, moved: &[f64]);
+    /// Each ancestor v of the moved child, from the edge's parent up, just before v changes:
+    /// v's sums and those of its child on the path (None for the edge's parent when the edge
+    /// is inserted: the child is not below it yet), both as they were before the edge moved.
+    fn ancestor(&mut self, insert: bool, v: usize, sums: &[f64], below: Option<&[f64]>);
+}
+
+/// [`TreeState::advance_paths`]'s [`EdgeVisitor`]: hands a [`PathVisitor`] each ancestor's
+/// path child's sums as they were before the move (the previous ancestor's, kept in
+/// `before`; for the edge's parent, the moved child's when it is removed, none when it is
+/// inserted).
+struct Paths<'s, P> {
+    visit: &'s mut P,
     before: &'s mut [f64],
     moved: &'s mut [f64],
     first: bool,
 }
 
-impl<F: FnMut(bool, usize, &[f64], Option<&[f64]>, &[f64])> EdgeVisitor<f64> for Paths<'_, F> {
+impl<P: PathVisitor> EdgeVisitor<f64> for Paths<'_, P> {
     #[inline(always)]
     fn child(&mut self, _c: usize, _parent: i32, x: &[f64]) {
-        self.moved.copy_from_slice(x);
+        copy_few(self.moved, x);
+        self.visit.edge(self.moved);
         self.first = true;
     }
 
@@ -218,28 +232,25 @@ impl<F: FnMut(bool, usize, &[f64], Option<&[f64]>, &[f64])> EdgeVisitor<f64> for
             (true, false) => Some(&*self.moved),
             (false, _) => Some(&*self.before),
         };
-        (self.visit)(insert, a, x, below, self.moved);
-        self.before.copy_from_slice(x);
+        self.visit.ancestor(insert, a, x, below);
+        // Value by value: a copy of k values would be a call to memcpy per node.
+        copy_few(self.before, x);
         self.first = false;
     }
 }
 
 impl<'a> TreeState<'a, f64> {
-    /// Moves to the tree starting at `pos` as [`TreeState::advance`], handing
-    /// `visit(insert, v, sums, below, moved)` each ancestor v of each moved edge's child,
-    /// just before v changes: v's sums, those of its child on the path (None for the edge's
-    /// parent when the edge is inserted: the child is not below it yet), both as they were
-    /// before the edge moved, and the moved child's. For walks whose per-node term depends on
-    /// a node's child on the path as well as on the node (the pair coalescence counts): the
-    /// same path update as `move_edge` (an [`EdgeVisitor`] that keeps the path child's sums),
-    /// in one pass with what such a walk reads. `scratch` holds at least `2k` values (the
-    /// path child's sums before the move, and the moved child's).
+    /// Moves to the tree starting at `pos` as [`TreeState::advance`], showing `visit` each
+    /// moved edge and each ancestor of its child just before the ancestor changes (see
+    /// [`PathVisitor`]): the same path update as `move_edge` (an [`EdgeVisitor`] that keeps
+    /// the path child's sums), in one pass with what such a walk reads. `scratch` holds at
+    /// least `2k` values (the path child's sums before the move, and the moved child's).
     #[inline(always)]
     pub(crate) fn advance_paths(
         &mut self,
         pos: f64,
         scratch: &mut [f64],
-        visit: impl FnMut(bool, usize, &[f64], Option<&[f64]>, &[f64]),
+        visit: &mut impl PathVisitor,
     ) {
         let k = self.k;
         let (before, moved) = scratch.split_at_mut(k);

@@ -12,10 +12,32 @@
 /// with orthonormal columns spanning a's. A column that is zero after the reflections
 /// before it keeps the identity there (as LAPACK, which then gives an arbitrary unit column).
 pub fn qr_q(a: &[f64], m: usize, n: usize) -> Vec<f64> {
+    let (_, vs) = householder(a, m, n);
+    // Q = H_0 H_1 ... H_{n-1} applied to the first n columns of the identity.
+    let mut q = vec![0.0; m * n];
+    for j in 0..n {
+        q[j * n + j] = 1.0;
+    }
+    for (j, v) in vs.iter().enumerate().rev() {
+        if let Some((v, vv)) = v {
+            reflect(&mut q, m, n, j, v, *vv, j);
+        }
+    }
+    q
+}
+
+/// A Householder reflection: its vector (stored from its row down) and the vector's squared
+/// norm; `None` where a column needs none.
+type Reflection = Option<(Vec<f64>, f64)>;
+
+/// The Householder reflections that triangularise the row-major `m × n` matrix `a`
+/// (m >= n), and what they leave of it (R in its first n rows, upper triangular): per column
+/// j, the reflection's vector (stored from row j down) and its squared norm, or `None`
+/// where none is needed.
+fn householder(a: &[f64], m: usize, n: usize) -> (Vec<f64>, Vec<Reflection>) {
     debug_assert!(m >= n && a.len() == m * n);
     let mut r = a.to_vec();
-    // Householder vectors, each stored from its row j down; `None` where no reflection.
-    let mut vs: Vec<Option<Vec<f64>>> = Vec::with_capacity(n);
+    let mut vs = Vec::with_capacity(n);
     for j in 0..n {
         let norm = (j..m)
             .map(|i| r[i * n + j] * r[i * n + j])
@@ -34,20 +56,9 @@ pub fn qr_q(a: &[f64], m: usize, n: usize) -> Vec<f64> {
             continue;
         }
         reflect(&mut r, m, n, j, &v, vv, j);
-        vs.push(Some(v));
+        vs.push(Some((v, vv)));
     }
-    // Q = H_0 H_1 ... H_{n-1} applied to the first n columns of the identity.
-    let mut q = vec![0.0; m * n];
-    for j in 0..n {
-        q[j * n + j] = 1.0;
-    }
-    for (j, v) in vs.iter().enumerate().rev() {
-        if let Some(v) = v {
-            let vv: f64 = v.iter().map(|x| x * x).sum();
-            reflect(&mut q, m, n, j, v, vv, j);
-        }
-    }
-    q
+    (r, vs)
 }
 
 /// Applies `I - 2 v v^T / (v^T v)` (v living in rows `row..m`) to columns `from..n` of the
@@ -71,10 +82,17 @@ fn reflect(a: &mut [f64], m: usize, n: usize, row: usize, v: &[f64], vv: f64, fr
 
 /// The singular values (descending) and right singular vectors of the row-major `m × n`
 /// matrix `a` (m >= n): `(s, v)` with `v` row-major `n × n`, its column j the vector of
-/// `s[j]`. By one-sided Jacobi: rotate pairs of a's columns until all are orthogonal; the
-/// rotations make v, the columns' norms the singular values.
+/// `s[j]`. Those of a are those of its QR factor R (a = QR, Q with orthonormal columns), so
+/// the rotations run on the small `n × n` R rather than on a's m rows (LAPACK too reduces a
+/// tall matrix first): by one-sided Jacobi, rotating pairs of R's columns until all are
+/// orthogonal; the rotations make v, the columns' norms the singular values.
 pub fn svd_right(a: &[f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut u = a.to_vec();
+    let (r, _) = householder(a, m, n);
+    let mut u = r[..n * n].to_vec();
+    for i in 0..n {
+        u[i * n..i * n + i].fill(0.0);
+    }
+    let m = n;
     let mut v = vec![0.0; n * n];
     for j in 0..n {
         v[j * n + j] = 1.0;
