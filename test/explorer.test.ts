@@ -249,6 +249,23 @@ describe.each([
     });
   });
 
+  it("trees: a tree above draw=N samples is offered, not drawn, until asked; the CSV works meanwhile", async () => {
+    await withExplorer(isolated, async (open) => {
+      const ts = await native("small.trees");
+      const page = await open(`file=${fileUrl("small.trees")}&view=trees&pos=0&draw=10`);
+      const tree = ts.at(0);
+      expect(tree.numSamples()).toBeGreaterThan(10);
+      await expect(page.locator("#large-tree").isVisible()).resolves.toBe(true);
+      await expect(page.locator(".tree-svg svg").count()).resolves.toBe(0);
+      await expect(page.locator(`[data-figure="tree-${tree.index}"] [data-export="svg"]`).isDisabled()).resolves.toBe(true);
+      expect((await csvOf(page, `tree-${tree.index}`)).length).toBeGreaterThan(tree.numSamples());
+      await page.locator("#draw-large").click();
+      await expect(page.locator(".tree-svg svg").count()).resolves.toBe(1);
+      expect(new URL(page.url()).searchParams.get("draw")).toBe("all");
+      ts.dispose();
+    });
+  });
+
   it("along the genome: a statistic per pair in windows and the mutations' frequencies, as native treeseq's", async () => {
     await withExplorer(isolated, async (open) => {
       const ts = await native("medium.trees");

@@ -3,15 +3,19 @@
  * draw_svg); stepping tree by tree, a genome bar to drag along (the trees' breakpoints drawn on
  * it), node details on click, samples coloured by population through tskit's CSS classes
  * (`node n5 p0 ...`). Settings in the URL: `pos` (a position on the genome), `node` (the node
- * whose details are shown).
+ * whose details are shown), `draw=N` (trees of more than N samples, default LARGE_TREE, are
+ * drawn when asked) or `draw=all`.
  */
 import type { Tree } from "../../../dist/browser.js";
 import type { Context } from "../context.js";
 import { type Figure, figureElement, ticks } from "../figures.js";
 import { numParam, param, setParams } from "../state.js";
-import { COLOURS, csv, escapeHtml, fmt, fmtPos, metadataText } from "../util.js";
+import { COLOURS, csv, escapeHtml, fmt, fmtBytes, fmtPos, metadataText } from "../util.js";
 
 const BAR_W = 900;
+/** Samples above which a tree is drawn only when asked: bench-30k's trees (30,000) draw in a
+ * few seconds, the 300,000-sample file's would take a minute and gigabytes. */
+const LARGE_TREE = 50_000;
 const BAR_H = 46;
 
 /** CSS that colours each population's samples (tskit's drawings give a node the class `p<id>`). */
@@ -73,6 +77,9 @@ export async function renderTrees(ctx: Context, root: HTMLElement): Promise<void
   let pos = clamp(numParam("pos", 0));
   let tree = ts.at(pos);
   let selected = param("node") === "" ? -1 : numParam("node", -1);
+  // Trees above `draw=N` samples (default LARGE_TREE) are drawn once asked for (`draw=all`).
+  const limit = numParam("draw", LARGE_TREE);
+  let drawLarge = param("draw") === "all";
   const timeScale: TimeScaleName = (TIME_SCALES as readonly string[]).includes(param("tscale"))
     ? (param("tscale") as TimeScaleName)
     : "time";
@@ -128,16 +135,27 @@ export async function renderTrees(ctx: Context, root: HTMLElement): Promise<void
     const fig = root.querySelector("#tree-figure")!;
     fig.innerHTML = "";
     const width = Math.max(500, Math.min(1400, (fig as HTMLElement).clientWidth - 20 || 860));
-    const svg = drawTree(tree, ts.tables.nodes.time, ts.numPopulations, width, timeScale);
+    const n = tree.numSamples();
+    const wait = n > limit && !drawLarge;
     const figure: Figure = {
       id: `tree-${tree.index}`,
       title: `tree ${tree.index}`,
-      svg,
+      svg: wait ? "" : drawTree(tree, ts.tables.nodes.time, ts.numPopulations, width, timeScale),
       csv: () => treeCsv(ctx, tree),
     };
     const f = figureElement(figure);
     const holder = f.querySelector<HTMLElement>(".fig-svg")!;
-    holder.classList.add("tree-svg");
+    if (wait) {
+      // tskit's drawing has an SVG group per node: some 340 bytes each, and the browser's
+      // elements for them take gigabytes past a few hundred thousand nodes, so it is asked for.
+      holder.innerHTML = `<div class="large-tree" id="large-tree"><p>This tree has ${n.toLocaleString("en")} samples. Its drawing would be an SVG of some ${fmtBytes(n * 2 * 340)} (a group per node, as tskit draws), which takes a browser tens of seconds and gigabytes of memory; the tree's numbers (CSV) and node details work without it.</p><button type="button" id="draw-large">Draw it anyway</button></div>`;
+      holder.querySelector("#draw-large")!.addEventListener("click", () => {
+        drawLarge = true;
+        setParams({ draw: "all" });
+        show();
+      });
+      for (const b of f.querySelectorAll<HTMLButtonElement>('[data-export="svg"], [data-export="png"]')) b.disabled = true;
+    } else holder.classList.add("tree-svg");
     fig.append(f);
     markSelected();
   };
