@@ -6,7 +6,8 @@
 #  - cargo: wasm-bindgen-cli, at the exact version of the wasm-bindgen crate
 #  - pip: tskit and msprime (the reference for every number, and the benchmark's peer), and
 #    Snakemake in .cache/snakemake (the workflow)
-#  - npm: the dev dependencies in package-lock.json
+#  - npm: the dev dependencies in package-lock.json, and the package's own dependencies in
+#    npm's cache (the package tests install it offline)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '== setup: %s\n' "$*"; }
@@ -64,5 +65,14 @@ fi
 if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm install"
   npm install --no-audit --no-fund --loglevel=error
+fi
+# The package tests install the packed package into fresh projects offline, so its runtime
+# dependencies must be in npm's cache with their registry metadata, which an install from
+# the lock never fetches (it takes tarballs only): a fresh machine failed there.
+deps=$(node -p 'Object.entries(require("./package.json").dependencies ?? {}).map(([n, v]) => `${n}@${v}`).join(" ")')
+if [ -n "$deps" ]; then
+  log "npm cache add $deps (for the offline installs of the package tests)"
+  # shellcheck disable=SC2086 # one word per dependency
+  npm cache add $deps --loglevel=error
 fi
 log "ready"
