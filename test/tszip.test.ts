@@ -167,5 +167,10 @@ describe.each(BACKENDS)("%s", (backend) => {
         /nodes\/time\/0/,
       );
     });
+
+    it.runIf(backend === "wasm")("WebAssembly: a decompressed size over its limit, refused before it is allocated", async () => {
+      // The edge columns claim 2e9 rows (chunks left out are fill value, so a file may say so).
+      await refused(edit('"shape": [\n    258\n  ]', '"shape": [ 2000000000]'), "FILE_TOO_LARGE", /decompressed, has \d+ bytes/);
+    });
   });
 });

@@ -104,8 +104,6 @@ export function tszipToTrees(bytes: Uint8Array, checkSize: (bytes: number) => vo
     const name = member.slice(0, -"/.zarray".length);
     if (name === "coordinates" || kastoreType(name) !== null) arrays.set(name, readArray(zip, name));
   }
-  let stored = 0;
-  for (const a of arrays.values()) stored += a.length * a.dtype.size;
   const coordinatesMeta = arrays.get("coordinates");
   const items: KastoreItem[] = [
     text("format/name", "i8", "tskit.trees"),
@@ -124,7 +122,7 @@ export function tszipToTrees(bytes: Uint8Array, checkSize: (bytes: number) => vo
     const type = kastoreType(a.name);
     if (type !== null) planned.push({ key: a.name, type: a.name.endsWith("_offset") ? "u64" : type, length: a.length, write: () => {} });
   }
-  checkSize(kastoreSize(planned) + stored);
+  checkSize(kastoreSize(planned));
 
   const coordinates = coordinatesMeta ? decodeArray(zip, coordinatesMeta) : null;
   for (const a of arrays.values()) {

@@ -44,7 +44,7 @@ function bad(name: string, message: string): TreeSeqError {
   return new TreeSeqError("FILE_FORMAT", `tszip file: array ${name}: ${message}`);
 }
 
-/** Parses a JSON member (`.zarray`, `.zattrs`); `what` names it for messages. */
+/** Parses a JSON member (`.zarray`, `.zattrs`); null when there is no such member. */
 export function readJson(zip: ZipArchive, member: string): any {
   const bytes = zip.read(member);
   if (bytes === null) return null;
