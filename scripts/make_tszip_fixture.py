@@ -3,7 +3,8 @@
 test/fixtures/tszip/NAME.json.gz, what tskit makes of it.
 
 For each file, tszip 0.3.1 compresses it (its default chunks, and for "small_chunked" chunks of
-64 elements, so that arrays span several chunks and the last is partial); then
+64 elements, so that arrays span several chunks and the last is partial; "small_zstd" has its
+chunks compressed by numcodecs' Zstd in place of tszip's Blosc, as zarr allows); then
 `tszip.decompress` reads the .tsz back and the answer records the `.trees` file tskit writes
 for that tree sequence, key by key: each kastore item's type, length and the SHA-256 of its
 bytes (the `uuid`, new in every written file, is left out), with the summary counts. The
@@ -15,6 +16,7 @@ which brings zarr; only to make fixtures, the tests read the committed files). F
 tree sequence: python3 scripts/make_fixture.py OUT_DIR --toolkit (`answers` here is its tszip
 recorder, which writes OUT_DIR/tszip/NAME.tsz beside the answer).
 """
+import contextlib
 import hashlib
 import os
 import struct
@@ -26,10 +28,11 @@ import tskit
 from fixture_util import FIXTURES as FIX, check_tskit, write_json_gz
 
 KIND = "tszip"
-# name: (file from the fixtures folder, tszip chunk size or None for tszip's default)
+# name: (file from the fixtures folder, tszip chunk size or None for tszip's default[, codec])
 FILES = {
     "small": ("small.trees", None),
     "small_chunked": ("small.trees", 64),
+    "small_zstd": ("small.trees", 64, "zstd"),
     "stdpopsim": ("stdpopsim.trees", None),  # JSON metadata, named populations
     "missing_ref": ("missing_ref.trees", None),  # a reference sequence
     "struct": ("metadata/struct.trees", None),  # struct metadata of every format
@@ -58,15 +61,32 @@ def kastore_items(data):
     return out
 
 
-def answers(ts, file, out=FIX, name=None, chunk_size=None):
+class ZstdInPlaceOfBlosc:
+    """Stands in for numcodecs.Blosc in tszip's compress: numcodecs' Zstd at the same level."""
+    SHUFFLE = 1
+
+    def __new__(cls, clevel=9, **_):
+        import numcodecs
+
+        return numcodecs.Zstd(level=clevel)
+
+
+def answers(ts, file, out=FIX, name=None, chunk_size=None, codec=None):
     """Compresses `ts` (the file `file`, from the fixtures folder) to OUT/tszip/NAME.tsz and
     returns what tskit makes of it."""
+    from unittest import mock
+
+    import numcodecs
     import tszip
 
     name = name or os.path.basename(file)[: -len(".trees")]
     tsz = os.path.join(out, KIND, f"{name}.tsz")
     os.makedirs(os.path.dirname(tsz), exist_ok=True)
-    tszip.compress(ts, tsz, chunk_size=chunk_size)
+    # Written once, as dump_once does for .trees files (a zip holds its members' times): the
+    # answers are recorded on the file the tests read. Delete a file to remake it.
+    if not os.path.exists(tsz):
+        with mock.patch.object(numcodecs, "Blosc", ZstdInPlaceOfBlosc) if codec == "zstd" else contextlib.nullcontext():
+            tszip.compress(ts, tsz, chunk_size=chunk_size)
     back = tszip.decompress(tsz)
     # Lossless: the tables are the original's (provenance included: tszip adds none).
     back.tables.assert_equals(ts.tables)
@@ -76,7 +96,7 @@ def answers(ts, file, out=FIX, name=None, chunk_size=None):
         with open(trees, "rb") as f:
             items = kastore_items(f.read())
     return {"file": file, "tsz": f"{KIND}/{name}.tsz", "tskit": tskit.__version__, "tszip": tszip.__version__,
-            "chunkSize": chunk_size,
+            "chunkSize": chunk_size, "codec": codec or "blosc",
             "summary": {"num_nodes": back.num_nodes, "num_edges": back.num_edges, "num_sites": back.num_sites,
                         "num_mutations": back.num_mutations, "num_trees": back.num_trees,
                         "num_samples": back.num_samples, "num_populations": back.num_populations,
@@ -87,9 +107,9 @@ def answers(ts, file, out=FIX, name=None, chunk_size=None):
 
 def main():
     check_tskit()
-    for name, (file, chunk_size) in FILES.items():
+    for name, (file, chunk_size, *codec) in FILES.items():
         ts = tskit.load(os.path.join(FIX, file))
-        write_json_gz(os.path.join(FIX, KIND, f"{name}.json.gz"), answers(ts, file, FIX, name, chunk_size))
+        write_json_gz(os.path.join(FIX, KIND, f"{name}.json.gz"), answers(ts, file, FIX, name, chunk_size, *codec))
         print(f"{KIND}/{name}.tsz from {file}")
 
 
