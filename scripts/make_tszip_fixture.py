@@ -4,7 +4,9 @@ test/fixtures/tszip/NAME.json.gz, what tskit makes of it.
 
 For each file, tszip 0.3.1 compresses it (its default chunks, and for "small_chunked" chunks of
 64 elements, so that arrays span several chunks and the last is partial; "small_zstd" has its
-chunks compressed by numcodecs' Zstd in place of tszip's Blosc, as zarr allows); then
+chunks compressed by numcodecs' Zstd in place of tszip's Blosc, as zarr allows, and
+"small_split" has Blosc split each block into one stream per byte of the type, as Blosc does
+for other compressors and when BLOSC_SPLITMODE says so); then
 `tszip.decompress` reads the .tsz back and the answer records the `.trees` file tskit writes
 for that tree sequence, key by key: each kastore item's type, length and the SHA-256 of its
 bytes (the `uuid`, new in every written file, is left out), with the summary counts. The
@@ -33,6 +35,7 @@ FILES = {
     "small": ("small.trees", None),
     "small_chunked": ("small.trees", 64),
     "small_zstd": ("small.trees", 64, "zstd"),
+    "small_split": ("small.trees", None, "blosc-split"),
     "stdpopsim": ("stdpopsim.trees", None),  # JSON metadata, named populations
     "missing_ref": ("missing_ref.trees", None),  # a reference sequence
     "struct": ("metadata/struct.trees", None),  # struct metadata of every format
@@ -71,6 +74,24 @@ class ZstdInPlaceOfBlosc:
         return numcodecs.Zstd(level=clevel)
 
 
+@contextlib.contextmanager
+def blosc_always_split():
+    """Blosc reads BLOSC_SPLITMODE in its global-context compressor, which numcodecs uses with
+    threads on."""
+    from numcodecs import blosc
+
+    old = os.environ.get("BLOSC_SPLITMODE"), blosc.use_threads
+    os.environ["BLOSC_SPLITMODE"], blosc.use_threads = "ALWAYS", True
+    try:
+        yield
+    finally:
+        if old[0] is None:
+            del os.environ["BLOSC_SPLITMODE"]
+        else:
+            os.environ["BLOSC_SPLITMODE"] = old[0]
+        blosc.use_threads = old[1]
+
+
 def answers(ts, file, out=FIX, name=None, chunk_size=None, codec=None):
     """Compresses `ts` (the file `file`, from the fixtures folder) to OUT/tszip/NAME.tsz and
     returns what tskit makes of it."""
@@ -85,7 +106,8 @@ def answers(ts, file, out=FIX, name=None, chunk_size=None, codec=None):
     # Written once, as dump_once does for .trees files (a zip holds its members' times): the
     # answers are recorded on the file the tests read. Delete a file to remake it.
     if not os.path.exists(tsz):
-        with mock.patch.object(numcodecs, "Blosc", ZstdInPlaceOfBlosc) if codec == "zstd" else contextlib.nullcontext():
+        codecs = {"zstd": lambda: mock.patch.object(numcodecs, "Blosc", ZstdInPlaceOfBlosc), "blosc-split": blosc_always_split}
+        with codecs.get(codec, contextlib.nullcontext)():
             tszip.compress(ts, tsz, chunk_size=chunk_size)
     back = tszip.decompress(tsz)
     # Lossless: the tables are the original's (provenance included: tszip adds none).
