@@ -61,4 +61,8 @@ cpSync(DIST, join(OUT, "treeseq"), {
     return !NODE_ONLY.has(rel) && !/\.(d\.ts|map|cjs)$/.test(rel);
   },
 });
+// The library's one dependency in a browser, fzstd (zstd for tszip files): its ES module, which
+// index.html's import map names for the library's `import … from "fzstd"`.
+mkdirSync(join(OUT, "treeseq/vendor"), { recursive: true });
+cpSync(join(ROOT, "node_modules/fzstd/esm/index.mjs"), join(OUT, "treeseq/vendor/fzstd.js"));
 console.log(`explorer built: ${OUT}`);

@@ -8,8 +8,9 @@ whole test suite can be run against tree sequences it has never seen:
     TREESEQ_FIXTURES=OUT_DIR npx vitest run
 
 `--toolkit` adds tskit's toolkit answers for each file, as the toolkit tests read them:
-OUT_DIR/{metadata,rows,tree,genotypes,alignments,ld,coalescence,custom,draw}/NAME.json.gz, recorded by the
-`answers` of make_{metadata,rows,tree,genotype,alignment,ld,coalescence,custom,draw}_fixture.py (the
+OUT_DIR/{metadata,rows,tree,genotypes,alignments,ld,coalescence,custom,draw,tszip}/NAME.json.gz (and
+OUT_DIR/tszip/NAME.tsz), recorded by the `answers` of
+make_{metadata,rows,tree,genotype,alignment,ld,coalescence,custom,draw,tszip}_fixture.py (the
 recorders of the bundled ones
 too). `--trees` takes existing files (copied into OUT_DIR) instead of simulating.
 
@@ -54,11 +55,12 @@ import make_metadata_fixture
 import make_pca_fixture
 import make_rows_fixture
 import make_tree_fixture
+import make_tszip_fixture
 
 # The toolkit recorders, each writing OUT_DIR/<KIND>/NAME.json.gz.
 TOOLKIT = [make_metadata_fixture, make_rows_fixture, make_tree_fixture, make_genotype_fixture,
            make_alignment_fixture, make_ld_fixture, make_coalescence_fixture,
-           make_custom_fixture, make_pca_fixture, make_draw_fixture]
+           make_custom_fixture, make_pca_fixture, make_draw_fixture, make_tszip_fixture]
 
 
 def nan_to_none(a):
@@ -244,6 +246,8 @@ def toolkit(out, name, ts, kind):
         path = os.path.join(out, recorder.KIND, f"{name}.json.gz")
         if recorder is make_metadata_fixture:
             write_json_gz(path, recorder.answers(ts, file, make_metadata_fixture.COLUMNS.get(kind)))
+        elif recorder is make_tszip_fixture:
+            write_json_gz(path, recorder.answers(ts, file, out, name))
         else:
             write_json_gz(path, recorder.answers(ts, file))
 

@@ -184,6 +184,32 @@ describe.each([
     });
   });
 
+  it("a tszip (.tsz) file opens as its .trees file: the overview's counts as native treeseq's on the .trees", async () => {
+    await withExplorer(isolated, async (open) => {
+      const page = await open(`file=${fileUrl("tszip/stdpopsim.tsz")}&view=overview`);
+      const ts = await native("stdpopsim.trees");
+      for (const key of [
+        "numTrees",
+        "numSamples",
+        "numNodes",
+        "numEdges",
+        "numSites",
+        "numMutations",
+        "numIndividuals",
+        "numPopulations",
+        "numProvenances",
+        "sequenceLength",
+        "nbytes",
+      ] as const) {
+        const v = await page.locator(`[data-key="${key}"]`).getAttribute("data-value");
+        expect(num(v!), key).toBe((ts as any)[key]);
+      }
+      const names = await page.locator("#populations .pop-name").allTextContents();
+      expect(names).toEqual([...ts.populations()].map((p: any) => p.metadata.name));
+      ts.dispose();
+    });
+  });
+
   it("tables: every row counted, sorted by a column, decoded metadata, rows by URL", async () => {
     await withExplorer(isolated, async (open) => {
       const ts = await native("metadata/slim.trees");

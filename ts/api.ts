@@ -3,7 +3,9 @@
  * for Node, browser.ts) passes a Platform: how to make each backend and read a source.
  */
 import type { Backend, BackendName, Handle } from "./backend.js";
-import { TreeSeqError, toTreeSeqError } from "./errors.js";
+import { TreeSeqError, guard, toTreeSeqError } from "./errors.js";
+import { checkWasmFileSize } from "./filesize.js";
+import { isTszip, tszipToTrees } from "./tszip/trees.js";
 import { TreeSequence } from "./treesequence.js";
 import { toInteger } from "./values.js";
 
@@ -172,21 +174,31 @@ async function backendOf(options: LoadOptions, where: string): Promise<Backend> 
   return choice === defaultChoice ? current! : backendFor(choice);
 }
 
-/** Loads and validates a `.trees` file. */
+/**
+ * Loads and validates a `.trees` file, or a tszip (`.tsz`) file: one is told from the other by
+ * its first bytes (a zip's), not its name, and a tszip file loads as the `.trees` file
+ * `tszip.decompress` gives, with the same checks.
+ */
 export async function load(source: LoadSource, options: LoadOptions = {}): Promise<TreeSequence> {
   checkKeys(options, ["backend"], "load");
   const backend = await backendOf(options, "load");
   const local = await platform.loadLocal?.(source, backend).catch((e) => {
     throw toTreeSeqError(e);
   });
-  const handle =
-    local ??
-    (await backend.load(
-      await platform.readSource(source).catch((e) => {
-        throw toTreeSeqError(e);
+  if (local) return new TreeSequence(backend, local);
+  let bytes = await platform.readSource(source).catch((e) => {
+    throw toTreeSeqError(e);
+  });
+  if (isTszip(bytes)) {
+    const what = typeof source === "string" || source instanceof URL ? String(source) : "the tszip file";
+    const tsz = bytes;
+    bytes = guard(() =>
+      tszipToTrees(tsz, (size) => {
+        if (backend.name === "wasm") checkWasmFileSize(size, `${what}, decompressed,`);
       }),
-    ));
-  return new TreeSequence(backend, handle);
+    );
+  }
+  return new TreeSequence(backend, await backend.load(bytes));
 }
 
 /** @internal For tests: how many distinct pool threads ran `tasks` pieces of work. */

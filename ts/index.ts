@@ -3,12 +3,13 @@
  * what each call does, with examples.
  */
 import { availableParallelism } from "node:os";
-import { readFile, stat } from "node:fs/promises";
+import { open, readFile, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { setPlatform, VERSION, type BackendChoice, type LoadSource } from "./api.js";
 import type { Backend, Handle } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { checkWasmFileSize } from "./filesize.js";
+import { isTszip } from "./tszip/trees.js";
 import { loadNative } from "./native.js";
 import { WasmBackend } from "./wasm.js";
 import { nodeHost } from "./wasm-host-node.js";
@@ -39,17 +40,26 @@ function localPath(source: LoadSource): string | null {
 
 /**
  * A local file is stat'ed first: WebAssembly refuses one too large for its memory before
- * reading it, and the native backend reads the path itself (any size; no 2 GiB `Buffer`).
+ * reading it, and the native backend reads the path itself (any size; no 2 GiB `Buffer`). A
+ * tszip file (a zip's first bytes) is left to `load`, which reads and decompresses it.
  */
 async function loadLocal(source: LoadSource, backend: Backend): Promise<Handle | null> {
   const path = localPath(source);
   if (path === null) return null;
   let size: number;
+  const head = new Uint8Array(4);
   try {
     size = (await stat(path)).size;
+    const file = await open(path, "r");
+    try {
+      await file.read(head, 0, 4, 0);
+    } finally {
+      await file.close();
+    }
   } catch (e) {
     throw new TreeSeqError("IO", `cannot read ${path}: ${(e as Error).message}`);
   }
+  if (isTszip(head)) return null;
   if (backend.loadPath) return backend.loadPath(path);
   if (backend.name === "wasm") checkWasmFileSize(size, path);
   return backend.load(await readSource(path));

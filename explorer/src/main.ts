@@ -91,14 +91,6 @@ async function openSource(source: File | string): Promise<void> {
   state.settled = false;
   state.error = null;
   state.file = name;
-  if (/\.tsz$/i.test(name)) {
-    status(
-      `cannot open ${name}: tszip (.tsz) files are not read yet; decompress it with "python -m tszip -d ${name}" and open the .trees file`,
-      true,
-    );
-    state.settled = true;
-    return;
-  }
   open?.ts.dispose();
   open = null;
   $("file-name").textContent = "";
