@@ -195,6 +195,14 @@ export async function load(source: LoadSource, options: LoadOptions = {}): Promi
     bytes = guard(() =>
       tszipToTrees(tsz, (size) => {
         if (backend.name === "wasm") checkWasmFileSize(size, `${what}, decompressed,`);
+        // A few bytes of zip can claim a column of 10^9 zeros (tszip leaves all-zero chunks
+        // out): the memory ceiling bounds what a claim may make us allocate, natively too.
+        const max = backend.maxMemory();
+        if (max !== null && size > max)
+          throw new TreeSeqError(
+            "FILE_TOO_LARGE",
+            `${what}, decompressed, has ${size} bytes, over the memory ceiling of ${max} bytes (init({ maxMemory }) raises it)`,
+          );
       }),
     );
   }
