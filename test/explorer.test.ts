@@ -128,6 +128,28 @@ async function csvOf(page: Page, figure: string): Promise<string[][]> {
   return parseCsv((await exported(page, figure, "csv")).toString("utf8"));
 }
 
+/** The overview's counts and population names are native treeseq's for `ts`. */
+async function expectOverview(page: Page, ts: any): Promise<void> {
+  for (const key of [
+    "numTrees",
+    "numSamples",
+    "numNodes",
+    "numEdges",
+    "numSites",
+    "numMutations",
+    "numIndividuals",
+    "numPopulations",
+    "numProvenances",
+    "sequenceLength",
+    "nbytes",
+  ] as const) {
+    const v = await page.locator(`[data-key="${key}"]`).getAttribute("data-value");
+    expect(num(v!), key).toBe(ts[key]);
+  }
+  const names = await page.locator("#populations .pop-name").allTextContents();
+  expect(names).toEqual([...ts.populations()].map((p: any) => p.metadata.name));
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true });
 }
@@ -155,25 +177,8 @@ describe.each([
       const page = await open(`file=${fileUrl("stdpopsim.trees")}&view=overview`);
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(isolated);
       const ts = await native("stdpopsim.trees");
-      for (const key of [
-        "numTrees",
-        "numSamples",
-        "numNodes",
-        "numEdges",
-        "numSites",
-        "numMutations",
-        "numIndividuals",
-        "numPopulations",
-        "numProvenances",
-        "sequenceLength",
-        "nbytes",
-      ] as const) {
-        const v = await page.locator(`[data-key="${key}"]`).getAttribute("data-value");
-        expect(num(v!), key).toBe((ts as any)[key]);
-      }
+      await expectOverview(page, ts);
       expect(await page.locator('[data-key="timeUnits"]').getAttribute("data-value")).toBe(ts.timeUnits);
-      const names = await page.locator("#populations .pop-name").allTextContents();
-      expect(names).toEqual([...ts.populations()].map((p: any) => p.metadata.name));
       const counts = await page
         .locator("#populations .pop-samples")
         .evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-value"))));
@@ -188,24 +193,7 @@ describe.each([
     await withExplorer(isolated, async (open) => {
       const page = await open(`file=${fileUrl("tszip/stdpopsim.tsz")}&view=overview`);
       const ts = await native("stdpopsim.trees");
-      for (const key of [
-        "numTrees",
-        "numSamples",
-        "numNodes",
-        "numEdges",
-        "numSites",
-        "numMutations",
-        "numIndividuals",
-        "numPopulations",
-        "numProvenances",
-        "sequenceLength",
-        "nbytes",
-      ] as const) {
-        const v = await page.locator(`[data-key="${key}"]`).getAttribute("data-value");
-        expect(num(v!), key).toBe((ts as any)[key]);
-      }
-      const names = await page.locator("#populations .pop-name").allTextContents();
-      expect(names).toEqual([...ts.populations()].map((p: any) => p.metadata.name));
+      await expectOverview(page, ts);
       ts.dispose();
     });
   });

@@ -602,8 +602,8 @@ function copyFixed(
   }
 }
 
-/** One column of a struct field's values: a typed array of its numbers, or its strings. */
-export type ColumnData =
+/** A typed array of any of the numeric types metadata (and tszip's zarr arrays) hold. */
+export type NumericArray =
   | Int8Array
   | Uint8Array
   | Int16Array
@@ -613,8 +613,10 @@ export type ColumnData =
   | BigInt64Array
   | BigUint64Array
   | Float32Array
-  | Float64Array
-  | string[];
+  | Float64Array;
+
+/** One column of a struct field's values: a typed array of its numbers, or its strings. */
+export type ColumnData = NumericArray | string[];
 
 /** What `metadataColumn` gives: one value per row, or a fixed-length array's rows as `{ data, shape }`. */
 export type ColumnValues = ColumnData | { data: ColumnData; shape: number[] };

@@ -7,20 +7,11 @@
  * stored type. What it is not: tszip's meaning of the arrays (that is `trees.ts`).
  */
 import { TreeSeqError } from "../errors.js";
+import type { NumericArray } from "../metadata.js";
 import { decodeBlosc, decodeZstd } from "./blosc.js";
 import type { ZipArchive } from "./zip.js";
 
-export type NumericArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+export type { NumericArray };
 
 /** A zarr dtype: numpy's kind ("i", "u", "f") and size in bytes. */
 export interface Dtype {
