@@ -88,12 +88,17 @@ export function serve(glue: ThreadedGlue | SingleThreadedGlue): void {
           threaded.pool_build(m.setup);
           value = glue.threads();
           break;
-        case "load":
-          if (glue.threaded()) value = glue.load_acquired(m.bytes);
-          else {
-            files.set(nextFile, glue.load(m.bytes, false));
-            value = nextFile++;
-          }
+        case "load": // the single-threaded build's copy of a file
+          files.set(nextFile, glue.load(m.bytes));
+          value = nextFile++;
+          break;
+        // The threaded build's load (see WasmBackend.load): a buffer in the shared memory
+        // for the page to copy the file into, then the load of what it holds.
+        case "fileBuffer":
+          value = threaded.file_buffer(m.length);
+          break;
+        case "loadBuffer":
+          value = threaded.load_buffer_acquired(m.handle);
           break;
         case "free":
           fileById(m.handle).free();

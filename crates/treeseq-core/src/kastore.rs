@@ -305,6 +305,16 @@ impl KastoreFile {
         crate::memory::advise_huge_pages(buf.as_bytes().as_ptr() as usize, buf.len());
         // read_exact: a file that shrank meanwhile is an IO error ("failed to fill whole buffer").
         file.read_exact(buf.as_bytes_mut()).map_err(io_err)?;
+        KastoreFile::from_buffer(buf)
+    }
+
+    /// Parses a file's bytes already in an aligned buffer (read there by [`read_file`], or
+    /// written there by a binding that copies a host's bytes in once), keeping the buffer for
+    /// the columns to view: no copy. Bytes after the header's file size are ignored, as in
+    /// [`KastoreFile::parse`].
+    ///
+    /// [`read_file`]: KastoreFile::read_file
+    pub fn from_buffer(mut buf: AlignedBytes) -> Result<KastoreFile> {
         let (items, version_minor, file_size) = layout(buf.as_bytes())?;
         buf.truncate(file_size);
         Ok(KastoreFile {

@@ -71,6 +71,13 @@ impl TreeSequence {
         TreeSequence::from_kastore(&KastoreFile::read_file(path.as_ref())?)
     }
 
+    /// Loads a `.trees` file whose bytes were written into `buf` (see
+    /// [`KastoreFile::from_buffer`]): the columns view `buf` itself, so a binding that copies
+    /// a host's bytes straight into it makes the only copy there is.
+    pub fn load_buffer(buf: crate::column::AlignedBytes) -> Result<TreeSequence> {
+        TreeSequence::from_kastore(&KastoreFile::from_buffer(buf)?)
+    }
+
     /// tskit's load: the tables, validated, then the metadata schemas tskit checks at load.
     fn from_kastore(file: &KastoreFile) -> Result<TreeSequence> {
         let ts = TreeSequence::from_tables(format::tables_from_kastore(file)?)?;

@@ -76,35 +76,61 @@ pub struct WasmTreeSequence {
     inner: Arc<TreeSequence>,
 }
 
-/// Parses and validates a `.trees` file; `parallel` validates on the pool (never on a
-/// browser's main thread, which may not block).
+/// Parses and validates a `.trees` file on the calling thread: the single-threaded build's
+/// load (the threaded build's is `load_buffer_acquired`, on the pool).
 #[wasm_bindgen]
-pub fn load(bytes: &[u8], parallel: bool) -> Result<WasmTreeSequence, JsError> {
-    let ts = catch_panics(|| {
-        if parallel {
-            in_pool(|| TreeSequence::load(bytes))
-        } else {
-            TreeSequence::load(bytes)
-        }
-    })
-    .map_err(js_err)?;
+pub fn load(bytes: &[u8]) -> Result<WasmTreeSequence, JsError> {
+    let ts = catch_panics(|| TreeSequence::load(bytes)).map_err(js_err)?;
     Ok(WasmTreeSequence {
         inner: Arc::new(ts),
     })
 }
 
-/// Loads on the calling thread with validation on the pool, and returns an acquired
-/// reference (see `WasmTreeSequence::acquire`): the stats worker loads, the page's thread
-/// takes the result with `WasmTreeSequence.from_acquired`, and neither blocks the other.
+/// A zeroed, aligned buffer of `len` bytes for a file, in this memory, which JavaScript fills
+/// through a view at `file_buffer_data` and hands to `load_buffer_acquired` (the threaded
+/// build: the page's thread writes the bytes into the shared memory and the driver worker
+/// loads them there). The columns then view this buffer: the file's bytes are copied into the
+/// instance once, where `load` copies them twice (into its argument, then into the aligned
+/// buffer), and none cross to the worker. Returns the buffer's handle (`Box` address);
+/// `FILE_TOO_LARGE` when the memory cannot hold it.
 #[wasm_bindgen]
-pub fn load_acquired(bytes: &[u8]) -> Result<u32, JsError> {
-    let ts = catch_panics(|| in_pool(|| TreeSequence::load(bytes))).map_err(js_err)?;
+pub fn file_buffer(len: usize) -> Result<u32, JsError> {
+    let buf =
+        catch_panics(|| treeseq_core::AlignedBytes::try_zeroed(len, "the file")).map_err(js_err)?;
+    Ok(Box::into_raw(Box::new(buf)) as usize as u32)
+}
+
+/// The address of the bytes of the buffer `handle` (from `file_buffer`).
+#[wasm_bindgen]
+pub fn file_buffer_data(handle: u32) -> u32 {
+    // SAFETY: handle came from file_buffer and was neither loaded nor freed (the caller's
+    // contract, as for every handle here); the buffer is only read.
+    let buf = unsafe { &*(handle as usize as *const treeseq_core::AlignedBytes) };
+    buf.as_bytes().as_ptr() as usize as u32
+}
+
+/// Frees a buffer from `file_buffer` that will not be loaded.
+#[wasm_bindgen]
+pub fn file_buffer_free(handle: u32) {
+    // SAFETY: as in file_buffer_data; ownership returns here and the handle is not used again.
+    drop(unsafe { Box::from_raw(handle as usize as *mut treeseq_core::AlignedBytes) });
+}
+
+/// Loads the bytes in buffer `handle` (from `file_buffer`), which it takes over whether the
+/// load succeeds or fails, with validation on the pool, and returns an acquired reference
+/// (see `WasmTreeSequence::acquire`): the driver worker loads, the page's thread takes the
+/// result with `WasmTreeSequence.from_acquired`, and neither blocks the other.
+#[wasm_bindgen]
+pub fn load_buffer_acquired(handle: u32) -> Result<u32, JsError> {
+    // SAFETY: as in file_buffer_free.
+    let buf = *unsafe { Box::from_raw(handle as usize as *mut treeseq_core::AlignedBytes) };
+    let ts = catch_panics(|| in_pool(|| TreeSequence::load_buffer(buf))).map_err(js_err)?;
     Ok(Arc::into_raw(Arc::new(ts)) as usize as u32)
 }
 
 #[wasm_bindgen]
 impl WasmTreeSequence {
-    /// Takes ownership of a reference from `load_acquired` or `acquire`.
+    /// Takes ownership of a reference from `load_buffer_acquired` or `acquire`.
     pub fn from_acquired(ptr: u32) -> WasmTreeSequence {
         // SAFETY: ptr came from Arc::into_raw and its count is handed over to this object.
         let inner = unsafe { Arc::from_raw(ptr as usize as *const TreeSequence) };
