@@ -185,3 +185,24 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     }
   });
 });
+
+// Node refuses a worker that is handed V8's flags (`--expose-gc`, `--max-old-space-size=N`),
+// which a worker inherits anyway: WebAssembly's workers must start under any flags `node`
+// itself accepts, as the native backend does.
+it("the WebAssembly backend starts under V8 flags (node --expose-gc --max-old-space-size)", () => {
+  const script = `
+    import { load } from "./dist/index.js";
+    const ts = await load(${JSON.stringify(fixtures()[0].path)}, { backend: "wasm" });
+    globalThis.gc();
+    console.log(JSON.stringify({ samples: ts.numSamples, threads: (await import("./dist/index.js")).backendInfo().threads }));`;
+  const r = spawnSync(process.execPath, ["--expose-gc", "--max-old-space-size=2048", "--input-type=module", "-e", script], {
+    cwd: join(import.meta.dirname, ".."),
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, TREESEQ_THREADS: "2" },
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const out = JSON.parse(r.stdout.trim());
+  expect(out.samples).toBeGreaterThan(0);
+  expect(out.threads).toBe(2);
+});

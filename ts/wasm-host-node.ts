@@ -65,6 +65,28 @@ export function workerExecArgv(argv: readonly string[] = process.execArgv): stri
   return out;
 }
 
+/** The flags workers are given: `workerExecArgv()`, less those Node refused for a worker. */
+let execArgv: string[] | null = null;
+
+/**
+ * A worker with the parent's flags (`workerExecArgv`). Node refuses a worker given V8's flags
+ * (`--expose-gc`, `--max-old-space-size=N`, `--perf-basic-prof`, ...), which hold for the
+ * whole process anyway, with ERR_WORKER_INVALID_EXEC_ARGV naming them: those are dropped,
+ * once per process, so that the backend starts under any flags `node` itself accepts.
+ */
+function newWorker(code: string, options: Omit<ConstructorParameters<typeof Worker>[1] & object, "execArgv">): Worker {
+  execArgv ??= workerExecArgv();
+  try {
+    return new Worker(code, { ...options, execArgv });
+  } catch (e) {
+    const m = /invalid execArgv flags: (.*)$/.exec((e as Error).message);
+    if ((e as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV" || !m) throw e;
+    const refused = new Set(m[1].split(", "));
+    execArgv = execArgv.filter((a) => !refused.has(a));
+    return new Worker(code, { ...options, execArgv });
+  }
+}
+
 const file = (...parts: string[]) => join(packageRoot(), "dist", "web", ...parts);
 const workerEntry = (build: BuildName) => file(build === "wasm-threads" ? "worker-threads.js" : "worker-st.js");
 
@@ -98,7 +120,7 @@ export const nodeHost: WasmHost = {
   spawn(build) {
     const entry = pathToFileURL(workerEntry(build)).href;
     const where = workerEntry(build);
-    const w = new Worker(BOOTSTRAP, { eval: true, workerData: { entry }, execArgv: workerExecArgv() });
+    const w = newWorker(BOOTSTRAP, { eval: true, workerData: { entry } });
     let alive = true;
     const worker: WorkerLike = {
       post: (m, t) => w.postMessage(m, t as any),
