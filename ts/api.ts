@@ -5,6 +5,7 @@
 import type { Backend, BackendName, Handle } from "./backend.js";
 import { TreeSeqError, guard, toTreeSeqError } from "./errors.js";
 import { checkWasmFileSize } from "./filesize.js";
+import type { ByteSource } from "./sources.js";
 import { isTszip, tszipToTrees } from "./tszip/trees.js";
 import { TreeSequence } from "./treesequence.js";
 import { toInteger } from "./values.js";
@@ -37,7 +38,9 @@ export interface Platform {
   env(name: string): string | undefined;
   /** Which backend "auto" means here, and why; throws when `name` cannot be had. */
   create(name: BackendChoice, threads: number): Promise<Backend>;
-  readSource(source: LoadSource): Promise<Uint8Array>;
+  /** The bytes of `source`, or, where they can be read straight into a backend, a
+   * `ByteSource` (see sources.ts). */
+  readSource(source: LoadSource): Promise<Uint8Array | ByteSource>;
   /** Loads `source` into `backend` when it is a local file the platform reads its own way
    * (Node: stat it first, then the native backend reads the path itself); null otherwise. */
   loadLocal?(source: LoadSource, backend: Backend): Promise<Handle | null>;
@@ -186,9 +189,19 @@ export async function load(source: LoadSource, options: LoadOptions = {}): Promi
     throw toTreeSeqError(e);
   });
   if (local) return new TreeSequence(backend, local);
-  let bytes = await platform.readSource(source).catch((e) => {
+  const read = await platform.readSource(source).catch((e) => {
     throw toTreeSeqError(e);
   });
+  // A backend that loads in place gets the source itself; tszip needs the bytes here.
+  if (!(read instanceof Uint8Array) && backend.loadSource && !isTszip(read.head)) {
+    return new TreeSequence(backend, await backend.loadSource(read));
+  }
+  let bytes =
+    read instanceof Uint8Array
+      ? read
+      : await read.bytes().catch((e) => {
+          throw toTreeSeqError(e);
+        });
   if (isTszip(bytes)) {
     const what = typeof source === "string" || source instanceof URL ? String(source) : "the tszip file";
     const tsz = bytes;

@@ -3,6 +3,7 @@
  * TreeSequence class and everything above it is written once against this interface.
  */
 
+import type { ByteSource } from "./sources.js";
 import type { StatArgs } from "./stats.js";
 import type { TREE_ARRAYS } from "./generated/cursor.js";
 
@@ -87,6 +88,9 @@ export interface Backend {
   /** Why this backend was chosen, for `backendInfo()`. */
   readonly reason: string;
   load(bytes: Uint8Array): Promise<Handle>;
+  /** Loads a file read straight into where the backend keeps it (sources.ts). Absent where
+   * the backend only takes bytes. */
+  loadSource?(source: ByteSource): Promise<Handle>;
   /** Reads and loads the file at `path` itself (native: Rust reads it, so a file over Node's
    * 2 GiB `Buffer` limit loads too). Absent where the backend only takes bytes. */
   loadPath?(path: string): Promise<Handle>;

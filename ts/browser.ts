@@ -6,6 +6,7 @@ import { setPlatform, VERSION, type BackendChoice, type LoadSource } from "./api
 import type { Backend } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { checkWasmFileSize } from "./filesize.js";
+import { blobSource, responseSource, type ByteSource } from "./sources.js";
 import { WasmBackend } from "./wasm.js";
 import { browserHost } from "./wasm-host-browser.js";
 
@@ -17,20 +18,20 @@ async function create(choice: BackendChoice, threads: number): Promise<Backend> 
   return WasmBackend.create(browserHost, threads, VERSION, why);
 }
 
-async function readSource(source: LoadSource): Promise<Uint8Array> {
+async function readSource(source: LoadSource): Promise<Uint8Array | ByteSource> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (source instanceof Blob) {
     // Refused by size before a byte is read: the whole file would not fit in WebAssembly.
     checkWasmFileSize(source.size, source instanceof File ? source.name : "the Blob");
-    return new Uint8Array(await source.arrayBuffer());
+    return blobSource(source);
   }
   let r: Response;
   if (source instanceof Response) r = source;
   else if (typeof source === "string" || source instanceof URL) r = await fetch(source);
   else throw new TreeSeqError("BAD_PARAM", "load: source must be a Uint8Array, an ArrayBuffer, a Blob, a Response or a URL");
   if (!r.ok) throw new TreeSeqError("IO", `cannot fetch ${r.url}: HTTP ${r.status}`);
-  return new Uint8Array(await r.arrayBuffer());
+  return responseSource(r);
 }
 
 setPlatform({

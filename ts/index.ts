@@ -10,6 +10,7 @@ import type { Backend, Handle } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { checkWasmFileSize } from "./filesize.js";
 import { isTszip } from "./tszip/trees.js";
+import { blobSource, responseSource, type ByteSource } from "./sources.js";
 import { loadNative } from "./native.js";
 import { WasmBackend } from "./wasm.js";
 import { nodeHost } from "./wasm-host-node.js";
@@ -62,23 +63,57 @@ async function loadLocal(source: LoadSource, backend: Backend): Promise<Handle |
   if (isTszip(head)) return null;
   if (backend.loadPath) return backend.loadPath(path);
   if (backend.name === "wasm") checkWasmFileSize(size, path);
-  return backend.load(await readSource(path));
+  if (backend.loadSource) return backend.loadSource(fileSource(path, size, head));
+  return backend.load(await readLocal(path));
 }
 
-async function readSource(source: LoadSource): Promise<Uint8Array> {
+/** The file at `path` (`size` bytes, first bytes `head`), read by `read` calls straight into
+ * where the backend keeps it (sources.ts). */
+function fileSource(path: string, size: number, head: Uint8Array): ByteSource {
+  return {
+    size,
+    head,
+    async fill(dst) {
+      let at = 0;
+      try {
+        const file = await open(path, "r");
+        try {
+          while (at < dst.length) {
+            // At most 1 GiB a call: Node reads at most 2 GiB at once.
+            const { bytesRead } = await file.read(dst, at, Math.min(dst.length - at, 1 << 30), at);
+            if (bytesRead === 0) break;
+            at += bytesRead;
+          }
+        } finally {
+          await file.close();
+        }
+      } catch (e) {
+        throw new TreeSeqError("IO", `cannot read ${path}: ${(e as Error).message}`);
+      }
+      // A file that shrank since stat: what it holds now (the load then says what is wrong).
+      return at === dst.length ? null : dst.slice(0, at);
+    },
+    bytes: () => readLocal(path),
+  };
+}
+
+async function readLocal(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new TreeSeqError("IO", `cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+async function readSource(source: LoadSource): Promise<Uint8Array | ByteSource> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (typeof source === "string" || source instanceof URL) {
     const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? new URL(source) : null;
     if (url && url.protocol !== "file:") return readRemote(await fetch(url));
-    const path = url ? fileURLToPath(url) : (source as string);
-    try {
-      return new Uint8Array(await readFile(path));
-    } catch (e) {
-      throw new TreeSeqError("IO", `cannot read ${path}: ${(e as Error).message}`);
-    }
+    return readLocal(url ? fileURLToPath(url) : (source as string));
   }
-  if (typeof Blob !== "undefined" && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
+  if (typeof Blob !== "undefined" && source instanceof Blob) return blobSource(source);
   if (typeof Response !== "undefined" && source instanceof Response) return readRemote(source);
   throw new TreeSeqError(
     "BAD_PARAM",
@@ -86,9 +121,9 @@ async function readSource(source: LoadSource): Promise<Uint8Array> {
   );
 }
 
-async function readRemote(r: Response): Promise<Uint8Array> {
+function readRemote(r: Response): Promise<Uint8Array | ByteSource> {
   if (!r.ok) throw new TreeSeqError("IO", `cannot fetch ${r.url}: HTTP ${r.status}`);
-  return new Uint8Array(await r.arrayBuffer());
+  return responseSource(r);
 }
 
 setPlatform({

@@ -22,6 +22,7 @@
  */
 import { checkWasmFileSize } from "./filesize.js";
 import type { Backend, Handle, StatResult, Summary, TypedArray, TreeCursor, VariantCursor } from "./backend.js";
+import type { ByteSource } from "./sources.js";
 import type { StatArgs } from "./stats.js";
 import { typedArrayFor } from "./backend.js";
 import { toTreeSeqError, TreeSeqError } from "./errors.js";
@@ -578,26 +579,10 @@ export class WasmBackend implements Backend {
     checkWasmFileSize(bytes.length, "the file");
     const inst = await this.live();
     if (inst.build === "wasm-threads") {
-      // The bytes go once into an aligned buffer in the shared memory, which the columns then
-      // view: the driver allocates it (off this thread), this thread copies them in, and the
-      // driver loads them there. Posting the bytes instead cost a copy in the worker and two
-      // in the instance, three times the file's size more at the peak.
-      const handle: number = await inst.driver!.call({ op: "fileBuffer", length: bytes.length });
-      try {
-        new Uint8Array(
-          inst.memory.buffer,
-          callIn(inst, () => inst.glue.file_buffer_data(handle)),
-          bytes.length,
-        ).set(bytes);
-      } catch (e) {
-        if (!inst.broken) callIn(inst, () => inst.glue.file_buffer_free(handle));
-        throw e;
-      }
-      const ptr = await inst.driver!.call({ op: "loadBuffer", handle });
-      return new WasmHandle(
-        inst,
-        callIn(inst, () => inst.glue.WasmTreeSequence.from_acquired(ptr)),
-      );
+      return this.loadInPlace(inst, bytes.length, async (dst) => {
+        dst.set(bytes);
+        return null;
+      });
     }
     const local = callIn(inst, () => inst.glue.load(bytes));
     try {
@@ -607,6 +592,48 @@ export class WasmBackend implements Backend {
       if (!inst.broken) local.free();
       throw e;
     }
+  }
+
+  /** A file streamed (or read) straight into the instance's memory, where the threaded build
+   * keeps it; the single-threaded build takes its bytes. */
+  async loadSource(source: ByteSource): Promise<Handle> {
+    checkWasmFileSize(source.size, "the file");
+    const inst = await this.live();
+    if (inst.build !== "wasm-threads") return this.load(await source.bytes());
+    return this.loadInPlace(inst, source.size, (dst) => source.fill(dst));
+  }
+
+  /**
+   * The threaded build's load: the file's bytes go once into an aligned buffer in the shared
+   * memory, which the columns then view. The driver allocates it (off this thread), `fill`
+   * writes the bytes into it from this thread, and the driver loads them there. (Posting the
+   * bytes instead cost a copy in the worker and two in the instance.) Where `fill` finds
+   * that the file is not `size` bytes after all, it gives the file, which is loaded instead.
+   */
+  private async loadInPlace(inst: Instance, size: number, fill: (dst: Uint8Array) => Promise<Uint8Array | null>): Promise<Handle> {
+    const handle: number = await inst.driver!.call({ op: "fileBuffer", length: size });
+    let other: Uint8Array | null;
+    try {
+      other = await fill(
+        new Uint8Array(
+          inst.memory.buffer,
+          callIn(inst, () => inst.glue.file_buffer_data(handle)),
+          size,
+        ),
+      );
+    } catch (e) {
+      if (!inst.broken) callIn(inst, () => inst.glue.file_buffer_free(handle));
+      throw e;
+    }
+    if (other !== null) {
+      callIn(inst, () => inst.glue.file_buffer_free(handle));
+      return this.load(other);
+    }
+    const ptr = await inst.driver!.call({ op: "loadBuffer", handle });
+    return new WasmHandle(
+      inst,
+      callIn(inst, () => inst.glue.WasmTreeSequence.from_acquired(ptr)),
+    );
   }
 
   async distinctWorkerThreads(tasks: number): Promise<number> {
