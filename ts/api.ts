@@ -3,7 +3,7 @@
  * for Node, browser.ts) passes a Platform: how to make each backend and read a source.
  */
 import type { Backend, BackendName, Handle } from "./backend.js";
-import { TreeSeqError, guard, toTreeSeqError } from "./errors.js";
+import { TreeSeqError, guardAsync, toTreeSeqError } from "./errors.js";
 import { checkWasmFileSize } from "./filesize.js";
 import type { ByteSource } from "./sources.js";
 import { isTszip, tszipToTrees } from "./tszip/trees.js";
@@ -205,7 +205,7 @@ export async function load(source: LoadSource, options: LoadOptions = {}): Promi
   if (isTszip(bytes)) {
     const what = typeof source === "string" || source instanceof URL ? String(source) : "the tszip file";
     const tsz = bytes;
-    bytes = guard(() =>
+    bytes = await guardAsync(() =>
       tszipToTrees(tsz, (size) => {
         if (backend.name === "wasm") checkWasmFileSize(size, `${what}, decompressed,`);
         // A few bytes of zip can claim a column of 10^9 zeros (tszip leaves all-zero chunks

@@ -22,12 +22,11 @@
 import type { Handle, StatResult } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { type StatName, STATISTICS, SummaryValues, toKwargs } from "./stats.js";
+import { Pacer } from "./pace.js";
 import { describe, isPlainObject } from "./values.js";
 
 /** The longest f runs before the event loop gets a turn, in milliseconds. */
 const SLICE_MS = 10;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /** f at every state of `states` ([rows, k]): `outputDim` numbers each, row-major. */
 async function evaluate(
@@ -38,7 +37,7 @@ async function evaluate(
 ): Promise<Float64Array> {
   const [rows, k] = states.shape;
   const values = new Float64Array(rows * outputDim);
-  let start = performance.now();
+  const pacer = new Pacer(SLICE_MS);
   for (let r = 0; r < rows; r++) {
     // A copy: f may keep or change its argument.
     const y = f(states.data.slice(r * k, (r + 1) * k));
@@ -53,10 +52,7 @@ async function evaluate(
       if (typeof v !== "number") throw new TreeSeqError("BAD_PARAM", `${name}: f returned ${describe(v)} at [${j}], not a number`);
       values[r * outputDim + j] = v;
     }
-    if (performance.now() - start > SLICE_MS) {
-      await yieldToEventLoop();
-      start = performance.now();
-    }
+    await pacer.tick();
   }
   return values;
 }

@@ -11,6 +11,7 @@
  * and what a zstd frame says it holds against what its compressed bytes can hold (a zstd block
  * of at least 4 bytes gives at most 128 KiB).
  */
+import type { Pacer } from "../pace.js";
 import { decompress as zstdDecompress } from "fzstd";
 import { TreeSeqError } from "../errors.js";
 
@@ -32,9 +33,10 @@ function bad(where: string, message: string): TreeSeqError {
 
 /**
  * Decodes the first `out.length` bytes of the Blosc frame `frame`, a chunk of `chunkBytes`
- * bytes, into `out`. `where` names the chunk for messages.
+ * bytes, into `out`. `where` names the chunk for messages. The event loop gets turns between
+ * blocks (`pacer`): tszip writes each array as one chunk of up to 8,388,608 values.
  */
-export function decodeBlosc(frame: Uint8Array, chunkBytes: number, out: Uint8Array, where: string): void {
+export async function decodeBlosc(frame: Uint8Array, chunkBytes: number, out: Uint8Array, where: string, pacer: Pacer): Promise<void> {
   if (frame.length < HEADER) throw bad(where, `a Blosc frame of ${frame.length} bytes is shorter than its 16-byte header`);
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const version = frame[0];
@@ -88,6 +90,7 @@ export function decodeBlosc(frame: Uint8Array, chunkBytes: number, out: Uint8Arr
     const take = Math.min(bsize, out.length - start);
     if (shuffled) unshuffle(block, typesize, out.subarray(start, start + take));
     else out.set(block.subarray(0, take), start);
+    await pacer.tick();
   }
 }
 

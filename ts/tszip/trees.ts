@@ -16,6 +16,7 @@
  * What it is not: a writer of tszip files.
  */
 import { TreeSeqError } from "../errors.js";
+import { Pacer } from "../pace.js";
 import { type KasType, type KastoreItem, kastoreSize, writeKastore } from "./kastore.js";
 import { type NumericArray, type ZarrArray, decodeArray, readArray, readJson } from "./zarr.js";
 import { ZipArchive, isZip } from "./zip.js";
@@ -24,6 +25,10 @@ import { ZipArchive, isZip } from "./zip.js";
 const FORMAT_MAJOR = 1;
 /** The `.trees` format version the file is written as: tskit 1.0's (12.7), as `dump()` writes. */
 const TREES_VERSION = [12, 7];
+
+/** The longest the decoding runs before the event loop gets a turn, in milliseconds (a chunk
+ * more at most): well under the 50 ms a browser counts as a long task. */
+const SLICE_MS = 20;
 
 /** Whether `bytes` is a zip file, so perhaps a tszip file (by content, not by name). */
 export const isTszip = isZip;
@@ -81,7 +86,7 @@ function bad(message: string): TreeSeqError {
  * The `.trees` bytes of the tszip file `bytes`. `checkSize(n)` is called with the decoded
  * size before it is allocated (the WebAssembly backend refuses what it could not load).
  */
-export function tszipToTrees(bytes: Uint8Array, checkSize: (bytes: number) => void = () => {}): Uint8Array {
+export async function tszipToTrees(bytes: Uint8Array, checkSize: (bytes: number) => void = () => {}): Promise<Uint8Array> {
   const zip = new ZipArchive(bytes);
   const attrs = readJson(zip, ".zattrs");
   if (attrs === null || typeof attrs !== "object" || attrs.format_name !== "tszip") {
@@ -124,10 +129,13 @@ export function tszipToTrees(bytes: Uint8Array, checkSize: (bytes: number) => vo
   }
   checkSize(kastoreSize(planned));
 
-  const coordinates = coordinatesMeta ? decodeArray(zip, coordinatesMeta) : null;
+  // Decoded on the calling thread (a page's, often), in slices: no task of the page's runs
+  // for more than a chunk past SLICE_MS.
+  const pacer = new Pacer(SLICE_MS);
+  const coordinates = coordinatesMeta ? await decodeArray(zip, coordinatesMeta, pacer) : null;
   for (const a of arrays.values()) {
     if (a.name === "coordinates") continue;
-    const values = decodeArray(zip, a);
+    const values = await decodeArray(zip, a, pacer);
     const type = kastoreType(a.name)!;
     if (a.name.endsWith("_offset")) items.push(offsets(a, values));
     else if (QUANTISED.has(a.name)) items.push(positions(a, values, coordinates));

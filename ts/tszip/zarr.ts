@@ -8,6 +8,7 @@
  */
 import { TreeSeqError } from "../errors.js";
 import type { NumericArray } from "../metadata.js";
+import type { Pacer } from "../pace.js";
 import { decodeBlosc, decodeZstd } from "./blosc.js";
 import type { ZipArchive } from "./zip.js";
 
@@ -124,8 +125,9 @@ export function allocate(dtype: Dtype, length: number): NumericArray {
   }
 }
 
-/** The array's values, as its stored type. The caller has checked that its size can be had. */
-export function decodeArray(zip: ZipArchive, a: ZarrArray): NumericArray {
+/** The array's values, as its stored type. The caller has checked that its size can be had.
+ * The event loop gets turns between chunks (`pacer`). */
+export async function decodeArray(zip: ZipArchive, a: ZarrArray, pacer: Pacer): Promise<NumericArray> {
   let out: NumericArray;
   try {
     out = allocate(a.dtype, a.length);
@@ -147,11 +149,12 @@ export function decodeArray(zip: ZipArchive, a: ZarrArray): NumericArray {
       continue;
     }
     const target = bytes.subarray(first * a.dtype.size, (first + count) * a.dtype.size);
-    if (a.compressor === "blosc") decodeBlosc(frame, chunkBytes, target, key);
+    if (a.compressor === "blosc") await decodeBlosc(frame, chunkBytes, target, key, pacer);
     else if (a.compressor === "zstd") target.set(decodeZstd(frame, chunkBytes, key).subarray(0, target.length));
     else if (frame.length !== chunkBytes) throw bad(a.name, `chunk ${c} has ${frame.length} bytes, expected ${chunkBytes}`);
     else target.set(frame.subarray(0, target.length));
     if (a.delta) undoDelta(part);
+    await pacer.tick();
   }
   return out;
 }
