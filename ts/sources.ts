@@ -108,7 +108,9 @@ export function blobSource(blob: Blob): Promise<ByteSource> {
   return streamSource(blob.stream() as ReadableStream<Uint8Array>, blob.size);
 }
 
-/** A response's body, streamed, where it says its length; otherwise its bytes, read whole. */
+/** A response's body, streamed, where it says its length; otherwise its bytes, read whole.
+ * The length is the server's word: the buffer is that size (within WebAssembly's file limit)
+ * before the body arrives, and a body that ends short, or breaks off, frees it again. */
 export async function responseSource(r: Response): Promise<ByteSource | Uint8Array> {
   const length = Number(r.headers.get("content-length") ?? NaN);
   if (r.body === null || !Number.isSafeInteger(length) || length <= 0) return new Uint8Array(await r.arrayBuffer());
