@@ -192,34 +192,30 @@ export async function load(source: LoadSource, options: LoadOptions = {}): Promi
   const read = await platform.readSource(source).catch((e) => {
     throw toTreeSeqError(e);
   });
-  // A backend that loads in place gets the source itself; tszip needs the bytes here.
-  if (!(read instanceof Uint8Array) && backend.loadSource && !isTszip(read.head)) {
-    return new TreeSequence(backend, await backend.loadSource(read));
+  const head = read instanceof Uint8Array ? read : read.head;
+  if (!isTszip(head)) {
+    // A backend that loads in place gets the source itself.
+    if (read instanceof Uint8Array) return new TreeSequence(backend, await backend.load(read));
+    if (backend.loadSource) return new TreeSequence(backend, await backend.loadSource(read));
+    return new TreeSequence(backend, await backend.load(await read.bytes()));
   }
-  let bytes =
-    read instanceof Uint8Array
-      ? read
-      : await read.bytes().catch((e) => {
-          throw toTreeSeqError(e);
-        });
-  if (isTszip(bytes)) {
-    const what = typeof source === "string" || source instanceof URL ? String(source) : "the tszip file";
-    const tsz = bytes;
-    bytes = await guardAsync(() =>
-      tszipToTrees(tsz, (size) => {
-        if (backend.name === "wasm") checkWasmFileSize(size, `${what}, decompressed,`);
-        // A few bytes of zip can claim a column of 10^9 zeros (tszip leaves all-zero chunks
-        // out): the memory ceiling bounds what a claim may make us allocate, natively too.
-        const max = backend.maxMemory();
-        if (max !== null && size > max)
-          throw new TreeSeqError(
-            "FILE_TOO_LARGE",
-            `${what}, decompressed, has ${size} bytes, over the memory ceiling of ${max} bytes (init({ maxMemory }) raises it)`,
-          );
-      }),
-    );
-  }
-  return new TreeSequence(backend, await backend.load(bytes));
+  const tsz = read instanceof Uint8Array ? read : await read.bytes();
+  const what = typeof source === "string" || source instanceof URL ? String(source) : "the tszip file";
+  const trees = await guardAsync(() =>
+    tszipToTrees(tsz, (size) => {
+      if (backend.name === "wasm") checkWasmFileSize(size, `${what}, decompressed,`);
+      // A few bytes of zip can claim a column of 10^9 zeros (tszip leaves all-zero chunks
+      // out): the memory ceiling bounds what a claim may make us allocate, natively too.
+      const max = backend.maxMemory();
+      if (max !== null && size > max)
+        throw new TreeSeqError(
+          "FILE_TOO_LARGE",
+          `${what}, decompressed, has ${size} bytes, over the memory ceiling of ${max} bytes (init({ maxMemory }) raises it)`,
+        );
+    }),
+  );
+  // The .trees file is written straight where the backend keeps it, where it can.
+  return new TreeSequence(backend, await (backend.loadSource ? backend.loadSource(trees) : backend.load(await trees.bytes())));
 }
 
 /** @internal For tests: how many distinct pool threads ran `tasks` pieces of work. */

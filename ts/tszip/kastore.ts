@@ -5,7 +5,8 @@
  *
  * What it is for: turning a tszip file's columns into the `.trees` file tskit would write, so
  * that the backends load it with every check they make for any file. Each item writes its own
- * array into the one output buffer, so no column is copied twice.
+ * array into the one output buffer, so no column is copied twice; that buffer can be the one
+ * the threaded WebAssembly build loads the file in (sources.ts).
  */
 import { TreeSeqError } from "../errors.js";
 
@@ -14,7 +15,7 @@ export const KAS = { i8: 0, u8: 1, i16: 2, u16: 3, i32: 4, u32: 5, i64: 6, u64: 
 export type KasType = keyof typeof KAS;
 const SIZE: Record<KasType, number> = { i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8, u64: 8, f32: 4, f64: 8 };
 
-const MAGIC = [0x89, 0x4b, 0x41, 0x53, 0x0d, 0x0a, 0x1a, 0x0a];
+export const KASTORE_MAGIC = [0x89, 0x4b, 0x41, 0x53, 0x0d, 0x0a, 0x1a, 0x0a];
 const HEADER = 64;
 const DESCRIPTOR = 64;
 
@@ -43,42 +44,42 @@ export function kastoreSize(items: KastoreItem[]): number {
   return size;
 }
 
-/** The kastore file of `items` (keys distinct). */
-export function writeKastore(items: KastoreItem[]): Uint8Array {
+/** The kastore file of `items` (keys distinct): its size, and how to write it into a buffer of
+ * that size (a fresh one, or where a backend keeps its files: see sources.ts). */
+export function kastoreFile(items: KastoreItem[]): { size: number; writeInto(out: Uint8Array): void } {
   const sorted = sortedItems(items);
   for (let i = 1; i < sorted.length; i++) {
     if (compareBytes(sorted[i - 1].key, sorted[i].key) === 0) throw new TreeSeqError("INTERNAL", `kastore key ${sorted[i].it.key} twice`);
   }
   const size = kastoreSize(items);
-  let out: Uint8Array;
-  try {
-    out = new Uint8Array(size);
-  } catch {
-    throw new TreeSeqError("FILE_TOO_LARGE", `the decompressed tree sequence needs ${size} bytes, more than can be allocated here`);
-  }
-  const view = new DataView(out.buffer);
-  out.set(MAGIC, 0);
-  view.setUint16(8, 1, true);
-  view.setUint16(10, 0, true);
-  view.setUint32(12, sorted.length, true);
-  view.setBigUint64(16, BigInt(size), true);
-  let keyAt = HEADER + sorted.length * DESCRIPTOR;
-  let arrayAt = keyAt + sorted.reduce((n, s) => n + s.key.length, 0);
-  sorted.forEach(({ it, key }, j) => {
-    arrayAt = align8(arrayAt);
-    const d = HEADER + j * DESCRIPTOR;
-    const bytes = it.length * SIZE[it.type];
-    out[d] = KAS[it.type];
-    view.setBigUint64(d + 8, BigInt(keyAt), true);
-    view.setBigUint64(d + 16, BigInt(key.length), true);
-    view.setBigUint64(d + 24, BigInt(arrayAt), true);
-    view.setBigUint64(d + 32, BigInt(it.length), true);
-    out.set(key, keyAt);
-    it.write(out.subarray(arrayAt, arrayAt + bytes));
-    keyAt += key.length;
-    arrayAt += bytes;
-  });
-  return out;
+  return {
+    size,
+    writeInto(out) {
+      if (out.length !== size) throw new TreeSeqError("INTERNAL", `a kastore file of ${size} bytes written into ${out.length}`);
+      const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      out.set(KASTORE_MAGIC, 0);
+      view.setUint16(8, 1, true);
+      view.setUint16(10, 0, true);
+      view.setUint32(12, sorted.length, true);
+      view.setBigUint64(16, BigInt(size), true);
+      let keyAt = HEADER + sorted.length * DESCRIPTOR;
+      let arrayAt = keyAt + sorted.reduce((n, s) => n + s.key.length, 0);
+      sorted.forEach(({ it, key }, j) => {
+        arrayAt = align8(arrayAt);
+        const d = HEADER + j * DESCRIPTOR;
+        const bytes = it.length * SIZE[it.type];
+        out[d] = KAS[it.type];
+        view.setBigUint64(d + 8, BigInt(keyAt), true);
+        view.setBigUint64(d + 16, BigInt(key.length), true);
+        view.setBigUint64(d + 24, BigInt(arrayAt), true);
+        view.setBigUint64(d + 32, BigInt(it.length), true);
+        out.set(key, keyAt);
+        it.write(out.subarray(arrayAt, arrayAt + bytes));
+        keyAt += key.length;
+        arrayAt += bytes;
+      });
+    },
+  };
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -17,7 +17,8 @@
  */
 import { TreeSeqError } from "../errors.js";
 import { Pacer } from "../pace.js";
-import { type KasType, type KastoreItem, kastoreSize, writeKastore } from "./kastore.js";
+import type { ByteSource } from "../sources.js";
+import { KASTORE_MAGIC, type KasType, type KastoreItem, kastoreFile, kastoreSize } from "./kastore.js";
 import { type NumericArray, type ZarrArray, decodeArray, readArray, readJson } from "./zarr.js";
 import { ZipArchive, isZip } from "./zip.js";
 
@@ -83,10 +84,12 @@ function bad(message: string): TreeSeqError {
 }
 
 /**
- * The `.trees` bytes of the tszip file `bytes`. `checkSize(n)` is called with the decoded
- * size before it is allocated (the WebAssembly backend refuses what it could not load).
+ * The `.trees` file of the tszip file `bytes`, as a source that writes it where the backend
+ * keeps it (or gives its bytes): the columns are decoded here, the file is laid out when it
+ * is written. `checkSize(n)` is called with the decoded size before it is allocated (the
+ * WebAssembly backend refuses what it could not load).
  */
-export async function tszipToTrees(bytes: Uint8Array, checkSize: (bytes: number) => void = () => {}): Promise<Uint8Array> {
+export async function tszipToTrees(bytes: Uint8Array, checkSize: (bytes: number) => void = () => {}): Promise<ByteSource> {
   const zip = new ZipArchive(bytes);
   const attrs = readJson(zip, ".zattrs");
   if (attrs === null || typeof attrs !== "object" || attrs.format_name !== "tszip") {
@@ -141,7 +144,28 @@ export async function tszipToTrees(bytes: Uint8Array, checkSize: (bytes: number)
     else if (QUANTISED.has(a.name)) items.push(positions(a, values, coordinates));
     else items.push(column(a, values, type));
   }
-  return writeKastore(items);
+  const file = kastoreFile(items);
+  return {
+    size: file.size,
+    head: Uint8Array.from(KASTORE_MAGIC.slice(0, 4)),
+    async fill(dst) {
+      file.writeInto(dst);
+      return null;
+    },
+    async bytes() {
+      let out: Uint8Array;
+      try {
+        out = new Uint8Array(file.size);
+      } catch {
+        throw new TreeSeqError(
+          "FILE_TOO_LARGE",
+          `the decompressed tree sequence needs ${file.size} bytes, more than can be allocated here`,
+        );
+      }
+      file.writeInto(out);
+      return out;
+    },
+  };
 }
 
 /** The kastore type of tszip array `name`, or null for an array tskit does not read. */
