@@ -48,34 +48,28 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 export async function streamSource(stream: ReadableStream<Uint8Array>, size: number): Promise<ByteSource> {
   const reader = stream.getReader();
-  const pending: Uint8Array[] = [];
-  let got = 0;
-  while (got < 4) {
-    let next: ReadableStreamReadResult<Uint8Array>;
+  /** The next chunk, or null at the end; a stream that fails (a connection lost, a file that
+   * changed) is an IO error. */
+  async function next(): Promise<Uint8Array | null> {
     try {
-      next = await reader.read();
+      const r = await reader.read();
+      return r.done ? null : r.value;
     } catch (e) {
       throw new TreeSeqError("IO", `cannot read the file: ${(e as Error).message ?? String(e)}`);
     }
-    if (next.done) break;
-    pending.push(next.value);
-    got += next.value.length;
+  }
+  const pending: Uint8Array[] = [];
+  for (let got = 0; got < 4; ) {
+    const c = await next();
+    if (c === null) break;
+    pending.push(c);
+    got += c.length;
   }
   const head = concat(pending).subarray(0, 4).slice();
-  /** Every chunk, the ones read for `head` first, to `take`; a stream that fails (a
-   * connection lost, a file that changed) is an IO error. */
+  /** Every chunk, the ones read for `head` first, to `take`. */
   async function drain(take: (chunk: Uint8Array) => void): Promise<void> {
     for (const c of pending.splice(0)) take(c);
-    for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (e) {
-        throw new TreeSeqError("IO", `cannot read the file: ${(e as Error).message ?? String(e)}`);
-      }
-      if (next.done) return;
-      take(next.value);
-    }
+    for (let c = await next(); c !== null; c = await next()) take(c);
   }
   return {
     size,
