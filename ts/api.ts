@@ -192,13 +192,7 @@ export async function load(source: LoadSource, options: LoadOptions = {}): Promi
   const read = await platform.readSource(source).catch((e) => {
     throw toTreeSeqError(e);
   });
-  const head = read instanceof Uint8Array ? read : read.head;
-  if (!isTszip(head)) {
-    // A backend that loads in place gets the source itself.
-    if (read instanceof Uint8Array) return new TreeSequence(backend, await backend.load(read));
-    if (backend.loadSource) return new TreeSequence(backend, await backend.loadSource(read));
-    return new TreeSequence(backend, await backend.load(await read.bytes()));
-  }
+  if (!isTszip(read instanceof Uint8Array ? read : read.head)) return new TreeSequence(backend, await loadFrom(backend, read));
   const tsz = read instanceof Uint8Array ? read : await read.bytes();
   const what = typeof source === "string" || source instanceof URL ? String(source) : "the tszip file";
   const trees = await guardAsync(() =>
@@ -214,8 +208,14 @@ export async function load(source: LoadSource, options: LoadOptions = {}): Promi
         );
     }),
   );
-  // The .trees file is written straight where the backend keeps it, where it can.
-  return new TreeSequence(backend, await (backend.loadSource ? backend.loadSource(trees) : backend.load(await trees.bytes())));
+  return new TreeSequence(backend, await loadFrom(backend, trees));
+}
+
+/** Loads a file's bytes, or a source (sources.ts) that a backend which loads in place reads
+ * straight where it keeps the file; another backend gets its bytes. */
+export async function loadFrom(backend: Backend, source: Uint8Array | ByteSource): Promise<Handle> {
+  if (source instanceof Uint8Array) return backend.load(source);
+  return backend.loadSource ? backend.loadSource(source) : backend.load(await source.bytes());
 }
 
 /** @internal For tests: how many distinct pool threads ran `tasks` pieces of work. */

@@ -5,7 +5,7 @@
 import { availableParallelism } from "node:os";
 import { open, readFile, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { setPlatform, VERSION, type BackendChoice, type LoadSource } from "./api.js";
+import { loadFrom, setPlatform, VERSION, type BackendChoice, type LoadSource } from "./api.js";
 import type { Backend, Handle } from "./backend.js";
 import { TreeSeqError } from "./errors.js";
 import { checkWasmFileSize } from "./filesize.js";
@@ -63,8 +63,7 @@ async function loadLocal(source: LoadSource, backend: Backend): Promise<Handle |
   if (isTszip(head)) return null;
   if (backend.loadPath) return backend.loadPath(path);
   if (backend.name === "wasm") checkWasmFileSize(size, path);
-  if (backend.loadSource) return backend.loadSource(fileSource(path, size, head));
-  return backend.load(await readLocal(path));
+  return loadFrom(backend, fileSource(path, size, head));
 }
 
 /** The file at `path` (`size` bytes, first bytes `head`), read by `read` calls straight into
