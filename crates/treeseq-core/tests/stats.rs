@@ -962,6 +962,7 @@ fn packed_and_f32_sums_give_the_same_bits_as_f64() {
             );
             let f32_sums = WeightMatrix {
                 counts: false,
+                packed_rows: None,
                 ..counts.clone()
             };
             let f64_sums = WeightMatrix {

@@ -221,9 +221,11 @@ const MIN_TURNOVERS_PER_RUN: f64 = 1.0 / 16.0;
 pub(crate) struct PieceCuts {
     cuts: Vec<usize>,
     seeks: Vec<f64>,
-    /// Edge events in the windows, and a seek's cost in events (a tree's edges).
+    /// Edge events in the windows, a seek's cost in events (a tree's edges), and what the
+    /// first run does beyond its events ([`first_chunk_extra`]).
     events: usize,
     tree_edges: f64,
+    first_extra: usize,
 }
 
 /// A plan for a walk that can go on from one chunk into the next exactly as if it had sought
@@ -265,9 +267,11 @@ pub(crate) fn plan_pieces(
     let (first, end) = trees_overlapping(g.breakpoints, a, b);
     let (cuts, seeks) = cut_trees(g, a, b, cost, Some(forced.unwrap_or(MAX_PIECES)));
     let work = events_before(g, first);
+    let tree_edges = tree_edges(g, cost, first).max(1.0);
     PieceCuts {
         events: work(end) - work(first),
-        tree_edges: tree_edges(g, cost, first).max(1.0),
+        tree_edges,
+        first_extra: first_chunk_extra(cost, tree_edges),
         cuts,
         seeks,
     }
@@ -289,13 +293,24 @@ impl PieceCuts {
             seeks,
             events,
             tree_edges,
+            first_extra,
         } = self;
         let np = cuts.len() - 1;
         let by_work = ((events as f64 / tree_edges / MIN_TURNOVERS_PER_RUN) as usize).max(1);
         let nr = forced.unwrap_or_else(|| threads.min(by_work)).clamp(1, np);
         let first = cuts[0];
         let work = events_before(g, first);
-        let run_cuts = cut_by_work(0, np, nr, |i| work(cuts[i]));
+        // As the pieces are cut, the first run counts its extra work (which pieces a run
+        // holds changes no bit, so this may follow the timing freely): on 300,000 samples
+        // in branch mode it otherwise took twice as long as each of 15 others.
+        let run_cuts = cut_by_work(0, np, nr, |i| {
+            let w = work(cuts[i]);
+            if i == 0 {
+                w.saturating_sub(first_extra)
+            } else {
+                w
+            }
+        });
         let mut starts = run_cuts.iter().peekable();
         let piece_seeks: Vec<Option<f64>> = (0..np)
             .map(|i| {
@@ -337,6 +352,20 @@ fn tree_edges(g: &TableView, cost: Cost, first: usize) -> f64 {
 /// Nodes on an edge event's path to the root, about: `log2(samples + 1) + 1`.
 fn path_depth(g: &TableView) -> f64 {
     ((g.samples.len() + 1) as f64).log2() + 1.0
+}
+
+/// What the first chunk (or run) of an engine walk does beyond its edge events, in events.
+/// With a warm-up (branch mode, dense summary), the first chunk alone evaluates the summary
+/// over its whole first tree. Timed on 30,000 and on 300,000 samples (diversity, 3 sets),
+/// that took what a sixth of a tree's edges in events take, both where records keep
+/// summaries and where they do not; so the first chunk counts as starting that much earlier.
+/// (A third, as once measured, left the last chunk of the 300,000-sample file a fifth longer
+/// than the first.)
+fn first_chunk_extra(cost: Cost, tree_edges: f64) -> usize {
+    match cost {
+        Cost::Engine { warmup: true, .. } => (tree_edges / 6.0) as usize,
+        _ => 0,
+    }
 }
 
 /// Cut points (tree indexes) and seek positions of [`Cost::Engine`] and [`Cost::PathWalk`].
@@ -388,17 +417,8 @@ fn cut_trees(
     let num_chunks = num_chunks.clamp(1, end - first);
 
     // Every chunk pays for one seek, so chunks of equal cost are chunks of equal numbers of
-    // edge events after their seek (see `events_before`). With a warm-up (branch mode), the
-    // first chunk alone also evaluates the summary over its whole first tree. Timed on 30,000
-    // and on 300,000 samples (diversity, 3 sets), that took what a sixth of a tree's edges in
-    // events take, both where records keep summaries and where they do not; so the first
-    // chunk counts as starting that much earlier. (A third, as once measured, left the last
-    // chunk of the 300,000-sample file a fifth longer than the first.)
-    let first_extra = if warmup {
-        (tree_edges / 6.0) as usize
-    } else {
-        0
-    };
+    // edge events after their seek (see `events_before`), the first counting its extra work.
+    let first_extra = first_chunk_extra(cost, tree_edges);
     let cuts = cut_by_work(first, end, num_chunks, |t| {
         if t == first {
             w0.saturating_sub(first_extra)

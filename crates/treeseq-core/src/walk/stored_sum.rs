@@ -1,6 +1,8 @@
 //! What a walk keeps per node: sums of sample weights, stored as f64, as f32 where that is
 //! exact, or as packed sample counts ([`Sums`], [`StoredSum`], [`PackedCounts`]).
 
+use crate::stats::weights::WeightMatrix;
+
 /// The weight sums a tree's node records hold (see the engine's `TreeState`): each node's k
 /// column sums, stored as `width(k)` values of this type. Added and subtracted as a whole:
 /// a child's record is added to or taken from each ancestor's.
@@ -14,6 +16,12 @@ pub(crate) trait Sums:
     }
     /// Writes the k weights `src` into `dst` (`width(k)` values), exactly.
     fn exact_row(dst: &mut [Self], src: &[f64]);
+    /// Writes row i of `w` into `dst`, as [`Sums::exact_row`] (packed counts copy the row
+    /// made with the weights where there is one: `WeightMatrix::packed_rows`).
+    #[inline(always)]
+    fn own_row(dst: &mut [Self], w: &WeightMatrix, i: usize) {
+        Self::exact_row(dst, w.row(i));
+    }
     /// Calls `f(j, sum)` for each of the k columns of a record `xs`, in order.
     fn each(xs: &[Self], k: usize, f: impl FnMut(usize, f64));
 }
@@ -75,8 +83,8 @@ scalar_sums!(f32);
 pub(crate) struct PackedCounts(u64);
 
 impl PackedCounts {
-    const BITS: usize = 21;
-    const LANES: usize = 3;
+    pub(crate) const BITS: usize = 21;
+    pub(crate) const LANES: usize = 3;
     const MASK: u64 = (1 << Self::BITS) - 1;
     /// Whether indicator weights of `num_samples` rows and `k` columns can be packed, and
     /// are worth it: from three sets on, packed records are no larger than f32 ones.
@@ -104,17 +112,31 @@ impl Sums for PackedCounts {
     fn width(k: usize) -> usize {
         k.div_ceil(Self::LANES)
     }
+    #[inline(always)]
+    fn own_row(dst: &mut [PackedCounts], w: &WeightMatrix, i: usize) {
+        match &w.packed_rows {
+            Some(rows) => {
+                let width = dst.len();
+                for (d, &v) in dst.iter_mut().zip(&rows[i * width..]) {
+                    d.0 = v;
+                }
+            }
+            None => Self::exact_row(dst, w.row(i)),
+        }
+    }
     /// `src` holds 0s and 1s (see [`PackedCounts::fits`]).
     #[inline(always)]
     fn exact_row(dst: &mut [PackedCounts], src: &[f64]) {
-        for (d, lanes) in dst.iter_mut().zip(src.chunks(Self::LANES)) {
+        // Lane by lane with the lane count known, a compare and a shift each: on 300,000
+        // samples a seek wrote the samples' rows in 3 ms through an iterator of chunks.
+        for (i, d) in dst.iter_mut().enumerate() {
             let mut v = 0u64;
-            for (l, &w) in lanes.iter().enumerate() {
-                v |= (w as u64) << (Self::BITS * l);
+            for l in 0..Self::LANES {
+                if let Some(&w) = src.get(i * Self::LANES + l) {
+                    v |= u64::from(w != 0.0) << (Self::BITS * l);
+                }
             }
-            // SAFETY: `d` is a valid, aligned, exclusive reference (volatile: see
-            // `memory::copy_few`).
-            unsafe { std::ptr::write_volatile(d, PackedCounts(v)) };
+            d.0 = v;
         }
     }
     #[inline(always)]

@@ -151,6 +151,23 @@ impl<'a> TableView<'a> {
         k: usize,
     ) {
         const AHEAD: usize = 64;
+        if k == 1 && stride == 1 {
+            // One value a record (packed counts of up to three sets, as in site mode): with
+            // the width known, the add is one load and one store.
+            for (i, &e) in edges.iter().enumerate() {
+                if let Some(&ahead) = edges.get(i + AHEAD) {
+                    let c = self.edge_child[ahead as usize] as usize;
+                    prefetch(x[c..].as_ptr());
+                    prefetch(parent[c..].as_ptr());
+                }
+                let e = e as usize;
+                let (p, c) = (self.edge_parent[e] as usize, self.edge_child[e] as usize);
+                parent[c] = p as i32;
+                let v = x[c];
+                x[p] += v;
+            }
+            return;
+        }
         for (i, &e) in edges.iter().enumerate() {
             if let Some(&ahead) = edges.get(i + AHEAD) {
                 let c = self.edge_child[ahead as usize] as usize;

@@ -90,6 +90,7 @@ fn from_rows(method: &str, key: &str, rows: &[Value]) -> Result<WeightMatrix> {
         num_cols,
         small_integers: false,
         counts: false,
+        packed_rows: None,
     })
 }
 
@@ -127,6 +128,7 @@ fn from_data_and_shape(
         num_cols: crate::args::to_usize(&format!("{method}: {key}.shape[1]"), shape[1])?,
         small_integers: false,
         counts: false,
+        packed_rows: None,
     })
 }
 

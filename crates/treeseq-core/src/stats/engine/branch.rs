@@ -376,7 +376,16 @@ impl<'a, V: StoredSum + Kept> BranchWalk<'a, V> {
     /// Adds every branch of the current tree to the running sum (the first chunk's first
     /// tree).
     fn add_every_branch(&mut self) {
-        for u in 0..self.st.parent.len() {
+        /// Nodes ahead whose parent's time (and record) is fetched.
+        const AHEAD: usize = 16;
+        let n = self.st.parent.len();
+        for u in 0..n {
+            if u + AHEAD < n {
+                let q = self.st.parent[u + AHEAD];
+                if q >= 0 {
+                    crate::memory::prefetch(self.time[q as usize..].as_ptr());
+                }
+            }
             let p = self.st.parent[u];
             if p >= 0 {
                 self.refresh(u, p);

@@ -191,6 +191,8 @@ fn gather_columns(
         // Both hold for any subset of the columns.
         small_integers: weights.small_integers,
         counts: weights.counts,
+        // A few columns of many: packed as they are read (see `weights::packed_rows`).
+        packed_rows: None,
     };
     (w, columns.iter().map(|&c| total[c]).collect())
 }

@@ -63,7 +63,7 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
             }
         }
         for (i, &u) in d.samples.iter().enumerate() {
-            V::exact_row(&mut x[u as usize * stride..][..k], weights.row(i));
+            V::own_row(&mut x[u as usize * stride..][..k], weights, i);
         }
         let mut alive = std::mem::take(&mut ws.alive);
         chunk.alive_into(&mut alive);
