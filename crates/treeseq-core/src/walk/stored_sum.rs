@@ -22,6 +22,12 @@ pub(crate) trait Sums:
     fn own_row(dst: &mut [Self], w: &WeightMatrix, i: usize) {
         Self::exact_row(dst, w.row(i));
     }
+    /// Writes every row of `w` into `dst` (records of `width(k)` values, one after another)
+    /// in one copy, and returns true, where `w` holds its rows in this type; false (and
+    /// nothing written) otherwise.
+    fn own_rows(_dst: &mut [Self], _w: &WeightMatrix) -> bool {
+        false
+    }
     /// Calls `f(j, sum)` for each of the k columns of a record `xs`, in order.
     fn each(xs: &[Self], k: usize, f: impl FnMut(usize, f64));
 }
@@ -111,6 +117,17 @@ impl Sums for PackedCounts {
     #[inline(always)]
     fn width(k: usize) -> usize {
         k.div_ceil(Self::LANES)
+    }
+    fn own_rows(dst: &mut [PackedCounts], w: &WeightMatrix) -> bool {
+        match &w.packed_rows {
+            Some(rows) => {
+                for (d, &v) in dst.iter_mut().zip(rows) {
+                    d.0 = v;
+                }
+                true
+            }
+            None => false,
+        }
     }
     #[inline(always)]
     fn own_row(dst: &mut [PackedCounts], w: &WeightMatrix, i: usize) {

@@ -52,18 +52,37 @@ impl<'a, V: Sums + Kept> TreeState<'a, V> {
         buf.resize(d.num_nodes * stride + line, V::default());
         let base = (buf.as_ptr() as usize / std::mem::size_of::<V>()).wrapping_neg() % line;
         let x = &mut buf[base..];
+        // Samples are in increasing id order; simulations number them 0..n, one block.
+        let n = d.samples.len();
+        let first = d.samples.first().map_or(0, |&u| u as usize);
+        let block = d
+            .samples
+            .last()
+            .is_some_and(|&u| u as usize + 1 - first == n);
+        let mut own_written = false;
         if stride == k {
-            // Records of weight sums alone are contiguous: one fill (a memset) is faster than
-            // the stores record by record (on 300,000 samples, about 1 ms a seek).
-            x[..d.num_nodes * k].fill(V::default());
+            // Records of weight sums alone are contiguous: a fill (a memset) is faster than
+            // the stores record by record (on 300,000 samples, about 1 ms a seek), and a
+            // block of samples' records is one copy of rows made with the weights (0.3 ms
+            // rather than 1.3 ms a seek record by record), where the weights have them.
+            let samples = first * k..(first + n) * k;
+            own_written = block && V::own_rows(&mut x[samples.clone()], weights);
+            if own_written {
+                x[..samples.start].fill(V::default());
+                x[samples.end..d.num_nodes * k].fill(V::default());
+            } else {
+                x[..d.num_nodes * k].fill(V::default());
+            }
         } else {
             for (u, record) in x.chunks_exact_mut(stride).take(d.num_nodes).enumerate() {
                 fill_few(&mut record[..k], V::default());
                 init(u, &mut record[k..]);
             }
         }
-        for (i, &u) in d.samples.iter().enumerate() {
-            V::own_row(&mut x[u as usize * stride..][..k], weights, i);
+        if !own_written {
+            for (i, &u) in d.samples.iter().enumerate() {
+                V::own_row(&mut x[u as usize * stride..][..k], weights, i);
+            }
         }
         let mut alive = std::mem::take(&mut ws.alive);
         chunk.alive_into(&mut alive);
