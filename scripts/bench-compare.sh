@@ -49,6 +49,15 @@ build() { # $1 = DIR, $2 = full | native
     (cd "$dir" && bash scripts/build.sh > .cache/bench-build.log 2>&1) || { tail -30 "$dir/.cache/bench-build.log"; exit 1; }
     return
   fi
+  # The TypeScript declares the WebAssembly glue by re-exporting build/wasm-*/ (tracked
+  # ts/web/wasm-*/treeseq_wasm.d.ts), which only a WebAssembly build makes: where REV has
+  # none, it takes this checkout's, which the native timings never load.
+  local w
+  for w in wasm-threads wasm-st; do
+    if [ ! -d "$dir/build/$w" ] && [ -d "$ROOT/build/$w" ]; then
+      mkdir -p "$dir/build" && cp -a "$ROOT/build/$w" "$dir/build/"
+    fi
+  done
   (cd "$dir" \
     && npx --no-install napi build --platform --release --package treeseq-node \
       --manifest-path crates/treeseq-node/Cargo.toml --output-dir build/native --no-js \
