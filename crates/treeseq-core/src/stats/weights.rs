@@ -399,7 +399,7 @@ fn weights_from_bitmaps(n: usize, members: &[Bitmap], extra_all: bool) -> Weight
         unsafe { data.set_len(n * k) };
     }
     WeightMatrix {
-        packed_rows: packed_rows(n, members, extra_all),
+        packed_rows: packed_rows(&data, n, k),
         data,
         num_rows: n,
         num_cols: k,
@@ -414,36 +414,26 @@ fn weights_from_bitmaps(n: usize, members: &[Bitmap], extra_all: bool) -> Weight
 /// no packed rows), so beyond a few dozen sets the rows would be made for nothing.
 const MAX_PACKED_SETS: usize = 64;
 
-/// The rows of indicator weights as packed sample counts, lane j of word j / 3 holding the
-/// bit of column j (see `walk::stored_sum::PackedCounts`), when they can be packed and the
-/// sets are few ([`MAX_PACKED_SETS`]). By blocks of rows in parallel, as the weights are.
-fn packed_rows(n: usize, members: &[Bitmap], extra_all: bool) -> Option<Vec<u64>> {
+/// The rows of indicator weights `data` (n rows of k) as packed sample counts, each row
+/// packed by `PackedCounts::exact_row` (the one place that knows the lanes), when they can be
+/// packed and the sets are few ([`MAX_PACKED_SETS`]). By blocks of rows in parallel, as the
+/// weights are made.
+fn packed_rows(data: &[f64], n: usize, k: usize) -> Option<Vec<u64>> {
     use crate::walk::stored_sum::{PackedCounts, Sums};
     const ROWS: usize = 1 << 12;
-    let k = members.len() + extra_all as usize;
     if !PackedCounts::fits(n, k) || k > MAX_PACKED_SETS {
         return None;
     }
     let width = PackedCounts::width(k);
-    let mut rows = vec![0u64; n * width];
+    let mut rows = vec![PackedCounts::default(); n * width];
     rows.par_chunks_mut(ROWS * width)
-        .enumerate()
-        .for_each(|(b, block)| {
-            for (r, row) in block.chunks_exact_mut(width).enumerate() {
-                let s = b * ROWS + r;
-                let bit = |j: usize| -> u64 {
-                    match members.get(j) {
-                        Some(bits) => (bits[s / 64] >> (s % 64)) & 1,
-                        None => 1, // the column of ones
-                    }
-                };
-                for j in 0..k {
-                    row[j / PackedCounts::LANES] |=
-                        bit(j) << (PackedCounts::BITS * (j % PackedCounts::LANES));
-                }
+        .zip(data.par_chunks(ROWS * k))
+        .for_each(|(packed, block)| {
+            for (row, src) in packed.chunks_exact_mut(width).zip(block.chunks_exact(k)) {
+                PackedCounts::exact_row(row, src);
             }
         });
-    Some(rows)
+    Some(rows.into_iter().map(PackedCounts::word).collect())
 }
 
 #[cfg(test)]

@@ -89,9 +89,13 @@ scalar_sums!(f32);
 pub(crate) struct PackedCounts(u64);
 
 impl PackedCounts {
-    pub(crate) const BITS: usize = 21;
-    pub(crate) const LANES: usize = 3;
+    const BITS: usize = 21;
+    const LANES: usize = 3;
     const MASK: u64 = (1 << Self::BITS) - 1;
+    /// The packed word (as `WeightMatrix::packed_rows` keeps it).
+    pub fn word(self) -> u64 {
+        self.0
+    }
     /// Whether indicator weights of `num_samples` rows and `k` columns can be packed, and
     /// are worth it: from three sets on, packed records are no larger than f32 ones.
     pub fn fits(num_samples: usize, k: usize) -> bool {

@@ -150,24 +150,27 @@ impl<'a> TableView<'a> {
         stride: usize,
         k: usize,
     ) {
-        const AHEAD: usize = 64;
+        // With one value a record (packed counts of up to three sets, as in site mode) the
+        // pass is compiled for that width: the add is one load and one store.
         if k == 1 && stride == 1 {
-            // One value a record (packed counts of up to three sets, as in site mode): with
-            // the width known, the add is one load and one store.
-            for (i, &e) in edges.iter().enumerate() {
-                if let Some(&ahead) = edges.get(i + AHEAD) {
-                    let c = self.edge_child[ahead as usize] as usize;
-                    prefetch(x[c..].as_ptr());
-                    prefetch(parent[c..].as_ptr());
-                }
-                let e = e as usize;
-                let (p, c) = (self.edge_parent[e] as usize, self.edge_child[e] as usize);
-                parent[c] = p as i32;
-                let v = x[c];
-                x[p] += v;
-            }
-            return;
+            self.attach_pass(edges, parent, x, 1, 1);
+        } else {
+            self.attach_pass(edges, parent, x, stride, k);
         }
+    }
+
+    /// [`TableView::attach_covering`]'s pass, inlined into each call so that a constant width
+    /// makes its own loop.
+    #[inline(always)]
+    fn attach_pass<V: Sums>(
+        &self,
+        edges: &[u32],
+        parent: &mut [i32],
+        x: &mut [V],
+        stride: usize,
+        k: usize,
+    ) {
+        const AHEAD: usize = 64;
         for (i, &e) in edges.iter().enumerate() {
             if let Some(&ahead) = edges.get(i + AHEAD) {
                 let c = self.edge_child[ahead as usize] as usize;
