@@ -30,10 +30,14 @@
 //! statistic and is used for few pairs, node mode and time windows; nor argument parsing
 //! (done by `params.rs` helpers, with `summaries.rs`'s table for defaults).
 //!
-//! Parallelism and reproducibility: work is split into genome chunks (and, for more than
-//! [`FEATURE_BLOCK`] sets, into blocks of sets, each pair of blocks a task); each chunk seeks to
-//! its first tree and then moves incrementally. Chunk results are added in chunk order into
-//! fixed output positions, so results are bit-for-bit the same on any number of threads.
+//! Parallelism and reproducibility: work is split along the genome (and, for more than
+//! [`FEATURE_BLOCK`] sets, into blocks of sets, each pair of blocks walked in turn); each task
+//! seeks to its first tree and then moves incrementally. Site mode and the node statistics
+//! cut chunks by the data alone. Branch mode over set indicators cuts pieces by the data and
+//! runs of pieces for the threads there are: each piece sums how the moment changes from its
+//! first tree, so its sums do not depend on where its run sought (`moments.rs`). Partial
+//! results are added in chunk or piece order into fixed output positions, so results are
+//! bit-for-bit the same on any number of threads.
 //!
 //! Accuracy: the branch-mode values come from sums arranged differently from the engine's;
 //! the moments are accumulated with compensated (Kahan) sums, and agree with the engine and

@@ -82,16 +82,6 @@ impl<'a> TableView<'a> {
         EdgeCursor::at(self.insertions, self.removals, pos)
     }
 
-    /// Edge `e`'s parent and child (its position unused: 0).
-    #[inline]
-    pub fn edge_event(&self, e: usize) -> EdgeEvent {
-        EdgeEvent {
-            position: 0.0,
-            parent: self.edge_parent[e],
-            child: self.edge_child[e],
-        }
-    }
-
     /// Number of edges with left <= x (they have been inserted once the tree at x is built).
     pub fn inserted_by(&self, x: f64) -> usize {
         self.insertions.partition_point(|ev| ev.position <= x)
@@ -171,18 +161,29 @@ impl<'a> TableView<'a> {
         k: usize,
     ) {
         const AHEAD: usize = 64;
+        // Every cache line of a record that spans several (many sets' sums).
+        let line = (64 / std::mem::size_of::<V>()).max(1);
         for (i, &e) in edges.iter().enumerate() {
             if let Some(&ahead) = edges.get(i + AHEAD) {
                 let c = self.edge_child[ahead as usize] as usize;
-                prefetch(x[c * stride..].as_ptr());
+                for j in (0..k).step_by(line) {
+                    prefetch(x[c * stride + j..].as_ptr());
+                }
                 prefetch(parent[c..].as_ptr());
             }
             let e = e as usize;
             let (p, c) = (self.edge_parent[e] as usize, self.edge_child[e] as usize);
             parent[c] = p as i32;
-            for j in 0..k {
-                let v = x[c * stride + j];
-                x[p * stride + j] += v;
+            // The two records apart, so that the add is one loop over two slices.
+            let (child, up) = if c < p {
+                let (lo, hi) = x.split_at_mut(p * stride);
+                (&lo[c * stride..c * stride + k], &mut hi[..k])
+            } else {
+                let (lo, hi) = x.split_at_mut(c * stride);
+                (&hi[..k], &mut lo[p * stride..p * stride + k])
+            };
+            for (u, &v) in up.iter_mut().zip(child) {
+                *u += v;
             }
         }
     }

@@ -11,9 +11,10 @@ use rayon::prelude::*;
 
 use super::{chunk_windows, FEATURE_BLOCK};
 use crate::memory::fill_few;
-use crate::stats::chunks::{plan_chunks, Chunk, Cost};
+use crate::stats::chunks::{plan_chunks, plan_pieces, Chunk, Cost, Plan};
 use crate::stats::weights;
 use crate::treeseq::{EdgeEvent, TreeSequence};
+use crate::walk::cursor::EdgeCursor;
 use crate::walk::stored_sum::StoredSum;
 use crate::walk::table_view::TableView;
 use crate::walk::windows::WindowCursor;
@@ -87,65 +88,275 @@ pub(crate) fn branch_moments(
     kind: Moment,
     windows: &[f64],
 ) -> BranchMoments {
-    branch_moments_with(ts, feats, kind, windows, None, FEATURE_BLOCK)
+    branch_moments_with(ts, feats, kind, windows, Forced::default(), FEATURE_BLOCK)
 }
 
-/// As [`branch_moments`], with the chunk bound and block size given (tests vary them).
+/// How the genome is cut, when a test says so: pieces (chunks, for features that are not
+/// small integers) and runs.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Forced {
+    pub pieces: Option<usize>,
+    pub runs: Option<usize>,
+}
+
+/// As [`branch_moments`], with the cuts and the block size given (tests vary them).
+///
+/// How the work is shared out, with the same bits whatever the thread count. Each piece of
+/// the genome sums, from zero at its first tree, how the moment changes along it: with
+/// `H_k` the moment of piece k's first tree and `d(t)` the change since, a window's part of
+/// the piece is `S H_k + sum_t span(t) d(t)` (S the span the piece covers in the window),
+/// and `H_{k+1} = H_k + d(end of piece k)`. Only `H_0`, the moment of the first tree, is
+/// summed over the tree's nodes, by the first run (which the plan gives less of the genome
+/// for it, see `chunks::first_run_extra`). So a piece's sums do
+/// not depend on how the walk reached its first tree, only on the per-node features there,
+/// which are exact for set indicators: a task then walks a run of consecutive pieces
+/// (`Plan`: pieces cut by the data, runs for the threads there are), seeking once. Other
+/// features keep one run per chunk, each seeking, as chunked by the data alone.
 pub(crate) fn branch_moments_with(
     ts: &TreeSequence,
     feats: &Features,
     kind: Moment,
     windows: &[f64],
-    chunks: Option<usize>,
+    forced: Forced,
     block: usize,
 ) -> BranchMoments {
     let g = TableView::new(ts);
     let f = feats.dim;
     let nw = windows.len() - 1;
-    let chunks = plan_chunks(&g, windows, Cost::PathWalk, chunks);
+    let plan = if feats.small_integers {
+        let threads = crate::parallel::plan_threads();
+        plan_pieces(&g, windows, Cost::PathWalk, forced.pieces).into_plan(
+            &g,
+            windows,
+            threads,
+            forced.runs,
+        )
+    } else {
+        Plan::one_run_each(plan_chunks(&g, windows, Cost::PathWalk, forced.pieces))
+    };
     let blocks = SetBlocks::new(f, block);
-    let tasks: Vec<(usize, usize)> = (0..chunks.len())
-        .flat_map(|c| (0..blocks.pairs.len().max(1)).map(move |b| (c, b)))
-        .collect();
-
-    // Raw (unsymmetrised) sums, added in task order, which is chunk order. Tasks run in waves
-    // so that only a few partials (each as large as its windows x sets^2) are alive at once;
-    // the order of the adds does not depend on the wave size.
     let mut raw = vec![0.0; nw * f * f];
     let mut area = vec![0.0; nw];
-    let wave = 2 * rayon::current_num_threads().max(1);
     // Per-node buffers (nodes x sets each: 165 MB for 688,000 nodes and 30 sets in f64, half
     // that in f32) handed from task to task within this call, instead of each task faulting
     // in fresh pages.
     let (spare32, spare64): (Spare<f32>, Spare<f64>) = Default::default();
-    for batch in tasks.chunks(wave) {
-        let partials: Vec<(Vec<f64>, Vec<f64>)> = batch
-            .par_iter()
-            .map(|&(c, b)| {
-                let cols: &[usize] = blocks.locals.get(b).map_or(&[], Vec::as_slice);
-                crate::parallel::timed_task(|| {
-                    if feats.small_integers {
-                        moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare32)
-                    } else {
-                        moments_chunk(&g, feats, cols, kind, windows, &chunks[c], &spare64)
-                    }
-                })
-            })
-            .collect();
-        for (&(c, b), (part_area, part_h)) in batch.iter().zip(&partials) {
-            let rows = chunk_windows(windows, &chunks[c]);
+    // Block pairs one after another: each has its runs and node blocks as parallel tasks, and
+    // only its own partials alive.
+    for b in 0..blocks.pairs.len().max(1) {
+        let cols: &[usize] = blocks.locals.get(b).map_or(&[], Vec::as_slice);
+        let (parts, first) = if feats.small_integers {
+            block_pair_moments(&g, feats, cols, kind, windows, &plan, &spare32)
+        } else {
+            block_pair_moments(&g, feats, cols, kind, windows, &plan, &spare64)
+        };
+        // The pieces' parts in piece order, each from the moment at its first tree.
+        let lf = cols.len();
+        let FirstTree {
+            mut h,
+            mut h_comp,
+            mut branch_total,
+        } = first;
+        let mut rows_h = Vec::new();
+        for part in parts.iter().flatten() {
+            let moment: Vec<f64> = h.iter().zip(&h_comp).map(|(v, c)| v - c).collect();
+            rows_h.clear();
+            for (r, &span) in part.span.iter().enumerate() {
+                let d = &part.h[r * lf * lf..(r + 1) * lf * lf];
+                rows_h.extend(moment.iter().zip(d).map(|(m, d)| span * m + d));
+            }
+            blocks.add_partial(b, part.rows.clone(), &rows_h, &mut raw);
             if b == 0 {
-                for (r, w) in rows.clone().enumerate() {
-                    area[w] += part_area[r];
+                for (r, w) in part.rows.clone().enumerate() {
+                    area[w] += part.span[r] * branch_total + part.area[r];
                 }
             }
-            blocks.add_partial(b, rows, part_h, &mut raw);
+            if let Some(end) = &part.end {
+                if !end.from_first {
+                    h.iter_mut().for_each(|v| *v = 0.0);
+                    h_comp.iter_mut().for_each(|v| *v = 0.0);
+                    branch_total = 0.0;
+                }
+                for ((v, c), &d) in h.iter_mut().zip(&mut h_comp).zip(&end.h) {
+                    kahan_add(v, c, d);
+                }
+                branch_total += end.branch_total;
+            }
         }
     }
     BranchMoments {
         dim: f,
         area,
         matrix: symmetrised(raw, f),
+    }
+}
+
+/// The moment and branch total of the walk's first tree (the first piece's `H_0`), with the
+/// moment's compensation.
+struct FirstTree {
+    h: Vec<f64>,
+    h_comp: Vec<f64>,
+    branch_total: f64,
+}
+
+/// One piece's sums, relative to its first tree's moment: per window it reaches
+/// (`rows`), the span it covers while its moment still counts from that first tree, the
+/// branch area and the change of `h` times span; and what it hands to the next piece.
+struct PiecePart {
+    rows: Range<usize>,
+    span: Vec<f64>,
+    area: Vec<f64>,
+    h: Vec<f64>,
+    end: Option<PieceEnd>,
+}
+
+/// The change over a piece, up to the next piece's first tree.
+struct PieceEnd {
+    /// False when the piece passed a tree without branches, where the moment is exactly
+    /// zero, so the changes count from zero rather than from the piece's first tree.
+    from_first: bool,
+    branch_total: f64,
+    h: Vec<f64>,
+}
+
+/// The moments of the features `cols` over the whole plan: each run's piece parts, in order,
+/// and the first tree's moment. The runs are parallel tasks; the first, once it has built its
+/// first tree, hands a copy to tasks that sum that tree's moment by blocks of nodes, and goes
+/// on walking while they do.
+fn block_pair_moments<V: StoredSum>(
+    g: &TableView,
+    feats: &Features,
+    cols: &[usize],
+    kind: Moment,
+    windows: &[f64],
+    plan: &Plan,
+    spare: &Spare<V>,
+) -> (Vec<Vec<PiecePart>>, FirstTree) {
+    let lf = cols.len();
+    let total: Vec<f64> = cols.iter().map(|&c| feats.total[c]).collect();
+    let nodes = node_blocks(g.num_nodes);
+    let block_sums: std::sync::Mutex<Vec<Vec<f64>>> =
+        std::sync::Mutex::new(vec![Vec::new(); nodes.len()]);
+    let mut first = FirstTree {
+        h: vec![0.0; lf * lf],
+        h_comp: vec![0.0; lf * lf],
+        branch_total: 0.0,
+    };
+    let runs: Vec<Vec<PiecePart>> = rayon::scope(|scope| {
+        let (nodes, total, block_sums) = (&nodes, &total, &block_sums);
+        let sum_first_tree = |tree: FirstState<V>| {
+            let tree = std::sync::Arc::new(tree);
+            for (i, block) in nodes.iter().enumerate() {
+                let tree = tree.clone();
+                scope.spawn(move |_| {
+                    let h = crate::parallel::timed_task(|| {
+                        tree.moment_of(g, kind, total, block.clone())
+                    });
+                    if let Ok(mut sums) = block_sums.lock() {
+                        sums[i] = h;
+                    }
+                });
+            }
+        };
+        let done: Vec<(Vec<PiecePart>, Option<f64>)> = plan
+            .runs
+            .par_iter()
+            .map(|run| {
+                let pieces = &plan.pieces[run.clone()];
+                let hand_over: Option<&(dyn Fn(FirstState<V>) + Sync)> =
+                    (run.start == 0).then_some(&sum_first_tree);
+                crate::parallel::timed_task(|| {
+                    walk_run(g, feats, cols, kind, windows, pieces, hand_over, spare)
+                })
+            })
+            .collect();
+        first.branch_total = done[0].1.expect("the first run builds the first tree");
+        done.into_iter().map(|(parts, _)| parts).collect()
+    });
+    // The blocks' sums in block order.
+    let block_sums = block_sums.into_inner().unwrap_or_else(|e| e.into_inner());
+    for h in &block_sums {
+        for ((v, c), &x) in first.h.iter_mut().zip(&mut first.h_comp).zip(h) {
+            kahan_add(v, c, x);
+        }
+    }
+    (runs, first)
+}
+
+/// Nodes per block when the first tree's moment is summed by blocks of nodes: enough blocks
+/// to keep 64 threads busy on large trees, and one block on small ones. A function of the
+/// node count alone, since the blocks' sums are added in block order.
+const NODES_PER_BLOCK: usize = 1 << 15;
+
+/// The node ranges the first tree's moment is summed over, one task each.
+fn node_blocks(num_nodes: usize) -> Vec<Range<usize>> {
+    let size = NODES_PER_BLOCK.max(num_nodes.div_ceil(64)).max(1);
+    (0..num_nodes)
+        .step_by(size)
+        .map(|s| s..(s + size).min(num_nodes))
+        .collect()
+}
+
+/// A copy of the first tree's parents and per-node features, for the tasks that sum its
+/// moment.
+struct FirstState<V> {
+    phi: Vec<V>,
+    parent: Vec<i32>,
+}
+
+impl<V: StoredSum> FirstState<V> {
+    /// The part of the tree's moment `h` from the branches above `nodes`, in a form whose
+    /// symmetric part is the moment, as the updates keep it: `s c^T - G` (Cross) or `G / 2`
+    /// (Gram), with `s = sum bl(u) phi(u)` and `G = sum bl(u) phi(u) phi(u)^T` (compensated
+    /// sums), each node adding only the products of its nonzero features (a sample's one),
+    /// and `G` only its upper triangle.
+    fn moment_of(
+        &self,
+        g: &TableView,
+        kind: Moment,
+        total: &[f64],
+        nodes: Range<usize>,
+    ) -> Vec<f64> {
+        let f = total.len();
+        let time = g.time;
+        let (mut s, mut s_comp) = (vec![0.0; f], vec![0.0; f]);
+        let (mut gram, mut g_comp) = (vec![0.0; f * f], vec![0.0; f * f]);
+        let mut nonzero: Vec<(usize, f64)> = Vec::with_capacity(f);
+        for u in nodes {
+            let p = self.parent[u];
+            if p < 0 {
+                continue;
+            }
+            let bl = time[p as usize] - time[u];
+            nonzero.clear();
+            nonzero.extend(
+                self.phi[u * f..(u + 1) * f]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| x.get() != 0.0)
+                    .map(|(i, x)| (i, x.get())),
+            );
+            for (a, &(i, xi)) in nonzero.iter().enumerate() {
+                let b = bl * xi;
+                kahan_add(&mut s[i], &mut s_comp[i], b);
+                for &(j, xj) in &nonzero[a..] {
+                    kahan_add(&mut gram[i * f + j], &mut g_comp[i * f + j], b * xj);
+                }
+            }
+        }
+        let s: Vec<f64> = s.iter().zip(&s_comp).map(|(v, c)| v - c).collect();
+        let mut h = vec![0.0; f * f];
+        for i in 0..f {
+            for j in 0..f {
+                let (a, b) = (i.min(j), i.max(j));
+                let g = gram[a * f + b] - g_comp[a * f + b];
+                h[i * f + j] = match kind {
+                    Moment::Cross => s[i] * total[j] - g,
+                    Moment::Gram => 0.5 * g,
+                };
+            }
+        }
+        h
     }
 }
 
@@ -254,7 +465,89 @@ struct QuadState<'g, 'a, V: StoredSum> {
     delta_v: Vec<V>,
 }
 
-impl<V: StoredSum> QuadState<'_, '_, V> {
+impl<'g, 'a, V: StoredSum> QuadState<'g, 'a, V> {
+    /// A state with no edges: the samples' features and no parents, in buffers a finished
+    /// task left behind where there are some.
+    fn new(
+        g: &'g TableView<'a>,
+        feats: &Features,
+        cols: &[usize],
+        kind: Moment,
+        spare: &Spare<V>,
+    ) -> Self {
+        let f = cols.len();
+        let (mut phi, mut parent) = spare
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default();
+        phi.clear();
+        if phi.capacity() < g.num_nodes * f {
+            phi = crate::memory::large_vec(g.num_nodes * f);
+        }
+        phi.resize(g.num_nodes * f, V::default());
+        parent.clear();
+        parent.resize(g.num_nodes, -1);
+        for (i, &s) in g.samples.iter().enumerate() {
+            let row = &feats.rows[i * feats.dim..(i + 1) * feats.dim];
+            for (a, &col) in cols.iter().enumerate() {
+                phi[s as usize * f + a] = V::exact(row[col]);
+            }
+        }
+        QuadState {
+            g,
+            kind,
+            f,
+            total: cols.iter().map(|&c| feats.total[c]).collect(),
+            parent,
+            phi,
+            h: vec![0.0; f * f],
+            comp: vec![0.0; f * f],
+            branch_total: 0.0,
+            sx: vec![0.0; f],
+            w: vec![0.0; f],
+            delta: vec![0.0; f],
+            delta_v: vec![V::default(); f],
+        }
+    }
+
+    /// Hands the per-node buffers to the next task.
+    fn give_back(self, spare: &Spare<V>) {
+        if let Ok(mut v) = spare.lock() {
+            v.push((self.phi, self.parent));
+        }
+    }
+
+    /// Builds the tree at the chunk's start, with no moment (the walk's pieces count theirs
+    /// from zero): the covering edges attached children first, each adding its child's
+    /// features to its parent, as the engine's seek does. Returns the tree's branch total,
+    /// summed in edge-table order, where `with_total` asks for it (only the walk's first tree
+    /// needs it).
+    fn seek(&mut self, chunk: &Chunk, with_total: bool) -> f64 {
+        let alive = chunk.alive();
+        let f = self.f;
+        self.g
+            .attach_covering(&alive, &mut self.parent, &mut self.phi, f, f);
+        if !with_total {
+            return 0.0;
+        }
+        let (time, parent) = (self.g.time, &self.parent);
+        alive.iter().fold(0.0, |total, &e| {
+            let c = self.g.edge_child[e as usize] as usize;
+            total + (time[parent[c] as usize] - time[c])
+        })
+    }
+
+    /// Moves the cursor onto the tree starting at `x`: removals, then insertions.
+    fn advance(&mut self, cur: &mut EdgeCursor, x: f64) {
+        while let Some(i) = cur.next_out(x) {
+            self.update(cur.removals[i], false);
+        }
+        while let Some(i) = cur.next_in(x) {
+            self.update(cur.insertions[i], true);
+        }
+    }
+
     /// Moves edge `ev` out of (`insert` false) or into the tree. With delta = phi(child), the
     /// path from the parent up gains or loses delta; the change of the moment is then
     /// `delta w^T` (plus transpose), with w from the path sums taken before the change:
@@ -365,101 +658,107 @@ fn kahan_add(sum: &mut f64, comp: &mut f64, x: f64) {
     *sum = t;
 }
 
-/// One task: the moments of the features `cols` over one chunk. Returns the branch area and
-/// the local `h` (|cols|^2) for each window the chunk reaches, consecutively.
 /// Buffers a finished task leaves for the next: its `phi` and `parent`.
 type Spare<V> = std::sync::Mutex<Vec<(Vec<V>, Vec<i32>)>>;
 
-fn moments_chunk<V: StoredSum>(
+/// One task: a run of consecutive pieces, seeking at the first. Each piece sums from zero
+/// (see [`branch_moments_with`]) and hands on its change up to the next piece's first tree.
+/// The run that starts the walk hands a copy of its first tree to `hand_over`, and returns
+/// that tree's branch total.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the walk's inputs, each named: a struct would only rename them"
+)]
+fn walk_run<V: StoredSum>(
     g: &TableView,
     feats: &Features,
     cols: &[usize],
     kind: Moment,
     windows: &[f64],
-    chunk: &Chunk,
+    run: &[Chunk],
+    hand_over: Option<&(dyn Fn(FirstState<V>) + Sync)>,
     spare: &Spare<V>,
-) -> (Vec<f64>, Vec<f64>) {
+) -> (Vec<PiecePart>, Option<f64>) {
     let f = cols.len();
-    let rows = chunk_windows(windows, chunk);
-    let mut out_area = vec![0.0; rows.len()];
-    let mut out_h = vec![0.0; rows.len() * f * f];
-    let mut out_comp = vec![0.0; rows.len() * f * f];
-    let (mut phi, mut parent) = spare
-        .lock()
-        .ok()
-        .and_then(|mut v| v.pop())
-        .unwrap_or_default();
-    phi.clear();
-    if phi.capacity() < g.num_nodes * f {
-        phi = crate::memory::large_vec(g.num_nodes * f);
+    let end = windows[windows.len() - 1];
+    let mut st = QuadState::new(g, feats, cols, kind, spare);
+    let branch_total = st.seek(&run[0], hand_over.is_some());
+    if let Some(hand_over) = hand_over {
+        // Copied into huge pages where the system allows (see `memory`): fresh 4 KiB pages
+        // made the copy of 82 MB cost as much as a seek.
+        let mut phi = crate::memory::large_vec(st.phi.len());
+        phi.extend_from_slice(&st.phi);
+        let mut parent = crate::memory::large_vec(st.parent.len());
+        parent.extend_from_slice(&st.parent);
+        hand_over(FirstState { phi, parent });
     }
-    phi.resize(g.num_nodes * f, V::default());
-    parent.clear();
-    parent.resize(g.num_nodes, -1);
-    for (i, &s) in g.samples.iter().enumerate() {
-        let row = &feats.rows[i * feats.dim..(i + 1) * feats.dim];
-        for (a, &col) in cols.iter().enumerate() {
-            phi[s as usize * f + a] = V::exact(row[col]);
-        }
-    }
-    let mut st = QuadState {
-        g,
-        kind,
-        f,
-        total: cols.iter().map(|&c| feats.total[c]).collect(),
-        parent,
-        phi,
-        h: vec![0.0; f * f],
-        comp: vec![0.0; f * f],
-        branch_total: 0.0,
-        sx: vec![0.0; f],
-        w: vec![0.0; f],
-        delta: vec![0.0; f],
-        delta_v: vec![V::default(); f],
-    };
-    // Seek: attach the covering edges children first; each attaches to a parent that has no
-    // parent yet, so the path is one node and the cost is the child's nonzeros x sets.
-    for &e in &chunk.alive() {
-        st.update(g.edge_event(e as usize), true);
-    }
-    let mut cur = g.cursor_at(chunk.start);
-    let mut wc = WindowCursor::new(windows, chunk.start);
-    let mut left = chunk.start;
-    loop {
-        let right = cur.tree_right(chunk.end);
-        if cur.num_edges() == 0 {
-            // No branches: exactly zero, not the residue of everything added and removed.
-            st.h.iter_mut().for_each(|v| *v = 0.0);
-            st.comp.iter_mut().for_each(|v| *v = 0.0);
-            st.branch_total = 0.0;
-        }
-        let (h, comp, bt) = (&st.h, &st.comp, st.branch_total);
-        wc.each(windows, left, right, |w, overlap| {
-            let r = w - rows.start;
-            out_area[r] += bt * overlap;
-            let (out, out_c) = (
-                &mut out_h[r * f * f..(r + 1) * f * f],
-                &mut out_comp[r * f * f..(r + 1) * f * f],
-            );
-            for (((o, oc), &v), &c) in out.iter_mut().zip(out_c.iter_mut()).zip(h).zip(comp) {
-                kahan_add(o, oc, (v - c) * overlap);
+    let mut cur = g.cursor_at(run[0].start);
+    let mut parts = Vec::with_capacity(run.len());
+    for piece in run {
+        fill_few(&mut st.h, 0.0);
+        fill_few(&mut st.comp, 0.0);
+        st.branch_total = 0.0;
+        let mut from_first = true;
+        let rows = chunk_windows(windows, piece);
+        let mut span = vec![0.0; rows.len()];
+        let mut area = vec![0.0; rows.len()];
+        let mut out_h = vec![0.0; rows.len() * f * f];
+        let mut out_comp = vec![0.0; rows.len() * f * f];
+        let mut wc = WindowCursor::new(windows, piece.start);
+        let mut left = piece.start;
+        let right = loop {
+            let right = cur.tree_right(piece.end);
+            if cur.num_edges() == 0 {
+                // No branches: exactly zero, not the residue of everything added and removed.
+                fill_few(&mut st.h, 0.0);
+                fill_few(&mut st.comp, 0.0);
+                st.branch_total = 0.0;
+                from_first = false;
+            }
+            let (h, comp, bt) = (&st.h, &st.comp, st.branch_total);
+            wc.each(windows, left, right, |w, overlap| {
+                let r = w - rows.start;
+                if from_first {
+                    span[r] += overlap;
+                }
+                area[r] += bt * overlap;
+                let (out, out_c) = (
+                    &mut out_h[r * f * f..(r + 1) * f * f],
+                    &mut out_comp[r * f * f..(r + 1) * f * f],
+                );
+                for (((o, oc), &v), &c) in out.iter_mut().zip(out_c.iter_mut()).zip(h).zip(comp) {
+                    kahan_add(o, oc, (v - c) * overlap);
+                }
+            });
+            if right >= piece.end || right >= end {
+                break right;
+            }
+            st.advance(&mut cur, right);
+            left = right;
+        };
+        // The next piece starts at this one's end: move onto its first tree and hand on the
+        // change up to there.
+        let handover = (right < end).then(|| {
+            st.advance(&mut cur, right);
+            PieceEnd {
+                from_first,
+                branch_total: st.branch_total,
+                h: st.h.iter().zip(&st.comp).map(|(v, c)| v - c).collect(),
             }
         });
-        if right >= chunk.end || right >= windows[windows.len() - 1] {
-            break;
+        for (o, c) in out_h.iter_mut().zip(&out_comp) {
+            *o -= c;
         }
-        while let Some(i) = cur.next_out(right) {
-            st.update(cur.removals[i], false);
-        }
-        while let Some(i) = cur.next_in(right) {
-            st.update(cur.insertions[i], true);
-        }
-        left = right;
+        parts.push(PiecePart {
+            rows,
+            span,
+            area,
+            h: out_h,
+            end: handover,
+        });
     }
-    if let Ok(mut v) = spare.lock() {
-        v.push((st.phi, st.parent));
-    }
-    (out_area, out_h)
+    st.give_back(spare);
+    (parts, hand_over.map(|_| branch_total))
 }
 
 #[cfg(test)]
@@ -571,9 +870,10 @@ mod tests {
         let l = ts.sequence_length();
         let windows = [0.0, l / 3.0, l / 2.0, l];
         for kind in [Moment::Cross, Moment::Gram] {
-            let whole = branch_moments_with(&ts, &feats, kind, &windows, None, 64);
+            let whole = branch_moments_with(&ts, &feats, kind, &windows, Forced::default(), 64);
             for block in [1, 4, 7] {
-                let blocked = branch_moments_with(&ts, &feats, kind, &windows, None, block);
+                let blocked =
+                    branch_moments_with(&ts, &feats, kind, &windows, Forced::default(), block);
                 assert!(
                     same_bits(&whole.matrix, &blocked.matrix),
                     "{kind:?} block {block}"
@@ -596,9 +896,15 @@ mod tests {
             };
             let l = ts.sequence_length();
             let windows = [0.0, l / 3.0, l / 2.0, l];
+            // The same cuts (indicators walk runs of pieces, other features one chunk
+            // each): 5 pieces or chunks.
+            let cuts = Forced {
+                pieces: Some(5),
+                runs: None,
+            };
             for kind in [Moment::Cross, Moment::Gram] {
-                let a = branch_moments_with(&ts, &compact, kind, &windows, None, 3);
-                let b = branch_moments_with(&ts, &wide, kind, &windows, None, 3);
+                let a = branch_moments_with(&ts, &compact, kind, &windows, cuts, 3);
+                let b = branch_moments_with(&ts, &wide, kind, &windows, cuts, 3);
                 assert!(same_bits(&a.matrix, &b.matrix), "{name} {kind:?}");
                 assert_eq!(a.area, b.area, "{name} {kind:?}");
             }
@@ -610,9 +916,80 @@ mod tests {
         let ts = fixture("medium");
         let feats = Features::indicators(&ts, &splits(&ts, 6));
         let windows = [0.0, ts.sequence_length() / 2.0, ts.sequence_length()];
-        let one = branch_moments_with(&ts, &feats, Moment::Cross, &windows, Some(1), FEATURE_BLOCK);
-        let many = branch_moments_with(&ts, &feats, Moment::Cross, &windows, None, FEATURE_BLOCK);
-        assert!(plan_chunks(&TableView::new(&ts), &windows, Cost::PathWalk, None).len() > 1);
+        let one_piece = Forced {
+            pieces: Some(1),
+            runs: None,
+        };
+        let one = branch_moments_with(
+            &ts,
+            &feats,
+            Moment::Cross,
+            &windows,
+            one_piece,
+            FEATURE_BLOCK,
+        );
+        let many = branch_moments_with(
+            &ts,
+            &feats,
+            Moment::Cross,
+            &windows,
+            Forced::default(),
+            FEATURE_BLOCK,
+        );
+        let pieces = plan_pieces(&TableView::new(&ts), &windows, Cost::PathWalk, None);
+        assert!(
+            pieces
+                .into_plan(&TableView::new(&ts), &windows, 1, None)
+                .pieces
+                .len()
+                > 1
+        );
         assert_close(&many.matrix, &one.matrix, "chunks");
+        assert_close(&many.area, &one.area, "area");
+    }
+
+    /// Which pieces a run walks (the thread count, or forced runs) changes no bit, on every
+    /// fixture, in windows that cut trees, for both moments.
+    #[test]
+    fn runs_change_no_bit() {
+        for name in [
+            "small",
+            "medium",
+            "nonbinary",
+            "ancient_gaps",
+            "multiallelic",
+        ] {
+            let ts = fixture(name);
+            let feats = Features::indicators(&ts, &splits(&ts, 5));
+            let l = ts.sequence_length();
+            let windows = [0.0, l / 7.0, l / 3.0, 0.61 * l, l];
+            for kind in [Moment::Cross, Moment::Gram] {
+                let reference = crate::parallel::with_plan_threads(1, || {
+                    branch_moments_with(&ts, &feats, kind, &windows, Forced::default(), 2)
+                });
+                for runs in [1, 2, 3, 7, 16, 64] {
+                    let forced = Forced {
+                        pieces: None,
+                        runs: Some(runs),
+                    };
+                    let got = branch_moments_with(&ts, &feats, kind, &windows, forced, 2);
+                    assert!(
+                        same_bits(&got.matrix, &reference.matrix),
+                        "{name} {kind:?} {runs} runs"
+                    );
+                    assert!(
+                        same_bits(&got.area, &reference.area),
+                        "{name} {kind:?} {runs} runs"
+                    );
+                    let threads = crate::parallel::with_plan_threads(runs, || {
+                        branch_moments_with(&ts, &feats, kind, &windows, Forced::default(), 2)
+                    });
+                    assert!(
+                        same_bits(&threads.matrix, &reference.matrix),
+                        "{name} {kind:?} planned for {runs} threads"
+                    );
+                }
+            }
+        }
     }
 }

@@ -153,8 +153,8 @@ impl PairRequest {
     /// Refuses (`OUTPUT_TOO_LARGE`) before anything is allocated when the output and the
     /// working memory exceed the memory ceiling: the output and the sums it is derived from
     /// (windows × pairs each), the sets' indicator weights (site mode), and in branch mode the
-    /// moments (windows × f² for the f sets the pairs use, twice per chunk row running at once)
-    /// and each thread's per-node sums of the f sets.
+    /// moments (windows × f² for the f sets the pairs use, three copies), what each piece of
+    /// the genome hands to the next (f² each) and each thread's per-node sums of the f sets.
     fn check_memory(&self, ts: &TreeSequence) -> Result<()> {
         use crate::memory::{product, Need};
         let nw = self.windows.num_windows() as u64;
@@ -184,6 +184,14 @@ impl PairRequest {
                     format!("moments ({nw} windows × {f} × {f} sets, three copies)"),
                     product([nw, f, f]),
                     3,
+                )
+                .values_each::<f64>(
+                    format!(
+                        "the pieces' hand-overs and first rows (up to {} pieces × {f} × {f} sets, twice)",
+                        crate::stats::chunks::MAX_PIECES
+                    ),
+                    product([crate::stats::chunks::MAX_PIECES as u64, f, f]),
+                    2,
                 )
                 .values_each::<f64>(
                     format!("per-thread buffers ({threads} threads × {n} nodes × {f} sets)"),
