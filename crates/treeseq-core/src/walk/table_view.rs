@@ -174,6 +174,12 @@ impl<'a> TableView<'a> {
             let e = e as usize;
             let (p, c) = (self.edge_parent[e] as usize, self.edge_child[e] as usize);
             parent[c] = p as i32;
+            if k == 1 {
+                // One value (compiled for it): a load and a store.
+                let v = x[c * stride];
+                x[p * stride] += v;
+                continue;
+            }
             // The two records apart, so that the add is one loop over two slices.
             let (child, up) = if c < p {
                 let (lo, hi) = x.split_at_mut(p * stride);
