@@ -228,6 +228,14 @@ pub(crate) struct PieceCuts {
     first_extra: usize,
 }
 
+/// Piece and run counts a test forces (None: the planner's). A walk that cannot go on from
+/// one chunk into the next takes `pieces` as its chunk count and has no runs to force.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Forced {
+    pub(crate) pieces: Option<usize>,
+    pub(crate) runs: Option<usize>,
+}
+
 /// A plan for a walk that can go on from one chunk into the next exactly as if it had sought
 /// there: the engine's site and branch walks over weights whose sums are exact (small
 /// integers), where a node's weight sums, and so every summary and term, have the same bits

@@ -46,7 +46,9 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::args::Mode;
-use super::chunks::{plan_chunks, plan_pieces, span_normalise, Chunk, Cost, PieceCuts, Plan};
+use super::chunks::{
+    plan_chunks, plan_pieces, span_normalise, Chunk, Cost, Forced, PieceCuts, Plan,
+};
 use super::summaries::{AfsSummary, SummaryFunc};
 use super::weights::WeightMatrix;
 use crate::bail;
@@ -269,13 +271,6 @@ pub fn run_with_runs(
     runs: Option<usize>,
 ) -> Result<Vec<f64>> {
     run_inner(ts, stat, Forced { pieces, runs }, None)
-}
-
-/// Piece and run counts a test forces (None: the planner's).
-#[derive(Clone, Copy, Default)]
-struct Forced {
-    pieces: Option<usize>,
-    runs: Option<usize>,
 }
 
 /// Whether the statistic's walk can go on from one piece into the next exactly as if it had

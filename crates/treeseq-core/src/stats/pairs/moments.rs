@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::{chunk_windows, FEATURE_BLOCK};
 use crate::memory::fill_few;
-use crate::stats::chunks::{plan_chunks, plan_pieces, Chunk, Cost, Plan};
+use crate::stats::chunks::{plan_chunks, plan_pieces, Chunk, Cost, Forced, Plan};
 use crate::stats::weights;
 use crate::treeseq::{EdgeEvent, TreeSequence};
 use crate::walk::cursor::EdgeCursor;
@@ -89,14 +89,6 @@ pub(crate) fn branch_moments(
     windows: &[f64],
 ) -> BranchMoments {
     branch_moments_with(ts, feats, kind, windows, Forced::default(), FEATURE_BLOCK)
-}
-
-/// How the genome is cut, when a test says so: pieces (chunks, for features that are not
-/// small integers) and runs.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Forced {
-    pub pieces: Option<usize>,
-    pub runs: Option<usize>,
 }
 
 /// As [`branch_moments`], with the cuts and the block size given (tests vary them).
