@@ -96,6 +96,14 @@ describe.each(BACKENDS)("%s backend", (backend) => {
     if (!v.done) disposed(() => variants.next(), "variants iterator");
   });
 
+  it("a statistic running when dispose() is called finishes with the data it started on", async () => {
+    const ts = await load(first.path, { backend });
+    const before = await ts.diversity({ mode: "branch" });
+    const running = ts.diversity({ mode: "branch" });
+    ts.dispose();
+    expect(Array.from((await running).data)).toEqual(Array.from(before.data));
+  });
+
   it("columns kept past dispose() are detached (length 0), never another file's data", async () => {
     const ts = await load(first.path, { backend });
     const cols = [ts.tables.nodes.time, ts.tables.edges.parent, ts.tables.nodes.metadataOffset];

@@ -216,9 +216,11 @@ class NativeHandle implements Handle {
       return { data: r.data, shape: Array.from(r.shape) };
     });
   }
-  /** Column views kept past this read as empty (the file buffer is detached), not the file. */
+  /** Column views kept past this read as empty (the file buffer is detached), not the file;
+   * the addon lets the tree sequence's memory go now, not when V8 collects this wrapper. */
   free(): void {
-    if (this.file) this.detach(this.file);
+    // The addon detaches the file's buffer itself, then lets its bytes go with the rest.
+    this.ts?.free(this.file ?? undefined);
     this.ts = null;
     this.file = null;
   }
@@ -260,9 +262,11 @@ class NativeTreeCursor implements TreeCursor {
   mrca(u: number, v: number): number {
     return guard(() => this.c.mrca(u, v));
   }
+  /** Every view is detached before the addon frees the memory it views. */
   free(): void {
     for (const a of [this.stateView, ...this.arrays.values()]) this.detach(a.buffer as ArrayBuffer);
     this.arrays.clear();
+    this.c.free();
   }
 }
 
@@ -291,9 +295,11 @@ class NativeVariantCursor implements VariantCursor {
     if (!this.genotypesView) this.genotypesView = new Int32Array(this.c.genotypesBuffer());
     return this.genotypesView;
   }
+  /** As the tree cursor's. */
   free(): void {
     for (const a of [this.stateView, this.genotypesView]) if (a) this.detach(a.buffer as ArrayBuffer);
     this.genotypesView = null;
+    this.c.free();
   }
 }
 

@@ -284,7 +284,6 @@ impl KastoreFile {
     /// does not fit is `FILE_TOO_LARGE`, never an abort). An OS error is `IO` with the OS's
     /// message and the path.
     pub fn read_file(path: &std::path::Path) -> Result<KastoreFile> {
-        use std::io::Read;
         let io_err = |e: std::io::Error| {
             crate::error::TreeSeqError::new(
                 crate::ErrorCode::Io,
@@ -303,8 +302,7 @@ impl KastoreFile {
         let mut buf = AlignedBytes::try_zeroed(size, &format!("{}", path.display()))?;
         #[cfg(target_os = "linux")]
         crate::memory::advise_huge_pages(buf.as_bytes().as_ptr() as usize, buf.len());
-        // read_exact: a file that shrank meanwhile is an IO error ("failed to fill whole buffer").
-        file.read_exact(buf.as_bytes_mut()).map_err(io_err)?;
+        read_all(&mut file, buf.as_bytes_mut()).map_err(io_err)?;
         KastoreFile::from_buffer(buf)
     }
 
@@ -448,9 +446,58 @@ impl<'a> KastoreWriter<'a> {
     }
 }
 
+/// Fills `dst` from the start of `file`. On Unix the read is cut into blocks that the pool's
+/// threads read at their offsets: the time of a large read is mostly the kernel's copy into
+/// fresh pages and the faults that map them, which then run on every core. A file that shrank
+/// meanwhile is an IO error ("failed to fill whole buffer"), as `read_exact` makes it.
+fn read_all(file: &mut std::fs::File, dst: &mut [u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use rayon::prelude::*;
+        use std::os::unix::fs::FileExt;
+        // Blocks of a few huge pages: enough per call that the system call is nothing, and
+        // enough blocks for the threads to share.
+        const BLOCK: usize = 8 << 20;
+        if dst.len() > BLOCK && rayon::current_num_threads() > 1 {
+            let file = &*file;
+            return dst
+                .par_chunks_mut(BLOCK)
+                .enumerate()
+                .try_for_each(|(i, block)| file.read_exact_at(block, (i * BLOCK) as u64));
+        }
+    }
+    std::io::Read::read_exact(file, dst)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The blocks read at their offsets on several threads give the file's bytes, in order;
+    /// a file shorter than asked is an error, as with one `read_exact`.
+    #[test]
+    fn parallel_read_gives_the_bytes_in_order() {
+        let n = 2 * (8 << 20) + 12_345;
+        let bytes: Vec<u8> = (0..n as u64)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let path = std::env::temp_dir().join(format!("treeseq-read-{}.bin", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let (read, short) = pool.install(|| {
+            let mut file = std::fs::File::open(&path).unwrap();
+            let mut dst = vec![0u8; n];
+            read_all(&mut file, &mut dst).unwrap();
+            let mut longer = vec![0u8; n + 1];
+            (dst, read_all(&mut file, &mut longer))
+        });
+        std::fs::remove_file(&path).unwrap();
+        assert!(read == bytes);
+        assert!(short.is_err());
+    }
 
     #[test]
     fn write_then_read() {

@@ -106,10 +106,28 @@ pub fn detach(buffer: ArrayBuffer) -> Result<()> {
     buffer.detach()
 }
 
-/// A loaded tree sequence.
+/// A loaded tree sequence. `free()` lets its memory go at once (tskit's tables are freed when
+/// the Python object goes): a loop that loads file after file must not wait for V8, which
+/// does not see this memory, to collect the wrappers. Cursors and running tasks hold their
+/// own `Arc`, so they finish with the data they started on. The hold sits behind a lock, not
+/// `&mut self`: napi-rs counts a statistic still running as a borrow of this wrapper.
 #[napi]
 pub struct NativeTreeSequence {
-    inner: Arc<TreeSequence>,
+    inner: std::sync::Mutex<Option<Arc<TreeSequence>>>,
+    /// The file's bytes, held for the external `ArrayBuffer` over them (`fileBuffer()`): its
+    /// finaliser shares this slot, so the bytes live as long as that buffer can be read, and
+    /// `free()` empties the slot only after detaching that very buffer.
+    file_hold: FileHold,
+}
+
+type FileHold = Arc<std::sync::Mutex<Option<Arc<treeseq_core::column::AlignedBytes>>>>;
+
+/// The error every method of a freed wrapper gives (the TypeScript layer never calls one).
+fn disposed(what: &str) -> Error {
+    to_napi(TreeSeqError::new(
+        ErrorCode::Disposed,
+        format!("this {what} was disposed"),
+    ))
 }
 
 /// Where a load reads the file: bytes JavaScript hands over, or a path Rust reads itself.
@@ -140,7 +158,8 @@ impl Task for LoadTask {
 
     fn resolve(&mut self, _env: Env, ts: TreeSequence) -> Result<NativeTreeSequence> {
         Ok(NativeTreeSequence {
-            inner: Arc::new(ts),
+            inner: std::sync::Mutex::new(Some(Arc::new(ts))),
+            file_hold: FileHold::default(),
         })
     }
 }
@@ -214,28 +233,65 @@ pub struct ColumnDesc {
     pub copy: Option<Uint8Array>,
 }
 
+impl NativeTreeSequence {
+    fn ts(&self) -> Result<Arc<TreeSequence>> {
+        let inner = self
+            .inner
+            .lock()
+            .map_err(|_| to_napi(internal("tree sequence lock poisoned")))?;
+        inner.clone().ok_or_else(|| disposed("tree sequence"))
+    }
+}
+
 #[napi]
 impl NativeTreeSequence {
+    /// Drops this wrapper's hold on the tree sequence (see the struct). `file` is the buffer
+    /// `fileBuffer()` gave, if it was asked for: it is detached here, and only then are the
+    /// file's bytes let go; any other buffer leaves them to that buffer's finaliser.
     #[napi]
-    pub fn summary(&self) -> String {
-        access::summary_json(&self.inner)
+    pub fn free(&self, file: Option<ArrayBuffer>) -> Result<()> {
+        if let Some(ab) = file {
+            let mut hold = self
+                .file_hold
+                .lock()
+                .map_err(|_| to_napi(internal("file buffer lock poisoned")))?;
+            let same = hold.as_ref().is_some_and(|bytes| {
+                let bytes = bytes.as_bytes();
+                bytes.as_ptr() == ab.as_ptr() && bytes.len() == ab.len()
+            });
+            if same {
+                ab.detach()?;
+                *hold = None;
+            }
+        }
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner = None;
+        }
+        Ok(())
     }
 
     #[napi]
-    pub fn samples(&self) -> Int32Array {
-        Int32Array::new(self.inner.samples.clone())
+    pub fn summary(&self) -> Result<String> {
+        let ts = self.ts()?;
+        Ok(access::summary_json(&ts))
     }
 
     #[napi]
-    pub fn breakpoints(&self) -> Float64Array {
-        Float64Array::new(self.inner.breakpoints.clone())
+    pub fn samples(&self) -> Result<Int32Array> {
+        Ok(Int32Array::new(self.ts()?.samples.clone()))
+    }
+
+    #[napi]
+    pub fn breakpoints(&self) -> Result<Float64Array> {
+        Ok(Float64Array::new(self.ts()?.breakpoints.clone()))
     }
 
     /// The loaded file's bytes as one external `ArrayBuffer` (no copy): column views are made
     /// over it. Call once per tree sequence (V8 refuses two buffers over the same memory).
     #[napi]
     pub fn file_buffer<'env>(&self, env: &'env Env) -> Result<Option<ArrayBuffer<'env>>> {
-        let Some(buf) = access::file_buffer(&self.inner.tables) else {
+        let ts = self.ts()?;
+        let Some(buf) = access::file_buffer(&ts.tables) else {
             return Ok(None);
         };
         if buf.is_empty() {
@@ -243,21 +299,27 @@ impl NativeTreeSequence {
         }
         let ptr = buf.as_bytes().as_ptr() as *mut u8;
         let len = buf.len();
-        // SAFETY: the Arc handed to the finaliser keeps the bytes alive and unmoved until V8
-        // frees the ArrayBuffer.
-        let ab = unsafe { ArrayBuffer::from_external(env, ptr, len, buf, |_, keep| drop(keep))? };
+        *self
+            .file_hold
+            .lock()
+            .map_err(|_| to_napi(internal("file buffer lock poisoned")))? = Some(buf);
+        let hold = self.file_hold.clone();
+        // SAFETY: the slot handed to the finaliser keeps the bytes alive and unmoved until V8
+        // frees the ArrayBuffer, or until `free()` has detached it (no read can follow).
+        let ab = unsafe { ArrayBuffer::from_external(env, ptr, len, hold, |_, keep| drop(keep))? };
         Ok(Some(ab))
     }
 
     #[napi]
     pub fn column(&self, key: String) -> Result<ColumnDesc> {
-        let info = access::column(&self.inner.tables, &key).ok_or_else(|| {
+        let ts = self.ts()?;
+        let info = access::column(&ts.tables, &key).ok_or_else(|| {
             to_napi(TreeSeqError::new(
                 ErrorCode::BadParam,
                 format!("no column '{key}'"),
             ))
         })?;
-        let file = access::file_buffer(&self.inner.tables);
+        let file = access::file_buffer(&ts.tables);
         let base = file.as_ref().map(|b| b.as_bytes().as_ptr() as usize);
         let width = info.dtype.width();
         match (info.in_file, base) {
@@ -284,7 +346,8 @@ impl NativeTreeSequence {
 
     #[napi]
     pub fn dump(&self) -> Result<Buffer> {
-        let bytes = catch_panics(|| Ok(self.inner.dump())).map_err(to_napi)?;
+        let ts = self.ts()?;
+        let bytes = catch_panics(|| Ok(ts.dump())).map_err(to_napi)?;
         Ok(bytes.into())
     }
 
@@ -297,14 +360,14 @@ impl NativeTreeSequence {
         kwargs_json: String,
         i32s: Option<Int32Array>,
         f64s: Option<Float64Array>,
-    ) -> AsyncTask<ComputeTask> {
-        AsyncTask::new(ComputeTask {
-            ts: self.inner.clone(),
+    ) -> Result<AsyncTask<ComputeTask>> {
+        Ok(AsyncTask::new(ComputeTask {
+            ts: self.ts()?,
             method,
             kwargs_json,
             i32s,
             f64s,
-        })
+        }))
     }
 }
 
@@ -326,44 +389,60 @@ fn as_bytes<T>(s: &[T]) -> &[u8] {
     unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, std::mem::size_of_val(s)) }
 }
 
-/// A tree cursor (tskit's `Tree`): its arrays are updated in place as it moves.
+/// A tree cursor (tskit's `Tree`): its arrays are updated in place as it moves. `free()` lets
+/// its arrays and its hold on the tree sequence go at once; the TypeScript layer detaches every
+/// view of them first.
 #[napi]
 pub struct NativeTree {
-    cursor: Box<treeseq_core::handles::TreeCursor>,
+    cursor: Option<Box<treeseq_core::handles::TreeCursor>>,
+}
+
+impl NativeTree {
+    fn c(&self) -> Result<&treeseq_core::handles::TreeCursor> {
+        self.cursor.as_deref().ok_or_else(|| disposed("tree"))
+    }
+    fn c_mut(&mut self) -> Result<&mut treeseq_core::handles::TreeCursor> {
+        self.cursor.as_deref_mut().ok_or_else(|| disposed("tree"))
+    }
 }
 
 #[napi]
 impl NativeTree {
+    #[napi]
+    pub fn free(&mut self) {
+        self.cursor = None;
+    }
+
     /// "first", "last", "next" or "prev"; false past either end.
     #[napi]
     pub fn step(&mut self, how: String) -> Result<bool> {
-        catch_panics(|| self.cursor.step(&how)).map_err(to_napi)
+        let c = self.c_mut()?;
+        catch_panics(|| c.step(&how)).map_err(to_napi)
     }
 
     #[napi]
     pub fn seek(&mut self, position: f64) -> Result<()> {
-        catch_panics(|| self.cursor.seek(position)).map_err(to_napi)
+        let c = self.c_mut()?;
+        catch_panics(|| c.seek(position)).map_err(to_napi)
     }
 
     #[napi]
     pub fn seek_index(&mut self, index: f64) -> Result<()> {
-        catch_panics(|| {
-            self.cursor
-                .seek_index(treeseq_core::args::integer("seek_index: index", index)?)
-        })
-        .map_err(to_napi)
+        let c = self.c_mut()?;
+        catch_panics(|| c.seek_index(treeseq_core::args::integer("seek_index: index", index)?))
+            .map_err(to_napi)
     }
 
     /// Float64 view of `[index, left, right, total_branch_length, sites_start, sites_end, num_edges]`.
     #[napi]
     pub fn state_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
-        external_view(env, as_bytes(self.cursor.state()))
+        external_view(env, as_bytes(self.c()?.state()))
     }
 
     /// Int32 view of a per-node array (length num_nodes + 1; the last is the virtual root).
     #[napi]
     pub fn array_buffer<'env>(&self, env: &'env Env, name: String) -> Result<ArrayBuffer<'env>> {
-        let a = self.cursor.array(&name).ok_or_else(|| {
+        let a = self.c()?.array(&name).ok_or_else(|| {
             to_napi(TreeSeqError::new(
                 ErrorCode::BadParam,
                 format!("no tree array '{name}'"),
@@ -374,22 +453,42 @@ impl NativeTree {
 
     #[napi]
     pub fn mrca(&self, u: f64, v: f64) -> Result<i32> {
+        let c = self.c()?;
         catch_panics(|| {
             let (u, v) = treeseq_core::args::node_pair("mrca", u, v)?;
-            self.cursor.tree().mrca(u, v)
+            c.tree().mrca(u, v)
         })
         .map_err(to_napi)
     }
 }
 
-/// A variant cursor (tskit's `variants()`): genotypes decoded into one reused buffer.
+/// A variant cursor (tskit's `variants()`): genotypes decoded into one reused buffer. `free()`
+/// as the tree cursor's.
 #[napi]
 pub struct NativeVariants {
-    cursor: Box<treeseq_core::handles::VariantCursor>,
+    cursor: Option<Box<treeseq_core::handles::VariantCursor>>,
+}
+
+impl NativeVariants {
+    fn c(&self) -> Result<&treeseq_core::handles::VariantCursor> {
+        self.cursor
+            .as_deref()
+            .ok_or_else(|| disposed("variant cursor"))
+    }
+    fn c_mut(&mut self) -> Result<&mut treeseq_core::handles::VariantCursor> {
+        self.cursor
+            .as_deref_mut()
+            .ok_or_else(|| disposed("variant cursor"))
+    }
 }
 
 #[napi]
 impl NativeVariants {
+    #[napi]
+    pub fn free(&mut self) {
+        self.cursor = None;
+    }
+
     /// The JavaScript cursor's `next()`: decodes the next site, false after the last.
     #[napi]
     #[allow(
@@ -397,59 +496,60 @@ impl NativeVariants {
         reason = "JavaScript's iterator protocol names it next"
     )]
     pub fn next(&mut self) -> Result<bool> {
-        catch_panics(|| Ok(self.cursor.next())).map_err(to_napi)
+        let c = self.c_mut()?;
+        catch_panics(|| Ok(c.next())).map_err(to_napi)
     }
 
     #[napi]
     pub fn decode(&mut self, site: f64) -> Result<()> {
-        catch_panics(|| self.cursor.decode(treeseq_core::args::id32("site", site)?))
-            .map_err(to_napi)
+        let c = self.c_mut()?;
+        catch_panics(|| c.decode(treeseq_core::args::id32("site", site)?)).map_err(to_napi)
     }
 
     #[napi]
-    pub fn site(&self) -> i32 {
-        self.cursor.site()
+    pub fn site(&self) -> Result<i32> {
+        Ok(self.c()?.site())
     }
 
     #[napi]
-    pub fn position(&self) -> f64 {
-        self.cursor.position()
+    pub fn position(&self) -> Result<f64> {
+        Ok(self.c()?.position())
     }
 
     #[napi]
-    pub fn alleles(&self) -> String {
-        self.cursor.alleles_json()
+    pub fn alleles(&self) -> Result<String> {
+        Ok(self.c()?.alleles_json())
     }
 
     /// Float64 view of `[site, position, num_alleles, has_missing_data, alleles_id]`.
     #[napi]
     pub fn state_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
-        external_view(env, as_bytes(self.cursor.state()))
+        external_view(env, as_bytes(self.c()?.state()))
     }
 
     /// Int32 view of the genotype buffer (one entry per sample).
     #[napi]
     pub fn genotypes_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
-        external_view(env, as_bytes(self.cursor.genotypes()))
+        external_view(env, as_bytes(self.c()?.genotypes()))
     }
 }
 
 #[napi]
 impl NativeTreeSequence {
     #[napi]
-    pub fn tree_cursor(&self) -> NativeTree {
-        NativeTree {
-            cursor: Box::new(treeseq_core::handles::TreeCursor::new(self.inner.clone())),
-        }
+    pub fn tree_cursor(&self) -> Result<NativeTree> {
+        Ok(NativeTree {
+            cursor: Some(Box::new(treeseq_core::handles::TreeCursor::new(self.ts()?))),
+        })
     }
 
     #[napi]
-    pub fn variant_cursor(&self) -> NativeVariants {
-        NativeVariants {
-            cursor: Box::new(treeseq_core::handles::VariantCursor::new(
-                self.inner.clone(),
-            )),
-        }
+    pub fn variant_cursor(&self) -> Result<NativeVariants> {
+        Ok(NativeVariants {
+            cursor: Some(Box::new(treeseq_core::handles::VariantCursor::new(
+                self.ts()?,
+            ))),
+        })
     }
 }
 
@@ -493,24 +593,22 @@ impl NativeTreeSequence {
     /// A variant cursor with tskit's `variants()` options, as JSON in tskit's names.
     #[napi]
     pub fn variant_cursor_with(&self, options_json: String) -> Result<NativeVariants> {
+        let ts = self.ts()?;
         let cursor = catch_panics(|| {
-            treeseq_core::handles::VariantCursor::with_options_json(
-                self.inner.clone(),
-                &options_json,
-            )
+            treeseq_core::handles::VariantCursor::with_options_json(ts, &options_json)
         })
         .map_err(to_napi)?;
         Ok(NativeVariants {
-            cursor: Box::new(cursor),
+            cursor: Some(Box::new(cursor)),
         })
     }
 
     /// tskit's `genotype_matrix` (options as JSON in tskit's names), off the event loop.
     #[napi(ts_return_type = "Promise<GenotypeMatrixJs>")]
-    pub fn genotype_matrix(&self, options_json: String) -> AsyncTask<GenotypeMatrixTask> {
-        AsyncTask::new(GenotypeMatrixTask {
-            ts: self.inner.clone(),
+    pub fn genotype_matrix(&self, options_json: String) -> Result<AsyncTask<GenotypeMatrixTask>> {
+        Ok(AsyncTask::new(GenotypeMatrixTask {
+            ts: self.ts()?,
             options_json,
-        })
+        }))
     }
 }
