@@ -90,10 +90,15 @@ function text(v: unknown): string {
   return String(v); // numbers: the shortest text that reads back as the same double
 }
 
+const TSV_SPECIAL = /[\\\t\n\r]/;
+
 /** A TSV field: tabs, line breaks and backslashes escaped, so that a row stays one line. */
 export function tsvCell(v: unknown): string {
   if (typeof v === "number") return String(v); // nothing to escape (most cells)
-  return text(v).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+  const s = text(v);
+  // One test, not four replacements, for the names and modes that fill the other columns.
+  if (!TSV_SPECIAL.test(s)) return s;
+  return s.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 }
 
 function csvCell(v: unknown): string {
