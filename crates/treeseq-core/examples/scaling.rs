@@ -11,7 +11,8 @@
 //! (site and branch, one set per population), divergence (branch, every pair of populations),
 //! divergence between 435 pairs of 30 sets (np.array_split of the samples), branch mode,
 //! pair coalescence rates in 20 time windows, the relatedness vector with 10 weight columns
-//! and pca with 10 components.
+//! and pca with 10 components; and mean descendants and GNN (every 100th sample) of the 30
+//! sets.
 //! Each time is the median of REPEATS runs (default 3); CASE,CASE... runs only those cases.
 //!
 //! `cargo run --release --example scaling -- FILE.trees [REPEATS] [CASE,CASE...]`
@@ -121,6 +122,28 @@ fn cases(ts: &TreeSequence) -> Vec<Case> {
             method: "pca",
             kwargs: r#"{"num_components": 10, "random_seed": 1}"#.to_string(),
         },
+        // Not bench.mjs's: the per-node statistics over the 30 sets, which may also be cut
+        // into blocks of sets; GNN for every 100th sample.
+        Case {
+            name: "mean_descendants_30sets",
+            method: "mean_descendants",
+            kwargs: format!(r#"{{"sample_sets": {}}}"#, json(&many)),
+        },
+        Case {
+            name: "gnn_30sets",
+            method: "genealogical_nearest_neighbours",
+            kwargs: format!(
+                r#"{{"focal": {}, "sample_sets": {}}}"#,
+                json(
+                    &ts.samples
+                        .iter()
+                        .copied()
+                        .step_by(100)
+                        .collect::<Vec<i32>>()
+                ),
+                json(&many)
+            ),
+        },
     ]
 }
 
@@ -145,20 +168,20 @@ fn bench_weights(n: usize, k: usize) -> String {
     format!("[{}]", rows.join(","))
 }
 
-/// JSON text of the two shapes the cases use (lists of ids, lists of index pairs).
+/// JSON text of the shapes the cases use (ids, lists of ids, lists of index pairs).
 mod json {
     pub trait Json {
         fn text(&self) -> String;
     }
+    impl Json for Vec<i32> {
+        fn text(&self) -> String {
+            let ids: Vec<String> = self.iter().map(i32::to_string).collect();
+            format!("[{}]", ids.join(","))
+        }
+    }
     impl Json for Vec<Vec<i32>> {
         fn text(&self) -> String {
-            let sets: Vec<String> = self
-                .iter()
-                .map(|s| {
-                    let ids: Vec<String> = s.iter().map(i32::to_string).collect();
-                    format!("[{}]", ids.join(","))
-                })
-                .collect();
+            let sets: Vec<String> = self.iter().map(Json::text).collect();
             format!("[{}]", sets.join(","))
         }
     }

@@ -345,14 +345,7 @@ pub(crate) fn kc_distance_call(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> TreeSequence {
-        let path = format!(
-            "{}/../../test/fixtures/{name}.trees",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        TreeSequence::load_path(path).unwrap()
-    }
+    use crate::test_util::fixture;
 
     /// A tree sequence is at distance 0 from itself, whatever λ; tskit's refusals.
     #[test]

@@ -23,6 +23,8 @@ pub mod parallel;
 pub(crate) mod portable_math;
 pub mod stats;
 pub mod tables;
+#[cfg(test)]
+mod test_util;
 pub mod tree;
 pub mod treeseq;
 pub mod validate;

@@ -18,11 +18,16 @@
 //! tree walk is `crate::walk`'s `TreeState` (per-node counts of each set), on `chunks.rs`'s
 //! chunks: the genome is cut into chunks at tree boundaries, each chunk a rayon task, chunk
 //! results added in chunk order, so results are the same bit for bit on any
-//! number of threads.
+//! number of threads. Where the chunks are fewer than the threads, the reference sets are also
+//! cut into blocks, each walked as its own task with the column of "any set" beside it
+//! (`set_blocks`): a set's column is summed alone, from the same counts and the same "any", so
+//! the blocks change no bit either.
 //!
 //! Arguments are node ids rather than samples, which the `args` helpers (built for sample
 //! sets) refuse; `node_lists` reads them, in the same style (a message naming the element,
 //! code `BAD_SAMPLE_SETS`, or `BAD_PARAM` for `focal`).
+
+use std::ops::Range;
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -47,30 +52,153 @@ pub fn mean_descendants(
     let method = row.tskit;
     let kw = Kwargs::with_arrays(method, kwargs, arrays)?;
     let sets = node_lists(ts, method, kw.get("sample_sets"), arrays)?;
+    let n = ts.num_nodes();
+    Ok(StatOutput {
+        data: mean_descendants_of(ts, method, &sets, None)?,
+        shape: vec![n, sets.len()],
+    })
+}
+
+/// mean_descendants of `sets` (rows of nodes), in `blocks` blocks of sets if given.
+fn mean_descendants_of(
+    ts: &TreeSequence,
+    method: &str,
+    sets: &[Vec<i32>],
+    blocks: Option<usize>,
+) -> Result<Vec<f64>> {
+    let walk = SetWalk::new(ts, sets.len(), blocks);
+    let n = ts.num_nodes();
+    // Each chunk's partial is as large as the node table: keep a few alive at a time, shared
+    // among the blocks that run together.
+    let wave = crate::parallel::plan_threads()
+        .div_ceil(walk.blocks.len())
+        .max(1);
+    check_memory(method, n, walk.k, n, &walk.blocks, wave)?;
+    let init = initial_counts(n, sets, None);
+    Ok(walk.run(&init, n, wave, |g, init, kb, _, c| {
+        descendants_chunk(g, init, kb, c)
+    }))
+}
+
+/// The walk both statistics make: the genome's chunks (fixed by the data) and the blocks of
+/// the `k - 1` sets.
+struct SetWalk<'a> {
+    g: TableView<'a>,
+    chunks: Vec<Chunk>,
+    blocks: Vec<Range<usize>>,
+    k: usize,
+}
+
+impl<'a> SetWalk<'a> {
+    fn new(ts: &'a TreeSequence, s: usize, forced_blocks: Option<usize>) -> Self {
+        let g = TableView::new(ts);
+        let chunks = plan_chunks(&g, &[0.0, ts.sequence_length()], Cost::PathWalk, None);
+        let blocks = set_blocks(s, chunks.len(), forced_blocks);
+        SetWalk {
+            g,
+            chunks,
+            blocks,
+            k: s + 1,
+        }
+    }
+
+    /// Runs `chunk(g, block's counts, their width, block's sets, chunk)` for every block and
+    /// chunk, `wave` chunks of a block at a time, each giving `rows` rows of its block's sums
+    /// and one length a row; returns the sums of all sets, each row divided by its length.
+    fn run(
+        &self,
+        init: &[f64],
+        rows: usize,
+        wave: usize,
+        chunk: impl Fn(&TableView, &[f64], usize, &Range<usize>, &Chunk) -> (Vec<f64>, Vec<f64>) + Sync,
+    ) -> Vec<f64> {
+        let parts: Vec<(Vec<f64>, Vec<f64>)> = self
+            .blocks
+            .par_iter()
+            .map(|cols| {
+                let init = block_counts(init, self.k, cols);
+                let kb = cols.len() + 1;
+                sum_chunks(&self.chunks, wave, (rows * cols.len(), rows), |c| {
+                    chunk(&self.g, &init, kb, cols, c)
+                })
+            })
+            .collect();
+        let s = self.k - 1;
+        let (mut sums, lengths) = join_blocks(parts, &self.blocks, rows, s);
+        divide_rows(&mut sums, &lengths, s);
+        sums
+    }
+}
+
+/// Initial counts, `n` rows of the sets' columns and "any": 1 for each set a node is in, and
+/// 1 in the last column if it is in any. With `set_of`, each node's set is noted there too.
+fn initial_counts(n: usize, sets: &[Vec<i32>], mut set_of: Option<&mut [i32]>) -> Vec<f64> {
     let s = sets.len();
     let k = s + 1;
-    let n = ts.num_nodes();
-    let wave = rayon::current_num_threads().max(1);
-    check_memory(method, n, k, n, wave)?;
-    // Initial counts: 1 for each set a node is in, and 1 in the last column if it is in any.
     let mut init = vec![0.0; n * k];
     for (j, set) in sets.iter().enumerate() {
         for &u in set {
             init[u as usize * k + j] = 1.0;
             init[u as usize * k + s] = 1.0;
+            if let Some(set_of) = set_of.as_deref_mut() {
+                set_of[u as usize] = j as i32;
+            }
         }
     }
-    let g = TableView::new(ts);
-    let chunks = plan_chunks(&g, &[0.0, ts.sequence_length()], Cost::PathWalk, None);
-    // Each chunk's partial is as large as the node table: keep a few alive at a time.
-    let (mut sums, covered) = sum_chunks(&chunks, wave, (n * s, n), |c| {
-        descendants_chunk(&g, &init, k, c)
+    init
+}
+
+/// How the reference sets are cut for tasks: one block when the genome's chunks already give
+/// every thread work, else enough blocks (at most one a set) for chunks × blocks to; `forced`
+/// (tests) sets the count. Consecutive sets, as equal as they divide.
+fn set_blocks(s: usize, chunks: usize, forced: Option<usize>) -> Vec<Range<usize>> {
+    let threads = crate::parallel::plan_threads();
+    let want = forced.unwrap_or(if chunks >= threads {
+        1
+    } else {
+        threads.div_ceil(chunks.max(1))
     });
-    divide_rows(&mut sums, &covered, s);
-    Ok(StatOutput {
-        data: sums,
-        shape: vec![n, s],
-    })
+    let b = want.clamp(1, s.max(1));
+    (0..b).map(|i| i * s / b..(i + 1) * s / b).collect()
+}
+
+/// A block's initial counts: its sets' columns of `init` (rows of `k`) and the last, "any"
+/// (over every set, so that a block's walk sees the same coverage as the whole). The whole
+/// is borrowed as it is.
+fn block_counts<'a>(init: &'a [f64], k: usize, cols: &Range<usize>) -> std::borrow::Cow<'a, [f64]> {
+    if cols.len() + 1 == k {
+        return std::borrow::Cow::Borrowed(init);
+    }
+    let kb = cols.len() + 1;
+    let mut out = Vec::with_capacity(init.len() / k * kb);
+    for row in init.chunks_exact(k) {
+        out.extend_from_slice(&row[cols.clone()]);
+        out.push(row[k - 1]);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The blocks' results side by side: `rows` rows of `s` values from each block's rows of its
+/// own width, and the per-row lengths, which every block computes alike from "any" (the
+/// first block's are taken).
+fn join_blocks(
+    parts: Vec<(Vec<f64>, Vec<f64>)>,
+    blocks: &[Range<usize>],
+    rows: usize,
+    s: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    if parts.len() == 1 {
+        return parts.into_iter().next().expect("one block");
+    }
+    let mut out = vec![0.0; rows * s];
+    for (cols, (part, _)) in blocks.iter().zip(&parts) {
+        let w = cols.len();
+        for (i, row) in part.chunks_exact(w.max(1)).enumerate().take(rows) {
+            out[i * s + cols.start..i * s + cols.end].copy_from_slice(&row[..w]);
+        }
+    }
+    let lengths = parts.into_iter().next().expect("a block").1;
+    (out, lengths)
 }
 
 /// One chunk of mean_descendants: per node, the sum of span x count per set, and the span
@@ -142,48 +270,56 @@ pub fn genealogical_nearest_neighbours(
         ErrorCode::BadParam,
     )?;
     let sets = node_lists(ts, method, kw.get("sample_sets"), arrays)?;
-    let s = sets.len();
-    let k = s + 1;
     let n = ts.num_nodes();
-    // Every chunk's partial (focal × sets) is alive at once.
-    check_memory(method, n, k, focal.len(), MAX_CHUNKS)?;
-    let mut set_of = vec![-1i32; n];
-    let mut init = vec![0.0; n * k];
+    let mut seen = vec![-1i32; n];
     for (j, set) in sets.iter().enumerate() {
         for (i, &u) in set.iter().enumerate() {
-            if set_of[u as usize] >= 0 {
+            if seen[u as usize] >= 0 {
                 bail!(
                     BadSampleSets,
                     "{method}: node {u} (sample_sets[{j}][{i}]) is already in sample_sets[{}]: duplicate sample value (reference sets must not share nodes)",
-                    set_of[u as usize]
+                    seen[u as usize]
                 );
             }
-            set_of[u as usize] = j as i32;
-            init[u as usize * k + j] = 1.0;
-            init[u as usize * k + s] = 1.0;
+            seen[u as usize] = j as i32;
         }
     }
-    let g = TableView::new(ts);
-    let chunks = plan_chunks(&g, &[0.0, ts.sequence_length()], Cost::PathWalk, None);
-    let nf = focal.len();
-    // Partials are per focal node, small: all chunks run at once.
-    let (mut result, length) = sum_chunks(&chunks, chunks.len().max(1), (nf * s, nf), |c| {
-        gnn_chunk(&g, &init, k, &set_of, &focal, c)
-    });
-    divide_rows(&mut result, &length, s);
     Ok(StatOutput {
-        data: result,
-        shape: vec![nf, s],
+        data: gnn_of(ts, method, &focal, &sets, None)?,
+        shape: vec![focal.len(), sets.len()],
     })
+}
+
+/// GNN of `focal` against `sets` (which share no node), in `blocks` blocks of sets if given.
+fn gnn_of(
+    ts: &TreeSequence,
+    method: &str,
+    focal: &[i32],
+    sets: &[Vec<i32>],
+    blocks: Option<usize>,
+) -> Result<Vec<f64>> {
+    let walk = SetWalk::new(ts, sets.len(), blocks);
+    let n = ts.num_nodes();
+    // Every chunk's partial (focal × a block's sets) is alive at once.
+    check_memory(method, n, walk.k, focal.len(), &walk.blocks, MAX_CHUNKS)?;
+    let mut set_of = vec![-1i32; n];
+    let init = initial_counts(n, sets, Some(&mut set_of));
+    // Partials are per focal node, small: all chunks run at once.
+    let wave = walk.chunks.len().max(1);
+    Ok(walk.run(&init, focal.len(), wave, |g, init, kb, cols, c| {
+        gnn_chunk(g, init, kb, cols, &set_of, focal, c)
+    }))
 }
 
 /// One chunk of GNN: per tree, per focal node u, the nearest node at or above u whose count
 /// of reference nodes (excluding u itself) is positive adds its per-set fractions times the
-/// tree's span.
+/// tree's span. `init` holds the sets `cols` of a block and "any" (k columns in all); `set_of`
+/// numbers the sets as a whole.
 fn gnn_chunk(
     g: &TableView,
     init: &[f64],
     k: usize,
+    cols: &Range<usize>,
     set_of: &[i32],
     focal: &[i32],
     chunk: &Chunk,
@@ -210,9 +346,9 @@ fn gnn_chunk(
                 for (a, &c) in result[j * s..(j + 1) * s].iter_mut().zip(row) {
                     *a += c * scale;
                 }
-                if own >= 0 {
+                if own >= 0 && cols.contains(&(own as usize)) {
                     // u itself is not its own neighbour.
-                    result[j * s + own as usize] -= scale;
+                    result[j * s + own as usize - cols.start] -= scale;
                 }
             }
         }
@@ -226,12 +362,25 @@ fn gnn_chunk(
 }
 
 /// Refuses (`OUTPUT_TOO_LARGE`) before anything is allocated when the buffers exceed the
-/// memory ceiling: the initial counts (nodes × (sets + 1)), the output (`rows` × sets, rows
-/// being nodes or focal nodes) and `alive` partials of the same size at once, and each
-/// thread's per-node counts.
-fn check_memory(method: &str, n: usize, k: usize, rows: usize, alive: usize) -> Result<()> {
+/// memory ceiling: the initial counts (nodes × (sets + 1)) and, cut in blocks, each block's
+/// copy of its columns and "any"; the output (`rows` × sets, rows being nodes or focal
+/// nodes), each block's result beside it when there are several, and `alive` partials of
+/// each block at once; and each thread's per-node counts.
+fn check_memory(
+    method: &str,
+    n: usize,
+    k: usize,
+    rows: usize,
+    blocks: &[Range<usize>],
+    alive: usize,
+) -> Result<()> {
     use crate::memory::{product, Need};
     let (n, k, rows) = (n as u64, k as u64, rows as u64);
+    let b = blocks.len() as u64;
+    let cut = b > 1;
+    // Every block's columns and its own "any" and span: the sets' columns and b more.
+    let blocked = k - 1 + b;
+    let widest = blocks.iter().map(|c| c.len() as u64 + 1).max().unwrap_or(k);
     let threads = rayon::current_num_threads().max(1) as u64;
     // A row: the sets' sums and one span.
     Need::new()
@@ -239,17 +388,26 @@ fn check_memory(method: &str, n: usize, k: usize, rows: usize, alive: usize) -> 
             format!("initial counts ({n} nodes × {k} columns)"),
             product([n, k]),
         )
+        .values::<f64>(
+            format!("the blocks' initial counts ({b} blocks of sets)"),
+            if cut { product([n, blocked]) } else { Some(0) },
+        )
         .values_each::<f64>(
-            format!("the output and {alive} partials ({rows} rows × {k} values each)"),
+            format!("the output and the blocks' results ({rows} rows × {k} values)"),
             product([rows, k]),
-            alive as u64 + 1,
+            1 + cut as u64,
+        )
+        .values_each::<f64>(
+            format!("{alive} partials of each of {b} blocks ({rows} rows × {widest} values each)"),
+            product([rows, widest]),
+            (alive as u64).saturating_mul(b),
         )
         .values_each::<f64>(
             format!(
                 "per-thread buffers ({threads} threads × {n} nodes × {} values)",
-                k + 3
+                widest + 3
             ),
-            product([n, k + 3]),
+            product([n, widest + 3]),
             threads,
         )
         .check(method)
@@ -407,6 +565,51 @@ fn divide_rows(sums: &mut [f64], lengths: &[f64], width: usize) {
             sums[i * width..(i + 1) * width]
                 .iter_mut()
                 .for_each(|v| *v /= len);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{fixture, same_bits, splits, FIXTURES};
+
+    /// Blocks of sets, forced or planned for any thread count, change no bit of either
+    /// statistic, on every fixture: sets of samples, one set of internal nodes, one empty.
+    #[test]
+    fn set_blocks_change_no_bit() {
+        for name in FIXTURES {
+            let ts = fixture(name);
+            let mut sets = splits(&ts, 5);
+            let internal: Vec<i32> = (0..ts.num_nodes() as i32)
+                .filter(|u| !ts.samples.contains(u))
+                .step_by(3)
+                .collect();
+            sets.push(internal);
+            sets.push(Vec::new());
+            let focal: Vec<i32> = ts.samples.iter().copied().step_by(2).collect();
+            let md = |b| mean_descendants_of(&ts, "mean_descendants", &sets, b).unwrap();
+            let gnn = |b| gnn_of(&ts, "gnn", &focal, &sets, b).unwrap();
+            let (md1, gnn1) = (md(Some(1)), gnn(Some(1)));
+            assert!(md1.iter().any(|&x| x > 0.0) && gnn1.iter().any(|&x| x > 0.0));
+            for blocks in [2, 3, 7, 64] {
+                assert!(
+                    same_bits(&md(Some(blocks)), &md1),
+                    "{name}: {blocks} blocks"
+                );
+                assert!(
+                    same_bits(&gnn(Some(blocks)), &gnn1),
+                    "{name}: {blocks} blocks"
+                );
+            }
+            for threads in [1, 2, 3, 16, 64] {
+                let (m, g) = crate::parallel::with_plan_threads(threads, || (md(None), gnn(None)));
+                assert!(same_bits(&m, &md1), "{name}: planned for {threads} threads");
+                assert!(
+                    same_bits(&g, &gnn1),
+                    "{name}: planned for {threads} threads"
+                );
+            }
         }
     }
 }

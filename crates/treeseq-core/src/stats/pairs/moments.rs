@@ -756,24 +756,7 @@ fn walk_run<V: StoredSum>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn same_bits(a: &[f64], b: &[f64]) -> bool {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
-    }
-
-    fn fixture(name: &str) -> TreeSequence {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("../../test/fixtures/{name}.trees"));
-        TreeSequence::load(&std::fs::read(path).unwrap()).unwrap()
-    }
-
-    /// Sample sets for the tests: `parts` consecutive runs of the samples.
-    fn splits(ts: &TreeSequence, parts: usize) -> Vec<Vec<i32>> {
-        let n = ts.samples.len();
-        (0..parts)
-            .map(|i| ts.samples[i * n / parts..(i + 1) * n / parts].to_vec())
-            .collect()
-    }
+    use crate::test_util::{fixture, same_bits, splits, FIXTURES};
 
     /// The moment of each tree by brute force, independently of the incremental walk: the
     /// tree's parent array from the edges covering its left end, features summed up from
@@ -944,13 +927,7 @@ mod tests {
     /// fixture, in windows that cut trees, for both moments.
     #[test]
     fn runs_change_no_bit() {
-        for name in [
-            "small",
-            "medium",
-            "nonbinary",
-            "ancient_gaps",
-            "multiallelic",
-        ] {
+        for name in FIXTURES {
             let ts = fixture(name);
             let feats = Features::indicators(&ts, &splits(&ts, 5));
             let l = ts.sequence_length();
