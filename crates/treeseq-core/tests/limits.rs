@@ -277,6 +277,26 @@ fn node_outputs_over_many_windows_are_refused_under_a_ceiling() {
 }
 
 #[test]
+fn site_spectrum_of_one_large_set_counts_no_summaries_per_node() {
+    let _c = Ceiling::take();
+    let ts = medium();
+    // One set of all 360 samples: 361 cells, summed per site into the chunks' partials. A
+    // site walk keeps only the counts per node (5,046 nodes × 2 values a thread), not the
+    // 361 cells: counted per node they were 14.6 MB a thread and refused under 4 MB (as the
+    // spectrum of 100,000 samples was refused as 512 GiB on 300,000 samples).
+    set_max_memory(4 << 20);
+    let out = compute(
+        &ts,
+        "allele_frequency_spectrum",
+        &json!({"sample_sets": sets(1, 360), "mode": "site"}),
+    )
+    .unwrap();
+    assert_eq!(out.shape, vec![361]);
+    assert!(out.data.iter().sum::<f64>() > 0.0);
+    still_works(&ts);
+}
+
+#[test]
 fn working_memory_is_checked_by_the_engine() {
     let _c = Ceiling::take();
     let ts = medium();

@@ -679,13 +679,16 @@ fn check_memory(
     };
     let k = stat.weights.num_cols;
     // A node's record in a task: the weight sums its group reads (all k unless restricted),
-    // the summaries a walk keeps for the group's outputs, and its branch length.
+    // the summaries a branch or node walk may keep for the group's outputs, and its branch
+    // length. A site walk keeps no summary per node, and the spectrum's cells are in its
+    // partial sums: counting them per node refused the spectrum of 100,000 samples as 512 GiB.
+    let keeps = stat.mode != Mode::Site && matches!(stat.summary, Summary::Dense(_));
     let record = groups
         .iter()
         .map(|g| {
             let cols = g.restricted.as_ref().map_or(k, |(c, _)| c.len()) as u64;
-            cols.checked_add(g.outputs.len() as u64)
-                .and_then(|r| r.checked_add(1))
+            let kept = if keeps { g.outputs.len() as u64 } else { 0 };
+            cols.checked_add(kept).and_then(|r| r.checked_add(1))
         })
         .try_fold(0u64, |a, r| r.map(|r| a.max(r)));
     // Tasks run one per thread at a time: chunks × groups of them.
