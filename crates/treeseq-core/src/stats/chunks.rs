@@ -207,6 +207,19 @@ fn make_chunks(
 /// its walk only the hand-over of its windows' partial sums.
 pub(crate) const MAX_PIECES: usize = 256;
 
+/// Most bytes the pieces' partial sums may take in all, per window: past it, fewer and longer
+/// pieces (see [`max_pieces`]).
+const PIECE_PARTIALS_BYTES: usize = 16 << 20;
+
+/// The most pieces for a walk whose pieces each hand back `row` values a window: [`MAX_PIECES`],
+/// or fewer where their partials would take more than [`PIECE_PARTIALS_BYTES`]. A spectrum of
+/// 100,001 cells gets 20: with 256, each piece zeroed and handed back 800 KB, 205 MB in all,
+/// which cost more than its walk. Fixed by the statistic, never by the threads, so the bits
+/// stay the same at any thread count.
+pub(crate) fn max_pieces(row: usize) -> usize {
+    (PIECE_PARTIALS_BYTES / row.max(1).saturating_mul(8)).clamp(1, MAX_PIECES)
+}
+
 /// A run should hold at least this share of a tree turnover in edge events. A run pays for
 /// one seek (about a tree's edges, inserted without walking paths), but seeks run in parallel
 /// too: on 300,000 samples, whose genome turns its tree over about one and a half times, a
@@ -603,6 +616,18 @@ pub(crate) fn span_normalise(result: &mut [f64], windows: &[f64], per_window: us
 mod tests {
     use super::*;
     use crate::treeseq::TreeSequence;
+
+    /// Small outputs keep every piece; the spectrum of 100,000 samples gets 20; an output too
+    /// large for even two pieces' partials gets one; a zero-width output counts as one value.
+    #[test]
+    fn pieces_shrink_with_large_partials() {
+        assert_eq!(max_pieces(0), MAX_PIECES);
+        assert_eq!(max_pieces(1), MAX_PIECES);
+        assert_eq!(max_pieces(256), MAX_PIECES);
+        assert_eq!(max_pieces(100_001), 20);
+        assert_eq!(max_pieces(usize::MAX), 1);
+        assert!(max_pieces(PIECE_PARTIALS_BYTES / 8 / 64) == 64);
+    }
 
     /// Digests of every plan of each fixture, one per cost model (over [`window_sets`] and the
     /// forced counts of [`models`]), recorded when one planner replaced three: in commit

@@ -47,7 +47,8 @@ use rayon::prelude::*;
 
 use super::args::Mode;
 use super::chunks::{
-    plan_chunks, plan_pieces, span_normalise, Chunk, Cost, Forced, PieceCuts, Plan,
+    max_pieces, plan_chunks, plan_pieces, span_normalise, Chunk, Cost, Forced, PieceCuts, Plan,
+    MAX_PIECES,
 };
 use super::summaries::{AfsSummary, SummaryFunc};
 use super::weights::WeightMatrix;
@@ -375,9 +376,13 @@ fn plan_tasks(
     if continuable(stat) {
         // Pieces by the data; runs for the threads there are, shared with the other output
         // groups' tasks.
+        // A piece's partial holds its windows' outputs (per time window): a large one, such as
+        // the spectrum of a large set, gets fewer pieces than a plan made beforehand assumed.
+        let nt = stat.time_windows.map_or(1, |t| t.len() - 1);
+        let most = max_pieces(stat.summary.output_dim().saturating_mul(nt));
         let pieces = match (planned, forced.pieces) {
-            (Some(p), None) => p,
-            _ => plan_pieces(data, stat.windows, cost, forced.pieces),
+            (Some(p), None) if most == MAX_PIECES => p,
+            _ => plan_pieces(data, stat.windows, cost, forced.pieces.or(Some(most))),
         };
         let threads = crate::parallel::plan_threads().div_ceil(num_groups);
         return pieces.into_plan(data, stat.windows, threads, forced.runs);
