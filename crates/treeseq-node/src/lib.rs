@@ -130,6 +130,36 @@ fn disposed(what: &str) -> Error {
     ))
 }
 
+/// `m` locked, or an internal error naming `what` if a panic poisoned it.
+fn lock<'a, T>(m: &'a std::sync::Mutex<T>, what: &str) -> Result<std::sync::MutexGuard<'a, T>> {
+    m.lock()
+        .map_err(|_| to_napi(internal(&format!("{what} lock poisoned"))))
+}
+
+/// What a cursor wrapper holds until `free()`, and the error for any call after it.
+struct Held<T> {
+    item: Option<Box<T>>,
+    what: &'static str,
+}
+
+impl<T> Held<T> {
+    fn new(item: T, what: &'static str) -> Self {
+        Held {
+            item: Some(Box::new(item)),
+            what,
+        }
+    }
+    fn get(&self) -> Result<&T> {
+        self.item.as_deref().ok_or_else(|| disposed(self.what))
+    }
+    fn get_mut(&mut self) -> Result<&mut T> {
+        self.item.as_deref_mut().ok_or_else(|| disposed(self.what))
+    }
+    fn free(&mut self) {
+        self.item = None;
+    }
+}
+
 /// Where a load reads the file: bytes JavaScript hands over, or a path Rust reads itself.
 enum LoadSource {
     Bytes(Uint8Array),
@@ -235,11 +265,9 @@ pub struct ColumnDesc {
 
 impl NativeTreeSequence {
     fn ts(&self) -> Result<Arc<TreeSequence>> {
-        let inner = self
-            .inner
-            .lock()
-            .map_err(|_| to_napi(internal("tree sequence lock poisoned")))?;
-        inner.clone().ok_or_else(|| disposed("tree sequence"))
+        lock(&self.inner, "tree sequence")?
+            .clone()
+            .ok_or_else(|| disposed("tree sequence"))
     }
 }
 
@@ -251,10 +279,7 @@ impl NativeTreeSequence {
     #[napi]
     pub fn free(&self, file: Option<ArrayBuffer>) -> Result<()> {
         if let Some(ab) = file {
-            let mut hold = self
-                .file_hold
-                .lock()
-                .map_err(|_| to_napi(internal("file buffer lock poisoned")))?;
+            let mut hold = lock(&self.file_hold, "file buffer")?;
             let same = hold.as_ref().is_some_and(|bytes| {
                 let bytes = bytes.as_bytes();
                 bytes.as_ptr() == ab.as_ptr() && bytes.len() == ab.len()
@@ -264,9 +289,7 @@ impl NativeTreeSequence {
                 *hold = None;
             }
         }
-        if let Ok(mut inner) = self.inner.lock() {
-            *inner = None;
-        }
+        *lock(&self.inner, "tree sequence")? = None;
         Ok(())
     }
 
@@ -299,10 +322,7 @@ impl NativeTreeSequence {
         }
         let ptr = buf.as_bytes().as_ptr() as *mut u8;
         let len = buf.len();
-        *self
-            .file_hold
-            .lock()
-            .map_err(|_| to_napi(internal("file buffer lock poisoned")))? = Some(buf);
+        *lock(&self.file_hold, "file buffer")? = Some(buf);
         let hold = self.file_hold.clone();
         // SAFETY: the slot handed to the finaliser keeps the bytes alive and unmoved until V8
         // frees the ArrayBuffer, or until `free()` has detached it (no read can follow).
@@ -394,41 +414,32 @@ fn as_bytes<T>(s: &[T]) -> &[u8] {
 /// view of them first.
 #[napi]
 pub struct NativeTree {
-    cursor: Option<Box<treeseq_core::handles::TreeCursor>>,
-}
-
-impl NativeTree {
-    fn c(&self) -> Result<&treeseq_core::handles::TreeCursor> {
-        self.cursor.as_deref().ok_or_else(|| disposed("tree"))
-    }
-    fn c_mut(&mut self) -> Result<&mut treeseq_core::handles::TreeCursor> {
-        self.cursor.as_deref_mut().ok_or_else(|| disposed("tree"))
-    }
+    cursor: Held<treeseq_core::handles::TreeCursor>,
 }
 
 #[napi]
 impl NativeTree {
     #[napi]
     pub fn free(&mut self) {
-        self.cursor = None;
+        self.cursor.free();
     }
 
     /// "first", "last", "next" or "prev"; false past either end.
     #[napi]
     pub fn step(&mut self, how: String) -> Result<bool> {
-        let c = self.c_mut()?;
+        let c = self.cursor.get_mut()?;
         catch_panics(|| c.step(&how)).map_err(to_napi)
     }
 
     #[napi]
     pub fn seek(&mut self, position: f64) -> Result<()> {
-        let c = self.c_mut()?;
+        let c = self.cursor.get_mut()?;
         catch_panics(|| c.seek(position)).map_err(to_napi)
     }
 
     #[napi]
     pub fn seek_index(&mut self, index: f64) -> Result<()> {
-        let c = self.c_mut()?;
+        let c = self.cursor.get_mut()?;
         catch_panics(|| c.seek_index(treeseq_core::args::integer("seek_index: index", index)?))
             .map_err(to_napi)
     }
@@ -436,13 +447,13 @@ impl NativeTree {
     /// Float64 view of `[index, left, right, total_branch_length, sites_start, sites_end, num_edges]`.
     #[napi]
     pub fn state_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
-        external_view(env, as_bytes(self.c()?.state()))
+        external_view(env, as_bytes(self.cursor.get()?.state()))
     }
 
     /// Int32 view of a per-node array (length num_nodes + 1; the last is the virtual root).
     #[napi]
     pub fn array_buffer<'env>(&self, env: &'env Env, name: String) -> Result<ArrayBuffer<'env>> {
-        let a = self.c()?.array(&name).ok_or_else(|| {
+        let a = self.cursor.get()?.array(&name).ok_or_else(|| {
             to_napi(TreeSeqError::new(
                 ErrorCode::BadParam,
                 format!("no tree array '{name}'"),
@@ -453,7 +464,7 @@ impl NativeTree {
 
     #[napi]
     pub fn mrca(&self, u: f64, v: f64) -> Result<i32> {
-        let c = self.c()?;
+        let c = self.cursor.get()?;
         catch_panics(|| {
             let (u, v) = treeseq_core::args::node_pair("mrca", u, v)?;
             c.tree().mrca(u, v)
@@ -466,27 +477,14 @@ impl NativeTree {
 /// as the tree cursor's.
 #[napi]
 pub struct NativeVariants {
-    cursor: Option<Box<treeseq_core::handles::VariantCursor>>,
-}
-
-impl NativeVariants {
-    fn c(&self) -> Result<&treeseq_core::handles::VariantCursor> {
-        self.cursor
-            .as_deref()
-            .ok_or_else(|| disposed("variant cursor"))
-    }
-    fn c_mut(&mut self) -> Result<&mut treeseq_core::handles::VariantCursor> {
-        self.cursor
-            .as_deref_mut()
-            .ok_or_else(|| disposed("variant cursor"))
-    }
+    cursor: Held<treeseq_core::handles::VariantCursor>,
 }
 
 #[napi]
 impl NativeVariants {
     #[napi]
     pub fn free(&mut self) {
-        self.cursor = None;
+        self.cursor.free();
     }
 
     /// The JavaScript cursor's `next()`: decodes the next site, false after the last.
@@ -496,41 +494,41 @@ impl NativeVariants {
         reason = "JavaScript's iterator protocol names it next"
     )]
     pub fn next(&mut self) -> Result<bool> {
-        let c = self.c_mut()?;
+        let c = self.cursor.get_mut()?;
         catch_panics(|| Ok(c.next())).map_err(to_napi)
     }
 
     #[napi]
     pub fn decode(&mut self, site: f64) -> Result<()> {
-        let c = self.c_mut()?;
+        let c = self.cursor.get_mut()?;
         catch_panics(|| c.decode(treeseq_core::args::id32("site", site)?)).map_err(to_napi)
     }
 
     #[napi]
     pub fn site(&self) -> Result<i32> {
-        Ok(self.c()?.site())
+        Ok(self.cursor.get()?.site())
     }
 
     #[napi]
     pub fn position(&self) -> Result<f64> {
-        Ok(self.c()?.position())
+        Ok(self.cursor.get()?.position())
     }
 
     #[napi]
     pub fn alleles(&self) -> Result<String> {
-        Ok(self.c()?.alleles_json())
+        Ok(self.cursor.get()?.alleles_json())
     }
 
     /// Float64 view of `[site, position, num_alleles, has_missing_data, alleles_id]`.
     #[napi]
     pub fn state_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
-        external_view(env, as_bytes(self.c()?.state()))
+        external_view(env, as_bytes(self.cursor.get()?.state()))
     }
 
     /// Int32 view of the genotype buffer (one entry per sample).
     #[napi]
     pub fn genotypes_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
-        external_view(env, as_bytes(self.c()?.genotypes()))
+        external_view(env, as_bytes(self.cursor.get()?.genotypes()))
     }
 }
 
@@ -539,16 +537,17 @@ impl NativeTreeSequence {
     #[napi]
     pub fn tree_cursor(&self) -> Result<NativeTree> {
         Ok(NativeTree {
-            cursor: Some(Box::new(treeseq_core::handles::TreeCursor::new(self.ts()?))),
+            cursor: Held::new(treeseq_core::handles::TreeCursor::new(self.ts()?), "tree"),
         })
     }
 
     #[napi]
     pub fn variant_cursor(&self) -> Result<NativeVariants> {
         Ok(NativeVariants {
-            cursor: Some(Box::new(treeseq_core::handles::VariantCursor::new(
-                self.ts()?,
-            ))),
+            cursor: Held::new(
+                treeseq_core::handles::VariantCursor::new(self.ts()?),
+                "variant cursor",
+            ),
         })
     }
 }
@@ -599,7 +598,7 @@ impl NativeTreeSequence {
         })
         .map_err(to_napi)?;
         Ok(NativeVariants {
-            cursor: Some(Box::new(cursor)),
+            cursor: Held::new(cursor, "variant cursor"),
         })
     }
 
