@@ -145,6 +145,8 @@ export class SummaryValues {
   constructor(
     readonly states: Float64Array,
     readonly values: Float64Array,
+    /** Site mode: the first run's list of the sites' evaluations, as it came. */
+    readonly replay?: Float64Array,
   ) {}
 }
 
@@ -262,7 +264,8 @@ class ArrayPacker {
   /** A summary function, as the table of its values that custom-stats.ts made. */
   summaryTable(v: unknown, p: Place): unknown {
     if (!(v instanceof SummaryValues)) throw new TreeSeqError("BAD_PARAM", `${p.where}: ${p.path} must be a function, got ${typeof v}`);
-    return { states: this.add("$f64", v.states), values: this.add("$f64", v.values) };
+    const table = { states: this.add("$f64", v.states), values: this.add("$f64", v.values) };
+    return v.replay ? { ...table, replay: this.add("$f64", v.replay) } : table;
   }
 
   finish(kwargs: Record<string, unknown>): StatArgs {

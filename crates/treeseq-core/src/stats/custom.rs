@@ -15,12 +15,19 @@
 //!    so every lookup finds its row; the sums are the engine's, added in its fixed order, so
 //!    the result is the same bits at any thread count and on both backends.
 //!
-//! Cost: two walks of the engine (each as any statistic with this many weight columns and
-//! outputs costs), a hash-table access per evaluation in both (a random memory access into a
-//! table as large as the distinct states, which dominates when they are many), and one call
-//! of f per distinct state. Site mode meets few distinct states (bench-30k, 3 sample sets:
-//! 64,312); branch and node modes meet every node's sums (bench-30k: 2.0 million), and
-//! arbitrary real weights about as many as node updates.
+//! Site mode walks once ([`SiteStates`]): the gathering run records every site's allele
+//! weights in order (`engine::record_sites`) and returns, beside the distinct states, which
+//! state each evaluation was; the summing run adds f's values site by site from that list,
+//! with the arithmetic `engine::site_dense` would use, without walking the trees again.
+//!
+//! Cost: in branch and node mode, two walks of the engine (each as any statistic with this
+//! many weight columns and outputs costs), a hash-table access per evaluation in both (a
+//! random memory access into a table as large as the distinct states, which dominates when
+//! they are many), and one call of f per distinct state; branch and node modes meet every
+//! node's sums (bench-30k: 2.0 million), and arbitrary real weights about as many as node
+//! updates. In site mode, one walk, a hash-table access per evaluation, and one call of f per
+//! distinct state (bench-30k, 3 sample sets: 64,312 of 202,000 evaluations); the list of
+//! evaluations holds the weights of every site's alleles once.
 //!
 //! What it is not: the check of f's outputs' length and type (the TypeScript layer, which
 //! calls f), or tskit's rules for the arguments (`args/`).
@@ -233,6 +240,87 @@ impl SummaryFunc for StateRecorder {
     }
 }
 
+/// The gathering run in site mode: the distinct states of a walk's site records, and the
+/// list that says which state each evaluation was.
+pub(crate) struct SiteStates;
+
+impl SiteStates {
+    /// From `engine::record_sites`' records (`[window, n, x_1, ..., x_n]` per site, `k`
+    /// values each x): the output `[rows, k, r]`, whose data is the `rows` states (the zero
+    /// state, `total`, then every distinct recorded state, in genome order of first
+    /// occurrence) followed by the `r` values of the sites' replay, `[window, n, row_1, ...,
+    /// row_n]` per site, in order ([`SummaryTable::sum_sites`] reads it).
+    pub(crate) fn gather(records: &[f64], k: usize, total: &[f64]) -> (Vec<f64>, Vec<usize>) {
+        let mut out = Vec::new();
+        out.extend(std::iter::repeat_n(0.0, k));
+        out.extend_from_slice(total);
+        let mut replay = Vec::with_capacity(records.len() / k.max(1) + 2);
+        // The distinct states in order of first occurrence (genome order: fixed by the data),
+        // found with an open-addressing table, at most half full, of their rows in `out`
+        // tagged with their hashes' top bits (a slot of another state is passed over without
+        // reading its row). It grows with the states: sized for every evaluation, it would
+        // be most of the cost, in cache misses.
+        let mut table = vec![EMPTY; 1024];
+        let mut rows = 2u32;
+        let mut at = 0;
+        while at < records.len() {
+            let n = records[at + 1] as usize;
+            replay.extend_from_slice(&records[at..at + 2]);
+            for x in records[at + 2..at + 2 + n * k].chunks_exact(k.max(1)) {
+                let h = hash(x);
+                let row = match find_slot(&table, h, |r| same_bits(&out[r * k..(r + 1) * k], x)) {
+                    Ok(r) => r,
+                    Err(slot) => {
+                        table[slot] = tagged(h, rows);
+                        out.extend_from_slice(x);
+                        rows += 1;
+                        if 2 * (rows as usize - 2) > table.len() {
+                            table = vec![EMPTY; 2 * table.len()];
+                            for r in 2..rows as usize {
+                                let h = hash(&out[r * k..(r + 1) * k]);
+                                let slot = find_slot(&table, h, |_| false).unwrap_err();
+                                table[slot] = tagged(h, r as u32);
+                            }
+                        }
+                        rows - 1
+                    }
+                };
+                replay.push(row as f64);
+            }
+            at += 2 + n * k;
+        }
+        let r = replay.len();
+        out.append(&mut replay);
+        (out, vec![rows as usize, k, r])
+    }
+}
+
+/// An empty slot of [`SiteStates::gather`]'s table.
+const EMPTY: u64 = u64::MAX;
+
+/// A table entry: row `r`, tagged with the top bits of its state's hash `h`.
+fn tagged(h: u64, r: u32) -> u64 {
+    h >> 32 << 32 | r as u64
+}
+
+/// In an open-addressing table (a power of two of slots, never full) of [`tagged`] rows, the
+/// row of the state of hash `h` (`is(row)`: the row holds that state), or the empty slot
+/// where it belongs.
+fn find_slot(table: &[u64], h: u64, is: impl Fn(usize) -> bool) -> std::result::Result<u32, usize> {
+    let mask = table.len() - 1;
+    let mut slot = h as usize & mask;
+    loop {
+        let entry = table[slot];
+        if entry == EMPTY {
+            return Err(slot);
+        }
+        if entry >> 32 == h >> 32 && is(entry as u32 as usize) {
+            return Ok(entry as u32);
+        }
+        slot = (slot + 1) & mask;
+    }
+}
+
 /// The summing summary: f(x) looked up by x's bits in the caller's table.
 pub(crate) struct SummaryTable {
     k: usize,
@@ -245,6 +333,8 @@ pub(crate) struct SummaryTable {
     /// Set when a state was not in the table (the caller's table did not come from this
     /// call's gathering run): the result is then refused.
     missed: AtomicBool,
+    /// Site mode: the gathering run's list of the sites' evaluations (see [`SiteStates`]).
+    replay: Option<Vec<f64>>,
 }
 
 impl SummaryTable {
@@ -275,6 +365,10 @@ impl SummaryTable {
             })
         };
         let (states, values) = (read("states")?, read("values")?);
+        let replay = match v.get("replay") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(read("replay")?),
+        };
         let rows = states.len().checked_div(k).unwrap_or(0);
         if k == 0 || states.len() != rows * k || values.len() != rows * output_dim || rows < 2 {
             bail!(
@@ -284,10 +378,12 @@ impl SummaryTable {
                 values.len()
             );
         }
-        let mut index = ByHash::with_capacity_and_hasher(rows, Default::default());
-        let mut next = vec![END; rows];
+        // With a replay, rows are found by their index, never by their bits.
+        let indexed = if replay.is_some() { 0 } else { rows };
+        let mut index = ByHash::with_capacity_and_hasher(indexed, Default::default());
+        let mut next = vec![END; indexed];
         // Last to first, each row put at the head of its chain: chains run in row order.
-        for r in (0..rows).rev() {
+        for r in (0..indexed).rev() {
             if let Some(old) = index.insert(hash(&states[r * k..(r + 1) * k]), r as u32) {
                 next[r] = old;
             }
@@ -300,7 +396,65 @@ impl SummaryTable {
             index,
             next,
             missed: AtomicBool::new(false),
+            replay,
         })
+    }
+
+    /// Site mode: the sums per window (`[window][output]`, before span normalisation) of f
+    /// over the sites the gathering run recorded, without walking the trees: per site, its
+    /// alleles' values added in order from 0, then the site's sum added into its window, as
+    /// `engine::site_dense` does. `None` without a replay (branch and node mode). A replay
+    /// that does not fit this call (`num_windows`, the `num_sites` inside the windows, the
+    /// table's rows) is refused.
+    pub(crate) fn sum_sites(
+        &self,
+        method: &str,
+        num_windows: usize,
+        num_sites: usize,
+    ) -> Option<Result<Vec<f64>>> {
+        let replay = self.replay.as_deref()?;
+        let m = self.output_dim;
+        let rows = self.values.len() / m;
+        let what = format!("the output ({num_windows} windows × {m})");
+        let size = (num_windows as u64).checked_mul(m as u64);
+        let out = crate::memory::Need::new()
+            .values::<f64>(what.clone(), size)
+            .check("statistic")
+            .and_then(|()| crate::memory::try_vec(&what, num_windows * m, 0.0));
+        let mut out = match out {
+            Ok(out) => out,
+            Err(e) => return Some(Err(e)),
+        };
+        let mut sum = || -> Option<()> {
+            // A non-negative integer below `bound`, or None.
+            let index = |v: f64, bound: usize| {
+                (v >= 0.0 && v.fract() == 0.0 && v < bound as f64).then_some(v as usize)
+            };
+            let mut site_sum = vec![0.0; m];
+            let (mut at, mut sites, mut last) = (0, 0, 0);
+            while at < replay.len() {
+                let w = index(*replay.get(at)?, num_windows).filter(|&w| w >= last)?;
+                let n = index(*replay.get(at + 1)?, replay.len() - at - 1)?;
+                site_sum.fill(0.0);
+                for &r in replay.get(at + 2..at + 2 + n)? {
+                    let r = index(r, rows)?;
+                    for (s, v) in site_sum.iter_mut().zip(&self.values[r * m..(r + 1) * m]) {
+                        *s += v;
+                    }
+                }
+                for (o, s) in out[w * m..(w + 1) * m].iter_mut().zip(&site_sum) {
+                    *o += s;
+                }
+                (at, sites, last) = (at + 2 + n, sites + 1, w);
+            }
+            (sites == num_sites).then_some(())
+        };
+        Some(sum().map(|()| out).ok_or_else(|| {
+            crate::error::TreeSeqError::new(
+                crate::error::ErrorCode::BadParam,
+                format!("{method}: f's table lists evaluations that do not fit this statistic (it must come from this call's first run)"),
+            )
+        }))
     }
 
     fn row(&self, r: usize) -> &[f64] {
@@ -393,5 +547,51 @@ mod tests {
         assert!(out[0].is_nan() && table.check_complete("t").is_err());
         // f(0) = 0 and f(total) = 1: not strict.
         assert!(table.check_strict("t", &[3.0, 4.0]).is_err());
+    }
+
+    #[test]
+    fn site_records_are_summed_from_their_list() {
+        // k = 2. Site 0 (window 0): two alleles; site 1 (window 0): none evaluated (polarised,
+        // one allele); site 2 (window 2): a state seen before, then a new one.
+        let records = [
+            0.0, 2.0, 1.0, 2.0, 3.0, 4.0, //
+            0.0, 0.0, //
+            2.0, 2.0, 3.0, 4.0, 0.0, 5.0,
+        ];
+        let (out, shape) = SiteStates::gather(&records, 2, &[9.0, 9.0]);
+        // zero, total, then (1, 2), (3, 4), (0, 5) in order of first occurrence.
+        assert_eq!(shape, vec![5, 2, 10]);
+        assert_eq!(
+            out[..10],
+            [0.0, 0.0, 9.0, 9.0, 1.0, 2.0, 3.0, 4.0, 0.0, 5.0]
+        );
+        let replay = &out[10..];
+        assert_eq!(replay, [0.0, 2.0, 2.0, 3.0, 0.0, 0.0, 2.0, 2.0, 3.0, 4.0]);
+        // f(x) = x0 + 10 x1, per row.
+        let values: Vec<f64> = (0..5).map(|r| out[2 * r] + 10.0 * out[2 * r + 1]).collect();
+        let table_with = |replay: &[f64]| {
+            let v = serde_json::json!({ "states": &out[..10], "values": values, "replay": replay });
+            SummaryTable::parse("t", &v, Arrays::default(), 2, 1).unwrap()
+        };
+        let sums = table_with(replay).sum_sites("t", 3, 3).unwrap().unwrap();
+        assert_eq!(sums, [21.0 + 43.0, 0.0, 43.0 + 50.0]);
+        // A list that does not fit the call is refused, never read out of bounds.
+        let refused = |replay: &[f64], windows: usize, sites: usize| {
+            let e = table_with(replay)
+                .sum_sites("t", windows, sites)
+                .unwrap()
+                .unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::BadParam, "{replay:?}");
+        };
+        refused(replay, 3, 2); // another number of sites
+        refused(replay, 2, 3); // a window past the last
+        refused(&[0.0, 1.0, 5.0], 1, 1); // a row past the table
+        refused(&[0.0, 3.0, 2.0], 1, 1); // more evaluations than listed
+        refused(&[1.0, 0.0, 0.0, 0.0], 2, 2); // windows out of order
+        refused(&[0.0, 1.0, 2.5], 1, 1); // not a row
+                                         // Without a list (branch and node mode), none.
+        let v = serde_json::json!({ "states": &out[..10], "values": values });
+        let table = SummaryTable::parse("t", &v, Arrays::default(), 2, 1).unwrap();
+        assert!(table.sum_sites("t", 3, 3).is_none());
     }
 }

@@ -348,7 +348,12 @@ impl Request {
 
         // The chunks depend only on the windows and the kind of statistic: they are planned
         // on another thread while this one reads the sample sets or weights.
-        let uses_engine = !(def.arity == Arity::Afs && mode == Mode::Branch);
+        // (Not the branch-mode spectrum, which has its own walk, nor a custom statistic's
+        // summing run in site mode, which sums the gathering run's list: see custom.rs.)
+        let own_walk = def.arity == Arity::Afs && mode == Mode::Branch;
+        let summing_sites =
+            def.summary == SummaryKind::Custom && mode == Mode::Site && kw.get("f").is_some();
+        let uses_engine = !own_walk && !summing_sites;
         let (plan, inputs) = rayon::join(
             || {
                 uses_engine.then(|| {
@@ -568,8 +573,9 @@ impl Request {
 
     fn run(mut self, ts: &TreeSequence) -> Result<StatOutput> {
         let def = self.def;
-        let plan = self.plan.take();
-        let run_engine = |stat: &GeneralStat| match plan {
+        // The chunks planned while the arguments were read, for the engine run below.
+        let mut plan = self.plan.take();
+        let run_engine = |stat: &GeneralStat, plan: Option<engine::ChunkPlan>| match plan {
             Some(plan) => engine::run_planned(ts, stat, plan),
             None => engine::run(ts, stat),
         };
@@ -578,12 +584,22 @@ impl Request {
 
         let (sums, m) = if let Some(call) = &self.custom {
             // The caller's summary (custom.rs): the gathering run returns the states f is
-            // needed at; the summing run sums f's values from the table.
+            // needed at; the summing run sums f's values from the table (in site mode, from
+            // the gathering run's list of evaluations, without walking again).
             let total = self.weights.column_sums();
+            let k = self.weights.num_cols;
             let Some(table) = &call.table else {
+                if self.mode == Mode::Site {
+                    let stat = self.general(&self.weights, Summary::Record);
+                    let records = engine::record_sites(ts, &stat, plan.take())?;
+                    let (data, shape) = custom::SiteStates::gather(&records, k, &total);
+                    return Ok(StatOutput { data, shape });
+                }
                 let recorder = custom::StateRecorder::new(call.output_dim);
-                run_engine(&self.general(&self.weights, Summary::Dense(&recorder)))?;
-                let k = self.weights.num_cols;
+                run_engine(
+                    &self.general(&self.weights, Summary::Dense(&recorder)),
+                    plan.take(),
+                )?;
                 let (data, rows) = recorder.into_states(k, &total);
                 return Ok(StatOutput {
                     data,
@@ -593,8 +609,26 @@ impl Request {
             if call.strict {
                 table.check_strict(self.method.tskit, &total)?;
             }
-            let sums = run_engine(&self.general(&self.weights, Summary::Dense(table)))?;
-            table.check_complete(self.method.tskit)?;
+            let breaks = &self.windows.breaks;
+            let inside = |x: f64| ts.tables.sites.position.partition_point(|&p| p < x);
+            let num_sites = inside(breaks[breaks.len() - 1]) - inside(breaks[0]);
+            let sums = match table.sum_sites(self.method.tskit, breaks.len() - 1, num_sites) {
+                Some(sums) => {
+                    let mut sums = sums?;
+                    if self.span_normalise {
+                        chunks::span_normalise(&mut sums, breaks, call.output_dim);
+                    }
+                    sums
+                }
+                None => {
+                    let sums = run_engine(
+                        &self.general(&self.weights, Summary::Dense(table)),
+                        plan.take(),
+                    )?;
+                    table.check_complete(self.method.tskit)?;
+                    sums
+                }
+            };
             (sums, call.output_dim)
         } else if def.arity == Arity::Afs && self.mode == Mode::Branch {
             // tskit's own accumulation, which is not the sum over trees (see afs_branch.rs),
@@ -623,7 +657,10 @@ impl Request {
                 .collect();
             let afs = AfsSummary::new(&sizes, ts.num_samples(), self.polarised);
             (
-                run_engine(&self.general(&self.weights, Summary::Afs(&afs)))?,
+                run_engine(
+                    &self.general(&self.weights, Summary::Afs(&afs)),
+                    plan.take(),
+                )?,
                 afs.size(),
             )
         } else {
@@ -638,7 +675,10 @@ impl Request {
             };
             let f = summaries::make_summary(def.summary, &args);
             (
-                run_engine(&self.general(&self.weights, Summary::Dense(f.as_ref())))?,
+                run_engine(
+                    &self.general(&self.weights, Summary::Dense(f.as_ref())),
+                    plan.take(),
+                )?,
                 f.output_dim(),
             )
         };

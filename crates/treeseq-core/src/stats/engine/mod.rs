@@ -58,14 +58,16 @@ use crate::treeseq::TreeSequence;
 use crate::walk::table_view::TableView;
 use branch::branch_dense;
 use node::node_dense;
-use site::{site_afs, site_dense};
+use site::{site_afs, site_dense, site_record};
 use workspace::{Workspace, WorkspacePool, WORKSPACES};
 
-/// The summary a statistic sums: a dense function, or the allele frequency spectrum.
+/// The summary a statistic sums: a dense function, or the allele frequency spectrum; or, in
+/// site mode, none: the walk records each site's allele weights ([`record_sites`]).
 #[derive(Clone, Copy)]
 pub enum Summary<'a> {
     Dense(&'a dyn SummaryFunc),
     Afs(&'a AfsSummary),
+    Record,
 }
 
 impl Summary<'_> {
@@ -73,6 +75,7 @@ impl Summary<'_> {
         match self {
             Summary::Dense(f) => f.output_dim(),
             Summary::Afs(a) => a.size(),
+            Summary::Record => 0,
         }
     }
 }
@@ -124,7 +127,7 @@ struct Group {
 fn make_groups(summary: Summary, mode: Mode, m: usize, k: usize) -> Vec<Group> {
     let f = match summary {
         Summary::Dense(f) => f,
-        Summary::Afs(_) => {
+        Summary::Afs(_) | Summary::Record => {
             return vec![Group {
                 outputs: 0..m,
                 restricted: None,
@@ -226,6 +229,12 @@ fn plan_kind(mode: Mode, dense: bool) -> Cost {
 }
 
 impl ChunkPlan {
+    /// The planned pieces, if they were planned for this statistic's windows and kind.
+    fn pieces_for(self, stat: &GeneralStat) -> Option<PieceCuts> {
+        let kind = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
+        (self.windows == stat.windows && self.cost == kind).then_some(self.pieces)
+    }
+
     /// The pieces [`run`] cuts a statistic of this mode and summary kind (`dense`: not the
     /// allele frequency spectrum) into over these windows, for when its walk can go on from
     /// piece to piece (see `continuable`; otherwise the run plans its chunks itself).
@@ -242,9 +251,7 @@ impl ChunkPlan {
 /// As [`run`], with the chunks planned beforehand ([`ChunkPlan::new`]). A plan made for other
 /// windows or another kind of statistic is not used: the chunks are planned again.
 pub fn run_planned(ts: &TreeSequence, stat: &GeneralStat, plan: ChunkPlan) -> Result<Vec<f64>> {
-    let kind = plan_kind(stat.mode, matches!(stat.summary, Summary::Dense(_)));
-    let fits = plan.windows == stat.windows && plan.cost == kind;
-    run_inner(ts, stat, Forced::default(), fits.then_some(plan.pieces))
+    run_inner(ts, stat, Forced::default(), plan.pieces_for(stat))
 }
 
 /// As [`run`], with the number of genome chunks forced, each sought (tests use it to check
@@ -314,7 +321,7 @@ fn run_inner(
     forced: Forced,
     planned: Option<PieceCuts>,
 ) -> Result<Vec<f64>> {
-    refuse_unsupported(stat)?;
+    refuse_unsupported(stat, true)?;
     let data = Data::new(ts, stat);
     let m = stat.summary.output_dim();
     let groups = make_groups(stat.summary, stat.mode, m, stat.weights.num_cols);
@@ -333,8 +340,9 @@ fn run_inner(
 }
 
 /// Refuses what the engine does not compute: time windows outside branch mode, the spectrum
-/// in node mode, and the branch-mode spectrum (which has its own walk).
-fn refuse_unsupported(stat: &GeneralStat) -> Result<()> {
+/// in node mode, the branch-mode spectrum (which has its own walk), and site records other
+/// than from [`record_sites`] (`output_sums` false) in site mode.
+fn refuse_unsupported(stat: &GeneralStat, output_sums: bool) -> Result<()> {
     if stat.time_windows.is_some() && stat.mode != Mode::Branch {
         bail!(
             BadParam,
@@ -348,6 +356,13 @@ fn refuse_unsupported(stat: &GeneralStat) -> Result<()> {
             "the allele frequency spectrum does not support mode \"node\""
         );
     }
+    let records = matches!(stat.summary, Summary::Record);
+    if records == output_sums || (records && stat.mode != Mode::Site) {
+        bail!(
+            Internal,
+            "site records are made in site mode by record_sites(), sums by run()"
+        );
+    }
     if matches!(stat.summary, Summary::Afs(_)) && stat.mode == Mode::Branch {
         // tskit's branch spectrum is not a sum over trees (a node that leaves the trees and
         // comes back is credited over the gap): it has its own walk, `afs_branch`.
@@ -357,6 +372,46 @@ fn refuse_unsupported(stat: &GeneralStat) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Walks a site-mode statistic's trees (`stat.summary` is [`Summary::Record`]) and returns
+/// every site's record, in genome order: `[window, n, x_1, ..., x_n]`, the site's window,
+/// then the weights (`k` each) of the `n` alleles a summary would be evaluated at (all, or
+/// all but the ancestral one when polarised), in the order `site_dense` evaluates them. A
+/// custom statistic (`stats::custom`) sums its caller's summary over these without walking
+/// again. Sites are walked in parallel as every statistic's are, in the chunks planned
+/// beforehand if they fit (as [`run_planned`]).
+pub fn record_sites(
+    ts: &TreeSequence,
+    stat: &GeneralStat,
+    plan: Option<ChunkPlan>,
+) -> Result<Vec<f64>> {
+    refuse_unsupported(stat, false)?;
+    let data = Data::new(ts, stat);
+    let groups = make_groups(stat.summary, stat.mode, 0, stat.weights.num_cols);
+    let planned = plan.and_then(|p| p.pieces_for(stat));
+    let plan = plan_tasks(&data, stat, Forced::default(), planned, groups.len());
+    // A site has at most one allele more than its mutations. The pieces' records and the
+    // joined ones are alive at once.
+    let (sites, mutations) = (ts.num_sites() as u64, ts.num_mutations() as u64);
+    let values = sites
+        .checked_add(mutations)
+        .and_then(|a| a.checked_mul(stat.weights.num_cols as u64))
+        .and_then(|v| v.checked_add(2 * sites));
+    crate::memory::Need::new()
+        .values::<f64>(
+            format!(
+                "the weights of every site's alleles, twice ({sites} sites, {mutations} mutations, {} columns)",
+                stat.weights.num_cols
+            ),
+            values.and_then(|v| v.checked_mul(2)),
+        )
+        .check("statistic")?;
+    let mut records = Vec::new();
+    run_tasks(&data, stat, &plan, &groups, |_, partial| {
+        records.extend_from_slice(&partial.out)
+    });
+    Ok(records)
 }
 
 /// The chunks, as planned beforehand or now. Every group of outputs is a task per chunk, and
@@ -619,12 +674,15 @@ fn run_pieces(
     match (stat.mode, part.summary) {
         (Mode::Site, Summary::Dense(f)) => plain(site_dense(t, f, cols, ws)),
         (Mode::Site, Summary::Afs(a)) => plain(site_afs(t, a, ws)),
+        (Mode::Site, Summary::Record) => plain(site_record(t, ws)),
         (Mode::Branch, Summary::Dense(f)) => branch_dense(t, f, cols, ws),
         (Mode::Node, Summary::Dense(f)) => {
             debug_assert_eq!(run.len(), 1, "node mode seeks every chunk");
             plain(vec![node_dense(t, f, cols, ws)])
         }
-        (Mode::Branch | Mode::Node, Summary::Afs(_)) => unreachable!("refused in run_inner()"),
+        (Mode::Branch | Mode::Node, Summary::Afs(_) | Summary::Record) => {
+            unreachable!("refused in refuse_unsupported()")
+        }
     }
 }
 

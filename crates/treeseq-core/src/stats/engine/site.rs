@@ -39,6 +39,22 @@ pub(super) fn site_dense(
     outs
 }
 
+/// Site records (see `engine::record_sites`): per piece, each of its sites' window, the
+/// number of alleles `site_dense` would evaluate f at, and their weights.
+pub(super) fn site_record(t: Task, ws: &mut Workspace) -> Vec<Vec<f64>> {
+    let (run, first) = (t.run, t.stat.polarised as usize);
+    let mut outs: Vec<Vec<f64>> = vec![Vec::new(); run.len()];
+    for_each_site(t, ws, |piece: usize, row: usize, alleles: &AlleleStates| {
+        let out = &mut outs[piece];
+        out.push((run[piece].w_first + row) as f64);
+        out.push(alleles.num_alleles.saturating_sub(first) as f64);
+        for allele in first..alleles.num_alleles {
+            out.extend_from_slice(alleles.row(allele));
+        }
+    });
+    outs
+}
+
 /// Site-mode allele frequency spectrum.
 pub(super) fn site_afs(t: Task, afs: &AfsSummary, ws: &mut Workspace) -> Vec<Vec<f64>> {
     let size = afs.size();
