@@ -400,6 +400,11 @@ impl SummaryTable {
         })
     }
 
+    /// Whether the table came with a first run's list of site evaluations.
+    pub(crate) fn has_replay(&self) -> bool {
+        self.replay.is_some()
+    }
+
     /// Site mode: the sums per window (`[window][output]`, before span normalisation) of f
     /// over the sites the gathering run recorded, without walking the trees: per site, its
     /// alleles' values added in order from 0, then the site's sum added into its window, as
@@ -593,5 +598,62 @@ mod tests {
         let v = serde_json::json!({ "states": &out[..10], "values": values });
         let table = SummaryTable::parse("t", &v, Arrays::default(), 2, 1).unwrap();
         assert!(table.sum_sites("t", 3, 3).is_none());
+    }
+
+    /// Through `compute`, as the TypeScript layer calls it: in site mode, the sums from the
+    /// first run's list are the engine's sums with f looked up (the last bit aside where a
+    /// window is cut between pieces), and the same bits on 1 and 3 threads; a list given in
+    /// branch mode is refused.
+    #[test]
+    fn site_mode_sums_its_list_as_the_walk_would() {
+        use crate::test_util::{fixture, same_bits, splits, FIXTURES};
+        use serde_json::json;
+        for name in FIXTURES {
+            let ts = fixture(name);
+            let sets = splits(&ts, 2);
+            let (n0, n1) = (sets[0].len() as f64, sets[1].len() as f64);
+            let l = ts.sequence_length();
+            for polarised in [false, true] {
+                let base = json!({
+                    "sample_sets": sets, "output_dim": 2, "mode": "site", "polarised": polarised,
+                    "windows": [0.0, l / 3.0, l / 2.0, l],
+                });
+                let run = |threads: usize, f: Value, mode: &str| {
+                    let mut kw = base.clone();
+                    kw["mode"] = json!(mode);
+                    if !f.is_null() {
+                        kw["f"] = f;
+                    }
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .unwrap()
+                        .install(|| crate::stats::compute(&ts, "sample_count_stat", &kw))
+                };
+                let gathered = run(1, Value::Null, "site").unwrap();
+                assert_eq!(gathered.shape.len(), 3, "{name}");
+                let (rows, k) = (gathered.shape[0], gathered.shape[1]);
+                let (states, replay) = gathered.data.split_at(rows * k);
+                assert_eq!(replay.len(), gathered.shape[2]);
+                // Zero at no samples and at all of them (strict).
+                let values: Vec<f64> = states
+                    .chunks_exact(k)
+                    .flat_map(|x| [x[0] * (n0 - x[0]), x[1] * (n1 - x[1]) * (x[0] + 1.0)])
+                    .collect();
+                let listed = json!({ "states": states, "values": values, "replay": replay });
+                let looked_up = json!({ "states": states, "values": values });
+                let one = run(1, listed.clone(), "site").unwrap();
+                let three = run(3, listed.clone(), "site").unwrap();
+                assert!(same_bits(&one.data, &three.data), "{name}");
+                let walked = run(2, looked_up, "site").unwrap();
+                assert_eq!(one.shape, walked.shape);
+                for (a, b) in one.data.iter().zip(&walked.data) {
+                    assert!((a - b).abs() <= 1e-12 * b.abs(), "{name}: {a} vs {b}");
+                }
+                assert!(one.data.iter().any(|&v| v != 0.0), "{name}");
+                let e = run(1, listed, "branch").unwrap_err();
+                assert_eq!(e.code, crate::error::ErrorCode::BadParam, "{name}");
+            }
+        }
     }
 }

@@ -609,6 +609,14 @@ impl Request {
             if call.strict {
                 table.check_strict(self.method.tskit, &total)?;
             }
+            if table.has_replay() && self.mode != Mode::Site {
+                bail!(
+                    BadParam,
+                    "{}: f's table lists site evaluations, from a first run in site mode, but mode is {}",
+                    self.method.tskit,
+                    self.mode.as_str()
+                );
+            }
             let breaks = &self.windows.breaks;
             let inside = |x: f64| ts.tables.sites.position.partition_point(|&p| p < x);
             let num_sites = inside(breaks[breaks.len() - 1]) - inside(breaks[0]);

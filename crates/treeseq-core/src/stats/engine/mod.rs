@@ -391,8 +391,9 @@ pub fn record_sites(
     let groups = make_groups(stat.summary, stat.mode, 0, stat.weights.num_cols);
     let planned = plan.and_then(|p| p.pieces_for(stat));
     let plan = plan_tasks(&data, stat, Forced::default(), planned, groups.len());
-    // A site has at most one allele more than its mutations. The pieces' records and the
-    // joined ones are alive at once.
+    // A site has at most one allele more than its mutations. The pieces' records, the joined
+    // ones and what the caller makes of them (about as large: `custom::SiteStates`) are
+    // alive at once.
     let (sites, mutations) = (ts.num_sites() as u64, ts.num_mutations() as u64);
     let values = sites
         .checked_add(mutations)
@@ -401,10 +402,10 @@ pub fn record_sites(
     crate::memory::Need::new()
         .values::<f64>(
             format!(
-                "the weights of every site's alleles, twice ({sites} sites, {mutations} mutations, {} columns)",
+                "the weights of every site's alleles, three times ({sites} sites, {mutations} mutations, {} columns)",
                 stat.weights.num_cols
             ),
-            values.and_then(|v| v.checked_mul(2)),
+            values.and_then(|v| v.checked_mul(3)),
         )
         .check("statistic")?;
     let mut records = Vec::new();
