@@ -319,6 +319,16 @@ fn working_memory_is_checked_by_the_engine() {
         ErrorCode::OutputTooLarge,
     );
     has(&m, &["indicator weights", "360 samples × 360 columns"]);
+    // 60 sets: their weights (173 KB) fit under 200 KB, but not with their rows packed as
+    // counts beside them (58 KB more), which are counted before they are made.
+    set_max_memory(200 << 10);
+    let m = refused(
+        &ts,
+        "diversity",
+        json!({"sample_sets": sets(60, 6)}),
+        ErrorCode::OutputTooLarge,
+    );
+    has(&m, &["packed as counts", "360 samples × 20 words"]);
     // Raising the ceiling lets the same call run.
     set_max_memory(0);
     let out = compute(

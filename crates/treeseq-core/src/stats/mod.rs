@@ -461,15 +461,18 @@ impl Request {
             let sets = Request::parse_sets(ts, method, def, kw, arrays)?;
             let afs = def.arity == Arity::Afs;
             let k = sets.sets.len();
-            // One weight per sample and set (and one more for all samples in the spectrum).
+            // One weight per sample and set (and one more for all samples in the spectrum),
+            // and, for a few sets, each sample's row packed as counts beside them.
+            let (n, cols) = (ts.num_samples(), k + afs as usize);
+            let width = weights::packed_width(n, cols).unwrap_or(0);
             crate::memory::Need::new()
                 .values::<f64>(
-                    format!(
-                        "the sample sets' indicator weights ({} samples × {} columns)",
-                        ts.num_samples(),
-                        k + afs as usize
-                    ),
-                    crate::memory::product([ts.num_samples() as u64, k as u64 + afs as u64]),
+                    format!("the sample sets' indicator weights ({n} samples × {cols} columns)"),
+                    crate::memory::product([n as u64, cols as u64]),
+                )
+                .values::<u64>(
+                    format!("their rows packed as counts ({n} samples × {width} words)"),
+                    crate::memory::product([n as u64, width as u64]),
                 )
                 .check(method)?;
             let weights = sets.indicator_weights(ts, afs);

@@ -414,6 +414,13 @@ fn weights_from_bitmaps(n: usize, members: &[Bitmap], extra_all: bool) -> Weight
 /// no packed rows), so beyond a few dozen sets the rows would be made for nothing.
 const MAX_PACKED_SETS: usize = 64;
 
+/// Words per row of the packed rows made with `n` rows of `k` indicator columns, or None
+/// where none are made (see [`packed_rows`]); memory checks count them before they are made.
+pub(crate) fn packed_width(n: usize, k: usize) -> Option<usize> {
+    use crate::walk::stored_sum::{PackedCounts, Sums};
+    (PackedCounts::fits(n, k) && k <= MAX_PACKED_SETS).then(|| PackedCounts::width(k))
+}
+
 /// The rows of indicator weights `data` (n rows of k) as packed sample counts, each row
 /// packed by `PackedCounts::exact_row` (the one place that knows the lanes), when they can be
 /// packed and the sets are few ([`MAX_PACKED_SETS`]). By blocks of rows in parallel, as the
@@ -421,10 +428,7 @@ const MAX_PACKED_SETS: usize = 64;
 fn packed_rows(data: &[f64], n: usize, k: usize) -> Option<Vec<u64>> {
     use crate::walk::stored_sum::{PackedCounts, Sums};
     const ROWS: usize = 1 << 12;
-    if !PackedCounts::fits(n, k) || k > MAX_PACKED_SETS {
-        return None;
-    }
-    let width = PackedCounts::width(k);
+    let width = packed_width(n, k)?;
     let mut rows = vec![PackedCounts::default(); n * width];
     rows.par_chunks_mut(ROWS * width)
         .zip(data.par_chunks(ROWS * k))
